@@ -1,0 +1,379 @@
+//! WXBizMsgCrypt: AES-256-CBC encryption of pushes and replies.
+
+use aes::cipher::block_padding::NoPadding;
+use aes::cipher::{BlockDecryptMut, BlockEncryptMut, InnerIvInit, KeyInit};
+use base64::Engine;
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use rand::RngCore;
+use wxoa_types::envelope::{PushEnvelope, ReplyEnvelope};
+use wxoa_types::reply::Reply;
+use wxoa_types::secret::Secret;
+
+use crate::CryptoError;
+use crate::signature::{msg_signature, verify_msg_signature};
+
+/// Block size of the PKCS#7 padding: 32, not AES's 16. Pads run from 1 to 32 bytes.
+pub const PAD_BLOCK: usize = 32;
+
+/// Longest `Encrypt` value accepted (Base64 characters). Pushes are a few KiB; this bounds the
+/// work done on hostile input.
+pub const MAX_ENCRYPT_LEN: usize = 4 * 1024 * 1024;
+
+/// The random prefix and the length field before the message.
+const HEADER: usize = 16 + 4;
+
+/// Decodes Base64 whatever its trailing bits: 43 characters carry 258 bits, and the last two
+/// are not zero in many real EncodingAESKeys, which strict decoders refuse.
+const KEY_ENGINE: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Ciphertext is standard padded Base64; accept it without padding too.
+const CIPHERTEXT_ENGINE: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+type Encryptor = cbc::Encryptor<aes::Aes256>;
+type Decryptor = cbc::Decryptor<aes::Aes256>;
+
+/// The AES key derived from an EncodingAESKey. `Debug` prints `***`.
+#[derive(Clone)]
+pub struct AesKey {
+    cipher: aes::Aes256,
+    iv: [u8; 16],
+}
+
+impl std::fmt::Debug for AesKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AesKey(***)")
+    }
+}
+
+impl AesKey {
+    /// Derives the key: Base64-decode the 43 characters (plus `=`) into 32 bytes; the IV is the
+    /// first 16 of them.
+    pub fn from_encoding_aes_key(encoding_aes_key: &str) -> Result<Self, CryptoError> {
+        let length = encoding_aes_key.chars().count();
+        if length != 43 {
+            return Err(CryptoError::IllegalAesKey {
+                reason: format!(
+                    "EncodingAESKey must be exactly 43 characters, this one has {length}{}",
+                    if length == 44 && encoding_aes_key.ends_with('=') {
+                        " (drop the trailing '=')"
+                    } else {
+                        ""
+                    }
+                ),
+            });
+        }
+        if let Some(bad) = encoding_aes_key
+            .chars()
+            .position(|c| !(c.is_ascii_alphanumeric() || c == '+' || c == '/'))
+        {
+            return Err(CryptoError::IllegalAesKey {
+                reason: format!(
+                    "EncodingAESKey may hold only letters and digits; character {} is not one",
+                    bad + 1
+                ),
+            });
+        }
+        let mut key = [0u8; 33];
+        let written = KEY_ENGINE
+            .decode_slice(encoding_aes_key.as_bytes(), &mut key)
+            .map_err(|e| CryptoError::IllegalAesKey {
+                reason: format!("EncodingAESKey is not Base64: {e}"),
+            })?;
+        let (Some(key), 32) = (key.get(..32), written) else {
+            return Err(CryptoError::IllegalAesKey {
+                reason: format!("EncodingAESKey decodes to {written} bytes, not 32"),
+            });
+        };
+        Ok(Self::from_bytes(key))
+    }
+
+    fn from_bytes(key: &[u8]) -> Self {
+        let mut iv = [0u8; 16];
+        iv.copy_from_slice(key.get(..16).unwrap_or(&[0; 16]));
+        let cipher = aes::Aes256::new_from_slice(key).unwrap_or_else(|_| {
+            // `from_encoding_aes_key` checked the length is exactly 32.
+            aes::Aes256::new(&Default::default())
+        });
+        Self { cipher, iv }
+    }
+}
+
+/// Message encryption for one account: its Token, EncodingAESKey and AppID.
+///
+/// ```
+/// use wxoa_crypto::MsgCrypt;
+///
+/// let crypt = MsgCrypt::new("pamtest", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wxb11529c136998cb6")?;
+/// let envelope = crypt.encrypt_reply("<xml>…</xml>", "1409304348", "xxxxxx")?;
+/// let plain = crypt.decrypt_verified(&envelope.msg_signature, "1409304348", "xxxxxx", &envelope.encrypt)?;
+/// assert_eq!(plain, "<xml>…</xml>".as_bytes());
+/// # Ok::<(), wxoa_crypto::CryptoError>(())
+/// ```
+#[derive(Clone)]
+pub struct MsgCrypt {
+    token: Secret,
+    key: AesKey,
+    app_id: String,
+}
+
+impl std::fmt::Debug for MsgCrypt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MsgCrypt")
+            .field("token", &self.token)
+            .field("key", &self.key)
+            .field("app_id", &self.app_id)
+            .finish()
+    }
+}
+
+/// A decrypted message and the AppID it was framed with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opened {
+    /// The message bytes (UTF-8 XML on the platform).
+    pub message: Vec<u8>,
+    /// The AppID after the message, as bytes (it is not checked by [`MsgCrypt::open`]).
+    pub app_id: Vec<u8>,
+}
+
+impl MsgCrypt {
+    /// Sets up encryption for an account. Fails with -40004 when the key is malformed.
+    pub fn new(
+        token: impl Into<Secret>,
+        encoding_aes_key: &str,
+        app_id: impl Into<String>,
+    ) -> Result<Self, CryptoError> {
+        Ok(Self {
+            token: token.into(),
+            key: AesKey::from_encoding_aes_key(encoding_aes_key)?,
+            app_id: app_id.into(),
+        })
+    }
+
+    /// The AppID messages are framed with.
+    pub fn app_id(&self) -> &str {
+        &self.app_id
+    }
+
+    /// The Token signatures are computed with.
+    pub fn token(&self) -> &Secret {
+        &self.token
+    }
+
+    /// Encrypts a message with 16 fresh random bytes from the thread's CSPRNG; returns the
+    /// Base64 `Encrypt` value.
+    pub fn encrypt(&self, message: &[u8]) -> Result<String, CryptoError> {
+        let mut random = [0u8; 16];
+        rand::thread_rng().fill_bytes(&mut random);
+        self.encrypt_with_random(&random, message)
+    }
+
+    /// Encrypts with given random bytes (for known-answer tests; use [`encrypt`](Self::encrypt)
+    /// otherwise).
+    pub fn encrypt_with_random(
+        &self,
+        random: &[u8; 16],
+        message: &[u8],
+    ) -> Result<String, CryptoError> {
+        let length = u32::try_from(message.len()).map_err(|_| CryptoError::EncryptAes {
+            reason: "message longer than 4 GiB",
+        })?;
+        let framed = HEADER + message.len() + self.app_id.len();
+        let pad = PAD_BLOCK - framed % PAD_BLOCK;
+        let total = framed + pad;
+        let mut buf = Vec::with_capacity(total);
+        buf.extend_from_slice(random);
+        buf.extend_from_slice(&length.to_be_bytes());
+        buf.extend_from_slice(message);
+        buf.extend_from_slice(self.app_id.as_bytes());
+        // `pad` is 1..=32, so it fits a byte.
+        buf.resize(total, pad as u8);
+        let encryptor = Encryptor::inner_iv_init(self.key.cipher.clone(), &self.key.iv.into());
+        let ciphertext = encryptor
+            .encrypt_padded_mut::<NoPadding>(&mut buf, total)
+            .map_err(|_| CryptoError::EncryptAes {
+                reason: "buffer is not a whole number of blocks",
+            })?;
+        Ok(STANDARD.encode(ciphertext))
+    }
+
+    /// Decrypts and unframes an `Encrypt` value without checking its AppID.
+    pub fn open(&self, encrypt: &str) -> Result<Opened, CryptoError> {
+        let (mut buf, message_end) = self.decrypt_buffer(encrypt)?;
+        let app_id = buf.get(message_end..).unwrap_or_default().to_vec();
+        buf.truncate(message_end);
+        buf.drain(..HEADER);
+        Ok(Opened {
+            message: buf,
+            app_id,
+        })
+    }
+
+    /// Decrypts an `Encrypt` value and checks that it was framed with this account's AppID.
+    /// Does not check any signature: use [`decrypt_verified`](Self::decrypt_verified) for
+    /// anything received.
+    pub fn decrypt(&self, encrypt: &str) -> Result<Vec<u8>, CryptoError> {
+        let (mut buf, message_end) = self.decrypt_buffer(encrypt)?;
+        let found = buf.get(message_end..).unwrap_or_default();
+        if found != self.app_id.as_bytes() {
+            return Err(CryptoError::ValidateAppId {
+                expected: self.app_id.clone(),
+                found: String::from_utf8_lossy(found.get(..64).unwrap_or(found)).into_owned(),
+            });
+        }
+        buf.truncate(message_end);
+        buf.drain(..HEADER);
+        Ok(buf)
+    }
+
+    /// Verifies `msg_signature` over (Token, timestamp, nonce, `encrypt`) and only then
+    /// decrypts: the order the official samples use, so unsigned input never reaches AES.
+    pub fn decrypt_verified(
+        &self,
+        received_msg_signature: &str,
+        timestamp: &str,
+        nonce: &str,
+        encrypt: &str,
+    ) -> Result<Vec<u8>, CryptoError> {
+        verify_msg_signature(
+            self.token.expose(),
+            timestamp,
+            nonce,
+            encrypt,
+            received_msg_signature,
+        )?;
+        self.decrypt(encrypt)
+    }
+
+    /// Opens an encrypted push body (safe or compat mode): reads `Encrypt` from the envelope,
+    /// verifies `msg_signature`, decrypts, checks the AppID, and returns the inner XML.
+    pub fn decrypt_push(
+        &self,
+        body: &[u8],
+        received_msg_signature: &str,
+        timestamp: &str,
+        nonce: &str,
+    ) -> Result<Vec<u8>, CryptoError> {
+        let envelope = PushEnvelope::from_xml(body)?;
+        self.decrypt_verified(received_msg_signature, timestamp, nonce, &envelope.encrypt)
+    }
+
+    /// Encrypts a reply XML and signs it: the envelope compat and safe mode answer with.
+    pub fn encrypt_reply(
+        &self,
+        reply_xml: &str,
+        timestamp: &str,
+        nonce: &str,
+    ) -> Result<ReplyEnvelope, CryptoError> {
+        let encrypt = self.encrypt(reply_xml.as_bytes())?;
+        let signature = msg_signature(self.token.expose(), timestamp, nonce, &encrypt);
+        Ok(ReplyEnvelope::new(
+            encrypt,
+            signature.as_str().to_owned(),
+            timestamp,
+            nonce,
+        ))
+    }
+
+    /// Validates, renders, encrypts and signs a [`Reply`].
+    pub fn seal_reply(
+        &self,
+        reply: &Reply,
+        timestamp: &str,
+        nonce: &str,
+    ) -> Result<ReplyEnvelope, CryptoError> {
+        let xml = reply.to_xml()?;
+        self.encrypt_reply(&xml, timestamp, nonce)
+    }
+
+    /// Verifies and decrypts a reply envelope (what the platform does with an answer).
+    pub fn open_reply(&self, envelope: &ReplyEnvelope) -> Result<Vec<u8>, CryptoError> {
+        self.decrypt_verified(
+            &envelope.msg_signature,
+            &envelope.timestamp,
+            &envelope.nonce,
+            &envelope.encrypt,
+        )
+    }
+
+    /// Decodes, decrypts and checks the framing; returns the buffer (random prefix, length,
+    /// message, AppID) and where the message ends.
+    fn decrypt_buffer(&self, encrypt: &str) -> Result<(Vec<u8>, usize), CryptoError> {
+        if encrypt.len() > MAX_ENCRYPT_LEN {
+            return Err(CryptoError::DecodeBase64 {
+                reason: format!(
+                    "Encrypt is {} characters, over the limit of {MAX_ENCRYPT_LEN}",
+                    encrypt.len()
+                ),
+            });
+        }
+        let mut buf = CIPHERTEXT_ENGINE
+            .decode(encrypt.trim_ascii())
+            .map_err(|e| CryptoError::DecodeBase64 {
+                reason: e.to_string(),
+            })?;
+        if buf.is_empty() || buf.len() % 16 != 0 {
+            return Err(CryptoError::DecryptAes {
+                reason: format!(
+                    "ciphertext is {} bytes, not a non-empty multiple of 16: it was truncated or is not a WeChat ciphertext",
+                    buf.len()
+                ),
+            });
+        }
+        let decryptor = Decryptor::inner_iv_init(self.key.cipher.clone(), &self.key.iv.into());
+        let plain_len = decryptor
+            .decrypt_padded_mut::<NoPadding>(&mut buf)
+            .map_err(|_| CryptoError::DecryptAes {
+                reason: "ciphertext is not a whole number of blocks".to_owned(),
+            })?
+            .len();
+        let pad = usize::from(buf.last().copied().unwrap_or(0));
+        let padding_ok = (1..=PAD_BLOCK).contains(&pad)
+            && pad <= plain_len
+            && buf
+                .get(plain_len - pad..plain_len)
+                .is_some_and(|tail| tail.iter().all(|&b| usize::from(b) == pad));
+        if !padding_ok {
+            return Err(CryptoError::DecryptAes {
+                reason:
+                    "padding is not PKCS#7 to 32 bytes: the EncodingAESKey is most likely wrong"
+                        .to_owned(),
+            });
+        }
+        let unpadded = plain_len - pad;
+        let Some(length) = buf.get(16..HEADER) else {
+            return Err(CryptoError::IllegalBuffer {
+                reason: format!("{unpadded} bytes is too short to hold the 20-byte header"),
+            });
+        };
+        let mut be = [0u8; 4];
+        be.copy_from_slice(length);
+        let message_len = u32::from_be_bytes(be) as usize;
+        let message_end = HEADER.saturating_add(message_len);
+        if unpadded < HEADER || message_end > unpadded {
+            return Err(CryptoError::IllegalBuffer {
+                reason: format!(
+                    "declared message length {message_len} runs past the {unpadded}-byte buffer"
+                ),
+            });
+        }
+        buf.truncate(unpadded);
+        Ok((buf, message_end))
+    }
+}
+
+/// A random nonce for a reply envelope: 10 decimal digits, like the platform's.
+pub fn random_nonce() -> String {
+    let mut rng = rand::thread_rng();
+    (0..10)
+        .map(|_| char::from(b'0' + (rng.next_u32() % 10) as u8))
+        .collect()
+}

@@ -1,0 +1,191 @@
+//! The encrypted envelopes of compat and safe mode: the push the platform sends (`ToUserName` and
+//! `Encrypt`, plus the plaintext fields in compat mode) and the reply the server answers
+//! (`Encrypt`, `MsgSignature`, `TimeStamp`, `Nonce`). Computing their contents is
+//! `wxoa-crypto`'s job; this module only reads and writes the XML.
+
+use serde::Serialize;
+
+use crate::xml::{self, Element, XmlError, write_bare_element, write_cdata_element};
+
+/// Why an envelope could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EnvelopeError {
+    /// The body is not acceptable XML.
+    #[error("envelope is not valid XML: {0}")]
+    Xml(#[from] XmlError),
+    /// There is no `Encrypt` element: the push is a plaintext one (plain mode), or the body
+    /// was changed on its way.
+    #[error(
+        "envelope has no <Encrypt> element: the push is plaintext (is the account in plain mode?)"
+    )]
+    MissingEncrypt,
+    /// A reply envelope lacks one of its fields.
+    #[error("reply envelope has no <{0}> element")]
+    MissingField(&'static str),
+}
+
+/// An encrypted push as it arrives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct PushEnvelope {
+    /// `ToUserName` (`AppId` on open-platform component pushes), when present.
+    pub to_user_name: Option<String>,
+    /// The Base64 ciphertext, exactly as in the XML.
+    pub encrypt: String,
+}
+
+impl PushEnvelope {
+    /// Reads the envelope of a compat- or safe-mode push.
+    pub fn from_xml(input: &[u8]) -> Result<Self, EnvelopeError> {
+        Self::from_element(xml::parse(input)?)
+    }
+
+    /// Reads the envelope out of an already parsed document.
+    pub fn from_element(mut root: Element) -> Result<Self, EnvelopeError> {
+        let encrypt = root
+            .take_child("Encrypt")
+            .ok_or(EnvelopeError::MissingEncrypt)?
+            .text;
+        let to_user_name = root
+            .take_child("ToUserName")
+            .or_else(|| root.take_child("AppId"))
+            .map(|e| e.text);
+        Ok(Self {
+            to_user_name,
+            // Base64 never contains whitespace; a pretty-printed envelope may wrap it in some.
+            encrypt: trim_owned(encrypt),
+        })
+    }
+
+    /// Renders a safe-mode push.
+    pub fn to_xml(&self) -> String {
+        let mut out = String::with_capacity(self.encrypt.len() + 96);
+        out.push_str("<xml>");
+        if let Some(to) = &self.to_user_name {
+            write_cdata_element(&mut out, "ToUserName", to);
+        }
+        write_cdata_element(&mut out, "Encrypt", &self.encrypt);
+        out.push_str("</xml>");
+        out
+    }
+}
+
+/// An encrypted reply, as the server answers in compat and safe mode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ReplyEnvelope {
+    /// The Base64 ciphertext of the reply XML.
+    pub encrypt: String,
+    /// `sha1(sort(token, TimeStamp, Nonce, Encrypt))`.
+    pub msg_signature: String,
+    /// Unix seconds, as text (written bare).
+    pub timestamp: String,
+    /// The nonce.
+    pub nonce: String,
+}
+
+impl ReplyEnvelope {
+    /// Assembles an envelope from its parts.
+    pub fn new(
+        encrypt: String,
+        msg_signature: String,
+        timestamp: impl Into<String>,
+        nonce: impl Into<String>,
+    ) -> Self {
+        Self {
+            encrypt,
+            msg_signature,
+            timestamp: timestamp.into(),
+            nonce: nonce.into(),
+        }
+    }
+
+    /// Renders the envelope exactly as the official samples do: one element per line,
+    /// `TimeStamp` bare (capital S), the others as CDATA.
+    pub fn to_xml(&self) -> String {
+        let mut out = String::with_capacity(self.encrypt.len() + 160);
+        out.push_str("<xml>\n");
+        write_cdata_element(&mut out, "Encrypt", &self.encrypt);
+        out.push('\n');
+        write_cdata_element(&mut out, "MsgSignature", &self.msg_signature);
+        out.push('\n');
+        if !self.timestamp.is_empty() && self.timestamp.bytes().all(|b| b.is_ascii_digit()) {
+            write_bare_element(&mut out, "TimeStamp", &self.timestamp);
+        } else {
+            write_cdata_element(&mut out, "TimeStamp", &self.timestamp);
+        }
+        out.push('\n');
+        write_cdata_element(&mut out, "Nonce", &self.nonce);
+        out.push_str("\n</xml>");
+        out
+    }
+
+    /// Reads a reply envelope (what the platform, or the sandbox, does with the answer).
+    pub fn from_xml(input: &[u8]) -> Result<Self, EnvelopeError> {
+        let mut root = xml::parse(input)?;
+        let mut field = |name: &'static str| {
+            root.take_child(name)
+                .map(|e| trim_owned(e.text))
+                .ok_or(EnvelopeError::MissingField(name))
+        };
+        Ok(Self {
+            encrypt: field("Encrypt")?,
+            msg_signature: field("MsgSignature")?,
+            timestamp: field("TimeStamp")?,
+            nonce: field("Nonce")?,
+        })
+    }
+}
+
+fn trim_owned(value: String) -> String {
+    let trimmed = value.trim();
+    if trimmed.len() == value.len() {
+        value
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_safe_and_compat_pushes() {
+        let safe = PushEnvelope::from_xml(
+            b"<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName>\n<Encrypt><![CDATA[abc=]]></Encrypt></xml>",
+        )
+        .unwrap();
+        assert_eq!(safe.encrypt, "abc=");
+        assert_eq!(safe.to_user_name.as_deref(), Some("gh_0123456789ab"));
+        let compat = PushEnvelope::from_xml(
+            b"<xml><ToUserName>gh</ToUserName><MsgType>text</MsgType><Content>x</Content><Encrypt>\n abc=\n</Encrypt></xml>",
+        )
+        .unwrap();
+        assert_eq!(compat.encrypt, "abc=");
+        assert_eq!(
+            PushEnvelope::from_xml(b"<xml><ToUserName>gh</ToUserName></xml>"),
+            Err(EnvelopeError::MissingEncrypt)
+        );
+    }
+
+    #[test]
+    fn reply_envelope_renders_like_the_official_sample() {
+        let envelope = ReplyEnvelope::new("E".into(), "S".into(), "1411525903", "461056294");
+        assert_eq!(
+            envelope.to_xml(),
+            "<xml>\n<Encrypt><![CDATA[E]]></Encrypt>\n<MsgSignature><![CDATA[S]]></MsgSignature>\n\
+             <TimeStamp>1411525903</TimeStamp>\n<Nonce><![CDATA[461056294]]></Nonce>\n</xml>"
+        );
+        assert_eq!(
+            ReplyEnvelope::from_xml(envelope.to_xml().as_bytes()).unwrap(),
+            envelope
+        );
+        assert_eq!(
+            ReplyEnvelope::from_xml(b"<xml><Encrypt>E</Encrypt></xml>"),
+            Err(EnvelopeError::MissingField("MsgSignature"))
+        );
+    }
+}

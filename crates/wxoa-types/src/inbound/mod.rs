@@ -1,0 +1,288 @@
+//! Inbound pushes: every normal message and event the platform sends to the account's server.
+//!
+//! [`Inbound::from_xml`] reads the plaintext XML of a push (after decryption, in compat or safe
+//! mode) into a typed value. Nothing the platform may add breaks it:
+//!
+//! - an unknown `MsgType` is [`Body::Unknown`] and an unknown `Event` is [`Event::Unknown`], with
+//!   every field kept in [`Inbound::extra`];
+//! - fields a known type does not model are kept in [`Inbound::extra`] too;
+//! - event names match without regard to case (the original spelling stays in
+//!   [`Inbound::event`]); `MsgId` and `MsgID` are both read, as `u64`; CDATA and bare values are
+//!   both accepted; a `CreateTime` in milliseconds is read as seconds.
+//!
+//! ```
+//! use wxoa_types::inbound::{Body, Inbound, Message};
+//!
+//! let xml = "<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName>\
+//!            <FromUserName><![CDATA[oUser]]></FromUserName><CreateTime>1700000000</CreateTime>\
+//!            <MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hello]]></Content>\
+//!            <MsgId>24000000000000001</MsgId></xml>";
+//! let push = Inbound::from_xml(xml.as_bytes()).unwrap();
+//! match &push.body {
+//!     Body::Message(Message::Text(text)) => assert_eq!(text.content, "hello"),
+//!     other => panic!("unexpected {other:?}"),
+//! }
+//! assert_eq!(push.msg_id.map(|id| id.0), Some(24000000000000001));
+//! ```
+
+mod event;
+mod fields;
+mod message;
+
+pub use event::*;
+pub use fields::{FromField, Items, Repeated, Word};
+pub use message::*;
+
+use serde::Serialize;
+
+use crate::ids::{MsgId, OpenId};
+use crate::xml::{self, Element, Fields, XmlError};
+
+/// Why a push could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InboundError {
+    /// The body is not acceptable XML.
+    #[error("push is not valid XML: {0}")]
+    Xml(#[from] XmlError),
+    /// A field the message type requires is absent.
+    #[error("push is missing the field <{field}>")]
+    MissingField {
+        /// The XML name of the field.
+        field: &'static str,
+    },
+    /// A field's value does not have the expected form.
+    #[error("push field <{field}> has the value {value:?}, expected {expected}")]
+    InvalidField {
+        /// The XML name of the field.
+        field: &'static str,
+        /// The value found (at most 64 characters of it).
+        value: String,
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// The document is an encrypted envelope (only `ToUserName` and `Encrypt`): it must be
+    /// decrypted first, which means the server is configured for plain mode while the platform
+    /// sends in safe mode.
+    #[error("push is an encrypted envelope: decrypt it first (the account is in safe mode)")]
+    Encrypted,
+}
+
+/// What a push is.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Body {
+    /// A normal message from a follower.
+    Message(Message),
+    /// An event (`MsgType` `event`).
+    Event(Event),
+    /// A `MsgType` this library does not know; every field is in [`Inbound::extra`].
+    Unknown,
+}
+
+/// One push, typed.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Inbound {
+    /// `ToUserName`: the account's original id (`gh_…`).
+    pub to_user_name: String,
+    /// `FromUserName`: the sender's OpenID.
+    pub from_user_name: OpenId,
+    /// `CreateTime` in Unix seconds (a millisecond value is divided down).
+    pub create_time: i64,
+    /// `MsgType` as sent, whitespace trimmed.
+    pub msg_type: String,
+    /// `Event` as sent (original spelling), for events.
+    pub event: Option<String>,
+    /// `MsgId`, or `MsgID` on job events.
+    pub msg_id: Option<MsgId>,
+    /// `MsgDataId`: set when a message was sent from an article.
+    pub msg_data_id: Option<String>,
+    /// `Idx`: 1-based index of that article in its post.
+    pub idx: Option<u32>,
+    /// The typed content.
+    pub body: Body,
+    /// Every field not read into the typed form, in document order. For an unknown type this is
+    /// every field other than the header.
+    pub extra: Vec<Element>,
+}
+
+/// A `CreateTime` above this is taken to be in milliseconds (year 5138 in seconds).
+const MILLIS_THRESHOLD: i64 = 100_000_000_000;
+
+impl Inbound {
+    /// Parses the plaintext XML of a push.
+    pub fn from_xml(input: &[u8]) -> Result<Inbound, InboundError> {
+        Self::from_element(xml::parse(input)?)
+    }
+
+    /// Reads a push from an already parsed document.
+    pub fn from_element(mut root: Element) -> Result<Inbound, InboundError> {
+        if root.child("MsgType").is_none() && root.child("Encrypt").is_some() {
+            return Err(InboundError::Encrypted);
+        }
+        let to_user_name = String::take(&mut root, "ToUserName")?;
+        let from_user_name = OpenId(Word::take(&mut root, "FromUserName")?.0);
+        let mut create_time = i64::take(&mut root, "CreateTime")?;
+        if create_time > MILLIS_THRESHOLD {
+            create_time /= 1000;
+        }
+        let msg_type = Word::take(&mut root, "MsgType")?.0;
+        let mut msg_id = <Option<u64> as FromField>::take(&mut root, "MsgId")?;
+        if msg_id.is_none() {
+            msg_id = <Option<u64> as FromField>::take(&mut root, "MsgID")?;
+        }
+        let msg_data_id = <Option<String> as FromField>::take(&mut root, "MsgDataId")?;
+        let idx = <Option<u32> as FromField>::take(&mut root, "Idx")?;
+        // A compat-mode push carries its own ciphertext next to the plaintext fields.
+        root.take_child("Encrypt");
+
+        let mut event = None;
+        let body = match msg_type.to_ascii_lowercase().as_str() {
+            "text" => Body::Message(Message::Text(Text::take_from(&mut root)?)),
+            "image" => Body::Message(Message::Image(Image::take_from(&mut root)?)),
+            "voice" => Body::Message(Message::Voice(Voice::take_from(&mut root)?)),
+            "video" => Body::Message(Message::Video(Video::take_from(&mut root)?)),
+            "shortvideo" => Body::Message(Message::ShortVideo(Video::take_from(&mut root)?)),
+            "location" => Body::Message(Message::Location(Location::take_from(&mut root)?)),
+            "link" => Body::Message(Message::Link(Link::take_from(&mut root)?)),
+            "event" => {
+                let name = Word::take(&mut root, "Event")?.0;
+                let typed = Event::take_from(&name, &mut root)?;
+                event = Some(name);
+                Body::Event(typed)
+            }
+            _ => Body::Unknown,
+        };
+        Ok(Inbound {
+            to_user_name,
+            from_user_name,
+            create_time,
+            msg_type,
+            event,
+            msg_id: msg_id.map(MsgId),
+            msg_data_id,
+            idx,
+            body,
+            extra: root.children,
+        })
+    }
+
+    /// The name of the type: the `MsgType` of a normal message (`text`, `image`, …), the
+    /// canonical `Event` name of an event (`subscribe`, `SCAN`, `CLICK`, …), or `unknown`.
+    pub fn kind(&self) -> &'static str {
+        match &self.body {
+            Body::Message(m) => m.msg_type(),
+            Body::Event(e) => e.name().unwrap_or("unknown"),
+            Body::Unknown => "unknown",
+        }
+    }
+
+    /// The event, if this push is one.
+    pub fn as_event(&self) -> Option<&Event> {
+        match &self.body {
+            Body::Event(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The message, if this push is a normal message.
+    pub fn as_message(&self) -> Option<&Message> {
+        match &self.body {
+            Body::Message(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The `EventKey` of an event, as sent.
+    pub fn event_key(&self) -> Option<&str> {
+        match &self.body {
+            Body::Event(Event::Unknown) => self
+                .extra
+                .iter()
+                .find(|e| e.name == "EventKey")
+                .map(|e| e.text.as_str()),
+            Body::Event(e) => e.event_key(),
+            _ => None,
+        }
+    }
+
+    /// Whether the platform shows a passive reply to this push: normal messages and interactive
+    /// events do; job and notification events do not (answer `success`).
+    pub fn accepts_reply(&self) -> bool {
+        match &self.body {
+            Body::Message(_) => true,
+            Body::Event(e) => e.accepts_reply(),
+            Body::Unknown => false,
+        }
+    }
+
+    /// The key under which retries of this push are recognised: the `MsgId` when there is one,
+    /// otherwise `FromUserName` + `CreateTime` + `Event` + `EventKey` (the platform's advice).
+    /// It does not include the AppID; callers that serve several accounts add it.
+    pub fn dedupe_key(&self) -> String {
+        match (self.msg_id, &self.body) {
+            (Some(id), Body::Message(_) | Body::Unknown) => format!("msg:{id}"),
+            _ => format!(
+                "evt:{}:{}:{}:{}",
+                self.from_user_name,
+                self.create_time,
+                self.event.as_deref().unwrap_or(&self.msg_type),
+                self.event_key().unwrap_or("")
+            ),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Flat<'a, T: Serialize> {
+    kind: &'a str,
+    to_user_name: &'a str,
+    from_user_name: &'a OpenId,
+    create_time: i64,
+    msg_type: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    msg_id: Option<MsgId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    msg_data_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    idx: Option<u32>,
+    #[serde(flatten)]
+    body: &'a T,
+    #[serde(skip_serializing_if = "fields_empty")]
+    extra: Fields<'a>,
+}
+
+fn fields_empty(fields: &Fields<'_>) -> bool {
+    fields.0.is_empty()
+}
+
+/// Serialises as one flat JSON object: `kind` (see [`Inbound::kind`]), the header fields, the
+/// typed fields in snake_case, and `extra` with every field not read into the typed form (for
+/// an unknown type, every field but the header).
+impl Serialize for Inbound {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        fn flat<'a, T: Serialize>(this: &'a Inbound, body: &'a T) -> Flat<'a, T> {
+            Flat {
+                kind: this.kind(),
+                to_user_name: &this.to_user_name,
+                from_user_name: &this.from_user_name,
+                create_time: this.create_time,
+                msg_type: &this.msg_type,
+                event: this.event.as_deref(),
+                msg_id: this.msg_id,
+                msg_data_id: this.msg_data_id.as_deref(),
+                idx: this.idx,
+                body,
+                extra: Fields(&this.extra),
+            }
+        }
+        match &self.body {
+            Body::Message(m) => flat(self, m).serialize(serializer),
+            Body::Event(e) => flat(self, e).serialize(serializer),
+            Body::Unknown => flat(self, &()).serialize(serializer),
+        }
+    }
+}
