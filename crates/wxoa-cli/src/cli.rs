@@ -1,0 +1,136 @@
+//! The command line, as CONTRACT.md §1 defines it. Flag definitions here are the single source
+//! of the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// wxoa — the toolkit for the backend of a WeChat Official Account.
+#[derive(Debug, Parser)]
+#[command(name = "wxoa", version, about, long_about = None, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: Global,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Options every command takes; each is also read from the environment, then from the
+/// `--config` file. Precedence: command line > environment > config file > defaults.
+#[derive(Debug, Args, Default, Clone)]
+pub(crate) struct Global {
+    /// TOML file with the same keys (snake_case), plus `[[accounts]]` tables for several AppIDs.
+    #[arg(long, env = "WXOA_CONFIG", global = true, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// AppID of the official account.
+    #[arg(long, env = "WXOA_APP_ID", global = true, value_name = "ID")]
+    pub(crate) app_id: Option<String>,
+    /// AppSecret (never printed, never logged).
+    #[arg(long, env = "WXOA_APP_SECRET", global = true, value_name = "S", hide_env_values = true)]
+    pub(crate) app_secret: Option<String>,
+    /// The server-configuration Token used in signatures.
+    #[arg(long, env = "WXOA_TOKEN", global = true, value_name = "T", hide_env_values = true)]
+    pub(crate) token: Option<String>,
+    /// EncodingAESKey, 43 characters.
+    #[arg(long, env = "WXOA_AES_KEY", global = true, value_name = "K", hide_env_values = true)]
+    pub(crate) aes_key: Option<String>,
+    /// API host; repeat for failover hosts in order (default: api.weixin.qq.com, then api2).
+    #[arg(long, env = "WXOA_API_BASE", global = true, value_name = "URL", value_delimiter = ',')]
+    pub(crate) api_base: Vec<String>,
+    /// Host of `showqrcode` and other mp.weixin.qq.com pages.
+    #[arg(long, env = "WXOA_MP_BASE", global = true, value_name = "URL")]
+    pub(crate) mp_base: Option<String>,
+    /// Host of the OAuth authorize page.
+    #[arg(long, env = "WXOA_OPEN_BASE", global = true, value_name = "URL")]
+    pub(crate) open_base: Option<String>,
+    /// Where tokens and tickets are kept: memory, file:PATH or redis://HOST:PORT[/DB].
+    #[arg(long, env = "WXOA_STORE", global = true, value_name = "STORE")]
+    pub(crate) store: Option<String>,
+    /// Take tokens from a central control server instead of the platform.
+    #[arg(long, env = "WXOA_TOKEN_SERVER", global = true, value_name = "URL")]
+    pub(crate) token_server: Option<String>,
+    /// Bearer token for the central control server.
+    #[arg(long, env = "WXOA_TOKEN_SERVER_AUTH", global = true, value_name = "X", hide_env_values = true)]
+    pub(crate) token_server_auth: Option<String>,
+    /// Output of API commands (default: json when stdout is not a terminal).
+    #[arg(long, env = "WXOA_OUTPUT", global = true, value_enum)]
+    pub(crate) output: Option<Output>,
+    /// More log output on stderr (repeat for more); secrets are redacted at every level.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub(crate) verbose: u8,
+    /// Only errors on stderr.
+    #[arg(long, global = true)]
+    pub(crate) quiet: bool,
+}
+
+/// How API commands print their results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Output {
+    /// JSON.
+    Json,
+    /// A table for people.
+    Table,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Signatures and message encryption: debug a captured push or a failing encrypted reply.
+    #[command(subcommand)]
+    Crypto(CryptoCommand),
+    /// Read one inbound push XML on stdin and print it as typed JSON.
+    Parse(ParseArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CryptoCommand {
+    /// Print the signature over Token, timestamp and nonce (msg_signature with --encrypt).
+    Sign(SignArgs),
+    /// Read an encrypted envelope on stdin; verify, decrypt, check the AppID; print the XML.
+    Decrypt(DecryptArgs),
+    /// Read a plaintext reply XML on stdin and print the encrypted reply envelope.
+    Encrypt(EncryptArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SignArgs {
+    /// The `timestamp` query parameter.
+    #[arg(long, value_name = "TS")]
+    pub(crate) timestamp: String,
+    /// The `nonce` query parameter.
+    #[arg(long, value_name = "N")]
+    pub(crate) nonce: String,
+    /// The `Encrypt` value: prints the msg_signature instead of the signature.
+    #[arg(long, value_name = "E")]
+    pub(crate) encrypt: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DecryptArgs {
+    /// The `timestamp` query parameter (defaults to `TimeStamp` of a reply envelope on stdin).
+    #[arg(long, value_name = "TS")]
+    pub(crate) timestamp: Option<String>,
+    /// The `nonce` query parameter (defaults to `Nonce` of a reply envelope on stdin).
+    #[arg(long, value_name = "N")]
+    pub(crate) nonce: Option<String>,
+    /// The `msg_signature` query parameter (defaults to `MsgSignature` of a reply envelope).
+    #[arg(long, value_name = "S")]
+    pub(crate) msg_signature: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EncryptArgs {
+    /// `TimeStamp` of the envelope (default: now).
+    #[arg(long, value_name = "TS")]
+    pub(crate) timestamp: Option<String>,
+    /// `Nonce` of the envelope (default: 10 random digits).
+    #[arg(long, value_name = "N")]
+    pub(crate) nonce: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ParseArgs {
+    /// Print compact JSON even on a terminal.
+    #[arg(long)]
+    pub(crate) compact: bool,
+}

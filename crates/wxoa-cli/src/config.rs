@@ -1,0 +1,147 @@
+//! The `--config` TOML file: the global options' keys in snake_case, plus `[[accounts]]`.
+//! Values from it fill only what the command line and the environment left unset.
+
+use std::path::Path;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+use crate::cli::{Global, Output};
+use crate::exit::Failure;
+
+/// One or several API bases.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Bases {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// An account of a multi-account configuration.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Account {
+    pub(crate) app_id: String,
+    pub(crate) app_secret: Option<String>,
+    pub(crate) token: Option<String>,
+    pub(crate) aes_key: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    app_id: Option<String>,
+    app_secret: Option<String>,
+    token: Option<String>,
+    aes_key: Option<String>,
+    api_base: Option<Bases>,
+    mp_base: Option<String>,
+    open_base: Option<String>,
+    store: Option<String>,
+    token_server: Option<String>,
+    token_server_auth: Option<String>,
+    output: Option<Output>,
+    #[serde(default)]
+    accounts: Vec<Account>,
+}
+
+/// The global options with the config file folded in.
+#[derive(Debug, Default)]
+pub(crate) struct Settings {
+    pub(crate) global: Global,
+}
+
+impl Settings {
+    /// Folds the `--config` file (if any) under what the command line and environment set.
+    pub(crate) fn load(global: Global) -> Result<Settings, Failure> {
+        let Some(path) = global.config.clone() else {
+            return Ok(Settings { global });
+        };
+        let file = read(&path).map_err(Failure::usage)?;
+        let mut global = global;
+        fill(&mut global.app_id, file.app_id);
+        fill(&mut global.app_secret, file.app_secret);
+        fill(&mut global.token, file.token);
+        fill(&mut global.aes_key, file.aes_key);
+        fill(&mut global.mp_base, file.mp_base);
+        fill(&mut global.open_base, file.open_base);
+        fill(&mut global.store, file.store);
+        fill(&mut global.token_server, file.token_server);
+        fill(&mut global.token_server_auth, file.token_server_auth);
+        fill(&mut global.output, file.output);
+        if global.api_base.is_empty() {
+            global.api_base = match file.api_base {
+                Some(Bases::One(base)) => vec![base],
+                Some(Bases::Many(bases)) => bases,
+                None => Vec::new(),
+            };
+        }
+        // With a single account in the file, its credentials are the defaults.
+        if let [account] = file.accounts.as_slice() {
+            fill(&mut global.app_id, Some(account.app_id.clone()));
+            fill(&mut global.app_secret, account.app_secret.clone());
+            fill(&mut global.token, account.token.clone());
+            fill(&mut global.aes_key, account.aes_key.clone());
+        }
+        Ok(Settings { global })
+    }
+
+    /// A required option, or a usage failure naming the flag and the variable.
+    pub(crate) fn require<'a>(
+        value: &'a Option<String>,
+        flag: &str,
+        env: &str,
+    ) -> Result<&'a str, Failure> {
+        value.as_deref().filter(|v| !v.is_empty()).ok_or_else(|| {
+            Failure::usage(anyhow::anyhow!(
+                "missing {flag}: give it on the command line, in {env}, or in the --config file"
+            ))
+        })
+    }
+}
+
+fn fill<T>(slot: &mut Option<T>, value: Option<T>) {
+    if slot.is_none() {
+        *slot = value;
+    }
+}
+
+fn read(path: &Path) -> anyhow::Result<File> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("config file {} is malformed", path.display()))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_fills_only_unset_values() {
+        let dir = std::env::temp_dir().join(format!("wxoa-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("wxoa.toml");
+        std::fs::write(
+            &path,
+            "app_id = \"wxfile\"\ntoken = \"filetoken\"\napi_base = [\"http://a\", \"http://b\"]\n",
+        )
+        .unwrap();
+        let global = Global {
+            config: Some(path.clone()),
+            app_id: Some("wxcli".to_owned()),
+            ..Global::default()
+        };
+        let settings = Settings::load(global).unwrap();
+        assert_eq!(settings.global.app_id.as_deref(), Some("wxcli"));
+        assert_eq!(settings.global.token.as_deref(), Some("filetoken"));
+        assert_eq!(settings.global.api_base, vec!["http://a", "http://b"]);
+        std::fs::write(&path, "unknown_key = 1\n").unwrap();
+        let global = Global {
+            config: Some(path),
+            ..Global::default()
+        };
+        assert_eq!(Settings::load(global).unwrap_err().code, 2);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

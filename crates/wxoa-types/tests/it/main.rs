@@ -1,0 +1,11 @@
+//! Integration tests of `wxoa-types`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::float_cmp,
+    missing_docs
+)]
+
+mod inbound_fixtures;
