@@ -26,16 +26,40 @@ pub(crate) struct Global {
     #[arg(long, env = "WXOA_APP_ID", global = true, value_name = "ID")]
     pub(crate) app_id: Option<String>,
     /// AppSecret (never printed, never logged).
-    #[arg(long, env = "WXOA_APP_SECRET", global = true, value_name = "S", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "WXOA_APP_SECRET",
+        global = true,
+        value_name = "S",
+        hide_env_values = true
+    )]
     pub(crate) app_secret: Option<String>,
     /// The server-configuration Token used in signatures.
-    #[arg(long, env = "WXOA_TOKEN", global = true, value_name = "T", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "WXOA_TOKEN",
+        global = true,
+        value_name = "T",
+        hide_env_values = true
+    )]
     pub(crate) token: Option<String>,
     /// EncodingAESKey, 43 characters.
-    #[arg(long, env = "WXOA_AES_KEY", global = true, value_name = "K", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "WXOA_AES_KEY",
+        global = true,
+        value_name = "K",
+        hide_env_values = true
+    )]
     pub(crate) aes_key: Option<String>,
     /// API host; repeat for failover hosts in order (default: api.weixin.qq.com, then api2).
-    #[arg(long, env = "WXOA_API_BASE", global = true, value_name = "URL", value_delimiter = ',')]
+    #[arg(
+        long,
+        env = "WXOA_API_BASE",
+        global = true,
+        value_name = "URL",
+        value_delimiter = ','
+    )]
     pub(crate) api_base: Vec<String>,
     /// Host of `showqrcode` and other mp.weixin.qq.com pages.
     #[arg(long, env = "WXOA_MP_BASE", global = true, value_name = "URL")]
@@ -50,7 +74,13 @@ pub(crate) struct Global {
     #[arg(long, env = "WXOA_TOKEN_SERVER", global = true, value_name = "URL")]
     pub(crate) token_server: Option<String>,
     /// Bearer token for the central control server.
-    #[arg(long, env = "WXOA_TOKEN_SERVER_AUTH", global = true, value_name = "X", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "WXOA_TOKEN_SERVER_AUTH",
+        global = true,
+        value_name = "X",
+        hide_env_values = true
+    )]
     pub(crate) token_server_auth: Option<String>,
     /// Output of API commands (default: json when stdout is not a terminal).
     #[arg(long, env = "WXOA_OUTPUT", global = true, value_enum)]

@@ -31,8 +31,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
     let settings = Settings::load(cli.global)?;
     match cli.command {
         Command::Crypto(CryptoCommand::Sign(args)) => commands::crypto::sign(&settings, &args),
-        Command::Crypto(CryptoCommand::Decrypt(args)) => commands::crypto::decrypt(&settings, &args),
-        Command::Crypto(CryptoCommand::Encrypt(args)) => commands::crypto::encrypt(&settings, &args),
+        Command::Crypto(CryptoCommand::Decrypt(args)) => {
+            commands::crypto::decrypt(&settings, &args)
+        }
+        Command::Crypto(CryptoCommand::Encrypt(args)) => {
+            commands::crypto::encrypt(&settings, &args)
+        }
         Command::Parse(args) => commands::parse::parse(&args),
     }
 }

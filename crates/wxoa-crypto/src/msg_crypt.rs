@@ -183,6 +183,18 @@ impl MsgCrypt {
         random: &[u8; 16],
         message: &[u8],
     ) -> Result<String, CryptoError> {
+        let mut out = String::with_capacity(encoded_len(message.len(), self.app_id.len()));
+        self.encrypt_into(random, message, &mut out)?;
+        Ok(out)
+    }
+
+    /// Frames, pads and encrypts `message`, appending the Base64 ciphertext to `out`.
+    fn encrypt_into(
+        &self,
+        random: &[u8; 16],
+        message: &[u8],
+        out: &mut String,
+    ) -> Result<(), CryptoError> {
         let length = u32::try_from(message.len()).map_err(|_| CryptoError::EncryptAes {
             reason: "message longer than 4 GiB",
         })?;
@@ -202,7 +214,8 @@ impl MsgCrypt {
             .map_err(|_| CryptoError::EncryptAes {
                 reason: "buffer is not a whole number of blocks",
             })?;
-        Ok(STANDARD.encode(ciphertext))
+        STANDARD.encode_string(ciphertext, out);
+        Ok(())
     }
 
     /// Decrypts and unframes an `Encrypt` value without checking its AppID.
@@ -283,6 +296,32 @@ impl MsgCrypt {
         ))
     }
 
+    /// Encrypts a reply XML and renders the signed envelope in one pass: the ciphertext is
+    /// written straight into the envelope. This is the webhook's hot path; it gives the same
+    /// document as [`encrypt_reply`](Self::encrypt_reply) followed by `to_xml`.
+    pub fn encrypt_reply_xml(
+        &self,
+        reply_xml: &str,
+        timestamp: &str,
+        nonce: &str,
+    ) -> Result<String, CryptoError> {
+        let mut random = [0u8; 16];
+        rand::thread_rng().fill_bytes(&mut random);
+        let encoded = encoded_len(reply_xml.len(), self.app_id.len());
+        let mut out = String::with_capacity(encoded + 192 + timestamp.len() + nonce.len());
+        out.push_str(ReplyEnvelope::HEAD);
+        let start = out.len();
+        self.encrypt_into(&random, reply_xml.as_bytes(), &mut out)?;
+        let signature = msg_signature(
+            self.token.expose(),
+            timestamp,
+            nonce,
+            out.get(start..).unwrap_or_default(),
+        );
+        ReplyEnvelope::write_after_encrypt(&mut out, signature.as_str(), timestamp, nonce);
+        Ok(out)
+    }
+
     /// Validates, renders, encrypts and signs a [`Reply`].
     pub fn seal_reply(
         &self,
@@ -292,6 +331,17 @@ impl MsgCrypt {
     ) -> Result<ReplyEnvelope, CryptoError> {
         let xml = reply.to_xml()?;
         self.encrypt_reply(&xml, timestamp, nonce)
+    }
+
+    /// Validates, renders, encrypts and signs a [`Reply`] into the envelope XML.
+    pub fn seal_reply_xml(
+        &self,
+        reply: &Reply,
+        timestamp: &str,
+        nonce: &str,
+    ) -> Result<String, CryptoError> {
+        let xml = reply.to_xml()?;
+        self.encrypt_reply_xml(&xml, timestamp, nonce)
     }
 
     /// Verifies and decrypts a reply envelope (what the platform does with an answer).
@@ -368,6 +418,13 @@ impl MsgCrypt {
         buf.truncate(unpadded);
         Ok((buf, message_end))
     }
+}
+
+/// Base64 length of the ciphertext of a message of `message` bytes.
+fn encoded_len(message: usize, app_id: usize) -> usize {
+    let framed = HEADER + message + app_id;
+    let total = framed + PAD_BLOCK - framed % PAD_BLOCK;
+    total.div_ceil(3) * 4
 }
 
 /// A random nonce for a reply envelope: 10 decimal digits, like the platform's.

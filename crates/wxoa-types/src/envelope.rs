@@ -36,6 +36,14 @@ pub struct PushEnvelope {
 }
 
 impl PushEnvelope {
+    /// An envelope for a safe-mode push.
+    pub fn new(to_user_name: Option<String>, encrypt: String) -> Self {
+        Self {
+            to_user_name,
+            encrypt,
+        }
+    }
+
     /// Reads the envelope of a compat- or safe-mode push.
     pub fn from_xml(input: &[u8]) -> Result<Self, EnvelopeError> {
         Self::from_element(xml::parse(input)?)
@@ -108,17 +116,37 @@ impl ReplyEnvelope {
         out.push_str("<xml>\n");
         write_cdata_element(&mut out, "Encrypt", &self.encrypt);
         out.push('\n');
-        write_cdata_element(&mut out, "MsgSignature", &self.msg_signature);
+        Self::write_tail(&mut out, &self.msg_signature, &self.timestamp, &self.nonce);
+        out
+    }
+
+    /// The start of an envelope, up to the inside of the `Encrypt` CDATA section. Append the
+    /// Base64 ciphertext (which never contains `]]>`), then [`write_tail`](Self::write_tail).
+    /// This lets a sealer write the ciphertext straight into the envelope.
+    pub const HEAD: &'static str = "<xml>\n<Encrypt><![CDATA[";
+
+    /// Closes the `Encrypt` element opened by [`HEAD`](Self::HEAD) and writes the rest.
+    pub fn write_after_encrypt(
+        out: &mut String,
+        msg_signature: &str,
+        timestamp: &str,
+        nonce: &str,
+    ) {
+        out.push_str("]]></Encrypt>\n");
+        Self::write_tail(out, msg_signature, timestamp, nonce);
+    }
+
+    fn write_tail(out: &mut String, msg_signature: &str, timestamp: &str, nonce: &str) {
+        write_cdata_element(out, "MsgSignature", msg_signature);
         out.push('\n');
-        if !self.timestamp.is_empty() && self.timestamp.bytes().all(|b| b.is_ascii_digit()) {
-            write_bare_element(&mut out, "TimeStamp", &self.timestamp);
+        if !timestamp.is_empty() && timestamp.bytes().all(|b| b.is_ascii_digit()) {
+            write_bare_element(out, "TimeStamp", timestamp);
         } else {
-            write_cdata_element(&mut out, "TimeStamp", &self.timestamp);
+            write_cdata_element(out, "TimeStamp", timestamp);
         }
         out.push('\n');
-        write_cdata_element(&mut out, "Nonce", &self.nonce);
+        write_cdata_element(out, "Nonce", nonce);
         out.push_str("\n</xml>");
-        out
     }
 
     /// Reads a reply envelope (what the platform, or the sandbox, does with the answer).

@@ -292,7 +292,7 @@ pub fn parse_with(input: &[u8], limits: Limits) -> Result<Element, XmlError> {
                     frame.flush_ws();
                 }
                 frame.has_cdata = true;
-                frame.element.text.push_str(&utf8_str(&data)?);
+                frame.element.text.push_str(utf8_str(&data)?);
             }
             Event::DocType(_) => return Err(XmlError::Doctype),
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
@@ -388,6 +388,16 @@ pub fn is_xml_char(c: char) -> bool {
 /// carriage return; U+FFFE, U+FFFF) are dropped, so the output is always well formed.
 pub fn write_cdata(out: &mut String, value: &str) {
     out.push_str("<![CDATA[");
+    // One pass decides whether the value needs any care: no `]`, no control character, no
+    // byte that could start U+FFFE/U+FFFF. Most values take this path.
+    let plain = value
+        .bytes()
+        .all(|b| (b >= 0x20 && b != b']' && b != 0xEF) || matches!(b, b'\t' | b'\n' | b'\r'));
+    if plain {
+        out.push_str(value);
+        out.push_str("]]>");
+        return;
+    }
     let mut rest = value;
     while let Some(at) = rest.find("]]>") {
         let (head, tail) = rest.split_at(at + 2);
@@ -411,18 +421,93 @@ pub fn write_cdata_element(out: &mut String, name: &str, value: &str) {
 }
 
 /// Appends `<name>value</name>` for a value that needs no escaping (a number).
-pub fn write_bare_element(out: &mut String, name: &str, value: impl std::fmt::Display) {
-    use std::fmt::Write;
-    // Writing to a String cannot fail.
-    let _ = write!(out, "<{name}>{value}</{name}>");
+pub fn write_bare_element(out: &mut String, name: &str, value: impl BareValue) {
+    out.push('<');
+    out.push_str(name);
+    out.push('>');
+    value.write_to(out);
+    out.push_str("</");
+    out.push_str(name);
+    out.push('>');
+}
+
+/// A value written without CDATA: an integer, or text the caller knows needs no escaping.
+pub trait BareValue {
+    /// Appends the value.
+    fn write_to(self, out: &mut String);
+}
+
+impl BareValue for &str {
+    fn write_to(self, out: &mut String) {
+        out.push_str(self);
+    }
+}
+
+impl BareValue for &String {
+    fn write_to(self, out: &mut String) {
+        out.push_str(self);
+    }
+}
+
+macro_rules! bare_integer {
+    ($($ty:ty),*) => {$(
+        impl BareValue for $ty {
+            fn write_to(self, out: &mut String) {
+                push_integer(out, i128::from(self));
+            }
+        }
+    )*};
+}
+
+bare_integer!(i32, i64, u32, u64);
+
+impl BareValue for usize {
+    fn write_to(self, out: &mut String) {
+        push_integer(out, i128::try_from(self).unwrap_or(i128::MAX));
+    }
+}
+
+/// Appends an integer in decimal without going through `fmt` (this sits on the reply path).
+fn push_integer(out: &mut String, value: i128) {
+    if value < 0 {
+        out.push('-');
+    }
+    let mut digits = [0u8; 40];
+    let mut at = digits.len();
+    let mut rest = value.unsigned_abs();
+    loop {
+        at -= 1;
+        if let Some(slot) = digits.get_mut(at) {
+            // `rest % 10` is a single digit.
+            *slot = b'0' + (rest % 10) as u8;
+        }
+        rest /= 10;
+        if rest == 0 || at == 0 {
+            break;
+        }
+    }
+    for &digit in digits.get(at..).unwrap_or_default() {
+        out.push(char::from(digit));
+    }
 }
 
 fn push_xml_chars(out: &mut String, value: &str) {
-    if value.chars().all(is_xml_char) {
+    if has_only_xml_chars(value) {
         out.push_str(value);
     } else {
         out.extend(value.chars().filter(|&c| is_xml_char(c)));
     }
+}
+
+/// A byte scan for what [`is_xml_char`] refuses: C0 controls other than tab, newline and
+/// carriage return (single bytes below 0x20), and U+FFFE/U+FFFF (`EF BF BE`/`EF BF BF`).
+fn has_only_xml_chars(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    let suspicious = |b: &u8| (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || *b == 0xEF;
+    if !bytes.iter().any(suspicious) {
+        return true;
+    }
+    value.chars().all(is_xml_char)
 }
 
 /// What [`write_cdata`] keeps of a string: every character XML 1.0 can carry.
@@ -431,6 +516,7 @@ pub fn sanitize(value: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

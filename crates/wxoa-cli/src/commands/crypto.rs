@@ -58,9 +58,15 @@ pub(crate) fn decrypt(settings: &Settings, args: &DecryptArgs) -> Result<(), Fai
     let from_envelope = |name: &str| root.child_text(name).map(|v| v.trim().to_owned());
     let timestamp = pick(&args.timestamp, from_envelope("TimeStamp"), "--timestamp")?;
     let nonce = pick(&args.nonce, from_envelope("Nonce"), "--nonce")?;
-    let received = pick(&args.msg_signature, from_envelope("MsgSignature"), "--msg-signature")?;
+    let received = pick(
+        &args.msg_signature,
+        from_envelope("MsgSignature"),
+        "--msg-signature",
+    )?;
 
-    if let Err(error) = wxoa_crypto::verify_msg_signature(token, &timestamp, &nonce, encrypt, &received) {
+    if let Err(error) =
+        wxoa_crypto::verify_msg_signature(token, &timestamp, &nonce, encrypt, &received)
+    {
         return Err(Failure::crypto(
             error,
             Some(signature_hint(&root, token, &timestamp, &nonce, &received)),
@@ -90,7 +96,13 @@ fn pick(given: &Option<String>, envelope: Option<String>, flag: &str) -> Result<
     })
 }
 
-fn signature_hint(root: &Element, token: &str, timestamp: &str, nonce: &str, received: &str) -> String {
+fn signature_hint(
+    root: &Element,
+    token: &str,
+    timestamp: &str,
+    nonce: &str,
+    received: &str,
+) -> String {
     if signature(token, timestamp, nonce).matches(received) {
         return "that is the query's `signature`, not its `msg_signature`: pass --msg-signature the msg_signature parameter".to_owned();
     }

@@ -15,19 +15,54 @@ fn envelope() -> Vec<u8> {
 
 fn decrypt_args<'a>(key: &'a str, app_id: &'a str, signature: &'a str) -> Vec<&'a str> {
     vec![
-        "crypto", "decrypt", "--token", TOKEN, "--aes-key", key, "--app-id", app_id,
-        "--timestamp", "1409304348", "--nonce", "xxxxxx", "--msg-signature", signature,
+        "crypto",
+        "decrypt",
+        "--token",
+        TOKEN,
+        "--aes-key",
+        key,
+        "--app-id",
+        app_id,
+        "--timestamp",
+        "1409304348",
+        "--nonce",
+        "xxxxxx",
+        "--msg-signature",
+        signature,
     ]
 }
 
 #[test]
 fn sign_prints_signature_and_msg_signature() {
-    let out = wxoa(&["crypto", "sign", "--token", TOKEN, "--timestamp", "1409304348", "--nonce", "xxxxxx"], b"");
+    let out = wxoa(
+        &[
+            "crypto",
+            "sign",
+            "--token",
+            TOKEN,
+            "--timestamp",
+            "1409304348",
+            "--nonce",
+            "xxxxxx",
+        ],
+        b"",
+    );
     assert_eq!(out.status.code(), Some(0));
     // sha1("1409304348pamtestxxxxxx")
     assert_eq!(stdout(&out), "76480565cbe296026c53aaacd1ad523a1ddba24f\n");
     let out = wxoa(
-        &["crypto", "sign", "--token", TOKEN, "--timestamp", "1409304348", "--nonce", "xxxxxx", "--encrypt", ENCRYPT],
+        &[
+            "crypto",
+            "sign",
+            "--token",
+            TOKEN,
+            "--timestamp",
+            "1409304348",
+            "--nonce",
+            "xxxxxx",
+            "--encrypt",
+            ENCRYPT,
+        ],
         b"",
     );
     assert_eq!(stdout(&out), format!("{MSG_SIGNATURE}\n"));
@@ -40,10 +75,24 @@ fn sign_reads_the_token_from_the_environment_and_config() {
     let config = dir.join("wxoa.toml");
     std::fs::write(&config, format!("token = \"{TOKEN}\"\n")).unwrap();
     let out = wxoa(
-        &["--config", config.to_str().unwrap(), "crypto", "sign", "--timestamp", "1409304348", "--nonce", "xxxxxx"],
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "crypto",
+            "sign",
+            "--timestamp",
+            "1409304348",
+            "--nonce",
+            "xxxxxx",
+        ],
         b"",
     );
-    assert_eq!(stdout(&out), "76480565cbe296026c53aaacd1ad523a1ddba24f\n", "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "76480565cbe296026c53aaacd1ad523a1ddba24f\n",
+        "{}",
+        stderr(&out)
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -61,7 +110,10 @@ fn decrypt_failures_exit_4_and_name_the_cause() {
     assert!(stderr(&out).contains("-40001"), "{}", stderr(&out));
     assert!(stderr(&out).contains("Token"), "{}", stderr(&out));
 
-    let out = wxoa(&decrypt_args(KEY, "wx0000000000000000", MSG_SIGNATURE), &envelope());
+    let out = wxoa(
+        &decrypt_args(KEY, "wx0000000000000000", MSG_SIGNATURE),
+        &envelope(),
+    );
     assert_eq!(out.status.code(), Some(4));
     assert!(stderr(&out).contains("-40005"), "{}", stderr(&out));
 
@@ -70,18 +122,32 @@ fn decrypt_failures_exit_4_and_name_the_cause() {
     assert_eq!(out.status.code(), Some(4));
     assert!(stderr(&out).contains("-40007"), "{}", stderr(&out));
     assert!(stderr(&out).contains("EncodingAESKey"), "{}", stderr(&out));
-    assert!(!stderr(&out).contains(wrong_key), "the key must never be printed");
+    assert!(
+        !stderr(&out).contains(wrong_key),
+        "the key must never be printed"
+    );
 
     // The query's plain `signature` passed by mistake.
     let plain = "76480565cbe296026c53aaacd1ad523a1ddba24f";
     let out = wxoa(&decrypt_args(KEY, APPID, plain), &envelope());
     assert_eq!(out.status.code(), Some(4));
-    assert!(stderr(&out).contains("not its `msg_signature`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not its `msg_signature`"),
+        "{}",
+        stderr(&out)
+    );
 
     // A plaintext push: plain mode.
-    let out = wxoa(&decrypt_args(KEY, APPID, MSG_SIGNATURE), &fixture("text.xml"));
+    let out = wxoa(
+        &decrypt_args(KEY, APPID, MSG_SIGNATURE),
+        &fixture("text.xml"),
+    );
     assert_eq!(out.status.code(), Some(4));
-    assert!(stderr(&out).contains("-40002") && stderr(&out).contains("plain mode"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("-40002") && stderr(&out).contains("plain mode"),
+        "{}",
+        stderr(&out)
+    );
 
     // Garbage, truncated, XXE.
     for body in [&b"not xml at all <"[..], b"<xml><Encrypt>", br#"<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><Encrypt>&e;</Encrypt></xml>"#] {
@@ -98,7 +164,19 @@ fn malformed_keys_and_missing_options_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
         assert!(stderr(&out).contains("-40004"), "{}", stderr(&out));
     }
-    let out = wxoa(&["crypto", "decrypt", "--timestamp", "1", "--nonce", "1", "--msg-signature", "s"], &envelope());
+    let out = wxoa(
+        &[
+            "crypto",
+            "decrypt",
+            "--timestamp",
+            "1",
+            "--nonce",
+            "1",
+            "--msg-signature",
+            "s",
+        ],
+        &envelope(),
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--token"), "{}", stderr(&out));
     let out = wxoa(&["crypto", "nonsense"], b"");
@@ -109,26 +187,86 @@ fn malformed_keys_and_missing_options_exit_2() {
 fn encrypt_then_decrypt_round_trips_through_the_reply_envelope() {
     let reply = "<xml><ToUserName><![CDATA[oUser]]></ToUserName><FromUserName><![CDATA[gh_0123456789ab]]></FromUserName><CreateTime>1700000001</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[你好]]></Content></xml>";
     let out = wxoa(
-        &["crypto", "encrypt", "--token", TOKEN, "--aes-key", KEY, "--app-id", APPID, "--timestamp", "1409304348", "--nonce", "123"],
+        &[
+            "crypto",
+            "encrypt",
+            "--token",
+            TOKEN,
+            "--aes-key",
+            KEY,
+            "--app-id",
+            APPID,
+            "--timestamp",
+            "1409304348",
+            "--nonce",
+            "123",
+        ],
         reply.as_bytes(),
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let envelope = stdout(&out);
-    assert!(envelope.contains("<TimeStamp>1409304348</TimeStamp>"), "{envelope}");
-    assert!(envelope.contains("<Nonce><![CDATA[123]]></Nonce>"), "{envelope}");
+    assert!(
+        envelope.contains("<TimeStamp>1409304348</TimeStamp>"),
+        "{envelope}"
+    );
+    assert!(
+        envelope.contains("<Nonce><![CDATA[123]]></Nonce>"),
+        "{envelope}"
+    );
     // The reply envelope carries its own TimeStamp, Nonce and MsgSignature.
-    let out = wxoa(&["crypto", "decrypt", "--token", TOKEN, "--aes-key", KEY, "--app-id", APPID], envelope.as_bytes());
+    let out = wxoa(
+        &[
+            "crypto",
+            "decrypt",
+            "--token",
+            TOKEN,
+            "--aes-key",
+            KEY,
+            "--app-id",
+            APPID,
+        ],
+        envelope.as_bytes(),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), format!("{reply}\n"));
     // Verifying it against the push's timestamp instead explains the mix-up.
     let out = wxoa(
-        &["crypto", "decrypt", "--token", TOKEN, "--aes-key", KEY, "--app-id", APPID, "--timestamp", "1", "--nonce", "123"],
+        &[
+            "crypto",
+            "decrypt",
+            "--token",
+            TOKEN,
+            "--aes-key",
+            KEY,
+            "--app-id",
+            APPID,
+            "--timestamp",
+            "1",
+            "--nonce",
+            "123",
+        ],
         envelope.as_bytes(),
     );
     assert_eq!(out.status.code(), Some(4));
-    assert!(stderr(&out).contains("TimeStamp (1409304348)"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("TimeStamp (1409304348)"),
+        "{}",
+        stderr(&out)
+    );
 
-    let out = wxoa(&["crypto", "encrypt", "--token", TOKEN, "--aes-key", KEY, "--app-id", APPID], b"<xml><unclosed>");
+    let out = wxoa(
+        &[
+            "crypto",
+            "encrypt",
+            "--token",
+            TOKEN,
+            "--aes-key",
+            KEY,
+            "--app-id",
+            APPID,
+        ],
+        b"<xml><unclosed>",
+    );
     assert_eq!(out.status.code(), Some(4));
     assert!(stderr(&out).contains("-40011"), "{}", stderr(&out));
 }
@@ -162,10 +300,17 @@ fn parse_keeps_every_field_of_unknown_types() {
 fn parse_failures_are_explained() {
     let out = wxoa(&["parse"], &envelope());
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("decrypt it first"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("decrypt it first"),
+        "{}",
+        stderr(&out)
+    );
     let out = wxoa(&["parse"], b"<xml><MsgType>text");
     assert_eq!(out.status.code(), Some(4));
-    let out = wxoa(&["parse"], b"<xml><ToUserName>a</ToUserName><CreateTime>1</CreateTime><MsgType>text</MsgType></xml>");
+    let out = wxoa(
+        &["parse"],
+        b"<xml><ToUserName>a</ToUserName><CreateTime>1</CreateTime><MsgType>text</MsgType></xml>",
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("FromUserName"), "{}", stderr(&out));
     let huge = vec![b' '; 5 * 1024 * 1024];

@@ -18,7 +18,8 @@ fn sealed(message: &str) -> (String, String) {
 /// 16 bytes.
 fn raw_encrypt(mut buf: Vec<u8>) -> Vec<u8> {
     use aes::cipher::{BlockEncryptMut, KeyIvInit, block_padding::NoPadding};
-    let key = hex::decode("69b71d79f8218a39259a7a29aabb2dbafc31cb3d35db7e39ebbf3d0010831051").unwrap();
+    let key =
+        hex::decode("69b71d79f8218a39259a7a29aabb2dbafc31cb3d35db7e39ebbf3d0010831051").unwrap();
     let n = buf.len();
     cbc::Encryptor::<aes::Aes256>::new_from_slices(&key, &key[..16])
         .unwrap()
@@ -32,15 +33,26 @@ fn key_derivation_matches_the_spec_hex_key_and_iv() {
     // spec/crypto.md §7: the pre-encryption buffer of vector A, encrypted with the spec's key.
     let buf = hex::decode("6161616162626262636363636464646400000013e68891e698afe4b8ade696876162636431323377786231313532396331333639393863623607070707070707").unwrap();
     let ct = raw_encrypt(buf);
-    assert_eq!(STANDARD.encode(&ct), "jn1L23DB+6ELqJ+6bruv21Y6MD7KeIfP82D6gU39rmkgczbWwt5+3bnyg5K55bgVtVzd832WzZGMhkP72vVOfg==");
-    assert_eq!(crypt_a().decrypt(&STANDARD.encode(&ct)).unwrap(), "我是中文abcd123".as_bytes());
+    assert_eq!(
+        STANDARD.encode(&ct),
+        "jn1L23DB+6ELqJ+6bruv21Y6MD7KeIfP82D6gU39rmkgczbWwt5+3bnyg5K55bgVtVzd832WzZGMhkP72vVOfg=="
+    );
+    assert_eq!(
+        crypt_a().decrypt(&STANDARD.encode(&ct)).unwrap(),
+        "我是中文abcd123".as_bytes()
+    );
 }
 
 #[test]
 fn wrong_signature_is_40001() {
     let (encrypt, _) = sealed("<xml/>");
     let error = crypt_a()
-        .decrypt_verified("0000000000000000000000000000000000000000", A_TIMESTAMP, A_NONCE, &encrypt)
+        .decrypt_verified(
+            "0000000000000000000000000000000000000000",
+            A_TIMESTAMP,
+            A_NONCE,
+            &encrypt,
+        )
         .unwrap_err();
     assert_eq!(error.code(), -40001);
     assert_eq!(error.name(), "ValidateSignatureError");
@@ -48,7 +60,10 @@ fn wrong_signature_is_40001() {
     let other = MsgCrypt::new("other", A_KEY, A_APPID).unwrap();
     let (encrypt, signature) = sealed("<xml/>");
     assert_eq!(
-        other.decrypt_verified(&signature, A_TIMESTAMP, A_NONCE, &encrypt).unwrap_err().code(),
+        other
+            .decrypt_verified(&signature, A_TIMESTAMP, A_NONCE, &encrypt)
+            .unwrap_err()
+            .code(),
         -40001
     );
 }
@@ -57,7 +72,9 @@ fn wrong_signature_is_40001() {
 fn wrong_app_id_is_40005() {
     let (encrypt, signature) = sealed("<xml/>");
     let other = MsgCrypt::new(A_TOKEN, A_KEY, "wx0000000000000000").unwrap();
-    let error = other.decrypt_verified(&signature, A_TIMESTAMP, A_NONCE, &encrypt).unwrap_err();
+    let error = other
+        .decrypt_verified(&signature, A_TIMESTAMP, A_NONCE, &encrypt)
+        .unwrap_err();
     assert_eq!(
         error,
         CryptoError::ValidateAppId {
@@ -87,7 +104,10 @@ fn truncated_ciphertext_is_40007() {
     }
     // Whole blocks cut off keep the framing, then break it.
     let short = STANDARD.encode(&bytes[..16]);
-    assert!(matches!(crypt_a().decrypt(&short), Err(CryptoError::DecryptAes { .. } | CryptoError::IllegalBuffer { .. })));
+    assert!(matches!(
+        crypt_a().decrypt(&short),
+        Err(CryptoError::DecryptAes { .. } | CryptoError::IllegalBuffer { .. })
+    ));
 }
 
 #[test]
@@ -126,10 +146,19 @@ fn lying_length_is_40008() {
 
 #[test]
 fn keys_of_42_and_44_characters_are_40004() {
-    for key in [&A_KEY[..42], &format!("{A_KEY}A"), &format!("{A_KEY}="), "", "short"] {
+    for key in [
+        &A_KEY[..42],
+        &format!("{A_KEY}A"),
+        &format!("{A_KEY}="),
+        "",
+        "short",
+    ] {
         let error = MsgCrypt::new(A_TOKEN, key, A_APPID).unwrap_err();
         assert_eq!(error.code(), -40004, "{key}");
-        assert!(!error.to_string().contains(key) || key.len() < 8, "the key must not be echoed");
+        assert!(
+            !error.to_string().contains(key) || key.len() < 8,
+            "the key must not be echoed"
+        );
     }
     let bad_chars = format!("{}!", &A_KEY[..42]);
     let error = MsgCrypt::new(A_TOKEN, &bad_chars, A_APPID).unwrap_err();
@@ -147,7 +176,12 @@ fn real_keys_with_nonzero_trailing_bits_are_accepted() {
 #[test]
 fn missing_encrypt_is_40002() {
     let error = crypt_a()
-        .decrypt_push(b"<xml><ToUserName>gh</ToUserName><Content>x</Content></xml>", "s", A_TIMESTAMP, A_NONCE)
+        .decrypt_push(
+            b"<xml><ToUserName>gh</ToUserName><Content>x</Content></xml>",
+            "s",
+            A_TIMESTAMP,
+            A_NONCE,
+        )
         .unwrap_err();
     assert_eq!(error, CryptoError::ParseXml(EnvelopeError::MissingEncrypt));
     assert_eq!(error.code(), -40002);
@@ -156,17 +190,33 @@ fn missing_encrypt_is_40002() {
 #[test]
 fn xxe_envelope_is_40002() {
     let body = br#"<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]><xml><Encrypt>&x;</Encrypt></xml>"#;
-    let error = crypt_a().decrypt_push(body, "s", A_TIMESTAMP, A_NONCE).unwrap_err();
-    assert_eq!(error, CryptoError::ParseXml(EnvelopeError::Xml(XmlError::Doctype)));
+    let error = crypt_a()
+        .decrypt_push(body, "s", A_TIMESTAMP, A_NONCE)
+        .unwrap_err();
+    assert_eq!(
+        error,
+        CryptoError::ParseXml(EnvelopeError::Xml(XmlError::Doctype))
+    );
 }
 
 #[test]
 fn oversized_input_is_refused_before_work() {
     let huge = "A".repeat(MAX_ENCRYPT_LEN + 4);
     assert_eq!(crypt_a().decrypt(&huge).unwrap_err().code(), -40010);
-    let body = format!("<xml><Encrypt>{}</Encrypt></xml>", "A".repeat(2 * 1024 * 1024));
-    let error = crypt_a().decrypt_push(body.as_bytes(), "s", A_TIMESTAMP, A_NONCE).unwrap_err();
-    assert!(matches!(error, CryptoError::ParseXml(EnvelopeError::Xml(XmlError::TooLarge { .. }))), "{error}");
+    let body = format!(
+        "<xml><Encrypt>{}</Encrypt></xml>",
+        "A".repeat(2 * 1024 * 1024)
+    );
+    let error = crypt_a()
+        .decrypt_push(body.as_bytes(), "s", A_TIMESTAMP, A_NONCE)
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            CryptoError::ParseXml(EnvelopeError::Xml(XmlError::TooLarge { .. }))
+        ),
+        "{error}"
+    );
 }
 
 #[test]
@@ -176,13 +226,24 @@ fn every_code_has_a_distinct_variant() {
         CryptoError::ValidateSignature { what: "signature" },
         CryptoError::ParseXml(EnvelopeError::MissingEncrypt),
         CryptoError::ComputeSignature,
-        CryptoError::IllegalAesKey { reason: String::new() },
-        CryptoError::ValidateAppId { expected: String::new(), found: String::new() },
+        CryptoError::IllegalAesKey {
+            reason: String::new(),
+        },
+        CryptoError::ValidateAppId {
+            expected: String::new(),
+            found: String::new(),
+        },
         CryptoError::EncryptAes { reason: "" },
-        CryptoError::DecryptAes { reason: String::new() },
-        CryptoError::IllegalBuffer { reason: String::new() },
+        CryptoError::DecryptAes {
+            reason: String::new(),
+        },
+        CryptoError::IllegalBuffer {
+            reason: String::new(),
+        },
         CryptoError::EncodeBase64,
-        CryptoError::DecodeBase64 { reason: String::new() },
+        CryptoError::DecodeBase64 {
+            reason: String::new(),
+        },
         CryptoError::GenReturnXml(ReplyError::ArticleCount(0)),
     ];
     let codes: Vec<i32> = all.iter().map(CryptoError::code).collect();

@@ -1,6 +1,6 @@
 //! Known-answer tests on the official vectors of spec/crypto.md §7.
 
-use wxoa_crypto::{msg_signature, CryptoError, MsgCrypt};
+use wxoa_crypto::{CryptoError, MsgCrypt, msg_signature};
 use wxoa_types::envelope::ReplyEnvelope;
 
 use crate::*;
@@ -96,12 +96,7 @@ fn vector_b_outbound_envelope_is_exact() {
         signature.as_str(),
         "407518b7649e86ef23978113f92d27afa9296533"
     );
-    let envelope = ReplyEnvelope::new(
-        encrypt,
-        signature.as_str().to_owned(),
-        B_TIMESTAMP,
-        B_NONCE,
-    );
+    let envelope = ReplyEnvelope::new(encrypt, signature.as_str().to_owned(), B_TIMESTAMP, B_NONCE);
     assert_eq!(
         envelope.to_xml(),
         format!(
@@ -115,7 +110,9 @@ fn vector_b_outbound_envelope_is_exact() {
 fn vector_b_inbound_push_decrypts() {
     let crypt = MsgCrypt::new(B_TOKEN, B_KEY, B_ID).unwrap();
     let encrypt = "RgqEoJj5A4EMYlLvWO1F86ioRjZfaex/gePD0gOXTxpsq5Yj4GNglrBb8I2BAJVODGajiFnXBu7mCPatfjsu6IHCrsTyeDXzF6Bv283dGymzxh6ydJRvZsryDyZbLTE7rhnus50qGPMfp2wASFlzEgMW9z1ef/RD8XzaFYgm7iTdaXpXaG4+BiYyolBug/gYNx410cvkKR2/nPwBiT+P4hIiOAQqGp/TywZBtDh1yCF2KOd0gpiMZ5jSw3e29mTvmUHzkVQiMS6td7vXUaWOMZnYZlF3So2SjHnwh4jYFxdgpkHHqIrH/54SNdshoQgWYEvccTKe7FS709/5t6NMxuGhcUGAPOQipvWTT4dShyqio7mlsl5noTrb++x6En749zCpQVhDpbV6GDnTbcX2e8K9QaNWHp91eBdCRxthuL0=";
-    let body = format!("<xml><ToUserName><![CDATA[{B_ID}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>");
+    let body = format!(
+        "<xml><ToUserName><![CDATA[{B_ID}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+    );
     let plain = crypt
         .decrypt_push(
             body.as_bytes(),
@@ -136,7 +133,8 @@ fn vector_b_inbound_push_decrypts() {
 fn vector_b_echostr_decrypts() {
     // The WeCom encrypted echostr of the same source decrypts to 5927782489442352469.
     let crypt = MsgCrypt::new(B_TOKEN, B_KEY, B_ID).unwrap();
-    let echostr = "4ByGGj+sVCYcvGeQYhaKIk1o0pQRNbRjxybjTGblXrBaXlTXeOo1+bXFXDQQb1o6co6Yh9Bv41n7hOchLF6p+Q==";
+    let echostr =
+        "4ByGGj+sVCYcvGeQYhaKIk1o0pQRNbRjxybjTGblXrBaXlTXeOo1+bXFXDQQb1o6co6Yh9Bv41n7hOchLF6p+Q==";
     let plain = crypt
         .decrypt_verified(
             "dd6b9c95b495b3f7e2901bfbc76c664930ffdb96",

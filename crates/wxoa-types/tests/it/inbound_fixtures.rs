@@ -203,7 +203,9 @@ fn video() {
 
 #[test]
 fn shortvideo() {
-    let push = parse(include_bytes!("../../../../fixtures/inbound/shortvideo.xml"));
+    let push = parse(include_bytes!(
+        "../../../../fixtures/inbound/shortvideo.xml"
+    ));
     check_header(
         &push,
         &Header::message(
@@ -278,7 +280,9 @@ fn link() {
 
 #[test]
 fn text_msgmenu() {
-    let push = parse(include_bytes!("../../../../fixtures/inbound/text_msgmenu.xml"));
+    let push = parse(include_bytes!(
+        "../../../../fixtures/inbound/text_msgmenu.xml"
+    ));
     check_header(
         &push,
         &Header::message(
@@ -433,7 +437,9 @@ fn event_unsubscribe() {
 
 #[test]
 fn event_scan() {
-    let push = parse(include_bytes!("../../../../fixtures/inbound/event_scan.xml"));
+    let push = parse(include_bytes!(
+        "../../../../fixtures/inbound/event_scan.xml"
+    ));
     check_header(
         &push,
         &Header::event(
@@ -489,7 +495,9 @@ fn event_location() {
 
 #[test]
 fn event_click() {
-    let push = parse(include_bytes!("../../../../fixtures/inbound/event_click.xml"));
+    let push = parse(include_bytes!(
+        "../../../../fixtures/inbound/event_click.xml"
+    ));
     check_header(
         &push,
         &Header::event(
@@ -510,7 +518,9 @@ fn event_click() {
 
 #[test]
 fn event_view() {
-    let push = parse(include_bytes!("../../../../fixtures/inbound/event_view.xml"));
+    let push = parse(include_bytes!(
+        "../../../../fixtures/inbound/event_view.xml"
+    ));
     check_header(
         &push,
         &Header::event(
@@ -524,7 +534,10 @@ fn event_view() {
     let Body::Event(Event::View(view)) = &push.body else {
         panic!("expected a VIEW event, got {:?}", push.body);
     };
-    assert_eq!(view.url, "https://www.example.com/menu/landing?from=menu&id=7");
+    assert_eq!(
+        view.url,
+        "https://www.example.com/menu/landing?from=menu&id=7"
+    );
     assert_eq!(view.menu_id.as_deref(), Some("208379533"));
     assert_eq!(
         push.event_key(),
@@ -753,7 +766,10 @@ fn event_templatesendjobfinish() {
         },
     );
     let Body::Event(Event::TemplateSendJobFinish(job)) = &push.body else {
-        panic!("expected a TEMPLATESENDJOBFINISH event, got {:?}", push.body);
+        panic!(
+            "expected a TEMPLATESENDJOBFINISH event, got {:?}",
+            push.body
+        );
     };
     assert_eq!(job.status.0, "success");
     assert_eq!(job.outcome(), TemplateStatus::Success);
@@ -780,7 +796,10 @@ fn event_templatesendjobfinish_failed() {
         },
     );
     let Body::Event(Event::TemplateSendJobFinish(job)) = &push.body else {
-        panic!("expected a TEMPLATESENDJOBFINISH event, got {:?}", push.body);
+        panic!(
+            "expected a TEMPLATESENDJOBFINISH event, got {:?}",
+            push.body
+        );
     };
     assert_eq!(job.status.0, "failed: system failed");
     assert_eq!(job.outcome(), TemplateStatus::SystemFailed);
@@ -816,10 +835,7 @@ fn event_masssendjobfinish() {
     assert_eq!(job.sent_count, Some(117));
     assert_eq!(job.error_count, Some(1));
 
-    let copyright = job
-        .copyright_check
-        .as_ref()
-        .expect("CopyrightCheckResult");
+    let copyright = job.copyright_check.as_ref().expect("CopyrightCheckResult");
     assert_eq!(copyright.count, Some(2));
     assert_eq!(copyright.check_state, Some(2));
     assert_eq!(copyright.results.len(), 2);
@@ -1084,7 +1100,10 @@ fn event_subscribe_msg_sent_event() {
     };
     assert_eq!(sent.list.len(), 1);
     let item = &sent.list[0];
-    assert_eq!(item.template_id, "VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc");
+    assert_eq!(
+        item.template_id,
+        "VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc"
+    );
     assert_eq!(item.msg_id, Some(1_700_827_132_819_554_304));
     assert_eq!(item.error_code, Some(0));
     assert_eq!(item.error_status.as_deref(), Some("success"));
@@ -1278,7 +1297,10 @@ fn event_user_pay_from_pay_cell() {
         ),
     );
     let Body::Event(Event::UserPayFromPayCell(pay)) = &push.body else {
-        panic!("expected a user_pay_from_pay_cell event, got {:?}", push.body);
+        panic!(
+            "expected a user_pay_from_pay_cell event, got {:?}",
+            push.body
+        );
     };
     assert_eq!(pay.card_id, "pUpF8ujSy5fVPRBeD78J4RmqVvBc");
     assert_eq!(pay.user_card_code.as_deref(), Some("380500000001"));
@@ -1703,7 +1725,9 @@ fn text_ms_timestamp() {
 
 #[test]
 fn event_case() {
-    let push = parse(include_bytes!("../../../../fixtures/inbound/event_case.xml"));
+    let push = parse(include_bytes!(
+        "../../../../fixtures/inbound/event_case.xml"
+    ));
     // Matched without regard to case; the original spelling stays in `event`.
     check_header(
         &push,
@@ -1785,7 +1809,9 @@ fn dedupe_key_of_a_message_is_its_msg_id() {
 
 #[test]
 fn dedupe_key_of_an_event_is_sender_time_event_and_key() {
-    let click = parse(include_bytes!("../../../../fixtures/inbound/event_click.xml"));
+    let click = parse(include_bytes!(
+        "../../../../fixtures/inbound/event_click.xml"
+    ));
     assert_eq!(
         click.dedupe_key(),
         "evt:oUpF8uMuAJO_M2pxb1Q9zNjWeS6o:1700000200:CLICK:V1001_TODAY_MUSIC"
@@ -1828,7 +1854,9 @@ fn text_serialises_to_flat_json() {
 
 #[test]
 fn click_serialises_to_flat_json() {
-    let push = parse(include_bytes!("../../../../fixtures/inbound/event_click.xml"));
+    let push = parse(include_bytes!(
+        "../../../../fixtures/inbound/event_click.xml"
+    ));
     let value = serde_json::to_value(&push).unwrap();
     assert_eq!(
         value,
