@@ -200,6 +200,21 @@ fn now() -> i64 {
 }
 
 impl Reply {
+    /// A reply from its parts.
+    pub fn from_parts(
+        to_user_name: impl Into<String>,
+        from_user_name: impl Into<String>,
+        create_time: i64,
+        body: ReplyBody,
+    ) -> Self {
+        Self {
+            to_user_name: to_user_name.into(),
+            from_user_name: from_user_name.into(),
+            create_time,
+            body,
+        }
+    }
+
     /// A reply to `push` (addressed back to its sender), stamped now.
     pub fn to(push: &Inbound, body: ReplyBody) -> Self {
         Self {

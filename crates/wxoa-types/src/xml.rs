@@ -398,14 +398,22 @@ pub fn write_cdata(out: &mut String, value: &str) {
         out.push_str("]]>");
         return;
     }
-    let mut rest = value;
+    // Drop what XML cannot carry first: removing a character can join `]]` and `>` into the
+    // terminator, so the split must see the final text.
+    let cleaned;
+    let mut rest = if has_only_xml_chars(value) {
+        value
+    } else {
+        cleaned = sanitize(value);
+        cleaned.as_str()
+    };
     while let Some(at) = rest.find("]]>") {
         let (head, tail) = rest.split_at(at + 2);
-        push_xml_chars(out, head);
+        out.push_str(head);
         out.push_str("]]><![CDATA[");
         rest = tail;
     }
-    push_xml_chars(out, rest);
+    out.push_str(rest);
     out.push_str("]]>");
 }
 
@@ -488,14 +496,6 @@ fn push_integer(out: &mut String, value: i128) {
     }
     for &digit in digits.get(at..).unwrap_or_default() {
         out.push(char::from(digit));
-    }
-}
-
-fn push_xml_chars(out: &mut String, value: &str) {
-    if has_only_xml_chars(value) {
-        out.push_str(value);
-    } else {
-        out.extend(value.chars().filter(|&c| is_xml_char(c)));
     }
 }
 
@@ -617,6 +617,17 @@ mod tests {
         assert_eq!(out, "<A><![CDATA[x]]]]><![CDATA[>yz]]></A>");
         let back = parse_str(&format!("<xml>{out}</xml>")).unwrap();
         assert_eq!(back.child_text("A"), Some("x]]>yz"));
+    }
+
+    #[test]
+    fn dropped_characters_cannot_forge_the_terminator() {
+        // Found by the envelope fuzzer: `]` + control + `]>` becomes `]]>` once the control
+        // character is dropped, which used to close the section early.
+        let mut out = String::from("<xml>");
+        write_cdata_element(&mut out, "V", "a]\u{16}\u{0}]>b");
+        out.push_str("</xml>");
+        let root = parse(out.as_bytes()).unwrap();
+        assert_eq!(root.child_text("V"), Some("a]]>b"));
     }
 
     #[test]

@@ -144,7 +144,6 @@ pub(crate) fn encrypt(settings: &Settings, args: &EncryptArgs) -> Result<(), Fai
             None,
         )
     })?;
-    let text = text.trim();
     if let Err(e) = xml::parse(text.as_bytes()) {
         return Err(Failure::crypto(
             CryptoError::GenReturnXml(wxoa_types::reply::ReplyError::Xml(e)),

@@ -6,6 +6,7 @@
 )]
 
 mod errors;
+mod fixtures;
 mod properties;
 mod vectors;
 
