@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates fixtures/inbound/encrypted/: every plaintext push of fixtures/inbound/, encrypted
 # as the platform sends it in safe mode, with the query string it would carry. Run from the
-# repository root after adding a plaintext fixture. The ciphertexts change on every run (fresh
-# random prefixes); the test in crates/wxoa-crypto/tests/it/fixtures.rs checks them.
+# repository root after adding a plaintext fixture: existing encrypted fixtures are kept (the
+# README decrypts text.xml with its recorded msg_signature); --force seals everything anew with
+# fresh random prefixes. crates/wxoa-crypto/tests/it/fixtures.rs checks them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build -q -p wxoa-cli
@@ -14,9 +15,12 @@ timestamp=1700000000
 nonce=1234567890
 out=fixtures/inbound/encrypted
 signature=$($wxoa crypto sign --timestamp $timestamp --nonce $nonce)
-: > "$out/queries.txt"
+force=${1:-}
+touch "$out/queries.txt"
+if [ "$force" = --force ]; then : > "$out/queries.txt"; fi
 for plain in fixtures/inbound/*.xml; do
   name=$(basename "$plain")
+  if [ -f "$out/$name" ] && grep -q "^$name " "$out/queries.txt"; then continue; fi
   reply=$($wxoa crypto encrypt --timestamp $timestamp --nonce $nonce < "$plain")
   encrypt=$(sed -n 's/.*<Encrypt><!\[CDATA\[\(.*\)\]\]><\/Encrypt>.*/\1/p' <<<"$reply")
   msg_signature=$(sed -n 's/.*<MsgSignature><!\[CDATA\[\(.*\)\]\]><\/MsgSignature>.*/\1/p' <<<"$reply")
@@ -26,4 +30,5 @@ for plain in fixtures/inbound/*.xml; do
   printf '<xml>\n  <ToUserName><![CDATA[%s]]></ToUserName>\n  <Encrypt><![CDATA[%s]]></Encrypt>\n</xml>\n' "$to" "$encrypt" > "$out/$name"
   echo "$name signature=$signature&timestamp=$timestamp&nonce=$nonce&openid=$from&encrypt_type=aes&msg_signature=$msg_signature" >> "$out/queries.txt"
 done
-echo "sealed $(wc -l < "$out/queries.txt") fixtures into $out"
+sort -o "$out/queries.txt" "$out/queries.txt"
+echo "$(wc -l < "$out/queries.txt") sealed fixtures in $out"

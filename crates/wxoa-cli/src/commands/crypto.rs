@@ -106,13 +106,13 @@ fn signature_hint(
     if signature(token, timestamp, nonce).matches(received) {
         return "that is the query's `signature`, not its `msg_signature`: pass --msg-signature the msg_signature parameter".to_owned();
     }
-    if let Some(envelope_ts) = root.child_text("TimeStamp") {
-        if envelope_ts.trim() != timestamp {
-            return format!(
-                "this is a reply envelope: it is signed over its own TimeStamp ({}), not the push's timestamp",
-                envelope_ts.trim()
-            );
-        }
+    if let Some(envelope_ts) = root.child_text("TimeStamp")
+        && envelope_ts.trim() != timestamp
+    {
+        return format!(
+            "this is a reply envelope: it is signed over its own TimeStamp ({}), not the push's timestamp",
+            envelope_ts.trim()
+        );
     }
     "the Token differs from the one saved on the platform's server configuration, or --timestamp/--nonce are not the push's query values (a reply envelope is signed over its TimeStamp and Nonce)".to_owned()
 }
