@@ -77,6 +77,65 @@ pub enum ReplyBody {
     },
 }
 
+impl ReplyBody {
+    /// A text reply.
+    pub fn text(content: impl Into<String>) -> Self {
+        ReplyBody::Text {
+            content: content.into(),
+        }
+    }
+
+    /// An image reply.
+    pub fn image(media_id: impl Into<String>) -> Self {
+        ReplyBody::Image {
+            media_id: media_id.into(),
+        }
+    }
+
+    /// A voice reply.
+    pub fn voice(media_id: impl Into<String>) -> Self {
+        ReplyBody::Voice {
+            media_id: media_id.into(),
+        }
+    }
+
+    /// A video reply.
+    pub fn video(
+        media_id: impl Into<String>,
+        title: Option<String>,
+        description: Option<String>,
+    ) -> Self {
+        ReplyBody::Video {
+            media_id: media_id.into(),
+            title,
+            description,
+        }
+    }
+
+    /// A news reply.
+    pub fn news(articles: Vec<Article>) -> Self {
+        ReplyBody::News { articles }
+    }
+
+    /// Hands the conversation to customer service.
+    pub fn transfer_customer_service(kf_account: Option<String>) -> Self {
+        ReplyBody::TransferCustomerService { kf_account }
+    }
+
+    /// The `MsgType` of this body.
+    pub fn msg_type(&self) -> &'static str {
+        match self {
+            ReplyBody::Text { .. } => "text",
+            ReplyBody::Image { .. } => "image",
+            ReplyBody::Voice { .. } => "voice",
+            ReplyBody::Video { .. } => "video",
+            ReplyBody::Music(_) => "music",
+            ReplyBody::News { .. } => "news",
+            ReplyBody::TransferCustomerService { .. } => "transfer_customer_service",
+        }
+    }
+}
+
 /// A music reply.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 #[non_exhaustive]
@@ -295,15 +354,7 @@ impl Reply {
 
     /// The reply's `MsgType`.
     pub fn msg_type(&self) -> &'static str {
-        match &self.body {
-            ReplyBody::Text { .. } => "text",
-            ReplyBody::Image { .. } => "image",
-            ReplyBody::Voice { .. } => "voice",
-            ReplyBody::Video { .. } => "video",
-            ReplyBody::Music(_) => "music",
-            ReplyBody::News { .. } => "news",
-            ReplyBody::TransferCustomerService { .. } => "transfer_customer_service",
-        }
+        self.body.msg_type()
     }
 
     /// Checks the rules a reply must meet before it is sent.

@@ -1,0 +1,47 @@
+//! The server side of a WeChat Official Account, as an axum [`Router`](axum::Router) you serve
+//! or nest in your own app.
+//!
+//! Every push goes through one pipeline: body limit (64 KiB) → `signature` check (constant
+//! time) → replay window → plain, compat or safe mode as the query says (verify
+//! `msg_signature`, decrypt, check the AppID) → typed [`Inbound`](wxoa_types::inbound::Inbound)
+//! → dedupe of the platform's retries ([`dedup`]) → the [`Bot`]'s handler, within a budget
+//! ([`deferred`]) → the reply, encrypted when the push was. Every refusal is a
+//! [`Rejection`] with a fixed status, logged with its reason and counted in `/metrics`.
+//!
+//! ```
+//! use wxoa_webhook::{Account, Bot, Ctx, Webhook};
+//! use wxoa_types::reply::ReplyBody;
+//!
+//! async fn echo(ctx: Ctx) -> Option<String> {
+//!     ctx.text().map(str::to_owned)
+//! }
+//!
+//! let bot = Bot::new()
+//!     .text(echo)
+//!     .event("subscribe", |_: Ctx| async { ReplyBody::text("welcome") });
+//! let account = Account::new("wx0123456789abcdef", "token", bot)
+//!     .aes_key("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
+//!     .unwrap();
+//! let app = Webhook::builder().account(account).build().router();
+//! # let _: axum::Router = app;
+//! ```
+//!
+//! Module map: [`router`] (routing), [`handler`] (handlers and what they return), [`dedup`]
+//! (retries), [`deferred`] (the deadline), [`metrics`], [`rejection`], [`testing`] (signed
+//! requests for your own tests). Feature `redis`: `RedisDedup`, dedupe across instances.
+
+pub mod dedup;
+pub mod deferred;
+pub mod handler;
+pub mod metrics;
+pub mod rejection;
+pub mod router;
+mod service;
+pub mod testing;
+mod verify;
+
+pub use handler::{Ctx, Handler, IntoReply, Outcome};
+pub use rejection::Rejection;
+pub use router::{Bot, Dispatch};
+pub use service::{Account, Webhook, WebhookBuilder};
+pub use verify::Mode;

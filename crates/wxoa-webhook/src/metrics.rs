@@ -1,0 +1,149 @@
+//! The webhook's counters and handler latency, in Prometheus text exposition.
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Outcomes of `wxoa_webhook_requests_total`, in the order they are stored.
+const OUTCOMES: [&str; 8] = [
+    "ok",
+    "duplicate",
+    "bad_signature",
+    "bad_request",
+    "too_large",
+    "replay",
+    "handler_error",
+    "late",
+];
+
+/// Upper bounds of the handler latency histogram, in seconds.
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 4.5,
+];
+
+/// Counters shared by every request; cheap atomics on the hot path.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    requests: [AtomicU64; OUTCOMES.len()],
+    handled: AtomicU64,
+    duplicates: AtomicU64,
+    late_delivered: AtomicU64,
+    late_failed: AtomicU64,
+    latency_buckets: [AtomicU64; BUCKETS.len()],
+    latency_count: AtomicU64,
+    latency_sum_micros: AtomicU64,
+}
+
+impl Metrics {
+    pub(crate) fn request(&self, outcome: &str) {
+        if let Some(i) = OUTCOMES.iter().position(|o| *o == outcome)
+            && let Some(counter) = self.requests.get(i)
+        {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn handled(&self, took: Duration) {
+        self.handled.fetch_add(1, Ordering::Relaxed);
+        let seconds = took.as_secs_f64();
+        if let Some(i) = BUCKETS.iter().position(|&b| seconds <= b)
+            && let Some(bucket) = self.latency_buckets.get(i)
+        {
+            bucket.fetch_add(1, Ordering::Relaxed);
+        }
+        self.latency_count.fetch_add(1, Ordering::Relaxed);
+        self.latency_sum_micros.fetch_add(
+            u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+
+    pub(crate) fn duplicate(&self) {
+        self.duplicates.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn late(&self, delivered: bool) {
+        if delivered {
+            self.late_delivered.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.late_failed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// How many pushes answered with `outcome`.
+    pub fn requests(&self, outcome: &str) -> u64 {
+        OUTCOMES
+            .iter()
+            .position(|o| *o == outcome)
+            .and_then(|i| self.requests.get(i))
+            .map_or(0, |c| c.load(Ordering::Relaxed))
+    }
+
+    /// How many times a handler ran.
+    pub fn handled_total(&self) -> u64 {
+        self.handled.load(Ordering::Relaxed)
+    }
+
+    /// How many retries were answered from a first delivery.
+    pub fn duplicates_total(&self) -> u64 {
+        self.duplicates.load(Ordering::Relaxed)
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(2048);
+        let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        out.push_str("# HELP wxoa_webhook_requests_total Pushes received, by outcome.\n");
+        out.push_str("# TYPE wxoa_webhook_requests_total counter\n");
+        for (outcome, counter) in OUTCOMES.iter().zip(&self.requests) {
+            let _ = writeln!(
+                out,
+                "wxoa_webhook_requests_total{{outcome=\"{outcome}\"}} {}",
+                load(counter)
+            );
+        }
+        out.push_str("# HELP wxoa_webhook_handled_total Handler runs.\n");
+        out.push_str("# TYPE wxoa_webhook_handled_total counter\n");
+        let _ = writeln!(out, "wxoa_webhook_handled_total {}", load(&self.handled));
+        out.push_str(
+            "# HELP wxoa_webhook_duplicates_total Retries answered from the first delivery.\n",
+        );
+        out.push_str("# TYPE wxoa_webhook_duplicates_total counter\n");
+        let _ = writeln!(
+            out,
+            "wxoa_webhook_duplicates_total {}",
+            load(&self.duplicates)
+        );
+        out.push_str("# HELP wxoa_webhook_late_replies_total Replies that missed the deadline, by delivery through customer-service messages.\n");
+        out.push_str("# TYPE wxoa_webhook_late_replies_total counter\n");
+        let _ = writeln!(
+            out,
+            "wxoa_webhook_late_replies_total{{result=\"delivered\"}} {}",
+            load(&self.late_delivered)
+        );
+        let _ = writeln!(
+            out,
+            "wxoa_webhook_late_replies_total{{result=\"failed\"}} {}",
+            load(&self.late_failed)
+        );
+        out.push_str("# HELP wxoa_webhook_handler_seconds Handler latency.\n");
+        out.push_str("# TYPE wxoa_webhook_handler_seconds histogram\n");
+        let mut cumulative = 0;
+        for (bound, bucket) in BUCKETS.iter().zip(&self.latency_buckets) {
+            cumulative += load(bucket);
+            let _ = writeln!(
+                out,
+                "wxoa_webhook_handler_seconds_bucket{{le=\"{bound}\"}} {cumulative}"
+            );
+        }
+        let count = load(&self.latency_count);
+        let _ = writeln!(
+            out,
+            "wxoa_webhook_handler_seconds_bucket{{le=\"+Inf\"}} {count}"
+        );
+        let sum = load(&self.latency_sum_micros) as f64 / 1e6;
+        let _ = writeln!(out, "wxoa_webhook_handler_seconds_sum {sum}");
+        let _ = writeln!(out, "wxoa_webhook_handler_seconds_count {count}");
+        out
+    }
+}

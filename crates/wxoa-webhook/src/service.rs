@@ -1,0 +1,617 @@
+//! The push endpoint: accounts, the request pipeline, and the axum [`Router`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use tracing::{Instrument, debug, info_span, warn};
+use wxoa_crypto::{CryptoError, MsgCrypt};
+use wxoa_types::inbound::Inbound;
+use wxoa_types::reply::{NO_REPLY, Reply, ReplyBody};
+use wxoa_types::secret::Secret;
+
+use crate::dedup::{Claim, DedupStore, MemoryDedup};
+use crate::deferred::{LateReply, custom_message};
+use crate::handler::Outcome;
+use crate::metrics::Metrics;
+use crate::rejection::Rejection;
+use crate::router::Dispatch;
+use crate::verify::{Mode, PushQuery, check_replay, check_signature, open_body};
+
+/// One official account served by the webhook: its AppID, Token, EncodingAESKey (for compat
+/// and safe mode) and handlers.
+#[derive(Clone)]
+pub struct Account {
+    app_id: Arc<str>,
+    token: Secret,
+    crypt: Option<MsgCrypt>,
+    original_id: Option<String>,
+    bot: Arc<dyn Dispatch>,
+}
+
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("app_id", &self.app_id)
+            .field("token", &self.token)
+            .field("encrypted", &self.crypt.is_some())
+            .field("original_id", &self.original_id)
+            .finish()
+    }
+}
+
+impl Account {
+    /// An account in plain mode; add [`aes_key`](Self::aes_key) for compat and safe mode.
+    pub fn new(app_id: impl Into<String>, token: impl Into<Secret>, bot: impl Dispatch) -> Self {
+        Self {
+            app_id: Arc::from(app_id.into()),
+            token: token.into(),
+            crypt: None,
+            original_id: None,
+            bot: Arc::new(bot),
+        }
+    }
+
+    /// The EncodingAESKey (43 characters) for compat and safe mode.
+    pub fn aes_key(mut self, encoding_aes_key: &str) -> Result<Self, CryptoError> {
+        self.crypt = Some(MsgCrypt::new(
+            self.token.clone(),
+            encoding_aes_key,
+            self.app_id.to_string(),
+        )?);
+        Ok(self)
+    }
+
+    /// The account's original id (`gh_…`), to tell accounts apart on a shared path.
+    pub fn original_id(mut self, original_id: impl Into<String>) -> Self {
+        self.original_id = Some(original_id.into());
+        self
+    }
+
+    /// The AppID.
+    pub fn app_id(&self) -> &str {
+        &self.app_id
+    }
+}
+
+/// Settings of the push endpoint.
+#[derive(Debug, Clone)]
+struct Settings {
+    path: String,
+    replay_window: Duration,
+    body_limit: usize,
+    budget: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            path: "/wechat".to_owned(),
+            replay_window: Duration::from_secs(300),
+            body_limit: 64 * 1024,
+            budget: Duration::from_millis(4500),
+        }
+    }
+}
+
+struct Inner {
+    accounts: RwLock<HashMap<Arc<str>, Account>>,
+    dedup: Arc<dyn DedupStore>,
+    late: Option<Arc<dyn LateReply>>,
+    metrics: Arc<Metrics>,
+    settings: Settings,
+}
+
+/// The webhook: build it, then serve [`Webhook::router`] (or nest it in your own axum app).
+///
+/// ```
+/// use wxoa_webhook::{Account, Bot, Ctx, Webhook};
+///
+/// let bot = Bot::new().text(|ctx: Ctx| async move { ctx.text().map(str::to_owned) });
+/// let webhook = Webhook::builder()
+///     .account(Account::new("wx0123456789abcdef", "token", bot))
+///     .build();
+/// let app: axum::Router = webhook.router();
+/// ```
+#[derive(Clone)]
+pub struct Webhook {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhook")
+            .field("settings", &self.inner.settings)
+            .finish()
+    }
+}
+
+/// Builds a [`Webhook`].
+#[derive(Default)]
+pub struct WebhookBuilder {
+    accounts: Vec<Account>,
+    dedup: Option<Arc<dyn DedupStore>>,
+    late: Option<Arc<dyn LateReply>>,
+    settings: Settings,
+}
+
+impl std::fmt::Debug for WebhookBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookBuilder")
+            .field("accounts", &self.accounts)
+            .field("settings", &self.settings)
+            .finish()
+    }
+}
+
+impl WebhookBuilder {
+    /// Serves an account (add as many as needed).
+    pub fn account(mut self, account: Account) -> Self {
+        self.accounts.push(account);
+        self
+    }
+
+    /// Where claims and answers of retries are kept (default: this process's memory).
+    pub fn dedup(mut self, store: Arc<dyn DedupStore>) -> Self {
+        self.dedup = Some(store);
+        self
+    }
+
+    /// Sends replies that missed the deadline as customer-service messages.
+    pub fn late_reply(mut self, sender: Arc<dyn LateReply>) -> Self {
+        self.late = Some(sender);
+        self
+    }
+
+    /// The path pushes arrive on (default `/wechat`; `/wechat/{appid}` also routes by AppID).
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.settings.path = path.into();
+        self
+    }
+
+    /// How far a push's `timestamp` may be from now (default 300 s; zero turns it off).
+    pub fn replay_window(mut self, window: Duration) -> Self {
+        self.settings.replay_window = window;
+        self
+    }
+
+    /// Largest accepted body (default 64 KiB).
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.settings.body_limit = bytes;
+        self
+    }
+
+    /// How long a handler may take before `success` is sent for it (default 4.5 s, within the
+    /// platform's 5 s).
+    pub fn budget(mut self, budget: Duration) -> Self {
+        self.settings.budget = budget;
+        self
+    }
+
+    /// The webhook.
+    pub fn build(self) -> Webhook {
+        let accounts = self
+            .accounts
+            .into_iter()
+            .map(|a| (a.app_id.clone(), a))
+            .collect();
+        Webhook {
+            inner: Arc::new(Inner {
+                accounts: RwLock::new(accounts),
+                dedup: self
+                    .dedup
+                    .unwrap_or_else(|| Arc::new(MemoryDedup::default())),
+                late: self.late,
+                metrics: Arc::new(Metrics::default()),
+                settings: self.settings,
+            }),
+        }
+    }
+}
+
+/// What a push is answered with.
+struct Answer {
+    body: Bytes,
+}
+
+impl Answer {
+    fn into_response(self) -> Response {
+        let content_type = if self.body.starts_with(b"<") {
+            "text/xml; charset=utf-8"
+        } else {
+            "text/plain; charset=utf-8"
+        };
+        let mut response = Response::new(Body::from(self.body));
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        response
+    }
+}
+
+impl Webhook {
+    /// Starts building a webhook.
+    pub fn builder() -> WebhookBuilder {
+        WebhookBuilder::default()
+    }
+
+    /// Adds or replaces an account while serving.
+    pub fn add_account(&self, account: Account) {
+        let mut accounts = self
+            .inner
+            .accounts
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        accounts.insert(account.app_id.clone(), account);
+    }
+
+    /// Removes an account while serving.
+    pub fn remove_account(&self, app_id: &str) -> bool {
+        let mut accounts = self
+            .inner
+            .accounts
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        accounts.remove(app_id).is_some()
+    }
+
+    /// The counters.
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.inner.metrics.clone()
+    }
+
+    /// The routes: `GET`/`POST` on the path and on `{path}/{appid}`, `GET /healthz`,
+    /// `GET /metrics`.
+    pub fn router(&self) -> Router {
+        let path = self.inner.settings.path.trim_end_matches('/').to_owned();
+        let path = if path.is_empty() {
+            "/".to_owned()
+        } else {
+            path
+        };
+        let with_app = format!("{}/{{appid}}", path.trim_end_matches('/'));
+        Router::new()
+            .route(&path, get(handshake).post(push))
+            .route(&with_app, get(handshake_for).post(push_for))
+            .route("/healthz", get(|| async { "ok" }))
+            .route("/metrics", get(metrics))
+            .with_state(self.clone())
+    }
+
+    fn account(&self, app_id: Option<&str>, query: &PushQuery) -> Result<Account, Rejection> {
+        let accounts = self
+            .inner
+            .accounts
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(app_id) = app_id {
+            return accounts
+                .get(app_id)
+                .cloned()
+                .ok_or_else(|| Rejection::UnknownAccount(format!("AppID {app_id}")));
+        }
+        if accounts.len() == 1 {
+            return accounts
+                .values()
+                .next()
+                .cloned()
+                .ok_or_else(|| Rejection::UnknownAccount("this path".to_owned()));
+        }
+        // Several accounts on one path: the one whose Token signs the request.
+        accounts
+            .values()
+            .find(|a| check_signature(a.token.expose(), query).is_ok())
+            .cloned()
+            .ok_or_else(|| {
+                Rejection::BadSignature("no account's Token signs this request".to_owned())
+            })
+    }
+
+    fn reject(&self, rejection: Rejection) -> Response {
+        self.inner.metrics.request(rejection.outcome());
+        warn!(outcome = rejection.outcome(), reason = %rejection, "push refused");
+        rejection.into_response()
+    }
+
+    fn handle_get(&self, app_id: Option<&str>, uri: &Uri) -> Response {
+        let result = PushQuery::parse(uri.query()).and_then(|query| {
+            let account = self.account(app_id, &query)?;
+            check_signature(account.token.expose(), &query)?;
+            query
+                .echostr
+                .ok_or_else(|| Rejection::BadRequest("GET without echostr".to_owned()))
+        });
+        match result {
+            Ok(echostr) => {
+                let mut response = Response::new(Body::from(echostr));
+                response.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                );
+                response
+            }
+            Err(rejection) => self.reject(rejection),
+        }
+    }
+
+    async fn handle_post(&self, app_id: Option<&str>, uri: &Uri, body: Body) -> Response {
+        match self.pipeline(app_id, uri, body).await {
+            Ok(answer) => answer.into_response(),
+            Err(rejection) => self.reject(rejection),
+        }
+    }
+
+    async fn pipeline(
+        &self,
+        app_id: Option<&str>,
+        uri: &Uri,
+        body: Body,
+    ) -> Result<Answer, Rejection> {
+        let settings = &self.inner.settings;
+        let body = read_body(body, settings.body_limit).await?;
+        let query = PushQuery::parse(uri.query())?;
+        let account = self.account(app_id, &query)?;
+        check_signature(account.token.expose(), &query)?;
+        check_replay(&query, settings.replay_window)?;
+        let (plain, mode) = open_body(account.crypt.as_ref(), &query, &body)?;
+        let push = Inbound::from_xml(&plain)
+            .map_err(|e| Rejection::BadRequest(format!("push cannot be read: {e}")))?;
+        let span = info_span!("push", app_id = %account.app_id, kind = push.kind(), mode = mode.as_str(), outcome = tracing::field::Empty);
+        let answer = self
+            .deliver(account, push, mode, query)
+            .instrument(span.clone())
+            .await?;
+        Ok(answer)
+    }
+
+    /// Dedupe, run the handler within the budget, render the answer.
+    async fn deliver(
+        &self,
+        account: Account,
+        push: Inbound,
+        mode: Mode,
+        query: PushQuery,
+    ) -> Result<Answer, Rejection> {
+        let inner = &self.inner;
+        let key = format!("{}:{}", account.app_id, push.dedupe_key());
+        match inner.dedup.claim(&key).await {
+            Ok(Claim::Claimed) => {}
+            Ok(Claim::Done(answer)) => return Ok(self.duplicate(answer)),
+            Ok(Claim::InFlight) => {
+                // A retry of a push still being handled: wait for the first delivery's answer.
+                match inner.dedup.wait(&key, inner.settings.budget).await {
+                    Ok(Some(answer)) => return Ok(self.duplicate(answer)),
+                    Ok(None) => {
+                        // Released by a failed handler (or still running past the budget): try
+                        // to become the delivery that handles it.
+                        match inner.dedup.claim(&key).await {
+                            Ok(Claim::Claimed) | Err(_) => {}
+                            Ok(Claim::Done(answer)) => return Ok(self.duplicate(answer)),
+                            Ok(Claim::InFlight) => {
+                                return Ok(self.duplicate(Bytes::from_static(NO_REPLY.as_bytes())));
+                            }
+                        }
+                    }
+                    Err(error) => warn!(%error, "dedupe wait failed; handling the push again"),
+                }
+            }
+            Err(error) => warn!(%error, "dedupe store unavailable; handling the push without it"),
+        }
+
+        let push = Arc::new(push);
+        let started = Instant::now();
+        let mut handling = account.bot.dispatch(push.clone(), account.app_id.clone());
+        let Ok(outcome) = tokio::time::timeout(inner.settings.budget, &mut handling).await else {
+            self.finish_late(account, push, handling, started);
+            let answer = Bytes::from_static(NO_REPLY.as_bytes());
+            self.complete(&key, answer.clone()).await;
+            inner.metrics.request("late");
+            tracing::Span::current().record("outcome", "late");
+            return Ok(Answer { body: answer });
+        };
+        inner.metrics.handled(started.elapsed());
+        let body = match outcome {
+            Outcome::NoReply => Bytes::from_static(NO_REPLY.as_bytes()),
+            Outcome::Reply(reply) => self.render(&account, &push, reply, mode, &query),
+            Outcome::Failed(reason) => {
+                if let Err(error) = inner.dedup.release(&key).await {
+                    warn!(%error, "could not release the dedupe key of a failed handler");
+                }
+                return Err(Rejection::HandlerFailed(reason));
+            }
+        };
+        self.complete(&key, body.clone()).await;
+        inner.metrics.request("ok");
+        tracing::Span::current().record("outcome", "ok");
+        Ok(Answer { body })
+    }
+
+    fn duplicate(&self, answer: Bytes) -> Answer {
+        self.inner.metrics.request("duplicate");
+        self.inner.metrics.duplicate();
+        tracing::Span::current().record("outcome", "duplicate");
+        debug!("retry answered from its first delivery");
+        Answer { body: answer }
+    }
+
+    async fn complete(&self, key: &str, answer: Bytes) {
+        if let Err(error) = self.inner.dedup.complete(key, answer).await {
+            warn!(%error, "could not record the answer for retries");
+        }
+    }
+
+    /// The reply XML, encrypted in compat and safe mode. A reply that cannot be rendered, or
+    /// one to a push that takes none, is logged and answered with `success`.
+    fn render(
+        &self,
+        account: &Account,
+        push: &Inbound,
+        body: ReplyBody,
+        mode: Mode,
+        query: &PushQuery,
+    ) -> Bytes {
+        if takes_no_reply(push) {
+            warn!(
+                kind = push.kind(),
+                "the handler replied to a push that takes no passive reply; answered success"
+            );
+            return Bytes::from_static(NO_REPLY.as_bytes());
+        }
+        let reply = Reply::from_parts(
+            push.from_user_name.as_str(),
+            push.to_user_name.as_str(),
+            now(),
+            body,
+        );
+        let xml = match reply.to_xml() {
+            Ok(xml) => xml,
+            Err(error) => {
+                warn!(%error, "the handler's reply is invalid; answered success");
+                return Bytes::from_static(NO_REPLY.as_bytes());
+            }
+        };
+        let (Some(crypt), true) = (&account.crypt, mode.encrypted()) else {
+            return Bytes::from(xml);
+        };
+        let timestamp = query.timestamp.as_deref().unwrap_or("");
+        let nonce = query.nonce.as_deref().unwrap_or("");
+        match crypt.encrypt_reply_xml(&xml, timestamp, nonce) {
+            Ok(envelope) => Bytes::from(envelope),
+            Err(error) => {
+                warn!(%error, "the reply could not be encrypted; answered success");
+                Bytes::from_static(NO_REPLY.as_bytes())
+            }
+        }
+    }
+
+    /// The handler missed the budget: let it finish in the background and send its reply as a
+    /// customer-service message.
+    fn finish_late(
+        &self,
+        account: Account,
+        push: Arc<Inbound>,
+        handling: futures::future::BoxFuture<'static, Outcome>,
+        started: Instant,
+    ) {
+        let webhook = self.clone();
+        let span = tracing::Span::current();
+        tokio::spawn(
+            async move {
+                let outcome = handling.await;
+                let metrics = &webhook.inner.metrics;
+                metrics.handled(started.elapsed());
+                let body = match outcome {
+                    Outcome::Reply(body) => body,
+                    Outcome::NoReply => return,
+                    Outcome::Failed(reason) => {
+                        warn!(%reason, "a handler that missed the deadline failed; nothing to send");
+                        return;
+                    }
+                };
+                let result = webhook.send_late(&account, &push, &body).await;
+                metrics.late(result.is_ok());
+                match result {
+                    Ok(()) => debug!("late reply sent as a customer-service message"),
+                    Err(reason) => warn!(%reason, "late reply could not be delivered"),
+                }
+            }
+            .instrument(span),
+        );
+    }
+
+    async fn send_late(
+        &self,
+        account: &Account,
+        push: &Inbound,
+        body: &ReplyBody,
+    ) -> Result<(), String> {
+        if takes_no_reply(push) {
+            return Err(format!("a {} push takes no reply", push.kind()));
+        }
+        let Some(sender) = &self.inner.late else {
+            return Err("no customer-service sender is configured (give the webhook an AppSecret or a late-reply sender)".to_owned());
+        };
+        let message =
+            custom_message(push.from_user_name.as_str(), body).map_err(|e| e.to_string())?;
+        if let ReplyBody::News { articles } = body
+            && articles.len() > 1
+        {
+            warn!(
+                dropped = articles.len() - 1,
+                "a customer-service news message carries one article; sending the first"
+            );
+        }
+        sender.send(&account.app_id, message).await
+    }
+}
+
+/// Known job and notification events (template, mass, publish, card, session, subscription
+/// notices) take no passive reply. A type this library does not know gets the benefit of the
+/// doubt: a handler that answers it explicitly is obeyed.
+fn takes_no_reply(push: &Inbound) -> bool {
+    match push.as_event() {
+        Some(event) => event.name().is_some() && !event.accepts_reply(),
+        None => false,
+    }
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+async fn read_body(body: Body, limit: usize) -> Result<Bytes, Rejection> {
+    let limited = http_body_util::Limited::new(body, limit);
+    match limited.collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => Err(Rejection::TooLarge {
+            size: limit + 1,
+            limit,
+        }),
+        Err(error) => Err(Rejection::BadRequest(format!(
+            "body could not be read: {error}"
+        ))),
+    }
+}
+
+async fn handshake(State(webhook): State<Webhook>, uri: Uri) -> Response {
+    webhook.handle_get(None, &uri)
+}
+
+async fn handshake_for(
+    State(webhook): State<Webhook>,
+    Path(app_id): Path<String>,
+    uri: Uri,
+) -> Response {
+    webhook.handle_get(Some(&app_id), &uri)
+}
+
+async fn push(State(webhook): State<Webhook>, uri: Uri, body: Body) -> Response {
+    webhook.handle_post(None, &uri, body).await
+}
+
+async fn push_for(
+    State(webhook): State<Webhook>,
+    Path(app_id): Path<String>,
+    uri: Uri,
+    body: Body,
+) -> Response {
+    webhook.handle_post(Some(&app_id), &uri, body).await
+}
+
+async fn metrics(State(webhook): State<Webhook>) -> impl IntoResponse {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        webhook.inner.metrics.render(),
+    )
+}

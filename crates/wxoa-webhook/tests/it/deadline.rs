@@ -1,0 +1,115 @@
+//! The 5-second deadline: `success` within the budget, the reply later as a customer-service
+//! message.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::future::BoxFuture;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use wxoa_webhook::deferred::LateReply;
+use wxoa_webhook::testing::text_push;
+use wxoa_webhook::{Bot, Ctx, Mode};
+
+use crate::*;
+
+struct Recorder(mpsc::UnboundedSender<(String, Value)>);
+
+impl LateReply for Recorder {
+    fn send<'a>(&'a self, app_id: &'a str, message: Value) -> BoxFuture<'a, Result<(), String>> {
+        let _ = self.0.send((app_id.to_owned(), message));
+        Box::pin(async { Ok(()) })
+    }
+}
+
+struct Failing;
+
+impl LateReply for Failing {
+    fn send<'a>(&'a self, _: &'a str, _: Value) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async { Err("45015 response out of time limit".to_owned()) })
+    }
+}
+
+fn slow_bot(delay: Duration) -> Bot {
+    Bot::new().text(move |ctx: Ctx| async move {
+        tokio::time::sleep(delay).await;
+        format!("late: {}", ctx.text().unwrap_or_default())
+    })
+}
+
+#[tokio::test]
+async fn a_slow_handler_gets_success_then_a_customer_service_message() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let webhook = Webhook::builder()
+        .account(
+            Account::new(APP_ID, TOKEN, slow_bot(Duration::from_millis(600)))
+                .aes_key(KEY)
+                .unwrap(),
+        )
+        .budget(Duration::from_millis(150))
+        .late_reply(Arc::new(Recorder(tx)))
+        .build();
+    let started = Instant::now();
+    let (status, body) = send(
+        &webhook.router(),
+        platform().push(Mode::Safe, &text_push("oSlow", "report", 1)),
+    )
+    .await;
+    let answered_in = started.elapsed();
+    assert_eq!((status, body.as_slice()), (200, &b"success"[..]));
+    assert!(
+        answered_in < Duration::from_millis(500),
+        "answered in {answered_in:?}"
+    );
+    let (app_id, message) = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(app_id, APP_ID);
+    assert_eq!(
+        message,
+        json!({"touser": "oSlow", "msgtype": "text", "text": {"content": "late: report"}})
+    );
+    assert_eq!(webhook.metrics().requests("late"), 1);
+    // A retry of the same push after the deadline gets `success` and does not run it again.
+    let (_, body) = send(
+        &webhook.router(),
+        platform().push(Mode::Safe, &text_push("oSlow", "report", 1)),
+    )
+    .await;
+    assert_eq!(body, b"success");
+    assert_eq!(webhook.metrics().handled_total(), 1);
+}
+
+#[tokio::test]
+async fn failed_late_deliveries_are_counted() {
+    let webhook = Webhook::builder()
+        .account(Account::new(
+            APP_ID,
+            TOKEN,
+            slow_bot(Duration::from_millis(200)),
+        ))
+        .budget(Duration::from_millis(50))
+        .late_reply(Arc::new(Failing))
+        .build();
+    let (_, body) = send(
+        &webhook.router(),
+        platform().push(Mode::Plain, &text_push("o", "x", 2)),
+    )
+    .await;
+    assert_eq!(body, b"success");
+    for _ in 0..50 {
+        if webhook
+            .metrics()
+            .render()
+            .contains("wxoa_webhook_late_replies_total{result=\"failed\"} 1")
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!(
+        "the failed late delivery was not counted:\n{}",
+        webhook.metrics().render()
+    );
+}

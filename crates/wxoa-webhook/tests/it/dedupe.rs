@@ -1,0 +1,124 @@
+//! Retries of a push run the handler once; every delivery gets the first delivery's answer.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use wxoa_webhook::testing::{event_push, text_push};
+use wxoa_webhook::{Bot, Ctx, Mode};
+
+use crate::*;
+
+fn counting_bot(runs: Arc<AtomicUsize>, delay: Duration) -> Bot<Arc<AtomicUsize>> {
+    Bot::with_state(runs).fallback(move |ctx: Ctx<Arc<AtomicUsize>>| async move {
+        let n = ctx.state.fetch_add(1, Ordering::SeqCst) + 1;
+        tokio::time::sleep(delay).await;
+        format!("run {n}")
+    })
+}
+
+#[tokio::test]
+async fn concurrent_retries_run_the_handler_once() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let router = webhook(counting_bot(runs.clone(), Duration::from_millis(300))).router();
+    let xml = text_push("oUser", "hello", 42);
+    // Same push, three deliveries at once (each with its own timestamp/nonce, as retries have).
+    let deliveries = (0..3).map(|_| send(&router, platform().push(Mode::Safe, &xml)));
+    let answers = futures::future::join_all(deliveries).await;
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    let bodies: Vec<_> = answers
+        .iter()
+        .map(|(s, b)| {
+            assert_eq!(*s, 200);
+            b.clone()
+        })
+        .collect();
+    assert!(
+        bodies.windows(2).all(|w| w[0] == w[1]),
+        "three identical answers"
+    );
+    let reply = platform()
+        .read_reply(Mode::Safe, &bodies[0])
+        .unwrap()
+        .unwrap();
+    assert_eq!(reply.body, wxoa_types::reply::ReplyBody::text("run 1"));
+}
+
+#[tokio::test]
+async fn sequential_retries_get_the_same_answer() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let webhook = webhook(counting_bot(runs.clone(), Duration::ZERO));
+    let router = webhook.router();
+    let xml = event_push("oUser", "CLICK", Some("V1001"), 1_700_000_000);
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        answers.push(send(&router, platform().push(Mode::Plain, &xml)).await);
+    }
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    assert!(answers.iter().all(|a| a == &answers[0]));
+    assert_eq!(webhook.metrics().duplicates_total(), 2);
+    assert_eq!(webhook.metrics().handled_total(), 1);
+    // Another event key at the same second is another push.
+    let other = event_push("oUser", "CLICK", Some("V1002"), 1_700_000_000);
+    send(&router, platform().push(Mode::Plain, &other)).await;
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_failing_handler_does_not_poison_the_key() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let bot = Bot::with_state(runs.clone()).fallback(|ctx: Ctx<Arc<AtomicUsize>>| async move {
+        if ctx.state.fetch_add(1, Ordering::SeqCst) == 0 {
+            Err("database unavailable".to_owned())
+        } else {
+            Ok("recovered")
+        }
+    });
+    let router = webhook(bot).router();
+    let xml = text_push("oUser", "x", 7);
+    let (status, _) = send(&router, platform().push(Mode::Safe, &xml)).await;
+    assert_eq!(status, 500);
+    let (status, body) = send(&router, platform().push(Mode::Safe, &xml)).await;
+    assert_eq!(status, 200);
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+    let reply = platform().read_reply(Mode::Safe, &body).unwrap().unwrap();
+    assert_eq!(reply.body, wxoa_types::reply::ReplyBody::text("recovered"));
+}
+
+#[tokio::test]
+async fn dedupe_is_per_account() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let webhook = Webhook::builder()
+        .account(Account::new(
+            APP_ID,
+            TOKEN,
+            counting_bot(runs.clone(), Duration::ZERO),
+        ))
+        .account(Account::new(
+            "wxffffffffffffffff",
+            TOKEN,
+            counting_bot(runs.clone(), Duration::ZERO),
+        ))
+        .build();
+    let router = webhook.router();
+    let xml = text_push("oUser", "x", 9);
+    send(
+        &router,
+        platform()
+            .path("/wechat/wx0123456789abcdef")
+            .push(Mode::Plain, &xml),
+    )
+    .await;
+    send(
+        &router,
+        platform()
+            .path("/wechat/wxffffffffffffffff")
+            .push(Mode::Plain, &xml),
+    )
+    .await;
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        2,
+        "the same MsgId on two accounts is two messages"
+    );
+}

@@ -1,0 +1,43 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+mod deadline;
+mod dedupe;
+mod modes;
+mod refusals;
+mod replies;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::Request;
+use tower::ServiceExt;
+use wxoa_webhook::testing::{Platform, body_bytes};
+use wxoa_webhook::{Account, Bot, Dispatch, Webhook};
+
+pub const APP_ID: &str = "wx0123456789abcdef";
+pub const TOKEN: &str = "webhooktoken";
+pub const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+
+pub fn platform() -> Platform {
+    Platform::new(APP_ID, TOKEN, Some(KEY)).unwrap()
+}
+
+pub fn webhook(bot: impl Dispatch) -> Webhook {
+    Webhook::builder()
+        .account(Account::new(APP_ID, TOKEN, bot).aes_key(KEY).unwrap())
+        .build()
+}
+
+pub fn echo() -> Bot {
+    Bot::new().text(|ctx: wxoa_webhook::Ctx| async move { ctx.text().map(str::to_owned) })
+}
+
+pub async fn send(router: &Router, request: Request<Body>) -> (u16, Vec<u8>) {
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status().as_u16();
+    (status, body_bytes(response).await.unwrap().to_vec())
+}
