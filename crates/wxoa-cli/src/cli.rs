@@ -110,6 +110,8 @@ pub(crate) enum Command {
     Crypto(CryptoCommand),
     /// Read one inbound push XML on stdin and print it as typed JSON.
     Parse(ParseArgs),
+    /// Serve the webhook: verify, decrypt, dedupe and answer the platform's pushes.
+    Serve(crate::commands::serve::ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@ mod commands;
 mod config;
 mod exit;
 mod io;
+mod runtime;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -61,5 +62,6 @@ fn run(cli: Cli) -> Result<(), Failure> {
             commands::crypto::encrypt(&settings, &args)
         }
         Command::Parse(args) => commands::parse::parse(&args),
+        Command::Serve(args) => commands::serve::serve(&settings, &args),
     }
 }

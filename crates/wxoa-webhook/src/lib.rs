@@ -30,6 +30,7 @@
 //! (retries), [`deferred`] (the deadline), [`metrics`], [`rejection`], [`testing`] (signed
 //! requests for your own tests). Feature `redis`: `RedisDedup`, dedupe across instances.
 
+pub mod bots;
 pub mod dedup;
 pub mod deferred;
 pub mod handler;

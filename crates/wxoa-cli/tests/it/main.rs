@@ -6,6 +6,7 @@
 )]
 
 mod protocol_tools;
+mod serve;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

@@ -1,0 +1,219 @@
+//! CONTRACT §3: `wxoa serve` with the echo bot, over real HTTP, and two instances sharing a
+//! Redis.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use wxoa_types::reply::ReplyBody;
+use wxoa_webhook::Mode;
+use wxoa_webhook::testing::{Platform, event_push, text_push};
+
+const APP_ID: &str = "wx0123456789abcdef";
+const TOKEN: &str = "servetoken";
+const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+
+/// A running `wxoa serve`, stopped on drop.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(extra: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wxoa"))
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--token",
+                TOKEN,
+                "--aes-key",
+                KEY,
+                "--app-id",
+                APP_ID,
+            ])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let mut lines = BufReader::new(stderr).lines();
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("wxoa serve exited before listening")
+                .unwrap();
+            if let Some(url) = line.strip_prefix("wxoa serve: listening on ") {
+                break url.trim_end_matches("/wechat").to_owned();
+            }
+        };
+        // Keep draining stderr so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, base }
+    }
+
+    async fn post(&self, platform: &Platform, mode: Mode, xml: &str) -> (u16, Vec<u8>) {
+        let timestamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            .to_string();
+        let (query, body) = platform.sign(mode, xml, &timestamp, &wxoa_crypto::random_nonce());
+        let response = reqwest::Client::new()
+            .post(format!("{}/wechat?{query}", self.base))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (
+            response.status().as_u16(),
+            response.bytes().await.unwrap().to_vec(),
+        )
+    }
+
+    async fn get(&self, path: &str) -> (u16, String) {
+        let response = reqwest::get(format!("{}{path}", self.base)).await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn platform() -> Platform {
+    Platform::new(APP_ID, TOKEN, Some(KEY)).unwrap()
+}
+
+#[tokio::test]
+async fn echo_bot_over_http_in_every_mode() {
+    let server = Server::start(&["--bot", "echo"]);
+    // Handshake.
+    let ts = "1700000000";
+    let sig = wxoa_crypto::signature(TOKEN, ts, "1");
+    let (status, body) = server
+        .get(&format!(
+            "/wechat?signature={sig}&timestamp={ts}&nonce=1&echostr=hello123"
+        ))
+        .await;
+    assert_eq!((status, body.as_str()), (200, "hello123"));
+    let (status, _) = server
+        .get(&format!(
+            "/wechat?signature=bad&timestamp={ts}&nonce=1&echostr=x"
+        ))
+        .await;
+    assert_eq!(status, 401);
+
+    for (i, mode) in [Mode::Plain, Mode::Compat, Mode::Safe]
+        .into_iter()
+        .enumerate()
+    {
+        let (status, body) = server
+            .post(
+                &platform(),
+                mode,
+                &text_push("oEcho", "ping", 100 + i as u64),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let reply = platform().read_reply(mode, &body).unwrap().unwrap();
+        assert_eq!(reply.body, ReplyBody::text("ping"), "{mode:?}");
+    }
+    let image = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/inbound/image.xml"
+    ))
+    .unwrap();
+    // The replay window applies to the query's timestamp, not to CreateTime.
+    let (_, body) = server.post(&platform(), Mode::Safe, &image).await;
+    let reply = platform().read_reply(Mode::Safe, &body).unwrap();
+    assert!(
+        matches!(reply.map(|r| r.body), Some(ReplyBody::Image { .. })),
+        "image echoed with its MediaId"
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let (_, body) = server
+        .post(
+            &platform(),
+            Mode::Safe,
+            &event_push("oNew", "subscribe", None, now),
+        )
+        .await;
+    assert_eq!(
+        platform()
+            .read_reply(Mode::Safe, &body)
+            .unwrap()
+            .unwrap()
+            .body,
+        ReplyBody::text("welcome")
+    );
+    let (_, body) = server
+        .post(
+            &platform(),
+            Mode::Safe,
+            &event_push("oNew", "CLICK", Some("K"), now),
+        )
+        .await;
+    assert_eq!(body, b"success");
+
+    let wrong = Platform::new(APP_ID, "wrong", Some(KEY)).unwrap();
+    let (status, _) = server
+        .post(&wrong, Mode::Safe, &text_push("o", "x", 1))
+        .await;
+    assert_eq!(status, 401);
+
+    let (status, health) = server.get("/healthz").await;
+    assert_eq!((status, health.as_str()), (200, "ok"));
+    let (_, metrics) = server.get("/metrics").await;
+    assert!(
+        metrics.contains("wxoa_webhook_requests_total{outcome=\"ok\"} 6"),
+        "{metrics}"
+    );
+    // The refused handshake and the refused push.
+    assert!(
+        metrics.contains("wxoa_webhook_requests_total{outcome=\"bad_signature\"} 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("wxoa_webhook_handled_total 6"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn two_instances_sharing_redis_run_a_push_once() {
+    let Some(redis) = wxoa_testkit::Redis::start() else {
+        return;
+    };
+    let a = Server::start(&["--redis", redis.url()]);
+    let b = Server::start(&["--redis", redis.url()]);
+    let xml = text_push("oFleet", "once", 987_654_321);
+    let platform = platform();
+    let (first, second) = tokio::join!(
+        a.post(&platform, Mode::Safe, &xml),
+        b.post(&platform, Mode::Safe, &xml)
+    );
+    let third = a.post(&platform, Mode::Safe, &xml).await;
+    assert_eq!(
+        first.1, second.1,
+        "the retry got the first delivery's answer"
+    );
+    assert_eq!(first.1, third.1);
+    let handled = |metrics: &str| {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("wxoa_webhook_handled_total "))
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
+    let total = handled(&a.get("/metrics").await.1) + handled(&b.get("/metrics").await.1);
+    assert_eq!(total, 1, "one handler run across both instances");
+}

@@ -1,0 +1,124 @@
+//! Test support shared by the wxoa crates.
+//!
+//! Redis tests follow one rule: use `REDIS_URL` when it is set; otherwise start a private
+//! `redis-server` on a free port (stopped when the handle drops); if neither is possible, fail
+//! when `CI` is set and skip loudly otherwise.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A free port on 127.0.0.1 (bound once, then released).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0)
+}
+
+/// A Redis for a test. Dropping it stops a private server.
+#[derive(Debug)]
+pub struct Redis {
+    url: String,
+    port: Option<u16>,
+    child: Option<Child>,
+}
+
+impl Redis {
+    /// `REDIS_URL`, or a private server, or `None` after printing why the test is skipped.
+    /// Panics when `CI` is set and no Redis can be had: CI must run every Redis test.
+    pub fn start() -> Option<Redis> {
+        if let Ok(url) = std::env::var("REDIS_URL")
+            && !url.is_empty()
+        {
+            return Some(Redis {
+                url,
+                port: None,
+                child: None,
+            });
+        }
+        match Self::private() {
+            Ok(redis) => Some(redis),
+            Err(why) => {
+                if std::env::var_os("CI").is_some() {
+                    panic!("CI is set but no Redis is available: {why}");
+                }
+                eprintln!(
+                    "\n*** SKIPPED: this test needs Redis ({why}); set REDIS_URL or install redis-server ***\n"
+                );
+                None
+            }
+        }
+    }
+
+    /// A private server that this test owns (needed to stop and restart it).
+    pub fn private() -> Result<Redis, String> {
+        let port = free_port();
+        let child = spawn(port)?;
+        Ok(Redis {
+            url: format!("redis://127.0.0.1:{port}/"),
+            port: Some(port),
+            child: Some(child),
+        })
+    }
+
+    /// The URL to connect to.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Stops a private server (a shared `REDIS_URL` server cannot be stopped).
+    pub fn stop(&mut self) -> bool {
+        match self.child.take() {
+            Some(mut child) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Starts a stopped private server again on the same port.
+    pub fn restart(&mut self) -> Result<(), String> {
+        let port = self.port.ok_or("only a private server can be restarted")?;
+        self.stop();
+        self.child = Some(spawn(port)?);
+        Ok(())
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn spawn(port: u16) -> Result<Child, String> {
+    let child = Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start redis-server: {e}"))?;
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if TcpStream::connect_timeout(&address, Duration::from_millis(100)).is_ok() {
+            return Ok(child);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Err(format!(
+        "redis-server did not listen on port {port} within 5 s"
+    ))
+}

@@ -1,0 +1,185 @@
+//! Two ready-made bots: [`echo`] (the contract's test bot) and [`demo`] (a tour of every reply
+//! kind, driven by the menu in [`DEMO_MENU`]). `wxoa serve --bot echo|demo` and `wxoa demo`
+//! serve them.
+
+use wxoa_types::inbound::{Body, Event, Message};
+use wxoa_types::reply::{Article, Music, ReplyBody};
+
+use crate::handler::Ctx;
+use crate::router::Bot;
+
+/// Text → the same text; image → the same image; voice → the same voice; `subscribe` →
+/// `welcome`; anything else → `success`.
+pub fn echo() -> Bot {
+    Bot::new()
+        .text(|ctx: Ctx| async move { ctx.text().map(str::to_owned) })
+        .message("image", |ctx: Ctx| async move {
+            match ctx.message() {
+                Some(Message::Image(image)) => Some(ReplyBody::image(image.media_id.as_str())),
+                _ => None,
+            }
+        })
+        .message("voice", |ctx: Ctx| async move {
+            match ctx.message() {
+                Some(Message::Voice(voice)) => Some(ReplyBody::voice(voice.media_id.as_str())),
+                _ => None,
+            }
+        })
+        .event("subscribe", |_: Ctx| async { "welcome" })
+}
+
+/// The menu the demo bot answers to, in the platform's `menu/create` shape.
+pub const DEMO_MENU: &str = r#"{"button":[
+  {"name":"Replies","sub_button":[
+    {"type":"click","name":"Text","key":"DEMO_TEXT"},
+    {"type":"click","name":"News","key":"DEMO_NEWS"},
+    {"type":"click","name":"Music","key":"DEMO_MUSIC"},
+    {"type":"click","name":"Transfer to agent","key":"DEMO_KF"}
+  ]},
+  {"name":"Tools","sub_button":[
+    {"type":"scancode_waitmsg","name":"Scan","key":"DEMO_SCAN"},
+    {"type":"pic_photo_or_album","name":"Photo","key":"DEMO_PHOTO"},
+    {"type":"location_select","name":"Location","key":"DEMO_LOCATION"}
+  ]},
+  {"type":"click","name":"Help","key":"DEMO_HELP"}
+]}"#;
+
+const HELP: &str = "This is the wxoa demo bot.\n\
+Send any text and I echo it; send a picture or a voice message and I send it back.\n\
+Words I know: help, news, music.\n\
+The menu below shows every kind of reply.";
+
+fn news(count: usize) -> ReplyBody {
+    let articles = [
+        (
+            "wxoa: the toolkit",
+            "Signatures, encryption, typed pushes, every reply.",
+        ),
+        (
+            "The sandbox",
+            "A faithful local platform: develop without a phone.",
+        ),
+        (
+            "The webhook",
+            "Dedupe of retries, the 5-second deadline, many accounts.",
+        ),
+    ];
+    ReplyBody::news(
+        articles
+            .iter()
+            .take(count)
+            .enumerate()
+            .map(|(i, (title, description))| {
+                Article::new(*title, format!("https://example.com/wxoa/{i}"))
+                    .description(*description)
+                    .pic_url(format!("https://example.com/wxoa/{i}.png"))
+            })
+            .collect(),
+    )
+}
+
+fn music() -> ReplyBody {
+    ReplyBody::Music(
+        Music::new("DEMO_THUMB_MEDIA_ID")
+            .title("Demo tune")
+            .description("A music reply")
+            .music_url("https://example.com/wxoa/tune.mp3")
+            .hq_music_url("https://example.com/wxoa/tune-hq.mp3"),
+    )
+}
+
+/// A tour of every reply kind: a welcome on `subscribe`, a greeting naming the QR scene on a
+/// scan, the menu of [`DEMO_MENU`], echoes of text, images and voice, and a fallback that says
+/// what arrived.
+pub fn demo() -> Bot {
+    Bot::new()
+        .text_exact("help", |_: Ctx| async { HELP })
+        // A reply to a follower's message shows one article.
+        .text_exact("news", |_: Ctx| async { news(1) })
+        .text_exact("music", |_: Ctx| async { music() })
+        .text(|ctx: Ctx| async move { ctx.text().map(|t| format!("You said: {t}")) })
+        .message("image", |ctx: Ctx| async move {
+            match ctx.message() {
+                Some(Message::Image(image)) => Some(ReplyBody::image(image.media_id.as_str())),
+                _ => None,
+            }
+        })
+        .message("voice", |ctx: Ctx| async move {
+            match ctx.message() {
+                Some(Message::Voice(voice)) => Some(ReplyBody::voice(voice.media_id.as_str())),
+                _ => None,
+            }
+        })
+        .message("location", |ctx: Ctx| async move {
+            match ctx.message() {
+                Some(Message::Location(l)) => Some(format!(
+                    "You are at {:.4}, {:.4}{}",
+                    l.latitude,
+                    l.longitude,
+                    l.label
+                        .as_deref()
+                        .map(|a| format!(" ({a})"))
+                        .unwrap_or_default()
+                )),
+                _ => None,
+            }
+        })
+        .event("subscribe", |ctx: Ctx| async move {
+            match ctx.event() {
+                Some(Event::Subscribe(s)) if s.scene().is_some() => format!(
+                    "Welcome! You followed by scanning the code for scene {}.\n\n{HELP}",
+                    s.scene().unwrap_or_default()
+                ),
+                _ => format!("Welcome!\n\n{HELP}"),
+            }
+        })
+        .event("SCAN", |ctx: Ctx| async move {
+            format!(
+                "Welcome back! You scanned the code for scene {}.",
+                ctx.push.event_key().unwrap_or_default()
+            )
+        })
+        .event_key("CLICK", "DEMO_TEXT", |_: Ctx| async {
+            "A text reply, with\nseveral lines."
+        })
+        .event_key("CLICK", "DEMO_NEWS", |_: Ctx| async { news(3) })
+        .event_key("CLICK", "DEMO_MUSIC", |_: Ctx| async { music() })
+        .event_key("CLICK", "DEMO_KF", |_: Ctx| async {
+            ReplyBody::transfer_customer_service(None)
+        })
+        .event_key("CLICK", "DEMO_HELP", |_: Ctx| async { HELP })
+        .event("scancode_waitmsg", |ctx: Ctx| async move {
+            match ctx.event() {
+                Some(Event::ScancodeWaitmsg(scan)) => {
+                    Some(format!("You scanned: {}", scan.info.scan_result))
+                }
+                _ => None,
+            }
+        })
+        .event("pic_photo_or_album", |ctx: Ctx| async move {
+            match ctx.event() {
+                Some(Event::PicPhotoOrAlbum(p)) => {
+                    Some(format!("You sent {} picture(s).", p.info.count))
+                }
+                _ => None,
+            }
+        })
+        .event("location_select", |ctx: Ctx| async move {
+            match ctx.event() {
+                Some(Event::LocationSelect(l)) => Some(format!(
+                    "You picked {}",
+                    l.info
+                        .label
+                        .clone()
+                        .unwrap_or_else(|| format!("{}, {}", l.info.latitude, l.info.longitude))
+                )),
+                _ => None,
+            }
+        })
+        .fallback(|ctx: Ctx| async move {
+            match &ctx.push.body {
+                Body::Event(_) if !ctx.push.accepts_reply() => None,
+                _ => Some(format!("Received a {} push.", ctx.push.kind())),
+            }
+        })
+}
