@@ -112,6 +112,8 @@ pub(crate) enum Command {
     Parse(ParseArgs),
     /// Serve the webhook: verify, decrypt, dedupe and answer the platform's pushes.
     Serve(crate::commands::serve::ServeArgs),
+    /// Play the platform against a running webhook and explain every failure.
+    Doctor(crate::commands::doctor::DoctorArgs),
 }
 
 #[derive(Debug, Subcommand)]

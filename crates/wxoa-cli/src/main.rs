@@ -63,5 +63,6 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Parse(args) => commands::parse::parse(&args),
         Command::Serve(args) => commands::serve::serve(&settings, &args),
+        Command::Doctor(args) => commands::doctor::doctor(&settings, &args),
     }
 }

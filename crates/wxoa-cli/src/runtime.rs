@@ -5,7 +5,7 @@ use std::future::Future;
 use crate::exit::Failure;
 
 /// Runs a server command on a multi-threaded runtime.
-pub(crate) fn block_on<F: Future<Output = Result<(), Failure>>>(future: F) -> Result<(), Failure> {
+pub(crate) fn block_on<T, F: Future<Output = Result<T, Failure>>>(future: F) -> Result<T, Failure> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -5,6 +5,7 @@
     missing_docs
 )]
 
+mod doctor;
 mod protocol_tools;
 mod serve;
 

@@ -8,18 +8,18 @@ use wxoa_types::reply::ReplyBody;
 use wxoa_webhook::Mode;
 use wxoa_webhook::testing::{Platform, event_push, text_push};
 
-const APP_ID: &str = "wx0123456789abcdef";
-const TOKEN: &str = "servetoken";
-const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+pub(crate) const APP_ID: &str = "wx0123456789abcdef";
+pub(crate) const TOKEN: &str = "servetoken";
+pub(crate) const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 
 /// A running `wxoa serve`, stopped on drop.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Server {
-    fn start(extra: &[&str]) -> Server {
+    pub(crate) fn start(extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wxoa"))
             .args([
                 "serve",
