@@ -9,3 +9,4 @@
 )]
 
 mod inbound_fixtures;
+mod properties;
