@@ -64,88 +64,144 @@ enum Slot {
     },
 }
 
+impl Slot {
+    /// Both variants keep the instant of the claim that created them.
+    fn fresh(&self, ttl: Duration) -> bool {
+        match self {
+            Slot::InFlight { since, .. } => since.elapsed() < ttl,
+            Slot::Done { at, .. } => at.elapsed() < ttl,
+        }
+    }
+}
+
 const SHARDS: usize = 16;
 
-/// Claims and answers in this process's memory, kept for a time-to-live (default 5 minutes,
-/// well past the platform's last retry).
+/// Claims and answers in this process's memory.
+///
+/// Memory is bounded: at most `capacity` pushes are remembered (default 50,000), each for at
+/// most `ttl` (default 60 s — the platform's last retry comes about 15 s after the first
+/// delivery). Keys are 64-bit hashes; answers are what the caller stores (the webhook stores
+/// the plaintext reply, not the larger envelope). When pushes arrive so fast that a remembered
+/// one is dropped before its retry window closes, a warning says to raise the capacity or use
+/// Redis.
 pub struct MemoryDedup {
     shards: Vec<Mutex<Shard>>,
+    hasher: std::hash::RandomState,
     ttl: Duration,
+    per_shard: usize,
+    warned: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Default)]
 struct Shard {
-    slots: HashMap<String, Slot>,
-    claims_since_sweep: usize,
+    slots: HashMap<u64, Slot>,
+    order: std::collections::VecDeque<(u64, Instant)>,
 }
 
 impl std::fmt::Debug for MemoryDedup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MemoryDedup")
             .field("ttl", &self.ttl)
+            .field("capacity", &(self.per_shard * SHARDS))
             .finish()
     }
 }
 
 impl Default for MemoryDedup {
     fn default() -> Self {
-        Self::new(Duration::from_secs(300))
+        Self::new(Duration::from_secs(60))
     }
 }
 
+/// A remembered push younger than this was evicted for room: the capacity is too small.
+const RETRY_WINDOW: Duration = Duration::from_secs(20);
+
 impl MemoryDedup {
-    /// A store keeping answers for `ttl`.
+    /// A store remembering pushes for `ttl`, at most 50,000 of them.
     pub fn new(ttl: Duration) -> Self {
         Self {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            hasher: std::hash::RandomState::new(),
             ttl,
+            per_shard: 50_000 / SHARDS,
+            warned: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
-    // The index is reduced modulo SHARDS, the length of `shards`.
+    /// Remembers at most `pushes` pushes (rounded up to a multiple of 16).
+    pub fn capacity(mut self, pushes: usize) -> Self {
+        self.per_shard = pushes.div_ceil(SHARDS).max(1);
+        self
+    }
+
+    // The index is reduced modulo SHARDS, the number of shards.
     #[allow(clippy::indexing_slicing)]
-    fn shard(&self, key: &str) -> &Mutex<Shard> {
-        use std::hash::{BuildHasher, RandomState};
-        thread_local! {
-            static HASHER: RandomState = RandomState::new();
-        }
-        let hash = HASHER.with(|h| h.hash_one(key));
-        &self.shards[(hash % SHARDS as u64) as usize]
-    }
-
-    fn lock<'a>(&self, shard: &'a Mutex<Shard>) -> std::sync::MutexGuard<'a, Shard> {
-        // A panic while holding the lock leaves consistent data (every update is one insert or
-        // remove), so a poisoned lock is still usable.
-        shard
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn locate(&self, key: &str) -> (u64, std::sync::MutexGuard<'_, Shard>) {
+        use std::hash::BuildHasher;
+        let hash = self.hasher.hash_one(key);
+        let shard = &self.shards[(hash % SHARDS as u64) as usize];
+        // Every update is a single insert or remove, so a lock poisoned by a panic elsewhere
+        // still guards consistent data.
+        (
+            hash,
+            shard
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
     }
 
     fn claim_now(&self, key: &str) -> Claim {
         let ttl = self.ttl;
-        let mut shard = self.lock(self.shard(key));
-        shard.claims_since_sweep += 1;
-        if shard.claims_since_sweep >= 1024 {
-            shard.claims_since_sweep = 0;
-            shard.slots.retain(|_, slot| match slot {
-                Slot::Done { at, .. } => at.elapsed() < ttl,
-                Slot::InFlight { since, .. } => since.elapsed() < ttl,
-            });
+        let (hash, mut shard) = self.locate(key);
+        match shard.slots.get(&hash) {
+            Some(slot @ Slot::Done { answer, .. }) if slot.fresh(ttl) => {
+                return Claim::Done(answer.clone());
+            }
+            Some(slot @ Slot::InFlight { .. }) if slot.fresh(ttl) => return Claim::InFlight,
+            _ => {}
         }
-        match shard.slots.get(key) {
-            Some(Slot::Done { answer, at }) if at.elapsed() < ttl => Claim::Done(answer.clone()),
-            Some(Slot::InFlight { since, .. }) if since.elapsed() < ttl => Claim::InFlight,
-            _ => {
-                let (notify, done) = watch::channel(None);
-                shard.slots.insert(
-                    key.to_owned(),
-                    Slot::InFlight {
-                        done,
-                        notify,
-                        since: Instant::now(),
-                    },
-                );
-                Claim::Claimed
+        let (notify, done) = watch::channel(None);
+        let now = Instant::now();
+        shard.slots.insert(
+            hash,
+            Slot::InFlight {
+                done,
+                notify,
+                since: now,
+            },
+        );
+        shard.order.push_back((hash, now));
+        self.evict(&mut shard);
+        Claim::Claimed
+    }
+
+    /// Drops what is too old, then the oldest while over capacity.
+    fn evict(&self, shard: &mut Shard) {
+        while let Some(&(hash, at)) = shard.order.front() {
+            let expired = at.elapsed() >= self.ttl;
+            let over = shard.order.len() > self.per_shard;
+            if !expired && !over {
+                break;
+            }
+            shard.order.pop_front();
+            // The same hash may have been claimed again later; drop only the slot this entry
+            // created (a slot keeps the instant of its claim).
+            let stale = match shard.slots.get(&hash) {
+                Some(Slot::InFlight { since, .. }) => *since == at,
+                Some(Slot::Done { at: done_at, .. }) => *done_at == at,
+                None => false,
+            };
+            if stale {
+                shard.slots.remove(&hash);
+                if !expired
+                    && at.elapsed() < RETRY_WINDOW
+                    && !self.warned.swap(true, std::sync::atomic::Ordering::Relaxed)
+                {
+                    tracing::warn!(
+                        capacity = self.per_shard * SHARDS,
+                        "dedupe memory is full: pushes are forgotten before their retries could come; raise the capacity or use Redis"
+                    );
+                }
             }
         }
     }
@@ -162,14 +218,23 @@ impl DedupStore for MemoryDedup {
         key: &'a str,
         answer: Bytes,
     ) -> BoxFuture<'a, Result<(), DedupError>> {
-        let mut shard = self.lock(self.shard(key));
+        let (hash, mut shard) = self.locate(key);
+        let at = match shard.slots.get(&hash) {
+            Some(Slot::InFlight { since, .. }) => *since,
+            _ => {
+                let now = Instant::now();
+                shard.order.push_back((hash, now));
+                now
+            }
+        };
         let previous = shard.slots.insert(
-            key.to_owned(),
+            hash,
             Slot::Done {
                 answer: answer.clone(),
-                at: Instant::now(),
+                at,
             },
         );
+        self.evict(&mut shard);
         drop(shard);
         if let Some(Slot::InFlight { notify, .. }) = previous {
             let _ = notify.send(Some(answer));
@@ -178,10 +243,10 @@ impl DedupStore for MemoryDedup {
     }
 
     fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), DedupError>> {
-        let mut shard = self.lock(self.shard(key));
-        if matches!(shard.slots.get(key), Some(Slot::InFlight { .. })) {
+        let (hash, mut shard) = self.locate(key);
+        if matches!(shard.slots.get(&hash), Some(Slot::InFlight { .. })) {
             // Dropping the sender wakes the waiters with "no answer".
-            shard.slots.remove(key);
+            shard.slots.remove(&hash);
         }
         Box::pin(async { Ok(()) })
     }
@@ -192,8 +257,8 @@ impl DedupStore for MemoryDedup {
         timeout: Duration,
     ) -> BoxFuture<'a, Result<Option<Bytes>, DedupError>> {
         let receiver = {
-            let shard = self.lock(self.shard(key));
-            match shard.slots.get(key) {
+            let (hash, shard) = self.locate(key);
+            match shard.slots.get(&hash) {
                 Some(Slot::Done { answer, .. }) => {
                     return Box::pin(std::future::ready(Ok(Some(answer.clone()))));
                 }
@@ -254,7 +319,7 @@ mod redis_store {
             Ok(Self {
                 connection,
                 prefix: "wxoa:dedup:".to_owned(),
-                ttl: Duration::from_secs(300),
+                ttl: Duration::from_secs(60),
                 poll: Duration::from_millis(20),
             })
         }
@@ -391,6 +456,44 @@ mod tests {
         store.release("k").await.unwrap();
         assert_eq!(waiter.await.unwrap(), None);
         assert!(matches!(store.claim("k").await.unwrap(), Claim::Claimed));
+    }
+
+    #[tokio::test]
+    async fn memory_is_bounded() {
+        let store = MemoryDedup::default().capacity(160);
+        for i in 0..10_000 {
+            let key = format!("k{i}");
+            assert!(matches!(store.claim(&key).await.unwrap(), Claim::Claimed));
+            store
+                .complete(&key, Bytes::from_static(b"a"))
+                .await
+                .unwrap();
+        }
+        let remembered: usize = store
+            .shards
+            .iter()
+            .map(|s| s.lock().unwrap().slots.len())
+            .sum();
+        assert!(remembered <= 160, "{remembered} remembered");
+        // The most recent ones are still recognised.
+        assert!(matches!(
+            store.claim("k9999").await.unwrap(),
+            Claim::Done(_)
+        ));
+    }
+
+    #[tokio::test]
+    async fn the_same_key_is_seen_from_every_thread() {
+        let store = std::sync::Arc::new(MemoryDedup::default());
+        assert!(matches!(
+            store.claim("shared").await.unwrap(),
+            Claim::Claimed
+        ));
+        let other = store.clone();
+        let seen = std::thread::spawn(move || matches!(other.claim_now("shared"), Claim::InFlight))
+            .join()
+            .unwrap();
+        assert!(seen, "a claim made on one thread is visible on another");
     }
 
     #[tokio::test]

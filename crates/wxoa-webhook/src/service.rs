@@ -365,21 +365,14 @@ impl Webhook {
         let push = Inbound::from_xml(&plain)
             .map_err(|e| Rejection::BadRequest(format!("push cannot be read: {e}")))?;
         let span = info_span!("push", app_id = %account.app_id, kind = push.kind(), mode = mode.as_str(), outcome = tracing::field::Empty);
-        let answer = self
-            .deliver(account, push, mode, query)
-            .instrument(span.clone())
-            .await?;
-        Ok(answer)
+        let plain = self.deliver(account.clone(), push).instrument(span).await?;
+        Ok(seal(&account, mode, &query, plain))
     }
 
-    /// Dedupe, run the handler within the budget, render the answer.
-    async fn deliver(
-        &self,
-        account: Account,
-        push: Inbound,
-        mode: Mode,
-        query: PushQuery,
-    ) -> Result<Answer, Rejection> {
+    /// Dedupe, run the handler within the budget, render the plaintext answer (the reply XML
+    /// or `success`). The dedupe store keeps this plaintext, which is smaller than the envelope,
+    /// and every delivery's answer is sealed with that delivery's own timestamp and nonce.
+    async fn deliver(&self, account: Account, push: Inbound) -> Result<Bytes, Rejection> {
         let inner = &self.inner;
         let key = format!("{}:{}", account.app_id, push.dedupe_key());
         match inner.dedup.claim(&key).await {
@@ -415,12 +408,12 @@ impl Webhook {
             self.complete(&key, answer.clone()).await;
             inner.metrics.request("late");
             tracing::Span::current().record("outcome", "late");
-            return Ok(Answer { body: answer });
+            return Ok(answer);
         };
         inner.metrics.handled(started.elapsed());
         let body = match outcome {
             Outcome::NoReply => Bytes::from_static(NO_REPLY.as_bytes()),
-            Outcome::Reply(reply) => self.render(&account, &push, reply, mode, &query),
+            Outcome::Reply(reply) => render(&push, reply),
             Outcome::Failed(reason) => {
                 if let Err(error) = inner.dedup.release(&key).await {
                     warn!(%error, "could not release the dedupe key of a failed handler");
@@ -431,64 +424,20 @@ impl Webhook {
         self.complete(&key, body.clone()).await;
         inner.metrics.request("ok");
         tracing::Span::current().record("outcome", "ok");
-        Ok(Answer { body })
+        Ok(body)
     }
 
-    fn duplicate(&self, answer: Bytes) -> Answer {
+    fn duplicate(&self, answer: Bytes) -> Bytes {
         self.inner.metrics.request("duplicate");
         self.inner.metrics.duplicate();
         tracing::Span::current().record("outcome", "duplicate");
         debug!("retry answered from its first delivery");
-        Answer { body: answer }
+        answer
     }
 
     async fn complete(&self, key: &str, answer: Bytes) {
         if let Err(error) = self.inner.dedup.complete(key, answer).await {
             warn!(%error, "could not record the answer for retries");
-        }
-    }
-
-    /// The reply XML, encrypted in compat and safe mode. A reply that cannot be rendered, or
-    /// one to a push that takes none, is logged and answered with `success`.
-    fn render(
-        &self,
-        account: &Account,
-        push: &Inbound,
-        body: ReplyBody,
-        mode: Mode,
-        query: &PushQuery,
-    ) -> Bytes {
-        if takes_no_reply(push) {
-            warn!(
-                kind = push.kind(),
-                "the handler replied to a push that takes no passive reply; answered success"
-            );
-            return Bytes::from_static(NO_REPLY.as_bytes());
-        }
-        let reply = Reply::from_parts(
-            push.from_user_name.as_str(),
-            push.to_user_name.as_str(),
-            now(),
-            body,
-        );
-        let xml = match reply.to_xml() {
-            Ok(xml) => xml,
-            Err(error) => {
-                warn!(%error, "the handler's reply is invalid; answered success");
-                return Bytes::from_static(NO_REPLY.as_bytes());
-            }
-        };
-        let (Some(crypt), true) = (&account.crypt, mode.encrypted()) else {
-            return Bytes::from(xml);
-        };
-        let timestamp = query.timestamp.as_deref().unwrap_or("");
-        let nonce = query.nonce.as_deref().unwrap_or("");
-        match crypt.encrypt_reply_xml(&xml, timestamp, nonce) {
-            Ok(envelope) => Bytes::from(envelope),
-            Err(error) => {
-                warn!(%error, "the reply could not be encrypted; answered success");
-                Bytes::from_static(NO_REPLY.as_bytes())
-            }
         }
     }
 
@@ -550,6 +499,53 @@ impl Webhook {
             );
         }
         sender.send(&account.app_id, message).await
+    }
+}
+
+/// The reply XML, or `success` for a reply that cannot be rendered or a push that takes none
+/// (both logged).
+fn render(push: &Inbound, body: ReplyBody) -> Bytes {
+    if takes_no_reply(push) {
+        warn!(
+            kind = push.kind(),
+            "the handler replied to a push that takes no passive reply; answered success"
+        );
+        return Bytes::from_static(NO_REPLY.as_bytes());
+    }
+    let reply = Reply::from_parts(
+        push.from_user_name.as_str(),
+        push.to_user_name.as_str(),
+        now(),
+        body,
+    );
+    match reply.to_xml() {
+        Ok(xml) => Bytes::from(xml),
+        Err(error) => {
+            warn!(%error, "the handler's reply is invalid; answered success");
+            Bytes::from_static(NO_REPLY.as_bytes())
+        }
+    }
+}
+
+/// The answer as sent: `success` as is, a reply as plaintext XML in plain mode and as the
+/// envelope (signed over this request's timestamp and nonce) in compat and safe mode.
+fn seal(account: &Account, mode: Mode, query: &PushQuery, plain: Bytes) -> Answer {
+    let (Some(crypt), true) = (&account.crypt, mode.encrypted() && plain.starts_with(b"<")) else {
+        return Answer { body: plain };
+    };
+    let timestamp = query.timestamp.as_deref().unwrap_or("");
+    let nonce = query.nonce.as_deref().unwrap_or("");
+    let xml = String::from_utf8_lossy(&plain);
+    match crypt.encrypt_reply_xml(&xml, timestamp, nonce) {
+        Ok(envelope) => Answer {
+            body: Bytes::from(envelope),
+        },
+        Err(error) => {
+            warn!(%error, "the reply could not be encrypted; answered success");
+            Answer {
+                body: Bytes::from_static(NO_REPLY.as_bytes()),
+            }
+        }
     }
 }
 
