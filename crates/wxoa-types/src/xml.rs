@@ -15,6 +15,8 @@
 //!   reads as `x`), and a CDATA writer splits `]]>` so any string renders to well-formed XML.
 
 use quick_xml::Reader;
+use std::borrow::Cow;
+
 use quick_xml::events::Event;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -100,8 +102,9 @@ pub enum XmlError {
 /// One element: its name, its text (CDATA and text joined, entities resolved) and its children.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Element {
-    /// Tag name, as written.
-    pub name: String,
+    /// Tag name, as written. The names the platform uses are shared static strings, so
+    /// reading a push allocates only for values.
+    pub name: Cow<'static, str>,
     /// Text content. Empty for elements that only hold children.
     pub text: String,
     /// Child elements in document order.
@@ -112,7 +115,7 @@ impl Element {
     /// A leaf element with a text value.
     pub fn leaf(name: impl Into<String>, text: impl Into<String>) -> Self {
         Self {
-            name: name.into(),
+            name: Cow::Owned(name.into()),
             text: text.into(),
             children: Vec::new(),
         }
@@ -171,10 +174,10 @@ impl Serialize for Fields<'_> {
         let mut map = serializer.serialize_map(None)?;
         let mut seen: Vec<&str> = Vec::new();
         for (i, child) in self.0.iter().enumerate() {
-            if seen.contains(&child.name.as_str()) {
+            if seen.contains(&child.name.as_ref()) {
                 continue;
             }
-            seen.push(&child.name);
+            seen.push(child.name.as_ref());
             let later = self.0.iter().skip(i + 1).any(|c| c.name == child.name);
             if later {
                 let all: Vec<&Element> = self.0.iter().filter(|c| c.name == child.name).collect();
@@ -228,7 +231,7 @@ pub fn parse_with(input: &[u8], limits: Limits) -> Result<Element, XmlError> {
                         limit: limits.max_elements,
                     });
                 }
-                stack.push(Frame::new(utf8(start.name().as_ref())?));
+                stack.push(Frame::new(name(start.name().as_ref())?));
             }
             Event::Empty(start) => {
                 if root.is_some() {
@@ -246,7 +249,7 @@ pub fn parse_with(input: &[u8], limits: Limits) -> Result<Element, XmlError> {
                     });
                 }
                 let element = Element {
-                    name: utf8(start.name().as_ref())?,
+                    name: name(start.name().as_ref())?,
                     ..Element::default()
                 };
                 match stack.last_mut() {
@@ -298,7 +301,7 @@ pub fn parse_with(input: &[u8], limits: Limits) -> Result<Element, XmlError> {
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
             Event::Eof => {
                 if let Some(open) = stack.pop() {
-                    return Err(XmlError::Unclosed(open.element.name));
+                    return Err(XmlError::Unclosed(open.element.name.into_owned()));
                 }
                 return root.ok_or(XmlError::Empty);
             }
@@ -313,7 +316,7 @@ struct Frame {
 }
 
 impl Frame {
-    fn new(name: String) -> Self {
+    fn new(name: Cow<'static, str>) -> Self {
         Self {
             element: Element {
                 name,
@@ -355,9 +358,54 @@ fn syntax(reader: &Reader<&[u8]>, error: quick_xml::Error) -> XmlError {
     }
 }
 
-fn utf8(bytes: &[u8]) -> Result<String, XmlError> {
+/// Element names the platform sends in nearly every push, shared instead of allocated.
+const COMMON_NAMES: &[&str] = &[
+    "xml",
+    "ToUserName",
+    "FromUserName",
+    "CreateTime",
+    "MsgType",
+    "Content",
+    "MsgId",
+    "MsgID",
+    "Event",
+    "EventKey",
+    "Encrypt",
+    "Ticket",
+    "MediaId",
+    "PicUrl",
+    "Format",
+    "ThumbMediaId",
+    "Location_X",
+    "Location_Y",
+    "Scale",
+    "Label",
+    "Title",
+    "Description",
+    "Url",
+    "Status",
+    "MsgSignature",
+    "TimeStamp",
+    "Nonce",
+    "item",
+    "Count",
+    "MenuId",
+    "Recognition",
+    "MsgDataId",
+    "Idx",
+    "Latitude",
+    "Longitude",
+    "Precision",
+    "ArticleCount",
+    "Articles",
+];
+
+fn name(bytes: &[u8]) -> Result<Cow<'static, str>, XmlError> {
+    if let Some(known) = COMMON_NAMES.iter().find(|n| n.as_bytes() == bytes) {
+        return Ok(Cow::Borrowed(known));
+    }
     std::str::from_utf8(bytes)
-        .map(str::to_owned)
+        .map(|s| Cow::Owned(s.to_owned()))
         .map_err(|_| XmlError::Utf8)
 }
 

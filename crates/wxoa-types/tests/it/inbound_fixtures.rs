@@ -93,7 +93,7 @@ fn leaf(name: &str, text: &str) -> Element {
 
 fn group(name: &str, children: Vec<Element>) -> Element {
     Element {
-        name: name.to_owned(),
+        name: name.to_owned().into(),
         text: String::new(),
         children,
     }
