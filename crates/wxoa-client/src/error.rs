@@ -1,0 +1,334 @@
+//! The one error type of the client.
+
+use std::fmt;
+use std::time::Duration;
+
+use wxoa_types::errcode::{ErrCode, RetryClass};
+use wxoa_types::ids::AppId;
+
+use crate::token::TokenKind;
+
+/// A result with the client's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything a call through the client can fail with.
+///
+/// No variant ever holds a secret: URLs, platform messages and bodies are redacted (see
+/// [`crate::redact`]) before they are stored here.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The platform answered with a non-zero `errcode`.
+    #[error("{}", ApiDisplay { code: *code, message, reported_ip: reported_ip.as_deref() })]
+    Api {
+        /// The code.
+        code: ErrCode,
+        /// The platform's `errmsg`, redacted.
+        message: String,
+        /// For 40164 (IP not in the whitelist): the caller IP the platform reported.
+        reported_ip: Option<String>,
+    },
+    /// The platform could not be reached, or the connection broke, after the allowed retries.
+    #[error(
+        "network failure calling {path} after {attempts} attempt(s){}",
+        if *may_have_reached_platform {
+            "; the request may have reached the platform, so it was not sent again"
+        } else {
+            ""
+        }
+    )]
+    Transport {
+        /// The API path called.
+        path: String,
+        /// How many attempts were made.
+        attempts: u32,
+        /// Whether the request may have been received (and acted on) by the platform.
+        may_have_reached_platform: bool,
+        /// The transport error (without its URL).
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The whole call, retries included, took longer than the configured total timeout.
+    #[error("calling {path} took longer than the total timeout of {after:?}")]
+    Timeout {
+        /// The API path called.
+        path: String,
+        /// The total timeout.
+        after: Duration,
+    },
+    /// The host answered with an unexpected HTTP status (after the allowed retries for 5xx).
+    #[error("{path} answered HTTP {status}")]
+    Http {
+        /// The API path called.
+        path: String,
+        /// The HTTP status.
+        status: u16,
+        /// The body of the answer, redacted and cut to at most 4 KiB.
+        body: String,
+    },
+    /// The answer was not the JSON expected.
+    #[error("cannot decode the answer of {path} at `{field}`")]
+    Decode {
+        /// The API path called.
+        path: String,
+        /// The path of the field that failed (`ip_list[2]`, `.` for the document itself).
+        field: String,
+        /// The raw body, redacted.
+        body: String,
+        /// The JSON error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The answer was larger than the client accepts.
+    #[error("the answer of {path} is larger than {limit} bytes")]
+    TooLarge {
+        /// The API path called.
+        path: String,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The token quota guard refused to fetch another token.
+    #[error(
+        "refusing to fetch another {kind} for AppID {app_id}: {fetches} fetches in the last {window:?} \
+         already reached the guard's limit (retry in {retry_after:?}). Something keeps invalidating \
+         tokens — another party fetching tokens for this AppID, or an endpoint that keeps answering \
+         a token error — and fetching again would burn the platform's daily token quota \
+         (2000 a day for cgi-bin/token)"
+    )]
+    TokenQuota {
+        /// The account.
+        app_id: AppId,
+        /// What was to be fetched.
+        kind: TokenKind,
+        /// Fetches in the window.
+        fetches: usize,
+        /// The guard's window.
+        window: Duration,
+        /// When the next fetch will be allowed.
+        retry_after: Duration,
+    },
+    /// The central token server refused or failed the request.
+    #[error("the token server answered HTTP {status}: {message}")]
+    TokenServer {
+        /// The HTTP status.
+        status: u16,
+        /// What went wrong, redacted.
+        message: String,
+    },
+    /// The AppID is not (or no longer) in the client's account registry.
+    #[error("AppID {app_id} is not a registered account of this client")]
+    UnknownAccount {
+        /// The AppID asked for.
+        app_id: AppId,
+    },
+    /// The request cannot be sent as given (a bad path, a body that is not JSON, …).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// The client is configured wrongly (a malformed base URL, a missing AppSecret, …).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+impl Error {
+    /// The platform's code, for [`Error::Api`].
+    #[must_use]
+    pub fn code(&self) -> Option<ErrCode> {
+        match self {
+            Error::Api { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// Whether the platform said the access token is bad (40001, 40014, 42001).
+    #[must_use]
+    pub fn is_token_error(&self) -> bool {
+        self.code().is_some_and(ErrCode::is_token_error)
+    }
+
+    /// Whether the call failed on the network (transport errors, timeouts, 5xx and other
+    /// unexpected HTTP answers, bodies that are not the platform's JSON).
+    #[must_use]
+    pub fn is_network(&self) -> bool {
+        matches!(
+            self,
+            Error::Transport { .. }
+                | Error::Timeout { .. }
+                | Error::Http { .. }
+                | Error::Decode { .. }
+                | Error::TooLarge { .. }
+        )
+    }
+
+    /// Whether the request may have been received, and acted on, by the platform although the
+    /// call failed: a send that failed this way must not be repeated blindly.
+    #[must_use]
+    pub fn may_have_reached_platform(&self) -> bool {
+        match self {
+            Error::Transport {
+                may_have_reached_platform,
+                ..
+            } => *may_have_reached_platform,
+            Error::Timeout { .. } | Error::Http { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// For 40164: the caller IP the platform reported (to add to the IP whitelist).
+    #[must_use]
+    pub fn reported_ip(&self) -> Option<&str> {
+        match self {
+            Error::Api { reported_ip, .. } => reported_ip.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// What to do about the error, in one or two sentences, when there is something to say.
+    #[must_use]
+    pub fn advice(&self) -> Option<String> {
+        match self {
+            Error::Api {
+                code, reported_ip, ..
+            } => Some(api_advice(*code, reported_ip.as_deref())),
+            Error::Transport { .. } | Error::Timeout { .. } => Some(
+                "check the network path to the API hosts (proxy, DNS, firewall); the client already \
+                 retried where that was safe and tried the failover hosts"
+                    .to_owned(),
+            ),
+            Error::TokenQuota { .. } => Some(
+                "find who else fetches tokens for this AppID (another environment or process) and \
+                 make every process share one token store or a token server; the guard's limits \
+                 are set with ClientBuilder::token_quota"
+                    .to_owned(),
+            ),
+            Error::TokenServer { status: 401, .. } => Some(
+                "the token server refused the Bearer token: check --token-server-auth".to_owned(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// The platform error for an `errcode` and `errmsg`, with the IP of a 40164 extracted.
+    pub(crate) fn api(code: ErrCode, errmsg: &str) -> Error {
+        let reported_ip = (code.code() == 40164)
+            .then(|| reported_ip(errmsg))
+            .flatten();
+        Error::Api {
+            code,
+            message: crate::redact::redact(errmsg).into_owned(),
+            reported_ip,
+        }
+    }
+}
+
+fn api_advice(code: ErrCode, reported_ip: Option<&str>) -> String {
+    if code.code() == 40164 {
+        let ip = reported_ip.unwrap_or("the caller's IP");
+        return format!(
+            "add {ip} to the API IP whitelist of the account (mp.weixin.qq.com → 设置与开发 → \
+             基本配置 → IP白名单), then try again"
+        );
+    }
+    if code.is_token_error() {
+        return "the client refreshed the access token and retried once; if this persists, check \
+                that the AppSecret belongs to this AppID and that no other party invalidates its \
+                tokens"
+            .to_owned();
+    }
+    match code.retry_class() {
+        RetryClass::Retry => "the platform is busy: try again in a moment".to_owned(),
+        RetryClass::Wait => {
+            "a quota or a confirmation is pending: try again later (daily quotas reset at 00:00 \
+             China time, or with /cgi-bin/clear_quota)"
+                .to_owned()
+        }
+        _ => format!(
+            "fix the request or the account's configuration: {}",
+            code.meaning()
+        ),
+    }
+}
+
+/// The IP in a 40164 `errmsg`: `invalid ip 1.2.3.4 ipv6 ::ffff:1.2.3.4, not in whitelist rid: …`.
+fn reported_ip(errmsg: &str) -> Option<String> {
+    let rest = errmsg.split("invalid ip ").nth(1)?;
+    let candidate = rest.split(|c: char| c.is_whitespace() || c == ',').next()?;
+    candidate
+        .parse::<std::net::IpAddr>()
+        .ok()
+        .map(|ip| ip.to_string())
+}
+
+struct ApiDisplay<'a> {
+    code: ErrCode,
+    message: &'a str,
+    reported_ip: Option<&'a str>,
+}
+
+impl fmt::Display for ApiDisplay<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "errcode {}: {} ({})",
+            self.code.code(),
+            self.code.meaning(),
+            self.code.meaning_zh()
+        )?;
+        if let Some(ip) = self.reported_ip {
+            write!(f, "; reported caller IP {ip}")?;
+        }
+        if !self.message.is_empty() {
+            write!(f, "; errmsg: {}", self.message)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ip_of_40164_is_extracted() {
+        let e = Error::api(
+            ErrCode::from_code(40164),
+            "invalid ip 203.0.113.7 ipv6 ::ffff:203.0.113.7, not in whitelist rid: 6543-21",
+        );
+        assert_eq!(e.reported_ip(), Some("203.0.113.7"));
+        let shown = e.to_string();
+        assert!(shown.starts_with("errcode 40164: caller IP not in the IP whitelist ("));
+        assert!(shown.contains("白名单"));
+        assert!(shown.contains("203.0.113.7"));
+        assert!(e.advice().unwrap().contains("add 203.0.113.7"));
+        let e = Error::api(
+            ErrCode::from_code(40164),
+            "invalid ip 2001:db8::1, not in whitelist",
+        );
+        assert_eq!(e.reported_ip(), Some("2001:db8::1"));
+        let e = Error::api(ErrCode::from_code(40164), "not in whitelist");
+        assert_eq!(e.reported_ip(), None);
+        let e = Error::api(ErrCode::from_code(40001), "invalid ip 1.2.3.4");
+        assert_eq!(e.reported_ip(), None);
+    }
+
+    #[test]
+    fn api_messages_are_redacted() {
+        let e = Error::api(
+            ErrCode::from_code(40029),
+            "invalid code, code=abc hint: [x]",
+        );
+        assert!(!e.to_string().contains("abc"));
+        assert!(!e.is_token_error() && e.code() == Some(ErrCode::InvalidOauthCode));
+    }
+
+    #[test]
+    fn advice_follows_the_retry_class() {
+        let busy = Error::api(ErrCode::SystemBusy, "system error");
+        assert!(busy.advice().unwrap().contains("busy"));
+        let quota = Error::api(ErrCode::from_code(45009), "reach max api daily quota limit");
+        assert!(quota.advice().unwrap().contains("later"));
+        let token = Error::api(ErrCode::from_code(42001), "access_token expired");
+        assert!(token.is_token_error());
+        assert!(token.advice().unwrap().contains("retried once"));
+    }
+}

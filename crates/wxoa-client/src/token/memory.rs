@@ -1,0 +1,152 @@
+//! The in-process store.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+
+use super::store::lock_id;
+use super::{StoreError, StoreLock, Token, TokenKey, TokenStore};
+
+/// Tokens kept in the process's memory: for one process, or for several clients of one process
+/// that share it (`Arc<MemoryStore>`). Nothing survives a restart.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    tokens: RwLock<HashMap<TokenKey, Token>>,
+    locks: RwLock<HashMap<TokenKey, (String, Instant)>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The token under `key`, without going through a future: the fast path the benchmarks
+    /// measure, and what [`TokenStore::get`] answers.
+    #[must_use]
+    pub fn get_now(&self, key: &TokenKey) -> Option<Token> {
+        // A poisoned lock only means a panic elsewhere; the map itself is always consistent.
+        let tokens = self.tokens.read().unwrap_or_else(|e| e.into_inner());
+        tokens.get(key).cloned()
+    }
+
+    fn put_now(&self, key: &TokenKey, token: &Token) {
+        let mut tokens = self.tokens.write().unwrap_or_else(|e| e.into_inner());
+        match tokens.get(key) {
+            Some(current) if current.fetched_at_ms() > token.fetched_at_ms() => {}
+            _ => {
+                tokens.insert(key.clone(), token.clone());
+            }
+        }
+    }
+
+    fn invalidate_now(&self, key: &TokenKey, failed: &Token) -> bool {
+        let mut tokens = self.tokens.write().unwrap_or_else(|e| e.into_inner());
+        if tokens.get(key).is_some_and(|t| t.same_value(failed)) {
+            tokens.remove(key);
+            return true;
+        }
+        false
+    }
+
+    fn try_lock_now(&self, key: &TokenKey, ttl: Duration) -> Option<StoreLock> {
+        let mut locks = self.locks.write().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if locks.get(key).is_some_and(|(_, until)| *until > now) {
+            return None;
+        }
+        let id = lock_id();
+        locks.insert(key.clone(), (id.clone(), now + ttl));
+        Some(StoreLock::new(key.clone(), id, None))
+    }
+
+    fn unlock_now(&self, lock: &StoreLock) {
+        let mut locks = self.locks.write().unwrap_or_else(|e| e.into_inner());
+        if locks.get(lock.key()).is_some_and(|(id, _)| id == lock.id()) {
+            locks.remove(lock.key());
+        }
+    }
+}
+
+impl TokenStore for MemoryStore {
+    fn name(&self) -> &'static str {
+        "memory"
+    }
+
+    fn get<'a>(&'a self, key: &'a TokenKey) -> BoxFuture<'a, Result<Option<Token>, StoreError>> {
+        futures::future::ready(Ok(self.get_now(key))).boxed()
+    }
+
+    fn put<'a>(
+        &'a self,
+        key: &'a TokenKey,
+        token: &'a Token,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        self.put_now(key, token);
+        futures::future::ready(Ok(())).boxed()
+    }
+
+    fn invalidate<'a>(
+        &'a self,
+        key: &'a TokenKey,
+        failed: &'a Token,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        futures::future::ready(Ok(self.invalidate_now(key, failed))).boxed()
+    }
+
+    fn try_lock<'a>(
+        &'a self,
+        key: &'a TokenKey,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Option<StoreLock>, StoreError>> {
+        futures::future::ready(Ok(self.try_lock_now(key, ttl))).boxed()
+    }
+
+    fn unlock(&self, lock: StoreLock) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.unlock_now(&lock);
+        futures::future::ready(Ok(())).boxed()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::token::TokenKind;
+
+    #[test]
+    fn compare_and_invalidate() {
+        let store = MemoryStore::new();
+        let key = TokenKey::new("wx1", TokenKind::AccessToken);
+        let old = Token::new("old", 1, 10_000);
+        let new = Token::new("new", 2, 10_000);
+        store.put_now(&key, &new);
+        store.put_now(&key, &old);
+        assert_eq!(
+            store.get_now(&key).unwrap().expose(),
+            "new",
+            "older fetch never wins"
+        );
+        assert!(!store.invalidate_now(&key, &old));
+        assert!(store.invalidate_now(&key, &new));
+        assert!(store.get_now(&key).is_none());
+    }
+
+    #[test]
+    fn lock_is_exclusive_until_released_or_expired() {
+        let store = MemoryStore::new();
+        let key = TokenKey::new("wx1", TokenKind::AccessToken);
+        let lock = store.try_lock_now(&key, Duration::from_secs(60)).unwrap();
+        assert!(store.try_lock_now(&key, Duration::from_secs(60)).is_none());
+        store.unlock_now(&lock);
+        let short = store.try_lock_now(&key, Duration::ZERO).unwrap();
+        let again = store.try_lock_now(&key, Duration::from_secs(60)).unwrap();
+        store.unlock_now(&short);
+        assert!(store.try_lock_now(&key, Duration::from_secs(60)).is_none());
+        store.unlock_now(&again);
+    }
+}

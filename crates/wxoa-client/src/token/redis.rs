@@ -1,0 +1,326 @@
+//! The Redis store: tokens shared by every process of every machine.
+
+use std::fmt;
+use std::time::Duration;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{AsyncCommands, Script};
+use tokio::sync::OnceCell;
+
+use super::store::{StoredToken, lock_id};
+use super::{StoreError, StoreLock, Token, TokenKey, TokenStore};
+
+const NAME: &str = "redis";
+
+/// Stores `ARGV[1]` (the stored token's JSON) under `KEYS[1]` unless the token already there was
+/// fetched later (`ARGV[2]` is the new token's fetch time), expiring with the token (`ARGV[3]`
+/// milliseconds from now).
+const PUT: &str = r"
+local current = redis.call('GET', KEYS[1])
+if current then
+  local ok, decoded = pcall(cjson.decode, current)
+  if ok and type(decoded) == 'table' and tonumber(decoded.fetched_at_ms) and
+     tonumber(decoded.fetched_at_ms) > tonumber(ARGV[2]) then
+    return 0
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+return 1
+";
+
+/// Deletes `KEYS[1]` only if it still holds the token whose value is `ARGV[1]`.
+const INVALIDATE: &str = r"
+local current = redis.call('GET', KEYS[1])
+if not current then return 0 end
+local ok, decoded = pcall(cjson.decode, current)
+if ok and type(decoded) == 'table' and decoded.value == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
+/// Deletes the lock `KEYS[1]` only if it is still the caller's (`ARGV[1]`).
+const UNLOCK: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
+/// Tokens kept in Redis, shared by every process of every machine that uses the same Redis.
+///
+/// - Keys are `wxoa:{APPID}:access_token`, `wxoa:{APPID}:ticket:jsapi`,
+///   `wxoa:{APPID}:ticket:wx_card` and, for the fetch locks, the same with `:lock` appended. The
+///   braces are kept: they are a Redis Cluster hash tag, so an account's keys share a slot. No
+///   key or value contains the AppSecret.
+/// - A token expires in Redis when it expires on the platform.
+/// - The fetch lock is `SET key id NX PX ttl`; it is released only by its holder (a Lua script
+///   compares the id), and expires by itself if the holder dies.
+/// - Writes and compare-and-invalidate are Lua scripts, atomic on the server.
+/// - The connection is made on first use and re-made after failures. Every operation gives up
+///   after the operation timeout (default 1 s), so that a Redis that is down never holds up API
+///   calls: the token manager then serves from the process's memory, logs a warning, and comes
+///   back to Redis when it answers again.
+pub struct RedisStore {
+    client: redis::Client,
+    /// Where the store points, without any password, for logs.
+    shown: String,
+    op_timeout: Duration,
+    connection: OnceCell<ConnectionManager>,
+    put: Script,
+    invalidate: Script,
+    unlock: Script,
+}
+
+impl RedisStore {
+    /// A store on the Redis at `url` (`redis://[:password@]host:port[/db]`, or `rediss://` for
+    /// TLS where the redis crate supports it). Nothing is connected yet.
+    pub fn new(url: &str) -> Result<Self, StoreError> {
+        let client = redis::Client::open(url).map_err(|e| {
+            StoreError::new(
+                NAME,
+                format!("invalid Redis URL {}", shown_url(url)),
+                Some(Box::new(e)),
+            )
+        })?;
+        Ok(Self {
+            client,
+            shown: shown_url(url),
+            op_timeout: Duration::from_secs(1),
+            connection: OnceCell::new(),
+            put: Script::new(PUT),
+            invalidate: Script::new(INVALIDATE),
+            unlock: Script::new(UNLOCK),
+        })
+    }
+
+    /// How long one Redis operation may take before it counts as a failure (default 1 s).
+    #[must_use]
+    pub fn with_op_timeout(mut self, timeout: Duration) -> Self {
+        self.op_timeout = timeout;
+        self
+    }
+
+    /// The Redis key of a token: `wxoa:{APPID}:access_token`, `wxoa:{APPID}:ticket:jsapi`, …
+    #[must_use]
+    pub fn key(key: &TokenKey) -> String {
+        format!("wxoa:{{{}}}:{}", key.app_id, key.kind.as_str())
+    }
+
+    fn lock_key(key: &TokenKey) -> String {
+        format!("{}:lock", Self::key(key))
+    }
+
+    async fn connection(&self) -> Result<ConnectionManager, StoreError> {
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(self.op_timeout)
+            .set_response_timeout(self.op_timeout)
+            .set_number_of_retries(1)
+            .set_factor(50)
+            .set_max_delay(200);
+        let connection = self
+            .connection
+            .get_or_try_init(|| ConnectionManager::new_with_config(self.client.clone(), config))
+            .await
+            .map_err(|e| self.error("cannot connect", e))?;
+        Ok(connection.clone())
+    }
+
+    /// Runs one operation with the operation timeout.
+    async fn run<T>(
+        &self,
+        what: &'static str,
+        op: impl AsyncFnOnce(ConnectionManager) -> redis::RedisResult<T>,
+    ) -> Result<T, StoreError> {
+        let attempt = async {
+            let connection = self.connection().await?;
+            op(connection).await.map_err(|e| self.error(what, e))
+        };
+        match tokio::time::timeout(self.op_timeout, attempt).await {
+            Ok(result) => result,
+            Err(_) => Err(StoreError::new(
+                NAME,
+                format!(
+                    "{what} on {}: no answer within {:?}",
+                    self.shown, self.op_timeout
+                ),
+                None,
+            )),
+        }
+    }
+
+    fn error(&self, what: &str, e: redis::RedisError) -> StoreError {
+        StoreError::new(NAME, format!("{what} on {}", self.shown), Some(Box::new(e)))
+    }
+}
+
+impl fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("url", &self.shown)
+            .field("op_timeout", &self.op_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenStore for RedisStore {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn get<'a>(&'a self, key: &'a TokenKey) -> BoxFuture<'a, Result<Option<Token>, StoreError>> {
+        async move {
+            let raw: Option<String> = self
+                .run("GET", async |mut c| c.get(Self::key(key)).await)
+                .await?;
+            let Some(raw) = raw else { return Ok(None) };
+            match serde_json::from_str::<StoredToken>(&raw) {
+                Ok(stored) => Ok(Some(Token::from(stored))),
+                // Not ours, or from an incompatible version: fetch anew and overwrite it.
+                Err(e) => {
+                    tracing::warn!(key = %Self::key(key), error = %e, "ignoring an unreadable token in Redis");
+                    Ok(None)
+                }
+            }
+        }
+        .boxed()
+    }
+
+    fn put<'a>(
+        &'a self,
+        key: &'a TokenKey,
+        token: &'a Token,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        async move {
+            let stored = StoredToken::from(token);
+            let json = serde_json::to_string(&stored)
+                .map_err(|e| StoreError::new(NAME, "cannot encode a token", Some(Box::new(e))))?;
+            // An expired token still gets a second, which the manager treats as expired anyway.
+            let ttl_ms = stored
+                .expires_at_ms
+                .saturating_sub(super::now_ms())
+                .max(1_000);
+            let _: i64 = self
+                .run("PUT", async |mut c| {
+                    self.put
+                        .key(Self::key(key))
+                        .arg(json)
+                        .arg(stored.fetched_at_ms)
+                        .arg(ttl_ms)
+                        .invoke_async(&mut c)
+                        .await
+                })
+                .await?;
+            Ok(())
+        }
+        .boxed()
+    }
+
+    fn invalidate<'a>(
+        &'a self,
+        key: &'a TokenKey,
+        failed: &'a Token,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        async move {
+            let removed: i64 = self
+                .run("INVALIDATE", async |mut c| {
+                    self.invalidate
+                        .key(Self::key(key))
+                        .arg(failed.expose())
+                        .invoke_async(&mut c)
+                        .await
+                })
+                .await?;
+            Ok(removed > 0)
+        }
+        .boxed()
+    }
+
+    fn try_lock<'a>(
+        &'a self,
+        key: &'a TokenKey,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Option<StoreLock>, StoreError>> {
+        async move {
+            let id = lock_id();
+            let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+            let taken: Option<String> = self
+                .run("SET NX", async |mut c| {
+                    redis::cmd("SET")
+                        .arg(Self::lock_key(key))
+                        .arg(&id)
+                        .arg("NX")
+                        .arg("PX")
+                        .arg(ttl_ms)
+                        .query_async(&mut c)
+                        .await
+                })
+                .await?;
+            Ok(taken.map(|_| StoreLock::new(key.clone(), id, None)))
+        }
+        .boxed()
+    }
+
+    fn unlock(&self, lock: StoreLock) -> BoxFuture<'_, Result<(), StoreError>> {
+        async move {
+            let _: i64 = self
+                .run("UNLOCK", async |mut c| {
+                    self.unlock
+                        .key(Self::lock_key(lock.key()))
+                        .arg(lock.id())
+                        .invoke_async(&mut c)
+                        .await
+                })
+                .await?;
+            Ok(())
+        }
+        .boxed()
+    }
+}
+
+/// `url` without its password, for logs and errors.
+fn shown_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("***"));
+            }
+            parsed.to_string()
+        }
+        Err(_) => "<unparsable URL>".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token::TokenKind;
+
+    #[test]
+    fn keys_are_namespaced_and_hash_tagged() {
+        let key = TokenKey::new("wx0123456789abcdef", TokenKind::JsapiTicket);
+        assert_eq!(
+            RedisStore::key(&key),
+            "wxoa:{wx0123456789abcdef}:ticket:jsapi"
+        );
+        assert_eq!(
+            RedisStore::lock_key(&key),
+            "wxoa:{wx0123456789abcdef}:ticket:jsapi:lock"
+        );
+    }
+
+    #[test]
+    fn passwords_never_show() {
+        assert_eq!(
+            shown_url("redis://:hunter2@127.0.0.1:6379/2"),
+            "redis://:***@127.0.0.1:6379/2"
+        );
+        assert_eq!(
+            shown_url("redis://127.0.0.1:6379"),
+            "redis://127.0.0.1:6379"
+        );
+        assert!(RedisStore::new("not a url").is_err());
+    }
+}

@@ -1,0 +1,159 @@
+//! The narrow interface every token store implements.
+
+use std::any::Any;
+use std::fmt;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+
+use super::{Token, TokenKey};
+
+/// Where tokens and tickets are kept, shared by every client (and process) that uses the same
+/// store. Chosen at runtime as `Arc<dyn TokenStore>`.
+///
+/// Implementations must be safe to share between processes when they claim to be (the file
+/// and Redis stores are): [`TokenStore::put`] and [`TokenStore::invalidate`] are atomic, and
+/// [`TokenStore::try_lock`] is held by at most one caller at a time across everything that
+/// shares the store. The lock only serialises fetches; a crashed holder must not block the others
+/// for longer than the lock's time to live.
+pub trait TokenStore: Send + Sync + fmt::Debug {
+    /// A short name for logs (`memory`, `file`, `redis`).
+    fn name(&self) -> &'static str;
+
+    /// The token stored under `key`, if any (expired ones may be returned; the caller checks).
+    fn get<'a>(&'a self, key: &'a TokenKey) -> BoxFuture<'a, Result<Option<Token>, StoreError>>;
+
+    /// Stores `token` under `key`, unless the store already holds a token fetched later.
+    fn put<'a>(
+        &'a self,
+        key: &'a TokenKey,
+        token: &'a Token,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Removes the token under `key` only if its value is still `failed`; answers whether it
+    /// removed it. This is the compare-and-invalidate that keeps concurrent callers from dropping
+    /// a token another one has just fetched.
+    fn invalidate<'a>(
+        &'a self,
+        key: &'a TokenKey,
+        failed: &'a Token,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
+
+    /// Takes the fetch lock of `key` if nobody holds it; `None` when somebody does. The lock
+    /// expires by itself after `ttl` (or when its holder's process ends) if it is not released.
+    fn try_lock<'a>(
+        &'a self,
+        key: &'a TokenKey,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Option<StoreLock>, StoreError>>;
+
+    /// Releases a lock taken with [`TokenStore::try_lock`]; a lock that has expired and been
+    /// taken by somebody else is left alone.
+    fn unlock(&self, lock: StoreLock) -> BoxFuture<'_, Result<(), StoreError>>;
+}
+
+/// A held fetch lock. Release it with [`TokenStore::unlock`]; dropping it releases what the
+/// process holds (a file lock) or leaves it to expire (a Redis key).
+pub struct StoreLock {
+    key: TokenKey,
+    id: String,
+    held: Option<Box<dyn Any + Send + Sync>>,
+}
+
+impl StoreLock {
+    /// A lock on `key` identified by `id` (compared on release), keeping `held` (an open locked
+    /// file, for example) alive until it is released.
+    pub fn new(key: TokenKey, id: String, held: Option<Box<dyn Any + Send + Sync>>) -> Self {
+        Self { key, id, held }
+    }
+
+    /// The key it locks.
+    #[must_use]
+    pub fn key(&self) -> &TokenKey {
+        &self.key
+    }
+
+    /// Its identifier.
+    #[must_use]
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Gives up what it holds (dropping it releases it).
+    pub fn into_held(self) -> Option<Box<dyn Any + Send + Sync>> {
+        self.held
+    }
+}
+
+impl fmt::Debug for StoreLock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoreLock")
+            .field("key", &self.key)
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A store that failed: I/O, a corrupt file, an unreachable Redis. The token manager logs it and
+/// keeps serving from the process's memory.
+#[derive(Debug, thiserror::Error)]
+#[error("token store {backend}: {message}")]
+pub struct StoreError {
+    backend: &'static str,
+    message: String,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl StoreError {
+    /// An error of the store named `backend`.
+    pub fn new(
+        backend: &'static str,
+        message: impl Into<String>,
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self {
+            backend,
+            message: message.into(),
+            source,
+        }
+    }
+
+    /// The store's name.
+    #[must_use]
+    pub fn backend(&self) -> &'static str {
+        self.backend
+    }
+}
+
+/// How the file and Redis stores write a token: the value (a token is not the AppSecret, but the
+/// files are private to their user all the same) and its lifetime.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct StoredToken {
+    pub(crate) value: String,
+    pub(crate) fetched_at_ms: u64,
+    pub(crate) expires_at_ms: u64,
+}
+
+impl From<&Token> for StoredToken {
+    fn from(token: &Token) -> Self {
+        Self {
+            value: token.expose().to_owned(),
+            fetched_at_ms: token.fetched_at_ms(),
+            expires_at_ms: token.expires_at_ms(),
+        }
+    }
+}
+
+impl From<StoredToken> for Token {
+    fn from(stored: StoredToken) -> Self {
+        Token::new(stored.value, stored.fetched_at_ms, stored.expires_at_ms)
+    }
+}
+
+/// A random lock identifier.
+pub(crate) fn lock_id() -> String {
+    use rand::Rng;
+    format!("{:032x}", rand::thread_rng().r#gen::<u128>())
+}

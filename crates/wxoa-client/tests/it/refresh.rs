@@ -1,0 +1,54 @@
+//! Refresh ahead: the token is replaced in the background while callers keep using it.
+
+use std::time::{Duration, Instant};
+
+use wxoa_client::testing::StubPlatform;
+use wxoa_client::token::{RefreshPolicy, TokenSource};
+
+use crate::builder;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_refreshed_ahead_without_making_callers_wait() {
+    let stub = StubPlatform::start().await.unwrap();
+    // Six-second tokens, refreshed once four seconds are left but never before half-life: the
+    // refresh is due three seconds after the fetch; the token stays usable for 4.5.
+    stub.set_expires_in(6);
+    // The classic endpoint issues a new token each time, so the refresh is visible.
+    let client = builder(&stub)
+        .token_source(TokenSource::classic())
+        .refresh_ahead(RefreshPolicy {
+            margin: Duration::from_secs(4),
+            jitter: Duration::ZERO,
+            retry_interval: Duration::from_millis(200),
+        })
+        .build()
+        .unwrap();
+    let first = client.access_token().await.unwrap();
+    assert_eq!(stub.token_fetches(), 1);
+    tokio::time::sleep(Duration::from_millis(3_200)).await;
+
+    // Due for a refresh: the caller gets the current token at once, without waiting for a
+    // (slow) fetch.
+    stub.set_token_delay(Duration::from_millis(500));
+    let started = Instant::now();
+    let during = client.access_token().await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_millis(400),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(during.expose(), first.expose());
+
+    // Other callers meanwhile still use it and do not start another refresh.
+    for _ in 0..10 {
+        client
+            .get_json("/cgi-bin/getcallbackip", &[])
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let after = client.access_token().await.unwrap();
+    assert_ne!(after.expose(), first.expose());
+    assert!(after.expires_at() > first.expires_at());
+    assert_eq!(stub.token_fetches(), 2);
+}

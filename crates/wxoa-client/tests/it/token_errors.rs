@@ -1,0 +1,228 @@
+//! Compare-and-invalidate on 40001/40014/42001, exactly one retry, the quota guard and the
+//! "another party refreshed the token" warning.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use wxoa_client::testing::{Fault, STUB_APP_ID, StubPlatform};
+use wxoa_client::token::{MemoryStore, QuotaPolicy, Token, TokenKey, TokenKind};
+use wxoa_client::{Account, Error};
+
+use crate::{builder, builder_for, concurrent_gets, logs, unique_account};
+
+const USER_GET: &str = "/cgi-bin/user/get";
+
+/// A store holding a token the platform no longer accepts, believed valid for two hours.
+async fn stale_store(app_id: &str) -> Arc<MemoryStore> {
+    use wxoa_client::token::TokenStore;
+    let store = Arc::new(MemoryStore::new());
+    let stale = Token::fresh("STALE-TOKEN-FROM-ANOTHER-PARTY", Duration::from_secs(7200));
+    let key = TokenKey::new(app_id, TokenKind::AccessToken);
+    store.put(&key, &stale).await.unwrap();
+    store
+}
+
+#[tokio::test]
+async fn stale_token_costs_one_refetch_and_one_retry() {
+    let stub = StubPlatform::start().await.unwrap();
+    let store = stale_store(STUB_APP_ID).await;
+    let client = builder(&stub).store(store.clone()).build().unwrap();
+    let answer = client
+        .get_json(USER_GET, &[("next_openid", "")])
+        .await
+        .unwrap();
+    assert_eq!(answer["errcode"], 0);
+    assert_eq!(stub.token_fetches(), 1);
+    assert_eq!(stub.calls(USER_GET), 2);
+    let key = TokenKey::new(STUB_APP_ID, TokenKind::AccessToken);
+    let stored = store.get_now(&key).unwrap();
+    assert_ne!(stored.expose(), "STALE-TOKEN-FROM-ANOTHER-PARTY");
+    // The next call uses the new token at once.
+    client.get_json(USER_GET, &[]).await.unwrap();
+    assert_eq!(stub.token_fetches(), 1);
+    assert_eq!(stub.calls(USER_GET), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_calls_on_a_stale_token_refetch_once() {
+    let stub = StubPlatform::start().await.unwrap();
+    stub.set_token_delay(Duration::from_millis(50));
+    let client = builder(&stub)
+        .store(stale_store(STUB_APP_ID).await)
+        .build()
+        .unwrap();
+    concurrent_gets(&[client], 200, USER_GET).await;
+    assert_eq!(stub.token_fetches(), 1);
+    // Each call went out once, or twice when it met the stale token (a call scheduled after
+    // the new token arrived never met it).
+    let calls = stub.calls(USER_GET);
+    assert!((201..=400).contains(&calls), "{calls}");
+}
+
+#[tokio::test]
+async fn a_send_rejected_for_its_token_is_sent_once_more() {
+    let stub = StubPlatform::start().await.unwrap();
+    let client = builder(&stub)
+        .store(stale_store(STUB_APP_ID).await)
+        .build()
+        .unwrap();
+    let send = "/cgi-bin/message/custom/send";
+    let body =
+        serde_json::json!({"touser": "oUser", "msgtype": "text", "text": {"content": "你好"}});
+    let answer = client.post_json(send, &body).await.unwrap();
+    assert_eq!(answer["body"], body);
+    // The first one was rejected before the platform did anything.
+    assert_eq!(stub.calls(send), 2);
+    assert_eq!(stub.token_fetches(), 1);
+}
+
+#[tokio::test]
+async fn an_endpoint_always_answering_40001_costs_one_refetch_per_call() {
+    let stub = StubPlatform::start().await.unwrap();
+    let (app_id, account) = unique_account(&stub);
+    let client = builder_for(&stub, account).build().unwrap();
+    client
+        .get_json("/cgi-bin/getcallbackip", &[])
+        .await
+        .unwrap();
+    assert_eq!(stub.token_fetches(), 1);
+    let broken = "/cgi-bin/always/40001";
+    stub.fault(broken, Fault::ErrCode(40001), usize::MAX);
+    for call in 1..=3 {
+        let error = client.get_json(broken, &[]).await.unwrap_err();
+        assert!(
+            matches!(error, Error::Api { code, .. } if code.code() == 40001),
+            "{error:?}"
+        );
+        assert!(error.is_token_error());
+        assert_eq!(
+            stub.calls(broken),
+            2 * call,
+            "one retry per call, never a loop"
+        );
+        assert_eq!(stub.token_fetches(), 1 + call, "one refetch per call");
+    }
+    // Not blamed on another party: the fresh token was rejected too.
+    let ours: Vec<String> = logs()
+        .lines()
+        .filter(|l| l.contains(&app_id))
+        .map(str::to_owned)
+        .collect();
+    assert!(
+        ours.iter()
+            .any(|l| l.contains("rejected a freshly obtained access token too"))
+    );
+    assert!(
+        !ours.iter().any(|l| l.contains("another party")),
+        "{ours:#?}"
+    );
+}
+
+#[tokio::test]
+async fn quota_guard_fails_fast_and_says_why() {
+    let stub = StubPlatform::start().await.unwrap();
+    let (app_id, account) = unique_account(&stub);
+    let client = builder_for(&stub, account)
+        .token_quota(QuotaPolicy {
+            max_fetches: 3,
+            window: Duration::from_secs(3600),
+        })
+        .build()
+        .unwrap();
+    let broken = "/cgi-bin/always/42001";
+    stub.fault(broken, Fault::ErrCode(42001), usize::MAX);
+    // Call 1: the first fetch and one refetch; call 2: one refetch; call 3: the guard.
+    for _ in 0..2 {
+        let error = client.get_json(broken, &[]).await.unwrap_err();
+        assert!(error.is_token_error(), "{error:?}");
+    }
+    assert_eq!(stub.token_fetches(), 3);
+    let error = client.get_json(broken, &[]).await.unwrap_err();
+    let Error::TokenQuota {
+        app_id: guarded,
+        kind,
+        fetches,
+        retry_after,
+        ..
+    } = &error
+    else {
+        panic!("expected the quota guard, got {error:?}");
+    };
+    assert_eq!(guarded.as_str(), app_id);
+    assert_eq!(*kind, TokenKind::AccessToken);
+    assert_eq!(*fetches, 3);
+    assert!(*retry_after > Duration::from_secs(3500));
+    let shown = error.to_string();
+    assert!(
+        shown.contains(&app_id) && shown.contains("daily token quota"),
+        "{shown}"
+    );
+    assert!(error.advice().is_some());
+    assert_eq!(stub.token_fetches(), 3, "the guard fetched nothing");
+    // The last token was dropped: every call fails fast, and nothing reaches the platform.
+    let error = client
+        .get_json("/cgi-bin/getcallbackip", &[])
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::TokenQuota { .. }), "{error:?}");
+    assert_eq!(stub.calls("/cgi-bin/getcallbackip"), 0);
+    assert_eq!(stub.calls("/cgi-bin/stable_token"), 3);
+}
+
+#[tokio::test]
+async fn a_token_killed_early_is_blamed_on_another_party() {
+    let stub = StubPlatform::start().await.unwrap();
+    let (app_id, account) = unique_account(&stub);
+    let client = builder_for(&stub, account).build().unwrap();
+    client.get_json(USER_GET, &[]).await.unwrap();
+    // Another party fetches with cgi-bin/token: ours dies long before its expiry.
+    stub.revoke_tokens();
+    client.get_json(USER_GET, &[]).await.unwrap();
+    assert_eq!(stub.token_fetches(), 2);
+    let logs = logs();
+    let line = logs
+        .lines()
+        .find(|l| {
+            l.contains(&format!(
+                "another party refreshed the token for AppID {app_id}"
+            ))
+        })
+        .unwrap_or_else(|| panic!("no warning for {app_id}"));
+    assert!(line.contains("WARN"), "{line}");
+}
+
+#[tokio::test]
+async fn token_endpoint_errors_are_not_token_errors() {
+    let stub = StubPlatform::start().await.unwrap();
+    let client = builder_for(&stub, Account::new(STUB_APP_ID, "wrong-secret"))
+        .build()
+        .unwrap();
+    let error = client.get_json(USER_GET, &[]).await.unwrap_err();
+    assert_eq!(error.code().map(|c| c.code()), Some(40125), "{error:?}");
+    assert_eq!(stub.calls("/cgi-bin/stable_token"), 1, "not retried");
+    assert_eq!(stub.calls(USER_GET), 0);
+
+    // 40164 on the token endpoint names the IP to whitelist.
+    let client = builder(&stub).build().unwrap();
+    stub.fault("/cgi-bin/stable_token", Fault::ErrCode(40164), 1);
+    let error = client.get_json(USER_GET, &[]).await.unwrap_err();
+    assert_eq!(error.reported_ip(), Some("203.0.113.7"));
+    assert!(error.advice().unwrap().contains("203.0.113.7"));
+    // The next call fetches normally.
+    client.get_json(USER_GET, &[]).await.unwrap();
+}
+
+#[tokio::test]
+async fn classic_source_replaces_a_revoked_token() {
+    let stub = StubPlatform::start().await.unwrap();
+    let client = builder(&stub)
+        .token_source(wxoa_client::token::TokenSource::classic())
+        .build()
+        .unwrap();
+    client.get_json(USER_GET, &[]).await.unwrap();
+    stub.revoke_tokens();
+    client.get_json(USER_GET, &[]).await.unwrap();
+    assert_eq!(stub.calls("/cgi-bin/token"), 2);
+    assert_eq!(stub.calls("/cgi-bin/stable_token"), 0);
+    assert_eq!(stub.calls(USER_GET), 3);
+}
