@@ -159,6 +159,12 @@ impl Client {
         &self.account.app_id
     }
 
+    /// The AppSecret of the account, for the endpoints that take it instead of an access token
+    /// (web OAuth); `None` when tokens come from a token server.
+    pub(crate) fn app_secret(&self) -> Option<Secret> {
+        self.account.secret()
+    }
+
     /// A handle acting for another registered account (sharing everything else).
     pub fn for_account(&self, app_id: &str) -> Result<Client> {
         let accounts = self
@@ -363,6 +369,14 @@ impl Client {
             .tokens
             .invalidate(self.account.slot(kind), token)
             .await;
+    }
+
+    /// How many tokens of `kind` this process fetched for the account from its source (tokens
+    /// adopted from a shared store are not counted): what a token server reports as
+    /// `wxoa_token_fetches_total`.
+    #[must_use]
+    pub fn token_fetches(&self, kind: TokenKind) -> u64 {
+        self.account.slot(kind).fetched_total()
     }
 
     /// A token of `kind`, from memory when it is there (starting a background refresh when it

@@ -98,6 +98,8 @@ pub(crate) struct Slot {
     next_background_ms: AtomicU64,
     /// When the recent fetches happened, for the quota guard.
     fetches: Mutex<VecDeque<u64>>,
+    /// Every fetch this process made for the slot (adoptions from the store not counted).
+    fetched_total: AtomicU64,
 }
 
 impl Slot {
@@ -109,7 +111,13 @@ impl Slot {
             refreshing: AtomicBool::new(false),
             next_background_ms: AtomicU64::new(0),
             fetches: Mutex::new(VecDeque::new()),
+            fetched_total: AtomicU64::new(0),
         }
+    }
+
+    /// How many tokens this process fetched for the slot.
+    pub(crate) fn fetched_total(&self) -> u64 {
+        self.fetched_total.load(Ordering::Relaxed)
     }
 
     pub(crate) fn key(&self) -> &TokenKey {
@@ -395,6 +403,7 @@ impl TokenManager {
     async fn fetch(&self, slot: &Slot, need: Need<'_>, fetcher: &dyn Fetch) -> Result<Token> {
         self.check_quota(slot)?;
         let token = fetcher.fetch(need.reject).await?;
+        slot.fetched_total.fetch_add(1, Ordering::Relaxed);
         tracing::info!(
             key = %slot.key,
             expires_in_s = token.lifetime_ms() / 1000,

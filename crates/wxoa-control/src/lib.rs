@@ -1,0 +1,478 @@
+//! The central control server (中控服务器): access tokens and tickets for many AppIDs over HTTP.
+//!
+//! The platform's advice for fleets is one server that owns the tokens, and every business
+//! server asking it. [`ControlServer`] is that server, as an axum [`Router`] (CONTRACT §5):
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /token[?appid=A]` | `{"access_token": "…", "expires_at": UNIX_SECONDS}` |
+//! | `POST /token/invalidate` `{"access_token": "…"}` | if that is still the current token, one fetch of a new one (however many callers report it); the current token either way |
+//! | `GET /ticket/jsapi`, `GET /ticket/wx_card` | `{"ticket": "…", "expires_at": …}` |
+//! | `GET /healthz`, `GET /metrics` | `ok`; Prometheus text |
+//!
+//! Every route needs `Authorization: Bearer X` (compared in constant time); otherwise 401.
+//! Platform errors keep the platform's shape, `{"errcode": N, "errmsg": "…"}`, so that a
+//! client's remote token source reports them typed.
+//!
+//! The tokens themselves are the [`wxoa_client`] token machinery's: single flight in the
+//! process, the store's lock across processes and machines (a shared Redis store makes any
+//! number of instances cause one upstream fetch per refresh), refresh ahead of expiry (a
+//! background pass keeps every served token fresh), and a file or Redis store that survives
+//! restarts without a new fetch.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use wxoa_client::{Account, Client, token::FileStore};
+//! use wxoa_control::ControlServer;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::builder()
+//!     .account(Account::new("wx0123456789abcdef", "app-secret"))
+//!     .store(Arc::new(FileStore::new("/var/lib/wxoa/tokens.json")))
+//!     .build()?;
+//! let server = ControlServer::new(client, "bearer-secret");
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8300").await?;
+//! axum::serve(listener, server.router()).await?;
+//! # Ok(())
+//! # }
+//! ```
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::{Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use subtle::ConstantTimeEq;
+use wxoa_client::token::{Token, TokenKind};
+use wxoa_client::{Client, Error};
+use wxoa_types::secret::Secret;
+
+/// Counters of one AppID.
+#[derive(Debug, Default)]
+struct Counters {
+    served: [AtomicU64; 3],
+    invalidations: AtomicU64,
+    errors: AtomicU64,
+    expires_at: [AtomicU64; 3],
+}
+
+fn kind_index(kind: TokenKind) -> usize {
+    match kind {
+        TokenKind::AccessToken => 0,
+        TokenKind::JsapiTicket => 1,
+        _ => 2,
+    }
+}
+
+const KINDS: [(TokenKind, &str); 3] = [
+    (TokenKind::AccessToken, "access_token"),
+    (TokenKind::JsapiTicket, "jsapi"),
+    (TokenKind::WxCardTicket, "wx_card"),
+];
+
+struct Inner {
+    client: Client,
+    auth: Secret,
+    counters: Mutex<HashMap<String, Arc<Counters>>>,
+    /// Which tickets have been asked for: only those are kept fresh in the background.
+    tickets_wanted: Mutex<HashMap<String, [bool; 3]>>,
+}
+
+/// The control server. Cheap to clone.
+#[derive(Clone)]
+pub struct ControlServer {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for ControlServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ControlServer")
+            .field("client", &self.inner.client)
+            .field("auth", &self.inner.auth)
+            .finish()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct AppQuery {
+    appid: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Invalidate {
+    access_token: String,
+}
+
+/// A failure, answered in the platform's shape.
+struct Failure {
+    status: StatusCode,
+    errcode: i64,
+    errmsg: String,
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(json!({ "errcode": self.errcode, "errmsg": self.errmsg })),
+        )
+            .into_response()
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        match &error {
+            Error::Api { code, message, .. } => Failure {
+                status: StatusCode::OK,
+                errcode: code.code(),
+                errmsg: message.clone(),
+            },
+            Error::UnknownAccount { .. } => Failure {
+                status: StatusCode::NOT_FOUND,
+                errcode: 40013,
+                errmsg: format!("invalid appid: {error}"),
+            },
+            // Error messages are redacted by the client: no secret reaches the answer.
+            _ => Failure {
+                status: StatusCode::BAD_GATEWAY,
+                errcode: -1,
+                errmsg: error.to_string(),
+            },
+        }
+    }
+}
+
+fn unix_seconds(token: &Token) -> u64 {
+    token.expires_at_ms() / 1000
+}
+
+fn now_s() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl ControlServer {
+    /// A server for every account of `client`'s registry (the first is the default when a
+    /// request names no `appid`), authenticating callers with the Bearer token `auth`.
+    pub fn new(client: Client, auth: impl Into<Secret>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                client,
+                auth: auth.into(),
+                counters: Mutex::new(HashMap::new()),
+                tickets_wanted: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// The routes of CONTRACT §5, all behind Bearer authentication.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/token", get(token))
+            .route("/token/invalidate", post(invalidate))
+            .route("/ticket/jsapi", get(jsapi))
+            .route("/ticket/wx_card", get(wx_card))
+            .route("/healthz", get(|| async { "ok" }))
+            .route("/metrics", get(metrics))
+            .layer(middleware::from_fn_with_state(self.clone(), authenticate))
+            .with_state(self.clone())
+    }
+
+    /// Keeps every served token fresh: every `interval`, asks the token machinery for each
+    /// account's access token (and the tickets that have been requested), which refreshes them
+    /// ahead of expiry. Runs until the task is dropped.
+    pub async fn keep_fresh(&self, interval: Duration) {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            for app_id in self.inner.client.app_ids() {
+                let Ok(client) = self.inner.client.for_account(app_id.as_str()) else {
+                    continue;
+                };
+                let wanted = self.tickets_wanted(app_id.as_str());
+                for (i, (kind, name)) in KINDS.iter().enumerate() {
+                    if i > 0 && !wanted.get(i).copied().unwrap_or(false) {
+                        continue;
+                    }
+                    match fetch(&client, *kind).await {
+                        Ok(token) => self.counters(app_id.as_str()).expires_at[i]
+                            .store(unix_seconds(&token), Ordering::Relaxed),
+                        Err(error) => {
+                            self.counters(app_id.as_str())
+                                .errors
+                                .fetch_add(1, Ordering::Relaxed);
+                            tracing::warn!(app_id = %app_id, kind = name, %error, "could not keep the token fresh");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn tickets_wanted(&self, app_id: &str) -> [bool; 3] {
+        let wanted = self
+            .inner
+            .tickets_wanted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        wanted.get(app_id).copied().unwrap_or_default()
+    }
+
+    fn counters(&self, app_id: &str) -> Arc<Counters> {
+        let mut counters = self
+            .inner
+            .counters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        counters.entry(app_id.to_owned()).or_default().clone()
+    }
+
+    fn client_for(&self, query: &AppQuery) -> Result<Client, Failure> {
+        match &query.appid {
+            Some(app_id) => self.inner.client.for_account(app_id).map_err(Failure::from),
+            None => Ok(self.inner.client.clone()),
+        }
+    }
+
+    async fn serve(&self, query: AppQuery, kind: TokenKind) -> Result<(Client, Token), Failure> {
+        let client = self.client_for(&query)?;
+        let app_id = client.app_id().as_str().to_owned();
+        let counters = self.counters(&app_id);
+        let i = kind_index(kind);
+        if i > 0 {
+            let mut wanted = self
+                .inner
+                .tickets_wanted
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(flag) = wanted.entry(app_id.clone()).or_default().get_mut(i) {
+                *flag = true;
+            }
+        }
+        match fetch(&client, kind).await {
+            Ok(token) => {
+                if let (Some(served), Some(expires)) =
+                    (counters.served.get(i), counters.expires_at.get(i))
+                {
+                    served.fetch_add(1, Ordering::Relaxed);
+                    expires.store(unix_seconds(&token), Ordering::Relaxed);
+                }
+                Ok((client, token))
+            }
+            Err(error) => {
+                counters.errors.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(%app_id, %error, "could not serve a token");
+                Err(error.into())
+            }
+        }
+    }
+
+    fn render_metrics(&self) -> String {
+        let mut out = String::new();
+        let now = now_s();
+        let counters: Vec<(String, Arc<Counters>)> = {
+            let map = self
+                .inner
+                .counters
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut all: Vec<_> = map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            for app_id in self.inner.client.app_ids() {
+                if !map.contains_key(app_id.as_str()) {
+                    all.push((app_id.as_str().to_owned(), Arc::default()));
+                }
+            }
+            all.sort_by(|a, b| a.0.cmp(&b.0));
+            all
+        };
+        out.push_str("# HELP wxoa_token_fetches_total Tokens and tickets fetched from the platform by this process.\n# TYPE wxoa_token_fetches_total counter\n");
+        for (app_id, _) in &counters {
+            let fetches = self
+                .inner
+                .client
+                .for_account(app_id)
+                .map(|c| {
+                    KINDS
+                        .iter()
+                        .map(|(kind, _)| c.token_fetches(*kind))
+                        .sum::<u64>()
+                })
+                .unwrap_or(0);
+            let _ = writeln!(
+                out,
+                "wxoa_token_fetches_total{{appid=\"{app_id}\"}} {fetches}"
+            );
+        }
+        out.push_str("# HELP wxoa_token_invalidations_total Reports of a failed token that replaced the current one.\n# TYPE wxoa_token_invalidations_total counter\n");
+        for (app_id, c) in &counters {
+            let _ = writeln!(
+                out,
+                "wxoa_token_invalidations_total{{appid=\"{app_id}\"}} {}",
+                c.invalidations.load(Ordering::Relaxed)
+            );
+        }
+        out.push_str("# HELP wxoa_token_served_total Tokens and tickets served.\n# TYPE wxoa_token_served_total counter\n");
+        for (app_id, c) in &counters {
+            for ((_, name), served) in KINDS.iter().zip(&c.served) {
+                let _ = writeln!(
+                    out,
+                    "wxoa_token_served_total{{appid=\"{app_id}\",kind=\"{name}\"}} {}",
+                    served.load(Ordering::Relaxed)
+                );
+            }
+        }
+        out.push_str("# HELP wxoa_token_errors_total Requests that could not be served.\n# TYPE wxoa_token_errors_total counter\n");
+        for (app_id, c) in &counters {
+            let _ = writeln!(
+                out,
+                "wxoa_token_errors_total{{appid=\"{app_id}\"}} {}",
+                c.errors.load(Ordering::Relaxed)
+            );
+        }
+        out.push_str("# HELP wxoa_token_seconds_to_expiry Seconds until the last served token expires.\n# TYPE wxoa_token_seconds_to_expiry gauge\n");
+        for (app_id, c) in &counters {
+            for ((_, name), expires) in KINDS.iter().zip(&c.expires_at) {
+                let at = expires.load(Ordering::Relaxed);
+                if at > 0 {
+                    let _ = writeln!(
+                        out,
+                        "wxoa_token_seconds_to_expiry{{appid=\"{app_id}\",kind=\"{name}\"}} {}",
+                        at.saturating_sub(now)
+                    );
+                }
+            }
+        }
+        out
+    }
+}
+
+async fn fetch(client: &Client, kind: TokenKind) -> Result<Token, Error> {
+    match kind {
+        TokenKind::AccessToken => client.access_token().await,
+        TokenKind::JsapiTicket => client.jsapi_ticket().await,
+        _ => client.wx_card_ticket().await,
+    }
+}
+
+async fn authenticate(
+    State(server): State<ControlServer>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let expected = server.inner.auth.expose().as_bytes();
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
+        .unwrap_or_default();
+    let ok =
+        !expected.is_empty() && given.len() == expected.len() && bool::from(given.ct_eq(expected));
+    if !ok {
+        tracing::warn!(path = %request.uri().path(), "refused: missing or wrong bearer token");
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "missing or wrong bearer token",
+        )
+            .into_response();
+    }
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    tracing::info!(%path, status = response.status().as_u16(), "served");
+    response
+}
+
+async fn token(
+    State(server): State<ControlServer>,
+    Query(query): Query<AppQuery>,
+) -> Result<Response, Failure> {
+    let (_, token) = server.serve(query, TokenKind::AccessToken).await?;
+    Ok(
+        Json(json!({ "access_token": token.expose(), "expires_at": unix_seconds(&token) }))
+            .into_response(),
+    )
+}
+
+async fn ticket(
+    server: ControlServer,
+    query: AppQuery,
+    kind: TokenKind,
+) -> Result<Response, Failure> {
+    let (_, token) = server.serve(query, kind).await?;
+    Ok(
+        Json(json!({ "ticket": token.expose(), "expires_at": unix_seconds(&token) }))
+            .into_response(),
+    )
+}
+
+async fn jsapi(
+    State(server): State<ControlServer>,
+    Query(query): Query<AppQuery>,
+) -> Result<Response, Failure> {
+    ticket(server, query, TokenKind::JsapiTicket).await
+}
+
+async fn wx_card(
+    State(server): State<ControlServer>,
+    Query(query): Query<AppQuery>,
+) -> Result<Response, Failure> {
+    ticket(server, query, TokenKind::WxCardTicket).await
+}
+
+/// Compare-and-invalidate: only a report of the *current* token replaces it, and the token
+/// machinery's single flight makes any number of concurrent reports cause one fetch.
+async fn invalidate(
+    State(server): State<ControlServer>,
+    Query(query): Query<AppQuery>,
+    body: Result<Json<Invalidate>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, Failure> {
+    let Json(report) = body.map_err(|e| Failure {
+        status: StatusCode::BAD_REQUEST,
+        errcode: 47001,
+        errmsg: format!("the body must be {{\"access_token\": \"…\"}}: {e}"),
+    })?;
+    let client = server.client_for(&query)?;
+    let app_id = client.app_id().as_str().to_owned();
+    let current = fetch(&client, TokenKind::AccessToken)
+        .await
+        .map_err(Failure::from)?;
+    if current.expose() == report.access_token {
+        server
+            .counters(&app_id)
+            .invalidations
+            .fetch_add(1, Ordering::Relaxed);
+        tracing::info!(%app_id, "a caller reported the current token as rejected; replacing it");
+        client.invalidate(TokenKind::AccessToken, &current).await;
+    }
+    let (_, token) = server
+        .serve(
+            AppQuery {
+                appid: Some(app_id),
+            },
+            TokenKind::AccessToken,
+        )
+        .await?;
+    Ok(
+        Json(json!({ "access_token": token.expose(), "expires_at": unix_seconds(&token) }))
+            .into_response(),
+    )
+}
+
+async fn metrics(State(server): State<ControlServer>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        server.render_metrics(),
+    )
+}
