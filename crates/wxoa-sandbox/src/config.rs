@@ -1,0 +1,354 @@
+//! What a sandbox is configured with: accounts, the webhook, quotas, the customer-service
+//! policy and the platform's numeric limits. Defaults are the platform's
+//! (`spec/errors-and-limits.md`); every one can be changed, because the public tables disagree
+//! between revisions and tests want small numbers.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::error::SandboxError;
+
+/// AppID of the account a sandbox plays when none is configured.
+pub const DEFAULT_APP_ID: &str = "wx0123456789abcdef";
+/// AppSecret of the default account.
+pub const DEFAULT_APP_SECRET: &str = "0123456789abcdef0123456789abcdef";
+/// Original id (`gh_…`, the `ToUserName` of pushes) of the default account.
+pub const DEFAULT_ORIGINAL_ID: &str = "gh_0123456789ab";
+
+/// The Official Account a sandbox plays.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccountConfig {
+    pub(crate) app_id: String,
+    pub(crate) secret: String,
+    pub(crate) original_id: String,
+}
+
+impl std::fmt::Debug for AccountConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountConfig")
+            .field("app_id", &self.app_id)
+            .field("secret", &"***")
+            .field("original_id", &self.original_id)
+            .finish()
+    }
+}
+
+impl AccountConfig {
+    /// An account with its AppID (`wx` + 16 hex digits) and AppSecret (32 hex digits); its
+    /// original id is derived from the AppID.
+    pub fn new(app_id: impl Into<String>, secret: impl Into<String>) -> Self {
+        let app_id = app_id.into();
+        let original_id = if app_id == DEFAULT_APP_ID {
+            DEFAULT_ORIGINAL_ID.to_owned()
+        } else {
+            use sha1::{Digest, Sha1};
+            let digest = Sha1::digest(app_id.as_bytes());
+            let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+            format!("gh_{hex}")
+        };
+        Self {
+            app_id,
+            secret: secret.into(),
+            original_id,
+        }
+    }
+
+    /// Sets the original id (`gh_` + 12 hex digits), the `ToUserName` of pushes.
+    pub fn original_id(mut self, original_id: impl Into<String>) -> Self {
+        self.original_id = original_id.into();
+        self
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), SandboxError> {
+        if !is_app_id(&self.app_id) {
+            return Err(SandboxError::Config(format!(
+                "AppID {:?} is not `wx` followed by 16 hex digits",
+                self.app_id
+            )));
+        }
+        if !is_app_secret(&self.secret) {
+            return Err(SandboxError::Config(
+                "an AppSecret is 32 hex digits".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Default for AccountConfig {
+    fn default() -> Self {
+        Self::new(DEFAULT_APP_ID, DEFAULT_APP_SECRET)
+    }
+}
+
+/// Whether `value` has the shape of an AppID: `wx` and 16 lowercase or uppercase hex digits.
+pub(crate) fn is_app_id(value: &str) -> bool {
+    value.len() == 18
+        && value.starts_with("wx")
+        && value.bytes().skip(2).all(|b| b.is_ascii_hexdigit())
+}
+
+/// Whether `value` has the shape of an AppSecret: 32 hex digits.
+pub(crate) fn is_app_secret(value: &str) -> bool {
+    value.len() == 32 && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// How pushes are protected (server-access.md §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum PushMode {
+    /// 明文模式: plaintext XML, plaintext replies.
+    #[default]
+    Plain,
+    /// 兼容模式: plaintext fields plus `<Encrypt>`; plaintext or encrypted replies.
+    Compat,
+    /// 安全模式: only `ToUserName` and `Encrypt`; encrypted replies only.
+    Safe,
+}
+
+impl std::str::FromStr for PushMode {
+    type Err = SandboxError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "plain" => Ok(Self::Plain),
+            "compat" => Ok(Self::Compat),
+            "safe" => Ok(Self::Safe),
+            other => Err(SandboxError::Config(format!(
+                "mode {other:?} is not plain, compat or safe"
+            ))),
+        }
+    }
+}
+
+/// The account's server configuration: where pushes go and how they are signed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Webhook {
+    pub(crate) url: String,
+    pub(crate) token: String,
+    pub(crate) aes_key: Option<String>,
+    pub(crate) mode: PushMode,
+}
+
+impl std::fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhook")
+            .field("url", &self.url)
+            .field("token", &"***")
+            .field("aes_key", &self.aes_key.as_ref().map(|_| "***"))
+            .field("mode", &self.mode)
+            .finish()
+    }
+}
+
+impl Webhook {
+    /// Pushes to `url`, signed with `token`, in plain mode.
+    pub fn new(url: impl Into<String>, token: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            token: token.into(),
+            aes_key: None,
+            mode: PushMode::Plain,
+        }
+    }
+
+    /// Sets the EncodingAESKey (43 characters); needed in compat and safe mode.
+    pub fn aes_key(mut self, aes_key: impl Into<String>) -> Self {
+        self.aes_key = Some(aes_key.into());
+        self
+    }
+
+    /// Sets the mode.
+    pub fn mode(mut self, mode: PushMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// The URL pushes go to.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), SandboxError> {
+        let url = url::Url::parse(&self.url)
+            .map_err(|e| SandboxError::Config(format!("webhook URL {:?}: {e}", self.url)))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(SandboxError::Config(format!(
+                "webhook URL {:?} is not http or https",
+                self.url
+            )));
+        }
+        if self.token.is_empty() {
+            return Err(SandboxError::Config("the webhook needs a token".to_owned()));
+        }
+        match (&self.aes_key, self.mode) {
+            (None, PushMode::Compat | PushMode::Safe) => Err(SandboxError::Config(
+                "compat and safe mode need an EncodingAESKey".to_owned(),
+            )),
+            (Some(key), _) => wxoa_crypto::AesKey::from_encoding_aes_key(key)
+                .map(|_| ())
+                .map_err(|e| SandboxError::Config(e.to_string())),
+            (None, _) => Ok(()),
+        }
+    }
+}
+
+/// How many messages the customer-service API may send after one kind of interaction, and for
+/// how long (errors-and-limits.md §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allowance {
+    /// Seconds after the interaction during which sending is allowed (45015 afterwards).
+    pub window: i64,
+    /// Messages allowed in that window (45047 beyond); `None` for no limit.
+    pub messages: Option<u32>,
+}
+
+/// The customer-service window per kind of interaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CsPolicy {
+    /// The follower sent a message.
+    pub message: Allowance,
+    /// The follower clicked a menu button of type click, scancode_push or scancode_waitmsg.
+    pub menu_click: Allowance,
+    /// The follower followed the account.
+    pub follow: Allowance,
+    /// The follower scanned a parametric QR code.
+    pub scan: Allowance,
+}
+
+impl CsPolicy {
+    /// The historic rule: any interaction opens 48 hours of unlimited messages.
+    pub fn classic() -> Self {
+        let open = Allowance {
+            window: 48 * 3600,
+            messages: None,
+        };
+        Self {
+            message: open,
+            menu_click: open,
+            follow: open,
+            scan: open,
+        }
+    }
+}
+
+impl Default for CsPolicy {
+    /// The rule announced for 2023-06-12: a message allows 5 messages in 48 hours; a menu
+    /// click, a follow or a scan allows 3 in one minute.
+    fn default() -> Self {
+        let short = Allowance {
+            window: 60,
+            messages: Some(3),
+        };
+        Self {
+            message: Allowance {
+                window: 48 * 3600,
+                messages: Some(5),
+            },
+            menu_click: short,
+            follow: short,
+            scan: short,
+        }
+    }
+}
+
+/// Daily call limits per API path (errors-and-limits.md §5); exceeding one answers 45009 until
+/// the next day (00:00 Beijing time) or `clear_quota`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quotas {
+    limits: HashMap<String, u64>,
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        const DEFAULTS: &[(&str, u64)] = &[
+            ("/cgi-bin/token", 2_000),
+            ("/cgi-bin/stable_token", 500_000),
+            ("/cgi-bin/menu/create", 1_000),
+            ("/cgi-bin/menu/get", 10_000),
+            ("/cgi-bin/menu/delete", 1_000),
+            ("/cgi-bin/groups/create", 1_000),
+            ("/cgi-bin/groups/get", 1_000),
+            ("/cgi-bin/groups/update", 1_000),
+            ("/cgi-bin/groups/members/update", 100_000),
+            ("/cgi-bin/media/upload", 5_000),
+            ("/cgi-bin/media/get", 10_000),
+            ("/cgi-bin/message/custom/send", 500_000),
+            ("/cgi-bin/message/mass/sendall", 100),
+            ("/cgi-bin/message/mass/send", 100),
+            ("/cgi-bin/media/uploadnews", 10),
+            ("/cgi-bin/message/mass/delete", 10),
+            ("/cgi-bin/message/mass/preview", 100),
+            ("/cgi-bin/qrcode/create", 100_000),
+            ("/cgi-bin/user/get", 500),
+            ("/cgi-bin/user/info", 5_000_000),
+            ("/cgi-bin/user/info/batchget", 5_000_000),
+            ("/cgi-bin/user/info/updateremark", 10_000),
+            ("/cgi-bin/message/template/send", 100_000),
+        ];
+        Self {
+            limits: DEFAULTS
+                .iter()
+                .map(|&(path, limit)| (path.to_owned(), limit))
+                .collect(),
+        }
+    }
+}
+
+impl Quotas {
+    /// No limit on any API.
+    pub fn unlimited() -> Self {
+        Self {
+            limits: HashMap::new(),
+        }
+    }
+
+    /// Sets the daily limit of the API at `path` (for example `/cgi-bin/token`).
+    pub fn set(mut self, path: impl Into<String>, limit: u64) -> Self {
+        self.limits.insert(path.into(), limit);
+        self
+    }
+
+    /// Removes the limit of the API at `path`.
+    pub fn remove(mut self, path: &str) -> Self {
+        self.limits.remove(path);
+        self
+    }
+
+    /// The daily limit of the API at `path`, if it has one.
+    pub fn limit(&self, path: &str) -> Option<u64> {
+        self.limits.get(path).copied()
+    }
+}
+
+/// Everything that does not change while a sandbox runs.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) quotas: Quotas,
+    pub(crate) push_timeout: Duration,
+    pub(crate) push_deliveries: u32,
+    pub(crate) user_page: usize,
+    pub(crate) blacklist_page: usize,
+    pub(crate) cs: CsPolicy,
+    pub(crate) clear_quota_per_month: u32,
+    pub(crate) stable_force_per_day: u32,
+    /// Mass sends allowed per day (subscription accounts: 1); `None` for service accounts.
+    pub(crate) mass_per_day: Option<u32>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            quotas: Quotas::default(),
+            push_timeout: Duration::from_secs(5),
+            push_deliveries: 3,
+            user_page: 10_000,
+            blacklist_page: 10_000,
+            cs: CsPolicy::default(),
+            clear_quota_per_month: 10,
+            stable_force_per_day: 20,
+            mass_per_day: None,
+        }
+    }
+}

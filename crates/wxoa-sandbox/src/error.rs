@@ -1,0 +1,132 @@
+//! Errors: the platform's own error bodies, and the library's failures to start.
+
+use axum::response::{IntoResponse, Response};
+use rand::Rng;
+use wxoa_types::errcode::ErrCode;
+
+/// The `errcode` a response carried, attached to it so the calls log can record it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Errcode(pub(crate) i64);
+
+/// A platform error: HTTP 200 with `{"errcode": N, "errmsg": "… rid: …"}`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ApiError {
+    pub(crate) code: i64,
+    pub(crate) message: String,
+    /// Fields some errors carry besides `errcode` and `errmsg` (45065 carries `msg_id`).
+    pub(crate) fields: serde_json::Map<String, serde_json::Value>,
+}
+
+impl ApiError {
+    /// An error whose message is the code's meaning (wxoa-types' table).
+    pub(crate) fn new(code: i64) -> Self {
+        Self {
+            code,
+            message: ErrCode::from_code(code).meaning().to_owned(),
+            fields: serde_json::Map::new(),
+        }
+    }
+
+    /// An error with the platform's own wording.
+    pub(crate) fn msg(code: i64, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            fields: serde_json::Map::new(),
+        }
+    }
+
+    /// Adds a field to the error body.
+    pub(crate) fn with(mut self, key: &str, value: serde_json::Value) -> Self {
+        self.fields.insert(key.to_owned(), value);
+        self
+    }
+
+    /// 47003 naming the offending field, as the platform does
+    /// (`argument invalid! data.keyword1.value invalid`).
+    pub(crate) fn argument(field: &str) -> Self {
+        Self::msg(47003, format!("argument invalid! {field} invalid"))
+    }
+
+    /// The JSON body.
+    pub(crate) fn body(&self) -> serde_json::Value {
+        let mut body = self.fields.clone();
+        body.insert("errcode".into(), self.code.into());
+        body.insert(
+            "errmsg".into(),
+            format!("{} rid: {}", self.message, rid()).into(),
+        );
+        serde_json::Value::Object(body)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = axum::Json(self.body()).into_response();
+        response.extensions_mut().insert(Errcode(self.code));
+        response
+    }
+}
+
+/// What a handler answers: a JSON body or a platform error.
+pub(crate) type ApiResult = Result<Response, ApiError>;
+
+/// A successful JSON answer.
+pub(crate) fn ok(body: serde_json::Value) -> ApiResult {
+    Ok(axum::Json(body).into_response())
+}
+
+/// `{"errcode":0,"errmsg":"ok"}`.
+pub(crate) fn ok_empty() -> ApiResult {
+    ok(serde_json::json!({"errcode": 0, "errmsg": "ok"}))
+}
+
+/// A request id in the platform's format: three groups of 8 hex digits.
+fn rid() -> String {
+    let mut rng = rand::thread_rng();
+    format!(
+        "{:08x}-{:08x}-{:08x}",
+        rng.r#gen::<u32>(),
+        rng.r#gen::<u32>(),
+        rng.r#gen::<u32>()
+    )
+}
+
+/// Why a sandbox could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SandboxError {
+    /// The listening address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: String,
+        /// The operating system's reason.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The state file could not be read or written.
+    #[error("state file {path}: {source}")]
+    StateFile {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The state file is not a sandbox state.
+    #[error("state file {path} is not a sandbox state: {source}")]
+    StateFormat {
+        /// The file.
+        path: String,
+        /// Where the JSON went wrong.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A setting is malformed (an AppID, an EncodingAESKey, a webhook URL …).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The HTTP client used for pushes could not be built.
+    #[error("cannot build the push client: {0}")]
+    Client(#[source] reqwest::Error),
+}

@@ -1,0 +1,408 @@
+//! A faithful local WeChat Official Account platform, in-process.
+//!
+//! The sandbox serves the platform's own API paths (`/cgi-bin/…`) with the platform's JSON
+//! shapes, rules and error codes, issues tokens as the platform does, plays any number of
+//! synthetic followers, and pushes their messages and events to the account's server signed
+//! and encrypted per mode, with the platform's timeout and retries. A control API under
+//! `/sandbox/…` makes followers act, reads what they received, moves a virtual clock, scripts
+//! faults and shows every call received. Behaviour follows `spec/` of the wxoa project, not any
+//! client, so it can test clients — this workspace's and anyone else's.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), wxoa_sandbox::SandboxError> {
+//! use wxoa_sandbox::{Sandbox, Webhook, PushMode};
+//!
+//! let sandbox = Sandbox::builder()
+//!     .followers(1_000)
+//!     .seed(7)
+//!     .webhook(Webhook::new("http://127.0.0.1:8080/wechat", "token").mode(PushMode::Plain))
+//!     .start()
+//!     .await?;
+//! let token_url = format!(
+//!     "{}/cgi-bin/token?grant_type=client_credential&appid={}&secret={}",
+//!     sandbox.base_url(),
+//!     sandbox.app_id(),
+//!     wxoa_sandbox::DEFAULT_APP_SECRET,
+//! );
+//! // … point a client at `sandbox.base_url()` …
+//! sandbox.shutdown().await?;
+//! # let _ = token_url;
+//! # Ok(()) }
+//! ```
+//!
+//! Module map:
+//! - `state`: accounts, followers' changes, tags, groups, blacklist, menus, templates, QR codes,
+//!   tokens, quotas, inboxes; the state file.
+//! - `followers`: synthetic followers — OpenIDs computed from numbers and back, profiles on
+//!   demand, so a million cost nothing.
+//! - `clock`: virtual time. `faults`: scripted errcodes, delays and dropped connections.
+//! - `calls`: the calls log with secrets removed. `push`: deliveries to the webhook.
+//! - `routes/<area>`: one file per API area, each path next to its handler; `routes/control`
+//!   is the control API.
+//! - `server`: listeners, dropped connections and the layer every call passes.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+mod calls;
+mod clock;
+mod config;
+mod error;
+mod faults;
+mod followers;
+mod push;
+mod routes;
+mod server;
+mod state;
+
+pub use config::{
+    AccountConfig, Allowance, CsPolicy, DEFAULT_APP_ID, DEFAULT_APP_SECRET, DEFAULT_ORIGINAL_ID,
+    PushMode, Quotas, Webhook,
+};
+pub use error::SandboxError;
+
+use crate::config::Settings;
+use crate::state::Shared;
+
+/// How often the state file is brought up to date while the sandbox runs.
+const SAVE_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Configures and starts a [`Sandbox`].
+#[derive(Debug, Default)]
+#[must_use]
+pub struct SandboxBuilder {
+    accounts: Vec<AccountConfig>,
+    followers: u32,
+    seed: u64,
+    webhook: Option<Webhook>,
+    settings: Settings,
+    listen: Option<SocketAddr>,
+    state_file: Option<PathBuf>,
+}
+
+impl SandboxBuilder {
+    /// Adds an account (repeat for several). Without any, the sandbox plays
+    /// [`DEFAULT_APP_ID`] with [`DEFAULT_APP_SECRET`].
+    pub fn account(mut self, account: AccountConfig) -> Self {
+        self.accounts.push(account);
+        self
+    }
+
+    /// Number of synthetic followers each account starts with (default 0).
+    pub fn followers(mut self, count: u32) -> Self {
+        self.followers = count;
+        self
+    }
+
+    /// Seed of the synthetic followers: the same seed gives the same OpenIDs and profiles.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Where pushes go.
+    pub fn webhook(mut self, webhook: Webhook) -> Self {
+        self.webhook = Some(webhook);
+        self
+    }
+
+    /// How long the webhook has to answer a push (default 5 s, as on the platform).
+    pub fn push_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.push_timeout = timeout;
+        self
+    }
+
+    /// How many times a push is delivered at most, the first included (default 3).
+    pub fn push_deliveries(mut self, deliveries: u32) -> Self {
+        self.settings.push_deliveries = deliveries.max(1);
+        self
+    }
+
+    /// Daily quotas per API (default: the platform's public table).
+    pub fn quotas(mut self, quotas: Quotas) -> Self {
+        self.settings.quotas = quotas;
+        self
+    }
+
+    /// The customer-service window (default: the 2023 rule, see [`CsPolicy`]).
+    pub fn cs_policy(mut self, policy: CsPolicy) -> Self {
+        self.settings.cs = policy;
+        self
+    }
+
+    /// OpenIDs per page of `user/get` (default 10,000).
+    pub fn user_page_size(mut self, size: usize) -> Self {
+        self.settings.user_page = size.max(1);
+        self
+    }
+
+    /// OpenIDs per page of `getblacklist` (default 10,000; some texts say 1,000).
+    pub fn blacklist_page_size(mut self, size: usize) -> Self {
+        self.settings.blacklist_page = size.max(1);
+        self
+    }
+
+    /// `clear_quota` calls allowed per month (default 10).
+    pub fn clear_quota_per_month(mut self, count: u32) -> Self {
+        self.settings.clear_quota_per_month = count;
+        self
+    }
+
+    /// Forced stable-token refreshes allowed per day (default 20).
+    pub fn stable_force_refresh_per_day(mut self, count: u32) -> Self {
+        self.settings.stable_force_per_day = count;
+        self
+    }
+
+    /// Mass sends allowed per day, as for a subscription account (1 on the platform); beyond
+    /// it `sendall`/`send` answer 45028. Default: no daily limit (a service account, whose
+    /// followers each receive at most 4 mass messages a month).
+    pub fn mass_sends_per_day(mut self, count: u32) -> Self {
+        self.settings.mass_per_day = Some(count);
+        self
+    }
+
+    /// Address to listen on (default `127.0.0.1:0`, a free port).
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = Some(addr);
+        self
+    }
+
+    /// Keeps the state in this file: read at start when it exists, written after changes and at
+    /// shutdown. Accounts and followers in the file win over the builder's.
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
+    /// Starts the sandbox on its listener.
+    pub async fn start(self) -> Result<Sandbox, SandboxError> {
+        let accounts = if self.accounts.is_empty() {
+            vec![AccountConfig::default()]
+        } else {
+            self.accounts
+        };
+        for account in &accounts {
+            account.validate()?;
+        }
+        if let Some(webhook) = &self.webhook {
+            webhook.validate()?;
+        }
+        let loaded = match &self.state_file {
+            Some(path) => state::load(path)?,
+            None => None,
+        };
+        let (platform, offset) = match loaded {
+            Some((mut platform, offset)) => {
+                platform.add_missing(&accounts, self.followers, self.seed);
+                (platform, offset)
+            }
+            None => (state::State::new(&accounts, self.followers, self.seed), 0),
+        };
+        let default_account = platform
+            .accounts
+            .first()
+            .map(|a| (a.app_id.clone(), a.original_id.clone()))
+            .unwrap_or_default();
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .map_err(SandboxError::Client)?;
+        let shared = Arc::new(Shared::new(
+            platform,
+            clock::Clock::with_offset(offset),
+            self.settings,
+            self.webhook,
+            http,
+        ));
+        let addr = self
+            .listen
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let listener = server::bind(addr).await?;
+        let local_addr = listener.local_addr().map_err(|source| SandboxError::Bind {
+            addr: addr.to_string(),
+            source,
+        })?;
+        let (shutdown, receiver) = watch::channel(false);
+        let app = server::app(Arc::clone(&shared));
+        let mut tasks = vec![tokio::spawn(server::serve(
+            listener,
+            "api",
+            app,
+            receiver.clone(),
+        ))];
+        if let Some(path) = &self.state_file {
+            tasks.push(tokio::spawn(keep_saved(
+                Arc::clone(&shared),
+                path.clone(),
+                receiver,
+            )));
+        }
+        Ok(Sandbox {
+            shared,
+            local_addr,
+            base_url: base_url(local_addr),
+            app_id: default_account.0,
+            original_id: default_account.1,
+            shutdown,
+            tasks: Mutex::new(tasks),
+            state_file: self.state_file,
+        })
+    }
+}
+
+/// A running sandbox. Dropping it stops it (without the final save of
+/// [`shutdown`](Sandbox::shutdown)).
+#[derive(Debug)]
+pub struct Sandbox {
+    shared: Arc<Shared>,
+    local_addr: SocketAddr,
+    base_url: String,
+    app_id: String,
+    original_id: String,
+    shutdown: watch::Sender<bool>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    state_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// A builder with the platform's defaults.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+
+    /// Starts a sandbox with every default: the default account, no followers, no webhook.
+    pub async fn start() -> Result<Sandbox, SandboxError> {
+        Self::builder().start().await
+    }
+
+    /// The base URL of the API and of the control API, e.g. `http://127.0.0.1:40123`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The address the sandbox listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// AppID of the default (first) account.
+    pub fn app_id(&self) -> &str {
+        &self.app_id
+    }
+
+    /// Original id (`gh_…`) of the default account: the `ToUserName` of its pushes.
+    pub fn original_id(&self) -> &str {
+        &self.original_id
+    }
+
+    /// The virtual time, Unix seconds.
+    pub fn now(&self) -> i64 {
+        self.shared.clock.now()
+    }
+
+    /// Moves the virtual clock forward.
+    pub fn advance_clock(&self, seconds: u32) -> i64 {
+        let now = self.shared.clock.advance(i64::from(seconds));
+        self.shared.touch();
+        now
+    }
+
+    /// Replaces the webhook configuration (`None` stops pushes).
+    pub fn set_webhook(&self, webhook: Option<Webhook>) -> Result<(), SandboxError> {
+        if let Some(webhook) = &webhook {
+            webhook.validate()?;
+        }
+        self.shared.set_webhook(webhook);
+        Ok(())
+    }
+
+    /// Starts a second listener on a free loopback port playing `api2.weixin.qq.com`, the
+    /// failover host: same state, its calls logged with `"listener": "api2"`, and faults can
+    /// target one listener. Returns its base URL.
+    pub async fn start_api2(&self) -> Result<String, SandboxError> {
+        self.add_listener("api2", SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+    }
+
+    /// Starts another listener named `name` on `addr`; returns its base URL.
+    pub async fn add_listener(&self, name: &str, addr: SocketAddr) -> Result<String, SandboxError> {
+        let listener = server::bind(addr).await?;
+        let local = listener.local_addr().map_err(|source| SandboxError::Bind {
+            addr: addr.to_string(),
+            source,
+        })?;
+        let app = server::app(Arc::clone(&self.shared));
+        let task = tokio::spawn({
+            let name = name.to_owned();
+            let receiver = self.shutdown.subscribe();
+            async move { server::serve(listener, &name, app, receiver).await }
+        });
+        state::lock(&self.tasks).push(task);
+        Ok(base_url(local))
+    }
+
+    /// Stops every listener and writes the state file one last time.
+    pub async fn shutdown(self) -> Result<(), SandboxError> {
+        let _ = self.shutdown.send(true);
+        let tasks = std::mem::take(&mut *state::lock(&self.tasks));
+        for task in tasks {
+            let _ = task.await;
+        }
+        if let Some(path) = &self.state_file {
+            save_now(&self.shared, path)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+fn base_url(addr: SocketAddr) -> String {
+    format!("http://{addr}")
+}
+
+fn save_now(shared: &Shared, path: &std::path::Path) -> Result<(), SandboxError> {
+    let bytes = shared
+        .snapshot()
+        .map_err(|e| SandboxError::Config(format!("cannot serialise the state: {e}")))?;
+    state::save(path, &bytes)
+}
+
+/// Writes the state file whenever the state changed, until shutdown.
+async fn keep_saved(shared: Arc<Shared>, path: PathBuf, mut shutdown: watch::Receiver<bool>) {
+    let mut saved = shared.generation();
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(SAVE_INTERVAL) => {}
+            _ = shutdown.changed() => return,
+        }
+        let generation = shared.generation();
+        if generation == saved {
+            continue;
+        }
+        let shared = Arc::clone(&shared);
+        let path = path.clone();
+        let written = tokio::task::spawn_blocking(move || save_now(&shared, &path)).await;
+        match written {
+            Ok(Ok(())) => saved = generation,
+            Ok(Err(e)) => tracing::warn!(error = %e, "sandbox: cannot write the state file"),
+            Err(e) => tracing::warn!(error = %e, "sandbox: state writer failed"),
+        }
+    }
+}

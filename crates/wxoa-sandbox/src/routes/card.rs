@@ -1,0 +1,376 @@
+//! Cards, minimal (api-reference.md §17): create with the required `base_info`, read, list,
+//! change stock, delete, and card QR codes whose scan gives the follower the card
+//! (`user_get_card`). A created card passes review at once: `card_pass_check` is pushed.
+//!
+//! Every refusal is 47003 naming the field (the spec gives no card-specific codes):
+//! `card_type` one of GROUPON, CASH, DISCOUNT, GIFT, GENERAL_COUPON, MEMBER_CARD with its own
+//! field (`deal_detail`, `least_cost` + `reduce_cost`, `discount`, `gift`, `default_detail`);
+//! `base_info` with `logo_url`, `brand_name` (≤ 12 characters), `code_type` (one of the six),
+//! `title` (≤ 9), `color` (Color010 … Color102), `notice` (≤ 16), `description` (≤ 1,024),
+//! `sku.quantity` (≤ 100,000,000) and `date_info` (a fixed range ending after it starts, or a
+//! fixed term); QR codes of existing cards, at most 5 for `QR_MULTIPLE_CARD`.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::qrcode::{new_ticket, new_url};
+use super::token::random_text;
+use super::{Authed, Json, lenient_i64, post};
+use crate::error::{ApiError, ApiResult, ok};
+use crate::push::{Outgoing, push};
+use crate::state::{Account, QrCode, Shared};
+
+/// Card types and the field each needs besides `base_info`.
+const TYPES: &[(&str, &[&str])] = &[
+    ("GROUPON", &["deal_detail"]),
+    ("CASH", &["least_cost", "reduce_cost"]),
+    ("DISCOUNT", &["discount"]),
+    ("GIFT", &["gift"]),
+    ("GENERAL_COUPON", &["default_detail"]),
+    ("MEMBER_CARD", &[]),
+];
+const CODE_TYPES: &[&str] = &[
+    "CODE_TYPE_TEXT",
+    "CODE_TYPE_BARCODE",
+    "CODE_TYPE_QRCODE",
+    "CODE_TYPE_ONLY_QRCODE",
+    "CODE_TYPE_ONLY_BARCODE",
+    "CODE_TYPE_NONE",
+];
+/// Most cards on one `QR_MULTIPLE_CARD` code.
+const MAX_MULTIPLE: usize = 5;
+/// Who card events come from.
+const CARD_SYSTEM: &str = "mphelper";
+
+pub(crate) fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/card/create", post(create))
+        .route("/card/get", post(get_card))
+        .route("/card/batchget", post(batchget))
+        .route("/card/modifystock", post(modify_stock))
+        .route("/card/delete", post(delete))
+        .route("/card/qrcode/create", post(qrcode))
+}
+
+#[derive(Debug, Deserialize)]
+struct CreateRequest {
+    #[serde(default)]
+    card: Option<Value>,
+}
+
+async fn create(
+    State(shared): State<Arc<Shared>>,
+    auth: Authed,
+    Json(request): Json<CreateRequest>,
+) -> ApiResult {
+    let card = request.card.unwrap_or(Value::Null);
+    check_card(&card)?;
+    let now = shared.clock.now();
+    let (card_id, outgoing) = {
+        let mut state = shared.state();
+        let account = auth.account(&mut state)?;
+        let card_id = format!("p{}", random_text(27));
+        account.cards.insert(card_id.clone(), card);
+        let fields = [
+            ("MsgType".to_owned(), json!("event")),
+            ("Event".to_owned(), json!("card_pass_check")),
+            ("CardId".to_owned(), json!(card_id)),
+        ];
+        let outgoing = Outgoing::new(
+            &account.app_id,
+            &account.original_id,
+            CARD_SYSTEM,
+            now,
+            &fields,
+            || 0,
+        );
+        (card_id, outgoing)
+    };
+    let background = Arc::clone(&shared);
+    tokio::spawn(async move {
+        push(&background, outgoing).await;
+    });
+    ok(json!({"errcode": 0, "errmsg": "ok", "card_id": card_id}))
+}
+
+/// Checks a `card` object against the rules above.
+fn check_card(card: &Value) -> Result<(), ApiError> {
+    let kind = card
+        .get("card_type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let (_, needs) = TYPES
+        .iter()
+        .find(|(t, _)| *t == kind)
+        .ok_or_else(|| ApiError::argument("card.card_type"))?;
+    let key = kind.to_ascii_lowercase();
+    let body = card
+        .get(&key)
+        .ok_or_else(|| ApiError::argument(&format!("card.{key}")))?;
+    for field in *needs {
+        if body.get(field).is_none_or(Value::is_null) {
+            return Err(ApiError::argument(&format!("card.{key}.{field}")));
+        }
+    }
+    let base = body
+        .get("base_info")
+        .ok_or_else(|| ApiError::argument(&format!("card.{key}.base_info")))?;
+    let field = |name: &str| format!("card.{key}.base_info.{name}");
+    let text = |name: &str| base.get(name).and_then(Value::as_str).unwrap_or_default();
+    let bounded = |name: &str, max: usize| {
+        let value = text(name);
+        if value.is_empty() || value.chars().count() > max {
+            Err(ApiError::argument(&field(name)))
+        } else {
+            Ok(())
+        }
+    };
+    bounded("logo_url", 1024)?;
+    bounded("brand_name", 12)?;
+    bounded("title", 9)?;
+    bounded("notice", 16)?;
+    bounded("description", 1024)?;
+    if !CODE_TYPES.contains(&text("code_type")) {
+        return Err(ApiError::argument(&field("code_type")));
+    }
+    let color = text("color")
+        .strip_prefix("Color")
+        .filter(|d| d.len() == 3)
+        .and_then(|d| d.parse::<u32>().ok());
+    if !color.is_some_and(|c| (10..=102).contains(&c)) {
+        return Err(ApiError::argument(&field("color")));
+    }
+    let quantity = base
+        .get("sku")
+        .and_then(|s| s.get("quantity"))
+        .and_then(lenient_i64);
+    if !quantity.is_some_and(|q| (0..=100_000_000).contains(&q)) {
+        return Err(ApiError::argument(&field("sku.quantity")));
+    }
+    let date = base.get("date_info").unwrap_or(&Value::Null);
+    let number = |name: &str| date.get(name).and_then(lenient_i64);
+    let valid_date = match date.get("type").and_then(Value::as_str) {
+        Some("DATE_TYPE_FIX_TIME_RANGE") => {
+            matches!((number("begin_timestamp"), number("end_timestamp")), (Some(b), Some(e)) if e > b)
+        }
+        Some("DATE_TYPE_FIX_TERM") => {
+            number("fixed_term").is_some_and(|t| t > 0)
+                && number("fixed_begin_term").is_some_and(|t| t >= 0)
+        }
+        _ => false,
+    };
+    if !valid_date {
+        return Err(ApiError::argument(&field("date_info")));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+struct CardRequest {
+    #[serde(default)]
+    card_id: Option<String>,
+    #[serde(default)]
+    increase_stock_value: Option<Value>,
+    #[serde(default)]
+    reduce_stock_value: Option<Value>,
+}
+
+/// The card with this id (47003 otherwise).
+fn card_mut<'a>(account: &'a mut Account, id: Option<&str>) -> Result<&'a mut Value, ApiError> {
+    account
+        .cards
+        .get_mut(id.unwrap_or_default())
+        .ok_or_else(|| ApiError::argument("card_id"))
+}
+
+async fn get_card(
+    State(shared): State<Arc<Shared>>,
+    auth: Authed,
+    Json(request): Json<CardRequest>,
+) -> ApiResult {
+    let mut state = shared.state();
+    let account = auth.account(&mut state)?;
+    let card = card_mut(account, request.card_id.as_deref())?.clone();
+    ok(json!({"errcode": 0, "errmsg": "ok", "card": card}))
+}
+
+#[derive(Debug, Deserialize)]
+struct BatchRequest {
+    #[serde(default)]
+    offset: Option<Value>,
+    #[serde(default)]
+    count: Option<Value>,
+}
+
+async fn batchget(
+    State(shared): State<Arc<Shared>>,
+    auth: Authed,
+    Json(request): Json<BatchRequest>,
+) -> ApiResult {
+    let offset = request.offset.as_ref().and_then(lenient_i64).unwrap_or(0);
+    let count = request
+        .count
+        .as_ref()
+        .and_then(lenient_i64)
+        .filter(|c| (1..=50).contains(c))
+        .ok_or_else(|| ApiError::argument("count"))?;
+    let mut state = shared.state();
+    let account = auth.account(&mut state)?;
+    let ids: Vec<&String> = account
+        .cards
+        .keys()
+        .skip(usize::try_from(offset).unwrap_or(0))
+        .take(usize::try_from(count).unwrap_or(50))
+        .collect();
+    ok(json!({"errcode": 0, "errmsg": "ok", "card_id_list": ids, "total_num": account.cards.len()}))
+}
+
+async fn modify_stock(
+    State(shared): State<Arc<Shared>>,
+    auth: Authed,
+    Json(request): Json<CardRequest>,
+) -> ApiResult {
+    let up = request
+        .increase_stock_value
+        .as_ref()
+        .and_then(lenient_i64)
+        .unwrap_or(0);
+    let down = request
+        .reduce_stock_value
+        .as_ref()
+        .and_then(lenient_i64)
+        .unwrap_or(0);
+    let mut state = shared.state();
+    let account = auth.account(&mut state)?;
+    let card = card_mut(account, request.card_id.as_deref())?;
+    let kind = card
+        .get("card_type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let quantity = card
+        .get_mut(&kind)
+        .and_then(|b| b.get_mut("base_info"))
+        .and_then(|b| b.get_mut("sku"))
+        .and_then(|s| s.get_mut("quantity"))
+        .ok_or_else(|| ApiError::argument("card_id"))?;
+    let now = lenient_i64(quantity).unwrap_or(0);
+    let next = now.saturating_add(up).saturating_sub(down);
+    if up < 0 || down < 0 || next < 0 {
+        return Err(ApiError::argument("reduce_stock_value"));
+    }
+    *quantity = json!(next);
+    ok(json!({"errcode": 0, "errmsg": "ok"}))
+}
+
+async fn delete(
+    State(shared): State<Arc<Shared>>,
+    auth: Authed,
+    Json(request): Json<CardRequest>,
+) -> ApiResult {
+    let mut state = shared.state();
+    let account = auth.account(&mut state)?;
+    account
+        .cards
+        .remove(request.card_id.as_deref().unwrap_or_default())
+        .ok_or_else(|| ApiError::argument("card_id"))?;
+    ok(json!({"errcode": 0, "errmsg": "ok"}))
+}
+
+#[derive(Debug, Deserialize)]
+struct QrRequest {
+    #[serde(default)]
+    action_name: Option<String>,
+    #[serde(default)]
+    expire_seconds: Option<Value>,
+    #[serde(default)]
+    action_info: Option<Value>,
+}
+
+async fn qrcode(
+    State(shared): State<Arc<Shared>>,
+    auth: Authed,
+    headers: HeaderMap,
+    Json(request): Json<QrRequest>,
+) -> ApiResult {
+    let info = request.action_info.unwrap_or(Value::Null);
+    let (cards, outer) = match request.action_name.as_deref() {
+        Some("QR_CARD") => {
+            let card = info.get("card").unwrap_or(&Value::Null);
+            let id = card
+                .get("card_id")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let outer = card
+                .get("outer_str")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            (vec![id.to_owned()], outer)
+        }
+        Some("QR_MULTIPLE_CARD") => {
+            let list = info
+                .get("multiple_card")
+                .and_then(|m| m.get("card_list"))
+                .and_then(Value::as_array)
+                .filter(|l| (1..=MAX_MULTIPLE).contains(&l.len()))
+                .ok_or_else(|| ApiError::argument("action_info.multiple_card.card_list"))?;
+            let ids = list
+                .iter()
+                .map(|c| {
+                    c.get("card_id")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned()
+                })
+                .collect();
+            (ids, None)
+        }
+        _ => return Err(ApiError::argument("action_name")),
+    };
+    let expire = request
+        .expire_seconds
+        .as_ref()
+        .and_then(lenient_i64)
+        .filter(|e| *e > 0);
+    let now = shared.clock.now();
+    let mut state = shared.state();
+    let account = auth.account(&mut state)?;
+    if let Some(missing) = cards.iter().find(|c| !account.cards.contains_key(*c)) {
+        return Err(ApiError::argument(&format!("card_id {missing}")));
+    }
+    let code = QrCode {
+        ticket: new_ticket(),
+        action_name: request.action_name.unwrap_or_default(),
+        scene_id: None,
+        scene_str: None,
+        expires_at: expire.map(|e| now + e),
+        url: new_url(),
+        cards,
+        outer_str: outer,
+    };
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let show = url::Url::parse_with_params(
+        &format!("http://{host}/cgi-bin/showqrcode"),
+        &[("ticket", code.ticket.as_str())],
+    )
+    .map(String::from)
+    .unwrap_or_default();
+    let body = json!({
+        "errcode": 0,
+        "errmsg": "ok",
+        "ticket": code.ticket,
+        "expire_seconds": expire.unwrap_or(0),
+        "url": code.url,
+        "show_qrcode_url": show,
+    });
+    account.qrcodes.insert(code.ticket.clone(), code);
+    ok(body)
+}

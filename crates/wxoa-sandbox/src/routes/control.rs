@@ -1,0 +1,523 @@
+//! The control API (CONTRACT §4): make followers act, read what they received, move the clock,
+//! script faults, read the calls log. Its errors are the sandbox's own: HTTP 4xx with
+//! `{"error": "…"}`.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+use serde_json::{Value, json};
+
+use super::Query;
+use crate::config::{PushMode, Webhook};
+use crate::faults::FaultRequest;
+use crate::push::{Outgoing, push};
+use crate::state::{
+    Account, FollowScene, Interaction, Shared, State as Platform, Trigger, is_openid_like, lock,
+};
+
+pub(crate) fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/sandbox/accounts", get(accounts))
+        .route("/sandbox/followers", get(followers))
+        .route("/sandbox/push", post(push_message))
+        .route("/sandbox/scan", post(scan))
+        .route("/sandbox/click", post(click))
+        .route("/sandbox/pushes", get(pushes))
+        .route("/sandbox/inbox/{openid}", get(inbox))
+        .route("/sandbox/calls", get(calls).delete(clear_calls))
+        .route("/sandbox/clock", get(clock).post(advance_clock))
+        .route(
+            "/sandbox/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .route(
+            "/sandbox/webhook",
+            get(webhook).put(set_webhook).delete(remove_webhook),
+        )
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn method_not_allowed() -> ControlError {
+    ControlError(StatusCode::METHOD_NOT_ALLOWED, "method not allowed".into())
+}
+
+/// A refusal of the control API.
+#[derive(Debug)]
+pub(crate) struct ControlError(StatusCode, String);
+
+impl ControlError {
+    pub(crate) fn bad(message: impl Into<String>) -> Self {
+        Self(StatusCode::BAD_REQUEST, message.into())
+    }
+}
+
+impl IntoResponse for ControlError {
+    fn into_response(self) -> Response {
+        (self.0, axum::Json(json!({"error": self.1}))).into_response()
+    }
+}
+
+type ControlResult = Result<Response, ControlError>;
+
+fn reply(value: Value) -> ControlResult {
+    Ok(axum::Json(value).into_response())
+}
+
+fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ControlError> {
+    serde_json::from_slice(bytes).map_err(|e| ControlError::bad(format!("body: {e}")))
+}
+
+async fn accounts(State(shared): State<Arc<Shared>>) -> ControlResult {
+    let state = shared.state();
+    let list: Vec<Value> = state
+        .accounts
+        .iter()
+        .map(|a| {
+            json!({
+                "app_id": a.app_id,
+                "original_id": a.original_id,
+                "followers": a.followers.total(),
+            })
+        })
+        .collect();
+    reply(json!(list))
+}
+
+async fn followers(State(shared): State<Arc<Shared>>, query: Query) -> ControlResult {
+    let number = |key: &str, default: u64| -> Result<u64, ControlError> {
+        query.get(key).map_or(Ok(default), |v| {
+            v.parse()
+                .map_err(|_| ControlError::bad(format!("{key} must be a non-negative integer")))
+        })
+    };
+    let limit = usize::try_from(number("limit", 100)?.min(100_000)).unwrap_or(100_000);
+    let offset = number("offset", 0)?;
+    let state = shared.state();
+    let account = pick_account(&state, query.get("app_id"), None)?;
+    let mut openids = Vec::with_capacity(limit.min(10_000));
+    account.followers.slice(offset, limit, |member| {
+        let mut openid = String::with_capacity(28);
+        account.openid_of(member, &mut openid);
+        openids.push(openid);
+    });
+    reply(json!({"total": account.followers.total(), "openids": openids}))
+}
+
+/// The fields of a message in the order they were given.
+#[derive(Debug, Default)]
+struct Fields(Vec<(String, Value)>);
+
+impl<'de> Deserialize<'de> for Fields {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Fields;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of message fields")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Fields, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(entry) = map.next_entry::<String, Value>()? {
+                    fields.push(entry);
+                }
+                Ok(Fields(fields))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl Fields {
+    fn text(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PushRequest {
+    from: String,
+    message: Fields,
+    #[serde(default)]
+    app_id: Option<String>,
+}
+
+async fn push_message(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult {
+    let request: PushRequest = body(&bytes)?;
+    if request.message.text("MsgType").is_empty() {
+        return Err(ControlError::bad("message.MsgType is required"));
+    }
+    send(
+        &shared,
+        &request.from,
+        request.app_id.as_deref(),
+        request.message.0,
+    )
+    .await
+}
+
+/// Applies what a follower's action does to the state, then pushes it.
+async fn send(
+    shared: &Shared,
+    from: &str,
+    app_id: Option<&str>,
+    fields: Vec<(String, Value)>,
+) -> ControlResult {
+    if !is_openid_like(from) {
+        return Err(ControlError::bad(format!(
+            "from {from:?} is not an OpenID ([A-Za-z0-9_-], at most 64 characters)"
+        )));
+    }
+    let outgoing = {
+        let now = shared.clock.now();
+        let mut state = shared.state();
+        let index = account_index(&state, app_id, Some(from))?;
+        let Some(account) = state.accounts.get_mut(index) else {
+            return Err(ControlError::bad("no such account"));
+        };
+        let fields = with_media(account, Fields(fields), now);
+        act(account, from, &fields, now);
+        let (app_id, original_id) = (account.app_id.clone(), account.original_id.clone());
+        Outgoing::new(&app_id, &original_id, from, now, &fields.0, || {
+            account.next_msg_id()
+        })
+    };
+    let record = push(shared, outgoing).await;
+    reply(record.summary())
+}
+
+/// A follower's image, voice or video carries a media id the server can fetch with
+/// `media/get`, as on the platform: one is made when the message has none, and a placeholder
+/// file stands behind it.
+fn with_media(account: &mut Account, mut fields: Fields, now: i64) -> Fields {
+    let kind = match fields.text("MsgType") {
+        "image" => "image",
+        "voice" => "voice",
+        "video" | "shortvideo" => "video",
+        _ => return fields,
+    };
+    let id = match fields.text("MediaId") {
+        "" => {
+            let id = super::media::new_media_id();
+            fields.0.push(("MediaId".to_owned(), json!(id)));
+            id
+        }
+        id => id.to_owned(),
+    };
+    super::media::ensure_sent_media(account, kind, &id, now);
+    if kind == "image" && fields.text("PicUrl").is_empty() {
+        let url = format!(
+            "http://mmbiz.qpic.cn/mmbiz_jpg/{}/0",
+            id.get(..16).unwrap_or(&id)
+        );
+        fields.0.push(("PicUrl".to_owned(), json!(url)));
+    }
+    fields
+}
+
+/// What an action changes: a follow or unfollow, and the customer-service window. Anyone who
+/// acts without following becomes a follower first (CONTRACT §4).
+fn act(account: &mut Account, openid: &str, fields: &Fields, now: i64) {
+    let msg_type = fields.text("MsgType");
+    let event = fields.text("Event");
+    let trigger = match (msg_type, event) {
+        ("event", "subscribe") => {
+            let key = fields.text("EventKey");
+            match key.strip_prefix("qrscene_") {
+                Some(scene) => {
+                    account.follow(openid, now, FollowScene::qr(scene));
+                    Some(Trigger::Scan)
+                }
+                None => {
+                    account.follow(openid, now, FollowScene::other());
+                    Some(Trigger::Follow)
+                }
+            }
+        }
+        ("event", "unsubscribe") => {
+            account.unfollow(openid);
+            None
+        }
+        ("event", other) => {
+            account.follow(openid, now, FollowScene::other());
+            match other {
+                "SCAN" => Some(Trigger::Scan),
+                "CLICK" | "scancode_push" | "scancode_waitmsg" => Some(Trigger::MenuClick),
+                _ => None,
+            }
+        }
+        _ => {
+            account.follow(openid, now, FollowScene::other());
+            Some(Trigger::Message)
+        }
+    };
+    if let Some(trigger) = trigger {
+        let person = account.person_mut(openid);
+        person.interaction = Some(Interaction {
+            at: now,
+            trigger,
+            sent: 0,
+        });
+        person.typing = false;
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScanRequest {
+    from: String,
+    ticket: String,
+}
+
+/// A follower scans a QR code the account created: `subscribe` with `qrscene_` when they do
+/// not follow yet, `SCAN` when they do.
+async fn scan(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult {
+    let request: ScanRequest = body(&bytes)?;
+    let (app_id, fields) = {
+        let now = shared.clock.now();
+        let state = shared.state();
+        let found = state
+            .accounts
+            .iter()
+            .find_map(|a| a.qrcodes.get(&request.ticket).map(|code| (a, code)));
+        let Some((account, code)) = found else {
+            return Err(ControlError(
+                StatusCode::NOT_FOUND,
+                "no QR code has this ticket".into(),
+            ));
+        };
+        if code.expires_at.is_some_and(|end| end <= now) {
+            return Err(ControlError(
+                StatusCode::GONE,
+                "the QR code has expired".into(),
+            ));
+        }
+        let scene = code.scene();
+        let fields = if let Some(card) = code.cards.first() {
+            // A card QR code: the follower takes the (first) card.
+            vec![
+                ("MsgType".to_owned(), json!("event")),
+                ("Event".to_owned(), json!("user_get_card")),
+                ("CardId".to_owned(), json!(card)),
+                ("IsGiveByFriend".to_owned(), json!(0)),
+                ("UserCardCode".to_owned(), json!(card_code())),
+                (
+                    "OuterStr".to_owned(),
+                    json!(code.outer_str.clone().unwrap_or_default()),
+                ),
+            ]
+        } else if account.is_following(&request.from) {
+            vec![
+                ("MsgType".to_owned(), json!("event")),
+                ("Event".to_owned(), json!("SCAN")),
+                ("EventKey".to_owned(), json!(scene)),
+                ("Ticket".to_owned(), json!(code.ticket)),
+            ]
+        } else {
+            vec![
+                ("MsgType".to_owned(), json!("event")),
+                ("Event".to_owned(), json!("subscribe")),
+                ("EventKey".to_owned(), json!(format!("qrscene_{scene}"))),
+                ("Ticket".to_owned(), json!(code.ticket)),
+            ]
+        };
+        (account.app_id.clone(), fields)
+    };
+    send(&shared, &request.from, Some(&app_id), fields).await
+}
+
+/// A 12-digit card code.
+fn card_code() -> String {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    (0..12)
+        .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
+        .collect()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClickRequest {
+    from: String,
+    /// `[top]` or `[top, sub]`, 0-based.
+    button: Vec<usize>,
+    #[serde(default)]
+    app_id: Option<String>,
+    /// `ScanResult` of a scancode button.
+    #[serde(default)]
+    scan_result: Option<String>,
+}
+
+/// A follower taps a button of the menu they see: the event the platform pushes for its type.
+async fn click(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult {
+    let request: ClickRequest = body(&bytes)?;
+    let (app_id, fields) = {
+        let state = shared.state();
+        let index = account_index(&state, request.app_id.as_deref(), Some(&request.from))?;
+        let Some(account) = state.accounts.get(index) else {
+            return Err(ControlError::bad("no such account"));
+        };
+        let menu = super::menu::menu_for(account, &request.from)
+            .ok_or_else(|| ControlError(StatusCode::NOT_FOUND, "the account has no menu".into()))?;
+        let button = super::menu::button_at(&menu.button, &request.button).ok_or_else(|| {
+            ControlError(
+                StatusCode::NOT_FOUND,
+                format!("no button at {:?}", request.button),
+            )
+        })?;
+        let event = super::menu::click_event(
+            button,
+            menu.matchrule.is_some().then_some(menu.menuid),
+            request.scan_result.as_deref(),
+        )
+        .map_err(ControlError::bad)?;
+        (account.app_id.clone(), event)
+    };
+    send(&shared, &request.from, Some(&app_id), fields).await
+}
+
+async fn pushes(State(shared): State<Arc<Shared>>) -> ControlResult {
+    reply(json!(lock(&shared.pushes).list()))
+}
+
+async fn inbox(State(shared): State<Arc<Shared>>, Path(openid): Path<String>) -> ControlResult {
+    let state = shared.state();
+    let items = state
+        .owner_of(&openid)
+        .and_then(|i| state.accounts.get(i))
+        .map(|a| a.inbox(&openid))
+        .unwrap_or_default();
+    reply(json!(items))
+}
+
+async fn calls(State(shared): State<Arc<Shared>>, query: Query) -> ControlResult {
+    reply(json!(lock(&shared.calls).list(query.get("path"))))
+}
+
+async fn clear_calls(State(shared): State<Arc<Shared>>) -> ControlResult {
+    lock(&shared.calls).clear();
+    reply(json!({"ok": true}))
+}
+
+async fn clock(State(shared): State<Arc<Shared>>) -> ControlResult {
+    reply(json!({"now": shared.clock.now(), "offset": shared.clock.offset()}))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdvanceRequest {
+    advance: i64,
+}
+
+async fn advance_clock(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult {
+    let request: AdvanceRequest = body(&bytes)?;
+    if request.advance < 0 {
+        return Err(ControlError::bad("the clock only moves forward"));
+    }
+    let now = shared.clock.advance(request.advance);
+    shared.touch();
+    reply(json!({"now": now, "offset": shared.clock.offset()}))
+}
+
+async fn list_faults(State(shared): State<Arc<Shared>>) -> ControlResult {
+    reply(json!(lock(&shared.faults).list()))
+}
+
+async fn add_fault(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult {
+    let request: FaultRequest = body(&bytes)?;
+    let fault = request.into_fault().map_err(ControlError::bad)?;
+    let mut faults = lock(&shared.faults);
+    faults.add(fault);
+    reply(json!(faults.list()))
+}
+
+async fn clear_faults(State(shared): State<Arc<Shared>>) -> ControlResult {
+    lock(&shared.faults).clear();
+    reply(json!([]))
+}
+
+async fn webhook(State(shared): State<Arc<Shared>>) -> ControlResult {
+    reply(match shared.webhook() {
+        Some(w) => json!({"url": w.url, "mode": w.mode}),
+        None => Value::Null,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebhookRequest {
+    url: String,
+    token: String,
+    #[serde(default)]
+    aes_key: Option<String>,
+    #[serde(default)]
+    mode: Option<PushMode>,
+}
+
+async fn set_webhook(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult {
+    let request: WebhookRequest = body(&bytes)?;
+    let mut webhook = Webhook::new(request.url, request.token);
+    if let Some(key) = request.aes_key {
+        webhook = webhook.aes_key(key);
+    }
+    let mode = request.mode.unwrap_or(if webhook.aes_key.is_some() {
+        PushMode::Safe
+    } else {
+        PushMode::Plain
+    });
+    webhook = webhook.mode(mode);
+    webhook
+        .validate()
+        .map_err(|e| ControlError::bad(e.to_string()))?;
+    let shown = json!({"url": webhook.url, "mode": webhook.mode});
+    shared.set_webhook(Some(webhook));
+    reply(shown)
+}
+
+async fn remove_webhook(State(shared): State<Arc<Shared>>) -> ControlResult {
+    shared.set_webhook(None);
+    reply(Value::Null)
+}
+
+/// The account a control request is about: the one named, else the one that knows `openid`,
+/// else the default (first) one.
+fn account_index(
+    state: &Platform,
+    app_id: Option<&str>,
+    openid: Option<&str>,
+) -> Result<usize, ControlError> {
+    if let Some(app_id) = app_id {
+        return state
+            .accounts
+            .iter()
+            .position(|a| a.app_id == app_id)
+            .ok_or_else(|| ControlError(StatusCode::NOT_FOUND, format!("no account {app_id}")));
+    }
+    Ok(openid.and_then(|o| state.owner_of(o)).unwrap_or(0))
+}
+
+fn pick_account<'s>(
+    state: &'s Platform,
+    app_id: Option<&str>,
+    openid: Option<&str>,
+) -> Result<&'s Account, ControlError> {
+    let index = account_index(state, app_id, openid)?;
+    state
+        .accounts
+        .get(index)
+        .ok_or_else(|| ControlError(StatusCode::NOT_FOUND, "no account".into()))
+}

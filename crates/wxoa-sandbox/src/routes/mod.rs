@@ -1,0 +1,330 @@
+//! The platform's API, one file per area, and what every endpoint shares: the access-token
+//! check with the daily quota, the query and JSON body readers with the platform's error codes,
+//! and the method rules (43001/43002).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::handler::Handler;
+use axum::http::request::Parts;
+use axum::routing::MethodRouter;
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+use crate::state::{Account, Shared, State};
+
+pub(crate) mod blacklist;
+pub(crate) mod card;
+pub(crate) mod control;
+pub(crate) mod custom;
+pub(crate) mod groups;
+pub(crate) mod kf;
+pub(crate) mod mass;
+pub(crate) mod material;
+pub(crate) mod media;
+pub(crate) mod menu;
+pub(crate) mod misc;
+pub(crate) mod oauth;
+pub(crate) mod qrcode;
+pub(crate) mod shorten;
+pub(crate) mod tags;
+pub(crate) mod template;
+pub(crate) mod ticket;
+pub(crate) mod token;
+pub(crate) mod users;
+
+/// Every route of the platform and of the control API.
+pub(crate) fn router() -> Router<Arc<Shared>> {
+    Router::new()
+        .merge(token::routes())
+        .merge(ticket::routes())
+        .merge(misc::routes())
+        .merge(users::routes())
+        .merge(tags::routes())
+        .merge(groups::routes())
+        .merge(blacklist::routes())
+        .merge(custom::routes())
+        .merge(template::routes())
+        .merge(menu::routes())
+        .merge(qrcode::routes())
+        .merge(media::routes())
+        .merge(material::routes())
+        .merge(oauth::routes())
+        .merge(mass::routes())
+        .merge(shorten::routes())
+        .merge(kf::routes())
+        .merge(card::routes())
+        .merge(control::routes())
+        .fallback(unknown_path)
+}
+
+/// A path the platform does not serve.
+async fn unknown_path(request: Request) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut response = ApiError::msg(
+        48001,
+        format!(
+            "api unauthorized: the sandbox does not serve {}",
+            request.uri().path()
+        ),
+    )
+    .into_response();
+    *response.status_mut() = axum::http::StatusCode::NOT_FOUND;
+    response
+}
+
+type Routes = MethodRouter<Arc<Shared>>;
+
+/// An endpoint the platform serves on GET only; other methods answer 43001.
+pub(crate) fn get<H, T>(handler: H) -> Routes
+where
+    H: Handler<T, Arc<Shared>>,
+    T: 'static,
+{
+    axum::routing::get(handler).fallback(require_get)
+}
+
+/// An endpoint the platform serves on POST only; other methods answer 43002.
+pub(crate) fn post<H, T>(handler: H) -> Routes
+where
+    H: Handler<T, Arc<Shared>>,
+    T: 'static,
+{
+    axum::routing::post(handler).fallback(require_post)
+}
+
+async fn require_get() -> ApiError {
+    ApiError::msg(43001, "require GET method")
+}
+
+async fn require_post() -> ApiError {
+    ApiError::msg(43002, "require POST method")
+}
+
+/// The query string, decoded (a repeated key keeps its last value).
+#[derive(Debug, Default)]
+pub(crate) struct Query(HashMap<String, String>);
+
+impl Query {
+    pub(crate) fn parse(query: Option<&str>) -> Self {
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(query.unwrap_or("")).unwrap_or_default();
+        Self(pairs.into_iter().collect())
+    }
+
+    /// A parameter; an empty value counts as missing.
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Query {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self::parse(parts.uri.query()))
+    }
+}
+
+/// A call made with a valid access token; the token's account and the API's quota are
+/// checked before the handler runs.
+#[derive(Debug, Clone)]
+pub(crate) struct Authed {
+    pub(crate) app_id: String,
+}
+
+impl Authed {
+    /// The caller's account.
+    pub(crate) fn account<'s>(&self, state: &'s mut State) -> Result<&'s mut Account, ApiError> {
+        state
+            .account_mut(&self.app_id)
+            .ok_or_else(|| ApiError::msg(40014, "invalid access_token"))
+    }
+}
+
+impl FromRequestParts<Arc<Shared>> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        shared: &Arc<Shared>,
+    ) -> Result<Self, Self::Rejection> {
+        let query = Query::parse(parts.uri.query());
+        let token = query
+            .get("access_token")
+            .ok_or_else(|| ApiError::msg(41001, "access_token missing"))?;
+        let now = shared.clock.now();
+        let mut state = shared.state();
+        let app_id = check_token(&state, token, now)?;
+        let account = state
+            .account_mut(&app_id)
+            .ok_or_else(|| ApiError::msg(40014, "invalid access_token"))?;
+        take_quota(shared, account, parts.uri.path(), now)?;
+        Ok(Self { app_id })
+    }
+}
+
+/// The account an access token belongs to, or why it is refused.
+pub(crate) fn check_token(state: &State, token: &str, now: i64) -> Result<String, ApiError> {
+    if !is_token_shaped(token) {
+        return Err(ApiError::msg(40014, "invalid access_token"));
+    }
+    let Some(record) = state.tokens.get(token) else {
+        return Err(ApiError::msg(
+            40001,
+            "invalid credential, access_token is invalid or not latest",
+        ));
+    };
+    if record.revoked_at.is_some_and(|r| r <= now) && record.expires_at > now {
+        return Err(ApiError::msg(
+            40001,
+            "invalid credential, access_token is invalid or not latest",
+        ));
+    }
+    if record.expires_at <= now {
+        return Err(ApiError::msg(42001, "access_token expired"));
+    }
+    Ok(record.app_id.clone())
+}
+
+/// Whether a string could be a token the sandbox issued (see `token::new_token`).
+fn is_token_shaped(token: &str) -> bool {
+    (32..=512).contains(&token.len())
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Counts a call against the API's daily quota; 45009 once it is used up.
+pub(crate) fn take_quota(
+    shared: &Shared,
+    account: &mut Account,
+    path: &str,
+    now: i64,
+) -> Result<(), ApiError> {
+    match shared.settings.quotas.limit(path) {
+        Some(limit) if !account.quota.take(path, limit, now) => {
+            Err(ApiError::msg(45009, "reach max api daily quota limit"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A JSON body read the platform's way: empty → 44002, `\uXXXX` escapes of non-ASCII
+/// characters → 40033, anything that does not parse into `T` → 47001.
+#[derive(Debug)]
+pub(crate) struct Json<T>(pub(crate) T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|_| ApiError::msg(47001, "data format error: unreadable body"))?;
+        parse_json(&bytes).map(Json)
+    }
+}
+
+/// Parses a JSON body with the platform's error codes.
+pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::msg(44002, "empty post data"));
+    }
+    if has_non_ascii_escape(bytes) {
+        return Err(ApiError::msg(
+            40033,
+            "invalid charset. please check your request, if include \\uxxxx will create fail!",
+        ));
+    }
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::msg(47001, format!("data format error: {e}")))
+}
+
+/// Whether the body escapes a character outside ASCII as `\uXXXX`, which the platform refuses
+/// (send UTF-8 as is). Escapes of control characters are fine.
+fn has_non_ascii_escape(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b != b'\\' {
+            i += 1;
+            continue;
+        }
+        if bytes.get(i + 1) == Some(&b'u') {
+            let code = bytes
+                .get(i + 2..i + 6)
+                .and_then(|hex| std::str::from_utf8(hex).ok())
+                .and_then(|hex| u32::from_str_radix(hex, 16).ok());
+            if code.is_some_and(|c| c >= 0x80) {
+                return true;
+            }
+        }
+        // Skip the escaped character, so `\\u` is a backslash followed by `u`.
+        i += 2;
+    }
+    false
+}
+
+/// An OpenID list of a batch call: 1 to `max` OpenIDs of followers of `account` (40031 when
+/// empty, 40032 when too long, 40003 for anyone not following).
+pub(crate) fn followers_batch(
+    account: &Account,
+    openids: Option<Vec<String>>,
+    max: usize,
+) -> Result<Vec<String>, ApiError> {
+    let openids = openids.unwrap_or_default();
+    if openids.is_empty() {
+        return Err(ApiError::msg(40031, "invalid openid list"));
+    }
+    if openids.len() > max {
+        return Err(ApiError::msg(40032, "invalid openid list size"));
+    }
+    for openid in &openids {
+        users::following(account, openid)?;
+    }
+    Ok(openids)
+}
+
+/// Sets a field of a JSON object (nothing happens to anything else).
+pub(crate) fn set_field(value: &mut serde_json::Value, key: &str, field: serde_json::Value) {
+    if let Some(map) = value.as_object_mut() {
+        map.insert(key.to_owned(), field);
+    }
+}
+
+/// Reads an integer given as a JSON number or a numeric string.
+pub(crate) fn lenient_i64(value: &serde_json::Value) -> Option<i64> {
+    match value {
+        serde_json::Value::Number(n) => n.as_i64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_of_non_ascii_characters_are_found() {
+        assert!(has_non_ascii_escape(br#"{"name":"\u5e7f\u4e1c"}"#));
+        assert!(!has_non_ascii_escape(r#"{"name":"广东"}"#.as_bytes()));
+        assert!(!has_non_ascii_escape(br#"{"name":"a\u0026b\n"}"#));
+        assert!(!has_non_ascii_escape(br#"{"name":"\\u5e7f"}"#));
+        assert!(!has_non_ascii_escape(br#"{"name":"\u5e"}"#));
+    }
+
+    #[test]
+    fn tokens_have_a_shape() {
+        assert!(!is_token_shaped("short"));
+        assert!(!is_token_shaped(&"a".repeat(513)));
+        assert!(!is_token_shaped(&format!("{}!", "a".repeat(40))));
+        assert!(is_token_shaped(&"a_b-C".repeat(10)));
+    }
+}

@@ -1,0 +1,330 @@
+//! Web OAuth (api-reference.md §14): the authorize page (the sandbox also plays
+//! `open.weixin.qq.com`), codes (single use, 5 minutes), access tokens (7,200 s), refresh
+//! tokens (30 days), `userinfo` and `auth`.
+//!
+//! | rule | code |
+//! |---|---|
+//! | authorize: `appid`, `redirect_uri`, `scope` present; scope snsapi_base or snsapi_userinfo; response_type code | 10012, 10011, 10010, 10005 (an HTTP 400 page) |
+//! | `grant_type` authorization_code / refresh_token | 40002 |
+//! | AppID and AppSecret | 41002, 41004, 40013, 40125, 40001 |
+//! | code missing, unknown, used, older than 5 minutes | 41008, 40029, 40163, 42003 |
+//! | refresh_token missing, unknown, older than 30 days | 41003, 40030, 42002 |
+//! | OAuth access_token missing, unknown, expired | 41001, 40001, 42001 |
+//! | `userinfo`/`auth` for another OpenID; openid missing | 40003, 41009 |
+//! | `userinfo` with a snsapi_base token | 48001 |
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha1::{Digest, Sha1};
+
+use super::control::ControlError;
+use super::token::{LIFETIME, account_index, random_text};
+use super::{Query, get};
+use crate::error::{ApiError, ApiResult, ok, ok_empty};
+use crate::state::{Account, OAuthGrant, Shared};
+
+/// How long a code can be exchanged, seconds.
+const CODE_LIFETIME: i64 = 300;
+/// How long a refresh token lasts, seconds (30 days).
+const REFRESH_LIFETIME: i64 = 30 * 86_400;
+/// Nicknames of synthetic users, by the first byte of a hash.
+const NICKNAMES: &[&str] = &[
+    "小明", "阿花", "Lucky", "晴天", "老王", "Momo", "橙子", "Kevin",
+];
+
+pub(crate) fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/connect/oauth2/authorize", get(authorize))
+        .route("/sns/oauth2/access_token", get(access_token))
+        .route(
+            "/sns/oauth2/refresh_token",
+            axum::routing::get(refresh_token).post(refresh_token),
+        )
+        .route("/sns/userinfo", get(userinfo))
+        .route("/sns/auth", get(check))
+        .route("/sandbox/oauth/code", axum::routing::post(code_for))
+}
+
+/// A refusal of the authorize page: the platform shows it to the user, not as JSON.
+fn page_error(code: u32, what: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{code}: {what}"),
+    )
+        .into_response()
+}
+
+/// `GET /connect/oauth2/authorize`: the follower consents at once and is redirected with a
+/// code. The sandbox's own parameter `sandbox_openid` says who; without it, the first follower.
+async fn authorize(State(shared): State<Arc<Shared>>, query: Query) -> Response {
+    let Some(app_id) = query.get("appid") else {
+        return page_error(10012, "appid is empty");
+    };
+    let Some(redirect) = query.get("redirect_uri") else {
+        return page_error(10011, "redirect_uri is empty");
+    };
+    let Some(scope) = query.get("scope") else {
+        return page_error(10010, "scope is empty");
+    };
+    if !matches!(scope, "snsapi_base" | "snsapi_userinfo") {
+        return page_error(10005, "the account has no permission for this scope");
+    }
+    if query.get("response_type") != Some("code") {
+        return page_error(10005, "response_type must be code");
+    }
+    let Ok(mut target) = url::Url::parse(redirect) else {
+        return page_error(10003, "redirect_uri is not a URL");
+    };
+    let now = shared.clock.now();
+    let code = {
+        let mut state = shared.state();
+        let Some(account) = state.account_mut(app_id) else {
+            return page_error(10012, "appid is unknown");
+        };
+        let openid = match query.get("sandbox_openid") {
+            Some(openid) => openid.to_owned(),
+            None => {
+                let mut first = String::new();
+                account
+                    .followers
+                    .page(crate::followers::Cursor::Start, 1, |m| {
+                        account.openid_of(m, &mut first)
+                    });
+                if first.is_empty() {
+                    return page_error(10006, "no follower to sign in as (add sandbox_openid)");
+                }
+                first
+            }
+        };
+        issue_code(account, &openid, scope, now)
+    };
+    target
+        .query_pairs_mut()
+        .append_pair("code", &code)
+        .append_pair("state", query.get("state").unwrap_or_default());
+    (StatusCode::FOUND, [(header::LOCATION, target.to_string())]).into_response()
+}
+
+/// A new code for `openid` with `scope`.
+pub(crate) fn issue_code(account: &mut Account, openid: &str, scope: &str, now: i64) -> String {
+    let oauth = &mut account.oauth;
+    oauth
+        .codes
+        .retain(|_, c| now - c.issued_at < CODE_LIFETIME * 12);
+    oauth.tokens.retain(|_, t| now - t.issued_at < LIFETIME * 2);
+    oauth
+        .refresh_tokens
+        .retain(|_, r| now - r.issued_at < REFRESH_LIFETIME * 2);
+    let code = random_text(32);
+    oauth.codes.insert(code.clone(), grant(openid, scope, now));
+    code
+}
+
+fn grant(openid: &str, scope: &str, now: i64) -> OAuthGrant {
+    OAuthGrant {
+        openid: openid.to_owned(),
+        scope: scope.to_owned(),
+        issued_at: now,
+        used: false,
+    }
+}
+
+/// The account named by `appid` and `secret` (41002, 41004, 40013, 40125, 40001).
+fn credentials<'s>(
+    state: &'s mut crate::state::State,
+    query: &Query,
+) -> Result<&'s mut Account, ApiError> {
+    let app_id = query
+        .get("appid")
+        .ok_or_else(|| ApiError::msg(41002, "appid missing"))?;
+    let secret = query
+        .get("secret")
+        .ok_or_else(|| ApiError::msg(41004, "appsecret missing"))?;
+    let index = account_index(state, app_id, secret)?;
+    state
+        .accounts
+        .get_mut(index)
+        .ok_or_else(|| ApiError::msg(40013, "invalid appid"))
+}
+
+/// The answer of `access_token` and `refresh_token`: a new access token for the grant.
+fn token_answer(account: &mut Account, grant_of: &OAuthGrant, refresh: &str, now: i64) -> Value {
+    let token = random_text(88);
+    account
+        .oauth
+        .tokens
+        .insert(token.clone(), grant(&grant_of.openid, &grant_of.scope, now));
+    json!({
+        "access_token": token,
+        "expires_in": LIFETIME,
+        "refresh_token": refresh,
+        "openid": grant_of.openid,
+        "scope": grant_of.scope,
+    })
+}
+
+async fn access_token(State(shared): State<Arc<Shared>>, query: Query) -> ApiResult {
+    let now = shared.clock.now();
+    let mut state = shared.state();
+    let account = credentials(&mut state, &query)?;
+    if query.get("grant_type") != Some("authorization_code") {
+        return Err(ApiError::msg(40002, "invalid grant_type"));
+    }
+    let code = query
+        .get("code")
+        .ok_or_else(|| ApiError::msg(41008, "missing code"))?;
+    let grant_of = account
+        .oauth
+        .codes
+        .get_mut(code)
+        .ok_or_else(|| ApiError::msg(40029, "invalid code"))?;
+    if grant_of.used {
+        return Err(ApiError::msg(40163, "code been used"));
+    }
+    if now - grant_of.issued_at >= CODE_LIFETIME {
+        return Err(ApiError::msg(42003, "code expired"));
+    }
+    grant_of.used = true;
+    let grant_of = grant_of.clone();
+    let refresh = random_text(88);
+    account.oauth.refresh_tokens.insert(
+        refresh.clone(),
+        grant(&grant_of.openid, &grant_of.scope, now),
+    );
+    ok(token_answer(account, &grant_of, &refresh, now))
+}
+
+async fn refresh_token(State(shared): State<Arc<Shared>>, query: Query) -> ApiResult {
+    let app_id = query
+        .get("appid")
+        .ok_or_else(|| ApiError::msg(41002, "appid missing"))?;
+    if query.get("grant_type") != Some("refresh_token") {
+        return Err(ApiError::msg(40002, "invalid grant_type"));
+    }
+    let refresh = query
+        .get("refresh_token")
+        .ok_or_else(|| ApiError::msg(41003, "refresh_token missing"))?;
+    let now = shared.clock.now();
+    let mut state = shared.state();
+    let account = state
+        .account_mut(app_id)
+        .ok_or_else(|| ApiError::msg(40013, "invalid appid"))?;
+    let grant_of = account
+        .oauth
+        .refresh_tokens
+        .get(refresh)
+        .cloned()
+        .ok_or_else(|| ApiError::msg(40030, "invalid refresh_token"))?;
+    if now - grant_of.issued_at >= REFRESH_LIFETIME {
+        return Err(ApiError::msg(42002, "refresh_token expired"));
+    }
+    ok(token_answer(account, &grant_of, refresh, now))
+}
+
+/// The grant of an OAuth access token for `openid` (41001, 40001, 42001, 41009, 40003).
+fn oauth_grant(shared: &Shared, query: &Query) -> Result<(String, OAuthGrant), ApiError> {
+    let token = query
+        .get("access_token")
+        .ok_or_else(|| ApiError::msg(41001, "access_token missing"))?;
+    let openid = query
+        .get("openid")
+        .ok_or_else(|| ApiError::msg(41009, "missing openid"))?;
+    let now = shared.clock.now();
+    let state = shared.state();
+    let (app_id, found) = state
+        .accounts
+        .iter()
+        .find_map(|a| {
+            a.oauth
+                .tokens
+                .get(token)
+                .map(|g| (a.app_id.clone(), g.clone()))
+        })
+        .ok_or_else(|| {
+            ApiError::msg(
+                40001,
+                "invalid credential, access_token is invalid or not latest",
+            )
+        })?;
+    if now - found.issued_at >= LIFETIME {
+        return Err(ApiError::msg(42001, "access_token expired"));
+    }
+    if found.openid != openid {
+        return Err(ApiError::msg(40003, "invalid openid"));
+    }
+    Ok((app_id, found))
+}
+
+async fn userinfo(State(shared): State<Arc<Shared>>, query: Query) -> ApiResult {
+    let (app_id, grant_of) = oauth_grant(&shared, &query)?;
+    if grant_of.scope != "snsapi_userinfo" {
+        return Err(ApiError::msg(48001, "api unauthorized"));
+    }
+    let state = shared.state();
+    let account = state
+        .account(&app_id)
+        .ok_or_else(|| ApiError::msg(40001, "invalid credential"))?;
+    let profile = account.profile(&grant_of.openid);
+    let hash = Sha1::digest(grant_of.openid.as_bytes());
+    let nickname = NICKNAMES
+        .get(usize::from(hash.first().copied().unwrap_or(0)) % NICKNAMES.len())
+        .copied()
+        .unwrap_or("微信用户");
+    let avatar: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    ok(json!({
+        "openid": grant_of.openid,
+        "nickname": nickname,
+        "sex": profile.sex,
+        "province": profile.province,
+        "city": profile.city,
+        "country": profile.country,
+        "headimgurl": format!("https://thirdwx.qlogo.cn/mmopen/vi_32/{avatar}/132"),
+        "privilege": [],
+    }))
+}
+
+async fn check(State(shared): State<Arc<Shared>>, query: Query) -> ApiResult {
+    oauth_grant(&shared, &query)?;
+    ok_empty()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodeRequest {
+    openid: String,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    app_id: Option<String>,
+}
+
+/// `POST /sandbox/oauth/code {"openid", "scope"?, "app_id"?}`: the code a follower's consent
+/// would give, without the redirect (`{"code": …}`).
+async fn code_for(State(shared): State<Arc<Shared>>, bytes: bytes::Bytes) -> Response {
+    let request: CodeRequest = match serde_json::from_slice(&bytes) {
+        Ok(request) => request,
+        Err(e) => return ControlError::bad(format!("body: {e}")).into_response(),
+    };
+    let scope = request.scope.unwrap_or_else(|| "snsapi_base".to_owned());
+    if !matches!(scope.as_str(), "snsapi_base" | "snsapi_userinfo") {
+        return ControlError::bad("scope is snsapi_base or snsapi_userinfo").into_response();
+    }
+    let now = shared.clock.now();
+    let mut state = shared.state();
+    let account = match &request.app_id {
+        Some(app_id) => state.account_mut(app_id),
+        None => state.accounts.first_mut(),
+    };
+    let Some(account) = account else {
+        return ControlError::bad("no such account").into_response();
+    };
+    let code = issue_code(account, &request.openid, &scope, now);
+    axum::Json(json!({"code": code})).into_response()
+}

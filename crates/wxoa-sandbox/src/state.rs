@@ -1,0 +1,928 @@
+//! The platform's state: accounts, their followers and everything the API changes, the tokens
+//! it issued, and the state file that keeps all of it across restarts.
+//!
+//! One mutex guards the whole state; it is held only while a handler reads or changes it,
+//! never across a network call (pushes release it while the webhook answers).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
+
+use serde::{Deserialize, Serialize};
+
+use crate::calls::CallLog;
+use crate::clock::{Clock, china_day};
+use crate::config::{AccountConfig, Settings, Webhook};
+use crate::error::SandboxError;
+use crate::faults::Faults;
+use crate::followers::{Followers, OpenIdCodec, Profile};
+use crate::push::PushLog;
+
+/// Everything a request handler reaches: the state and the sandbox's services.
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    pub(crate) clock: Clock,
+    pub(crate) faults: Mutex<Faults>,
+    pub(crate) calls: Mutex<CallLog>,
+    pub(crate) pushes: Mutex<PushLog>,
+    pub(crate) webhook: RwLock<Option<Webhook>>,
+    pub(crate) settings: Settings,
+    pub(crate) http: reqwest::Client,
+    /// Bumped on every request; the state file is written when it moved.
+    generation: AtomicU64,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        state: State,
+        clock: Clock,
+        settings: Settings,
+        webhook: Option<Webhook>,
+        http: reqwest::Client,
+    ) -> Self {
+        Self {
+            state: Mutex::new(state),
+            clock,
+            faults: Mutex::new(Faults::default()),
+            calls: Mutex::new(CallLog::default()),
+            pushes: Mutex::new(PushLog::default()),
+            webhook: RwLock::new(webhook),
+            settings,
+            http,
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    /// The state, locked. A handler that panicked while holding it cannot leave it half
+    /// changed in a way later requests would trip over more than the panic itself, so a
+    /// poisoned lock is taken over rather than propagated.
+    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The configured webhook, if any.
+    pub(crate) fn webhook(&self) -> Option<Webhook> {
+        self.webhook
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replaces the webhook configuration.
+    pub(crate) fn set_webhook(&self, webhook: Option<Webhook>) {
+        *self.webhook.write().unwrap_or_else(PoisonError::into_inner) = webhook;
+    }
+
+    /// Notes that the state may have changed.
+    pub(crate) fn touch(&self) {
+        self.generation.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The current generation of the state.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
+    }
+
+    /// The state as the state file holds it.
+    pub(crate) fn snapshot(&self) -> Result<Vec<u8>, serde_json::Error> {
+        let state = self.state();
+        serde_json::to_vec(&Saved {
+            version: SAVED_VERSION,
+            clock_offset: self.clock.offset(),
+            state: &state,
+        })
+    }
+}
+
+/// Locks a mutex, taking over a poisoned one (see [`Shared::state`]).
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+const SAVED_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Saved<'a> {
+    version: u32,
+    clock_offset: i64,
+    state: &'a State,
+}
+
+#[derive(Deserialize)]
+struct Loaded {
+    version: u32,
+    clock_offset: i64,
+    state: State,
+}
+
+/// Reads a state file: the state and the clock offset. `None` when the file does not exist.
+pub(crate) fn load(path: &Path) -> Result<Option<(State, i64)>, SandboxError> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(SandboxError::StateFile {
+                path: path.display().to_string(),
+                source,
+            });
+        }
+    };
+    let loaded: Loaded =
+        serde_json::from_slice(&bytes).map_err(|source| SandboxError::StateFormat {
+            path: path.display().to_string(),
+            source,
+        })?;
+    if loaded.version != SAVED_VERSION {
+        return Err(SandboxError::Config(format!(
+            "state file {} has version {}, this sandbox reads version {SAVED_VERSION}",
+            path.display(),
+            loaded.version
+        )));
+    }
+    let mut state = loaded.state;
+    for account in &mut state.accounts {
+        account.reindex();
+    }
+    Ok(Some((state, loaded.clock_offset)))
+}
+
+/// Writes a state file atomically: a temporary file next to it, flushed, then renamed over it.
+pub(crate) fn save(path: &Path, bytes: &[u8]) -> Result<(), SandboxError> {
+    use std::io::Write;
+    let error = |source| SandboxError::StateFile {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut temporary = PathBuf::from(path);
+    temporary.set_extension("tmp");
+    let mut file = std::fs::File::create(&temporary).map_err(error)?;
+    file.write_all(bytes).map_err(error)?;
+    file.sync_all().map_err(error)?;
+    drop(file);
+    std::fs::rename(&temporary, path).map_err(error)
+}
+
+/// The whole platform.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct State {
+    /// The accounts; the first is the default one.
+    pub(crate) accounts: Vec<Account>,
+    /// Every access token issued and not yet forgotten, by token.
+    pub(crate) tokens: HashMap<String, TokenRecord>,
+}
+
+impl State {
+    /// A fresh platform with these accounts.
+    pub(crate) fn new(accounts: &[AccountConfig], followers: u32, seed: u64) -> Self {
+        Self {
+            accounts: accounts
+                .iter()
+                .map(|config| Account::new(config, followers, seed))
+                .collect(),
+            tokens: HashMap::new(),
+        }
+    }
+
+    /// Adds the configured accounts a loaded state does not have yet.
+    pub(crate) fn add_missing(&mut self, accounts: &[AccountConfig], followers: u32, seed: u64) {
+        for config in accounts {
+            if self.account(&config.app_id).is_none() {
+                self.accounts.push(Account::new(config, followers, seed));
+            }
+        }
+    }
+
+    /// The account with this AppID.
+    pub(crate) fn account(&self, app_id: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.app_id == app_id)
+    }
+
+    /// The account with this AppID, mutably.
+    pub(crate) fn account_mut(&mut self, app_id: &str) -> Option<&mut Account> {
+        self.accounts.iter_mut().find(|a| a.app_id == app_id)
+    }
+
+    /// The account an OpenID belongs to: the one that made it or has seen it.
+    pub(crate) fn owner_of(&self, openid: &str) -> Option<usize> {
+        self.accounts
+            .iter()
+            .position(|a| !matches!(a.who(openid), Who::Unknown))
+    }
+
+    /// Forgets tokens that ended more than a day ago, so the table does not grow forever.
+    pub(crate) fn prune_tokens(&mut self, now: i64) {
+        self.tokens
+            .retain(|_, t| t.ends_at().saturating_add(86_400) > now);
+    }
+}
+
+/// Which endpoint issued a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum TokenKind {
+    /// `/cgi-bin/token`.
+    Classic,
+    /// `/cgi-bin/stable_token`.
+    Stable,
+}
+
+/// An access token the sandbox issued.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct TokenRecord {
+    pub(crate) app_id: String,
+    pub(crate) kind: TokenKind,
+    pub(crate) issued_at: i64,
+    pub(crate) expires_at: i64,
+    /// When a newer token (or a forced refresh) ended this one early.
+    pub(crate) revoked_at: Option<i64>,
+}
+
+impl TokenRecord {
+    /// When the token stops working, whichever comes first.
+    pub(crate) fn ends_at(&self) -> i64 {
+        self.revoked_at
+            .map_or(self.expires_at, |r| r.min(self.expires_at))
+    }
+}
+
+/// How an OpenID relates to an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Who {
+    /// Synthetic follower number n (following or not).
+    Synthetic(u32),
+    /// Someone the account has seen (they followed at some point).
+    Known,
+    /// Not an OpenID of this account.
+    Unknown,
+}
+
+/// What opened the customer-service window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Trigger {
+    Message,
+    MenuClick,
+    Follow,
+    Scan,
+}
+
+/// The follower's last interaction and the customer-service messages sent since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Interaction {
+    pub(crate) at: i64,
+    pub(crate) trigger: Trigger,
+    pub(crate) sent: u32,
+}
+
+/// What changed about one person: everything not derivable from their follower number.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Person {
+    /// When they (last) followed; synthetic followers who never left use their profile's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) subscribe_time: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) subscribe_scene: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) qr_scene: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) qr_scene_str: Option<String>,
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub(crate) remark: String,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub(crate) tags: Vec<u32>,
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub(crate) groupid: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) interaction: Option<Interaction>,
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub(crate) typing: bool,
+    /// Mass messages received by name (tag or list) in `mass_month`.
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub(crate) mass_count: u32,
+    #[serde(skip_serializing_if = "is_zero_i64", default)]
+    pub(crate) mass_month: i64,
+}
+
+fn is_zero_i64(value: &i64) -> bool {
+    *value == 0
+}
+
+fn is_zero(value: &u32) -> bool {
+    *value == 0
+}
+
+/// A user tag.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Tag {
+    pub(crate) name: String,
+    pub(crate) members: BTreeSet<String>,
+}
+
+/// Tag ids the platform reserves (0, 1 and 2); only 2 (星标组) is listed and can hold members.
+pub(crate) const RESERVED_TAGS: [u32; 3] = [0, 1, 2];
+
+/// A legacy group.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Group {
+    pub(crate) name: String,
+}
+
+/// One message a follower received.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct InboxItem {
+    pub(crate) at: i64,
+    /// `reply`, `custom`, `template`, `mass` or `notice`.
+    pub(crate) kind: String,
+    pub(crate) message: serde_json::Value,
+}
+
+/// The notice WeChat shows when the account's server did not answer properly.
+pub(crate) const SERVICE_UNAVAILABLE: &str = "该公众号暂时无法提供服务，请稍后再试";
+
+/// A menu as created: the buttons exactly as sent, and its id.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Menu {
+    pub(crate) menuid: u64,
+    pub(crate) button: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) matchrule: Option<serde_json::Value>,
+}
+
+/// The account's template industries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Industry {
+    pub(crate) primary: u32,
+    pub(crate) secondary: u32,
+    pub(crate) set_at: i64,
+}
+
+/// A template added to the account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Template {
+    pub(crate) template_id: String,
+    pub(crate) short_id: String,
+    pub(crate) title: String,
+    pub(crate) content: String,
+    pub(crate) example: String,
+    pub(crate) primary_industry: String,
+    pub(crate) deputy_industry: String,
+}
+
+/// A QR code ticket.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct QrCode {
+    pub(crate) ticket: String,
+    pub(crate) action_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) scene_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) scene_str: Option<String>,
+    /// `None` for permanent codes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) expires_at: Option<i64>,
+    pub(crate) url: String,
+    /// The cards of a `QR_CARD` / `QR_MULTIPLE_CARD` code, and its `outer_str`.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub(crate) cards: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub(crate) outer_str: Option<String>,
+}
+
+impl QrCode {
+    /// The scene as it appears in `EventKey` (without the `qrscene_` prefix).
+    pub(crate) fn scene(&self) -> String {
+        match (&self.scene_str, self.scene_id) {
+            (Some(s), _) => s.clone(),
+            (None, Some(id)) => id.to_string(),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+/// A media file: temporary media (kept 3 days) or permanent material.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct MediaFile {
+    /// `image`, `voice`, `video`, `thumb`, or `news` (permanent articles).
+    pub(crate) kind: String,
+    pub(crate) filename: String,
+    pub(crate) content_type: String,
+    #[serde(with = "base64_bytes")]
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) created_at: i64,
+    /// When it last changed (`update_news`); the order of `batchget_material`.
+    pub(crate) update_time: i64,
+    /// Title and introduction of a permanent video.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) introduction: Option<String>,
+    /// Articles of permanent news.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub(crate) articles: Vec<serde_json::Value>,
+}
+
+impl MediaFile {
+    /// A file with no bytes: news articles (`kind` news), or a record to fill in.
+    pub(crate) fn record(kind: &str, now: i64, articles: Vec<serde_json::Value>) -> Self {
+        Self {
+            kind: kind.to_owned(),
+            filename: String::new(),
+            content_type: "application/json".to_owned(),
+            bytes: Vec::new(),
+            created_at: now,
+            update_time: now,
+            title: None,
+            introduction: None,
+            articles,
+        }
+    }
+}
+
+/// How long temporary media are kept, seconds (3 days).
+pub(crate) const MEDIA_LIFETIME: i64 = 3 * 86_400;
+
+/// Binary data in the state file, as Base64.
+mod base64_bytes {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        STANDARD.decode(text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Web OAuth: codes, access tokens and refresh tokens of one account.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct OAuth {
+    pub(crate) codes: HashMap<String, OAuthGrant>,
+    pub(crate) tokens: HashMap<String, OAuthGrant>,
+    pub(crate) refresh_tokens: HashMap<String, OAuthGrant>,
+}
+
+/// Who a code or token is for, with which scope, and since when.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct OAuthGrant {
+    pub(crate) openid: String,
+    pub(crate) scope: String,
+    pub(crate) issued_at: i64,
+    #[serde(default)]
+    pub(crate) used: bool,
+}
+
+/// Mass sends of one account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct MassState {
+    pub(crate) jobs: BTreeMap<u64, MassJob>,
+    /// `clientmsgid` → (msg_id, when it was last used).
+    pub(crate) client_ids: HashMap<String, (u64, i64)>,
+    pub(crate) speed: u8,
+    /// Sends counted against a daily limit (subscription accounts): the day and how many.
+    pub(crate) day: i64,
+    pub(crate) today: u32,
+}
+
+impl Default for MassState {
+    fn default() -> Self {
+        Self {
+            jobs: BTreeMap::new(),
+            client_ids: HashMap::new(),
+            speed: 3,
+            day: 0,
+            today: 0,
+        }
+    }
+}
+
+/// One mass send.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct MassJob {
+    pub(crate) at: i64,
+    pub(crate) msgtype: String,
+    /// The message as sent (msgtype and payload).
+    pub(crate) message: serde_json::Value,
+    /// Sent to every follower (delivered to inboxes when they are read).
+    pub(crate) to_all: bool,
+    pub(crate) deleted: bool,
+    /// Articles of an mpnews send (for `article_idx` of `delete`).
+    pub(crate) articles: usize,
+}
+
+/// A customer-service agent account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Agent {
+    pub(crate) id: u32,
+    pub(crate) nickname: String,
+    pub(crate) headimgurl: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) invite_wx: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) invite_expire_time: Option<i64>,
+}
+
+/// A hosted short key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct ShortKey {
+    pub(crate) long_data: String,
+    pub(crate) create_time: i64,
+    pub(crate) expire_seconds: i64,
+}
+
+/// Calls counted against daily quotas, per API path.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct QuotaCounters {
+    /// The platform day the counts are for.
+    pub(crate) day: i64,
+    pub(crate) counts: HashMap<String, u64>,
+    /// `clear_quota` calls: the month and how many in it.
+    pub(crate) clear_month: i64,
+    pub(crate) clears: u32,
+}
+
+impl QuotaCounters {
+    /// Counts one call; false when the call is over the limit (it is not counted then).
+    pub(crate) fn take(&mut self, path: &str, limit: u64, now: i64) -> bool {
+        let today = china_day(now);
+        if today != self.day {
+            self.day = today;
+            self.counts.clear();
+        }
+        let used = self.counts.entry(path.to_owned()).or_insert(0);
+        if *used >= limit {
+            return false;
+        }
+        *used += 1;
+        true
+    }
+}
+
+/// The stable token of an account and its forced refreshes.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct StableToken {
+    pub(crate) token: Option<String>,
+    pub(crate) force_day: i64,
+    pub(crate) forced_today: u32,
+    pub(crate) last_forced: Option<i64>,
+}
+
+/// An issued JS-SDK or card ticket.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Ticket {
+    pub(crate) ticket: String,
+    pub(crate) expires_at: i64,
+}
+
+/// How someone came to follow: `subscribe_scene` and the QR scene of `user/info`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FollowScene {
+    pub(crate) scene: &'static str,
+    pub(crate) qr_scene: Option<i64>,
+    pub(crate) qr_scene_str: Option<String>,
+}
+
+impl FollowScene {
+    /// A follow from search, a profile, a shared card …
+    pub(crate) fn other() -> Self {
+        Self {
+            scene: "ADD_SCENE_OTHERS",
+            qr_scene: None,
+            qr_scene_str: None,
+        }
+    }
+
+    /// A follow by scanning a parametric QR code with this scene (`qrscene_` removed).
+    pub(crate) fn qr(scene: &str) -> Self {
+        let id = scene.parse::<i64>().ok();
+        Self {
+            scene: "ADD_SCENE_QR_CODE",
+            qr_scene: id,
+            qr_scene_str: if id.is_some() {
+                None
+            } else {
+                Some(scene.to_owned())
+            },
+        }
+    }
+}
+
+/// One Official Account and everything that belongs to it.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Account {
+    pub(crate) app_id: String,
+    pub(crate) secret: String,
+    pub(crate) original_id: String,
+    pub(crate) seed: u64,
+    #[serde(skip, default = "OpenIdCodec::placeholder")]
+    pub(crate) codec: OpenIdCodec,
+    pub(crate) followers: Followers,
+    pub(crate) people: HashMap<String, Person>,
+    pub(crate) blacklist: BTreeSet<String>,
+    pub(crate) tags: BTreeMap<u32, Tag>,
+    pub(crate) next_tag_id: u32,
+    pub(crate) groups: BTreeMap<u32, Group>,
+    pub(crate) next_group_id: u32,
+    pub(crate) menu: Option<Menu>,
+    pub(crate) conditional_menus: Vec<Menu>,
+    pub(crate) next_menu_id: u64,
+    pub(crate) industry: Option<Industry>,
+    pub(crate) templates: Vec<Template>,
+    /// `client_msg_id` of template sends and the msgid each got.
+    #[serde(default)]
+    pub(crate) template_sends: HashMap<String, u64>,
+    #[serde(default)]
+    pub(crate) mass: MassState,
+    #[serde(default)]
+    pub(crate) short_keys: HashMap<String, ShortKey>,
+    /// Customer-service agents by `kf_account`.
+    #[serde(default)]
+    pub(crate) agents: BTreeMap<String, Agent>,
+    /// Cards by card id: the `card` object as created.
+    #[serde(default)]
+    pub(crate) cards: BTreeMap<String, serde_json::Value>,
+    pub(crate) quota: QuotaCounters,
+    pub(crate) classic_token: Option<String>,
+    pub(crate) stable: StableToken,
+    pub(crate) tickets: BTreeMap<String, Ticket>,
+    pub(crate) inboxes: HashMap<String, Vec<InboxItem>>,
+    pub(crate) qrcodes: HashMap<String, QrCode>,
+    /// Temporary media by media id.
+    #[serde(default)]
+    pub(crate) media: HashMap<String, MediaFile>,
+    /// Permanent material by media id.
+    #[serde(default)]
+    pub(crate) materials: HashMap<String, MediaFile>,
+    #[serde(default)]
+    pub(crate) oauth: OAuth,
+    pub(crate) next_msg_id: u64,
+}
+
+impl Account {
+    fn new(config: &AccountConfig, followers: u32, seed: u64) -> Self {
+        let mut tags = BTreeMap::new();
+        tags.insert(
+            2,
+            Tag {
+                name: "星标组".to_owned(),
+                members: BTreeSet::new(),
+            },
+        );
+        let mut groups = BTreeMap::new();
+        for (id, name) in [(0, "未分组"), (1, "黑名单"), (2, "星标组")] {
+            groups.insert(
+                id,
+                Group {
+                    name: name.to_owned(),
+                },
+            );
+        }
+        let mut account = Self {
+            app_id: config.app_id.clone(),
+            secret: config.secret.clone(),
+            original_id: config.original_id.clone(),
+            seed,
+            codec: OpenIdCodec::placeholder(),
+            followers: Followers::new(followers),
+            people: HashMap::new(),
+            blacklist: BTreeSet::new(),
+            tags,
+            next_tag_id: 100,
+            groups,
+            next_group_id: 100,
+            menu: None,
+            conditional_menus: Vec::new(),
+            next_menu_id: 400_000_000,
+            industry: None,
+            templates: Vec::new(),
+            template_sends: HashMap::new(),
+            mass: MassState::default(),
+            short_keys: HashMap::new(),
+            agents: BTreeMap::new(),
+            cards: BTreeMap::new(),
+            quota: QuotaCounters::default(),
+            classic_token: None,
+            stable: StableToken::default(),
+            tickets: BTreeMap::new(),
+            inboxes: HashMap::new(),
+            qrcodes: HashMap::new(),
+            media: HashMap::new(),
+            materials: HashMap::new(),
+            oauth: OAuth::default(),
+            next_msg_id: 24_000_000_000_000_000,
+        };
+        account.reindex();
+        account
+    }
+
+    /// Rebuilds what is derived rather than saved.
+    fn reindex(&mut self) {
+        self.codec = OpenIdCodec::new(self.seed, &self.app_id);
+        self.followers.reindex();
+    }
+
+    /// How `openid` relates to this account.
+    pub(crate) fn who(&self, openid: &str) -> Who {
+        match self.codec.decode(openid) {
+            Some(i) if i < self.followers.synthetic() => Who::Synthetic(i),
+            _ if self.people.contains_key(openid) => Who::Known,
+            _ => Who::Unknown,
+        }
+    }
+
+    /// The synthetic number of `openid`, if it has one.
+    pub(crate) fn index_of(&self, openid: &str) -> Option<u32> {
+        match self.who(openid) {
+            Who::Synthetic(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// Whether `openid` follows the account now.
+    pub(crate) fn is_following(&self, openid: &str) -> bool {
+        self.followers.is_following(openid, self.index_of(openid))
+    }
+
+    /// The OpenID of a page member.
+    pub(crate) fn openid_of(&self, member: crate::followers::Member<'_>, out: &mut String) {
+        match member {
+            crate::followers::Member::Synthetic(i) => self.codec.encode_into(i, out),
+            crate::followers::Member::Late(openid) => out.push_str(openid),
+        }
+    }
+
+    /// The changeable part of a person, created on first use.
+    pub(crate) fn person_mut(&mut self, openid: &str) -> &mut Person {
+        self.people.entry(openid.to_owned()).or_default()
+    }
+
+    /// The fixed profile of a person: derived from the number of a synthetic follower; for
+    /// anyone else, derived from a hash of the OpenID (sex and region), with the follow itself
+    /// recorded in their [`Person`].
+    pub(crate) fn profile(&self, openid: &str) -> Profile {
+        if let Who::Synthetic(i) = self.who(openid) {
+            return self.codec.profile(i);
+        }
+        use sha1::{Digest, Sha1};
+        let digest = Sha1::digest(openid.as_bytes());
+        let mut number = [0u8; 4];
+        number.copy_from_slice(digest.get(..4).unwrap_or(&[0; 4]));
+        let mut profile = self.codec.profile(u32::from_be_bytes(number));
+        profile.subscribe_time = 0;
+        profile.language = "zh_CN";
+        profile.subscribe_scene = "ADD_SCENE_OTHERS";
+        profile.qr_scene = 0;
+        profile
+    }
+
+    /// When `openid` (last) followed.
+    pub(crate) fn subscribe_time(&self, openid: &str) -> i64 {
+        self.people
+            .get(openid)
+            .and_then(|p| p.subscribe_time)
+            .unwrap_or_else(|| self.profile(openid).subscribe_time)
+    }
+
+    /// What a follower received: their inbox, and the mass sends to everyone since they
+    /// followed, oldest first.
+    pub(crate) fn inbox(&self, openid: &str) -> Vec<InboxItem> {
+        let mut items = self.inboxes.get(openid).cloned().unwrap_or_default();
+        if self.is_following(openid) {
+            let since = self.subscribe_time(openid);
+            for (msg_id, job) in &self.mass.jobs {
+                if job.to_all && job.at >= since {
+                    let mut message = job.message.clone();
+                    if let Some(map) = message.as_object_mut() {
+                        map.insert("msg_id".into(), serde_json::json!(msg_id));
+                    }
+                    items.push(InboxItem {
+                        at: job.at,
+                        kind: "mass".to_owned(),
+                        message,
+                    });
+                }
+            }
+            items.sort_by_key(|i| i.at);
+        }
+        items
+    }
+
+    /// Makes `openid` a follower (now); returns false if it already was one.
+    pub(crate) fn follow(&mut self, openid: &str, now: i64, scene: FollowScene) -> bool {
+        let index = self.index_of(openid);
+        if !self.followers.follow(openid, index) {
+            return false;
+        }
+        let person = self.person_mut(openid);
+        person.subscribe_time = Some(now);
+        person.subscribe_scene = Some(scene.scene.to_owned());
+        person.qr_scene = scene.qr_scene;
+        person.qr_scene_str = scene.qr_scene_str;
+        true
+    }
+
+    /// Records an unfollow: the person leaves the follower list, their tags and the blacklist,
+    /// and their customer-service window closes.
+    pub(crate) fn unfollow(&mut self, openid: &str) -> bool {
+        let index = self.index_of(openid);
+        if !self.followers.unfollow(openid, index) {
+            return false;
+        }
+        let person = self.person_mut(openid);
+        let tags = std::mem::take(&mut person.tags);
+        person.interaction = None;
+        person.typing = false;
+        person.groupid = 0;
+        for tag in tags {
+            if let Some(tag) = self.tags.get_mut(&tag) {
+                tag.members.remove(openid);
+            }
+        }
+        self.blacklist.remove(openid);
+        true
+    }
+
+    /// The tags of a person.
+    pub(crate) fn tags_of(&self, openid: &str) -> &[u32] {
+        self.people.get(openid).map_or(&[], |p| p.tags.as_slice())
+    }
+
+    /// Appends a message to a follower's inbox.
+    pub(crate) fn deliver(
+        &mut self,
+        openid: &str,
+        at: i64,
+        kind: &str,
+        message: serde_json::Value,
+    ) {
+        self.inboxes
+            .entry(openid.to_owned())
+            .or_default()
+            .push(InboxItem {
+                at,
+                kind: kind.to_owned(),
+                message,
+            });
+    }
+
+    /// Temporary media still within its 3 days, or permanent material, with this id.
+    pub(crate) fn media_file(&self, media_id: &str, now: i64) -> Option<&MediaFile> {
+        self.media
+            .get(media_id)
+            .filter(|m| now - m.created_at < MEDIA_LIFETIME)
+            .or_else(|| self.materials.get(media_id))
+    }
+
+    /// A new message id (MsgId of pushes, msgid of template sends, msg_id of mass sends).
+    pub(crate) fn next_msg_id(&mut self) -> u64 {
+        self.next_msg_id += 1;
+        self.next_msg_id
+    }
+}
+
+/// Whether `openid` may name a person at all: the OpenID alphabet, 1 to 64 characters. Pushes
+/// accept any such string (a new follower); the API refuses everything it has not seen.
+pub(crate) fn is_openid_like(openid: &str) -> bool {
+    !openid.is_empty()
+        && openid.len() <= 64
+        && openid
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// A bounded log: the newest `capacity` entries.
+#[derive(Debug)]
+pub(crate) struct Bounded<T> {
+    entries: VecDeque<T>,
+    capacity: usize,
+}
+
+impl<T> Bounded<T> {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            entries: VecDeque::new(),
+            capacity,
+        }
+    }
+
+    pub(crate) fn push(&mut self, entry: T) {
+        if self.entries.len() >= self.capacity {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(entry);
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
+        self.entries.iter()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+    }
+}

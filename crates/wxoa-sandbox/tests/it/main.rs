@@ -1,0 +1,29 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+//! The sandbox driven over HTTP on loopback, checked against fixtures written from the spec.
+
+mod blacklist;
+mod card;
+mod control;
+mod custom;
+mod groups;
+mod kf;
+mod mass;
+mod material;
+mod media;
+mod menu;
+mod misc;
+mod oauth;
+mod persistence;
+mod push;
+mod qrcode;
+mod shorten;
+mod support;
+mod tags;
+mod template;
+mod token;
+mod users;
