@@ -79,6 +79,38 @@ pub fn custom_message(openid: &str, body: &ReplyBody) -> Result<Value, LateReply
     Ok(message)
 }
 
+/// Sends late replies through the platform's `message/custom/send` with a [`wxoa_client`]
+/// client holding the accounts (feature `client`). A send is never retried once it may have
+/// reached the platform; 45015 (outside the 48-hour window) and every other failure come back
+/// as the reason the webhook logs.
+#[cfg(feature = "client")]
+#[derive(Debug, Clone)]
+pub struct CustomerService {
+    client: wxoa_client::Client,
+}
+
+#[cfg(feature = "client")]
+impl CustomerService {
+    /// Late replies through `client` (its registry must hold the webhook's accounts).
+    pub fn new(client: wxoa_client::Client) -> Self {
+        Self { client }
+    }
+}
+
+#[cfg(feature = "client")]
+impl LateReply for CustomerService {
+    fn send<'a>(&'a self, app_id: &'a str, message: Value) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            let client = self.client.for_account(app_id).map_err(|e| e.to_string())?;
+            client
+                .post_json("/cgi-bin/message/custom/send", &message)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {

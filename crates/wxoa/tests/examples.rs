@@ -1,0 +1,51 @@
+//! The examples run: the echo bot answers a signed push, the sandbox example passes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+#[allow(dead_code)]
+#[path = "../../../examples/echo_bot.rs"]
+mod echo_bot;
+
+#[allow(dead_code)]
+#[path = "../../../examples/test_with_sandbox.rs"]
+mod test_with_sandbox;
+
+use wxoa::types::reply::ReplyBody;
+use wxoa::webhook::Mode;
+use wxoa::webhook::testing::{Platform, text_push};
+
+const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+
+#[tokio::test]
+async fn the_echo_bot_answers() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        echo_bot::run(listener, "wx0123456789abcdef", "exampletoken", KEY).await
+    });
+    let platform = Platform::new("wx0123456789abcdef", "exampletoken", Some(KEY)).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let (query, body) = platform.sign(Mode::Safe, &text_push("oUser", "ping", 1), &now, "42");
+    let answer = reqwest::Client::new()
+        .post(format!("{base}/wechat?{query}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let reply = platform.read_reply(Mode::Safe, &answer).unwrap().unwrap();
+    assert_eq!(reply.body, ReplyBody::text("you said: ping"));
+    server.abort();
+}
+
+#[test]
+fn the_sandbox_example_passes() {
+    // The example's own `main` builds its runtime (tokio::main) and asserts the bot's reply.
+    test_with_sandbox::main().unwrap();
+}

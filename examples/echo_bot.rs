@@ -1,0 +1,44 @@
+//! An echo bot in safe mode: set WXOA_APP_ID, WXOA_TOKEN and WXOA_AES_KEY as on the platform's
+//! server configuration, then point the account's URL at http://HOST:8080/wechat.
+//!
+//! `cargo run -p wxoa --example echo_bot`
+
+use wxoa::prelude::*;
+
+/// The bot: text echoed back, a welcome for new followers.
+pub fn bot() -> Bot {
+    Bot::new()
+        .text(|ctx: Ctx| async move { ctx.text().map(|text| format!("you said: {text}")) })
+        .event("subscribe", |_: Ctx| async { "welcome!" })
+}
+
+/// Serves the bot for `account` on `listener` until the process ends.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    app_id: &str,
+    token: &str,
+    aes_key: &str,
+) -> std::io::Result<()> {
+    let account = WebhookAccount::new(app_id, token, bot())
+        .aes_key(aes_key)
+        .map_err(std::io::Error::other)?;
+    axum::serve(
+        listener,
+        Webhook::builder().account(account).build().router(),
+    )
+    .await
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let var = |name: &str| std::env::var(name).map_err(|_| format!("set {name}"));
+    let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
+    run(
+        listener,
+        &var("WXOA_APP_ID")?,
+        &var("WXOA_TOKEN")?,
+        &var("WXOA_AES_KEY")?,
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,67 @@
+//! Testing a bot against the sandbox, with no network and no phone: the sandbox plays the
+//! platform (signed, encrypted pushes with its timeout and retries), your bot answers, and the
+//! test reads what the follower received.
+//!
+//! `cargo run -p wxoa --example test_with_sandbox`
+
+use serde_json::json;
+use wxoa::prelude::*;
+use wxoa::sandbox::{DEFAULT_APP_ID, PushMode, Sandbox, Webhook as SandboxWebhook};
+
+const TOKEN: &str = "testtoken";
+const AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+
+#[tokio::main]
+pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // The bot under test, on a free loopback port.
+    let bot = Bot::new().text(|ctx: Ctx| async move { ctx.text().map(str::to_uppercase) });
+    let account = WebhookAccount::new(DEFAULT_APP_ID, TOKEN, bot).aes_key(AES_KEY)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/wechat", listener.local_addr()?);
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            Webhook::builder().account(account).build().router(),
+        )
+        .await
+    });
+
+    // The platform, pushing to it in safe mode, with ten followers.
+    let sandbox = Sandbox::builder()
+        .followers(10)
+        .webhook(
+            SandboxWebhook::new(url, TOKEN)
+                .aes_key(AES_KEY)
+                .mode(PushMode::Safe),
+        )
+        .start()
+        .await?;
+    let http = reqwest::Client::new();
+    let base = sandbox.base_url();
+    let followers: serde_json::Value = http
+        .get(format!("{base}/sandbox/followers?limit=1"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let openid = followers["openids"][0]
+        .as_str()
+        .ok_or("no follower")?
+        .to_owned();
+
+    // A follower says hello; the sandbox delivers it exactly as the platform would.
+    let push: serde_json::Value = http
+        .post(format!("{base}/sandbox/push"))
+        .json(&json!({ "from": openid, "message": { "MsgType": "text", "Content": "hello" } }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(push["attempts"], 1);
+    assert_eq!(push["reply"]["Content"], "HELLO");
+    println!("the bot answered {}", push["reply"]["Content"]);
+
+    server.abort();
+    sandbox.shutdown().await?;
+    Ok(())
+}
