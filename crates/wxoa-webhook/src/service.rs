@@ -1,7 +1,7 @@
 //! The push endpoint: accounts, the request pipeline, and the axum [`Router`].
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
@@ -217,6 +217,14 @@ impl WebhookBuilder {
     }
 }
 
+/// Who owns the outcome of a handler: the request (while it waits within the budget) or the
+/// handler's task (after the budget, it sends the reply late).
+enum Handoff {
+    Waiting,
+    TimedOut,
+    Done,
+}
+
 /// What a push is answered with.
 struct Answer {
     body: Bytes,
@@ -400,30 +408,98 @@ impl Webhook {
         }
 
         let push = Arc::new(push);
-        let started = Instant::now();
-        let mut handling = account.bot.dispatch(push.clone(), account.app_id.clone());
-        let Ok(outcome) = tokio::time::timeout(inner.settings.budget, &mut handling).await else {
-            self.finish_late(account, push, handling, started);
-            let answer = Bytes::from_static(NO_REPLY.as_bytes());
-            self.complete(&key, answer.clone()).await;
-            inner.metrics.request("late");
-            tracing::Span::current().record("outcome", "late");
-            return Ok(answer);
+        let handoff = Arc::new(Mutex::new(Handoff::Waiting));
+        // The handler runs in its own task: if the platform drops the connection first (its
+        // timeout, a network fault), hyper cancels this request, but the handler finishes,
+        // and its answer is recorded for the retry that is coming.
+        let mut task = tokio::spawn(
+            self.clone()
+                .handle(account, push, key.clone(), handoff.clone())
+                .instrument(tracing::Span::current()),
+        );
+        let finished = match tokio::time::timeout(inner.settings.budget, &mut task).await {
+            Ok(finished) => finished,
+            Err(_) => {
+                let timed_out = {
+                    let mut state = handoff
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let waiting = matches!(*state, Handoff::Waiting);
+                    if waiting {
+                        // From now on the task sends its reply as a customer-service message.
+                        *state = Handoff::TimedOut;
+                    }
+                    waiting
+                };
+                if timed_out {
+                    let answer = Bytes::from_static(NO_REPLY.as_bytes());
+                    self.complete(&key, answer.clone()).await;
+                    inner.metrics.request("late");
+                    tracing::Span::current().record("outcome", "late");
+                    return Ok(answer);
+                }
+                // It finished between the timeout and the lock: take its answer.
+                task.await
+            }
         };
-        inner.metrics.handled(started.elapsed());
+        match finished {
+            Ok(Ok(body)) => {
+                inner.metrics.request("ok");
+                tracing::Span::current().record("outcome", "ok");
+                Ok(body)
+            }
+            Ok(Err(reason)) => Err(Rejection::HandlerFailed(reason)),
+            Err(join) => {
+                if let Err(error) = inner.dedup.release(&key).await {
+                    warn!(%error, "could not release the dedupe key of a failed handler");
+                }
+                Err(Rejection::HandlerFailed(format!(
+                    "the handler panicked: {join}"
+                )))
+            }
+        }
+    }
+
+    /// Runs the handler; then, unless the request already answered `success` at the budget,
+    /// records the plaintext answer for retries (or releases the key when the handler failed)
+    /// and returns it; after the budget, sends the reply as a customer-service message.
+    async fn handle(
+        self,
+        account: Account,
+        push: Arc<Inbound>,
+        key: String,
+        handoff: Arc<Mutex<Handoff>>,
+    ) -> Result<Bytes, String> {
+        let started = Instant::now();
+        let outcome = account
+            .bot
+            .dispatch(push.clone(), account.app_id.clone())
+            .await;
+        let metrics = &self.inner.metrics;
+        metrics.handled(started.elapsed());
+        let late = {
+            let mut state = handoff
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let late = matches!(*state, Handoff::TimedOut);
+            *state = Handoff::Done;
+            late
+        };
+        if late {
+            self.finish_late(&account, &push, outcome).await;
+            return Ok(Bytes::from_static(NO_REPLY.as_bytes()));
+        }
         let body = match outcome {
             Outcome::NoReply => Bytes::from_static(NO_REPLY.as_bytes()),
             Outcome::Reply(reply) => render(&push, reply),
             Outcome::Failed(reason) => {
-                if let Err(error) = inner.dedup.release(&key).await {
+                if let Err(error) = self.inner.dedup.release(&key).await {
                     warn!(%error, "could not release the dedupe key of a failed handler");
                 }
-                return Err(Rejection::HandlerFailed(reason));
+                return Err(reason);
             }
         };
         self.complete(&key, body.clone()).await;
-        inner.metrics.request("ok");
-        tracing::Span::current().record("outcome", "ok");
         Ok(body)
     }
 
@@ -441,39 +517,23 @@ impl Webhook {
         }
     }
 
-    /// The handler missed the budget: let it finish in the background and send its reply as a
+    /// The handler missed the budget (the platform got `success`): its reply goes out as a
     /// customer-service message.
-    fn finish_late(
-        &self,
-        account: Account,
-        push: Arc<Inbound>,
-        handling: futures::future::BoxFuture<'static, Outcome>,
-        started: Instant,
-    ) {
-        let webhook = self.clone();
-        let span = tracing::Span::current();
-        tokio::spawn(
-            async move {
-                let outcome = handling.await;
-                let metrics = &webhook.inner.metrics;
-                metrics.handled(started.elapsed());
-                let body = match outcome {
-                    Outcome::Reply(body) => body,
-                    Outcome::NoReply => return,
-                    Outcome::Failed(reason) => {
-                        warn!(%reason, "a handler that missed the deadline failed; nothing to send");
-                        return;
-                    }
-                };
-                let result = webhook.send_late(&account, &push, &body).await;
-                metrics.late(result.is_ok());
-                match result {
-                    Ok(()) => debug!("late reply sent as a customer-service message"),
-                    Err(reason) => warn!(%reason, "late reply could not be delivered"),
-                }
+    async fn finish_late(&self, account: &Account, push: &Inbound, outcome: Outcome) {
+        let body = match outcome {
+            Outcome::Reply(body) => body,
+            Outcome::NoReply => return,
+            Outcome::Failed(reason) => {
+                warn!(%reason, "a handler that missed the deadline failed; nothing to send");
+                return;
             }
-            .instrument(span),
-        );
+        };
+        let result = self.send_late(account, push, &body).await;
+        self.inner.metrics.late(result.is_ok());
+        match result {
+            Ok(()) => debug!("late reply sent as a customer-service message"),
+            Err(reason) => warn!(%reason, "late reply could not be delivered"),
+        }
     }
 
     async fn send_late(

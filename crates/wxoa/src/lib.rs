@@ -50,5 +50,5 @@ pub mod prelude {
     #[cfg(feature = "client")]
     pub use wxoa_client::{Account as ClientAccount, Client, Error as ClientError};
     #[cfg(feature = "webhook")]
-    pub use wxoa_webhook::{Account as WebhookAccount, Bot, Ctx, Mode, Webhook};
+    pub use wxoa_webhook::{Account as WebhookAccount, Bot, Ctx, Dispatch, Mode, Webhook};
 }

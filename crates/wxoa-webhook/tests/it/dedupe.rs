@@ -26,22 +26,19 @@ async fn concurrent_retries_run_the_handler_once() {
     let deliveries = (0..3).map(|_| send(&router, platform().push(Mode::Safe, &xml)));
     let answers = futures::future::join_all(deliveries).await;
     assert_eq!(runs.load(Ordering::SeqCst), 1);
-    let bodies: Vec<_> = answers
+    // Each answer is sealed for its own delivery; the reply inside is the first delivery's.
+    let replies: Vec<_> = answers
         .iter()
         .map(|(s, b)| {
             assert_eq!(*s, 200);
-            b.clone()
+            platform().read_reply(Mode::Safe, b).unwrap().unwrap()
         })
         .collect();
     assert!(
-        bodies.windows(2).all(|w| w[0] == w[1]),
-        "three identical answers"
+        replies.windows(2).all(|w| w[0] == w[1]),
+        "three identical replies"
     );
-    let reply = platform()
-        .read_reply(Mode::Safe, &bodies[0])
-        .unwrap()
-        .unwrap();
-    assert_eq!(reply.body, wxoa_types::reply::ReplyBody::text("run 1"));
+    assert_eq!(replies[0].body, wxoa_types::reply::ReplyBody::text("run 1"));
 }
 
 #[tokio::test]
@@ -121,4 +118,25 @@ async fn dedupe_is_per_account() {
         2,
         "the same MsgId on two accounts is two messages"
     );
+}
+
+#[tokio::test]
+async fn a_dropped_connection_does_not_cancel_the_handler() {
+    // The platform hangs up (its timeout, a network fault) while the handler still runs: the
+    // handler must finish, and the retry must get its reply without running it again.
+    let runs = Arc::new(AtomicUsize::new(0));
+    let router = webhook(counting_bot(runs.clone(), Duration::from_millis(300))).router();
+    let xml = text_push("oUser", "hang up", 77);
+    let first = tokio::time::timeout(
+        Duration::from_millis(50),
+        send(&router, platform().push(Mode::Safe, &xml)),
+    )
+    .await;
+    assert!(first.is_err(), "the first delivery was abandoned");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let (status, body) = send(&router, platform().push(Mode::Safe, &xml)).await;
+    assert_eq!(status, 200);
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    let reply = platform().read_reply(Mode::Safe, &body).unwrap().unwrap();
+    assert_eq!(reply.body, wxoa_types::reply::ReplyBody::text("run 1"));
 }
