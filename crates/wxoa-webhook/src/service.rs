@@ -1,7 +1,10 @@
 //! The push endpoint: accounts, the request pipeline, and the axum [`Router`].
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, RwLock};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
@@ -11,6 +14,8 @@ use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::Bytes;
+use futures::FutureExt;
+use futures::future::BoxFuture;
 use http_body_util::BodyExt;
 use tracing::{Instrument, debug, info_span, warn};
 use wxoa_crypto::{CryptoError, MsgCrypt};
@@ -217,6 +222,50 @@ impl WebhookBuilder {
     }
 }
 
+/// The handling of a push, polled inline by the request (no task on the fast path). If the
+/// request is dropped before it completes — the platform hung up, or the budget ran out — the
+/// rest of it moves to a background task: a handler is never cancelled halfway, and its answer
+/// is still recorded for the retry or sent late.
+struct Detach {
+    handling: Option<BoxFuture<'static, Result<Bytes, String>>>,
+}
+
+impl Detach {
+    fn new(handling: BoxFuture<'static, Result<Bytes, String>>) -> Self {
+        Self {
+            handling: Some(handling),
+        }
+    }
+}
+
+impl Future for Detach {
+    type Output = Result<Bytes, String>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Some(handling) = self.handling.as_mut() else {
+            return Poll::Ready(Err("the handling was already complete".to_owned()));
+        };
+        let result = handling.as_mut().poll(cx);
+        if result.is_ready() {
+            self.handling = None;
+        }
+        result
+    }
+}
+
+impl Drop for Detach {
+    fn drop(&mut self) {
+        if let Some(handling) = self.handling.take() {
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => {
+                    runtime.spawn(handling);
+                }
+                Err(_) => warn!("a handler was abandoned outside the runtime"),
+            }
+        }
+    }
+}
+
 /// Who owns the outcome of a handler: the request (while it waits within the budget) or the
 /// handler's task (after the budget, it sends the reply late).
 enum Handoff {
@@ -412,11 +461,11 @@ impl Webhook {
         // The handler runs in its own task: if the platform drops the connection first (its
         // timeout, a network fault), hyper cancels this request, but the handler finishes,
         // and its answer is recorded for the retry that is coming.
-        let mut task = tokio::spawn(
+        let mut task = Detach::new(Box::pin(
             self.clone()
                 .handle(account, push, key.clone(), handoff.clone())
                 .instrument(tracing::Span::current()),
-        );
+        ));
         let finished = match tokio::time::timeout(inner.settings.budget, &mut task).await {
             Ok(finished) => finished,
             Err(_) => {
@@ -432,6 +481,8 @@ impl Webhook {
                     waiting
                 };
                 if timed_out {
+                    // Dropping the guard hands the rest of the handler to a background task.
+                    drop(task);
                     let answer = Bytes::from_static(NO_REPLY.as_bytes());
                     self.complete(&key, answer.clone()).await;
                     inner.metrics.request("late");
@@ -443,20 +494,12 @@ impl Webhook {
             }
         };
         match finished {
-            Ok(Ok(body)) => {
+            Ok(body) => {
                 inner.metrics.request("ok");
                 tracing::Span::current().record("outcome", "ok");
                 Ok(body)
             }
-            Ok(Err(reason)) => Err(Rejection::HandlerFailed(reason)),
-            Err(join) => {
-                if let Err(error) = inner.dedup.release(&key).await {
-                    warn!(%error, "could not release the dedupe key of a failed handler");
-                }
-                Err(Rejection::HandlerFailed(format!(
-                    "the handler panicked: {join}"
-                )))
-            }
+            Err(reason) => Err(Rejection::HandlerFailed(reason)),
         }
     }
 
@@ -471,10 +514,12 @@ impl Webhook {
         handoff: Arc<Mutex<Handoff>>,
     ) -> Result<Bytes, String> {
         let started = Instant::now();
-        let outcome = account
-            .bot
-            .dispatch(push.clone(), account.app_id.clone())
-            .await;
+        // A panicking handler is a failed one: its key is released for the retry.
+        let dispatch = account.bot.dispatch(push.clone(), account.app_id.clone());
+        let outcome = match std::panic::AssertUnwindSafe(dispatch).catch_unwind().await {
+            Ok(outcome) => outcome,
+            Err(_) => Outcome::Failed("the handler panicked".to_owned()),
+        };
         let metrics = &self.inner.metrics;
         metrics.handled(started.elapsed());
         let late = {

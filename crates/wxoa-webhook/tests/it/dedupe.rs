@@ -140,3 +140,28 @@ async fn a_dropped_connection_does_not_cancel_the_handler() {
     let reply = platform().read_reply(Mode::Safe, &body).unwrap().unwrap();
     assert_eq!(reply.body, wxoa_types::reply::ReplyBody::text("run 1"));
 }
+
+#[tokio::test]
+async fn a_panicking_handler_releases_its_key() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let bot = Bot::with_state(runs.clone()).fallback(|ctx: Ctx<Arc<AtomicUsize>>| async move {
+        if ctx.state.fetch_add(1, Ordering::SeqCst) == 0 {
+            panic!("bug in the handler");
+        }
+        "fixed"
+    });
+    let router = webhook(bot).router();
+    let xml = text_push("oUser", "boom", 88);
+    let (status, _) = send(&router, platform().push(Mode::Plain, &xml)).await;
+    assert_eq!(status, 500);
+    let (status, body) = send(&router, platform().push(Mode::Plain, &xml)).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        platform()
+            .read_reply(Mode::Plain, &body)
+            .unwrap()
+            .unwrap()
+            .body,
+        wxoa_types::reply::ReplyBody::text("fixed")
+    );
+}
