@@ -24,6 +24,8 @@ const REDACTED: &str = "***";
 /// One API call.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Call {
+    /// Its number: calls are numbered from 1 in the order they are logged.
+    pub(crate) seq: u64,
     /// Unix seconds (virtual clock).
     pub(crate) at: i64,
     /// Which listener received it (`api`, or `api2` for the failover listener).
@@ -44,27 +46,31 @@ pub(crate) struct Call {
 #[derive(Debug)]
 pub(crate) struct CallLog {
     calls: Bounded<Call>,
+    last_seq: u64,
 }
 
 impl Default for CallLog {
     fn default() -> Self {
         Self {
             calls: Bounded::new(CAPACITY),
+            last_seq: 0,
         }
     }
 }
 
 impl CallLog {
-    pub(crate) fn record(&mut self, call: Call) {
+    /// Logs a call, giving it the next number.
+    pub(crate) fn record(&mut self, mut call: Call) {
+        self.last_seq += 1;
+        call.seq = self.last_seq;
         self.calls.push(call);
     }
 
-    /// The calls to `path` (all of them without a path), oldest first.
-    pub(crate) fn list(&self, path: Option<&str>) -> Vec<&Call> {
+    /// The calls to `path` (all of them without a path) numbered above `after`, oldest first;
+    /// with a `limit`, only the newest that many.
+    pub(crate) fn list(&self, path: Option<&str>, after: u64, limit: Option<usize>) -> Vec<&Call> {
         self.calls
-            .iter()
-            .filter(|c| path.is_none_or(|p| c.path == p))
-            .collect()
+            .select(|c| c.seq > after && path.is_none_or(|p| c.path == p), limit)
     }
 
     pub(crate) fn clear(&mut self) {

@@ -5,8 +5,9 @@
 //! synthetic followers, and pushes their messages and events to the account's server signed
 //! and encrypted per mode, with the platform's timeout and retries. A control API under
 //! `/sandbox/…` makes followers act, reads what they received, moves a virtual clock, scripts
-//! faults and shows every call received. Behaviour follows `spec/` of the wxoa project, not any
-//! client, so it can test clients — this workspace's and anyone else's.
+//! faults and shows every call received; `GET /` is a web console playing a follower's phone.
+//! Behaviour follows `spec/` of the wxoa project, not any client, so it can test clients —
+//! this workspace's and anyone else's.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), wxoa_sandbox::SandboxError> {
@@ -38,7 +39,8 @@
 //! - `clock`: virtual time. `faults`: scripted errcodes, delays and dropped connections.
 //! - `calls`: the calls log with secrets removed. `push`: deliveries to the webhook.
 //! - `routes/<area>`: one file per API area, each path next to its handler; `routes/control`
-//!   is the control API.
+//!   is the control API, `routes/console` the web console (`GET /`, files in `src/console/`)
+//!   and the control endpoints it reads.
 //! - `server`: listeners, dropped connections and the layer every call passes.
 
 use std::net::SocketAddr;

@@ -20,7 +20,7 @@ use wxoa_types::reply::{Reply, ReplyBody};
 use wxoa_types::xml::{self, write_bare_element, write_cdata_element};
 
 use crate::config::{PushMode, Webhook};
-use crate::state::{Bounded, SERVICE_UNAVAILABLE, Shared, lock};
+use crate::state::{Account, Bounded, SERVICE_UNAVAILABLE, Shared, lock};
 
 /// How many pushes the log keeps.
 const CAPACITY: usize = 10_000;
@@ -143,6 +143,8 @@ pub(crate) struct Attempt {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Outcome {
+    /// Still being delivered (only ever seen in the log, while the webhook has not answered).
+    Pending,
     /// No webhook is configured: nothing was sent.
     NoWebhook,
     /// `success` or an empty body.
@@ -160,6 +162,10 @@ pub(crate) enum Outcome {
 pub(crate) struct PushRecord {
     pub(crate) id: u64,
     pub(crate) at: i64,
+    /// Position in the account's conversations, between what the follower received.
+    pub(crate) seq: u64,
+    /// Whether the follower is looking at the chat (see [`Outgoing::visible`]).
+    pub(crate) visible: bool,
     pub(crate) app_id: String,
     pub(crate) from: String,
     /// The message as plaintext XML.
@@ -176,6 +182,8 @@ pub(crate) struct PushRecord {
     pub(crate) reply: Option<Value>,
     /// The last answer's body as received.
     pub(crate) raw: Option<String>,
+    /// The reply's plaintext XML (decrypted in compat and safe mode).
+    pub(crate) reply_xml: Option<String>,
     /// Why the answer was not accepted.
     pub(crate) error: Option<String>,
 }
@@ -209,19 +217,75 @@ impl Default for PushLog {
     }
 }
 
+/// Which pushes `GET /sandbox/pushes` lists.
+#[derive(Debug, Default)]
+pub(crate) struct PushFilter<'a> {
+    /// Only those from this OpenID.
+    pub(crate) from: Option<&'a str>,
+    /// Only those to this account.
+    pub(crate) app_id: Option<&'a str>,
+    /// Only those with a larger id.
+    pub(crate) after: u64,
+    /// Only the newest this many.
+    pub(crate) limit: Option<usize>,
+}
+
 impl PushLog {
-    pub(crate) fn list(&self) -> Vec<PushRecord> {
-        self.records.iter().cloned().collect()
+    /// The pushes the filter selects, oldest first.
+    pub(crate) fn list(&self, filter: &PushFilter<'_>) -> Vec<PushRecord> {
+        self.records
+            .select(
+                |r| {
+                    r.id > filter.after
+                        && filter.from.is_none_or(|f| r.from == f)
+                        && filter.app_id.is_none_or(|a| r.app_id == a)
+                },
+                filter.limit,
+            )
+            .into_iter()
+            .cloned()
+            .collect()
     }
+
+    /// Logs a push that is about to be delivered; its id.
+    fn begin(&mut self, mut record: PushRecord) -> u64 {
+        record.id = self.next_id;
+        self.next_id += 1;
+        let id = record.id;
+        self.records.push(record);
+        id
+    }
+
+    /// Brings a logged push up to date (nothing happens if it was already forgotten).
+    fn update(&mut self, record: &PushRecord) {
+        if let Some(logged) = self.records.iter_mut().find(|r| r.id == record.id) {
+            logged.clone_from(record);
+        }
+    }
+}
+
+/// Delivers a push after the API call that caused it has been answered, as the platform
+/// pushes job results and card events.
+pub(crate) fn push_in_background(shared: &std::sync::Arc<Shared>, outgoing: Outgoing) {
+    let shared = std::sync::Arc::clone(shared);
+    tokio::spawn(async move {
+        push(&shared, outgoing).await;
+    });
 }
 
 /// Delivers a push, records it, and puts what the follower sees in their inbox.
 pub(crate) async fn push(shared: &Shared, outgoing: Outgoing) -> PushRecord {
     let at = shared.clock.now();
     let webhook = shared.webhook();
+    let seq = shared
+        .state()
+        .account_mut(&outgoing.app_id)
+        .map_or(0, Account::next_seq);
     let mut record = PushRecord {
         id: 0,
         at,
+        seq,
+        visible: outgoing.visible,
         app_id: outgoing.app_id.clone(),
         from: outgoing.openid.clone(),
         xml: outgoing.xml.clone(),
@@ -229,14 +293,19 @@ pub(crate) async fn push(shared: &Shared, outgoing: Outgoing) -> PushRecord {
         query: String::new(),
         body: String::new(),
         attempts: Vec::new(),
-        outcome: Outcome::NoWebhook,
+        outcome: Outcome::Pending,
         reply: None,
         raw: None,
+        reply_xml: None,
         error: None,
     };
+    // Logged before delivery, so the console shows the follower's message while the webhook
+    // thinks, in its place among what the follower receives meanwhile.
+    record.id = lock(&shared.pushes).begin(record.clone());
     let mut shown = None;
-    if let Some(webhook) = webhook {
-        shown = deliver(shared, &webhook, &outgoing, &mut record).await;
+    match webhook {
+        Some(webhook) => shown = deliver(shared, &webhook, &outgoing, &mut record).await,
+        None => record.outcome = Outcome::NoWebhook,
     }
     let failed = matches!(record.outcome, Outcome::Failed | Outcome::Invalid);
     {
@@ -258,10 +327,7 @@ pub(crate) async fn push(shared: &Shared, outgoing: Outgoing) -> PushRecord {
         }
     }
     shared.touch();
-    let mut log = lock(&shared.pushes);
-    record.id = log.next_id;
-    log.next_id += 1;
-    log.records.push(record.clone());
+    lock(&shared.pushes).update(&record);
     record
 }
 
@@ -351,6 +417,7 @@ async fn deliver(
                     attempt.error = Some(format!("HTTP status {status}"));
                     record.error = attempt.error.clone();
                     record.attempts.push(attempt);
+                    progress(shared, record);
                     continue;
                 }
                 record.attempts.push(attempt);
@@ -359,9 +426,10 @@ async fn deliver(
                         record.outcome = Outcome::NoReply;
                         None
                     }
-                    Ok(Some((reply, json))) => {
+                    Ok(Some((reply, json, plaintext))) => {
                         record.outcome = Outcome::Reply;
                         record.reply = Some(json);
+                        record.reply_xml = Some(plaintext);
                         shown_message(reply, outgoing.news_limit)
                     }
                     Err(reason) => {
@@ -375,10 +443,18 @@ async fn deliver(
                 attempt.error = Some(reason.clone());
                 record.error = Some(reason);
                 record.attempts.push(attempt);
+                progress(shared, record);
             }
         }
     }
     None
+}
+
+/// Shows a failed attempt in the log while the push is retried.
+fn progress(shared: &Shared, record: &PushRecord) {
+    let mut shown = record.clone();
+    shown.outcome = Outcome::Pending;
+    lock(&shared.pushes).update(&shown);
 }
 
 /// One HTTP request: the status and body, or why there is none.
@@ -410,14 +486,14 @@ fn describe(error: reqwest::Error) -> String {
     }
 }
 
-/// Reads a server's answer: `None` for `success`/empty, the reply and its JSON form otherwise,
-/// or why it is not acceptable.
+/// Reads a server's answer: `None` for `success`/empty, the reply, its JSON form and its
+/// plaintext XML otherwise, or why it is not acceptable.
 fn read_reply(
     raw: &str,
     mode: PushMode,
     crypt: Option<&MsgCrypt>,
     outgoing: &Outgoing,
-) -> Result<Option<(Reply, Value)>, String> {
+) -> Result<Option<(Reply, Value, String)>, String> {
     let trimmed = raw.trim();
     if trimmed.is_empty() || trimmed == wxoa_types::reply::NO_REPLY {
         return Ok(None);
@@ -456,7 +532,11 @@ fn read_reply(
         .ok()
         .and_then(|root| serde_json::to_value(&root).ok())
         .unwrap_or(Value::Null);
-    Ok(Some((reply, json)))
+    Ok(Some((
+        reply,
+        json,
+        String::from_utf8_lossy(&inner).into_owned(),
+    )))
 }
 
 /// What the follower sees of a reply: nothing for a transfer to customer service, the first

@@ -114,9 +114,12 @@ async fn connection(
 }
 
 /// Records API calls, applies faults and marks the state as changed. The control API
-/// (`/sandbox/…`) passes straight through.
+/// (`/sandbox/…`) and the console's page pass straight through.
 async fn api_layer(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
+    if crate::routes::console::is_page(&path) {
+        return next.run(request).await;
+    }
     if path == "/sandbox" || path.starts_with("/sandbox/") {
         shared.touch();
         return next.run(request).await;
@@ -132,6 +135,7 @@ async fn api_layer(State(shared): State<Arc<Shared>>, request: Request, next: Ne
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let mut call = Call {
+        seq: 0,
         at: shared.clock.now(),
         listener: listener.clone(),
         method: parts.method.to_string(),

@@ -332,6 +332,10 @@ pub(crate) struct Group {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct InboxItem {
     pub(crate) at: i64,
+    /// Position in the account's conversations (see [`Account::next_seq`]); 0 in state files
+    /// written before it existed.
+    #[serde(default)]
+    pub(crate) seq: u64,
     /// `reply`, `custom`, `template`, `mass` or `notice`.
     pub(crate) kind: String,
     pub(crate) message: serde_json::Value,
@@ -382,6 +386,9 @@ pub(crate) struct QrCode {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) expires_at: Option<i64>,
     pub(crate) url: String,
+    /// When it was created (0 in state files written before it was kept).
+    #[serde(default)]
+    pub(crate) created_at: i64,
     /// The cards of a `QR_CARD` / `QR_MULTIPLE_CARD` code, and its `outer_str`.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub(crate) cards: Vec<String>,
@@ -506,6 +513,9 @@ impl Default for MassState {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct MassJob {
     pub(crate) at: i64,
+    /// Position in the account's conversations (see [`Account::next_seq`]).
+    #[serde(default)]
+    pub(crate) seq: u64,
     pub(crate) msgtype: String,
     /// The message as sent (msgtype and payload).
     pub(crate) message: serde_json::Value,
@@ -526,6 +536,61 @@ pub(crate) struct Agent {
     pub(crate) invite_wx: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) invite_expire_time: Option<i64>,
+}
+
+/// The code of a card a follower took.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct CardCode {
+    pub(crate) card_id: String,
+    pub(crate) openid: String,
+    pub(crate) status: CardStatus,
+    /// When the follower took the card.
+    pub(crate) got_at: i64,
+    /// What `card/code/decrypt` turns back into this code (the platform hands it to the
+    /// card's pages).
+    pub(crate) encrypt_code: String,
+}
+
+/// The state of a card code (`user_card_status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub(crate) enum CardStatus {
+    Normal,
+    Consumed,
+    Unavailable,
+}
+
+/// Customer-service sessions, the queue of followers waiting for an agent, and the message
+/// record (`msgrecord/getmsglist`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct KfState {
+    /// The open session of each follower in one.
+    pub(crate) sessions: BTreeMap<String, KfSession>,
+    /// Followers waiting for an agent, and when they last wrote.
+    pub(crate) waiting: BTreeMap<String, i64>,
+    pub(crate) records: Vec<KfRecord>,
+    /// The id of the last record.
+    pub(crate) last_record: u64,
+}
+
+/// A follower's session with an agent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct KfSession {
+    pub(crate) kf_account: String,
+    pub(crate) created_at: i64,
+}
+
+/// One line of the customer-service message record.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct KfRecord {
+    pub(crate) id: u64,
+    pub(crate) openid: String,
+    /// 1000 a session waits, 1001 an agent takes it, 1002 an agent opens one, 1004 closed,
+    /// 2001 the account received a message, 2002 an agent sent one, 2003 an agent received one.
+    pub(crate) opercode: u32,
+    pub(crate) text: String,
+    pub(crate) time: i64,
+    pub(crate) worker: String,
 }
 
 /// A hosted short key.
@@ -647,6 +712,12 @@ pub(crate) struct Account {
     /// Cards by card id: the `card` object as created.
     #[serde(default)]
     pub(crate) cards: BTreeMap<String, serde_json::Value>,
+    /// Codes of the cards followers took, by code.
+    #[serde(default)]
+    pub(crate) card_codes: BTreeMap<String, CardCode>,
+    /// Customer service: sessions by OpenID, who waits for an agent, and the message record.
+    #[serde(default)]
+    pub(crate) kf: KfState,
     pub(crate) quota: QuotaCounters,
     pub(crate) classic_token: Option<String>,
     pub(crate) stable: StableToken,
@@ -662,6 +733,9 @@ pub(crate) struct Account {
     #[serde(default)]
     pub(crate) oauth: OAuth,
     pub(crate) next_msg_id: u64,
+    /// The last position given out by [`Account::next_seq`].
+    #[serde(default)]
+    pub(crate) next_seq: u64,
 }
 
 impl Account {
@@ -706,6 +780,8 @@ impl Account {
             short_keys: HashMap::new(),
             agents: BTreeMap::new(),
             cards: BTreeMap::new(),
+            card_codes: BTreeMap::new(),
+            kf: KfState::default(),
             quota: QuotaCounters::default(),
             classic_token: None,
             stable: StableToken::default(),
@@ -716,6 +792,7 @@ impl Account {
             materials: HashMap::new(),
             oauth: OAuth::default(),
             next_msg_id: 24_000_000_000_000_000,
+            next_seq: 0,
         };
         account.reindex();
         account
@@ -803,12 +880,13 @@ impl Account {
                     }
                     items.push(InboxItem {
                         at: job.at,
+                        seq: job.seq,
                         kind: "mass".to_owned(),
                         message,
                     });
                 }
             }
-            items.sort_by_key(|i| i.at);
+            items.sort_by_key(|i| (i.at, i.seq));
         }
         items
     }
@@ -861,11 +939,13 @@ impl Account {
         kind: &str,
         message: serde_json::Value,
     ) {
+        let seq = self.next_seq();
         self.inboxes
             .entry(openid.to_owned())
             .or_default()
             .push(InboxItem {
                 at,
+                seq,
                 kind: kind.to_owned(),
                 message,
             });
@@ -877,6 +957,13 @@ impl Account {
             .get(media_id)
             .filter(|m| now - m.created_at < MEDIA_LIFETIME)
             .or_else(|| self.materials.get(media_id))
+    }
+
+    /// The next position in the account's conversations: what a follower sends (pushes) and
+    /// receives (inboxes) is ordered by it, since the virtual clock counts whole seconds.
+    pub(crate) fn next_seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
     }
 
     /// A new message id (MsgId of pushes, msgid of template sends, msg_id of mass sends).
@@ -918,8 +1005,15 @@ impl<T> Bounded<T> {
         self.entries.push_back(entry);
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
-        self.entries.iter()
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.entries.iter_mut()
+    }
+
+    /// The entries `keep` selects, oldest first; with a `limit`, only the newest that many.
+    pub(crate) fn select(&self, keep: impl Fn(&T) -> bool, limit: Option<usize>) -> Vec<&T> {
+        let selected: Vec<&T> = self.entries.iter().filter(|e| keep(e)).collect();
+        let skip = limit.map_or(0, |limit| selected.len().saturating_sub(limit));
+        selected.into_iter().skip(skip).collect()
     }
 
     pub(crate) fn clear(&mut self) {

@@ -1,6 +1,9 @@
 //! Cards, minimal (api-reference.md §17): create with the required `base_info`, read, list,
-//! change stock, delete, and card QR codes whose scan gives the follower the card
-//! (`user_get_card`). A created card passes review at once: `card_pass_check` is pushed.
+//! update, change stock, delete, and card QR codes whose scan gives the follower the card
+//! (`user_get_card`) with a 12-digit code. A created card passes review at once:
+//! `card_pass_check` is pushed. Codes: `card/code/get` (status and validity), `consume` (once;
+//! pushes `user_consume_card`), `decrypt` (the `encrypt_code` the card's pages receive, listed by
+//! `GET /sandbox/cards/{openid}`), `update` (a new code) and `unavailable`.
 //!
 //! Every refusal is 47003 naming the field (the spec gives no card-specific codes):
 //! `card_type` one of GROUPON, CASH, DISCOUNT, GIFT, GENERAL_COUPON, MEMBER_CARD with its own
@@ -8,22 +11,27 @@
 //! `base_info` with `logo_url`, `brand_name` (≤ 12 characters), `code_type` (one of the six),
 //! `title` (≤ 9), `color` (Color010 … Color102), `notice` (≤ 16), `description` (≤ 1,024),
 //! `sku.quantity` (≤ 100,000,000) and `date_info` (a fixed range ending after it starts, or a
-//! fixed term); QR codes of existing cards, at most 5 for `QR_MULTIPLE_CARD`.
+//! fixed term); QR codes of existing cards, at most 5 for `QR_MULTIPLE_CARD`; `card/update`
+//! with the card's own type and the same rules for the card it makes (stock changes go through
+//! `modifystock`: `sku` cannot be updated); a known `code` (of the `card_id` when given) that is
+//! still `NORMAL` to consume, update or make unavailable; a `new_code` no other code has.
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::qrcode::{new_ticket, new_url};
 use super::token::random_text;
 use super::{Authed, Json, lenient_i64, post};
 use crate::error::{ApiError, ApiResult, ok};
-use crate::push::{Outgoing, push};
-use crate::state::{Account, QrCode, Shared};
+use crate::push::{Outgoing, push_in_background};
+use crate::state::{Account, CardCode, CardStatus, QrCode, Shared};
 
 /// Card types and the field each needs besides `base_info`.
 const TYPES: &[(&str, &[&str])] = &[
@@ -55,6 +63,13 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/card/modifystock", post(modify_stock))
         .route("/card/delete", post(delete))
         .route("/card/qrcode/create", post(qrcode))
+        .route("/card/update", post(update))
+        .route("/card/code/get", post(code_get))
+        .route("/card/code/consume", post(code_consume))
+        .route("/card/code/decrypt", post(code_decrypt))
+        .route("/card/code/update", post(code_update))
+        .route("/card/code/unavailable", post(code_unavailable))
+        .route("/sandbox/cards/{openid}", axum::routing::get(held))
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,10 +106,7 @@ async fn create(
         );
         (card_id, outgoing)
     };
-    let background = Arc::clone(&shared);
-    tokio::spawn(async move {
-        push(&background, outgoing).await;
-    });
+    push_in_background(&shared, outgoing);
     ok(json!({"errcode": 0, "errmsg": "ok", "card_id": card_id}))
 }
 
@@ -350,6 +362,7 @@ async fn qrcode(
         scene_str: None,
         expires_at: expire.map(|e| now + e),
         url: new_url(),
+        created_at: now,
         cards,
         outer_str: outer,
     };
@@ -373,4 +386,285 @@ async fn qrcode(
     });
     account.qrcodes.insert(code.ticket.clone(), code);
     ok(body)
+}
+
+#[derive(Debug, Deserialize)]
+struct UpdateRequest {
+    #[serde(default)]
+    card_id: Option<String>,
+    #[serde(flatten)]
+    rest: Map<String, Value>,
+}
+
+/// `card/update`: fields of the card's own type object and of its `base_info` replaced; the
+/// card must still pass the rules of `card/create`.
+async fn update(
+    State(shared): State<Arc<Shared>>,
+    auth: Authed,
+    Json(request): Json<UpdateRequest>,
+) -> ApiResult {
+    let mut state = shared.state();
+    let account = auth.account(&mut state)?;
+    let card = card_mut(account, request.card_id.as_deref())?;
+    let kind = card_kind(card);
+    let mut changes = request.rest;
+    let Some(Value::Object(body)) = changes.remove(&kind) else {
+        return Err(ApiError::argument(&kind));
+    };
+    if let Some(other) = changes.keys().next() {
+        return Err(ApiError::argument(other));
+    }
+    let mut updated = card.clone();
+    let Some(target) = updated.get_mut(&kind).and_then(Value::as_object_mut) else {
+        return Err(ApiError::argument("card_id"));
+    };
+    for (key, value) in body {
+        if key != "base_info" {
+            target.insert(key, value);
+            continue;
+        }
+        let Value::Object(fields) = value else {
+            return Err(ApiError::argument(&format!("{kind}.base_info")));
+        };
+        if fields.contains_key("sku") {
+            return Err(ApiError::argument(&format!("{kind}.base_info.sku")));
+        }
+        if let Some(Value::Object(base)) = target.get_mut("base_info") {
+            base.extend(fields);
+        }
+    }
+    check_card(&updated)?;
+    *card = updated;
+    ok(json!({"errcode": 0, "errmsg": "ok", "send_check": false}))
+}
+
+/// The key of a card's type object (`groupon` for GROUPON …).
+fn card_kind(card: &Value) -> String {
+    card.get("card_type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+}
+
+/// A follower takes a card: a new 12-digit code, kept with its `encrypt_code`; the code.
+pub(crate) fn give(account: &mut Account, card_id: &str, openid: &str, now: i64) -> String {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    let code = loop {
+        let code: String = (0..12)
+            .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
+            .collect();
+        if !account.card_codes.contains_key(&code) {
+            break code;
+        }
+    };
+    let mut secret = [0u8; 48];
+    rng.fill(&mut secret[..]);
+    account.card_codes.insert(
+        code.clone(),
+        CardCode {
+            card_id: card_id.to_owned(),
+            openid: openid.to_owned(),
+            status: CardStatus::Normal,
+            got_at: now,
+            encrypt_code: base64::engine::general_purpose::STANDARD.encode(secret),
+        },
+    );
+    code
+}
+
+#[derive(Debug, Deserialize)]
+struct CodeRequest {
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    card_id: Option<String>,
+    #[serde(default)]
+    new_code: Option<String>,
+}
+
+/// The code named, of the card named when one is (47003 otherwise).
+fn code_mut<'a>(
+    account: &'a mut Account,
+    request: &CodeRequest,
+) -> Result<&'a mut CardCode, ApiError> {
+    let code = account
+        .card_codes
+        .get_mut(request.code.as_deref().unwrap_or_default())
+        .ok_or_else(|| ApiError::argument("code"))?;
+    if request
+        .card_id
+        .as_deref()
+        .is_some_and(|id| !id.is_empty() && id != code.card_id)
+    {
+        return Err(ApiError::argument("card_id"));
+    }
+    Ok(code)
+}
+
+/// A code that can still be used (47003 naming the code otherwise).
+fn usable<'a>(
+    account: &'a mut Account,
+    request: &CodeRequest,
+) -> Result<&'a mut CardCode, ApiError> {
+    let code = code_mut(account, request)?;
+    if code.status != CardStatus::Normal {
+        return Err(ApiError::argument("code"));
+    }
+    Ok(code)
+}
+
+/// When a code can be used: the card's fixed range, or its term counted from the day it was
+/// taken.
+fn validity(card: Option<&Value>, got_at: i64) -> (i64, i64) {
+    let date = card
+        .and_then(|c| c.get(card_kind(c)))
+        .and_then(|b| b.get("base_info"))
+        .and_then(|b| b.get("date_info"))
+        .unwrap_or(&Value::Null);
+    let number = |name: &str| date.get(name).and_then(lenient_i64).unwrap_or(0);
+    match date.get("type").and_then(Value::as_str) {
+        Some("DATE_TYPE_FIX_TERM") => {
+            let begin = got_at + number("fixed_begin_term") * 86_400;
+            (begin, begin + number("fixed_term") * 86_400)
+        }
+        _ => (number("begin_timestamp"), number("end_timestamp")),
+    }
+}
+
+async fn code_get(
+    State(shared): State<Arc<Shared>>,
+    auth: Authed,
+    Json(request): Json<CodeRequest>,
+) -> ApiResult {
+    let now = shared.clock.now();
+    let mut state = shared.state();
+    let account = auth.account(&mut state)?;
+    let code = code_mut(account, &request)?.clone();
+    let (begin, end) = validity(account.cards.get(&code.card_id), code.got_at);
+    let status = match code.status {
+        CardStatus::Normal if now >= end => json!("EXPIRE"),
+        status => json!(status),
+    };
+    let can_consume = code.status == CardStatus::Normal && (begin..end).contains(&now);
+    ok(json!({
+        "errcode": 0,
+        "errmsg": "ok",
+        "card": {"card_id": code.card_id, "begin_time": begin, "end_time": end,
+                 "code": request.code},
+        "openid": code.openid,
+        "can_consume": can_consume,
+        "user_card_status": status,
+    }))
+}
+
+async fn code_consume(
+    State(shared): State<Arc<Shared>>,
+    auth: Authed,
+    Json(request): Json<CodeRequest>,
+) -> ApiResult {
+    let now = shared.clock.now();
+    let (body, outgoing) = {
+        let mut state = shared.state();
+        let account = auth.account(&mut state)?;
+        let code = usable(account, &request)?;
+        code.status = CardStatus::Consumed;
+        let (card_id, openid) = (code.card_id.clone(), code.openid.clone());
+        let fields = [
+            ("MsgType".to_owned(), json!("event")),
+            ("Event".to_owned(), json!("user_consume_card")),
+            ("CardId".to_owned(), json!(card_id)),
+            ("UserCardCode".to_owned(), json!(request.code)),
+            ("ConsumeSource".to_owned(), json!("FROM_API")),
+            ("LocationName".to_owned(), json!("")),
+            ("StaffOpenId".to_owned(), json!("")),
+        ];
+        let outgoing = Outgoing::new(
+            &account.app_id,
+            &account.original_id,
+            &openid,
+            now,
+            &fields,
+            || 0,
+        );
+        let body = json!({"errcode": 0, "errmsg": "ok", "card": {"card_id": card_id},
+                          "openid": openid});
+        (body, outgoing)
+    };
+    push_in_background(&shared, outgoing);
+    ok(body)
+}
+
+#[derive(Debug, Deserialize)]
+struct DecryptRequest {
+    #[serde(default)]
+    encrypt_code: Option<String>,
+}
+
+async fn code_decrypt(
+    State(shared): State<Arc<Shared>>,
+    auth: Authed,
+    Json(request): Json<DecryptRequest>,
+) -> ApiResult {
+    let encrypted = request.encrypt_code.unwrap_or_default();
+    let mut state = shared.state();
+    let account = auth.account(&mut state)?;
+    let code = account
+        .card_codes
+        .iter()
+        .find(|(_, c)| !encrypted.is_empty() && c.encrypt_code == encrypted)
+        .map(|(code, _)| code.clone())
+        .ok_or_else(|| ApiError::argument("encrypt_code"))?;
+    ok(json!({"errcode": 0, "errmsg": "ok", "code": code}))
+}
+
+async fn code_update(
+    State(shared): State<Arc<Shared>>,
+    auth: Authed,
+    Json(request): Json<CodeRequest>,
+) -> ApiResult {
+    let new_code = request
+        .new_code
+        .clone()
+        .filter(|c| !c.is_empty() && c.len() <= 32)
+        .ok_or_else(|| ApiError::argument("new_code"))?;
+    let mut state = shared.state();
+    let account = auth.account(&mut state)?;
+    if account.card_codes.contains_key(&new_code) {
+        return Err(ApiError::argument("new_code"));
+    }
+    usable(account, &request)?;
+    let old = request.code.unwrap_or_default();
+    if let Some(code) = account.card_codes.remove(&old) {
+        account.card_codes.insert(new_code, code);
+    }
+    ok(json!({"errcode": 0, "errmsg": "ok"}))
+}
+
+async fn code_unavailable(
+    State(shared): State<Arc<Shared>>,
+    auth: Authed,
+    Json(request): Json<CodeRequest>,
+) -> ApiResult {
+    let mut state = shared.state();
+    let account = auth.account(&mut state)?;
+    usable(account, &request)?.status = CardStatus::Unavailable;
+    ok(json!({"errcode": 0, "errmsg": "ok"}))
+}
+
+/// `GET /sandbox/cards/{openid}`: the cards a follower holds, with each code's status and the
+/// `encrypt_code` the card's pages would receive.
+async fn held(State(shared): State<Arc<Shared>>, Path(openid): Path<String>) -> Response {
+    let state = shared.state();
+    let list: Vec<Value> = state
+        .accounts
+        .iter()
+        .flat_map(|a| a.card_codes.iter().map(move |(code, c)| (a, code, c)))
+        .filter(|(_, _, c)| c.openid == openid)
+        .map(|(a, code, c)| {
+            json!({"app_id": a.app_id, "card_id": c.card_id, "code": code, "status": c.status,
+                   "got_at": c.got_at, "encrypt_code": c.encrypt_code})
+        })
+        .collect();
+    axum::Json(list).into_response()
 }

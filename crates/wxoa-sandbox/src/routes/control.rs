@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use super::Query;
 use crate::config::{PushMode, Webhook};
 use crate::faults::FaultRequest;
-use crate::push::{Outgoing, push};
+use crate::push::{Outgoing, PushFilter, push};
 use crate::state::{
     Account, FollowScene, Interaction, Shared, State as Platform, Trigger, is_openid_like, lock,
 };
@@ -44,7 +44,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .method_not_allowed_fallback(method_not_allowed)
 }
 
-async fn method_not_allowed() -> ControlError {
+pub(crate) async fn method_not_allowed() -> ControlError {
     ControlError(StatusCode::METHOD_NOT_ALLOWED, "method not allowed".into())
 }
 
@@ -90,15 +90,25 @@ async fn accounts(State(shared): State<Arc<Shared>>) -> ControlResult {
     reply(json!(list))
 }
 
-async fn followers(State(shared): State<Arc<Shared>>, query: Query) -> ControlResult {
-    let number = |key: &str, default: u64| -> Result<u64, ControlError> {
-        query.get(key).map_or(Ok(default), |v| {
+/// A non-negative integer parameter of the query, if present.
+pub(crate) fn number(query: &Query, key: &str) -> Result<Option<u64>, ControlError> {
+    query
+        .get(key)
+        .map(|v| {
             v.parse()
                 .map_err(|_| ControlError::bad(format!("{key} must be a non-negative integer")))
         })
-    };
-    let limit = usize::try_from(number("limit", 100)?.min(100_000)).unwrap_or(100_000);
-    let offset = number("offset", 0)?;
+        .transpose()
+}
+
+/// The `limit` parameter, if present: how many entries at most.
+pub(crate) fn limit(query: &Query) -> Result<Option<usize>, ControlError> {
+    Ok(number(query, "limit")?.map(|l| usize::try_from(l).unwrap_or(usize::MAX)))
+}
+
+async fn followers(State(shared): State<Arc<Shared>>, query: Query) -> ControlResult {
+    let limit = limit(&query)?.unwrap_or(100).min(100_000);
+    let offset = number(&query, "offset")?.unwrap_or(0);
     let state = shared.state();
     let account = pick_account(&state, query.get("app_id"), None)?;
     let mut openids = Vec::with_capacity(limit.min(10_000));
@@ -197,12 +207,37 @@ async fn send(
         })
     };
     let record = push(shared, outgoing).await;
+    if let Some(reply) = &record.reply
+        && reply.get("MsgType").and_then(Value::as_str) == Some("transfer_customer_service")
+    {
+        let agent = reply
+            .get("TransInfo")
+            .and_then(|t| t.get("KfAccount"))
+            .and_then(Value::as_str);
+        let mut state = shared.state();
+        if let Some(account) = state.account_mut(&record.app_id) {
+            let fields = Fields(fields_of_xml(&record.xml));
+            let text =
+                super::kfsession::record_text(fields.text("MsgType"), Some(fields.text("Content")));
+            super::kfsession::transfer(account, from, agent, &text, shared.clock.now());
+        }
+    }
     reply(record.summary())
+}
+
+/// The fields of a push's XML, by name (for what the sandbox keeps about it).
+fn fields_of_xml(xml: &str) -> Vec<(String, Value)> {
+    wxoa_types::xml::parse(xml.as_bytes())
+        .ok()
+        .and_then(|root| serde_json::to_value(&root).ok())
+        .and_then(|v| v.as_object().cloned())
+        .map(|map| map.into_iter().collect())
+        .unwrap_or_default()
 }
 
 /// A follower's image, voice or video carries a media id the server can fetch with
 /// `media/get`, as on the platform: one is made when the message has none, and a placeholder
-/// file stands behind it.
+/// file stands behind it. A video carries the media id of its thumbnail too.
 fn with_media(account: &mut Account, mut fields: Fields, now: i64) -> Fields {
     let kind = match fields.text("MsgType") {
         "image" => "image",
@@ -219,6 +254,11 @@ fn with_media(account: &mut Account, mut fields: Fields, now: i64) -> Fields {
         id => id.to_owned(),
     };
     super::media::ensure_sent_media(account, kind, &id, now);
+    if kind == "video" && fields.text("ThumbMediaId").is_empty() {
+        let thumb = super::media::new_media_id();
+        super::media::ensure_sent_media(account, "thumb", &thumb, now);
+        fields.0.push(("ThumbMediaId".to_owned(), json!(thumb)));
+    }
     if kind == "image" && fields.text("PicUrl").is_empty() {
         let url = format!(
             "http://mmbiz.qpic.cn/mmbiz_jpg/{}/0",
@@ -260,8 +300,11 @@ fn act(account: &mut Account, openid: &str, fields: &Fields, now: i64) {
                 _ => None,
             }
         }
-        _ => {
+        (kind, _) => {
             account.follow(openid, now, FollowScene::other());
+            let content = fields.text("Content");
+            let text = super::kfsession::record_text(kind, Some(content));
+            super::kfsession::follower_wrote(account, openid, &text, now);
             Some(Trigger::Message)
         }
     };
@@ -289,11 +332,11 @@ async fn scan(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult 
     let request: ScanRequest = body(&bytes)?;
     let (app_id, fields) = {
         let now = shared.clock.now();
-        let state = shared.state();
-        let found = state
-            .accounts
-            .iter()
-            .find_map(|a| a.qrcodes.get(&request.ticket).map(|code| (a, code)));
+        let mut state = shared.state();
+        let found = state.accounts.iter_mut().find_map(|a| {
+            let code = a.qrcodes.get(&request.ticket).cloned()?;
+            Some((a, code))
+        });
         let Some((account, code)) = found else {
             return Err(ControlError(
                 StatusCode::NOT_FOUND,
@@ -309,12 +352,13 @@ async fn scan(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult 
         let scene = code.scene();
         let fields = if let Some(card) = code.cards.first() {
             // A card QR code: the follower takes the (first) card.
+            let user_code = super::card::give(account, card, &request.from, now);
             vec![
                 ("MsgType".to_owned(), json!("event")),
                 ("Event".to_owned(), json!("user_get_card")),
                 ("CardId".to_owned(), json!(card)),
                 ("IsGiveByFriend".to_owned(), json!(0)),
-                ("UserCardCode".to_owned(), json!(card_code())),
+                ("UserCardCode".to_owned(), json!(user_code)),
                 (
                     "OuterStr".to_owned(),
                     json!(code.outer_str.clone().unwrap_or_default()),
@@ -338,15 +382,6 @@ async fn scan(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult 
         (account.app_id.clone(), fields)
     };
     send(&shared, &request.from, Some(&app_id), fields).await
-}
-
-/// A 12-digit card code.
-fn card_code() -> String {
-    use rand::Rng;
-    let mut rng = rand::thread_rng();
-    (0..12)
-        .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
-        .collect()
 }
 
 #[derive(Debug, Deserialize)]
@@ -390,8 +425,16 @@ async fn click(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult
     send(&shared, &request.from, Some(&app_id), fields).await
 }
 
-async fn pushes(State(shared): State<Arc<Shared>>) -> ControlResult {
-    reply(json!(lock(&shared.pushes).list()))
+/// `GET /sandbox/pushes[?from=OPENID&app_id=A&after=ID&limit=N]`: the pushes, oldest first
+/// (those still being delivered have the outcome `pending`).
+async fn pushes(State(shared): State<Arc<Shared>>, query: Query) -> ControlResult {
+    let filter = PushFilter {
+        from: query.get("from"),
+        app_id: query.get("app_id"),
+        after: number(&query, "after")?.unwrap_or(0),
+        limit: limit(&query)?,
+    };
+    reply(json!(lock(&shared.pushes).list(&filter)))
 }
 
 async fn inbox(State(shared): State<Arc<Shared>>, Path(openid): Path<String>) -> ControlResult {
@@ -404,8 +447,11 @@ async fn inbox(State(shared): State<Arc<Shared>>, Path(openid): Path<String>) ->
     reply(json!(items))
 }
 
+/// `GET /sandbox/calls[?path=P&after=SEQ&limit=N]`: the calls log, oldest first.
 async fn calls(State(shared): State<Arc<Shared>>, query: Query) -> ControlResult {
-    reply(json!(lock(&shared.calls).list(query.get("path"))))
+    let after = number(&query, "after")?.unwrap_or(0);
+    let calls = lock(&shared.calls);
+    reply(json!(calls.list(query.get("path"), after, limit(&query)?)))
 }
 
 async fn clear_calls(State(shared): State<Arc<Shared>>) -> ControlResult {
@@ -510,7 +556,7 @@ fn account_index(
     Ok(openid.and_then(|o| state.owner_of(o)).unwrap_or(0))
 }
 
-fn pick_account<'s>(
+pub(crate) fn pick_account<'s>(
     state: &'s Platform,
     app_id: Option<&str>,
     openid: Option<&str>,

@@ -62,6 +62,15 @@ async fn send(
         interaction.sent += 1;
     }
     person.typing = false;
+    let agent = request
+        .rest
+        .get("customservice")
+        .and_then(|c| c.get("kf_account"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let content = payload.get("content").and_then(Value::as_str);
+    let text = super::kfsession::record_text(&msgtype, content);
+    super::kfsession::agent_sent(account, &openid, agent.as_deref(), &text, now);
     let mut message = request.rest;
     message.insert("msgtype".into(), Value::String(msgtype));
     account.deliver(&openid, now, "custom", Value::Object(message));

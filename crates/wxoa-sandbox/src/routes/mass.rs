@@ -27,7 +27,7 @@ use serde_json::{Map, Value, json};
 use super::{Authed, Json, lenient_i64, post, set_field};
 use crate::clock::{china_day, china_month};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
-use crate::push::{Outgoing, push};
+use crate::push::{Outgoing, push_in_background};
 use crate::state::{Account, MassJob, MediaFile, Shared, Who};
 
 /// Mass messages a follower of a service account receives per month at most.
@@ -268,10 +268,12 @@ async fn send(
         }
         let message = request.message();
         let counts = deliver(account, &target, &message, msg_id, now);
+        let seq = account.next_seq();
         account.mass.jobs.insert(
             msg_id,
             MassJob {
                 at: now,
+                seq,
                 msgtype: request.msgtype.clone().unwrap_or_default(),
                 message,
                 to_all: matches!(target, Target::All),
@@ -282,10 +284,7 @@ async fn send(
         let outgoing = job_finished(account, msg_id, &counts, articles, now);
         (msg_id, outgoing)
     };
-    let background = Arc::clone(shared);
-    tokio::spawn(async move {
-        push(&background, outgoing).await;
-    });
+    push_in_background(shared, outgoing);
     let mut body = json!({"errcode": 0, "errmsg": "send job submission success", "msg_id": msg_id});
     if request.msgtype.as_deref() == Some("mpnews") {
         set_field(&mut body, "msg_data_id", json!(msg_id % 1_000_000_000));

@@ -295,10 +295,8 @@ pub(crate) fn ensure_sent_media(account: &mut Account, kind: &str, media_id: &st
         return;
     }
     let (filename, bytes): (&str, Vec<u8>) = match kind {
-        "image" => (
-            "image.jpg",
-            super::qrcode::render("wxoa sandbox").unwrap_or_default(),
-        ),
+        "image" => ("image.jpg", placeholder_picture()),
+        "thumb" => ("thumb.jpg", placeholder_picture()),
         "voice" => ("voice.amr", b"#!AMR\n".to_vec()),
         _ => ("video.mp4", b"\0\0\0\x18ftypmp42".to_vec()),
     };
@@ -311,4 +309,52 @@ pub(crate) fn ensure_sent_media(account: &mut Account, kind: &str, media_id: &st
     account
         .media
         .insert(media_id.to_owned(), upload.into_file(kind, now));
+}
+
+/// A picture standing for a follower's photo (a sunny landscape, 320 × 240), as a JPEG.
+fn placeholder_picture() -> Vec<u8> {
+    const WIDTH: u32 = 320;
+    const HEIGHT: u32 = 240;
+    let mut pixels = Vec::with_capacity((WIDTH * HEIGHT * 3) as usize);
+    for y in 0..HEIGHT {
+        for x in 0..WIDTH {
+            let (fx, fy) = (x as f32 / WIDTH as f32, y as f32 / HEIGHT as f32);
+            let hill = 0.64 + 0.07 * (fx * 5.0).sin() - 0.05 * fx;
+            let sun = (fx - 0.74).powi(2) + ((fy - 0.28) * 0.75).powi(2) < 0.006;
+            let [r, g, b] = if fy > hill {
+                let shade = (fy - hill) * 120.0;
+                [40.0 + shade, 160.0 - shade, 90.0]
+            } else if sun {
+                [255.0, 210.0, 100.0]
+            } else {
+                [110.0 + fy * 120.0, 170.0 + fy * 60.0, 240.0]
+            };
+            pixels.extend([r as u8, g as u8, b as u8]);
+        }
+    }
+    let mut jpeg = Vec::new();
+    let encoded = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85).encode(
+        &pixels,
+        WIDTH,
+        HEIGHT,
+        image::ExtendedColorType::Rgb8,
+    );
+    if encoded.is_err() {
+        return Vec::new();
+    }
+    jpeg
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_placeholder_picture_is_a_jpeg_of_320_by_240() {
+        let jpeg = placeholder_picture();
+        let picture = image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg).unwrap();
+        assert_eq!((picture.width(), picture.height()), (320, 240));
+        assert_eq!(content_type_of("image.jpg"), "image/jpeg");
+    }
 }

@@ -18,10 +18,12 @@ use crate::state::{Account, Shared, State};
 
 pub(crate) mod blacklist;
 pub(crate) mod card;
+pub(crate) mod console;
 pub(crate) mod control;
 pub(crate) mod custom;
 pub(crate) mod groups;
 pub(crate) mod kf;
+pub(crate) mod kfsession;
 pub(crate) mod mass;
 pub(crate) mod material;
 pub(crate) mod media;
@@ -30,6 +32,7 @@ pub(crate) mod misc;
 pub(crate) mod oauth;
 pub(crate) mod qrcode;
 pub(crate) mod shorten;
+pub(crate) mod subscribe;
 pub(crate) mod tags;
 pub(crate) mod template;
 pub(crate) mod ticket;
@@ -48,6 +51,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .merge(blacklist::routes())
         .merge(custom::routes())
         .merge(template::routes())
+        .merge(subscribe::routes())
         .merge(menu::routes())
         .merge(qrcode::routes())
         .merge(media::routes())
@@ -56,8 +60,10 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .merge(mass::routes())
         .merge(shorten::routes())
         .merge(kf::routes())
+        .merge(kfsession::routes())
         .merge(card::routes())
         .merge(control::routes())
+        .merge(console::routes())
         .fallback(unknown_path)
 }
 

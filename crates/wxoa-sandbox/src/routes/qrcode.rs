@@ -124,6 +124,7 @@ async fn create(
         scene_str,
         expires_at: expire.map(|e| now + e),
         url: new_url(),
+        created_at: now,
         cards: Vec::new(),
         outer_str: None,
     };
@@ -166,8 +167,13 @@ pub(crate) fn new_ticket() -> String {
 
 /// `GET /cgi-bin/showqrcode?ticket=…`: the QR image (no access token needed).
 async fn show(State(shared): State<Arc<Shared>>, query: Query) -> Response {
+    image(&shared, query.get("ticket"))
+}
+
+/// The image of a live QR code as a JPEG; 404 for an unknown or expired ticket.
+pub(crate) fn image(shared: &Shared, ticket: Option<&str>) -> Response {
     let now = shared.clock.now();
-    let url = query.get("ticket").and_then(|ticket| {
+    let url = ticket.and_then(|ticket| {
         let state = shared.state();
         state.accounts.iter().find_map(|a| {
             a.qrcodes

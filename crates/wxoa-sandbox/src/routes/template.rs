@@ -14,7 +14,7 @@ use super::token::random_text;
 use super::{Authed, Json, get, lenient_i64, post, set_field};
 use crate::config::is_app_id;
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
-use crate::push::{Outgoing, push};
+use crate::push::{Outgoing, push_in_background};
 use crate::state::{Industry, Shared, Template};
 
 /// Most templates an account may hold.
@@ -273,15 +273,7 @@ async fn send(
     Json(request): Json<SendRequest>,
 ) -> ApiResult {
     let data = check_data(request.data.as_ref())?;
-    if let Some(mini) = &request.miniprogram {
-        let app_id = mini
-            .get("appid")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if !is_app_id(app_id) {
-            return Err(ApiError::argument("miniprogram.appid"));
-        }
-    }
+    check_miniprogram(request.miniprogram.as_ref())?;
     let openid = request.touser.unwrap_or_default();
     let template_id = request.template_id.unwrap_or_default();
     let now = shared.clock.now();
@@ -335,16 +327,22 @@ async fn send(
     };
     let (outgoing, msgid) = outgoing;
     // The job result reaches the account's server after the call has been answered.
-    let background = Arc::clone(&shared);
-    tokio::spawn(async move {
-        push(&background, outgoing).await;
-    });
+    push_in_background(&shared, outgoing);
     ok(json!({"errcode": 0, "errmsg": "ok", "msgid": msgid}))
+}
+
+/// `miniprogram`, when given, names a mini program by its AppID (47003 otherwise).
+pub(crate) fn check_miniprogram(mini: Option<&Map<String, Value>>) -> Result<(), ApiError> {
+    let app_id = mini.map(|m| m.get("appid").and_then(Value::as_str).unwrap_or_default());
+    if app_id.is_some_and(|id| !is_app_id(id)) {
+        return Err(ApiError::argument("miniprogram.appid"));
+    }
+    Ok(())
 }
 
 /// `data`: an object whose every field is an object with a string `value` (47003 naming the
 /// field otherwise).
-fn check_data(data: Option<&Value>) -> Result<Value, ApiError> {
+pub(crate) fn check_data(data: Option<&Value>) -> Result<Value, ApiError> {
     let Some(data) = data else {
         return Ok(json!({}));
     };

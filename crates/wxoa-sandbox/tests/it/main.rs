@@ -7,7 +7,9 @@
 //! The sandbox driven over HTTP on loopback, checked against fixtures written from the spec.
 
 mod blacklist;
+mod browser;
 mod card;
+mod console;
 mod control;
 mod custom;
 mod groups;
@@ -27,3 +29,4 @@ mod tags;
 mod template;
 mod token;
 mod users;
+mod webdriver;

@@ -1,11 +1,12 @@
 //! Mass sends, previews, status, speed, uploadnews/uploadvideo and MASSSENDJOBFINISH.
 
 use serde_json::{Value, json};
-use wxoa_sandbox::{Sandbox, Webhook};
+use wxoa_sandbox::Sandbox;
 use wxoa_types::xml;
 
 use crate::support::{
-    Answer, Env, assert_errcode, assert_fixture_shape, assert_ok, env, env_with, hook, request,
+    Env, assert_errcode, assert_fixture_shape, assert_ok, env, env_with, env_with_quiet_hook,
+    request,
 };
 
 const SENDALL: &str = "/cgi-bin/message/mass/sendall";
@@ -25,13 +26,7 @@ fn text_to(users: &[String], content: &str, client: &str) -> Value {
 
 #[tokio::test]
 async fn a_send_to_a_tag_reaches_its_members_and_reports_the_job() {
-    let hook = hook(|_, _| Answer::Body("success".into())).await;
-    let env = env_with(
-        Sandbox::builder()
-            .followers(5)
-            .webhook(Webhook::new(&hook.url, "token")),
-    )
-    .await;
+    let (hook, env) = env_with_quiet_hook(5).await;
     let ids = env.followers(5).await;
     let tag = env
         .post("/cgi-bin/tags/create", &json!({"tag": {"name": "vip"}}))
@@ -125,13 +120,7 @@ async fn a_clientmsgid_sends_once() {
 
 #[tokio::test]
 async fn a_follower_receives_at_most_four_mass_messages_a_month() {
-    let hook = hook(|_, _| Answer::Body("success".into())).await;
-    let env = env_with(
-        Sandbox::builder()
-            .followers(2)
-            .webhook(Webhook::new(&hook.url, "token")),
-    )
-    .await;
+    let (hook, env) = env_with_quiet_hook(2).await;
     let ids = env.followers(2).await;
     for i in 0..5 {
         env.post(SEND, &text_to(&ids, &format!("m{i}"), &format!("c{i}")))

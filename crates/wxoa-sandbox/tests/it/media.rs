@@ -189,6 +189,15 @@ async fn uploadimg_answers_a_url_for_small_jpg_or_png() {
     );
 }
 
+/// `media/get` of an id.
+async fn media_get(env: &crate::support::Env, id: &str) -> reqwest::Response {
+    env.http
+        .get(env.api(&format!("/cgi-bin/media/get?media_id={id}")))
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn media_a_follower_sends_can_be_fetched() {
     let env = env().await;
@@ -197,12 +206,7 @@ async fn media_a_follower_sends_can_be_fetched() {
     let xml = wxoa_types::xml::parse(result["xml"].as_str().unwrap().as_bytes()).unwrap();
     let id = xml.child_text("MediaId").unwrap();
     assert!(xml.child_text("PicUrl").unwrap().starts_with("http://"));
-    let response = env
-        .http
-        .get(env.api(&format!("/cgi-bin/media/get?media_id={id}")))
-        .send()
-        .await
-        .unwrap();
+    let response = media_get(&env, id).await;
     assert_eq!(response.headers()["content-type"], "image/jpeg");
     let given = env
         .push(
@@ -211,11 +215,36 @@ async fn media_a_follower_sends_can_be_fetched() {
         )
         .await;
     assert_eq!(given["outcome"], "no_webhook");
-    let response = env
-        .http
-        .get(env.api("/cgi-bin/media/get?media_id=VOICE1"))
-        .send()
-        .await
-        .unwrap();
+    let response = media_get(&env, "VOICE1").await;
     assert_eq!(response.headers()["content-type"], "audio/amr");
+}
+
+#[tokio::test]
+async fn a_video_a_follower_sends_carries_a_thumbnail_that_can_be_fetched() {
+    let env = env().await;
+    let openid = env.followers(1).await[0].clone();
+    for msg_type in ["video", "shortvideo"] {
+        let result = env.push(&openid, json!({"MsgType": msg_type})).await;
+        let xml = wxoa_types::xml::parse(result["xml"].as_str().unwrap().as_bytes()).unwrap();
+        let video = xml.child_text("MediaId").unwrap();
+        let thumb = xml.child_text("ThumbMediaId").unwrap();
+        assert_ne!(video, thumb);
+        let video: serde_json::Value = media_get(&env, video).await.json().await.unwrap();
+        assert!(video["video_url"].is_string(), "{video}");
+        let response = media_get(&env, thumb).await;
+        assert_eq!(response.headers()["content-type"], "image/jpeg");
+    }
+    // A thumbnail given is kept.
+    let given = env
+        .push(
+            &openid,
+            json!({"MsgType": "video", "MediaId": "V1", "ThumbMediaId": "T1"}),
+        )
+        .await;
+    assert!(
+        given["xml"]
+            .as_str()
+            .unwrap()
+            .contains("<ThumbMediaId><![CDATA[T1]]></ThumbMediaId>")
+    );
 }

@@ -377,6 +377,19 @@ impl Hook {
     }
 }
 
+/// A webhook that answers `success` to everything, and a sandbox with `followers` followers
+/// pushing to it in plain mode.
+pub(crate) async fn env_with_quiet_hook(followers: u32) -> (Hook, Env) {
+    let hook = hook(|_, _| Answer::Body("success".into())).await;
+    let env = env_with(
+        Sandbox::builder()
+            .followers(followers)
+            .webhook(wxoa_sandbox::Webhook::new(&hook.url, "token")),
+    )
+    .await;
+    (hook, env)
+}
+
 pub(crate) async fn hook(
     behaviour: impl Fn(&Received, usize) -> Answer + Send + Sync + 'static,
 ) -> Hook {

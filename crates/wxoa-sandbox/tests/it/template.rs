@@ -1,11 +1,10 @@
 //! Template messages: industries, templates, sends and the job-finished push.
 
 use serde_json::{Value, json};
-use wxoa_sandbox::{Sandbox, Webhook};
 use wxoa_types::xml;
 
 use crate::support::{
-    Answer, Env, assert_errcode, assert_fixture_shape, assert_ok, env, env_with, hook, request,
+    Env, assert_errcode, assert_fixture_shape, assert_ok, env, env_with_quiet_hook, request,
 };
 
 async fn add(env: &Env) -> String {
@@ -123,13 +122,7 @@ async fn an_account_holds_at_most_25_templates() {
 
 #[tokio::test]
 async fn a_send_lands_in_the_inbox_and_pushes_templatesendjobfinish() {
-    let hook = hook(|_, _| Answer::Body("success".into())).await;
-    let env = env_with(
-        Sandbox::builder()
-            .followers(2)
-            .webhook(Webhook::new(&hook.url, "token")),
-    )
-    .await;
+    let (hook, env) = env_with_quiet_hook(2).await;
     let template = add(&env).await;
     let openid = env.followers(1).await[0].clone();
     let sent = env
@@ -220,4 +213,95 @@ async fn data_fields_need_a_string_value_47003() {
             .unwrap()
             .contains("data.keyword2.value")
     );
+}
+
+#[tokio::test]
+async fn a_subscription_notification_reaches_the_inbox_and_pushes_its_result() {
+    let (hook, env) = env_with_quiet_hook(2).await;
+    let openid = env.followers(1).await[0].clone();
+    let body = request(
+        "template",
+        "subscribe_bizsend",
+        &[
+            ("OPENID1", json!(openid)),
+            (
+                "TEMPLATE_ID",
+                json!("bDmywsp2oEHjwAadTGKkUHpC0RgBVPvfAdfbX2ZC4Fo"),
+            ),
+            ("APPID", json!("wx1234567890abcdef")),
+        ],
+    );
+    assert_ok(&env.post("/cgi-bin/message/subscribe/bizsend", &body).await);
+    let inbox = env.inbox(&openid).await;
+    assert_eq!(inbox[0]["kind"], "subscribe");
+    assert_eq!(
+        inbox[0]["message"]["data"]["thing1"]["value"],
+        "Your parcel has shipped"
+    );
+    assert_eq!(inbox[0]["message"]["page"], "pages/index");
+    let event = xml::parse(hook.wait_for(1).await[0].body.as_bytes()).unwrap();
+    assert_eq!(event.child_text("Event"), Some("subscribe_msg_sent_event"));
+    let list = event
+        .child("SubscribeMsgSentEvent")
+        .and_then(|e| e.child("List"))
+        .unwrap();
+    assert_eq!(
+        list.child_text("TemplateId"),
+        Some("bDmywsp2oEHjwAadTGKkUHpC0RgBVPvfAdfbX2ZC4Fo")
+    );
+    assert_eq!(list.child_text("ErrorStatus"), Some("success"));
+    assert_eq!(
+        list.child_text("MsgID"),
+        Some(inbox[0]["message"]["msgid"].to_string().as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_subscription_notification_is_checked_before_it_goes() {
+    let env = env().await;
+    let openid = env.followers(1).await[0].clone();
+    let good = || {
+        request(
+            "template",
+            "subscribe_bizsend",
+            &[
+                ("OPENID1", json!(openid)),
+                ("TEMPLATE_ID", json!("T1")),
+                ("APPID", json!("wx1234567890abcdef")),
+            ],
+        )
+    };
+    let mut no_template = good();
+    no_template["template_id"] = json!("");
+    assert_errcode(
+        &env.post("/cgi-bin/message/subscribe/bizsend", &no_template)
+            .await,
+        40037,
+    );
+    let mut number = good();
+    number["data"]["thing1"]["value"] = json!(42);
+    let refused = env
+        .post("/cgi-bin/message/subscribe/bizsend", &number)
+        .await;
+    assert_errcode(&refused, 47003);
+    assert!(
+        refused["errmsg"]
+            .as_str()
+            .unwrap()
+            .contains("data.thing1.value")
+    );
+    let mut app = good();
+    app["miniprogram"]["appid"] = json!("not-an-appid");
+    assert_errcode(
+        &env.post("/cgi-bin/message/subscribe/bizsend", &app).await,
+        47003,
+    );
+    let mut stranger = good();
+    stranger["touser"] = json!("oStranger000000000000000000");
+    assert_errcode(
+        &env.post("/cgi-bin/message/subscribe/bizsend", &stranger)
+            .await,
+        40003,
+    );
+    assert!(env.inbox(&openid).await.is_empty());
 }
