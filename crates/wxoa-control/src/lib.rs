@@ -207,8 +207,12 @@ impl ControlServer {
                         continue;
                     }
                     match fetch(&client, *kind).await {
-                        Ok(token) => self.counters(app_id.as_str()).expires_at[i]
-                            .store(unix_seconds(&token), Ordering::Relaxed),
+                        Ok(token) => {
+                            if let Some(expires) = self.counters(app_id.as_str()).expires_at.get(i)
+                            {
+                                expires.store(unix_seconds(&token), Ordering::Relaxed);
+                            }
+                        }
                         Err(error) => {
                             self.counters(app_id.as_str())
                                 .errors
