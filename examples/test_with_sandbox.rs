@@ -4,6 +4,9 @@
 //!
 //! `cargo run -p wxoa --example test_with_sandbox`
 
+// Examples print what they do; `serde_json::Value` indexing never panics (a missing key is Null).
+#![allow(clippy::print_stdout, clippy::indexing_slicing)]
+
 use serde_json::json;
 use wxoa::prelude::*;
 use wxoa::sandbox::{DEFAULT_APP_ID, PushMode, Sandbox, Webhook as SandboxWebhook};

@@ -114,6 +114,74 @@ pub(crate) enum Command {
     Serve(crate::commands::serve::ServeArgs),
     /// Play the platform against a running webhook and explain every failure.
     Doctor(crate::commands::doctor::DoctorArgs),
+    /// Call any API path with the account's token: `wxoa api get|post PATH`.
+    #[command(subcommand)]
+    Api(crate::commands::api::ApiCommand),
+    /// Run the local WeChat platform: the API, followers, pushes to a webhook, a control API.
+    Sandbox(crate::commands::sandbox::SandboxArgs),
+    /// Configuration files.
+    #[command(subcommand)]
+    Config(crate::commands::config::ConfigCommand),
+    /// Print shell completions.
+    Completions(crate::commands::config::CompletionsArgs),
+    /// Run the central control server: tokens and tickets for every business server.
+    TokenServer(crate::commands::token_server::TokenServerArgs),
+    /// Start the sandbox and the demo bot, wired together, and print the web console's URL.
+    Demo(crate::commands::demo::DemoArgs),
+    /// Followers: list (every follower with --all, to JSONL or CSV), profiles, remarks.
+    #[command(subcommand)]
+    User(crate::commands::user::UserCommand),
+    /// Tags: create, rename, delete, members, tag and untag followers.
+    #[command(subcommand)]
+    Tag(crate::commands::tag::TagCommand),
+    /// Legacy user groups (deprecated by the platform in favour of tags).
+    #[command(subcommand)]
+    Group(crate::commands::group::GroupCommand),
+    /// The blacklist: list, block, unblock.
+    #[command(subcommand)]
+    Blacklist(crate::commands::blacklist::BlacklistCommand),
+    /// The custom menu: apply a menu file (checked first), get, delete, conditional menus.
+    #[command(subcommand)]
+    Menu(crate::commands::menu::MenuCommand),
+    /// Customer-service messages to a follower, and the typing indicator.
+    #[command(subcommand)]
+    Send(crate::commands::send::SendCommand),
+    /// Customer-service agent accounts.
+    #[command(subcommand)]
+    Kf(crate::commands::kf::KfCommand),
+    /// Template messages, templates and industries.
+    #[command(subcommand)]
+    Template(crate::commands::template::TemplateCommand),
+    /// Web OAuth: the authorize URL.
+    #[command(subcommand)]
+    Oauth(crate::commands::oauth::OauthCommand),
+    /// JS-SDK: the wx.config signature of a page.
+    #[command(subcommand)]
+    Jssdk(crate::commands::jssdk::JssdkCommand),
+    /// QR codes with a scene: create one (and save its image), download an image.
+    #[command(subcommand)]
+    Qrcode(crate::commands::qrcode::QrcodeCommand),
+    /// Media and permanent material: upload (checked first), download, list, count, delete.
+    #[command(subcommand)]
+    Media(crate::commands::media::MediaCommand),
+    /// Mass messages: send (never twice), preview, status, delete, speed.
+    #[command(subcommand)]
+    Mass(crate::commands::mass::MassCommand),
+    /// Cards: logo, create (checked first), QR code.
+    #[command(subcommand)]
+    Card(crate::commands::card::CardCommand),
+    /// The platform's IPs, a network check of the callback, API quotas.
+    #[command(subcommand)]
+    Misc(crate::commands::misc::MiscCommand),
+    /// Short keys for data (shorten/gen, shorten/fetch).
+    #[command(subcommand)]
+    Shorturl(crate::commands::shorturl::ShorturlCommand),
+    /// Drafts: add, get, update, delete, count, list.
+    #[command(subcommand)]
+    Draft(crate::commands::publish::DraftCommand),
+    /// Free publishing of drafts: submit, status, articles, delete, list.
+    #[command(subcommand)]
+    Publish(crate::commands::publish::PublishCommand),
 }
 
 #[derive(Debug, Subcommand)]

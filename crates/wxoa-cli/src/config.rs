@@ -45,17 +45,21 @@ struct File {
     accounts: Vec<Account>,
 }
 
-/// The global options with the config file folded in.
+/// The global options with the config file folded in, and the file's `[[accounts]]`.
 #[derive(Debug, Default)]
 pub(crate) struct Settings {
     pub(crate) global: Global,
+    pub(crate) accounts: Vec<Account>,
 }
 
 impl Settings {
     /// Folds the `--config` file (if any) under what the command line and environment set.
     pub(crate) fn load(global: Global) -> Result<Settings, Failure> {
         let Some(path) = global.config.clone() else {
-            return Ok(Settings { global });
+            return Ok(Settings {
+                global,
+                accounts: Vec::new(),
+            });
         };
         let file = read(&path).map_err(Failure::usage)?;
         let mut global = global;
@@ -83,7 +87,10 @@ impl Settings {
             fill(&mut global.token, account.token.clone());
             fill(&mut global.aes_key, account.aes_key.clone());
         }
-        Ok(Settings { global })
+        Ok(Settings {
+            global,
+            accounts: file.accounts,
+        })
     }
 
     /// A required option, or a usage failure naming the flag and the variable.

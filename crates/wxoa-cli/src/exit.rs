@@ -6,6 +6,10 @@ use wxoa_crypto::CryptoError;
 pub(crate) const OK: u8 = 0;
 /// Usage or configuration error.
 pub(crate) const USAGE: u8 = 2;
+/// The platform answered with an error.
+pub(crate) const PLATFORM: u8 = 1;
+/// Network or transport failure after the allowed retries.
+pub(crate) const NETWORK: u8 = 3;
 /// Signature, decryption or verification failure.
 pub(crate) const CRYPTO: u8 = 4;
 

@@ -21,3 +21,21 @@ pub(crate) fn read_stdin() -> Result<Vec<u8>, Failure> {
     }
     Ok(input)
 }
+
+/// Reads a file, or stdin for `-`, refusing more than [`MAX_STDIN`] bytes.
+pub(crate) fn read_file(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
+    if path == std::path::Path::new("-") {
+        return read_stdin();
+    }
+    let mut text = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_STDIN + 1).read_to_end(&mut text))
+        .map_err(|e| Failure::usage(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
+    if text.len() as u64 > MAX_STDIN {
+        return Err(Failure::usage(anyhow::anyhow!(
+            "{} is over {MAX_STDIN} bytes",
+            path.display()
+        )));
+    }
+    Ok(text)
+}

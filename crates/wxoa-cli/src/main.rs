@@ -52,6 +52,14 @@ fn init_logging(verbose: u8, quiet: bool) {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
+    // These two read no configuration (checking one must not fail before it reports).
+    match &cli.command {
+        Command::Config(commands::config::ConfigCommand::Check(args)) => {
+            return commands::config::check(cli.global, args);
+        }
+        Command::Completions(args) => return commands::config::completions(args),
+        _ => {}
+    }
     let settings = Settings::load(cli.global)?;
     match cli.command {
         Command::Crypto(CryptoCommand::Sign(args)) => commands::crypto::sign(&settings, &args),
@@ -64,5 +72,29 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Parse(args) => commands::parse::parse(&args),
         Command::Serve(args) => commands::serve::serve(&settings, &args),
         Command::Doctor(args) => commands::doctor::doctor(&settings, &args),
+        Command::TokenServer(args) => commands::token_server::token_server(&settings, &args),
+        Command::Demo(args) => commands::demo::run(&args),
+        Command::User(command) => commands::user::user(&settings, command),
+        Command::Tag(command) => commands::tag::tag(&settings, command),
+        Command::Group(command) => commands::group::group(&settings, command),
+        Command::Blacklist(command) => commands::blacklist::blacklist(&settings, command),
+        Command::Menu(command) => commands::menu::menu(&settings, command),
+        Command::Send(command) => commands::send::send(&settings, command),
+        Command::Kf(command) => commands::kf::kf(&settings, command),
+        Command::Template(command) => commands::template::template(&settings, command),
+        Command::Oauth(command) => commands::oauth::oauth(&settings, command),
+        Command::Jssdk(command) => commands::jssdk::jssdk(&settings, command),
+        Command::Qrcode(command) => commands::qrcode::qrcode(&settings, command),
+        Command::Media(command) => commands::media::media(&settings, command),
+        Command::Mass(command) => commands::mass::mass(&settings, command),
+        Command::Card(command) => commands::card::card(&settings, command),
+        Command::Misc(command) => commands::misc::misc(&settings, command),
+        Command::Shorturl(command) => commands::shorturl::shorturl(&settings, command),
+        Command::Draft(command) => commands::publish::draft(&settings, command),
+        Command::Publish(command) => commands::publish::publish(&settings, command),
+        Command::Api(command) => commands::api::api(&settings, command),
+        Command::Sandbox(args) => commands::sandbox::sandbox(&settings, &args),
+        // Answered above, before any configuration is read.
+        Command::Config(_) | Command::Completions(_) => Ok(()),
     }
 }

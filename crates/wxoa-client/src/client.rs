@@ -14,17 +14,26 @@ use wxoa_types::errcode::ErrCode;
 use wxoa_types::ids::AppId;
 use wxoa_types::secret::Secret;
 
+use crate::download::{Download, Fetched, JsonAnswer};
 use crate::error::{Error, Result};
 use crate::request::ApiRequest;
 use crate::token::{
     Lookup, MemoryStore, Need, QuotaPolicy, RefreshPolicy, Slot, SourceKind, Token, TokenKey,
     TokenKind, TokenManager, TokenResponse, TokenSource, TokenStore, now_ms,
 };
-use crate::transport::{RetryPolicy, Target, Transport, decode, parse_base};
+use crate::transport::{
+    Expect, Reply, RetryPolicy, Target, Transport, content_type, decode, is_textual, parse_base,
+};
 
 /// The platform's API hosts: the general one, then its disaster-recovery twin.
 pub const DEFAULT_API_BASES: [&str; 2] =
     ["https://api.weixin.qq.com", "https://api2.weixin.qq.com"];
+
+/// The host of `showqrcode` and other mp.weixin.qq.com pages.
+pub const DEFAULT_MP_BASE: &str = "https://mp.weixin.qq.com";
+
+/// The host of the OAuth authorize page.
+pub const DEFAULT_OPEN_BASE: &str = "https://open.weixin.qq.com";
 
 /// An account's credentials: its AppID and, unless tokens come from a token server, its
 /// AppSecret.
@@ -108,6 +117,9 @@ struct Shared {
     source: TokenSource,
     accounts: RwLock<HashMap<AppId, Arc<AccountState>>>,
     total_timeout: Duration,
+    transfer_timeout: Duration,
+    mp_base: String,
+    open_base: String,
 }
 
 /// The API client: a cheap `Clone` handle acting for one account of its registry.
@@ -244,6 +256,19 @@ impl Client {
         self.shared.transport.bases()
     }
 
+    /// The host of `showqrcode` and other mp.weixin.qq.com pages (see
+    /// [`ClientBuilder::mp_base`]).
+    #[must_use]
+    pub fn mp_base(&self) -> &str {
+        &self.shared.mp_base
+    }
+
+    /// The host of the OAuth authorize page (see [`ClientBuilder::open_base`]).
+    #[must_use]
+    pub fn open_base(&self) -> &str {
+        &self.shared.open_base
+    }
+
     /// A read: `GET path?query` with the access token; the JSON answer.
     ///
     /// ```no_run
@@ -312,6 +337,77 @@ impl Client {
     pub async fn execute<T: DeserializeOwned>(&self, req: ApiRequest) -> Result<T> {
         let body = self.call(&req).await?;
         decode(req.path(), &body)
+    }
+
+    /// Sends `req` to an endpoint that serves files: a JSON error becomes [`Error::Api`], other
+    /// JSON is [`Fetched::Json`], anything else a [`Download`] whose body is still to be read.
+    /// The total timeout covers the call up to the answer's headers; reading the body is
+    /// bounded by the request timeout.
+    ///
+    /// ```no_run
+    /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
+    /// use wxoa_client::{ApiRequest, Fetched};
+    ///
+    /// let request = ApiRequest::get("/cgi-bin/media/get").query("media_id", "MEDIA_ID");
+    /// match client.fetch_file(request).await? {
+    ///     Fetched::File(file) => { file.save_in("downloads", "MEDIA_ID").await?; }
+    ///     Fetched::Json(json) => println!("{}", String::from_utf8_lossy(json.as_bytes())),
+    ///     _ => {}
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn fetch_file(&self, req: ApiRequest) -> Result<Fetched> {
+        req.validate()?;
+        let total = self.shared.total_timeout.max(self.shared.transfer_timeout);
+        let reply =
+            match tokio::time::timeout(total, self.call_with_token(&req, Expect::File)).await {
+                Ok(reply) => reply?,
+                Err(_) => {
+                    return Err(Error::Timeout {
+                        path: req.path.clone(),
+                        after: total,
+                    });
+                }
+            };
+        Ok(match reply {
+            Reply::Stream(response) => Fetched::File(Download::live(req.path, response)),
+            Reply::Body { headers, body } => {
+                let is_json = is_textual(&headers)
+                    && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok();
+                if is_json {
+                    Fetched::Json(JsonAnswer::new(req.path, body))
+                } else {
+                    Fetched::File(Download::read(req.path, headers, body))
+                }
+            }
+        })
+    }
+
+    /// [`Client::fetch_file`] for an endpoint that serves only files: JSON that is not an error
+    /// is [`Error::UnexpectedContent`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
+    /// let request = wxoa_client::ApiRequest::get("/cgi-bin/showqrcode")
+    ///     .query("ticket", "TICKET")
+    ///     .without_token()
+    ///     .on_mp_host();
+    /// let image = client.download(request).await?.bytes().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn download(&self, req: ApiRequest) -> Result<Download> {
+        let path = req.path.clone();
+        match self.fetch_file(req).await? {
+            Fetched::File(file) => Ok(file),
+            Fetched::Json(json) => Err(Error::UnexpectedContent {
+                path,
+                expected: "a file",
+                content_type: "application/json".to_owned(),
+                body: crate::transport::shown_body(json.as_bytes(), 4096),
+            }),
+        }
     }
 
     /// The account's access token: from memory, the store, or fetched.
@@ -437,9 +533,21 @@ impl Client {
     /// Sends `req` within the total timeout; the body of a successful answer.
     async fn call(&self, req: &ApiRequest) -> Result<Bytes> {
         req.validate()?;
-        let total = self.shared.total_timeout;
-        match tokio::time::timeout(total, self.call_with_token(req)).await {
-            Ok(result) => result,
+        let total = if req.carries_file() {
+            self.shared.total_timeout.max(self.shared.transfer_timeout)
+        } else {
+            self.shared.total_timeout
+        };
+        match tokio::time::timeout(total, self.call_with_token(req, Expect::Json)).await {
+            Ok(Ok(Reply::Body { body, .. })) => Ok(body),
+            // A JSON exchange reads every body whole.
+            Ok(Ok(Reply::Stream(response))) => Err(Error::UnexpectedContent {
+                path: req.path.clone(),
+                expected: "JSON",
+                content_type: content_type(response.headers()).to_owned(),
+                body: String::new(),
+            }),
+            Ok(Err(error)) => Err(error),
             Err(_) => Err(Error::Timeout {
                 path: req.path.clone(),
                 after: total,
@@ -448,17 +556,23 @@ impl Client {
     }
 
     /// Adds the token; on a token error, compare-and-invalidates it and retries exactly once.
-    async fn call_with_token(&self, req: &ApiRequest) -> Result<Bytes> {
+    async fn call_with_token(&self, req: &ApiRequest, expect: Expect) -> Result<Reply> {
         let transport = &self.shared.transport;
+        let target = if req.on_mp_host {
+            Target::Host(&self.shared.mp_base)
+        } else {
+            Target::Platform
+        };
         if !req.with_token {
-            return transport.call(Target::Platform, req, None).await;
+            return transport.exchange(target, req, None, expect).await;
         }
         let token = self.token(TokenKind::AccessToken).await?;
         let error = match transport
-            .call(Target::Platform, req, Some(token.expose()))
+            .exchange(target, req, Some(token.expose()), expect)
             .await
         {
-            Err(error) if error.is_token_error() => error,
+            // An upload whose stream was read cannot be sent again.
+            Err(error) if error.is_token_error() && req.can_send() => error,
             other => return other,
         };
         // The platform rejected the call before doing anything: replacing the token and trying
@@ -476,7 +590,7 @@ impl Client {
             .await?;
         tracing::debug!(path = req.path(), "retrying once with a new access token");
         let result = transport
-            .call(Target::Platform, req, Some(fresh.expose()))
+            .exchange(target, req, Some(fresh.expose()), expect)
             .await;
         match &result {
             // A new token worked where the old one failed: the old one really was dead.
@@ -583,11 +697,14 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     request_timeout: Duration,
     total_timeout: Duration,
+    transfer_timeout: Duration,
     retry: RetryPolicy,
     failback_after: Duration,
     refresh: RefreshPolicy,
     quota: QuotaPolicy,
     lock: crate::token::LockPolicy,
+    mp_base: Option<String>,
+    open_base: Option<String>,
 }
 
 impl Default for ClientBuilder {
@@ -601,11 +718,14 @@ impl Default for ClientBuilder {
             connect_timeout: Duration::from_secs(3),
             request_timeout: Duration::from_secs(15),
             total_timeout: Duration::from_secs(45),
+            transfer_timeout: Duration::from_secs(300),
             retry: RetryPolicy::default(),
             failback_after: Duration::from_secs(60),
             refresh: RefreshPolicy::default(),
             quota: QuotaPolicy::default(),
             lock: crate::token::LockPolicy::default(),
+            mp_base: None,
+            open_base: None,
         }
     }
 }
@@ -636,6 +756,21 @@ impl ClientBuilder {
         S: Into<String>,
     {
         self.bases = Some(bases.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The host of `showqrcode` and other mp.weixin.qq.com pages. Default:
+    /// [`DEFAULT_MP_BASE`], or the first API base when that is not one of the platform's own
+    /// hosts (so pointing the API base at a sandbox is enough).
+    pub fn mp_base(mut self, base: impl Into<String>) -> Self {
+        self.mp_base = Some(base.into());
+        self
+    }
+
+    /// The host of the OAuth authorize page. Default: [`DEFAULT_OPEN_BASE`], with the rule of
+    /// [`ClientBuilder::mp_base`].
+    pub fn open_base(mut self, base: impl Into<String>) -> Self {
+        self.open_base = Some(base.into());
         self
     }
 
@@ -673,6 +808,14 @@ impl ClientBuilder {
     /// How long a whole call may take: token, retries and failover included (default 45 s).
     pub fn total_timeout(mut self, timeout: Duration) -> Self {
         self.total_timeout = timeout;
+        self
+    }
+
+    /// How long a call that carries a file may take — an upload, or a download with its body
+    /// (default 5 minutes; never less than the request timeout). It replaces the request and
+    /// total timeouts for those calls only: 10 MB take longer than a JSON answer.
+    pub fn transfer_timeout(mut self, timeout: Duration) -> Self {
+        self.transfer_timeout = timeout;
         self
     }
 
@@ -735,9 +878,16 @@ impl ClientBuilder {
             .iter()
             .map(|b| parse_base(b).map_err(Error::Config))
             .collect::<Result<Vec<_>>>()?;
-        if bases.is_empty() {
+        let Some(primary) = bases.first() else {
             return Err(Error::Config("no API base".to_owned()));
-        }
+        };
+        let page_base = |given: Option<String>, default: &str| match given {
+            Some(base) => parse_base(&base).map_err(Error::Config),
+            None if is_platform_host(primary) => Ok(default.to_owned()),
+            None => Ok(primary.clone()),
+        };
+        let mp_base = page_base(self.mp_base, DEFAULT_MP_BASE)?;
+        let open_base = page_base(self.open_base, DEFAULT_OPEN_BASE)?;
         let http = match self.http {
             Some(http) => http,
             None => reqwest::Client::builder()
@@ -765,15 +915,27 @@ impl ClientBuilder {
                     self.retry,
                     self.request_timeout,
                     self.failback_after,
-                ),
+                )
+                .with_transfer_timeout(self.transfer_timeout),
                 tokens: TokenManager::new(store, self.refresh, self.quota, self.lock),
                 source: self.source,
                 accounts: RwLock::new(accounts),
                 total_timeout: self.total_timeout,
+                transfer_timeout: self.transfer_timeout,
+                mp_base,
+                open_base,
             }),
             account,
         })
     }
+}
+
+/// Whether a (normalised) base URL is one of the platform's own hosts (`*.weixin.qq.com`).
+fn is_platform_host(base: &str) -> bool {
+    url::Url::parse(base)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_ascii_lowercase))
+        .is_some_and(|host| host == "weixin.qq.com" || host.ends_with(".weixin.qq.com"))
 }
 
 fn bases_from_env() -> Vec<String> {

@@ -121,9 +121,34 @@ pub enum Error {
         /// The AppID asked for.
         app_id: AppId,
     },
-    /// The request cannot be sent as given (a bad path, a body that is not JSON, …).
+    /// The request cannot be sent as given (a bad path, a body that is not JSON, a value out
+    /// of the platform's range, …): the message names the field and the rule.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// A local file could not be read (an upload) or written (a download).
+    #[error("cannot {action} {}", path.display())]
+    Io {
+        /// What was being done: `read`, `write`, `create the directory`, ….
+        action: &'static str,
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The platform answered something else than the endpoint serves: JSON where a file was
+    /// expected (an unknown media kind), or a body that is neither a file nor the platform's JSON.
+    #[error("{path} answered {content_type:?} where {expected} was expected")]
+    UnexpectedContent {
+        /// The API path called.
+        path: String,
+        /// What was expected: `a file`, `JSON`.
+        expected: &'static str,
+        /// The `Content-Type` of the answer (empty when absent).
+        content_type: String,
+        /// The start of the body, redacted (at most 4 KiB, lossy UTF-8).
+        body: String,
+    },
     /// The client is configured wrongly (a malformed base URL, a missing AppSecret, …).
     #[error("invalid configuration: {0}")]
     Config(String),
@@ -156,6 +181,7 @@ impl Error {
                 | Error::Http { .. }
                 | Error::Decode { .. }
                 | Error::TooLarge { .. }
+                | Error::UnexpectedContent { .. }
         )
     }
 

@@ -70,13 +70,19 @@
 //!
 //! - [`Client`], [`ClientBuilder`], [`Account`]: the client, its configuration and its registry
 //!   of accounts (several AppIDs, changeable at runtime, everything namespaced by AppID).
-//! - [`ApiRequest`]: one call, with its idempotency.
+//! - [`ApiRequest`]: one call, with its idempotency; a JSON or multipart ([`Form`], [`Upload`])
+//!   body.
+//! - [`Download`], [`Fetched`]: files the platform serves (media, materials, QR codes), streamed
+//!   to a writer, a file or a directory.
+//! - [`api`]: the platform's API, one typed module per area.
 //! - [`RetryPolicy`]: how reads are retried.
 //! - [`Error`]: every failure, typed.
 //! - [`token`]: sources, stores and the token manager.
 //! - [`redact`]: masking secrets in text.
 
+pub mod api;
 mod client;
+mod download;
 mod error;
 pub mod redact;
 mod request;
@@ -84,9 +90,14 @@ mod request;
 pub mod testing;
 pub mod token;
 mod transport;
+mod upload;
 
-pub use client::{Account, Client, ClientBuilder, DEFAULT_API_BASES};
+pub use client::{
+    Account, Client, ClientBuilder, DEFAULT_API_BASES, DEFAULT_MP_BASE, DEFAULT_OPEN_BASE,
+};
+pub use download::{Download, Fetched, JsonAnswer, MAX_DOWNLOAD};
 pub use error::{Error, Result};
 pub use request::ApiRequest;
 pub use transport::RetryPolicy;
+pub use upload::{Form, Upload};
 pub use wxoa_types::errcode::ErrCode;

@@ -8,6 +8,16 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::redact::redact;
+use crate::upload::Form;
+
+/// The body of a request.
+#[derive(Clone, Debug)]
+pub(crate) enum Body {
+    /// JSON text.
+    Json(Bytes),
+    /// A `multipart/form-data` form, built anew for each attempt.
+    Multipart(Form),
+}
 
 /// A call of one platform endpoint: method, path, query, JSON body, and whether it is safe to
 /// send again.
@@ -20,6 +30,9 @@ use crate::redact::redact;
 ///   [`ApiRequest::idempotent`].
 /// - The access token is added by the client (`access_token=…` in the query) unless
 ///   [`ApiRequest::without_token`] says otherwise.
+/// - It goes to the API hosts, with failover, unless [`ApiRequest::on_mp_host`] sends it to
+///   the client's mp host (`showqrcode`).
+/// - A body is JSON ([`ApiRequest::json`]) or a multipart form ([`ApiRequest::multipart`]).
 ///
 /// ```
 /// use wxoa_client::ApiRequest;
@@ -36,9 +49,11 @@ pub struct ApiRequest {
     pub(crate) method: Method,
     pub(crate) path: String,
     pub(crate) query: Vec<(String, String)>,
-    pub(crate) body: Option<Bytes>,
+    pub(crate) body: Option<Body>,
     pub(crate) idempotent: bool,
     pub(crate) with_token: bool,
+    pub(crate) on_mp_host: bool,
+    pub(crate) answer_errcodes: Vec<i64>,
 }
 
 impl ApiRequest {
@@ -70,6 +85,8 @@ impl ApiRequest {
             body: None,
             idempotent,
             with_token: true,
+            on_mp_host: false,
+            answer_errcodes: Vec::new(),
         }
     }
 
@@ -85,14 +102,48 @@ impl ApiRequest {
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
         let bytes = serde_json::to_vec(body)
             .map_err(|e| Error::InvalidRequest(format!("the body is not JSON: {e}")))?;
-        self.body = Some(Bytes::from(bytes));
+        self.body = Some(Body::Json(Bytes::from(bytes)));
         Ok(self)
     }
 
     /// Sets the body to JSON text that is already encoded.
     #[must_use]
     pub fn json_bytes(mut self, body: impl Into<Bytes>) -> Self {
-        self.body = Some(body.into());
+        self.body = Some(Body::Json(body.into()));
+        self
+    }
+
+    /// Sets a `multipart/form-data` body (an upload). Its files are read anew for each
+    /// attempt; a stream is read once.
+    ///
+    /// ```
+    /// use wxoa_client::{ApiRequest, Form, Upload};
+    ///
+    /// let request = ApiRequest::post("/cgi-bin/media/upload")
+    ///     .query("type", "image")
+    ///     .multipart(Form::new().file("media", Upload::path("photo.jpg")));
+    /// assert!(!request.is_idempotent());
+    /// ```
+    #[must_use]
+    pub fn multipart(mut self, form: Form) -> Self {
+        self.body = Some(Body::Multipart(form));
+        self
+    }
+
+    /// Sends the request to the client's mp host (`https://mp.weixin.qq.com` by default, see
+    /// [`ClientBuilder::mp_base`](crate::ClientBuilder::mp_base)) instead of the API hosts;
+    /// there is no failover there.
+    #[must_use]
+    pub fn on_mp_host(mut self) -> Self {
+        self.on_mp_host = true;
+        self
+    }
+
+    /// Treats `errcode` as an answer rather than an error: its body is returned to be decoded
+    /// (a mass send answering 45065 carries the `msg_id` of the earlier send).
+    #[must_use]
+    pub fn answer_errcode(mut self, errcode: i64) -> Self {
+        self.answer_errcodes.push(errcode);
         self
     }
 
@@ -126,6 +177,24 @@ impl ApiRequest {
     #[must_use]
     pub fn is_idempotent(&self) -> bool {
         self.idempotent
+    }
+
+    /// Whether `errcode` is an answer of this request rather than an error.
+    pub(crate) fn answers(&self, errcode: i64) -> bool {
+        self.answer_errcodes.contains(&errcode)
+    }
+
+    /// Whether the body is a file upload (a multipart form).
+    pub(crate) fn carries_file(&self) -> bool {
+        matches!(self.body, Some(Body::Multipart(_)))
+    }
+
+    /// Whether the request can be sent (again): false once the stream of an upload was read.
+    pub(crate) fn can_send(&self) -> bool {
+        match &self.body {
+            Some(Body::Multipart(form)) => form.can_send(),
+            Some(Body::Json(_)) | None => true,
+        }
     }
 
     /// Checks what would make the request unsafe or malformed: a path that is not absolute (it
@@ -171,9 +240,17 @@ impl fmt::Debug for ApiRequest {
             .field("method", &self.method)
             .field("path", &self.path)
             .field("query", &self.shown_query())
-            .field("body_len", &self.body.as_ref().map(Bytes::len))
+            .field(
+                "body",
+                &match &self.body {
+                    None => "none".to_owned(),
+                    Some(Body::Json(json)) => format!("{} bytes of JSON", json.len()),
+                    Some(Body::Multipart(_)) => "multipart".to_owned(),
+                },
+            )
             .field("idempotent", &self.idempotent)
             .field("with_token", &self.with_token)
+            .field("on_mp_host", &self.on_mp_host)
             .finish()
     }
 }
@@ -227,6 +304,9 @@ mod tests {
         let req = ApiRequest::post("/x")
             .json(&serde_json::json!({"name": "标签"}))
             .unwrap();
-        assert_eq!(req.body.unwrap().as_ref(), "{\"name\":\"标签\"}".as_bytes());
+        let Some(Body::Json(body)) = req.body else {
+            panic!("expected a JSON body");
+        };
+        assert_eq!(body.as_ref(), "{\"name\":\"标签\"}".as_bytes());
     }
 }

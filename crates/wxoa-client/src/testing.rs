@@ -10,7 +10,12 @@
 //! - every other path as an API endpoint that checks `access_token` (41001 when missing, 40001
 //!   when unknown or revoked, 42001 when expired) and answers the scripted body for the path
 //!   ([`StubPlatform::respond`]), `{"ip_list":["127.0.0.1"]}` for `/cgi-bin/getcallbackip`, or
-//!   an echo of the request.
+//!   an echo of the request;
+//! - scripted raw answers ([`StubPlatform::respond_raw`]): any status, headers and bytes — a
+//!   file with its `Content-disposition`, an image of `showqrcode` served without a token.
+//!
+//! It keeps the last requests of each path ([`StubPlatform::requests`]) with their query, body
+//! and, for multipart uploads, their parsed form fields, so that tests can check what was sent.
 //!
 //! It counts what reaches it ([`StubPlatform::calls`], [`StubPlatform::token_fetches`]) and can
 //! fail on purpose ([`Fault`]): an `errcode`, an HTTP status, a delay, or a connection dropped
@@ -44,7 +49,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Extension, State};
+use axum::extract::{DefaultBodyLimit, Extension, FromRequest, Multipart, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use hyper_util::rt::TokioIo;
@@ -73,6 +78,107 @@ pub enum Fault {
     Delay(Duration),
     /// Read the request, then close the connection without answering.
     Drop,
+}
+
+/// How many requests of each path the stub keeps.
+const KEPT_REQUESTS: usize = 64;
+
+/// A request the stub received, as a contract test looks at it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct StubRequest {
+    /// `GET`, `POST`, ….
+    pub method: String,
+    /// The query parameters, `access_token` removed.
+    pub query: HashMap<String, String>,
+    /// The `access_token` of the query, if one was sent.
+    pub access_token: Option<String>,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// The raw body.
+    pub body: Bytes,
+    /// The fields of a `multipart/form-data` body, in order (empty for other bodies).
+    pub form: Vec<FormField>,
+}
+
+impl StubRequest {
+    /// The body as JSON, if it is JSON.
+    #[must_use]
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    /// The multipart field named `name`.
+    #[must_use]
+    pub fn field(&self, name: &str) -> Option<&FormField> {
+        self.form.iter().find(|f| f.name == name)
+    }
+}
+
+/// One field of a multipart body.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct FormField {
+    /// The field name (`media`, `description`).
+    pub name: String,
+    /// The file name of a file field.
+    pub file_name: Option<String>,
+    /// The content type of the field, if given.
+    pub content_type: Option<String>,
+    /// The content.
+    pub data: Bytes,
+}
+
+/// A scripted answer with any status, headers and bytes ([`StubPlatform::respond_raw`]).
+#[derive(Debug, Clone)]
+pub struct RawAnswer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Bytes,
+    needs_token: bool,
+}
+
+impl RawAnswer {
+    /// An answer with this status and body, no headers, for calls with a valid token.
+    pub fn new(status: u16, body: impl Into<Bytes>) -> RawAnswer {
+        RawAnswer {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+            needs_token: true,
+        }
+    }
+
+    /// Adds a header (`Content-Type`, `Content-disposition`).
+    #[must_use]
+    pub fn header(mut self, name: &str, value: &str) -> RawAnswer {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Serves the answer without checking an access token (`showqrcode`).
+    #[must_use]
+    pub fn without_token(mut self) -> RawAnswer {
+        self.needs_token = false;
+        self
+    }
+
+    fn into_response(self) -> Response {
+        let mut response = (
+            StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            self.body,
+        )
+            .into_response();
+        for (name, value) in self.headers {
+            if let (Ok(name), Ok(value)) = (
+                header::HeaderName::from_bytes(name.as_bytes()),
+                header::HeaderValue::from_str(&value),
+            ) {
+                response.headers_mut().insert(name, value);
+            }
+        }
+        response
+    }
 }
 
 /// The stub platform; it stops serving when dropped.
@@ -112,6 +218,8 @@ struct Inner {
     calls: HashMap<String, usize>,
     faults: HashMap<String, VecDeque<(Fault, usize)>>,
     responses: HashMap<String, Value>,
+    raw_responses: HashMap<String, RawAnswer>,
+    requests: HashMap<String, VecDeque<StubRequest>>,
     expires_in: u64,
     token_delay: Duration,
     serial: u64,
@@ -213,6 +321,8 @@ impl StubPlatform {
         });
         let app = Router::new()
             .fallback(handle)
+            // Uploads are checked by size in the tests, not refused by the stub.
+            .layer(DefaultBodyLimit::max(64 * 1024 * 1024))
             .with_state(Arc::clone(&state));
         let accept = tokio::spawn(serve(listener, app));
         Ok(StubPlatform {
@@ -264,6 +374,38 @@ impl StubPlatform {
     /// Answers `body` (HTTP 200) to valid calls of `path`.
     pub fn respond(&self, path: &str, body: Value) {
         self.inner().responses.insert(path.to_owned(), body);
+    }
+
+    /// Answers `answer` to calls of `path` (with a valid token unless
+    /// [`RawAnswer::without_token`]); it takes precedence over [`StubPlatform::respond`].
+    ///
+    /// ```
+    /// use wxoa_client::testing::{RawAnswer, StubPlatform};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let stub = StubPlatform::start().await?;
+    /// stub.respond_raw(
+    ///     "/cgi-bin/media/get",
+    ///     RawAnswer::new(200, &b"\xff\xd8\xff"[..])
+    ///         .header("content-type", "image/jpeg")
+    ///         .header("content-disposition", "attachment; filename=\"MEDIA_ID.jpg\""),
+    /// );
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn respond_raw(&self, path: &str, answer: RawAnswer) {
+        self.inner().raw_responses.insert(path.to_owned(), answer);
+    }
+
+    /// The last requests (at most 64) that reached `path`, oldest first.
+    #[must_use]
+    pub fn requests(&self, path: &str) -> Vec<StubRequest> {
+        self.inner()
+            .requests
+            .get(path)
+            .map(|r| r.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Every token issued so far now answers 40001, as when another party fetched a new one.
@@ -371,9 +513,15 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let path = uri.path().to_owned();
+    let recorded = record(&method, &uri, &headers, &body).await;
     let fault = {
         let mut inner = stub.inner.lock().unwrap_or_else(|e| e.into_inner());
         *inner.calls.entry(path.clone()).or_default() += 1;
+        let kept = inner.requests.entry(path.clone()).or_default();
+        if kept.len() == KEPT_REQUESTS {
+            kept.pop_front();
+        }
+        kept.push_back(recorded);
         inner.take_fault(&path)
     };
     match fault {
@@ -409,6 +557,14 @@ async fn handle(
         }
     }
     let mut inner = stub.inner.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(raw) = inner.raw_responses.get(&path).cloned() {
+        if raw.needs_token
+            && let Err(error) = inner.check_token(query.get("access_token").map(String::as_str))
+        {
+            return axum::Json(error).into_response();
+        }
+        return raw.into_response();
+    }
     let answer = match (method.as_str(), path.as_str()) {
         ("POST", "/cgi-bin/stable_token") => {
             let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
@@ -477,6 +633,47 @@ async fn handle(
         },
     };
     axum::Json(answer).into_response()
+}
+
+/// What a contract test sees of a request: its query without the token, its body and, for a
+/// multipart body, its fields.
+async fn record(method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> StubRequest {
+    let mut query = query_pairs(uri);
+    let access_token = query.remove("access_token");
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut form = Vec::new();
+    if content_type
+        .as_deref()
+        .is_some_and(|t| t.starts_with("multipart/form-data"))
+    {
+        let mut request = axum::http::Request::new(axum::body::Body::from(body.clone()));
+        *request.headers_mut() = headers.clone();
+        if let Ok(mut multipart) = Multipart::from_request(request, &()).await {
+            while let Ok(Some(field)) = multipart.next_field().await {
+                let name = field.name().unwrap_or_default().to_owned();
+                let file_name = field.file_name().map(str::to_owned);
+                let content_type = field.content_type().map(str::to_owned);
+                let Ok(data) = field.bytes().await else { break };
+                form.push(FormField {
+                    name,
+                    file_name,
+                    content_type,
+                    data,
+                });
+            }
+        }
+    }
+    StubRequest {
+        method: method.as_str().to_owned(),
+        query,
+        access_token,
+        content_type,
+        body: body.clone(),
+        form,
+    }
 }
 
 /// `stable_token` (the same token while valid) or `cgi-bin/token` (a new one each time).

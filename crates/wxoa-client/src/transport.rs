@@ -6,14 +6,14 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use wxoa_types::errcode::{ErrCode, RetryClass};
 
 use crate::error::{Error, Result};
 use crate::redact::redact;
-use crate::request::ApiRequest;
+use crate::request::{ApiRequest, Body};
 
 /// The largest answer read: far above any JSON answer of the platform.
 pub(crate) const MAX_BODY: usize = 16 * 1024 * 1024;
@@ -69,6 +69,27 @@ pub(crate) enum Target<'a> {
         base: &'a str,
         authorization: Option<&'a HeaderValue>,
     },
+    /// One fixed host of the platform without failover (the mp host of `showqrcode`).
+    Host(&'a str),
+}
+
+/// What a caller expects in a successful answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Expect {
+    /// The platform's JSON, read whole.
+    Json,
+    /// A file, left unread for the caller to stream; JSON (an error, or a JSON answer of an
+    /// endpoint that serves both) is read whole.
+    File,
+}
+
+/// A successful answer.
+#[derive(Debug)]
+pub(crate) enum Reply {
+    /// A body read whole, with the answer's headers.
+    Body { headers: HeaderMap, body: Bytes },
+    /// A file whose body is still to be read.
+    Stream(reqwest::Response),
 }
 
 /// The API bases and which one calls start on.
@@ -139,7 +160,13 @@ impl Failover {
 /// The outcome of one attempt.
 enum Attempt {
     /// The host answered.
-    Answer { status: StatusCode, body: Bytes },
+    Answer {
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Bytes,
+    },
+    /// The host answered a file, left unread.
+    Stream(reqwest::Response),
     /// The connection could not be made: the request never left.
     NotSent(reqwest::Error),
     /// The request may have been received (a broken connection, a timeout).
@@ -148,12 +175,14 @@ enum Attempt {
     TooLarge,
     /// The request could not be built (a malformed URL).
     Invalid(reqwest::Error),
+    /// The request could not be prepared (a file to upload could not be opened).
+    Local(Error),
 }
 
 impl std::fmt::Display for Attempt {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Attempt::Answer { status, body } => match errcode(body) {
+            Attempt::Answer { status, body, .. } => match errcode(body) {
                 Some((code, _)) if !code.is_ok() => {
                     write!(f, "HTTP {status}, errcode {}", code.code())
                 }
@@ -163,6 +192,13 @@ impl std::fmt::Display for Attempt {
             Attempt::Lost(error) => write!(f, "lost: {}", error_chain(error)),
             Attempt::TooLarge => write!(f, "answer over {MAX_BODY} bytes"),
             Attempt::Invalid(error) => write!(f, "invalid: {}", error_chain(error)),
+            Attempt::Stream(response) => write!(
+                f,
+                "HTTP {}, a file of type {:?}",
+                response.status(),
+                content_type(response.headers())
+            ),
+            Attempt::Local(error) => write!(f, "not sent: {}", error_chain(error)),
         }
     }
 }
@@ -170,7 +206,7 @@ impl std::fmt::Display for Attempt {
 /// What to do after an attempt.
 enum Verdict {
     /// Answer this.
-    Done(Result<Bytes>),
+    Done(Result<Reply>),
     /// Try the same host again after a pause (a transient `errcode` on a read).
     Again,
     /// The host failed: move on, then retry if allowed, else answer `error`.
@@ -203,19 +239,19 @@ fn judge(
             retry: req.idempotent && !last,
             error: transport_error(req, attempt, true, error),
         },
-        Attempt::Answer { status, body } if status.is_server_error() => Verdict::HostFailed {
+        Attempt::Answer { status, body, .. } if status.is_server_error() => Verdict::HostFailed {
             reason: "server error",
             retry: req.idempotent && !last,
             error: status_error(target, req, status, &body),
         },
-        Attempt::Answer { status, body } if !status.is_success() => {
+        Attempt::Answer { status, body, .. } if !status.is_success() => {
             Verdict::Done(Err(match errcode(&body) {
                 Some((code, message)) if !code.is_ok() => Error::api(code, &message),
                 _ => status_error(target, req, status, &body),
             }))
         }
-        Attempt::Answer { body, .. } => match errcode(&body) {
-            Some((code, message)) if !code.is_ok() => {
+        Attempt::Answer { body, headers, .. } => match errcode(&body) {
+            Some((code, message)) if !code.is_ok() && !req.answers(code.code()) => {
                 let transient = code.retry_class() == RetryClass::Retry;
                 if transient && req.idempotent && !last {
                     Verdict::Again
@@ -223,8 +259,10 @@ fn judge(
                     Verdict::Done(Err(Error::api(code, &message)))
                 }
             }
-            _ => Verdict::Done(Ok(body)),
+            _ => Verdict::Done(Ok(Reply::Body { headers, body })),
         },
+        Attempt::Stream(response) => Verdict::Done(Ok(Reply::Stream(response))),
+        Attempt::Local(error) => Verdict::Done(Err(error)),
         Attempt::TooLarge => Verdict::Done(Err(Error::TooLarge {
             path: req.path.clone(),
             limit: MAX_BODY,
@@ -243,6 +281,7 @@ pub(crate) struct Transport {
     failover: Failover,
     retry: RetryPolicy,
     request_timeout: Duration,
+    transfer_timeout: Duration,
 }
 
 impl Transport {
@@ -264,7 +303,15 @@ impl Transport {
             },
             retry,
             request_timeout,
+            transfer_timeout: request_timeout,
         }
+    }
+
+    /// How long one attempt that carries a file (an upload, or a file answer with its body)
+    /// may take; at least the request timeout.
+    pub(crate) fn with_transfer_timeout(mut self, timeout: Duration) -> Self {
+        self.transfer_timeout = timeout.max(self.request_timeout);
+        self
     }
 
     /// The API bases, primary first.
@@ -280,9 +327,30 @@ impl Transport {
         req: &ApiRequest,
         token: Option<&str>,
     ) -> Result<Bytes> {
+        match self.exchange(target, req, token, Expect::Json).await? {
+            Reply::Body { body, .. } => Ok(body),
+            // A JSON exchange reads every body whole.
+            Reply::Stream(response) => Err(Error::UnexpectedContent {
+                path: req.path.clone(),
+                expected: "JSON",
+                content_type: content_type(response.headers()).to_owned(),
+                body: String::new(),
+            }),
+        }
+    }
+
+    /// [`Transport::call`] for an answer that may be a file.
+    pub(crate) async fn exchange(
+        &self,
+        target: Target<'_>,
+        req: &ApiRequest,
+        token: Option<&str>,
+        expect: Expect,
+    ) -> Result<Reply> {
         let (mut index, authorization) = match target {
             Target::Platform => (self.failover.start(), None),
             Target::Fixed { authorization, .. } => (0, authorization),
+            Target::Host(_) => (0, None),
         };
         let max_attempts = self.retry.max_attempts.max(1);
         let mut attempt = 0;
@@ -290,11 +358,11 @@ impl Transport {
             attempt += 1;
             let base = match target {
                 Target::Platform => self.failover.base(index),
-                Target::Fixed { base, .. } => base,
+                Target::Fixed { base, .. } | Target::Host(base) => base,
             };
             let started = Instant::now();
             let outcome = self
-                .send_once(&url(base, req, token), req, authorization)
+                .send_once(&url(base, req, token), req, authorization, expect)
                 .await;
             tracing::debug!(
                 base,
@@ -323,9 +391,10 @@ impl Transport {
                     // The host failed whatever happens next: later calls start on the next one.
                     let next = match target {
                         Target::Platform => self.failover.failed(index, reason),
-                        Target::Fixed { .. } => index,
+                        Target::Fixed { .. } | Target::Host(_) => index,
                     };
-                    if !retry {
+                    // An upload whose stream was read cannot be sent again.
+                    if !retry || !req.can_send() {
                         return Err(error);
                     }
                     // Moving to another host needs no wait; trying the same one again does.
@@ -343,15 +412,25 @@ impl Transport {
         url: &str,
         req: &ApiRequest,
         authorization: Option<&HeaderValue>,
+        expect: Expect,
     ) -> Attempt {
-        let mut builder = self
-            .http
-            .request(req.method.clone(), url)
-            .timeout(self.request_timeout);
-        if let Some(body) = &req.body {
-            builder = builder
-                .header(CONTENT_TYPE, "application/json; charset=utf-8")
-                .body(body.clone());
+        let timeout = if req.carries_file() || expect == Expect::File {
+            self.transfer_timeout
+        } else {
+            self.request_timeout
+        };
+        let mut builder = self.http.request(req.method.clone(), url).timeout(timeout);
+        match &req.body {
+            Some(Body::Json(body)) => {
+                builder = builder
+                    .header(CONTENT_TYPE, "application/json; charset=utf-8")
+                    .body(body.clone());
+            }
+            Some(Body::Multipart(form)) => match form.build().await {
+                Ok(form) => builder = builder.multipart(form),
+                Err(error) => return Attempt::Local(error),
+            },
+            None => {}
         }
         if let Some(authorization) = authorization {
             builder = builder.header(AUTHORIZATION, authorization.clone());
@@ -363,12 +442,16 @@ impl Transport {
             Err(error) => return Attempt::Lost(error.without_url()),
         };
         let status = response.status();
+        if expect == Expect::File && status.is_success() && !is_textual(response.headers()) {
+            return Attempt::Stream(response);
+        }
         if response
             .content_length()
             .is_some_and(|len| len > MAX_BODY as u64)
         {
             return Attempt::TooLarge;
         }
+        let headers = std::mem::take(response.headers_mut());
         let mut body = Vec::new();
         loop {
             match response.chunk().await {
@@ -377,6 +460,7 @@ impl Transport {
                         // The whole body in one chunk: no copy.
                         return Attempt::Answer {
                             status,
+                            headers,
                             body: chunk,
                         };
                     }
@@ -391,9 +475,27 @@ impl Transport {
         }
         Attempt::Answer {
             status,
+            headers,
             body: Bytes::from(body),
         }
     }
+}
+
+/// The `Content-Type` of an answer, empty when absent or not text.
+pub(crate) fn content_type(headers: &HeaderMap) -> &str {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// Whether an answer may be the platform's JSON: the platform sends its errors from file
+/// endpoints as `application/json` or `text/plain`, sometimes with no type at all.
+pub(crate) fn is_textual(headers: &HeaderMap) -> bool {
+    let content_type = content_type(headers).trim().to_ascii_lowercase();
+    content_type.is_empty()
+        || content_type.starts_with("application/json")
+        || content_type.starts_with("text/")
 }
 
 /// A base URL checked and normalised: `http` or `https`, a host, no credentials, query or
@@ -468,7 +570,7 @@ fn transport_error(
 fn status_error(target: Target<'_>, req: &ApiRequest, status: StatusCode, body: &[u8]) -> Error {
     let body = shown_body(body, MAX_ERROR_BODY);
     match target {
-        Target::Platform => Error::Http {
+        Target::Platform | Target::Host(_) => Error::Http {
             path: req.path.clone(),
             status: status.as_u16(),
             body,

@@ -5,9 +5,25 @@
     missing_docs
 )]
 
+mod api;
+mod card;
+mod config;
+mod demo;
 mod doctor;
+mod mass;
+mod media;
+mod menu;
+mod misc;
+mod oauth;
 mod protocol_tools;
+mod publish;
+mod qrcode;
+mod sandbox;
+mod sandbox_env;
+mod send;
 mod serve;
+mod token_server;
+mod users;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -43,4 +59,57 @@ pub fn stderr(output: &Output) -> String {
 pub fn fixture(name: &str) -> Vec<u8> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/inbound/");
     std::fs::read(format!("{path}{name}")).unwrap()
+}
+
+/// A JSON fixture of `fixtures/api/<area>/<file>`, written from the spec.
+pub fn api_fixture(area: &str, file: &str) -> serde_json::Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/api/");
+    serde_json::from_slice(&std::fs::read(format!("{path}{area}/{file}")).unwrap()).unwrap()
+}
+
+/// A `wxoa` server process, killed on drop.
+pub struct Spawned {
+    pub child: std::process::Child,
+    /// The rest of the line that announced it was ready (its URL).
+    pub ready: String,
+}
+
+impl Spawned {
+    /// Starts `wxoa ARGS` and waits for the line starting with `prefix` on stderr (or stdout
+    /// with `on_stdout`); the stream is drained afterwards so the server never blocks on it.
+    pub fn start(args: &[&str], prefix: &str, on_stdout: bool) -> Spawned {
+        use std::io::{BufRead, BufReader};
+        let mut command = Command::new(env!("CARGO_BIN_EXE_wxoa"));
+        command.args(args).env_remove("WXOA_TOKEN_SERVER_AUTH");
+        if on_stdout {
+            command.stdout(Stdio::piped()).stderr(Stdio::null());
+        } else {
+            command.stdout(Stdio::null()).stderr(Stdio::piped());
+        }
+        let mut child = command.spawn().unwrap();
+        let stream: Box<dyn std::io::Read + Send> = if on_stdout {
+            Box::new(child.stdout.take().unwrap())
+        } else {
+            Box::new(child.stderr.take().unwrap())
+        };
+        let mut lines = BufReader::new(stream).lines();
+        let ready = loop {
+            let line = lines
+                .next()
+                .unwrap_or_else(|| panic!("wxoa {} exited before {prefix:?}", args[0]))
+                .unwrap();
+            if let Some(rest) = line.strip_prefix(prefix) {
+                break rest.to_owned();
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        Spawned { child, ready }
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

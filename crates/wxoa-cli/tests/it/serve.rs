@@ -1,9 +1,6 @@
 //! CONTRACT §3: `wxoa serve` with the echo bot, over real HTTP, and two instances sharing a
 //! Redis.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
 use wxoa_types::reply::ReplyBody;
 use wxoa_webhook::Mode;
 use wxoa_webhook::testing::{Platform, event_push, text_push};
@@ -14,43 +11,18 @@ pub(crate) const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 
 /// A running `wxoa serve`, stopped on drop.
 pub(crate) struct Server {
-    child: Child,
+    process: crate::Spawned,
     pub(crate) base: String,
 }
 
 impl Server {
     pub(crate) fn start(extra: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_wxoa"))
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--token",
-                TOKEN,
-                "--aes-key",
-                KEY,
-                "--app-id",
-                APP_ID,
-            ])
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let mut lines = BufReader::new(stderr).lines();
-        let base = loop {
-            let line = lines
-                .next()
-                .expect("wxoa serve exited before listening")
-                .unwrap();
-            if let Some(url) = line.strip_prefix("wxoa serve: listening on ") {
-                break url.trim_end_matches("/wechat").to_owned();
-            }
-        };
-        // Keep draining stderr so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Server { child, base }
+        let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--token", TOKEN];
+        args.extend(["--aes-key", KEY, "--app-id", APP_ID]);
+        args.extend(extra);
+        let process = crate::Spawned::start(&args, "wxoa serve: listening on ", false);
+        let base = process.ready.trim_end_matches("/wechat").to_owned();
+        Server { process, base }
     }
 
     async fn post(&self, platform: &Platform, mode: Mode, xml: &str) -> (u16, Vec<u8>) {
@@ -75,13 +47,6 @@ impl Server {
     async fn get(&self, path: &str) -> (u16, String) {
         let response = reqwest::get(format!("{}{path}", self.base)).await.unwrap();
         (response.status().as_u16(), response.text().await.unwrap())
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

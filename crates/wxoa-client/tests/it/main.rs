@@ -10,17 +10,36 @@
 //! Every test logs into one capturing subscriber at TRACE (with `log` records bridged), so that
 //! the redaction test can look at everything the run logged.
 
+mod blacklist;
+mod card;
+mod custom;
 mod errors;
+mod groups;
+mod jssdk;
+mod mass;
+mod material;
+mod media;
+mod menu;
+mod misc;
+mod oauth;
+mod publish;
+mod qrcode;
 mod redaction;
 mod redis_store;
 mod refresh;
 mod registry;
 mod remote;
 mod retries;
+mod sandbox_env;
+mod shorturl;
 mod single_flight;
 mod stores;
+mod stub_env;
+mod tags;
+mod template;
 mod tickets;
 mod token_errors;
+mod users;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,0 +1,105 @@
+//! `wxoa card …` (CONTRACT §7): upload a logo, create a card from a JSON file in the
+//! platform's shape (checked before it is sent), and a QR code handing a card out.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use serde_json::{Map, Value, json};
+use wxoa_client::api::card::Card;
+use wxoa_client::{Client, Error, Upload};
+
+use crate::commands::api::{call, failure};
+use crate::commands::qrcode::save_image;
+use crate::config::Settings;
+use crate::exit::Failure;
+
+/// `wxoa card …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum CardCommand {
+    /// Upload a logo (uploadimg: jpg or png, ≤ 1 MiB); prints the URL for `logo_url`.
+    Logo {
+        /// The image.
+        file: PathBuf,
+    },
+    /// Create a card from a JSON file: the body of card/create (`{"card": {"card_type": …}}`),
+    /// GROUPON, CASH, DISCOUNT, GIFT or GENERAL_COUPON; every rule is checked first.
+    Create {
+        /// The card (- for stdin).
+        file: PathBuf,
+    },
+    /// A QR code handing out a card (QR_CARD).
+    Qrcode(QrcodeArgs),
+}
+
+/// Options of `wxoa card qrcode`.
+#[derive(Debug, Args)]
+pub(crate) struct QrcodeArgs {
+    /// The card.
+    card_id: String,
+    /// How long the code lives, 60..=1800 seconds (default: 365 days).
+    #[arg(long, value_name = "SECS")]
+    expire: Option<u32>,
+    /// The card code to hand out (cards with use_custom_code).
+    #[arg(long)]
+    code: Option<String>,
+    /// Only this follower may take the card.
+    #[arg(long)]
+    openid: Option<String>,
+    /// The code can be scanned once only.
+    #[arg(long)]
+    unique: bool,
+    /// A tag reported back in the user_get_card event.
+    #[arg(long)]
+    outer_str: Option<String>,
+    /// Also save the image here, exactly as showqrcode serves it.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+pub(crate) fn card(settings: &Settings, command: CardCommand) -> Result<(), Failure> {
+    match command {
+        CardCommand::Logo { file } => call(settings, |c| async move {
+            let url = c.card().upload_logo(Upload::path(file)).await?;
+            Ok(json!({"logo_url": url}))
+        }),
+        CardCommand::Create { file } => {
+            let text = crate::io::read_file(&file)?;
+            let value: Value = serde_json::from_slice(&text).map_err(|e| {
+                Failure::usage(anyhow::anyhow!("{} is not JSON: {e}", file.display()))
+            })?;
+            let card = Card::from_json(&value).map_err(failure)?;
+            call(settings, |c| async move {
+                let card_id = c.card().create(card).await?;
+                Ok(json!({"card_id": card_id}))
+            })
+        }
+        CardCommand::Qrcode(args) => call(settings, |c| qrcode(c, args)),
+    }
+}
+
+async fn qrcode(client: Client, args: QrcodeArgs) -> Result<Value, Error> {
+    let mut request = client.card().qrcode(args.card_id);
+    if let Some(seconds) = args.expire {
+        request = request.expire_seconds(seconds);
+    }
+    if let Some(code) = args.code {
+        request = request.code(code);
+    }
+    if let Some(openid) = args.openid {
+        request = request.openid(openid);
+    }
+    if let Some(outer_str) = args.outer_str {
+        request = request.outer_str(outer_str);
+    }
+    let qr = request.unique_code(args.unique).await?;
+    let mut answer = match serde_json::to_value(&qr) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    if let Some(out) = &args.out {
+        let bytes = save_image(&client, &qr.code.ticket, out).await?;
+        answer.insert("out".into(), json!(out));
+        answer.insert("bytes".into(), json!(bytes));
+    }
+    Ok(Value::Object(answer))
+}

@@ -1,0 +1,103 @@
+//! `wxoa token-server`: the central control server of CONTRACT §5.
+
+use std::time::Duration;
+
+use clap::Args;
+use wxoa_client::token::TokenSource;
+use wxoa_client::{Account, Client, DEFAULT_API_BASES};
+use wxoa_control::ControlServer;
+
+use crate::commands::api::store;
+use crate::config::Settings;
+use crate::exit::Failure;
+use crate::runtime::{block_on, shutdown_signal};
+
+/// Options of `wxoa token-server` (the AppID, AppSecret, API bases and store are global; more
+/// accounts come from the `[[accounts]]` of `--config`).
+#[derive(Debug, Args)]
+pub(crate) struct TokenServerArgs {
+    /// Address to listen on, e.g. 0.0.0.0:8300.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) listen: String,
+    /// The Bearer token every caller must present.
+    #[arg(
+        long,
+        value_name = "X",
+        env = "WXOA_TOKEN_SERVER_AUTH",
+        hide_env_values = true
+    )]
+    pub(crate) auth_token: String,
+    /// Fetch with the classic cgi-bin/token instead of stable_token (each fetch then
+    /// invalidates the previous token five minutes later).
+    #[arg(long)]
+    pub(crate) classic: bool,
+    /// How often every served token is checked and refreshed ahead of expiry, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub(crate) refresh_interval: u64,
+}
+
+pub(crate) fn token_server(settings: &Settings, args: &TokenServerArgs) -> Result<(), Failure> {
+    let global = &settings.global;
+    let mut accounts = Vec::new();
+    if let Some(app_id) = global.app_id.as_deref() {
+        let secret = Settings::require(&global.app_secret, "--app-secret", "WXOA_APP_SECRET")?;
+        accounts.push(Account::new(app_id, secret));
+    }
+    for account in &settings.accounts {
+        if accounts
+            .iter()
+            .any(|a: &Account| a.app_id().as_str() == account.app_id)
+        {
+            continue;
+        }
+        let secret = account.app_secret.as_deref().ok_or_else(|| {
+            Failure::usage(anyhow::anyhow!(
+                "account {} of the config file has no app_secret",
+                account.app_id
+            ))
+        })?;
+        accounts.push(Account::new(account.app_id.as_str(), secret));
+    }
+    if accounts.is_empty() {
+        return Err(Failure::usage(anyhow::anyhow!(
+            "no account: give --app-id and --app-secret, or [[accounts]] in --config"
+        )));
+    }
+    if args.auth_token.trim().is_empty() {
+        return Err(Failure::usage(anyhow::anyhow!(
+            "--auth-token must not be empty"
+        )));
+    }
+    let bases: Vec<String> = if global.api_base.is_empty() {
+        DEFAULT_API_BASES.iter().map(|b| (*b).to_owned()).collect()
+    } else {
+        global.api_base.clone()
+    };
+    let mut builder = Client::builder()
+        .api_bases(bases)
+        .store(store(global.store.as_deref())?);
+    if args.classic {
+        builder = builder.token_source(TokenSource::classic());
+    }
+    for account in accounts {
+        builder = builder.account(account);
+    }
+    let client = builder.build().map_err(Failure::usage)?;
+    let listen = args.listen.clone();
+    let server = ControlServer::new(client, args.auth_token.as_str());
+    let interval = Duration::from_secs(args.refresh_interval.max(1));
+    block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&listen)
+            .await
+            .map_err(|e| Failure::usage(anyhow::anyhow!("cannot listen on {listen}: {e}")))?;
+        let local = listener.local_addr().map_err(Failure::usage)?;
+        let fresh = server.clone();
+        let keeper = tokio::spawn(async move { fresh.keep_fresh(interval).await });
+        eprintln!("wxoa token-server: listening on http://{local}");
+        let served = axum::serve(listener, server.router())
+            .with_graceful_shutdown(shutdown_signal())
+            .await;
+        keeper.abort();
+        served.map_err(|e| Failure::usage(anyhow::anyhow!("server failed: {e}")))
+    })
+}

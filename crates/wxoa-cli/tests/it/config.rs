@@ -1,0 +1,79 @@
+//! `wxoa config check` and `wxoa completions`.
+
+use crate::*;
+
+const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../wxoa.toml.example");
+
+#[test]
+fn the_documented_example_is_valid_and_secrets_are_masked() {
+    let out = wxoa(&["config", "check", EXAMPLE], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = stdout(&out);
+    assert!(report.contains("configuration is valid"), "{report}");
+    assert!(
+        report.contains("app_id             wx0123456789abcdef  [config file]"),
+        "{report}"
+    );
+    for secret in [
+        "0123456789abcdef0123456789abcdef",
+        "yourtoken",
+        "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        "othertoken",
+    ] {
+        assert!(!report.contains(secret), "a secret was printed: {report}");
+    }
+    assert!(report.contains("account wxfedcba9876543210"), "{report}");
+}
+
+#[test]
+fn the_command_line_wins_over_the_file() {
+    let out = wxoa(
+        &["--app-id", "wxaaaaaaaaaaaaaaaa", "config", "check", EXAMPLE],
+        b"",
+    );
+    assert!(
+        stdout(&out).contains("wxaaaaaaaaaaaaaaaa  [command line or environment]"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn every_problem_is_named() {
+    let dir = std::env::temp_dir().join(format!("wxoa-config-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "app_id = \"wx123\"\naes_key = \"tooshort\"\ntoken = \"has space\"\nstore = \"mongodb://x\"\napi_base = \"ftp://x\"\n",
+    )
+    .unwrap();
+    let out = wxoa(&["config", "check", bad.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    for field in ["app_id:", "aes_key:", "token:", "store:", "api_base:"] {
+        assert!(err.contains(field), "{field} not named in: {err}");
+    }
+    assert!(
+        !err.contains("tooshort"),
+        "the key must not be echoed: {err}"
+    );
+    std::fs::write(&bad, "unknown_key = 1\n").unwrap();
+    let out = wxoa(&["config", "check", bad.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("unknown field"), "{}", stderr(&out));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn completions_for_every_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = wxoa(&["completions", shell], b"");
+        assert_eq!(out.status.code(), Some(0));
+        let script = stdout(&out);
+        assert!(
+            script.contains("wxoa") && script.contains("serve") && script.len() > 1000,
+            "{shell}"
+        );
+    }
+}

@@ -1,0 +1,61 @@
+//! CONTRACT §6: `wxoa demo` starts, serves the console, and a scripted follower gets the bot's
+//! replies through the sandbox.
+
+use serde_json::json;
+
+#[tokio::test]
+async fn the_demo_serves_the_console_and_the_bot_answers() {
+    let process = crate::Spawned::start(
+        &["demo", "--listen", "127.0.0.1:0"],
+        "wxoa demo: web console at ",
+        true,
+    );
+    let console = process.ready.clone();
+    let base = console.trim_end_matches('/').to_owned();
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+
+    let page = http.get(&console).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text().await.unwrap().to_lowercase().contains("<html"),
+        "the console is a page"
+    );
+
+    let followers: serde_json::Value = http
+        .get(format!("{base}/sandbox/followers?limit=1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let openid = followers["openids"][0].as_str().unwrap().to_owned();
+    let pushed: serde_json::Value = http
+        .post(format!("{base}/sandbox/push"))
+        .json(&json!({"from": openid, "message": {"MsgType": "text", "Content": "hello demo"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pushed["attempts"], 1, "{pushed}");
+    assert_eq!(
+        pushed["reply"]["Content"], "You said: hello demo",
+        "{pushed}"
+    );
+
+    // The menu the demo created answers a click with a news card.
+    let clicked: serde_json::Value = http
+        .post(format!("{base}/sandbox/push"))
+        .json(&json!({"from": openid, "message": {"MsgType": "event", "Event": "CLICK", "EventKey": "DEMO_NEWS"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(clicked["reply"]["MsgType"], "news", "{clicked}");
+
+    drop(process);
+}

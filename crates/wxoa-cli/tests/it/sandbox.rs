@@ -1,0 +1,151 @@
+//! CONTRACT §4: `wxoa sandbox` prints its base URL, serves the platform and the control API,
+//! keeps its state file, and stops cleanly on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+/// A running `wxoa sandbox` and its base URL.
+struct Running {
+    child: Child,
+    base: String,
+}
+
+impl Running {
+    fn start(extra: &[&str]) -> Running {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wxoa"))
+            .args(["sandbox", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .env_remove("WXOA_APP_ID")
+            .env_remove("WXOA_APP_SECRET")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let base = BufReader::new(stdout)
+            .lines()
+            .next()
+            .expect("wxoa sandbox printed its URL")
+            .unwrap();
+        Running { child, base }
+    }
+
+    /// Sends SIGTERM and returns whether the process exited with 0.
+    fn terminate(mut self) -> bool {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(sent.success());
+        self.child.wait().unwrap().success()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn get(url: &str) -> Value {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_sandbox_serves_the_api_and_the_control_api() {
+    let running = Running::start(&["--followers", "5", "--seed", "3"]);
+    assert!(
+        running.base.starts_with("http://127.0.0.1:"),
+        "{}",
+        running.base
+    );
+    let followers = get(&format!("{}/sandbox/followers", running.base)).await;
+    assert_eq!(followers["total"], 5);
+    let token = get(&format!(
+        "{}/cgi-bin/token?grant_type=client_credential&appid={}&secret={}",
+        running.base,
+        wxoa_sandbox::DEFAULT_APP_ID,
+        wxoa_sandbox::DEFAULT_APP_SECRET
+    ))
+    .await;
+    assert_eq!(token["expires_in"], 7200);
+    assert!(running.terminate(), "SIGTERM stops it with status 0");
+}
+
+#[tokio::test]
+async fn the_account_and_the_state_file_come_from_the_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let state = state.to_str().unwrap();
+    let app_id = "wx1111111111111111";
+    let secret = "22222222222222222222222222222222";
+    let args = [
+        "--app-id",
+        app_id,
+        "--app-secret",
+        secret,
+        "--state",
+        state,
+        "--followers",
+        "2",
+    ];
+    let running = Running::start(&args);
+    let token = get(&format!(
+        "{}/cgi-bin/token?grant_type=client_credential&appid={app_id}&secret={secret}",
+        running.base
+    ))
+    .await;
+    assert!(token["access_token"].is_string(), "{token}");
+    assert!(running.terminate());
+    assert!(std::path::Path::new(state).exists());
+}
+
+#[test]
+fn an_appid_without_its_secret_is_a_usage_error() {
+    let output = crate::wxoa(
+        &[
+            "sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--app-id",
+            "wx1111111111111111",
+        ],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn a_mode_without_a_webhook_is_a_usage_error() {
+    let output = crate::wxoa(
+        &["sandbox", "--listen", "127.0.0.1:0", "--mode", "safe"],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn a_webhook_needs_a_token() {
+    let output = crate::wxoa(
+        &[
+            "sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--webhook",
+            "http://127.0.0.1:1/wechat",
+        ],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(2));
+}

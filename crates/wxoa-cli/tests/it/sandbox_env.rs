@@ -1,0 +1,143 @@
+//! The API commands against an in-process sandbox: `wxoa … --api-base SANDBOX` with the
+//! sandbox's default account, its control API to set the scene and to read what was sent.
+
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{Value, json};
+use wxoa_sandbox::{DEFAULT_APP_ID, DEFAULT_APP_SECRET, Sandbox, SandboxBuilder};
+
+use crate::{stderr, stdout};
+
+/// A sandbox served by its own runtime while the test waits for `wxoa`.
+pub(crate) struct Env {
+    pub(crate) sandbox: Sandbox,
+    pub(crate) dir: tempfile::TempDir,
+    runtime: tokio::runtime::Runtime,
+    http: reqwest::Client,
+}
+
+impl Env {
+    /// A sandbox with `followers` synthetic followers.
+    pub(crate) fn new(followers: u32) -> Env {
+        Env::with(Sandbox::builder().followers(followers).seed(5))
+    }
+
+    pub(crate) fn with(builder: SandboxBuilder) -> Env {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let sandbox = runtime.block_on(builder.start()).unwrap();
+        Env {
+            sandbox,
+            dir: tempfile::tempdir().unwrap(),
+            runtime,
+            http: reqwest::Client::builder().no_proxy().build().unwrap(),
+        }
+    }
+
+    /// `wxoa --api-base SANDBOX --app-id … --app-secret … --store memory ARGS`, with none of the
+    /// caller's WXOA_* variables.
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_wxoa"));
+        for (key, _) in std::env::vars() {
+            if key.starts_with("WXOA_") {
+                command.env_remove(key);
+            }
+        }
+        command
+            .args(["--api-base", self.sandbox.base_url()])
+            .args([
+                "--app-id",
+                DEFAULT_APP_ID,
+                "--app-secret",
+                DEFAULT_APP_SECRET,
+            ])
+            .args(["--store", "memory"])
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    /// The JSON printed by a run that must succeed.
+    #[track_caller]
+    pub(crate) fn json(&self, args: &[&str]) -> Value {
+        let output = self.run(args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        serde_json::from_str(&stdout(&output)).unwrap()
+    }
+
+    /// The exit code and stderr of a run that must fail.
+    #[track_caller]
+    pub(crate) fn fails(&self, args: &[&str]) -> (i32, String) {
+        let output = self.run(args);
+        assert!(!output.status.success(), "{args:?} succeeded");
+        (output.status.code().unwrap_or(-1), stderr(&output))
+    }
+
+    pub(crate) fn control_get(&self, path: &str) -> Value {
+        self.control(self.http.get(self.url(path)))
+    }
+
+    pub(crate) fn control_post(&self, path: &str, body: &Value) -> Value {
+        self.control(self.http.post(self.url(path)).json(body))
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.sandbox.base_url())
+    }
+
+    /// Sends a control request on the sandbox's runtime; its JSON answer.
+    fn control(&self, request: reqwest::RequestBuilder) -> Value {
+        self.runtime
+            .block_on(async { request.send().await.unwrap().json().await.unwrap() })
+    }
+
+    /// The first `n` followers.
+    pub(crate) fn followers(&self, n: usize) -> Vec<String> {
+        self.control_get(&format!("/sandbox/followers?limit={n}"))["openids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o.as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// A follower sends a text message: opens their customer-service window.
+    pub(crate) fn message_from(&self, openid: &str) {
+        self.control_post(
+            "/sandbox/push",
+            &json!({"from": openid, "message": {"MsgType": "text", "Content": "hi"}}),
+        );
+    }
+
+    /// Every call the sandbox received on `path`.
+    pub(crate) fn calls(&self, path: &str) -> Vec<Value> {
+        self.control_get(&format!("/sandbox/calls?path={path}"))
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// What the follower received.
+    pub(crate) fn inbox(&self, openid: &str) -> Vec<Value> {
+        self.control_get(&format!("/sandbox/inbox/{openid}"))
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// A file in the test's directory with `text`; its path.
+    pub(crate) fn file(&self, name: &str, text: &str) -> String {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+}

@@ -1,0 +1,607 @@
+//! Temporary media (api-reference §9, kept 3 days) and the uploads of mass messages (§8):
+//! upload an image, voice, video or thumbnail; download one; upload an image for article HTML
+//! or a card logo (`uploadimg`); upload the articles (`uploadnews`) and the video
+//! (`uploadvideo`) of a mass message.
+//!
+//! Files come from a path, bytes or a stream ([`Upload`]) and go as `multipart/form-data`
+//! with the file in the field `media`. Checked before anything is sent, on the file name's
+//! extension and the length:
+//!
+//! | kind | formats | size (current docs, [`MediaLimits::TEMPORARY`]) |
+//! |---|---|---|
+//! | image | png, jpeg, jpg, gif | 10 MiB (older revisions: 1 MiB, then 2 MiB) |
+//! | voice | amr, mp3 | 2 MiB (and ≤ 60 s, which only the platform checks) |
+//! | video | mp4 | 10 MiB |
+//! | thumb | jpg, jpeg | 64 KiB |
+//! | `uploadimg` | jpg, jpeg, png | 1 MiB |
+//!
+//! The sizes differ between revisions of the platform's documentation: set others with
+//! [`MediaApi::with_limits`]. An empty file is refused too (44001).
+//!
+//! Downloads are files streamed to a writer, a file or a directory ([`Download`]); a temporary
+//! video is a URL instead ([`MediaContent::Video`]).
+//!
+//! ```no_run
+//! # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
+//! use wxoa_client::Upload;
+//! use wxoa_client::api::media::{MediaContent, MediaKind};
+//!
+//! let uploaded = client.media().upload(MediaKind::Image, Upload::path("photo.jpg")).await?;
+//! match client.media().download(uploaded.media_id.as_str()).await? {
+//!     MediaContent::File(file) => { file.save_in("downloads", uploaded.media_id.as_str()).await?; }
+//!     MediaContent::Video { video_url, .. } => println!("{video_url}"),
+//!     _ => {}
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+use std::future::IntoFuture;
+
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use wxoa_types::ids::MediaId;
+
+use crate::api::material::Article;
+use crate::api::support::{invalid, opt_lenient, require};
+use crate::{ApiRequest, Client, Download, Error, Fetched, Form, Result, Upload};
+
+const KIB: u64 = 1024;
+const MIB: u64 = 1024 * 1024;
+
+/// Largest image for `uploadimg`: 1 MiB.
+pub const UPLOADIMG_MAX_BYTES: u64 = MIB;
+/// Most articles of `uploadnews`.
+pub const NEWS_MAX_ARTICLES: usize = 8;
+
+/// The kind of a media file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MediaKind {
+    /// An image.
+    Image,
+    /// A voice recording.
+    Voice,
+    /// A video.
+    Video,
+    /// A thumbnail (of a video or music message, or a news cover).
+    Thumb,
+}
+
+impl MediaKind {
+    /// The `type` the platform calls it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaKind::Image => "image",
+            MediaKind::Voice => "voice",
+            MediaKind::Video => "video",
+            MediaKind::Thumb => "thumb",
+        }
+    }
+}
+
+impl std::fmt::Display for MediaKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for MediaKind {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "image" => Ok(MediaKind::Image),
+            "voice" => Ok(MediaKind::Voice),
+            "video" => Ok(MediaKind::Video),
+            "thumb" => Ok(MediaKind::Thumb),
+            other => Err(invalid(
+                "type",
+                format!("must be image, voice, video or thumb, not {other:?}"),
+            )),
+        }
+    }
+}
+
+/// The largest file of each kind, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MediaLimits {
+    /// Largest image.
+    pub image: u64,
+    /// Largest voice recording.
+    pub voice: u64,
+    /// Largest video.
+    pub video: u64,
+    /// Largest thumbnail.
+    pub thumb: u64,
+}
+
+impl MediaLimits {
+    /// Temporary media, current docs: image 10 MiB, voice 2 MiB, video 10 MiB, thumb 64 KiB.
+    pub const TEMPORARY: MediaLimits = MediaLimits {
+        image: 10 * MIB,
+        voice: 2 * MIB,
+        video: 10 * MIB,
+        thumb: 64 * KIB,
+    };
+
+    /// Temporary media, the oldest revision: image 1 MiB (JPG), voice 2 MiB, video 10 MiB,
+    /// thumb 64 KiB.
+    pub const TEMPORARY_LEGACY: MediaLimits = MediaLimits {
+        image: MIB,
+        ..MediaLimits::TEMPORARY
+    };
+
+    /// Permanent material, current docs: image 10 MiB, voice 2 MiB, video 10 MiB, thumb
+    /// 64 KiB (older revisions: image 2 MiB; some texts allow voice 5 MiB).
+    pub const PERMANENT: MediaLimits = MediaLimits {
+        image: 10 * MIB,
+        voice: 2 * MIB,
+        video: 10 * MIB,
+        thumb: 64 * KIB,
+    };
+
+    /// These limits with another largest size for `kind`.
+    #[must_use]
+    pub fn with(mut self, kind: MediaKind, max_bytes: u64) -> MediaLimits {
+        *self.slot(kind) = max_bytes;
+        self
+    }
+
+    /// The largest file of `kind`.
+    #[must_use]
+    pub fn max(&self, kind: MediaKind) -> u64 {
+        match kind {
+            MediaKind::Image => self.image,
+            MediaKind::Voice => self.voice,
+            MediaKind::Video => self.video,
+            MediaKind::Thumb => self.thumb,
+        }
+    }
+
+    fn slot(&mut self, kind: MediaKind) -> &mut u64 {
+        match kind {
+            MediaKind::Image => &mut self.image,
+            MediaKind::Voice => &mut self.voice,
+            MediaKind::Video => &mut self.video,
+            MediaKind::Thumb => &mut self.thumb,
+        }
+    }
+}
+
+/// The formats (file extensions) the platform takes for temporary media of `kind`.
+#[must_use]
+pub fn temporary_formats(kind: MediaKind) -> &'static [&'static str] {
+    match kind {
+        MediaKind::Image => &["png", "jpeg", "jpg", "gif"],
+        MediaKind::Voice => &["amr", "mp3"],
+        MediaKind::Video => &["mp4"],
+        MediaKind::Thumb => &["jpg", "jpeg"],
+    }
+}
+
+/// Checks an upload's extension against `formats` and its length against 1..=`max`;
+/// answers the length. `what` names the file in errors (`a temporary image`).
+pub(crate) async fn check_upload(
+    upload: &mut Upload,
+    what: &str,
+    formats: &[&str],
+    max: u64,
+) -> Result<u64> {
+    let name = upload.file_name().to_owned();
+    require("media (file name)", &name)?;
+    let extension = upload.extension().unwrap_or_default();
+    if !formats.contains(&extension.as_str()) {
+        return Err(invalid(
+            "media",
+            format!(
+                "{what} must be one of {} (by its file name), got {name:?}",
+                formats.join(", ")
+            ),
+        ));
+    }
+    let len = upload.len().await?;
+    if len == 0 {
+        return Err(invalid("media", format!("{name:?} is empty")));
+    }
+    if len > max {
+        return Err(invalid(
+            "media",
+            format!("{what} is at most {max} bytes, {name:?} has {len}"),
+        ));
+    }
+    Ok(len)
+}
+
+/// The temporary-media API: `client.media()`.
+#[derive(Debug, Clone)]
+pub struct MediaApi {
+    client: Client,
+    limits: MediaLimits,
+}
+
+impl Client {
+    /// The temporary-media API (api-reference §9) and the uploads of mass messages (§8).
+    ///
+    /// ```no_run
+    /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
+    /// use wxoa_client::Upload;
+    /// use wxoa_client::api::media::MediaKind;
+    /// let voice = client.media().upload(MediaKind::Voice, Upload::path("hello.amr")).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn media(&self) -> MediaApi {
+        MediaApi {
+            client: self.clone(),
+            limits: MediaLimits::TEMPORARY,
+        }
+    }
+}
+
+impl MediaApi {
+    /// Checks uploads against these sizes instead of [`MediaLimits::TEMPORARY`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
+    /// use wxoa_client::Upload;
+    /// use wxoa_client::api::media::{MediaKind, MediaLimits};
+    /// let media = client.media().with_limits(MediaLimits::TEMPORARY_LEGACY);
+    /// media.upload(MediaKind::Image, Upload::path("photo.jpg")).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn with_limits(mut self, limits: MediaLimits) -> MediaApi {
+        self.limits = limits;
+        self
+    }
+
+    /// `POST /cgi-bin/media/upload?type=…` (multipart): a temporary media, kept 3 days.
+    ///
+    /// ```no_run
+    /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
+    /// use wxoa_client::Upload;
+    /// use wxoa_client::api::media::MediaKind;
+    /// let thumb = client.media().upload(MediaKind::Thumb, Upload::bytes("cover.jpg", vec![0xff, 0xd8])).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn upload(&self, kind: MediaKind, file: Upload) -> UploadMedia {
+        UploadMedia {
+            client: self.client.clone(),
+            kind,
+            file,
+            max: self.limits.max(kind),
+        }
+    }
+
+    /// `GET /cgi-bin/media/get?media_id=…`: a temporary media — a file, or the URL of a
+    /// video.
+    ///
+    /// ```no_run
+    /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
+    /// use wxoa_client::api::media::MediaContent;
+    /// if let MediaContent::File(file) = client.media().download("MEDIA_ID").await? {
+    ///     let mut buffer = Vec::new();
+    ///     file.write_to(&mut buffer).await?;
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn download(&self, media_id: impl Into<MediaId>) -> DownloadMedia {
+        DownloadMedia {
+            client: self.client.clone(),
+            path: "/cgi-bin/media/get",
+            media_id: media_id.into(),
+        }
+    }
+
+    /// `GET /cgi-bin/media/get/jssdk?media_id=…`: the high-quality (speex) version of a voice
+    /// recorded through the JS-SDK.
+    ///
+    /// ```no_run
+    /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
+    /// let voice = client.media().download_jssdk_voice("MEDIA_ID").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn download_jssdk_voice(&self, media_id: impl Into<MediaId>) -> DownloadMedia {
+        DownloadMedia {
+            client: self.client.clone(),
+            path: "/cgi-bin/media/get/jssdk",
+            media_id: media_id.into(),
+        }
+    }
+
+    /// `POST /cgi-bin/media/uploadimg` (multipart): an image for article HTML or a card logo
+    /// (jpg or png, at most 1 MiB); answers its URL. It does not count against the material
+    /// quota.
+    ///
+    /// ```no_run
+    /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
+    /// use wxoa_client::Upload;
+    /// let url = client.media().upload_image(Upload::path("inline.png")).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn upload_image(&self, file: Upload) -> UploadImage {
+        UploadImage {
+            client: self.client.clone(),
+            file,
+        }
+    }
+
+    /// `POST /cgi-bin/media/uploadnews`: the articles (1 to 8) of an `mpnews` mass message.
+    ///
+    /// ```no_run
+    /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
+    /// use wxoa_client::api::material::Article;
+    /// let news = client.media().upload_news([Article::new("Happy Day", "THUMB_MEDIA_ID", "<p>…</p>")]).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn upload_news(&self, articles: impl IntoIterator<Item = Article>) -> UploadNews {
+        UploadNews {
+            client: self.client.clone(),
+            articles: articles.into_iter().collect(),
+        }
+    }
+
+    /// `POST /cgi-bin/media/uploadvideo`: turns an uploaded temporary video into the
+    /// `media_id` of an `mpvideo` mass message.
+    ///
+    /// ```no_run
+    /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
+    /// let video = client.media().upload_video("TEMP_VIDEO_MEDIA_ID", "Title", "Description").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn upload_video(
+        &self,
+        media_id: impl Into<MediaId>,
+        title: impl Into<String>,
+        description: impl Into<String>,
+    ) -> UploadVideo {
+        UploadVideo {
+            client: self.client.clone(),
+            media_id: media_id.into(),
+            title: title.into(),
+            description: description.into(),
+        }
+    }
+}
+
+/// `POST /cgi-bin/media/upload`, from [`MediaApi::upload`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct UploadMedia {
+    client: Client,
+    kind: MediaKind,
+    file: Upload,
+    max: u64,
+}
+
+impl IntoFuture for UploadMedia {
+    type Output = Result<MediaUploaded>;
+    type IntoFuture = BoxFuture<'static, Result<MediaUploaded>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let mut file = self.file;
+            let what = format!("a temporary {}", self.kind);
+            check_upload(&mut file, &what, temporary_formats(self.kind), self.max).await?;
+            let request = ApiRequest::post("/cgi-bin/media/upload")
+                .query("type", self.kind.as_str())
+                .multipart(Form::new().file("media", file));
+            uploaded(self.client, Ok(request)).await
+        })
+    }
+}
+
+/// Sends an upload of media, news or video and reads the answer.
+async fn uploaded(client: Client, request: Result<ApiRequest>) -> Result<MediaUploaded> {
+    let request = request?;
+    let path = request.path().to_owned();
+    let answer: UploadAnswer = client.execute(request).await?;
+    // A thumbnail's id comes as `thumb_media_id`.
+    let media_id =
+        answer
+            .media_id
+            .or(answer.thumb_media_id)
+            .ok_or_else(|| Error::UnexpectedContent {
+                path,
+                expected: "a media_id",
+                content_type: "application/json".to_owned(),
+                body: serde_json::to_string(&answer.extra).unwrap_or_default(),
+            })?;
+    Ok(MediaUploaded {
+        kind: answer.kind,
+        media_id,
+        created_at: answer.created_at,
+        extra: answer.extra,
+    })
+}
+
+#[derive(Deserialize)]
+struct UploadAnswer {
+    #[serde(default, rename = "type")]
+    kind: String,
+    #[serde(default)]
+    media_id: Option<MediaId>,
+    #[serde(default)]
+    thumb_media_id: Option<MediaId>,
+    #[serde(default, deserialize_with = "opt_lenient")]
+    created_at: Option<i64>,
+    #[serde(flatten)]
+    extra: Map<String, Value>,
+}
+
+/// A temporary media uploaded (or an `uploadnews` / `uploadvideo` answer).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct MediaUploaded {
+    /// The kind, as the platform wrote it (`image`, `thumb`, `news`, `video`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The id (for a thumbnail, the platform's `thumb_media_id`).
+    pub media_id: MediaId,
+    /// When it was uploaded (Unix seconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<i64>,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A temporary media: a file, or the URL of a video.
+#[derive(Debug)]
+#[non_exhaustive]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "made once per call and moved once: boxing would only add an allocation"
+)]
+pub enum MediaContent {
+    /// The file, to be read.
+    File(Download),
+    /// A video is not served as a file: its URL.
+    Video {
+        /// Where to download the video.
+        video_url: String,
+        /// Fields this version does not know.
+        extra: Map<String, Value>,
+    },
+}
+
+/// `GET /cgi-bin/media/get` (or `/get/jssdk`), from [`MediaApi::download`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct DownloadMedia {
+    client: Client,
+    path: &'static str,
+    media_id: MediaId,
+}
+
+#[derive(Deserialize)]
+struct VideoUrl {
+    video_url: String,
+    #[serde(flatten)]
+    extra: Map<String, Value>,
+}
+
+impl IntoFuture for DownloadMedia {
+    type Output = Result<MediaContent>;
+    type IntoFuture = BoxFuture<'static, Result<MediaContent>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            require("media_id", self.media_id.as_str())?;
+            let request = ApiRequest::get(self.path).query("media_id", self.media_id.as_str());
+            match self.client.fetch_file(request).await? {
+                Fetched::File(file) => Ok(MediaContent::File(file)),
+                Fetched::Json(json) => {
+                    let video: VideoUrl = json.decode()?;
+                    Ok(MediaContent::Video {
+                        video_url: video.video_url,
+                        extra: video.extra,
+                    })
+                }
+            }
+        })
+    }
+}
+
+/// `POST /cgi-bin/media/uploadimg`, from [`MediaApi::upload_image`]; answers the image's URL.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct UploadImage {
+    client: Client,
+    file: Upload,
+}
+
+#[derive(Deserialize)]
+struct UrlAnswer {
+    url: String,
+}
+
+impl IntoFuture for UploadImage {
+    type Output = Result<String>;
+    type IntoFuture = BoxFuture<'static, Result<String>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let mut file = self.file;
+            check_upload(
+                &mut file,
+                "an uploadimg image",
+                &["jpg", "jpeg", "png"],
+                UPLOADIMG_MAX_BYTES,
+            )
+            .await?;
+            let request = ApiRequest::post("/cgi-bin/media/uploadimg")
+                .multipart(Form::new().file("media", file));
+            let answer: UrlAnswer = self.client.execute(request).await?;
+            Ok(answer.url)
+        })
+    }
+}
+
+/// `POST /cgi-bin/media/uploadnews`, from [`MediaApi::upload_news`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct UploadNews {
+    client: Client,
+    articles: Vec<Article>,
+}
+
+impl UploadNews {
+    fn request(&self) -> Result<ApiRequest> {
+        let articles = Article::list_json("articles", &self.articles, NEWS_MAX_ARTICLES)?;
+        ApiRequest::post("/cgi-bin/media/uploadnews").json(&json!({"articles": articles}))
+    }
+}
+
+impl IntoFuture for UploadNews {
+    type Output = Result<MediaUploaded>;
+    type IntoFuture = BoxFuture<'static, Result<MediaUploaded>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        let request = self.request();
+        Box::pin(uploaded(self.client, request))
+    }
+}
+
+/// `POST /cgi-bin/media/uploadvideo`, from [`MediaApi::upload_video`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct UploadVideo {
+    client: Client,
+    media_id: MediaId,
+    title: String,
+    description: String,
+}
+
+impl UploadVideo {
+    fn request(&self) -> Result<ApiRequest> {
+        require("media_id", self.media_id.as_str())?;
+        require("title", &self.title)?;
+        ApiRequest::post("/cgi-bin/media/uploadvideo").json(&json!({
+            "media_id": self.media_id,
+            "title": self.title,
+            "description": self.description,
+        }))
+    }
+}
+
+impl IntoFuture for UploadVideo {
+    type Output = Result<MediaUploaded>;
+    type IntoFuture = BoxFuture<'static, Result<MediaUploaded>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        let request = self.request();
+        Box::pin(uploaded(self.client, request))
+    }
+}

@@ -1,0 +1,220 @@
+//! Short links (api-reference §12): the deprecated `long2short`, and short keys hosting up to
+//! 4 KB of data (`shorten/gen`, `shorten/fetch`).
+//!
+//! Checked before anything is sent: `long_data` of 1 to 4096 bytes (9410010 beyond),
+//! `expire_seconds` of 1 to 2,592,000 (9410011 beyond; the default is the maximum), a long URL
+//! that is an `http`, `https` or `weixin` URL.
+//!
+//! ```no_run
+//! # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
+//! let key = client.shorturl().shorten(r#"{"campaign":"spring"}"#).expire_seconds(86_400).await?;
+//! let data = client.shorturl().fetch(&key).await?;
+//! assert_eq!(data.long_data, r#"{"campaign":"spring"}"#);
+//! # Ok(())
+//! # }
+//! ```
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::api::support::{awaitable, invalid, opt_lenient, require};
+use crate::{ApiRequest, Client, Result};
+
+/// Most bytes of `long_data`.
+pub const LONG_DATA_MAX_BYTES: usize = 4096;
+/// Longest (and default) `expire_seconds` of a short key: 30 days.
+pub const EXPIRE_MAX: u32 = 2_592_000;
+
+/// The short-link API: `client.shorturl()`.
+#[derive(Debug, Clone)]
+pub struct ShortUrls {
+    client: Client,
+}
+
+impl Client {
+    /// The short-link API (api-reference §12).
+    ///
+    /// ```no_run
+    /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
+    /// let key = client.shorturl().shorten("some data").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn shorturl(&self) -> ShortUrls {
+        ShortUrls {
+            client: self.clone(),
+        }
+    }
+}
+
+impl ShortUrls {
+    /// `POST /cgi-bin/shorturl` (`action` `long2short`): a short URL for a long one.
+    /// Deprecated by the platform (announced end of life 2021-03-15); kept for accounts that
+    /// still have it.
+    ///
+    /// ```no_run
+    /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
+    /// let short = client.shorturl().long2short("https://example.com/a/very/long/path").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[deprecated(note = "the platform retired long2short (2021-03-15); use shorten/fetch")]
+    pub fn long2short(&self, long_url: impl Into<String>) -> LongToShort {
+        LongToShort {
+            client: self.client.clone(),
+            long_url: long_url.into(),
+        }
+    }
+
+    /// `POST /cgi-bin/shorten/gen`: a 15-character key for up to 4 KB of data.
+    ///
+    /// ```no_run
+    /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
+    /// let key = client.shorturl().shorten("data").expire_seconds(3600).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn shorten(&self, long_data: impl Into<String>) -> GenShortKey {
+        GenShortKey {
+            client: self.client.clone(),
+            long_data: long_data.into(),
+            expire_seconds: None,
+        }
+    }
+
+    /// `POST /cgi-bin/shorten/fetch`: the data behind a short key.
+    ///
+    /// ```no_run
+    /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
+    /// let data = client.shorturl().fetch("iTqRJFSEqk9RvPk").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn fetch(&self, short_key: impl Into<String>) -> FetchShortKey {
+        FetchShortKey {
+            client: self.client.clone(),
+            short_key: short_key.into(),
+        }
+    }
+}
+
+/// `POST /cgi-bin/shorturl`, from [`ShortUrls::long2short`]; answers the short URL.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct LongToShort {
+    client: Client,
+    long_url: String,
+}
+
+impl LongToShort {
+    fn request(&self) -> Result<ApiRequest> {
+        require("long_url", &self.long_url)?;
+        let scheme_ok = url::Url::parse(&self.long_url)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https" | "weixin"));
+        if !scheme_ok {
+            return Err(invalid(
+                "long_url",
+                format!(
+                    "must be an http, https or weixin URL, not {:?}",
+                    self.long_url
+                ),
+            ));
+        }
+        ApiRequest::post("/cgi-bin/shorturl")
+            .json(&json!({"action": "long2short", "long_url": self.long_url}))
+    }
+}
+
+#[derive(Deserialize)]
+struct ShortUrlAnswer {
+    short_url: String,
+}
+
+awaitable!(LongToShort => ShortUrlAnswer => String, |a: ShortUrlAnswer| a.short_url);
+
+/// `POST /cgi-bin/shorten/gen`, from [`ShortUrls::shorten`]; answers the short key.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GenShortKey {
+    client: Client,
+    long_data: String,
+    expire_seconds: Option<u32>,
+}
+
+impl GenShortKey {
+    /// How long the key lives, 1 to [`EXPIRE_MAX`] seconds (default: the maximum).
+    pub fn expire_seconds(mut self, seconds: u32) -> Self {
+        self.expire_seconds = Some(seconds);
+        self
+    }
+
+    fn request(&self) -> Result<ApiRequest> {
+        require("long_data", &self.long_data)?;
+        if self.long_data.len() > LONG_DATA_MAX_BYTES {
+            return Err(invalid(
+                "long_data",
+                format!(
+                    "at most {LONG_DATA_MAX_BYTES} bytes, got {}",
+                    self.long_data.len()
+                ),
+            ));
+        }
+        let mut body = Map::new();
+        body.insert("long_data".to_owned(), json!(self.long_data));
+        if let Some(seconds) = self.expire_seconds {
+            if !(1..=EXPIRE_MAX).contains(&seconds) {
+                return Err(invalid(
+                    "expire_seconds",
+                    format!("1..={EXPIRE_MAX} (30 days), got {seconds}"),
+                ));
+            }
+            body.insert("expire_seconds".to_owned(), json!(seconds));
+        }
+        ApiRequest::post("/cgi-bin/shorten/gen").json(&body)
+    }
+}
+
+#[derive(Deserialize)]
+struct ShortKeyAnswer {
+    short_key: String,
+}
+
+awaitable!(GenShortKey => ShortKeyAnswer => String, |a: ShortKeyAnswer| a.short_key);
+
+/// `POST /cgi-bin/shorten/fetch`, from [`ShortUrls::fetch`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct FetchShortKey {
+    client: Client,
+    short_key: String,
+}
+
+impl FetchShortKey {
+    fn request(&self) -> Result<ApiRequest> {
+        require("short_key", &self.short_key)?;
+        Ok(ApiRequest::post("/cgi-bin/shorten/fetch")
+            .json(&json!({"short_key": self.short_key}))?
+            .idempotent(true))
+    }
+}
+
+/// The data behind a short key.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ShortData {
+    /// The data.
+    #[serde(default)]
+    pub long_data: String,
+    /// When the key was made (Unix seconds).
+    #[serde(default, deserialize_with = "opt_lenient")]
+    pub create_time: Option<i64>,
+    /// How long the key has left, in seconds.
+    #[serde(default, deserialize_with = "opt_lenient")]
+    pub expire_seconds: Option<i64>,
+    /// Fields this version does not know (`errcode`, `errmsg` included).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+awaitable!(FetchShortKey => ShortData);

@@ -1,0 +1,288 @@
+//! What every API area shares: validation errors that name the field and the rule, lenient
+//! numbers in responses, the platform's string enums with their `Unknown` catch-all, the
+//! `errcode`-only answer, and the macro that makes a request value awaitable.
+
+use std::fmt::Display;
+
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::Error;
+
+/// The answer of an endpoint that only reports success: `{"errcode":0,"errmsg":"ok"}` (or
+/// nothing at all). Failures never get here: they are [`Error::Api`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Ack {
+    /// Always 0 when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errcode: Option<i64>,
+    /// The platform's message, usually `ok`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errmsg: Option<String>,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A request that breaks a rule: `field: rule`, the shape every local validation error has.
+pub(crate) fn invalid(field: impl Display, rule: impl Display) -> Error {
+    Error::InvalidRequest(format!("{field}: {rule}"))
+}
+
+/// `value` must not be empty.
+pub(crate) fn require(field: &str, value: &str) -> Result<(), Error> {
+    if value.is_empty() {
+        return Err(invalid(field, "must not be empty"));
+    }
+    Ok(())
+}
+
+/// `value` must hold 1 to `max` bytes of UTF-8 (the platform counts bytes: a CJK character
+/// is 3).
+pub(crate) fn bytes_between(field: &str, value: &str, max: usize) -> Result<(), Error> {
+    require(field, value)?;
+    if value.len() > max {
+        return Err(invalid(field, format!("longer than {max} bytes")));
+    }
+    Ok(())
+}
+
+/// Every OpenID of a list must be non-empty, and the list must name at least one.
+pub(crate) fn openid_list(field: &str, openids: &[wxoa_types::ids::OpenId]) -> Result<(), Error> {
+    if openids.is_empty() {
+        return Err(invalid(field, "must name at least one OpenID"));
+    }
+    if let Some(i) = openids.iter().position(|o| o.as_str().is_empty()) {
+        return Err(invalid(format!("{field}[{i}]"), "must not be empty"));
+    }
+    Ok(())
+}
+
+/// An integer that may arrive as a JSON number or as a numeric string, converted to `T`.
+struct Lenient<T>(T);
+
+impl<'de, T: TryFrom<i64>> Deserialize<'de> for Lenient<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = wxoa_types::i64_from_number_or_string(d)?;
+        T::try_from(n).map(Lenient).map_err(|_| {
+            de::Error::invalid_value(de::Unexpected::Signed(n), &"an integer in range")
+        })
+    }
+}
+
+/// Reads an integer given as a number or a numeric string.
+pub(crate) fn lenient<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<T, D::Error> {
+    Lenient::<T>::deserialize(d).map(|n| n.0)
+}
+
+/// Reads an optional integer given as a number, a numeric string or `null`.
+pub(crate) fn opt_lenient<'de, D: Deserializer<'de>, T: TryFrom<i64>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    Option::<Lenient<T>>::deserialize(d).map(|n| n.map(|n| n.0))
+}
+
+/// Reads a list of integers, each a number or a numeric string; `null` is an empty list.
+pub(crate) fn lenient_list<'de, D: Deserializer<'de>, T: TryFrom<i64>>(
+    d: D,
+) -> Result<Vec<T>, D::Error> {
+    Option::<Vec<Lenient<T>>>::deserialize(d)
+        .map(|list| list.unwrap_or_default().into_iter().map(|n| n.0).collect())
+}
+
+/// Reads a text the platform sometimes sends as a number (`"menuid"`, `"kf_id"`).
+pub(crate) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    opt_text(d).map(Option::unwrap_or_default)
+}
+
+/// Reads an optional text the platform sometimes sends as a number.
+pub(crate) fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(Value::Bool(b)) => Ok(Some(b.to_string())),
+        Some(other) => Err(de::Error::invalid_type(
+            de::Unexpected::Other(match other {
+                Value::Array(_) => "an array",
+                _ => "an object",
+            }),
+            &"a string or a number",
+        )),
+    }
+}
+
+/// Defines one of the platform's string enums: `#[non_exhaustive]`, with an `Unknown(String)`
+/// variant that keeps a value this version does not know, so a new value never fails to parse.
+macro_rules! string_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $text:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+            /// A value this version does not know, kept as the platform sent it.
+            Unknown(String),
+        }
+
+        impl $name {
+            /// The value as the platform writes it.
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $text, )+
+                    Self::Unknown(other) => other,
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(value: &str) -> Self {
+                match value {
+                    $( $text => Self::$variant, )+
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let value = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                Ok(Self::from(value.as_ref()))
+            }
+        }
+    };
+}
+pub(crate) use string_enum;
+
+/// Makes a request value awaitable: it must have a `client: Client` field and a
+/// `fn request(&self) -> Result<ApiRequest>` that validates it. With a third argument, the
+/// decoded answer is mapped before it is returned (`{"tags": [...]}` → the list).
+macro_rules! awaitable {
+    ($ty:ty => $out:ty) => {
+        impl std::future::IntoFuture for $ty {
+            type Output = $crate::Result<$out>;
+            type IntoFuture = futures::future::BoxFuture<'static, $crate::Result<$out>>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                let request = self.request();
+                $crate::api::call(self.client, request)
+            }
+        }
+    };
+    ($ty:ty => $raw:ty => $out:ty, $map:expr) => {
+        impl std::future::IntoFuture for $ty {
+            type Output = $crate::Result<$out>;
+            type IntoFuture = futures::future::BoxFuture<'static, $crate::Result<$out>>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                let request = self.request();
+                let call = $crate::api::call::<$raw>(self.client, request);
+                Box::pin(async move { call.await.map($map) })
+            }
+        }
+    };
+}
+pub(crate) use awaitable;
+
+/// Defines an endpoint that takes nothing but the access token: a read (`GET path`),
+/// awaitable like [`awaitable!`] with the rest of the arguments.
+macro_rules! parameterless_get {
+    ($(#[$meta:meta])* $name:ident, $path:literal => $($answer:tt)+) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        #[must_use = "a request does nothing until it is awaited"]
+        pub struct $name {
+            client: $crate::Client,
+        }
+
+        impl $name {
+            #[allow(clippy::unnecessary_wraps)]
+            fn request(&self) -> $crate::Result<$crate::ApiRequest> {
+                Ok($crate::ApiRequest::get($path))
+            }
+        }
+
+        $crate::api::support::awaitable!($name => $($answer)+);
+    };
+}
+pub(crate) use parameterless_get;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, unreachable_pub)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    struct Sample {
+        #[serde(deserialize_with = "lenient")]
+        id: u32,
+        #[serde(default, deserialize_with = "opt_lenient")]
+        count: Option<u64>,
+        #[serde(default, deserialize_with = "lenient_list")]
+        list: Vec<i64>,
+        #[serde(default, deserialize_with = "text")]
+        menuid: String,
+    }
+
+    #[test]
+    fn numbers_arrive_as_numbers_or_strings() {
+        let s: Sample =
+            serde_json::from_str(r#"{"id":"134","count":5,"list":[1,"2"],"menuid":208379533}"#)
+                .unwrap();
+        assert_eq!(
+            (s.id, s.count, s.list, s.menuid.as_str()),
+            (134, Some(5), vec![1, 2], "208379533")
+        );
+        let s: Sample = serde_json::from_str(r#"{"id":1,"count":null,"list":null}"#).unwrap();
+        assert_eq!((s.count, s.list.len(), s.menuid.as_str()), (None, 0, ""));
+        assert!(serde_json::from_str::<Sample>(r#"{"id":-1}"#).is_err());
+        assert!(serde_json::from_str::<Sample>(r#"{"id":"x"}"#).is_err());
+    }
+
+    string_enum! {
+        /// A test enum.
+        pub enum Colour {
+            /// Red.
+            Red = "red",
+        }
+    }
+
+    #[test]
+    fn string_enums_keep_unknown_values() {
+        let c: Vec<Colour> = serde_json::from_str(r#"["red","blue"]"#).unwrap();
+        assert_eq!(c, [Colour::Red, Colour::Unknown("blue".to_owned())]);
+        assert_eq!(serde_json::to_string(&c).unwrap(), r#"["red","blue"]"#);
+    }
+
+    #[test]
+    fn validation_errors_name_field_and_rule() {
+        let e = bytes_between("tag.name", &"标".repeat(11), 30).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid request: tag.name: longer than 30 bytes"
+        );
+        assert!(bytes_between("tag.name", &"标".repeat(10), 30).is_ok());
+        let e = openid_list("openid_list", &["a".into(), "".into()]).unwrap_err();
+        assert!(e.to_string().ends_with("openid_list[1]: must not be empty"));
+    }
+}

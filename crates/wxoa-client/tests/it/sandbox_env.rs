@@ -1,0 +1,223 @@
+//! The typed API areas against an in-process sandbox: a client on it, the sandbox's control
+//! API (followers, pushes, the calls log), and request bodies compared with the fixtures
+//! written from the spec (`fixtures/api/`), never with what the sandbox expects.
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+use wxoa_client::{Account, Client, Error};
+use wxoa_sandbox::{DEFAULT_APP_ID, DEFAULT_APP_SECRET, Sandbox, SandboxBuilder};
+
+use crate::{fast_retry, init_logs};
+
+/// A running sandbox, a client of its default account, and a plain HTTP client for the
+/// control API.
+pub(crate) struct Env {
+    pub(crate) sandbox: Sandbox,
+    pub(crate) client: Client,
+    http: reqwest::Client,
+}
+
+/// A sandbox with `followers` synthetic followers.
+pub(crate) async fn env(followers: u32) -> Env {
+    env_with(Sandbox::builder().followers(followers).seed(3)).await
+}
+
+pub(crate) async fn env_with(builder: SandboxBuilder) -> Env {
+    init_logs();
+    let sandbox = builder.start().await.expect("the sandbox starts");
+    let client = Client::builder()
+        .account(Account::new(DEFAULT_APP_ID, DEFAULT_APP_SECRET))
+        .api_bases([sandbox.base_url()])
+        .retry(fast_retry())
+        .build()
+        .unwrap();
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    Env {
+        sandbox,
+        client,
+        http,
+    }
+}
+
+impl Env {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.sandbox.base_url())
+    }
+
+    pub(crate) async fn control_get(&self, path: &str) -> Value {
+        let response = self.http.get(self.url(path)).send().await.unwrap();
+        assert!(response.status().is_success(), "GET {path}");
+        response.json().await.unwrap()
+    }
+
+    pub(crate) async fn control_post(&self, path: &str, body: &Value) -> Value {
+        let response = self
+            .http
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "POST {path}");
+        response.json().await.unwrap()
+    }
+
+    /// The first `n` followers, in `user/get` order.
+    pub(crate) async fn followers(&self, n: usize) -> Vec<String> {
+        let body = self
+            .control_get(&format!("/sandbox/followers?limit={n}"))
+            .await;
+        body["openids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o.as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// A follower sends a text message: opens their customer-service window.
+    pub(crate) async fn message_from(&self, openid: &str) {
+        self.control_post(
+            "/sandbox/push",
+            &json!({"from": openid, "message": {"MsgType": "text", "Content": "hi"}}),
+        )
+        .await;
+    }
+
+    /// A follower leaves.
+    pub(crate) async fn unfollow(&self, openid: &str) {
+        self.control_post(
+            "/sandbox/push",
+            &json!({"from": openid, "message": {"MsgType": "event", "Event": "unsubscribe"}}),
+        )
+        .await;
+    }
+
+    /// Moves the sandbox's clock.
+    pub(crate) async fn advance(&self, seconds: i64) {
+        self.control_post("/sandbox/clock", &json!({"advance": seconds}))
+            .await;
+    }
+
+    /// The next call to `path` answers `errcode`.
+    pub(crate) async fn fail_next(&self, path: &str, errcode: i64) {
+        self.control_post(
+            "/sandbox/faults",
+            &json!({"path": path, "errcode": errcode, "times": 1}),
+        )
+        .await;
+    }
+
+    /// The next call to `path` is read, then its connection dropped without an answer.
+    pub(crate) async fn drop_next(&self, path: &str) {
+        self.control_post(
+            "/sandbox/faults",
+            &json!({"path": path, "drop": true, "times": 1}),
+        )
+        .await;
+    }
+
+    /// What the follower received.
+    pub(crate) async fn inbox(&self, openid: &str) -> Vec<Value> {
+        self.control_get(&format!("/sandbox/inbox/{openid}"))
+            .await
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// Every call the sandbox received on `path`, oldest first.
+    pub(crate) async fn calls(&self, path: &str) -> Vec<Value> {
+        self.control_get(&format!("/sandbox/calls?path={path}"))
+            .await
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// The bodies of the calls on `path`, oldest first.
+    pub(crate) async fn bodies(&self, path: &str) -> Vec<Value> {
+        self.calls(path)
+            .await
+            .into_iter()
+            .map(|c| c["body"].clone())
+            .collect()
+    }
+
+    /// The body of the last call on `path`.
+    pub(crate) async fn last_body(&self, path: &str) -> Value {
+        self.bodies(path).await.pop().expect("a call was made")
+    }
+
+    /// The query of the last call on `path`.
+    pub(crate) async fn last_query(&self, path: &str) -> Value {
+        self.calls(path).await.pop().expect("a call was made")["query"].clone()
+    }
+}
+
+/// A request fixture of `fixtures/api/<area>/<name>.request.json` with its placeholders (string
+/// values equal to a key of `values`) replaced.
+pub(crate) fn request_fixture(area: &str, name: &str, values: &[(&str, Value)]) -> Value {
+    substituted(area, &format!("{name}.request.json"), values)
+}
+
+/// A query fixture of `fixtures/api/<area>/<name>.query.json`, placeholders replaced.
+pub(crate) fn query_fixture(area: &str, name: &str, values: &[(&str, Value)]) -> Value {
+    substituted(area, &format!("{name}.query.json"), values)
+}
+
+fn substituted(area: &str, file: &str, values: &[(&str, Value)]) -> Value {
+    let mut body = fixture(area, file);
+    substitute(&mut body, values);
+    body
+}
+
+/// A fixture file of `fixtures/api/<area>/`.
+pub(crate) fn fixture(area: &str, file: &str) -> Value {
+    let path: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "..",
+        "..",
+        "fixtures",
+        "api",
+        area,
+        file,
+    ]
+    .iter()
+    .collect();
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn substitute(value: &mut Value, values: &[(&str, Value)]) {
+    match value {
+        Value::String(s) => {
+            if let Some((_, replacement)) = values.iter().find(|(k, _)| k == s) {
+                *value = replacement.clone();
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| substitute(i, values)),
+        Value::Object(map) => map.values_mut().for_each(|v| substitute(v, values)),
+        _ => {}
+    }
+}
+
+/// The platform's code of a failed call.
+#[track_caller]
+pub(crate) fn errcode<T: std::fmt::Debug>(result: Result<T, Error>) -> i64 {
+    match result {
+        Err(Error::Api { code, .. }) => code.code(),
+        other => panic!("expected a platform error, got {other:?}"),
+    }
+}
+
+/// The message of a request refused before it left.
+#[track_caller]
+pub(crate) fn refused<T: std::fmt::Debug>(result: Result<T, Error>) -> String {
+    match result {
+        Err(Error::InvalidRequest(message)) => message,
+        other => panic!("expected a local validation error, got {other:?}"),
+    }
+}
