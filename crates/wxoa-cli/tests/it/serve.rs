@@ -11,7 +11,7 @@ pub(crate) const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 
 /// A running `wxoa serve`, stopped on drop.
 pub(crate) struct Server {
-    process: crate::Spawned,
+    _process: crate::Spawned,
     pub(crate) base: String,
 }
 
@@ -22,7 +22,10 @@ impl Server {
         args.extend(extra);
         let process = crate::Spawned::start(&args, "wxoa serve: listening on ", false);
         let base = process.ready.trim_end_matches("/wechat").to_owned();
-        Server { process, base }
+        Server {
+            _process: process,
+            base,
+        }
     }
 
     async fn post(&self, platform: &Platform, mode: Mode, xml: &str) -> (u16, Vec<u8>) {
