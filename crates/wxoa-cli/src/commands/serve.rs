@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use wxoa_webhook::dedup::{DedupStore, RedisDedup};
+use wxoa_webhook::deferred::{CustomerService, LateReply};
 use wxoa_webhook::{Account, Bot, Webhook, bots};
 
 use crate::config::Settings;
@@ -64,6 +65,14 @@ pub(crate) fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Failure
         }
         account = account.aes_key(key).map_err(Failure::usage)?;
     }
+    // With an AppSecret (or a token server), replies that miss the 5-second deadline go out as
+    // customer-service messages; without, they are logged as undeliverable.
+    let late = if global.app_secret.is_some() || global.token_server.is_some() {
+        let client = crate::commands::api::client(settings)?;
+        Some(Arc::new(CustomerService::new(client)) as Arc<dyn LateReply>)
+    } else {
+        None
+    };
     let listen = args.listen.clone();
     let path = args.path.clone();
     let redis = args.redis.clone();
@@ -73,6 +82,9 @@ pub(crate) fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Failure
             .account(account)
             .path(path.clone())
             .replay_window(window);
+        if let Some(late) = late {
+            builder = builder.late_reply(late);
+        }
         if let Some(url) = redis {
             let store: Arc<dyn DedupStore> = Arc::new(
                 RedisDedup::connect(&url)

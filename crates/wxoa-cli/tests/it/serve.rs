@@ -188,3 +188,47 @@ async fn two_instances_sharing_redis_run_a_push_once() {
     let total = handled(&a.get("/metrics").await.1) + handled(&b.get("/metrics").await.1);
     assert_eq!(total, 1, "one handler run across both instances");
 }
+
+#[tokio::test]
+async fn with_an_app_secret_serve_builds_its_late_reply_sender() {
+    // The client for customer-service messages is built at start-up (a bad --store fails fast).
+    let server = Server::start(&[
+        "--app-secret",
+        "0123456789abcdef0123456789abcdef",
+        "--store",
+        "memory",
+    ]);
+    let (status, body) = server
+        .post(
+            &platform(),
+            Mode::Safe,
+            &text_push("oLate", "still answers", 555),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        platform()
+            .read_reply(Mode::Safe, &body)
+            .unwrap()
+            .unwrap()
+            .body,
+        ReplyBody::text("still answers")
+    );
+    let out = crate::wxoa(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--token",
+            TOKEN,
+            "--app-id",
+            APP_ID,
+            "--app-secret",
+            "s",
+            "--store",
+            "mongodb://x",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", crate::stderr(&out));
+}
