@@ -458,9 +458,10 @@ impl Webhook {
 
         let push = Arc::new(push);
         let handoff = Arc::new(Mutex::new(Handoff::Waiting));
-        // The handler runs in its own task: if the platform drops the connection first (its
-        // timeout, a network fault), hyper cancels this request, but the handler finishes,
-        // and its answer is recorded for the retry that is coming.
+        // The handling is polled right here; if the platform drops the connection first (its
+        // timeout, a network fault), hyper cancels this request and `Detach` moves the handling
+        // to a background task: the handler finishes and its answer is recorded for the retry
+        // that is coming.
         let mut task = Detach::new(Box::pin(
             self.clone()
                 .handle(account, push, key.clone(), handoff.clone())
