@@ -407,6 +407,37 @@ impl QrCode {
     }
 }
 
+/// The draft box and what was published from it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct PublishBox {
+    /// Drafts by media id (`kind` is `draft`, the articles in `articles`).
+    pub(crate) drafts: HashMap<String, MediaFile>,
+    /// Publications by `publish_id`.
+    pub(crate) jobs: BTreeMap<String, Publication>,
+}
+
+/// A draft published with `freepublish/submit`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Publication {
+    /// The published articles' id.
+    pub(crate) article_id: String,
+    /// The articles as they were in the draft.
+    pub(crate) articles: Vec<serde_json::Value>,
+    /// Which articles were deleted (`freepublish/delete` with an `index`).
+    pub(crate) deleted: Vec<bool>,
+    /// When it was published.
+    pub(crate) at: i64,
+    /// The order of `freepublish/batchget`.
+    pub(crate) seq: u64,
+}
+
+impl Publication {
+    /// Whether every article was deleted.
+    pub(crate) fn all_deleted(&self) -> bool {
+        self.deleted.iter().all(|d| *d)
+    }
+}
+
 /// A media file: temporary media (kept 3 days) or permanent material.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct MediaFile {
@@ -732,6 +763,9 @@ pub(crate) struct Account {
     pub(crate) materials: HashMap<String, MediaFile>,
     #[serde(default)]
     pub(crate) oauth: OAuth,
+    /// Drafts and free publications (`draft/*`, `freepublish/*`).
+    #[serde(default)]
+    pub(crate) publish: PublishBox,
     pub(crate) next_msg_id: u64,
     /// The last position given out by [`Account::next_seq`].
     #[serde(default)]
@@ -791,6 +825,7 @@ impl Account {
             media: HashMap::new(),
             materials: HashMap::new(),
             oauth: OAuth::default(),
+            publish: PublishBox::default(),
             next_msg_id: 24_000_000_000_000_000,
             next_seq: 0,
         };

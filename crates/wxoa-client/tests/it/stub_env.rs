@@ -1,6 +1,7 @@
-//! Narrow contracts of the typed API areas the sandbox does not serve yet, against the
-//! client's stub platform: the stub answers the response fixtures written from the spec
-//! (`fixtures/api/`), and what the client sent is compared with the request fixtures.
+//! Narrow contracts of the part-B API areas against the client's stub platform: the stub
+//! answers the response fixtures written from the spec (`fixtures/api/`), and what the client
+//! sent is compared whole with the request fixtures. The same areas also run against the
+//! sandbox (`sandbox_*.rs`), which checks behaviour rather than exact bodies.
 
 use serde_json::Value;
 use wxoa_client::testing::{Fault, StubPlatform, StubRequest};

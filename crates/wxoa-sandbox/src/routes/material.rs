@@ -157,7 +157,7 @@ pub(crate) fn check_news(account: &Account, articles: &[Value], now: i64) -> Res
 }
 
 /// An article: a title, content under 20,000 characters, a thumbnail that exists.
-fn check_article(account: &Account, article: &Value, now: i64) -> Result<(), ApiError> {
+pub(crate) fn check_article(account: &Account, article: &Value, now: i64) -> Result<(), ApiError> {
     let text = |key: &str| article.get(key).and_then(Value::as_str).unwrap_or_default();
     if text("title").is_empty() {
         return Err(ApiError::argument("articles.title"));
@@ -248,7 +248,7 @@ async fn get_material(
 }
 
 /// The articles of a news material as `get_material` shows them, each with its page URL.
-fn news_items(id: &str, file: &MediaFile) -> Vec<Value> {
+pub(crate) fn news_items(id: &str, file: &MediaFile) -> Vec<Value> {
     file.articles
         .iter()
         .enumerate()

@@ -30,6 +30,7 @@ pub(crate) mod media;
 pub(crate) mod menu;
 pub(crate) mod misc;
 pub(crate) mod oauth;
+pub(crate) mod publish;
 pub(crate) mod qrcode;
 pub(crate) mod shorten;
 pub(crate) mod subscribe;
@@ -62,6 +63,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .merge(kf::routes())
         .merge(kfsession::routes())
         .merge(card::routes())
+        .merge(publish::routes())
         .merge(control::routes())
         .merge(console::routes())
         .fallback(unknown_path)

@@ -21,6 +21,7 @@ mod menu;
 mod misc;
 mod oauth;
 mod persistence;
+mod publish;
 mod push;
 mod qrcode;
 mod shorten;
