@@ -6,8 +6,9 @@
 # with a bare axum server that only reads the body and answers `success` (the HTTP floor).
 #   1. peak throughput of both with wrk (64 connections, DURATION seconds);
 #   2. latency percentiles of `wxoa serve` at half its peak rate with the open-loop generator
-#      (examples/loadgen.rs: latency from each request's scheduled time), and its peak RSS.
-# Usage: scripts/bench-webhook.sh   (env: DURATION=5 LATENCY_SECONDS=10)
+#      (examples/loadgen.rs: latency from each request's scheduled time), after a warm-up at
+#      the same rate, and its peak RSS.
+# Usage: scripts/bench-webhook.sh   (env: DURATION=5 LATENCY_SECONDS=10 WARMUP_SECONDS=5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 2; }
@@ -49,9 +50,14 @@ wxoa=$(peak 9102 "$work/b.txt")
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 
 half=$((wxoa / 2))
+WARMUP_SECONDS=${WARMUP_SECONDS:-5}
+$bin/examples/gen_pushes $((half * WARMUP_SECONDS + 1000)) "$work/w.txt" >&2
 $bin/examples/gen_pushes $((half * LATENCY_SECONDS + 1000)) "$work/c.txt" >&2
 serve 9103
 server=${pids[-1]}
+# A warm-up at the same rate (its figures discarded): the dedupe memory fills to its capacity
+# and the heap settles, as in a server that has been running for a while.
+taskset -c 1 $bin/examples/loadgen 127.0.0.1:9103 "$work/w.txt" "$half" "$WARMUP_SECONDS" 64 > /dev/null
 taskset -c 1 $bin/examples/loadgen 127.0.0.1:9103 "$work/c.txt" "$half" "$LATENCY_SECONDS" 64 > "$work/latency.txt"
 rss_kib=$(awk '/VmHWM/ {print $2}' /proc/"$server"/status)
 kill "$server"

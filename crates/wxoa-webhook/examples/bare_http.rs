@@ -9,6 +9,10 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::routing::post;
 
+/// The same allocator as the `wxoa` binary, so that the comparison is of the work alone.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let addr = std::env::args()
         .nth(1)

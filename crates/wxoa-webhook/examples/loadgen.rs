@@ -4,6 +4,9 @@
 //! server cannot hide its queueing: no coordinated omission).
 //!
 //! `cargo run --release -p wxoa-webhook --example loadgen -- ADDR FILE RATE SECONDS [CONNECTIONS]`
+//!
+//! Each line of FILE is `PATH<TAB>BODY` (a POST), or a bare `PATH` (a GET). `LOADGEN_HEADER`
+//! (`Name: value`) adds a header to every request (an `Authorization`, say).
 
 #![allow(
     missing_docs,
@@ -27,11 +30,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rate: f64 = args.get(2).ok_or("RATE")?.parse()?;
     let seconds: f64 = args.get(3).ok_or("SECONDS")?.parse()?;
     let connections: usize = args.get(4).map_or(Ok(64), |c| c.parse())?;
-    let lines: Vec<(String, Bytes)> = std::fs::read_to_string(file)?
+    let lines: Vec<(String, Option<Bytes>)> = std::fs::read_to_string(file)?
         .lines()
-        .filter_map(|l| l.split_once('\t'))
-        .map(|(p, b)| (p.to_owned(), Bytes::from(b.to_owned())))
+        .filter(|l| !l.is_empty())
+        .map(|l| match l.split_once('\t') {
+            Some((p, b)) => (p.to_owned(), Some(Bytes::from(b.to_owned()))),
+            None => (l.to_owned(), None),
+        })
         .collect();
+    let header: Option<(String, String)> = std::env::var("LOADGEN_HEADER").ok().and_then(|h| {
+        h.split_once(':')
+            .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+    });
     let total = (rate * seconds) as usize;
     if lines.len() < total {
         return Err(format!("{file} has {} requests; {total} are needed", lines.len()).into());
@@ -47,6 +57,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for c in 0..connections {
             let lines = lines.clone();
             let addr = addr.clone();
+            let header = header.clone();
             tasks.push(tokio::spawn(async move {
                 let stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
                 stream.set_nodelay(true).unwrap();
@@ -59,13 +70,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let mut i = c;
                 while i < total {
                     let scheduled = start + interval * i as u32;
-                    tokio::time::sleep_until(scheduled.into()).await;
+                    // tokio's timer has a 1 ms resolution: sleep to within a millisecond of the
+                    // scheduled time, then yield until it comes, so that the generator's own
+                    // lateness does not count as the server's latency.
+                    if let Some(early) = scheduled.checked_sub(Duration::from_millis(1))
+                        && early > Instant::now()
+                    {
+                        tokio::time::sleep_until(early.into()).await;
+                    }
+                    while Instant::now() < scheduled {
+                        tokio::task::yield_now().await;
+                    }
                     let (path, body) = &lines[i];
-                    let request = Request::post(path.as_str())
-                        .header("host", "bench")
-                        .header("content-type", "text/xml")
-                        .body(Full::new(body.clone()))
-                        .unwrap();
+                    let mut builder = match body {
+                        Some(_) => Request::post(path.as_str()).header("content-type", "text/xml"),
+                        None => Request::get(path.as_str()),
+                    }
+                    .header("host", "bench");
+                    if let Some((name, value)) = &header {
+                        builder = builder.header(name.as_str(), value.as_str());
+                    }
+                    let request = builder.body(Full::new(body.clone().unwrap_or_default())).unwrap();
                     match sender.send_request(request).await {
                         Ok(response) => {
                             let ok = response.status().is_success();

@@ -54,8 +54,8 @@ pub trait DedupStore: Send + Sync + 'static {
 
 enum Slot {
     InFlight {
-        done: watch::Receiver<Option<Bytes>>,
-        notify: watch::Sender<Option<Bytes>>,
+        /// Created when the first retry waits (most pushes never see one).
+        notify: Option<watch::Sender<Option<Bytes>>>,
         since: Instant,
     },
     Done {
@@ -160,25 +160,24 @@ impl MemoryDedup {
             Some(slot @ Slot::InFlight { .. }) if slot.fresh(ttl) => return Claim::InFlight,
             _ => {}
         }
-        let (notify, done) = watch::channel(None);
         let now = Instant::now();
         shard.slots.insert(
             hash,
             Slot::InFlight {
-                done,
-                notify,
+                notify: None,
                 since: now,
             },
         );
         shard.order.push_back((hash, now));
-        self.evict(&mut shard);
+        self.evict(&mut shard, now);
         Claim::Claimed
     }
 
     /// Drops what is too old, then the oldest while over capacity.
-    fn evict(&self, shard: &mut Shard) {
+    fn evict(&self, shard: &mut Shard, now: Instant) {
         while let Some(&(hash, at)) = shard.order.front() {
-            let expired = at.elapsed() >= self.ttl;
+            let age = now.saturating_duration_since(at);
+            let expired = age >= self.ttl;
             let over = shard.order.len() > self.per_shard;
             if !expired && !over {
                 break;
@@ -194,7 +193,7 @@ impl MemoryDedup {
             if stale {
                 shard.slots.remove(&hash);
                 if !expired
-                    && at.elapsed() < RETRY_WINDOW
+                    && age < RETRY_WINDOW
                     && !self.warned.swap(true, std::sync::atomic::Ordering::Relaxed)
                 {
                     tracing::warn!(
@@ -234,9 +233,13 @@ impl DedupStore for MemoryDedup {
                 at,
             },
         );
-        self.evict(&mut shard);
+        self.evict(&mut shard, Instant::now());
         drop(shard);
-        if let Some(Slot::InFlight { notify, .. }) = previous {
+        if let Some(Slot::InFlight {
+            notify: Some(notify),
+            ..
+        }) = previous
+        {
             let _ = notify.send(Some(answer));
         }
         Box::pin(async { Ok(()) })
@@ -257,12 +260,19 @@ impl DedupStore for MemoryDedup {
         timeout: Duration,
     ) -> BoxFuture<'a, Result<Option<Bytes>, DedupError>> {
         let receiver = {
-            let (hash, shard) = self.locate(key);
-            match shard.slots.get(&hash) {
+            let (hash, mut shard) = self.locate(key);
+            match shard.slots.get_mut(&hash) {
                 Some(Slot::Done { answer, .. }) => {
                     return Box::pin(std::future::ready(Ok(Some(answer.clone()))));
                 }
-                Some(Slot::InFlight { done, .. }) => done.clone(),
+                Some(Slot::InFlight { notify, .. }) => match notify {
+                    Some(sender) => sender.subscribe(),
+                    None => {
+                        let (sender, receiver) = watch::channel(None);
+                        *notify = Some(sender);
+                        receiver
+                    }
+                },
                 None => return Box::pin(std::future::ready(Ok(None))),
             }
         };

@@ -641,8 +641,14 @@ fn seal(account: &Account, mode: Mode, query: &PushQuery, plain: Bytes) -> Answe
     };
     let timestamp = query.timestamp.as_deref().unwrap_or("");
     let nonce = query.nonce.as_deref().unwrap_or("");
-    let xml = String::from_utf8_lossy(&plain);
-    match crypt.encrypt_reply_xml(&xml, timestamp, nonce) {
+    // The plaintext is our own rendering: valid UTF-8.
+    let Ok(xml) = std::str::from_utf8(&plain) else {
+        warn!("the reply is not UTF-8; answered success");
+        return Answer {
+            body: Bytes::from_static(NO_REPLY.as_bytes()),
+        };
+    };
+    match crypt.encrypt_reply_xml(xml, timestamp, nonce) {
         Ok(envelope) => Answer {
             body: Bytes::from(envelope),
         },
