@@ -10,6 +10,10 @@ mod echo_bot;
 #[path = "../../../examples/test_with_sandbox.rs"]
 mod test_with_sandbox;
 
+#[allow(dead_code)]
+#[path = "../../../examples/menu_setup.rs"]
+mod menu_setup;
+
 use wxoa::types::reply::ReplyBody;
 use wxoa::webhook::Mode;
 use wxoa::webhook::testing::{Platform, text_push};
@@ -48,4 +52,26 @@ async fn the_echo_bot_answers() {
 fn the_sandbox_example_passes() {
     // The example's own `main` builds its runtime (tokio::main) and asserts the bot's reply.
     test_with_sandbox::main().unwrap();
+}
+
+#[tokio::test]
+async fn the_menu_example_sets_up_the_sandbox_menu() {
+    use std::sync::Arc;
+    use wxoa::prelude::*;
+    use wxoa::sandbox::{DEFAULT_APP_ID, DEFAULT_APP_SECRET, Sandbox};
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = Client::builder()
+        .account(ClientAccount::new(DEFAULT_APP_ID, DEFAULT_APP_SECRET))
+        .api_bases([sandbox.base_url()])
+        .store(Arc::new(wxoa::client::token::MemoryStore::new()))
+        .build()
+        .unwrap();
+    assert!(menu_setup::menu().validate().is_empty());
+    menu_setup::set_up(&client).await.unwrap();
+    let menus = client.get_json("/cgi-bin/menu/get", &[]).await.unwrap();
+    assert_eq!(menus["menu"]["button"][2]["key"], "ABOUT", "{menus}");
+    assert_eq!(
+        menus["conditionalmenu"][0]["button"][0]["key"], "VIP",
+        "{menus}"
+    );
 }
