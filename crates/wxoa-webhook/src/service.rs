@@ -108,7 +108,8 @@ impl Default for Settings {
 }
 
 struct Inner {
-    accounts: RwLock<HashMap<Arc<str>, Account>>,
+    // Behind `Arc`: a push takes a reference, not a copy of the key schedule and the Token.
+    accounts: RwLock<HashMap<Arc<str>, Arc<Account>>>,
     dedup: Arc<dyn DedupStore>,
     late: Option<Arc<dyn LateReply>>,
     metrics: Arc<Metrics>,
@@ -206,7 +207,7 @@ impl WebhookBuilder {
         let accounts = self
             .accounts
             .into_iter()
-            .map(|a| (a.app_id.clone(), a))
+            .map(|a| (a.app_id.clone(), Arc::new(a)))
             .collect();
         Webhook {
             inner: Arc::new(Inner {
@@ -307,7 +308,7 @@ impl Webhook {
             .accounts
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        accounts.insert(account.app_id.clone(), account);
+        accounts.insert(account.app_id.clone(), Arc::new(account));
     }
 
     /// Removes an account while serving.
@@ -343,7 +344,7 @@ impl Webhook {
             .with_state(self.clone())
     }
 
-    fn account(&self, app_id: Option<&str>, query: &PushQuery) -> Result<Account, Rejection> {
+    fn account(&self, app_id: Option<&str>, query: &PushQuery) -> Result<Arc<Account>, Rejection> {
         let accounts = self
             .inner
             .accounts
@@ -429,7 +430,7 @@ impl Webhook {
     /// Dedupe, run the handler within the budget, render the plaintext answer (the reply XML
     /// or `success`). The dedupe store keeps this plaintext, which is smaller than the envelope,
     /// and every delivery's answer is sealed with that delivery's own timestamp and nonce.
-    async fn deliver(&self, account: Account, push: Inbound) -> Result<Bytes, Rejection> {
+    async fn deliver(&self, account: Arc<Account>, push: Inbound) -> Result<Bytes, Rejection> {
         let inner = &self.inner;
         let key = format!("{}:{}", account.app_id, push.dedupe_key());
         match inner.dedup.claim(&key).await {
@@ -509,7 +510,7 @@ impl Webhook {
     /// and returns it; after the budget, sends the reply as a customer-service message.
     async fn handle(
         self,
-        account: Account,
+        account: Arc<Account>,
         push: Arc<Inbound>,
         key: String,
         handoff: Arc<Mutex<Handoff>>,
