@@ -344,7 +344,11 @@ impl Webhook {
             .with_state(self.clone())
     }
 
-    fn account(&self, app_id: Option<&str>, query: &PushQuery) -> Result<Arc<Account>, Rejection> {
+    fn account(
+        &self,
+        app_id: Option<&str>,
+        query: &PushQuery<'_>,
+    ) -> Result<Arc<Account>, Rejection> {
         let accounts = self
             .inner
             .accounts
@@ -385,6 +389,7 @@ impl Webhook {
             check_signature(account.token.expose(), &query)?;
             query
                 .echostr
+                .map(std::borrow::Cow::into_owned)
                 .ok_or_else(|| Rejection::BadRequest("GET without echostr".to_owned()))
         });
         match result {
@@ -636,7 +641,7 @@ fn render(push: &Inbound, body: ReplyBody) -> Bytes {
 
 /// The answer as sent: `success` as is, a reply as plaintext XML in plain mode and as the
 /// envelope (signed over this request's timestamp and nonce) in compat and safe mode.
-fn seal(account: &Account, mode: Mode, query: &PushQuery, plain: Bytes) -> Answer {
+fn seal(account: &Account, mode: Mode, query: &PushQuery<'_>, plain: Bytes) -> Answer {
     let (Some(crypt), true) = (&account.crypt, mode.encrypted() && plain.starts_with(b"<")) else {
         return Answer { body: plain };
     };

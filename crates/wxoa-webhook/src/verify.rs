@@ -3,28 +3,47 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde::Deserialize;
+use std::borrow::Cow;
+
 use wxoa_crypto::{CryptoError, MsgCrypt, verify_signature};
 use wxoa_types::envelope::PushEnvelope;
 use wxoa_types::xml;
 
 use crate::rejection::Rejection;
 
-/// The query string the platform puts on every request to the account's URL.
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct PushQuery {
-    pub(crate) signature: Option<String>,
-    pub(crate) timestamp: Option<String>,
-    pub(crate) nonce: Option<String>,
-    pub(crate) echostr: Option<String>,
-    pub(crate) encrypt_type: Option<String>,
-    pub(crate) msg_signature: Option<String>,
+/// The query string the platform puts on every request to the account's URL. Values borrow
+/// from the URI: the platform's parameters are never percent-encoded, so nothing is copied.
+#[derive(Debug, Default)]
+pub(crate) struct PushQuery<'a> {
+    pub(crate) signature: Option<Cow<'a, str>>,
+    pub(crate) timestamp: Option<Cow<'a, str>>,
+    pub(crate) nonce: Option<Cow<'a, str>>,
+    pub(crate) echostr: Option<Cow<'a, str>>,
+    pub(crate) encrypt_type: Option<Cow<'a, str>>,
+    pub(crate) msg_signature: Option<Cow<'a, str>>,
 }
 
-impl PushQuery {
-    pub(crate) fn parse(query: Option<&str>) -> Result<Self, Rejection> {
-        serde_urlencoded::from_str(query.unwrap_or(""))
-            .map_err(|e| Rejection::BadRequest(format!("malformed query string: {e}")))
+impl<'a> PushQuery<'a> {
+    pub(crate) fn parse(query: Option<&'a str>) -> Result<Self, Rejection> {
+        let mut parsed = PushQuery::default();
+        for (key, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+            let slot = match key.as_ref() {
+                "signature" => &mut parsed.signature,
+                "timestamp" => &mut parsed.timestamp,
+                "nonce" => &mut parsed.nonce,
+                "echostr" => &mut parsed.echostr,
+                "encrypt_type" => &mut parsed.encrypt_type,
+                "msg_signature" => &mut parsed.msg_signature,
+                _ => continue,
+            };
+            if slot.is_some() {
+                return Err(Rejection::BadRequest(format!(
+                    "query parameter {key} appears twice"
+                )));
+            }
+            *slot = Some(value);
+        }
+        Ok(parsed)
     }
 }
 
@@ -57,7 +76,7 @@ impl Mode {
 }
 
 /// Checks the `signature` over (Token, timestamp, nonce) of a request.
-pub(crate) fn check_signature(token: &str, query: &PushQuery) -> Result<(), Rejection> {
+pub(crate) fn check_signature(token: &str, query: &PushQuery<'_>) -> Result<(), Rejection> {
     let (Some(signature), Some(timestamp), Some(nonce)) =
         (&query.signature, &query.timestamp, &query.nonce)
     else {
@@ -74,7 +93,7 @@ pub(crate) fn check_signature(token: &str, query: &PushQuery) -> Result<(), Reje
 }
 
 /// Refuses a `timestamp` further than `window` from now (`window` zero turns the check off).
-pub(crate) fn check_replay(query: &PushQuery, window: Duration) -> Result<(), Rejection> {
+pub(crate) fn check_replay(query: &PushQuery<'_>, window: Duration) -> Result<(), Rejection> {
     if window.is_zero() {
         return Ok(());
     }
@@ -101,7 +120,7 @@ pub(crate) fn check_replay(query: &PushQuery, window: Duration) -> Result<(), Re
 /// Opens a POST body: plaintext as is, or verified and decrypted in compat and safe mode.
 pub(crate) fn open_body(
     crypt: Option<&MsgCrypt>,
-    query: &PushQuery,
+    query: &PushQuery<'_>,
     body: &[u8],
 ) -> Result<(Vec<u8>, Mode), Rejection> {
     let encrypted = match query.encrypt_type.as_deref() {

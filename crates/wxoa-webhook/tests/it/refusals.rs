@@ -112,3 +112,12 @@ fn now() -> String {
         .as_secs()
         .to_string()
 }
+
+#[tokio::test]
+async fn a_repeated_query_parameter_is_refused() {
+    let router = webhook(echo()).router();
+    let (query, body) = platform().sign(Mode::Plain, &text_push("o", "x", 3), &now(), "1");
+    let (status, answer) = send(&router, post(format!("/wechat?{query}&nonce=2"), body)).await;
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&answer).contains("nonce appears twice"));
+}
