@@ -24,6 +24,7 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::material::{NewsRequest, store_news};
 use super::{Authed, Json, lenient_i64, post, set_field};
 use crate::clock::{china_day, china_month};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
@@ -545,26 +546,12 @@ async fn speed_set(
     ok_empty()
 }
 
-#[derive(Debug, Deserialize)]
-struct NewsRequest {
-    #[serde(default)]
-    articles: Option<Vec<Value>>,
-}
-
 async fn upload_news(
     State(shared): State<Arc<Shared>>,
     auth: Authed,
     Json(request): Json<NewsRequest>,
 ) -> ApiResult {
-    let articles = request.articles.unwrap_or_default();
-    let now = shared.clock.now();
-    let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    super::material::check_news(account, &articles, now)?;
-    let id = super::media::new_media_id();
-    account
-        .media
-        .insert(id.clone(), MediaFile::record("news", now, articles));
+    let (id, now) = store_news(&shared, auth, request, "news", |account| &mut account.media)?;
     ok(json!({"type": "news", "media_id": id, "created_at": now}))
 }
 

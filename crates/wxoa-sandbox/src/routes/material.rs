@@ -120,10 +120,31 @@ fn image_url(media_id: &str) -> String {
     )
 }
 
+/// The body of `material/add_news` and `draft/add`: a list of articles.
 #[derive(Debug, Deserialize)]
-struct NewsRequest {
+pub(crate) struct NewsRequest {
     #[serde(default)]
     articles: Option<Vec<Value>>,
+}
+
+/// Checks the articles of `request` and keeps them, as a record of `kind`, in the map of the
+/// account that `place` picks (permanent material, temporary media, drafts); returns the new
+/// `media_id` and the time it was made.
+pub(crate) fn store_news(
+    shared: &Shared,
+    auth: Authed,
+    request: NewsRequest,
+    kind: &str,
+    place: fn(&mut Account) -> &mut std::collections::HashMap<String, MediaFile>,
+) -> Result<(String, i64), ApiError> {
+    let articles = request.articles.unwrap_or_default();
+    let now = shared.clock.now();
+    let mut state = shared.state();
+    let account = auth.account(&mut state)?;
+    check_news(account, &articles, now)?;
+    let id = new_media_id();
+    place(account).insert(id.clone(), MediaFile::record(kind, now, articles));
+    Ok((id, now))
 }
 
 async fn add_news(
@@ -131,15 +152,9 @@ async fn add_news(
     auth: Authed,
     Json(request): Json<NewsRequest>,
 ) -> ApiResult {
-    let articles = request.articles.unwrap_or_default();
-    let now = shared.clock.now();
-    let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    check_news(account, &articles, now)?;
-    let id = new_media_id();
-    account
-        .materials
-        .insert(id.clone(), MediaFile::record("news", now, articles));
+    let (id, _) = store_news(&shared, auth, request, "news", |account| {
+        &mut account.materials
+    })?;
     ok(json!({"media_id": id}))
 }
 

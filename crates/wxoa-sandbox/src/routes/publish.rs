@@ -27,8 +27,7 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::material::{check_article, check_news, news_items};
-use super::media::new_media_id;
+use super::material::{NewsRequest, check_article, news_items, store_news};
 use super::token::random_text;
 use super::{Authed, Json, get, lenient_i64, post};
 use crate::clock::china_day;
@@ -57,27 +56,14 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/cgi-bin/openapi/quota/get", post(quota_get))
 }
 
-#[derive(Debug, Deserialize)]
-struct AddRequest {
-    #[serde(default)]
-    articles: Option<Vec<Value>>,
-}
-
 async fn draft_add(
     State(shared): State<Arc<Shared>>,
     auth: Authed,
-    Json(request): Json<AddRequest>,
+    Json(request): Json<NewsRequest>,
 ) -> ApiResult {
-    let articles = request.articles.unwrap_or_default();
-    let now = shared.clock.now();
-    let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    check_news(account, &articles, now)?;
-    let id = new_media_id();
-    account
-        .publish
-        .drafts
-        .insert(id.clone(), MediaFile::record("draft", now, articles));
+    let (id, _) = store_news(&shared, auth, request, "draft", |account| {
+        &mut account.publish.drafts
+    })?;
     ok(json!({"media_id": id}))
 }
 
