@@ -13,25 +13,30 @@ pub(crate) fn block_on<T, F: Future<Output = Result<T, Failure>>>(future: F) -> 
         .block_on(future)
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-pub(crate) async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Registers for Ctrl-C and SIGTERM now, and returns a future that completes on either.
+///
+/// Registration happens before the command announces that it is listening: a signal that
+/// arrives between the announcement and the first poll is then caught rather than killing
+/// the process with the default action (which a supervisor sees as a crash, not a stop).
+pub(crate) fn shutdown_signal() -> Result<impl Future<Output = ()> + Send + 'static, Failure> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt()).map_err(Failure::usage)?;
+        let mut terminate = signal(SignalKind::terminate()).map_err(Failure::usage)?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+            tracing::info!("shutting down");
+        })
     }
-    tracing::info!("shutting down");
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutting down");
+        })
+    }
 }

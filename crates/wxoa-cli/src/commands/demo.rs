@@ -89,6 +89,7 @@ pub(crate) fn run(args: &DemoArgs) -> Result<(), Failure> {
             .build();
         let bot = tokio::spawn(async move { axum::serve(bot_listener, webhook.router()).await });
 
+        let stop = shutdown_signal()?;
         let mut out = std::io::stdout().lock();
         writeln!(out, "wxoa demo: web console at {base}/")?;
         writeln!(
@@ -100,7 +101,7 @@ pub(crate) fn run(args: &DemoArgs) -> Result<(), Failure> {
         out.flush()?;
         drop(out);
 
-        shutdown_signal().await;
+        stop.await;
         bot.abort();
         sandbox
             .shutdown()

@@ -88,6 +88,7 @@ pub(crate) fn sandbox(settings: &Settings, args: &SandboxArgs) -> Result<(), Fai
     }
     block_on(async move {
         let sandbox = builder.start().await.map_err(Failure::usage)?;
+        let stop = shutdown_signal()?;
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "{}", sandbox.base_url())
             .and_then(|()| stdout.flush())
@@ -100,7 +101,7 @@ pub(crate) fn sandbox(settings: &Settings, args: &SandboxArgs) -> Result<(), Fai
             sandbox.base_url(),
             sandbox.app_id(),
         );
-        shutdown_signal().await;
+        stop.await;
         sandbox.shutdown().await.map_err(Failure::usage)
     })
 }

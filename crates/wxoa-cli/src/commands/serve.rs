@@ -98,10 +98,11 @@ pub(crate) fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Failure
             .await
             .map_err(|e| Failure::usage(anyhow::anyhow!("cannot listen on {listen}: {e}")))?;
         let local = listener.local_addr().map_err(Failure::usage)?;
+        let stop = shutdown_signal()?;
         tracing::info!(%local, %app_id, "serving pushes");
         eprintln!("wxoa serve: listening on http://{local}{path}");
         axum::serve(listener, webhook.router())
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(stop)
             .await
             .map_err(|e| Failure::usage(anyhow::anyhow!("server failed: {e}")))
     })

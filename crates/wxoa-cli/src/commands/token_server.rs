@@ -93,9 +93,10 @@ pub(crate) fn token_server(settings: &Settings, args: &TokenServerArgs) -> Resul
         let local = listener.local_addr().map_err(Failure::usage)?;
         let fresh = server.clone();
         let keeper = tokio::spawn(async move { fresh.keep_fresh(interval).await });
+        let stop = shutdown_signal()?;
         eprintln!("wxoa token-server: listening on http://{local}");
         let served = axum::serve(listener, server.router())
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(stop)
             .await;
         keeper.abort();
         served.map_err(|e| Failure::usage(anyhow::anyhow!("server failed: {e}")))

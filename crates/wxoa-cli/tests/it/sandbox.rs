@@ -83,6 +83,19 @@ async fn the_sandbox_serves_the_api_and_the_control_api() {
     assert!(running.terminate(), "SIGTERM stops it with status 0");
 }
 
+#[test]
+fn a_sigterm_right_after_the_url_is_printed_still_stops_it_cleanly() {
+    // The handlers are registered before the URL is printed: a supervisor that stops the
+    // sandbox the moment it is ready must see a clean exit, not death by signal.
+    for _ in 0..5 {
+        let running = Running::start(&["--followers", "1"]);
+        assert!(
+            running.terminate(),
+            "SIGTERM at once stops it with status 0"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_account_and_the_state_file_come_from_the_options() {
     let dir = tempfile::tempdir().unwrap();
