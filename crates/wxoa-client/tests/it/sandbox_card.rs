@@ -81,7 +81,13 @@ async fn a_card_qr_code_scanned_gives_the_follower_the_card() {
         .await
         .unwrap();
     assert_eq!(code.code.expire_seconds, Some(1800));
-    assert!(code.show_qrcode_url.contains(&code.code.ticket[..4]));
+    // The ticket is Base64: in the URL its `+` and `/` are percent-encoded.
+    let shown = reqwest::Url::parse(&code.show_qrcode_url).unwrap();
+    assert!(
+        shown
+            .query_pairs()
+            .any(|(k, v)| k == "ticket" && v == code.code.ticket.as_str())
+    );
     let body = env.last_body("/card/qrcode/create").await;
     assert_eq!(body["action_name"], "QR_CARD");
     env.control_post(
