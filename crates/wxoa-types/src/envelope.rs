@@ -3,9 +3,13 @@
 //! (`Encrypt`, `MsgSignature`, `TimeStamp`, `Nonce`). Computing their contents is
 //! `wxoa-crypto`'s job; this module only reads and writes the XML.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
-use crate::xml::{self, Element, XmlError, write_bare_element, write_cdata_element};
+use crate::xml::{
+    self, Element, FlatSink, Limits, XmlError, write_bare_element, write_cdata_element,
+};
 
 /// Why an envelope could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -64,6 +68,25 @@ impl PushEnvelope {
             // Base64 never contains whitespace; a pretty-printed envelope may wrap it in some.
             encrypt: trim_owned(encrypt),
         })
+    }
+
+    /// Reads what the webhook needs of an encrypted push, borrowing from the body where it can:
+    /// the same values as [`from_xml`](Self::from_xml), plus whether the body carries the
+    /// plaintext fields of compat mode (a `MsgType`).
+    pub fn scan(input: &[u8]) -> Result<EnvelopeView<'_>, EnvelopeError> {
+        let mut sink = EnvelopeSink::default();
+        if xml::scan_flat(input, Limits::default(), &mut sink).is_some() {
+            let encrypt = sink.encrypt.ok_or(EnvelopeError::MissingEncrypt)?;
+            return Ok(EnvelopeView {
+                to_user_name: sink.to_user_name.or(sink.app_id),
+                encrypt: match encrypt {
+                    Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
+                    Cow::Owned(text) => Cow::Owned(trim_owned(text)),
+                },
+                compat: sink.msg_type,
+            });
+        }
+        EnvelopeView::from_tree(xml::parse(input)?)
     }
 
     /// Renders a safe-mode push.
@@ -166,6 +189,98 @@ impl ReplyEnvelope {
     }
 }
 
+/// An encrypted push as [`PushEnvelope::scan`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EnvelopeView<'a> {
+    /// `ToUserName` (or `AppId`), when present.
+    pub to_user_name: Option<Cow<'a, str>>,
+    /// The Base64 ciphertext.
+    pub encrypt: Cow<'a, str>,
+    /// The body also carries plaintext fields (`MsgType`): compat mode.
+    pub compat: bool,
+}
+
+impl EnvelopeView<'_> {
+    /// The view of a parsed document, owning its values.
+    fn from_tree(root: Element) -> Result<EnvelopeView<'static>, EnvelopeError> {
+        let compat = root.child("MsgType").is_some();
+        let envelope = PushEnvelope::from_element(root)?;
+        Ok(EnvelopeView {
+            to_user_name: envelope.to_user_name.map(Cow::Owned),
+            encrypt: Cow::Owned(envelope.encrypt),
+            compat,
+        })
+    }
+}
+
+/// The first `Encrypt`, `ToUserName`, `AppId` and `MsgType` among the root's children, as
+/// [`PushEnvelope::from_element`] takes them (an element with children counts, with no text).
+#[derive(Default)]
+struct EnvelopeSink<'a> {
+    depth: usize,
+    /// The field whose text comes next, if any.
+    current: Option<Field>,
+    encrypt: Option<Cow<'a, str>>,
+    to_user_name: Option<Cow<'a, str>>,
+    app_id: Option<Cow<'a, str>>,
+    msg_type: bool,
+}
+
+#[derive(Clone, Copy)]
+enum Field {
+    Encrypt,
+    ToUserName,
+    AppId,
+}
+
+impl<'a> EnvelopeSink<'a> {
+    fn slot(&mut self, field: Field) -> &mut Option<Cow<'a, str>> {
+        match field {
+            Field::Encrypt => &mut self.encrypt,
+            Field::ToUserName => &mut self.to_user_name,
+            Field::AppId => &mut self.app_id,
+        }
+    }
+}
+
+impl<'a> FlatSink<'a> for EnvelopeSink<'a> {
+    fn start(&mut self, tag: &'a [u8]) -> Option<()> {
+        self.depth += 1;
+        self.current = None;
+        if self.depth == 2 {
+            let field = match tag {
+                b"Encrypt" => Field::Encrypt,
+                b"ToUserName" => Field::ToUserName,
+                b"AppId" => Field::AppId,
+                b"MsgType" => {
+                    self.msg_type = true;
+                    return Some(());
+                }
+                _ => return Some(()),
+            };
+            let slot = self.slot(field);
+            if slot.is_none() {
+                *slot = Some(Cow::Borrowed(""));
+                self.current = Some(field);
+            }
+        }
+        Some(())
+    }
+
+    fn text(&mut self, text: Cow<'a, str>) {
+        if let Some(field) = self.current {
+            *self.slot(field) = Some(text);
+        }
+    }
+
+    fn end(&mut self) -> Option<()> {
+        self.depth = self.depth.checked_sub(1)?;
+        self.current = None;
+        Some(())
+    }
+}
+
 fn trim_owned(value: String) -> String {
     let trimmed = value.trim();
     if trimmed.len() == value.len() {
@@ -179,6 +294,42 @@ fn trim_owned(value: String) -> String {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// What [`PushEnvelope::scan`] must agree with: the tree, read the old way.
+    fn by_tree(input: &[u8]) -> Result<EnvelopeView<'static>, EnvelopeError> {
+        EnvelopeView::from_tree(xml::parse(input)?)
+    }
+
+    #[test]
+    fn scans_without_copying_the_ciphertext() {
+        let body = b"<xml><ToUserName><![CDATA[gh_1]]></ToUserName><Encrypt><![CDATA[ abc= ]]></Encrypt></xml>";
+        let view = PushEnvelope::scan(body).unwrap();
+        assert!(matches!(view.encrypt, Cow::Borrowed("abc=")));
+        assert!(!view.compat);
+        assert_eq!(Ok(view), by_tree(body));
+        let compat = b"<xml><AppId>wx1</AppId><MsgType>text</MsgType><Encrypt>abc=</Encrypt></xml>";
+        let view = PushEnvelope::scan(compat).unwrap();
+        assert!(view.compat);
+        assert_eq!(view.to_user_name.as_deref(), Some("wx1"));
+        assert_eq!(
+            PushEnvelope::scan(b"<xml><ToUserName>gh</ToUserName></xml>"),
+            Err(EnvelopeError::MissingEncrypt)
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn scanning_agrees_with_the_tree(parts in proptest::collection::vec(proptest::sample::select(vec![
+            "<ToUserName>gh</ToUserName>", "<ToUserName><![CDATA[g]]><![CDATA[h]]></ToUserName>",
+            "<AppId>wx</AppId>", "<MsgType>text</MsgType>", "<MsgType><a>1</a></MsgType>",
+            "<Encrypt><![CDATA[abc=]]></Encrypt>", "<Encrypt> x= </Encrypt>", "<Encrypt></Encrypt>",
+            "<Encrypt><i>1</i></Encrypt>", "<G><Encrypt>inner</Encrypt></G>", "<Encrypt>a&amp;b</Encrypt>",
+            "<!-- c -->", " ", "\n", "<Encrypt/>", "<X>", "</X>",
+        ]), 0..6)) {
+            let body = format!("<xml>{}</xml>", parts.concat());
+            proptest::prop_assert_eq!(PushEnvelope::scan(body.as_bytes()), by_tree(body.as_bytes()));
+        }
+    }
 
     #[test]
     fn reads_safe_and_compat_pushes() {

@@ -134,6 +134,34 @@ impl ReplyBody {
             ReplyBody::TransferCustomerService { .. } => "transfer_customer_service",
         }
     }
+
+    /// About how many bytes the body adds to a reply's XML (to size the buffer once).
+    fn estimated_len(&self) -> usize {
+        let optional = |value: &Option<String>| value.as_ref().map_or(0, |v| v.len() + 40);
+        match self {
+            ReplyBody::Text { content } => content.len() + 40,
+            ReplyBody::Image { media_id } | ReplyBody::Voice { media_id } => media_id.len() + 60,
+            ReplyBody::Video {
+                media_id,
+                title,
+                description,
+            } => media_id.len() + optional(title) + optional(description) + 80,
+            ReplyBody::Music(music) => {
+                music.thumb_media_id.len()
+                    + optional(&music.title)
+                    + optional(&music.description)
+                    + optional(&music.music_url)
+                    + optional(&music.hq_music_url)
+                    + 80
+            }
+            ReplyBody::News { articles } => articles
+                .iter()
+                .map(|a| a.title.len() + a.description.len() + a.pic_url.len() + a.url.len() + 140)
+                .sum::<usize>()
+                .saturating_add(60),
+            ReplyBody::TransferCustomerService { kf_account } => optional(kf_account) + 40,
+        }
+    }
 }
 
 /// A music reply.
@@ -359,93 +387,28 @@ impl Reply {
 
     /// Checks the rules a reply must meet before it is sent.
     pub fn validate(&self) -> Result<(), ReplyError> {
-        let non_empty = |value: &str, name: &'static str| {
-            if value.is_empty() {
-                Err(ReplyError::Empty(name))
-            } else {
-                Ok(())
-            }
-        };
-        non_empty(&self.to_user_name, "ToUserName")?;
-        non_empty(&self.from_user_name, "FromUserName")?;
-        match &self.body {
-            ReplyBody::Image { media_id } | ReplyBody::Voice { media_id } => {
-                non_empty(media_id, "MediaId")
-            }
-            ReplyBody::Video { media_id, .. } => non_empty(media_id, "MediaId"),
-            ReplyBody::Music(music) => non_empty(&music.thumb_media_id, "ThumbMediaId"),
-            ReplyBody::News { articles } => {
-                if articles.is_empty() || articles.len() > MAX_NEWS_ARTICLES {
-                    Err(ReplyError::ArticleCount(articles.len()))
-                } else {
-                    Ok(())
-                }
-            }
-            ReplyBody::Text { .. } | ReplyBody::TransferCustomerService { .. } => Ok(()),
-        }
+        validate_parts(&self.to_user_name, &self.from_user_name, &self.body)
     }
 
     /// Renders the reply XML after [`validate`](Self::validate).
     pub fn to_xml(&self) -> Result<String, ReplyError> {
-        self.validate()?;
-        let mut out = String::with_capacity(256);
-        self.write_xml(&mut out);
-        Ok(out)
+        render_parts(
+            &self.to_user_name,
+            &self.from_user_name,
+            self.create_time,
+            &self.body,
+        )
     }
 
     /// Appends the reply XML to `out` without validating it.
     pub fn write_xml(&self, out: &mut String) {
-        out.push_str("<xml>");
-        write_cdata_element(out, "ToUserName", &self.to_user_name);
-        write_cdata_element(out, "FromUserName", &self.from_user_name);
-        write_bare_element(out, "CreateTime", self.create_time);
-        write_cdata_element(out, "MsgType", self.msg_type());
-        match &self.body {
-            ReplyBody::Text { content } => write_cdata_element(out, "Content", content),
-            ReplyBody::Image { media_id } => media(out, "Image", media_id),
-            ReplyBody::Voice { media_id } => media(out, "Voice", media_id),
-            ReplyBody::Video {
-                media_id,
-                title,
-                description,
-            } => {
-                out.push_str("<Video>");
-                write_cdata_element(out, "MediaId", media_id);
-                optional(out, "Title", title.as_deref());
-                optional(out, "Description", description.as_deref());
-                out.push_str("</Video>");
-            }
-            ReplyBody::Music(music) => {
-                out.push_str("<Music>");
-                optional(out, "Title", music.title.as_deref());
-                optional(out, "Description", music.description.as_deref());
-                optional(out, "MusicUrl", music.music_url.as_deref());
-                optional(out, "HQMusicUrl", music.hq_music_url.as_deref());
-                write_cdata_element(out, "ThumbMediaId", &music.thumb_media_id);
-                out.push_str("</Music>");
-            }
-            ReplyBody::News { articles } => {
-                write_bare_element(out, "ArticleCount", articles.len());
-                out.push_str("<Articles>");
-                for article in articles {
-                    out.push_str("<item>");
-                    write_cdata_element(out, "Title", &article.title);
-                    write_cdata_element(out, "Description", &article.description);
-                    write_cdata_element(out, "PicUrl", &article.pic_url);
-                    write_cdata_element(out, "Url", &article.url);
-                    out.push_str("</item>");
-                }
-                out.push_str("</Articles>");
-            }
-            ReplyBody::TransferCustomerService { kf_account } => {
-                if let Some(account) = kf_account {
-                    out.push_str("<TransInfo>");
-                    write_cdata_element(out, "KfAccount", account);
-                    out.push_str("</TransInfo>");
-                }
-            }
-        }
-        out.push_str("</xml>");
+        write_parts(
+            out,
+            &self.to_user_name,
+            &self.from_user_name,
+            self.create_time,
+            &self.body,
+        );
     }
 
     /// Reads a reply back from its XML (what the platform, or the sandbox, does with it).
@@ -549,6 +512,113 @@ fn optional(out: &mut String, name: &str, value: Option<&str>) {
     if let Some(value) = value {
         write_cdata_element(out, name, value);
     }
+}
+
+/// Renders a reply from borrowed parts, validated as [`Reply::to_xml`] does: the webhook's
+/// path, which addresses the reply from the push without copying the two names.
+pub fn render_parts(
+    to_user_name: &str,
+    from_user_name: &str,
+    create_time: i64,
+    body: &ReplyBody,
+) -> Result<String, ReplyError> {
+    validate_parts(to_user_name, from_user_name, body)?;
+    let mut out = String::with_capacity(
+        160 + to_user_name.len() + from_user_name.len() + body.estimated_len(),
+    );
+    write_parts(&mut out, to_user_name, from_user_name, create_time, body);
+    Ok(out)
+}
+
+fn validate_parts(
+    to_user_name: &str,
+    from_user_name: &str,
+    body: &ReplyBody,
+) -> Result<(), ReplyError> {
+    let non_empty = |value: &str, name: &'static str| {
+        if value.is_empty() {
+            Err(ReplyError::Empty(name))
+        } else {
+            Ok(())
+        }
+    };
+    non_empty(to_user_name, "ToUserName")?;
+    non_empty(from_user_name, "FromUserName")?;
+    match body {
+        ReplyBody::Image { media_id } | ReplyBody::Voice { media_id } => {
+            non_empty(media_id, "MediaId")
+        }
+        ReplyBody::Video { media_id, .. } => non_empty(media_id, "MediaId"),
+        ReplyBody::Music(music) => non_empty(&music.thumb_media_id, "ThumbMediaId"),
+        ReplyBody::News { articles } => {
+            if articles.is_empty() || articles.len() > MAX_NEWS_ARTICLES {
+                Err(ReplyError::ArticleCount(articles.len()))
+            } else {
+                Ok(())
+            }
+        }
+        ReplyBody::Text { .. } | ReplyBody::TransferCustomerService { .. } => Ok(()),
+    }
+}
+
+fn write_parts(
+    out: &mut String,
+    to_user_name: &str,
+    from_user_name: &str,
+    create_time: i64,
+    body: &ReplyBody,
+) {
+    out.push_str("<xml>");
+    write_cdata_element(out, "ToUserName", to_user_name);
+    write_cdata_element(out, "FromUserName", from_user_name);
+    write_bare_element(out, "CreateTime", create_time);
+    write_cdata_element(out, "MsgType", body.msg_type());
+    match body {
+        ReplyBody::Text { content } => write_cdata_element(out, "Content", content),
+        ReplyBody::Image { media_id } => media(out, "Image", media_id),
+        ReplyBody::Voice { media_id } => media(out, "Voice", media_id),
+        ReplyBody::Video {
+            media_id,
+            title,
+            description,
+        } => {
+            out.push_str("<Video>");
+            write_cdata_element(out, "MediaId", media_id);
+            optional(out, "Title", title.as_deref());
+            optional(out, "Description", description.as_deref());
+            out.push_str("</Video>");
+        }
+        ReplyBody::Music(music) => {
+            out.push_str("<Music>");
+            optional(out, "Title", music.title.as_deref());
+            optional(out, "Description", music.description.as_deref());
+            optional(out, "MusicUrl", music.music_url.as_deref());
+            optional(out, "HQMusicUrl", music.hq_music_url.as_deref());
+            write_cdata_element(out, "ThumbMediaId", &music.thumb_media_id);
+            out.push_str("</Music>");
+        }
+        ReplyBody::News { articles } => {
+            write_bare_element(out, "ArticleCount", articles.len());
+            out.push_str("<Articles>");
+            for article in articles {
+                out.push_str("<item>");
+                write_cdata_element(out, "Title", &article.title);
+                write_cdata_element(out, "Description", &article.description);
+                write_cdata_element(out, "PicUrl", &article.pic_url);
+                write_cdata_element(out, "Url", &article.url);
+                out.push_str("</item>");
+            }
+            out.push_str("</Articles>");
+        }
+        ReplyBody::TransferCustomerService { kf_account } => {
+            if let Some(account) = kf_account {
+                out.push_str("<TransInfo>");
+                write_cdata_element(out, "KfAccount", account);
+                out.push_str("</TransInfo>");
+            }
+        }
+    }
+    out.push_str("</xml>");
 }
 
 #[cfg(test)]

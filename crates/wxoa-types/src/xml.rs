@@ -203,6 +203,229 @@ pub fn parse_with(input: &[u8], limits: Limits) -> Result<Element, XmlError> {
             limit: limits.max_bytes,
         });
     }
+    if let Some(root) = parse_flat(input, limits) {
+        return Ok(root);
+    }
+    parse_general(input, limits)
+}
+
+/// Whether the one-pass reader and the general parser agree on `input`, where the one-pass
+/// reader takes it: the property the fuzz targets check. Not part of the API.
+#[doc(hidden)]
+pub fn readers_agree(input: &[u8]) -> bool {
+    match parse_flat(input, Limits::default()) {
+        Some(fast) => parse_general(input, Limits::default()) == Ok(fast),
+        None => true,
+    }
+}
+
+/// The platform's own shape of document, read in one pass without the general parser: elements
+/// without attributes whose content is whitespace, plain text without references, adjacent
+/// CDATA sections (whitespace around them is layout), or child elements separated by
+/// whitespace. Anything else — a declaration, a comment, an entity, a self-closing tag,
+/// malformed or over-limit input — returns `None`, and [`parse_general`] reads (or refuses) the
+/// document. Where both accept a document they build the same tree (a property test holds them
+/// to it).
+fn parse_flat(input: &[u8], limits: Limits) -> Option<Element> {
+    let mut tree = TreeSink {
+        open: Vec::with_capacity(4),
+        root: None,
+    };
+    scan_flat(input, limits, &mut tree)?;
+    tree.root
+}
+
+/// Where [`scan_flat`] reports what it reads. Returning `None` stops the scan.
+pub(crate) trait FlatSink<'a> {
+    /// An element starts (its name as written).
+    fn start(&mut self, tag: &'a [u8]) -> Option<()>;
+    /// The text of the element just started, which has no children.
+    fn text(&mut self, text: Cow<'a, str>);
+    /// The innermost open element ends.
+    fn end(&mut self) -> Option<()>;
+}
+
+/// Builds the [`Element`] tree.
+struct TreeSink {
+    open: Vec<Element>,
+    root: Option<Element>,
+}
+
+impl<'a> FlatSink<'a> for TreeSink {
+    fn start(&mut self, tag: &'a [u8]) -> Option<()> {
+        if let Some(parent) = self.open.last_mut()
+            && parent.children.capacity() == 0
+        {
+            parent.children.reserve(12);
+        }
+        self.open.push(Element {
+            name: name(tag).ok()?,
+            ..Element::default()
+        });
+        Some(())
+    }
+
+    fn text(&mut self, text: Cow<'a, str>) {
+        if let Some(element) = self.open.last_mut() {
+            element.text = text.into_owned();
+        }
+    }
+
+    fn end(&mut self) -> Option<()> {
+        let element = self.open.pop()?;
+        match self.open.last_mut() {
+            Some(parent) => parent.children.push(element),
+            None => self.root = Some(element),
+        }
+        Some(())
+    }
+}
+
+/// The one-pass reader of [`parse_flat`], reporting to `sink` instead of building a tree (the
+/// webhook reads an envelope's `Encrypt` this way, borrowed from the body). `None` means "not
+/// the platform's flat shape": the caller then uses the general parser.
+pub(crate) fn scan_flat<'a>(
+    input: &'a [u8],
+    limits: Limits,
+    sink: &mut impl FlatSink<'a>,
+) -> Option<()> {
+    if input.len() > limits.max_bytes {
+        return None;
+    }
+    // The names of the open elements, for their end tags. The platform nests at most four deep.
+    let mut open: [&[u8]; 8] = [b""; 8];
+    let mut depth = 0usize;
+    let mut count = 0usize;
+    let mut at = skip_ws(input, 0);
+    loop {
+        // At a start tag.
+        let (tag, after) = start_tag(input, at)?;
+        if depth >= limits.max_depth {
+            return None;
+        }
+        count += 1;
+        if count > limits.max_elements {
+            return None;
+        }
+        *open.get_mut(depth)? = tag;
+        depth += 1;
+        sink.start(tag)?;
+        at = after;
+        let content = skip_ws(input, at);
+        let rest = input.get(content..)?;
+        if rest.starts_with(b"<![CDATA[") {
+            let (text, end) = cdata_sections(input, content)?;
+            sink.text(text);
+            at = skip_ws(input, end);
+        } else if rest.starts_with(b"</") {
+            // Whitespace is the value of a leaf without CDATA.
+            sink.text(Cow::Borrowed(
+                std::str::from_utf8(input.get(at..content)?).ok()?,
+            ));
+            at = content;
+        } else if rest.first() == Some(&b'<') {
+            // A group: its first child comes next.
+            at = content;
+            continue;
+        } else {
+            let len = memchr::memchr(b'<', rest)?;
+            let raw = input.get(at..content + len)?;
+            if raw.contains(&b'&') {
+                return None;
+            }
+            sink.text(Cow::Borrowed(std::str::from_utf8(raw).ok()?));
+            at = content + len;
+        }
+        // At the end tag of the innermost element; then close groups until another child
+        // starts.
+        loop {
+            depth -= 1;
+            at = end_tag(input, at, open.get(depth)?)?;
+            sink.end()?;
+            if depth == 0 {
+                // The root: only whitespace may follow.
+                return (skip_ws(input, at) == input.len()).then_some(());
+            }
+            at = skip_ws(input, at);
+            let rest = input.get(at..)?;
+            if rest.starts_with(b"</") {
+                continue;
+            } else if rest.first() == Some(&b'<') {
+                break;
+            } else {
+                return None;
+            }
+        }
+    }
+}
+
+fn skip_ws(input: &[u8], from: usize) -> usize {
+    let rest = input.get(from..).unwrap_or_default();
+    from + rest
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(rest.len())
+}
+
+/// `<Name>` at `at`: the name's bytes and the position after `>`. Names are ASCII letters,
+/// digits and `_-.:`, starting with a letter or `_`.
+fn start_tag(input: &[u8], at: usize) -> Option<(&[u8], usize)> {
+    let rest = input.get(at..)?;
+    if rest.first() != Some(&b'<') {
+        return None;
+    }
+    let len = memchr::memchr(b'>', rest.get(1..)?)?;
+    let tag = rest.get(1..=len)?;
+    let first = *tag.first()?;
+    let valid = (first.is_ascii_alphabetic() || first == b'_')
+        && tag.iter().fold(true, |valid, &b| {
+            valid & (b.is_ascii_alphanumeric() | matches!(b, b'_' | b'-' | b'.' | b':'))
+        });
+    valid.then_some((tag, at + len + 2))
+}
+
+/// `</Name>` exactly, at `at`: the position after it.
+fn end_tag(input: &[u8], at: usize, name: &[u8]) -> Option<usize> {
+    let rest = input.get(at..)?;
+    let matches = rest.get(..2) == Some(b"</")
+        && rest.get(2..2 + name.len()) == Some(name)
+        && rest.get(2 + name.len()) == Some(&b'>');
+    matches.then_some(at + name.len() + 3)
+}
+
+/// Adjacent CDATA sections from `at`, joined: their text (borrowed when there is one section)
+/// and the position after the last.
+fn cdata_sections(input: &[u8], mut at: usize) -> Option<(Cow<'_, str>, usize)> {
+    const OPEN: &[u8] = b"<![CDATA[";
+    let mut text: Option<Cow<'_, str>> = None;
+    while input.get(at..)?.starts_with(OPEN) {
+        let body = input.get(at + OPEN.len()..)?;
+        let len = cdata_end(body)?;
+        let section = std::str::from_utf8(body.get(..len)?).ok()?;
+        text = Some(match text {
+            None => Cow::Borrowed(section),
+            Some(joined) => Cow::Owned(joined.into_owned() + section),
+        });
+        at += OPEN.len() + len + 3;
+    }
+    Some((text.unwrap_or_default(), at))
+}
+
+/// Where `]]>` starts. A search for `]` is cheaper than building a substring finder for every
+/// value, and values rarely hold a `]`.
+fn cdata_end(body: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    loop {
+        let at = from + memchr::memchr(b']', body.get(from..)?)?;
+        if body.get(at + 1..at + 3) == Some(b"]>") {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+}
+
+/// The general parser, for any document [`parse_flat`] does not take.
+fn parse_general(input: &[u8], limits: Limits) -> Result<Element, XmlError> {
     let mut reader = Reader::from_reader(input);
     let config = reader.config_mut();
     config.check_end_names = true;
@@ -441,11 +664,12 @@ pub fn is_xml_char(c: char) -> bool {
 pub fn write_cdata(out: &mut String, value: &str) {
     out.push_str("<![CDATA[");
     // One pass decides whether the value needs any care: no `]`, no control character, no
-    // byte that could start U+FFFE/U+FFFF. Most values take this path.
-    let plain = value
-        .bytes()
-        .all(|b| (b >= 0x20 && b != b']' && b != 0xEF) || matches!(b, b'\t' | b'\n' | b'\r'));
-    if plain {
+    // U+FFFE/U+FFFF. Most values take this path, Chinese text with full-width punctuation too.
+    // A fold without early exit: the compiler turns it into vector code.
+    let careful = value.bytes().fold(false, |careful, b| {
+        careful | is_refused_control(b) | (b == b']')
+    });
+    if !careful && !has_noncharacter(value.as_bytes()) {
         out.push_str(value);
         out.push_str("]]>");
         return;
@@ -509,32 +733,34 @@ impl BareValue for &String {
     }
 }
 
-macro_rules! bare_integer {
+macro_rules! bare_unsigned {
     ($($ty:ty),*) => {$(
         impl BareValue for $ty {
             fn write_to(self, out: &mut String) {
-                push_integer(out, i128::from(self));
+                push_integer(out, false, u64::try_from(self).unwrap_or(u64::MAX));
             }
         }
     )*};
 }
 
-bare_integer!(i32, i64, u32, u64);
-
-impl BareValue for usize {
-    fn write_to(self, out: &mut String) {
-        push_integer(out, i128::try_from(self).unwrap_or(i128::MAX));
-    }
+macro_rules! bare_signed {
+    ($($ty:ty),*) => {$(
+        impl BareValue for $ty {
+            fn write_to(self, out: &mut String) {
+                push_integer(out, self < 0, u64::try_from(self.unsigned_abs()).unwrap_or(u64::MAX));
+            }
+        }
+    )*};
 }
 
+bare_unsigned!(u32, u64, usize);
+bare_signed!(i32, i64);
+
 /// Appends an integer in decimal without going through `fmt` (this sits on the reply path).
-fn push_integer(out: &mut String, value: i128) {
-    if value < 0 {
-        out.push('-');
-    }
-    let mut digits = [0u8; 40];
+fn push_integer(out: &mut String, negative: bool, magnitude: u64) {
+    let mut digits = [0u8; 21];
     let mut at = digits.len();
-    let mut rest = value.unsigned_abs();
+    let mut rest = magnitude;
     loop {
         at -= 1;
         if let Some(slot) = digits.get_mut(at) {
@@ -542,24 +768,39 @@ fn push_integer(out: &mut String, value: i128) {
             *slot = b'0' + (rest % 10) as u8;
         }
         rest /= 10;
-        if rest == 0 || at == 0 {
+        if rest == 0 || at == 1 {
             break;
         }
     }
-    for &digit in digits.get(at..).unwrap_or_default() {
-        out.push(char::from(digit));
+    if negative {
+        at -= 1;
+        if let Some(slot) = digits.get_mut(at) {
+            *slot = b'-';
+        }
     }
+    // ASCII digits and an optional sign.
+    out.push_str(std::str::from_utf8(digits.get(at..).unwrap_or_default()).unwrap_or_default());
 }
 
 /// A byte scan for what [`is_xml_char`] refuses: C0 controls other than tab, newline and
 /// carriage return (single bytes below 0x20), and U+FFFE/U+FFFF (`EF BF BE`/`EF BF BF`).
 fn has_only_xml_chars(value: &str) -> bool {
     let bytes = value.as_bytes();
-    let suspicious = |b: &u8| (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || *b == 0xEF;
-    if !bytes.iter().any(suspicious) {
-        return true;
-    }
-    value.chars().all(is_xml_char)
+    !bytes.iter().any(|&b| is_refused_control(b)) && !has_noncharacter(bytes)
+}
+
+/// A C0 control other than tab, newline and carriage return: a whole character in UTF-8, and
+/// one XML 1.0 cannot carry.
+fn is_refused_control(b: u8) -> bool {
+    b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')
+}
+
+/// Whether valid UTF-8 holds U+FFFE or U+FFFF (`EF BF BE`, `EF BF BF`). `EF` also starts the
+/// full-width punctuation of Chinese text (`，` is `EF BC 8C`), so it alone proves nothing.
+fn has_noncharacter(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(0xEF, bytes).any(|at| {
+        bytes.get(at + 1) == Some(&0xBF) && matches!(bytes.get(at + 2), Some(0xBE | 0xBF))
+    })
 }
 
 /// What [`write_cdata`] keeps of a string: every character XML 1.0 can carry.
@@ -672,6 +913,16 @@ mod tests {
     }
 
     #[test]
+    fn full_width_punctuation_is_kept_and_noncharacters_are_dropped() {
+        let mut out = String::new();
+        write_cdata_element(&mut out, "A", "你好，几点？");
+        assert_eq!(out, "<A><![CDATA[你好，几点？]]></A>");
+        out.clear();
+        write_cdata_element(&mut out, "A", "a\u{FFFE}，b\u{FFFF}");
+        assert_eq!(out, "<A><![CDATA[a，b]]></A>");
+    }
+
+    #[test]
     fn dropped_characters_cannot_forge_the_terminator() {
         // Found by the envelope fuzzer: `]` + control + `]>` becomes `]]>` once the control
         // character is dropped, which used to close the section early.
@@ -694,10 +945,190 @@ mod tests {
         );
     }
 
+    #[test]
+    fn writes_integers() {
+        let mut out = String::new();
+        for value in [0i64, 7, -7, 1_348_831_860, i64::MIN, i64::MAX] {
+            out.clear();
+            value.write_to(&mut out);
+            assert_eq!(out, value.to_string());
+        }
+        out.clear();
+        u64::MAX.write_to(&mut out);
+        assert_eq!(out, u64::MAX.to_string());
+    }
+
+    #[test]
+    fn pushes_take_the_one_pass_reader() {
+        let push = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName>\n <FromUserName><![CDATA[o1]]></FromUserName><CreateTime>1348831860</CreateTime><MsgType><![CDATA[event]]></MsgType><Event> <![CDATA[scancode_push]]> </Event><ScanCodeInfo><ScanType><![CDATA[qrcode]]></ScanType><ScanResult><![CDATA[1]]></ScanResult></ScanCodeInfo><Empty></Empty><Ws>  </Ws></xml>\n";
+        let fast = parse_flat(push.as_bytes(), Limits::default()).unwrap();
+        assert_eq!(
+            Ok(fast.clone()),
+            parse_general(push.as_bytes(), Limits::default())
+        );
+        assert_eq!(fast.child_text("Event"), Some("scancode_push"));
+        assert_eq!(fast.child_text("Ws"), Some("  "));
+        let envelope = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><Encrypt><![CDATA[abc+/=]]></Encrypt></xml>";
+        assert!(parse_flat(envelope.as_bytes(), Limits::default()).is_some());
+        // What the one-pass reader leaves to the general one.
+        for other in [
+            "<?xml version=\"1.0\"?><xml><A>1</A></xml>",
+            "<xml><A/></xml>",
+            "<xml><A>a &amp; b</A></xml>",
+            "<xml><!-- c --><A>1</A></xml>",
+            "<xml><A><![CDATA[a]]> <![CDATA[b]]></A></xml>",
+            "<xml><A>x<![CDATA[y]]></A></xml>",
+            "<xml a=\"1\"><A>1</A></xml>",
+            "<xml><A>1</A>text</xml>",
+            "<xml><A>1</B></xml>",
+            "<xml><A>1</A></xml><x/>",
+        ] {
+            assert!(
+                parse_flat(other.as_bytes(), Limits::default()).is_none(),
+                "{other}"
+            );
+        }
+        let deep = Limits {
+            max_depth: 1,
+            ..Limits::default()
+        };
+        assert!(parse_flat(push.as_bytes(), deep).is_none());
+        assert_eq!(
+            parse_with(push.as_bytes(), deep),
+            Err(XmlError::TooDeep { limit: 1 })
+        );
+    }
+
+    /// Documents made of the pieces the two readers might disagree on.
+    fn pieces() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just(&b"<xml>"[..]),
+            Just(&b"</xml>"[..]),
+            Just(&b"<A>"[..]),
+            Just(&b"</A>"[..]),
+            Just(&b"<B_1>"[..]),
+            Just(&b"</B_1>"[..]),
+            Just(&b"<A/>"[..]),
+            Just(&b"</A >"[..]),
+            Just(&b"<![CDATA["[..]),
+            Just(&b"]]>"[..]),
+            Just(&b"]]"[..]),
+            Just(&b"x"[..]),
+            Just("中".as_bytes()),
+            Just(&b"12"[..]),
+            Just(&b" "[..]),
+            Just(&b"\n"[..]),
+            Just(&b"\r\n"[..]),
+            Just(&b"\t"[..]),
+            Just(&b"\x0c"[..]),
+            Just(&b"&amp;"[..]),
+            Just(&b"&"[..]),
+            Just(&b">"[..]),
+            Just(&b"<"[..]),
+            Just(&b"<!-- c -->"[..]),
+            Just(&b"<?xml version=\"1.0\"?>"[..]),
+            Just(&b"<!DOCTYPE x>"[..]),
+            Just(&b"\xff"[..]),
+            Just(&b"\0"[..]),
+        ];
+        let run = |n| proptest::collection::vec(piece.clone(), 0..n).prop_map(|p| p.concat());
+        // Mostly inside a well-formed frame, so that the pieces land where values go.
+        let value_piece = prop_oneof![
+            Just(&b"x"[..]),
+            Just("中".as_bytes()),
+            Just(&b" "[..]),
+            Just(&b"\r\n"[..]),
+            Just(&b"\x0c"[..]),
+            Just(&b"&amp;"[..]),
+            Just(&b"&#x4e2d;"[..]),
+            Just(&b"&"[..]),
+            Just(&b">"[..]),
+            Just(&b"]]>"[..]),
+            Just(&b"<![CDATA[x]]>"[..]),
+            Just(&b"<![CDATA[]]>"[..]),
+            Just(&b"<![CDATA[ a ]]]]><![CDATA[>]]>"[..]),
+            Just(&b"<B>1</B>"[..]),
+            Just(&b"<!-- c -->"[..]),
+        ];
+        let value = proptest::collection::vec(value_piece, 0..4).prop_map(|p| p.concat());
+        let leaf = (value, run(2))
+            .prop_map(|(value, after)| [&b"<A>"[..], &value, b"</A>", &after].concat());
+        let framed = (run(2), proptest::collection::vec(leaf, 0..4), run(2)).prop_map(
+            |(before, leaves, after)| {
+                [
+                    before,
+                    b"<xml>".to_vec(),
+                    leaves.concat(),
+                    b"</xml>".to_vec(),
+                    after,
+                ]
+                .concat()
+            },
+        );
+        prop_oneof![run(40), framed]
+    }
+
+    /// Well-formed documents in the platform's shape, with random layout.
+    fn documents() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let ws = "[ \n\t\r]{0,2}";
+        let leaf = (
+            "[A-Z][a-z_]{0,3}",
+            ws,
+            prop_oneof![
+                "[a-z0-9 ]{0,6}".prop_map(|t| t),
+                "[^\\]]{0,6}".prop_map(|t| format!("<![CDATA[{t}]]>")),
+                ("[a-z]{0,3}", "[a-z]{0,3}")
+                    .prop_map(|(a, b)| format!("<![CDATA[{a}]]><![CDATA[{b}]]>")),
+            ],
+            ws,
+        )
+            .prop_map(|(name, before, value, after)| {
+                if value.starts_with("<![CDATA[") {
+                    format!("<{name}>{before}{value}{after}</{name}>")
+                } else {
+                    format!("<{name}>{value}</{name}>")
+                }
+            });
+        let tree = leaf.prop_recursive(3, 24, 4, move |inner| {
+            (
+                "[A-Z][a-z]{0,3}",
+                proptest::collection::vec((inner, ws), 1..5),
+            )
+                .prop_map(|(name, children)| {
+                    let body: String = children.into_iter().map(|(c, w)| c + &w).collect();
+                    format!("<{name}>{body}</{name}>")
+                })
+        });
+        (ws, tree, ws).prop_map(|(a, t, b)| format!("{a}<xml>{t}</xml>{b}"))
+    }
+
     proptest::proptest! {
+        #[test]
+        fn the_one_pass_reader_agrees_with_the_general_one(doc in pieces()) {
+            if let Some(fast) = parse_flat(&doc, Limits::default()) {
+                proptest::prop_assert_eq!(Ok(fast), parse_general(&doc, Limits::default()));
+            }
+        }
+
+        #[test]
+        fn the_one_pass_reader_takes_platform_shaped_documents(doc in documents()) {
+            let fast = parse_flat(doc.as_bytes(), Limits::default());
+            proptest::prop_assert!(fast.is_some(), "not taken: {doc:?}");
+            proptest::prop_assert_eq!(Ok(fast.unwrap_or_default()), parse_general(doc.as_bytes(), Limits::default()));
+        }
+
         #[test]
         fn any_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
             let _ = parse(&bytes);
+        }
+
+        #[test]
+        fn the_byte_scan_agrees_with_the_character_rule(
+            s in "[\u{FFFE}\u{FFFF}\u{FFFD}\u{FF0C}\u{FF1F}\u{EFBF}\u{BFBE}a\\]>\t\u{1}\u{1F}你]{0,12}"
+        ) {
+            proptest::prop_assert_eq!(has_only_xml_chars(&s), s.chars().all(is_xml_char));
         }
 
         #[test]

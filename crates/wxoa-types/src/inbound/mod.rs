@@ -138,15 +138,25 @@ impl Inbound {
         root.take_child("Encrypt");
 
         let mut event = None;
-        let body = match msg_type.to_ascii_lowercase().as_str() {
-            "text" => Body::Message(Message::Text(Text::take_from(&mut root)?)),
-            "image" => Body::Message(Message::Image(Image::take_from(&mut root)?)),
-            "voice" => Body::Message(Message::Voice(Voice::take_from(&mut root)?)),
-            "video" => Body::Message(Message::Video(Video::take_from(&mut root)?)),
-            "shortvideo" => Body::Message(Message::ShortVideo(Video::take_from(&mut root)?)),
-            "location" => Body::Message(Message::Location(Location::take_from(&mut root)?)),
-            "link" => Body::Message(Message::Link(Link::take_from(&mut root)?)),
-            "event" => {
+        // Lowercased on the stack: every known type is short.
+        let mut lower = [0u8; 16];
+        let known = lower
+            .get_mut(..msg_type.len())
+            .map(|slot| {
+                slot.copy_from_slice(msg_type.as_bytes());
+                slot.make_ascii_lowercase();
+                &*slot
+            })
+            .unwrap_or_default();
+        let body = match known {
+            b"text" => Body::Message(Message::Text(Text::take_from(&mut root)?)),
+            b"image" => Body::Message(Message::Image(Image::take_from(&mut root)?)),
+            b"voice" => Body::Message(Message::Voice(Voice::take_from(&mut root)?)),
+            b"video" => Body::Message(Message::Video(Video::take_from(&mut root)?)),
+            b"shortvideo" => Body::Message(Message::ShortVideo(Video::take_from(&mut root)?)),
+            b"location" => Body::Message(Message::Location(Location::take_from(&mut root)?)),
+            b"link" => Body::Message(Message::Link(Link::take_from(&mut root)?)),
+            b"event" => {
                 let name = Word::take(&mut root, "Event")?.0;
                 let typed = Event::take_from(&name, &mut root)?;
                 event = Some(name);
@@ -221,15 +231,29 @@ impl Inbound {
     /// otherwise `FromUserName` + `CreateTime` + `Event` + `EventKey` (the platform's advice).
     /// It does not include the AppID; callers that serve several accounts add it.
     pub fn dedupe_key(&self) -> String {
+        let mut key = String::with_capacity(64);
+        self.write_dedupe_key(&mut key);
+        key
+    }
+
+    /// Appends [`dedupe_key`](Self::dedupe_key) to `out` (the webhook prefixes the AppID).
+    pub fn write_dedupe_key(&self, out: &mut String) {
+        use crate::xml::BareValue;
         match (self.msg_id, &self.body) {
-            (Some(id), Body::Message(_) | Body::Unknown) => format!("msg:{id}"),
-            _ => format!(
-                "evt:{}:{}:{}:{}",
-                self.from_user_name,
-                self.create_time,
-                self.event.as_deref().unwrap_or(&self.msg_type),
-                self.event_key().unwrap_or("")
-            ),
+            (Some(id), Body::Message(_) | Body::Unknown) => {
+                out.push_str("msg:");
+                id.0.write_to(out);
+            }
+            _ => {
+                out.push_str("evt:");
+                out.push_str(self.from_user_name.as_str());
+                out.push(':');
+                self.create_time.write_to(out);
+                out.push(':');
+                out.push_str(self.event.as_deref().unwrap_or(&self.msg_type));
+                out.push(':');
+                out.push_str(self.event_key().unwrap_or(""));
+            }
         }
     }
 }
