@@ -58,11 +58,13 @@ impl Signature {
         if received.len() != 40 {
             return false;
         }
-        let mut lower = [0u8; 40];
-        for (out, byte) in lower.iter_mut().zip(received) {
-            *out = byte.to_ascii_lowercase();
+        // Every byte is compared (no early exit); the differences are folded into one byte,
+        // which is compared in constant time.
+        let mut difference = 0u8;
+        for (ours, theirs) in self.0.iter().zip(received) {
+            difference |= ours ^ theirs.to_ascii_lowercase();
         }
-        self.0.ct_eq(&lower).into()
+        std::hint::black_box(difference).ct_eq(&0).into()
     }
 }
 
@@ -209,6 +211,14 @@ mod tests {
         );
         assert!(verify_signature("pamtest", "1409304348", "xxxxxx", "12345").is_err());
         assert!(verify_signature("other", "1409304348", "xxxxxx", sig.as_str()).is_err());
+        // One digit off, at either end.
+        for at in [0, 39] {
+            let mut off = sig.as_str().as_bytes().to_vec();
+            let digit = off.get_mut(at).unwrap();
+            *digit = if *digit == b'0' { b'1' } else { b'0' };
+            let off = String::from_utf8(off).unwrap();
+            assert!(verify_signature("pamtest", "1409304348", "xxxxxx", &off).is_err());
+        }
     }
 
     #[test]

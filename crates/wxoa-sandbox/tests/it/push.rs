@@ -59,7 +59,7 @@ fn echo(received: &Received) -> String {
 fn sealed_echo(received: &Received) -> String {
     let q = &received.query;
     crypt()
-        .encrypt_reply_xml(&echo(received), &q["timestamp"], &q["nonce"])
+        .encrypt_reply_xml(echo(received), &q["timestamp"], &q["nonce"])
         .unwrap()
 }
 
@@ -183,7 +183,7 @@ async fn a_reply_encrypted_for_another_appid_is_refused() {
         let q = &r.query;
         Answer::Body(
             other
-                .encrypt_reply_xml(&echo(r), &q["timestamp"], &q["nonce"])
+                .encrypt_reply_xml(echo(r), &q["timestamp"], &q["nonce"])
                 .unwrap(),
         )
     })
