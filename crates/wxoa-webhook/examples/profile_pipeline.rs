@@ -19,6 +19,15 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(100_000);
+    // `wxoa serve` runs with a subscriber that keeps errors only; so does this, unless
+    // PROFILE_NO_SUBSCRIBER is set.
+    if std::env::var_os("PROFILE_NO_SUBSCRIBER").is_none() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("error"))
+            .with_writer(std::io::stderr)
+            .init();
+    }
+    let setup = Instant::now();
     let key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
     let platform = Platform::new("wx0123456789abcdef", "benchtoken", Some(key)).unwrap();
     let router = Webhook::builder()
@@ -48,6 +57,8 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    // Profilers can skip the set-up: `perf record -D <this many ms>`.
+    eprintln!("set-up took {} ms", setup.elapsed().as_millis());
     let started = Instant::now();
     runtime.block_on(async {
         for (query, body) in requests {

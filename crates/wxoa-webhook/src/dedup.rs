@@ -8,7 +8,7 @@
 //! the AppID. [`MemoryDedup`] serves one process; `RedisDedup` (feature `redis`) every instance
 //! that shares one Redis.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -39,6 +39,12 @@ pub struct DedupError(pub String);
 pub trait DedupStore: Send + Sync + 'static {
     /// Claims `key` for this delivery.
     fn claim<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Claim, DedupError>>;
+    /// Claims `key` at once, for a store that answers from memory; `None` (the default) means
+    /// "await [`claim`](Self::claim)". The webhook tries this first, so that an in-memory
+    /// store costs no boxed future a push.
+    fn claim_now(&self, _key: &str) -> Option<Result<Claim, DedupError>> {
+        None
+    }
     /// Records the answer of the delivery that claimed `key`.
     fn complete<'a>(&'a self, key: &'a str, answer: Bytes)
     -> BoxFuture<'a, Result<(), DedupError>>;
@@ -52,26 +58,22 @@ pub trait DedupStore: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<Option<Bytes>, DedupError>>;
 }
 
-enum Slot {
+/// One remembered push, in the order of its claim.
+struct Entry {
+    hash: u64,
+    /// The instant of the claim (or of the answer, for one that came without a claim).
+    at: Instant,
+    state: State,
+}
+
+enum State {
     InFlight {
         /// Created when the first retry waits (most pushes never see one).
         notify: Option<watch::Sender<Option<Bytes>>>,
-        since: Instant,
     },
-    Done {
-        answer: Bytes,
-        at: Instant,
-    },
-}
-
-impl Slot {
-    /// Both variants keep the instant of the claim that created them.
-    fn fresh(&self, ttl: Duration) -> bool {
-        match self {
-            Slot::InFlight { since, .. } => since.elapsed() < ttl,
-            Slot::Done { at, .. } => at.elapsed() < ttl,
-        }
-    }
+    Done(Bytes),
+    /// Released by a failed handler: forgotten, waiting only to leave the ring.
+    Released,
 }
 
 const SHARDS: usize = 16;
@@ -86,16 +88,58 @@ const SHARDS: usize = 16;
 /// Redis.
 pub struct MemoryDedup {
     shards: Vec<Mutex<Shard>>,
-    hasher: std::hash::RandomState,
+    // Keys are only 64-bit hashes, so the hash must be of good quality (a collision would
+    // answer one push with another's reply); it need not be slow: foldhash, randomly seeded.
+    hasher: foldhash::quality::RandomState,
     ttl: Duration,
     per_shard: usize,
     warned: std::sync::atomic::AtomicBool,
 }
 
+/// A shard: the remembered pushes in claim order (a ring: the oldest leaves first), and an
+/// index from a key's hash to its place in the ring. The index holds 16 bytes a push, so at
+/// full capacity it stays in the processor's cache, where a map of the entries themselves
+/// would not.
 #[derive(Default)]
 struct Shard {
-    slots: HashMap<u64, Slot>,
-    order: std::collections::VecDeque<(u64, Instant)>,
+    index: HashMap<u64, u64, std::hash::BuildHasherDefault<Prehashed>>,
+    ring: VecDeque<Entry>,
+    /// The sequence number of the ring's front entry.
+    first: u64,
+}
+
+impl Shard {
+    fn entry(&mut self, hash: u64) -> Option<&mut Entry> {
+        let seq = *self.index.get(&hash)?;
+        let at = usize::try_from(seq.checked_sub(self.first)?).ok()?;
+        self.ring.get_mut(at)
+    }
+
+    fn push(&mut self, entry: Entry) {
+        let seq = self.first + self.ring.len() as u64;
+        self.index.insert(entry.hash, seq);
+        self.ring.push_back(entry);
+    }
+}
+
+/// The keys of the index are hashes already: they are used as they are.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl std::hash::Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
 }
 
 impl std::fmt::Debug for MemoryDedup {
@@ -121,7 +165,7 @@ impl MemoryDedup {
     pub fn new(ttl: Duration) -> Self {
         Self {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
-            hasher: std::hash::RandomState::new(),
+            hasher: foldhash::quality::RandomState::default(),
             ttl,
             per_shard: 50_000 / SHARDS,
             warned: std::sync::atomic::AtomicBool::new(false),
@@ -139,9 +183,11 @@ impl MemoryDedup {
     fn locate(&self, key: &str) -> (u64, std::sync::MutexGuard<'_, Shard>) {
         use std::hash::BuildHasher;
         let hash = self.hasher.hash_one(key);
-        let shard = &self.shards[(hash % SHARDS as u64) as usize];
-        // Every update is a single insert or remove, so a lock poisoned by a panic elsewhere
-        // still guards consistent data.
+        // The shard comes from middle bits: the index's table uses the low bits (its bucket)
+        // and the top seven (its tag), which must vary within a shard.
+        let shard = &self.shards[((hash >> 32) % SHARDS as u64) as usize];
+        // Every update leaves the shard consistent, so a lock poisoned by a panic elsewhere
+        // still guards usable data.
         (
             hash,
             shard
@@ -150,49 +196,46 @@ impl MemoryDedup {
         )
     }
 
-    fn claim_now(&self, key: &str) -> Claim {
+    fn claim_in_memory(&self, key: &str) -> Claim {
         let ttl = self.ttl;
-        let (hash, mut shard) = self.locate(key);
-        match shard.slots.get(&hash) {
-            Some(slot @ Slot::Done { answer, .. }) if slot.fresh(ttl) => {
-                return Claim::Done(answer.clone());
-            }
-            Some(slot @ Slot::InFlight { .. }) if slot.fresh(ttl) => return Claim::InFlight,
-            _ => {}
-        }
         let now = Instant::now();
-        shard.slots.insert(
+        let (hash, mut shard) = self.locate(key);
+        if let Some(entry) = shard.entry(hash)
+            && now.saturating_duration_since(entry.at) < ttl
+        {
+            match &entry.state {
+                State::Done(answer) => return Claim::Done(answer.clone()),
+                State::InFlight { .. } => return Claim::InFlight,
+                State::Released => {}
+            }
+        }
+        shard.push(Entry {
             hash,
-            Slot::InFlight {
-                notify: None,
-                since: now,
-            },
-        );
-        shard.order.push_back((hash, now));
+            at: now,
+            state: State::InFlight { notify: None },
+        });
         self.evict(&mut shard, now);
         Claim::Claimed
     }
 
     /// Drops what is too old, then the oldest while over capacity.
     fn evict(&self, shard: &mut Shard, now: Instant) {
-        while let Some(&(hash, at)) = shard.order.front() {
-            let age = now.saturating_duration_since(at);
+        while let Some(front) = shard.ring.front() {
+            let age = now.saturating_duration_since(front.at);
             let expired = age >= self.ttl;
-            let over = shard.order.len() > self.per_shard;
-            if !expired && !over {
+            if !expired && shard.ring.len() <= self.per_shard {
                 break;
             }
-            shard.order.pop_front();
-            // The same hash may have been claimed again later; drop only the slot this entry
-            // created (a slot keeps the instant of its claim).
-            let stale = match shard.slots.get(&hash) {
-                Some(Slot::InFlight { since, .. }) => *since == at,
-                Some(Slot::Done { at: done_at, .. }) => *done_at == at,
-                None => false,
-            };
-            if stale {
-                shard.slots.remove(&hash);
-                if !expired
+            let (hash, remembered) = (front.hash, !matches!(front.state, State::Released));
+            let seq = shard.first;
+            shard.ring.pop_front();
+            shard.first += 1;
+            // The same key may have been claimed again later: its index entry then points
+            // past this one and stays.
+            if shard.index.get(&hash) == Some(&seq) {
+                shard.index.remove(&hash);
+                if remembered
+                    && !expired
                     && age < RETRY_WINDOW
                     && !self.warned.swap(true, std::sync::atomic::Ordering::Relaxed)
                 {
@@ -204,12 +247,29 @@ impl MemoryDedup {
             }
         }
     }
+
+    #[cfg(test)]
+    fn remembered(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| {
+                s.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .index
+                    .len()
+            })
+            .sum()
+    }
 }
 
 impl DedupStore for MemoryDedup {
     fn claim<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Claim, DedupError>> {
-        let claim = self.claim_now(key);
+        let claim = self.claim_in_memory(key);
         Box::pin(async move { Ok(claim) })
+    }
+
+    fn claim_now(&self, key: &str) -> Option<Result<Claim, DedupError>> {
+        Some(Ok(self.claim_in_memory(key)))
     }
 
     fn complete<'a>(
@@ -218,28 +278,27 @@ impl DedupStore for MemoryDedup {
         answer: Bytes,
     ) -> BoxFuture<'a, Result<(), DedupError>> {
         let (hash, mut shard) = self.locate(key);
-        let at = match shard.slots.get(&hash) {
-            Some(Slot::InFlight { since, .. }) => *since,
+        let notify = match shard.entry(hash) {
+            // The claim's place in the ring stays: nothing to evict for it.
+            Some(entry) if !matches!(entry.state, State::Released) => {
+                match std::mem::replace(&mut entry.state, State::Done(answer.clone())) {
+                    State::InFlight { notify } => notify,
+                    State::Done(_) | State::Released => None,
+                }
+            }
             _ => {
                 let now = Instant::now();
-                shard.order.push_back((hash, now));
-                now
+                shard.push(Entry {
+                    hash,
+                    at: now,
+                    state: State::Done(answer.clone()),
+                });
+                self.evict(&mut shard, now);
+                None
             }
         };
-        let previous = shard.slots.insert(
-            hash,
-            Slot::Done {
-                answer: answer.clone(),
-                at,
-            },
-        );
-        self.evict(&mut shard, Instant::now());
         drop(shard);
-        if let Some(Slot::InFlight {
-            notify: Some(notify),
-            ..
-        }) = previous
-        {
+        if let Some(notify) = notify {
             let _ = notify.send(Some(answer));
         }
         Box::pin(async { Ok(()) })
@@ -247,9 +306,12 @@ impl DedupStore for MemoryDedup {
 
     fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), DedupError>> {
         let (hash, mut shard) = self.locate(key);
-        if matches!(shard.slots.get(&hash), Some(Slot::InFlight { .. })) {
+        if let Some(entry) = shard.entry(hash)
+            && matches!(entry.state, State::InFlight { .. })
+        {
             // Dropping the sender wakes the waiters with "no answer".
-            shard.slots.remove(&hash);
+            entry.state = State::Released;
+            shard.index.remove(&hash);
         }
         Box::pin(async { Ok(()) })
     }
@@ -261,11 +323,11 @@ impl DedupStore for MemoryDedup {
     ) -> BoxFuture<'a, Result<Option<Bytes>, DedupError>> {
         let receiver = {
             let (hash, mut shard) = self.locate(key);
-            match shard.slots.get_mut(&hash) {
-                Some(Slot::Done { answer, .. }) => {
+            match shard.entry(hash).map(|e| &mut e.state) {
+                Some(State::Done(answer)) => {
                     return Box::pin(std::future::ready(Ok(Some(answer.clone()))));
                 }
-                Some(Slot::InFlight { notify, .. }) => match notify {
+                Some(State::InFlight { notify }) => match notify {
                     Some(sender) => sender.subscribe(),
                     None => {
                         let (sender, receiver) = watch::channel(None);
@@ -273,7 +335,7 @@ impl DedupStore for MemoryDedup {
                         receiver
                     }
                 },
-                None => return Box::pin(std::future::ready(Ok(None))),
+                Some(State::Released) | None => return Box::pin(std::future::ready(Ok(None))),
             }
         };
         Box::pin(async move {
@@ -479,11 +541,7 @@ mod tests {
                 .await
                 .unwrap();
         }
-        let remembered: usize = store
-            .shards
-            .iter()
-            .map(|s| s.lock().unwrap().slots.len())
-            .sum();
+        let remembered = store.remembered();
         assert!(remembered <= 160, "{remembered} remembered");
         // The most recent ones are still recognised.
         assert!(matches!(
@@ -500,9 +558,10 @@ mod tests {
             Claim::Claimed
         ));
         let other = store.clone();
-        let seen = std::thread::spawn(move || matches!(other.claim_now("shared"), Claim::InFlight))
-            .join()
-            .unwrap();
+        let seen =
+            std::thread::spawn(move || matches!(other.claim_in_memory("shared"), Claim::InFlight))
+                .join()
+                .unwrap();
         assert!(seen, "a claim made on one thread is visible on another");
     }
 

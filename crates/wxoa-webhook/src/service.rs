@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, RwLock};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
@@ -20,7 +20,7 @@ use http_body_util::BodyExt;
 use tracing::{Instrument, debug, info_span, warn};
 use wxoa_crypto::{CryptoError, MsgCrypt};
 use wxoa_types::inbound::Inbound;
-use wxoa_types::reply::{NO_REPLY, Reply, ReplyBody};
+use wxoa_types::reply::{NO_REPLY, ReplyBody, render_parts};
 use wxoa_types::secret::Secret;
 
 use crate::dedup::{Claim, DedupStore, MemoryDedup};
@@ -29,7 +29,7 @@ use crate::handler::Outcome;
 use crate::metrics::Metrics;
 use crate::rejection::Rejection;
 use crate::router::Dispatch;
-use crate::verify::{Mode, PushQuery, check_replay, check_signature, open_body};
+use crate::verify::{Mode, PushQuery, check_replay, check_signature, now, open_body};
 
 /// One official account served by the webhook: its AppID, Token, EncodingAESKey (for compat
 /// and safe mode) and handlers.
@@ -423,22 +423,42 @@ impl Webhook {
         let query = PushQuery::parse(uri.query())?;
         let account = self.account(app_id, &query)?;
         check_signature(account.token.expose(), &query)?;
-        check_replay(&query, settings.replay_window)?;
+        // The wall clock is read once a push: for the replay window and the reply's CreateTime.
+        let arrived = check_replay(&query, settings.replay_window)?.unwrap_or_else(now);
         let (plain, mode) = open_body(account.crypt.as_ref(), &query, &body)?;
-        let push = Inbound::from_xml(&plain)
-            .map_err(|e| Rejection::BadRequest(format!("push cannot be read: {e}")))?;
+        // Behind `Arc` at once: the push is shared with the handler and moves no further.
+        let push = Arc::new(
+            Inbound::from_xml(&plain)
+                .map_err(|e| Rejection::BadRequest(format!("push cannot be read: {e}")))?,
+        );
         let span = info_span!("push", app_id = %account.app_id, kind = push.kind(), mode = mode.as_str(), outcome = tracing::field::Empty);
-        let plain = self.deliver(account.clone(), push).instrument(span).await?;
+        // A span nobody listens to is not worth entering and leaving at every poll.
+        let plain = if span.is_disabled() {
+            self.deliver(account.clone(), push, arrived).await?
+        } else {
+            self.deliver(account.clone(), push, arrived)
+                .instrument(span)
+                .await?
+        };
         Ok(seal(&account, mode, &query, plain))
     }
 
     /// Dedupe, run the handler within the budget, render the plaintext answer (the reply XML
     /// or `success`). The dedupe store keeps this plaintext, which is smaller than the envelope,
     /// and every delivery's answer is sealed with that delivery's own timestamp and nonce.
-    async fn deliver(&self, account: Arc<Account>, push: Inbound) -> Result<Bytes, Rejection> {
+    async fn deliver(
+        &self,
+        account: Arc<Account>,
+        push: Arc<Inbound>,
+        arrived: i64,
+    ) -> Result<Bytes, Rejection> {
         let inner = &self.inner;
-        let key = format!("{}:{}", account.app_id, push.dedupe_key());
-        match inner.dedup.claim(&key).await {
+        let key = dedupe_key(&account, &push);
+        let claimed = match inner.dedup.claim_now(&key) {
+            Some(claimed) => claimed,
+            None => inner.dedup.claim(&key).await,
+        };
+        match claimed {
             Ok(Claim::Claimed) => {}
             Ok(Claim::Done(answer)) => return Ok(self.duplicate(answer)),
             Ok(Claim::InFlight) => {
@@ -462,18 +482,33 @@ impl Webhook {
             Err(error) => warn!(%error, "dedupe store unavailable; handling the push without it"),
         }
 
-        let push = Arc::new(push);
         let handoff = Arc::new(Mutex::new(Handoff::Waiting));
+        let started = Instant::now();
         // The handling is polled right here; if the platform drops the connection first (its
         // timeout, a network fault), hyper cancels this request and `Detach` moves the handling
         // to a background task: the handler finishes and its answer is recorded for the retry
         // that is coming.
-        let mut task = Detach::new(Box::pin(
-            self.clone()
-                .handle(account, push, key.clone(), handoff.clone())
-                .instrument(tracing::Span::current()),
-        ));
-        let finished = match tokio::time::timeout(inner.settings.budget, &mut task).await {
+        let handling = self.clone().handle(
+            account,
+            push,
+            key.clone(),
+            handoff.clone(),
+            (started, arrived),
+        );
+        let span = tracing::Span::current();
+        let mut task = Detach::new(if span.is_disabled() {
+            Box::pin(handling)
+        } else {
+            Box::pin(handling.instrument(span))
+        });
+        // Most handlers answer without waiting on anything: a first poll takes their answer
+        // before any timer is armed. The budget still counts from `started`.
+        let deadline = tokio::time::Instant::from_std(started + inner.settings.budget);
+        let within_budget = match futures::poll!(&mut task) {
+            Poll::Ready(finished) => Ok(finished),
+            Poll::Pending => tokio::time::timeout_at(deadline, &mut task).await,
+        };
+        let finished = match within_budget {
             Ok(finished) => finished,
             Err(_) => {
                 let timed_out = {
@@ -519,8 +554,8 @@ impl Webhook {
         push: Arc<Inbound>,
         key: String,
         handoff: Arc<Mutex<Handoff>>,
+        (started, arrived): (Instant, i64),
     ) -> Result<Bytes, String> {
-        let started = Instant::now();
         // A panicking handler is a failed one: its key is released for the retry.
         let dispatch = account.bot.dispatch(push.clone(), account.app_id.clone());
         let outcome = match std::panic::AssertUnwindSafe(dispatch).catch_unwind().await {
@@ -528,7 +563,8 @@ impl Webhook {
             Err(_) => Outcome::Failed("the handler panicked".to_owned()),
         };
         let metrics = &self.inner.metrics;
-        metrics.handled(started.elapsed());
+        let took = started.elapsed();
+        metrics.handled(took);
         let late = {
             let mut state = handoff
                 .lock()
@@ -543,7 +579,10 @@ impl Webhook {
         }
         let body = match outcome {
             Outcome::NoReply => Bytes::from_static(NO_REPLY.as_bytes()),
-            Outcome::Reply(reply) => render(&push, reply),
+            Outcome::Reply(reply) => {
+                let now = arrived.saturating_add(i64::try_from(took.as_secs()).unwrap_or(0));
+                render(&push, reply, now)
+            }
             Outcome::Failed(reason) => {
                 if let Err(error) = self.inner.dedup.release(&key).await {
                     warn!(%error, "could not release the dedupe key of a failed handler");
@@ -614,9 +653,18 @@ impl Webhook {
     }
 }
 
+/// A push's dedupe key: the AppID, then the push's own key (MsgId, or the event's fields).
+fn dedupe_key(account: &Account, push: &Inbound) -> String {
+    let mut key = String::with_capacity(96);
+    key.push_str(&account.app_id);
+    key.push(':');
+    push.write_dedupe_key(&mut key);
+    key
+}
+
 /// The reply XML, or `success` for a reply that cannot be rendered or a push that takes none
 /// (both logged).
-fn render(push: &Inbound, body: ReplyBody) -> Bytes {
+fn render(push: &Inbound, body: ReplyBody, now: i64) -> Bytes {
     if takes_no_reply(push) {
         warn!(
             kind = push.kind(),
@@ -624,13 +672,12 @@ fn render(push: &Inbound, body: ReplyBody) -> Bytes {
         );
         return Bytes::from_static(NO_REPLY.as_bytes());
     }
-    let reply = Reply::from_parts(
+    match render_parts(
         push.from_user_name.as_str(),
         push.to_user_name.as_str(),
-        now(),
-        body,
-    );
-    match reply.to_xml() {
+        now,
+        &body,
+    ) {
         Ok(xml) => Bytes::from(xml),
         Err(error) => {
             warn!(%error, "the handler's reply is invalid; answered success");
@@ -647,14 +694,7 @@ fn seal(account: &Account, mode: Mode, query: &PushQuery<'_>, plain: Bytes) -> A
     };
     let timestamp = query.timestamp.as_deref().unwrap_or("");
     let nonce = query.nonce.as_deref().unwrap_or("");
-    // The plaintext is our own rendering: valid UTF-8.
-    let Ok(xml) = std::str::from_utf8(&plain) else {
-        warn!("the reply is not UTF-8; answered success");
-        return Answer {
-            body: Bytes::from_static(NO_REPLY.as_bytes()),
-        };
-    };
-    match crypt.encrypt_reply_xml(xml, timestamp, nonce) {
+    match crypt.encrypt_reply_xml(&plain, timestamp, nonce) {
         Ok(envelope) => Answer {
             body: Bytes::from(envelope),
         },
@@ -677,24 +717,41 @@ fn takes_no_reply(push: &Inbound) -> bool {
     }
 }
 
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 async fn read_body(body: Body, limit: usize) -> Result<Bytes, Rejection> {
-    let limited = http_body_util::Limited::new(body, limit);
-    match limited.collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => Err(Rejection::TooLarge {
-            size: limit + 1,
-            limit,
-        }),
-        Err(error) => Err(Rejection::BadRequest(format!(
-            "body could not be read: {error}"
-        ))),
+    let failed = |error: axum::BoxError| {
+        if error.is::<http_body_util::LengthLimitError>() {
+            Rejection::TooLarge {
+                size: limit + 1,
+                limit,
+            }
+        } else {
+            Rejection::BadRequest(format!("body could not be read: {error}"))
+        }
+    };
+    let mut body = http_body_util::Limited::new(body, limit);
+    // A push's body nearly always arrives as one frame: it is taken as it is, without a
+    // buffer list; more frames are joined.
+    let mut first: Option<Bytes> = None;
+    let mut joined: Option<bytes::BytesMut> = None;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(failed)?.into_data() else {
+            continue;
+        };
+        match (&first, &mut joined) {
+            (None, _) => first = Some(data),
+            (Some(head), None) => {
+                let mut all = bytes::BytesMut::with_capacity(head.len() + data.len());
+                all.extend_from_slice(head);
+                all.extend_from_slice(&data);
+                joined = Some(all);
+            }
+            (Some(_), Some(all)) => all.extend_from_slice(&data),
+        }
     }
+    Ok(match joined {
+        Some(all) => all.freeze(),
+        None => first.unwrap_or_default(),
+    })
 }
 
 async fn handshake(State(webhook): State<Webhook>, uri: Uri) -> Response {
@@ -728,4 +785,35 @@ async fn metrics(State(webhook): State<Webhook>) -> impl IntoResponse {
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         webhook.inner.metrics.render(),
     )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn chunked(chunks: &[&'static str]) -> Body {
+        let frames: Vec<Result<Bytes, std::io::Error>> = chunks
+            .iter()
+            .map(|c| Ok(Bytes::from_static(c.as_bytes())))
+            .collect();
+        Body::from_stream(futures::stream::iter(frames))
+    }
+
+    #[tokio::test]
+    async fn bodies_are_read_whole_in_one_frame_or_many() {
+        let one = read_body(Body::from("<xml/>"), 64).await.unwrap();
+        assert_eq!(one, "<xml/>");
+        let many = read_body(chunked(&["<x", "ml", "/>"]), 64).await.unwrap();
+        assert_eq!(many, "<xml/>");
+        assert_eq!(read_body(Body::empty(), 64).await.unwrap(), "");
+        assert!(matches!(
+            read_body(chunked(&["12345", "67890"]), 8).await,
+            Err(Rejection::TooLarge { limit: 8, .. })
+        ));
+        assert!(matches!(
+            read_body(Body::from("123456789"), 8).await,
+            Err(Rejection::TooLarge { limit: 8, .. })
+        ));
+    }
 }

@@ -6,8 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use std::borrow::Cow;
 
 use wxoa_crypto::{CryptoError, MsgCrypt, verify_signature};
-use wxoa_types::envelope::PushEnvelope;
-use wxoa_types::xml;
+use wxoa_types::envelope::{EnvelopeError, PushEnvelope};
 
 use crate::rejection::Rejection;
 
@@ -26,7 +25,15 @@ pub(crate) struct PushQuery<'a> {
 impl<'a> PushQuery<'a> {
     pub(crate) fn parse(query: Option<&'a str>) -> Result<Self, Rejection> {
         let mut parsed = PushQuery::default();
-        for (key, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        let raw = query.unwrap_or("");
+        let ends = memchr::memchr_iter(b'&', raw.as_bytes()).chain(std::iter::once(raw.len()));
+        let mut start = 0;
+        for end in ends {
+            let piece = raw.get(start..end).unwrap_or("");
+            start = end + 1;
+            let Some((key, value)) = pair(piece) else {
+                continue;
+            };
             let slot = match key.as_ref() {
                 "signature" => &mut parsed.signature,
                 "timestamp" => &mut parsed.timestamp,
@@ -45,6 +52,24 @@ impl<'a> PushQuery<'a> {
         }
         Ok(parsed)
     }
+}
+
+/// One `key=value` of a query string, decoded as a form (`+` is a space, `%XX` a byte). The
+/// platform's parameters need no decoding, so they are borrowed as they are; only a pair with
+/// `%` or `+` in it goes through the form decoder.
+fn pair(raw: &str) -> Option<(Cow<'_, str>, Cow<'_, str>)> {
+    if raw.is_empty() {
+        return None;
+    }
+    if memchr::memchr2(b'%', b'+', raw.as_bytes()).is_some() {
+        return form_urlencoded::parse(raw.as_bytes()).next();
+    }
+    // `=` is ASCII: both sides of it are on character boundaries.
+    let (key, value) = match memchr::memchr(b'=', raw.as_bytes()) {
+        Some(at) => (raw.get(..at)?, raw.get(at + 1..)?),
+        None => (raw, ""),
+    };
+    Some((Cow::Borrowed(key), Cow::Borrowed(value)))
 }
 
 /// How the push was sent, which decides how it is answered.
@@ -93,18 +118,20 @@ pub(crate) fn check_signature(token: &str, query: &PushQuery<'_>) -> Result<(), 
 }
 
 /// Refuses a `timestamp` further than `window` from now (`window` zero turns the check off).
-pub(crate) fn check_replay(query: &PushQuery<'_>, window: Duration) -> Result<(), Rejection> {
+/// Gives the wall clock it read (in seconds), if it read one.
+pub(crate) fn check_replay(
+    query: &PushQuery<'_>,
+    window: Duration,
+) -> Result<Option<i64>, Rejection> {
     if window.is_zero() {
-        return Ok(());
+        return Ok(None);
     }
     let raw = query.timestamp.as_deref().unwrap_or("");
     let timestamp: i64 = raw
         .trim()
         .parse()
         .map_err(|_| Rejection::BadSignature(format!("timestamp {raw:?} is not a number")))?;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let now = now();
     let skew = now.saturating_sub(timestamp).saturating_abs();
     let window_secs = window.as_secs();
     if skew.unsigned_abs() > window_secs {
@@ -114,7 +141,14 @@ pub(crate) fn check_replay(query: &PushQuery<'_>, window: Duration) -> Result<()
             window: window_secs,
         });
     }
-    Ok(())
+    Ok(Some(now))
+}
+
+/// The wall clock in whole seconds since the Unix epoch.
+pub(crate) fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// Opens a POST body: plaintext as is, or verified and decrypted in compat and safe mode.
@@ -146,15 +180,17 @@ pub(crate) fn open_body(
             "encrypt_type=aes without msg_signature".to_owned(),
         ));
     };
-    let root = xml::parse(body)
-        .map_err(|e| Rejection::BadRequest(format!("encrypted push is not valid XML: {e}")))?;
-    let mode = if root.child("MsgType").is_some() {
+    let envelope = PushEnvelope::scan(body).map_err(|e| match e {
+        EnvelopeError::Xml(e) => {
+            Rejection::BadRequest(format!("encrypted push is not valid XML: {e}"))
+        }
+        other => Rejection::BadRequest(format!("encrypted push: {other}")),
+    })?;
+    let mode = if envelope.compat {
         Mode::Compat
     } else {
         Mode::Safe
     };
-    let envelope = PushEnvelope::from_element(root)
-        .map_err(|e| Rejection::BadRequest(format!("encrypted push: {e}")))?;
     let timestamp = query.timestamp.as_deref().unwrap_or("");
     let nonce = query.nonce.as_deref().unwrap_or("");
     let plain = crypt
@@ -164,4 +200,42 @@ pub(crate) fn open_body(
             other => Rejection::BadRequest(other.to_string()),
         })?;
     Ok((plain, mode))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_platform_query_without_copying() {
+        let query = PushQuery::parse(Some(
+            "signature=abc&timestamp=1409304348&nonce=xxxxxx&openid=o1&encrypt_type=aes&msg_signature=def",
+        ))
+        .unwrap();
+        assert!(matches!(query.signature, Some(Cow::Borrowed("abc"))));
+        assert_eq!(query.timestamp.as_deref(), Some("1409304348"));
+        assert_eq!(query.encrypt_type.as_deref(), Some("aes"));
+        assert_eq!(query.msg_signature.as_deref(), Some("def"));
+        assert_eq!(query.echostr, None);
+        let encoded = PushQuery::parse(Some("echostr=a%2Bb+c&nonce&&timestamp=")).unwrap();
+        assert_eq!(encoded.echostr.as_deref(), Some("a+b c"));
+        assert_eq!(encoded.nonce.as_deref(), Some(""));
+        assert_eq!(encoded.timestamp.as_deref(), Some(""));
+        assert!(PushQuery::parse(Some("nonce=1&nonce=2")).is_err());
+        assert!(PushQuery::parse(Some("nonce=1&non%63e=2")).is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decodes_as_a_form_does(raw in "(nonce|non%63e|=|&|\\+|%2B|%|%e4%b8|a|1|\u{4e2d}){0,12}") {
+            let ours: Vec<_> = raw.split('&').filter_map(pair).collect();
+            let form: Vec<_> = form_urlencoded::parse(raw.as_bytes()).collect();
+            if let Ok(parsed) = PushQuery::parse(Some(&raw)) {
+                let nonce = form.iter().find(|(k, _)| k == "nonce").map(|(_, v)| v.clone());
+                proptest::prop_assert_eq!(parsed.nonce, nonce);
+            }
+            proptest::prop_assert_eq!(ours, form);
+        }
+    }
 }
