@@ -15,6 +15,36 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
+impl Cli {
+    /// The command line as `wxoa` parses it: the derived definition, with every argument that
+    /// takes one value accepting a value that begins with `-`. Platform identifiers are not
+    /// bound to letters and digits — media ids, template ids, OAuth codes and tickets may begin
+    /// with `-` — and `wxoa oauth exchange -2Xk…` must exchange that code, not fail as an
+    /// unknown flag. Known flags are still flags; an option's value is the next word, whatever
+    /// it begins with, as with getopt.
+    pub(crate) fn command_line() -> clap::Command {
+        fn accept_hyphens(command: clap::Command) -> clap::Command {
+            command
+                .mut_args(|arg| {
+                    if matches!(arg.get_action(), clap::ArgAction::Set) {
+                        arg.allow_hyphen_values(true)
+                    } else {
+                        arg
+                    }
+                })
+                .mut_subcommands(accept_hyphens)
+        }
+        accept_hyphens(<Self as clap::CommandFactory>::command())
+    }
+
+    /// Parses the process's arguments; on a usage error prints it and exits with status 2.
+    pub(crate) fn from_args() -> Self {
+        use clap::FromArgMatches;
+        let matches = Self::command_line().get_matches();
+        Self::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+    }
+}
+
 /// Options every command takes; each is also read from the environment, then from the
 /// `--config` file. Precedence: command line > environment > config file > defaults.
 #[derive(Debug, Args, Default, Clone)]

@@ -10,8 +10,6 @@ mod runtime;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 /// The servers allocate per request; mimalloc costs a fraction of glibc's malloc there.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -21,7 +19,7 @@ use crate::config::Settings;
 use crate::exit::Failure;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::from_args();
     init_logging(cli.global.verbose, cli.global.quiet);
     match run(cli) {
         Ok(()) => ExitCode::from(exit::OK),

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::{Args, CommandFactory, Subcommand};
+use clap::{Args, Subcommand};
 use clap_complete::Shell;
 use wxoa_crypto::AesKey;
 
@@ -31,7 +31,7 @@ pub(crate) struct CompletionsArgs {
 }
 
 pub(crate) fn completions(args: &CompletionsArgs) -> Result<(), Failure> {
-    let mut command = Cli::command();
+    let mut command = Cli::command_line();
     let mut out = std::io::stdout().lock();
     clap_complete::generate(args.shell, &mut command, "wxoa", &mut out);
     out.flush()?;

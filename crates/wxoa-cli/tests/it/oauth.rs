@@ -85,6 +85,35 @@ fn oauth_exchange_and_userinfo_print_no_token() {
     assert!(err.contains("40029"), "{err}");
 }
 
+/// Platform identifiers may begin with `-` (the sandbox's codes sometimes do): such a value is
+/// the argument, not an unknown flag — both as a positional and as an option's value.
+#[test]
+fn a_value_that_begins_with_a_hyphen_is_a_value() {
+    let env = Env::new(0);
+    let (status, err) = env.fails(&["oauth", "exchange", "-2Xk8ll2OG2yd4Ya0ml2PFm1I3Xk8lz"]);
+    assert_eq!(status, 1, "{err}");
+    assert!(err.contains("40029"), "{err}");
+    let out = wxoa(
+        &[
+            "crypto",
+            "sign",
+            "--token",
+            "pamtest",
+            "--timestamp",
+            "1409304348",
+            "--nonce",
+            "-xxxxx",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // sha1 over the sorted "-xxxxx", "1409304348", "pamtest"
+    assert_eq!(stdout(&out), "6d0d1d1022bca5d6512b663f010c9ec24dc7bde3\n");
+    // Known flags are still flags after a hyphenated value.
+    let (status, err) = env.fails(&["oauth", "exchange", "-abc", "--quiet"]);
+    assert_eq!(status, 1, "{err}");
+}
+
 #[test]
 fn jssdk_sign_offline_matches_the_published_vector() {
     let output = wxoa(
