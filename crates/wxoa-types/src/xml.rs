@@ -292,6 +292,9 @@ pub(crate) fn scan_flat<'a>(
     if input.len() > limits.max_bytes {
         return None;
     }
+    // UTF-8 is checked once for the whole document (the platform's are mostly ASCII, which the
+    // check takes a word at a time); every value below is cut from it at an ASCII delimiter.
+    let document = std::str::from_utf8(input).ok()?;
     // The names of the open elements, for their end tags. The platform nests at most four deep.
     let mut open: [&[u8]; 8] = [b""; 8];
     let mut depth = 0usize;
@@ -314,14 +317,12 @@ pub(crate) fn scan_flat<'a>(
         let content = skip_ws(input, at);
         let rest = input.get(content..)?;
         if rest.starts_with(b"<![CDATA[") {
-            let (text, end) = cdata_sections(input, content)?;
+            let (text, end) = cdata_sections(document, content)?;
             sink.text(text);
             at = skip_ws(input, end);
         } else if rest.starts_with(b"</") {
             // Whitespace is the value of a leaf without CDATA.
-            sink.text(Cow::Borrowed(
-                std::str::from_utf8(input.get(at..content)?).ok()?,
-            ));
+            sink.text(Cow::Borrowed(document.get(at..content)?));
             at = content;
         } else if rest.first() == Some(&b'<') {
             // A group: its first child comes next.
@@ -329,11 +330,11 @@ pub(crate) fn scan_flat<'a>(
             continue;
         } else {
             let len = memchr::memchr(b'<', rest)?;
-            let raw = input.get(at..content + len)?;
-            if raw.contains(&b'&') {
+            let raw = document.get(at..content + len)?;
+            if raw.as_bytes().contains(&b'&') {
                 return None;
             }
-            sink.text(Cow::Borrowed(std::str::from_utf8(raw).ok()?));
+            sink.text(Cow::Borrowed(raw));
             at = content + len;
         }
         // At the end tag of the innermost element; then close groups until another child
@@ -395,13 +396,13 @@ fn end_tag(input: &[u8], at: usize, name: &[u8]) -> Option<usize> {
 
 /// Adjacent CDATA sections from `at`, joined: their text (borrowed when there is one section)
 /// and the position after the last.
-fn cdata_sections(input: &[u8], mut at: usize) -> Option<(Cow<'_, str>, usize)> {
-    const OPEN: &[u8] = b"<![CDATA[";
+fn cdata_sections(document: &str, mut at: usize) -> Option<(Cow<'_, str>, usize)> {
+    const OPEN: &str = "<![CDATA[";
     let mut text: Option<Cow<'_, str>> = None;
-    while input.get(at..)?.starts_with(OPEN) {
-        let body = input.get(at + OPEN.len()..)?;
-        let len = cdata_end(body)?;
-        let section = std::str::from_utf8(body.get(..len)?).ok()?;
+    while document.get(at..)?.starts_with(OPEN) {
+        let body = document.get(at + OPEN.len()..)?;
+        let len = cdata_end(body.as_bytes())?;
+        let section = body.get(..len)?;
         text = Some(match text {
             None => Cow::Borrowed(section),
             Some(joined) => Cow::Owned(joined.into_owned() + section),
@@ -901,6 +902,12 @@ mod tests {
         assert_eq!(parse_str("<a/><b/>"), Err(XmlError::TrailingContent));
         assert_eq!(parse_str("<a></a>junk"), Err(XmlError::TrailingContent));
         assert_eq!(parse(b"<xml>\xff</xml>"), Err(XmlError::Utf8));
+        // In a CDATA value of the platform's flat shape, too (the one-pass reader checks the
+        // document once and leaves the verdict to the general parser).
+        assert_eq!(
+            parse(b"<xml><A><![CDATA[\xe4\xbd]]></A></xml>"),
+            Err(XmlError::Utf8)
+        );
     }
 
     #[test]
