@@ -12,9 +12,10 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures::future::BoxFuture;
 use tokio::sync::watch;
+use wxoa_types::reply::NO_REPLY;
 
 /// What a claim found.
 #[derive(Debug)]
@@ -45,9 +46,12 @@ pub trait DedupStore: Send + Sync + 'static {
     fn claim_now(&self, _key: &str) -> Option<Result<Claim, DedupError>> {
         None
     }
-    /// Records the answer of the delivery that claimed `key`.
-    fn complete<'a>(&'a self, key: &'a str, answer: Bytes)
-    -> BoxFuture<'a, Result<(), DedupError>>;
+    /// Records the answer of the delivery that claimed `key` (the store keeps its own copy).
+    fn complete<'a>(
+        &'a self,
+        key: &'a str,
+        answer: &'a [u8],
+    ) -> BoxFuture<'a, Result<(), DedupError>>;
     /// Frees `key` after a failed handler, so that a retry runs it again.
     fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), DedupError>>;
     /// Waits up to `timeout` for the answer to `key`: `None` if it was released or did not come.
@@ -71,6 +75,7 @@ enum State {
         /// Created when the first retry waits (most pushes never see one).
         notify: Option<watch::Sender<Option<Bytes>>>,
     },
+    /// The answer, a slice of the shard's answer chunks.
     Done(Bytes),
     /// Released by a failed handler: forgotten, waiting only to leave the ring.
     Released,
@@ -106,7 +111,16 @@ struct Shard {
     ring: VecDeque<Entry>,
     /// The sequence number of the ring's front entry.
     first: u64,
+    /// Where answers are copied: the free end of the current chunk. Each answer is a slice of
+    /// a chunk; a chunk goes back to the allocator when the last of its answers leaves the
+    /// ring. Answers leave in about the order they came, so keeping one costs a copy into
+    /// memory that is already at hand, and forgetting it frees nothing cold — where one
+    /// allocation an answer would scatter frees across the heap.
+    chunk: BytesMut,
 }
+
+/// The size of an answer chunk: about a hundred replies.
+const CHUNK: usize = 32 * 1024;
 
 impl Shard {
     fn entry(&mut self, hash: u64) -> Option<&mut Entry> {
@@ -119,6 +133,21 @@ impl Shard {
         let seq = self.first + self.ring.len() as u64;
         self.index.insert(entry.hash, seq);
         self.ring.push_back(entry);
+    }
+
+    /// A copy of `answer` to remember: in the current chunk, or on its own when it is large.
+    fn keep(&mut self, answer: &[u8]) -> Bytes {
+        if answer == NO_REPLY.as_bytes() {
+            return Bytes::from_static(NO_REPLY.as_bytes());
+        }
+        if answer.len() > CHUNK / 8 {
+            return Bytes::copy_from_slice(answer);
+        }
+        if self.chunk.capacity() - self.chunk.len() < answer.len() {
+            self.chunk = BytesMut::with_capacity(CHUNK);
+        }
+        self.chunk.extend_from_slice(answer);
+        self.chunk.split().freeze()
     }
 }
 
@@ -275,9 +304,10 @@ impl DedupStore for MemoryDedup {
     fn complete<'a>(
         &'a self,
         key: &'a str,
-        answer: Bytes,
+        answer: &'a [u8],
     ) -> BoxFuture<'a, Result<(), DedupError>> {
         let (hash, mut shard) = self.locate(key);
+        let answer = shard.keep(answer);
         let notify = match shard.entry(hash) {
             // The claim's place in the ring stays: nothing to evict for it.
             Some(entry) if !matches!(entry.state, State::Released) => {
@@ -439,12 +469,12 @@ mod redis_store {
         fn complete<'a>(
             &'a self,
             key: &'a str,
-            answer: Bytes,
+            answer: &'a [u8],
         ) -> BoxFuture<'a, Result<(), DedupError>> {
             Box::pin(async move {
                 let mut connection = self.connection.clone();
                 let _: () = connection
-                    .pset_ex(self.key(key), answer.as_ref(), self.ttl_ms())
+                    .pset_ex(self.key(key), answer, self.ttl_ms())
                     .await
                     .map_err(failed)?;
                 Ok(())
@@ -510,10 +540,7 @@ mod tests {
         };
         let completer = async {
             tokio::time::sleep(Duration::from_millis(20)).await;
-            store
-                .complete("k", Bytes::from_static(b"answer"))
-                .await
-                .unwrap();
+            store.complete("k", b"answer").await.unwrap();
         };
         let (answer, ()) = tokio::join!(waiter, completer);
         assert_eq!(answer.as_deref(), Some(&b"answer"[..]));
@@ -536,10 +563,7 @@ mod tests {
         for i in 0..10_000 {
             let key = format!("k{i}");
             assert!(matches!(store.claim(&key).await.unwrap(), Claim::Claimed));
-            store
-                .complete(&key, Bytes::from_static(b"a"))
-                .await
-                .unwrap();
+            store.complete(&key, b"a").await.unwrap();
         }
         let remembered = store.remembered();
         assert!(remembered <= 160, "{remembered} remembered");
@@ -566,10 +590,37 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn answers_across_chunks_come_back_intact() {
+        let store = MemoryDedup::default();
+        // Lengths from empty to past the largest kept in a chunk, so answers straddle chunk
+        // ends, fill chunks exactly, and go to their own allocation.
+        let answer = |i: usize| -> Vec<u8> {
+            let len = (i * 37) % (CHUNK / 6);
+            (0..len).map(|j| (i + j) as u8).collect()
+        };
+        for i in 0..2_000 {
+            let key = format!("k{i}");
+            assert!(matches!(store.claim(&key).await.unwrap(), Claim::Claimed));
+            store.complete(&key, &answer(i)).await.unwrap();
+        }
+        store
+            .complete("success", NO_REPLY.as_bytes())
+            .await
+            .unwrap();
+        for i in 0..2_000 {
+            match store.claim(&format!("k{i}")).await.unwrap() {
+                Claim::Done(kept) => assert_eq!(kept, answer(i), "answer {i}"),
+                other => panic!("answer {i}: {other:?}"),
+            }
+        }
+        assert!(matches!(store.claim("success").await.unwrap(), Claim::Done(a) if a == NO_REPLY));
+    }
+
+    #[tokio::test]
     async fn answers_expire() {
         let store = MemoryDedup::new(Duration::from_millis(10));
         store.claim("k").await.unwrap();
-        store.complete("k", Bytes::from_static(b"a")).await.unwrap();
+        store.complete("k", b"a").await.unwrap();
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert!(matches!(store.claim("k").await.unwrap(), Claim::Claimed));
     }

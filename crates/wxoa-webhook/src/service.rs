@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -223,56 +223,118 @@ impl WebhookBuilder {
     }
 }
 
-/// The handling of a push, polled inline by the request (no task on the fast path). If the
-/// request is dropped before it completes — the platform hung up, or the budget ran out — the
-/// rest of it moves to a background task: a handler is never cancelled halfway, and its answer
-/// is still recorded for the retry or sent late.
-struct Detach {
-    handling: Option<BoxFuture<'static, Result<Bytes, String>>>,
+/// A handler's run: its outcome, a panic counted as a failure (its key is then released for
+/// the retry, as for any failed handler).
+type Handling =
+    futures::future::CatchUnwind<std::panic::AssertUnwindSafe<BoxFuture<'static, Outcome>>>;
+
+/// What finishing a push needs once its handler's outcome is known: the push, its dedupe key,
+/// when it started, and the span it was handled in.
+struct Pending {
+    webhook: Webhook,
+    account: Arc<Account>,
+    push: Arc<Inbound>,
+    key: String,
+    started: Instant,
+    arrived: i64,
+    span: tracing::Span,
 }
 
-impl Detach {
-    fn new(handling: BoxFuture<'static, Result<Bytes, String>>) -> Self {
-        Self {
-            handling: Some(handling),
-        }
-    }
+/// A handler's run with what finishing it needs, polled inline by the request (no task, no
+/// allocation of its own on the fast path). If the request is dropped before the handler is
+/// done — the platform hung up — the rest moves to a background task that finishes the push
+/// as usual: a handler is never cancelled halfway, and its answer is still recorded for the
+/// retry that is coming.
+struct Detach {
+    run: Option<(Handling, Pending)>,
 }
 
 impl Future for Detach {
-    type Output = Result<Bytes, String>;
+    type Output = Result<(Outcome, Pending), ()>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let Some(handling) = self.handling.as_mut() else {
-            return Poll::Ready(Err("the handling was already complete".to_owned()));
+        let Some((handling, _)) = self.run.as_mut() else {
+            return Poll::Ready(Err(()));
         };
-        let result = handling.as_mut().poll(cx);
-        if result.is_ready() {
-            self.handling = None;
-        }
-        result
+        let outcome = match handling.poll_unpin(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(Ok(outcome)) => outcome,
+            Poll::Ready(Err(_)) => Outcome::Failed("the handler panicked".to_owned()),
+        };
+        Poll::Ready(match self.run.take() {
+            Some((_, pending)) => Ok((outcome, pending)),
+            None => Err(()),
+        })
     }
 }
 
 impl Drop for Detach {
     fn drop(&mut self) {
-        if let Some(handling) = self.handling.take() {
-            match tokio::runtime::Handle::try_current() {
-                Ok(runtime) => {
-                    runtime.spawn(handling);
+        if let Some((handling, pending)) = self.run.take() {
+            let span = pending.span.clone();
+            spawn(
+                async move {
+                    let outcome = outcome_of(handling).await;
+                    // The answer is recorded for the retry; nobody is waiting for it here.
+                    let _ = pending.finish(outcome).await;
                 }
-                Err(_) => warn!("a handler was abandoned outside the runtime"),
-            }
+                .instrument(span),
+            );
         }
     }
 }
 
-/// Who owns the outcome of a handler: the request (while it waits within the budget) or the
-/// handler's task (after the budget, it sends the reply late).
-enum Handoff {
-    Waiting,
-    TimedOut,
-    Done,
+/// The outcome of a handler's run, a panic counted as a failure.
+async fn outcome_of(handling: Handling) -> Outcome {
+    handling
+        .await
+        .unwrap_or_else(|_| Outcome::Failed("the handler panicked".to_owned()))
+}
+
+/// Runs the rest of a push on the runtime, in its span.
+fn spawn(work: impl Future<Output = ()> + Send + 'static) {
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => {
+            runtime.spawn(work);
+        }
+        Err(_) => warn!("a handler was abandoned outside the runtime"),
+    }
+}
+
+impl Pending {
+    /// The handler finished in time (or after its request was dropped): records the plaintext
+    /// answer for retries — or releases the key when the handler failed — and gives it.
+    async fn finish(self, outcome: Outcome) -> Result<Bytes, String> {
+        let webhook = &self.webhook;
+        let took = self.started.elapsed();
+        webhook.inner.metrics.handled(took);
+        let body = match outcome {
+            Outcome::NoReply => Bytes::from_static(NO_REPLY.as_bytes()),
+            Outcome::Reply(reply) => {
+                let now = self
+                    .arrived
+                    .saturating_add(i64::try_from(took.as_secs()).unwrap_or(0));
+                render(&self.push, reply, now)
+            }
+            Outcome::Failed(reason) => {
+                if let Err(error) = webhook.inner.dedup.release(&self.key).await {
+                    warn!(%error, "could not release the dedupe key of a failed handler");
+                }
+                return Err(reason);
+            }
+        };
+        webhook.complete(&self.key, &body).await;
+        Ok(body)
+    }
+
+    /// The handler missed the budget (the platform got `success`): its reply goes out as a
+    /// customer-service message.
+    async fn finish_late(self, outcome: Outcome) {
+        self.webhook.inner.metrics.handled(self.started.elapsed());
+        self.webhook
+            .finish_late(&self.account, &self.push, outcome)
+            .await;
+    }
 }
 
 /// What a push is answered with.
@@ -482,25 +544,27 @@ impl Webhook {
             Err(error) => warn!(%error, "dedupe store unavailable; handling the push without it"),
         }
 
-        let handoff = Arc::new(Mutex::new(Handoff::Waiting));
+        let span = tracing::Span::current();
+        // The handler is polled right here; if the platform drops the connection first (its
+        // timeout, a network fault), hyper cancels this request and `Detach` moves the handler
+        // to a background task: it finishes and its answer is recorded for the retry.
+        let handling = std::panic::AssertUnwindSafe(
+            account.bot.dispatch(push.clone(), account.app_id.clone()),
+        )
+        .catch_unwind();
         let started = Instant::now();
-        // The handling is polled right here; if the platform drops the connection first (its
-        // timeout, a network fault), hyper cancels this request and `Detach` moves the handling
-        // to a background task: the handler finishes and its answer is recorded for the retry
-        // that is coming.
-        let handling = self.clone().handle(
+        let pending = Pending {
+            webhook: self.clone(),
             account,
             push,
-            key.clone(),
-            handoff.clone(),
-            (started, arrived),
-        );
-        let span = tracing::Span::current();
-        let mut task = Detach::new(if span.is_disabled() {
-            Box::pin(handling)
-        } else {
-            Box::pin(handling.instrument(span))
-        });
+            key,
+            started,
+            arrived,
+            span,
+        };
+        let mut task = Detach {
+            run: Some((handling, pending)),
+        };
         // Most handlers answer without waiting on anything: a first poll takes their answer
         // before any timer is armed. The budget still counts from `started`.
         let deadline = tokio::time::Instant::from_std(started + inner.settings.budget);
@@ -509,30 +573,24 @@ impl Webhook {
             Poll::Pending => tokio::time::timeout_at(deadline, &mut task).await,
         };
         let finished = match within_budget {
-            Ok(finished) => finished,
+            Ok(Ok((outcome, pending))) => pending.finish(outcome).await,
+            Ok(Err(())) => Err("the handling was already complete".to_owned()),
             Err(_) => {
-                let timed_out = {
-                    let mut state = handoff
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    let waiting = matches!(*state, Handoff::Waiting);
-                    if waiting {
-                        // From now on the task sends its reply as a customer-service message.
-                        *state = Handoff::TimedOut;
-                    }
-                    waiting
-                };
-                if timed_out {
-                    // Dropping the guard hands the rest of the handler to a background task.
-                    drop(task);
-                    let answer = Bytes::from_static(NO_REPLY.as_bytes());
-                    self.complete(&key, answer.clone()).await;
-                    inner.metrics.request("late");
-                    tracing::Span::current().record("outcome", "late");
-                    return Ok(answer);
+                // Out of time: the platform gets `success` now, and the handler goes on in a
+                // background task that sends its reply as a customer-service message.
+                let answer = Bytes::from_static(NO_REPLY.as_bytes());
+                if let Some((handling, pending)) = task.run.take() {
+                    let key = pending.key.clone();
+                    let span = pending.span.clone();
+                    spawn(
+                        async move { pending.finish_late(outcome_of(handling).await).await }
+                            .instrument(span),
+                    );
+                    self.complete(&key, &answer).await;
                 }
-                // It finished between the timeout and the lock: take its answer.
-                task.await
+                inner.metrics.request("late");
+                tracing::Span::current().record("outcome", "late");
+                return Ok(answer);
             }
         };
         match finished {
@@ -545,55 +603,6 @@ impl Webhook {
         }
     }
 
-    /// Runs the handler; then, unless the request already answered `success` at the budget,
-    /// records the plaintext answer for retries (or releases the key when the handler failed)
-    /// and returns it; after the budget, sends the reply as a customer-service message.
-    async fn handle(
-        self,
-        account: Arc<Account>,
-        push: Arc<Inbound>,
-        key: String,
-        handoff: Arc<Mutex<Handoff>>,
-        (started, arrived): (Instant, i64),
-    ) -> Result<Bytes, String> {
-        // A panicking handler is a failed one: its key is released for the retry.
-        let dispatch = account.bot.dispatch(push.clone(), account.app_id.clone());
-        let outcome = match std::panic::AssertUnwindSafe(dispatch).catch_unwind().await {
-            Ok(outcome) => outcome,
-            Err(_) => Outcome::Failed("the handler panicked".to_owned()),
-        };
-        let metrics = &self.inner.metrics;
-        let took = started.elapsed();
-        metrics.handled(took);
-        let late = {
-            let mut state = handoff
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let late = matches!(*state, Handoff::TimedOut);
-            *state = Handoff::Done;
-            late
-        };
-        if late {
-            self.finish_late(&account, &push, outcome).await;
-            return Ok(Bytes::from_static(NO_REPLY.as_bytes()));
-        }
-        let body = match outcome {
-            Outcome::NoReply => Bytes::from_static(NO_REPLY.as_bytes()),
-            Outcome::Reply(reply) => {
-                let now = arrived.saturating_add(i64::try_from(took.as_secs()).unwrap_or(0));
-                render(&push, reply, now)
-            }
-            Outcome::Failed(reason) => {
-                if let Err(error) = self.inner.dedup.release(&key).await {
-                    warn!(%error, "could not release the dedupe key of a failed handler");
-                }
-                return Err(reason);
-            }
-        };
-        self.complete(&key, body.clone()).await;
-        Ok(body)
-    }
-
     fn duplicate(&self, answer: Bytes) -> Bytes {
         self.inner.metrics.request("duplicate");
         self.inner.metrics.duplicate();
@@ -602,7 +611,7 @@ impl Webhook {
         answer
     }
 
-    async fn complete(&self, key: &str, answer: Bytes) {
+    async fn complete(&self, key: &str, answer: &[u8]) {
         if let Err(error) = self.inner.dedup.complete(key, answer).await {
             warn!(%error, "could not record the answer for retries");
         }
@@ -678,7 +687,9 @@ fn render(push: &Inbound, body: ReplyBody, now: i64) -> Bytes {
         now,
         &body,
     ) {
-        Ok(xml) => Bytes::from(xml),
+        // Exactly as long as the reply (the allocator shrinks in place), so that the `Bytes`
+        // needs no shared header of its own.
+        Ok(xml) => Bytes::from(xml.into_bytes().into_boxed_slice()),
         Err(error) => {
             warn!(%error, "the handler's reply is invalid; answered success");
             Bytes::from_static(NO_REPLY.as_bytes())
@@ -695,8 +706,9 @@ fn seal(account: &Account, mode: Mode, query: &PushQuery<'_>, plain: Bytes) -> A
     let timestamp = query.timestamp.as_deref().unwrap_or("");
     let nonce = query.nonce.as_deref().unwrap_or("");
     match crypt.encrypt_reply_xml(&plain, timestamp, nonce) {
+        // Exactly as long as the envelope: no shared header for the `Bytes` (as in `render`).
         Ok(envelope) => Answer {
-            body: Bytes::from(envelope),
+            body: Bytes::from(envelope.into_bytes().into_boxed_slice()),
         },
         Err(error) => {
             warn!(%error, "the reply could not be encrypted; answered success");
