@@ -52,6 +52,11 @@ pub trait DedupStore: Send + Sync + 'static {
         key: &'a str,
         answer: &'a [u8],
     ) -> BoxFuture<'a, Result<(), DedupError>>;
+    /// Records the answer at once, for a store that keeps answers in memory; `None` (the
+    /// default) means "await [`complete`](Self::complete)", which the webhook then does.
+    fn complete_now(&self, _key: &str, _answer: &[u8]) -> Option<Result<(), DedupError>> {
+        None
+    }
     /// Frees `key` after a failed handler, so that a retry runs it again.
     fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), DedupError>>;
     /// Waits up to `timeout` for the answer to `key`: `None` if it was released or did not come.
@@ -277,6 +282,35 @@ impl MemoryDedup {
         }
     }
 
+    /// Records an answer in memory, waking the retries that wait for it.
+    fn complete_in_memory(&self, key: &str, answer: &[u8]) {
+        let (hash, mut shard) = self.locate(key);
+        let answer = shard.keep(answer);
+        let notify = match shard.entry(hash) {
+            // The claim's place in the ring stays: nothing to evict for it.
+            Some(entry) if !matches!(entry.state, State::Released) => {
+                match std::mem::replace(&mut entry.state, State::Done(answer.clone())) {
+                    State::InFlight { notify } => notify,
+                    State::Done(_) | State::Released => None,
+                }
+            }
+            _ => {
+                let now = Instant::now();
+                shard.push(Entry {
+                    hash,
+                    at: now,
+                    state: State::Done(answer.clone()),
+                });
+                self.evict(&mut shard, now);
+                None
+            }
+        };
+        drop(shard);
+        if let Some(notify) = notify {
+            let _ = notify.send(Some(answer));
+        }
+    }
+
     #[cfg(test)]
     fn remembered(&self) -> usize {
         self.shards
@@ -306,32 +340,13 @@ impl DedupStore for MemoryDedup {
         key: &'a str,
         answer: &'a [u8],
     ) -> BoxFuture<'a, Result<(), DedupError>> {
-        let (hash, mut shard) = self.locate(key);
-        let answer = shard.keep(answer);
-        let notify = match shard.entry(hash) {
-            // The claim's place in the ring stays: nothing to evict for it.
-            Some(entry) if !matches!(entry.state, State::Released) => {
-                match std::mem::replace(&mut entry.state, State::Done(answer.clone())) {
-                    State::InFlight { notify } => notify,
-                    State::Done(_) | State::Released => None,
-                }
-            }
-            _ => {
-                let now = Instant::now();
-                shard.push(Entry {
-                    hash,
-                    at: now,
-                    state: State::Done(answer.clone()),
-                });
-                self.evict(&mut shard, now);
-                None
-            }
-        };
-        drop(shard);
-        if let Some(notify) = notify {
-            let _ = notify.send(Some(answer));
-        }
+        self.complete_in_memory(key, answer);
         Box::pin(async { Ok(()) })
+    }
+
+    fn complete_now(&self, key: &str, answer: &[u8]) -> Option<Result<(), DedupError>> {
+        self.complete_in_memory(key, answer);
+        Some(Ok(()))
     }
 
     fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), DedupError>> {

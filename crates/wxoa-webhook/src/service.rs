@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -612,7 +612,11 @@ impl Webhook {
     }
 
     async fn complete(&self, key: &str, answer: &[u8]) {
-        if let Err(error) = self.inner.dedup.complete(key, answer).await {
+        let done = match self.inner.dedup.complete_now(key, answer) {
+            Some(done) => done,
+            None => self.inner.dedup.complete(key, answer).await,
+        };
+        if let Err(error) = done {
             warn!(%error, "could not record the answer for retries");
         }
     }
@@ -778,17 +782,19 @@ async fn handshake_for(
     webhook.handle_get(Some(&app_id), &uri)
 }
 
-async fn push(State(webhook): State<Webhook>, uri: Uri, body: Body) -> Response {
-    webhook.handle_post(None, &uri, body).await
+// The whole request, taken apart here: its URI is read in place rather than cloned out.
+async fn push(State(webhook): State<Webhook>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    webhook.handle_post(None, &parts.uri, body).await
 }
 
 async fn push_for(
     State(webhook): State<Webhook>,
     Path(app_id): Path<String>,
-    uri: Uri,
-    body: Body,
+    request: Request,
 ) -> Response {
-    webhook.handle_post(Some(&app_id), &uri, body).await
+    let (parts, body) = request.into_parts();
+    webhook.handle_post(Some(&app_id), &parts.uri, body).await
 }
 
 async fn metrics(State(webhook): State<Webhook>) -> impl IntoResponse {
