@@ -227,12 +227,9 @@ pub fn readers_agree(input: &[u8]) -> bool {
 /// document. Where both accept a document they build the same tree (a property test holds them
 /// to it).
 fn parse_flat(input: &[u8], limits: Limits) -> Option<Element> {
-    let mut tree = TreeSink {
-        open: Vec::with_capacity(4),
-        root: None,
-    };
+    let mut tree = TreeSink::new();
     scan_flat(input, limits, &mut tree)?;
-    tree.root
+    tree.finish()
 }
 
 /// Where [`scan_flat`] reports what it reads. Returning `None` stops the scan.
@@ -246,9 +243,23 @@ pub(crate) trait FlatSink<'a> {
 }
 
 /// Builds the [`Element`] tree.
-struct TreeSink {
+pub(crate) struct TreeSink {
     open: Vec<Element>,
     root: Option<Element>,
+}
+
+impl TreeSink {
+    pub(crate) fn new() -> Self {
+        Self {
+            open: Vec::with_capacity(4),
+            root: None,
+        }
+    }
+
+    /// The root element, once the document is complete.
+    pub(crate) fn finish(self) -> Option<Element> {
+        self.root
+    }
 }
 
 impl<'a> FlatSink<'a> for TreeSink {

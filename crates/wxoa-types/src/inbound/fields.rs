@@ -24,7 +24,7 @@ fn required(name: &'static str, element: Option<Element>) -> Result<Element, Inb
     element.ok_or(InboundError::MissingField { field: name })
 }
 
-fn invalid(name: &'static str, value: &str, expected: &'static str) -> InboundError {
+pub(super) fn invalid(name: &'static str, value: &str, expected: &'static str) -> InboundError {
     InboundError::InvalidField {
         field: name,
         value: value.chars().take(64).collect(),

@@ -27,6 +27,7 @@
 
 mod event;
 mod fields;
+mod header;
 mod message;
 
 pub use event::*;
@@ -37,6 +38,8 @@ use serde::Serialize;
 
 use crate::ids::{MsgId, OpenId};
 use crate::xml::{self, Element, Fields, XmlError};
+
+use self::header::{Field, OnePass};
 
 /// Why a push could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -107,13 +110,72 @@ pub struct Inbound {
     pub extra: Vec<Element>,
 }
 
+/// The header fields of a push, as read from either reader.
+struct Header {
+    to_user_name: String,
+    from_user_name: String,
+    create_time: i64,
+    msg_type: String,
+    msg_id: Option<u64>,
+    msg_data_id: Option<String>,
+    idx: Option<u32>,
+}
+
+impl Header {
+    /// The push: this header, and the typed body read from the fields left in `root` (those
+    /// not read into it are kept as `extra`).
+    fn with_body(self, mut root: Element) -> Result<Inbound, InboundError> {
+        let (body, event) = Inbound::body(&self.msg_type, &mut root)?;
+        Ok(Inbound {
+            to_user_name: self.to_user_name,
+            from_user_name: OpenId(self.from_user_name),
+            create_time: if self.create_time > MILLIS_THRESHOLD {
+                self.create_time / 1000
+            } else {
+                self.create_time
+            },
+            msg_type: self.msg_type,
+            event,
+            msg_id: self.msg_id.map(MsgId),
+            msg_data_id: self.msg_data_id,
+            idx: self.idx,
+            body,
+            extra: root.children,
+        })
+    }
+}
+
 /// A `CreateTime` above this is taken to be in milliseconds (year 5138 in seconds).
 const MILLIS_THRESHOLD: i64 = 100_000_000_000;
 
 impl Inbound {
     /// Parses the plaintext XML of a push.
     pub fn from_xml(input: &[u8]) -> Result<Inbound, InboundError> {
-        Self::from_element(xml::parse(input)?)
+        match OnePass::read(input) {
+            Some(flat) => Self::from_one_pass(flat),
+            None => Self::from_element(xml::parse(input)?),
+        }
+    }
+
+    /// A push read in one pass: the header from its borrowed slots, the body from the rest.
+    fn from_one_pass(mut flat: OnePass<'_>) -> Result<Inbound, InboundError> {
+        if flat.get(Field::MsgType).is_none() && flat.get(Field::Encrypt).is_some() {
+            return Err(InboundError::Encrypted);
+        }
+        // Fields are read in the order `from_element` takes them, so errors come in that order.
+        let header = Header {
+            to_user_name: flat.text(Field::ToUserName)?,
+            from_user_name: flat.word(Field::FromUserName)?,
+            create_time: flat.number(Field::CreateTime, "an integer")?,
+            msg_type: flat.word(Field::MsgType)?,
+            msg_id: match flat.optional_number(Field::MsgId, "an unsigned integer")? {
+                Some(id) => Some(id),
+                None => <Option<u64> as FromField>::take(&mut flat.rest, "MsgID")?,
+            },
+            msg_data_id: flat.optional_text(Field::MsgDataId),
+            idx: flat.optional_number(Field::Idx, "an unsigned integer")?,
+        };
+        header.with_body(flat.rest)
     }
 
     /// Reads a push from an already parsed document.
@@ -122,11 +184,8 @@ impl Inbound {
             return Err(InboundError::Encrypted);
         }
         let to_user_name = String::take(&mut root, "ToUserName")?;
-        let from_user_name = OpenId(Word::take(&mut root, "FromUserName")?.0);
-        let mut create_time = i64::take(&mut root, "CreateTime")?;
-        if create_time > MILLIS_THRESHOLD {
-            create_time /= 1000;
-        }
+        let from_user_name = Word::take(&mut root, "FromUserName")?.0;
+        let create_time = i64::take(&mut root, "CreateTime")?;
         let msg_type = Word::take(&mut root, "MsgType")?.0;
         let mut msg_id = <Option<u64> as FromField>::take(&mut root, "MsgId")?;
         if msg_id.is_none() {
@@ -136,7 +195,21 @@ impl Inbound {
         let idx = <Option<u32> as FromField>::take(&mut root, "Idx")?;
         // A compat-mode push carries its own ciphertext next to the plaintext fields.
         root.take_child("Encrypt");
+        Header {
+            to_user_name,
+            from_user_name,
+            create_time,
+            msg_type,
+            msg_id,
+            msg_data_id,
+            idx,
+        }
+        .with_body(root)
+    }
 
+    /// The typed body of a push of type `msg_type`, taken from the fields left in `root`, and
+    /// the event's name as sent.
+    fn body(msg_type: &str, root: &mut Element) -> Result<(Body, Option<String>), InboundError> {
         let mut event = None;
         // Lowercased on the stack: every known type is short.
         let mut lower = [0u8; 16];
@@ -149,33 +222,22 @@ impl Inbound {
             })
             .unwrap_or_default();
         let body = match known {
-            b"text" => Body::Message(Message::Text(Text::take_from(&mut root)?)),
-            b"image" => Body::Message(Message::Image(Image::take_from(&mut root)?)),
-            b"voice" => Body::Message(Message::Voice(Voice::take_from(&mut root)?)),
-            b"video" => Body::Message(Message::Video(Video::take_from(&mut root)?)),
-            b"shortvideo" => Body::Message(Message::ShortVideo(Video::take_from(&mut root)?)),
-            b"location" => Body::Message(Message::Location(Location::take_from(&mut root)?)),
-            b"link" => Body::Message(Message::Link(Link::take_from(&mut root)?)),
+            b"text" => Body::Message(Message::Text(Text::take_from(root)?)),
+            b"image" => Body::Message(Message::Image(Image::take_from(root)?)),
+            b"voice" => Body::Message(Message::Voice(Voice::take_from(root)?)),
+            b"video" => Body::Message(Message::Video(Video::take_from(root)?)),
+            b"shortvideo" => Body::Message(Message::ShortVideo(Video::take_from(root)?)),
+            b"location" => Body::Message(Message::Location(Location::take_from(root)?)),
+            b"link" => Body::Message(Message::Link(Link::take_from(root)?)),
             b"event" => {
-                let name = Word::take(&mut root, "Event")?.0;
-                let typed = Event::take_from(&name, &mut root)?;
+                let name = Word::take(root, "Event")?.0;
+                let typed = Event::take_from(&name, root)?;
                 event = Some(name);
                 Body::Event(typed)
             }
             _ => Body::Unknown,
         };
-        Ok(Inbound {
-            to_user_name,
-            from_user_name,
-            create_time,
-            msg_type,
-            event,
-            msg_id: msg_id.map(MsgId),
-            msg_data_id,
-            idx,
-            body,
-            extra: root.children,
-        })
+        Ok((body, event))
     }
 
     /// The name of the type: the `MsgType` of a normal message (`text`, `image`, …), the
