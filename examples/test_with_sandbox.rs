@@ -14,6 +14,8 @@ use wxoa::sandbox::{DEFAULT_APP_ID, PushMode, Sandbox, Webhook as SandboxWebhook
 const TOKEN: &str = "testtoken";
 const AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 
+/// Runs the bot against the sandbox and checks what the follower received (the crate's tests
+/// call it too).
 #[tokio::main]
 pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The bot under test, on a free loopback port.
