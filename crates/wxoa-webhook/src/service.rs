@@ -225,8 +225,20 @@ impl WebhookBuilder {
 
 /// A handler's run: its outcome, a panic counted as a failure (its key is then released for
 /// the retry, as for any failed handler).
-type Handling =
-    futures::future::CatchUnwind<std::panic::AssertUnwindSafe<BoxFuture<'static, Outcome>>>;
+type Handling = futures::future::Map<
+    futures::future::CatchUnwind<std::panic::AssertUnwindSafe<BoxFuture<'static, Outcome>>>,
+    fn(std::thread::Result<Outcome>) -> Outcome,
+>;
+
+/// Runs the handler the push routes to, as a [`Handling`].
+fn handling(account: &Account, push: Arc<Inbound>) -> Handling {
+    fn panicked_is_failed(run: std::thread::Result<Outcome>) -> Outcome {
+        run.unwrap_or_else(|_| Outcome::Failed("the handler panicked".to_owned()))
+    }
+    std::panic::AssertUnwindSafe(account.bot.dispatch(push, account.app_id.clone()))
+        .catch_unwind()
+        .map(panicked_is_failed as fn(_) -> _)
+}
 
 /// What finishing a push needs once its handler's outcome is known: the push, its dedupe key,
 /// when it started, and the span it was handled in.
@@ -256,10 +268,8 @@ impl Future for Detach {
         let Some((handling, _)) = self.run.as_mut() else {
             return Poll::Ready(Err(()));
         };
-        let outcome = match handling.poll_unpin(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(Ok(outcome)) => outcome,
-            Poll::Ready(Err(_)) => Outcome::Failed("the handler panicked".to_owned()),
+        let Poll::Ready(outcome) = handling.poll_unpin(cx) else {
+            return Poll::Pending;
         };
         Poll::Ready(match self.run.take() {
             Some((_, pending)) => Ok((outcome, pending)),
@@ -274,21 +284,13 @@ impl Drop for Detach {
             let span = pending.span.clone();
             spawn(
                 async move {
-                    let outcome = outcome_of(handling).await;
                     // The answer is recorded for the retry; nobody is waiting for it here.
-                    let _ = pending.finish(outcome).await;
+                    let _ = pending.finish(handling.await).await;
                 }
                 .instrument(span),
             );
         }
     }
-}
-
-/// The outcome of a handler's run, a panic counted as a failure.
-async fn outcome_of(handling: Handling) -> Outcome {
-    handling
-        .await
-        .unwrap_or_else(|_| Outcome::Failed("the handler panicked".to_owned()))
 }
 
 /// Runs the rest of a push on the runtime, in its span.
@@ -548,10 +550,7 @@ impl Webhook {
         // The handler is polled right here; if the platform drops the connection first (its
         // timeout, a network fault), hyper cancels this request and `Detach` moves the handler
         // to a background task: it finishes and its answer is recorded for the retry.
-        let handling = std::panic::AssertUnwindSafe(
-            account.bot.dispatch(push.clone(), account.app_id.clone()),
-        )
-        .catch_unwind();
+        let handling = handling(&account, push.clone());
         let started = Instant::now();
         let pending = Pending {
             webhook: self.clone(),
@@ -583,8 +582,7 @@ impl Webhook {
                     let key = pending.key.clone();
                     let span = pending.span.clone();
                     spawn(
-                        async move { pending.finish_late(outcome_of(handling).await).await }
-                            .instrument(span),
+                        async move { pending.finish_late(handling.await).await }.instrument(span),
                     );
                     self.complete(&key, &answer).await;
                 }

@@ -43,7 +43,7 @@ impl Field {
         })
     }
 
-    pub(super) fn name(self) -> &'static str {
+    fn name(self) -> &'static str {
         match self {
             Field::ToUserName => "ToUserName",
             Field::FromUserName => "FromUserName",
