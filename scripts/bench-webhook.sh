@@ -8,10 +8,12 @@
 #      ROUNDS times (the median round counts);
 #   2. latency percentiles of `wxoa serve` at half its peak rate with the open-loop generator
 #      (examples/loadgen.rs: latency from each request's scheduled time), after a warm-up at
-#      the same rate, and its peak RSS.
-#   3. for reference, the bare server's latency at the same rate (what the machine and the
-#      generator alone add to the tail).
-# Usage: scripts/bench-webhook.sh   (env: DURATION=5 ROUNDS=7 LATENCY_SECONDS=10 WARMUP_SECONDS=5)
+#      the same rate, and its peak RSS; then, for reference, the bare server's at the same rate
+#      (what the machine and the generator alone add to the tail). LATENCY_ROUNDS times in
+#      alternation; the median round's p99 counts;
+#   3. what the machine itself takes from each core (examples/stalls.rs).
+# Usage: scripts/bench-webhook.sh
+#   (env: DURATION=5 ROUNDS=7 LATENCY_SECONDS=10 WARMUP_SECONDS=5 LATENCY_ROUNDS=5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 2; }
@@ -63,22 +65,40 @@ read -r ratio bare wxoa < <(printf '%s\n' "${rounds[@]}" | sort -n | sed -n "$((
 
 half=$((wxoa / 2))
 WARMUP_SECONDS=${WARMUP_SECONDS:-5}
-$bin/examples/gen_pushes $((half * WARMUP_SECONDS + 1000)) "$work/w.txt" >&2
-$bin/examples/gen_pushes $((half * LATENCY_SECONDS + 1000)) "$work/c.txt" >&2
-serve 9103
-server=${pids[-1]}
-# A warm-up at the same rate (its figures discarded): the dedupe memory fills to its capacity
-# and the heap settles, as in a server that has been running for a while.
-taskset -c 1 $bin/examples/loadgen 127.0.0.1:9103 "$work/w.txt" "$half" "$WARMUP_SECONDS" 64 > /dev/null
-taskset -c 1 $bin/examples/loadgen 127.0.0.1:9103 "$work/c.txt" "$half" "$LATENCY_SECONDS" 64 > "$work/latency.txt"
-rss_kib=$(awk '/VmHWM/ {print $2}' /proc/"$server"/status)
-kill "$server"
-# The same rate against the bare server, same warm-up: the floor of the tail on this machine.
-taskset -c 0 $bin/examples/bare_http 127.0.0.1:9104 >/dev/null & pids+=($!)
-wait_port 9104
-taskset -c 1 $bin/examples/loadgen 127.0.0.1:9104 "$work/w.txt" "$half" "$WARMUP_SECONDS" 64 > /dev/null
-taskset -c 1 $bin/examples/loadgen 127.0.0.1:9104 "$work/c.txt" "$half" "$LATENCY_SECONDS" 64 > "$work/bare-latency.txt"
-kill "${pids[-1]}"
+# The tail is measured LATENCY_ROUNDS times, wxoa serve and the bare server in alternation:
+# a single stall of the machine (see `stalls` below) moves one run's p99 by milliseconds, so
+# the median round counts, as for the throughput.
+LATENCY_ROUNDS=${LATENCY_ROUNDS:-5}
+p99s=()
+rss_kib=0
+for round in $(seq "$LATENCY_ROUNDS"); do
+  $bin/examples/gen_pushes $((half * WARMUP_SECONDS + 1000)) "$work/w.txt" >&2
+  $bin/examples/gen_pushes $((half * LATENCY_SECONDS + 1000)) "$work/c.txt" >&2
+  serve 9103
+  server=${pids[-1]}
+  # A warm-up at the same rate (its figures discarded): the dedupe memory fills to its
+  # capacity and the heap settles, as in a server that has been running for a while.
+  taskset -c 1 $bin/examples/loadgen 127.0.0.1:9103 "$work/w.txt" "$half" "$WARMUP_SECONDS" 64 > /dev/null
+  taskset -c 1 $bin/examples/loadgen 127.0.0.1:9103 "$work/c.txt" "$half" "$LATENCY_SECONDS" 64 > "$work/latency-$round.txt"
+  rss=$(awk '/VmHWM/ {print $2}' /proc/"$server"/status)
+  (( rss > rss_kib )) && rss_kib=$rss
+  kill "$server"; wait "$server" 2>/dev/null || true
+  # The same rate against the bare server, same warm-up: the floor of the tail on this machine.
+  taskset -c 0 $bin/examples/bare_http 127.0.0.1:9104 >/dev/null & pids+=($!)
+  wait_port 9104
+  taskset -c 1 $bin/examples/loadgen 127.0.0.1:9104 "$work/w.txt" "$half" "$WARMUP_SECONDS" 64 > /dev/null
+  taskset -c 1 $bin/examples/loadgen 127.0.0.1:9104 "$work/c.txt" "$half" "$LATENCY_SECONDS" 64 > "$work/bare-latency-$round.txt"
+  kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+  w99=$(awk '$1 == "p99_us" {print $2}' "$work/latency-$round.txt")
+  b99=$(awk '$1 == "p99_us" {print $2}' "$work/bare-latency-$round.txt")
+  p99s+=("$w99 $b99 $round")
+  echo "latency round $round: p99 wxoa serve ${w99} µs, bare ${b99} µs" >&2
+done
+read -r median_p99 _ median_round < <(printf '%s\n' "${p99s[@]}" | sort -n | sed -n "$(( (LATENCY_ROUNDS + 1) / 2 ))p")
+median_bare_p99=$(printf '%s\n' "${p99s[@]}" | awk '{print $2}' | sort -n | sed -n "$(( (LATENCY_ROUNDS + 1) / 2 ))p")
+# What the machine itself takes away from each core while nothing else of ours runs.
+stalls0=$(taskset -c 0 $bin/examples/stalls 5 & taskset -c 1 $bin/examples/stalls 5 > "$work/stalls1.txt"; wait)
+stalls1=$(cat "$work/stalls1.txt")
 
 for r in "${rounds[@]}"; do
   read -r pct b w <<< "$r"
@@ -86,8 +106,17 @@ for r in "${rounds[@]}"; do
 done
 echo "median round: bare axum (read body, answer success) $bare requests/s;"
 echo "              wxoa serve, encrypted echo $wxoa requests/s ($ratio% of bare)"
-echo "at half the peak ($half/s):"
-sed 's/^/  /' "$work/latency.txt"
-echo "  wxoa serve peak RSS: $((rss_kib / 1024)) MiB"
-echo "bare axum at the same rate (reference for the tail):"
-sed 's/^/  /' "$work/bare-latency.txt"
+echo "at half the peak ($half/s), $LATENCY_ROUNDS rounds:"
+for r in "${p99s[@]}"; do
+  read -r w99 b99 round <<< "$r"
+  echo "  round $round: p99 wxoa serve $w99 µs, bare axum $b99 µs"
+done
+echo "  median p99: wxoa serve $median_p99 µs, bare axum $median_bare_p99 µs"
+echo "  the median round of wxoa serve (round $median_round):"
+grep -v "^p99_us" "$work/latency-$median_round.txt" | sed 's/^/    /'
+echo "  wxoa serve peak RSS (highest of the rounds): $((rss_kib / 1024)) MiB"
+echo "  bare axum in the same round (reference for the tail):"
+grep -v "^p99_us" "$work/bare-latency-$median_round.txt" | sed 's/^/    /'
+echo "the machine's own stalls, a spinning process on each core for 5 s:"
+echo "  core 0: $stalls0"
+echo "  core 1: $stalls1"
