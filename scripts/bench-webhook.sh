@@ -13,7 +13,7 @@
 #      alternation; the median round's p99 counts;
 #   3. what the machine itself takes from each core (examples/stalls.rs).
 # Usage: scripts/bench-webhook.sh
-#   (env: DURATION=5 ROUNDS=7 LATENCY_SECONDS=10 WARMUP_SECONDS=5 LATENCY_ROUNDS=5)
+#   (env: DURATION=5 ROUNDS=7 LATENCY_SECONDS=10 WARMUP_SECONDS=5 LATENCY_ROUNDS=9)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 2; }
@@ -68,7 +68,7 @@ WARMUP_SECONDS=${WARMUP_SECONDS:-5}
 # The tail is measured LATENCY_ROUNDS times, wxoa serve and the bare server in alternation:
 # a single stall of the machine (see `stalls` below) moves one run's p99 by milliseconds, so
 # the median round counts, as for the throughput.
-LATENCY_ROUNDS=${LATENCY_ROUNDS:-5}
+LATENCY_ROUNDS=${LATENCY_ROUNDS:-9}
 p99s=()
 rss_kib=0
 for round in $(seq "$LATENCY_ROUNDS"); do
