@@ -14,7 +14,10 @@ fuzz_target!(|data: &[u8]| {
     match (PushEnvelope::scan(data), &read) {
         (Ok(view), Ok(envelope)) => {
             assert_eq!(view.encrypt, envelope.encrypt);
-            assert_eq!(view.to_user_name.as_deref(), envelope.to_user_name.as_deref());
+            assert_eq!(
+                view.to_user_name.as_deref(),
+                envelope.to_user_name.as_deref()
+            );
         }
         (Err(a), Err(b)) => assert_eq!(&a, b),
         (a, b) => panic!("scan {a:?} but from_xml {b:?}"),
@@ -22,10 +25,12 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(envelope) = read {
         // What we render from what we read must read back the same, minus the characters XML
         // cannot carry (the writer drops them).
-        let again = PushEnvelope::from_xml(envelope.to_xml().as_bytes()).expect("re-read push envelope");
+        let again =
+            PushEnvelope::from_xml(envelope.to_xml().as_bytes()).expect("re-read push envelope");
         assert_eq!(again.encrypt, sanitize(&envelope.encrypt).trim());
     }
     if let Ok(envelope) = ReplyEnvelope::from_xml(data) {
-        let _ = ReplyEnvelope::from_xml(envelope.to_xml().as_bytes()).expect("re-read reply envelope");
+        let _ =
+            ReplyEnvelope::from_xml(envelope.to_xml().as_bytes()).expect("re-read reply envelope");
     }
 });

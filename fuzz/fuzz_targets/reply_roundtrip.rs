@@ -16,9 +16,17 @@ fuzz_target!(|data: &[u8]| {
     let (to, from, a, b, c) = (next(), next(), next(), next(), next());
     let bodies = [
         ReplyBody::Text { content: a.clone() },
-        ReplyBody::Music(Music::new(format!("T{b}")).title(a.clone()).music_url(c.clone())),
-        ReplyBody::News { articles: vec![Article::new(a.clone(), b.clone()).description(c.clone())] },
-        ReplyBody::TransferCustomerService { kf_account: Some(c.clone()).filter(|c| !c.is_empty()) },
+        ReplyBody::Music(
+            Music::new(format!("T{b}"))
+                .title(a.clone())
+                .music_url(c.clone()),
+        ),
+        ReplyBody::News {
+            articles: vec![Article::new(a.clone(), b.clone()).description(c.clone())],
+        },
+        ReplyBody::TransferCustomerService {
+            kf_account: Some(c.clone()).filter(|c| !c.is_empty()),
+        },
     ];
     for body in bodies {
         let reply = Reply::from_parts(format!("o{to}"), format!("gh{from}"), 1, body);
@@ -26,7 +34,9 @@ fuzz_target!(|data: &[u8]| {
         let back = Reply::from_xml(xml.as_bytes()).expect("a rendered reply reads back");
         assert_eq!(back.to_user_name, sanitize(&reply.to_user_name));
         assert_eq!(back.msg_type(), reply.msg_type());
-        if let (ReplyBody::Text { content: got }, ReplyBody::Text { content: sent }) = (&back.body, &reply.body) {
+        if let (ReplyBody::Text { content: got }, ReplyBody::Text { content: sent }) =
+            (&back.body, &reply.body)
+        {
             assert_eq!(got, &sanitize(sent));
         }
     }
