@@ -197,7 +197,7 @@ pub(crate) enum Command {
     /// Mass messages: send (never twice), preview, status, delete, speed.
     #[command(subcommand)]
     Mass(crate::commands::mass::MassCommand),
-    /// Cards: logo, create (checked first), QR code.
+    /// Cards: logo, create (checked first), QR code, get, list, stock, delete, codes.
     #[command(subcommand)]
     Card(crate::commands::card::CardCommand),
     /// The platform's IPs, a network check of the callback, API quotas.

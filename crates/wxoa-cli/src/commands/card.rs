@@ -1,5 +1,6 @@
 //! `wxoa card …` (CONTRACT §7): upload a logo, create a card from a JSON file in the
-//! platform's shape (checked before it is sent), and a QR code handing a card out.
+//! platform's shape (checked before it is sent), a QR code handing a card out, reading,
+//! listing, restocking and deleting cards, and reading, consuming and decrypting codes.
 
 use std::path::PathBuf;
 
@@ -29,6 +30,64 @@ pub(crate) enum CardCommand {
     },
     /// A QR code handing out a card (QR_CARD).
     Qrcode(QrcodeArgs),
+    /// A card as it stands (card/get).
+    Get {
+        /// The card.
+        card_id: String,
+    },
+    /// The account's card ids, a page at a time (card/batchget).
+    List {
+        /// Where the page starts.
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
+        /// How many ids, 1..=50.
+        #[arg(long, default_value_t = 50)]
+        count: u32,
+        /// Only cards in this status (CARD_STATUS_VERIFY_OK, …); may be repeated.
+        #[arg(long)]
+        status: Vec<String>,
+    },
+    /// Add to a card's stock, or take away with a negative number (card/modifystock).
+    Stock {
+        /// The card.
+        card_id: String,
+        /// The change, e.g. 100 or -20.
+        change: i64,
+    },
+    /// Delete a card (card/delete); codes already handed out stay usable.
+    Delete {
+        /// The card.
+        card_id: String,
+    },
+    /// A code: read, consume or decrypt it (card/code/…).
+    #[command(subcommand)]
+    Code(CodeCommand),
+}
+
+/// `wxoa card code …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum CodeCommand {
+    /// Who holds a code, when it can be used and its status (card/code/get).
+    Get {
+        /// The code.
+        code: String,
+        /// The card it belongs to (needed for custom codes).
+        #[arg(long)]
+        card_id: Option<String>,
+    },
+    /// Mark a code used, once (card/code/consume); never retried.
+    Consume {
+        /// The code.
+        code: String,
+        /// The card it belongs to (needed for custom codes).
+        #[arg(long)]
+        card_id: Option<String>,
+    },
+    /// The code behind the encrypt_code a card's page receives (card/code/decrypt).
+    Decrypt {
+        /// The encrypt_code.
+        encrypt_code: String,
+    },
 }
 
 /// Options of `wxoa card qrcode`.
@@ -74,6 +133,51 @@ pub(crate) fn card(settings: &Settings, command: CardCommand) -> Result<(), Fail
             })
         }
         CardCommand::Qrcode(args) => call(settings, |c| qrcode(c, args)),
+        CardCommand::Get { card_id } => call(settings, |c| async move {
+            let card = c.card().get(card_id).await?;
+            Ok(json!({"card": card}))
+        }),
+        CardCommand::List {
+            offset,
+            count,
+            status,
+        } => call(settings, |c| async move {
+            let request = status
+                .into_iter()
+                .fold(c.card().list(offset, count), |r, s| r.status(s));
+            Ok(json!(request.await?))
+        }),
+        CardCommand::Stock { card_id, change } => call(settings, |c| async move {
+            c.card().modify_stock(card_id.as_str(), change).await?;
+            Ok(json!({"card_id": card_id, "changed_by": change}))
+        }),
+        CardCommand::Delete { card_id } => call(settings, |c| async move {
+            c.card().delete(card_id.as_str()).await?;
+            Ok(json!({"card_id": card_id, "deleted": true}))
+        }),
+        CardCommand::Code(command) => code(settings, command),
+    }
+}
+
+fn code(settings: &Settings, command: CodeCommand) -> Result<(), Failure> {
+    match command {
+        CodeCommand::Get { code, card_id } => call(settings, |c| async move {
+            let mut request = c.card().code(code);
+            if let Some(card_id) = card_id {
+                request = request.card_id(card_id);
+            }
+            Ok(json!(request.await?))
+        }),
+        CodeCommand::Consume { code, card_id } => call(settings, |c| async move {
+            let mut request = c.card().consume(code);
+            if let Some(card_id) = card_id {
+                request = request.card_id(card_id);
+            }
+            Ok(json!(request.await?))
+        }),
+        CodeCommand::Decrypt { encrypt_code } => call(settings, |c| async move {
+            Ok(json!({"code": c.card().decrypt_code(encrypt_code).await?}))
+        }),
     }
 }
 

@@ -1,5 +1,6 @@
 //! CONTRACT §7 `wxoa card …` against the client's stub platform.
 
+use serde_json::json;
 use wxoa_client::testing::RawAnswer;
 
 use crate::api::Env;
@@ -67,4 +68,111 @@ fn a_card_qrcode_and_its_image() {
     );
     assert_eq!(std::fs::read(&out).unwrap(), b"\xff\xd8card");
     assert_eq!(answer["expire_seconds"], 1800);
+}
+
+#[test]
+fn cards_are_read_listed_restocked_and_deleted() {
+    let env = Env::new();
+    env.stub.respond(
+        "/card/get",
+        json!({"errcode": 0, "errmsg": "ok", "card": {"card_type": "CASH",
+               "cash": {"base_info": {"title": "10 off", "sku": {"quantity": 5}}}}}),
+    );
+    env.stub.respond(
+        "/card/batchget",
+        json!({"errcode": 0, "errmsg": "ok", "card_id_list": ["pA", "pB"], "total_num": 7}),
+    );
+    for path in ["/card/modifystock", "/card/delete"] {
+        env.stub
+            .respond(path, json!({"errcode": 0, "errmsg": "ok"}));
+    }
+    let card = env.json(&["card", "get", "pA"]);
+    assert_eq!(card["card"]["cash"]["base_info"]["title"], "10 off");
+    assert_eq!(
+        env.stub
+            .requests("/card/get")
+            .pop()
+            .unwrap()
+            .json()
+            .unwrap(),
+        json!({"card_id": "pA"})
+    );
+
+    let page = env.json(&[
+        "card",
+        "list",
+        "--count",
+        "2",
+        "--status",
+        "CARD_STATUS_VERIFY_OK",
+    ]);
+    assert_eq!(page["card_id_list"], json!(["pA", "pB"]));
+    assert_eq!(page["total_num"], 7);
+    assert_eq!(
+        env.stub
+            .requests("/card/batchget")
+            .pop()
+            .unwrap()
+            .json()
+            .unwrap(),
+        json!({"offset": 0, "count": 2, "status_list": ["CARD_STATUS_VERIFY_OK"]})
+    );
+
+    env.json(&["card", "stock", "pA", "-20"]);
+    assert_eq!(
+        env.stub
+            .requests("/card/modifystock")
+            .pop()
+            .unwrap()
+            .json()
+            .unwrap(),
+        json!({"card_id": "pA", "reduce_stock_value": 20})
+    );
+    // A change of zero is refused before anything is sent.
+    let output = env.run(&["card", "stock", "pA", "0"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_eq!(env.stub.calls("/card/modifystock"), 1);
+
+    assert_eq!(env.json(&["card", "delete", "pB"])["deleted"], true);
+    assert_eq!(env.stub.calls("/card/delete"), 1);
+}
+
+#[test]
+fn codes_are_read_consumed_and_decrypted() {
+    let env = Env::new();
+    env.stub.respond(
+        "/card/code/get",
+        json!({"errcode": 0, "errmsg": "ok", "openid": "oFollower",
+               "card": {"card_id": "pA", "begin_time": 1404205036, "end_time": 1404205036},
+               "can_consume": true, "user_card_status": "NORMAL"}),
+    );
+    env.stub.respond(
+        "/card/code/consume",
+        json!({"errcode": 0, "errmsg": "ok", "card": {"card_id": "pA"}, "openid": "oFollower"}),
+    );
+    env.stub.respond(
+        "/card/code/decrypt",
+        json!({"errcode": 0, "errmsg": "ok", "code": "110201201245"}),
+    );
+    let info = env.json(&["card", "code", "get", "110201201245", "--card-id", "pA"]);
+    assert_eq!(info["user_card_status"], "NORMAL");
+    assert_eq!(info["can_consume"], true);
+    assert_eq!(
+        env.stub
+            .requests("/card/code/get")
+            .pop()
+            .unwrap()
+            .json()
+            .unwrap(),
+        json!({"code": "110201201245", "card_id": "pA"})
+    );
+    let consumed = env.json(&["card", "code", "consume", "110201201245"]);
+    assert_eq!(consumed["openid"], "oFollower");
+    let decrypted = env.json(&[
+        "card",
+        "code",
+        "decrypt",
+        "XXIzTtMqCxwOaawoE91+VJdsFmv7b8g0VZIZkqf4GWA60Fzpc8ksZ/5ZZ0DVkXdE",
+    ]);
+    assert_eq!(decrypted["code"], "110201201245");
 }

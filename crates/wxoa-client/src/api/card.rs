@@ -42,7 +42,7 @@ use wxoa_types::ids::{CardId, OpenId};
 use crate::api::json_input::Fields;
 use crate::api::media::UploadImage;
 use crate::api::qrcode::QrCode;
-use crate::api::support::{awaitable, invalid, require, string_enum};
+use crate::api::support::{Ack, awaitable, invalid, require, string_enum};
 use crate::{ApiRequest, Client, Result, Upload};
 
 /// Longest `brand_name`, in characters.
@@ -787,6 +787,90 @@ impl Cards {
             outer_str: None,
         }
     }
+
+    /// `POST /card/get`: a card as it stands (its type's fields, `base_info` with stock and
+    /// status). A read: retried where safe.
+    ///
+    /// ```no_run
+    /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
+    /// let card = client.card().get("CARD_ID").await?;
+    /// println!("{} {:?}", card.card_type, card.base_info().and_then(|b| b.get("title")));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get(&self, card_id: impl Into<CardId>) -> GetCard {
+        GetCard {
+            client: self.client.clone(),
+            card_id: card_id.into(),
+        }
+    }
+
+    /// `POST /card/batchget`: a page of the account's card ids, `count` (1 to 50) from
+    /// `offset`, with the total. A read.
+    pub fn list(&self, offset: u32, count: u32) -> ListCards {
+        ListCards {
+            client: self.client.clone(),
+            offset,
+            count,
+            status: Vec::new(),
+        }
+    }
+
+    /// `POST /card/modifystock`: adds `change` to the card's stock (removes, when negative).
+    /// A send: never replayed once it may have reached the platform.
+    pub fn modify_stock(&self, card_id: impl Into<CardId>, change: i64) -> ModifyStock {
+        ModifyStock {
+            client: self.client.clone(),
+            card_id: card_id.into(),
+            change,
+        }
+    }
+
+    /// `POST /card/delete`: deletes the card (codes already handed out stay usable).
+    pub fn delete(&self, card_id: impl Into<CardId>) -> DeleteCard {
+        DeleteCard {
+            client: self.client.clone(),
+            card_id: card_id.into(),
+        }
+    }
+
+    /// `POST /card/code/get`: who holds a code, when it can be used and its status. A read.
+    ///
+    /// ```no_run
+    /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
+    /// let code = client.card().code("110201201245").await?;
+    /// if code.can_consume {
+    ///     client.card().consume("110201201245").await?;
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn code(&self, code: impl Into<String>) -> GetCode {
+        GetCode {
+            client: self.client.clone(),
+            code: code.into(),
+            card_id: None,
+        }
+    }
+
+    /// `POST /card/code/consume`: marks a code used (at most once; the platform pushes
+    /// `user_consume_card`). A send: never replayed.
+    pub fn consume(&self, code: impl Into<String>) -> ConsumeCode {
+        ConsumeCode {
+            client: self.client.clone(),
+            code: code.into(),
+            card_id: None,
+        }
+    }
+
+    /// `POST /card/code/decrypt`: the plain code behind the `encrypt_code` a card's page
+    /// receives. A read.
+    pub fn decrypt_code(&self, encrypt_code: impl Into<String>) -> DecryptCode {
+        DecryptCode {
+            client: self.client.clone(),
+            encrypt_code: encrypt_code.into(),
+        }
+    }
 }
 
 /// `POST /card/create`, from [`Cards::create`]; answers the card's id.
@@ -900,6 +984,289 @@ pub struct CardQrCode {
 }
 
 awaitable!(CardQrCodeRequest => CardQrCode);
+
+/// A card as `card/get` answers it: its type, and the type's object (`groupon`, `cash`, …)
+/// with `base_info` and the type's own fields.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CardDetails {
+    /// `GROUPON`, `CASH`, `DISCOUNT`, `GIFT`, `GENERAL_COUPON`, `MEMBER_CARD`, …
+    #[serde(default)]
+    pub card_type: String,
+    /// The type's object under its lower-case name, and anything else the platform sends.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl CardDetails {
+    /// The type's object: `extra[card_type.to_lowercase()]`.
+    #[must_use]
+    pub fn body(&self) -> Option<&Value> {
+        self.extra.get(&self.card_type.to_ascii_lowercase())
+    }
+
+    /// The card's `base_info` (title, stock in `sku.quantity`, `date_info`, `status`, …).
+    #[must_use]
+    pub fn base_info(&self) -> Option<&Value> {
+        self.body().and_then(|body| body.get("base_info"))
+    }
+}
+
+/// `POST /card/get`, from [`Cards::get`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetCard {
+    client: Client,
+    card_id: CardId,
+}
+
+impl GetCard {
+    fn request(&self) -> Result<ApiRequest> {
+        require("card_id", self.card_id.as_str())?;
+        Ok(ApiRequest::post("/card/get")
+            .json(&json!({"card_id": self.card_id}))?
+            .idempotent(true))
+    }
+}
+
+#[derive(Deserialize)]
+struct CardAnswer {
+    card: CardDetails,
+}
+
+awaitable!(GetCard => CardAnswer => CardDetails, |a: CardAnswer| a.card);
+
+/// `POST /card/batchget`, from [`Cards::list`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct ListCards {
+    client: Client,
+    offset: u32,
+    count: u32,
+    status: Vec<String>,
+}
+
+/// Most card ids a `card/batchget` page holds.
+const MAX_LIST: u32 = 50;
+
+impl ListCards {
+    /// Only cards in this review status (`CARD_STATUS_NOT_VERIFY`, `CARD_STATUS_VERIFY_FAIL`,
+    /// `CARD_STATUS_VERIFY_OK`, `CARD_STATUS_DELETE`, `CARD_STATUS_DISPATCH`); may be given
+    /// several times.
+    pub fn status(mut self, status: impl Into<String>) -> Self {
+        self.status.push(status.into());
+        self
+    }
+
+    fn request(&self) -> Result<ApiRequest> {
+        if !(1..=MAX_LIST).contains(&self.count) {
+            return Err(invalid(
+                "count",
+                format!("1..={MAX_LIST}, got {}", self.count),
+            ));
+        }
+        let mut body = Map::new();
+        body.insert("offset".to_owned(), json!(self.offset));
+        body.insert("count".to_owned(), json!(self.count));
+        if !self.status.is_empty() {
+            body.insert("status_list".to_owned(), json!(self.status));
+        }
+        Ok(ApiRequest::post("/card/batchget")
+            .json(&body)?
+            .idempotent(true))
+    }
+}
+
+/// A page of card ids, from [`Cards::list`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CardIdPage {
+    /// The ids on this page.
+    #[serde(default)]
+    pub card_id_list: Vec<CardId>,
+    /// How many cards match in all.
+    #[serde(default)]
+    pub total_num: u64,
+}
+
+awaitable!(ListCards => CardIdPage);
+
+/// `POST /card/modifystock`, from [`Cards::modify_stock`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct ModifyStock {
+    client: Client,
+    card_id: CardId,
+    change: i64,
+}
+
+impl ModifyStock {
+    fn request(&self) -> Result<ApiRequest> {
+        require("card_id", self.card_id.as_str())?;
+        if self.change == 0 {
+            return Err(invalid("change", "a stock change of 0 changes nothing"));
+        }
+        let (field, by) = if self.change > 0 {
+            ("increase_stock_value", self.change)
+        } else {
+            ("reduce_stock_value", self.change.saturating_neg())
+        };
+        ApiRequest::post("/card/modifystock").json(&json!({"card_id": self.card_id, field: by}))
+    }
+}
+
+awaitable!(ModifyStock => Ack);
+
+/// `POST /card/delete`, from [`Cards::delete`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct DeleteCard {
+    client: Client,
+    card_id: CardId,
+}
+
+impl DeleteCard {
+    fn request(&self) -> Result<ApiRequest> {
+        require("card_id", self.card_id.as_str())?;
+        ApiRequest::post("/card/delete").json(&json!({"card_id": self.card_id}))
+    }
+}
+
+awaitable!(DeleteCard => Ack);
+
+/// The body of the code requests: the code, and the card it belongs to when given.
+fn code_body(code: &str, card_id: Option<&CardId>) -> Result<Value> {
+    require("code", code)?;
+    let mut body = Map::new();
+    body.insert("code".to_owned(), json!(code));
+    if let Some(card_id) = card_id {
+        body.insert("card_id".to_owned(), json!(card_id));
+    }
+    Ok(Value::Object(body))
+}
+
+/// `POST /card/code/get`, from [`Cards::code`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetCode {
+    client: Client,
+    code: String,
+    card_id: Option<CardId>,
+}
+
+impl GetCode {
+    /// The card the code belongs to (required for cards with custom codes).
+    pub fn card_id(mut self, card_id: impl Into<CardId>) -> Self {
+        self.card_id = Some(card_id.into());
+        self
+    }
+
+    fn request(&self) -> Result<ApiRequest> {
+        Ok(ApiRequest::post("/card/code/get")
+            .json(&code_body(&self.code, self.card_id.as_ref())?)?
+            .idempotent(true))
+    }
+}
+
+/// The card a code belongs to and when it can be used (Unix seconds).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CodeCard {
+    /// The card.
+    #[serde(default)]
+    pub card_id: CardId,
+    /// First moment the code can be used.
+    #[serde(default)]
+    pub begin_time: i64,
+    /// When it stops being usable.
+    #[serde(default)]
+    pub end_time: i64,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A code's holder and status, from [`Cards::code`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CodeInfo {
+    /// The card and the code's validity.
+    #[serde(default)]
+    pub card: CodeCard,
+    /// The follower holding the code.
+    #[serde(default)]
+    pub openid: OpenId,
+    /// Whether it can be consumed now.
+    #[serde(default)]
+    pub can_consume: bool,
+    /// `NORMAL`, `CONSUMED`, `EXPIRE`, `GIFTING`, `GIFT_TIMEOUT`, `DELETE`, `UNAVAILABLE`, …
+    #[serde(default)]
+    pub user_card_status: String,
+    /// Fields this version does not know (`errcode` and `errmsg` among them).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+awaitable!(GetCode => CodeInfo);
+
+/// `POST /card/code/consume`, from [`Cards::consume`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct ConsumeCode {
+    client: Client,
+    code: String,
+    card_id: Option<CardId>,
+}
+
+impl ConsumeCode {
+    /// The card the code belongs to (required for cards with custom codes).
+    pub fn card_id(mut self, card_id: impl Into<CardId>) -> Self {
+        self.card_id = Some(card_id.into());
+        self
+    }
+
+    fn request(&self) -> Result<ApiRequest> {
+        ApiRequest::post("/card/code/consume").json(&code_body(&self.code, self.card_id.as_ref())?)
+    }
+}
+
+/// Who a consumed code belonged to, from [`Cards::consume`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Consumed {
+    /// The card (`card_id`).
+    #[serde(default)]
+    pub card: CodeCard,
+    /// The follower who held the code.
+    #[serde(default)]
+    pub openid: OpenId,
+}
+
+awaitable!(ConsumeCode => Consumed);
+
+/// `POST /card/code/decrypt`, from [`Cards::decrypt_code`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct DecryptCode {
+    client: Client,
+    encrypt_code: String,
+}
+
+impl DecryptCode {
+    fn request(&self) -> Result<ApiRequest> {
+        require("encrypt_code", &self.encrypt_code)?;
+        Ok(ApiRequest::post("/card/code/decrypt")
+            .json(&json!({"encrypt_code": self.encrypt_code}))?
+            .idempotent(true))
+    }
+}
+
+#[derive(Deserialize)]
+struct CodeAnswer {
+    code: String,
+}
+
+awaitable!(DecryptCode => CodeAnswer => String, |a: CodeAnswer| a.code);
 
 #[cfg(test)]
 mod tests {

@@ -2,9 +2,10 @@
 //! QR code a follower scans to take the card, and the platform's errors the sandbox produces
 //! (the stub contracts are in `card.rs`).
 
-use serde_json::json;
+use serde_json::{Value, json};
 use wxoa_client::Upload;
 use wxoa_client::api::card::{BaseInfo, Card, CodeType, DateInfo};
+use wxoa_types::ids::CardId;
 
 use crate::sandbox_env::{Env, env, errcode};
 
@@ -24,6 +25,27 @@ fn base(logo: &str) -> BaseInfo {
         .description("Terms")
         .quantity(100)
         .date_info(DateInfo::term(30, 0))
+}
+
+/// A groupon card with a fresh logo.
+async fn groupon(env: &Env) -> CardId {
+    let logo = logo(env).await;
+    env.client
+        .card()
+        .create(Card::groupon(base(&logo), "deal"))
+        .await
+        .unwrap()
+}
+
+/// `follower` scans a card QR code; answers the cards they hold.
+async fn scan(env: &Env, follower: &str, ticket: &str) -> Vec<Value> {
+    env.control_post(
+        "/sandbox/scan",
+        &json!({"from": follower, "ticket": ticket}),
+    )
+    .await;
+    let held = env.control_get(&format!("/sandbox/cards/{follower}")).await;
+    held.as_array().unwrap().clone()
 }
 
 #[tokio::test]
@@ -65,13 +87,7 @@ async fn a_cash_card_is_created() {
 async fn a_card_qr_code_scanned_gives_the_follower_the_card() {
     let env = env(2).await;
     let ids = env.followers(1).await;
-    let logo = logo(&env).await;
-    let card_id = env
-        .client
-        .card()
-        .create(Card::groupon(base(&logo), "deal"))
-        .await
-        .unwrap();
+    let card_id = groupon(&env).await;
     let code = env
         .client
         .card()
@@ -90,13 +106,7 @@ async fn a_card_qr_code_scanned_gives_the_follower_the_card() {
     );
     let body = env.last_body("/card/qrcode/create").await;
     assert_eq!(body["action_name"], "QR_CARD");
-    env.control_post(
-        "/sandbox/scan",
-        &json!({"from": ids[0], "ticket": code.code.ticket}),
-    )
-    .await;
-    let held = env.control_get(&format!("/sandbox/cards/{}", ids[0])).await;
-    let held = held.as_array().unwrap();
+    let held = scan(&env, &ids[0], code.code.ticket.as_str()).await;
     assert_eq!(held.len(), 1, "{held:?}");
     assert_eq!(held[0]["card_id"], card_id.as_str());
 }
@@ -108,4 +118,94 @@ async fn a_qr_code_for_an_unknown_card_is_47003() {
         errcode(env.client.card().qrcode("pNoSuchCard").await),
         47003
     );
+}
+
+#[tokio::test]
+async fn a_card_is_read_listed_restocked_and_deleted() {
+    let env = env(1).await;
+    let card_id = groupon(&env).await;
+    let card = env.client.card().get(card_id.as_str()).await.unwrap();
+    assert_eq!(card.card_type, "GROUPON");
+    assert_eq!(card.body().unwrap()["deal_detail"], "deal");
+    assert_eq!(card.base_info().unwrap()["sku"]["quantity"], 100);
+
+    let page = env.client.card().list(0, 10).await.unwrap();
+    assert_eq!(page.total_num, 1);
+    assert_eq!(page.card_id_list, vec![card_id.clone()]);
+    // Pages are 1 to 50 ids: refused before anything is sent.
+    let refused = env.client.card().list(0, 51).await.unwrap_err();
+    assert!(refused.to_string().contains("count"), "{refused}");
+
+    env.client
+        .card()
+        .modify_stock(card_id.as_str(), 20)
+        .await
+        .unwrap();
+    env.client
+        .card()
+        .modify_stock(card_id.as_str(), -5)
+        .await
+        .unwrap();
+    let body = env.last_body("/card/modifystock").await;
+    assert_eq!(body["reduce_stock_value"], 5);
+    let card = env.client.card().get(card_id.as_str()).await.unwrap();
+    assert_eq!(card.base_info().unwrap()["sku"]["quantity"], 115);
+    // Below zero is the platform's refusal.
+    assert_eq!(
+        errcode(
+            env.client
+                .card()
+                .modify_stock(card_id.as_str(), -1_000)
+                .await
+        ),
+        47003
+    );
+
+    env.client.card().delete(card_id.as_str()).await.unwrap();
+    assert_eq!(
+        errcode(env.client.card().get(card_id.as_str()).await),
+        47003
+    );
+}
+
+#[tokio::test]
+async fn a_taken_code_is_read_decrypted_and_consumed_once() {
+    let env = env(2).await;
+    let ids = env.followers(1).await;
+    let card_id = groupon(&env).await;
+    let qr = env.client.card().qrcode(card_id.as_str()).await.unwrap();
+    let held = scan(&env, &ids[0], qr.code.ticket.as_str()).await;
+    let code = held[0]["code"].as_str().unwrap().to_owned();
+    let encrypted = held[0]["encrypt_code"].as_str().unwrap().to_owned();
+
+    // A card's page receives the code encrypted.
+    assert_eq!(
+        env.client.card().decrypt_code(encrypted).await.unwrap(),
+        code
+    );
+    let info = env
+        .client
+        .card()
+        .code(code.as_str())
+        .card_id(card_id.as_str())
+        .await
+        .unwrap();
+    assert_eq!(info.card.card_id, card_id);
+    assert_eq!(info.openid.as_str(), ids[0]);
+    assert_eq!(info.user_card_status, "NORMAL");
+    assert!(info.can_consume);
+    assert!(info.card.end_time > info.card.begin_time);
+
+    let consumed = env.client.card().consume(code.as_str()).await.unwrap();
+    assert_eq!(consumed.card.card_id, card_id);
+    assert_eq!(consumed.openid.as_str(), ids[0]);
+    let info = env.client.card().code(code.as_str()).await.unwrap();
+    assert_eq!(info.user_card_status, "CONSUMED");
+    assert!(!info.can_consume);
+    // A code is consumed once; an unknown one is refused too.
+    assert_eq!(
+        errcode(env.client.card().consume(code.as_str()).await),
+        47003
+    );
+    assert_eq!(errcode(env.client.card().code("000000000000").await), 47003);
 }
