@@ -1,6 +1,7 @@
 //! `wxoa card …` (CONTRACT §7): upload a logo, create a card from a JSON file in the
 //! platform's shape (checked before it is sent), a QR code handing a card out, reading,
-//! listing, restocking and deleting cards, and reading, consuming and decrypting codes.
+//! listing, restocking and deleting cards, and reading, consuming, renumbering, withdrawing and
+//! decrypting codes.
 
 use std::path::PathBuf;
 
@@ -82,6 +83,27 @@ pub(crate) enum CodeCommand {
         /// The card it belongs to (needed for custom codes).
         #[arg(long)]
         card_id: Option<String>,
+    },
+    /// Give a code a new value (card/code/update); never retried.
+    Update {
+        /// The code.
+        code: String,
+        /// Its new value.
+        new_code: String,
+        /// The card it belongs to.
+        #[arg(long)]
+        card_id: Option<String>,
+    },
+    /// Withdraw a code so that it can no longer be used (card/code/unavailable); never retried.
+    Withdraw {
+        /// The code.
+        code: String,
+        /// The card it belongs to.
+        #[arg(long)]
+        card_id: Option<String>,
+        /// Why (shown to the follower).
+        #[arg(long)]
+        reason: Option<String>,
     },
     /// The code behind the encrypt_code a card's page receives (card/code/decrypt).
     Decrypt {
@@ -174,6 +196,33 @@ fn code(settings: &Settings, command: CodeCommand) -> Result<(), Failure> {
                 request = request.card_id(card_id);
             }
             Ok(json!(request.await?))
+        }),
+        CodeCommand::Update {
+            code,
+            new_code,
+            card_id,
+        } => call(settings, |c| async move {
+            let mut request = c.card().update_code(code.as_str(), new_code.as_str());
+            if let Some(card_id) = card_id {
+                request = request.card_id(card_id);
+            }
+            request.await?;
+            Ok(json!({"code": code, "new_code": new_code}))
+        }),
+        CodeCommand::Withdraw {
+            code,
+            card_id,
+            reason,
+        } => call(settings, |c| async move {
+            let mut request = c.card().withdraw_code(code.as_str());
+            if let Some(card_id) = card_id {
+                request = request.card_id(card_id);
+            }
+            if let Some(reason) = reason {
+                request = request.reason(reason);
+            }
+            request.await?;
+            Ok(json!({"code": code, "withdrawn": true}))
         }),
         CodeCommand::Decrypt { encrypt_code } => call(settings, |c| async move {
             Ok(json!({"code": c.card().decrypt_code(encrypt_code).await?}))

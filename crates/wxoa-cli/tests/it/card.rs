@@ -168,6 +168,30 @@ fn codes_are_read_consumed_and_decrypted() {
     );
     let consumed = env.json(&["card", "code", "consume", "110201201245"]);
     assert_eq!(consumed["openid"], "oFollower");
+    for path in ["/card/code/update", "/card/code/unavailable"] {
+        env.stub
+            .respond(path, json!({"errcode": 0, "errmsg": "ok"}));
+    }
+    env.json(&["card", "code", "update", "110201201245", "NEW1"]);
+    assert_eq!(
+        env.stub
+            .requests("/card/code/update")
+            .pop()
+            .unwrap()
+            .json()
+            .unwrap(),
+        json!({"code": "110201201245", "new_code": "NEW1"})
+    );
+    env.json(&["card", "code", "withdraw", "NEW1", "--reason", "lost"]);
+    assert_eq!(
+        env.stub
+            .requests("/card/code/unavailable")
+            .pop()
+            .unwrap()
+            .json()
+            .unwrap(),
+        json!({"code": "NEW1", "reason": "lost"})
+    );
     let decrypted = env.json(&[
         "card",
         "code",

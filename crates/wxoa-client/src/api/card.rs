@@ -863,6 +863,28 @@ impl Cards {
         }
     }
 
+    /// `POST /card/code/update`: gives a code a new value (a custom code reissued, say). A
+    /// send: never replayed.
+    pub fn update_code(&self, code: impl Into<String>, new_code: impl Into<String>) -> UpdateCode {
+        UpdateCode {
+            client: self.client.clone(),
+            code: code.into(),
+            new_code: new_code.into(),
+            card_id: None,
+        }
+    }
+
+    /// `POST /card/code/unavailable`: withdraws a code so that it can no longer be used. A
+    /// send: never replayed.
+    pub fn withdraw_code(&self, code: impl Into<String>) -> WithdrawCode {
+        WithdrawCode {
+            client: self.client.clone(),
+            code: code.into(),
+            card_id: None,
+            reason: None,
+        }
+    }
+
     /// `POST /card/code/decrypt`: the plain code behind the `encrypt_code` a card's page
     /// receives. A read.
     pub fn decrypt_code(&self, encrypt_code: impl Into<String>) -> DecryptCode {
@@ -1243,6 +1265,69 @@ pub struct Consumed {
 }
 
 awaitable!(ConsumeCode => Consumed);
+
+/// `POST /card/code/update`, from [`Cards::update_code`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct UpdateCode {
+    client: Client,
+    code: String,
+    new_code: String,
+    card_id: Option<CardId>,
+}
+
+impl UpdateCode {
+    /// The card the code belongs to.
+    pub fn card_id(mut self, card_id: impl Into<CardId>) -> Self {
+        self.card_id = Some(card_id.into());
+        self
+    }
+
+    fn request(&self) -> Result<ApiRequest> {
+        require("new_code", &self.new_code)?;
+        let mut body = code_body(&self.code, self.card_id.as_ref())?;
+        if let Some(body) = body.as_object_mut() {
+            body.insert("new_code".to_owned(), json!(self.new_code));
+        }
+        ApiRequest::post("/card/code/update").json(&body)
+    }
+}
+
+awaitable!(UpdateCode => Ack);
+
+/// `POST /card/code/unavailable`, from [`Cards::withdraw_code`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct WithdrawCode {
+    client: Client,
+    code: String,
+    card_id: Option<CardId>,
+    reason: Option<String>,
+}
+
+impl WithdrawCode {
+    /// The card the code belongs to.
+    pub fn card_id(mut self, card_id: impl Into<CardId>) -> Self {
+        self.card_id = Some(card_id.into());
+        self
+    }
+
+    /// Why it is withdrawn (shown to the follower).
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    fn request(&self) -> Result<ApiRequest> {
+        let mut body = code_body(&self.code, self.card_id.as_ref())?;
+        if let (Some(body), Some(reason)) = (body.as_object_mut(), &self.reason) {
+            body.insert("reason".to_owned(), json!(reason));
+        }
+        ApiRequest::post("/card/code/unavailable").json(&body)
+    }
+}
+
+awaitable!(WithdrawCode => Ack);
 
 /// `POST /card/code/decrypt`, from [`Cards::decrypt_code`].
 #[derive(Debug, Clone)]

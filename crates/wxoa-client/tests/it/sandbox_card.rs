@@ -48,6 +48,19 @@ async fn scan(env: &Env, follower: &str, ticket: &str) -> Vec<Value> {
     held.as_array().unwrap().clone()
 }
 
+/// A follower who took a groupon through its QR code: the sandbox, the follower, the card and
+/// the code they hold (as `GET /sandbox/cards/{openid}` lists it).
+async fn taken_code() -> (Env, String, CardId, Value) {
+    let env = env(2).await;
+    let follower = env.followers(1).await.remove(0);
+    let card_id = groupon(&env).await;
+    let qr = env.client.card().qrcode(card_id.as_str()).await.unwrap();
+    let held = scan(&env, &follower, qr.code.ticket.as_str())
+        .await
+        .remove(0);
+    (env, follower, card_id, held)
+}
+
 #[tokio::test]
 async fn a_groupon_is_created_and_readable() {
     let env = env(1).await;
@@ -170,13 +183,9 @@ async fn a_card_is_read_listed_restocked_and_deleted() {
 
 #[tokio::test]
 async fn a_taken_code_is_read_decrypted_and_consumed_once() {
-    let env = env(2).await;
-    let ids = env.followers(1).await;
-    let card_id = groupon(&env).await;
-    let qr = env.client.card().qrcode(card_id.as_str()).await.unwrap();
-    let held = scan(&env, &ids[0], qr.code.ticket.as_str()).await;
-    let code = held[0]["code"].as_str().unwrap().to_owned();
-    let encrypted = held[0]["encrypt_code"].as_str().unwrap().to_owned();
+    let (env, follower, card_id, held) = taken_code().await;
+    let code = held["code"].as_str().unwrap().to_owned();
+    let encrypted = held["encrypt_code"].as_str().unwrap().to_owned();
 
     // A card's page receives the code encrypted.
     assert_eq!(
@@ -191,14 +200,14 @@ async fn a_taken_code_is_read_decrypted_and_consumed_once() {
         .await
         .unwrap();
     assert_eq!(info.card.card_id, card_id);
-    assert_eq!(info.openid.as_str(), ids[0]);
+    assert_eq!(info.openid.as_str(), follower);
     assert_eq!(info.user_card_status, "NORMAL");
     assert!(info.can_consume);
     assert!(info.card.end_time > info.card.begin_time);
 
     let consumed = env.client.card().consume(code.as_str()).await.unwrap();
     assert_eq!(consumed.card.card_id, card_id);
-    assert_eq!(consumed.openid.as_str(), ids[0]);
+    assert_eq!(consumed.openid.as_str(), follower);
     let info = env.client.card().code(code.as_str()).await.unwrap();
     assert_eq!(info.user_card_status, "CONSUMED");
     assert!(!info.can_consume);
@@ -208,4 +217,41 @@ async fn a_taken_code_is_read_decrypted_and_consumed_once() {
         47003
     );
     assert_eq!(errcode(env.client.card().code("000000000000").await), 47003);
+}
+
+#[tokio::test]
+async fn a_code_is_renumbered_then_withdrawn() {
+    let (env, follower, card_id, held) = taken_code().await;
+    let code = held["code"].as_str().unwrap().to_owned();
+
+    env.client
+        .card()
+        .update_code(code.as_str(), "NEW-CODE-1")
+        .card_id(card_id.as_str())
+        .await
+        .unwrap();
+    assert_eq!(errcode(env.client.card().code(code.as_str()).await), 47003);
+    let info = env.client.card().code("NEW-CODE-1").await.unwrap();
+    assert_eq!(info.openid.as_str(), follower);
+
+    env.client
+        .card()
+        .withdraw_code("NEW-CODE-1")
+        .reason("reissued by mistake")
+        .await
+        .unwrap();
+    let body = env.last_body("/card/code/unavailable").await;
+    assert_eq!(body["reason"], "reissued by mistake");
+    let info = env.client.card().code("NEW-CODE-1").await.unwrap();
+    assert_eq!(info.user_card_status, "UNAVAILABLE");
+    assert!(!info.can_consume);
+    // A withdrawn code can be neither consumed nor withdrawn again.
+    assert_eq!(
+        errcode(env.client.card().consume("NEW-CODE-1").await),
+        47003
+    );
+    assert_eq!(
+        errcode(env.client.card().withdraw_code("NEW-CODE-1").await),
+        47003
+    );
 }
