@@ -1157,14 +1157,14 @@ impl DeleteCard {
 awaitable!(DeleteCard => Ack);
 
 /// The body of the code requests: the code, and the card it belongs to when given.
-fn code_body(code: &str, card_id: Option<&CardId>) -> Result<Value> {
+fn code_body(code: &str, card_id: Option<&CardId>) -> Result<Map<String, Value>> {
     require("code", code)?;
     let mut body = Map::new();
     body.insert("code".to_owned(), json!(code));
     if let Some(card_id) = card_id {
         body.insert("card_id".to_owned(), json!(card_id));
     }
-    Ok(Value::Object(body))
+    Ok(body)
 }
 
 /// `POST /card/code/get`, from [`Cards::code`].
@@ -1286,9 +1286,7 @@ impl UpdateCode {
     fn request(&self) -> Result<ApiRequest> {
         require("new_code", &self.new_code)?;
         let mut body = code_body(&self.code, self.card_id.as_ref())?;
-        if let Some(body) = body.as_object_mut() {
-            body.insert("new_code".to_owned(), json!(self.new_code));
-        }
+        body.insert("new_code".to_owned(), json!(self.new_code));
         ApiRequest::post("/card/code/update").json(&body)
     }
 }
@@ -1320,7 +1318,7 @@ impl WithdrawCode {
 
     fn request(&self) -> Result<ApiRequest> {
         let mut body = code_body(&self.code, self.card_id.as_ref())?;
-        if let (Some(body), Some(reason)) = (body.as_object_mut(), &self.reason) {
+        if let Some(reason) = &self.reason {
             body.insert("reason".to_owned(), json!(reason));
         }
         ApiRequest::post("/card/code/unavailable").json(&body)
