@@ -10,9 +10,20 @@ use crate::router::Bot;
 
 /// Text → the same text; image → the same image; voice → the same voice; `subscribe` →
 /// `welcome`; anything else → `success`.
+///
+/// A text `sleep N` (N whole seconds, 1–30) is answered `slept N` after N seconds: past the
+/// webhook's budget that answer becomes `success` at once and a customer-service message later,
+/// so the deadline, late replies and faults during handling can be seen and tested from outside.
 pub fn echo() -> Bot {
     Bot::new()
-        .text(|ctx: Ctx| async move { ctx.text().map(str::to_owned) })
+        .text(|ctx: Ctx| async move {
+            let text = ctx.text()?;
+            if let Some(seconds) = sleep_seconds(text) {
+                tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
+                return Some(format!("slept {seconds}"));
+            }
+            Some(text.to_owned())
+        })
         .message("image", |ctx: Ctx| async move {
             match ctx.message() {
                 Some(Message::Image(image)) => Some(ReplyBody::image(image.media_id.as_str())),
@@ -26,6 +37,15 @@ pub fn echo() -> Bot {
             }
         })
         .event("subscribe", |_: Ctx| async { "welcome" })
+}
+
+/// The N of a text `sleep N` with N from 1 to 30; any other text is echoed as it is.
+fn sleep_seconds(text: &str) -> Option<u64> {
+    let digits = text.strip_prefix("sleep ")?;
+    if digits.is_empty() || digits.len() > 2 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().filter(|n| (1..=30).contains(n))
 }
 
 /// The menu the demo bot answers to, in the platform's `menu/create` shape.
@@ -182,4 +202,31 @@ pub fn demo() -> Bot {
                 _ => Some(format!("Received a {} push.", ctx.push.kind())),
             }
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sleep_seconds;
+
+    #[test]
+    fn sleep_takes_whole_seconds_from_one_to_thirty() {
+        assert_eq!(sleep_seconds("sleep 1"), Some(1));
+        assert_eq!(sleep_seconds("sleep 30"), Some(30));
+        for echoed in [
+            "sleep 0",
+            "sleep 31",
+            "sleep",
+            "sleep ",
+            "sleep -1",
+            "sleep 1.5",
+            "sleep 001",
+            "sleep 99999999999999999999",
+            "Sleep 3",
+            " sleep 3",
+            "sleep 3 ",
+            "sleep +3",
+        ] {
+            assert_eq!(sleep_seconds(echoed), None, "{echoed:?}");
+        }
+    }
 }

@@ -113,3 +113,34 @@ async fn failed_late_deliveries_are_counted() {
         webhook.metrics().render()
     );
 }
+
+#[tokio::test]
+async fn the_echo_bot_sleeps_then_answers_late_past_the_budget() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let webhook = Webhook::builder()
+        .account(
+            Account::new(APP_ID, TOKEN, wxoa_webhook::bots::echo())
+                .aes_key(KEY)
+                .unwrap(),
+        )
+        .budget(Duration::from_millis(300))
+        .late_reply(Arc::new(Recorder(tx)))
+        .build();
+    let started = Instant::now();
+    let (status, body) = send(
+        &webhook.router(),
+        platform().push(Mode::Safe, &text_push("oSleepy", "sleep 1", 3)),
+    )
+    .await;
+    assert_eq!((status, body.as_slice()), (200, &b"success"[..]));
+    assert!(started.elapsed() < Duration::from_millis(900));
+    let (_, message) = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert_eq!(
+        message,
+        json!({"touser": "oSleepy", "msgtype": "text", "text": {"content": "slept 1"}})
+    );
+}
