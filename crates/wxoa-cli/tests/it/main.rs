@@ -18,6 +18,7 @@ mod oauth;
 mod protocol_tools;
 mod publish;
 mod qrcode;
+mod redaction;
 mod sandbox;
 mod sandbox_env;
 mod send;
