@@ -227,11 +227,14 @@ fn download_never_overwrites_an_existing_file_unless_forced() {
     }
 }
 
+/// A piece of a streamed body: bytes, or an error that cuts the connection.
+type Piece = Result<Bytes, std::io::Error>;
+
 /// A platform whose `media/get` streams a JPEG whose body the test hands out piece by piece
 /// (an `Err` cuts the connection mid-body), over a real socket.
 struct Origin {
     base: String,
-    body: Arc<Mutex<Option<mpsc::Receiver<Result<Bytes, std::io::Error>>>>>,
+    body: Arc<Mutex<Option<mpsc::Receiver<Piece>>>>,
 }
 
 /// The announced length of [`Origin`]'s file.
@@ -239,8 +242,7 @@ const LENGTH: usize = 64 * 1024;
 
 impl Origin {
     async fn start() -> Origin {
-        let body: Arc<Mutex<Option<mpsc::Receiver<Result<Bytes, std::io::Error>>>>> =
-            Arc::default();
+        let body: Arc<Mutex<Option<mpsc::Receiver<Piece>>>> = Arc::default();
         let served = body.clone();
         let app = axum::Router::new()
             .route(
@@ -273,7 +275,7 @@ impl Origin {
     }
 
     /// The sender of the next download's body.
-    fn next_body(&self) -> mpsc::Sender<Result<Bytes, std::io::Error>> {
+    fn next_body(&self) -> mpsc::Sender<Piece> {
         let (sender, receiver) = mpsc::channel(4);
         *self.body.lock().unwrap() = Some(receiver);
         sender
