@@ -5,6 +5,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use serde::Deserialize;
+use wxoa_types::secret::mask_url_password;
 
 use crate::cli::{Global, Output};
 use crate::exit::Failure;
@@ -116,7 +117,40 @@ fn fill<T>(slot: &mut Option<T>, value: Option<T>) {
 fn read(path: &Path) -> anyhow::Result<File> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read config file {}", path.display()))?;
-    toml::from_str(&text).with_context(|| format!("config file {} is malformed", path.display()))
+    toml::from_str(&text).map_err(|error| malformed(path, &text, &error))
+}
+
+/// The keys whose values are secrets: a parse failure on their line does not quote the parser's
+/// message, which may hold the value itself (``invalid type: integer `…` ``).
+const SECRET_KEYS: [&str; 4] = ["app_secret", "token", "aes_key", "token_server_auth"];
+
+/// A parse failure of the config file, named by line and column. The parser's own rendering
+/// quotes the offending line, which may hold a secret (an AppSecret, a Redis password), so only
+/// its message is kept, with any URL password in it masked.
+fn malformed(path: &Path, text: &str, error: &toml::de::Error) -> anyhow::Error {
+    let mut at = String::new();
+    let mut secret_key = None;
+    if let Some(span) = error.span() {
+        let before = text.get(..span.start).unwrap_or(text);
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let number = before.matches('\n').count() + 1;
+        let column = before.get(line_start..).map_or(0, |l| l.chars().count()) + 1;
+        at = format!(" at line {number}, column {column}");
+        let line = text.get(line_start..).unwrap_or("");
+        let key = line.split(['=', '\n']).next().unwrap_or("").trim();
+        let key = key.trim_matches(['"', '\'']);
+        secret_key = SECRET_KEYS.into_iter().find(|k| *k == key);
+    }
+    let message = match secret_key {
+        Some(key) => format!("the value of {key} is not valid (not shown: it is a secret)"),
+        None => error
+            .message()
+            .split(' ')
+            .map(|word| mask_url_password(word).into_owned())
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    anyhow::anyhow!("config file {} is malformed{at}: {message}", path.display())
 }
 
 #[cfg(test)]
@@ -150,5 +184,37 @@ mod tests {
         };
         assert_eq!(Settings::load(global).unwrap_err().code, 2);
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn parse_failures_name_the_place_and_never_quote_a_secret() {
+        let path = Path::new("wxoa.toml");
+        for (text, place, hidden) in [
+            (
+                "store = \"redis://:hunter2@h\n",
+                "line 1, column 28",
+                "hunter2",
+            ),
+            (
+                "output = \"json\"\noutput2 = \"redis://:hunter2@h\"\n",
+                "line 2, column 1",
+                "hunter2",
+            ),
+            (
+                "output = \"redis://:hunter2@h\"\n",
+                "line 1, column 10",
+                "hunter2",
+            ),
+            (
+                "app_id = \"wx1\"\napp_secret = 987654321\n",
+                "line 2, column 14",
+                "987654321",
+            ),
+        ] {
+            let error = toml::from_str::<File>(text).unwrap_err();
+            let shown = format!("{:#}", malformed(path, text, &error));
+            assert!(shown.contains(place), "{text:?}: {shown}");
+            assert!(!shown.contains(hidden), "{text:?}: {shown}");
+        }
     }
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use clap_complete::Shell;
 use wxoa_crypto::AesKey;
+use wxoa_types::secret::mask_url_password;
 
 use crate::cli::{Cli, Global};
 use crate::config::Settings;
@@ -109,29 +110,88 @@ pub(crate) fn check(global: Global, args: &CheckArgs) -> Result<(), Failure> {
     }
 
     let mut out = std::io::stdout().lock();
-    let show = |value: Option<&str>| value.unwrap_or("(not set)").to_owned();
+    // Every configured URL is shown with the password of its userinfo masked.
+    let show = |value: Option<&str>| value.map_or_else(|| "(not set)".to_owned(), shown_url);
+    let show_or =
+        |value: Option<&str>, default: &str| value.map_or_else(|| default.to_owned(), shown_url);
     let rows: Vec<(&str, String, &str)> = vec![
-        ("app_id", show(after.app_id.as_deref()), source(before.app_id.is_some(), after.app_id.is_some())),
-        ("app_secret", masked(after.app_secret.as_deref()), source(before.app_secret.is_some(), after.app_secret.is_some())),
-        ("token", masked(after.token.as_deref()), source(before.token.is_some(), after.token.is_some())),
-        ("aes_key", masked(after.aes_key.as_deref()), source(before.aes_key.is_some(), after.aes_key.is_some())),
+        (
+            "app_id",
+            show(after.app_id.as_deref()),
+            source(before.app_id.is_some(), after.app_id.is_some()),
+        ),
+        (
+            "app_secret",
+            masked(after.app_secret.as_deref()),
+            source(before.app_secret.is_some(), after.app_secret.is_some()),
+        ),
+        (
+            "token",
+            masked(after.token.as_deref()),
+            source(before.token.is_some(), after.token.is_some()),
+        ),
+        (
+            "aes_key",
+            masked(after.aes_key.as_deref()),
+            source(before.aes_key.is_some(), after.aes_key.is_some()),
+        ),
         (
             "api_base",
             if after.api_base.is_empty() {
                 "https://api.weixin.qq.com, then https://api2.weixin.qq.com".to_owned()
             } else {
-                after.api_base.join(", ")
+                after
+                    .api_base
+                    .iter()
+                    .map(|b| shown_url(b))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             },
             source(!before.api_base.is_empty(), !after.api_base.is_empty()),
         ),
-        ("mp_base", after.mp_base.clone().unwrap_or_else(|| "https://mp.weixin.qq.com (or the first api_base when it is not the platform's)".to_owned()), source(before.mp_base.is_some(), after.mp_base.is_some())),
-        ("open_base", after.open_base.clone().unwrap_or_else(|| "https://open.weixin.qq.com (or the first api_base when it is not the platform's)".to_owned()), source(before.open_base.is_some(), after.open_base.is_some())),
-        ("store", after.store.clone().unwrap_or_else(|| "a file in the data directory ($XDG_DATA_HOME/wxoa/)".to_owned()), source(before.store.is_some(), after.store.is_some())),
-        ("token_server", show(after.token_server.as_deref()), source(before.token_server.is_some(), after.token_server.is_some())),
-        ("token_server_auth", masked(after.token_server_auth.as_deref()), source(before.token_server_auth.is_some(), after.token_server_auth.is_some())),
+        (
+            "mp_base",
+            show_or(
+                after.mp_base.as_deref(),
+                "https://mp.weixin.qq.com (or the first api_base when it is not the platform's)",
+            ),
+            source(before.mp_base.is_some(), after.mp_base.is_some()),
+        ),
+        (
+            "open_base",
+            show_or(
+                after.open_base.as_deref(),
+                "https://open.weixin.qq.com (or the first api_base when it is not the platform's)",
+            ),
+            source(before.open_base.is_some(), after.open_base.is_some()),
+        ),
+        (
+            "store",
+            show_or(
+                after.store.as_deref(),
+                "a file in the data directory ($XDG_DATA_HOME/wxoa/)",
+            ),
+            source(before.store.is_some(), after.store.is_some()),
+        ),
+        (
+            "token_server",
+            show(after.token_server.as_deref()),
+            source(before.token_server.is_some(), after.token_server.is_some()),
+        ),
+        (
+            "token_server_auth",
+            masked(after.token_server_auth.as_deref()),
+            source(
+                before.token_server_auth.is_some(),
+                after.token_server_auth.is_some(),
+            ),
+        ),
         (
             "output",
-            after.output.map_or_else(|| "json when stdout is not a terminal, else table".to_owned(), |o| format!("{o:?}").to_lowercase()),
+            after.output.map_or_else(
+                || "json when stdout is not a terminal, else table".to_owned(),
+                |o| format!("{o:?}").to_lowercase(),
+            ),
             source(before.output.is_some(), after.output.is_some()),
         ),
     ];
@@ -172,14 +232,25 @@ fn token_problem(name: &str, token: &str) -> Option<String> {
     (!ok).then(|| format!("{name}: the platform's Token is 3 to 32 letters and digits"))
 }
 
+/// A configured URL as it may be shown: the password of its userinfo masked.
+fn shown_url(value: &str) -> String {
+    mask_url_password(value).into_owned()
+}
+
 fn url_problem(name: &str, value: &str) -> Option<String> {
     let ok = (value.starts_with("http://") || value.starts_with("https://")) && value.len() > 8;
-    (!ok).then(|| format!("{name}: {value:?} is not an http(s) URL"))
+    (!ok).then(|| format!("{name}: {:?} is not an http(s) URL", shown_url(value)))
 }
 
 fn store_problem(store: &str) -> Option<String> {
     let ok = store == "memory"
         || store.strip_prefix("file:").is_some_and(|p| !p.is_empty())
-        || store.starts_with("redis://");
-    (!ok).then(|| format!("store: {store:?} is not memory, file:PATH or redis://HOST:PORT[/DB]"))
+        || store.starts_with("redis://")
+        || store.starts_with("rediss://");
+    (!ok).then(|| {
+        format!(
+            "store: {:?} is not memory, file:PATH or redis://HOST:PORT[/DB]",
+            shown_url(store)
+        )
+    })
 }

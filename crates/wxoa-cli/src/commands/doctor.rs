@@ -26,6 +26,18 @@ pub(crate) struct DoctorArgs {
 struct Check {
     name: String,
     problem: Option<String>,
+    /// What a passed check means, when that is not obvious.
+    note: Option<String>,
+}
+
+impl Check {
+    fn new(name: String, problem: Option<String>) -> Check {
+        Check {
+            name,
+            problem,
+            note: None,
+        }
+    }
 }
 
 pub(crate) fn doctor(settings: &Settings, args: &DoctorArgs) -> Result<(), Failure> {
@@ -63,7 +75,12 @@ pub(crate) fn doctor(settings: &Settings, args: &DoctorArgs) -> Result<(), Failu
     let mut failed = 0;
     for check in &checks {
         match &check.problem {
-            None => writeln!(out, "ok    {}", check.name)?,
+            None => {
+                writeln!(out, "ok    {}", check.name)?;
+                if let Some(note) = &check.note {
+                    writeln!(out, "      {}", note.replace('\n', "\n      "))?;
+                }
+            }
             Some(problem) => {
                 failed += 1;
                 writeln!(
@@ -102,14 +119,47 @@ struct Answer {
     took: Duration,
 }
 
+/// What became of one push.
+enum Verdict {
+    /// Answered correctly, in time.
+    Passed,
+    /// No answer: why.
+    Unreached(String),
+    /// Answered with another status than 200.
+    Refused(Answer),
+    /// Answered correctly, but later than the platform waits.
+    Slow(Duration),
+    /// Answered 200 with a reply the platform cannot read: why.
+    BadReply(String),
+}
+
+impl Verdict {
+    fn status(&self) -> Option<u16> {
+        match self {
+            Verdict::Refused(answer) => Some(answer.status),
+            _ => None,
+        }
+    }
+}
+
+/// The likely cause when the plain push passed (or was refused as a keyed webhook refuses it)
+/// while both encrypted modes were refused: the webhook cannot open what it was sent, so it
+/// holds another EncodingAESKey or AppID than the ones given here.
+struct Mismatch {
+    /// Whether plain pushes were answered (else they were refused with 401 after a good
+    /// handshake, as by a webhook that takes encrypted pushes only).
+    plain_passed: bool,
+}
+
 impl Doctor {
     async fn run(&self) -> Vec<Check> {
-        let mut checks = vec![self.handshake().await];
-        let reachable = checks.first().is_some_and(|c| {
-            c.problem
-                .as_deref()
-                .is_none_or(|p| !p.starts_with("cannot reach"))
-        });
+        let handshake = self.handshake().await;
+        let reachable = handshake
+            .problem
+            .as_deref()
+            .is_none_or(|p| !p.starts_with("cannot reach"));
+        let handshake_passed = handshake.problem.is_none();
+        let mut checks = vec![handshake];
         if !reachable {
             return checks;
         }
@@ -118,9 +168,11 @@ impl Doctor {
         } else {
             &[Mode::Plain]
         };
+        let mut verdicts = Vec::new();
         for &mode in modes {
-            checks.push(self.push(mode).await);
+            verdicts.push((mode, self.push(mode).await));
         }
+        checks.extend(self.judge(handshake_passed, &verdicts));
         checks.push(self.duplicate().await);
         checks
     }
@@ -134,9 +186,13 @@ impl Doctor {
         let response = request
             .send()
             .await
-            .map_err(|e| describe_transport(&e, self.timeout))?;
+            .map_err(|e| describe_transport(&e.without_url(), self.timeout))?;
         let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(|e| e.to_string())?.to_vec();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| format!("the answer broke off: {}", chain(&e.without_url())))?
+            .to_vec();
         Ok(Answer {
             status,
             body,
@@ -159,7 +215,7 @@ impl Doctor {
             Err(problem) => Some(problem),
             Ok(answer) => handshake_problem(&answer, &echostr),
         };
-        Check { name, problem }
+        Check::new(name, problem)
     }
 
     fn signed_push(&self, mode: Mode, xml: &str) -> reqwest::RequestBuilder {
@@ -180,42 +236,89 @@ impl Doctor {
         }
     }
 
-    async fn push(&self, mode: Mode) -> Check {
-        let name = format!(
-            "POST in {} mode is answered correctly within 5 s",
-            mode.as_str()
-        );
+    /// Sends one text push in `mode` and says what became of it.
+    async fn push(&self, mode: Mode) -> Verdict {
         let xml = text_push(
             "oWxoaDoctor0000000000000000",
             "wxoa doctor",
             u64::try_from(now()).unwrap_or(0) * 10 + mode as u64,
         );
-        let problem = match self.send(self.signed_push(mode, &xml)).await {
-            Err(problem) => Some(problem),
-            Ok(answer) => self.push_problem(mode, &answer),
+        let answer = match self.send(self.signed_push(mode, &xml)).await {
+            Err(problem) => return Verdict::Unreached(problem),
+            Ok(answer) => answer,
         };
-        Check { name, problem }
-    }
-
-    fn push_problem(&self, mode: Mode, answer: &Answer) -> Option<String> {
-        if let Some(problem) = status_problem(answer) {
-            return Some(problem);
+        if answer.status != 200 {
+            return Verdict::Refused(answer);
         }
         if answer.took > Duration::from_secs(5) {
-            return Some(format!(
-                "answered in {:.1} s: the platform gives up after 5 s, retries, and shows the follower \"该公众号暂时无法提供服务\". Answer `success` at once and reply later through customer-service messages.",
-                answer.took.as_secs_f64()
-            ));
+            return Verdict::Slow(answer.took);
         }
         match self.platform(mode).read_reply(mode, &answer.body) {
-            Ok(_) => None,
-            Err(error) if mode.encrypted() => Some(format!(
-                "the reply is not an envelope the platform can verify and decrypt ({error}). In compat and safe mode answer with the encrypted envelope (Encrypt, MsgSignature, TimeStamp, Nonce), signed with the same Token and encrypted with the same EncodingAESKey and AppID; or answer `success`."
-            )),
-            Err(error) => Some(format!(
-                "the reply is not valid reply XML ({error}); answer a passive-reply XML, `success`, or an empty body"
-            )),
+            Ok(_) => Verdict::Passed,
+            Err(error) => Verdict::BadReply(error),
         }
+    }
+
+    /// The checks of the pushes, each failure explained — with the pattern of the modes
+    /// together where one mode alone says too little.
+    fn judge(&self, handshake_passed: bool, verdicts: &[(Mode, Verdict)]) -> Vec<Check> {
+        let keyed = self.encrypted.is_some();
+        let verdict = |wanted: Mode| {
+            verdicts
+                .iter()
+                .find(|(mode, _)| *mode == wanted)
+                .map(|(_, verdict)| verdict)
+        };
+        // A webhook holding an EncodingAESKey refuses plain pushes with 401 (`wxoa serve`
+        // does, unless --allow-plain); the handshake that passed with the same Token shows
+        // the 401 is not about the Token.
+        let plain_refused_by_key =
+            handshake_passed && verdict(Mode::Plain).and_then(Verdict::status) == Some(401);
+        let plain_passed = matches!(verdict(Mode::Plain), Some(Verdict::Passed));
+        let encrypted_statuses: Vec<Option<u16>> = [Mode::Compat, Mode::Safe]
+            .into_iter()
+            .map(|mode| verdict(mode).and_then(Verdict::status))
+            .collect();
+        let cannot_open = |status: Option<u16>| match status {
+            Some(400 | 500..=599) => true,
+            // Some frameworks answer a failed decryption as a refused signature; with plain
+            // pushes passing on the same Token, the signature is not the cause.
+            Some(401 | 403) => plain_passed,
+            _ => false,
+        };
+        let mismatch = (keyed
+            && (plain_passed || plain_refused_by_key)
+            && encrypted_statuses.iter().all(|s| cannot_open(*s)))
+        .then_some(Mismatch { plain_passed });
+        let everything_refused = encrypted_statuses.iter().all(|s| *s == Some(401));
+        verdicts
+            .iter()
+            .map(|(mode, verdict)| {
+                let name = format!(
+                    "POST in {} mode is answered correctly within 5 s",
+                    mode.as_str()
+                );
+                if *mode == Mode::Plain && plain_refused_by_key {
+                    if keyed && !everything_refused {
+                        return Check {
+                            name,
+                            problem: None,
+                            note: Some("refused with 401, as a webhook holding an EncodingAESKey refuses plain pushes (`wxoa serve` unless --allow-plain): right when the platform sends in compat or safe mode".to_owned()),
+                        };
+                    }
+                    if !keyed {
+                        return Check::new(name, Some(plain_refused_hint(verdict)));
+                    }
+                }
+                let problem = match (verdict, &mismatch) {
+                    (Verdict::Refused(answer), Some(mismatch)) if mode.encrypted() => {
+                        Some(mismatch_problem(answer, mismatch))
+                    }
+                    (verdict, _) => verdict_problem(*mode, verdict, handshake_passed),
+                };
+                Check::new(name, problem)
+            })
+            .collect()
     }
 
     async fn duplicate(&self) -> Check {
@@ -230,32 +333,114 @@ impl Doctor {
             "wxoa doctor retry",
             u64::try_from(now()).unwrap_or(0) * 10 + 9,
         );
-        let first = self.send(self.signed_push(mode, &xml)).await;
-        let second = self.send(self.signed_push(mode, &xml)).await;
-        let problem = match (first, second) {
-            (Err(p), _) | (_, Err(p)) => Some(p),
-            (Ok(first), Ok(second)) => {
-                let platform = self.platform(mode);
-                let read = |a: &Answer| {
-                    platform
-                        .read_reply(mode, &a.body)
-                        .ok()
-                        .flatten()
-                        .map(|r| r.body)
-                };
-                if first.status != second.status || read(&first) != read(&second) {
-                    Some("the retry got a different answer: the handler ran twice. Deduplicate on MsgId (events: FromUserName + CreateTime + Event + EventKey) and answer a retry with the first delivery's reply.".to_owned())
-                } else {
-                    None
-                }
+        let platform = self.platform(mode);
+        let read = |a: &Answer| {
+            platform
+                .read_reply(mode, &a.body)
+                .map(|r| r.map(|r| r.body))
+        };
+        // Only a delivery the webhook accepted can be retried: a refused one says nothing
+        // about how retries are handled.
+        let first = match self.send(self.signed_push(mode, &xml)).await {
+            Err(problem) => return Check::new(name, Some(problem)),
+            Ok(first) => first,
+        };
+        if first.status != 200 {
+            return Check::new(
+                name,
+                Some(format!(
+                    "not checked: the first delivery was refused (HTTP {}), so there is nothing to retry. Fix the failures above first.",
+                    first.status
+                )),
+            );
+        }
+        let first_reply = match read(&first) {
+            Ok(reply) => reply,
+            Err(error) => {
+                return Check::new(
+                    name,
+                    Some(format!(
+                        "not checked: the first delivery's answer cannot be read ({error}). Fix the failures above first."
+                    )),
+                );
             }
         };
-        Check { name, problem }
+        let problem = match self.send(self.signed_push(mode, &xml)).await {
+            Err(problem) => Some(problem),
+            Ok(second) if second.status != 200 => Some(format!(
+                "the first delivery was accepted but the retry got HTTP {}: a retry must get the first delivery's answer. Body: {:?}",
+                second.status,
+                truncate(&String::from_utf8_lossy(&second.body))
+            )),
+            Ok(second) => match read(&second) {
+                Ok(reply) if reply == first_reply => None,
+                Ok(_) => Some("the retry got a different answer: the handler ran twice. Deduplicate on MsgId (events: FromUserName + CreateTime + Event + EventKey) and answer a retry with the first delivery's reply.".to_owned()),
+                Err(error) => Some(format!(
+                    "the retry's answer cannot be read ({error}): a retry must get the first delivery's answer"
+                )),
+            },
+        };
+        Check::new(name, problem)
     }
 }
 
+/// The explanation of one push's failure, read on its own.
+fn verdict_problem(mode: Mode, verdict: &Verdict, handshake_passed: bool) -> Option<String> {
+    match verdict {
+        Verdict::Passed => None,
+        Verdict::Unreached(problem) => Some(problem.clone()),
+        Verdict::Refused(answer) => status_problem(answer, handshake_passed),
+        Verdict::Slow(took) => Some(format!(
+            "answered in {:.1} s: the platform gives up after 5 s, retries, and shows the follower \"该公众号暂时无法提供服务\". Answer `success` at once and reply later through customer-service messages.",
+            took.as_secs_f64()
+        )),
+        Verdict::BadReply(error) if mode.encrypted() => Some(format!(
+            "the reply is not an envelope the platform can verify and decrypt ({error}). In compat and safe mode answer with the encrypted envelope (Encrypt, MsgSignature, TimeStamp, Nonce), signed with the same Token and encrypted with the same EncodingAESKey and AppID; or answer `success`."
+        )),
+        Verdict::BadReply(error) => Some(format!(
+            "the reply is not valid reply XML ({error}); answer a passive-reply XML, `success`, or an empty body"
+        )),
+    }
+}
+
+/// A plain push refused with 401 after a good handshake, when no EncodingAESKey was given.
+fn plain_refused_hint(verdict: &Verdict) -> String {
+    let body = match verdict {
+        Verdict::Refused(answer) => truncate(&String::from_utf8_lossy(&answer.body)),
+        _ => String::new(),
+    };
+    format!(
+        "HTTP 401 although the handshake with the same Token passed: the webhook refuses plain pushes, as a webhook holding an EncodingAESKey does (`wxoa serve` unless --allow-plain). If the account's message encryption mode is compat or safe, give doctor the account's --aes-key and --app-id to check those modes; if it is plain, the webhook must not hold a key. (Or the webhook's clock is far off.) Body: {body:?}"
+    )
+}
+
+/// An encrypted push refused while plain pushes were fine: the key or the AppID differs.
+fn mismatch_problem(answer: &Answer, mismatch: &Mismatch) -> String {
+    let body = String::from_utf8_lossy(&answer.body);
+    let lower = body.to_lowercase();
+    // The platform's own error codes (-40005 ValidateAppidError, -40007 DecryptAESError),
+    // which frameworks commonly put in their error text, tell the two apart.
+    let which = if lower.contains("appid") || lower.contains("-40005") {
+        " — its answer names the AppID, so most likely the AppID"
+    } else if lower.contains("-40007") || lower.contains("decrypt") || lower.contains("padding") {
+        " — its answer says decryption failed, so most likely the EncodingAESKey"
+    } else {
+        ""
+    };
+    let plain = if mismatch.plain_passed {
+        "plain pushes pass"
+    } else {
+        "the handshake passes with the same Token (plain pushes are refused as a keyed webhook refuses them)"
+    };
+    format!(
+        "HTTP {} while {plain}: the webhook cannot open the encrypted push, so the EncodingAESKey or the AppID given here differs from the webhook's{which}. Both must be the account's own (the EncodingAESKey of the platform's server configuration, and the account's AppID): compare the ones given here (--aes-key, --app-id) with the webhook's (`wxoa serve --aes-key … --app-id …`, WXOA_AES_KEY, WXOA_APP_ID) and make them equal. Body: {:?}",
+        answer.status,
+        truncate(&body)
+    )
+}
+
 fn handshake_problem(answer: &Answer, echostr: &str) -> Option<String> {
-    if let Some(problem) = status_problem(answer) {
+    if let Some(problem) = status_problem(answer, false) {
         return Some(problem);
     }
     let body = String::from_utf8_lossy(&answer.body);
@@ -275,10 +460,14 @@ fn handshake_problem(answer: &Answer, echostr: &str) -> Option<String> {
     Some(format!("answered {:?}; {hint}", truncate(&body)))
 }
 
-fn status_problem(answer: &Answer) -> Option<String> {
+/// An answer's status explained; `handshake_passed` says the Token was shown right already.
+fn status_problem(answer: &Answer, handshake_passed: bool) -> Option<String> {
     let body = String::from_utf8_lossy(&answer.body);
     let hint = match answer.status {
         200 => return None,
+        401 | 403 if handshake_passed => {
+            "the webhook refused the push although the handshake with the same Token passed: its clock may be far off (a push outside its replay window is refused), or it checks this mode's signature differently from the platform"
+        }
         401 | 403 => {
             "the webhook refused the signature: the Token given here differs from the webhook's (they must both equal the platform's server configuration), or its clock is far off"
         }
@@ -299,6 +488,7 @@ fn status_problem(answer: &Answer) -> Option<String> {
     ))
 }
 
+/// Why a request got no answer. `error` carries no URL: the webhook's URL may hold a password.
 fn describe_transport(error: &reqwest::Error, timeout: Duration) -> String {
     if error.is_timeout() {
         format!(
@@ -307,11 +497,24 @@ fn describe_transport(error: &reqwest::Error, timeout: Duration) -> String {
         )
     } else if error.is_connect() {
         format!(
-            "cannot reach the webhook: connection failed ({error}); is it running, and listening on that address?"
+            "cannot reach the webhook: connection failed ({}); is it running, and listening on that address?",
+            chain(error)
         )
     } else {
-        format!("cannot reach the webhook: {error}")
+        format!("cannot reach the webhook: {}", chain(error))
     }
+}
+
+/// An error and its causes, joined with `: `.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 fn truncate(text: &str) -> String {

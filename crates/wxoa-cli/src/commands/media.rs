@@ -1,6 +1,7 @@
 //! `wxoa media upload|download …` (CONTRACT §7): temporary media and permanent material —
 //! uploads checked for type and size before they are sent, downloads saved into a file or a
-//! directory (created if missing) under the name the platform gives.
+//! directory (created if missing) under the name the platform gives, never over an existing
+//! file unless `--force` is given.
 
 use std::path::{Path, PathBuf};
 
@@ -27,7 +28,8 @@ pub(crate) enum MediaCommand {
         file: PathBuf,
     },
     /// Download a media (or a material with --permanent) into a file or a directory; a video
-    /// or a news material is printed instead.
+    /// or a news material is printed instead. An existing file is never overwritten unless
+    /// --force is given.
     Download(DownloadArgs),
     /// Add a permanent news material from a JSON file of articles (deprecated by the platform
     /// in favour of drafts).
@@ -143,6 +145,10 @@ pub(crate) struct DownloadArgs {
     /// A permanent material instead of a temporary media.
     #[arg(long)]
     pub(crate) permanent: bool,
+    /// Replace a file that exists already under the name saved to (without it, the download
+    /// is refused with exit 2 and the file is left as it is).
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 pub(crate) fn media(settings: &Settings, command: MediaCommand) -> Result<(), Failure> {
@@ -256,25 +262,112 @@ async fn download(client: Client, args: DownloadArgs) -> Result<Value, Error> {
 
 /// Saves a download per `--out` / `--dir`; answers where and how many bytes.
 async fn save(file: Download, args: &DownloadArgs) -> Result<(PathBuf, u64), Error> {
-    if let Some(out) = &args.out {
-        let bytes = file.save_as(out).await?;
-        return Ok((out.clone(), bytes));
+    let target = match &args.out {
+        Some(out) => out.clone(),
+        None => {
+            let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+            tokio::fs::create_dir_all(&dir)
+                .await
+                .map_err(|source| Error::Io {
+                    action: "create the directory",
+                    path: dir.clone(),
+                    source,
+                })?;
+            let name = match file.file_name() {
+                Some(name) => name,
+                None => fallback_name(&args.media_id, file.content_type().unwrap_or(""))?,
+            };
+            dir.join(name)
+        }
+    };
+    let bytes = save_at(file, &target, args.force).await?;
+    Ok((target, bytes))
+}
+
+/// Streams `file` into a temporary file next to `target`, then moves it there: over an
+/// existing file only when `force`, else never — not even over one created while the
+/// download ran. A failed or interrupted download leaves nothing under `target`.
+async fn save_at(file: Download, target: &Path, force: bool) -> Result<u64, Error> {
+    if !force && target.symlink_metadata().is_ok() {
+        // Refused before the body is read; the move below refuses again if the file appears
+        // meanwhile.
+        return Err(exists(target));
     }
-    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
-    let fallback = format!(
-        "{}{}",
-        args.media_id,
-        extension_of(file.content_type().unwrap_or(""))
-    );
-    let path = file.save_in(&dir, &fallback).await?;
-    let bytes = std::fs::metadata(&path)
-        .map_err(|source| Error::Io {
-            action: "read",
-            path: path.clone(),
+    let dir = match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = target
+        .file_name()
+        .ok_or_else(|| Error::InvalidRequest(format!("{} is no file path", target.display())))?;
+    let io = |action: &'static str, path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Io {
+            action,
+            path,
             source,
-        })?
-        .len();
-    Ok((path, bytes))
+        }
+    };
+    let prefix = format!(".{}.", name.to_string_lossy());
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".part");
+    #[cfg(unix)]
+    {
+        // Readable as any file the user creates (the umask applies), not only by its owner.
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let (temp, temp_path) = builder
+        .tempfile_in(dir)
+        .map_err(io("create a temporary file in", dir))?
+        .into_parts();
+    // Dropping `temp_path` on any early return removes the partial file.
+    let mut temp = tokio::fs::File::from_std(temp);
+    let written = file.write_to(&mut temp).await?;
+    temp.sync_all().await.map_err(io("write", &temp_path))?;
+    drop(temp);
+    let moved = if force {
+        temp_path.persist(target)
+    } else {
+        temp_path.persist_noclobber(target)
+    };
+    match moved {
+        Ok(()) => Ok(written),
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists && !force => {
+            Err(exists(target))
+        }
+        Err(e) => Err(io("write", target)(e.error)),
+    }
+}
+
+/// The refusal to overwrite `target` (exit 2).
+fn exists(target: &Path) -> Error {
+    Error::Io {
+        action: "write",
+        path: target.to_path_buf(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            "the file exists already; give --force to replace it",
+        ),
+    }
+}
+
+/// The file name of a download the platform did not name: the media id and the extension of
+/// its content type, refused when the media id is not usable as a file name.
+fn fallback_name(media_id: &str, content_type: &str) -> Result<String, Error> {
+    let usable = !media_id.is_empty()
+        && media_id.len() <= 200
+        && !media_id.starts_with('.')
+        && !media_id
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c.is_control());
+    if usable {
+        Ok(format!("{media_id}{}", extension_of(content_type)))
+    } else {
+        Err(Error::InvalidRequest(format!(
+            "media id {media_id:?} is not usable as a file name: give --out FILE"
+        )))
+    }
 }
 
 /// The file extension of a content type, for a name the platform did not give.
@@ -341,5 +434,9 @@ mod tests {
         assert_eq!(extension_of("image/jpeg"), ".jpg");
         assert_eq!(extension_of("audio/amr; charset=binary"), ".amr");
         assert_eq!(extension_of("application/octet-stream"), "");
+        assert_eq!(fallback_name("M1", "image/png").unwrap(), "M1.png");
+        for bad in ["", "../etc/passwd", ".hidden", "a\\b", "a\nb"] {
+            assert!(fallback_name(bad, "image/png").is_err(), "{bad:?}");
+        }
     }
 }

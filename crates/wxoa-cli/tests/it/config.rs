@@ -66,6 +66,73 @@ fn every_problem_is_named() {
 }
 
 #[test]
+fn url_passwords_are_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("wxoa.toml");
+    std::fs::write(
+        &file,
+        "app_id = \"wx0123456789abcdef\"\n\
+         store = \"redis://:hunter2@127.0.0.1:6379/0\"\n\
+         token_server = \"http://ops:hunter2@127.0.0.1:8300\"\n\
+         api_base = [\"http://api:hunter2@127.0.0.1:8080\", \"http://127.0.0.1:8081\"]\n\
+         mp_base = \"http://mp:hunter2@127.0.0.1:8082\"\n\
+         open_base = \"http://open:hunter2@127.0.0.1:8083\"\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let out = wxoa(&["config", "check", path], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = stdout(&out);
+    for shown in [
+        "redis://:***@127.0.0.1:6379/0",
+        "http://ops:***@127.0.0.1:8300",
+        "http://api:***@127.0.0.1:8080, http://127.0.0.1:8081",
+        "http://mp:***@127.0.0.1:8082",
+        "http://open:***@127.0.0.1:8083",
+    ] {
+        assert!(report.contains(shown), "{shown} not in: {report}");
+    }
+    assert!(!format!("{report}{}", stderr(&out)).contains("hunter2"));
+
+    // The same from the command line, and in the problems named for invalid URLs.
+    let out = wxoa(
+        &[
+            "--store",
+            "mongodb://admin:hunter2@127.0.0.1",
+            "--api-base",
+            "ftp://api:hunter2@127.0.0.1",
+            "--token-server",
+            "ftp://ops:hunter2@127.0.0.1:8300",
+            "config",
+            "check",
+            path,
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let (report, err) = (stdout(&out), stderr(&out));
+    for field in ["store:", "api_base:", "token_server:"] {
+        assert!(err.contains(field), "{field} not named in: {err}");
+    }
+    assert!(err.contains("mongodb://admin:***@127.0.0.1"), "{err}");
+    assert!(
+        !format!("{report}{err}").contains("hunter2"),
+        "{report}{err}"
+    );
+
+    // A malformed line holding a password is placed, never quoted.
+    std::fs::write(&file, "store = \"redis://:hunter2@127.0.0.1\n").unwrap();
+    let out = wxoa(&["config", "check", path], b"");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("malformed at line 1, column"), "{err}");
+    assert!(
+        !format!("{}{err}", stdout(&out)).contains("hunter2"),
+        "{err}"
+    );
+}
+
+#[test]
 fn completions_for_every_shell() {
     for shell in ["bash", "zsh", "fish"] {
         let out = wxoa(&["completions", shell], b"");

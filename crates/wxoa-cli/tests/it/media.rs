@@ -1,6 +1,11 @@
 //! CONTRACT §7 `wxoa media upload|download` against the client's stub platform.
 
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::routing::{get, post};
 use serde_json::json;
+use tokio::sync::mpsc;
 use wxoa_client::testing::RawAnswer;
 
 use crate::api::Env;
@@ -142,4 +147,222 @@ fn an_expired_media_exits_1() {
     ]);
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("errcode 40007"));
+}
+
+/// The files in `dir`, sorted.
+fn listing(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn download_never_overwrites_an_existing_file_unless_forced() {
+    let env = Env::new();
+    env.stub.respond_raw(
+        GET,
+        RawAnswer::new(200, JPEG)
+            .header("content-type", "image/jpeg")
+            .header(
+                "content-disposition",
+                "attachment; filename=\"MEDIA_ID.jpg\"",
+            ),
+    );
+    let dir = env.home.path().join("downloads");
+    std::fs::create_dir(&dir).unwrap();
+    let out = dir.join("mine.jpg");
+    std::fs::write(&out, b"my own file").unwrap();
+    let path = out.to_str().unwrap();
+
+    let output = env.run(&["media", "download", "MEDIA_ID", "--out", path]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(err.contains(path) && err.contains("--force"), "{err}");
+    assert_eq!(std::fs::read(&out).unwrap(), b"my own file");
+
+    // Under the platform's name in a directory: the same rule.
+    let named = dir.join("MEDIA_ID.jpg");
+    std::fs::write(&named, b"an earlier download").unwrap();
+    let output = env.run(&[
+        "media",
+        "download",
+        "MEDIA_ID",
+        "--dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("MEDIA_ID.jpg"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(std::fs::read(&named).unwrap(), b"an earlier download");
+    assert_eq!(listing(&dir), ["MEDIA_ID.jpg", "mine.jpg"]);
+
+    // --force replaces both.
+    let answer = env.json(&["media", "download", "MEDIA_ID", "--out", path, "--force"]);
+    assert_eq!(answer["bytes"], json!(JPEG.len()));
+    assert_eq!(std::fs::read(&out).unwrap(), JPEG);
+    env.json(&[
+        "media",
+        "download",
+        "MEDIA_ID",
+        "--dir",
+        dir.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(std::fs::read(&named).unwrap(), JPEG);
+    assert_eq!(listing(&dir), ["MEDIA_ID.jpg", "mine.jpg"]);
+    // Saved with the permissions of any file the user creates, not only readable by them.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let reference = env.home.path().join("reference");
+        std::fs::write(&reference, b"").unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode();
+        assert_eq!(mode(&named), mode(&reference));
+    }
+}
+
+/// A piece of a streamed body: bytes, or an error that cuts the connection.
+type Piece = Result<Bytes, std::io::Error>;
+
+/// A platform whose `media/get` streams a JPEG whose body the test hands out piece by piece
+/// (an `Err` cuts the connection mid-body), over a real socket.
+struct Origin {
+    base: String,
+    body: Arc<Mutex<Option<mpsc::Receiver<Piece>>>>,
+}
+
+/// The announced length of [`Origin`]'s file.
+const LENGTH: usize = 64 * 1024;
+
+impl Origin {
+    async fn start() -> Origin {
+        let body: Arc<Mutex<Option<mpsc::Receiver<Piece>>>> = Arc::default();
+        let served = body.clone();
+        let app = axum::Router::new()
+            .route(
+                "/cgi-bin/stable_token",
+                post(|| async {
+                    axum::Json(json!({"access_token": "ORIGIN_TOKEN", "expires_in": 7200}))
+                }),
+            )
+            .route(
+                GET,
+                get(move || {
+                    let served = served.clone();
+                    async move {
+                        let receiver = served.lock().unwrap().take().unwrap();
+                        let stream = futures::stream::unfold(receiver, |mut receiver| async {
+                            receiver.recv().await.map(|piece| (piece, receiver))
+                        });
+                        axum::http::Response::builder()
+                            .header("content-type", "image/jpeg")
+                            .header("content-length", LENGTH.to_string())
+                            .body(axum::body::Body::from_stream(stream))
+                            .unwrap()
+                    }
+                }),
+            );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Origin { base, body }
+    }
+
+    /// The sender of the next download's body.
+    fn next_body(&self) -> mpsc::Sender<Piece> {
+        let (sender, receiver) = mpsc::channel(4);
+        *self.body.lock().unwrap() = Some(receiver);
+        sender
+    }
+
+    /// `wxoa media download M ARGS` against the origin, on a blocking thread.
+    fn download(&self, args: &[&str]) -> tokio::task::JoinHandle<std::process::Output> {
+        let mut all: Vec<String> = [
+            "--app-id",
+            "wx00000000000000a1",
+            "--app-secret",
+            "origin-secret",
+            "--store",
+            "memory",
+            "--api-base",
+            &self.base,
+            "media",
+            "download",
+            "M",
+        ]
+        .iter()
+        .map(|a| (*a).to_owned())
+        .collect();
+        all.extend(args.iter().map(|a| (*a).to_owned()));
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = all.iter().map(String::as_str).collect();
+            crate::wxoa(&args, b"")
+        })
+    }
+}
+
+/// Waits (at most 10 s) until the download's temporary file is in `dir`.
+async fn until_a_partial_file_is_in(dir: &std::path::Path) {
+    for _ in 0..200 {
+        if listing(dir).iter().any(|n| n.ends_with(".part")) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no partial file appeared in {}", dir.display());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_cut_off_midway_leaves_nothing_under_the_final_name() {
+    let origin = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("photo.jpg");
+    let path = out.to_str().unwrap().to_owned();
+    for existing in [None, Some(&b"the file before"[..])] {
+        if let Some(content) = existing {
+            std::fs::write(&out, content).unwrap();
+        }
+        let body = origin.next_body();
+        let run = origin.download(&["--out", &path, "--force"]);
+        body.send(Ok(Bytes::from(vec![7u8; 1024]))).await.unwrap();
+        until_a_partial_file_is_in(dir.path()).await;
+        body.send(Err(std::io::Error::other("cut"))).await.unwrap();
+        let output = run.await.unwrap();
+        assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+        match existing {
+            None => assert!(!out.exists(), "a partial file was left at {path}"),
+            Some(content) => assert_eq!(std::fs::read(&out).unwrap(), content),
+        }
+        let left: Vec<String> = listing(dir.path());
+        assert!(left.iter().all(|n| !n.ends_with(".part")), "{left:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_created_while_downloading_is_not_overwritten() {
+    let origin = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("photo.jpg");
+    let path = out.to_str().unwrap().to_owned();
+    let body = origin.next_body();
+    let run = origin.download(&["--out", &path]);
+    body.send(Ok(Bytes::from(vec![7u8; 1024]))).await.unwrap();
+    // The check for an existing file is behind; another program creates it now.
+    until_a_partial_file_is_in(dir.path()).await;
+    std::fs::write(&out, b"written meanwhile").unwrap();
+    body.send(Ok(Bytes::from(vec![8u8; LENGTH - 1024])))
+        .await
+        .unwrap();
+    drop(body);
+    let output = run.await.unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("--force"), "{}", stderr(&output));
+    assert_eq!(std::fs::read(&out).unwrap(), b"written meanwhile");
+    assert_eq!(listing(dir.path()), ["photo.jpg"]);
 }
