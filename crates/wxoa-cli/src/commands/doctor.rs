@@ -119,7 +119,11 @@ impl Doctor {
             &[Mode::Plain]
         };
         for &mode in modes {
-            checks.push(self.push(mode).await);
+            checks.push(if mode == Mode::Plain && self.encrypted.is_some() {
+                self.plain_refused().await
+            } else {
+                self.push(mode).await
+            });
         }
         checks.push(self.duplicate().await);
         checks
@@ -193,6 +197,26 @@ impl Doctor {
         let problem = match self.send(self.signed_push(mode, &xml)).await {
             Err(problem) => Some(problem),
             Ok(answer) => self.push_problem(mode, &answer),
+        };
+        Check { name, problem }
+    }
+
+    /// With an EncodingAESKey, a plaintext push must be refused: its signature covers only the
+    /// Token, timestamp and nonce, so it could be forged from any logged query string.
+    async fn plain_refused(&self) -> Check {
+        let name = "POST in plain mode is refused (the account has an EncodingAESKey)".to_owned();
+        let xml = text_push(
+            "oWxoaDoctor0000000000000000",
+            "wxoa doctor",
+            u64::try_from(now()).unwrap_or(0) * 10 + Mode::Plain as u64,
+        );
+        let problem = match self.send(self.signed_push(Mode::Plain, &xml)).await {
+            Err(problem) => Some(problem),
+            Ok(answer) if matches!(answer.status, 401 | 403) => None,
+            Ok(answer) if answer.status == 200 => Some(
+                "the webhook took a plaintext push although the account has an EncodingAESKey. A plaintext push is signed over the Token, timestamp and nonce only, so anyone holding one logged query string (a proxy's access log) can forge follower messages and read the answers. Once the platform is in compat or safe mode, refuse plaintext pushes (`wxoa serve` does unless --allow-plain is given).".to_owned(),
+            ),
+            Ok(answer) => status_problem(&answer),
         };
         Check { name, problem }
     }
