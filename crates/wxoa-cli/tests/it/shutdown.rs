@@ -206,6 +206,33 @@ async fn sigterm_waits_for_a_late_reply_to_reach_the_follower() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn sigterm_during_the_budget_still_answers_the_push_then_delivers_its_late_reply() {
+    let sandbox = Arc::new(Sandbox::builder().followers(1).start().await.unwrap());
+    let openid = follower(&sandbox).await;
+    let mut serving = Serving::start(&sandbox, &[]);
+
+    // SIGTERM arrives while the request is still within its budget: the server stops
+    // accepting but answers it (`success` at the budget), and its reply still goes out.
+    let pushing = {
+        let (sandbox, openid) = (sandbox.clone(), openid.clone());
+        tokio::spawn(async move { push_text(&sandbox, &openid, "sleep 6").await })
+    };
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    serving.terminate();
+    let pushed = pushing.await.unwrap();
+    assert_eq!(pushed["attempts"], 1, "{pushed}");
+    assert!(pushed["reply"].is_null(), "answered success: {pushed}");
+    let code = serving.exited_within(Duration::from_secs(20)).await;
+    assert_eq!(code, Some(0), "{}", serving.log());
+    assert_eq!(
+        received(&sandbox, &openid).await,
+        ["custom: slept 6"],
+        "{}",
+        serving.log()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_drain_deadline_shorter_than_the_handler_logs_the_undelivered_reply_with_its_push() {
     let sandbox = Sandbox::builder().followers(1).start().await.unwrap();
     let openid = follower(&sandbox).await;
