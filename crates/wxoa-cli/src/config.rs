@@ -42,6 +42,9 @@ struct File {
     token_server: Option<String>,
     token_server_auth: Option<String>,
     output: Option<Output>,
+    // Keys of `wxoa serve` (see its flags of the same names).
+    drain_timeout: Option<u64>,
+    allow_plain: Option<bool>,
     #[serde(default)]
     accounts: Vec<Account>,
 }
@@ -51,6 +54,10 @@ struct File {
 pub(crate) struct Settings {
     pub(crate) global: Global,
     pub(crate) accounts: Vec<Account>,
+    /// `drain_timeout` of `wxoa serve`, from the file.
+    pub(crate) drain_timeout: Option<u64>,
+    /// `allow_plain` of `wxoa serve`, from the file.
+    pub(crate) allow_plain: Option<bool>,
 }
 
 impl Settings {
@@ -59,7 +66,7 @@ impl Settings {
         let Some(path) = global.config.clone() else {
             return Ok(Settings {
                 global,
-                accounts: Vec::new(),
+                ..Settings::default()
             });
         };
         let file = read(&path).map_err(Failure::usage)?;
@@ -91,6 +98,8 @@ impl Settings {
         Ok(Settings {
             global,
             accounts: file.accounts,
+            drain_timeout: file.drain_timeout,
+            allow_plain: file.allow_plain,
         })
     }
 
@@ -177,6 +186,17 @@ mod tests {
         assert_eq!(settings.global.app_id.as_deref(), Some("wxcli"));
         assert_eq!(settings.global.token.as_deref(), Some("filetoken"));
         assert_eq!(settings.global.api_base, vec!["http://a", "http://b"]);
+        assert_eq!((settings.drain_timeout, settings.allow_plain), (None, None));
+        std::fs::write(&path, "drain_timeout = 7\nallow_plain = true\n").unwrap();
+        let global = Global {
+            config: Some(path.clone()),
+            ..Global::default()
+        };
+        let settings = Settings::load(global).unwrap();
+        assert_eq!(
+            (settings.drain_timeout, settings.allow_plain),
+            (Some(7), Some(true))
+        );
         std::fs::write(&path, "unknown_key = 1\n").unwrap();
         let global = Global {
             config: Some(path),

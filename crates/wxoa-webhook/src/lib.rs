@@ -8,6 +8,11 @@
 //! ([`deferred`]) → the reply, encrypted when the push was. Every refusal is a
 //! [`Rejection`] with a fixed status, logged with its reason and counted in `/metrics`.
 //!
+//! An account with an EncodingAESKey refuses plaintext pushes (their signature does not cover
+//! the body) unless it [allows them](Account::allow_plain) for the switch-over. Handlers past
+//! the budget and their late replies run on after their request; on shutdown,
+//! [`Webhook::drain`] waits for them up to a deadline and names what it could not wait for.
+//!
 //! ```
 //! use wxoa_webhook::{Account, Bot, Ctx, Webhook};
 //! use wxoa_types::reply::ReplyBody;

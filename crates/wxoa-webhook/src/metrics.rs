@@ -1,11 +1,11 @@
 //! The webhook's counters and handler latency, in Prometheus text exposition.
 
 use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Outcomes of `wxoa_webhook_requests_total`, in the order they are stored.
-const OUTCOMES: [&str; 8] = [
+const OUTCOMES: [&str; 11] = [
     "ok",
     "duplicate",
     "bad_signature",
@@ -14,6 +14,12 @@ const OUTCOMES: [&str; 8] = [
     "replay",
     "handler_error",
     "late",
+    // A plaintext push to an account with an EncodingAESKey that does not allow them.
+    "plain_refused",
+    // The connection closed before the answer; the handler went on in the background.
+    "closed",
+    // A push that came while the webhook was draining for a shutdown.
+    "shutting_down",
 ];
 
 /// Upper bounds of the handler latency histogram, in seconds.
@@ -29,6 +35,8 @@ pub struct Metrics {
     duplicates: AtomicU64,
     late_delivered: AtomicU64,
     late_failed: AtomicU64,
+    late_undelivered: AtomicU64,
+    late_pending: AtomicI64,
     latency_buckets: [AtomicU64; BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_micros: AtomicU64,
@@ -70,6 +78,16 @@ impl Metrics {
         }
     }
 
+    /// A reply was still not delivered when a drain's deadline passed.
+    pub(crate) fn late_undelivered(&self) {
+        self.late_undelivered.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Late work started (`1`) or ended (`-1`).
+    pub(crate) fn late_pending(&self, change: i64) {
+        self.late_pending.fetch_add(change, Ordering::Relaxed);
+    }
+
     /// How many pushes answered with `outcome`.
     pub fn requests(&self, outcome: &str) -> u64 {
         OUTCOMES
@@ -87,6 +105,24 @@ impl Metrics {
     /// How many retries were answered from a first delivery.
     pub fn duplicates_total(&self) -> u64 {
         self.duplicates.load(Ordering::Relaxed)
+    }
+
+    /// How many late replies went out (`delivered`), failed (`failed`), or were still pending
+    /// when a drain's deadline passed (`undelivered`).
+    pub fn late_replies(&self, result: &str) -> u64 {
+        let counter = match result {
+            "delivered" => &self.late_delivered,
+            "failed" => &self.late_failed,
+            "undelivered" => &self.late_undelivered,
+            _ => return 0,
+        };
+        counter.load(Ordering::Relaxed)
+    }
+
+    /// How many pieces of late work are running now: handlers past the budget and their
+    /// customer-service replies, handlers whose connection closed.
+    pub fn late_pending_now(&self) -> u64 {
+        u64::try_from(self.late_pending.load(Ordering::Relaxed)).unwrap_or(0)
     }
 
     /// The Prometheus text exposition.
@@ -114,7 +150,7 @@ impl Metrics {
             "wxoa_webhook_duplicates_total {}",
             load(&self.duplicates)
         );
-        out.push_str("# HELP wxoa_webhook_late_replies_total Replies that missed the deadline, by delivery through customer-service messages.\n");
+        out.push_str("# HELP wxoa_webhook_late_replies_total Replies that missed the deadline, by delivery through customer-service messages (undelivered: still pending when a shutdown's drain deadline passed).\n");
         out.push_str("# TYPE wxoa_webhook_late_replies_total counter\n");
         let _ = writeln!(
             out,
@@ -126,6 +162,14 @@ impl Metrics {
             "wxoa_webhook_late_replies_total{{result=\"failed\"}} {}",
             load(&self.late_failed)
         );
+        let _ = writeln!(
+            out,
+            "wxoa_webhook_late_replies_total{{result=\"undelivered\"}} {}",
+            load(&self.late_undelivered)
+        );
+        out.push_str("# HELP wxoa_webhook_late_pending Handlers and late replies running past their request, which a shutdown waits for.\n");
+        out.push_str("# TYPE wxoa_webhook_late_pending gauge\n");
+        let _ = writeln!(out, "wxoa_webhook_late_pending {}", self.late_pending_now());
         out.push_str("# HELP wxoa_webhook_handler_seconds Handler latency.\n");
         out.push_str("# TYPE wxoa_webhook_handler_seconds histogram\n");
         let mut cumulative = 0;

@@ -22,6 +22,17 @@ pub enum Rejection {
         /// The window in force.
         window: u64,
     },
+    /// A plaintext push (no `encrypt_type=aes`) to an account with an EncodingAESKey that does
+    /// not [allow](crate::Account::allow_plain) them: 401. Its signature covers only the Token,
+    /// timestamp and nonce, so it could have been forged from any logged query string.
+    #[error(
+        "plaintext push refused: the account has an EncodingAESKey, and a plaintext push is signed over the Token, timestamp and nonce only, so it could be forged from any logged query string; set the platform to compat or safe mode, or allow plaintext pushes while switching over (Account::allow_plain, wxoa serve --allow-plain)"
+    )]
+    PlainRefused,
+    /// The webhook is draining for a shutdown and takes no more pushes: 503, so that the
+    /// platform's retry goes to an instance that is still serving.
+    #[error("the webhook is shutting down and takes no more pushes")]
+    ShuttingDown,
     /// Undecryptable or unparseable body, or a request the account is not set up for: 400.
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -45,7 +56,10 @@ impl Rejection {
     /// The HTTP status this rejection answers with.
     pub fn status(&self) -> StatusCode {
         match self {
-            Rejection::BadSignature(_) | Rejection::Replay { .. } => StatusCode::UNAUTHORIZED,
+            Rejection::BadSignature(_) | Rejection::Replay { .. } | Rejection::PlainRefused => {
+                StatusCode::UNAUTHORIZED
+            }
+            Rejection::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
             Rejection::BadRequest(_) => StatusCode::BAD_REQUEST,
             Rejection::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::UnknownAccount(_) => StatusCode::NOT_FOUND,
@@ -58,6 +72,8 @@ impl Rejection {
         match self {
             Rejection::BadSignature(_) => "bad_signature",
             Rejection::Replay { .. } => "replay",
+            Rejection::PlainRefused => "plain_refused",
+            Rejection::ShuttingDown => "shutting_down",
             Rejection::BadRequest(_) | Rejection::UnknownAccount(_) => "bad_request",
             Rejection::TooLarge { .. } => "too_large",
             Rejection::HandlerFailed(_) => "handler_error",

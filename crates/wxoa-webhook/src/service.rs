@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -17,14 +18,14 @@ use bytes::Bytes;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use http_body_util::BodyExt;
-use tracing::{Instrument, debug, info_span, warn};
+use tracing::{Instrument, debug, info, info_span, warn};
 use wxoa_crypto::{CryptoError, MsgCrypt};
 use wxoa_types::inbound::Inbound;
 use wxoa_types::reply::{NO_REPLY, ReplyBody, render_parts};
 use wxoa_types::secret::Secret;
 
 use crate::dedup::{Claim, DedupStore, MemoryDedup};
-use crate::deferred::{LateReply, custom_message};
+use crate::deferred::{Drained, LateReply, LateWork, Ticket, custom_message};
 use crate::handler::Outcome;
 use crate::metrics::Metrics;
 use crate::rejection::Rejection;
@@ -39,6 +40,7 @@ pub struct Account {
     token: Secret,
     crypt: Option<MsgCrypt>,
     original_id: Option<String>,
+    allow_plain: bool,
     bot: Arc<dyn Dispatch>,
 }
 
@@ -49,6 +51,7 @@ impl std::fmt::Debug for Account {
             .field("token", &self.token)
             .field("encrypted", &self.crypt.is_some())
             .field("original_id", &self.original_id)
+            .field("allow_plain", &self.allow_plain)
             .finish()
     }
 }
@@ -61,6 +64,7 @@ impl Account {
             token: token.into(),
             crypt: None,
             original_id: None,
+            allow_plain: false,
             bot: Arc::new(bot),
         }
     }
@@ -73,6 +77,19 @@ impl Account {
             self.app_id.to_string(),
         )?);
         Ok(self)
+    }
+
+    /// Whether an account with an EncodingAESKey still takes plaintext pushes (default: no).
+    ///
+    /// A plaintext push is signed over the Token, timestamp and nonce only — not over its body —
+    /// so anyone holding one query string the platform sent in safe mode (a proxy's access log)
+    /// could forge follower messages for the whole replay window and read the cleartext
+    /// answers. Once the account has a key, plaintext pushes are therefore refused (401,
+    /// outcome `plain_refused`); allow them only while switching the platform from plain to
+    /// compat or safe mode. An account without a key takes plaintext pushes either way.
+    pub fn allow_plain(mut self, allow: bool) -> Self {
+        self.allow_plain = allow;
+        self
     }
 
     /// The account's original id (`gh_…`), to tell accounts apart on a shared path.
@@ -112,6 +129,10 @@ struct Inner {
     accounts: RwLock<HashMap<Arc<str>, Arc<Account>>>,
     dedup: Arc<dyn DedupStore>,
     late: Option<Arc<dyn LateReply>>,
+    /// Work that outlived its request, for [`Webhook::drain`].
+    late_work: Arc<LateWork>,
+    /// Set by [`Webhook::drain`]: pushes are refused from then on.
+    draining: AtomicBool,
     metrics: Arc<Metrics>,
     settings: Settings,
 }
@@ -209,6 +230,7 @@ impl WebhookBuilder {
             .into_iter()
             .map(|a| (a.app_id.clone(), Arc::new(a)))
             .collect();
+        let metrics = Arc::new(Metrics::default());
         Webhook {
             inner: Arc::new(Inner {
                 accounts: RwLock::new(accounts),
@@ -216,7 +238,9 @@ impl WebhookBuilder {
                     .dedup
                     .unwrap_or_else(|| Arc::new(MemoryDedup::default())),
                 late: self.late,
-                metrics: Arc::new(Metrics::default()),
+                late_work: Arc::new(LateWork::new(metrics.clone())),
+                draining: AtomicBool::new(false),
+                metrics,
                 settings: self.settings,
             }),
         }
@@ -254,9 +278,9 @@ struct Pending {
 
 /// A handler's run with what finishing it needs, polled inline by the request (no task, no
 /// allocation of its own on the fast path). If the request is dropped before the handler is
-/// done — the platform hung up — the rest moves to a background task that finishes the push
-/// as usual: a handler is never cancelled halfway, and its answer is still recorded for the
-/// retry that is coming.
+/// done — the platform or a proxy hung up — the handler goes on in a tracked background task
+/// (see [`Pending::hung_up`]): a handler is never cancelled halfway, and its reply is
+/// delivered exactly once.
 struct Detach {
     run: Option<(Handling, Pending)>,
 }
@@ -281,29 +305,54 @@ impl Future for Detach {
 impl Drop for Detach {
     fn drop(&mut self) {
         if let Some((handling, pending)) = self.run.take() {
-            let span = pending.span.clone();
-            spawn(
-                async move {
-                    // The answer is recorded for the retry; nobody is waiting for it here.
-                    let _ = pending.finish(handling.await).await;
-                }
-                .instrument(span),
-            );
+            pending.hung_up(handling);
         }
-    }
-}
-
-/// Runs the rest of a push on the runtime, in its span.
-fn spawn(work: impl Future<Output = ()> + Send + 'static) {
-    match tokio::runtime::Handle::try_current() {
-        Ok(runtime) => {
-            runtime.spawn(work);
-        }
-        Err(_) => warn!("a handler was abandoned outside the runtime"),
     }
 }
 
 impl Pending {
+    /// The request was dropped before its answer: the platform timed out, or a proxy in front
+    /// closed the connection. A retry may come, or may not (a proxy that answered the platform
+    /// itself).
+    ///
+    /// With a late-reply sender, retries are answered `success` at once and the reply goes out
+    /// as a customer-service message when the handler is done: delivered exactly once, whether
+    /// or not a retry comes. Without one, the answer is recorded for the retry, the only way
+    /// left to deliver it.
+    fn hung_up(self, handling: Handling) {
+        let webhook = self.webhook.clone();
+        webhook.inner.metrics.request("closed");
+        self.span.record("outcome", "closed");
+        let guard = self.span.enter();
+        if webhook.inner.late.is_some() {
+            debug!(
+                "the connection closed before the answer: retries get success, the reply goes out as a customer-service message"
+            );
+            drop(guard);
+            webhook.track(self, move |pending, ticket| async move {
+                pending
+                    .webhook
+                    .complete(&pending.key, NO_REPLY.as_bytes())
+                    .await;
+                let outcome = handling.await;
+                ticket.sending();
+                pending.finish_late(outcome).await;
+            });
+        } else {
+            debug!(
+                "the connection closed before the answer: it is recorded for the platform's retry"
+            );
+            drop(guard);
+            webhook.track(self, move |pending, ticket| async move {
+                let outcome = handling.await;
+                ticket.sending();
+                if let Err(reason) = pending.finish(outcome).await {
+                    warn!(%reason, "a handler whose connection closed failed; the platform's retry runs it again");
+                }
+            });
+        }
+    }
+
     /// The handler finished in time (or after its request was dropped): records the plaintext
     /// answer for retries — or releases the key when the handler failed — and gives it.
     async fn finish(self, outcome: Outcome) -> Result<Bytes, String> {
@@ -383,6 +432,60 @@ impl Webhook {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         accounts.remove(app_id).is_some()
+    }
+
+    /// Stops taking pushes, then waits up to `timeout` for the work that outlived its request:
+    /// handlers past the budget and their customer-service replies, handlers whose connection
+    /// closed. What is still running at the deadline is cancelled, logged with its push and
+    /// counted in `wxoa_webhook_late_replies_total{result="undelivered"}`, and comes back in
+    /// [`Drained::undelivered`].
+    ///
+    /// Call it once your server has stopped accepting connections and has answered the
+    /// requests in progress (axum's graceful shutdown), so that every piece of late work has
+    /// been handed over; pushes that still reach the webhook from then on are refused with
+    /// 503 (outcome `shutting_down`), and the platform's retry goes elsewhere.
+    ///
+    /// ```no_run
+    /// # use std::future::Future;
+    /// # async fn run(
+    /// #     webhook: wxoa_webhook::Webhook,
+    /// #     stop_signal: impl Future<Output = ()> + Send + 'static,
+    /// # ) -> std::io::Result<()> {
+    /// let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
+    /// axum::serve(listener, webhook.router())
+    ///     .with_graceful_shutdown(stop_signal)
+    ///     .await?;
+    /// let drained = webhook.drain(std::time::Duration::from_secs(30)).await;
+    /// if !drained.undelivered.is_empty() {
+    ///     eprintln!("{} replies were not delivered", drained.undelivered.len());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn drain(&self, timeout: Duration) -> Drained {
+        self.inner.draining.store(true, Ordering::Relaxed);
+        let pending = self.inner.metrics.late_pending_now();
+        if pending > 0 {
+            info!(
+                pending,
+                timeout_secs = timeout.as_secs_f64(),
+                "waiting for handlers and late replies"
+            );
+        }
+        let drained = self.inner.late_work.drain(timeout).await;
+        for undelivered in &drained.undelivered {
+            self.inner.metrics.late_undelivered();
+            let push = &undelivered.push;
+            warn!(
+                app_id = %undelivered.app_id,
+                openid = push.from_user_name.as_str(),
+                kind = push.kind(),
+                stage = undelivered.stage.as_str(),
+                push = %push_json(push),
+                "reply not delivered: the drain deadline passed first"
+            );
+        }
+        drained
     }
 
     /// The counters.
@@ -470,6 +573,9 @@ impl Webhook {
     }
 
     async fn handle_post(&self, app_id: Option<&str>, uri: &Uri, body: Body) -> Response {
+        if self.inner.draining.load(Ordering::Relaxed) {
+            return self.reject(Rejection::ShuttingDown);
+        }
         match self.pipeline(app_id, uri, body).await {
             Ok(answer) => answer.into_response(),
             Err(rejection) => self.reject(rejection),
@@ -489,7 +595,7 @@ impl Webhook {
         check_signature(account.token.expose(), &query)?;
         // The wall clock is read once a push: for the replay window and the reply's CreateTime.
         let arrived = check_replay(&query, settings.replay_window)?.unwrap_or_else(now);
-        let (plain, mode) = open_body(account.crypt.as_ref(), &query, &body)?;
+        let (plain, mode) = open_body(account.crypt.as_ref(), account.allow_plain, &query, &body)?;
         // Behind `Arc` at once: the push is shared with the handler and moves no further.
         let push = Arc::new(
             Inbound::from_xml(&plain)
@@ -580,10 +686,11 @@ impl Webhook {
                 let answer = Bytes::from_static(NO_REPLY.as_bytes());
                 if let Some((handling, pending)) = task.run.take() {
                     let key = pending.key.clone();
-                    let span = pending.span.clone();
-                    spawn(
-                        async move { pending.finish_late(handling.await).await }.instrument(span),
-                    );
+                    self.track(pending, move |pending, ticket| async move {
+                        let outcome = handling.await;
+                        ticket.sending();
+                        pending.finish_late(outcome).await;
+                    });
                     self.complete(&key, &answer).await;
                 }
                 inner.metrics.request("late");
@@ -598,6 +705,29 @@ impl Webhook {
                 Ok(body)
             }
             Err(reason) => Err(Rejection::HandlerFailed(reason)),
+        }
+    }
+
+    /// Runs `job`, the rest of a push that outlives its request, as tracked late work (see
+    /// [`drain`](Self::drain)), in the push's span.
+    fn track<F>(&self, pending: Pending, job: impl FnOnce(Pending, Ticket) -> F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let (push, span) = (pending.push.clone(), pending.span.clone());
+        let in_span = span.clone();
+        let started = self.inner.late_work.spawn(
+            pending.account.app_id.clone(),
+            push.clone(),
+            move |ticket| job(pending, ticket).instrument(in_span),
+        );
+        if !started {
+            self.inner.metrics.late_undelivered();
+            let _entered = span.enter();
+            warn!(
+                push = %push_json(&push),
+                "reply not delivered: no runtime to run the handler on past its request"
+            );
         }
     }
 
@@ -626,7 +756,7 @@ impl Webhook {
             Outcome::Reply(body) => body,
             Outcome::NoReply => return,
             Outcome::Failed(reason) => {
-                warn!(%reason, "a handler that missed the deadline failed; nothing to send");
+                warn!(%reason, "a handler answered late (past the budget or its closed connection) failed; nothing to send");
                 return;
             }
         };
@@ -662,6 +792,11 @@ impl Webhook {
         }
         sender.send(&account.app_id, message).await
     }
+}
+
+/// The push as JSON, for a log line that must let an operator act on it.
+fn push_json(push: &Inbound) -> String {
+    serde_json::to_string(push).unwrap_or_else(|e| format!("(cannot be shown: {e})"))
 }
 
 /// A push's dedupe key: the AppID, then the push's own key (MsgId, or the event's fields).

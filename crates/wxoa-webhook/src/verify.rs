@@ -152,8 +152,13 @@ pub(crate) fn now() -> i64 {
 }
 
 /// Opens a POST body: plaintext as is, or verified and decrypted in compat and safe mode.
+///
+/// An account with an EncodingAESKey (`crypt`) takes a plaintext push only when
+/// `allow_plain`: the signature of a plaintext push does not cover its body, so it could be
+/// forged from any query string the platform once sent, even one of a safe-mode push.
 pub(crate) fn open_body(
     crypt: Option<&MsgCrypt>,
+    allow_plain: bool,
     query: &PushQuery<'_>,
     body: &[u8],
 ) -> Result<(Vec<u8>, Mode), Rejection> {
@@ -167,6 +172,9 @@ pub(crate) fn open_body(
         }
     };
     if !encrypted {
+        if crypt.is_some() && !allow_plain {
+            return Err(Rejection::PlainRefused);
+        }
         return Ok((body.to_vec(), Mode::Plain));
     }
     let Some(crypt) = crypt else {

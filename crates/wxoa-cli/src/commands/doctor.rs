@@ -298,17 +298,25 @@ impl Doctor {
                     "POST in {} mode is answered correctly within 5 s",
                     mode.as_str()
                 );
-                if *mode == Mode::Plain && plain_refused_by_key {
-                    if keyed && !everything_refused {
+                // With an EncodingAESKey, a plaintext push must be refused: its signature covers
+                // only the Token, timestamp and nonce, so it could be forged from any logged
+                // query string.
+                if *mode == Mode::Plain && keyed {
+                    let name =
+                        "POST in plain mode is refused (the account has an EncodingAESKey)".to_owned();
+                    if plain_refused_by_key && !everything_refused {
                         return Check {
                             name,
                             problem: None,
                             note: Some("refused with 401, as a webhook holding an EncodingAESKey refuses plain pushes (`wxoa serve` unless --allow-plain): right when the platform sends in compat or safe mode".to_owned()),
                         };
                     }
-                    if !keyed {
-                        return Check::new(name, Some(plain_refused_hint(verdict)));
+                    if plain_passed && mismatch.is_none() {
+                        return Check::new(name, Some("the webhook took a plaintext push although the account has an EncodingAESKey. A plaintext push is signed over the Token, timestamp and nonce only, so anyone holding one logged query string (a proxy's access log) can forge follower messages and read the answers. Once the platform is in compat or safe mode, refuse plaintext pushes (`wxoa serve` does unless --allow-plain is given).".to_owned()));
                     }
+                }
+                if *mode == Mode::Plain && plain_refused_by_key && !keyed {
+                    return Check::new(name, Some(plain_refused_hint(verdict)));
                 }
                 let problem = match (verdict, &mismatch) {
                     (Verdict::Refused(answer), Some(mismatch)) if mode.encrypted() => {

@@ -1,7 +1,7 @@
 //! `wxoa serve`: the webhook server of CONTRACT §3.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
 use wxoa_webhook::dedup::{DedupStore, RedisDedup};
@@ -30,7 +30,23 @@ pub(crate) struct ServeArgs {
     /// How far a push's timestamp may be from now, in seconds (0 turns the check off).
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     pub(crate) replay_window: u64,
+    /// Take plaintext pushes although --aes-key is given, only while switching the platform
+    /// from plain to compat or safe mode: a plaintext push is signed over the Token, timestamp
+    /// and nonce only, so anyone holding one logged query string could forge one. Without it,
+    /// they are refused with 401. Config key: allow_plain.
+    #[arg(long)]
+    pub(crate) allow_plain: bool,
+    /// On SIGTERM or Ctrl-C, how long to wait for handlers and late replies still running,
+    /// in seconds from the signal, before exiting; a reply not delivered by then is logged
+    /// with its push. Keep the process manager's kill timeout above it. Config key:
+    /// drain_timeout. [default: 30]
+    #[arg(long, value_name = "SECS")]
+    pub(crate) drain_timeout: Option<u64>,
 }
+
+/// How long a stop waits by default: a handler may run up to 30 s (the echo bot's longest
+/// `sleep`), and its reply must still go out.
+const DRAIN_TIMEOUT_SECS: u64 = 30;
 
 /// The bots `wxoa serve` can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -65,6 +81,12 @@ pub(crate) fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Failure
         }
         account = account.aes_key(key).map_err(Failure::usage)?;
     }
+    account = account.allow_plain(args.allow_plain || settings.allow_plain == Some(true));
+    let drain_timeout = Duration::from_secs(
+        args.drain_timeout
+            .or(settings.drain_timeout)
+            .unwrap_or(DRAIN_TIMEOUT_SECS),
+    );
     // With an AppSecret (or a token server), replies that miss the 5-second deadline go out as
     // customer-service messages; without, they are logged as undeliverable.
     let late = if global.app_secret.is_some() || global.token_server.is_some() {
@@ -98,12 +120,33 @@ pub(crate) fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Failure
             .await
             .map_err(|e| Failure::usage(anyhow::anyhow!("cannot listen on {listen}: {e}")))?;
         let local = listener.local_addr().map_err(Failure::usage)?;
-        let stop = shutdown_signal()?;
+        let signal = shutdown_signal()?;
+        // The drain deadline counts from the signal, so that the whole stop takes at most
+        // --drain-timeout however long the requests in progress take to finish.
+        let signalled = Arc::new(OnceLock::new());
+        let stop = {
+            let signalled = signalled.clone();
+            async move {
+                signal.await;
+                let _ = signalled.set(Instant::now());
+            }
+        };
         tracing::info!(%local, %app_id, "serving pushes");
         eprintln!("wxoa serve: listening on http://{local}{path}");
-        axum::serve(listener, webhook.router())
+        let served = axum::serve(listener, webhook.router())
             .with_graceful_shutdown(stop)
             .await
-            .map_err(|e| Failure::usage(anyhow::anyhow!("server failed: {e}")))
+            .map_err(|e| Failure::usage(anyhow::anyhow!("server failed: {e}")));
+        let left = signalled.get().map_or(drain_timeout, |at| {
+            drain_timeout.saturating_sub(at.elapsed())
+        });
+        let drained = webhook.drain(left).await;
+        if !drained.undelivered.is_empty() {
+            eprintln!(
+                "wxoa serve: stopped with {} late replies not delivered within --drain-timeout (each is logged with its push)",
+                drained.undelivered.len()
+            );
+        }
+        served
     })
 }

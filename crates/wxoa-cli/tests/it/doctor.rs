@@ -39,6 +39,38 @@ fn a_correct_webhook_passes_every_check() {
     let report = stdout(&out);
     assert!(report.contains("all 5 checks passed"), "{report}");
     assert!(report.contains("ok    POST in safe mode"), "{report}");
+    // The account has a key: plaintext pushes, whose signature does not cover the body, are
+    // refused, and the doctor counts that as correct.
+    assert!(
+        report.contains("ok    POST in plain mode is refused"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_keyed_webhook_that_takes_plaintext_is_flagged() {
+    let server = Server::start(&["--bot", "echo", "--allow-plain"]);
+    let url = format!("{}/wechat", server.base);
+    let out = wxoa(
+        &[
+            "doctor",
+            &url,
+            "--token",
+            TOKEN,
+            "--aes-key",
+            KEY,
+            "--app-id",
+            APP_ID,
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", stdout(&out));
+    let report = stdout(&out);
+    assert!(
+        report.contains("FAIL  POST in plain mode is refused"),
+        "{report}"
+    );
+    assert!(report.contains("can forge follower messages"), "{report}");
 }
 
 #[test]
@@ -298,7 +330,7 @@ async fn a_keyed_webhook_refusing_plain_pushes_passes() {
     assert!(report.contains("all 5 checks passed"), "{report}");
     assert!(
         report.contains(
-            "ok    POST in plain mode is answered correctly within 5 s\n      refused with 401"
+            "ok    POST in plain mode is refused (the account has an EncodingAESKey)\n      refused with 401"
         ),
         "{report}"
     );

@@ -23,6 +23,7 @@ mod sandbox;
 mod sandbox_env;
 mod send;
 mod serve;
+mod shutdown;
 mod token_server;
 mod users;
 

@@ -76,10 +76,13 @@ async fn echo_bot_over_http_in_every_mode() {
         .await;
     assert_eq!(status, 401);
 
-    for (i, mode) in [Mode::Plain, Mode::Compat, Mode::Safe]
-        .into_iter()
-        .enumerate()
-    {
+    // The account has a key: a plaintext push, whose signature does not cover the body, is
+    // refused (see `plaintext_pushes_need_allow_plain`).
+    let (status, _) = server
+        .post(&platform(), Mode::Plain, &text_push("oEcho", "ping", 99))
+        .await;
+    assert_eq!(status, 401);
+    for (i, mode) in [Mode::Compat, Mode::Safe].into_iter().enumerate() {
         let (status, body) = server
             .post(
                 &platform(),
@@ -141,7 +144,11 @@ async fn echo_bot_over_http_in_every_mode() {
     assert_eq!((status, health.as_str()), (200, "ok"));
     let (_, metrics) = server.get("/metrics").await;
     assert!(
-        metrics.contains("wxoa_webhook_requests_total{outcome=\"ok\"} 6"),
+        metrics.contains("wxoa_webhook_requests_total{outcome=\"ok\"} 5"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("wxoa_webhook_requests_total{outcome=\"plain_refused\"} 1"),
         "{metrics}"
     );
     // The refused handshake and the refused push.
@@ -150,9 +157,55 @@ async fn echo_bot_over_http_in_every_mode() {
         "{metrics}"
     );
     assert!(
-        metrics.contains("wxoa_webhook_handled_total 6"),
+        metrics.contains("wxoa_webhook_handled_total 5"),
         "{metrics}"
     );
+}
+
+#[tokio::test]
+async fn plaintext_pushes_need_allow_plain() {
+    // A plaintext push forged from the query string of a real safe-mode push (a proxy's log
+    // keeps it): its signature covers only the Token, timestamp and nonce, so it verifies.
+    let forge = |server: &Server| {
+        let timestamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            .to_string();
+        let (safe_query, _) =
+            platform().sign(Mode::Safe, &text_push("oVictim", "hi", 1), &timestamp, "1");
+        let plain_query: Vec<&str> = safe_query
+            .split('&')
+            .filter(|p| !p.starts_with("encrypt_type=") && !p.starts_with("msg_signature="))
+            .collect();
+        reqwest::Client::new()
+            .post(format!("{}/wechat?{}", server.base, plain_query.join("&")))
+            .body(text_push("oVictim", "forged", 2))
+            .send()
+    };
+    let keyed = Server::start(&[]);
+    let refused = forge(&keyed).await.unwrap();
+    assert_eq!(refused.status().as_u16(), 401);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("plaintext push refused")
+    );
+    let (status, _) = keyed
+        .post(&platform(), Mode::Compat, &text_push("o", "compat", 3))
+        .await;
+    assert_eq!(status, 200, "compat mode is still accepted");
+    // During the switch-over from plain mode.
+    let switching = Server::start(&["--allow-plain"]);
+    let taken = forge(&switching).await.unwrap();
+    assert_eq!(taken.status().as_u16(), 200);
+    let reply = platform()
+        .read_reply(Mode::Plain, &taken.bytes().await.unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(reply.body, ReplyBody::text("forged"));
 }
 
 #[tokio::test]

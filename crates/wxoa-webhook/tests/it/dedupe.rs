@@ -44,7 +44,7 @@ async fn concurrent_retries_run_the_handler_once() {
 #[tokio::test]
 async fn sequential_retries_get_the_same_answer() {
     let runs = Arc::new(AtomicUsize::new(0));
-    let webhook = webhook(counting_bot(runs.clone(), Duration::ZERO));
+    let webhook = plain_webhook(counting_bot(runs.clone(), Duration::ZERO));
     let router = webhook.router();
     let xml = event_push("oUser", "CLICK", Some("V1001"), 1_700_000_000);
     let mut answers = Vec::new();
@@ -150,7 +150,7 @@ async fn a_panicking_handler_releases_its_key() {
         }
         "fixed"
     });
-    let router = webhook(bot).router();
+    let router = plain_webhook(bot).router();
     let xml = text_push("oUser", "boom", 88);
     let (status, _) = send(&router, platform().push(Mode::Plain, &xml)).await;
     assert_eq!(status, 500);

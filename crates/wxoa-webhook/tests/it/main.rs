@@ -10,6 +10,7 @@ mod dedupe;
 mod modes;
 mod refusals;
 mod replies;
+mod shutdown;
 
 use axum::Router;
 use axum::body::Body;
@@ -29,6 +30,14 @@ pub fn platform() -> Platform {
 pub fn webhook(bot: impl Dispatch) -> Webhook {
     Webhook::builder()
         .account(Account::new(APP_ID, TOKEN, bot).aes_key(KEY).unwrap())
+        .build()
+}
+
+/// An account in plain mode (no EncodingAESKey): the one kind that takes plaintext pushes
+/// without allowing them explicitly.
+pub fn plain_webhook(bot: impl Dispatch) -> Webhook {
+    Webhook::builder()
+        .account(Account::new(APP_ID, TOKEN, bot))
         .build()
 }
 

@@ -20,7 +20,16 @@ async fn handshake_echoes_echostr_byte_for_byte() {
 
 #[tokio::test]
 async fn every_mode_replies_in_kind() {
-    let router = webhook(echo()).router();
+    // An account switching over from plain mode: it takes all three.
+    let router = Webhook::builder()
+        .account(
+            Account::new(APP_ID, TOKEN, echo())
+                .aes_key(KEY)
+                .unwrap()
+                .allow_plain(true),
+        )
+        .build()
+        .router();
     for mode in [Mode::Plain, Mode::Compat, Mode::Safe] {
         let (status, body) = send(
             &router,
@@ -48,10 +57,11 @@ async fn every_mode_replies_in_kind() {
 
 #[tokio::test]
 async fn no_reply_is_success() {
-    let router = webhook(wxoa_webhook::Bot::new()).router();
-    for mode in [Mode::Plain, Mode::Safe] {
+    let keyed = webhook(wxoa_webhook::Bot::new()).router();
+    let plain = plain_webhook(wxoa_webhook::Bot::new()).router();
+    for (mode, router) in [(Mode::Plain, &plain), (Mode::Safe, &keyed)] {
         let (status, body) = send(
-            &router,
+            router,
             platform().push(mode, &text_push("oUser1", "hi", 7 + mode as u64)),
         )
         .await;
@@ -108,7 +118,10 @@ async fn accounts_route_by_path_and_by_token() {
             .aes_key(KEY)
             .unwrap(),
     );
-    let (status, _) = send(&router, unknown.push(Mode::Plain, &text_push("o", "x", 5))).await;
+    let added = Platform::new("wx1111111111111111", TOKEN, Some(KEY))
+        .unwrap()
+        .path("/wechat/wx1111111111111111");
+    let (status, _) = send(&router, added.push(Mode::Safe, &text_push("o", "x", 5))).await;
     assert_eq!(status, 200);
 }
 

@@ -52,13 +52,15 @@ async fn stale_timestamp_is_401_unless_the_window_is_off() {
 async fn undecryptable_or_unparseable_bodies_are_400() {
     let webhook = webhook(echo());
     let router = webhook.router();
+    // Unparseable plaintext, to an account in plain mode.
+    let plain_only = plain_webhook(echo());
     let (query, _) = platform().sign(Mode::Plain, "<xml/>", &now(), "1");
     for body in [
         "not xml",
         "<xml><ToUserName>gh</ToUserName></xml>",
         "<!DOCTYPE x [<!ENTITY e \"e\">]><xml/>",
     ] {
-        let (status, _) = send(&router, post(format!("/wechat?{query}"), body)).await;
+        let (status, _) = send(&plain_only.router(), post(format!("/wechat?{query}"), body)).await;
         assert_eq!(status, 400, "{body}");
     }
     // Garbage ciphertext with a valid msg_signature over it.
@@ -79,9 +81,6 @@ async fn undecryptable_or_unparseable_bodies_are_400() {
     .await;
     assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
     // An encrypted push to an account without a key.
-    let plain_only = Webhook::builder()
-        .account(Account::new(APP_ID, TOKEN, echo()))
-        .build();
     let (status, body) = send(
         &plain_only.router(),
         platform().push(Mode::Safe, &text_push("o", "x", 1)),
@@ -89,12 +88,14 @@ async fn undecryptable_or_unparseable_bodies_are_400() {
     .await;
     assert_eq!(status, 400);
     assert!(String::from_utf8_lossy(&body).contains("EncodingAESKey"));
-    assert_eq!(webhook.metrics().requests("bad_request"), 4);
+    assert_eq!(webhook.metrics().requests("bad_request"), 1);
+    assert_eq!(plain_only.metrics().requests("bad_request"), 4);
 }
 
 #[tokio::test]
 async fn bodies_over_64_kib_are_413() {
-    let webhook = webhook(echo());
+    // In plain mode, where the body is the message itself.
+    let webhook = plain_webhook(echo());
     let router = webhook.router();
     let big = text_push("o", &"x".repeat(70 * 1024), 1);
     let (status, _) = send(&router, platform().push(Mode::Plain, &big)).await;
@@ -120,4 +121,96 @@ async fn a_repeated_query_parameter_is_refused() {
     let (status, answer) = send(&router, post(format!("/wechat?{query}&nonce=2"), body)).await;
     assert_eq!(status, 400);
     assert!(String::from_utf8_lossy(&answer).contains("nonce appears twice"));
+}
+
+/// A follower message forged in plain mode from the query string of a real safe-mode push
+/// (as a proxy's access log keeps it): the signature covers only the Token, timestamp and
+/// nonce, so it still verifies.
+fn forged_plaintext(safe_query: &str) -> Request<Body> {
+    let plain_query: Vec<&str> = safe_query
+        .split('&')
+        .filter(|pair| !pair.starts_with("encrypt_type=") && !pair.starts_with("msg_signature="))
+        .collect();
+    post(
+        format!("/wechat?{}", plain_query.join("&")),
+        text_push("oVictim", "transfer everything", 66),
+    )
+}
+
+#[tokio::test]
+async fn a_plaintext_push_to_an_account_with_a_key_is_refused() {
+    let webhook = webhook(echo());
+    let router = webhook.router();
+    let (safe_query, safe_body) =
+        platform().sign(Mode::Safe, &text_push("oVictim", "hi", 65), &now(), "1");
+    // The genuine safe-mode push is answered.
+    let (status, _) = send(&router, post(format!("/wechat?{safe_query}"), safe_body)).await;
+    assert_eq!(status, 200);
+    // The forgery from its logged query string is not.
+    let (status, body) = send(&router, forged_plaintext(&safe_query)).await;
+    assert_eq!(status, 401);
+    assert!(
+        String::from_utf8_lossy(&body).contains("plaintext push refused"),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    // `encrypt_type=raw` is plain mode too.
+    let (query, body) = platform().sign(Mode::Plain, &text_push("o", "x", 67), &now(), "2");
+    let (status, _) = send(
+        &router,
+        post(format!("/wechat?{query}&encrypt_type=raw"), body),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let metrics = webhook.metrics();
+    assert_eq!(metrics.requests("plain_refused"), 2);
+    assert_eq!(
+        metrics.handled_total(),
+        1,
+        "no handler ran for a refused push"
+    );
+    assert!(
+        metrics
+            .render()
+            .contains("wxoa_webhook_requests_total{outcome=\"plain_refused\"} 2")
+    );
+    // Compat mode carries the ciphertext: still accepted.
+    let (status, body) = send(
+        &router,
+        platform().push(Mode::Compat, &text_push("o", "compat", 68)),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        platform()
+            .read_reply(Mode::Compat, &body)
+            .unwrap()
+            .unwrap()
+            .body,
+        wxoa_types::reply::ReplyBody::text("compat")
+    );
+}
+
+#[tokio::test]
+async fn allow_plain_takes_plaintext_pushes_during_the_switch_over() {
+    let webhook = Webhook::builder()
+        .account(
+            Account::new(APP_ID, TOKEN, echo())
+                .aes_key(KEY)
+                .unwrap()
+                .allow_plain(true),
+        )
+        .build();
+    let (safe_query, _) = platform().sign(Mode::Safe, &text_push("o", "hi", 69), &now(), "1");
+    let (status, body) = send(&webhook.router(), forged_plaintext(&safe_query)).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        platform()
+            .read_reply(Mode::Plain, &body)
+            .unwrap()
+            .unwrap()
+            .body,
+        wxoa_types::reply::ReplyBody::text("transfer everything")
+    );
+    assert_eq!(webhook.metrics().requests("plain_refused"), 0);
 }
