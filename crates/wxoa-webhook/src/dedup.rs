@@ -106,6 +106,9 @@ const DEFAULT_REPLAY_WINDOW: Duration = Duration::from_secs(300);
 const KEEP_MARGIN: Duration = Duration::from_secs(60);
 /// Added to the budget: the answer recorded at the budget reaches the store within it.
 const CLAIM_MARGIN: Duration = Duration::from_millis(250);
+/// The longest any store keeps anything, whatever it is asked: a window beyond it is a
+/// mistake, and Redis would refuse the expiry.
+const LONGEST: Duration = Duration::from_secs(30 * 24 * 3600);
 
 impl Windows {
     /// The windows of a webhook whose handler has `budget` to answer (the platform waits 5 s,
@@ -116,6 +119,7 @@ impl Windows {
     /// and lapsed by the platform's retry 5 s after the first delivery (with the default budget
     /// of 4.5 s). An answer is kept for the replay window and 60 s (for the retries and for
     /// clock differences); with the check off, for the default window of 300 s and 60 s.
+    /// Stores keep nothing longer than 30 days.
     pub fn new(budget: Duration, replay_window: Duration) -> Self {
         let window = if replay_window.is_zero() {
             DEFAULT_REPLAY_WINDOW
@@ -355,7 +359,7 @@ impl MemoryDedup {
         }
         shard.push(Entry {
             hash,
-            expires: now + windows.keep,
+            expires: now + windows.keep.min(LONGEST),
             state: State::InFlight { notify: None },
         });
         self.evict(&mut shard, now);
@@ -406,7 +410,7 @@ impl MemoryDedup {
                 let now = Instant::now();
                 shard.push(Entry {
                     hash,
-                    expires: now + windows.keep,
+                    expires: now + windows.keep.min(LONGEST),
                     state: State::Done(answer.clone()),
                 });
                 self.evict(&mut shard, now);
@@ -548,6 +552,9 @@ return 0
     /// How long the store is left alone after a failure before one operation tries it again.
     const RETRY_PAUSE: Duration = Duration::from_millis(500);
 
+    /// How long one operation may take by default, connecting included.
+    const OP_TIMEOUT: Duration = Duration::from_millis(250);
+
     /// Claims and answers in Redis, shared by every instance.
     ///
     /// - A claim is one script: `SET key marker NX PX claim-window`, or the value already
@@ -602,8 +609,8 @@ return 0
             Ok(Self {
                 client,
                 shown,
-                config: AsyncConnectionConfig::new(),
-                op_timeout: Duration::ZERO,
+                config: connection_config(OP_TIMEOUT),
+                op_timeout: OP_TIMEOUT,
                 poll: Duration::from_millis(20),
                 connection: Mutex::new(None),
                 connecting: tokio::sync::Mutex::new(()),
@@ -611,8 +618,7 @@ return 0
                 health: Health::new(),
                 claim: Script::new(CLAIM),
                 release: Script::new(RELEASE),
-            }
-            .op_timeout(Duration::from_millis(250)))
+            })
         }
 
         /// How long one operation may take, connecting included, before it counts as a failure
@@ -621,9 +627,7 @@ return 0
         #[must_use]
         pub fn op_timeout(mut self, timeout: Duration) -> Self {
             self.op_timeout = timeout;
-            self.config = AsyncConnectionConfig::new()
-                .set_connection_timeout(timeout)
-                .set_response_timeout(timeout);
+            self.config = connection_config(timeout);
             self
         }
 
@@ -635,7 +639,9 @@ return 0
         /// Whether Redis answers (a `PING`, bounded like every operation).
         pub async fn check(&self) -> Result<(), DedupError> {
             let _: String = self
-                .run("check", async |mut c| redis::cmd("PING").query_async(&mut c).await)
+                .run("check", async |mut c| {
+                    redis::cmd("PING").query_async(&mut c).await
+                })
                 .await?;
             Ok(())
         }
@@ -781,9 +787,16 @@ return 0
         }
     }
 
+    /// A connection that gives up connecting, and waiting for each answer, after `timeout`.
+    fn connection_config(timeout: Duration) -> AsyncConnectionConfig {
+        AsyncConnectionConfig::new()
+            .set_connection_timeout(timeout)
+            .set_response_timeout(timeout)
+    }
+
+    /// A window as an expiry for Redis, which refuses zero and very large ones.
     fn millis(window: Duration) -> u64 {
-        // Redis refuses an expiry of zero.
-        u64::try_from(window.as_millis())
+        u64::try_from(window.min(LONGEST).as_millis())
             .unwrap_or(u64::MAX)
             .max(1)
     }
@@ -888,7 +901,10 @@ mod tests {
     async fn first_claims_retry_waits_then_sees_the_answer() {
         let store = MemoryDedup::default();
         assert!(matches!(store.claim("k", W).await.unwrap(), Claim::Claimed));
-        assert!(matches!(store.claim("k", W).await.unwrap(), Claim::InFlight));
+        assert!(matches!(
+            store.claim("k", W).await.unwrap(),
+            Claim::InFlight
+        ));
         let waiter = {
             let store = &store;
             async move { store.wait("k", Duration::from_secs(5)).await.unwrap() }
@@ -917,7 +933,10 @@ mod tests {
         let store = MemoryDedup::default().capacity(160);
         for i in 0..10_000 {
             let key = format!("k{i}");
-            assert!(matches!(store.claim(&key, W).await.unwrap(), Claim::Claimed));
+            assert!(matches!(
+                store.claim(&key, W).await.unwrap(),
+                Claim::Claimed
+            ));
             store.complete(&key, b"a", W).await.unwrap();
         }
         let remembered = store.remembered();
@@ -937,10 +956,11 @@ mod tests {
             Claim::Claimed
         ));
         let other = store.clone();
-        let seen =
-            std::thread::spawn(move || matches!(other.claim_in_memory("shared", W), Claim::InFlight))
-                .join()
-                .unwrap();
+        let seen = std::thread::spawn(move || {
+            matches!(other.claim_in_memory("shared", W), Claim::InFlight)
+        })
+        .join()
+        .unwrap();
         assert!(seen, "a claim made on one thread is visible on another");
     }
 
@@ -955,7 +975,10 @@ mod tests {
         };
         for i in 0..2_000 {
             let key = format!("k{i}");
-            assert!(matches!(store.claim(&key, W).await.unwrap(), Claim::Claimed));
+            assert!(matches!(
+                store.claim(&key, W).await.unwrap(),
+                Claim::Claimed
+            ));
             store.complete(&key, &answer(i), W).await.unwrap();
         }
         store
@@ -968,7 +991,9 @@ mod tests {
                 other => panic!("answer {i}: {other:?}"),
             }
         }
-        assert!(matches!(store.claim("success", W).await.unwrap(), Claim::Done(a) if a == NO_REPLY));
+        assert!(
+            matches!(store.claim("success", W).await.unwrap(), Claim::Done(a) if a == NO_REPLY)
+        );
     }
 
     #[tokio::test]
@@ -982,9 +1007,15 @@ mod tests {
         store.complete("k", b"a", short).await.unwrap();
         store.complete("long", b"b", W).await.unwrap();
         tokio::time::sleep(Duration::from_millis(50)).await;
-        assert!(matches!(store.claim("k", short).await.unwrap(), Claim::Done(_)));
+        assert!(matches!(
+            store.claim("k", short).await.unwrap(),
+            Claim::Done(_)
+        ));
         tokio::time::sleep(Duration::from_millis(300)).await;
-        assert!(matches!(store.claim("k", short).await.unwrap(), Claim::Claimed));
+        assert!(matches!(
+            store.claim("k", short).await.unwrap(),
+            Claim::Claimed
+        ));
         assert!(matches!(store.claim("long", W).await.unwrap(), Claim::Done(a) if a == "b"));
     }
 
@@ -999,7 +1030,10 @@ mod tests {
         };
         store.claim("k", brief).await.unwrap();
         tokio::time::sleep(Duration::from_millis(30)).await;
-        assert!(matches!(store.claim("k", brief).await.unwrap(), Claim::InFlight));
+        assert!(matches!(
+            store.claim("k", brief).await.unwrap(),
+            Claim::InFlight
+        ));
     }
 
     #[test]
@@ -1015,5 +1049,15 @@ mod tests {
         let off = Windows::new(Duration::from_millis(4500), Duration::ZERO);
         assert_eq!(off.keep, Duration::from_secs(360));
         assert_eq!(Windows::default(), windows);
+    }
+
+    #[tokio::test]
+    async fn an_absurd_window_is_capped_not_a_panic() {
+        let store = MemoryDedup::default();
+        let forever = Windows::new(Duration::from_millis(4500), Duration::MAX);
+        assert!(matches!(store.claim("k", forever).await.unwrap(), Claim::Claimed));
+        store.complete("k", b"a", forever).await.unwrap();
+        store.complete("other", b"b", forever).await.unwrap();
+        assert!(matches!(store.claim("k", forever).await.unwrap(), Claim::Done(_)));
     }
 }

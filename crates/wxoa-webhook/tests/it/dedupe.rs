@@ -264,7 +264,11 @@ async fn answers_are_kept_for_the_replay_window_whatever_it_is() {
             let again = axum::http::Request::from_parts(parts.clone(), body.clone().into());
             assert_eq!(send(&router, again).await.0, 200);
         }
-        assert_eq!(webhook.metrics().duplicates_total(), 1, "the replay is recognised");
+        assert_eq!(
+            webhook.metrics().duplicates_total(),
+            1,
+            "the replay is recognised"
+        );
         let seen = store.seen.lock().unwrap().clone();
         assert!(!seen.is_empty());
         for windows in seen {
@@ -276,7 +280,8 @@ async fn answers_are_kept_for_the_replay_window_whatever_it_is() {
             // A claim lapses before the platform's retry 5 s after the first delivery, and not
             // before this instance records its answer at the budget (4.5 s).
             assert!(
-                windows.claim > Duration::from_millis(4500) && windows.claim < Duration::from_secs(5),
+                windows.claim > Duration::from_millis(4500)
+                    && windows.claim < Duration::from_secs(5),
                 "{:?}",
                 windows.claim
             );

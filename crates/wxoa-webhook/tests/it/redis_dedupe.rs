@@ -122,12 +122,19 @@ async fn a_claim_whose_holder_died_lapses_and_the_retry_runs() {
     assert!(matches!(live.claim(&key, brief).await, Ok(Claim::Claimed)));
     // The first holder's late release leaves the new claim alone.
     dead.release(&key).await.unwrap();
-    assert!(matches!(third.claim(&key, brief).await, Ok(Claim::InFlight)));
+    assert!(matches!(
+        third.claim(&key, brief).await,
+        Ok(Claim::InFlight)
+    ));
     // The answer replaces the claim, for the keep window.
     live.complete(&key, b"answer", W).await.unwrap();
     assert!(matches!(third.claim(&key, W).await, Ok(Claim::Done(a)) if a == "answer"));
     assert_eq!(
-        third.wait(&key, Duration::from_secs(1)).await.unwrap().as_deref(),
+        third
+            .wait(&key, Duration::from_secs(1))
+            .await
+            .unwrap()
+            .as_deref(),
         Some(&b"answer"[..])
     );
     let (_, ttl) = raw(redis.url(), &key).await;
@@ -162,7 +169,10 @@ async fn a_paused_or_killed_redis_fails_fast_and_is_used_again_when_it_answers()
     );
     assert!(took < Duration::from_millis(600), "{took:?}");
     let (claim, took) = timed(&store).await;
-    assert!(claim.as_ref().is_err_and(DedupError::is_unavailable), "{claim:?}");
+    assert!(
+        claim.as_ref().is_err_and(DedupError::is_unavailable),
+        "{claim:?}"
+    );
     assert!(took < Duration::from_millis(50), "{took:?}");
     // Half a second on, one operation tries again, on a new connection, still bounded.
     tokio::time::sleep(Duration::from_millis(600)).await;
