@@ -26,14 +26,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .store(Arc::new(RedisStore::new(&redis)?))
         .build()?;
 
-    // Pushes: dedupe through the same Redis; replies that miss the 5-second deadline go out as
-    // customer-service messages through the client.
+    // Pushes: dedupe through the same Redis (every operation bounded; while Redis is down or
+    // stalled, pushes are handled without dedupe and the store reconnects by itself); replies
+    // that miss the 5-second deadline go out as customer-service messages through the client.
     let bot = Bot::new().text(|ctx: Ctx| async move { ctx.text().map(str::to_owned) });
     let account =
         WebhookAccount::new(app_id, var("WXOA_TOKEN")?, bot).aes_key(&var("WXOA_AES_KEY")?)?;
     let webhook = Webhook::builder()
         .account(account)
-        .dedup(Arc::new(RedisDedup::connect(&redis).await?))
+        .dedup(Arc::new(RedisDedup::new(&redis)?))
         .late_reply(Arc::new(CustomerService::new(client)))
         .build();
     let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;

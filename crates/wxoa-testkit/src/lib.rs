@@ -51,6 +51,24 @@ impl Redis {
         }
     }
 
+    /// A private server, or `None` after printing why the test is skipped; panics when `CI` is
+    /// set and none can be started. For tests that stop, restart or pause their Redis, which
+    /// they must never do to a shared `REDIS_URL` server.
+    pub fn start_private() -> Option<Redis> {
+        match Self::private() {
+            Ok(redis) => Some(redis),
+            Err(why) if std::env::var_os("CI").is_some() => {
+                panic!("CI is set but no private Redis can be started: {why}")
+            }
+            Err(why) => {
+                eprintln!(
+                    "\n*** SKIPPED: this test needs a private redis-server ({why}); install redis-server ***\n"
+                );
+                None
+            }
+        }
+    }
+
     /// A private server that this test owns (needed to stop and restart it).
     pub fn private() -> Result<Redis, String> {
         let port = free_port();
@@ -76,6 +94,42 @@ impl Redis {
                 true
             }
             None => false,
+        }
+    }
+
+    /// Stalls a private server for `duration` with `CLIENT PAUSE … ALL`: connections stay open
+    /// and new ones are accepted, but no command is answered until the pause ends — a Redis
+    /// that hangs, as opposed to one that is gone. (The pause cannot be ended early: `CLIENT
+    /// UNPAUSE` waits behind it like any command.)
+    pub fn pause(&self, duration: Duration) -> Result<(), String> {
+        let millis = duration.as_millis().to_string();
+        self.command(&["CLIENT", "PAUSE", &millis, "ALL"])
+    }
+
+    /// Sends one command to a private server and expects `+OK`.
+    fn command(&self, args: &[&str]) -> Result<(), String> {
+        use std::io::{BufRead, BufReader, Write};
+        let port = self.port.ok_or("only a private server can be paused")?;
+        let address = SocketAddr::from(([127, 0, 0, 1], port));
+        let stream = TcpStream::connect_timeout(&address, Duration::from_secs(2))
+            .map_err(|e| format!("cannot reach redis-server on port {port}: {e}"))?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .map_err(|e| e.to_string())?;
+        let mut request = format!("*{}\r\n", args.len());
+        for arg in args {
+            request.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
+        }
+        (&stream)
+            .write_all(request.as_bytes())
+            .map_err(|e| format!("cannot send {args:?}: {e}"))?;
+        let mut reply = String::new();
+        BufReader::new(&stream)
+            .read_line(&mut reply)
+            .map_err(|e| format!("no answer to {args:?}: {e}"))?;
+        match reply.trim_end() {
+            "+OK" => Ok(()),
+            other => Err(format!("{args:?} answered {other:?}")),
         }
     }
 

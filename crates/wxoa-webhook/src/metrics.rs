@@ -22,6 +22,10 @@ const OUTCOMES: [&str; 11] = [
     "shutting_down",
 ];
 
+/// Operations of the dedupe store counted by `wxoa_webhook_dedupe_failures_total`, in the
+/// order they are stored.
+const DEDUPE_OPS: [&str; 4] = ["claim", "wait", "complete", "release"];
+
 /// Upper bounds of the handler latency histogram, in seconds.
 const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 4.5,
@@ -33,6 +37,7 @@ pub struct Metrics {
     requests: [AtomicU64; OUTCOMES.len()],
     handled: AtomicU64,
     duplicates: AtomicU64,
+    dedupe_failures: [AtomicU64; DEDUPE_OPS.len()],
     late_delivered: AtomicU64,
     late_failed: AtomicU64,
     late_undelivered: AtomicU64,
@@ -68,6 +73,14 @@ impl Metrics {
 
     pub(crate) fn duplicate(&self) {
         self.duplicates.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn dedupe_failed(&self, op: &str) {
+        if let Some(i) = DEDUPE_OPS.iter().position(|o| *o == op)
+            && let Some(counter) = self.dedupe_failures.get(i)
+        {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     pub(crate) fn late(&self, delivered: bool) {
@@ -125,6 +138,15 @@ impl Metrics {
         u64::try_from(self.late_pending.load(Ordering::Relaxed)).unwrap_or(0)
     }
 
+    /// How many dedupe store operations failed or were skipped (the store being unavailable),
+    /// whatever the operation: each time, the push went on without dedupe.
+    pub fn dedupe_failures_total(&self) -> u64 {
+        self.dedupe_failures
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .sum()
+    }
+
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(2048);
@@ -150,6 +172,15 @@ impl Metrics {
             "wxoa_webhook_duplicates_total {}",
             load(&self.duplicates)
         );
+        out.push_str("# HELP wxoa_webhook_dedupe_failures_total Dedupe store operations that failed or were skipped while the store was unavailable, by operation; the push went on without dedupe.\n");
+        out.push_str("# TYPE wxoa_webhook_dedupe_failures_total counter\n");
+        for (op, counter) in DEDUPE_OPS.iter().zip(&self.dedupe_failures) {
+            let _ = writeln!(
+                out,
+                "wxoa_webhook_dedupe_failures_total{{op=\"{op}\"}} {}",
+                load(counter)
+            );
+        }
         out.push_str("# HELP wxoa_webhook_late_replies_total Replies that missed the deadline, by delivery through customer-service messages (undelivered: still pending when a shutdown's drain deadline passed).\n");
         out.push_str("# TYPE wxoa_webhook_late_replies_total counter\n");
         let _ = writeln!(

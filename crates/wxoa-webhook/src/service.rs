@@ -24,7 +24,7 @@ use wxoa_types::inbound::Inbound;
 use wxoa_types::reply::{NO_REPLY, ReplyBody, render_parts};
 use wxoa_types::secret::Secret;
 
-use crate::dedup::{Claim, DedupStore, MemoryDedup};
+use crate::dedup::{Claim, DedupError, DedupStore, MemoryDedup, Windows};
 use crate::deferred::{Drained, LateReply, LateWork, Ticket, custom_message};
 use crate::handler::Outcome;
 use crate::metrics::Metrics;
@@ -128,6 +128,8 @@ struct Inner {
     // Behind `Arc`: a push takes a reference, not a copy of the key schedule and the Token.
     accounts: RwLock<HashMap<Arc<str>, Arc<Account>>>,
     dedup: Arc<dyn DedupStore>,
+    /// How long the store keeps claims and answers: from the budget and the replay window.
+    windows: Windows,
     late: Option<Arc<dyn LateReply>>,
     /// Work that outlived its request, for [`Webhook::drain`].
     late_work: Arc<LateWork>,
@@ -186,7 +188,10 @@ impl WebhookBuilder {
         self
     }
 
-    /// Where claims and answers of retries are kept (default: this process's memory).
+    /// Where claims and answers of retries are kept (default: this process's memory). The
+    /// webhook tells the store how long to keep them ([`Windows::new`]): answers for its replay
+    /// window and a minute, claims just past its budget. When the store fails, pushes are
+    /// handled without dedupe; the failures are logged and counted in `/metrics`.
     pub fn dedup(mut self, store: Arc<dyn DedupStore>) -> Self {
         self.dedup = Some(store);
         self
@@ -237,6 +242,7 @@ impl WebhookBuilder {
                 dedup: self
                     .dedup
                     .unwrap_or_else(|| Arc::new(MemoryDedup::default())),
+                windows: Windows::new(self.settings.budget, self.settings.replay_window),
                 late: self.late,
                 late_work: Arc::new(LateWork::new(metrics.clone())),
                 draining: AtomicBool::new(false),
@@ -369,7 +375,7 @@ impl Pending {
             }
             Outcome::Failed(reason) => {
                 if let Err(error) = webhook.inner.dedup.release(&self.key).await {
-                    warn!(%error, "could not release the dedupe key of a failed handler");
+                    webhook.dedupe_failed("release", &error);
                 }
                 return Err(reason);
             }
@@ -623,33 +629,41 @@ impl Webhook {
         arrived: i64,
     ) -> Result<Bytes, Rejection> {
         let inner = &self.inner;
+        // The budget counts from here, so that time spent on the store (a claim, a wait for
+        // another delivery) comes out of it rather than on top of it.
+        let begun = Instant::now();
+        let mut waited = false;
         let key = dedupe_key(&account, &push);
-        let claimed = match inner.dedup.claim_now(&key) {
+        let claimed = match inner.dedup.claim_now(&key, inner.windows) {
             Some(claimed) => claimed,
-            None => inner.dedup.claim(&key).await,
+            None => inner.dedup.claim(&key, inner.windows).await,
         };
         match claimed {
             Ok(Claim::Claimed) => {}
             Ok(Claim::Done(answer)) => return Ok(self.duplicate(answer)),
             Ok(Claim::InFlight) => {
                 // A retry of a push still being handled: wait for the first delivery's answer.
-                match inner.dedup.wait(&key, inner.settings.budget).await {
+                waited = true;
+                let left = inner.settings.budget.saturating_sub(begun.elapsed());
+                match inner.dedup.wait(&key, left).await {
                     Ok(Some(answer)) => return Ok(self.duplicate(answer)),
                     Ok(None) => {
-                        // Released by a failed handler (or still running past the budget): try
-                        // to become the delivery that handles it.
-                        match inner.dedup.claim(&key).await {
-                            Ok(Claim::Claimed) | Err(_) => {}
+                        // Released by a failed handler, lapsed with an instance that died (or
+                        // still running past the budget): try to become the delivery that
+                        // handles it.
+                        match inner.dedup.claim(&key, inner.windows).await {
+                            Ok(Claim::Claimed) => {}
                             Ok(Claim::Done(answer)) => return Ok(self.duplicate(answer)),
                             Ok(Claim::InFlight) => {
                                 return Ok(self.duplicate(Bytes::from_static(NO_REPLY.as_bytes())));
                             }
+                            Err(error) => self.dedupe_failed("claim", &error),
                         }
                     }
-                    Err(error) => warn!(%error, "dedupe wait failed; handling the push again"),
+                    Err(error) => self.dedupe_failed("wait", &error),
                 }
             }
-            Err(error) => warn!(%error, "dedupe store unavailable; handling the push without it"),
+            Err(error) => self.dedupe_failed("claim", &error),
         }
 
         let span = tracing::Span::current();
@@ -657,7 +671,8 @@ impl Webhook {
         // timeout, a network fault), hyper cancels this request and `Detach` moves the handler
         // to a background task: it finishes and its answer is recorded for the retry.
         let handling = handling(&account, push.clone());
-        let started = Instant::now();
+        // The handler's own time, for its latency: the clock is read again only after a wait.
+        let started = if waited { Instant::now() } else { begun };
         let pending = Pending {
             webhook: self.clone(),
             account,
@@ -671,8 +686,8 @@ impl Webhook {
             run: Some((handling, pending)),
         };
         // Most handlers answer without waiting on anything: a first poll takes their answer
-        // before any timer is armed. The budget still counts from `started`.
-        let deadline = tokio::time::Instant::from_std(started + inner.settings.budget);
+        // before any timer is armed. The budget still counts from `begun`.
+        let deadline = tokio::time::Instant::from_std(begun + inner.settings.budget);
         let within_budget = match futures::poll!(&mut task) {
             Poll::Ready(finished) => Ok(finished),
             Poll::Pending => tokio::time::timeout_at(deadline, &mut task).await,
@@ -740,12 +755,25 @@ impl Webhook {
     }
 
     async fn complete(&self, key: &str, answer: &[u8]) {
-        let done = match self.inner.dedup.complete_now(key, answer) {
+        let windows = self.inner.windows;
+        let done = match self.inner.dedup.complete_now(key, answer, windows) {
             Some(done) => done,
-            None => self.inner.dedup.complete(key, answer).await,
+            None => self.inner.dedup.complete(key, answer, windows).await,
         };
         if let Err(error) = done {
-            warn!(%error, "could not record the answer for retries");
+            self.dedupe_failed("complete", &error);
+        }
+    }
+
+    /// A dedupe store operation failed: the push goes on without it (handled, or its answer
+    /// not recorded for retries). Counted each time; logged each time, except while the store
+    /// is known to be unavailable (it logged that once).
+    fn dedupe_failed(&self, op: &'static str, error: &DedupError) {
+        self.inner.metrics.dedupe_failed(op);
+        if error.is_unavailable() {
+            debug!(op, %error, "dedupe store unavailable; going on without it");
+        } else {
+            warn!(op, %error, "dedupe store failed; going on without it (the push is handled, retries may run it again)");
         }
     }
 

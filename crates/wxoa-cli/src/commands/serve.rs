@@ -24,7 +24,15 @@ pub(crate) struct ServeArgs {
     /// Which bot answers.
     #[arg(long, value_enum, default_value_t = BotKind::Echo)]
     pub(crate) bot: BotKind,
-    /// Redis shared by every instance, so a retry is recognised whichever instance gets it.
+    /// Redis shared by every instance (`redis://[:PASSWORD@]HOST:PORT[/DB]`), so that a retry
+    /// is recognised whichever instance gets it.
+    ///
+    /// Every Redis operation gives up after 250 ms. While Redis is down, stalled or
+    /// unreachable, pushes are answered without dedupe (logged once, counted in /metrics as
+    /// wxoa_webhook_dedupe_failures_total) and Redis is tried again every half second; dedupe
+    /// across instances resumes as soon as it answers. The same holds at start-up: a malformed
+    /// URL is an error (exit 2), but a Redis that does not answer yet is logged and the server
+    /// starts, without dedupe until Redis answers.
     #[arg(long, value_name = "URL")]
     pub(crate) redis: Option<String>,
     /// How far a push's timestamp may be from now, in seconds (0 turns the check off).
@@ -108,12 +116,14 @@ pub(crate) fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Failure
             builder = builder.late_reply(late);
         }
         if let Some(url) = redis {
-            let store: Arc<dyn DedupStore> = Arc::new(
-                RedisDedup::connect(&url)
-                    .await
-                    .map_err(|e| Failure::usage(anyhow::anyhow!("--redis {url}: {e}")))?,
-            );
-            builder = builder.dedup(store);
+            // The error names the URL with its password masked.
+            let store = RedisDedup::new(&url).map_err(|e| Failure::usage(anyhow::anyhow!(e)))?;
+            // A Redis that does not answer yet is what a running server fails open on too: the
+            // server starts, and dedupe across instances begins when Redis answers.
+            if let Err(error) = store.check().await {
+                tracing::warn!(redis = %store.url(), %error, "Redis does not answer at start-up: serving without dedupe across instances until it does");
+            }
+            builder = builder.dedup(Arc::new(store) as Arc<dyn DedupStore>);
         }
         let webhook = builder.build();
         let listener = tokio::net::TcpListener::bind(&listen)

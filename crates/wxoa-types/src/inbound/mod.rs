@@ -289,9 +289,15 @@ impl Inbound {
         }
     }
 
-    /// The key under which retries of this push are recognised: the `MsgId` when there is one,
-    /// otherwise `FromUserName` + `CreateTime` + `Event` + `EventKey` (the platform's advice).
-    /// It does not include the AppID; callers that serve several accounts add it.
+    /// The key under which retries of this push are recognised: the `MsgId` of a message, and
+    /// for an event `FromUserName` + `CreateTime` + `Event` + `EventKey` (the platform's advice)
+    /// plus its `MsgID` when it carries one (template, mass-send and other job events: two jobs
+    /// that finish for one follower in the same second are two pushes). It does not include the
+    /// AppID; callers that serve several accounts add it.
+    ///
+    /// The forms are `msg:{MsgId}`, `evt:{FromUserName}:{CreateTime}:{Event}:{EventKey}` and
+    /// `evt:{FromUserName}:{CreateTime}:{Event}#{MsgID}:{EventKey}`: the free-form `EventKey`
+    /// comes last, so no two pushes share a key.
     pub fn dedupe_key(&self) -> String {
         let mut key = String::with_capacity(64);
         self.write_dedupe_key(&mut key);
@@ -313,6 +319,10 @@ impl Inbound {
                 self.create_time.write_to(out);
                 out.push(':');
                 out.push_str(self.event.as_deref().unwrap_or(&self.msg_type));
+                if let Some(id) = self.msg_id {
+                    out.push('#');
+                    id.0.write_to(out);
+                }
                 out.push(':');
                 out.push_str(self.event_key().unwrap_or(""));
             }

@@ -1823,14 +1823,38 @@ fn dedupe_key_of_an_event_is_sender_time_event_and_key() {
         follow.dedupe_key(),
         "evt:oUpF8uMuAJO_M2pxb1Q9zNjWeS6o:1700000100:subscribe:"
     );
-    // A job event carries a `MsgID`, but is still keyed as an event.
+    // A job event is keyed as an event, with its `MsgID`.
     let job = parse(include_bytes!(
         "../../../../fixtures/inbound/event_templatesendjobfinish.xml"
     ));
     assert_eq!(
         job.dedupe_key(),
-        "evt:oUpF8uMuAJO_M2pxb1Q9zNjWeS6o:1700000300:TEMPLATESENDJOBFINISH:"
+        "evt:oUpF8uMuAJO_M2pxb1Q9zNjWeS6o:1700000300:TEMPLATESENDJOBFINISH#3147483649:"
     );
+}
+
+#[test]
+fn job_events_finishing_in_the_same_second_have_their_own_keys() {
+    // Two template sends to one follower that finish in the same second differ only in MsgID.
+    let job = |msg_id: u64| {
+        let xml = format!(
+            "<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName>\
+             <FromUserName><![CDATA[oFollower]]></FromUserName><CreateTime>1700000300</CreateTime>\
+             <MsgType><![CDATA[event]]></MsgType><Event><![CDATA[TEMPLATESENDJOBFINISH]]></Event>\
+             <MsgID>{msg_id}</MsgID><Status><![CDATA[success]]></Status></xml>"
+        );
+        parse(xml.as_bytes())
+    };
+    let (first, second) = (job(3147483649), job(3147483650));
+    assert_ne!(first.dedupe_key(), second.dedupe_key());
+    // A retry of either is recognised.
+    assert_eq!(job(3147483650).dedupe_key(), second.dedupe_key());
+    // The same for a mass-send job, and the general reader keys a push as the one-pass one.
+    let mass = include_bytes!("../../../../fixtures/inbound/event_masssendjobfinish.xml");
+    let key = parse(mass).dedupe_key();
+    assert!(key.contains(":MASSSENDJOBFINISH#"), "{key}");
+    let general = Inbound::from_element(wxoa_types::xml::parse(mass).unwrap()).unwrap();
+    assert_eq!(general.dedupe_key(), key);
 }
 
 #[test]

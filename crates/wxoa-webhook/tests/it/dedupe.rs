@@ -4,6 +4,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use futures::future::BoxFuture;
+use wxoa_webhook::dedup::{Claim, DedupError, DedupStore, MemoryDedup, Windows};
 use wxoa_webhook::testing::{event_push, text_push};
 use wxoa_webhook::{Bot, Ctx, Mode};
 
@@ -164,4 +166,125 @@ async fn a_panicking_handler_releases_its_key() {
             .body,
         wxoa_types::reply::ReplyBody::text("fixed")
     );
+}
+
+/// A job event (template or mass send finished), as the platform pushes it.
+fn job_event(openid: &str, event: &str, msg_id: u64, create_time: i64) -> String {
+    format!(
+        "<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName>\
+         <FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{create_time}</CreateTime>\
+         <MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{event}]]></Event>\
+         <MsgID>{msg_id}</MsgID><Status><![CDATA[success]]></Status></xml>"
+    )
+}
+
+#[tokio::test]
+async fn two_jobs_finishing_in_one_second_are_both_handled() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let webhook = webhook(counting_bot(runs.clone(), Duration::ZERO));
+    let router = webhook.router();
+    let second = 1_700_000_300;
+    for event in ["TEMPLATESENDJOBFINISH", "MASSSENDJOBFINISH"] {
+        let first = job_event("oFollower", event, 3_147_483_649, second);
+        let other = job_event("oFollower", event, 3_147_483_650, second);
+        for xml in [&first, &other, &first, &other] {
+            let (status, body) = send(&router, platform().push(Mode::Safe, xml)).await;
+            assert_eq!((status, body.as_slice()), (200, &b"success"[..]));
+        }
+    }
+    // Each job's event ran once; its retry was recognised.
+    assert_eq!(runs.load(Ordering::SeqCst), 4);
+    assert_eq!(webhook.metrics().handled_total(), 4);
+    assert_eq!(webhook.metrics().duplicates_total(), 4);
+}
+
+/// A memory store that notes the windows the webhook gives it.
+#[derive(Default)]
+struct Noting {
+    store: MemoryDedup,
+    seen: std::sync::Mutex<Vec<Windows>>,
+}
+
+impl Noting {
+    fn note(&self, windows: Windows) {
+        self.seen.lock().unwrap().push(windows);
+    }
+}
+
+impl DedupStore for Noting {
+    fn claim<'a>(
+        &'a self,
+        key: &'a str,
+        windows: Windows,
+    ) -> BoxFuture<'a, Result<Claim, DedupError>> {
+        self.note(windows);
+        self.store.claim(key, windows)
+    }
+
+    fn complete<'a>(
+        &'a self,
+        key: &'a str,
+        answer: &'a [u8],
+        windows: Windows,
+    ) -> BoxFuture<'a, Result<(), DedupError>> {
+        self.note(windows);
+        self.store.complete(key, answer, windows)
+    }
+
+    fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), DedupError>> {
+        self.store.release(key)
+    }
+
+    fn wait<'a>(
+        &'a self,
+        key: &'a str,
+        timeout: Duration,
+    ) -> BoxFuture<'a, Result<Option<bytes::Bytes>, DedupError>> {
+        self.store.wait(key, timeout)
+    }
+}
+
+#[tokio::test]
+async fn answers_are_kept_for_the_replay_window_whatever_it_is() {
+    // The old store forgot answers after 60 s while a push's signature was accepted for 300 s:
+    // a captured push sent again in between ran the handler again. The webhook now gives its
+    // store its own replay window (and a minute), whatever the window is configured to.
+    for (replay, at_least) in [(300, 300), (3600, 3600), (0, 300), (30, 60)] {
+        let store = Arc::new(Noting::default());
+        let webhook = Webhook::builder()
+            .account(Account::new(APP_ID, TOKEN, echo()).aes_key(KEY).unwrap())
+            .replay_window(Duration::from_secs(replay))
+            .dedup(store.clone())
+            .build();
+        let router = webhook.router();
+        let captured = platform().push(Mode::Safe, &text_push("oUser", "hi", 4_000 + replay));
+        let (parts, body) = captured.into_parts();
+        let body = axum::body::to_bytes(body, 1 << 16).await.unwrap();
+        for _ in 0..2 {
+            let again = axum::http::Request::from_parts(parts.clone(), body.clone().into());
+            assert_eq!(send(&router, again).await.0, 200);
+        }
+        assert_eq!(
+            webhook.metrics().duplicates_total(),
+            1,
+            "the replay is recognised"
+        );
+        let seen = store.seen.lock().unwrap().clone();
+        assert!(!seen.is_empty());
+        for windows in seen {
+            assert!(
+                windows.keep >= Duration::from_secs(at_least),
+                "replay window {replay} s: answers kept {:?}",
+                windows.keep
+            );
+            // A claim lapses before the platform's retry 5 s after the first delivery, and not
+            // before this instance records its answer at the budget (4.5 s).
+            assert!(
+                windows.claim > Duration::from_millis(4500)
+                    && windows.claim < Duration::from_secs(5),
+                "{:?}",
+                windows.claim
+            );
+        }
+    }
 }

@@ -8,6 +8,8 @@
 mod deadline;
 mod dedupe;
 mod modes;
+#[cfg(feature = "redis")]
+mod redis_dedupe;
 mod refusals;
 mod replies;
 mod shutdown;
