@@ -644,7 +644,12 @@ impl Webhook {
             Ok(Claim::InFlight) => {
                 // A retry of a push still being handled: wait for the first delivery's answer.
                 waited = true;
-                let left = inner.settings.budget.saturating_sub(begun.elapsed());
+                // Up to the claim's own lifetime, not only the budget: a retry that came less
+                // than the claim margin after the first delivery (its instance died and the
+                // connection broke at once) would otherwise give up just before the claim
+                // lapses and answer `success` for a push nobody handles. A live first delivery
+                // records its answer at its budget, within this wait.
+                let left = inner.windows.claim.saturating_sub(begun.elapsed());
                 match inner.dedup.wait(&key, left).await {
                     Ok(Some(answer)) => return Ok(self.duplicate(answer)),
                     Ok(None) => {
@@ -666,6 +671,7 @@ impl Webhook {
             Err(error) => self.dedupe_failed("claim", &error),
         }
 
+        debug!(%key, "handling the push");
         let span = tracing::Span::current();
         // The handler is polled right here; if the platform drops the connection first (its
         // timeout, a network fault), hyper cancels this request and `Detach` moves the handler
