@@ -707,3 +707,108 @@ impl TokenManager {
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::token::{MemoryStore, TokenKind};
+
+    /// A platform that never answers: the fetch stalls until it is cancelled.
+    struct Stalled;
+
+    impl Fetch for Stalled {
+        fn fetch<'a>(&'a self, _mode: FetchMode<'a>) -> BoxFuture<'a, Result<Token>> {
+            Box::pin(futures::future::pending())
+        }
+
+        fn can_force(&self) -> bool {
+            false
+        }
+    }
+
+    /// A fetch cancelled while it holds `store`'s lock (whose time to live is a minute)
+    /// releases the lock at once.
+    async fn cancelled_fetch_releases_the_lock(store: Arc<dyn TokenStore>, app_id: &str) {
+        let key = TokenKey::new(app_id, TokenKind::AccessToken);
+        let manager = Arc::new(TokenManager::new(
+            Arc::clone(&store),
+            RefreshPolicy::default(),
+            QuotaPolicy::default(),
+            LockPolicy {
+                ttl: Duration::from_secs(60),
+                poll: Duration::from_millis(25),
+            },
+        ));
+        let slot = Arc::new(Slot::new(key.clone()));
+        let fetching = {
+            let (manager, slot) = (Arc::clone(&manager), Arc::clone(&slot));
+            tokio::spawn(async move { manager.obtain(&slot, &Need::Any, &Stalled).await })
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        // Wait until the fetch holds the lock (bounded).
+        loop {
+            match store.try_lock(&key, Duration::from_secs(60)).await.unwrap() {
+                None => break,
+                Some(mine) => {
+                    store.unlock(mine).await.unwrap();
+                    assert!(std::time::Instant::now() < deadline, "never took the lock");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            }
+        }
+        fetching.abort();
+        assert!(fetching.await.unwrap_err().is_cancelled());
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        let lock = loop {
+            if let Some(lock) = store.try_lock(&key, Duration::from_secs(60)).await.unwrap() {
+                break lock;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the lock of the cancelled fetch was left to expire"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
+        store.unlock(lock).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_fetch_releases_the_memory_lock() {
+        cancelled_fetch_releases_the_lock(Arc::new(MemoryStore::new()), "wx1").await;
+    }
+
+    #[cfg(feature = "redis")]
+    #[tokio::test]
+    async fn a_cancelled_fetch_releases_the_redis_lock() {
+        let Some(redis) = wxoa_testkit::Redis::start() else {
+            return;
+        };
+        let store = crate::token::RedisStore::new(redis.url()).unwrap();
+        // An AppID of its own: REDIS_URL may be shared with other tests and runs.
+        let app_id = format!("wxcancel{:x}", now_ms());
+        cancelled_fetch_releases_the_lock(Arc::new(store), &app_id).await;
+    }
+
+    #[test]
+    fn a_reaffirmed_token_satisfies_reports_of_it_only_for_the_recheck_interval() {
+        let manager = TokenManager::new(
+            Arc::new(MemoryStore::new()),
+            RefreshPolicy::default(),
+            QuotaPolicy::default(),
+            LockPolicy::default(),
+        );
+        let now = now_ms();
+        let lifetime = 7_200_000;
+        let rejected = Token::new("T", now - 60_000, now + lifetime);
+        let need = Need::Replacing(rejected.clone());
+        assert!(!manager.accepts(&need, &rejected, now));
+        let answered_again = Token::new("T", now - 1_000, now + lifetime).reaffirmed(true);
+        assert!(manager.accepts(&need, &answered_again, now));
+        assert!(!manager.accepts(&need, &answered_again, now + 30_000));
+        let other = Token::new("U", now - 60_000, now + lifetime);
+        assert!(manager.accepts(&need, &other, now));
+        // Expired is never accepted.
+        assert!(!manager.accepts(&need, &other, now + lifetime));
+    }
+}
