@@ -18,8 +18,9 @@ use crate::download::{Download, Fetched, JsonAnswer};
 use crate::error::{Error, Result};
 use crate::request::ApiRequest;
 use crate::token::{
-    Lookup, MemoryStore, Need, QuotaPolicy, RefreshPolicy, Slot, SourceKind, Token, TokenKey,
-    TokenKind, TokenManager, TokenResponse, TokenSource, TokenStore, now_ms,
+    FetchMode, Lookup, MemoryStore, Need, QuotaPolicy, QuotaStatus, RefreshPolicy, Slot,
+    SourceKind, Token, TokenKey, TokenKind, TokenManager, TokenResponse, TokenSource, TokenStore,
+    now_ms,
 };
 use crate::transport::{
     Expect, Reply, RetryPolicy, Target, Transport, content_type, decode, is_textual, parse_base,
@@ -448,31 +449,93 @@ impl Client {
         self.token(TokenKind::WxCardTicket).await
     }
 
-    /// Reports that `token` was rejected where the client could not see it (a JS-SDK page, a
-    /// call made with another HTTP client): it is dropped if it is still the current one, and
-    /// the next call fetches or adopts another.
+    /// Reports that `rejected` was refused by the platform where the client could not see it
+    /// (a JS-SDK page, a call made with another HTTP client, a token server's caller), and
+    /// answers the current token — the one calls the client makes already do on 40001, 40014
+    /// and 42001.
+    ///
+    /// A report replaces a token once, however many callers report it, in this process and in
+    /// every process sharing the store: the current token is fetched once; only if the
+    /// platform answers the reported value again (`stable_token` does while the token is
+    /// valid) is one forced refresh made; and a token the platform still answers after that is
+    /// kept as reaffirmed ([`Token::is_reaffirmed`]), so that further reports of it fetch
+    /// nothing for [`RefreshPolicy::retry_interval`]. A report of a token that is no longer
+    /// the current one fetches nothing. The token in place is never dropped first: when the
+    /// quota guard refuses the fetch ([`Error::TokenQuota`]), every other call keeps it.
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
     /// let ticket = client.jsapi_ticket().await?;
     /// // … the page reported an invalid signature with a fresh ticket …
-    /// client.invalidate(wxoa_client::token::TokenKind::JsapiTicket, &ticket).await;
+    /// let current = client.invalidate(wxoa_client::token::TokenKind::JsapiTicket, &ticket).await?;
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn invalidate(&self, kind: TokenKind, token: &Token) {
-        self.shared
-            .tokens
-            .invalidate(self.account.slot(kind), token)
-            .await;
+    pub async fn invalidate(&self, kind: TokenKind, rejected: &Token) -> Result<Token> {
+        self.check_registered()?;
+        self.obtain(kind, Need::Replacing(rejected.clone())).await
     }
 
-    /// How many tokens of `kind` this process fetched for the account from its source (tokens
-    /// adopted from a shared store are not counted): what a token server reports as
-    /// `wxoa_token_fetches_total`.
+    /// How many tokens of `kind` this process fetched for the account from its source, forced
+    /// refreshes included (tokens adopted from a shared store are not counted): what a token
+    /// server reports as `wxoa_token_fetches_total`.
     #[must_use]
     pub fn token_fetches(&self, kind: TokenKind) -> u64 {
         self.account.slot(kind).fetched_total()
+    }
+
+    /// How many of [`Client::token_fetches`] were forced `stable_token` refreshes (the
+    /// platform allows 20 a day).
+    #[must_use]
+    pub fn token_forced_refreshes(&self, kind: TokenKind) -> u64 {
+        self.account.slot(kind).forced_total()
+    }
+
+    /// The token quota guard's state for the account's tokens of `kind`: how many fetches it
+    /// refused, and until when it refuses, when it does.
+    ///
+    /// ```no_run
+    /// # fn run(client: wxoa_client::Client) {
+    /// let status = client.token_quota_status(wxoa_client::token::TokenKind::AccessToken);
+    /// if let Some(until) = status.refusing_until {
+    ///     eprintln!("no token fetch before {until:?}");
+    /// }
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn token_quota_status(&self, kind: TokenKind) -> QuotaStatus {
+        self.shared.tokens.quota_status(self.account.slot(kind))
+    }
+
+    /// A token of `kind` that `need` accepts, obtained in a task of its own: a caller that
+    /// gives up (a timeout, a dropped future, a token server's caller that disconnects) does
+    /// not cancel a fetch that other callers, here and in other processes, wait for — the fetch
+    /// completes within the fetch lock's hold limit, stores its token and releases the lock.
+    async fn obtain(&self, kind: TokenKind, need: Need) -> Result<Token> {
+        let client = self.clone();
+        let work = async move {
+            let fetcher = KindFetcher {
+                client: &client,
+                kind,
+            };
+            client
+                .shared
+                .tokens
+                .obtain(client.account.slot(kind), &need, &fetcher)
+                .await
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return work.await;
+        };
+        match runtime.spawn(work).await {
+            Ok(result) => result,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Err(_) => Err(Error::TokenFetchAbandoned {
+                app_id: self.account.app_id.clone(),
+                kind,
+                reason: "the runtime running it shut down".to_owned(),
+            }),
+        }
     }
 
     /// A token of `kind`, from memory when it is there (starting a background refresh when it
@@ -488,10 +551,7 @@ impl Client {
                 self.refresh_in_background(kind, &token, now);
                 Ok(token)
             }
-            Lookup::Missing => {
-                let fetcher = KindFetcher { client: self, kind };
-                tokens.obtain(slot, Need::any(), &fetcher).await
-            }
+            Lookup::Missing => self.obtain(kind, Need::Any).await,
         }
     }
 
@@ -515,7 +575,7 @@ impl Client {
                 client: &client,
                 kind,
             };
-            if let Err(e) = tokens.obtain(slot, Need::after(&current), &fetcher).await {
+            if let Err(e) = tokens.obtain(slot, &Need::after(&current), &fetcher).await {
                 tracing::warn!(key = %slot.key(), error = %e, "background token refresh failed; callers keep the current token");
             }
         });
@@ -576,17 +636,11 @@ impl Client {
             other => return other,
         };
         // The platform rejected the call before doing anything: replacing the token and trying
-        // once more is safe even for a send. Never more than once: an endpoint that keeps
-        // answering a token error costs one extra fetch per call, not a loop.
-        let slot = self.account.slot(TokenKind::AccessToken);
-        let tokens = &self.shared.tokens;
-        tokens.invalidate(slot, &token).await;
-        let fetcher = KindFetcher {
-            client: self,
-            kind: TokenKind::AccessToken,
-        };
-        let fresh = tokens
-            .obtain(slot, Need::replacing(&token), &fetcher)
+        // once more is safe even for a send. Never more than once, and the token is replaced
+        // once however many calls report it: an endpoint that keeps answering a token error
+        // costs at most one fetch and one forced refresh per token, not a loop.
+        let fresh = self
+            .obtain(TokenKind::AccessToken, Need::Replacing(token.clone()))
             .await?;
         tracing::debug!(path = req.path(), "retrying once with a new access token");
         let result = transport
@@ -627,22 +681,30 @@ impl Client {
         }
     }
 
-    /// Fetches a token of `kind` from the configured source.
-    async fn fetch(&self, kind: TokenKind, rejected: Option<&Token>) -> Result<Token> {
+    /// Fetches a token of `kind` from the configured source. A forced refresh is asked only of
+    /// `stable_token`; the other sources fetch the current token.
+    async fn fetch(&self, kind: TokenKind, mode: FetchMode<'_>) -> Result<Token> {
         self.check_registered()?;
         let transport = &self.shared.transport;
         let app_id = &self.account.app_id;
         match (self.shared.source.kind(), kind.ticket_type()) {
-            (SourceKind::Remote(server), _) => server.fetch(transport, app_id, kind, rejected).await,
+            (SourceKind::Remote(server), _) => {
+                let rejected = match mode {
+                    FetchMode::Replacing(rejected) => Some(rejected),
+                    FetchMode::Current | FetchMode::Forced => None,
+                };
+                server.fetch(transport, app_id, kind, rejected).await
+            }
             (_, None) => {
                 let secret = self.account.secret().ok_or_else(|| {
                     Error::Config(format!(
                         "no AppSecret for AppID {app_id}: give one, or take tokens from a token server"
                     ))
                 })?;
+                let force = matches!(mode, FetchMode::Forced);
                 self.shared
                     .source
-                    .platform_access_token(transport, app_id, &secret)
+                    .platform_access_token(transport, app_id, &secret, force)
                     .await
             }
             (_, Some(ticket_type)) => {
@@ -664,8 +726,14 @@ struct KindFetcher<'a> {
 }
 
 impl crate::token::Fetch for KindFetcher<'_> {
-    fn fetch<'a>(&'a self, rejected: Option<&'a Token>) -> BoxFuture<'a, Result<Token>> {
-        Box::pin(self.client.fetch(self.kind, rejected))
+    fn fetch<'a>(&'a self, mode: FetchMode<'a>) -> BoxFuture<'a, Result<Token>> {
+        Box::pin(self.client.fetch(self.kind, mode))
+    }
+
+    /// Only access tokens from `stable_token`: tickets and the other sources have no forced
+    /// refresh (a token server makes its own).
+    fn can_force(&self) -> bool {
+        self.kind == TokenKind::AccessToken && self.client.shared.source.can_force()
     }
 }
 
@@ -843,11 +911,14 @@ impl ClientBuilder {
         self
     }
 
-    /// How long the store's fetch lock lives should its holder die (default 30 s), and how long
-    /// a caller waits for another process's fetch before fetching itself (default 15 s).
-    pub fn store_lock(mut self, ttl: Duration, wait: Duration) -> Self {
+    /// How long the store's fetch lock lives should its holder die (default 30 s, at least
+    /// 1 s). The holder gives up a fetch that takes longer than nine tenths of it (with
+    /// [`Error::TokenFetchAbandoned`]) and releases the lock, so that the lock never expires
+    /// under a running fetch; callers of other processes wait for the lock as long as it can
+    /// live, and fetch without it only past that (a holder stopped without dying, keeping a
+    /// file lock).
+    pub fn store_lock(mut self, ttl: Duration) -> Self {
         self.lock.ttl = ttl;
-        self.lock.wait = wait;
         self
     }
 
@@ -859,6 +930,12 @@ impl ClientBuilder {
             ));
         };
         let default_app = first.app_id.clone();
+        if self.lock.ttl < Duration::from_secs(1) {
+            return Err(Error::Config(format!(
+                "the store's fetch lock must live at least 1 s, not {:?}",
+                self.lock.ttl
+            )));
+        }
         for account in &self.accounts {
             if account.app_id.as_str().is_empty() {
                 return Err(Error::Config("an AppID is empty".to_owned()));

@@ -1,7 +1,7 @@
 //! The one error type of the client.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use wxoa_types::errcode::{ErrCode, RetryClass};
 use wxoa_types::ids::AppId;
@@ -87,13 +87,16 @@ pub enum Error {
         /// The limit in bytes.
         limit: usize,
     },
-    /// The token quota guard refused to fetch another token.
+    /// The token quota guard refused to fetch another token. The token in place, if it is still
+    /// valid, keeps being served; only what needed a fetch fails.
     #[error(
-        "refusing to fetch another {kind} for AppID {app_id}: {fetches} fetches in the last {window:?} \
-         already reached the guard's limit (retry in {retry_after:?}). Something keeps invalidating \
-         tokens — another party fetching tokens for this AppID, or an endpoint that keeps answering \
-         a token error — and fetching again would burn the platform's daily token quota \
-         (2000 a day for cgi-bin/token)"
+        "refusing to fetch another {kind} for AppID {app_id} until {} (Unix time; in {}s): \
+         {fetches} fetches in the last {window:?} already reached the guard's limit. Something \
+         keeps invalidating tokens — another party fetching tokens for this AppID, or an endpoint \
+         that keeps answering a token error — and fetching again would burn the platform's daily \
+         token quota (2000 a day for cgi-bin/token, 20 forced stable_token refreshes)",
+        unix_seconds(*retry_at),
+        retry_after.as_secs()
     )]
     TokenQuota {
         /// The account.
@@ -104,8 +107,22 @@ pub enum Error {
         fetches: usize,
         /// The guard's window.
         window: Duration,
-        /// When the next fetch will be allowed.
+        /// How long until the next fetch will be allowed.
         retry_after: Duration,
+        /// When the next fetch will be allowed.
+        retry_at: SystemTime,
+    },
+    /// A token fetch was given up: it took longer than the store's fetch lock may be held (so
+    /// that the lock never expires under a running fetch), or the runtime running it shut down.
+    /// The next call fetches again.
+    #[error("fetching a {kind} for AppID {app_id} was given up: {reason}")]
+    TokenFetchAbandoned {
+        /// The account.
+        app_id: AppId,
+        /// What was being fetched.
+        kind: TokenKind,
+        /// Why.
+        reason: String,
     },
     /// The central token server refused or failed the request.
     #[error("the token server answered HTTP {status}: {message}")]
@@ -178,6 +195,7 @@ impl Error {
             self,
             Error::Transport { .. }
                 | Error::Timeout { .. }
+                | Error::TokenFetchAbandoned { .. }
                 | Error::Http { .. }
                 | Error::Decode { .. }
                 | Error::TooLarge { .. }
@@ -229,6 +247,12 @@ impl Error {
             Error::TokenServer { status: 401, .. } => Some(
                 "the token server refused the Bearer token: check --token-server-auth".to_owned(),
             ),
+            Error::TokenServer { status: 429, .. } => Some(
+                "the token server's quota guard refuses to fetch until the time it names: find \
+                 who keeps reporting or invalidating this AppID's tokens (its log and /metrics \
+                 say when the guard tripped)"
+                    .to_owned(),
+            ),
             _ => None,
         }
     }
@@ -272,6 +296,11 @@ fn api_advice(code: ErrCode, reported_ip: Option<&str>) -> String {
             code.meaning()
         ),
     }
+}
+
+/// `at` in whole seconds since the Unix epoch.
+fn unix_seconds(at: SystemTime) -> u64 {
+    at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 /// The IP in a 40164 `errmsg`: `invalid ip 1.2.3.4 ipv6 ::ffff:1.2.3.4, not in whitelist rid: …`.

@@ -2,8 +2,10 @@
 //!
 //! [`StubPlatform`] serves, on a loopback port:
 //!
-//! - the token endpoints `POST /cgi-bin/stable_token` (the same token while it is valid) and
-//!   `GET /cgi-bin/token` (a new token each time), checking the AppID and AppSecret;
+//! - the token endpoints `POST /cgi-bin/stable_token` (the same token while it is valid;
+//!   `force_refresh` ends it and issues a new one, unless the previous forced refresh was less
+//!   than 30 s ago) and `GET /cgi-bin/token` (a new token each time), checking the AppID and
+//!   AppSecret;
 //! - `GET /cgi-bin/ticket/getticket` (`type=jsapi|wx_card`);
 //! - a central token server (CONTRACT §5): `GET /token`, `POST /token/invalidate`,
 //!   `GET /ticket/jsapi|wx_card`, with `Authorization: Bearer` [`STUB_TOKEN_SERVER_AUTH`];
@@ -212,8 +214,11 @@ struct Inner {
     accounts: HashMap<String, String>,
     tokens: HashMap<String, Issued>,
     stable: HashMap<String, String>,
+    /// When each account's stable token was last refreshed by force.
+    last_forced: HashMap<String, Instant>,
     tickets: HashMap<(String, String), (String, Instant)>,
     token_fetches: usize,
+    forced_fetches: usize,
     ticket_fetches: usize,
     calls: HashMap<String, usize>,
     faults: HashMap<String, VecDeque<(Fault, usize)>>,
@@ -262,6 +267,25 @@ impl Inner {
         let value = self.issue_token(app_id);
         self.stable.insert(app_id.to_owned(), value.clone());
         (value, self.expires_in)
+    }
+
+    /// A forced refresh of `app_id`'s stable token: the current one ends and a new one is
+    /// issued — unless the previous forced refresh was less than 30 s ago, when nothing changes.
+    fn force_stable_token(&mut self, app_id: &str) -> (String, u64) {
+        let now = Instant::now();
+        let too_soon = self
+            .last_forced
+            .get(app_id)
+            .is_some_and(|at| now.duration_since(*at) < Duration::from_secs(30));
+        if !too_soon {
+            self.last_forced.insert(app_id.to_owned(), now);
+            if let Some(current) = self.stable.remove(app_id)
+                && let Some(issued) = self.tokens.get_mut(&current)
+            {
+                issued.revoked = true;
+            }
+        }
+        self.stable_token(app_id)
     }
 
     fn ticket(&mut self, app_id: &str, kind: &str) -> (String, u64) {
@@ -440,6 +464,12 @@ impl StubPlatform {
         self.inner().token_fetches
     }
 
+    /// The forced `stable_token` refreshes among [`StubPlatform::token_fetches`].
+    #[must_use]
+    pub fn forced_fetches(&self) -> usize {
+        self.inner().forced_fetches
+    }
+
     /// Ticket fetches answered with a ticket.
     #[must_use]
     pub fn ticket_fetches(&self) -> usize {
@@ -569,12 +599,16 @@ async fn handle(
         ("POST", "/cgi-bin/stable_token") => {
             let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
             let field = |name: &str| request.get(name).and_then(Value::as_str).map(str::to_owned);
+            let force = request
+                .get("force_refresh")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
             platform_token(
                 &mut inner,
                 field("grant_type"),
                 field("appid"),
                 field("secret"),
-                true,
+                Some(force),
             )
         }
         ("GET", "/cgi-bin/token") => {
@@ -584,7 +618,7 @@ async fn handle(
                 field("grant_type"),
                 field("appid"),
                 field("secret"),
-                false,
+                None,
             )
         }
         ("GET", "/cgi-bin/ticket/getticket") => {
@@ -676,13 +710,14 @@ async fn record(method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) -
     }
 }
 
-/// `stable_token` (the same token while valid) or `cgi-bin/token` (a new one each time).
+/// `stable_token` (`stable` holds its `force_refresh`: the same token while valid unless forced)
+/// or `cgi-bin/token` (`stable` is `None`: a new one each time).
 fn platform_token(
     inner: &mut Inner,
     grant_type: Option<String>,
     app_id: Option<String>,
     secret: Option<String>,
-    stable: bool,
+    stable: Option<bool>,
 ) -> Value {
     if grant_type.as_deref() != Some("client_credential") {
         return error_body(40002);
@@ -699,11 +734,16 @@ fn platform_token(
         Some(_) => {}
     }
     inner.token_fetches += 1;
-    let (token, expires_in) = if stable {
-        inner.stable_token(&app_id)
-    } else {
-        let token = inner.issue_token(&app_id);
-        (token, inner.expires_in)
+    let (token, expires_in) = match stable {
+        Some(true) => {
+            inner.forced_fetches += 1;
+            inner.force_stable_token(&app_id)
+        }
+        Some(false) => inner.stable_token(&app_id),
+        None => {
+            let token = inner.issue_token(&app_id);
+            (token, inner.expires_in)
+        }
     };
     json!({"access_token": token, "expires_in": expires_in})
 }

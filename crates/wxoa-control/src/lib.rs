@@ -6,19 +6,26 @@
 //! | route | answer |
 //! |---|---|
 //! | `GET /token[?appid=A]` | `{"access_token": "…", "expires_at": UNIX_SECONDS}` |
-//! | `POST /token/invalidate` `{"access_token": "…"}` | if that is still the current token, one fetch of a new one (however many callers report it); the current token either way |
+//! | `POST /token/invalidate` `{"access_token": "…"}` | if that is still the current token, one replacement (however many callers, on however many instances, report it); the current token either way |
 //! | `GET /ticket/jsapi`, `GET /ticket/wx_card` | `{"ticket": "…", "expires_at": …}` |
 //! | `GET /healthz`, `GET /metrics` | `ok`; Prometheus text |
 //!
 //! Every route needs `Authorization: Bearer X` (compared in constant time); otherwise 401.
 //! Platform errors keep the platform's shape, `{"errcode": N, "errmsg": "…"}`, so that a
-//! client's remote token source reports them typed.
+//! client's remote token source reports them typed. When the token quota guard refuses a fetch
+//! that a request needs, the answer is `429 Too Many Requests` with `Retry-After` and
+//! `{"error": "token_quota", "errmsg": "…", "appid", "kind", "retry_at": UNIX_SECONDS,
+//! "retry_after": SECONDS}`; a token that is still valid keeps being served all the while.
 //!
 //! The tokens themselves are the [`wxoa_client`] token machinery's: single flight in the
 //! process, the store's lock across processes and machines (a shared Redis store makes any
 //! number of instances cause one upstream fetch per refresh), refresh ahead of expiry (a
 //! background pass keeps every served token fresh), and a file or Redis store that survives
-//! restarts without a new fetch.
+//! restarts without a new fetch. A report of the current token ([`Client::invalidate`])
+//! costs one fetch of the current token and, only if the platform answers the reported value
+//! again (`stable_token` does while it is valid), one forced refresh — whatever the number of
+//! callers and instances — and every caller is answered with the platform's current token. A
+//! caller that disconnects does not cancel a fetch the others wait for.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -60,7 +67,7 @@ use wxoa_types::secret::Secret;
 #[derive(Debug, Default)]
 struct Counters {
     served: [AtomicU64; 3],
-    invalidations: AtomicU64,
+    reports: AtomicU64,
     errors: AtomicU64,
     expires_at: [AtomicU64; 3],
 }
@@ -112,38 +119,77 @@ struct Invalidate {
     access_token: String,
 }
 
-/// A failure, answered in the platform's shape.
-struct Failure {
-    status: StatusCode,
-    errcode: i64,
-    errmsg: String,
+/// A failure: in the platform's shape (`errcode`, `errmsg`), or the quota guard's refusal.
+enum Failure {
+    Platform {
+        status: StatusCode,
+        errcode: i64,
+        errmsg: String,
+    },
+    Quota {
+        body: serde_json::Value,
+        retry_after: Duration,
+    },
 }
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(json!({ "errcode": self.errcode, "errmsg": self.errmsg })),
-        )
-            .into_response()
+        match self {
+            Failure::Platform {
+                status,
+                errcode,
+                errmsg,
+            } => (
+                status,
+                Json(json!({ "errcode": errcode, "errmsg": errmsg })),
+            )
+                .into_response(),
+            Failure::Quota { body, retry_after } => {
+                // Whole seconds, rounded up: a client waiting that long is never early.
+                let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [(header::RETRY_AFTER, seconds.to_string())],
+                    Json(body),
+                )
+                    .into_response()
+            }
+        }
     }
 }
 
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
         match &error {
-            Error::Api { code, message, .. } => Failure {
+            Error::Api { code, message, .. } => Failure::Platform {
                 status: StatusCode::OK,
                 errcode: code.code(),
                 errmsg: message.clone(),
             },
-            Error::UnknownAccount { .. } => Failure {
+            Error::UnknownAccount { .. } => Failure::Platform {
                 status: StatusCode::NOT_FOUND,
                 errcode: 40013,
                 errmsg: format!("invalid appid: {error}"),
             },
+            Error::TokenQuota {
+                app_id,
+                kind,
+                retry_after,
+                retry_at,
+                ..
+            } => Failure::Quota {
+                body: json!({
+                    "error": "token_quota",
+                    "errmsg": error.to_string(),
+                    "appid": app_id.as_str(),
+                    "kind": kind.as_str(),
+                    "retry_at": retry_at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+                    "retry_after": retry_after.as_secs(),
+                }),
+                retry_after: *retry_after,
+            },
             // Error messages are redacted by the client: no secret reaches the answer.
-            _ => Failure {
+            _ => Failure::Platform {
                 status: StatusCode::BAD_GATEWAY,
                 errcode: -1,
                 errmsg: error.to_string(),
@@ -253,7 +299,6 @@ impl ControlServer {
     async fn serve(&self, query: AppQuery, kind: TokenKind) -> Result<(Client, Token), Failure> {
         let client = self.client_for(&query)?;
         let app_id = client.app_id().as_str().to_owned();
-        let counters = self.counters(&app_id);
         let i = kind_index(kind);
         if i > 0 {
             let mut wanted = self
@@ -265,7 +310,21 @@ impl ControlServer {
                 *flag = true;
             }
         }
-        match fetch(&client, kind).await {
+        let result = fetch(&client, kind).await;
+        self.served(&app_id, kind, result)
+            .map(|token| (client, token))
+    }
+
+    /// Counts a token served, or a request that could not be.
+    fn served(
+        &self,
+        app_id: &str,
+        kind: TokenKind,
+        result: Result<Token, Error>,
+    ) -> Result<Token, Failure> {
+        let counters = self.counters(app_id);
+        let i = kind_index(kind);
+        match result {
             Ok(token) => {
                 if let (Some(served), Some(expires)) =
                     (counters.served.get(i), counters.expires_at.get(i))
@@ -273,7 +332,7 @@ impl ControlServer {
                     served.fetch_add(1, Ordering::Relaxed);
                     expires.store(unix_seconds(&token), Ordering::Relaxed);
                 }
-                Ok((client, token))
+                Ok(token)
             }
             Err(error) => {
                 counters.errors.fetch_add(1, Ordering::Relaxed);
@@ -319,12 +378,51 @@ impl ControlServer {
                 "wxoa_token_fetches_total{{appid=\"{app_id}\"}} {fetches}"
             );
         }
-        out.push_str("# HELP wxoa_token_invalidations_total Reports of a failed token that replaced the current one.\n# TYPE wxoa_token_invalidations_total counter\n");
+        out.push_str("# HELP wxoa_token_forced_refreshes_total Forced stable_token refreshes among the fetches (the platform allows 20 a day).\n# TYPE wxoa_token_forced_refreshes_total counter\n");
+        for (app_id, _) in &counters {
+            let forced = self
+                .inner
+                .client
+                .for_account(app_id)
+                .map(|c| c.token_forced_refreshes(TokenKind::AccessToken))
+                .unwrap_or(0);
+            let _ = writeln!(
+                out,
+                "wxoa_token_forced_refreshes_total{{appid=\"{app_id}\"}} {forced}"
+            );
+        }
+        out.push_str("# HELP wxoa_token_invalidations_total Reports of a rejected access token (POST /token/invalidate); each token is replaced once however many report it.\n# TYPE wxoa_token_invalidations_total counter\n");
         for (app_id, c) in &counters {
             let _ = writeln!(
                 out,
                 "wxoa_token_invalidations_total{{appid=\"{app_id}\"}} {}",
-                c.invalidations.load(Ordering::Relaxed)
+                c.reports.load(Ordering::Relaxed)
+            );
+        }
+        out.push_str("# HELP wxoa_token_quota_refusals_total Fetches the token quota guard refused.\n# TYPE wxoa_token_quota_refusals_total counter\n");
+        let mut refusing = Vec::new();
+        for (app_id, _) in &counters {
+            let Ok(client) = self.inner.client.for_account(app_id) else {
+                continue;
+            };
+            for (kind, name) in KINDS {
+                let status = client.token_quota_status(kind);
+                let _ = writeln!(
+                    out,
+                    "wxoa_token_quota_refusals_total{{appid=\"{app_id}\",kind=\"{name}\"}} {}",
+                    status.refusals
+                );
+                refusing.push((app_id, name, status.refusing_until));
+            }
+        }
+        out.push_str("# HELP wxoa_token_quota_refusing_until_seconds Unix time until which the token quota guard refuses to fetch (0 when it does not).\n# TYPE wxoa_token_quota_refusing_until_seconds gauge\n");
+        for (app_id, name, until) in refusing {
+            let until = until
+                .and_then(|at| at.duration_since(UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_secs());
+            let _ = writeln!(
+                out,
+                "wxoa_token_quota_refusing_until_seconds{{appid=\"{app_id}\",kind=\"{name}\"}} {until}"
             );
         }
         out.push_str("# HELP wxoa_token_served_total Tokens and tickets served.\n# TYPE wxoa_token_served_total counter\n");
@@ -435,39 +533,40 @@ async fn wx_card(
     ticket(server, query, TokenKind::WxCardTicket).await
 }
 
-/// Compare-and-invalidate: only a report of the *current* token replaces it, and the token
-/// machinery's single flight makes any number of concurrent reports cause one fetch.
+/// The longest token a caller may report: the platform's are at most 512 characters.
+const MAX_REPORTED: usize = 4096;
+
+/// A report of a rejected token: the token machinery replaces it once however many callers (and
+/// instances sharing the store) report it, and only if it is still the current one; every
+/// caller is answered with the current token.
 async fn invalidate(
     State(server): State<ControlServer>,
     Query(query): Query<AppQuery>,
     body: Result<Json<Invalidate>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, Failure> {
-    let Json(report) = body.map_err(|e| Failure {
+    let bad_request = |errmsg: String| Failure::Platform {
         status: StatusCode::BAD_REQUEST,
         errcode: 47001,
-        errmsg: format!("the body must be {{\"access_token\": \"…\"}}: {e}"),
-    })?;
+        errmsg,
+    };
+    let Json(report) = body
+        .map_err(|e| bad_request(format!("the body must be {{\"access_token\": \"…\"}}: {e}")))?;
+    if report.access_token.is_empty() || report.access_token.len() > MAX_REPORTED {
+        return Err(bad_request(format!(
+            "access_token must hold 1 to {MAX_REPORTED} bytes"
+        )));
+    }
     let client = server.client_for(&query)?;
     let app_id = client.app_id().as_str().to_owned();
-    let current = fetch(&client, TokenKind::AccessToken)
-        .await
-        .map_err(Failure::from)?;
-    if current.expose() == report.access_token {
-        server
-            .counters(&app_id)
-            .invalidations
-            .fetch_add(1, Ordering::Relaxed);
-        tracing::info!(%app_id, "a caller reported the current token as rejected; replacing it");
-        client.invalidate(TokenKind::AccessToken, &current).await;
-    }
-    let (_, token) = server
-        .serve(
-            AppQuery {
-                appid: Some(app_id),
-            },
-            TokenKind::AccessToken,
-        )
-        .await?;
+    server
+        .counters(&app_id)
+        .reports
+        .fetch_add(1, Ordering::Relaxed);
+    tracing::debug!(%app_id, "a caller reported a rejected access token");
+    // Only the value is known; its times are never used to compare.
+    let rejected = Token::new(report.access_token, 0, 0);
+    let result = client.invalidate(TokenKind::AccessToken, &rejected).await;
+    let token = server.served(&app_id, TokenKind::AccessToken, result)?;
     Ok(
         Json(json!({ "access_token": token.expose(), "expires_at": unix_seconds(&token) }))
             .into_response(),

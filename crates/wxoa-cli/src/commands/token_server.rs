@@ -12,9 +12,30 @@ use crate::config::Settings;
 use crate::exit::Failure;
 use crate::runtime::{block_on, shutdown_signal};
 
+/// What `wxoa token-server --help` says after the options.
+const AFTER_HELP: &str = "\
+Routes (every one needs Authorization: Bearer X): GET /token[?appid=A], POST /token/invalidate \
+{\"access_token\": \"...\"}, GET /ticket/jsapi, GET /ticket/wx_card, GET /healthz, GET /metrics.
+
+A reported token is replaced once, however many callers and instances (sharing a file or Redis \
+--store) report it: one fetch of the current token and, only if stable_token answers the reported \
+value again, one forced refresh (the platform allows 20 a day, 30 s apart); every caller gets the \
+platform's current token. A token the platform still answers after that is kept, and reports of \
+it fetch nothing for 30 s.
+
+The quota guard allows 20 fetches of a token per hour per process. It never stops serving a token \
+that is still valid; a request that needs a fetch it refuses is answered 429 with Retry-After and \
+{\"error\": \"token_quota\", \"retry_at\": UNIX_SECONDS, ...}, and /metrics shows \
+wxoa_token_quota_refusals_total and wxoa_token_quota_refusing_until_seconds.
+
+Fetches run to completion even when the caller that started them disconnects; the fetch lock of a \
+shared store lives 30 s, its holder gives up a fetch before then, and the other instances wait for it \
+that long.";
+
 /// Options of `wxoa token-server` (the AppID, AppSecret, API bases and store are global; more
 /// accounts come from the `[[accounts]]` of `--config`).
 #[derive(Debug, Args)]
+#[command(after_long_help = AFTER_HELP)]
 pub(crate) struct TokenServerArgs {
     /// Address to listen on, e.g. 0.0.0.0:8300.
     #[arg(long, value_name = "ADDR")]

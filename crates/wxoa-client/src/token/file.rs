@@ -233,25 +233,6 @@ impl TokenStore for FileStore {
         })
     }
 
-    fn invalidate<'a>(
-        &'a self,
-        key: &'a TokenKey,
-        failed: &'a Token,
-    ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        let name = key.to_string();
-        let failed = failed.expose().to_owned();
-        self.blocking(move |paths| {
-            Self::update_blocking(paths, |data| {
-                if data.tokens.get(&name).is_some_and(|t| t.value == failed) {
-                    data.tokens.remove(&name);
-                    (true, true)
-                } else {
-                    (false, false)
-                }
-            })
-        })
-    }
-
     fn try_lock<'a>(
         &'a self,
         key: &'a TokenKey,

@@ -1,14 +1,14 @@
-//! The token manager: single flight, refresh ahead, compare-and-invalidate, the quota guard,
-//! and surviving store failures.
+//! The token manager: single flight, refresh ahead, one replacement per rejected token, the
+//! quota guard, and surviving store failures.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures::future::BoxFuture;
 
-use super::{StoreError, Token, TokenKey, TokenStore, jitter, now_ms};
+use super::{StoreError, StoreLock, Token, TokenKey, TokenStore, jitter, now_ms};
 use crate::error::{Error, Result};
 
 /// When tokens are refreshed ahead of their expiry.
@@ -25,7 +25,10 @@ pub struct RefreshPolicy {
     /// Plus a random part of this. Default 60 s.
     pub jitter: Duration,
     /// At most one background refresh per token in this interval (a refresh that failed or
-    /// brought back the same token is tried again after it). Default 30 s.
+    /// brought back the same token is tried again after it). Default 30 s, the spacing the
+    /// platform keeps between two forced `stable_token` refreshes. A token the platform
+    /// reaffirmed after it was reported rejected ([`Token::is_reaffirmed`]) is not refreshed
+    /// again for reports of it within this interval either.
     pub retry_interval: Duration,
 }
 
@@ -40,9 +43,10 @@ impl Default for RefreshPolicy {
 }
 
 /// The quota guard: at most `max_fetches` fetches of each token (per AppID and kind) in any
-/// `window`, in this process. Beyond it calls fail at once with
-/// [`Error::TokenQuota`](crate::Error::TokenQuota) instead of burning the platform's daily
-/// quota in a refresh loop.
+/// `window`, in this process. Beyond it a call that needs a fetch fails at once with
+/// [`Error::TokenQuota`](crate::Error::TokenQuota), which says until when, instead of burning
+/// the platform's daily quota in a refresh loop. The guard never stops serving a token that is
+/// still valid: a refused refresh or replacement leaves the current token in place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuotaPolicy {
     /// Fetches allowed in a window. Default 20.
@@ -63,10 +67,10 @@ impl Default for QuotaPolicy {
 /// How fetchers of several processes wait for each other through the store's lock.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct LockPolicy {
-    /// The lock's time to live, should its holder die.
+    /// The lock's time to live, should its holder die. Its holder gives up working under it
+    /// before it expires ([`LockPolicy::hold_limit`]), and callers of other processes wait for
+    /// it that long.
     pub(crate) ttl: Duration,
-    /// How long a caller waits for another process's fetch before fetching itself.
-    pub(crate) wait: Duration,
     /// How often a waiting caller looks at the store (plus up to as much again, at random).
     pub(crate) poll: Duration,
 }
@@ -75,9 +79,17 @@ impl Default for LockPolicy {
     fn default() -> Self {
         Self {
             ttl: Duration::from_secs(30),
-            wait: Duration::from_secs(15),
             poll: Duration::from_millis(25),
         }
+    }
+}
+
+impl LockPolicy {
+    /// How long a holder may work under the lock: its life less a tenth, left for the store's
+    /// own operations, so that the lock never expires while its fetch still runs (two fetches
+    /// at once).
+    fn hold_limit(&self) -> Duration {
+        self.ttl.saturating_sub(self.ttl / 10)
     }
 }
 
@@ -100,6 +112,10 @@ pub(crate) struct Slot {
     fetches: Mutex<VecDeque<u64>>,
     /// Every fetch this process made for the slot (adoptions from the store not counted).
     fetched_total: AtomicU64,
+    /// The forced refreshes among them.
+    forced_total: AtomicU64,
+    /// Fetches the quota guard refused.
+    refused_total: AtomicU64,
 }
 
 impl Slot {
@@ -112,12 +128,19 @@ impl Slot {
             next_background_ms: AtomicU64::new(0),
             fetches: Mutex::new(VecDeque::new()),
             fetched_total: AtomicU64::new(0),
+            forced_total: AtomicU64::new(0),
+            refused_total: AtomicU64::new(0),
         }
     }
 
     /// How many tokens this process fetched for the slot.
     pub(crate) fn fetched_total(&self) -> u64 {
         self.fetched_total.load(Ordering::Relaxed)
+    }
+
+    /// How many of them were forced refreshes.
+    pub(crate) fn forced_total(&self) -> u64 {
+        self.forced_total.load(Ordering::Relaxed)
     }
 
     pub(crate) fn key(&self) -> &TokenKey {
@@ -147,51 +170,33 @@ pub(crate) enum Lookup {
     Missing,
 }
 
-/// Which token a caller that fetches will accept.
-#[derive(Clone, Copy)]
-pub(crate) struct Need<'a> {
-    /// Not this one: it failed.
-    reject: Option<&'a Token>,
-    /// Only one that expires after this (refresh ahead).
-    newer_than_ms: u64,
+/// Which token a caller will accept.
+#[derive(Clone)]
+pub(crate) enum Need {
+    /// Any usable token.
+    Any,
+    /// Only one that expires after this (Unix milliseconds): refresh ahead.
+    After(u64),
+    /// One other than this token, which was rejected — or this same one if the platform has
+    /// just reaffirmed it, so that any number of reports of one token cause one replacement.
+    Replacing(Token),
 }
 
-impl<'a> Need<'a> {
-    /// Any usable token.
-    pub(crate) fn any() -> Self {
-        Self {
-            reject: None,
-            newer_than_ms: 0,
-        }
-    }
-
-    /// A token other than `failed`.
-    pub(crate) fn replacing(failed: &'a Token) -> Self {
-        Self {
-            reject: Some(failed),
-            newer_than_ms: 0,
-        }
-    }
-
+impl Need {
     /// A token that outlives `current`.
     pub(crate) fn after(current: &Token) -> Self {
-        Self {
-            reject: None,
-            newer_than_ms: current.expires_at_ms(),
-        }
+        Need::After(current.expires_at_ms())
     }
+}
 
-    fn accepts(&self, token: &Token, now: u64) -> bool {
-        token.is_usable_at(now)
-            && token.expires_at_ms() > self.newer_than_ms
-            && !self.reject.is_some_and(|r| r.same_value(token))
-    }
-
-    /// Whether a token found while waiting will do: acceptable, or fetched by somebody else
-    /// after the wait began (what the platform gives now, even if it is the same value again).
-    fn accepts_after_wait(&self, token: &Token, now: u64, started: u64) -> bool {
-        self.accepts(token, now) || (token.fetched_at_ms() >= started && token.is_usable_at(now))
-    }
+/// The quota guard's state for one token, as [`crate::Client::token_quota_status`] reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct QuotaStatus {
+    /// Fetches the guard refused since the client was built.
+    pub refusals: u64,
+    /// Until when the guard refuses to fetch, when it does now.
+    pub refusing_until: Option<SystemTime>,
 }
 
 /// A background refresh in progress; dropping it lets the next one start.
@@ -203,10 +208,67 @@ impl Drop for Background<'_> {
     }
 }
 
+/// What a fetch asks the source for.
+#[derive(Clone, Copy)]
+pub(crate) enum FetchMode<'a> {
+    /// The current token: `stable_token` in normal mode, `cgi-bin/token`, the token server's
+    /// `GET /token`.
+    Current,
+    /// The current token, in place of this rejected one (a token server is told which).
+    Replacing(&'a Token),
+    /// A forced refresh (`stable_token` with `force_refresh`), which ends the current token.
+    Forced,
+}
+
 /// Fetches one kind of token for one account.
 pub(crate) trait Fetch: Sync {
-    /// Fetches a token; `rejected` is the one that failed, if that is why.
-    fn fetch<'a>(&'a self, rejected: Option<&'a Token>) -> BoxFuture<'a, Result<Token>>;
+    /// Fetches a token.
+    fn fetch<'a>(&'a self, mode: FetchMode<'a>) -> BoxFuture<'a, Result<Token>>;
+
+    /// Whether the source can force a refresh ([`FetchMode::Forced`]).
+    fn can_force(&self) -> bool;
+}
+
+/// The store's fetch lock while a caller holds it: released by [`HeldLock::release`], or, if
+/// the caller is cancelled first, by a task spawned when it is dropped — a cancelled fetch never
+/// leaves the lock to expire while the others wait.
+struct HeldLock {
+    store: Arc<dyn TokenStore>,
+    lock: Option<StoreLock>,
+}
+
+impl HeldLock {
+    async fn release(mut self) -> Result<(), StoreError> {
+        match self.lock.take() {
+            Some(lock) => self.store.unlock(lock).await,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for HeldLock {
+    fn drop(&mut self) {
+        let Some(lock) = self.lock.take() else {
+            return;
+        };
+        // Without a runtime (it is shutting down) the lock is dropped as it is: a file lock is
+        // released with its file, a Redis lock expires after its time to live.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let store = Arc::clone(&self.store);
+        runtime.spawn(async move {
+            let key = lock.key().clone();
+            match store.unlock(lock).await {
+                Ok(()) => tracing::debug!(%key, "released the fetch lock of a cancelled fetch"),
+                Err(error) => tracing::warn!(
+                    %key,
+                    error = %crate::transport::error_chain(&error),
+                    "could not release the fetch lock of a cancelled fetch; it expires by itself"
+                ),
+            }
+        });
+    }
 }
 
 /// Puts the store, the policies and the fetchers together.
@@ -268,9 +330,8 @@ impl TokenManager {
         {
             return false;
         }
-        let interval = u64::try_from(self.refresh.retry_interval.as_millis()).unwrap_or(u64::MAX);
         slot.next_background_ms
-            .store(now.saturating_add(interval), Ordering::Relaxed);
+            .store(now.saturating_add(self.recheck_ms()), Ordering::Relaxed);
         true
     }
 
@@ -284,20 +345,39 @@ impl TokenManager {
         slot.set_cached(None);
     }
 
+    /// The quota guard's state for `slot`.
+    pub(crate) fn quota_status(&self, slot: &Slot) -> QuotaStatus {
+        let now = now_ms();
+        let mut fetches = slot.fetches.lock().unwrap_or_else(|e| e.into_inner());
+        let refusing_until = self
+            .refused_until(&mut fetches, now)
+            .map(|until| UNIX_EPOCH + Duration::from_millis(until));
+        QuotaStatus {
+            refusals: slot.refused_total.load(Ordering::Relaxed),
+            refusing_until,
+        }
+    }
+
     /// A token that `need` accepts: from the process's memory, from the store, or fetched —
     /// by one caller of the process at a time, and by one process at a time through the store's
     /// lock.
+    ///
+    /// For [`Need::Replacing`], the fetch is one replacement however many callers, here and in
+    /// every process sharing the store, report the same token: the current token (once); only if
+    /// the platform answers the reported value again, one forced refresh where the source has
+    /// one; and if that too answers the same value, the token is kept as reaffirmed, so that
+    /// further reports of it fetch nothing for [`RefreshPolicy::retry_interval`].
     pub(crate) async fn obtain(
         &self,
         slot: &Slot,
-        need: Need<'_>,
+        need: &Need,
         fetcher: &dyn Fetch,
     ) -> Result<Token> {
         let started = now_ms();
         let _flight = slot.flight.lock().await;
         // Another caller of this process may have fetched while this one waited.
         if let Some(cached) = slot.cached()
-            && need.accepts_after_wait(&cached.token, now_ms(), started)
+            && self.accepts_after_wait(need, &cached.token, now_ms(), started)
         {
             return Ok(cached.token);
         }
@@ -306,23 +386,26 @@ impl TokenManager {
         if self.store_paused() {
             return self.fetch(slot, need, fetcher).await;
         }
-        if let Some(token) = self.stored(slot, |t, now| need.accepts(t, now)).await {
+        if let Some(token) = self.stored(slot, |t, now| self.accepts(need, t, now)).await {
             return Ok(token);
         }
-        let deadline = started.saturating_add(millis(self.lock.wait));
+        // The lock, if somebody holds it, lives at most its time to live from now, and its
+        // holder gives up before then: waiting that long (and a poll more) means the holder is
+        // stuck without being dead — a stopped process keeping a file lock — and only then
+        // does this caller fetch without the lock.
+        let deadline = now_ms()
+            .saturating_add(millis(self.lock.ttl))
+            .saturating_add(millis(self.lock.poll));
         loop {
             match self.store.try_lock(&slot.key, self.lock.ttl).await {
                 Ok(Some(lock)) => {
                     self.store_ok(&slot.key);
-                    // Whoever held the lock before may have stored a token just now.
-                    let found = self
-                        .stored(slot, |t, now| need.accepts_after_wait(t, now, started))
-                        .await;
-                    let result = match found {
-                        Some(token) => Ok(token),
-                        None => self.fetch(slot, need, fetcher).await,
+                    let held = HeldLock {
+                        store: Arc::clone(&self.store),
+                        lock: Some(lock),
                     };
-                    if let Err(e) = self.store.unlock(lock).await {
+                    let result = self.under_lock(slot, need, fetcher, started).await;
+                    if let Err(e) = held.release().await {
                         self.store_failed(&slot.key, &e);
                     }
                     return result;
@@ -332,14 +415,16 @@ impl TokenManager {
                         tracing::warn!(
                             key = %slot.key,
                             store = self.store.name(),
-                            waited = ?self.lock.wait,
-                            "another process has held the token fetch lock too long; fetching without it"
+                            ttl = ?self.lock.ttl,
+                            "the token fetch lock is still held past its time to live (its holder is stuck); fetching without it"
                         );
                         return self.fetch(slot, need, fetcher).await;
                     }
                     tokio::time::sleep(self.lock.poll + jitter(self.lock.poll)).await;
                     let found = self
-                        .stored(slot, |t, now| need.accepts_after_wait(t, now, started))
+                        .stored(slot, |t, now| {
+                            self.accepts_after_wait(need, t, now, started)
+                        })
                         .await;
                     if let Some(token) = found {
                         return Ok(token);
@@ -356,25 +441,68 @@ impl TokenManager {
         }
     }
 
-    /// Drops `failed` from the process's memory and from the store, in each only if it is
-    /// still the token held there.
-    pub(crate) async fn invalidate(&self, slot: &Slot, failed: &Token) {
-        {
-            let mut cached = slot.cached.write().unwrap_or_else(|e| e.into_inner());
-            if cached.as_ref().is_some_and(|c| c.token.same_value(failed)) {
-                *cached = None;
+    /// What the holder of the store's lock does, within the lock's hold limit: adopt what the
+    /// previous holder stored, or fetch.
+    async fn under_lock(
+        &self,
+        slot: &Slot,
+        need: &Need,
+        fetcher: &dyn Fetch,
+        started: u64,
+    ) -> Result<Token> {
+        let limit = self.lock.hold_limit();
+        let work = async {
+            // Whoever held the lock before may have stored a token just now.
+            let found = self
+                .stored(slot, |t, now| {
+                    self.accepts_after_wait(need, t, now, started)
+                })
+                .await;
+            match found {
+                Some(token) => Ok(token),
+                None => self.fetch(slot, need, fetcher).await,
+            }
+        };
+        tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
+            tracing::warn!(
+                key = %slot.key,
+                after = ?limit,
+                "a token fetch took longer than the fetch lock may be held; giving it up and releasing the lock"
+            );
+            Err(Error::TokenFetchAbandoned {
+                app_id: slot.key.app_id.clone(),
+                kind: slot.key.kind,
+                reason: format!(
+                    "it took longer than the {limit:?} the store's fetch lock may be held"
+                ),
+            })
+        })
+    }
+
+    /// Whether `need` takes `token` at `now`.
+    fn accepts(&self, need: &Need, token: &Token, now: u64) -> bool {
+        if !token.is_usable_at(now) {
+            return false;
+        }
+        match need {
+            Need::Any => true,
+            Need::After(expires_ms) => token.expires_at_ms() > *expires_ms,
+            Need::Replacing(rejected) => {
+                !token.same_value(rejected)
+                    || (token.is_reaffirmed()
+                        && now.saturating_sub(token.fetched_at_ms()) < self.recheck_ms())
             }
         }
-        if self.store_paused() {
-            return;
-        }
-        match self.store.invalidate(&slot.key, failed).await {
-            Ok(removed) => {
-                self.store_ok(&slot.key);
-                tracing::debug!(key = %slot.key, removed, "compare-and-invalidate");
-            }
-            Err(e) => self.store_failed(&slot.key, &e),
-        }
+    }
+
+    /// Whether a token found while waiting will do: acceptable, or — unless a rejected token
+    /// is being replaced — fetched by somebody else after the wait began (what the platform
+    /// gives now, even if it is the same value again).
+    fn accepts_after_wait(&self, need: &Need, token: &Token, now: u64, started: u64) -> bool {
+        self.accepts(need, token, now)
+            || (!matches!(need, Need::Replacing(_))
+                && token.fetched_at_ms() >= started
+                && token.is_usable_at(now))
     }
 
     /// The store's token if `accept` takes it, remembered in the process's memory.
@@ -399,24 +527,83 @@ impl TokenManager {
         }
     }
 
-    /// Fetches (within the quota), stores and remembers a token.
-    async fn fetch(&self, slot: &Slot, need: Need<'_>, fetcher: &dyn Fetch) -> Result<Token> {
+    /// Fetches what `need` asks for (within the quota), stores and remembers it.
+    async fn fetch(&self, slot: &Slot, need: &Need, fetcher: &dyn Fetch) -> Result<Token> {
+        let Need::Replacing(rejected) = need else {
+            let token = self.fetch_once(slot, FetchMode::Current, fetcher).await?;
+            self.keep(slot, &token).await;
+            return Ok(token);
+        };
+        let current = self
+            .fetch_once(slot, FetchMode::Replacing(rejected), fetcher)
+            .await?;
+        if !current.same_value(rejected) {
+            self.keep(slot, &current).await;
+            return Ok(current);
+        }
+        // The platform still answers the reported token as its current one (stable_token's
+        // normal mode does, CONTRACT §5): only a forced refresh replaces it.
+        let latest = if fetcher.can_force() {
+            match self.fetch_once(slot, FetchMode::Forced, fetcher).await {
+                Ok(forced) if !forced.same_value(rejected) => {
+                    self.keep(slot, &forced).await;
+                    return Ok(forced);
+                }
+                Ok(forced) => forced,
+                Err(error) => {
+                    tracing::warn!(
+                        key = %slot.key,
+                        error = %crate::transport::error_chain(&error),
+                        "could not force a refresh of a reported token; serving the token the platform still answers as current"
+                    );
+                    current
+                }
+            }
+        } else {
+            current
+        };
+        tracing::warn!(
+            key = %slot.key,
+            recheck = ?self.refresh.retry_interval,
+            "the platform answered the reported token again: keeping it as reaffirmed; reports of it cause no fetch within the recheck interval"
+        );
+        let reaffirmed = latest.reaffirmed(true);
+        self.keep(slot, &reaffirmed).await;
+        Ok(reaffirmed)
+    }
+
+    /// One fetch from the source, counted by the quota guard.
+    async fn fetch_once(
+        &self,
+        slot: &Slot,
+        mode: FetchMode<'_>,
+        fetcher: &dyn Fetch,
+    ) -> Result<Token> {
         self.check_quota(slot)?;
-        let token = fetcher.fetch(need.reject).await?;
+        let token = fetcher.fetch(mode).await?;
         slot.fetched_total.fetch_add(1, Ordering::Relaxed);
+        let forced = matches!(mode, FetchMode::Forced);
+        if forced {
+            slot.forced_total.fetch_add(1, Ordering::Relaxed);
+        }
         tracing::info!(
             key = %slot.key,
+            forced,
             expires_in_s = token.lifetime_ms() / 1000,
             "fetched a new token"
         );
+        Ok(token)
+    }
+
+    /// Stores (unless the store is paused) and remembers a fetched token.
+    async fn keep(&self, slot: &Slot, token: &Token) {
         if !self.store_paused() {
-            match self.store.put(&slot.key, &token).await {
+            match self.store.put(&slot.key, token).await {
                 Ok(()) => self.store_ok(&slot.key),
                 Err(e) => self.store_failed(&slot.key, &e),
             }
         }
-        self.remember(slot, &token);
-        Ok(token)
+        self.remember(slot, token);
     }
 
     fn remember(&self, slot: &Slot, token: &Token) {
@@ -432,24 +619,36 @@ impl TokenManager {
         }));
     }
 
-    fn check_quota(&self, slot: &Slot) -> Result<()> {
-        let now = now_ms();
+    /// Until when (Unix milliseconds) the guard refuses, given the recent fetches; drops those
+    /// that left the window.
+    fn refused_until(&self, fetches: &mut VecDeque<u64>, now: u64) -> Option<u64> {
         let window = millis(self.quota.window);
-        let mut fetches = slot.fetches.lock().unwrap_or_else(|e| e.into_inner());
         while fetches
             .front()
             .is_some_and(|&at| now.saturating_sub(at) >= window)
         {
             fetches.pop_front();
         }
-        if fetches.len() >= self.quota.max_fetches {
-            let oldest = fetches.front().copied().unwrap_or(now);
-            let retry_after =
-                Duration::from_millis(oldest.saturating_add(window).saturating_sub(now));
+        (fetches.len() >= self.quota.max_fetches).then(|| {
+            fetches
+                .front()
+                .copied()
+                .unwrap_or(now)
+                .saturating_add(window)
+        })
+    }
+
+    fn check_quota(&self, slot: &Slot) -> Result<()> {
+        let now = now_ms();
+        let mut fetches = slot.fetches.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(until) = self.refused_until(&mut fetches, now) {
+            slot.refused_total.fetch_add(1, Ordering::Relaxed);
+            let retry_after = Duration::from_millis(until.saturating_sub(now));
             tracing::error!(
                 key = %slot.key,
                 fetches = fetches.len(),
                 window = ?self.quota.window,
+                retry_after_s = retry_after.as_secs(),
                 "token quota guard: refusing to fetch again"
             );
             return Err(Error::TokenQuota {
@@ -458,10 +657,17 @@ impl TokenManager {
                 fetches: fetches.len(),
                 window: self.quota.window,
                 retry_after,
+                retry_at: UNIX_EPOCH + Duration::from_millis(until),
             });
         }
         fetches.push_back(now);
         Ok(())
+    }
+
+    /// How long a reaffirmed token is not refreshed again for reports of it, and how long
+    /// background refreshes of a token are spaced.
+    fn recheck_ms(&self) -> u64 {
+        millis(self.refresh.retry_interval)
     }
 
     /// Whether the store failed less than [`STORE_PAUSE`] ago.
@@ -500,4 +706,109 @@ impl TokenManager {
 
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::token::{MemoryStore, TokenKind};
+
+    /// A platform that never answers: the fetch stalls until it is cancelled.
+    struct Stalled;
+
+    impl Fetch for Stalled {
+        fn fetch<'a>(&'a self, _mode: FetchMode<'a>) -> BoxFuture<'a, Result<Token>> {
+            Box::pin(futures::future::pending())
+        }
+
+        fn can_force(&self) -> bool {
+            false
+        }
+    }
+
+    /// A fetch cancelled while it holds `store`'s lock (whose time to live is a minute)
+    /// releases the lock at once.
+    async fn cancelled_fetch_releases_the_lock(store: Arc<dyn TokenStore>, app_id: &str) {
+        let key = TokenKey::new(app_id, TokenKind::AccessToken);
+        let manager = Arc::new(TokenManager::new(
+            Arc::clone(&store),
+            RefreshPolicy::default(),
+            QuotaPolicy::default(),
+            LockPolicy {
+                ttl: Duration::from_secs(60),
+                poll: Duration::from_millis(25),
+            },
+        ));
+        let slot = Arc::new(Slot::new(key.clone()));
+        let fetching = {
+            let (manager, slot) = (Arc::clone(&manager), Arc::clone(&slot));
+            tokio::spawn(async move { manager.obtain(&slot, &Need::Any, &Stalled).await })
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        // Wait until the fetch holds the lock (bounded).
+        loop {
+            match store.try_lock(&key, Duration::from_secs(60)).await.unwrap() {
+                None => break,
+                Some(mine) => {
+                    store.unlock(mine).await.unwrap();
+                    assert!(std::time::Instant::now() < deadline, "never took the lock");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            }
+        }
+        fetching.abort();
+        assert!(fetching.await.unwrap_err().is_cancelled());
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        let lock = loop {
+            if let Some(lock) = store.try_lock(&key, Duration::from_secs(60)).await.unwrap() {
+                break lock;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the lock of the cancelled fetch was left to expire"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
+        store.unlock(lock).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_fetch_releases_the_memory_lock() {
+        cancelled_fetch_releases_the_lock(Arc::new(MemoryStore::new()), "wx1").await;
+    }
+
+    #[cfg(feature = "redis")]
+    #[tokio::test]
+    async fn a_cancelled_fetch_releases_the_redis_lock() {
+        let Some(redis) = wxoa_testkit::Redis::start() else {
+            return;
+        };
+        let store = crate::token::RedisStore::new(redis.url()).unwrap();
+        // An AppID of its own: REDIS_URL may be shared with other tests and runs.
+        let app_id = format!("wxcancel{:x}", now_ms());
+        cancelled_fetch_releases_the_lock(Arc::new(store), &app_id).await;
+    }
+
+    #[test]
+    fn a_reaffirmed_token_satisfies_reports_of_it_only_for_the_recheck_interval() {
+        let manager = TokenManager::new(
+            Arc::new(MemoryStore::new()),
+            RefreshPolicy::default(),
+            QuotaPolicy::default(),
+            LockPolicy::default(),
+        );
+        let now = now_ms();
+        let lifetime = 7_200_000;
+        let rejected = Token::new("T", now - 60_000, now + lifetime);
+        let need = Need::Replacing(rejected.clone());
+        assert!(!manager.accepts(&need, &rejected, now));
+        let answered_again = Token::new("T", now - 1_000, now + lifetime).reaffirmed(true);
+        assert!(manager.accepts(&need, &answered_again, now));
+        assert!(!manager.accepts(&need, &answered_again, now + 30_000));
+        let other = Token::new("U", now - 60_000, now + lifetime);
+        assert!(manager.accepts(&need, &other, now));
+        // Expired is never accepted.
+        assert!(!manager.accepts(&need, &other, now + lifetime));
+    }
 }

@@ -44,15 +44,6 @@ impl MemoryStore {
         }
     }
 
-    fn invalidate_now(&self, key: &TokenKey, failed: &Token) -> bool {
-        let mut tokens = self.tokens.write().unwrap_or_else(|e| e.into_inner());
-        if tokens.get(key).is_some_and(|t| t.same_value(failed)) {
-            tokens.remove(key);
-            return true;
-        }
-        false
-    }
-
     fn try_lock_now(&self, key: &TokenKey, ttl: Duration) -> Option<StoreLock> {
         let mut locks = self.locks.write().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
@@ -90,14 +81,6 @@ impl TokenStore for MemoryStore {
         futures::future::ready(Ok(())).boxed()
     }
 
-    fn invalidate<'a>(
-        &'a self,
-        key: &'a TokenKey,
-        failed: &'a Token,
-    ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        futures::future::ready(Ok(self.invalidate_now(key, failed))).boxed()
-    }
-
     fn try_lock<'a>(
         &'a self,
         key: &'a TokenKey,
@@ -119,21 +102,18 @@ mod tests {
     use crate::token::TokenKind;
 
     #[test]
-    fn compare_and_invalidate() {
+    fn an_older_fetch_never_wins() {
         let store = MemoryStore::new();
         let key = TokenKey::new("wx1", TokenKind::AccessToken);
         let old = Token::new("old", 1, 10_000);
         let new = Token::new("new", 2, 10_000);
         store.put_now(&key, &new);
         store.put_now(&key, &old);
-        assert_eq!(
-            store.get_now(&key).unwrap().expose(),
-            "new",
-            "older fetch never wins"
-        );
-        assert!(!store.invalidate_now(&key, &old));
-        assert!(store.invalidate_now(&key, &new));
-        assert!(store.get_now(&key).is_none());
+        assert_eq!(store.get_now(&key).unwrap().expose(), "new");
+        // The same value fetched again later (reaffirmed) replaces the earlier record.
+        store.put_now(&key, &Token::new("new", 3, 10_000).reaffirmed(true));
+        let kept = store.get_now(&key).unwrap();
+        assert!(kept.is_reaffirmed() && kept.fetched_at_ms() == 3);
     }
 
     #[test]

@@ -20,18 +20,25 @@
 //! - The client's token manager puts them together for every `(AppID, kind)`:
 //!   - **single flight**: any number of concurrent callers in a process wait for one fetch; across
 //!     processes the store's lock does the same, and the waiters read the fetched token from the
-//!     store;
+//!     store. The fetch runs in a task of its own, so a caller that gives up does not cancel it;
+//!     its holder gives up a fetch before the lock would expire (and releases it, even when
+//!     cancelled), and waiters wait as long as the lock can live;
 //!   - **refresh ahead**: a token is refreshed in the background a configurable, jittered margin
 //!     before it expires, while callers keep using the current one;
-//!   - **compare-and-invalidate**: when a call fails with 40001, 40014 or 42001 the token is
-//!     dropped only if the store still holds the one that failed, and the call is retried once —
-//!     never more, so an endpoint that keeps answering 40001 costs at most one extra fetch per
-//!     call;
+//!   - **one replacement per rejected token**: when a call fails with 40001, 40014 or 42001, or
+//!     a token is reported with [`Client::invalidate`](crate::Client::invalidate) (what a token
+//!     server does for its callers), the token is replaced once however many callers report it,
+//!     across every process sharing the store: one fetch of the current token and, only if the
+//!     platform answers the reported value again (`stable_token`'s normal mode does), one forced
+//!     refresh. A token the platform still answers after that is kept as *reaffirmed*, and
+//!     reports of it fetch nothing for [`RefreshPolicy::retry_interval`]. A call is retried once,
+//!     never more;
 //!   - **quota guard**: at most N fetches per AppID and kind in a window ([`QuotaPolicy`]);
-//!     beyond it calls fail fast with [`Error::TokenQuota`](crate::Error::TokenQuota) instead of
-//!     burning the daily quota. A token rejected long before its expiry is logged as "another
-//!     party refreshed the token for AppID …": the sign of a second environment fetching tokens
-//!     for the same AppID;
+//!     beyond it what needs a fetch fails fast with
+//!     [`Error::TokenQuota`](crate::Error::TokenQuota), which says until when, instead of burning
+//!     the daily quota; a token that is still valid keeps being served. A token rejected long
+//!     before its expiry is logged as "another party refreshed the token for AppID …": the sign
+//!     of a second environment fetching tokens for the same AppID;
 //!   - **store failures** never stop calls: the manager keeps serving (and, when it must,
 //!     fetching) from the process's memory with a logged warning, leaves the store alone for a
 //!     second after each failure (so that an unreachable Redis does not cost a timeout per
@@ -66,8 +73,8 @@ use wxoa_types::ids::AppId;
 use wxoa_types::secret::Secret;
 
 pub use file::FileStore;
-pub(crate) use manager::{Fetch, LockPolicy, Lookup, Need, Slot, TokenManager};
-pub use manager::{QuotaPolicy, RefreshPolicy};
+pub(crate) use manager::{Fetch, FetchMode, LockPolicy, Lookup, Need, Slot, TokenManager};
+pub use manager::{QuotaPolicy, QuotaStatus, RefreshPolicy};
 pub use memory::MemoryStore;
 #[cfg(feature = "redis")]
 pub use redis::RedisStore;
@@ -147,6 +154,7 @@ pub struct Token {
     value: Arc<Secret>,
     fetched_at_ms: u64,
     expires_at_ms: u64,
+    reaffirmed: bool,
 }
 
 impl Token {
@@ -156,6 +164,7 @@ impl Token {
             value: Arc::new(value.into()),
             fetched_at_ms,
             expires_at_ms,
+            reaffirmed: false,
         }
     }
 
@@ -176,6 +185,24 @@ impl Token {
     #[must_use]
     pub fn secret(&self) -> &Secret {
         &self.value
+    }
+
+    /// Marks the token as reaffirmed: it was reported rejected, and the platform answered this
+    /// same value again when asked for the current token (see [`Token::is_reaffirmed`]). A store
+    /// keeps the mark with the token.
+    #[must_use]
+    pub fn reaffirmed(mut self, reaffirmed: bool) -> Self {
+        self.reaffirmed = reaffirmed;
+        self
+    }
+
+    /// Whether the token was reported rejected and the platform answered it again when asked
+    /// for the current token (its fetch time is when): further reports of it cause no fetch for
+    /// a while ([`RefreshPolicy::retry_interval`]), so that stale reports cannot make a fleet
+    /// fetch in a loop.
+    #[must_use]
+    pub fn is_reaffirmed(&self) -> bool {
+        self.reaffirmed
     }
 
     /// When it was fetched, in Unix milliseconds.
@@ -227,6 +254,7 @@ impl fmt::Debug for Token {
             .field("value", &self.value)
             .field("fetched_at_ms", &self.fetched_at_ms)
             .field("expires_at_ms", &self.expires_at_ms)
+            .field("reaffirmed", &self.reaffirmed)
             .finish()
     }
 }

@@ -30,17 +30,6 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 return 1
 ";
 
-/// Deletes `KEYS[1]` only if it still holds the token whose value is `ARGV[1]`.
-const INVALIDATE: &str = r"
-local current = redis.call('GET', KEYS[1])
-if not current then return 0 end
-local ok, decoded = pcall(cjson.decode, current)
-if ok and type(decoded) == 'table' and decoded.value == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-";
-
 /// Deletes the lock `KEYS[1]` only if it is still the caller's (`ARGV[1]`).
 const UNLOCK: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -58,7 +47,7 @@ return 0
 /// - A token expires in Redis when it expires on the platform.
 /// - The fetch lock is `SET key id NX PX ttl`; it is released only by its holder (a Lua script
 ///   compares the id), and expires by itself if the holder dies.
-/// - Writes and compare-and-invalidate are Lua scripts, atomic on the server.
+/// - Writes are a Lua script, atomic on the server: an older fetch never overwrites a newer one.
 /// - The connection is made on first use and re-made after failures. Every operation gives up
 ///   after the operation timeout (default 1 s), so that a Redis that is down never holds up API
 ///   calls: the token manager then serves from the process's memory, logs a warning, and comes
@@ -70,7 +59,6 @@ pub struct RedisStore {
     op_timeout: Duration,
     connection: OnceCell<ConnectionManager>,
     put: Script,
-    invalidate: Script,
     unlock: Script,
 }
 
@@ -91,7 +79,6 @@ impl RedisStore {
             op_timeout: Duration::from_secs(1),
             connection: OnceCell::new(),
             put: Script::new(PUT),
-            invalidate: Script::new(INVALIDATE),
             unlock: Script::new(UNLOCK),
         })
     }
@@ -214,26 +201,6 @@ impl TokenStore for RedisStore {
                 })
                 .await?;
             Ok(())
-        }
-        .boxed()
-    }
-
-    fn invalidate<'a>(
-        &'a self,
-        key: &'a TokenKey,
-        failed: &'a Token,
-    ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        async move {
-            let removed: i64 = self
-                .run("INVALIDATE", async |mut c| {
-                    self.invalidate
-                        .key(Self::key(key))
-                        .arg(failed.expose())
-                        .invoke_async(&mut c)
-                        .await
-                })
-                .await?;
-            Ok(removed > 0)
         }
         .boxed()
     }

@@ -92,12 +92,20 @@ impl TokenSource {
         }
     }
 
-    /// Fetches an access token from the platform (`stable_token` or `cgi-bin/token`).
+    /// Whether the source can force a refresh of the access token: `stable_token` can.
+    pub(crate) fn can_force(&self) -> bool {
+        matches!(self.kind, SourceKind::Stable)
+    }
+
+    /// Fetches an access token from the platform (`stable_token` or `cgi-bin/token`);
+    /// `force` asks `stable_token` for a forced refresh, which ends the current token at once
+    /// (the platform allows 20 a day, at least 30 s apart).
     pub(crate) async fn platform_access_token(
         &self,
         transport: &Transport,
         app_id: &AppId,
         secret: &Secret,
+        force: bool,
     ) -> Result<Token> {
         let req = match self.kind {
             SourceKind::Classic => ApiRequest::get("/cgi-bin/token")
@@ -105,13 +113,14 @@ impl TokenSource {
                 .query("appid", app_id.as_str())
                 .query("secret", secret.expose()),
             // In normal mode stable_token answers the same token to every caller: retrying it
-            // is as safe as a read.
+            // is as safe as a read. A forced refresh repeated within 30 s refreshes nothing
+            // and answers the token the first one made: safe to retry too.
             _ => ApiRequest::post("/cgi-bin/stable_token")
                 .json(&serde_json::json!({
                     "grant_type": "client_credential",
                     "appid": app_id.as_str(),
                     "secret": secret.expose(),
-                    "force_refresh": false,
+                    "force_refresh": force && self.can_force(),
                 }))?
                 .idempotent(true),
         }

@@ -13,10 +13,11 @@ use super::{Token, TokenKey};
 /// store. Chosen at runtime as `Arc<dyn TokenStore>`.
 ///
 /// Implementations must be safe to share between processes when they claim to be (the file
-/// and Redis stores are): [`TokenStore::put`] and [`TokenStore::invalidate`] are atomic, and
-/// [`TokenStore::try_lock`] is held by at most one caller at a time across everything that
-/// shares the store. The lock only serialises fetches; a crashed holder must not block the others
-/// for longer than the lock's time to live.
+/// and Redis stores are): [`TokenStore::put`] is atomic, and [`TokenStore::try_lock`] is held by
+/// at most one caller at a time across everything that shares the store. The lock only
+/// serialises fetches; a crashed holder must not block the others for longer than the lock's
+/// time to live. A token is never deleted: a rejected one is replaced by `put` under the lock,
+/// so that a token that is still valid is always there to serve.
 pub trait TokenStore: Send + Sync + fmt::Debug {
     /// A short name for logs (`memory`, `file`, `redis`).
     fn name(&self) -> &'static str;
@@ -30,15 +31,6 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
         key: &'a TokenKey,
         token: &'a Token,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
-
-    /// Removes the token under `key` only if its value is still `failed`; answers whether it
-    /// removed it. This is the compare-and-invalidate that keeps concurrent callers from dropping
-    /// a token another one has just fetched.
-    fn invalidate<'a>(
-        &'a self,
-        key: &'a TokenKey,
-        failed: &'a Token,
-    ) -> BoxFuture<'a, Result<bool, StoreError>>;
 
     /// Takes the fetch lock of `key` if nobody holds it; `None` when somebody does. The lock
     /// expires by itself after `ttl` (or when its holder's process ends) if it is not released.
@@ -128,12 +120,15 @@ impl StoreError {
 }
 
 /// How the file and Redis stores write a token: the value (a token is not the AppSecret, but the
-/// files are private to their user all the same) and its lifetime.
+/// files are private to their user all the same), its lifetime, and whether the platform
+/// reaffirmed it after a report ([`Token::is_reaffirmed`]; absent in files of older versions).
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct StoredToken {
     pub(crate) value: String,
     pub(crate) fetched_at_ms: u64,
     pub(crate) expires_at_ms: u64,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) reaffirmed: bool,
 }
 
 impl From<&Token> for StoredToken {
@@ -142,6 +137,7 @@ impl From<&Token> for StoredToken {
             value: token.expose().to_owned(),
             fetched_at_ms: token.fetched_at_ms(),
             expires_at_ms: token.expires_at_ms(),
+            reaffirmed: token.is_reaffirmed(),
         }
     }
 }
@@ -149,6 +145,7 @@ impl From<&Token> for StoredToken {
 impl From<StoredToken> for Token {
     fn from(stored: StoredToken) -> Self {
         Token::new(stored.value, stored.fetched_at_ms, stored.expires_at_ms)
+            .reaffirmed(stored.reaffirmed)
     }
 }
 

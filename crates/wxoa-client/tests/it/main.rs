@@ -47,6 +47,7 @@ mod tags;
 mod template;
 mod tickets;
 mod token_errors;
+mod token_reports;
 mod users;
 
 use std::io::Write;

@@ -67,11 +67,28 @@ async fn card_and_jsapi_tickets_are_separate_and_shared_through_the_store() {
 }
 
 #[tokio::test]
-async fn an_invalidated_ticket_is_fetched_again() {
+async fn an_invalidated_ticket_is_fetched_again_once() {
     let stub = StubPlatform::start().await.unwrap();
     let client = builder(&stub).build().unwrap();
     let ticket = client.jsapi_ticket().await.unwrap();
-    client.invalidate(TokenKind::JsapiTicket, &ticket).await;
-    client.jsapi_ticket().await.unwrap();
+    // The platform answers the same ticket while it is valid: it comes back reaffirmed, and
+    // further reports of it fetch nothing.
+    let again = client
+        .invalidate(TokenKind::JsapiTicket, &ticket)
+        .await
+        .unwrap();
+    assert_eq!(again.expose(), ticket.expose());
+    assert!(again.is_reaffirmed());
+    assert_eq!(stub.ticket_fetches(), 2);
+    for _ in 0..3 {
+        client
+            .invalidate(TokenKind::JsapiTicket, &ticket)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        client.jsapi_ticket().await.unwrap().expose(),
+        ticket.expose()
+    );
     assert_eq!(stub.ticket_fetches(), 2);
 }

@@ -77,7 +77,7 @@ async fn a_send_rejected_for_its_token_is_sent_once_more() {
 }
 
 #[tokio::test]
-async fn an_endpoint_always_answering_40001_costs_one_refetch_per_call() {
+async fn an_endpoint_always_answering_40001_never_makes_a_fetch_loop() {
     let stub = StubPlatform::start().await.unwrap();
     let (app_id, account) = unique_account(&stub);
     let client = builder_for(&stub, account).build().unwrap();
@@ -88,7 +88,11 @@ async fn an_endpoint_always_answering_40001_costs_one_refetch_per_call() {
     assert_eq!(stub.token_fetches(), 1);
     let broken = "/cgi-bin/always/40001";
     stub.fault(broken, Fault::ErrCode(40001), usize::MAX);
-    for call in 1..=3 {
+    // Call 1 reports the first token: stable_token answers it again, so one forced refresh
+    // replaces it. Call 2 reports the forced one: answered again, and the platform refreshes
+    // by force at most once in 30 s, so it is kept as reaffirmed. From then on a report of it
+    // fetches nothing.
+    for (call, fetches, forced) in [(1, 3, 1), (2, 5, 2), (3, 5, 2), (4, 5, 2)] {
         let error = client.get_json(broken, &[]).await.unwrap_err();
         assert!(
             matches!(error, Error::Api { code, .. } if code.code() == 40001),
@@ -100,8 +104,11 @@ async fn an_endpoint_always_answering_40001_costs_one_refetch_per_call() {
             2 * call,
             "one retry per call, never a loop"
         );
-        assert_eq!(stub.token_fetches(), 1 + call, "one refetch per call");
+        assert_eq!(stub.token_fetches(), fetches, "after call {call}");
+        assert_eq!(stub.forced_fetches(), forced, "after call {call}");
     }
+    assert_eq!(client.token_forced_refreshes(TokenKind::AccessToken), 2);
+    assert!(client.access_token().await.unwrap().is_reaffirmed());
     // Not blamed on another party: the fresh token was rejected too.
     let ours: Vec<String> = logs()
         .lines()
@@ -119,7 +126,7 @@ async fn an_endpoint_always_answering_40001_costs_one_refetch_per_call() {
 }
 
 #[tokio::test]
-async fn quota_guard_fails_fast_and_says_why() {
+async fn quota_guard_fails_fast_says_until_when_and_keeps_serving_a_valid_token() {
     let stub = StubPlatform::start().await.unwrap();
     let (app_id, account) = unique_account(&stub);
     let client = builder_for(&stub, account)
@@ -131,18 +138,23 @@ async fn quota_guard_fails_fast_and_says_why() {
         .unwrap();
     let broken = "/cgi-bin/always/42001";
     stub.fault(broken, Fault::ErrCode(42001), usize::MAX);
-    // Call 1: the first fetch and one refetch; call 2: one refetch; call 3: the guard.
-    for _ in 0..2 {
-        let error = client.get_json(broken, &[]).await.unwrap_err();
-        assert!(error.is_token_error(), "{error:?}");
-    }
+    // Call 1: the first fetch, then the reported token is answered again and replaced by force.
+    let error = client.get_json(broken, &[]).await.unwrap_err();
+    assert!(error.is_token_error(), "{error:?}");
     assert_eq!(stub.token_fetches(), 3);
+    // At its limit, the guard would refuse the next fetch, but has refused none yet.
+    let status = client.token_quota_status(TokenKind::AccessToken);
+    assert_eq!(status.refusals, 0);
+    assert!(status.refusing_until.is_some());
+    // Call 2 reports the forced token: replacing it needs a fourth fetch, which the guard refuses.
+    let before = std::time::SystemTime::now();
     let error = client.get_json(broken, &[]).await.unwrap_err();
     let Error::TokenQuota {
         app_id: guarded,
         kind,
         fetches,
         retry_after,
+        retry_at,
         ..
     } = &error
     else {
@@ -152,20 +164,30 @@ async fn quota_guard_fails_fast_and_says_why() {
     assert_eq!(*kind, TokenKind::AccessToken);
     assert_eq!(*fetches, 3);
     assert!(*retry_after > Duration::from_secs(3500));
+    assert!(*retry_at > before + Duration::from_secs(3500));
     let shown = error.to_string();
+    let until = retry_at
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
     assert!(
-        shown.contains(&app_id) && shown.contains("daily token quota"),
+        shown.contains(&app_id) && shown.contains("daily token quota") && shown.contains(&until),
         "{shown}"
     );
     assert!(error.advice().is_some());
     assert_eq!(stub.token_fetches(), 3, "the guard fetched nothing");
-    // The last token was dropped: every call fails fast, and nothing reaches the platform.
-    let error = client
-        .get_json("/cgi-bin/getcallbackip", &[])
-        .await
-        .unwrap_err();
-    assert!(matches!(error, Error::TokenQuota { .. }), "{error:?}");
-    assert_eq!(stub.calls("/cgi-bin/getcallbackip"), 0);
+    let status = client.token_quota_status(TokenKind::AccessToken);
+    assert_eq!(status.refusals, 1);
+    assert_eq!(status.refusing_until, Some(*retry_at));
+    // The token in place is still valid: every other call keeps using it.
+    for _ in 0..3 {
+        client
+            .get_json("/cgi-bin/getcallbackip", &[])
+            .await
+            .unwrap();
+    }
+    assert_eq!(stub.calls("/cgi-bin/getcallbackip"), 3);
     assert_eq!(stub.calls("/cgi-bin/stable_token"), 3);
 }
 

@@ -5,15 +5,19 @@
     missing_docs
 )]
 
+mod fetch_lock;
 mod server;
+mod stable_reports;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde_json::{Value, json};
 use wxoa_client::testing::{STUB_APP_ID, STUB_APP_SECRET, StubPlatform};
 use wxoa_client::token::{MemoryStore, TokenStore};
-use wxoa_client::{Account, Client, RetryPolicy};
+use wxoa_client::{Account, Client, ClientBuilder, RetryPolicy};
 use wxoa_control::ControlServer;
+use wxoa_sandbox::{DEFAULT_APP_ID, DEFAULT_APP_SECRET, Sandbox};
 
 pub const AUTH: &str = "control-bearer-7f3a";
 
@@ -72,4 +76,113 @@ pub async fn get_token(base: &str) -> serde_json::Value {
         .json()
         .await
         .unwrap()
+}
+
+pub async fn report(base: &str, token: &str) -> reqwest::Response {
+    http()
+        .post(format!("{base}/token/invalidate"))
+        .bearer_auth(AUTH)
+        .json(&json!({ "access_token": token }))
+        .send()
+        .await
+        .unwrap()
+}
+
+pub async fn metrics(base: &str) -> String {
+    http()
+        .get(format!("{base}/metrics"))
+        .bearer_auth(AUTH)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The sandbox playing the platform: `stable_token` answers the current token in normal mode
+/// and refreshes by force at most once in 30 s, as the platform does.
+pub struct Platform {
+    pub sandbox: Sandbox,
+}
+
+impl Platform {
+    pub async fn start() -> Platform {
+        Platform {
+            sandbox: Sandbox::start().await.unwrap(),
+        }
+    }
+
+    /// A client of the sandbox's default account on `store`, with fast retries.
+    pub fn client(&self, store: Arc<dyn TokenStore>) -> ClientBuilder {
+        Client::builder()
+            .account(Account::new(DEFAULT_APP_ID, DEFAULT_APP_SECRET))
+            .api_bases([self.sandbox.base_url()])
+            .store(store)
+            .retry(RetryPolicy {
+                initial_backoff: Duration::from_millis(1),
+                ..RetryPolicy::default()
+            })
+    }
+
+    /// `POST /sandbox/faults`.
+    pub async fn fault(&self, fault: Value) {
+        let answer = http()
+            .post(format!("{}/sandbox/faults", self.sandbox.base_url()))
+            .json(&fault)
+            .send()
+            .await
+            .unwrap();
+        assert!(answer.status().is_success(), "{fault}");
+    }
+
+    /// The `stable_token` calls the sandbox answered with a token: (normal, forced).
+    pub async fn stable_token_fetches(&self) -> (usize, usize) {
+        let calls: Vec<Value> = http()
+            .get(format!(
+                "{}/sandbox/calls?path=/cgi-bin/stable_token",
+                self.sandbox.base_url()
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let answered = calls.iter().filter(|c| c["errcode"] == 0);
+        let (forced, normal): (Vec<&Value>, Vec<&Value>) =
+            answered.partition(|c| c["body"]["force_refresh"] == true);
+        (normal.len(), forced.len())
+    }
+
+    /// Whether the platform accepts `token` now.
+    pub async fn accepts(&self, token: &str) -> bool {
+        let answer: Value = http()
+            .get(format!(
+                "{}/cgi-bin/getcallbackip?access_token={token}",
+                self.sandbox.base_url()
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        answer["ip_list"].is_array()
+    }
+}
+
+/// A private `redis-server` for this test (two instances share it; nothing else does). Fails
+/// when `CI` is set and none can be started; skips loudly otherwise.
+pub fn private_redis() -> Option<wxoa_testkit::Redis> {
+    match wxoa_testkit::Redis::private() {
+        Ok(redis) => Some(redis),
+        Err(why) if std::env::var_os("CI").is_some() => {
+            panic!("CI is set but no private Redis can be started: {why}")
+        }
+        Err(why) => {
+            eprintln!("\n*** SKIPPED: this test needs a private redis-server ({why}) ***\n");
+            None
+        }
+    }
 }
