@@ -12,6 +12,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -145,9 +146,11 @@ impl Activity {
     /// When the watchdog must look again, and what passes then; `None` while a handler runs.
     fn deadline(&self, limits: &Limits) -> Option<(Instant, Expired)> {
         match *self.phase() {
-            Phase::Header { since } => Some((since + limits.header_read_timeout, Expired::Header)),
+            Phase::Header { since } => {
+                Some((after(since, limits.header_read_timeout), Expired::Header))
+            }
             Phase::Handling => None,
-            Phase::Quiet { since, .. } => Some((since + limits.idle_timeout, Expired::Idle)),
+            Phase::Quiet { since, .. } => Some((after(since, limits.idle_timeout), Expired::Idle)),
         }
     }
 
@@ -169,6 +172,14 @@ impl Activity {
         };
         false
     }
+}
+
+/// `since + limit`, or a time that never comes when a huge limit (`Duration::MAX`, meaning
+/// "no limit") would overflow the clock.
+fn after(since: Instant, limit: Duration) -> Instant {
+    since
+        .checked_add(limit)
+        .unwrap_or_else(|| since + Duration::from_secs(100 * 365 * 24 * 3600))
 }
 
 /// Completes when a limit has passed.
@@ -264,7 +275,7 @@ async fn handle(
     request: hyper::Request<Incoming>,
 ) -> Result<Response, Infallible> {
     activity.handling();
-    let deadline = Instant::now() + limits.body_read_timeout;
+    let deadline = after(Instant::now(), limits.body_read_timeout);
     let connection = Connection {
         activity: Arc::clone(&activity),
     };

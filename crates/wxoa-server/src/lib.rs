@@ -83,8 +83,8 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 /// soft limit is raised to the hard one at start, see [`Limits::fit_open_file_limit`]).
 pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
 
-/// The limits of one server. Each timeout must be more than zero: a zero timeout closes every
-/// connection at once.
+/// The limits of one server. Each timeout must be more than zero (a zero timeout closes every
+/// connection at once); `Duration::MAX` turns one off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// How long a connection has to deliver a complete request header: from its acceptance for

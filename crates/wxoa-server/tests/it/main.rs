@@ -412,3 +412,24 @@ async fn stopping_finishes_requests_in_flight_closes_the_rest_and_refuses_new_on
         "still accepting"
     );
 }
+
+#[tokio::test]
+async fn duration_max_turns_a_limit_off_without_overflowing_the_clock() {
+    let server = Server::start(Limits {
+        header_read_timeout: Duration::MAX,
+        body_read_timeout: Duration::MAX,
+        idle_timeout: Duration::MAX,
+        max_connections: usize::MAX,
+    })
+    .await;
+    let mut stream = server.connect().await;
+    stream
+        .write_all(b"POST /echo HTTP/1.1\r\nhost: x\r\ncontent-length: 4\r\n\r\nab")
+        .await
+        .unwrap();
+    tokio::time::sleep(ms(100)).await;
+    stream.write_all(b"cd").await.unwrap();
+    let answer = response(&mut stream, ms(2000)).await;
+    assert!(answer.ends_with("abcd"), "{answer}");
+    assert!(until_closed(&mut stream, ms(300)).await.is_none(), "closed");
+}
