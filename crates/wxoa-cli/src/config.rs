@@ -7,6 +7,7 @@ use anyhow::Context;
 use serde::Deserialize;
 
 use crate::cli::{Global, Output};
+use crate::commands::limits::LimitArgs;
 use crate::exit::Failure;
 
 /// One or several API bases.
@@ -41,6 +42,10 @@ struct File {
     token_server: Option<String>,
     token_server_auth: Option<String>,
     output: Option<Output>,
+    header_timeout: Option<u64>,
+    body_timeout: Option<u64>,
+    idle_timeout: Option<u64>,
+    max_connections: Option<usize>,
     #[serde(default)]
     accounts: Vec<Account>,
 }
@@ -50,6 +55,8 @@ struct File {
 pub(crate) struct Settings {
     pub(crate) global: Global,
     pub(crate) accounts: Vec<Account>,
+    /// The server commands' connection limits as the file sets them.
+    pub(crate) limits: LimitArgs,
 }
 
 impl Settings {
@@ -58,7 +65,7 @@ impl Settings {
         let Some(path) = global.config.clone() else {
             return Ok(Settings {
                 global,
-                accounts: Vec::new(),
+                ..Settings::default()
             });
         };
         let file = read(&path).map_err(Failure::usage)?;
@@ -90,6 +97,12 @@ impl Settings {
         Ok(Settings {
             global,
             accounts: file.accounts,
+            limits: LimitArgs {
+                header_timeout: file.header_timeout,
+                body_timeout: file.body_timeout,
+                idle_timeout: file.idle_timeout,
+                max_connections: file.max_connections,
+            },
         })
     }
 

@@ -8,6 +8,7 @@ use wxoa_webhook::dedup::{DedupStore, RedisDedup};
 use wxoa_webhook::deferred::{CustomerService, LateReply};
 use wxoa_webhook::{Account, Bot, Webhook, bots};
 
+use crate::commands::limits::LimitArgs;
 use crate::config::Settings;
 use crate::exit::Failure;
 use crate::runtime::{block_on, shutdown_signal};
@@ -30,6 +31,8 @@ pub(crate) struct ServeArgs {
     /// How far a push's timestamp may be from now, in seconds (0 turns the check off).
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     pub(crate) replay_window: u64,
+    #[command(flatten)]
+    pub(crate) limits: LimitArgs,
 }
 
 /// The bots `wxoa serve` can run.
@@ -77,6 +80,7 @@ pub(crate) fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Failure
     let path = args.path.clone();
     let redis = args.redis.clone();
     let window = Duration::from_secs(args.replay_window);
+    let limits = args.limits.resolve(&settings.limits)?;
     block_on(async move {
         let mut builder = Webhook::builder()
             .account(account)
@@ -101,9 +105,7 @@ pub(crate) fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Failure
         let stop = shutdown_signal()?;
         tracing::info!(%local, %app_id, "serving pushes");
         eprintln!("wxoa serve: listening on http://{local}{path}");
-        axum::serve(listener, webhook.router())
-            .with_graceful_shutdown(stop)
-            .await
-            .map_err(|e| Failure::usage(anyhow::anyhow!("server failed: {e}")))
+        wxoa_server::serve(listener, webhook.router(), limits, stop).await;
+        Ok(())
     })
 }

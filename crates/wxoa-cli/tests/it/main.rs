@@ -10,6 +10,7 @@ mod card;
 mod config;
 mod demo;
 mod doctor;
+mod limits;
 mod mass;
 mod media;
 mod menu;
