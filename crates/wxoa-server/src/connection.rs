@@ -2,7 +2,9 @@
 //!
 //! The watchdog needs to know what the connection is doing, which hyper does not tell: the
 //! socket is wrapped so that reads and writes are seen, and the service marks when a handler
-//! starts and when it has answered. hyper's own `header_read_timeout` is not used: in the
+//! starts and when it has answered. None of these wakes the watchdog — a request costs it
+//! nothing: it sleeps until the next moment a limit could pass and looks again then (see
+//! [`Activity::next_check`]). hyper's own `header_read_timeout` is not used: in the
 //! hyper version this workspace locks (1.12), its clock starts whenever hyper begins waiting
 //! for a header — on a kept-alive connection that is right after the previous answer — so it
 //! would fold the idle time into the header time and make a separate idle timeout impossible.
@@ -81,8 +83,6 @@ pub(crate) struct Activity {
     writes: AtomicU64,
     /// Set when the body of the request in flight missed its deadline.
     body_timed_out: AtomicBool,
-    /// Wakes the watchdog when its deadline moves earlier or appears.
-    changed: Notify,
     /// Wakes the connection's task to close it ([`Connection::close`]).
     close: Notify,
 }
@@ -95,7 +95,6 @@ impl Activity {
             }),
             writes: AtomicU64::new(0),
             body_timed_out: AtomicBool::new(false),
-            changed: Notify::new(),
             close: Notify::new(),
         }
     }
@@ -112,9 +111,6 @@ impl Activity {
             *phase = Phase::Header {
                 since: Instant::now(),
             };
-            drop(phase);
-            // The header deadline may come before the idle deadline the watchdog sleeps on.
-            self.changed.notify_one();
         }
     }
 
@@ -122,8 +118,7 @@ impl Activity {
         self.writes.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// A complete header arrived and its handler starts: no deadline but the body's now. The
-    /// watchdog sees this when it next wakes, and then waits for [`Activity::answered`].
+    /// A complete header arrived and its handler starts: no deadline but the body's now.
     fn handling(&self) {
         self.body_timed_out.store(false, Ordering::Relaxed);
         *self.phase() = Phase::Handling;
@@ -135,7 +130,6 @@ impl Activity {
             since: Instant::now(),
             writes: self.writes.load(Ordering::Relaxed),
         };
-        self.changed.notify_one();
     }
 
     /// Records that the body of the request in flight missed its deadline.
@@ -143,34 +137,48 @@ impl Activity {
         self.body_timed_out.store(true, Ordering::Relaxed);
     }
 
-    /// When the watchdog must look again, and what passes then; `None` while a handler runs.
-    fn deadline(&self, limits: &Limits) -> Option<(Instant, Expired)> {
-        match *self.phase() {
-            Phase::Header { since } => {
-                Some((after(since, limits.header_read_timeout), Expired::Header))
-            }
-            Phase::Handling => None,
-            Phase::Quiet { since, .. } => Some((after(since, limits.idle_timeout), Expired::Idle)),
-        }
-    }
-
-    /// The idle deadline passed: unless the answer was still being written out in the
-    /// meantime (which starts a new quiet period), the connection is idle.
-    fn still_idle(&self) -> bool {
+    /// What the watchdog finds at `now`: a limit that has passed, or when to look again.
+    ///
+    /// Phases change without telling the watchdog, so it must never sleep past a deadline a
+    /// change could bring. While a handler runs, no deadline can come sooner than
+    /// `min(header, idle)` from now (an answer starts the idle clock, a next byte the header
+    /// clock, both later than now); while the connection is quiet, no header deadline sooner
+    /// than `header` from now. Looking again that soon is never late, and a busy connection
+    /// wakes its watchdog only that often — not once per request.
+    fn next_check(&self, limits: &Limits, now: Instant) -> Result<Instant, Expired> {
         let mut phase = self.phase();
-        let Phase::Quiet { writes, .. } = *phase else {
-            // No longer quiet: the caller looks at the new deadline.
-            return false;
-        };
-        let now = self.writes.load(Ordering::Relaxed);
-        if now == writes {
-            return true;
+        match *phase {
+            Phase::Header { since } => {
+                let due = after(since, limits.header_read_timeout);
+                if due <= now {
+                    return Err(Expired::Header);
+                }
+                Ok(due)
+            }
+            Phase::Handling => Ok(after(
+                now,
+                limits.header_read_timeout.min(limits.idle_timeout),
+            )),
+            Phase::Quiet { since, writes } => {
+                let due = after(since, limits.idle_timeout);
+                if due > now {
+                    return Ok(due.min(after(now, limits.header_read_timeout)));
+                }
+                // Writing out the answer is progress: a new quiet period starts.
+                let written = self.writes.load(Ordering::Relaxed);
+                if written == writes {
+                    return Err(Expired::Idle);
+                }
+                *phase = Phase::Quiet {
+                    since: now,
+                    writes: written,
+                };
+                Ok(after(
+                    now,
+                    limits.idle_timeout.min(limits.header_read_timeout),
+                ))
+            }
         }
-        *phase = Phase::Quiet {
-            since: Instant::now(),
-            writes: now,
-        };
-        false
     }
 }
 
@@ -185,23 +193,9 @@ fn after(since: Instant, limit: Duration) -> Instant {
 /// Completes when a limit has passed.
 async fn watchdog(activity: &Activity, limits: &Limits) -> Expired {
     loop {
-        match activity.deadline(limits) {
-            // A handler is running: nothing to watch until it answers.
-            None => activity.changed.notified().await,
-            Some((at, expired)) => {
-                if at <= Instant::now() {
-                    match expired {
-                        Expired::Idle if !activity.still_idle() => continue,
-                        _ => return expired,
-                    }
-                }
-                // `notify_one` keeps a permit when nobody waits, so a change made between
-                // reading the deadline and waiting here is not missed.
-                tokio::select! {
-                    () = tokio::time::sleep_until(at) => {}
-                    () = activity.changed.notified() => {}
-                }
-            }
+        match activity.next_check(limits, Instant::now()) {
+            Ok(at) => tokio::time::sleep_until(at).await,
+            Err(expired) => return expired,
         }
     }
 }
@@ -365,5 +359,99 @@ impl AsyncWrite for Watched {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(header: u64, idle: u64) -> Limits {
+        Limits {
+            header_read_timeout: Duration::from_secs(header),
+            idle_timeout: Duration::from_secs(idle),
+            ..Limits::default()
+        }
+    }
+
+    fn activity(phase: Phase) -> Activity {
+        let activity = Activity::new();
+        *activity.phase() = phase;
+        activity
+    }
+
+    fn secs(n: u64) -> Duration {
+        Duration::from_secs(n)
+    }
+
+    #[test]
+    fn a_header_is_due_its_timeout_after_it_began() {
+        let t0 = Instant::now();
+        let a = activity(Phase::Header { since: t0 });
+        assert_eq!(
+            a.next_check(&limits(10, 3), t0 + secs(4)).ok(),
+            Some(t0 + secs(10))
+        );
+        assert!(matches!(
+            a.next_check(&limits(10, 3), t0 + secs(10)),
+            Err(Expired::Header)
+        ));
+    }
+
+    #[test]
+    fn a_running_handler_has_no_deadline_but_is_looked_at_again() {
+        let t0 = Instant::now();
+        let a = activity(Phase::Handling);
+        assert_eq!(a.next_check(&limits(10, 3), t0).ok(), Some(t0 + secs(3)));
+        assert_eq!(
+            a.next_check(&limits(10, 3), t0 + secs(3600)).ok(),
+            Some(t0 + secs(3603))
+        );
+    }
+
+    #[test]
+    fn a_quiet_connection_is_idle_after_its_timeout_unless_its_answer_is_still_moving() {
+        let t0 = Instant::now();
+        let a = activity(Phase::Quiet {
+            since: t0,
+            writes: 0,
+        });
+        // Looked at again before a byte arriving now could pass its header timeout.
+        assert_eq!(
+            a.next_check(&limits(2, 10), t0 + secs(1)).ok(),
+            Some(t0 + secs(3))
+        );
+        assert_eq!(
+            a.next_check(&limits(20, 10), t0 + secs(1)).ok(),
+            Some(t0 + secs(10))
+        );
+        // Written to meanwhile: a new quiet period.
+        a.wrote();
+        assert_eq!(
+            a.next_check(&limits(20, 10), t0 + secs(10)).ok(),
+            Some(t0 + secs(20))
+        );
+        assert!(matches!(
+            a.next_check(&limits(20, 10), t0 + secs(20)),
+            Err(Expired::Idle)
+        ));
+    }
+
+    #[test]
+    fn a_byte_after_an_answer_starts_the_next_header_clock() {
+        let t0 = Instant::now();
+        let a = activity(Phase::Quiet {
+            since: t0,
+            writes: 0,
+        });
+        a.read();
+        let Phase::Header { since } = *a.phase() else {
+            panic!("not reading a header");
+        };
+        assert!(since >= t0);
+        // Bytes during a request (its body) change nothing.
+        a.handling();
+        a.read();
+        assert!(matches!(*a.phase(), Phase::Handling));
     }
 }
