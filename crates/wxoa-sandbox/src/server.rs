@@ -41,9 +41,9 @@ pub(crate) fn app(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// Binds a listening socket.
+/// Binds a listening socket with the backlog of `wxoa_server::bind`.
 pub(crate) async fn bind(addr: SocketAddr) -> Result<TcpListener, SandboxError> {
-    TcpListener::bind(addr)
+    wxoa_server::bind(addr)
         .await
         .map_err(|source| SandboxError::Bind {
             addr: addr.to_string(),

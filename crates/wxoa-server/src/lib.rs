@@ -15,6 +15,7 @@
 //! - **Connection cap**: at most [`Limits::max_connections`] connections are open at once. At
 //!   the cap the server stops accepting: new connections wait in the kernel's listen backlog
 //!   and are served as soon as a slot frees (slow clients free theirs within the timeouts).
+//!   [`bind`] makes that backlog 1,024 deep ([`LISTEN_BACKLOG`]) instead of the usual 128.
 //!
 //! When the `shutdown` future completes, [`serve`] stops accepting (the listening socket is
 //! closed), closes idle connections, lets requests in flight finish, and returns once every
@@ -108,6 +109,47 @@ impl Default for Limits {
             max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
+}
+
+/// How many accepted-but-not-taken connections the kernel keeps per listener of [`bind`]
+/// (capped by the system's `net.core.somaxconn`). At the connection cap, new connections wait
+/// here; `std` and tokio listen with 128, which a burst of pushes overflows — the kernel then
+/// drops SYNs and clients retry only after 1, 3, 7 s.
+pub const LISTEN_BACKLOG: u32 = 1024;
+
+/// Binds a listening socket on the first address `addr` resolves to that can be bound, with a
+/// listen backlog of [`LISTEN_BACKLOG`] (and `SO_REUSEADDR` on Unix, as tokio's own `bind`).
+///
+/// ```no_run
+/// # async fn run() -> std::io::Result<()> {
+/// let listener = wxoa_server::bind("127.0.0.1:8080").await?;
+/// # Ok(()) }
+/// ```
+pub async fn bind(addr: impl tokio::net::ToSocketAddrs) -> io::Result<TcpListener> {
+    let mut last = None;
+    for addr in tokio::net::lookup_host(addr).await? {
+        let socket = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()
+        } else {
+            tokio::net::TcpSocket::new_v6()
+        };
+        let bound = socket.and_then(|socket| {
+            #[cfg(unix)]
+            socket.set_reuseaddr(true)?;
+            socket.bind(addr)?;
+            socket.listen(LISTEN_BACKLOG)
+        });
+        match bound {
+            Ok(listener) => return Ok(listener),
+            Err(error) => last = Some(error),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the address resolved to nothing",
+        )
+    }))
 }
 
 /// Errors a request body can fail with, besides the connection's own.

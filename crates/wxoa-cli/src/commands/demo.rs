@@ -46,7 +46,7 @@ pub(crate) fn run(settings: &Settings, args: &DemoArgs) -> Result<(), Failure> {
             |what: &str, e: &dyn std::fmt::Display| Failure::usage(anyhow::anyhow!("{what}: {e}"));
 
         // The bot's server, on a free loopback port.
-        let bot_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        let bot_listener = wxoa_server::bind("127.0.0.1:0")
             .await
             .map_err(|e| fail("cannot listen for the bot", &e))?;
         let bot_addr = bot_listener.local_addr().map_err(Failure::usage)?;

@@ -98,7 +98,7 @@ pub(crate) fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Failure
             builder = builder.dedup(store);
         }
         let webhook = builder.build();
-        let listener = tokio::net::TcpListener::bind(&listen)
+        let listener = wxoa_server::bind(&listen)
             .await
             .map_err(|e| Failure::usage(anyhow::anyhow!("cannot listen on {listen}: {e}")))?;
         let local = listener.local_addr().map_err(Failure::usage)?;

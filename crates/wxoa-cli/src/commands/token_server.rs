@@ -91,7 +91,7 @@ pub(crate) fn token_server(settings: &Settings, args: &TokenServerArgs) -> Resul
     let interval = Duration::from_secs(args.refresh_interval.max(1));
     let limits = args.limits.resolve(&settings.limits)?;
     block_on(async move {
-        let listener = tokio::net::TcpListener::bind(&listen)
+        let listener = wxoa_server::bind(&listen)
             .await
             .map_err(|e| Failure::usage(anyhow::anyhow!("cannot listen on {listen}: {e}")))?;
         let local = listener.local_addr().map_err(Failure::usage)?;

@@ -57,7 +57,7 @@ struct Server {
 
 impl Server {
     async fn start(limits: Limits) -> Server {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = wxoa_server::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(wxoa_server::serve(listener, app(), limits, async move {
@@ -432,4 +432,21 @@ async fn duration_max_turns_a_limit_off_without_overflowing_the_clock() {
     let answer = response(&mut stream, ms(2000)).await;
     assert!(answer.ends_with("abcd"), "{answer}");
     assert!(until_closed(&mut stream, ms(300)).await.is_none(), "closed");
+}
+
+#[tokio::test]
+async fn a_burst_of_connections_waits_in_the_backlog_instead_of_being_dropped() {
+    // Nothing accepts: every connection waits in the kernel's backlog. With the 128 of a
+    // plain bind, the 130th SYN would be dropped and its connect retried only a second later.
+    let listener = wxoa_server::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut waiting = Vec::new();
+    for i in 0..600 {
+        let connected = tokio::time::timeout(ms(500), TcpStream::connect(addr))
+            .await
+            .unwrap_or_else(|_| panic!("connection {i} was not taken into the backlog"))
+            .unwrap();
+        waiting.push(connected);
+    }
+    drop(listener);
 }
