@@ -493,3 +493,73 @@ async fn a_config_file_sets_the_limits() {
         "header_timeout = 1 in the config file did not apply"
     );
 }
+
+#[tokio::test]
+async fn sigterm_lets_a_push_in_flight_finish_and_closes_the_rest() {
+    let (mut process, target) = serve(&["--header-timeout", "2"]);
+    // A kept-alive idle connection, a half-sent header, and a push whose handler takes 2 s.
+    let mut idle = connect(&target.addr).await;
+    idle.write_all(target.request.as_bytes()).await.unwrap();
+    let _ = response(&mut idle, Duration::from_secs(5)).await;
+    let mut slow = connect(&target.addr).await;
+    slow.write_all(b"GET /healthz HTTP/1.1\r\n").await.unwrap();
+    let platform = Platform::new(APP_ID, TOKEN, Some(KEY)).unwrap();
+    let (query, body) = platform.sign(
+        Mode::Safe,
+        &text_push("oStop", "sleep 2", 4_242_002),
+        &unix_now().to_string(),
+        &wxoa_crypto::random_nonce(),
+    );
+    let push = tokio::spawn(
+        reqwest::Client::new()
+            .post(format!("http://{}/wechat?{query}", target.addr))
+            .body(body)
+            .send(),
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let pid = process.child.id().to_string();
+    let stopped = Instant::now();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(
+        until_closed(&mut idle, Duration::from_secs(1))
+            .await
+            .is_some(),
+        "the idle connection was kept after SIGTERM"
+    );
+    let answer = push.await.unwrap().unwrap();
+    assert_eq!(answer.status(), 200);
+    let reply = platform
+        .read_reply(Mode::Safe, &answer.bytes().await.unwrap())
+        .unwrap()
+        .expect("a reply, not success");
+    assert_eq!(reply.body, ReplyBody::text("slept 2"));
+    // The half-sent header is cut by its timeout; then the process exits, successfully.
+    assert!(
+        until_closed(&mut slow, Duration::from_secs(5))
+            .await
+            .is_some()
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Some(status) = process.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running 5 s after its last connection closed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(stopped.elapsed() < Duration::from_secs(8));
+    assert!(
+        TcpStream::connect(&target.addr).await.is_err(),
+        "still accepting after SIGTERM"
+    );
+}
