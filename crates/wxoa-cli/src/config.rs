@@ -8,6 +8,7 @@ use serde::Deserialize;
 use wxoa_types::secret::mask_url_password;
 
 use crate::cli::{Global, Output};
+use crate::commands::limits::LimitArgs;
 use crate::exit::Failure;
 
 /// One or several API bases.
@@ -45,6 +46,10 @@ struct File {
     // Keys of `wxoa serve` (see its flags of the same names).
     drain_timeout: Option<u64>,
     allow_plain: Option<bool>,
+    header_timeout: Option<u64>,
+    body_timeout: Option<u64>,
+    idle_timeout: Option<u64>,
+    max_connections: Option<usize>,
     #[serde(default)]
     accounts: Vec<Account>,
 }
@@ -58,6 +63,8 @@ pub(crate) struct Settings {
     pub(crate) drain_timeout: Option<u64>,
     /// `allow_plain` of `wxoa serve`, from the file.
     pub(crate) allow_plain: Option<bool>,
+    /// The server commands' connection limits as the file sets them.
+    pub(crate) limits: LimitArgs,
 }
 
 impl Settings {
@@ -100,6 +107,12 @@ impl Settings {
             accounts: file.accounts,
             drain_timeout: file.drain_timeout,
             allow_plain: file.allow_plain,
+            limits: LimitArgs {
+                header_timeout: file.header_timeout,
+                body_timeout: file.body_timeout,
+                idle_timeout: file.idle_timeout,
+                max_connections: file.max_connections,
+            },
         })
     }
 

@@ -75,7 +75,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Serve(args) => commands::serve::serve(&settings, &args),
         Command::Doctor(args) => commands::doctor::doctor(&settings, &args),
         Command::TokenServer(args) => commands::token_server::token_server(&settings, &args),
-        Command::Demo(args) => commands::demo::run(&args),
+        Command::Demo(args) => commands::demo::run(&settings, &args),
         Command::User(command) => commands::user::user(&settings, command),
         Command::Tag(command) => commands::tag::tag(&settings, command),
         Command::Group(command) => commands::group::group(&settings, command),

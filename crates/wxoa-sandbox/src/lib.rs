@@ -67,12 +67,19 @@ pub use config::{
     PushMode, Quotas, Webhook,
 };
 pub use error::SandboxError;
+/// The limits every listener of the sandbox is served with (see [`SandboxBuilder::limits`]).
+pub use wxoa_server::Limits;
 
 use crate::config::Settings;
 use crate::state::Shared;
 
 /// How often the state file is brought up to date while the sandbox runs.
 const SAVE_INTERVAL: Duration = Duration::from_millis(500);
+
+/// How long [`Sandbox::shutdown`] lets requests in flight finish before closing their
+/// connections: enough for API calls, short enough that a push still waiting on a silent
+/// webhook (up to three 5-second deliveries) does not hold a test suite's teardown.
+const SHUTDOWN_DRAIN: Duration = Duration::from_secs(2);
 
 /// Configures and starts a [`Sandbox`].
 #[derive(Debug, Default)]
@@ -85,6 +92,7 @@ pub struct SandboxBuilder {
     settings: Settings,
     listen: Option<SocketAddr>,
     state_file: Option<PathBuf>,
+    limits: Limits,
 }
 
 impl SandboxBuilder {
@@ -175,6 +183,13 @@ impl SandboxBuilder {
         self
     }
 
+    /// Limits on the clients of every listener: header, body and idle timeouts and the cap on
+    /// open connections (default: [`Limits::default`], slow clients closed within 10 s).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// Keeps the state in this file: read at start when it exists, written after changes and at
     /// shutdown. Accounts and followers in the file win over the builder's.
     pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
@@ -236,6 +251,7 @@ impl SandboxBuilder {
             listener,
             "api",
             app,
+            self.limits,
             receiver.clone(),
         ))];
         if let Some(path) = &self.state_file {
@@ -254,6 +270,7 @@ impl SandboxBuilder {
             shutdown,
             tasks: Mutex::new(tasks),
             state_file: self.state_file,
+            limits: self.limits,
         })
     }
 }
@@ -270,6 +287,7 @@ pub struct Sandbox {
     shutdown: watch::Sender<bool>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     state_file: Option<PathBuf>,
+    limits: Limits,
 }
 
 impl std::fmt::Debug for Shared {
@@ -349,18 +367,25 @@ impl Sandbox {
         let task = tokio::spawn({
             let name = name.to_owned();
             let receiver = self.shutdown.subscribe();
-            async move { server::serve(listener, &name, app, receiver).await }
+            let limits = self.limits;
+            async move { server::serve(listener, &name, app, limits, receiver).await }
         });
         state::lock(&self.tasks).push(task);
         Ok(base_url(local))
     }
 
-    /// Stops every listener and writes the state file one last time.
+    /// Stops every listener — requests in flight get up to 2 s to finish — and writes the
+    /// state file one last time.
     pub async fn shutdown(self) -> Result<(), SandboxError> {
         let _ = self.shutdown.send(true);
         let tasks = std::mem::take(&mut *state::lock(&self.tasks));
-        for task in tasks {
-            let _ = task.await;
+        let deadline = tokio::time::Instant::now() + SHUTDOWN_DRAIN;
+        for mut task in tasks {
+            if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
+                // Aborting a listener's task closes its remaining connections.
+                task.abort();
+                let _ = task.await;
+            }
         }
         if let Some(path) = &self.state_file {
             save_now(&self.shared, path)?;

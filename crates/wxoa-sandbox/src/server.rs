@@ -1,7 +1,7 @@
 //! Listeners and the layer every API call goes through.
 //!
-//! Connections are served one by one with hyper (not `axum::serve`) so that a fault can drop
-//! one: the handler signals its connection's task, which closes the socket without an answer.
+//! Listeners are served by `wxoa_server` with the sandbox's [`Limits`], which also gives each
+//! request its [`Connection`]: a fault drops a connection by closing it, without an answer.
 //! The API layer records each call (secrets removed), applies scripted faults, and counts a
 //! generation so the state file is written after changes.
 
@@ -9,18 +9,14 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, watch};
-use tokio::task::JoinSet;
-use tower::ServiceExt;
+use axum::{Extension, Router};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use wxoa_server::{Connection, Limits};
 
 use crate::calls::{Call, redact_body, redact_query};
 use crate::error::{ApiError, Errcode, SandboxError};
@@ -30,12 +26,9 @@ use crate::state::{Shared, lock};
 /// Largest request body read (uploads of 10 MB with their multipart framing fit).
 const MAX_BODY: usize = 24 * 1024 * 1024;
 
-/// The connection a request arrived on, and how to drop it.
+/// The name of the listener a request arrived on (`api`, `api2`, …), as calls record it.
 #[derive(Debug, Clone)]
-pub(crate) struct Connection {
-    listener: Arc<str>,
-    drop: Arc<Notify>,
-}
+struct Listener(Arc<str>);
 
 /// The whole application: routes, the API layer and the state.
 pub(crate) fn app(shared: Arc<Shared>) -> Router {
@@ -48,9 +41,9 @@ pub(crate) fn app(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// Binds a listening socket.
+/// Binds a listening socket with the backlog of `wxoa_server::bind`.
 pub(crate) async fn bind(addr: SocketAddr) -> Result<TcpListener, SandboxError> {
-    TcpListener::bind(addr)
+    wxoa_server::bind(addr)
         .await
         .map_err(|source| SandboxError::Bind {
             addr: addr.to_string(),
@@ -58,59 +51,21 @@ pub(crate) async fn bind(addr: SocketAddr) -> Result<TcpListener, SandboxError> 
         })
 }
 
-/// Serves `app` on `listener` until `shutdown` turns true.
+/// Serves `app` on `listener`, named `name` in the calls log, within `limits` until `shutdown`
+/// turns true; then lets the requests in flight finish.
 pub(crate) async fn serve(
     listener: TcpListener,
     name: &str,
     app: Router,
+    limits: Limits,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let name: Arc<str> = Arc::from(name);
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    let conn = Connection { listener: Arc::clone(&name), drop: Arc::new(Notify::new()) };
-                    connections.spawn(connection(stream, app.clone(), conn, shutdown.clone()));
-                }
-                Err(e) => {
-                    // Out of file descriptors and the like: wait a little rather than spin.
-                    tracing::warn!(error = %e, "sandbox: accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-                }
-            },
-            _ = shutdown.changed() => break,
-        }
-        while connections.try_join_next().is_some() {}
-    }
-    connections.abort_all();
-}
-
-async fn connection(
-    stream: TcpStream,
-    app: Router,
-    conn: Connection,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let _ = stream.set_nodelay(true);
-    let dropped = Arc::clone(&conn.drop);
-    let service = app.map_request(move |mut request: Request<Incoming>| {
-        request.extensions_mut().insert(conn.clone());
-        request
-    });
-    let served = hyper::server::conn::http1::Builder::new()
-        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
-    tokio::select! {
-        result = served => {
-            if let Err(e) = result {
-                tracing::debug!(error = %e, "sandbox: connection ended with an error");
-            }
-        }
-        // A fault asked for the connection to be dropped: returning drops the socket.
-        () = dropped.notified() => {}
-        _ = shutdown.changed() => {}
-    }
+    let app = app.layer(Extension(Listener(Arc::from(name))));
+    wxoa_server::serve(listener, app, limits, async move {
+        // A dropped sender (the sandbox gone) stops the listener too.
+        let _ = shutdown.wait_for(|stop| *stop).await;
+    })
+    .await;
 }
 
 /// Records API calls, applies faults and marks the state as changed. The control API
@@ -125,9 +80,10 @@ async fn api_layer(State(shared): State<Arc<Shared>>, request: Request, next: Ne
         return next.run(request).await;
     }
     let conn = request.extensions().get::<Connection>().cloned();
-    let listener = conn
-        .as_ref()
-        .map_or_else(|| "api".to_owned(), |c| c.listener.to_string());
+    let listener = request
+        .extensions()
+        .get::<Listener>()
+        .map_or_else(|| "api".to_owned(), |l| l.0.to_string());
     let (parts, body) = request.into_parts();
     let content_type = parts
         .headers
@@ -188,7 +144,7 @@ async fn drop_connection(conn: Option<Connection>) -> Response {
     let Some(conn) = conn else {
         return axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    conn.drop.notify_one();
-    // The connection task drops this future with the connection.
+    conn.close();
+    // The connection's task drops this future with the connection.
     match std::future::pending::<Infallible>().await {}
 }

@@ -15,6 +15,8 @@ use wxoa_webhook::bots::{DEMO_MENU, demo};
 use wxoa_webhook::deferred::CustomerService;
 use wxoa_webhook::{Account, Webhook};
 
+use crate::commands::limits::LimitArgs;
+use crate::config::Settings;
 use crate::exit::Failure;
 use crate::runtime::{block_on, shutdown_signal};
 
@@ -27,21 +29,24 @@ pub(crate) struct DemoArgs {
     /// Synthetic followers to chat as.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub(crate) followers: u32,
+    #[command(flatten)]
+    pub(crate) limits: LimitArgs,
 }
 
 /// The demo account's server configuration: safe mode, to show the whole protocol.
 const TOKEN: &str = "wxoademo";
 const AES_KEY: &str = "wxoaDemoEncodingAESKey0123456789abcdefghijk";
 
-pub(crate) fn run(args: &DemoArgs) -> Result<(), Failure> {
+pub(crate) fn run(settings: &Settings, args: &DemoArgs) -> Result<(), Failure> {
     let listen = args.listen;
     let followers = args.followers;
+    let limits = args.limits.resolve(&settings.limits)?;
     block_on(async move {
         let fail =
             |what: &str, e: &dyn std::fmt::Display| Failure::usage(anyhow::anyhow!("{what}: {e}"));
 
         // The bot's server, on a free loopback port.
-        let bot_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        let bot_listener = wxoa_server::bind("127.0.0.1:0")
             .await
             .map_err(|e| fail("cannot listen for the bot", &e))?;
         let bot_addr = bot_listener.local_addr().map_err(Failure::usage)?;
@@ -50,6 +55,7 @@ pub(crate) fn run(args: &DemoArgs) -> Result<(), Failure> {
         let sandbox = Sandbox::builder()
             .listen(listen)
             .followers(followers)
+            .limits(limits)
             .webhook(
                 SandboxWebhook::new(format!("http://{bot_addr}/wechat"), TOKEN)
                     .aes_key(AES_KEY)
@@ -87,7 +93,12 @@ pub(crate) fn run(args: &DemoArgs) -> Result<(), Failure> {
             .account(account)
             .late_reply(Arc::new(CustomerService::new(client)))
             .build();
-        let bot = tokio::spawn(async move { axum::serve(bot_listener, webhook.router()).await });
+        let bot = tokio::spawn(wxoa_server::serve(
+            bot_listener,
+            webhook.router(),
+            limits,
+            std::future::pending(),
+        ));
 
         let stop = shutdown_signal()?;
         let mut out = std::io::stdout().lock();

@@ -10,6 +10,7 @@ pub(crate) mod doctor;
 pub(crate) mod group;
 pub(crate) mod jssdk;
 pub(crate) mod kf;
+pub(crate) mod limits;
 pub(crate) mod mass;
 pub(crate) mod media;
 pub(crate) mod menu;

@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use wxoa_sandbox::{AccountConfig, PushMode, Sandbox, Webhook};
 
+use crate::commands::limits::LimitArgs;
 use crate::config::Settings;
 use crate::exit::Failure;
 use crate::runtime::{block_on, shutdown_signal};
@@ -33,6 +34,8 @@ pub(crate) struct SandboxArgs {
     /// Keep the state in this file across restarts.
     #[arg(long, value_name = "FILE")]
     pub(crate) state: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) limits: LimitArgs,
 }
 
 /// The push modes of server-access.md §4.
@@ -51,7 +54,8 @@ pub(crate) fn sandbox(settings: &Settings, args: &SandboxArgs) -> Result<(), Fai
     let mut builder = Sandbox::builder()
         .listen(args.listen)
         .followers(args.followers)
-        .seed(args.seed);
+        .seed(args.seed)
+        .limits(args.limits.resolve(&settings.limits)?);
     match (&global.app_id, &global.app_secret) {
         (Some(app_id), Some(secret)) => {
             builder = builder.account(AccountConfig::new(app_id.clone(), secret.clone()));

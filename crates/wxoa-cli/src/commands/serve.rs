@@ -8,6 +8,7 @@ use wxoa_webhook::dedup::{DedupStore, RedisDedup};
 use wxoa_webhook::deferred::{CustomerService, LateReply};
 use wxoa_webhook::{Account, Bot, Webhook, bots};
 
+use crate::commands::limits::LimitArgs;
 use crate::config::Settings;
 use crate::exit::Failure;
 use crate::runtime::{block_on, shutdown_signal};
@@ -50,6 +51,8 @@ pub(crate) struct ServeArgs {
     /// drain_timeout. [default: 30]
     #[arg(long, value_name = "SECS")]
     pub(crate) drain_timeout: Option<u64>,
+    #[command(flatten)]
+    pub(crate) limits: LimitArgs,
 }
 
 /// How long a stop waits by default: a handler may run up to 30 s (the echo bot's longest
@@ -107,6 +110,7 @@ pub(crate) fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Failure
     let path = args.path.clone();
     let redis = args.redis.clone();
     let window = Duration::from_secs(args.replay_window);
+    let limits = args.limits.resolve(&settings.limits)?;
     block_on(async move {
         let mut builder = Webhook::builder()
             .account(account)
@@ -126,7 +130,7 @@ pub(crate) fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Failure
             builder = builder.dedup(Arc::new(store) as Arc<dyn DedupStore>);
         }
         let webhook = builder.build();
-        let listener = tokio::net::TcpListener::bind(&listen)
+        let listener = wxoa_server::bind(&listen)
             .await
             .map_err(|e| Failure::usage(anyhow::anyhow!("cannot listen on {listen}: {e}")))?;
         let local = listener.local_addr().map_err(Failure::usage)?;
@@ -143,10 +147,7 @@ pub(crate) fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Failure
         };
         tracing::info!(%local, %app_id, "serving pushes");
         eprintln!("wxoa serve: listening on http://{local}{path}");
-        let served = axum::serve(listener, webhook.router())
-            .with_graceful_shutdown(stop)
-            .await
-            .map_err(|e| Failure::usage(anyhow::anyhow!("server failed: {e}")));
+        wxoa_server::serve(listener, webhook.router(), limits, stop).await;
         let left = signalled.get().map_or(drain_timeout, |at| {
             drain_timeout.saturating_sub(at.elapsed())
         });
@@ -157,6 +158,6 @@ pub(crate) fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Failure
                 drained.undelivered.len()
             );
         }
-        served
+        Ok(())
     })
 }

@@ -8,6 +8,7 @@ use wxoa_client::{Account, Client, DEFAULT_API_BASES};
 use wxoa_control::ControlServer;
 
 use crate::commands::api::store;
+use crate::commands::limits::LimitArgs;
 use crate::config::Settings;
 use crate::exit::Failure;
 use crate::runtime::{block_on, shutdown_signal};
@@ -55,6 +56,8 @@ pub(crate) struct TokenServerArgs {
     /// How often every served token is checked and refreshed ahead of expiry, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub(crate) refresh_interval: u64,
+    #[command(flatten)]
+    pub(crate) limits: LimitArgs,
 }
 
 pub(crate) fn token_server(settings: &Settings, args: &TokenServerArgs) -> Result<(), Failure> {
@@ -107,8 +110,9 @@ pub(crate) fn token_server(settings: &Settings, args: &TokenServerArgs) -> Resul
     let listen = args.listen.clone();
     let server = ControlServer::new(client, args.auth_token.as_str());
     let interval = Duration::from_secs(args.refresh_interval.max(1));
+    let limits = args.limits.resolve(&settings.limits)?;
     block_on(async move {
-        let listener = tokio::net::TcpListener::bind(&listen)
+        let listener = wxoa_server::bind(&listen)
             .await
             .map_err(|e| Failure::usage(anyhow::anyhow!("cannot listen on {listen}: {e}")))?;
         let local = listener.local_addr().map_err(Failure::usage)?;
@@ -116,10 +120,8 @@ pub(crate) fn token_server(settings: &Settings, args: &TokenServerArgs) -> Resul
         let keeper = tokio::spawn(async move { fresh.keep_fresh(interval).await });
         let stop = shutdown_signal()?;
         eprintln!("wxoa token-server: listening on http://{local}");
-        let served = axum::serve(listener, server.router())
-            .with_graceful_shutdown(stop)
-            .await;
+        wxoa_server::serve(listener, server.router(), limits, stop).await;
         keeper.abort();
-        served.map_err(|e| Failure::usage(anyhow::anyhow!("server failed: {e}")))
+        Ok(())
     })
 }

@@ -11,6 +11,7 @@ mod config;
 mod demo;
 mod doctor;
 mod fleet;
+mod limits;
 mod mass;
 mod media;
 mod menu;

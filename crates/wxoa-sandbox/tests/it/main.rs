@@ -14,6 +14,7 @@ mod control;
 mod custom;
 mod groups;
 mod kf;
+mod limits;
 mod mass;
 mod material;
 mod media;

@@ -1,0 +1,457 @@
+//! One task per connection: hyper serves it while a watchdog closes it when a limit passes.
+//!
+//! The watchdog needs to know what the connection is doing, which hyper does not tell: the
+//! socket is wrapped so that reads and writes are seen, and the service marks when a handler
+//! starts and when it has answered. None of these wakes the watchdog — a request costs it
+//! nothing: it sleeps until the next moment a limit could pass and looks again then (see
+//! [`Activity::next_check`]). hyper's own `header_read_timeout` is not used: in the
+//! hyper version this workspace locks (1.12), its clock starts whenever hyper begins waiting
+//! for a header — on a kept-alive connection that is right after the previous answer — so it
+//! would fold the idle time into the header time and make a separate idle timeout impossible.
+
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::response::Response;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::sync::{Notify, OwnedSemaphorePermit, watch};
+use tokio::time::Instant;
+use tower::ServiceExt;
+
+use crate::Limits;
+use crate::body::{TimedBody, timed_out};
+
+/// The connection a request arrived on, found in every request's extensions.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    activity: Arc<Activity>,
+}
+
+impl Connection {
+    /// Closes the connection at once, without an answer to the request in flight (whose
+    /// handler is dropped with it). This is how a test platform plays a dropped connection.
+    ///
+    /// ```
+    /// async fn vanish(request: axum::extract::Request) -> &'static str {
+    ///     if let Some(connection) = request.extensions().get::<wxoa_server::Connection>() {
+    ///         connection.close();
+    ///     }
+    ///     "never sent when served by wxoa_server::serve"
+    /// }
+    /// ```
+    pub fn close(&self) {
+        self.activity.close.notify_one();
+    }
+}
+
+/// What a connection is doing, as far as its limits are concerned.
+#[derive(Debug, Clone, Copy)]
+enum Phase {
+    /// A request header is due `header_read_timeout` after `since`: the connection's
+    /// acceptance for its first request, the first byte of the request for the others.
+    Header { since: Instant },
+    /// A handler is running (and reading the body, which has its own deadline).
+    Handling,
+    /// Answered; nothing of a next request read yet. Closed after `idle_timeout` with no
+    /// progress, where writing out the answer counts as progress (`writes` is the count of
+    /// writes when the quiet period began).
+    Quiet { since: Instant, writes: u64 },
+}
+
+/// Why the watchdog closed a connection.
+#[derive(Debug, Clone, Copy)]
+enum Expired {
+    Header,
+    Idle,
+}
+
+/// What the connection's socket, its service and its watchdog share.
+#[derive(Debug)]
+pub(crate) struct Activity {
+    phase: Mutex<Phase>,
+    /// Successful writes so far: the watchdog only needs to see that some happened.
+    writes: AtomicU64,
+    /// Set when the body of the request in flight missed its deadline.
+    body_timed_out: AtomicBool,
+    /// Wakes the connection's task to close it ([`Connection::close`]).
+    close: Notify,
+}
+
+impl Activity {
+    fn new() -> Activity {
+        Activity {
+            phase: Mutex::new(Phase::Header {
+                since: Instant::now(),
+            }),
+            writes: AtomicU64::new(0),
+            body_timed_out: AtomicBool::new(false),
+            close: Notify::new(),
+        }
+    }
+
+    fn phase(&self) -> MutexGuard<'_, Phase> {
+        // The phase is a plain value, valid whatever a panicking holder was doing.
+        self.phase.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Bytes arrived: after an answer, they begin the next request, whose header is now due.
+    fn read(&self) {
+        let mut phase = self.phase();
+        if let Phase::Quiet { .. } = *phase {
+            *phase = Phase::Header {
+                since: Instant::now(),
+            };
+        }
+    }
+
+    fn wrote(&self) {
+        self.writes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A complete header arrived and its handler starts: no deadline but the body's now.
+    fn handling(&self) {
+        self.body_timed_out.store(false, Ordering::Relaxed);
+        *self.phase() = Phase::Handling;
+    }
+
+    /// The handler answered: the connection is quiet until the next request begins.
+    fn answered(&self) {
+        *self.phase() = Phase::Quiet {
+            since: Instant::now(),
+            writes: self.writes.load(Ordering::Relaxed),
+        };
+    }
+
+    /// Records that the body of the request in flight missed its deadline.
+    pub(crate) fn body_timed_out(&self) {
+        self.body_timed_out.store(true, Ordering::Relaxed);
+    }
+
+    /// What the watchdog finds at `now`: a limit that has passed, or when to look again.
+    ///
+    /// Phases change without telling the watchdog, so it must never sleep past a deadline a
+    /// change could bring. While a handler runs, no deadline can come sooner than
+    /// `min(header, idle)` from now (an answer starts the idle clock, a next byte the header
+    /// clock, both later than now); while the connection is quiet, no header deadline sooner
+    /// than `header` from now. Looking again that soon is never late, and a busy connection
+    /// wakes its watchdog only that often — not once per request.
+    fn next_check(&self, limits: &Limits, now: Instant) -> Result<Instant, Expired> {
+        let mut phase = self.phase();
+        match *phase {
+            Phase::Header { since } => {
+                let due = after(since, limits.header_read_timeout);
+                if due <= now {
+                    return Err(Expired::Header);
+                }
+                Ok(due)
+            }
+            Phase::Handling => Ok(after(
+                now,
+                limits.header_read_timeout.min(limits.idle_timeout),
+            )),
+            Phase::Quiet { since, writes } => {
+                let due = after(since, limits.idle_timeout);
+                if due > now {
+                    return Ok(due.min(after(now, limits.header_read_timeout)));
+                }
+                // Writing out the answer is progress: a new quiet period starts.
+                let written = self.writes.load(Ordering::Relaxed);
+                if written == writes {
+                    return Err(Expired::Idle);
+                }
+                *phase = Phase::Quiet {
+                    since: now,
+                    writes: written,
+                };
+                Ok(after(
+                    now,
+                    limits.idle_timeout.min(limits.header_read_timeout),
+                ))
+            }
+        }
+    }
+}
+
+/// `since + limit`, or a time that never comes when a huge limit (`Duration::MAX`, meaning
+/// "no limit") would overflow the clock.
+fn after(since: Instant, limit: Duration) -> Instant {
+    since
+        .checked_add(limit)
+        .unwrap_or_else(|| since + Duration::from_secs(100 * 365 * 24 * 3600))
+}
+
+/// Completes when a limit has passed.
+async fn watchdog(activity: &Activity, limits: &Limits) -> Expired {
+    loop {
+        match activity.next_check(limits, Instant::now()) {
+            Ok(at) => tokio::time::sleep_until(at).await,
+            Err(expired) => return expired,
+        }
+    }
+}
+
+/// Serves one connection until it ends, a limit passes, a handler closes it, or the server
+/// stops (then it finishes the request in flight, if any, and closes).
+pub(crate) async fn run(
+    stream: TcpStream,
+    router: Router,
+    limits: Limits,
+    _slot: OwnedSemaphorePermit,
+    mut stopping: watch::Receiver<bool>,
+) {
+    // Answers are written whole: sending them without Nagle's delay costs no extra packets.
+    let _ = stream.set_nodelay(true);
+    let activity = Arc::new(Activity::new());
+    let service = {
+        let activity = Arc::clone(&activity);
+        hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+            handle(router.clone(), Arc::clone(&activity), limits, request)
+        })
+    };
+    let socket = Watched {
+        stream,
+        activity: Arc::clone(&activity),
+    };
+    let connection =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(socket), service);
+    let mut connection = std::pin::pin!(connection);
+    let watchdog = watchdog(&activity, &limits);
+    let mut watchdog = std::pin::pin!(watchdog);
+    let mut stopped = false;
+    loop {
+        tokio::select! {
+            served = connection.as_mut() => {
+                if let Err(error) = served {
+                    tracing::debug!(%error, "connection ended with an error");
+                }
+                return;
+            }
+            expired = watchdog.as_mut() => {
+                match expired {
+                    Expired::Header => tracing::debug!(
+                        limit_s = limits.header_read_timeout.as_secs_f64(),
+                        "closing a connection: no complete request header in time"
+                    ),
+                    Expired::Idle => tracing::debug!(
+                        limit_s = limits.idle_timeout.as_secs_f64(),
+                        "closing an idle connection"
+                    ),
+                }
+                return;
+            }
+            // Returning drops the connection, the handler in flight and the socket.
+            () = activity.close.notified() => return,
+            // hyper closes the connection at once when it is idle or has sent nothing yet, and
+            // after the answer in flight otherwise.
+            _ = stopping.wait_for(|stop| *stop), if !stopped => {
+                stopped = true;
+                connection.as_mut().graceful_shutdown();
+            }
+        }
+    }
+}
+
+/// Runs one request through the router, with the body's deadline and the connection's phase.
+async fn handle(
+    router: Router,
+    activity: Arc<Activity>,
+    limits: Limits,
+    request: hyper::Request<Incoming>,
+) -> Result<Response, Infallible> {
+    activity.handling();
+    let deadline = after(Instant::now(), limits.body_read_timeout);
+    let connection = Connection {
+        activity: Arc::clone(&activity),
+    };
+    let mut request: Request = request.map(|body| {
+        Body::new(TimedBody::new(
+            body,
+            deadline,
+            limits.body_read_timeout,
+            Arc::clone(&activity),
+        ))
+    });
+    request.extensions_mut().insert(connection);
+    let response = match router.oneshot(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    };
+    // Whatever the handler made of the failed read (a 400, its own error code), the client
+    // is told plainly that its body was too slow.
+    let response = if activity.body_timed_out.load(Ordering::Relaxed) {
+        timed_out(limits.body_read_timeout)
+    } else {
+        response
+    };
+    activity.answered();
+    Ok(response)
+}
+
+/// The socket, with its reads and writes reported to the connection's [`Activity`].
+struct Watched {
+    stream: TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.stream).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = polled
+            && buf.filled().len() > before
+        {
+            self.activity.read();
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let polled = Pin::new(&mut self.stream).poll_write(cx, buf);
+        if let Poll::Ready(Ok(written)) = polled
+            && written > 0
+        {
+            self.activity.wrote();
+        }
+        polled
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let polled = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        if let Poll::Ready(Ok(written)) = polled
+            && written > 0
+        {
+            self.activity.wrote();
+        }
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(header: u64, idle: u64) -> Limits {
+        Limits {
+            header_read_timeout: Duration::from_secs(header),
+            idle_timeout: Duration::from_secs(idle),
+            ..Limits::default()
+        }
+    }
+
+    fn activity(phase: Phase) -> Activity {
+        let activity = Activity::new();
+        *activity.phase() = phase;
+        activity
+    }
+
+    fn secs(n: u64) -> Duration {
+        Duration::from_secs(n)
+    }
+
+    #[test]
+    fn a_header_is_due_its_timeout_after_it_began() {
+        let t0 = Instant::now();
+        let a = activity(Phase::Header { since: t0 });
+        assert_eq!(
+            a.next_check(&limits(10, 3), t0 + secs(4)).ok(),
+            Some(t0 + secs(10))
+        );
+        assert!(matches!(
+            a.next_check(&limits(10, 3), t0 + secs(10)),
+            Err(Expired::Header)
+        ));
+    }
+
+    #[test]
+    fn a_running_handler_has_no_deadline_but_is_looked_at_again() {
+        let t0 = Instant::now();
+        let a = activity(Phase::Handling);
+        assert_eq!(a.next_check(&limits(10, 3), t0).ok(), Some(t0 + secs(3)));
+        assert_eq!(
+            a.next_check(&limits(10, 3), t0 + secs(3600)).ok(),
+            Some(t0 + secs(3603))
+        );
+    }
+
+    #[test]
+    fn a_quiet_connection_is_idle_after_its_timeout_unless_its_answer_is_still_moving() {
+        let t0 = Instant::now();
+        let a = activity(Phase::Quiet {
+            since: t0,
+            writes: 0,
+        });
+        // Looked at again before a byte arriving now could pass its header timeout.
+        assert_eq!(
+            a.next_check(&limits(2, 10), t0 + secs(1)).ok(),
+            Some(t0 + secs(3))
+        );
+        assert_eq!(
+            a.next_check(&limits(20, 10), t0 + secs(1)).ok(),
+            Some(t0 + secs(10))
+        );
+        // Written to meanwhile: a new quiet period.
+        a.wrote();
+        assert_eq!(
+            a.next_check(&limits(20, 10), t0 + secs(10)).ok(),
+            Some(t0 + secs(20))
+        );
+        assert!(matches!(
+            a.next_check(&limits(20, 10), t0 + secs(20)),
+            Err(Expired::Idle)
+        ));
+    }
+
+    #[test]
+    fn a_byte_after_an_answer_starts_the_next_header_clock() {
+        let t0 = Instant::now();
+        let a = activity(Phase::Quiet {
+            since: t0,
+            writes: 0,
+        });
+        a.read();
+        let Phase::Header { since } = *a.phase() else {
+            panic!("not reading a header");
+        };
+        assert!(since >= t0);
+        // Bytes during a request (its body) change nothing.
+        a.handling();
+        a.read();
+        assert!(matches!(*a.phase(), Phase::Handling));
+    }
+}
