@@ -314,9 +314,9 @@ impl Sandbox {
         self.shared.clock.now()
     }
 
-    /// Moves the virtual clock forward.
+    /// Moves the virtual clock forward (it stops at 9999-12-31); returns the new virtual time.
     pub fn advance_clock(&self, seconds: u32) -> i64 {
-        let now = self.shared.clock.advance(i64::from(seconds));
+        let now = self.shared.clock.advance_saturating(i64::from(seconds));
         self.shared.touch();
         now
     }

@@ -133,6 +133,13 @@ pub(crate) fn load(path: &Path) -> Result<Option<(State, i64)>, SandboxError> {
             path: path.display().to_string(),
             source,
         })?;
+    if let Err(why) = crate::clock::check_offset(loaded.clock_offset) {
+        return Err(SandboxError::Config(format!(
+            "state file {}: clock_offset {}: {why}",
+            path.display(),
+            loaded.clock_offset
+        )));
+    }
     if loaded.version != SAVED_VERSION {
         return Err(SandboxError::Config(format!(
             "state file {} has version {}, this sandbox reads version {SAVED_VERSION}",
