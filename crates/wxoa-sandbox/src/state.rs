@@ -154,20 +154,71 @@ pub(crate) fn load(path: &Path) -> Result<Option<(State, i64)>, SandboxError> {
     Ok(Some((state, loaded.clock_offset)))
 }
 
-/// Writes a state file atomically: a temporary file next to it, flushed, then renamed over it.
+/// Writes a state file atomically: a temporary file next to it, created with mode 0600 (the
+/// state holds every account's AppSecret and live tokens), flushed, then renamed over it, and
+/// the directory flushed so the rename survives a crash. A reader sees the old file or the new
+/// one, never a part of either.
 pub(crate) fn save(path: &Path, bytes: &[u8]) -> Result<(), SandboxError> {
-    use std::io::Write;
     let error = |source| SandboxError::StateFile {
         path: path.display().to_string(),
         source,
     };
-    let mut temporary = PathBuf::from(path);
-    temporary.set_extension("tmp");
-    let mut file = std::fs::File::create(&temporary).map_err(error)?;
-    file.write_all(bytes).map_err(error)?;
-    file.sync_all().map_err(error)?;
-    drop(file);
-    std::fs::rename(&temporary, path).map_err(error)
+    let temporary = temporary_path(path);
+    let written =
+        write_private(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
+    if let Err(source) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(error(source));
+    }
+    sync_directory(path).map_err(error)
+}
+
+/// A temporary file next to `path`, unique to this process and this write.
+fn temporary_path(path: &Path) -> PathBuf {
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    let name = path
+        .file_name()
+        .map_or_else(|| "state".into(), |n| n.to_string_lossy());
+    let write = WRITES.fetch_add(1, Ordering::Relaxed);
+    path.with_file_name(format!(".{name}.{}.{write}.tmp", std::process::id()))
+}
+
+/// Creates `path` readable and writable by its owner only, with `bytes`, flushed to disk.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    // A file left by a process that died mid-write (with the same id, after a restart) would
+    // keep its old mode: remove it rather than write into it.
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Flushes the directory holding `path`, so a rename into it is durable.
+fn sync_directory(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        std::fs::File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(())
+    }
 }
 
 /// The whole platform.
