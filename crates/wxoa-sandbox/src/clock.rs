@@ -83,7 +83,9 @@ pub(crate) fn check_offset(offset: i64) -> Result<(), String> {
         return Err("the clock is never behind real time".to_owned());
     }
     if real_now().checked_add(offset).is_none_or(|t| t > MAX_TIME) {
-        return Err(format!("the virtual time would pass {MAX_TIME} (9999-12-31)"));
+        return Err(format!(
+            "the virtual time would pass {MAX_TIME} (9999-12-31)"
+        ));
     }
     Ok(())
 }
@@ -138,7 +140,11 @@ mod tests {
         let clock = Clock::default();
         assert!(clock.advance(-1).is_err());
         assert!(clock.advance(i64::MAX).is_err());
-        assert_eq!(clock.offset(), 0, "a refused advance does not move the clock");
+        assert_eq!(
+            clock.offset(),
+            0,
+            "a refused advance does not move the clock"
+        );
         let room = MAX_TIME - clock.now();
         assert!(clock.advance(room + 10).is_err());
         assert_eq!(clock.advance_saturating(i64::MAX), MAX_TIME);
