@@ -1,28 +1,34 @@
 //! The calls log: every API request received, with its secrets removed (`GET /sandbox/calls`).
+//!
+//! The log is bounded by bytes, not by a number of calls, so a sandbox left running under any
+//! load holds a fixed amount of it: each call is kept as compact JSON text (its query and body,
+//! secrets masked), and the oldest calls are forgotten once the total passes the budget. A body
+//! is kept whole only when it is small; a larger one is kept as a capped summary — its first
+//! bytes, masked, and its size — and is never parsed for the log.
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
+use wxoa_types::secret::{MASK, is_sensitive_key, redact};
 
-use crate::state::Bounded;
+use crate::state::{Bounded, Usage, Weigh};
 
-/// How many calls are kept; older ones are forgotten.
-const CAPACITY: usize = 100_000;
+/// Bytes the log keeps by default.
+pub(crate) const DEFAULT_BUDGET: usize = 32 * 1024 * 1024;
+/// Largest body kept whole (as redacted JSON or text); larger ones are summarised.
+const BODY_KEPT: usize = 16 * 1024;
+/// Bytes of a summarised body shown before its size.
+const SUMMARY_SHOWN: usize = 1024;
+/// Longest query value kept whole; longer ones are cut.
+const QUERY_VALUE_KEPT: usize = 512;
+/// Longest query key kept whole.
+const QUERY_KEY_KEPT: usize = 128;
+/// Query parameters kept; the rest are counted.
+const QUERY_PAIRS_KEPT: usize = 64;
+/// Longest path kept whole.
+const PATH_KEPT: usize = 2048;
 
-/// Query and body fields whose values are replaced by `***`.
-const SECRET_FIELDS: &[&str] = &[
-    "access_token",
-    "secret",
-    "appsecret",
-    "app_secret",
-    "refresh_token",
-    "password",
-];
-
-/// What replaces a secret.
-const REDACTED: &str = "***";
-
-/// One API call.
-#[derive(Debug, Clone, Serialize)]
+/// One API call as the API layer saw it, before it is logged.
+#[derive(Debug, Clone)]
 pub(crate) struct Call {
     /// Its number: calls are numbered from 1 in the order they are logged.
     pub(crate) seq: u64,
@@ -32,45 +38,140 @@ pub(crate) struct Call {
     pub(crate) listener: String,
     pub(crate) method: String,
     pub(crate) path: String,
+    /// The query, secrets masked (see [`redact_query`]).
     pub(crate) query: Map<String, Value>,
-    /// The body: JSON when it parses, otherwise text (uploads are summarised).
+    /// The body, secrets masked, capped (see [`redact_body`]).
     pub(crate) body: Value,
     /// The answer's errcode; `null` when the connection was dropped by a fault.
     pub(crate) errcode: Option<i64>,
     /// The injected fault, if one applied (`errcode`, `delay`, `drop`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) fault: Option<&'static str>,
+}
+
+/// A call as the log keeps it: its texts as compact JSON, owned exactly.
+#[derive(Debug)]
+struct Logged {
+    seq: u64,
+    at: i64,
+    listener: Box<str>,
+    method: Box<str>,
+    path: Box<str>,
+    /// The query object as JSON text.
+    query: Box<str>,
+    /// The body as JSON text (`null`, a string or the redacted JSON).
+    body: Box<str>,
+    errcode: Option<i64>,
+    fault: Option<&'static str>,
+}
+
+impl Weigh for Logged {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.listener.len()
+            + self.method.len()
+            + self.path.len()
+            + self.query.len()
+            + self.body.len()
+    }
+}
+
+impl Logged {
+    fn new(call: Call) -> Self {
+        Self {
+            seq: call.seq,
+            at: call.at,
+            listener: call.listener.into_boxed_str(),
+            method: call.method.into_boxed_str(),
+            path: cut(&call.path, PATH_KEPT).into(),
+            query: Value::Object(call.query).to_string().into_boxed_str(),
+            body: call.body.to_string().into_boxed_str(),
+            errcode: call.errcode,
+            fault: call.fault,
+        }
+    }
+
+    /// The call as `GET /sandbox/calls` shows it.
+    fn to_json(&self) -> Value {
+        let mut value = json!({
+            "seq": self.seq,
+            "at": self.at,
+            "listener": &*self.listener,
+            "method": &*self.method,
+            "path": &*self.path,
+            "query": serde_json::from_str::<Value>(&self.query).unwrap_or(Value::Null),
+            "body": serde_json::from_str::<Value>(&self.body).unwrap_or(Value::Null),
+            "errcode": self.errcode,
+        });
+        if let (Some(fault), Some(map)) = (self.fault, value.as_object_mut()) {
+            map.insert("fault".into(), json!(fault));
+        }
+        value
+    }
+}
+
+/// How much the log holds (`GET /sandbox/calls/usage`).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct CallsUsage {
+    /// Calls kept.
+    pub(crate) calls: usize,
+    /// Bytes they take.
+    pub(crate) bytes: usize,
+    /// The budget: the log never takes more.
+    pub(crate) max_bytes: usize,
+    /// Calls forgotten to stay within the budget.
+    pub(crate) forgotten: u64,
 }
 
 /// The log.
 #[derive(Debug)]
 pub(crate) struct CallLog {
-    calls: Bounded<Call>,
+    calls: Bounded<Logged>,
     last_seq: u64,
 }
 
-impl Default for CallLog {
-    fn default() -> Self {
+impl CallLog {
+    /// An empty log keeping at most `max_bytes`.
+    pub(crate) fn new(max_bytes: usize) -> Self {
         Self {
-            calls: Bounded::new(CAPACITY),
+            calls: Bounded::new(max_bytes),
             last_seq: 0,
         }
     }
-}
 
-impl CallLog {
-    /// Logs a call, giving it the next number.
+    /// Logs a call, giving it the next number; the oldest calls are forgotten as needed.
     pub(crate) fn record(&mut self, mut call: Call) {
-        self.last_seq += 1;
+        self.last_seq = self.last_seq.saturating_add(1);
         call.seq = self.last_seq;
-        self.calls.push(call);
+        self.calls.push(Logged::new(call));
     }
 
     /// The calls to `path` (all of them without a path) numbered above `after`, oldest first;
     /// with a `limit`, only the newest that many.
-    pub(crate) fn list(&self, path: Option<&str>, after: u64, limit: Option<usize>) -> Vec<&Call> {
+    pub(crate) fn list(&self, path: Option<&str>, after: u64, limit: Option<usize>) -> Vec<Value> {
         self.calls
-            .select(|c| c.seq > after && path.is_none_or(|p| c.path == p), limit)
+            .select(
+                |c| c.seq > after && path.is_none_or(|p| &*c.path == p),
+                limit,
+            )
+            .into_iter()
+            .map(Logged::to_json)
+            .collect()
+    }
+
+    /// What the log holds against its budget.
+    pub(crate) fn usage(&self) -> CallsUsage {
+        let Usage {
+            entries,
+            bytes,
+            max_bytes,
+            forgotten,
+        } = self.calls.usage();
+        CallsUsage {
+            calls: entries,
+            bytes,
+            max_bytes,
+            forgotten,
+        }
     }
 
     pub(crate) fn clear(&mut self) {
@@ -78,23 +179,37 @@ impl CallLog {
     }
 }
 
-/// The query string as an object, secrets redacted (a repeated key keeps its last value).
+/// The query string as an object, secrets masked (a repeated key keeps its last value). Long
+/// keys and values are cut, and only the first parameters are kept, so one call cannot take a
+/// large share of the log.
 pub(crate) fn redact_query(query: &str) -> Map<String, Value> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
-    pairs
+    let total = pairs.len();
+    let mut map: Map<String, Value> = pairs
         .into_iter()
+        .take(QUERY_PAIRS_KEPT)
         .map(|(key, value)| {
-            let value = if is_secret(&key) {
-                REDACTED.to_owned()
+            let value = if is_sensitive_key(&key) {
+                MASK.to_owned()
             } else {
-                value
+                cut(&value, QUERY_VALUE_KEPT)
             };
-            (key, Value::String(value))
+            (cut(&key, QUERY_KEY_KEPT), Value::String(value))
         })
-        .collect()
+        .collect();
+    if total > QUERY_PAIRS_KEPT {
+        map.insert(
+            "…".to_owned(),
+            Value::String(format!("{} more parameters", total - QUERY_PAIRS_KEPT)),
+        );
+    }
+    map
 }
 
-/// The body as the log shows it: JSON with secrets redacted, text, or a summary of an upload.
+/// The body as the log shows it: `null` when empty; JSON with secrets masked when it is JSON of
+/// at most 16 KiB; text with secrets masked when it is other text of at most 16 KiB; otherwise
+/// a capped summary — its first bytes, masked, and its size — without parsing it. Uploads are
+/// summarised by their size.
 pub(crate) fn redact_body(content_type: Option<&str>, body: &[u8]) -> Value {
     if body.is_empty() {
         return Value::Null;
@@ -102,29 +217,37 @@ pub(crate) fn redact_body(content_type: Option<&str>, body: &[u8]) -> Value {
     if content_type.is_some_and(|c| c.starts_with("multipart/")) {
         return Value::String(format!("<multipart body, {} bytes>", body.len()));
     }
+    if body.len() > BODY_KEPT {
+        return Value::String(summary(body));
+    }
     match serde_json::from_slice::<Value>(body) {
         Ok(mut json) => {
             redact_json(&mut json);
             json
         }
-        Err(_) => {
-            const SHOWN: usize = 4096;
-            let text = String::from_utf8_lossy(body);
-            if text.len() > SHOWN {
-                let cut = (0..=SHOWN)
-                    .rev()
-                    .find(|&i| text.is_char_boundary(i))
-                    .unwrap_or(0);
-                Value::String(format!(
-                    "{}… ({} bytes)",
-                    text.get(..cut).unwrap_or(""),
-                    body.len()
-                ))
-            } else {
-                Value::String(text.into_owned())
-            }
-        }
+        Err(_) => Value::String(redact(&String::from_utf8_lossy(body)).into_owned()),
     }
+}
+
+/// The first bytes of a large body, masked, and its size.
+fn summary(body: &[u8]) -> String {
+    // A few bytes more than shown, so a character cut by the slice is not shown half.
+    let head = body.get(..SUMMARY_SHOWN + 4).unwrap_or(body);
+    let text = String::from_utf8_lossy(head);
+    let shown = redact(&cut(&text, SUMMARY_SHOWN)).into_owned();
+    format!("{shown} (body of {} bytes, not kept)", body.len())
+}
+
+/// `text` cut to at most `max` bytes at a character boundary, with `…` when it was cut.
+fn cut(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let end = (0..=max)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    format!("{}…", text.get(..end).unwrap_or(""))
 }
 
 /// Replaces the value of every secret field, at any depth.
@@ -132,8 +255,8 @@ pub(crate) fn redact_json(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (key, field) in map.iter_mut() {
-                if is_secret(key) {
-                    *field = Value::String(REDACTED.to_owned());
+                if is_sensitive_key(key) {
+                    *field = Value::String(MASK.to_owned());
                 } else {
                     redact_json(field);
                 }
@@ -144,30 +267,48 @@ pub(crate) fn redact_json(value: &mut Value) {
     }
 }
 
-fn is_secret(key: &str) -> bool {
-    SECRET_FIELDS.iter().any(|s| key.eq_ignore_ascii_case(s))
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
+    fn call(body: Value) -> Call {
+        Call {
+            seq: 0,
+            at: 1,
+            listener: "api".into(),
+            method: "POST".into(),
+            path: "/cgi-bin/user/info/batchget".into(),
+            query: redact_query("access_token=T"),
+            body,
+            errcode: Some(0),
+            fault: None,
+        }
+    }
+
     #[test]
     fn secrets_are_removed_from_query_and_body() {
-        let query =
-            redact_query("grant_type=client_credential&appid=wx1&secret=s3cr3t&access_token=T");
-        assert_eq!(query["secret"], "***");
-        assert_eq!(query["access_token"], "***");
+        let query = redact_query(
+            "grant_type=client_credential&appid=wx1&secret=s3cr3t&access_token=T&code=C&ticket=K",
+        );
+        for key in ["secret", "access_token", "code", "ticket"] {
+            assert_eq!(query[key], "***", "{key}");
+        }
         assert_eq!(query["appid"], "wx1");
         let body = redact_body(
             Some("application/json"),
-            br#"{"appid":"wx1","secret":"s3cr3t","nested":[{"refresh_token":"r"}]}"#,
+            br#"{"appid":"wx1","secret":"s3cr3t","nested":[{"refresh_token":"r"}],"code":"c"}"#,
         );
         assert_eq!(body["secret"], "***");
         assert_eq!(body["nested"][0]["refresh_token"], "***");
+        assert_eq!(body["code"], "***");
         assert_eq!(body["appid"], "wx1");
         assert!(!body.to_string().contains("s3cr3t"));
+        let form = redact_body(
+            Some("application/x-www-form-urlencoded"),
+            b"appid=wx1&secret=s3cr3t",
+        );
+        assert_eq!(form, Value::String("appid=wx1&secret=***".into()));
     }
 
     #[test]
@@ -181,5 +322,61 @@ mod tests {
             Value::String("not json".into())
         );
         assert_eq!(redact_body(None, b""), Value::Null);
+    }
+
+    #[test]
+    fn a_large_body_is_kept_as_a_masked_summary() {
+        let mut body = br#"{"secret":"s3cr3t","content":""#.to_vec();
+        body.extend(vec![b'x'; 100_000]);
+        body.extend(br#""}"#);
+        let shown = redact_body(Some("application/json"), &body);
+        let text = shown.as_str().unwrap();
+        assert!(
+            text.starts_with(r#"{"secret":"***","content":"xxx"#),
+            "{text}"
+        );
+        assert!(text.ends_with("(body of 100032 bytes, not kept)"), "{text}");
+        assert!(text.len() < SUMMARY_SHOWN + 64, "{}", text.len());
+        // Cut inside a secret's value: what is shown of it is masked.
+        let mut cut_secret = vec![b' '; SUMMARY_SHOWN - 12];
+        cut_secret.extend(br#""secret":"s3cr3t-and-more"#);
+        cut_secret.extend(vec![b'x'; BODY_KEPT]);
+        let shown = redact_body(None, &cut_secret).to_string();
+        assert!(shown.contains(r#"\"secret\":\"***"#), "{shown}");
+        assert!(!shown.contains("s3"), "{shown}");
+    }
+
+    #[test]
+    fn long_queries_are_cut() {
+        let long = "v".repeat(10_000);
+        let many: Vec<String> = (0..100).map(|i| format!("k{i}=1")).collect();
+        let query = redact_query(&format!("a={long}&{}", many.join("&")));
+        assert_eq!(
+            query["a"].as_str().unwrap().len(),
+            QUERY_VALUE_KEPT + "…".len()
+        );
+        assert_eq!(query.len(), QUERY_PAIRS_KEPT + 1);
+        assert_eq!(query["…"], "37 more parameters");
+    }
+
+    #[test]
+    fn the_log_stays_within_its_bytes() {
+        let mut log = CallLog::new(64 * 1024);
+        let list: Vec<Value> = (0..100)
+            .map(|i| json!({"openid": format!("o{i:027}"), "lang": "zh_CN"}))
+            .collect();
+        for _ in 0..1_000 {
+            log.record(call(json!({"user_list": list})));
+        }
+        let usage = log.usage();
+        assert!(usage.bytes <= 64 * 1024, "{usage:?}");
+        assert!(usage.calls > 5, "{usage:?}");
+        assert_eq!(usage.calls as u64 + usage.forgotten, 1_000);
+        let newest = log.list(None, 0, Some(1));
+        assert_eq!(newest[0]["seq"], 1_000);
+        assert_eq!(newest[0]["body"]["user_list"][99]["lang"], "zh_CN");
+        assert_eq!(newest[0]["query"]["access_token"], "***");
+        log.clear();
+        assert_eq!(log.usage().bytes, 0);
     }
 }

@@ -11,6 +11,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// Beijing, so daily quotas reset then.
 const CHINA_OFFSET: i64 = 8 * 3600;
 
+/// The latest virtual time: 9999-12-31 23:59:59 UTC. Keeping the clock below it leaves every
+/// lifetime the sandbox adds to `now` (at most years) far from overflowing.
+pub(crate) const MAX_TIME: i64 = 253_402_300_799;
+
 /// The sandbox's clock.
 #[derive(Debug, Default)]
 pub(crate) struct Clock {
@@ -25,14 +29,44 @@ impl Clock {
         }
     }
 
-    /// Unix seconds, virtual.
+    /// Unix seconds, virtual; never past [`MAX_TIME`].
     pub(crate) fn now(&self) -> i64 {
-        real_now().saturating_add(self.offset.load(Ordering::Relaxed))
+        real_now()
+            .saturating_add(self.offset.load(Ordering::Relaxed))
+            .min(MAX_TIME)
     }
 
-    /// Moves the clock forward; returns the new virtual time.
-    pub(crate) fn advance(&self, seconds: i64) -> i64 {
-        self.offset.fetch_add(seconds, Ordering::Relaxed);
+    /// Moves the clock forward by `seconds` (0 or more); returns the new virtual time, or why
+    /// the clock cannot move that far (past [`MAX_TIME`]) — it does not move then.
+    pub(crate) fn advance(&self, seconds: i64) -> Result<i64, String> {
+        if seconds < 0 {
+            return Err("the clock only moves forward".to_owned());
+        }
+        self.offset
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |offset| {
+                offset
+                    .checked_add(seconds)
+                    .filter(|&moved| check_offset(moved).is_ok())
+            })
+            .map_err(|_| {
+                format!(
+                    "advancing by {seconds} s would take the clock past 9999-12-31 \
+                     ({MAX_TIME}, the latest time the sandbox plays)"
+                )
+            })?;
+        Ok(self.now())
+    }
+
+    /// Moves the clock forward by `seconds`, or as far as it goes ([`MAX_TIME`]); returns the
+    /// new virtual time.
+    pub(crate) fn advance_saturating(&self, seconds: i64) -> i64 {
+        // The closure always answers: the update cannot fail.
+        let _ = self
+            .offset
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |offset| {
+                let room = MAX_TIME.saturating_sub(real_now()).max(offset);
+                Some(offset.saturating_add(seconds.max(0)).min(room))
+            });
         self.now()
     }
 
@@ -40,6 +74,20 @@ impl Clock {
     pub(crate) fn offset(&self) -> i64 {
         self.offset.load(Ordering::Relaxed)
     }
+}
+
+/// Whether a clock `offset` seconds ahead of real time keeps the virtual time between now and
+/// [`MAX_TIME`]; why not otherwise.
+pub(crate) fn check_offset(offset: i64) -> Result<(), String> {
+    if offset < 0 {
+        return Err("the clock is never behind real time".to_owned());
+    }
+    if real_now().checked_add(offset).is_none_or(|t| t > MAX_TIME) {
+        return Err(format!(
+            "the virtual time would pass {MAX_TIME} (9999-12-31)"
+        ));
+    }
+    Ok(())
 }
 
 /// The number of the platform day (Beijing time) holding `unix`.
@@ -74,6 +122,7 @@ fn real_now() -> i64 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -81,9 +130,29 @@ mod tests {
     fn advancing_moves_now_forward() {
         let clock = Clock::default();
         let before = clock.now();
-        let after = clock.advance(7200);
+        let after = clock.advance(7200).unwrap();
         assert!(after >= before + 7200);
         assert_eq!(clock.offset(), 7200);
+    }
+
+    #[test]
+    fn the_clock_stops_at_the_latest_time_without_overflowing() {
+        let clock = Clock::default();
+        assert!(clock.advance(-1).is_err());
+        assert!(clock.advance(i64::MAX).is_err());
+        assert_eq!(
+            clock.offset(),
+            0,
+            "a refused advance does not move the clock"
+        );
+        let room = MAX_TIME - clock.now();
+        assert!(clock.advance(room + 10).is_err());
+        assert_eq!(clock.advance_saturating(i64::MAX), MAX_TIME);
+        assert!(clock.advance(1).is_err());
+        assert_eq!(clock.advance_saturating(1), MAX_TIME);
+        assert!(check_offset(-1).is_err());
+        assert!(check_offset(i64::MAX).is_err());
+        assert!(check_offset(86_400).is_ok());
     }
 
     #[test]

@@ -123,9 +123,14 @@ impl std::str::FromStr for PushMode {
 }
 
 /// The account's server configuration: where pushes go and how they are signed.
+///
+/// Several URLs make the sandbox play a load balancer in front of several instances of the
+/// server: pushes are spread round-robin over them, and each retry of a push goes to the next
+/// URL.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Webhook {
-    pub(crate) url: String,
+    /// Never empty: [`Webhook::new`] gives the first URL.
+    pub(crate) urls: Vec<String>,
     pub(crate) token: String,
     pub(crate) aes_key: Option<String>,
     pub(crate) mode: PushMode,
@@ -133,8 +138,13 @@ pub struct Webhook {
 
 impl std::fmt::Debug for Webhook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let urls: Vec<_> = self
+            .urls
+            .iter()
+            .map(|u| wxoa_types::secret::mask_url_password(u))
+            .collect();
         f.debug_struct("Webhook")
-            .field("url", &self.url)
+            .field("urls", &urls)
             .field("token", &"***")
             .field("aes_key", &self.aes_key.as_ref().map(|_| "***"))
             .field("mode", &self.mode)
@@ -146,11 +156,18 @@ impl Webhook {
     /// Pushes to `url`, signed with `token`, in plain mode.
     pub fn new(url: impl Into<String>, token: impl Into<String>) -> Self {
         Self {
-            url: url.into(),
+            urls: vec![url.into()],
             token: token.into(),
             aes_key: None,
             mode: PushMode::Plain,
         }
+    }
+
+    /// Adds another URL of the same server (another instance behind the same load balancer):
+    /// pushes are spread round-robin over the URLs, and each retry goes to the next one.
+    pub fn with_url(mut self, url: impl Into<String>) -> Self {
+        self.urls.push(url.into());
+        self
     }
 
     /// Sets the EncodingAESKey (43 characters); needed in compat and safe mode.
@@ -165,19 +182,29 @@ impl Webhook {
         self
     }
 
-    /// The URL pushes go to.
+    /// The first URL pushes go to.
     pub fn url(&self) -> &str {
-        &self.url
+        self.urls.first().map_or("", String::as_str)
+    }
+
+    /// Every URL pushes go to, in round-robin order.
+    pub fn urls(&self) -> &[String] {
+        &self.urls
     }
 
     pub(crate) fn validate(&self) -> Result<(), SandboxError> {
-        let url = url::Url::parse(&self.url)
-            .map_err(|e| SandboxError::Config(format!("webhook URL {:?}: {e}", self.url)))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(SandboxError::Config(format!(
-                "webhook URL {:?} is not http or https",
-                self.url
-            )));
+        if self.urls.is_empty() {
+            return Err(SandboxError::Config("the webhook needs a URL".to_owned()));
+        }
+        for raw in &self.urls {
+            let shown = wxoa_types::secret::mask_url_password(raw);
+            let url = url::Url::parse(raw)
+                .map_err(|e| SandboxError::Config(format!("webhook URL {shown:?}: {e}")))?;
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(SandboxError::Config(format!(
+                    "webhook URL {shown:?} is not http or https"
+                )));
+            }
         }
         if self.token.is_empty() {
             return Err(SandboxError::Config("the webhook needs a token".to_owned()));
@@ -335,6 +362,8 @@ pub(crate) struct Settings {
     pub(crate) stable_force_per_day: u32,
     /// Mass sends allowed per day (subscription accounts: 1); `None` for service accounts.
     pub(crate) mass_per_day: Option<u32>,
+    /// Bytes the calls log keeps at most.
+    pub(crate) calls_log_bytes: usize,
 }
 
 impl Default for Settings {
@@ -349,6 +378,7 @@ impl Default for Settings {
             clear_quota_per_month: 10,
             stable_force_per_day: 20,
             mass_per_day: None,
+            calls_log_bytes: crate::calls::DEFAULT_BUDGET,
         }
     }
 }

@@ -37,11 +37,14 @@
 //! - `followers`: synthetic followers — OpenIDs computed from numbers and back, profiles on
 //!   demand, so a million cost nothing.
 //! - `clock`: virtual time. `faults`: scripted errcodes, delays and dropped connections.
-//! - `calls`: the calls log with secrets removed. `push`: deliveries to the webhook.
+//! - `calls`: the calls log with secrets removed, bounded by bytes. `push`: deliveries to the
+//!   webhook (round-robin over its URLs, never following redirects).
 //! - `routes/<area>`: one file per API area, each path next to its handler; `routes/control`
 //!   is the control API, `routes/console` the web console (`GET /`, files in `src/console/`)
 //!   and the control endpoints it reads.
 //! - `server`: listeners, dropped connections and the layer every call passes.
+//! - `guard`: the `Host` and `Content-Type` checks that keep web pages away from the control
+//!   API and the console (DNS rebinding, cross-site requests).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -57,6 +60,7 @@ mod config;
 mod error;
 mod faults;
 mod followers;
+mod guard;
 mod push;
 mod routes;
 mod server;
@@ -115,7 +119,7 @@ impl SandboxBuilder {
         self
     }
 
-    /// Where pushes go.
+    /// Where pushes go (one URL, or several behind a round-robin: see [`Webhook::with_url`]).
     pub fn webhook(mut self, webhook: Webhook) -> Self {
         self.webhook = Some(webhook);
         self
@@ -177,7 +181,16 @@ impl SandboxBuilder {
         self
     }
 
-    /// Address to listen on (default `127.0.0.1:0`, a free port).
+    /// Bytes the calls log (`GET /sandbox/calls`) keeps at most (default 32 MiB); the oldest
+    /// calls are forgotten first.
+    pub fn calls_log_bytes(mut self, bytes: usize) -> Self {
+        self.settings.calls_log_bytes = bytes;
+        self
+    }
+
+    /// Address to listen on (default `127.0.0.1:0`, a free port). An address other machines can
+    /// reach (not loopback) is logged as a warning: the control API lets anyone who reaches it
+    /// act as any follower and read every call.
     pub fn listen(mut self, addr: SocketAddr) -> Self {
         self.listen = Some(addr);
         self
@@ -226,8 +239,11 @@ impl SandboxBuilder {
             .first()
             .map(|a| (a.app_id.clone(), a.original_id.clone()))
             .unwrap_or_default();
+        // Pushes never follow redirects: a webhook answering 3xx must not make the sandbox send
+        // requests to an address of its choosing.
         let http = reqwest::Client::builder()
             .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(SandboxError::Client)?;
         let shared = Arc::new(Shared::new(
@@ -245,8 +261,9 @@ impl SandboxBuilder {
             addr: addr.to_string(),
             source,
         })?;
+        listening(&shared, "api", addr, local_addr);
         let (shutdown, receiver) = watch::channel(false);
-        let app = server::app(Arc::clone(&shared));
+        let app = application(&shared);
         let mut tasks = vec![tokio::spawn(server::serve(
             listener,
             "api",
@@ -332,9 +349,9 @@ impl Sandbox {
         self.shared.clock.now()
     }
 
-    /// Moves the virtual clock forward.
+    /// Moves the virtual clock forward (it stops at 9999-12-31); returns the new virtual time.
     pub fn advance_clock(&self, seconds: u32) -> i64 {
-        let now = self.shared.clock.advance(i64::from(seconds));
+        let now = self.shared.clock.advance_saturating(i64::from(seconds));
         self.shared.touch();
         now
     }
@@ -363,7 +380,8 @@ impl Sandbox {
             addr: addr.to_string(),
             source,
         })?;
-        let app = server::app(Arc::clone(&self.shared));
+        listening(&self.shared, name, addr, local);
+        let app = application(&self.shared);
         let task = tokio::spawn({
             let name = name.to_owned();
             let receiver = self.shutdown.subscribe();
@@ -402,6 +420,30 @@ impl Drop for Sandbox {
 
 fn base_url(addr: SocketAddr) -> String {
     format!("http://{addr}")
+}
+
+/// The application a listener serves: the routes and the API layer, behind the checks that
+/// keep web pages away from the control API and the console.
+fn application(shared: &Arc<Shared>) -> axum::Router {
+    server::app(Arc::clone(shared)).layer(axum::middleware::from_fn_with_state(
+        Arc::clone(shared),
+        guard::guard,
+    ))
+}
+
+/// Notes a new listener: its address is one the control API answers to, and one reachable
+/// from other machines is worth a warning.
+fn listening(shared: &Shared, name: &str, asked: SocketAddr, bound: SocketAddr) {
+    shared.hosts.listen_on(asked, bound);
+    if guard::is_exposed(bound) {
+        tracing::warn!(
+            listener = name,
+            addr = %bound,
+            "sandbox: listening beyond loopback: anyone who can reach {bound} can use the \
+             control API (act as any follower, read every call, move the clock); prefer \
+             127.0.0.1 unless other machines must reach it"
+        );
+    }
 }
 
 fn save_now(shared: &Shared, path: &std::path::Path) -> Result<(), SandboxError> {

@@ -17,13 +17,14 @@ use wxoa_crypto::{MsgCrypt, msg_signature, random_nonce, signature};
 use wxoa_types::envelope::{PushEnvelope, ReplyEnvelope};
 use wxoa_types::inbound::{Body, Inbound};
 use wxoa_types::reply::{Reply, ReplyBody};
+use wxoa_types::secret::mask_url_password;
 use wxoa_types::xml::{self, write_bare_element, write_cdata_element};
 
 use crate::config::{PushMode, Webhook};
-use crate::state::{Account, Bounded, SERVICE_UNAVAILABLE, Shared, lock};
+use crate::state::{Account, Bounded, SERVICE_UNAVAILABLE, Shared, Weigh, lock};
 
-/// How many pushes the log keeps.
-const CAPACITY: usize = 10_000;
+/// Bytes the push log keeps; the oldest pushes are forgotten first.
+const LOG_BUDGET: usize = 32 * 1024 * 1024;
 /// Largest reply body read from a server.
 const MAX_REPLY: usize = 1024 * 1024;
 
@@ -131,6 +132,8 @@ fn write_field(out: &mut String, name: &str, value: &Value) {
 pub(crate) struct Attempt {
     /// Unix seconds (virtual clock) when it was sent.
     pub(crate) at: i64,
+    /// Where it was sent (the webhook URL without the query, any password masked).
+    pub(crate) url: String,
     pub(crate) elapsed_ms: u64,
     /// HTTP status of the answer; absent on timeout or transport failure.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -201,6 +204,41 @@ impl PushRecord {
     }
 }
 
+impl Weigh for PushRecord {
+    fn weight(&self) -> usize {
+        let text = |s: &Option<String>| s.as_ref().map_or(0, String::capacity);
+        std::mem::size_of::<Self>()
+            + self.app_id.capacity()
+            + self.from.capacity()
+            + self.xml.capacity()
+            + self.query.capacity()
+            + self.body.capacity()
+            + self
+                .attempts
+                .iter()
+                .map(|a| std::mem::size_of::<Attempt>() + a.url.capacity() + text(&a.error))
+                .sum::<usize>()
+            + self.reply.as_ref().map_or(0, value_weight)
+            + text(&self.raw)
+            + text(&self.reply_xml)
+            + text(&self.error)
+    }
+}
+
+/// What a JSON value takes in memory, roughly: each node and the text it owns.
+fn value_weight(value: &Value) -> usize {
+    std::mem::size_of::<Value>()
+        + match value {
+            Value::String(s) => s.capacity(),
+            Value::Array(items) => items.iter().map(value_weight).sum(),
+            Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| k.capacity() + value_weight(v))
+                .sum(),
+            Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+        }
+}
+
 /// The pushes made, newest last.
 #[derive(Debug)]
 pub(crate) struct PushLog {
@@ -211,7 +249,7 @@ pub(crate) struct PushLog {
 impl Default for PushLog {
     fn default() -> Self {
         Self {
-            records: Bounded::new(CAPACITY),
+            records: Bounded::new(LOG_BUDGET),
             next_id: 1,
         }
     }
@@ -258,9 +296,8 @@ impl PushLog {
 
     /// Brings a logged push up to date (nothing happens if it was already forgotten).
     fn update(&mut self, record: &PushRecord) {
-        if let Some(logged) = self.records.iter_mut().find(|r| r.id == record.id) {
-            logged.clone_from(record);
-        }
+        self.records
+            .update(|r| r.id == record.id, |logged| logged.clone_from(record));
     }
 }
 
@@ -354,55 +391,83 @@ async fn deliver(
     };
     let timestamp = record.at.to_string();
     let nonce = random_nonce();
-    let mut url = match url::Url::parse(&webhook.url) {
-        Ok(url) => url,
-        Err(e) => {
-            record.outcome = Outcome::Failed;
-            record.error = Some(format!("webhook URL: {e}"));
-            return None;
-        }
-    };
     let token = webhook.token.as_str();
+    let mut pairs = vec![
+        (
+            "signature",
+            signature(token, &timestamp, &nonce).as_str().to_owned(),
+        ),
+        ("timestamp", timestamp.clone()),
+        ("nonce", nonce.clone()),
+        ("openid", outgoing.openid.clone()),
+    ];
     let mut body = outgoing.xml.clone();
-    {
-        let mut query = url.query_pairs_mut();
-        query
-            .append_pair("signature", signature(token, &timestamp, &nonce).as_str())
-            .append_pair("timestamp", &timestamp)
-            .append_pair("nonce", &nonce)
-            .append_pair("openid", &outgoing.openid);
-        if let Some(crypt) = &crypt {
-            let encrypt = match crypt.encrypt(outgoing.xml.as_bytes()) {
-                Ok(encrypt) => encrypt,
-                Err(e) => {
-                    drop(query);
-                    record.outcome = Outcome::Failed;
-                    record.error = Some(format!("encryption: {e}"));
-                    return None;
-                }
-            };
-            query.append_pair("encrypt_type", "aes").append_pair(
-                "msg_signature",
-                msg_signature(token, &timestamp, &nonce, &encrypt).as_str(),
-            );
-            body = if webhook.mode == PushMode::Safe {
-                PushEnvelope::new(Some(outgoing.original_id.clone()), encrypt).to_xml()
-            } else {
-                let mut compat = outgoing.xml.clone();
-                compat.truncate(compat.len().saturating_sub("</xml>".len()));
-                write_cdata_element(&mut compat, "Encrypt", &encrypt);
-                compat.push_str("</xml>");
-                compat
-            };
-        }
+    if let Some(crypt) = &crypt {
+        let encrypt = match crypt.encrypt(outgoing.xml.as_bytes()) {
+            Ok(encrypt) => encrypt,
+            Err(e) => {
+                record.outcome = Outcome::Failed;
+                record.error = Some(format!("encryption: {e}"));
+                return None;
+            }
+        };
+        pairs.push(("encrypt_type", "aes".to_owned()));
+        pairs.push((
+            "msg_signature",
+            msg_signature(token, &timestamp, &nonce, &encrypt)
+                .as_str()
+                .to_owned(),
+        ));
+        body = if webhook.mode == PushMode::Safe {
+            PushEnvelope::new(Some(outgoing.original_id.clone()), encrypt).to_xml()
+        } else {
+            let mut compat = outgoing.xml.clone();
+            compat.truncate(compat.len().saturating_sub("</xml>".len()));
+            write_cdata_element(&mut compat, "Encrypt", &encrypt);
+            compat.push_str("</xml>");
+            compat
+        };
     }
-    record.query = url.query().unwrap_or_default().to_owned();
+    // Every URL gets the very same query: a retry is the same request, wherever it goes.
+    let mut targets = Vec::with_capacity(webhook.urls.len());
+    for base in &webhook.urls {
+        let mut url = match url::Url::parse(base) {
+            Ok(url) => url,
+            Err(e) => {
+                record.outcome = Outcome::Failed;
+                record.error = Some(format!("webhook URL: {e}"));
+                return None;
+            }
+        };
+        url.query_pairs_mut()
+            .extend_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())));
+        let mut shown = url.clone();
+        shown.set_query(None);
+        targets.push((url, mask_url_password(shown.as_str()).into_owned()));
+    }
+    // Round-robin over the URLs, as a load balancer in front of several instances would: each
+    // push starts at the next URL, and each retry goes to the one after.
+    let first = shared.next_webhook_turn();
+    let target = |attempt: usize| {
+        let count = targets.len().max(1);
+        targets.get(first.wrapping_add(attempt) % count)
+    };
+    record.query = target(0)
+        .and_then(|(url, _)| url.query())
+        .unwrap_or_default()
+        .to_owned();
     record.body = body.clone();
     record.outcome = Outcome::Failed;
-    for _ in 0..shared.settings.push_deliveries.max(1) {
+    let deliveries = usize::try_from(shared.settings.push_deliveries.max(1)).unwrap_or(1);
+    for attempt_number in 0..deliveries {
+        let Some((url, shown)) = target(attempt_number) else {
+            record.error = Some("the webhook has no URL".to_owned());
+            return None;
+        };
         let started = Instant::now();
         let mut attempt = Attempt {
             at: shared.clock.now(),
+            url: shown.clone(),
             elapsed_ms: 0,
             status: None,
             error: None,
@@ -457,9 +522,12 @@ fn progress(shared: &Shared, record: &PushRecord) {
     lock(&shared.pushes).update(&shown);
 }
 
-/// One HTTP request: the status and body, or why there is none.
+/// One HTTP request: the status and body, or why there is none. Redirects are not followed
+/// (the client is built without them): a 3xx is an answer like any other non-200, so a
+/// webhook cannot send the sandbox's requests elsewhere. The body is read up to
+/// [`MAX_REPLY`] bytes and no further.
 async fn send(shared: &Shared, url: url::Url, body: String) -> Result<(u16, String), String> {
-    let response = shared
+    let mut response = shared
         .http
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "text/xml")
@@ -469,21 +537,39 @@ async fn send(shared: &Shared, url: url::Url, body: String) -> Result<(u16, Stri
         .await
         .map_err(describe)?;
     let status = response.status().as_u16();
-    let bytes = response.bytes().await.map_err(describe)?;
-    if bytes.len() > MAX_REPLY {
-        return Err(format!("answer of {} bytes is too large", bytes.len()));
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(describe)? {
+        if bytes.len().saturating_add(chunk.len()) > MAX_REPLY {
+            return Err(format!("answer larger than {MAX_REPLY} bytes"));
+        }
+        bytes.extend_from_slice(&chunk);
     }
     Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
 }
 
+/// Why a request failed, without its URL (the attempt names the URL, with any password
+/// masked; the query is in the record).
 fn describe(error: reqwest::Error) -> String {
+    let error = error.without_url();
     if error.is_timeout() {
         "no answer within the push timeout".to_owned()
     } else if error.is_connect() {
-        format!("cannot connect: {error}")
+        format!("cannot connect: {}", chain(&error))
     } else {
-        error.to_string()
+        chain(&error)
     }
+}
+
+/// An error and its sources on one line.
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// Reads a server's answer: `None` for `success`/empty, the reply, its JSON form and its

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
 
 use serde::{Deserialize, Serialize};
@@ -17,6 +17,7 @@ use crate::config::{AccountConfig, Settings, Webhook};
 use crate::error::SandboxError;
 use crate::faults::Faults;
 use crate::followers::{Followers, OpenIdCodec, Profile};
+use crate::guard::HostPolicy;
 use crate::push::PushLog;
 
 /// Everything a request handler reaches: the state and the sandbox's services.
@@ -27,8 +28,12 @@ pub(crate) struct Shared {
     pub(crate) calls: Mutex<CallLog>,
     pub(crate) pushes: Mutex<PushLog>,
     pub(crate) webhook: RwLock<Option<Webhook>>,
+    /// The next push's turn among the webhook's URLs (round-robin).
+    webhook_turn: AtomicUsize,
     pub(crate) settings: Settings,
     pub(crate) http: reqwest::Client,
+    /// Which `Host` values the control API and the console answer.
+    pub(crate) hosts: HostPolicy,
     /// Bumped on every request; the state file is written when it moved.
     generation: AtomicU64,
 }
@@ -45,11 +50,13 @@ impl Shared {
             state: Mutex::new(state),
             clock,
             faults: Mutex::new(Faults::default()),
-            calls: Mutex::new(CallLog::default()),
+            calls: Mutex::new(CallLog::new(settings.calls_log_bytes)),
             pushes: Mutex::new(PushLog::default()),
             webhook: RwLock::new(webhook),
+            webhook_turn: AtomicUsize::new(0),
             settings,
             http,
+            hosts: HostPolicy::default(),
             generation: AtomicU64::new(0),
         }
     }
@@ -72,6 +79,11 @@ impl Shared {
     /// Replaces the webhook configuration.
     pub(crate) fn set_webhook(&self, webhook: Option<Webhook>) {
         *self.webhook.write().unwrap_or_else(PoisonError::into_inner) = webhook;
+    }
+
+    /// Where the next push starts among the webhook's URLs: 0, 1, 2 … (wrapping).
+    pub(crate) fn next_webhook_turn(&self) -> usize {
+        self.webhook_turn.fetch_add(1, Ordering::Relaxed)
     }
 
     /// Notes that the state may have changed.
@@ -133,6 +145,13 @@ pub(crate) fn load(path: &Path) -> Result<Option<(State, i64)>, SandboxError> {
             path: path.display().to_string(),
             source,
         })?;
+    if let Err(why) = crate::clock::check_offset(loaded.clock_offset) {
+        return Err(SandboxError::Config(format!(
+            "state file {}: clock_offset {}: {why}",
+            path.display(),
+            loaded.clock_offset
+        )));
+    }
     if loaded.version != SAVED_VERSION {
         return Err(SandboxError::Config(format!(
             "state file {} has version {}, this sandbox reads version {SAVED_VERSION}",
@@ -147,20 +166,70 @@ pub(crate) fn load(path: &Path) -> Result<Option<(State, i64)>, SandboxError> {
     Ok(Some((state, loaded.clock_offset)))
 }
 
-/// Writes a state file atomically: a temporary file next to it, flushed, then renamed over it.
+/// Writes a state file atomically: a temporary file next to it, created with mode 0600 (the
+/// state holds every account's AppSecret and live tokens), flushed, then renamed over it, and
+/// the directory flushed so the rename survives a crash. A reader sees the old file or the new
+/// one, never a part of either.
 pub(crate) fn save(path: &Path, bytes: &[u8]) -> Result<(), SandboxError> {
-    use std::io::Write;
     let error = |source| SandboxError::StateFile {
         path: path.display().to_string(),
         source,
     };
-    let mut temporary = PathBuf::from(path);
-    temporary.set_extension("tmp");
-    let mut file = std::fs::File::create(&temporary).map_err(error)?;
-    file.write_all(bytes).map_err(error)?;
-    file.sync_all().map_err(error)?;
-    drop(file);
-    std::fs::rename(&temporary, path).map_err(error)
+    let temporary = temporary_path(path);
+    let written = write_private(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
+    if let Err(source) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(error(source));
+    }
+    sync_directory(path).map_err(error)
+}
+
+/// A temporary file next to `path`, unique to this process and this write.
+fn temporary_path(path: &Path) -> PathBuf {
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    let name = path
+        .file_name()
+        .map_or_else(|| "state".into(), |n| n.to_string_lossy());
+    let write = WRITES.fetch_add(1, Ordering::Relaxed);
+    path.with_file_name(format!(".{name}.{}.{write}.tmp", std::process::id()))
+}
+
+/// Creates `path` readable and writable by its owner only, with `bytes`, flushed to disk.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    // A file left by a process that died mid-write (with the same id, after a restart) would
+    // keep its old mode: remove it rather than write into it.
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Flushes the directory holding `path`, so a rename into it is durable.
+fn sync_directory(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        std::fs::File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(())
+    }
 }
 
 /// The whole platform.
@@ -1018,30 +1087,75 @@ pub(crate) fn is_openid_like(openid: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-/// A bounded log: the newest `capacity` entries.
+/// What an entry of a bounded log costs in memory: its own size and the bytes it owns.
+pub(crate) trait Weigh {
+    /// The entry's weight in bytes.
+    fn weight(&self) -> usize;
+}
+
+/// What a bounded log holds against its budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Usage {
+    /// Entries kept.
+    pub(crate) entries: usize,
+    /// Their weight in bytes.
+    pub(crate) bytes: usize,
+    /// The budget.
+    pub(crate) max_bytes: usize,
+    /// Entries forgotten to stay within the budget.
+    pub(crate) forgotten: u64,
+}
+
+/// A log bounded by bytes: the newest entries whose weights add up to at most `max_bytes`;
+/// the oldest are forgotten first.
 #[derive(Debug)]
 pub(crate) struct Bounded<T> {
     entries: VecDeque<T>,
-    capacity: usize,
+    bytes: usize,
+    max_bytes: usize,
+    forgotten: u64,
 }
 
-impl<T> Bounded<T> {
-    pub(crate) fn new(capacity: usize) -> Self {
+impl<T: Weigh> Bounded<T> {
+    pub(crate) fn new(max_bytes: usize) -> Self {
         Self {
             entries: VecDeque::new(),
-            capacity,
+            bytes: 0,
+            max_bytes,
+            forgotten: 0,
         }
     }
 
     pub(crate) fn push(&mut self, entry: T) {
-        if self.entries.len() >= self.capacity {
-            self.entries.pop_front();
-        }
+        self.bytes = self.bytes.saturating_add(entry.weight());
         self.entries.push_back(entry);
+        self.trim();
     }
 
-    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> {
-        self.entries.iter_mut()
+    /// Changes the first entry `find` selects, if there is one, keeping the count of bytes.
+    pub(crate) fn update(&mut self, find: impl Fn(&T) -> bool, change: impl FnOnce(&mut T)) {
+        if let Some(entry) = self.entries.iter_mut().find(|e| find(e)) {
+            self.bytes = self.bytes.saturating_sub(entry.weight());
+            change(entry);
+            self.bytes = self.bytes.saturating_add(entry.weight());
+            self.trim();
+        }
+    }
+
+    /// Forgets the oldest entries until the rest fit the budget.
+    fn trim(&mut self) {
+        while self.bytes > self.max_bytes {
+            let Some(oldest) = self.entries.pop_front() else {
+                self.bytes = 0;
+                break;
+            };
+            self.bytes = self.bytes.saturating_sub(oldest.weight());
+            self.forgotten = self.forgotten.saturating_add(1);
+        }
+        // A deque that once held many more entries than it does now gives its memory back.
+        if self.entries.capacity() > 1024 && self.entries.capacity() > 4 * self.entries.len() {
+            self.entries.shrink_to(2 * self.entries.len());
+        }
     }
 
     /// The entries `keep` selects, oldest first; with a `limit`, only the newest that many.
@@ -1053,5 +1167,16 @@ impl<T> Bounded<T> {
 
     pub(crate) fn clear(&mut self) {
         self.entries.clear();
+        self.entries.shrink_to_fit();
+        self.bytes = 0;
+    }
+
+    pub(crate) fn usage(&self) -> Usage {
+        Usage {
+            entries: self.entries.len(),
+            bytes: self.bytes,
+            max_bytes: self.max_bytes,
+            forgotten: self.forgotten,
+        }
     }
 }

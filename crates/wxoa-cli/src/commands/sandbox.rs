@@ -25,9 +25,11 @@ pub(crate) struct SandboxArgs {
     /// Seed of the synthetic followers: the same seed gives the same OpenIDs and profiles.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub(crate) seed: u64,
-    /// The account's server: pushes go there, signed with --token.
+    /// The account's server: pushes go there, signed with --token. Repeat it for several
+    /// instances behind a load balancer: pushes are spread round-robin over the URLs and each
+    /// retry goes to the next URL.
     #[arg(long, value_name = "URL")]
-    pub(crate) webhook: Option<String>,
+    pub(crate) webhook: Vec<String>,
     /// How pushes are protected (default: safe with --aes-key, plain without).
     #[arg(long, value_enum)]
     pub(crate) mode: Option<Mode>,
@@ -72,9 +74,13 @@ pub(crate) fn sandbox(settings: &Settings, args: &SandboxArgs) -> Result<(), Fai
         }
         (None, None) => {}
     }
-    if let Some(url) = &args.webhook {
+    if let Some((first, others)) = args.webhook.split_first() {
         let token = Settings::require(&global.token, "--token", "WXOA_TOKEN")?;
-        let mut webhook = Webhook::new(url.clone(), token);
+        let mut webhook = others
+            .iter()
+            .fold(Webhook::new(first.clone(), token), |webhook, url| {
+                webhook.with_url(url.clone())
+            });
         if let Some(key) = &global.aes_key {
             webhook = webhook.aes_key(key.clone());
         }

@@ -162,3 +162,109 @@ fn a_webhook_needs_a_token() {
     );
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// A webhook on loopback that answers `success` and counts the pushes it received.
+async fn counting_hook() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let count = Arc::new(AtomicUsize::new(0));
+    let app = axum::Router::new().route(
+        "/wechat",
+        axum::routing::post({
+            let count = Arc::clone(&count);
+            move || {
+                count.fetch_add(1, Ordering::SeqCst);
+                async { "success" }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/wechat"), count)
+}
+
+#[tokio::test]
+async fn a_repeated_webhook_spreads_pushes_round_robin() {
+    use std::sync::atomic::Ordering;
+    let (a, a_count) = counting_hook().await;
+    let (b, b_count) = counting_hook().await;
+    let running = Running::start(&[
+        "--followers",
+        "1",
+        "--token",
+        "token",
+        "--webhook",
+        &a,
+        "--webhook",
+        &b,
+    ]);
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let followers = get(&format!("{}/sandbox/followers", running.base)).await;
+    let openid = followers["openids"][0].as_str().unwrap().to_owned();
+    for i in 0..4 {
+        let pushed: Value = http
+            .post(format!("{}/sandbox/push", running.base))
+            .json(&serde_json::json!({"from": openid, "message": {"MsgType": "text", "Content": format!("m{i}")}}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(pushed["outcome"], "no_reply", "{pushed}");
+    }
+    assert_eq!(
+        (
+            a_count.load(Ordering::SeqCst),
+            b_count.load(Ordering::SeqCst)
+        ),
+        (2, 2)
+    );
+    let shown = get(&format!("{}/sandbox/webhook", running.base)).await;
+    assert_eq!(shown["urls"], serde_json::json!([a, b]));
+    assert!(running.terminate());
+}
+
+/// Starts `wxoa sandbox --listen ADDR`, waits for its URL, stops it; what it wrote on stderr.
+fn stderr_of_sandbox_on(addr: &str) -> String {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wxoa"))
+        .args(["sandbox", "--listen", addr])
+        .env_remove("WXOA_APP_ID")
+        .env_remove("WXOA_APP_SECRET")
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let base = BufReader::new(stdout).lines().next().unwrap().unwrap();
+    assert!(base.starts_with("http://"), "{base}");
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(child.wait().unwrap().success());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    stderr
+}
+
+#[test]
+fn listening_beyond_loopback_is_logged_as_a_warning() {
+    let exposed = stderr_of_sandbox_on("0.0.0.0:0");
+    assert!(exposed.contains("WARN"), "{exposed}");
+    assert!(exposed.contains("listening beyond loopback"), "{exposed}");
+    let private = stderr_of_sandbox_on("127.0.0.1:0");
+    assert!(!private.contains("beyond loopback"), "{private}");
+}

@@ -942,7 +942,7 @@ function renderFollowers() {
 
 function renderWebhook(webhook) {
   ui.webhookStatus.replaceChildren(webhook
-    ? h('span', {}, h('span', { class: 'ok', text: '● ' }), `pushes go to ${webhook.url} (${webhook.mode} mode)`)
+    ? h('span', {}, h('span', { class: 'ok', text: '● ' }), `pushes go to ${(webhook.urls || [webhook.url]).join(', ')}${(webhook.urls || []).length > 1 ? ' (round-robin)' : ''} (${webhook.mode} mode)`)
     : h('span', {}, h('span', { class: 'off', text: '● ' }), 'no webhook: pushes go nowhere'));
 }
 

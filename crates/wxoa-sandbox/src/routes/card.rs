@@ -11,7 +11,10 @@
 //! `base_info` with `logo_url`, `brand_name` (≤ 12 characters), `code_type` (one of the six),
 //! `title` (≤ 9), `color` (Color010 … Color102), `notice` (≤ 16), `description` (≤ 1,024),
 //! `sku.quantity` (≤ 100,000,000) and `date_info` (a fixed range ending after it starts, or a
-//! fixed term); QR codes of existing cards, at most 5 for `QR_MULTIPLE_CARD`; `card/update`
+//! fixed term: `fixed_term` 1 to 36,500 days starting `fixed_begin_term` 0 to 36,500 days after
+//! the card is taken — the platform names no upper bound, and a century keeps the dates
+//! computable); QR codes of existing cards, at most 5 for `QR_MULTIPLE_CARD`, with an
+//! `expire_seconds` of 60 to 1,800 when given (the platform's card docs); `card/update`
 //! with the card's own type and the same rules for the card it makes (stock changes go through
 //! `modifystock`: `sku` cannot be updated); a known `code` (of the `card_id` when given) that is
 //! still `NORMAL` to consume, update or make unavailable; a `new_code` no other code has.
@@ -52,6 +55,10 @@ const CODE_TYPES: &[&str] = &[
 ];
 /// Most cards on one `QR_MULTIPLE_CARD` code.
 const MAX_MULTIPLE: usize = 5;
+/// The range of a card QR code's `expire_seconds`.
+const QR_EXPIRE: std::ops::RangeInclusive<i64> = 60..=1_800;
+/// The longest `fixed_term` and `fixed_begin_term`, in days.
+const MAX_TERM_DAYS: i64 = 36_500;
 /// Who card events come from.
 const CARD_SYSTEM: &str = "mphelper";
 
@@ -171,8 +178,8 @@ fn check_card(card: &Value) -> Result<(), ApiError> {
             matches!((number("begin_timestamp"), number("end_timestamp")), (Some(b), Some(e)) if e > b)
         }
         Some("DATE_TYPE_FIX_TERM") => {
-            number("fixed_term").is_some_and(|t| t > 0)
-                && number("fixed_begin_term").is_some_and(|t| t >= 0)
+            number("fixed_term").is_some_and(|t| (1..=MAX_TERM_DAYS).contains(&t))
+                && number("fixed_begin_term").is_some_and(|t| (0..=MAX_TERM_DAYS).contains(&t))
         }
         _ => false,
     };
@@ -344,11 +351,15 @@ async fn qrcode(
         }
         _ => return Err(ApiError::argument("action_name")),
     };
+    // Absent (or 0 and below, as before the range was checked): the code does not expire.
     let expire = request
         .expire_seconds
         .as_ref()
         .and_then(lenient_i64)
         .filter(|e| *e > 0);
+    if expire.is_some_and(|e| !QR_EXPIRE.contains(&e)) {
+        return Err(ApiError::argument("expire_seconds"));
+    }
     let now = shared.clock.now();
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
@@ -360,7 +371,7 @@ async fn qrcode(
         action_name: request.action_name.unwrap_or_default(),
         scene_id: None,
         scene_str: None,
-        expires_at: expire.map(|e| now + e),
+        expires_at: expire.map(|e| now.saturating_add(e)),
         url: new_url(),
         created_at: now,
         cards,
@@ -525,8 +536,11 @@ fn validity(card: Option<&Value>, got_at: i64) -> (i64, i64) {
     let number = |name: &str| date.get(name).and_then(lenient_i64).unwrap_or(0);
     match date.get("type").and_then(Value::as_str) {
         Some("DATE_TYPE_FIX_TERM") => {
-            let begin = got_at + number("fixed_begin_term") * 86_400;
-            (begin, begin + number("fixed_term") * 86_400)
+            // Saturating: a card kept in a state file written before the terms were bounded
+            // may carry any number.
+            let days = |name: &str| number(name).saturating_mul(86_400);
+            let begin = got_at.saturating_add(days("fixed_begin_term"));
+            (begin, begin.saturating_add(days("fixed_term")))
         }
         _ => (number("begin_timestamp"), number("end_timestamp")),
     }

@@ -32,6 +32,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/sandbox/pushes", get(pushes))
         .route("/sandbox/inbox/{openid}", get(inbox))
         .route("/sandbox/calls", get(calls).delete(clear_calls))
+        .route("/sandbox/calls/usage", get(calls_usage))
         .route("/sandbox/clock", get(clock).post(advance_clock))
         .route(
             "/sandbox/faults",
@@ -454,6 +455,12 @@ async fn calls(State(shared): State<Arc<Shared>>, query: Query) -> ControlResult
     reply(json!(calls.list(query.get("path"), after, limit(&query)?)))
 }
 
+/// `GET /sandbox/calls/usage`: `{"calls", "bytes", "max_bytes", "forgotten"}` — what the
+/// calls log holds against its budget, and how many calls it forgot to stay within it.
+async fn calls_usage(State(shared): State<Arc<Shared>>) -> ControlResult {
+    reply(json!(lock(&shared.calls).usage()))
+}
+
 async fn clear_calls(State(shared): State<Arc<Shared>>) -> ControlResult {
     lock(&shared.calls).clear();
     reply(json!({"ok": true}))
@@ -471,10 +478,10 @@ struct AdvanceRequest {
 
 async fn advance_clock(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult {
     let request: AdvanceRequest = body(&bytes)?;
-    if request.advance < 0 {
-        return Err(ControlError::bad("the clock only moves forward"));
-    }
-    let now = shared.clock.advance(request.advance);
+    let now = shared
+        .clock
+        .advance(request.advance)
+        .map_err(ControlError::bad)?;
     shared.touch();
     reply(json!({"now": now, "offset": shared.clock.offset()}))
 }
@@ -496,17 +503,32 @@ async fn clear_faults(State(shared): State<Arc<Shared>>) -> ControlResult {
     reply(json!([]))
 }
 
+/// The webhook as the control API shows it: its URLs (passwords masked) and mode.
+fn shown_webhook(webhook: &Webhook) -> Value {
+    let urls: Vec<String> = webhook
+        .urls()
+        .iter()
+        .map(|u| wxoa_types::secret::mask_url_password(u).into_owned())
+        .collect();
+    json!({"url": urls.first(), "urls": urls, "mode": webhook.mode})
+}
+
 async fn webhook(State(shared): State<Arc<Shared>>) -> ControlResult {
     reply(match shared.webhook() {
-        Some(w) => json!({"url": w.url, "mode": w.mode}),
+        Some(w) => shown_webhook(&w),
         None => Value::Null,
     })
 }
 
+/// `PUT /sandbox/webhook`: `url` (one URL) or `urls` (several, round-robin), `token`, and
+/// optionally `aes_key` and `mode`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct WebhookRequest {
-    url: String,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    urls: Vec<String>,
     token: String,
     #[serde(default)]
     aes_key: Option<String>,
@@ -516,7 +538,11 @@ struct WebhookRequest {
 
 async fn set_webhook(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult {
     let request: WebhookRequest = body(&bytes)?;
-    let mut webhook = Webhook::new(request.url, request.token);
+    let mut urls = request.url.into_iter().chain(request.urls);
+    let Some(first) = urls.next() else {
+        return Err(ControlError::bad("the webhook needs url or urls"));
+    };
+    let mut webhook = urls.fold(Webhook::new(first, request.token), Webhook::with_url);
     if let Some(key) = request.aes_key {
         webhook = webhook.aes_key(key);
     }
@@ -529,7 +555,7 @@ async fn set_webhook(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Control
     webhook
         .validate()
         .map_err(|e| ControlError::bad(e.to_string()))?;
-    let shown = json!({"url": webhook.url, "mode": webhook.mode});
+    let shown = shown_webhook(&webhook);
     shared.set_webhook(Some(webhook));
     reply(shown)
 }

@@ -59,7 +59,7 @@ async fn send(
         {
             return Err(ApiError::msg(45047, "out of response count limit"));
         }
-        interaction.sent += 1;
+        interaction.sent = interaction.sent.saturating_add(1);
     }
     person.typing = false;
     let agent = request

@@ -206,7 +206,7 @@ async fn records(
     if start >= end || from < 1 || !(1..=MAX_PAGE).contains(&count) {
         return Err(invalid());
     }
-    if end - start > MAX_SPAN {
+    if end.saturating_sub(start) > MAX_SPAN {
         return Err(ApiError::msg(65417, "time range exceeds one day"));
     }
     let mut state = shared.state();

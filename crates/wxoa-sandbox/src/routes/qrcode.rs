@@ -90,9 +90,10 @@ async fn create(
     let now = shared.clock.now();
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    account
-        .qrcodes
-        .retain(|_, c| c.expires_at.is_none_or(|end| end + 86_400 > now));
+    account.qrcodes.retain(|_, c| {
+        c.expires_at
+            .is_none_or(|end| end.saturating_add(86_400) > now)
+    });
     if permanent {
         if let Some(code) = existing_permanent(account, &action, scene_id, scene_str.as_deref()) {
             return ok(json!({"ticket": code.ticket, "url": code.url}));
@@ -122,7 +123,7 @@ async fn create(
         action_name: action,
         scene_id,
         scene_str,
-        expires_at: expire.map(|e| now + e),
+        expires_at: expire.map(|e| now.saturating_add(e)),
         url: new_url(),
         created_at: now,
         cards: Vec::new(),

@@ -25,6 +25,7 @@ mod persistence;
 mod publish;
 mod push;
 mod qrcode;
+mod safety;
 mod shorten;
 mod support;
 mod tags;
