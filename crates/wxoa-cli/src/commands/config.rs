@@ -195,7 +195,48 @@ pub(crate) fn check(global: Global, args: &CheckArgs) -> Result<(), Failure> {
             source(before.output.is_some(), after.output.is_some()),
         ),
     ];
-    for (key, value, from) in rows {
+    // Keys of the server commands, read from the file only (their flags belong to the
+    // commands, not to `config check`).
+    let limits = &settings.limits;
+    let seconds = |value: Option<u64>, default: &str| {
+        value.map_or_else(|| default.to_owned(), |s| format!("{s} s"))
+    };
+    let from_file = |set: bool| source(false, set);
+    let server_rows: Vec<(&str, String, &str)> = vec![
+        (
+            "header_timeout",
+            seconds(limits.header_timeout, "10 s"),
+            from_file(limits.header_timeout.is_some()),
+        ),
+        (
+            "body_timeout",
+            seconds(limits.body_timeout, "10 s"),
+            from_file(limits.body_timeout.is_some()),
+        ),
+        (
+            "idle_timeout",
+            seconds(limits.idle_timeout, "10 s"),
+            from_file(limits.idle_timeout.is_some()),
+        ),
+        (
+            "max_connections",
+            limits
+                .max_connections
+                .map_or_else(|| "4096".to_owned(), |n| n.to_string()),
+            from_file(limits.max_connections.is_some()),
+        ),
+        (
+            "drain_timeout",
+            seconds(settings.drain_timeout, "30 s"),
+            from_file(settings.drain_timeout.is_some()),
+        ),
+        (
+            "allow_plain",
+            settings.allow_plain.unwrap_or(false).to_string(),
+            from_file(settings.allow_plain.is_some()),
+        ),
+    ];
+    for (key, value, from) in rows.into_iter().chain(server_rows) {
         writeln!(out, "{key:<18} {value}  [{from}]")?;
     }
     for account in &settings.accounts {

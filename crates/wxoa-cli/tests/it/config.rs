@@ -23,6 +23,37 @@ fn the_documented_example_is_valid_and_secrets_are_masked() {
         assert!(!report.contains(secret), "a secret was printed: {report}");
     }
     assert!(report.contains("account wxfedcba9876543210"), "{report}");
+    // The server commands' keys are shown with where they come from.
+    for line in [
+        "header_timeout     10 s  [config file]",
+        "max_connections    4096  [config file]",
+        "drain_timeout      30 s  [config file]",
+        "allow_plain        false  [config file]",
+    ] {
+        assert!(report.contains(line), "{line:?} missing: {report}");
+    }
+}
+
+#[test]
+fn server_keys_left_out_show_their_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("wxoa.toml");
+    std::fs::write(&file, "idle_timeout = 3\n").unwrap();
+    let out = wxoa(&["config", "check", file.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = stdout(&out);
+    assert!(
+        report.contains("idle_timeout       3 s  [config file]"),
+        "{report}"
+    );
+    assert!(
+        report.contains("body_timeout       10 s  [default]"),
+        "{report}"
+    );
+    assert!(
+        report.contains("allow_plain        false  [default]"),
+        "{report}"
+    );
 }
 
 #[test]
