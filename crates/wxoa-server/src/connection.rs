@@ -126,7 +126,10 @@ impl Activity {
 
     /// The handler answered: the connection is quiet until the next request begins.
     fn answered(&self) {
-        *self.phase() = Phase::Quiet {
+        // Stamped under the lock, as in `read`: a watchdog that looked at `now` before this
+        // change then sees a quiet period that began after `now`, never before.
+        let mut phase = self.phase();
+        *phase = Phase::Quiet {
             since: Instant::now(),
             writes: self.writes.load(Ordering::Relaxed),
         };
@@ -140,45 +143,44 @@ impl Activity {
     /// What the watchdog finds at `now`: a limit that has passed, or when to look again.
     ///
     /// Phases change without telling the watchdog, so it must never sleep past a deadline a
-    /// change could bring. While a handler runs, no deadline can come sooner than
-    /// `min(header, idle)` from now (an answer starts the idle clock, a next byte the header
-    /// clock, both later than now); while the connection is quiet, no header deadline sooner
-    /// than `header` from now. Looking again that soon is never late, and a busy connection
-    /// wakes its watchdog only that often — not once per request.
+    /// change could bring. Whatever the phase, no change after `now` can bring a deadline
+    /// sooner than `min(header, idle)` from now: an answer starts the idle clock, a next byte
+    /// the header clock, both later than now. So the watchdog looks again at the phase's own
+    /// deadline or at that horizon, whichever comes first — never later, and on a busy
+    /// connection only that often, not once per request. (A connection waiting for its header
+    /// must look again within the idle timeout too: its request can be read, handled and
+    /// answered before then, and the quiet period that follows is due an idle timeout later.)
     fn next_check(&self, limits: &Limits, now: Instant) -> Result<Instant, Expired> {
+        let horizon = after(now, limits.header_read_timeout.min(limits.idle_timeout));
         let mut phase = self.phase();
-        match *phase {
+        let due = match *phase {
             Phase::Header { since } => {
                 let due = after(since, limits.header_read_timeout);
                 if due <= now {
                     return Err(Expired::Header);
                 }
-                Ok(due)
+                due
             }
-            Phase::Handling => Ok(after(
-                now,
-                limits.header_read_timeout.min(limits.idle_timeout),
-            )),
+            Phase::Handling => horizon,
             Phase::Quiet { since, writes } => {
                 let due = after(since, limits.idle_timeout);
                 if due > now {
-                    return Ok(due.min(after(now, limits.header_read_timeout)));
+                    due
+                } else {
+                    // Writing out the answer is progress: a new quiet period starts.
+                    let written = self.writes.load(Ordering::Relaxed);
+                    if written == writes {
+                        return Err(Expired::Idle);
+                    }
+                    *phase = Phase::Quiet {
+                        since: now,
+                        writes: written,
+                    };
+                    after(now, limits.idle_timeout)
                 }
-                // Writing out the answer is progress: a new quiet period starts.
-                let written = self.writes.load(Ordering::Relaxed);
-                if written == writes {
-                    return Err(Expired::Idle);
-                }
-                *phase = Phase::Quiet {
-                    since: now,
-                    writes: written,
-                };
-                Ok(after(
-                    now,
-                    limits.idle_timeout.min(limits.header_read_timeout),
-                ))
             }
-        }
+        };
+        Ok(due.min(horizon))
     }
 }
 
@@ -384,13 +386,44 @@ mod tests {
         Duration::from_secs(n)
     }
 
+    /// Runs the watchdog's loop on a clock of its own from `start`, the phase changing at
+    /// the given instants (in order) without the watchdog being told: when and why it closes
+    /// the connection. Bounded: a watchdog that looks 1,000 times here is a bug.
+    fn watch(
+        a: &Activity,
+        limits: &Limits,
+        start: Instant,
+        changes: &[(Instant, Phase)],
+    ) -> (Instant, Expired) {
+        let mut changes = changes.iter().peekable();
+        let mut now = start;
+        for _ in 0..1000 {
+            while let Some((_, phase)) = changes.next_if(|(at, _)| *at <= now) {
+                *a.phase() = *phase;
+            }
+            match a.next_check(limits, now) {
+                Ok(at) => {
+                    assert!(at > now, "looks again at {at:?}, not after {now:?}");
+                    now = at;
+                }
+                Err(expired) => return (now, expired),
+            }
+        }
+        panic!("the watchdog looked 1,000 times without a limit passing");
+    }
+
     #[test]
     fn a_header_is_due_its_timeout_after_it_began() {
         let t0 = Instant::now();
         let a = activity(Phase::Header { since: t0 });
         assert_eq!(
-            a.next_check(&limits(10, 3), t0 + secs(4)).ok(),
+            a.next_check(&limits(10, 3), t0 + secs(8)).ok(),
             Some(t0 + secs(10))
+        );
+        // Looked at again before an answer given now could pass its idle timeout.
+        assert_eq!(
+            a.next_check(&limits(10, 3), t0 + secs(4)).ok(),
+            Some(t0 + secs(7))
         );
         assert!(matches!(
             a.next_check(&limits(10, 3), t0 + secs(10)),
@@ -453,5 +486,60 @@ mod tests {
         a.handling();
         a.read();
         assert!(matches!(*a.phase(), Phase::Handling));
+    }
+
+    #[test]
+    fn a_request_answered_while_the_watchdog_waits_for_its_header_is_idle_on_time() {
+        // The watchdog first looks before hyper has read the request (header clock: 5 s); the
+        // request is then read, handled and answered at once, and nothing more is sent. The
+        // quiet period is due at +1.4 s: the watchdog must not sleep through it until +5 s.
+        let t0 = Instant::now();
+        let a = activity(Phase::Header { since: t0 });
+        let answered = t0 + Duration::from_millis(1000);
+        let changes = [
+            (t0 + Duration::from_millis(1), Phase::Handling),
+            (
+                answered,
+                Phase::Quiet {
+                    since: answered,
+                    writes: 0,
+                },
+            ),
+        ];
+        let limits = Limits {
+            header_read_timeout: secs(5),
+            idle_timeout: Duration::from_millis(400),
+            ..Limits::default()
+        };
+        let (closed, why) = watch(&a, &limits, t0, &changes);
+        assert!(matches!(why, Expired::Idle), "{why:?}");
+        assert!(
+            closed >= answered + Duration::from_millis(400)
+                && closed <= answered + Duration::from_millis(800),
+            "closed {:?} after the answer",
+            closed.duration_since(answered)
+        );
+    }
+
+    #[test]
+    fn whatever_the_phase_the_watchdog_looks_again_within_the_shorter_timeout() {
+        let t0 = Instant::now();
+        for (header, idle) in [(10, 3), (3, 10), (5, 5)] {
+            let horizon = t0 + secs(header.min(idle));
+            for phase in [
+                Phase::Header { since: t0 },
+                Phase::Handling,
+                Phase::Quiet {
+                    since: t0,
+                    writes: 0,
+                },
+            ] {
+                let at = activity(phase).next_check(&limits(header, idle), t0).ok();
+                assert!(
+                    at.is_some_and(|at| at <= horizon),
+                    "{phase:?} with header {header} s, idle {idle} s: looks again at {at:?}"
+                );
+            }
+        }
     }
 }
