@@ -62,10 +62,9 @@ enum Phase {
     Header { since: Instant },
     /// A handler is running (and reading the body, which has its own deadline).
     Handling,
-    /// Answered; nothing of a next request read yet. Closed after `idle_timeout` with no
-    /// progress, where writing out the answer counts as progress (`writes` is the count of
-    /// writes when the quiet period began).
-    Quiet { since: Instant, writes: u64 },
+    /// Answered; nothing of a next request read yet. Closed `idle_timeout` after the later of
+    /// `since` and the last write: writing out the answer counts as progress.
+    Quiet { since: Instant },
 }
 
 /// Why the watchdog closed a connection.
@@ -79,8 +78,11 @@ enum Expired {
 #[derive(Debug)]
 pub(crate) struct Activity {
     phase: Mutex<Phase>,
-    /// Successful writes so far: the watchdog only needs to see that some happened.
-    writes: AtomicU64,
+    /// When the connection was opened: the origin of `last_write`.
+    opened: Instant,
+    /// When the last successful write ended, in nanoseconds after `opened` (an atomic rather
+    /// than a lock: it is stored on every write).
+    last_write: AtomicU64,
     /// Set when the body of the request in flight missed its deadline.
     body_timed_out: AtomicBool,
     /// Wakes the connection's task to close it ([`Connection::close`]).
@@ -89,11 +91,15 @@ pub(crate) struct Activity {
 
 impl Activity {
     fn new() -> Activity {
+        Activity::opened_at(Instant::now())
+    }
+
+    /// A connection opened at `opened`, waiting for its first request's header.
+    fn opened_at(opened: Instant) -> Activity {
         Activity {
-            phase: Mutex::new(Phase::Header {
-                since: Instant::now(),
-            }),
-            writes: AtomicU64::new(0),
+            phase: Mutex::new(Phase::Header { since: opened }),
+            opened,
+            last_write: AtomicU64::new(0),
             body_timed_out: AtomicBool::new(false),
             close: Notify::new(),
         }
@@ -114,8 +120,18 @@ impl Activity {
         }
     }
 
-    fn wrote(&self) {
-        self.writes.fetch_add(1, Ordering::Relaxed);
+    /// Bytes were written at `at`.
+    fn wrote(&self, at: Instant) {
+        // 2^64 ns is 584 years: the saturation is never reached.
+        let nanos =
+            u64::try_from(at.saturating_duration_since(self.opened).as_nanos()).unwrap_or(u64::MAX);
+        self.last_write.fetch_max(nanos, Ordering::Relaxed);
+    }
+
+    /// When the last write ended (`opened` if none did).
+    fn last_write(&self) -> Instant {
+        let nanos = self.last_write.load(Ordering::Relaxed);
+        after(self.opened, Duration::from_nanos(nanos))
     }
 
     /// A complete header arrived and its handler starts: no deadline but the body's now.
@@ -131,7 +147,6 @@ impl Activity {
         let mut phase = self.phase();
         *phase = Phase::Quiet {
             since: Instant::now(),
-            writes: self.writes.load(Ordering::Relaxed),
         };
     }
 
@@ -152,8 +167,8 @@ impl Activity {
     /// answered before then, and the quiet period that follows is due an idle timeout later.)
     fn next_check(&self, limits: &Limits, now: Instant) -> Result<Instant, Expired> {
         let horizon = after(now, limits.header_read_timeout.min(limits.idle_timeout));
-        let mut phase = self.phase();
-        let due = match *phase {
+        let phase = *self.phase();
+        let due = match phase {
             Phase::Header { since } => {
                 let due = after(since, limits.header_read_timeout);
                 if due <= now {
@@ -162,22 +177,14 @@ impl Activity {
                 due
             }
             Phase::Handling => horizon,
-            Phase::Quiet { since, writes } => {
-                let due = after(since, limits.idle_timeout);
-                if due > now {
-                    due
-                } else {
-                    // Writing out the answer is progress: a new quiet period starts.
-                    let written = self.writes.load(Ordering::Relaxed);
-                    if written == writes {
-                        return Err(Expired::Idle);
-                    }
-                    *phase = Phase::Quiet {
-                        since: now,
-                        writes: written,
-                    };
-                    after(now, limits.idle_timeout)
+            Phase::Quiet { since } => {
+                // The answer is written out after the handler returned it, and a client that
+                // does not take it holds those writes back: idle is counted from the last.
+                let due = after(since.max(self.last_write()), limits.idle_timeout);
+                if due <= now {
+                    return Err(Expired::Idle);
                 }
+                due
             }
         };
         Ok(due.min(horizon))
@@ -332,7 +339,7 @@ impl AsyncWrite for Watched {
         if let Poll::Ready(Ok(written)) = polled
             && written > 0
         {
-            self.activity.wrote();
+            self.activity.wrote(Instant::now());
         }
         polled
     }
@@ -346,7 +353,7 @@ impl AsyncWrite for Watched {
         if let Poll::Ready(Ok(written)) = polled
             && written > 0
         {
-            self.activity.wrote();
+            self.activity.wrote(Instant::now());
         }
         polled
     }
@@ -376,8 +383,9 @@ mod tests {
         }
     }
 
-    fn activity(phase: Phase) -> Activity {
-        let activity = Activity::new();
+    /// A connection opened at `opened`, in `phase`.
+    fn activity(opened: Instant, phase: Phase) -> Activity {
+        let activity = Activity::opened_at(opened);
         *activity.phase() = phase;
         activity
     }
@@ -415,7 +423,7 @@ mod tests {
     #[test]
     fn a_header_is_due_its_timeout_after_it_began() {
         let t0 = Instant::now();
-        let a = activity(Phase::Header { since: t0 });
+        let a = activity(t0, Phase::Header { since: t0 });
         assert_eq!(
             a.next_check(&limits(10, 3), t0 + secs(8)).ok(),
             Some(t0 + secs(10))
@@ -434,7 +442,7 @@ mod tests {
     #[test]
     fn a_running_handler_has_no_deadline_but_is_looked_at_again() {
         let t0 = Instant::now();
-        let a = activity(Phase::Handling);
+        let a = activity(t0, Phase::Handling);
         assert_eq!(a.next_check(&limits(10, 3), t0).ok(), Some(t0 + secs(3)));
         assert_eq!(
             a.next_check(&limits(10, 3), t0 + secs(3600)).ok(),
@@ -445,10 +453,7 @@ mod tests {
     #[test]
     fn a_quiet_connection_is_idle_after_its_timeout_unless_its_answer_is_still_moving() {
         let t0 = Instant::now();
-        let a = activity(Phase::Quiet {
-            since: t0,
-            writes: 0,
-        });
+        let a = activity(t0, Phase::Quiet { since: t0 });
         // Looked at again before a byte arriving now could pass its header timeout.
         assert_eq!(
             a.next_check(&limits(2, 10), t0 + secs(1)).ok(),
@@ -458,25 +463,34 @@ mod tests {
             a.next_check(&limits(20, 10), t0 + secs(1)).ok(),
             Some(t0 + secs(10))
         );
-        // Written to meanwhile: a new quiet period.
-        a.wrote();
+        // Part of the answer was written meanwhile: idle from that write on.
+        a.wrote(t0 + secs(7));
         assert_eq!(
             a.next_check(&limits(20, 10), t0 + secs(10)).ok(),
-            Some(t0 + secs(20))
+            Some(t0 + secs(17))
         );
         assert!(matches!(
-            a.next_check(&limits(20, 10), t0 + secs(20)),
+            a.next_check(&limits(20, 10), t0 + secs(17)),
             Err(Expired::Idle)
         ));
     }
 
     #[test]
+    fn an_answer_written_out_just_after_it_was_given_is_idle_one_timeout_later_not_two() {
+        // The handler returns its answer at t0; hyper writes it out 1 ms later, and the
+        // client sends nothing more.
+        let t0 = Instant::now();
+        let a = activity(t0, Phase::Quiet { since: t0 });
+        a.wrote(t0 + Duration::from_millis(1));
+        let (closed, why) = watch(&a, &limits(10, 10), t0, &[]);
+        assert!(matches!(why, Expired::Idle), "{why:?}");
+        assert_eq!(closed, t0 + Duration::from_millis(10_001));
+    }
+
+    #[test]
     fn a_byte_after_an_answer_starts_the_next_header_clock() {
         let t0 = Instant::now();
-        let a = activity(Phase::Quiet {
-            since: t0,
-            writes: 0,
-        });
+        let a = activity(t0, Phase::Quiet { since: t0 });
         a.read();
         let Phase::Header { since } = *a.phase() else {
             panic!("not reading a header");
@@ -494,17 +508,11 @@ mod tests {
         // request is then read, handled and answered at once, and nothing more is sent. The
         // quiet period is due at +1.4 s: the watchdog must not sleep through it until +5 s.
         let t0 = Instant::now();
-        let a = activity(Phase::Header { since: t0 });
+        let a = activity(t0, Phase::Header { since: t0 });
         let answered = t0 + Duration::from_millis(1000);
         let changes = [
             (t0 + Duration::from_millis(1), Phase::Handling),
-            (
-                answered,
-                Phase::Quiet {
-                    since: answered,
-                    writes: 0,
-                },
-            ),
+            (answered, Phase::Quiet { since: answered }),
         ];
         let limits = Limits {
             header_read_timeout: secs(5),
@@ -529,12 +537,11 @@ mod tests {
             for phase in [
                 Phase::Header { since: t0 },
                 Phase::Handling,
-                Phase::Quiet {
-                    since: t0,
-                    writes: 0,
-                },
+                Phase::Quiet { since: t0 },
             ] {
-                let at = activity(phase).next_check(&limits(header, idle), t0).ok();
+                let at = activity(t0, phase)
+                    .next_check(&limits(header, idle), t0)
+                    .ok();
                 assert!(
                     at.is_some_and(|at| at <= horizon),
                     "{phase:?} with header {header} s, idle {idle} s: looks again at {at:?}"
