@@ -62,10 +62,9 @@ enum Phase {
     Header { since: Instant },
     /// A handler is running (and reading the body, which has its own deadline).
     Handling,
-    /// Answered; nothing of a next request read yet. Closed after `idle_timeout` with no
-    /// progress, where writing out the answer counts as progress (`writes` is the count of
-    /// writes when the quiet period began).
-    Quiet { since: Instant, writes: u64 },
+    /// Answered; nothing of a next request read yet. Closed `idle_timeout` after the later of
+    /// `since` and the last write: writing out the answer counts as progress.
+    Quiet { since: Instant },
 }
 
 /// Why the watchdog closed a connection.
@@ -79,8 +78,11 @@ enum Expired {
 #[derive(Debug)]
 pub(crate) struct Activity {
     phase: Mutex<Phase>,
-    /// Successful writes so far: the watchdog only needs to see that some happened.
-    writes: AtomicU64,
+    /// When the connection was opened: the origin of `last_write`.
+    opened: Instant,
+    /// When the last successful write ended, in nanoseconds after `opened` (an atomic rather
+    /// than a lock: it is stored on every write).
+    last_write: AtomicU64,
     /// Set when the body of the request in flight missed its deadline.
     body_timed_out: AtomicBool,
     /// Wakes the connection's task to close it ([`Connection::close`]).
@@ -89,11 +91,15 @@ pub(crate) struct Activity {
 
 impl Activity {
     fn new() -> Activity {
+        Activity::opened_at(Instant::now())
+    }
+
+    /// A connection opened at `opened`, waiting for its first request's header.
+    fn opened_at(opened: Instant) -> Activity {
         Activity {
-            phase: Mutex::new(Phase::Header {
-                since: Instant::now(),
-            }),
-            writes: AtomicU64::new(0),
+            phase: Mutex::new(Phase::Header { since: opened }),
+            opened,
+            last_write: AtomicU64::new(0),
             body_timed_out: AtomicBool::new(false),
             close: Notify::new(),
         }
@@ -114,8 +120,18 @@ impl Activity {
         }
     }
 
-    fn wrote(&self) {
-        self.writes.fetch_add(1, Ordering::Relaxed);
+    /// Bytes were written at `at`.
+    fn wrote(&self, at: Instant) {
+        // 2^64 ns is 584 years: the saturation is never reached.
+        let nanos =
+            u64::try_from(at.saturating_duration_since(self.opened).as_nanos()).unwrap_or(u64::MAX);
+        self.last_write.fetch_max(nanos, Ordering::Relaxed);
+    }
+
+    /// When the last write ended (`opened` if none did).
+    fn last_write(&self) -> Instant {
+        let nanos = self.last_write.load(Ordering::Relaxed);
+        after(self.opened, Duration::from_nanos(nanos))
     }
 
     /// A complete header arrived and its handler starts: no deadline but the body's now.
@@ -126,9 +142,11 @@ impl Activity {
 
     /// The handler answered: the connection is quiet until the next request begins.
     fn answered(&self) {
-        *self.phase() = Phase::Quiet {
+        // Stamped under the lock, as in `read`: a watchdog that looked at `now` before this
+        // change then sees a quiet period that began after `now`, never before.
+        let mut phase = self.phase();
+        *phase = Phase::Quiet {
             since: Instant::now(),
-            writes: self.writes.load(Ordering::Relaxed),
         };
     }
 
@@ -140,45 +158,36 @@ impl Activity {
     /// What the watchdog finds at `now`: a limit that has passed, or when to look again.
     ///
     /// Phases change without telling the watchdog, so it must never sleep past a deadline a
-    /// change could bring. While a handler runs, no deadline can come sooner than
-    /// `min(header, idle)` from now (an answer starts the idle clock, a next byte the header
-    /// clock, both later than now); while the connection is quiet, no header deadline sooner
-    /// than `header` from now. Looking again that soon is never late, and a busy connection
-    /// wakes its watchdog only that often — not once per request.
+    /// change could bring. Whatever the phase, no change after `now` can bring a deadline
+    /// sooner than `min(header, idle)` from now: an answer starts the idle clock, a next byte
+    /// the header clock, both later than now. So the watchdog looks again at the phase's own
+    /// deadline or at that horizon, whichever comes first — never later, and on a busy
+    /// connection only that often, not once per request. (A connection waiting for its header
+    /// must look again within the idle timeout too: its request can be read, handled and
+    /// answered before then, and the quiet period that follows is due an idle timeout later.)
     fn next_check(&self, limits: &Limits, now: Instant) -> Result<Instant, Expired> {
-        let mut phase = self.phase();
-        match *phase {
+        let horizon = after(now, limits.header_read_timeout.min(limits.idle_timeout));
+        let phase = *self.phase();
+        let due = match phase {
             Phase::Header { since } => {
                 let due = after(since, limits.header_read_timeout);
                 if due <= now {
                     return Err(Expired::Header);
                 }
-                Ok(due)
+                due
             }
-            Phase::Handling => Ok(after(
-                now,
-                limits.header_read_timeout.min(limits.idle_timeout),
-            )),
-            Phase::Quiet { since, writes } => {
-                let due = after(since, limits.idle_timeout);
-                if due > now {
-                    return Ok(due.min(after(now, limits.header_read_timeout)));
-                }
-                // Writing out the answer is progress: a new quiet period starts.
-                let written = self.writes.load(Ordering::Relaxed);
-                if written == writes {
+            Phase::Handling => horizon,
+            Phase::Quiet { since } => {
+                // The answer is written out after the handler returned it, and a client that
+                // does not take it holds those writes back: idle is counted from the last.
+                let due = after(since.max(self.last_write()), limits.idle_timeout);
+                if due <= now {
                     return Err(Expired::Idle);
                 }
-                *phase = Phase::Quiet {
-                    since: now,
-                    writes: written,
-                };
-                Ok(after(
-                    now,
-                    limits.idle_timeout.min(limits.header_read_timeout),
-                ))
+                due
             }
-        }
+        };
+        Ok(due.min(horizon))
     }
 }
 
@@ -330,7 +339,7 @@ impl AsyncWrite for Watched {
         if let Poll::Ready(Ok(written)) = polled
             && written > 0
         {
-            self.activity.wrote();
+            self.activity.wrote(Instant::now());
         }
         polled
     }
@@ -344,7 +353,7 @@ impl AsyncWrite for Watched {
         if let Poll::Ready(Ok(written)) = polled
             && written > 0
         {
-            self.activity.wrote();
+            self.activity.wrote(Instant::now());
         }
         polled
     }
@@ -374,8 +383,9 @@ mod tests {
         }
     }
 
-    fn activity(phase: Phase) -> Activity {
-        let activity = Activity::new();
+    /// A connection opened at `opened`, in `phase`.
+    fn activity(opened: Instant, phase: Phase) -> Activity {
+        let activity = Activity::opened_at(opened);
         *activity.phase() = phase;
         activity
     }
@@ -384,13 +394,44 @@ mod tests {
         Duration::from_secs(n)
     }
 
+    /// Runs the watchdog's loop on a clock of its own from `start`, the phase changing at
+    /// the given instants (in order) without the watchdog being told: when and why it closes
+    /// the connection. Bounded: a watchdog that looks 1,000 times here is a bug.
+    fn watch(
+        a: &Activity,
+        limits: &Limits,
+        start: Instant,
+        changes: &[(Instant, Phase)],
+    ) -> (Instant, Expired) {
+        let mut changes = changes.iter().peekable();
+        let mut now = start;
+        for _ in 0..1000 {
+            while let Some((_, phase)) = changes.next_if(|(at, _)| *at <= now) {
+                *a.phase() = *phase;
+            }
+            match a.next_check(limits, now) {
+                Ok(at) => {
+                    assert!(at > now, "looks again at {at:?}, not after {now:?}");
+                    now = at;
+                }
+                Err(expired) => return (now, expired),
+            }
+        }
+        panic!("the watchdog looked 1,000 times without a limit passing");
+    }
+
     #[test]
     fn a_header_is_due_its_timeout_after_it_began() {
         let t0 = Instant::now();
-        let a = activity(Phase::Header { since: t0 });
+        let a = activity(t0, Phase::Header { since: t0 });
+        assert_eq!(
+            a.next_check(&limits(10, 3), t0 + secs(8)).ok(),
+            Some(t0 + secs(10))
+        );
+        // Looked at again before an answer given now could pass its idle timeout.
         assert_eq!(
             a.next_check(&limits(10, 3), t0 + secs(4)).ok(),
-            Some(t0 + secs(10))
+            Some(t0 + secs(7))
         );
         assert!(matches!(
             a.next_check(&limits(10, 3), t0 + secs(10)),
@@ -401,7 +442,7 @@ mod tests {
     #[test]
     fn a_running_handler_has_no_deadline_but_is_looked_at_again() {
         let t0 = Instant::now();
-        let a = activity(Phase::Handling);
+        let a = activity(t0, Phase::Handling);
         assert_eq!(a.next_check(&limits(10, 3), t0).ok(), Some(t0 + secs(3)));
         assert_eq!(
             a.next_check(&limits(10, 3), t0 + secs(3600)).ok(),
@@ -412,10 +453,7 @@ mod tests {
     #[test]
     fn a_quiet_connection_is_idle_after_its_timeout_unless_its_answer_is_still_moving() {
         let t0 = Instant::now();
-        let a = activity(Phase::Quiet {
-            since: t0,
-            writes: 0,
-        });
+        let a = activity(t0, Phase::Quiet { since: t0 });
         // Looked at again before a byte arriving now could pass its header timeout.
         assert_eq!(
             a.next_check(&limits(2, 10), t0 + secs(1)).ok(),
@@ -425,25 +463,34 @@ mod tests {
             a.next_check(&limits(20, 10), t0 + secs(1)).ok(),
             Some(t0 + secs(10))
         );
-        // Written to meanwhile: a new quiet period.
-        a.wrote();
+        // Part of the answer was written meanwhile: idle from that write on.
+        a.wrote(t0 + secs(7));
         assert_eq!(
             a.next_check(&limits(20, 10), t0 + secs(10)).ok(),
-            Some(t0 + secs(20))
+            Some(t0 + secs(17))
         );
         assert!(matches!(
-            a.next_check(&limits(20, 10), t0 + secs(20)),
+            a.next_check(&limits(20, 10), t0 + secs(17)),
             Err(Expired::Idle)
         ));
     }
 
     #[test]
+    fn an_answer_written_out_just_after_it_was_given_is_idle_one_timeout_later_not_two() {
+        // The handler returns its answer at t0; hyper writes it out 1 ms later, and the
+        // client sends nothing more.
+        let t0 = Instant::now();
+        let a = activity(t0, Phase::Quiet { since: t0 });
+        a.wrote(t0 + Duration::from_millis(1));
+        let (closed, why) = watch(&a, &limits(10, 10), t0, &[]);
+        assert!(matches!(why, Expired::Idle), "{why:?}");
+        assert_eq!(closed, t0 + Duration::from_millis(10_001));
+    }
+
+    #[test]
     fn a_byte_after_an_answer_starts_the_next_header_clock() {
         let t0 = Instant::now();
-        let a = activity(Phase::Quiet {
-            since: t0,
-            writes: 0,
-        });
+        let a = activity(t0, Phase::Quiet { since: t0 });
         a.read();
         let Phase::Header { since } = *a.phase() else {
             panic!("not reading a header");
@@ -453,5 +500,53 @@ mod tests {
         a.handling();
         a.read();
         assert!(matches!(*a.phase(), Phase::Handling));
+    }
+
+    #[test]
+    fn a_request_answered_while_the_watchdog_waits_for_its_header_is_idle_on_time() {
+        // The watchdog first looks before hyper has read the request (header clock: 5 s); the
+        // request is then read, handled and answered at once, and nothing more is sent. The
+        // quiet period is due at +1.4 s: the watchdog must not sleep through it until +5 s.
+        let t0 = Instant::now();
+        let a = activity(t0, Phase::Header { since: t0 });
+        let answered = t0 + Duration::from_millis(1000);
+        let changes = [
+            (t0 + Duration::from_millis(1), Phase::Handling),
+            (answered, Phase::Quiet { since: answered }),
+        ];
+        let limits = Limits {
+            header_read_timeout: secs(5),
+            idle_timeout: Duration::from_millis(400),
+            ..Limits::default()
+        };
+        let (closed, why) = watch(&a, &limits, t0, &changes);
+        assert!(matches!(why, Expired::Idle), "{why:?}");
+        assert!(
+            closed >= answered + Duration::from_millis(400)
+                && closed <= answered + Duration::from_millis(800),
+            "closed {:?} after the answer",
+            closed.duration_since(answered)
+        );
+    }
+
+    #[test]
+    fn whatever_the_phase_the_watchdog_looks_again_within_the_shorter_timeout() {
+        let t0 = Instant::now();
+        for (header, idle) in [(10, 3), (3, 10), (5, 5)] {
+            let horizon = t0 + secs(header.min(idle));
+            for phase in [
+                Phase::Header { since: t0 },
+                Phase::Handling,
+                Phase::Quiet { since: t0 },
+            ] {
+                let at = activity(t0, phase)
+                    .next_check(&limits(header, idle), t0)
+                    .ok();
+                assert!(
+                    at.is_some_and(|at| at <= horizon),
+                    "{phase:?} with header {header} s, idle {idle} s: looks again at {at:?}"
+                );
+            }
+        }
     }
 }

@@ -73,6 +73,20 @@ impl Server {
     async fn connect(&self) -> TcpStream {
         TcpStream::connect(self.addr).await.unwrap()
     }
+
+    /// A connection whose receive buffer is small and fixed (set before connecting, which
+    /// also turns off the kernel's autotuning for it): what a client that does not read can
+    /// hold is then set here, not by the machine's `net.ipv4.tcp_rmem`, which may let a
+    /// loopback socket buffer the whole 32 MiB answer. The server's send buffer still holds
+    /// up to `net.ipv4.tcp_wmem`'s maximum (4 MiB by default), far below 32 MiB.
+    async fn connect_with_small_receive_buffer(&self) -> TcpStream {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(64 * 1024).unwrap();
+        // Linux doubles the size asked for; anything far below the answer will do.
+        let size = socket.recv_buffer_size().unwrap();
+        assert!(size <= 256 * 1024, "receive buffer of {size} bytes");
+        socket.connect(self.addr).await.unwrap()
+    }
 }
 
 fn limits(header: u64, body: u64, idle: u64, max_connections: usize) -> Limits {
@@ -180,7 +194,9 @@ async fn half_sent_headers_and_silent_connections_are_closed_within_the_header_t
 
 #[tokio::test]
 async fn a_stalled_body_is_answered_408_and_the_connection_closed() {
-    let server = Server::start(limits(5000, 400, 5000, 100)).await;
+    // A body timeout of 1 s: the body sent in time below has 900 ms to spare for a busy
+    // machine to get round to its second piece.
+    let server = Server::start(limits(5000, 1000, 5000, 100)).await;
     let mut stream = server.connect().await;
     let started = Instant::now();
     stream
@@ -193,7 +209,7 @@ async fn a_stalled_body_is_answered_408_and_the_connection_closed() {
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("request body timed out"), "{answer}");
-    assert!(started.elapsed() >= ms(350), "{:?}", started.elapsed());
+    assert!(started.elapsed() >= ms(950), "{:?}", started.elapsed());
     // A body that arrives in time, in pieces, is read whole.
     let mut stream = server.connect().await;
     stream
@@ -211,7 +227,7 @@ async fn a_stalled_body_is_answered_408_and_the_connection_closed() {
 
 #[tokio::test]
 async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
-    let server = Server::start(limits(5000, 5000, 400, 100)).await;
+    let server = Server::start(limits(5000, 5000, 1000, 100)).await;
     let mut stream = server.connect().await;
     stream
         .write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
@@ -219,15 +235,17 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
         .unwrap();
     let _ = response(&mut stream, ms(2000)).await;
     let answered = Instant::now();
-    // Kept alive: a second request on the same connection is served.
-    tokio::time::sleep(ms(200)).await;
+    // Kept alive: a second request on the same connection is served (700 ms before the
+    // idle timeout, room for a busy machine to oversleep).
+    tokio::time::sleep(ms(300)).await;
     stream
         .write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
         .await
         .unwrap();
     let _ = response(&mut stream, ms(2000)).await;
     assert!(until_closed(&mut stream, ms(3000)).await.is_some());
-    assert!(answered.elapsed() >= ms(550), "{:?}", answered.elapsed());
+    // Idle from the second answer on, not from the first.
+    assert!(answered.elapsed() >= ms(1250), "{:?}", answered.elapsed());
 }
 
 #[tokio::test]
@@ -268,12 +286,14 @@ async fn a_slow_handler_is_cut_by_no_timeout() {
 #[tokio::test]
 async fn a_client_that_does_not_take_its_answer_is_closed_after_the_idle_timeout() {
     let server = Server::start(limits(5000, 5000, 400, 100)).await;
-    let mut stream = server.connect().await;
+    let mut stream = server.connect_with_small_receive_buffer().await;
     stream
         .write_all(b"GET /big HTTP/1.1\r\nhost: x\r\n\r\n")
         .await
         .unwrap();
-    // Take nothing for well past the idle timeout: the answer (32 MiB) cannot all be sent.
+    // Take nothing for well past the idle timeout: the answer (32 MiB) cannot all be sent,
+    // and a server that does not cut the connection meanwhile sends the rest once the client
+    // reads below.
     tokio::time::sleep(ms(2000)).await;
     let read = until_closed(&mut stream, ms(5000))
         .await
@@ -288,14 +308,17 @@ async fn a_client_that_does_not_take_its_answer_is_closed_after_the_idle_timeout
 
 #[tokio::test]
 async fn a_client_taking_a_large_answer_slowly_but_steadily_is_not_cut() {
-    let server = Server::start(limits(5000, 5000, 400, 100)).await;
-    let mut stream = server.connect().await;
+    // An idle timeout of 1 s, ten times the client's pause between reads: a busy machine
+    // may delay a read, and the answer must not stop moving for a whole timeout.
+    let server = Server::start(limits(5000, 5000, 1000, 100)).await;
+    let mut stream = server.connect_with_small_receive_buffer().await;
     stream
         .write_all(b"GET /big HTTP/1.1\r\nhost: x\r\n\r\n")
         .await
         .unwrap();
-    // 1 MiB every 100 ms: 32 MiB take over 3 s, far past the idle timeout, but the answer
-    // keeps moving.
+    // 1 MiB every 100 ms: 32 MiB take over 3 s, three idle timeouts, but the answer
+    // keeps moving. The small receive buffer keeps the server writing all along, rather than
+    // handing the whole answer to the kernel at once.
     let mut got = 0usize;
     let mut buf = vec![0u8; 64 * 1024];
     let started = Instant::now();
@@ -313,7 +336,7 @@ async fn a_client_taking_a_large_answer_slowly_but_steadily_is_not_cut() {
         tokio::time::sleep(ms(100)).await;
     }
     assert!(got >= 32 * 1024 * 1024, "{got} bytes");
-    assert!(started.elapsed() >= ms(1000), "{:?}", started.elapsed());
+    assert!(started.elapsed() >= ms(3000), "{:?}", started.elapsed());
 }
 
 #[tokio::test]
@@ -382,21 +405,23 @@ async fn stopping_finishes_requests_in_flight_closes_the_rest_and_refuses_new_on
     let _ = response(&mut idle, ms(2000)).await;
     let mut silent = server.connect().await;
     let mut busy = server.connect().await;
-    busy.write_all(b"GET /sleep/800 HTTP/1.1\r\nhost: x\r\n\r\n")
+    // The handler ends 1.8 s after the stop: closing the others within 1 s is "at once",
+    // not "after the request in flight", with room for a busy machine.
+    busy.write_all(b"GET /sleep/2000 HTTP/1.1\r\nhost: x\r\n\r\n")
         .await
         .unwrap();
     tokio::time::sleep(ms(200)).await;
     let stopped = Instant::now();
     server.stop.take().unwrap().send(()).unwrap();
     assert!(
-        until_closed(&mut idle, ms(500)).await.is_some(),
+        until_closed(&mut idle, ms(1000)).await.is_some(),
         "idle kept"
     );
     assert!(
-        until_closed(&mut silent, ms(500)).await.is_some(),
+        until_closed(&mut silent, ms(1000)).await.is_some(),
         "silent kept"
     );
-    let answer = response(&mut busy, ms(3000)).await;
+    let answer = response(&mut busy, ms(4000)).await;
     assert!(answer.ends_with("slept"), "{answer}");
     assert!(
         answer.to_ascii_lowercase().contains("connection: close"),
@@ -406,7 +431,7 @@ async fn stopping_finishes_requests_in_flight_closes_the_rest_and_refuses_new_on
         .await
         .expect("serve did not return")
         .unwrap();
-    assert!(stopped.elapsed() < ms(2000));
+    assert!(stopped.elapsed() < ms(4000));
     assert!(
         TcpStream::connect(server.addr).await.is_err(),
         "still accepting"
