@@ -638,16 +638,7 @@ fn is_secret_field(field: &str) -> bool {
 }
 
 /// An error and its sources on one line, redacted, for logs.
-pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    redact(&text).into_owned()
-}
+pub(crate) use wxoa_types::secret::error_chain;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -10,6 +10,7 @@
 //! "该公众号暂时无法提供服务，请稍后再试".
 
 use std::time::Instant;
+use wxoa_types::secret::error_chain;
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -554,22 +555,10 @@ fn describe(error: reqwest::Error) -> String {
     if error.is_timeout() {
         "no answer within the push timeout".to_owned()
     } else if error.is_connect() {
-        format!("cannot connect: {}", chain(&error))
+        format!("cannot connect: {}", error_chain(&error))
     } else {
-        chain(&error)
+        error_chain(&error)
     }
-}
-
-/// An error and its sources on one line.
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// Reads a server's answer: `None` for `success`/empty, the reply, its JSON form and its

@@ -221,11 +221,49 @@ fn value_after_key(bytes: &[u8], mut i: usize) -> Option<(usize, usize)> {
     (j > start && bytes.get(start..j) != Some(MASK.as_bytes())).then_some((start, j))
 }
 
+/// An error and its sources on one line (`error: cause: cause`), with every secret value
+/// redacted (see [`redact`]): how an error is shown in a log line or a message, since a source
+/// (a transport error naming a URL, say) may carry a token.
+#[must_use]
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    redact(&text).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use std::borrow::Cow;
 
     use super::*;
+
+    #[test]
+    fn an_error_chain_is_one_redacted_line() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("the call failed")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let error = Outer(std::io::Error::other(
+            "GET /cgi-bin/menu/get?access_token=T0KEN failed",
+        ));
+        assert_eq!(
+            error_chain(&error),
+            "the call failed: GET /cgi-bin/menu/get?access_token=*** failed"
+        );
+    }
 
     #[test]
     fn url_passwords_are_masked() {

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use wxoa_types::secret::error_chain;
 
 use clap::Args;
 use wxoa_crypto::{random_nonce, signature};
@@ -191,7 +192,7 @@ impl Doctor {
         let body = response
             .bytes()
             .await
-            .map_err(|e| format!("the answer broke off: {}", chain(&e.without_url())))?
+            .map_err(|e| format!("the answer broke off: {}", error_chain(&e.without_url())))?
             .to_vec();
         Ok(Answer {
             status,
@@ -506,23 +507,11 @@ fn describe_transport(error: &reqwest::Error, timeout: Duration) -> String {
     } else if error.is_connect() {
         format!(
             "cannot reach the webhook: connection failed ({}); is it running, and listening on that address?",
-            chain(error)
+            error_chain(error)
         )
     } else {
-        format!("cannot reach the webhook: {}", chain(error))
+        format!("cannot reach the webhook: {}", error_chain(error))
     }
-}
-
-/// An error and its causes, joined with `: `.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 fn truncate(text: &str) -> String {
