@@ -21,10 +21,12 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 
+mod deliveries;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
 
+pub(crate) use self::deliveries::{Turn, dedupe_key};
 pub use self::memory::MemoryDedup;
 #[cfg(feature = "redis")]
 pub use self::redis::RedisDedup;

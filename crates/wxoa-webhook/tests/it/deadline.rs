@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
-use wxoa_webhook::deferred::LateReply;
+use wxoa_webhook::deadline::LateReply;
 use wxoa_webhook::testing::text_push;
 use wxoa_webhook::{Bot, Ctx, Mode};
 

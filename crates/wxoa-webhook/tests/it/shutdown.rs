@@ -13,7 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use wxoa_types::reply::ReplyBody;
-use wxoa_webhook::deferred::{LateReply, Stage};
+use wxoa_webhook::deadline::{LateReply, Stage};
 use wxoa_webhook::testing::text_push;
 use wxoa_webhook::{Bot, Ctx, Mode};
 
