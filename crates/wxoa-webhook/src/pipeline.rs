@@ -58,14 +58,14 @@ impl Webhook {
         );
         let span = info_span!("push", app_id = %account.app_id, kind = push.kind(), mode = mode.as_str(), outcome = tracing::field::Empty);
         // A span nobody listens to is not worth entering and leaving at every poll.
-        let plain = if span.is_disabled() {
+        let answer = if span.is_disabled() {
             self.deliver(account.clone(), push, arrived).await?
         } else {
             self.deliver(account.clone(), push, arrived)
                 .instrument(span)
                 .await?
         };
-        Ok(seal(&account, mode, &query, plain))
+        Ok(seal(&account, mode, &query, answer))
     }
 
     /// Dedupe, run the handler within the budget, render the plaintext answer (the reply XML
@@ -76,7 +76,7 @@ impl Webhook {
         account: Arc<Account>,
         push: Arc<Inbound>,
         arrived: i64,
-    ) -> Result<Bytes, Rejection> {
+    ) -> Result<Answer, Rejection> {
         // The budget counts from here, so that time spent on the store (a claim, a wait for
         // another delivery) comes out of it rather than on top of it.
         let begun = Instant::now();
@@ -90,19 +90,42 @@ impl Webhook {
     }
 }
 
-/// What a push is answered with.
-struct Answer {
-    body: Bytes,
+/// What a push is answered with: `success`, or XML — the reply in plain mode, its envelope in
+/// compat and safe mode. Decided where the answer is made, sealed once, never re-read.
+pub(crate) enum Answer {
+    /// `success`: no reply (or none that could be sent).
+    Success,
+    /// An XML reply, plaintext until [`seal`] makes it the envelope the push's mode asks for.
+    Xml(Bytes),
 }
 
 impl Answer {
-    fn into_response(self) -> Response {
-        let content_type = if self.body.starts_with(b"<") {
-            "text/xml; charset=utf-8"
+    /// The answer as the dedupe store keeps it.
+    pub(crate) fn as_stored(&self) -> &[u8] {
+        match self {
+            Answer::Success => NO_REPLY.as_bytes(),
+            Answer::Xml(xml) => xml,
+        }
+    }
+
+    /// An answer the dedupe store kept (see [`as_stored`](Self::as_stored)).
+    pub(crate) fn from_stored(stored: Bytes) -> Self {
+        if stored == NO_REPLY.as_bytes() {
+            Answer::Success
         } else {
-            "text/plain; charset=utf-8"
+            Answer::Xml(stored)
+        }
+    }
+
+    fn into_response(self) -> Response {
+        let (body, content_type) = match self {
+            Answer::Success => (
+                Bytes::from_static(NO_REPLY.as_bytes()),
+                "text/plain; charset=utf-8",
+            ),
+            Answer::Xml(xml) => (xml, "text/xml; charset=utf-8"),
         };
-        let mut response = Response::new(Body::from(self.body));
+        let mut response = Response::new(Body::from(body));
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -112,13 +135,13 @@ impl Answer {
 
 /// The reply XML, or `success` for a reply that cannot be rendered or a push that takes none
 /// (both logged).
-pub(crate) fn render(push: &Inbound, body: ReplyBody, now: i64) -> Bytes {
+pub(crate) fn render(push: &Inbound, body: ReplyBody, now: i64) -> Answer {
     if takes_no_reply(push) {
         warn!(
             kind = push.kind(),
             "the handler replied to a push that takes no passive reply; answered success"
         );
-        return Bytes::from_static(NO_REPLY.as_bytes());
+        return Answer::Success;
     }
     match render_parts(
         push.from_user_name.as_str(),
@@ -128,32 +151,29 @@ pub(crate) fn render(push: &Inbound, body: ReplyBody, now: i64) -> Bytes {
     ) {
         // Exactly as long as the reply (the allocator shrinks in place), so that the `Bytes`
         // needs no shared header of its own.
-        Ok(xml) => Bytes::from(xml.into_bytes().into_boxed_slice()),
+        Ok(xml) => Answer::Xml(Bytes::from(xml.into_bytes().into_boxed_slice())),
         Err(error) => {
             warn!(%error, "the handler's reply is invalid; answered success");
-            Bytes::from_static(NO_REPLY.as_bytes())
+            Answer::Success
         }
     }
 }
 
 /// The answer as sent: `success` as is, a reply as plaintext XML in plain mode and as the
 /// envelope (signed over this request's timestamp and nonce) in compat and safe mode.
-fn seal(account: &Account, mode: Mode, query: &PushQuery<'_>, plain: Bytes) -> Answer {
-    let (Some(crypt), true) = (&account.crypt, mode.encrypted() && plain.starts_with(b"<")) else {
-        return Answer { body: plain };
+fn seal(account: &Account, mode: Mode, query: &PushQuery<'_>, answer: Answer) -> Answer {
+    let (Answer::Xml(plain), Some(crypt), true) = (&answer, &account.crypt, mode.encrypted())
+    else {
+        return answer;
     };
     let timestamp = query.timestamp.as_deref().unwrap_or("");
     let nonce = query.nonce.as_deref().unwrap_or("");
-    match crypt.encrypt_reply_xml(&plain, timestamp, nonce) {
+    match crypt.encrypt_reply_xml(plain, timestamp, nonce) {
         // Exactly as long as the envelope: no shared header for the `Bytes` (as in `render`).
-        Ok(envelope) => Answer {
-            body: Bytes::from(envelope.into_bytes().into_boxed_slice()),
-        },
+        Ok(envelope) => Answer::Xml(Bytes::from(envelope.into_bytes().into_boxed_slice())),
         Err(error) => {
             warn!(%error, "the reply could not be encrypted; answered success");
-            Answer {
-                body: Bytes::from_static(NO_REPLY.as_bytes()),
-            }
+            Answer::Success
         }
     }
 }

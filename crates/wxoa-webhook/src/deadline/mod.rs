@@ -25,17 +25,16 @@ use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde_json::Value;
 use tracing::{Instrument, debug, info, warn};
 use wxoa_types::inbound::Inbound;
-use wxoa_types::reply::{NO_REPLY, ReplyBody};
+use wxoa_types::reply::ReplyBody;
 
 use crate::account::Account;
 use crate::handler::Outcome;
-use crate::pipeline::{render, takes_no_reply};
+use crate::pipeline::{Answer, render, takes_no_reply};
 use crate::rejection::Rejection;
 use crate::webhook::Webhook;
 
@@ -140,7 +139,7 @@ impl Pending {
             webhook.track(self, move |pending, ticket| async move {
                 pending
                     .webhook
-                    .complete(&pending.key, NO_REPLY.as_bytes())
+                    .complete(&pending.key, &Answer::Success)
                     .await;
                 let outcome = handling.await;
                 ticket.sending();
@@ -163,12 +162,12 @@ impl Pending {
 
     /// The handler finished in time (or after its request was dropped): records the plaintext
     /// answer for retries — or releases the key when the handler failed — and gives it.
-    async fn finish(self, outcome: Outcome) -> Result<Bytes, String> {
+    async fn finish(self, outcome: Outcome) -> Result<Answer, String> {
         let webhook = &self.webhook;
         let took = self.started.elapsed();
         webhook.inner.metrics.handled(took);
-        let body = match outcome {
-            Outcome::NoReply => Bytes::from_static(NO_REPLY.as_bytes()),
+        let answer = match outcome {
+            Outcome::NoReply => Answer::Success,
             Outcome::Reply(reply) => {
                 let now = self
                     .arrived
@@ -182,8 +181,8 @@ impl Pending {
                 return Err(reason);
             }
         };
-        webhook.complete(&self.key, &body).await;
-        Ok(body)
+        webhook.complete(&self.key, &answer).await;
+        Ok(answer)
     }
 
     /// The handler missed the budget (the platform got `success`): its reply goes out as a
@@ -208,7 +207,7 @@ impl Webhook {
         begun: Instant,
         waited: bool,
         arrived: i64,
-    ) -> Result<Bytes, Rejection> {
+    ) -> Result<Answer, Rejection> {
         let inner = &self.inner;
         debug!(%key, "handling the push");
         let span = tracing::Span::current();
@@ -243,7 +242,7 @@ impl Webhook {
             Err(_) => {
                 // Out of time: the platform gets `success` now, and the handler goes on in a
                 // background task that sends its reply as a customer-service message.
-                let answer = Bytes::from_static(NO_REPLY.as_bytes());
+                let answer = Answer::Success;
                 if let Some((handling, pending)) = task.run.take() {
                     let key = pending.key.clone();
                     self.track(pending, move |pending, ticket| async move {
@@ -259,10 +258,10 @@ impl Webhook {
             }
         };
         match finished {
-            Ok(body) => {
+            Ok(answer) => {
                 inner.metrics.request("ok");
                 tracing::Span::current().record("outcome", "ok");
-                Ok(body)
+                Ok(answer)
             }
             Err(reason) => Err(Rejection::HandlerFailed(reason)),
         }

@@ -4,13 +4,12 @@
 
 use std::time::Instant;
 
-use bytes::Bytes;
 use tracing::{debug, warn};
 use wxoa_types::inbound::Inbound;
-use wxoa_types::reply::NO_REPLY;
 
 use super::{Claim, DedupError};
 use crate::account::Account;
+use crate::pipeline::Answer;
 use crate::webhook::Webhook;
 
 /// What the store says about a push this delivery brings.
@@ -21,7 +20,7 @@ pub(crate) enum Turn {
         waited: bool,
     },
     /// Another delivery answered the push: its answer.
-    Answered(Bytes),
+    Answered(Answer),
 }
 
 impl Webhook {
@@ -36,7 +35,7 @@ impl Webhook {
         };
         match claimed {
             Ok(Claim::Claimed) => Turn::Handle { waited: false },
-            Ok(Claim::Done(answer)) => Turn::Answered(self.duplicate(answer)),
+            Ok(Claim::Done(answer)) => Turn::Answered(self.duplicate(Answer::from_stored(answer))),
             Ok(Claim::InFlight) => {
                 // A retry of a push still being handled: wait for the first delivery's answer.
                 // Up to the claim's own lifetime, not only the budget: a retry that came less
@@ -46,7 +45,9 @@ impl Webhook {
                 // records its answer at its budget, within this wait.
                 let left = inner.windows.claim.saturating_sub(begun.elapsed());
                 match inner.dedup.wait(key, left).await {
-                    Ok(Some(answer)) => return Turn::Answered(self.duplicate(answer)),
+                    Ok(Some(answer)) => {
+                        return Turn::Answered(self.duplicate(Answer::from_stored(answer)));
+                    }
                     Ok(None) => {
                         // Released by a failed handler, lapsed with an instance that died (or
                         // still running past the budget): try to become the delivery that
@@ -54,12 +55,10 @@ impl Webhook {
                         match inner.dedup.claim(key, inner.windows).await {
                             Ok(Claim::Claimed) => {}
                             Ok(Claim::Done(answer)) => {
-                                return Turn::Answered(self.duplicate(answer));
+                                return Turn::Answered(self.duplicate(Answer::from_stored(answer)));
                             }
                             Ok(Claim::InFlight) => {
-                                return Turn::Answered(
-                                    self.duplicate(Bytes::from_static(NO_REPLY.as_bytes())),
-                                );
+                                return Turn::Answered(self.duplicate(Answer::Success));
                             }
                             Err(error) => self.dedupe_failed("claim", &error),
                         }
@@ -75,7 +74,7 @@ impl Webhook {
         }
     }
 
-    pub(crate) fn duplicate(&self, answer: Bytes) -> Bytes {
+    pub(crate) fn duplicate(&self, answer: Answer) -> Answer {
         self.inner.metrics.request("duplicate");
         self.inner.metrics.duplicate();
         tracing::Span::current().record("outcome", "duplicate");
@@ -83,7 +82,8 @@ impl Webhook {
         answer
     }
 
-    pub(crate) async fn complete(&self, key: &str, answer: &[u8]) {
+    pub(crate) async fn complete(&self, key: &str, answer: &Answer) {
+        let answer = answer.as_stored();
         let windows = self.inner.windows;
         let done = match self.inner.dedup.complete_now(key, answer, windows) {
             Some(done) => done,
