@@ -7,7 +7,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use wxoa_crypto::{CryptoError, MsgCrypt};
 use wxoa_types::secret::Secret;
 
-use crate::rejection::Rejection;
+use crate::rejection::{Rejection, SignatureError, UnknownAccount};
 use crate::router::Dispatch;
 use crate::verify::{PushQuery, check_signature};
 
@@ -135,25 +135,25 @@ impl Accounts {
     ) -> Result<Arc<Account>, Rejection> {
         let accounts = self.read();
         if let Some(app_id) = app_id {
-            return accounts
-                .get(app_id)
-                .cloned()
-                .ok_or_else(|| Rejection::UnknownAccount(format!("AppID {app_id}")));
+            return accounts.get(app_id).cloned().ok_or_else(|| {
+                UnknownAccount::AppId {
+                    app_id: app_id.to_owned(),
+                }
+                .into()
+            });
         }
         if accounts.len() == 1 {
             return accounts
                 .values()
                 .next()
                 .cloned()
-                .ok_or_else(|| Rejection::UnknownAccount("this path".to_owned()));
+                .ok_or(Rejection::UnknownAccount(UnknownAccount::ThisPath));
         }
         // Several accounts on one path: the one whose Token signs the request.
         accounts
             .values()
             .find(|a| check_signature(a.token.expose(), query).is_ok())
             .cloned()
-            .ok_or_else(|| {
-                Rejection::BadSignature("no account's Token signs this request".to_owned())
-            })
+            .ok_or(Rejection::BadSignature(SignatureError::NoAccount))
     }
 }

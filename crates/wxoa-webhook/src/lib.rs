@@ -49,7 +49,7 @@ mod verify;
 mod webhook;
 
 pub use account::Account;
-pub use handler::{Ctx, Handler, IntoReply, Outcome};
+pub use handler::{Ctx, Handler, HandlerError, IntoReply, Outcome};
 pub use rejection::Rejection;
 pub use router::{Bot, Dispatch};
 pub use verify::Mode;

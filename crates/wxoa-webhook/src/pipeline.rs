@@ -16,7 +16,7 @@ use wxoa_types::reply::{NO_REPLY, ReplyBody, render_parts};
 
 use crate::account::Account;
 use crate::dedup::{Turn, dedupe_key};
-use crate::rejection::Rejection;
+use crate::rejection::{Rejection, RequestError};
 use crate::verify::{Mode, PushQuery, check_replay, check_signature, now, open_body};
 use crate::webhook::Webhook;
 
@@ -53,8 +53,7 @@ impl Webhook {
         let (plain, mode) = open_body(account.crypt.as_ref(), account.allow_plain, &query, &body)?;
         // Behind `Arc` at once: the push is shared with the handler and moves no further.
         let push = Arc::new(
-            Inbound::from_xml(&plain)
-                .map_err(|e| Rejection::BadRequest(format!("push cannot be read: {e}")))?,
+            Inbound::from_xml(&plain).map_err(|e| Rejection::BadRequest(RequestError::Push(e)))?,
         );
         let span = info_span!("push", app_id = %account.app_id, kind = push.kind(), mode = mode.as_str(), outcome = tracing::field::Empty);
         // A span nobody listens to is not worth entering and leaving at every poll.
@@ -196,7 +195,7 @@ async fn read_body(body: Body, limit: usize) -> Result<Bytes, Rejection> {
                 limit,
             }
         } else {
-            Rejection::BadRequest(format!("body could not be read: {error}"))
+            Rejection::BadRequest(RequestError::Body(error))
         }
     };
     let mut body = http_body_util::Limited::new(body, limit);

@@ -17,7 +17,7 @@ use crate::account::{Account, Accounts};
 use crate::deadline::{LateReply, LateWork};
 use crate::dedup::{DedupStore, MemoryDedup, Windows};
 use crate::metrics::Metrics;
-use crate::rejection::Rejection;
+use crate::rejection::{Rejection, RequestError};
 use crate::verify::{PushQuery, check_signature};
 
 /// Settings of the push endpoint.
@@ -215,7 +215,7 @@ impl Webhook {
             query
                 .echostr
                 .map(std::borrow::Cow::into_owned)
-                .ok_or_else(|| Rejection::BadRequest("GET without echostr".to_owned()))
+                .ok_or(Rejection::BadRequest(RequestError::NoEchostr))
         });
         match result {
             Ok(echostr) => {

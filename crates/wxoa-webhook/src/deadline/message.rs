@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use wxoa_types::reply::ReplyBody;
 
 #[cfg(feature = "client")]
-use super::LateReply;
+use super::{LateReply, SendError};
 #[cfg(feature = "client")]
 use futures::future::BoxFuture;
 
@@ -93,14 +93,13 @@ impl CustomerService {
 
 #[cfg(feature = "client")]
 impl LateReply for CustomerService {
-    fn send<'a>(&'a self, app_id: &'a str, message: Value) -> BoxFuture<'a, Result<(), String>> {
+    fn send<'a>(&'a self, app_id: &'a str, message: Value) -> BoxFuture<'a, Result<(), SendError>> {
         Box::pin(async move {
-            let client = self.client.for_account(app_id).map_err(|e| e.to_string())?;
+            let client = self.client.for_account(app_id)?;
             client
                 .post_json("/cgi-bin/message/custom/send", &message)
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string())
+                .await?;
+            Ok(())
         })
     }
 }

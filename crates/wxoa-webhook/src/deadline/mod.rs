@@ -33,7 +33,7 @@ use wxoa_types::inbound::Inbound;
 use wxoa_types::reply::ReplyBody;
 
 use crate::account::Account;
-use crate::handler::Outcome;
+use crate::handler::{HandlerError, Outcome};
 use crate::pipeline::{Answer, render, takes_no_reply};
 use crate::rejection::Rejection;
 use crate::webhook::Webhook;
@@ -51,7 +51,28 @@ pub(crate) use self::work::{LateWork, Ticket};
 pub trait LateReply: Send + Sync + 'static {
     /// Sends `message` (a `message/custom/send` body, see [`custom_message`]) for the account
     /// `app_id`.
-    fn send<'a>(&'a self, app_id: &'a str, message: Value) -> BoxFuture<'a, Result<(), String>>;
+    fn send<'a>(&'a self, app_id: &'a str, message: Value) -> BoxFuture<'a, Result<(), SendError>>;
+}
+
+/// Why a [`LateReply`] sender could not send a message.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The API client failed (the platform refused, 45015 outside the 48-hour window among
+    /// others, or it could not be reached).
+    #[cfg(feature = "client")]
+    #[error(transparent)]
+    Client(#[from] wxoa_client::Error),
+    /// Another sender's failure.
+    #[error(transparent)]
+    Other(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl SendError {
+    /// A failure of a sender of your own.
+    pub fn other(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        SendError::Other(error.into())
+    }
 }
 
 /// A handler's run: its outcome, a panic counted as a failure (its key is then released for
@@ -64,7 +85,7 @@ type Handling = futures::future::Map<
 /// Runs the handler the push routes to, as a [`Handling`].
 fn handling(account: &Account, push: Arc<Inbound>) -> Handling {
     fn panicked_is_failed(run: std::thread::Result<Outcome>) -> Outcome {
-        run.unwrap_or_else(|_| Outcome::Failed("the handler panicked".to_owned()))
+        run.unwrap_or_else(|_| Outcome::Failed(HandlerError::Panicked))
     }
     std::panic::AssertUnwindSafe(account.bot.dispatch(push, account.app_id.clone()))
         .catch_unwind()
@@ -162,7 +183,7 @@ impl Pending {
 
     /// The handler finished in time (or after its request was dropped): records the plaintext
     /// answer for retries — or releases the key when the handler failed — and gives it.
-    async fn finish(self, outcome: Outcome) -> Result<Answer, String> {
+    async fn finish(self, outcome: Outcome) -> Result<Answer, HandlerError> {
         let webhook = &self.webhook;
         let took = self.started.elapsed();
         webhook.inner.metrics.handled(took);
@@ -238,7 +259,7 @@ impl Webhook {
         };
         let finished = match within_budget {
             Ok(Ok((outcome, pending))) => pending.finish(outcome).await,
-            Ok(Err(())) => Err("the handling was already complete".to_owned()),
+            Ok(Err(())) => Err(HandlerError::AlreadyComplete),
             Err(_) => {
                 // Out of time: the platform gets `success` now, and the handler goes on in a
                 // background task that sends its reply as a customer-service message.
@@ -368,15 +389,14 @@ impl Webhook {
         account: &Account,
         push: &Inbound,
         body: &ReplyBody,
-    ) -> Result<(), String> {
+    ) -> Result<(), LateError> {
         if takes_no_reply(push) {
-            return Err(format!("a {} push takes no reply", push.kind()));
+            return Err(LateError::TakesNoReply { kind: push.kind() });
         }
         let Some(sender) = &self.inner.late else {
-            return Err("no customer-service sender is configured (give the webhook an AppSecret or a late-reply sender)".to_owned());
+            return Err(LateError::NoSender);
         };
-        let message =
-            custom_message(push.from_user_name.as_str(), body).map_err(|e| e.to_string())?;
+        let message = custom_message(push.from_user_name.as_str(), body)?;
         if let ReplyBody::News { articles } = body
             && articles.len() > 1
         {
@@ -385,8 +405,30 @@ impl Webhook {
                 "a customer-service news message carries one article; sending the first"
             );
         }
-        sender.send(&account.app_id, message).await
+        Ok(sender.send(&account.app_id, message).await?)
     }
+}
+
+/// Why a late reply was not delivered (logged as its reason).
+#[derive(Debug, thiserror::Error)]
+enum LateError {
+    /// Job and notification events take no reply, passive or late.
+    #[error("a {kind} push takes no reply")]
+    TakesNoReply {
+        /// The push's kind.
+        kind: &'static str,
+    },
+    /// The webhook has no [`LateReply`] sender.
+    #[error(
+        "no customer-service sender is configured (give the webhook an AppSecret or a late-reply sender)"
+    )]
+    NoSender,
+    /// The reply has no customer-service form.
+    #[error(transparent)]
+    Message(#[from] LateReplyError),
+    /// The sender failed.
+    #[error(transparent)]
+    Send(#[from] SendError),
 }
 
 /// The push as JSON, for a log line that must let an operator act on it.
