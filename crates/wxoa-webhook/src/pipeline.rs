@@ -200,7 +200,8 @@ async fn read_body(body: Body, limit: usize) -> Result<Bytes, Rejection> {
     };
     let mut body = http_body_util::Limited::new(body, limit);
     // A push's body nearly always arrives as one frame: it is taken as it is, without a
-    // buffer list; more frames are joined.
+    // buffer list; more frames are joined. (`axum::body::to_bytes` collects every body into a
+    // buffer list, whose first frame allocates: one allocation more a push.)
     let mut first: Option<Bytes> = None;
     let mut joined: Option<bytes::BytesMut> = None;
     while let Some(frame) = body.frame().await {
