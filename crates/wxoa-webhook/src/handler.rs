@@ -162,3 +162,32 @@ where
         Box::pin(async move { fut.await.into_reply() })
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_handlers_error_is_kept_as_its_failure() {
+        let failed: Result<(), std::io::Error> = Err(std::io::Error::other("disk full"));
+        let Outcome::Failed(error) = failed.into_reply() else {
+            panic!("an error is a failure");
+        };
+        assert_eq!(error.to_string(), "disk full");
+        let HandlerError::Returned(kept) = &error else {
+            panic!("a returned error is kept as returned: {error:?}");
+        };
+        assert!(kept.downcast_ref::<std::io::Error>().is_some());
+
+        let failed: Result<&'static str, String> = Err("no stock".to_owned());
+        let Outcome::Failed(error) = failed.into_reply() else {
+            panic!("an error is a failure");
+        };
+        assert_eq!(error.to_string(), "no stock");
+        assert!(matches!(
+            Ok::<_, String>("hi").into_reply(),
+            Outcome::Reply(_)
+        ));
+    }
+}

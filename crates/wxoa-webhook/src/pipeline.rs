@@ -238,6 +238,16 @@ mod tests {
         Body::from_stream(futures::stream::iter(frames))
     }
 
+    #[test]
+    fn answers_come_back_from_the_store_as_they_went_in() {
+        let success = Answer::from_stored(Bytes::from_static(b"success"));
+        assert!(matches!(success, Answer::Success));
+        assert_eq!(success.as_stored(), b"success");
+        let xml = Answer::from_stored(Bytes::from_static(b"<xml/>"));
+        assert!(matches!(&xml, Answer::Xml(body) if body == "<xml/>"));
+        assert_eq!(xml.as_stored(), b"<xml/>");
+    }
+
     #[tokio::test]
     async fn bodies_are_read_whole_in_one_frame_or_many() {
         let one = read_body(Body::from("<xml/>"), 64).await.unwrap();

@@ -180,3 +180,52 @@ impl IntoResponse for Rejection {
         (self.status(), self.to_string()).into_response()
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::error::Error as _;
+
+    use wxoa_types::inbound::Inbound;
+
+    use super::*;
+
+    #[test]
+    fn a_refusal_keeps_what_caused_it() {
+        let unreadable = Inbound::from_xml(b"<xml><MsgType>").unwrap_err();
+        let shown = format!("push cannot be read: {unreadable}");
+        let rejection = Rejection::from(RequestError::Push(unreadable));
+        assert_eq!(rejection.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(rejection.outcome(), "bad_request");
+        assert_eq!(rejection.to_string(), format!("bad request: {shown}"));
+        let request = rejection.source().unwrap();
+        assert!(request.is::<RequestError>());
+        assert!(request.source().unwrap().is::<InboundError>());
+    }
+
+    #[test]
+    fn each_refusal_keeps_its_status_and_outcome() {
+        let cases = [
+            (
+                Rejection::from(SignatureError::Mismatch),
+                401,
+                "bad_signature",
+            ),
+            (Rejection::from(RequestError::NoEchostr), 400, "bad_request"),
+            (
+                Rejection::from(UnknownAccount::ThisPath),
+                404,
+                "bad_request",
+            ),
+            (
+                Rejection::from(HandlerError::Panicked),
+                500,
+                "handler_error",
+            ),
+        ];
+        for (rejection, status, outcome) in cases {
+            assert_eq!(rejection.status().as_u16(), status, "{rejection}");
+            assert_eq!(rejection.outcome(), outcome, "{rejection}");
+        }
+    }
+}
