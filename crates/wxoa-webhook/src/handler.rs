@@ -1,4 +1,5 @@
-//! Handlers are plain async functions of a [`Ctx`] that return anything [`IntoReply`].
+//! Handlers are plain async functions of a [`Ctx`] that return anything [`IntoReply`]; a handler
+//! that fails gives a [`HandlerError`], which keeps the handler's own error.
 
 use std::future::Future;
 use std::sync::Arc;
