@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use wxoa::client::token::RedisStore;
 use wxoa::prelude::*;
+use wxoa::webhook::deadline::CustomerService;
 use wxoa::webhook::dedup::RedisDedup;
-use wxoa::webhook::deferred::CustomerService;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

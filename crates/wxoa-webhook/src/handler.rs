@@ -1,6 +1,6 @@
-//! Handlers are plain async functions of a [`Ctx`] that return anything [`IntoReply`].
+//! Handlers are plain async functions of a [`Ctx`] that return anything [`IntoReply`]; a handler
+//! that fails gives a [`HandlerError`], which keeps the handler's own error.
 
-use std::fmt::Display;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -45,7 +45,7 @@ impl<S> Ctx<S> {
 }
 
 /// What a handler decided.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Outcome {
     /// Nothing to say: the platform gets `success`.
@@ -53,7 +53,30 @@ pub enum Outcome {
     /// A passive reply, addressed back to the sender by the framework.
     Reply(ReplyBody),
     /// The handler failed; the request answers 500 and the platform's retry runs it again.
-    Failed(String),
+    Failed(HandlerError),
+}
+
+/// Why a handler gave no answer.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum HandlerError {
+    /// The handler returned this error (shared, so that the outcome can be cloned).
+    #[error(transparent)]
+    Returned(Arc<dyn std::error::Error + Send + Sync>),
+    /// The handler panicked.
+    #[error("the handler panicked")]
+    Panicked,
+    /// The handler's run was polled after it had finished (a bug in the webhook, not in the
+    /// handler).
+    #[error("the handling was already complete")]
+    AlreadyComplete,
+}
+
+impl HandlerError {
+    /// A handler's own error.
+    pub fn returned(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        HandlerError::Returned(Arc::from(error.into()))
+    }
 }
 
 /// Anything a handler may return.
@@ -61,7 +84,8 @@ pub enum Outcome {
 /// - `()` and `None`: no reply (`success`).
 /// - `String`, `&'static str`: a text reply.
 /// - [`ReplyBody`], [`Reply`]: that reply.
-/// - `Result<T, E>`: `T`'s outcome, or a failure (500, the platform retries).
+/// - `Result<T, E>`: `T`'s outcome, or a failure (500, the platform retries); `E` is any error
+///   (or a `String`), kept as the failure's [`HandlerError::Returned`].
 pub trait IntoReply {
     /// The outcome.
     fn into_reply(self) -> Outcome;
@@ -109,11 +133,15 @@ impl<T: IntoReply> IntoReply for Option<T> {
     }
 }
 
-impl<T: IntoReply, E: Display> IntoReply for Result<T, E> {
+impl<T, E> IntoReply for Result<T, E>
+where
+    T: IntoReply,
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     fn into_reply(self) -> Outcome {
         match self {
             Ok(value) => value.into_reply(),
-            Err(error) => Outcome::Failed(error.to_string()),
+            Err(error) => Outcome::Failed(HandlerError::returned(error)),
         }
     }
 }
@@ -133,5 +161,34 @@ where
     fn call(&self, ctx: Ctx<S>) -> BoxFuture<'static, Outcome> {
         let fut = self(ctx);
         Box::pin(async move { fut.await.into_reply() })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_handlers_error_is_kept_as_its_failure() {
+        let failed: Result<(), std::io::Error> = Err(std::io::Error::other("disk full"));
+        let Outcome::Failed(error) = failed.into_reply() else {
+            panic!("an error is a failure");
+        };
+        assert_eq!(error.to_string(), "disk full");
+        let HandlerError::Returned(kept) = &error else {
+            panic!("a returned error is kept as returned: {error:?}");
+        };
+        assert!(kept.downcast_ref::<std::io::Error>().is_some());
+
+        let failed: Result<&'static str, String> = Err("no stock".to_owned());
+        let Outcome::Failed(error) = failed.into_reply() else {
+            panic!("an error is a failure");
+        };
+        assert_eq!(error.to_string(), "no stock");
+        assert!(matches!(
+            Ok::<_, String>("hi").into_reply(),
+            Outcome::Reply(_)
+        ));
     }
 }

@@ -5,7 +5,7 @@
 //! time) → replay window → plain, compat or safe mode as the query says (verify
 //! `msg_signature`, decrypt, check the AppID) → typed [`Inbound`](wxoa_types::inbound::Inbound)
 //! → dedupe of the platform's retries ([`dedup`]) → the [`Bot`]'s handler, within a budget
-//! ([`deferred`]) → the reply, encrypted when the push was. Every refusal is a
+//! ([`deadline`]) → the reply, encrypted when the push was. Every refusal is a
 //! [`Rejection`] with a fixed status, logged with its reason and counted in `/metrics`.
 //!
 //! An account with an EncodingAESKey refuses plaintext pushes (their signature does not cover
@@ -32,22 +32,25 @@
 //! ```
 //!
 //! Module map: [`router`] (routing), [`handler`] (handlers and what they return), [`dedup`]
-//! (retries), [`deferred`] (the deadline), [`metrics`], [`rejection`], [`testing`] (signed
+//! (retries), [`deadline`] (the deadline), [`metrics`], [`rejection`], [`testing`] (signed
 //! requests for your own tests). Feature `redis`: `RedisDedup`, dedupe across instances.
 
+mod account;
 pub mod bots;
+pub mod deadline;
 pub mod dedup;
-pub mod deferred;
 pub mod handler;
 pub mod metrics;
+mod pipeline;
 pub mod rejection;
 pub mod router;
-mod service;
 pub mod testing;
 mod verify;
+mod webhook;
 
-pub use handler::{Ctx, Handler, IntoReply, Outcome};
+pub use account::Account;
+pub use handler::{Ctx, Handler, HandlerError, IntoReply, Outcome};
 pub use rejection::Rejection;
 pub use router::{Bot, Dispatch};
-pub use service::{Account, Webhook, WebhookBuilder};
 pub use verify::Mode;
+pub use webhook::{Webhook, WebhookBuilder};

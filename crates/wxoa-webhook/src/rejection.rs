@@ -1,7 +1,15 @@
-//! Every refusal of a request is a [`Rejection`] with a fixed HTTP status and a metrics outcome.
+//! Every refusal of a request is a [`Rejection`] with a fixed HTTP status and a metrics outcome;
+//! each names its cause with a typed error ([`SignatureError`], [`RequestError`],
+//! [`UnknownAccount`], [`HandlerError`]) that keeps the error it came from.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use wxoa_crypto::CryptoError;
+use wxoa_types::envelope::EnvelopeError;
+use wxoa_types::inbound::InboundError;
+use wxoa_types::xml::XmlError;
+
+use crate::handler::HandlerError;
 
 /// Why a request to the push endpoint was refused.
 #[derive(Debug, thiserror::Error)]
@@ -9,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 pub enum Rejection {
     /// `signature` (or `msg_signature`) missing or wrong: 401.
     #[error("bad signature: {0}")]
-    BadSignature(String),
+    BadSignature(#[from] SignatureError),
     /// The `timestamp` is outside the replay window: 401.
     #[error(
         "timestamp {timestamp} is {skew} s away from now, outside the replay window of {window} s"
@@ -35,7 +43,7 @@ pub enum Rejection {
     ShuttingDown,
     /// Undecryptable or unparseable body, or a request the account is not set up for: 400.
     #[error("bad request: {0}")]
-    BadRequest(String),
+    BadRequest(#[from] RequestError),
     /// Body over the limit: 413.
     #[error("body of {size} bytes is over the limit of {limit}")]
     TooLarge {
@@ -46,10 +54,96 @@ pub enum Rejection {
     },
     /// No account answers on this path or for this `ToUserName`: 404.
     #[error("no account for {0}")]
-    UnknownAccount(String),
+    UnknownAccount(#[from] UnknownAccount),
     /// The handler failed: 500, so that the platform's retry runs it again.
     #[error("handler failed: {0}")]
-    HandlerFailed(String),
+    HandlerFailed(#[from] HandlerError),
+}
+
+/// Why a request's signature was not accepted.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignatureError {
+    /// The query lacks `signature`, `timestamp` or `nonce`.
+    #[error("signature, timestamp and nonce are required in the query")]
+    Missing,
+    /// The `signature` is not the one the account's Token gives.
+    #[error("signature does not match: the Token differs from the one saved on the platform")]
+    Mismatch,
+    /// Several accounts share the path and none of their Tokens signs the request.
+    #[error("no account's Token signs this request")]
+    NoAccount,
+    /// The `timestamp` is not a number.
+    #[error("timestamp {timestamp:?} is not a number")]
+    Timestamp {
+        /// The `timestamp` as received.
+        timestamp: String,
+        /// Why it does not parse.
+        #[source]
+        source: std::num::ParseIntError,
+    },
+    /// An encrypted push (`encrypt_type=aes`) without `msg_signature`.
+    #[error("encrypt_type=aes without msg_signature")]
+    NoMsgSignature,
+    /// The `msg_signature` does not cover the encrypted body.
+    #[error("{0}")]
+    Envelope(#[source] CryptoError),
+}
+
+/// Why a request could not be read or is not one the account is set up for.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// A query parameter the webhook reads appears more than once.
+    #[error("query parameter {name} appears twice")]
+    RepeatedParameter {
+        /// The parameter's name.
+        name: String,
+    },
+    /// A GET (the platform's handshake) without `echostr`.
+    #[error("GET without echostr")]
+    NoEchostr,
+    /// An `encrypt_type` other than `raw` or `aes`.
+    #[error("unknown encrypt_type {value:?} (the platform sends raw or aes)")]
+    UnknownEncryptType {
+        /// The `encrypt_type` as received.
+        value: String,
+    },
+    /// An encrypted push to an account without an EncodingAESKey.
+    #[error(
+        "the push is encrypted (encrypt_type=aes) but no EncodingAESKey is configured for this account"
+    )]
+    NoAesKey,
+    /// The encrypted push's body is not valid XML.
+    #[error("encrypted push is not valid XML: {0}")]
+    EnvelopeXml(#[source] XmlError),
+    /// The encrypted push's envelope is unusable (no `Encrypt`, for one).
+    #[error("encrypted push: {0}")]
+    Envelope(#[source] EnvelopeError),
+    /// The encrypted push does not decrypt, or is for another AppID.
+    #[error("{0}")]
+    Decrypt(#[source] CryptoError),
+    /// The (decrypted) push is not one the webhook can read.
+    #[error("push cannot be read: {0}")]
+    Push(#[source] InboundError),
+    /// The body could not be received.
+    #[error("body could not be read: {0}")]
+    Body(#[source] axum::BoxError),
+}
+
+/// Which account a request named that the webhook does not serve.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UnknownAccount {
+    /// The AppID on the path (`{path}/{appid}`).
+    #[error("AppID {app_id}")]
+    AppId {
+        /// The AppID as given.
+        app_id: String,
+    },
+    /// The path with no AppID on it, and no account served.
+    #[error("this path")]
+    ThisPath,
 }
 
 impl Rejection {
@@ -84,5 +178,54 @@ impl Rejection {
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
         (self.status(), self.to_string()).into_response()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::error::Error as _;
+
+    use wxoa_types::inbound::Inbound;
+
+    use super::*;
+
+    #[test]
+    fn a_refusal_keeps_what_caused_it() {
+        let unreadable = Inbound::from_xml(b"<xml><MsgType>").unwrap_err();
+        let shown = format!("push cannot be read: {unreadable}");
+        let rejection = Rejection::from(RequestError::Push(unreadable));
+        assert_eq!(rejection.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(rejection.outcome(), "bad_request");
+        assert_eq!(rejection.to_string(), format!("bad request: {shown}"));
+        let request = rejection.source().unwrap();
+        assert!(request.is::<RequestError>());
+        assert!(request.source().unwrap().is::<InboundError>());
+    }
+
+    #[test]
+    fn each_refusal_keeps_its_status_and_outcome() {
+        let cases = [
+            (
+                Rejection::from(SignatureError::Mismatch),
+                401,
+                "bad_signature",
+            ),
+            (Rejection::from(RequestError::NoEchostr), 400, "bad_request"),
+            (
+                Rejection::from(UnknownAccount::ThisPath),
+                404,
+                "bad_request",
+            ),
+            (
+                Rejection::from(HandlerError::Panicked),
+                500,
+                "handler_error",
+            ),
+        ];
+        for (rejection, status, outcome) in cases {
+            assert_eq!(rejection.status().as_u16(), status, "{rejection}");
+            assert_eq!(rejection.outcome(), outcome, "{rejection}");
+        }
     }
 }

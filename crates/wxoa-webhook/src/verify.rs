@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use wxoa_crypto::{CryptoError, MsgCrypt, verify_signature};
 use wxoa_types::envelope::{EnvelopeError, PushEnvelope};
 
-use crate::rejection::Rejection;
+use crate::rejection::{Rejection, RequestError, SignatureError};
 
 /// The query string the platform puts on every request to the account's URL. Values borrow
 /// from the URI: the platform's parameters are never percent-encoded, so nothing is copied.
@@ -44,9 +44,10 @@ impl<'a> PushQuery<'a> {
                 _ => continue,
             };
             if slot.is_some() {
-                return Err(Rejection::BadRequest(format!(
-                    "query parameter {key} appears twice"
-                )));
+                return Err(RequestError::RepeatedParameter {
+                    name: key.into_owned(),
+                }
+                .into());
             }
             *slot = Some(value);
         }
@@ -105,16 +106,10 @@ pub(crate) fn check_signature(token: &str, query: &PushQuery<'_>) -> Result<(), 
     let (Some(signature), Some(timestamp), Some(nonce)) =
         (&query.signature, &query.timestamp, &query.nonce)
     else {
-        return Err(Rejection::BadSignature(
-            "signature, timestamp and nonce are required in the query".to_owned(),
-        ));
+        return Err(SignatureError::Missing.into());
     };
-    verify_signature(token, timestamp, nonce, signature).map_err(|_| {
-        Rejection::BadSignature(
-            "signature does not match: the Token differs from the one saved on the platform"
-                .to_owned(),
-        )
-    })
+    verify_signature(token, timestamp, nonce, signature)
+        .map_err(|_| SignatureError::Mismatch.into())
 }
 
 /// Refuses a `timestamp` further than `window` from now (`window` zero turns the check off).
@@ -130,7 +125,10 @@ pub(crate) fn check_replay(
     let timestamp: i64 = raw
         .trim()
         .parse()
-        .map_err(|_| Rejection::BadSignature(format!("timestamp {raw:?} is not a number")))?;
+        .map_err(|source| SignatureError::Timestamp {
+            timestamp: raw.to_owned(),
+            source,
+        })?;
     let now = now();
     let skew = now.saturating_sub(timestamp).saturating_abs();
     let window_secs = window.as_secs();
@@ -166,9 +164,10 @@ pub(crate) fn open_body(
         None | Some("raw") | Some("") => false,
         Some("aes") => true,
         Some(other) => {
-            return Err(Rejection::BadRequest(format!(
-                "unknown encrypt_type {other:?} (the platform sends raw or aes)"
-            )));
+            return Err(RequestError::UnknownEncryptType {
+                value: other.to_owned(),
+            }
+            .into());
         }
     };
     if !encrypted {
@@ -178,21 +177,14 @@ pub(crate) fn open_body(
         return Ok((body.to_vec(), Mode::Plain));
     }
     let Some(crypt) = crypt else {
-        return Err(Rejection::BadRequest(
-            "the push is encrypted (encrypt_type=aes) but no EncodingAESKey is configured for this account"
-                .to_owned(),
-        ));
+        return Err(RequestError::NoAesKey.into());
     };
     let Some(msg_signature) = query.msg_signature.as_deref() else {
-        return Err(Rejection::BadSignature(
-            "encrypt_type=aes without msg_signature".to_owned(),
-        ));
+        return Err(SignatureError::NoMsgSignature.into());
     };
     let envelope = PushEnvelope::scan(body).map_err(|e| match e {
-        EnvelopeError::Xml(e) => {
-            Rejection::BadRequest(format!("encrypted push is not valid XML: {e}"))
-        }
-        other => Rejection::BadRequest(format!("encrypted push: {other}")),
+        EnvelopeError::Xml(e) => RequestError::EnvelopeXml(e),
+        other => RequestError::Envelope(other),
     })?;
     let mode = if envelope.compat {
         Mode::Compat
@@ -204,8 +196,8 @@ pub(crate) fn open_body(
     let plain = crypt
         .decrypt_verified(msg_signature, timestamp, nonce, &envelope.encrypt)
         .map_err(|e| match e {
-            CryptoError::ValidateSignature { .. } => Rejection::BadSignature(e.to_string()),
-            other => Rejection::BadRequest(other.to_string()),
+            CryptoError::ValidateSignature { .. } => SignatureError::Envelope(e).into(),
+            other => Rejection::from(RequestError::Decrypt(other)),
         })?;
     Ok((plain, mode))
 }

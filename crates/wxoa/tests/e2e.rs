@@ -20,7 +20,7 @@ use wxoa::prelude::*;
 use wxoa::sandbox::{
     DEFAULT_APP_ID, DEFAULT_APP_SECRET, PushMode, Sandbox, Webhook as SandboxWebhook,
 };
-use wxoa::webhook::deferred::CustomerService;
+use wxoa::webhook::deadline::CustomerService;
 
 const TOKEN: &str = "e2etoken";
 const AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";

@@ -12,7 +12,7 @@ use wxoa_sandbox::{
     DEFAULT_APP_ID, DEFAULT_APP_SECRET, PushMode, Sandbox, Webhook as SandboxWebhook,
 };
 use wxoa_webhook::bots::{DEMO_MENU, demo};
-use wxoa_webhook::deferred::CustomerService;
+use wxoa_webhook::deadline::CustomerService;
 use wxoa_webhook::{Account, Webhook};
 
 use crate::commands::limits::LimitArgs;

@@ -4,8 +4,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
+use wxoa_webhook::deadline::{CustomerService, LateReply};
 use wxoa_webhook::dedup::{DedupStore, RedisDedup};
-use wxoa_webhook::deferred::{CustomerService, LateReply};
 use wxoa_webhook::{Account, Bot, Webhook, bots};
 
 use crate::commands::limits::LimitArgs;

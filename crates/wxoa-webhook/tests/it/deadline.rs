@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
-use wxoa_webhook::deferred::LateReply;
+use wxoa_webhook::deadline::{LateReply, SendError};
 use wxoa_webhook::testing::text_push;
 use wxoa_webhook::{Bot, Ctx, Mode};
 
@@ -16,7 +16,7 @@ use crate::*;
 struct Recorder(mpsc::UnboundedSender<(String, Value)>);
 
 impl LateReply for Recorder {
-    fn send<'a>(&'a self, app_id: &'a str, message: Value) -> BoxFuture<'a, Result<(), String>> {
+    fn send<'a>(&'a self, app_id: &'a str, message: Value) -> BoxFuture<'a, Result<(), SendError>> {
         let _ = self.0.send((app_id.to_owned(), message));
         Box::pin(async { Ok(()) })
     }
@@ -25,8 +25,8 @@ impl LateReply for Recorder {
 struct Failing;
 
 impl LateReply for Failing {
-    fn send<'a>(&'a self, _: &'a str, _: Value) -> BoxFuture<'a, Result<(), String>> {
-        Box::pin(async { Err("45015 response out of time limit".to_owned()) })
+    fn send<'a>(&'a self, _: &'a str, _: Value) -> BoxFuture<'a, Result<(), SendError>> {
+        Box::pin(async { Err(SendError::other("45015 response out of time limit")) })
     }
 }
 

@@ -13,7 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use wxoa_types::reply::ReplyBody;
-use wxoa_webhook::deferred::{LateReply, Stage};
+use wxoa_webhook::deadline::{LateReply, SendError, Stage};
 use wxoa_webhook::testing::text_push;
 use wxoa_webhook::{Bot, Ctx, Mode};
 
@@ -26,7 +26,7 @@ struct Recorder {
 }
 
 impl LateReply for Recorder {
-    fn send<'a>(&'a self, _: &'a str, message: Value) -> BoxFuture<'a, Result<(), String>> {
+    fn send<'a>(&'a self, _: &'a str, message: Value) -> BoxFuture<'a, Result<(), SendError>> {
         Box::pin(async move {
             tokio::time::sleep(self.delay).await;
             let _ = self.sent.send(message);

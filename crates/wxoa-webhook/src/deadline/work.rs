@@ -1,18 +1,5 @@
-//! The 5-second deadline. A handler that misses the budget (default 4.5 s) gets `success` sent
-//! for it at once, so the platform neither retries nor shows "该公众号暂时无法提供服务"; its
-//! eventual reply is then delivered as a customer-service message through a [`LateReply`]
-//! sender, within the 48-hour window the push opened. Every failure of that delivery is logged
-//! with its reason and counted in `wxoa_webhook_late_replies_total{result="failed"}`.
-//!
-//! When the connection closes before the answer (the platform timed out, or a proxy in front
-//! gave up first), the handler is not cancelled: with a sender, retries of the push get
-//! `success` at once and the reply goes out as a customer-service message when it is ready;
-//! without one, the reply is recorded for the platform's retry. Either way it is delivered once.
-//!
-//! All of this work outlives its request. It is tracked, so that a shutdown can wait for it:
-//! [`Webhook::drain`](crate::Webhook::drain) stops taking pushes, waits up to a deadline, and
-//! names (in the log, in `wxoa_webhook_late_replies_total{result="undelivered"}` and in its
-//! [`Drained`] answer) every push whose reply did not go out in time.
+//! Work that outlives its request, tracked: what a drain waits for, and what it names when
+//! it cannot wait any longer.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -20,117 +7,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use futures::future::BoxFuture;
-use serde_json::{Value, json};
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 use wxoa_types::inbound::Inbound;
-use wxoa_types::reply::ReplyBody;
 
 use crate::metrics::Metrics;
-
-/// Sends a reply that missed the deadline as a customer-service message.
-pub trait LateReply: Send + Sync + 'static {
-    /// Sends `message` (a `message/custom/send` body, see [`custom_message`]) for the account
-    /// `app_id`.
-    fn send<'a>(&'a self, app_id: &'a str, message: Value) -> BoxFuture<'a, Result<(), String>>;
-}
-
-/// Why a reply cannot go out as a customer-service message.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum LateReplyError {
-    /// Transfers to customer service exist only as passive replies.
-    #[error(
-        "a transfer to customer service cannot be sent late: it exists only as a passive reply"
-    )]
-    Transfer,
-    /// A reply type this version cannot send as a customer-service message.
-    #[error("a {0} reply cannot be sent as a customer-service message")]
-    Unsupported(&'static str),
-    /// A news reply without articles.
-    #[error("a news reply without articles")]
-    NoArticles,
-}
-
-/// The `message/custom/send` body that says what `body` says, to `openid`. A customer-service
-/// news message carries one article: the first is sent (and the caller logs the rest).
-pub fn custom_message(openid: &str, body: &ReplyBody) -> Result<Value, LateReplyError> {
-    let (msgtype, payload) = match body {
-        ReplyBody::Text { content } => ("text", json!({ "content": content })),
-        ReplyBody::Image { media_id } => ("image", json!({ "media_id": media_id })),
-        ReplyBody::Voice { media_id } => ("voice", json!({ "media_id": media_id })),
-        ReplyBody::Video {
-            media_id,
-            title,
-            description,
-        } => (
-            "video",
-            json!({ "media_id": media_id, "title": title, "description": description }),
-        ),
-        ReplyBody::Music(music) => (
-            "music",
-            json!({
-                "title": music.title,
-                "description": music.description,
-                "musicurl": music.music_url,
-                "hqmusicurl": music.hq_music_url,
-                "thumb_media_id": music.thumb_media_id,
-            }),
-        ),
-        ReplyBody::News { articles } => {
-            let first = articles.first().ok_or(LateReplyError::NoArticles)?;
-            (
-                "news",
-                json!({ "articles": [{
-                    "title": first.title,
-                    "description": first.description,
-                    "url": first.url,
-                    "picurl": first.pic_url,
-                }] }),
-            )
-        }
-        ReplyBody::TransferCustomerService { .. } => return Err(LateReplyError::Transfer),
-        other => return Err(LateReplyError::Unsupported(other.msg_type())),
-    };
-    let mut message = json!({ "touser": openid, "msgtype": msgtype });
-    if let Some(object) = message.as_object_mut() {
-        object.insert(msgtype.to_owned(), payload);
-    }
-    Ok(message)
-}
-
-/// Sends late replies through the platform's `message/custom/send` with a [`wxoa_client`]
-/// client holding the accounts (feature `client`). A send is never retried once it may have
-/// reached the platform; 45015 (outside the 48-hour window) and every other failure come back
-/// as the reason the webhook logs.
-#[cfg(feature = "client")]
-#[derive(Debug, Clone)]
-pub struct CustomerService {
-    client: wxoa_client::Client,
-}
-
-#[cfg(feature = "client")]
-impl CustomerService {
-    /// Late replies through `client` (its registry must hold the webhook's accounts).
-    pub fn new(client: wxoa_client::Client) -> Self {
-        Self { client }
-    }
-}
-
-#[cfg(feature = "client")]
-impl LateReply for CustomerService {
-    fn send<'a>(&'a self, app_id: &'a str, message: Value) -> BoxFuture<'a, Result<(), String>> {
-        Box::pin(async move {
-            let client = self.client.for_account(app_id).map_err(|e| e.to_string())?;
-            client
-                .post_json("/cgi-bin/message/custom/send", &message)
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string())
-        })
-    }
-}
 
 /// How far a reply got when [`Webhook::drain`](crate::Webhook::drain) gave up on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -337,38 +218,5 @@ impl LateWork {
             finished: self.finished.load(Ordering::Relaxed).saturating_sub(before),
             undelivered,
         }
-    }
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
-mod tests {
-    use super::*;
-    use wxoa_types::reply::{Article, Music};
-
-    #[test]
-    fn maps_every_reply_kind() {
-        assert_eq!(
-            custom_message("o1", &ReplyBody::text("hi")).unwrap(),
-            json!({"touser": "o1", "msgtype": "text", "text": {"content": "hi"}})
-        );
-        assert_eq!(
-            custom_message("o1", &ReplyBody::image("M")).unwrap()["image"]["media_id"],
-            "M"
-        );
-        let music =
-            custom_message("o1", &ReplyBody::Music(Music::new("T").music_url("u"))).unwrap();
-        assert_eq!(music["music"]["thumb_media_id"], "T");
-        assert_eq!(music["music"]["musicurl"], "u");
-        let news = custom_message(
-            "o1",
-            &ReplyBody::news(vec![Article::new("a", "u1"), Article::new("b", "u2")]),
-        )
-        .unwrap();
-        assert_eq!(news["news"]["articles"].as_array().unwrap().len(), 1);
-        assert_eq!(
-            custom_message("o1", &ReplyBody::transfer_customer_service(None)),
-            Err(LateReplyError::Transfer)
-        );
     }
 }

@@ -1,0 +1,267 @@
+//! The webhook as a whole: its settings, builder and shared state, the routes it serves, the
+//! GET handshake, and how a refusal is logged, counted and answered.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tracing::warn;
+
+use crate::account::{Account, Accounts};
+use crate::deadline::{LateReply, LateWork};
+use crate::dedup::{DedupStore, MemoryDedup, Windows};
+use crate::metrics::Metrics;
+use crate::rejection::{Rejection, RequestError};
+use crate::verify::{PushQuery, check_signature};
+
+/// Settings of the push endpoint.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) path: String,
+    pub(crate) replay_window: Duration,
+    pub(crate) body_limit: usize,
+    pub(crate) budget: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            path: "/wechat".to_owned(),
+            replay_window: Duration::from_secs(300),
+            body_limit: 64 * 1024,
+            budget: Duration::from_millis(4500),
+        }
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) accounts: Accounts,
+    pub(crate) dedup: Arc<dyn DedupStore>,
+    /// How long the store keeps claims and answers: from the budget and the replay window.
+    pub(crate) windows: Windows,
+    pub(crate) late: Option<Arc<dyn LateReply>>,
+    /// Work that outlived its request, for [`Webhook::drain`].
+    pub(crate) late_work: Arc<LateWork>,
+    /// Set by [`Webhook::drain`]: pushes are refused from then on.
+    pub(crate) draining: AtomicBool,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) settings: Settings,
+}
+
+/// The webhook: build it, then serve [`Webhook::router`] (or nest it in your own axum app).
+///
+/// ```
+/// use wxoa_webhook::{Account, Bot, Ctx, Webhook};
+///
+/// let bot = Bot::new().text(|ctx: Ctx| async move { ctx.text().map(str::to_owned) });
+/// let webhook = Webhook::builder()
+///     .account(Account::new("wx0123456789abcdef", "token", bot))
+///     .build();
+/// let app: axum::Router = webhook.router();
+/// ```
+#[derive(Clone)]
+pub struct Webhook {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhook")
+            .field("settings", &self.inner.settings)
+            .finish()
+    }
+}
+
+/// Builds a [`Webhook`].
+#[derive(Default)]
+pub struct WebhookBuilder {
+    accounts: Vec<Account>,
+    dedup: Option<Arc<dyn DedupStore>>,
+    late: Option<Arc<dyn LateReply>>,
+    settings: Settings,
+}
+
+impl std::fmt::Debug for WebhookBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookBuilder")
+            .field("accounts", &self.accounts)
+            .field("settings", &self.settings)
+            .finish()
+    }
+}
+
+impl WebhookBuilder {
+    /// Serves an account (add as many as needed).
+    pub fn account(mut self, account: Account) -> Self {
+        self.accounts.push(account);
+        self
+    }
+
+    /// Where claims and answers of retries are kept (default: this process's memory). The
+    /// webhook tells the store how long to keep them ([`Windows::new`]): answers for its replay
+    /// window and a minute, claims just past its budget. When the store fails, pushes are
+    /// handled without dedupe; the failures are logged and counted in `/metrics`.
+    pub fn dedup(mut self, store: Arc<dyn DedupStore>) -> Self {
+        self.dedup = Some(store);
+        self
+    }
+
+    /// Sends replies that missed the deadline as customer-service messages.
+    pub fn late_reply(mut self, sender: Arc<dyn LateReply>) -> Self {
+        self.late = Some(sender);
+        self
+    }
+
+    /// The path pushes arrive on (default `/wechat`; `/wechat/{appid}` also routes by AppID).
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.settings.path = path.into();
+        self
+    }
+
+    /// How far a push's `timestamp` may be from now (default 300 s; zero turns it off).
+    pub fn replay_window(mut self, window: Duration) -> Self {
+        self.settings.replay_window = window;
+        self
+    }
+
+    /// Largest accepted body (default 64 KiB).
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.settings.body_limit = bytes;
+        self
+    }
+
+    /// How long a handler may take before `success` is sent for it (default 4.5 s, within the
+    /// platform's 5 s).
+    pub fn budget(mut self, budget: Duration) -> Self {
+        self.settings.budget = budget;
+        self
+    }
+
+    /// The webhook.
+    pub fn build(self) -> Webhook {
+        let metrics = Arc::new(Metrics::default());
+        Webhook {
+            inner: Arc::new(Inner {
+                accounts: Accounts::new(self.accounts),
+                dedup: self
+                    .dedup
+                    .unwrap_or_else(|| Arc::new(MemoryDedup::default())),
+                windows: Windows::new(self.settings.budget, self.settings.replay_window),
+                late: self.late,
+                late_work: Arc::new(LateWork::new(metrics.clone())),
+                draining: AtomicBool::new(false),
+                metrics,
+                settings: self.settings,
+            }),
+        }
+    }
+}
+
+impl Webhook {
+    /// Starts building a webhook.
+    pub fn builder() -> WebhookBuilder {
+        WebhookBuilder::default()
+    }
+
+    /// Adds or replaces an account while serving.
+    pub fn add_account(&self, account: Account) {
+        self.inner.accounts.insert(account);
+    }
+
+    /// Removes an account while serving.
+    pub fn remove_account(&self, app_id: &str) -> bool {
+        self.inner.accounts.remove(app_id)
+    }
+
+    /// The counters.
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.inner.metrics.clone()
+    }
+
+    /// The routes: `GET`/`POST` on the path and on `{path}/{appid}`, `GET /healthz`,
+    /// `GET /metrics`.
+    pub fn router(&self) -> Router {
+        let path = self.inner.settings.path.trim_end_matches('/').to_owned();
+        let path = if path.is_empty() {
+            "/".to_owned()
+        } else {
+            path
+        };
+        let with_app = format!("{}/{{appid}}", path.trim_end_matches('/'));
+        Router::new()
+            .route(&path, get(handshake).post(push))
+            .route(&with_app, get(handshake_for).post(push_for))
+            .route("/healthz", get(|| async { "ok" }))
+            .route("/metrics", get(metrics))
+            .with_state(self.clone())
+    }
+
+    pub(crate) fn reject(&self, rejection: Rejection) -> Response {
+        self.inner.metrics.request(rejection.outcome());
+        warn!(outcome = rejection.outcome(), reason = %rejection, "push refused");
+        rejection.into_response()
+    }
+
+    fn handle_get(&self, app_id: Option<&str>, uri: &Uri) -> Response {
+        let result = PushQuery::parse(uri.query()).and_then(|query| {
+            let account = self.inner.accounts.find(app_id, &query)?;
+            check_signature(account.token.expose(), &query)?;
+            query
+                .echostr
+                .map(std::borrow::Cow::into_owned)
+                .ok_or(Rejection::BadRequest(RequestError::NoEchostr))
+        });
+        match result {
+            Ok(echostr) => {
+                let mut response = Response::new(Body::from(echostr));
+                response.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                );
+                response
+            }
+            Err(rejection) => self.reject(rejection),
+        }
+    }
+}
+
+async fn handshake(State(webhook): State<Webhook>, uri: Uri) -> Response {
+    webhook.handle_get(None, &uri)
+}
+
+async fn handshake_for(
+    State(webhook): State<Webhook>,
+    Path(app_id): Path<String>,
+    uri: Uri,
+) -> Response {
+    webhook.handle_get(Some(&app_id), &uri)
+}
+
+// The whole request, taken apart here: its URI is read in place rather than cloned out.
+async fn push(State(webhook): State<Webhook>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    webhook.handle_post(None, &parts.uri, body).await
+}
+
+async fn push_for(
+    State(webhook): State<Webhook>,
+    Path(app_id): Path<String>,
+    request: Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    webhook.handle_post(Some(&app_id), &parts.uri, body).await
+}
+
+async fn metrics(State(webhook): State<Webhook>) -> impl IntoResponse {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        webhook.inner.metrics.render(),
+    )
+}
