@@ -1,6 +1,11 @@
 //! The examples run: the echo bot answers a signed push, the sandbox example passes.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 #[allow(dead_code, unreachable_pub)]
 #[path = "../../../examples/echo_bot.rs"]
