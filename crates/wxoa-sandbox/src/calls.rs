@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use wxoa_types::secret::{MASK, is_sensitive_key, redact};
 
-use crate::state::{Bounded, Usage, Weigh};
+use crate::log::{Bounded, Usage, Weigh};
 
 /// Bytes the log keeps by default.
 pub(crate) const DEFAULT_BUDGET: usize = 32 * 1024 * 1024;

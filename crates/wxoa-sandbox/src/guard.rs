@@ -27,7 +27,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::state::Shared;
+use crate::shared::Shared;
 
 /// The addresses the sandbox listens on, which the `Host` of a control request may name.
 #[derive(Debug, Default)]

@@ -33,7 +33,10 @@
 //!
 //! Module map:
 //! - `state`: accounts, followers' changes, tags, groups, blacklist, menus, templates, QR codes,
-//!   tokens, quotas, inboxes; the state file.
+//!   tokens, quotas, inboxes. `persist`: the state file (0600, atomic). `serde_helpers`: how
+//!   the state file writes bytes and leaves zeros out.
+//! - `shared`: what every handler reaches — the state behind its mutex and the services.
+//! - `log`: logs bounded by bytes (the calls log and the push log keep theirs in one).
 //! - `followers`: synthetic followers — OpenIDs computed from numbers and back, profiles on
 //!   demand, so a million cost nothing.
 //! - `clock`: virtual time. `faults`: scripted errcodes, delays and dropped connections.
@@ -61,9 +64,13 @@ mod error;
 mod faults;
 mod followers;
 mod guard;
+mod log;
+mod persist;
 mod push;
 mod routes;
+mod serde_helpers;
 mod server;
+mod shared;
 mod state;
 
 pub use config::{
@@ -75,7 +82,7 @@ pub use error::SandboxError;
 pub use wxoa_server::Limits;
 
 use crate::config::Settings;
-use crate::state::Shared;
+use crate::shared::Shared;
 
 /// How often the state file is brought up to date while the sandbox runs.
 const SAVE_INTERVAL: Duration = Duration::from_millis(500);
@@ -224,7 +231,7 @@ impl SandboxBuilder {
             webhook.validate()?;
         }
         let loaded = match &self.state_file {
-            Some(path) => state::load(path)?,
+            Some(path) => crate::persist::load(path)?,
             None => None,
         };
         let (platform, offset) = match loaded {
@@ -388,7 +395,7 @@ impl Sandbox {
             let limits = self.limits;
             async move { server::serve(listener, &name, app, limits, receiver).await }
         });
-        state::lock(&self.tasks).push(task);
+        crate::shared::lock(&self.tasks).push(task);
         Ok(base_url(local))
     }
 
@@ -396,7 +403,7 @@ impl Sandbox {
     /// state file one last time.
     pub async fn shutdown(self) -> Result<(), SandboxError> {
         let _ = self.shutdown.send(true);
-        let tasks = std::mem::take(&mut *state::lock(&self.tasks));
+        let tasks = std::mem::take(&mut *crate::shared::lock(&self.tasks));
         let deadline = tokio::time::Instant::now() + SHUTDOWN_DRAIN;
         for mut task in tasks {
             if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
@@ -450,7 +457,7 @@ fn save_now(shared: &Shared, path: &std::path::Path) -> Result<(), SandboxError>
     let bytes = shared
         .snapshot()
         .map_err(|e| SandboxError::Config(format!("cannot serialise the state: {e}")))?;
-    state::save(path, &bytes)
+    crate::persist::save(path, &bytes)
 }
 
 /// Writes the state file whenever the state changed, until shutdown.

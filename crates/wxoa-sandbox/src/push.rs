@@ -21,7 +21,9 @@ use wxoa_types::secret::mask_url_password;
 use wxoa_types::xml::{self, write_bare_element, write_cdata_element};
 
 use crate::config::{PushMode, Webhook};
-use crate::state::{Account, Bounded, SERVICE_UNAVAILABLE, Shared, Weigh, lock};
+use crate::log::{Bounded, Weigh};
+use crate::shared::{Shared, lock};
+use crate::state::{Account, SERVICE_UNAVAILABLE};
 
 /// Bytes the push log keeps; the oldest pushes are forgotten first.
 const LOG_BUDGET: usize = 32 * 1024 * 1024;

@@ -21,7 +21,7 @@ use wxoa_server::{Connection, Limits};
 use crate::calls::{Call, redact_body, redact_query};
 use crate::error::{ApiError, Errcode, SandboxError};
 use crate::faults::Outcome;
-use crate::state::{Shared, lock};
+use crate::shared::{Shared, lock};
 
 /// Largest request body read (uploads of 10 MB with their multipart framing fit).
 const MAX_BODY: usize = 24 * 1024 * 1024;

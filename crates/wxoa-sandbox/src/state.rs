@@ -1,236 +1,14 @@
-//! The platform's state: accounts, their followers and everything the API changes, the tokens
-//! it issued, and the state file that keeps all of it across restarts.
-//!
-//! One mutex guards the whole state; it is held only while a handler reads or changes it,
-//! never across a network call (pushes release it while the webhook answers).
+//! The platform's state: accounts, their followers and everything the API changes, and the
+//! tokens it issued. The state file that keeps it across restarts is `persist`; the services
+//! around it and its mutex are `shared`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::calls::CallLog;
-use crate::clock::{Clock, china_day};
-use crate::config::{AccountConfig, Settings, Webhook};
-use crate::error::SandboxError;
-use crate::faults::Faults;
+use crate::clock::china_day;
+use crate::config::AccountConfig;
 use crate::followers::{Followers, OpenIdCodec, Profile};
-use crate::guard::HostPolicy;
-use crate::push::PushLog;
-
-/// Everything a request handler reaches: the state and the sandbox's services.
-pub(crate) struct Shared {
-    state: Mutex<State>,
-    pub(crate) clock: Clock,
-    pub(crate) faults: Mutex<Faults>,
-    pub(crate) calls: Mutex<CallLog>,
-    pub(crate) pushes: Mutex<PushLog>,
-    pub(crate) webhook: RwLock<Option<Webhook>>,
-    /// The next push's turn among the webhook's URLs (round-robin).
-    webhook_turn: AtomicUsize,
-    pub(crate) settings: Settings,
-    pub(crate) http: reqwest::Client,
-    /// Which `Host` values the control API and the console answer.
-    pub(crate) hosts: HostPolicy,
-    /// Bumped on every request; the state file is written when it moved.
-    generation: AtomicU64,
-}
-
-impl Shared {
-    pub(crate) fn new(
-        state: State,
-        clock: Clock,
-        settings: Settings,
-        webhook: Option<Webhook>,
-        http: reqwest::Client,
-    ) -> Self {
-        Self {
-            state: Mutex::new(state),
-            clock,
-            faults: Mutex::new(Faults::default()),
-            calls: Mutex::new(CallLog::new(settings.calls_log_bytes)),
-            pushes: Mutex::new(PushLog::default()),
-            webhook: RwLock::new(webhook),
-            webhook_turn: AtomicUsize::new(0),
-            settings,
-            http,
-            hosts: HostPolicy::default(),
-            generation: AtomicU64::new(0),
-        }
-    }
-
-    /// The state, locked. A handler that panicked while holding it cannot leave it half
-    /// changed in a way later requests would trip over more than the panic itself, so a
-    /// poisoned lock is taken over rather than propagated.
-    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The configured webhook, if any.
-    pub(crate) fn webhook(&self) -> Option<Webhook> {
-        self.webhook
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
-    /// Replaces the webhook configuration.
-    pub(crate) fn set_webhook(&self, webhook: Option<Webhook>) {
-        *self.webhook.write().unwrap_or_else(PoisonError::into_inner) = webhook;
-    }
-
-    /// Where the next push starts among the webhook's URLs: 0, 1, 2 … (wrapping).
-    pub(crate) fn next_webhook_turn(&self) -> usize {
-        self.webhook_turn.fetch_add(1, Ordering::Relaxed)
-    }
-
-    /// Notes that the state may have changed.
-    pub(crate) fn touch(&self) {
-        self.generation.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// The current generation of the state.
-    pub(crate) fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Relaxed)
-    }
-
-    /// The state as the state file holds it.
-    pub(crate) fn snapshot(&self) -> Result<Vec<u8>, serde_json::Error> {
-        let state = self.state();
-        serde_json::to_vec(&Saved {
-            version: SAVED_VERSION,
-            clock_offset: self.clock.offset(),
-            state: &state,
-        })
-    }
-}
-
-/// Locks a mutex, taking over a poisoned one (see [`Shared::state`]).
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-const SAVED_VERSION: u32 = 1;
-
-#[derive(Serialize)]
-struct Saved<'a> {
-    version: u32,
-    clock_offset: i64,
-    state: &'a State,
-}
-
-#[derive(Deserialize)]
-struct Loaded {
-    version: u32,
-    clock_offset: i64,
-    state: State,
-}
-
-/// Reads a state file: the state and the clock offset. `None` when the file does not exist.
-pub(crate) fn load(path: &Path) -> Result<Option<(State, i64)>, SandboxError> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(SandboxError::StateFile {
-                path: path.display().to_string(),
-                source,
-            });
-        }
-    };
-    let loaded: Loaded =
-        serde_json::from_slice(&bytes).map_err(|source| SandboxError::StateFormat {
-            path: path.display().to_string(),
-            source,
-        })?;
-    if let Err(why) = crate::clock::check_offset(loaded.clock_offset) {
-        return Err(SandboxError::Config(format!(
-            "state file {}: clock_offset {}: {why}",
-            path.display(),
-            loaded.clock_offset
-        )));
-    }
-    if loaded.version != SAVED_VERSION {
-        return Err(SandboxError::Config(format!(
-            "state file {} has version {}, this sandbox reads version {SAVED_VERSION}",
-            path.display(),
-            loaded.version
-        )));
-    }
-    let mut state = loaded.state;
-    for account in &mut state.accounts {
-        account.reindex();
-    }
-    Ok(Some((state, loaded.clock_offset)))
-}
-
-/// Writes a state file atomically: a temporary file next to it, created with mode 0600 (the
-/// state holds every account's AppSecret and live tokens), flushed, then renamed over it, and
-/// the directory flushed so the rename survives a crash. A reader sees the old file or the new
-/// one, never a part of either.
-pub(crate) fn save(path: &Path, bytes: &[u8]) -> Result<(), SandboxError> {
-    let error = |source| SandboxError::StateFile {
-        path: path.display().to_string(),
-        source,
-    };
-    let temporary = temporary_path(path);
-    let written = write_private(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
-    if let Err(source) = written {
-        let _ = std::fs::remove_file(&temporary);
-        return Err(error(source));
-    }
-    sync_directory(path).map_err(error)
-}
-
-/// A temporary file next to `path`, unique to this process and this write.
-fn temporary_path(path: &Path) -> PathBuf {
-    static WRITES: AtomicU64 = AtomicU64::new(0);
-    let name = path
-        .file_name()
-        .map_or_else(|| "state".into(), |n| n.to_string_lossy());
-    let write = WRITES.fetch_add(1, Ordering::Relaxed);
-    path.with_file_name(format!(".{name}.{}.{write}.tmp", std::process::id()))
-}
-
-/// Creates `path` readable and writable by its owner only, with `bytes`, flushed to disk.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    // A file left by a process that died mid-write (with the same id, after a restart) would
-    // keep its old mode: remove it rather than write into it.
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-        _ => {}
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
-}
-
-/// Flushes the directory holding `path`, so a rename into it is durable.
-fn sync_directory(path: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
-        std::fs::File::open(dir)?.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = path;
-        Ok(())
-    }
-}
 
 /// The whole platform.
 #[derive(Debug, Serialize, Deserialize)]
@@ -360,25 +138,17 @@ pub(crate) struct Person {
     pub(crate) remark: String,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub(crate) tags: Vec<u32>,
-    #[serde(skip_serializing_if = "is_zero", default)]
+    #[serde(skip_serializing_if = "crate::serde_helpers::is_zero", default)]
     pub(crate) groupid: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) interaction: Option<Interaction>,
     #[serde(skip_serializing_if = "std::ops::Not::not", default)]
     pub(crate) typing: bool,
     /// Mass messages received by name (tag or list) in `mass_month`.
-    #[serde(skip_serializing_if = "is_zero", default)]
+    #[serde(skip_serializing_if = "crate::serde_helpers::is_zero", default)]
     pub(crate) mass_count: u32,
-    #[serde(skip_serializing_if = "is_zero_i64", default)]
+    #[serde(skip_serializing_if = "crate::serde_helpers::is_zero_i64", default)]
     pub(crate) mass_month: i64,
-}
-
-fn is_zero_i64(value: &i64) -> bool {
-    *value == 0
-}
-
-fn is_zero(value: &u32) -> bool {
-    *value == 0
 }
 
 /// A user tag.
@@ -514,7 +284,7 @@ pub(crate) struct MediaFile {
     pub(crate) kind: String,
     pub(crate) filename: String,
     pub(crate) content_type: String,
-    #[serde(with = "base64_bytes")]
+    #[serde(with = "crate::serde_helpers::base64_bytes")]
     pub(crate) bytes: Vec<u8>,
     pub(crate) created_at: i64,
     /// When it last changed (`update_news`); the order of `batchget_material`.
@@ -548,24 +318,6 @@ impl MediaFile {
 
 /// How long temporary media are kept, seconds (3 days).
 pub(crate) const MEDIA_LIFETIME: i64 = 3 * 86_400;
-
-/// Binary data in the state file, as Base64.
-mod base64_bytes {
-    use base64::Engine;
-    use base64::engine::general_purpose::STANDARD;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub(super) fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&STANDARD.encode(bytes))
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Vec<u8>, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        STANDARD.decode(text).map_err(serde::de::Error::custom)
-    }
-}
 
 /// Web OAuth: codes, access tokens and refresh tokens of one account.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -903,7 +655,7 @@ impl Account {
     }
 
     /// Rebuilds what is derived rather than saved.
-    fn reindex(&mut self) {
+    pub(crate) fn reindex(&mut self) {
         self.codec = OpenIdCodec::new(self.seed, &self.app_id);
         self.followers.reindex();
     }
@@ -1085,98 +837,4 @@ pub(crate) fn is_openid_like(openid: &str) -> bool {
         && openid
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
-
-/// What an entry of a bounded log costs in memory: its own size and the bytes it owns.
-pub(crate) trait Weigh {
-    /// The entry's weight in bytes.
-    fn weight(&self) -> usize;
-}
-
-/// What a bounded log holds against its budget.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Usage {
-    /// Entries kept.
-    pub(crate) entries: usize,
-    /// Their weight in bytes.
-    pub(crate) bytes: usize,
-    /// The budget.
-    pub(crate) max_bytes: usize,
-    /// Entries forgotten to stay within the budget.
-    pub(crate) forgotten: u64,
-}
-
-/// A log bounded by bytes: the newest entries whose weights add up to at most `max_bytes`;
-/// the oldest are forgotten first.
-#[derive(Debug)]
-pub(crate) struct Bounded<T> {
-    entries: VecDeque<T>,
-    bytes: usize,
-    max_bytes: usize,
-    forgotten: u64,
-}
-
-impl<T: Weigh> Bounded<T> {
-    pub(crate) fn new(max_bytes: usize) -> Self {
-        Self {
-            entries: VecDeque::new(),
-            bytes: 0,
-            max_bytes,
-            forgotten: 0,
-        }
-    }
-
-    pub(crate) fn push(&mut self, entry: T) {
-        self.bytes = self.bytes.saturating_add(entry.weight());
-        self.entries.push_back(entry);
-        self.trim();
-    }
-
-    /// Changes the first entry `find` selects, if there is one, keeping the count of bytes.
-    pub(crate) fn update(&mut self, find: impl Fn(&T) -> bool, change: impl FnOnce(&mut T)) {
-        if let Some(entry) = self.entries.iter_mut().find(|e| find(e)) {
-            self.bytes = self.bytes.saturating_sub(entry.weight());
-            change(entry);
-            self.bytes = self.bytes.saturating_add(entry.weight());
-            self.trim();
-        }
-    }
-
-    /// Forgets the oldest entries until the rest fit the budget.
-    fn trim(&mut self) {
-        while self.bytes > self.max_bytes {
-            let Some(oldest) = self.entries.pop_front() else {
-                self.bytes = 0;
-                break;
-            };
-            self.bytes = self.bytes.saturating_sub(oldest.weight());
-            self.forgotten = self.forgotten.saturating_add(1);
-        }
-        // A deque that once held many more entries than it does now gives its memory back.
-        if self.entries.capacity() > 1024 && self.entries.capacity() > 4 * self.entries.len() {
-            self.entries.shrink_to(2 * self.entries.len());
-        }
-    }
-
-    /// The entries `keep` selects, oldest first; with a `limit`, only the newest that many.
-    pub(crate) fn select(&self, keep: impl Fn(&T) -> bool, limit: Option<usize>) -> Vec<&T> {
-        let selected: Vec<&T> = self.entries.iter().filter(|e| keep(e)).collect();
-        let skip = limit.map_or(0, |limit| selected.len().saturating_sub(limit));
-        selected.into_iter().skip(skip).collect()
-    }
-
-    pub(crate) fn clear(&mut self) {
-        self.entries.clear();
-        self.entries.shrink_to_fit();
-        self.bytes = 0;
-    }
-
-    pub(crate) fn usage(&self) -> Usage {
-        Usage {
-            entries: self.entries.len(),
-            bytes: self.bytes,
-            max_bytes: self.max_bytes,
-            forgotten: self.forgotten,
-        }
-    }
 }

@@ -34,7 +34,8 @@ use super::token::random_text;
 use super::{Authed, Json, lenient_i64, post};
 use crate::error::{ApiError, ApiResult, ok};
 use crate::push::{Outgoing, push_in_background};
-use crate::state::{Account, CardCode, CardStatus, QrCode, Shared};
+use crate::shared::Shared;
+use crate::state::{Account, CardCode, CardStatus, QrCode};
 
 /// Card types and the field each needs besides `base_info`.
 const TYPES: &[(&str, &[&str])] = &[

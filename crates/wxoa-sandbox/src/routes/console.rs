@@ -19,7 +19,8 @@ use serde_json::{Map, Value, json};
 use super::Query;
 use super::control::{ControlError, limit, pick_account};
 use crate::push::{PushFilter, PushRecord};
-use crate::state::{Account, InboxItem, Shared, lock};
+use crate::shared::{Shared, lock};
+use crate::state::{Account, InboxItem};
 
 /// The page.
 const INDEX_HTML: &str = include_str!("../console/index.html");

@@ -18,9 +18,8 @@ use super::Query;
 use crate::config::{PushMode, Webhook};
 use crate::faults::FaultRequest;
 use crate::push::{Outgoing, PushFilter, push};
-use crate::state::{
-    Account, FollowScene, Interaction, Shared, State as Platform, Trigger, is_openid_like, lock,
-};
+use crate::shared::{Shared, lock};
+use crate::state::{Account, FollowScene, Interaction, State as Platform, Trigger, is_openid_like};
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()

@@ -13,7 +13,8 @@ use serde_json::{Map, Value};
 use super::{Authed, Json, post};
 use crate::config::{Allowance, is_app_id};
 use crate::error::{ApiError, ApiResult, ok_empty};
-use crate::state::{Account, Shared, Trigger, Who};
+use crate::shared::Shared;
+use crate::state::{Account, Trigger, Who};
 
 /// Longest text message, bytes.
 const MAX_TEXT_BYTES: usize = 2048;

@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 use super::users::following;
 use super::{Authed, Json, followers_batch, get, lenient_i64, post};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
-use crate::state::{Account, Group, Shared};
+use crate::shared::Shared;
+use crate::state::{Account, Group};
 
 /// Most groups, system groups included.
 const MAX_GROUPS: usize = 100;

@@ -22,7 +22,8 @@ use serde_json::{Value, json};
 use super::media::Upload;
 use super::{Authed, Json, Query, get, parse_json, post, set_field};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
-use crate::state::{Account, Agent, Shared};
+use crate::shared::Shared;
+use crate::state::{Account, Agent};
 
 /// Most agents of an account.
 const MAX_AGENTS: usize = 10;

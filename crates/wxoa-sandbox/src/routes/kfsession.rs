@@ -27,7 +27,8 @@ use serde_json::{Value, json};
 use super::custom::reachable;
 use super::{Authed, Json, Query, get, lenient_i64, post};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
-use crate::state::{Account, KfRecord, KfSession, Shared};
+use crate::shared::Shared;
+use crate::state::{Account, KfRecord, KfSession};
 
 /// Most records kept; older ones are forgotten.
 const MAX_RECORDS: usize = 100_000;

@@ -29,7 +29,8 @@ use super::{Authed, Json, lenient_i64, post, set_field};
 use crate::clock::{china_day, china_month};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
 use crate::push::{Outgoing, push_in_background};
-use crate::state::{Account, MassJob, MediaFile, Shared, Who};
+use crate::shared::Shared;
+use crate::state::{Account, MassJob, MediaFile, Who};
 
 /// Mass messages a follower of a service account receives per month at most.
 const MONTHLY_PER_USER: u32 = 4;

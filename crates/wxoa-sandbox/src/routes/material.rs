@@ -23,7 +23,8 @@ use serde_json::{Value, json};
 use super::media::{Rule, Upload, file_response, new_media_id, raw_url, rule_for};
 use super::{Authed, Json, Query, get, lenient_i64, post, set_field};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
-use crate::state::{Account, MediaFile, Shared};
+use crate::shared::Shared;
+use crate::state::{Account, MediaFile};
 
 const MB: usize = 1024 * 1024;
 

@@ -23,7 +23,8 @@ use serde_json::json;
 use super::token::random_text;
 use super::{Authed, Query, get, post};
 use crate::error::{ApiError, ApiResult, ok};
-use crate::state::{Account, MediaFile, Shared};
+use crate::shared::Shared;
+use crate::state::{Account, MediaFile};
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()

@@ -32,7 +32,8 @@ use serde_json::{Map, Value, json};
 use super::{Authed, Json, get, lenient_i64, post, set_field};
 use crate::config::is_app_id;
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
-use crate::state::{Account, Menu, Shared, Who};
+use crate::shared::Shared;
+use crate::state::{Account, Menu, Who};
 
 /// Button types that carry a `key` and push an event with it.
 const KEY_TYPES: &[&str] = &[

@@ -14,7 +14,8 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
-use crate::state::{Account, Shared, State};
+use crate::shared::Shared;
+use crate::state::{Account, State};
 
 pub(crate) mod blacklist;
 pub(crate) mod card;

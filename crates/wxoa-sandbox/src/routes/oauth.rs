@@ -27,7 +27,8 @@ use super::control::ControlError;
 use super::token::{LIFETIME, account_index, random_text};
 use super::{Query, get};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
-use crate::state::{Account, OAuthGrant, Shared};
+use crate::shared::Shared;
+use crate::state::{Account, OAuthGrant};
 
 /// How long a code can be exchanged, seconds.
 const CODE_LIFETIME: i64 = 300;

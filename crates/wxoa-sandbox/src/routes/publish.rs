@@ -33,7 +33,8 @@ use super::{Authed, Json, get, lenient_i64, post};
 use crate::clock::china_day;
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
 use crate::push::{Outgoing, push_in_background};
-use crate::state::{Account, MediaFile, Publication, Shared};
+use crate::shared::Shared;
+use crate::state::{Account, MediaFile, Publication};
 
 /// Most items of a list page.
 const PAGE_MAX: i64 = 20;

@@ -18,7 +18,8 @@ use serde_json::{Value, json};
 use super::token::random_text;
 use super::{Authed, Json, Query, get, lenient_i64, post, set_field};
 use crate::error::{ApiError, ApiResult, ok};
-use crate::state::{Account, QrCode, Shared};
+use crate::shared::Shared;
+use crate::state::{Account, QrCode};
 
 /// Lifetime of a temporary code when `expire_seconds` is absent.
 const DEFAULT_EXPIRE: i64 = 30;

@@ -18,7 +18,8 @@ use serde_json::{Value, json};
 use super::token::random_text;
 use super::{Authed, Json, lenient_i64, post};
 use crate::error::{ApiError, ApiResult, ok};
-use crate::state::{Shared, ShortKey};
+use crate::shared::Shared;
+use crate::state::ShortKey;
 
 /// Longest hosted data, bytes.
 const MAX_LONG_DATA: usize = 4096;

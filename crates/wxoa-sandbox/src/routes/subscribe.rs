@@ -25,7 +25,7 @@ use super::template::{check_data, check_miniprogram};
 use super::{Authed, Json, post, set_field};
 use crate::error::{ApiError, ApiResult, ok_empty};
 use crate::push::{Outgoing, push_in_background};
-use crate::state::Shared;
+use crate::shared::Shared;
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new().route("/cgi-bin/message/subscribe/bizsend", post(send))

@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 use super::users::following;
 use super::{Authed, Json, followers_batch, get, lenient_i64, post};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
-use crate::state::{Account, RESERVED_TAGS, Shared, Tag};
+use crate::shared::Shared;
+use crate::state::{Account, RESERVED_TAGS, Tag};
 
 /// Most tags an account may create.
 const MAX_TAGS: usize = 100;

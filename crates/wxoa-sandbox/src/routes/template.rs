@@ -15,7 +15,8 @@ use super::{Authed, Json, get, lenient_i64, post, set_field};
 use crate::config::is_app_id;
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
 use crate::push::{Outgoing, push_in_background};
-use crate::state::{Industry, Shared, Template};
+use crate::shared::Shared;
+use crate::state::{Industry, Template};
 
 /// Most templates an account may hold.
 const MAX_TEMPLATES: usize = 25;

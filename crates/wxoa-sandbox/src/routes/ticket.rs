@@ -10,7 +10,8 @@ use serde_json::json;
 use super::token::{LIFETIME, random_text};
 use super::{Authed, Query, get};
 use crate::error::{ApiError, ApiResult, ok};
-use crate::state::{Shared, Ticket};
+use crate::shared::Shared;
+use crate::state::Ticket;
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new().route("/cgi-bin/ticket/getticket", get(getticket))

@@ -19,7 +19,8 @@ use super::{Json, Query, get, post, take_quota};
 use crate::clock::china_day;
 use crate::config::{is_app_id, is_app_secret};
 use crate::error::{ApiError, ApiResult, ok};
-use crate::state::{Shared, State as Platform, TokenKind, TokenRecord};
+use crate::shared::Shared;
+use crate::state::{State as Platform, TokenKind, TokenRecord};
 
 /// Lifetime of an access token, seconds.
 pub(crate) const LIFETIME: i64 = 7200;

@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 use super::{Authed, Json, Query, get, post};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
 use crate::followers::Cursor;
-use crate::state::{Account, Shared, Who};
+use crate::shared::Shared;
+use crate::state::{Account, Who};
 
 /// Most users `user/info/batchget` answers for.
 const BATCHGET_MAX: usize = 100;
