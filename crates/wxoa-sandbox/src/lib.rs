@@ -36,7 +36,9 @@
 //!   tokens, quotas, inboxes. `persist`: the state file (0600, atomic). `serde_helpers`: how
 //!   the state file writes bytes and leaves zeros out.
 //! - `shared`: what every handler reaches — the state behind its mutex and the services.
-//! - `log`: logs bounded by bytes (the calls log and the push log keep theirs in one).
+//! - `log`: logs bounded by bytes, and the push log.
+//! - `platform/<area>`: an area's state and its rules as methods the routes call (so far:
+//!   `kf`, customer-service sessions and records; `people`, who a message can reach).
 //! - `followers`: synthetic followers — OpenIDs computed from numbers and back, profiles on
 //!   demand, so a million cost nothing.
 //! - `clock`: virtual time. `faults`: scripted errcodes, delays and dropped connections.
@@ -66,6 +68,7 @@ mod followers;
 mod guard;
 mod log;
 mod persist;
+mod platform;
 mod push;
 mod routes;
 mod serde_helpers;
@@ -433,7 +436,7 @@ fn base_url(addr: SocketAddr) -> String {
 /// keep web pages away from the control API and the console.
 fn application(shared: &Arc<Shared>) -> axum::Router {
     server::app(Arc::clone(shared)).layer(axum::middleware::from_fn_with_state(
-        Arc::clone(shared),
+        Arc::clone(&shared.hosts),
         guard::guard,
     ))
 }

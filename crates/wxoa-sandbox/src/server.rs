@@ -72,7 +72,7 @@ pub(crate) async fn serve(
 /// (`/sandbox/…`) and the console's page pass straight through.
 async fn api_layer(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
-    if crate::routes::console::is_page(&path) {
+    if crate::guard::is_console_page(&path) {
         return next.run(request).await;
     }
     if path == "/sandbox" || path.starts_with("/sandbox/") {

@@ -5,6 +5,7 @@
 //! The state mutex is held only while a handler reads or changes it, never across a network
 //! call (pushes release it while the webhook answers).
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
 
@@ -13,7 +14,7 @@ use crate::clock::Clock;
 use crate::config::{Settings, Webhook};
 use crate::faults::Faults;
 use crate::guard::HostPolicy;
-use crate::push::PushLog;
+use crate::log::PushLog;
 use crate::state::State;
 
 /// Everything a request handler reaches: the state and the sandbox's services.
@@ -29,7 +30,7 @@ pub(crate) struct Shared {
     pub(crate) settings: Settings,
     pub(crate) http: reqwest::Client,
     /// Which `Host` values the control API and the console answer.
-    pub(crate) hosts: HostPolicy,
+    pub(crate) hosts: Arc<HostPolicy>,
     /// Bumped on every request; the state file is written when it moved.
     generation: AtomicU64,
 }
@@ -52,7 +53,7 @@ impl Shared {
             webhook_turn: AtomicUsize::new(0),
             settings,
             http,
-            hosts: HostPolicy::default(),
+            hosts: Arc::default(),
             generation: AtomicU64::new(0),
         }
     }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock::china_day;
 use crate::config::AccountConfig;
 use crate::followers::{Followers, OpenIdCodec, Profile};
+use crate::platform::kf::{Agent, KfState};
 
 /// The whole platform.
 #[derive(Debug, Serialize, Deserialize)]
@@ -378,18 +379,6 @@ pub(crate) struct MassJob {
     pub(crate) articles: usize,
 }
 
-/// A customer-service agent account.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Agent {
-    pub(crate) id: u32,
-    pub(crate) nickname: String,
-    pub(crate) headimgurl: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) invite_wx: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) invite_expire_time: Option<i64>,
-}
-
 /// The code of a card a follower took.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct CardCode {
@@ -410,39 +399,6 @@ pub(crate) enum CardStatus {
     Normal,
     Consumed,
     Unavailable,
-}
-
-/// Customer-service sessions, the queue of followers waiting for an agent, and the message
-/// record (`msgrecord/getmsglist`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub(crate) struct KfState {
-    /// The open session of each follower in one.
-    pub(crate) sessions: BTreeMap<String, KfSession>,
-    /// Followers waiting for an agent, and when they last wrote.
-    pub(crate) waiting: BTreeMap<String, i64>,
-    pub(crate) records: Vec<KfRecord>,
-    /// The id of the last record.
-    pub(crate) last_record: u64,
-}
-
-/// A follower's session with an agent.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct KfSession {
-    pub(crate) kf_account: String,
-    pub(crate) created_at: i64,
-}
-
-/// One line of the customer-service message record.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct KfRecord {
-    pub(crate) id: u64,
-    pub(crate) openid: String,
-    /// 1000 a session waits, 1001 an agent takes it, 1002 an agent opens one, 1004 closed,
-    /// 2001 the account received a message, 2002 an agent sent one, 2003 an agent received one.
-    pub(crate) opercode: u32,
-    pub(crate) text: String,
-    pub(crate) time: i64,
-    pub(crate) worker: String,
 }
 
 /// A hosted short key.

@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 
 use super::Query;
 use super::control::{ControlError, limit, pick_account};
-use crate::push::{PushFilter, PushRecord};
+use crate::log::{PushFilter, PushRecord};
 use crate::shared::{Shared, lock};
 use crate::state::{Account, InboxItem};
 
@@ -51,11 +51,6 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/sandbox/followers/{openid}", get(follower))
         .route("/sandbox/conversation/{openid}", get(conversation))
         .method_not_allowed_fallback(super::control::method_not_allowed)
-}
-
-/// Whether a path belongs to the page itself (not an API call, not logged).
-pub(crate) fn is_page(path: &str) -> bool {
-    path == "/" || path.starts_with("/console/")
 }
 
 async fn index() -> Response {

@@ -17,7 +17,8 @@ use serde_json::{Value, json};
 use super::Query;
 use crate::config::{PushMode, Webhook};
 use crate::faults::FaultRequest;
-use crate::push::{Outgoing, PushFilter, push};
+use crate::log::PushFilter;
+use crate::push::{Outgoing, push};
 use crate::shared::{Shared, lock};
 use crate::state::{Account, FollowScene, Interaction, State as Platform, Trigger, is_openid_like};
 
@@ -217,9 +218,13 @@ async fn send(
         let mut state = shared.state();
         if let Some(account) = state.account_mut(&record.app_id) {
             let fields = Fields(fields_of_xml(&record.xml));
-            let text =
-                super::kfsession::record_text(fields.text("MsgType"), Some(fields.text("Content")));
-            super::kfsession::transfer(account, from, agent, &text, shared.clock.now());
+            let text = crate::platform::kf::record_text(
+                fields.text("MsgType"),
+                Some(fields.text("Content")),
+            );
+            account
+                .kf
+                .transfer(&account.agents, from, agent, &text, shared.clock.now());
         }
     }
     reply(record.summary())
@@ -303,8 +308,8 @@ fn act(account: &mut Account, openid: &str, fields: &Fields, now: i64) {
         (kind, _) => {
             account.follow(openid, now, FollowScene::other());
             let content = fields.text("Content");
-            let text = super::kfsession::record_text(kind, Some(content));
-            super::kfsession::follower_wrote(account, openid, &text, now);
+            let text = crate::platform::kf::record_text(kind, Some(content));
+            account.kf.follower_wrote(openid, &text, now);
             Some(Trigger::Message)
         }
     };

@@ -9,7 +9,6 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::custom::reachable;
 use super::token::random_text;
 use super::{Authed, Json, get, lenient_i64, post, set_field};
 use crate::config::is_app_id;
@@ -281,7 +280,7 @@ async fn send(
     let outgoing = {
         let mut state = shared.state();
         let account = auth.account(&mut state)?;
-        reachable(account, &openid)?;
+        account.reachable(&openid)?;
         let template = account
             .templates
             .iter()
