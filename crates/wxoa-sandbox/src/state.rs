@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::china_day;
 use crate::config::AccountConfig;
-use crate::followers::{Followers, OpenIdCodec, Profile};
+use crate::followers::{Followers, OpenIdCodec};
 use crate::platform::kf::{Agent, KfState};
 
 /// The whole platform.
@@ -616,68 +616,6 @@ impl Account {
         self.followers.reindex();
     }
 
-    /// How `openid` relates to this account.
-    pub(crate) fn who(&self, openid: &str) -> Who {
-        match self.codec.decode(openid) {
-            Some(i) if i < self.followers.synthetic() => Who::Synthetic(i),
-            _ if self.people.contains_key(openid) => Who::Known,
-            _ => Who::Unknown,
-        }
-    }
-
-    /// The synthetic number of `openid`, if it has one.
-    pub(crate) fn index_of(&self, openid: &str) -> Option<u32> {
-        match self.who(openid) {
-            Who::Synthetic(i) => Some(i),
-            _ => None,
-        }
-    }
-
-    /// Whether `openid` follows the account now.
-    pub(crate) fn is_following(&self, openid: &str) -> bool {
-        self.followers.is_following(openid, self.index_of(openid))
-    }
-
-    /// The OpenID of a page member.
-    pub(crate) fn openid_of(&self, member: crate::followers::Member<'_>, out: &mut String) {
-        match member {
-            crate::followers::Member::Synthetic(i) => self.codec.encode_into(i, out),
-            crate::followers::Member::Late(openid) => out.push_str(openid),
-        }
-    }
-
-    /// The changeable part of a person, created on first use.
-    pub(crate) fn person_mut(&mut self, openid: &str) -> &mut Person {
-        self.people.entry(openid.to_owned()).or_default()
-    }
-
-    /// The fixed profile of a person: derived from the number of a synthetic follower; for
-    /// anyone else, derived from a hash of the OpenID (sex and region), with the follow itself
-    /// recorded in their [`Person`].
-    pub(crate) fn profile(&self, openid: &str) -> Profile {
-        if let Who::Synthetic(i) = self.who(openid) {
-            return self.codec.profile(i);
-        }
-        use sha1::{Digest, Sha1};
-        let digest = Sha1::digest(openid.as_bytes());
-        let mut number = [0u8; 4];
-        number.copy_from_slice(digest.get(..4).unwrap_or(&[0; 4]));
-        let mut profile = self.codec.profile(u32::from_be_bytes(number));
-        profile.subscribe_time = 0;
-        profile.language = "zh_CN";
-        profile.subscribe_scene = "ADD_SCENE_OTHERS";
-        profile.qr_scene = 0;
-        profile
-    }
-
-    /// When `openid` (last) followed.
-    pub(crate) fn subscribe_time(&self, openid: &str) -> i64 {
-        self.people
-            .get(openid)
-            .and_then(|p| p.subscribe_time)
-            .unwrap_or_else(|| self.profile(openid).subscribe_time)
-    }
-
     /// What a follower received: their inbox, and the mass sends to everyone since they
     /// followed, oldest first.
     pub(crate) fn inbox(&self, openid: &str) -> Vec<InboxItem> {
@@ -701,46 +639,6 @@ impl Account {
             items.sort_by_key(|i| (i.at, i.seq));
         }
         items
-    }
-
-    /// Makes `openid` a follower (now); returns false if it already was one.
-    pub(crate) fn follow(&mut self, openid: &str, now: i64, scene: FollowScene) -> bool {
-        let index = self.index_of(openid);
-        if !self.followers.follow(openid, index) {
-            return false;
-        }
-        let person = self.person_mut(openid);
-        person.subscribe_time = Some(now);
-        person.subscribe_scene = Some(scene.scene.to_owned());
-        person.qr_scene = scene.qr_scene;
-        person.qr_scene_str = scene.qr_scene_str;
-        true
-    }
-
-    /// Records an unfollow: the person leaves the follower list, their tags and the blacklist,
-    /// and their customer-service window closes.
-    pub(crate) fn unfollow(&mut self, openid: &str) -> bool {
-        let index = self.index_of(openid);
-        if !self.followers.unfollow(openid, index) {
-            return false;
-        }
-        let person = self.person_mut(openid);
-        let tags = std::mem::take(&mut person.tags);
-        person.interaction = None;
-        person.typing = false;
-        person.groupid = 0;
-        for tag in tags {
-            if let Some(tag) = self.tags.get_mut(&tag) {
-                tag.members.remove(openid);
-            }
-        }
-        self.blacklist.remove(openid);
-        true
-    }
-
-    /// The tags of a person.
-    pub(crate) fn tags_of(&self, openid: &str) -> &[u32] {
-        self.people.get(openid).map_or(&[], |p| p.tags.as_slice())
     }
 
     /// Appends a message to a follower's inbox.
@@ -783,14 +681,4 @@ impl Account {
         self.next_msg_id += 1;
         self.next_msg_id
     }
-}
-
-/// Whether `openid` may name a person at all: the OpenID alphabet, 1 to 64 characters. Pushes
-/// accept any such string (a new follower); the API refuses everything it has not seen.
-pub(crate) fn is_openid_like(openid: &str) -> bool {
-    !openid.is_empty()
-        && openid.len() <= 64
-        && openid
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }

@@ -2,4 +2,14 @@
 //! it, as methods the routes call (the routes only decode requests and encode answers).
 
 pub(crate) mod kf;
+pub(crate) mod menu;
 pub(crate) mod people;
+
+/// Reads an integer given as a JSON number or a numeric string.
+pub(crate) fn lenient_i64(value: &serde_json::Value) -> Option<i64> {
+    match value {
+        serde_json::Value::Number(n) => n.as_i64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}

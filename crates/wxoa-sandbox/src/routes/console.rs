@@ -92,7 +92,7 @@ async fn menu(State(shared): State<Arc<Shared>>, query: Query) -> ControlResult 
     let openid = query.get("openid").unwrap_or_default();
     let state = shared.state();
     let account = pick_account(&state, query.get("app_id"), Some(openid))?;
-    let menu = super::menu::menu_for(account, openid).map(|m| {
+    let menu = account.menu_for(openid).map(|m| {
         json!({
             "menuid": m.menuid,
             "conditional": m.matchrule.is_some(),
@@ -152,7 +152,7 @@ async fn follower(
 ) -> ControlResult {
     let state = shared.state();
     let account = pick_account(&state, query.get("app_id"), Some(&openid))?;
-    let mut user = super::users::user_json(account, &openid);
+    let mut user = account.user_info(&openid);
     super::set_field(&mut user, "app_id", json!(account.app_id));
     super::set_field(
         &mut user,

@@ -18,9 +18,10 @@ use super::Query;
 use crate::config::{PushMode, Webhook};
 use crate::faults::FaultRequest;
 use crate::log::PushFilter;
+use crate::platform::people::is_openid_like;
 use crate::push::{Outgoing, push};
 use crate::shared::{Shared, lock};
-use crate::state::{Account, FollowScene, Interaction, State as Platform, Trigger, is_openid_like};
+use crate::state::{Account, FollowScene, Interaction, State as Platform, Trigger};
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -411,15 +412,17 @@ async fn click(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult
         let Some(account) = state.accounts.get(index) else {
             return Err(ControlError::bad("no such account"));
         };
-        let menu = super::menu::menu_for(account, &request.from)
+        let menu = account
+            .menu_for(&request.from)
             .ok_or_else(|| ControlError(StatusCode::NOT_FOUND, "the account has no menu".into()))?;
-        let button = super::menu::button_at(&menu.button, &request.button).ok_or_else(|| {
-            ControlError(
-                StatusCode::NOT_FOUND,
-                format!("no button at {:?}", request.button),
-            )
-        })?;
-        let event = super::menu::click_event(
+        let button =
+            crate::platform::menu::button_at(&menu.button, &request.button).ok_or_else(|| {
+                ControlError(
+                    StatusCode::NOT_FOUND,
+                    format!("no button at {:?}", request.button),
+                )
+            })?;
+        let event = crate::platform::menu::click_event(
             button,
             menu.matchrule.is_some().then_some(menu.menuid),
             request.scan_result.as_deref(),

@@ -14,6 +14,7 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
+pub(crate) use crate::platform::lenient_i64;
 use crate::shared::Shared;
 use crate::state::{Account, State};
 
@@ -295,7 +296,7 @@ pub(crate) fn followers_batch(
         return Err(ApiError::msg(40032, "invalid openid list size"));
     }
     for openid in &openids {
-        users::following(account, openid)?;
+        account.check_following(openid)?;
     }
     Ok(openids)
 }
@@ -304,15 +305,6 @@ pub(crate) fn followers_batch(
 pub(crate) fn set_field(value: &mut serde_json::Value, key: &str, field: serde_json::Value) {
     if let Some(map) = value.as_object_mut() {
         map.insert(key.to_owned(), field);
-    }
-}
-
-/// Reads an integer given as a JSON number or a numeric string.
-pub(crate) fn lenient_i64(value: &serde_json::Value) -> Option<i64> {
-    match value {
-        serde_json::Value::Number(n) => n.as_i64(),
-        serde_json::Value::String(s) => s.trim().parse().ok(),
-        _ => None,
     }
 }
 

@@ -11,7 +11,6 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::users::following;
 use super::{Authed, Json, followers_batch, get, lenient_i64, post};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
 use crate::shared::Shared;
@@ -260,7 +259,7 @@ async fn id_list(
         .ok_or_else(|| ApiError::msg(41009, "missing openid"))?;
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    following(account, &openid)?;
+    account.check_following(&openid)?;
     ok(json!({"tagid_list": account.tags_of(&openid)}))
 }
 
