@@ -39,7 +39,8 @@
 //! - `log`: logs bounded by bytes, and the push log.
 //! - `platform/<area>`: an area's state and its rules as methods the routes call (so far:
 //!   `kf`, customer-service sessions and records; `people`, followers, profiles and who a
-//!   message can reach; `menu`, which menu a follower sees, what a tap pushes, menu checks).
+//!   message can reach; `menu`, which menu a follower sees, what a tap pushes, menu checks;
+//!   `tokens`, access tokens, tickets, quotas and random identifiers).
 //! - `followers`: synthetic followers — OpenIDs computed from numbers and back, profiles on
 //!   demand, so a million cost nothing.
 //! - `clock`: virtual time. `faults`: scripted errcodes, delays and dropped connections.

@@ -6,10 +6,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::clock::china_day;
-use crate::config::AccountConfig;
+use crate::config::{AccountConfig, is_app_id, is_app_secret};
+use crate::error::ApiError;
 use crate::followers::{Followers, OpenIdCodec};
 use crate::platform::kf::{Agent, KfState};
+use crate::platform::tokens::{QuotaCounters, StableToken, Ticket, TokenRecord};
 
 /// The whole platform.
 #[derive(Debug, Serialize, Deserialize)]
@@ -58,39 +59,32 @@ impl State {
             .position(|a| !matches!(a.who(openid), Who::Unknown))
     }
 
+    /// The account whose credentials these are: 40013 for an unknown AppID, 40125 for a
+    /// malformed AppSecret, 40001 for a wrong one.
+    pub(crate) fn account_index(&self, app_id: &str, secret: &str) -> Result<usize, ApiError> {
+        let index = self
+            .accounts
+            .iter()
+            .position(|a| a.app_id == app_id)
+            .filter(|_| is_app_id(app_id))
+            .ok_or_else(|| ApiError::msg(40013, "invalid appid"))?;
+        if !is_app_secret(secret) {
+            return Err(ApiError::msg(40125, "invalid appsecret"));
+        }
+        let matches = self.accounts.get(index).is_some_and(|a| a.secret == secret);
+        if !matches {
+            return Err(ApiError::msg(
+                40001,
+                "invalid credential, access_token is invalid or not latest",
+            ));
+        }
+        Ok(index)
+    }
+
     /// Forgets tokens that ended more than a day ago, so the table does not grow forever.
     pub(crate) fn prune_tokens(&mut self, now: i64) {
         self.tokens
             .retain(|_, t| t.ends_at().saturating_add(86_400) > now);
-    }
-}
-
-/// Which endpoint issued a token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum TokenKind {
-    /// `/cgi-bin/token`.
-    Classic,
-    /// `/cgi-bin/stable_token`.
-    Stable,
-}
-
-/// An access token the sandbox issued.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct TokenRecord {
-    pub(crate) app_id: String,
-    pub(crate) kind: TokenKind,
-    pub(crate) issued_at: i64,
-    pub(crate) expires_at: i64,
-    /// When a newer token (or a forced refresh) ended this one early.
-    pub(crate) revoked_at: Option<i64>,
-}
-
-impl TokenRecord {
-    /// When the token stops working, whichever comes first.
-    pub(crate) fn ends_at(&self) -> i64 {
-        self.revoked_at
-            .map_or(self.expires_at, |r| r.min(self.expires_at))
     }
 }
 
@@ -407,50 +401,6 @@ pub(crate) struct ShortKey {
     pub(crate) long_data: String,
     pub(crate) create_time: i64,
     pub(crate) expire_seconds: i64,
-}
-
-/// Calls counted against daily quotas, per API path.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub(crate) struct QuotaCounters {
-    /// The platform day the counts are for.
-    pub(crate) day: i64,
-    pub(crate) counts: HashMap<String, u64>,
-    /// `clear_quota` calls: the month and how many in it.
-    pub(crate) clear_month: i64,
-    pub(crate) clears: u32,
-}
-
-impl QuotaCounters {
-    /// Counts one call; false when the call is over the limit (it is not counted then).
-    pub(crate) fn take(&mut self, path: &str, limit: u64, now: i64) -> bool {
-        let today = china_day(now);
-        if today != self.day {
-            self.day = today;
-            self.counts.clear();
-        }
-        let used = self.counts.entry(path.to_owned()).or_insert(0);
-        if *used >= limit {
-            return false;
-        }
-        *used += 1;
-        true
-    }
-}
-
-/// The stable token of an account and its forced refreshes.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub(crate) struct StableToken {
-    pub(crate) token: Option<String>,
-    pub(crate) force_day: i64,
-    pub(crate) forced_today: u32,
-    pub(crate) last_forced: Option<i64>,
-}
-
-/// An issued JS-SDK or card ticket.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Ticket {
-    pub(crate) ticket: String,
-    pub(crate) expires_at: i64,
 }
 
 /// How someone came to follow: `subscribe_scene` and the QR scene of `user/info`.

@@ -4,6 +4,7 @@
 pub(crate) mod kf;
 pub(crate) mod menu;
 pub(crate) mod people;
+pub(crate) mod tokens;
 
 /// Reads an integer given as a JSON number or a numeric string.
 pub(crate) fn lenient_i64(value: &serde_json::Value) -> Option<i64> {

@@ -30,9 +30,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::qrcode::{new_ticket, new_url};
-use super::token::random_text;
 use super::{Authed, Json, lenient_i64, post};
 use crate::error::{ApiError, ApiResult, ok};
+use crate::platform::tokens::random_text;
 use crate::push::{Outgoing, push_in_background};
 use crate::shared::Shared;
 use crate::state::{Account, CardCode, CardStatus, QrCode};

@@ -20,9 +20,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::token::random_text;
 use super::{Authed, Query, get, post};
 use crate::error::{ApiError, ApiResult, ok};
+use crate::platform::tokens::random_text;
 use crate::shared::Shared;
 use crate::state::{Account, MediaFile};
 

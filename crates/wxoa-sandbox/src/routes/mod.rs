@@ -203,7 +203,7 @@ pub(crate) fn check_token(state: &State, token: &str, now: i64) -> Result<String
     Ok(record.app_id.clone())
 }
 
-/// Whether a string could be a token the sandbox issued (see `token::new_token`).
+/// Whether a string could be a token the sandbox issued (see `platform::tokens::new_token`).
 fn is_token_shaped(token: &str) -> bool {
     (32..=512).contains(&token.len())
         && token

@@ -28,10 +28,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::material::{NewsRequest, check_article, news_items, store_news};
-use super::token::random_text;
 use super::{Authed, Json, get, lenient_i64, post};
 use crate::clock::china_day;
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
+use crate::platform::tokens::random_text;
 use crate::push::{Outgoing, push_in_background};
 use crate::shared::Shared;
 use crate::state::{Account, MediaFile, Publication};

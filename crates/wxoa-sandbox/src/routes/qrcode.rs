@@ -15,9 +15,9 @@ use rand::RngCore;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::token::random_text;
 use super::{Authed, Json, Query, get, lenient_i64, post, set_field};
 use crate::error::{ApiError, ApiResult, ok};
+use crate::platform::tokens::random_text;
 use crate::shared::Shared;
 use crate::state::{Account, QrCode};
 

@@ -15,9 +15,9 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::token::random_text;
 use super::{Authed, Json, lenient_i64, post};
 use crate::error::{ApiError, ApiResult, ok};
+use crate::platform::tokens::random_text;
 use crate::shared::Shared;
 use crate::state::ShortKey;
 

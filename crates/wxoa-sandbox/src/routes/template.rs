@@ -9,10 +9,10 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::token::random_text;
 use super::{Authed, Json, get, lenient_i64, post, set_field};
 use crate::config::is_app_id;
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
+use crate::platform::tokens::random_text;
 use crate::push::{Outgoing, push_in_background};
 use crate::shared::Shared;
 use crate::state::{Industry, Template};
