@@ -40,7 +40,8 @@
 //! - `platform/<area>`: an area's state and its rules as methods the routes call (so far:
 //!   `kf`, customer-service sessions and records; `people`, followers, profiles and who a
 //!   message can reach; `menu`, which menu a follower sees, what a tap pushes, menu checks;
-//!   `tokens`, access tokens, tickets, quotas and random identifiers).
+//!   `tokens`, access tokens, tickets, quotas and random identifiers; `qrcode`, QR tickets and
+//!   their image; `card`, card codes and taking a card).
 //! - `followers`: synthetic followers — OpenIDs computed from numbers and back, profiles on
 //!   demand, so a million cost nothing.
 //! - `clock`: virtual time. `faults`: scripted errcodes, delays and dropped connections.

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::config::{AccountConfig, is_app_id, is_app_secret};
 use crate::error::ApiError;
 use crate::followers::{Followers, OpenIdCodec};
+use crate::platform::card::CardCode;
 use crate::platform::kf::{Agent, KfState};
+use crate::platform::qrcode::QrCode;
 use crate::platform::tokens::{QuotaCounters, StableToken, Ticket, TokenRecord};
 
 /// The whole platform.
@@ -207,40 +209,6 @@ pub(crate) struct Template {
     pub(crate) deputy_industry: String,
 }
 
-/// A QR code ticket.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct QrCode {
-    pub(crate) ticket: String,
-    pub(crate) action_name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) scene_id: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) scene_str: Option<String>,
-    /// `None` for permanent codes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) expires_at: Option<i64>,
-    pub(crate) url: String,
-    /// When it was created (0 in state files written before it was kept).
-    #[serde(default)]
-    pub(crate) created_at: i64,
-    /// The cards of a `QR_CARD` / `QR_MULTIPLE_CARD` code, and its `outer_str`.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub(crate) cards: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub(crate) outer_str: Option<String>,
-}
-
-impl QrCode {
-    /// The scene as it appears in `EventKey` (without the `qrscene_` prefix).
-    pub(crate) fn scene(&self) -> String {
-        match (&self.scene_str, self.scene_id) {
-            (Some(s), _) => s.clone(),
-            (None, Some(id)) => id.to_string(),
-            (None, None) => String::new(),
-        }
-    }
-}
-
 /// The draft box and what was published from it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct PublishBox {
@@ -371,28 +339,6 @@ pub(crate) struct MassJob {
     pub(crate) deleted: bool,
     /// Articles of an mpnews send (for `article_idx` of `delete`).
     pub(crate) articles: usize,
-}
-
-/// The code of a card a follower took.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct CardCode {
-    pub(crate) card_id: String,
-    pub(crate) openid: String,
-    pub(crate) status: CardStatus,
-    /// When the follower took the card.
-    pub(crate) got_at: i64,
-    /// What `card/code/decrypt` turns back into this code (the platform hands it to the
-    /// card's pages).
-    pub(crate) encrypt_code: String,
-}
-
-/// The state of a card code (`user_card_status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub(crate) enum CardStatus {
-    Normal,
-    Consumed,
-    Unavailable,
 }
 
 /// A hosted short key.

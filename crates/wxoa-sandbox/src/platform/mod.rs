@@ -1,9 +1,11 @@
 //! The platform's model by area: each module owns an area's state and the rules that change
 //! it, as methods the routes call (the routes only decode requests and encode answers).
 
+pub(crate) mod card;
 pub(crate) mod kf;
 pub(crate) mod menu;
 pub(crate) mod people;
+pub(crate) mod qrcode;
 pub(crate) mod tokens;
 
 /// Reads an integer given as a JSON number or a numeric string.

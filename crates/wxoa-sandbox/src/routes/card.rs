@@ -25,17 +25,17 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::qrcode::{new_ticket, new_url};
 use super::{Authed, Json, lenient_i64, post};
 use crate::error::{ApiError, ApiResult, ok};
+use crate::platform::card::{CardCode, CardStatus};
+use crate::platform::qrcode::{QrCode, new_ticket, new_url};
 use crate::platform::tokens::random_text;
 use crate::push::{Outgoing, push_in_background};
 use crate::shared::Shared;
-use crate::state::{Account, CardCode, CardStatus, QrCode};
+use crate::state::Account;
 
 /// Card types and the field each needs besides `base_info`.
 const TYPES: &[(&str, &[&str])] = &[
@@ -456,33 +456,6 @@ fn card_kind(card: &Value) -> String {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_ascii_lowercase()
-}
-
-/// A follower takes a card: a new 12-digit code, kept with its `encrypt_code`; the code.
-pub(crate) fn give(account: &mut Account, card_id: &str, openid: &str, now: i64) -> String {
-    use rand::Rng;
-    let mut rng = rand::thread_rng();
-    let code = loop {
-        let code: String = (0..12)
-            .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
-            .collect();
-        if !account.card_codes.contains_key(&code) {
-            break code;
-        }
-    };
-    let mut secret = [0u8; 48];
-    rng.fill(&mut secret[..]);
-    account.card_codes.insert(
-        code.clone(),
-        CardCode {
-            card_id: card_id.to_owned(),
-            openid: openid.to_owned(),
-            status: CardStatus::Normal,
-            got_at: now,
-            encrypt_code: base64::engine::general_purpose::STANDARD.encode(secret),
-        },
-    );
-    code
 }
 
 #[derive(Debug, Deserialize)]

@@ -358,7 +358,8 @@ async fn scan(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult 
         let scene = code.scene();
         let fields = if let Some(card) = code.cards.first() {
             // A card QR code: the follower takes the (first) card.
-            let user_code = super::card::give(account, card, &request.from, now);
+            let user_code =
+                crate::platform::card::give(&mut account.card_codes, card, &request.from, now);
             vec![
                 ("MsgType".to_owned(), json!("event")),
                 ("Event".to_owned(), json!("user_get_card")),
