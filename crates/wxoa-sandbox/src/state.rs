@@ -12,6 +12,7 @@ use crate::followers::{Followers, OpenIdCodec};
 use crate::platform::card::CardCode;
 use crate::platform::kf::{Agent, KfState};
 use crate::platform::qrcode::QrCode;
+use crate::platform::template::{Industry, Template};
 use crate::platform::tokens::{QuotaCounters, StableToken, Ticket, TokenRecord};
 
 /// The whole platform.
@@ -187,26 +188,6 @@ pub(crate) struct Menu {
     pub(crate) button: serde_json::Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) matchrule: Option<serde_json::Value>,
-}
-
-/// The account's template industries.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Industry {
-    pub(crate) primary: u32,
-    pub(crate) secondary: u32,
-    pub(crate) set_at: i64,
-}
-
-/// A template added to the account.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Template {
-    pub(crate) template_id: String,
-    pub(crate) short_id: String,
-    pub(crate) title: String,
-    pub(crate) content: String,
-    pub(crate) example: String,
-    pub(crate) primary_industry: String,
-    pub(crate) deputy_industry: String,
 }
 
 /// The draft box and what was published from it.

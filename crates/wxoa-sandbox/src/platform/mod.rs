@@ -6,6 +6,7 @@ pub(crate) mod kf;
 pub(crate) mod menu;
 pub(crate) mod people;
 pub(crate) mod qrcode;
+pub(crate) mod template;
 pub(crate) mod tokens;
 
 /// Reads an integer given as a JSON number or a numeric string.

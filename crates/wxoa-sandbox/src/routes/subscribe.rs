@@ -20,9 +20,9 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::template::{check_data, check_miniprogram};
 use super::{Authed, Json, post, set_field};
 use crate::error::{ApiError, ApiResult, ok_empty};
+use crate::platform::template::{check_data, check_miniprogram};
 use crate::push::{Outgoing, push_in_background};
 use crate::shared::Shared;
 
