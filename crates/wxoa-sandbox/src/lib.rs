@@ -42,7 +42,8 @@
 //!   message can reach; `menu`, which menu a follower sees, what a tap pushes, menu checks;
 //!   `tokens`, access tokens, tickets, quotas and random identifiers; `qrcode`, QR tickets and
 //!   their image; `card`, card codes and taking a card; `template`, industries, templates and
-//!   the checks of template and subscription sends).
+//!   the checks of template and subscription sends; `media`, media files, upload limits and
+//!   media ids; `material`, the checks of news articles).
 //! - `followers`: synthetic followers — OpenIDs computed from numbers and back, profiles on
 //!   demand, so a million cost nothing.
 //! - `clock`: virtual time. `faults`: scripted errcodes, delays and dropped connections.

@@ -11,6 +11,7 @@ use crate::error::ApiError;
 use crate::followers::{Followers, OpenIdCodec};
 use crate::platform::card::CardCode;
 use crate::platform::kf::{Agent, KfState};
+use crate::platform::media::{MEDIA_LIFETIME, MediaFile};
 use crate::platform::qrcode::QrCode;
 use crate::platform::template::{Industry, Template};
 use crate::platform::tokens::{QuotaCounters, StableToken, Ticket, TokenRecord};
@@ -220,48 +221,6 @@ impl Publication {
         self.deleted.iter().all(|d| *d)
     }
 }
-
-/// A media file: temporary media (kept 3 days) or permanent material.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct MediaFile {
-    /// `image`, `voice`, `video`, `thumb`, or `news` (permanent articles).
-    pub(crate) kind: String,
-    pub(crate) filename: String,
-    pub(crate) content_type: String,
-    #[serde(with = "crate::serde_helpers::base64_bytes")]
-    pub(crate) bytes: Vec<u8>,
-    pub(crate) created_at: i64,
-    /// When it last changed (`update_news`); the order of `batchget_material`.
-    pub(crate) update_time: i64,
-    /// Title and introduction of a permanent video.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) title: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) introduction: Option<String>,
-    /// Articles of permanent news.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub(crate) articles: Vec<serde_json::Value>,
-}
-
-impl MediaFile {
-    /// A file with no bytes: news articles (`kind` news), or a record to fill in.
-    pub(crate) fn record(kind: &str, now: i64, articles: Vec<serde_json::Value>) -> Self {
-        Self {
-            kind: kind.to_owned(),
-            filename: String::new(),
-            content_type: "application/json".to_owned(),
-            bytes: Vec::new(),
-            created_at: now,
-            update_time: now,
-            title: None,
-            introduction: None,
-            articles,
-        }
-    }
-}
-
-/// How long temporary media are kept, seconds (3 days).
-pub(crate) const MEDIA_LIFETIME: i64 = 3 * 86_400;
 
 /// Web OAuth: codes, access tokens and refresh tokens of one account.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -3,6 +3,8 @@
 
 pub(crate) mod card;
 pub(crate) mod kf;
+pub(crate) mod material;
+pub(crate) mod media;
 pub(crate) mod menu;
 pub(crate) mod people;
 pub(crate) mod qrcode;

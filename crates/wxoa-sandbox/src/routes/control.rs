@@ -253,16 +253,16 @@ fn with_media(account: &mut Account, mut fields: Fields, now: i64) -> Fields {
     };
     let id = match fields.text("MediaId") {
         "" => {
-            let id = super::media::new_media_id();
+            let id = crate::platform::media::new_media_id();
             fields.0.push(("MediaId".to_owned(), json!(id)));
             id
         }
         id => id.to_owned(),
     };
-    super::media::ensure_sent_media(account, kind, &id, now);
+    crate::platform::media::ensure_sent_media(&mut account.media, kind, &id, now);
     if kind == "video" && fields.text("ThumbMediaId").is_empty() {
-        let thumb = super::media::new_media_id();
-        super::media::ensure_sent_media(account, "thumb", &thumb, now);
+        let thumb = crate::platform::media::new_media_id();
+        crate::platform::media::ensure_sent_media(&mut account.media, "thumb", &thumb, now);
         fields.0.push(("ThumbMediaId".to_owned(), json!(thumb)));
     }
     if kind == "image" && fields.text("PicUrl").is_empty() {
