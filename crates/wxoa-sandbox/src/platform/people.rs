@@ -5,7 +5,8 @@ use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::followers::Profile;
-use crate::state::{Account, FollowScene, Person, Who};
+use crate::platform::kf::record_text;
+use crate::state::{Account, FollowScene, Interaction, Person, Trigger, Who};
 
 impl Account {
     /// How `openid` relates to this account.
@@ -165,6 +166,59 @@ impl Account {
             "qr_scene": qr_scene.unwrap_or(0),
             "qr_scene_str": person.and_then(|p| p.qr_scene_str.clone()).unwrap_or_default(),
         })
+    }
+
+    /// What a follower's action (a message or an event, by its `MsgType`, `Event`, `EventKey`
+    /// and `Content`) changes: a follow or unfollow, and the customer-service window. Anyone
+    /// who acts without following becomes a follower first (CONTRACT §4).
+    pub(crate) fn act(
+        &mut self,
+        openid: &str,
+        msg_type: &str,
+        event: &str,
+        event_key: &str,
+        content: &str,
+        now: i64,
+    ) {
+        let trigger = match (msg_type, event) {
+            ("event", "subscribe") => match event_key.strip_prefix("qrscene_") {
+                Some(scene) => {
+                    self.follow(openid, now, FollowScene::qr(scene));
+                    Some(Trigger::Scan)
+                }
+                None => {
+                    self.follow(openid, now, FollowScene::other());
+                    Some(Trigger::Follow)
+                }
+            },
+            ("event", "unsubscribe") => {
+                self.unfollow(openid);
+                None
+            }
+            ("event", other) => {
+                self.follow(openid, now, FollowScene::other());
+                match other {
+                    "SCAN" => Some(Trigger::Scan),
+                    "CLICK" | "scancode_push" | "scancode_waitmsg" => Some(Trigger::MenuClick),
+                    _ => None,
+                }
+            }
+            (kind, _) => {
+                self.follow(openid, now, FollowScene::other());
+                let text = record_text(kind, Some(content));
+                self.kf.follower_wrote(openid, &text, now);
+                Some(Trigger::Message)
+            }
+        };
+        if let Some(trigger) = trigger {
+            let person = self.person_mut(openid);
+            person.interaction = Some(Interaction {
+                at: now,
+                trigger,
+                sent: 0,
+            });
+            person.typing = false;
+        }
     }
 }
 

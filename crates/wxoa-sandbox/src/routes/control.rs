@@ -21,7 +21,7 @@ use crate::log::PushFilter;
 use crate::platform::people::is_openid_like;
 use crate::push::{Outgoing, push};
 use crate::shared::{Shared, lock};
-use crate::state::{Account, FollowScene, Interaction, State as Platform, Trigger};
+use crate::state::{Account, State as Platform};
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -202,7 +202,14 @@ async fn send(
             return Err(ControlError::bad("no such account"));
         };
         let fields = with_media(account, Fields(fields), now);
-        act(account, from, &fields, now);
+        account.act(
+            from,
+            fields.text("MsgType"),
+            fields.text("Event"),
+            fields.text("EventKey"),
+            fields.text("Content"),
+            now,
+        );
         let (app_id, original_id) = (account.app_id.clone(), account.original_id.clone());
         Outgoing::new(&app_id, &original_id, from, now, &fields.0, || {
             account.next_msg_id()
@@ -273,56 +280,6 @@ fn with_media(account: &mut Account, mut fields: Fields, now: i64) -> Fields {
         fields.0.push(("PicUrl".to_owned(), json!(url)));
     }
     fields
-}
-
-/// What an action changes: a follow or unfollow, and the customer-service window. Anyone who
-/// acts without following becomes a follower first (CONTRACT §4).
-fn act(account: &mut Account, openid: &str, fields: &Fields, now: i64) {
-    let msg_type = fields.text("MsgType");
-    let event = fields.text("Event");
-    let trigger = match (msg_type, event) {
-        ("event", "subscribe") => {
-            let key = fields.text("EventKey");
-            match key.strip_prefix("qrscene_") {
-                Some(scene) => {
-                    account.follow(openid, now, FollowScene::qr(scene));
-                    Some(Trigger::Scan)
-                }
-                None => {
-                    account.follow(openid, now, FollowScene::other());
-                    Some(Trigger::Follow)
-                }
-            }
-        }
-        ("event", "unsubscribe") => {
-            account.unfollow(openid);
-            None
-        }
-        ("event", other) => {
-            account.follow(openid, now, FollowScene::other());
-            match other {
-                "SCAN" => Some(Trigger::Scan),
-                "CLICK" | "scancode_push" | "scancode_waitmsg" => Some(Trigger::MenuClick),
-                _ => None,
-            }
-        }
-        (kind, _) => {
-            account.follow(openid, now, FollowScene::other());
-            let content = fields.text("Content");
-            let text = crate::platform::kf::record_text(kind, Some(content));
-            account.kf.follower_wrote(openid, &text, now);
-            Some(Trigger::Message)
-        }
-    };
-    if let Some(trigger) = trigger {
-        let person = account.person_mut(openid);
-        person.interaction = Some(Interaction {
-            at: now,
-            trigger,
-            sent: 0,
-        });
-        person.typing = false;
-    }
 }
 
 #[derive(Debug, Deserialize)]
