@@ -32,18 +32,15 @@
 //! ```
 //!
 //! Module map:
-//! - `state`: accounts, followers' changes, tags, groups, blacklist, menus, templates, QR codes,
-//!   tokens, quotas, inboxes. `persist`: the state file (0600, atomic). `serde_helpers`: how
+//! - `state`: the platform (accounts and the tokens issued) and each account's fields, its
+//!   inboxes and ids. `persist`: the state file (0600, atomic). `serde_helpers`: how
 //!   the state file writes bytes and leaves zeros out.
 //! - `shared`: what every handler reaches — the state behind its mutex and the services.
 //! - `log`: logs bounded by bytes, and the push log.
-//! - `platform/<area>`: an area's state and its rules as methods the routes call (so far:
-//!   `kf`, customer-service sessions and records; `people`, followers, profiles and who a
-//!   message can reach; `menu`, which menu a follower sees, what a tap pushes, menu checks;
-//!   `tokens`, access tokens, tickets, quotas and random identifiers; `qrcode`, QR tickets and
-//!   their image; `card`, card codes and taking a card; `template`, industries, templates and
-//!   the checks of template and subscription sends; `media`, media files, upload limits and
-//!   media ids; `material`, the checks of news articles).
+//! - `platform/<area>`: an area's state types and its rules as methods the routes call —
+//!   `people` (followers, profiles, what an action changes, who a message reaches), `kf`,
+//!   `menu`, `tokens`, `qrcode`, `card`, `template`, `media`, `material`, `mass`, `publish`,
+//!   `oauth`, `tags`, `shorten`.
 //! - `followers`: synthetic followers — OpenIDs computed from numbers and back, profiles on
 //!   demand, so a million cost nothing.
 //! - `clock`: virtual time. `faults`: scripted errcodes, delays and dropped connections.

@@ -11,8 +11,13 @@ use crate::error::ApiError;
 use crate::followers::{Followers, OpenIdCodec};
 use crate::platform::card::CardCode;
 use crate::platform::kf::{Agent, KfState};
+use crate::platform::mass::MassState;
 use crate::platform::media::{MEDIA_LIFETIME, MediaFile};
+use crate::platform::oauth::OAuth;
+use crate::platform::publish::PublishBox;
 use crate::platform::qrcode::QrCode;
+use crate::platform::shorten::ShortKey;
+use crate::platform::tags::{Group, Tag};
 use crate::platform::template::{Industry, Template};
 use crate::platform::tokens::{QuotaCounters, StableToken, Ticket, TokenRecord};
 
@@ -150,22 +155,6 @@ pub(crate) struct Person {
     pub(crate) mass_month: i64,
 }
 
-/// A user tag.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Tag {
-    pub(crate) name: String,
-    pub(crate) members: BTreeSet<String>,
-}
-
-/// Tag ids the platform reserves (0, 1 and 2); only 2 (星标组) is listed and can hold members.
-pub(crate) const RESERVED_TAGS: [u32; 3] = [0, 1, 2];
-
-/// A legacy group.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Group {
-    pub(crate) name: String,
-}
-
 /// One message a follower received.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct InboxItem {
@@ -189,104 +178,6 @@ pub(crate) struct Menu {
     pub(crate) button: serde_json::Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) matchrule: Option<serde_json::Value>,
-}
-
-/// The draft box and what was published from it.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub(crate) struct PublishBox {
-    /// Drafts by media id (`kind` is `draft`, the articles in `articles`).
-    pub(crate) drafts: HashMap<String, MediaFile>,
-    /// Publications by `publish_id`.
-    pub(crate) jobs: BTreeMap<String, Publication>,
-}
-
-/// A draft published with `freepublish/submit`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Publication {
-    /// The published articles' id.
-    pub(crate) article_id: String,
-    /// The articles as they were in the draft.
-    pub(crate) articles: Vec<serde_json::Value>,
-    /// Which articles were deleted (`freepublish/delete` with an `index`).
-    pub(crate) deleted: Vec<bool>,
-    /// When it was published.
-    pub(crate) at: i64,
-    /// The order of `freepublish/batchget`.
-    pub(crate) seq: u64,
-}
-
-impl Publication {
-    /// Whether every article was deleted.
-    pub(crate) fn all_deleted(&self) -> bool {
-        self.deleted.iter().all(|d| *d)
-    }
-}
-
-/// Web OAuth: codes, access tokens and refresh tokens of one account.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub(crate) struct OAuth {
-    pub(crate) codes: HashMap<String, OAuthGrant>,
-    pub(crate) tokens: HashMap<String, OAuthGrant>,
-    pub(crate) refresh_tokens: HashMap<String, OAuthGrant>,
-}
-
-/// Who a code or token is for, with which scope, and since when.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct OAuthGrant {
-    pub(crate) openid: String,
-    pub(crate) scope: String,
-    pub(crate) issued_at: i64,
-    #[serde(default)]
-    pub(crate) used: bool,
-}
-
-/// Mass sends of one account.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct MassState {
-    pub(crate) jobs: BTreeMap<u64, MassJob>,
-    /// `clientmsgid` → (msg_id, when it was last used).
-    pub(crate) client_ids: HashMap<String, (u64, i64)>,
-    pub(crate) speed: u8,
-    /// Sends counted against a daily limit (subscription accounts): the day and how many.
-    pub(crate) day: i64,
-    pub(crate) today: u32,
-}
-
-impl Default for MassState {
-    fn default() -> Self {
-        Self {
-            jobs: BTreeMap::new(),
-            client_ids: HashMap::new(),
-            speed: 3,
-            day: 0,
-            today: 0,
-        }
-    }
-}
-
-/// One mass send.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct MassJob {
-    pub(crate) at: i64,
-    /// Position in the account's conversations (see [`Account::next_seq`]).
-    #[serde(default)]
-    pub(crate) seq: u64,
-    pub(crate) msgtype: String,
-    /// The message as sent (msgtype and payload).
-    pub(crate) message: serde_json::Value,
-    /// Sent to every follower (delivered to inboxes when they are read).
-    pub(crate) to_all: bool,
-    pub(crate) deleted: bool,
-    /// Articles of an mpnews send (for `article_idx` of `delete`).
-    pub(crate) articles: usize,
-}
-
-/// A hosted short key.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct ShortKey {
-    pub(crate) long_data: String,
-    pub(crate) create_time: i64,
-    pub(crate) expire_seconds: i64,
 }
 
 /// How someone came to follow: `subscribe_scene` and the QR scene of `user/info`.

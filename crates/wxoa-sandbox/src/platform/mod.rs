@@ -3,11 +3,16 @@
 
 pub(crate) mod card;
 pub(crate) mod kf;
+pub(crate) mod mass;
 pub(crate) mod material;
 pub(crate) mod media;
 pub(crate) mod menu;
+pub(crate) mod oauth;
 pub(crate) mod people;
+pub(crate) mod publish;
 pub(crate) mod qrcode;
+pub(crate) mod shorten;
+pub(crate) mod tags;
 pub(crate) mod template;
 pub(crate) mod tokens;
 

@@ -10,8 +10,9 @@ use serde_json::{Value, json};
 
 use super::{Authed, Json, followers_batch, get, lenient_i64, post};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
+use crate::platform::tags::Group;
 use crate::shared::Shared;
-use crate::state::{Account, Group};
+use crate::state::Account;
 
 /// Most groups, system groups included.
 const MAX_GROUPS: usize = 100;

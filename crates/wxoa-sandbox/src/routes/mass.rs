@@ -28,10 +28,11 @@ use super::material::{NewsRequest, store_news};
 use super::{Authed, Json, lenient_i64, post, set_field};
 use crate::clock::{china_day, china_month};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
+use crate::platform::mass::MassJob;
 use crate::platform::media::MediaFile;
 use crate::push::{Outgoing, push_in_background};
 use crate::shared::Shared;
-use crate::state::{Account, MassJob, Who};
+use crate::state::{Account, Who};
 
 /// Mass messages a follower of a service account receives per month at most.
 const MONTHLY_PER_USER: u32 = 4;

@@ -26,9 +26,10 @@ use sha1::{Digest, Sha1};
 use super::control::ControlError;
 use super::{Query, get};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
+use crate::platform::oauth::OAuthGrant;
 use crate::platform::tokens::{LIFETIME, random_text};
 use crate::shared::Shared;
-use crate::state::{Account, OAuthGrant};
+use crate::state::Account;
 
 /// How long a code can be exchanged, seconds.
 const CODE_LIFETIME: i64 = 300;

@@ -33,10 +33,11 @@ use crate::clock::china_day;
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
 use crate::platform::media::MediaFile;
 use crate::platform::media::news_items;
+use crate::platform::publish::Publication;
 use crate::platform::tokens::random_text;
 use crate::push::{Outgoing, push_in_background};
 use crate::shared::Shared;
-use crate::state::{Account, Publication};
+use crate::state::Account;
 
 /// Most items of a list page.
 const PAGE_MAX: i64 = 20;

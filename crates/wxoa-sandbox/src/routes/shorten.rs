@@ -17,9 +17,9 @@ use serde_json::{Value, json};
 
 use super::{Authed, Json, lenient_i64, post};
 use crate::error::{ApiError, ApiResult, ok};
+use crate::platform::shorten::ShortKey;
 use crate::platform::tokens::random_text;
 use crate::shared::Shared;
-use crate::state::ShortKey;
 
 /// Longest hosted data, bytes.
 const MAX_LONG_DATA: usize = 4096;

@@ -13,8 +13,9 @@ use serde_json::{Value, json};
 
 use super::{Authed, Json, followers_batch, get, lenient_i64, post};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
+use crate::platform::tags::{RESERVED_TAGS, Tag};
 use crate::shared::Shared;
-use crate::state::{Account, RESERVED_TAGS, Tag};
+use crate::state::Account;
 
 /// Most tags an account may create.
 const MAX_TAGS: usize = 100;
