@@ -24,8 +24,7 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::material::{NewsRequest, store_news};
-use super::{Authed, Json, lenient_i64, post, set_field};
+use super::{Authed, Json, NewsRequest, lenient_i64, post, set_field, store_news};
 use crate::clock::{china_day, china_month};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
 use crate::platform::mass::MassJob;

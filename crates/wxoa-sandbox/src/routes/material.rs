@@ -21,7 +21,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::media::{Upload, file_response, raw_url};
-use super::{Authed, Json, Query, get, lenient_i64, post, set_field};
+use super::{Authed, Json, NewsRequest, Query, get, lenient_i64, post, set_field, store_news};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
 use crate::platform::media::{MediaFile, PERMANENT, new_media_id, news_items, rule_for};
 use crate::shared::Shared;
@@ -86,33 +86,6 @@ fn image_url(media_id: &str) -> String {
         "http://mmbiz.qpic.cn/mmbiz_jpg/{}/0?wx_fmt=jpeg",
         media_id.get(..32).unwrap_or(media_id)
     )
-}
-
-/// The body of `material/add_news` and `draft/add`: a list of articles.
-#[derive(Debug, Deserialize)]
-pub(crate) struct NewsRequest {
-    #[serde(default)]
-    articles: Option<Vec<Value>>,
-}
-
-/// Checks the articles of `request` and keeps them, as a record of `kind`, in the map of the
-/// account that `place` picks (permanent material, temporary media, drafts); returns the new
-/// `media_id` and the time it was made.
-pub(crate) fn store_news(
-    shared: &Shared,
-    auth: Authed,
-    request: NewsRequest,
-    kind: &str,
-    place: fn(&mut Account) -> &mut std::collections::HashMap<String, MediaFile>,
-) -> Result<(String, i64), ApiError> {
-    let articles = request.articles.unwrap_or_default();
-    let now = shared.clock.now();
-    let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    account.check_news(&articles, now)?;
-    let id = new_media_id();
-    place(account).insert(id.clone(), MediaFile::record(kind, now, articles));
-    Ok((id, now))
 }
 
 async fn add_news(

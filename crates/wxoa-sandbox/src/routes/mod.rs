@@ -2,7 +2,8 @@
 //! check with the daily quota, the query and JSON body readers with the platform's error codes,
 //! and the method rules (43001/43002).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Bound;
 use std::sync::Arc;
 
 use axum::Router;
@@ -11,10 +12,13 @@ use axum::handler::Handler;
 use axum::http::request::Parts;
 use axum::routing::MethodRouter;
 use bytes::Bytes;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::error::ApiError;
 pub(crate) use crate::platform::lenient_i64;
+use crate::platform::media::{MediaFile, new_media_id};
 use crate::shared::Shared;
 use crate::state::{Account, State};
 
@@ -279,6 +283,63 @@ fn has_non_ascii_escape(bytes: &[u8]) -> bool {
         i += 2;
     }
     false
+}
+
+/// The body of `material/add_news` and `draft/add`: a list of articles.
+#[derive(Debug, Deserialize)]
+pub(crate) struct NewsRequest {
+    #[serde(default)]
+    articles: Option<Vec<Value>>,
+}
+
+/// Checks the articles of `request` and keeps them, as a record of `kind`, in the map of the
+/// account that `place` picks (permanent material, temporary media, drafts); returns the new
+/// `media_id` and the time it was made.
+pub(crate) fn store_news(
+    shared: &Shared,
+    auth: Authed,
+    request: NewsRequest,
+    kind: &str,
+    place: fn(&mut Account) -> &mut HashMap<String, MediaFile>,
+) -> Result<(String, i64), ApiError> {
+    let articles = request.articles.unwrap_or_default();
+    let now = shared.clock.now();
+    let mut state = shared.state();
+    let account = auth.account(&mut state)?;
+    account.check_news(&articles, now)?;
+    let id = new_media_id();
+    place(account).insert(id.clone(), MediaFile::record(kind, now, articles));
+    Ok((id, now))
+}
+
+/// A page of a sorted OpenID set, after `after` (from the start when empty): the shape of
+/// `user/tag/get` and `getblacklist` (`total` only when given).
+pub(crate) fn page_of(
+    set: &BTreeSet<String>,
+    after: Option<&str>,
+    limit: usize,
+    total: Option<usize>,
+) -> Value {
+    let range = match after.filter(|a| !a.is_empty()) {
+        Some(after) => set.range::<str, _>((Bound::Excluded(after), Bound::Unbounded)),
+        None => set.range::<str, _>((Bound::Unbounded, Bound::Unbounded)),
+    };
+    let openids: Vec<&String> = range.take(limit).collect();
+    let mut page = serde_json::Map::new();
+    if let Some(total) = total {
+        page.insert("total".into(), serde_json::json!(total));
+    }
+    page.insert("count".into(), serde_json::json!(openids.len()));
+    match openids.last() {
+        Some(last) => {
+            page.insert("data".into(), serde_json::json!({"openid": openids}));
+            page.insert("next_openid".into(), serde_json::json!(last));
+        }
+        None => {
+            page.insert("next_openid".into(), serde_json::json!(""));
+        }
+    }
+    Value::Object(page)
 }
 
 /// An OpenID list of a batch call: 1 to `max` OpenIDs of followers of `account` (40031 when

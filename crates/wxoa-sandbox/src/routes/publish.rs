@@ -27,8 +27,7 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::material::{NewsRequest, store_news};
-use super::{Authed, Json, get, lenient_i64, post};
+use super::{Authed, Json, NewsRequest, get, lenient_i64, post, store_news};
 use crate::clock::china_day;
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
 use crate::platform::media::MediaFile;

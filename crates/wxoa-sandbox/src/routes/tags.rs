@@ -3,7 +3,6 @@
 //! of 10,000.
 
 use std::collections::BTreeSet;
-use std::ops::Bound;
 use std::sync::Arc;
 
 use axum::Router;
@@ -11,7 +10,7 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Authed, Json, followers_batch, get, lenient_i64, post};
+use super::{Authed, Json, followers_batch, get, lenient_i64, page_of, post};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
 use crate::platform::tags::{RESERVED_TAGS, Tag};
 use crate::shared::Shared;
@@ -160,36 +159,6 @@ async fn members(
         MEMBERS_PAGE,
         None,
     ))
-}
-
-/// A page of a sorted OpenID set, after `after` (from the start when empty): the shape of
-/// `user/tag/get` and `getblacklist` (`total` only when given).
-pub(crate) fn page_of(
-    set: &BTreeSet<String>,
-    after: Option<&str>,
-    limit: usize,
-    total: Option<usize>,
-) -> Value {
-    let range = match after.filter(|a| !a.is_empty()) {
-        Some(after) => set.range::<str, _>((Bound::Excluded(after), Bound::Unbounded)),
-        None => set.range::<str, _>((Bound::Unbounded, Bound::Unbounded)),
-    };
-    let openids: Vec<&String> = range.take(limit).collect();
-    let mut page = serde_json::Map::new();
-    if let Some(total) = total {
-        page.insert("total".into(), json!(total));
-    }
-    page.insert("count".into(), json!(openids.len()));
-    match openids.last() {
-        Some(last) => {
-            page.insert("data".into(), json!({"openid": openids}));
-            page.insert("next_openid".into(), json!(last));
-        }
-        None => {
-            page.insert("next_openid".into(), json!(""));
-        }
-    }
-    Value::Object(page)
 }
 
 #[derive(Debug, Deserialize)]
