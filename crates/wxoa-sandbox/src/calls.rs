@@ -10,10 +10,8 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use wxoa_types::secret::{MASK, is_sensitive_key, redact};
 
-use crate::state::{Bounded, Usage, Weigh};
+use crate::log::{Bounded, Usage, Weigh};
 
-/// Bytes the log keeps by default.
-pub(crate) const DEFAULT_BUDGET: usize = 32 * 1024 * 1024;
 /// Largest body kept whole (as redacted JSON or text); larger ones are summarised.
 const BODY_KEPT: usize = 16 * 1024;
 /// Bytes of a summarised body shown before its size.

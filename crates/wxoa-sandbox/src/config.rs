@@ -349,6 +349,9 @@ impl Quotas {
     }
 }
 
+/// Bytes the calls log keeps by default.
+const DEFAULT_CALLS_LOG_BYTES: usize = 32 * 1024 * 1024;
+
 /// Everything that does not change while a sandbox runs.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
@@ -378,7 +381,7 @@ impl Default for Settings {
             clear_quota_per_month: 10,
             stable_force_per_day: 20,
             mass_per_day: None,
-            calls_log_bytes: crate::calls::DEFAULT_BUDGET,
+            calls_log_bytes: DEFAULT_CALLS_LOG_BYTES,
         }
     }
 }

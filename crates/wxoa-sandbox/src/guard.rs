@@ -27,8 +27,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::state::Shared;
-
 /// The addresses the sandbox listens on, which the `Host` of a control request may name.
 #[derive(Debug, Default)]
 pub(crate) struct HostPolicy {
@@ -109,7 +107,7 @@ fn is_port(text: &str) -> bool {
 
 /// Whether a path belongs to the control API or the console.
 fn is_guarded(path: &str) -> bool {
-    path == "/sandbox" || path.starts_with("/sandbox/") || crate::routes::console::is_page(path)
+    path == "/sandbox" || path.starts_with("/sandbox/") || is_console_page(path)
 }
 
 /// Whether a `Content-Type` value is JSON (`application/json`, any parameters).
@@ -124,9 +122,14 @@ fn refuse(status: StatusCode, message: String) -> Response {
     (status, axum::Json(json!({"error": message}))).into_response()
 }
 
+/// Whether a path belongs to the web console's page itself (not an API call, not logged).
+pub(crate) fn is_console_page(path: &str) -> bool {
+    path == "/" || path.starts_with("/console/")
+}
+
 /// The middleware: the `Host` and `Content-Type` checks of the control API and the console.
 pub(crate) async fn guard(
-    State(shared): State<Arc<Shared>>,
+    State(hosts): State<Arc<HostPolicy>>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -145,7 +148,7 @@ pub(crate) async fn guard(
                 .map(|h| String::from_utf8_lossy(h.as_bytes()).into_owned())
         });
     if let Some(host) = host
-        && !shared.hosts.permits(&host)
+        && !hosts.permits(&host)
     {
         tracing::warn!(host = %host, path = %request.uri().path(), "sandbox: control request refused: foreign Host");
         return refuse(

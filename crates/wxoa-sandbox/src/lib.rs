@@ -32,8 +32,15 @@
 //! ```
 //!
 //! Module map:
-//! - `state`: accounts, followers' changes, tags, groups, blacklist, menus, templates, QR codes,
-//!   tokens, quotas, inboxes; the state file.
+//! - `state`: the platform (accounts and the tokens issued) and each account's fields, its
+//!   inboxes and ids. `persist`: the state file (0600, atomic). `serde_helpers`: how
+//!   the state file writes bytes and leaves zeros out.
+//! - `shared`: what every handler reaches — the state behind its mutex and the services.
+//! - `log`: logs bounded by bytes, and the push log.
+//! - `platform/<area>`: an area's state types and its rules as methods the routes call —
+//!   `people` (followers, profiles, what an action changes, who a message reaches), `kf`,
+//!   `menu`, `tokens`, `qrcode`, `card`, `template`, `media`, `material`, `mass`, `publish`,
+//!   `oauth`, `tags`, `shorten`.
 //! - `followers`: synthetic followers — OpenIDs computed from numbers and back, profiles on
 //!   demand, so a million cost nothing.
 //! - `clock`: virtual time. `faults`: scripted errcodes, delays and dropped connections.
@@ -61,9 +68,14 @@ mod error;
 mod faults;
 mod followers;
 mod guard;
+mod log;
+mod persist;
+mod platform;
 mod push;
 mod routes;
+mod serde_helpers;
 mod server;
+mod shared;
 mod state;
 
 pub use config::{
@@ -75,7 +87,7 @@ pub use error::SandboxError;
 pub use wxoa_server::Limits;
 
 use crate::config::Settings;
-use crate::state::Shared;
+use crate::shared::Shared;
 
 /// How often the state file is brought up to date while the sandbox runs.
 const SAVE_INTERVAL: Duration = Duration::from_millis(500);
@@ -224,7 +236,7 @@ impl SandboxBuilder {
             webhook.validate()?;
         }
         let loaded = match &self.state_file {
-            Some(path) => state::load(path)?,
+            Some(path) => crate::persist::load(path)?,
             None => None,
         };
         let (platform, offset) = match loaded {
@@ -388,7 +400,7 @@ impl Sandbox {
             let limits = self.limits;
             async move { server::serve(listener, &name, app, limits, receiver).await }
         });
-        state::lock(&self.tasks).push(task);
+        crate::shared::lock(&self.tasks).push(task);
         Ok(base_url(local))
     }
 
@@ -396,7 +408,7 @@ impl Sandbox {
     /// state file one last time.
     pub async fn shutdown(self) -> Result<(), SandboxError> {
         let _ = self.shutdown.send(true);
-        let tasks = std::mem::take(&mut *state::lock(&self.tasks));
+        let tasks = std::mem::take(&mut *crate::shared::lock(&self.tasks));
         let deadline = tokio::time::Instant::now() + SHUTDOWN_DRAIN;
         for mut task in tasks {
             if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
@@ -426,7 +438,7 @@ fn base_url(addr: SocketAddr) -> String {
 /// keep web pages away from the control API and the console.
 fn application(shared: &Arc<Shared>) -> axum::Router {
     server::app(Arc::clone(shared)).layer(axum::middleware::from_fn_with_state(
-        Arc::clone(shared),
+        Arc::clone(&shared.hosts),
         guard::guard,
     ))
 }
@@ -450,7 +462,7 @@ fn save_now(shared: &Shared, path: &std::path::Path) -> Result<(), SandboxError>
     let bytes = shared
         .snapshot()
         .map_err(|e| SandboxError::Config(format!("cannot serialise the state: {e}")))?;
-    state::save(path, &bytes)
+    crate::persist::save(path, &bytes)
 }
 
 /// Writes the state file whenever the state changed, until shutdown.

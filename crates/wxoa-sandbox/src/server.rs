@@ -21,7 +21,7 @@ use wxoa_server::{Connection, Limits};
 use crate::calls::{Call, redact_body, redact_query};
 use crate::error::{ApiError, Errcode, SandboxError};
 use crate::faults::Outcome;
-use crate::state::{Shared, lock};
+use crate::shared::{Shared, lock};
 
 /// Largest request body read (uploads of 10 MB with their multipart framing fit).
 const MAX_BODY: usize = 24 * 1024 * 1024;
@@ -72,7 +72,7 @@ pub(crate) async fn serve(
 /// (`/sandbox/…`) and the console's page pass straight through.
 async fn api_layer(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
-    if crate::routes::console::is_page(&path) {
+    if crate::guard::is_console_page(&path) {
         return next.run(request).await;
     }
     if path == "/sandbox" || path.starts_with("/sandbox/") {

@@ -1,236 +1,25 @@
-//! The platform's state: accounts, their followers and everything the API changes, the tokens
-//! it issued, and the state file that keeps all of it across restarts.
-//!
-//! One mutex guards the whole state; it is held only while a handler reads or changes it,
-//! never across a network call (pushes release it while the webhook answers).
+//! The platform's state: accounts, their followers and everything the API changes, and the
+//! tokens it issued. The state file that keeps it across restarts is `persist`; the services
+//! around it and its mutex are `shared`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::calls::CallLog;
-use crate::clock::{Clock, china_day};
-use crate::config::{AccountConfig, Settings, Webhook};
-use crate::error::SandboxError;
-use crate::faults::Faults;
-use crate::followers::{Followers, OpenIdCodec, Profile};
-use crate::guard::HostPolicy;
-use crate::push::PushLog;
-
-/// Everything a request handler reaches: the state and the sandbox's services.
-pub(crate) struct Shared {
-    state: Mutex<State>,
-    pub(crate) clock: Clock,
-    pub(crate) faults: Mutex<Faults>,
-    pub(crate) calls: Mutex<CallLog>,
-    pub(crate) pushes: Mutex<PushLog>,
-    pub(crate) webhook: RwLock<Option<Webhook>>,
-    /// The next push's turn among the webhook's URLs (round-robin).
-    webhook_turn: AtomicUsize,
-    pub(crate) settings: Settings,
-    pub(crate) http: reqwest::Client,
-    /// Which `Host` values the control API and the console answer.
-    pub(crate) hosts: HostPolicy,
-    /// Bumped on every request; the state file is written when it moved.
-    generation: AtomicU64,
-}
-
-impl Shared {
-    pub(crate) fn new(
-        state: State,
-        clock: Clock,
-        settings: Settings,
-        webhook: Option<Webhook>,
-        http: reqwest::Client,
-    ) -> Self {
-        Self {
-            state: Mutex::new(state),
-            clock,
-            faults: Mutex::new(Faults::default()),
-            calls: Mutex::new(CallLog::new(settings.calls_log_bytes)),
-            pushes: Mutex::new(PushLog::default()),
-            webhook: RwLock::new(webhook),
-            webhook_turn: AtomicUsize::new(0),
-            settings,
-            http,
-            hosts: HostPolicy::default(),
-            generation: AtomicU64::new(0),
-        }
-    }
-
-    /// The state, locked. A handler that panicked while holding it cannot leave it half
-    /// changed in a way later requests would trip over more than the panic itself, so a
-    /// poisoned lock is taken over rather than propagated.
-    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The configured webhook, if any.
-    pub(crate) fn webhook(&self) -> Option<Webhook> {
-        self.webhook
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
-    /// Replaces the webhook configuration.
-    pub(crate) fn set_webhook(&self, webhook: Option<Webhook>) {
-        *self.webhook.write().unwrap_or_else(PoisonError::into_inner) = webhook;
-    }
-
-    /// Where the next push starts among the webhook's URLs: 0, 1, 2 … (wrapping).
-    pub(crate) fn next_webhook_turn(&self) -> usize {
-        self.webhook_turn.fetch_add(1, Ordering::Relaxed)
-    }
-
-    /// Notes that the state may have changed.
-    pub(crate) fn touch(&self) {
-        self.generation.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// The current generation of the state.
-    pub(crate) fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Relaxed)
-    }
-
-    /// The state as the state file holds it.
-    pub(crate) fn snapshot(&self) -> Result<Vec<u8>, serde_json::Error> {
-        let state = self.state();
-        serde_json::to_vec(&Saved {
-            version: SAVED_VERSION,
-            clock_offset: self.clock.offset(),
-            state: &state,
-        })
-    }
-}
-
-/// Locks a mutex, taking over a poisoned one (see [`Shared::state`]).
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-const SAVED_VERSION: u32 = 1;
-
-#[derive(Serialize)]
-struct Saved<'a> {
-    version: u32,
-    clock_offset: i64,
-    state: &'a State,
-}
-
-#[derive(Deserialize)]
-struct Loaded {
-    version: u32,
-    clock_offset: i64,
-    state: State,
-}
-
-/// Reads a state file: the state and the clock offset. `None` when the file does not exist.
-pub(crate) fn load(path: &Path) -> Result<Option<(State, i64)>, SandboxError> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(SandboxError::StateFile {
-                path: path.display().to_string(),
-                source,
-            });
-        }
-    };
-    let loaded: Loaded =
-        serde_json::from_slice(&bytes).map_err(|source| SandboxError::StateFormat {
-            path: path.display().to_string(),
-            source,
-        })?;
-    if let Err(why) = crate::clock::check_offset(loaded.clock_offset) {
-        return Err(SandboxError::Config(format!(
-            "state file {}: clock_offset {}: {why}",
-            path.display(),
-            loaded.clock_offset
-        )));
-    }
-    if loaded.version != SAVED_VERSION {
-        return Err(SandboxError::Config(format!(
-            "state file {} has version {}, this sandbox reads version {SAVED_VERSION}",
-            path.display(),
-            loaded.version
-        )));
-    }
-    let mut state = loaded.state;
-    for account in &mut state.accounts {
-        account.reindex();
-    }
-    Ok(Some((state, loaded.clock_offset)))
-}
-
-/// Writes a state file atomically: a temporary file next to it, created with mode 0600 (the
-/// state holds every account's AppSecret and live tokens), flushed, then renamed over it, and
-/// the directory flushed so the rename survives a crash. A reader sees the old file or the new
-/// one, never a part of either.
-pub(crate) fn save(path: &Path, bytes: &[u8]) -> Result<(), SandboxError> {
-    let error = |source| SandboxError::StateFile {
-        path: path.display().to_string(),
-        source,
-    };
-    let temporary = temporary_path(path);
-    let written = write_private(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
-    if let Err(source) = written {
-        let _ = std::fs::remove_file(&temporary);
-        return Err(error(source));
-    }
-    sync_directory(path).map_err(error)
-}
-
-/// A temporary file next to `path`, unique to this process and this write.
-fn temporary_path(path: &Path) -> PathBuf {
-    static WRITES: AtomicU64 = AtomicU64::new(0);
-    let name = path
-        .file_name()
-        .map_or_else(|| "state".into(), |n| n.to_string_lossy());
-    let write = WRITES.fetch_add(1, Ordering::Relaxed);
-    path.with_file_name(format!(".{name}.{}.{write}.tmp", std::process::id()))
-}
-
-/// Creates `path` readable and writable by its owner only, with `bytes`, flushed to disk.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    // A file left by a process that died mid-write (with the same id, after a restart) would
-    // keep its old mode: remove it rather than write into it.
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-        _ => {}
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
-}
-
-/// Flushes the directory holding `path`, so a rename into it is durable.
-fn sync_directory(path: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
-        std::fs::File::open(dir)?.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = path;
-        Ok(())
-    }
-}
+use crate::config::{AccountConfig, is_app_id, is_app_secret};
+use crate::error::ApiError;
+use crate::followers::{Followers, OpenIdCodec};
+use crate::platform::card::CardCode;
+use crate::platform::kf::{Agent, KfState};
+use crate::platform::mass::MassState;
+use crate::platform::media::{MEDIA_LIFETIME, MediaFile};
+use crate::platform::oauth::OAuth;
+use crate::platform::publish::PublishBox;
+use crate::platform::qrcode::QrCode;
+use crate::platform::shorten::ShortKey;
+use crate::platform::tags::{Group, Tag};
+use crate::platform::template::{Industry, Template};
+use crate::platform::tokens::{QuotaCounters, StableToken, Ticket, TokenRecord};
 
 /// The whole platform.
 #[derive(Debug, Serialize, Deserialize)]
@@ -279,39 +68,32 @@ impl State {
             .position(|a| !matches!(a.who(openid), Who::Unknown))
     }
 
+    /// The account whose credentials these are: 40013 for an unknown AppID, 40125 for a
+    /// malformed AppSecret, 40001 for a wrong one.
+    pub(crate) fn account_index(&self, app_id: &str, secret: &str) -> Result<usize, ApiError> {
+        let index = self
+            .accounts
+            .iter()
+            .position(|a| a.app_id == app_id)
+            .filter(|_| is_app_id(app_id))
+            .ok_or_else(|| ApiError::msg(40013, "invalid appid"))?;
+        if !is_app_secret(secret) {
+            return Err(ApiError::msg(40125, "invalid appsecret"));
+        }
+        let matches = self.accounts.get(index).is_some_and(|a| a.secret == secret);
+        if !matches {
+            return Err(ApiError::msg(
+                40001,
+                "invalid credential, access_token is invalid or not latest",
+            ));
+        }
+        Ok(index)
+    }
+
     /// Forgets tokens that ended more than a day ago, so the table does not grow forever.
     pub(crate) fn prune_tokens(&mut self, now: i64) {
         self.tokens
             .retain(|_, t| t.ends_at().saturating_add(86_400) > now);
-    }
-}
-
-/// Which endpoint issued a token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum TokenKind {
-    /// `/cgi-bin/token`.
-    Classic,
-    /// `/cgi-bin/stable_token`.
-    Stable,
-}
-
-/// An access token the sandbox issued.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct TokenRecord {
-    pub(crate) app_id: String,
-    pub(crate) kind: TokenKind,
-    pub(crate) issued_at: i64,
-    pub(crate) expires_at: i64,
-    /// When a newer token (or a forced refresh) ended this one early.
-    pub(crate) revoked_at: Option<i64>,
-}
-
-impl TokenRecord {
-    /// When the token stops working, whichever comes first.
-    pub(crate) fn ends_at(&self) -> i64 {
-        self.revoked_at
-            .map_or(self.expires_at, |r| r.min(self.expires_at))
     }
 }
 
@@ -360,41 +142,17 @@ pub(crate) struct Person {
     pub(crate) remark: String,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub(crate) tags: Vec<u32>,
-    #[serde(skip_serializing_if = "is_zero", default)]
+    #[serde(skip_serializing_if = "crate::serde_helpers::is_zero", default)]
     pub(crate) groupid: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) interaction: Option<Interaction>,
     #[serde(skip_serializing_if = "std::ops::Not::not", default)]
     pub(crate) typing: bool,
     /// Mass messages received by name (tag or list) in `mass_month`.
-    #[serde(skip_serializing_if = "is_zero", default)]
+    #[serde(skip_serializing_if = "crate::serde_helpers::is_zero", default)]
     pub(crate) mass_count: u32,
-    #[serde(skip_serializing_if = "is_zero_i64", default)]
+    #[serde(skip_serializing_if = "crate::serde_helpers::is_zero_i64", default)]
     pub(crate) mass_month: i64,
-}
-
-fn is_zero_i64(value: &i64) -> bool {
-    *value == 0
-}
-
-fn is_zero(value: &u32) -> bool {
-    *value == 0
-}
-
-/// A user tag.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Tag {
-    pub(crate) name: String,
-    pub(crate) members: BTreeSet<String>,
-}
-
-/// Tag ids the platform reserves (0, 1 and 2); only 2 (星标组) is listed and can hold members.
-pub(crate) const RESERVED_TAGS: [u32; 3] = [0, 1, 2];
-
-/// A legacy group.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Group {
-    pub(crate) name: String,
 }
 
 /// One message a follower received.
@@ -420,329 +178,6 @@ pub(crate) struct Menu {
     pub(crate) button: serde_json::Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) matchrule: Option<serde_json::Value>,
-}
-
-/// The account's template industries.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Industry {
-    pub(crate) primary: u32,
-    pub(crate) secondary: u32,
-    pub(crate) set_at: i64,
-}
-
-/// A template added to the account.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Template {
-    pub(crate) template_id: String,
-    pub(crate) short_id: String,
-    pub(crate) title: String,
-    pub(crate) content: String,
-    pub(crate) example: String,
-    pub(crate) primary_industry: String,
-    pub(crate) deputy_industry: String,
-}
-
-/// A QR code ticket.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct QrCode {
-    pub(crate) ticket: String,
-    pub(crate) action_name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) scene_id: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) scene_str: Option<String>,
-    /// `None` for permanent codes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) expires_at: Option<i64>,
-    pub(crate) url: String,
-    /// When it was created (0 in state files written before it was kept).
-    #[serde(default)]
-    pub(crate) created_at: i64,
-    /// The cards of a `QR_CARD` / `QR_MULTIPLE_CARD` code, and its `outer_str`.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub(crate) cards: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub(crate) outer_str: Option<String>,
-}
-
-impl QrCode {
-    /// The scene as it appears in `EventKey` (without the `qrscene_` prefix).
-    pub(crate) fn scene(&self) -> String {
-        match (&self.scene_str, self.scene_id) {
-            (Some(s), _) => s.clone(),
-            (None, Some(id)) => id.to_string(),
-            (None, None) => String::new(),
-        }
-    }
-}
-
-/// The draft box and what was published from it.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub(crate) struct PublishBox {
-    /// Drafts by media id (`kind` is `draft`, the articles in `articles`).
-    pub(crate) drafts: HashMap<String, MediaFile>,
-    /// Publications by `publish_id`.
-    pub(crate) jobs: BTreeMap<String, Publication>,
-}
-
-/// A draft published with `freepublish/submit`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Publication {
-    /// The published articles' id.
-    pub(crate) article_id: String,
-    /// The articles as they were in the draft.
-    pub(crate) articles: Vec<serde_json::Value>,
-    /// Which articles were deleted (`freepublish/delete` with an `index`).
-    pub(crate) deleted: Vec<bool>,
-    /// When it was published.
-    pub(crate) at: i64,
-    /// The order of `freepublish/batchget`.
-    pub(crate) seq: u64,
-}
-
-impl Publication {
-    /// Whether every article was deleted.
-    pub(crate) fn all_deleted(&self) -> bool {
-        self.deleted.iter().all(|d| *d)
-    }
-}
-
-/// A media file: temporary media (kept 3 days) or permanent material.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct MediaFile {
-    /// `image`, `voice`, `video`, `thumb`, or `news` (permanent articles).
-    pub(crate) kind: String,
-    pub(crate) filename: String,
-    pub(crate) content_type: String,
-    #[serde(with = "base64_bytes")]
-    pub(crate) bytes: Vec<u8>,
-    pub(crate) created_at: i64,
-    /// When it last changed (`update_news`); the order of `batchget_material`.
-    pub(crate) update_time: i64,
-    /// Title and introduction of a permanent video.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) title: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) introduction: Option<String>,
-    /// Articles of permanent news.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub(crate) articles: Vec<serde_json::Value>,
-}
-
-impl MediaFile {
-    /// A file with no bytes: news articles (`kind` news), or a record to fill in.
-    pub(crate) fn record(kind: &str, now: i64, articles: Vec<serde_json::Value>) -> Self {
-        Self {
-            kind: kind.to_owned(),
-            filename: String::new(),
-            content_type: "application/json".to_owned(),
-            bytes: Vec::new(),
-            created_at: now,
-            update_time: now,
-            title: None,
-            introduction: None,
-            articles,
-        }
-    }
-}
-
-/// How long temporary media are kept, seconds (3 days).
-pub(crate) const MEDIA_LIFETIME: i64 = 3 * 86_400;
-
-/// Binary data in the state file, as Base64.
-mod base64_bytes {
-    use base64::Engine;
-    use base64::engine::general_purpose::STANDARD;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub(super) fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&STANDARD.encode(bytes))
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Vec<u8>, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        STANDARD.decode(text).map_err(serde::de::Error::custom)
-    }
-}
-
-/// Web OAuth: codes, access tokens and refresh tokens of one account.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub(crate) struct OAuth {
-    pub(crate) codes: HashMap<String, OAuthGrant>,
-    pub(crate) tokens: HashMap<String, OAuthGrant>,
-    pub(crate) refresh_tokens: HashMap<String, OAuthGrant>,
-}
-
-/// Who a code or token is for, with which scope, and since when.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct OAuthGrant {
-    pub(crate) openid: String,
-    pub(crate) scope: String,
-    pub(crate) issued_at: i64,
-    #[serde(default)]
-    pub(crate) used: bool,
-}
-
-/// Mass sends of one account.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct MassState {
-    pub(crate) jobs: BTreeMap<u64, MassJob>,
-    /// `clientmsgid` → (msg_id, when it was last used).
-    pub(crate) client_ids: HashMap<String, (u64, i64)>,
-    pub(crate) speed: u8,
-    /// Sends counted against a daily limit (subscription accounts): the day and how many.
-    pub(crate) day: i64,
-    pub(crate) today: u32,
-}
-
-impl Default for MassState {
-    fn default() -> Self {
-        Self {
-            jobs: BTreeMap::new(),
-            client_ids: HashMap::new(),
-            speed: 3,
-            day: 0,
-            today: 0,
-        }
-    }
-}
-
-/// One mass send.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct MassJob {
-    pub(crate) at: i64,
-    /// Position in the account's conversations (see [`Account::next_seq`]).
-    #[serde(default)]
-    pub(crate) seq: u64,
-    pub(crate) msgtype: String,
-    /// The message as sent (msgtype and payload).
-    pub(crate) message: serde_json::Value,
-    /// Sent to every follower (delivered to inboxes when they are read).
-    pub(crate) to_all: bool,
-    pub(crate) deleted: bool,
-    /// Articles of an mpnews send (for `article_idx` of `delete`).
-    pub(crate) articles: usize,
-}
-
-/// A customer-service agent account.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Agent {
-    pub(crate) id: u32,
-    pub(crate) nickname: String,
-    pub(crate) headimgurl: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) invite_wx: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) invite_expire_time: Option<i64>,
-}
-
-/// The code of a card a follower took.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct CardCode {
-    pub(crate) card_id: String,
-    pub(crate) openid: String,
-    pub(crate) status: CardStatus,
-    /// When the follower took the card.
-    pub(crate) got_at: i64,
-    /// What `card/code/decrypt` turns back into this code (the platform hands it to the
-    /// card's pages).
-    pub(crate) encrypt_code: String,
-}
-
-/// The state of a card code (`user_card_status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub(crate) enum CardStatus {
-    Normal,
-    Consumed,
-    Unavailable,
-}
-
-/// Customer-service sessions, the queue of followers waiting for an agent, and the message
-/// record (`msgrecord/getmsglist`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub(crate) struct KfState {
-    /// The open session of each follower in one.
-    pub(crate) sessions: BTreeMap<String, KfSession>,
-    /// Followers waiting for an agent, and when they last wrote.
-    pub(crate) waiting: BTreeMap<String, i64>,
-    pub(crate) records: Vec<KfRecord>,
-    /// The id of the last record.
-    pub(crate) last_record: u64,
-}
-
-/// A follower's session with an agent.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct KfSession {
-    pub(crate) kf_account: String,
-    pub(crate) created_at: i64,
-}
-
-/// One line of the customer-service message record.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct KfRecord {
-    pub(crate) id: u64,
-    pub(crate) openid: String,
-    /// 1000 a session waits, 1001 an agent takes it, 1002 an agent opens one, 1004 closed,
-    /// 2001 the account received a message, 2002 an agent sent one, 2003 an agent received one.
-    pub(crate) opercode: u32,
-    pub(crate) text: String,
-    pub(crate) time: i64,
-    pub(crate) worker: String,
-}
-
-/// A hosted short key.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct ShortKey {
-    pub(crate) long_data: String,
-    pub(crate) create_time: i64,
-    pub(crate) expire_seconds: i64,
-}
-
-/// Calls counted against daily quotas, per API path.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub(crate) struct QuotaCounters {
-    /// The platform day the counts are for.
-    pub(crate) day: i64,
-    pub(crate) counts: HashMap<String, u64>,
-    /// `clear_quota` calls: the month and how many in it.
-    pub(crate) clear_month: i64,
-    pub(crate) clears: u32,
-}
-
-impl QuotaCounters {
-    /// Counts one call; false when the call is over the limit (it is not counted then).
-    pub(crate) fn take(&mut self, path: &str, limit: u64, now: i64) -> bool {
-        let today = china_day(now);
-        if today != self.day {
-            self.day = today;
-            self.counts.clear();
-        }
-        let used = self.counts.entry(path.to_owned()).or_insert(0);
-        if *used >= limit {
-            return false;
-        }
-        *used += 1;
-        true
-    }
-}
-
-/// The stable token of an account and its forced refreshes.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub(crate) struct StableToken {
-    pub(crate) token: Option<String>,
-    pub(crate) force_day: i64,
-    pub(crate) forced_today: u32,
-    pub(crate) last_forced: Option<i64>,
-}
-
-/// An issued JS-SDK or card ticket.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Ticket {
-    pub(crate) ticket: String,
-    pub(crate) expires_at: i64,
 }
 
 /// How someone came to follow: `subscribe_scene` and the QR scene of `user/info`.
@@ -903,71 +338,9 @@ impl Account {
     }
 
     /// Rebuilds what is derived rather than saved.
-    fn reindex(&mut self) {
+    pub(crate) fn reindex(&mut self) {
         self.codec = OpenIdCodec::new(self.seed, &self.app_id);
         self.followers.reindex();
-    }
-
-    /// How `openid` relates to this account.
-    pub(crate) fn who(&self, openid: &str) -> Who {
-        match self.codec.decode(openid) {
-            Some(i) if i < self.followers.synthetic() => Who::Synthetic(i),
-            _ if self.people.contains_key(openid) => Who::Known,
-            _ => Who::Unknown,
-        }
-    }
-
-    /// The synthetic number of `openid`, if it has one.
-    pub(crate) fn index_of(&self, openid: &str) -> Option<u32> {
-        match self.who(openid) {
-            Who::Synthetic(i) => Some(i),
-            _ => None,
-        }
-    }
-
-    /// Whether `openid` follows the account now.
-    pub(crate) fn is_following(&self, openid: &str) -> bool {
-        self.followers.is_following(openid, self.index_of(openid))
-    }
-
-    /// The OpenID of a page member.
-    pub(crate) fn openid_of(&self, member: crate::followers::Member<'_>, out: &mut String) {
-        match member {
-            crate::followers::Member::Synthetic(i) => self.codec.encode_into(i, out),
-            crate::followers::Member::Late(openid) => out.push_str(openid),
-        }
-    }
-
-    /// The changeable part of a person, created on first use.
-    pub(crate) fn person_mut(&mut self, openid: &str) -> &mut Person {
-        self.people.entry(openid.to_owned()).or_default()
-    }
-
-    /// The fixed profile of a person: derived from the number of a synthetic follower; for
-    /// anyone else, derived from a hash of the OpenID (sex and region), with the follow itself
-    /// recorded in their [`Person`].
-    pub(crate) fn profile(&self, openid: &str) -> Profile {
-        if let Who::Synthetic(i) = self.who(openid) {
-            return self.codec.profile(i);
-        }
-        use sha1::{Digest, Sha1};
-        let digest = Sha1::digest(openid.as_bytes());
-        let mut number = [0u8; 4];
-        number.copy_from_slice(digest.get(..4).unwrap_or(&[0; 4]));
-        let mut profile = self.codec.profile(u32::from_be_bytes(number));
-        profile.subscribe_time = 0;
-        profile.language = "zh_CN";
-        profile.subscribe_scene = "ADD_SCENE_OTHERS";
-        profile.qr_scene = 0;
-        profile
-    }
-
-    /// When `openid` (last) followed.
-    pub(crate) fn subscribe_time(&self, openid: &str) -> i64 {
-        self.people
-            .get(openid)
-            .and_then(|p| p.subscribe_time)
-            .unwrap_or_else(|| self.profile(openid).subscribe_time)
     }
 
     /// What a follower received: their inbox, and the mass sends to everyone since they
@@ -993,46 +366,6 @@ impl Account {
             items.sort_by_key(|i| (i.at, i.seq));
         }
         items
-    }
-
-    /// Makes `openid` a follower (now); returns false if it already was one.
-    pub(crate) fn follow(&mut self, openid: &str, now: i64, scene: FollowScene) -> bool {
-        let index = self.index_of(openid);
-        if !self.followers.follow(openid, index) {
-            return false;
-        }
-        let person = self.person_mut(openid);
-        person.subscribe_time = Some(now);
-        person.subscribe_scene = Some(scene.scene.to_owned());
-        person.qr_scene = scene.qr_scene;
-        person.qr_scene_str = scene.qr_scene_str;
-        true
-    }
-
-    /// Records an unfollow: the person leaves the follower list, their tags and the blacklist,
-    /// and their customer-service window closes.
-    pub(crate) fn unfollow(&mut self, openid: &str) -> bool {
-        let index = self.index_of(openid);
-        if !self.followers.unfollow(openid, index) {
-            return false;
-        }
-        let person = self.person_mut(openid);
-        let tags = std::mem::take(&mut person.tags);
-        person.interaction = None;
-        person.typing = false;
-        person.groupid = 0;
-        for tag in tags {
-            if let Some(tag) = self.tags.get_mut(&tag) {
-                tag.members.remove(openid);
-            }
-        }
-        self.blacklist.remove(openid);
-        true
-    }
-
-    /// The tags of a person.
-    pub(crate) fn tags_of(&self, openid: &str) -> &[u32] {
-        self.people.get(openid).map_or(&[], |p| p.tags.as_slice())
     }
 
     /// Appends a message to a follower's inbox.
@@ -1074,109 +407,5 @@ impl Account {
     pub(crate) fn next_msg_id(&mut self) -> u64 {
         self.next_msg_id += 1;
         self.next_msg_id
-    }
-}
-
-/// Whether `openid` may name a person at all: the OpenID alphabet, 1 to 64 characters. Pushes
-/// accept any such string (a new follower); the API refuses everything it has not seen.
-pub(crate) fn is_openid_like(openid: &str) -> bool {
-    !openid.is_empty()
-        && openid.len() <= 64
-        && openid
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
-
-/// What an entry of a bounded log costs in memory: its own size and the bytes it owns.
-pub(crate) trait Weigh {
-    /// The entry's weight in bytes.
-    fn weight(&self) -> usize;
-}
-
-/// What a bounded log holds against its budget.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Usage {
-    /// Entries kept.
-    pub(crate) entries: usize,
-    /// Their weight in bytes.
-    pub(crate) bytes: usize,
-    /// The budget.
-    pub(crate) max_bytes: usize,
-    /// Entries forgotten to stay within the budget.
-    pub(crate) forgotten: u64,
-}
-
-/// A log bounded by bytes: the newest entries whose weights add up to at most `max_bytes`;
-/// the oldest are forgotten first.
-#[derive(Debug)]
-pub(crate) struct Bounded<T> {
-    entries: VecDeque<T>,
-    bytes: usize,
-    max_bytes: usize,
-    forgotten: u64,
-}
-
-impl<T: Weigh> Bounded<T> {
-    pub(crate) fn new(max_bytes: usize) -> Self {
-        Self {
-            entries: VecDeque::new(),
-            bytes: 0,
-            max_bytes,
-            forgotten: 0,
-        }
-    }
-
-    pub(crate) fn push(&mut self, entry: T) {
-        self.bytes = self.bytes.saturating_add(entry.weight());
-        self.entries.push_back(entry);
-        self.trim();
-    }
-
-    /// Changes the first entry `find` selects, if there is one, keeping the count of bytes.
-    pub(crate) fn update(&mut self, find: impl Fn(&T) -> bool, change: impl FnOnce(&mut T)) {
-        if let Some(entry) = self.entries.iter_mut().find(|e| find(e)) {
-            self.bytes = self.bytes.saturating_sub(entry.weight());
-            change(entry);
-            self.bytes = self.bytes.saturating_add(entry.weight());
-            self.trim();
-        }
-    }
-
-    /// Forgets the oldest entries until the rest fit the budget.
-    fn trim(&mut self) {
-        while self.bytes > self.max_bytes {
-            let Some(oldest) = self.entries.pop_front() else {
-                self.bytes = 0;
-                break;
-            };
-            self.bytes = self.bytes.saturating_sub(oldest.weight());
-            self.forgotten = self.forgotten.saturating_add(1);
-        }
-        // A deque that once held many more entries than it does now gives its memory back.
-        if self.entries.capacity() > 1024 && self.entries.capacity() > 4 * self.entries.len() {
-            self.entries.shrink_to(2 * self.entries.len());
-        }
-    }
-
-    /// The entries `keep` selects, oldest first; with a `limit`, only the newest that many.
-    pub(crate) fn select(&self, keep: impl Fn(&T) -> bool, limit: Option<usize>) -> Vec<&T> {
-        let selected: Vec<&T> = self.entries.iter().filter(|e| keep(e)).collect();
-        let skip = limit.map_or(0, |limit| selected.len().saturating_sub(limit));
-        selected.into_iter().skip(skip).collect()
-    }
-
-    pub(crate) fn clear(&mut self) {
-        self.entries.clear();
-        self.entries.shrink_to_fit();
-        self.bytes = 0;
-    }
-
-    pub(crate) fn usage(&self) -> Usage {
-        Usage {
-            entries: self.entries.len(),
-            bytes: self.bytes,
-            max_bytes: self.max_bytes,
-            forgotten: self.forgotten,
-        }
     }
 }

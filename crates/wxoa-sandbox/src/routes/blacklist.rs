@@ -7,10 +7,9 @@ use axum::Router;
 use axum::extract::State;
 use serde::Deserialize;
 
-use super::tags::page_of;
-use super::{Authed, Json, followers_batch, post};
+use super::{Authed, Json, followers_batch, page_of, post};
 use crate::error::{ApiResult, ok, ok_empty};
-use crate::state::Shared;
+use crate::shared::Shared;
 
 /// Most OpenIDs in one (un)blacklisting call.
 const MAX_BATCH: usize = 20;

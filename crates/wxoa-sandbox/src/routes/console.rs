@@ -18,8 +18,9 @@ use serde_json::{Map, Value, json};
 
 use super::Query;
 use super::control::{ControlError, limit, pick_account};
-use crate::push::{PushFilter, PushRecord};
-use crate::state::{Account, InboxItem, Shared, lock};
+use crate::log::{PushFilter, PushRecord};
+use crate::shared::{Shared, lock};
+use crate::state::{Account, InboxItem};
 
 /// The page.
 const INDEX_HTML: &str = include_str!("../console/index.html");
@@ -50,11 +51,6 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/sandbox/followers/{openid}", get(follower))
         .route("/sandbox/conversation/{openid}", get(conversation))
         .method_not_allowed_fallback(super::control::method_not_allowed)
-}
-
-/// Whether a path belongs to the page itself (not an API call, not logged).
-pub(crate) fn is_page(path: &str) -> bool {
-    path == "/" || path.starts_with("/console/")
 }
 
 async fn index() -> Response {
@@ -96,7 +92,7 @@ async fn menu(State(shared): State<Arc<Shared>>, query: Query) -> ControlResult 
     let openid = query.get("openid").unwrap_or_default();
     let state = shared.state();
     let account = pick_account(&state, query.get("app_id"), Some(openid))?;
-    let menu = super::menu::menu_for(account, openid).map(|m| {
+    let menu = account.menu_for(openid).map(|m| {
         json!({
             "menuid": m.menuid,
             "conditional": m.matchrule.is_some(),
@@ -156,7 +152,7 @@ async fn follower(
 ) -> ControlResult {
     let state = shared.state();
     let account = pick_account(&state, query.get("app_id"), Some(&openid))?;
-    let mut user = super::users::user_json(account, &openid);
+    let mut user = account.user_info(&openid);
     super::set_field(&mut user, "app_id", json!(account.app_id));
     super::set_field(
         &mut user,

@@ -17,10 +17,11 @@ use serde_json::{Value, json};
 use super::Query;
 use crate::config::{PushMode, Webhook};
 use crate::faults::FaultRequest;
-use crate::push::{Outgoing, PushFilter, push};
-use crate::state::{
-    Account, FollowScene, Interaction, Shared, State as Platform, Trigger, is_openid_like, lock,
-};
+use crate::log::PushFilter;
+use crate::platform::people::is_openid_like;
+use crate::push::{Outgoing, push};
+use crate::shared::{Shared, lock};
+use crate::state::{Account, State as Platform};
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -201,7 +202,14 @@ async fn send(
             return Err(ControlError::bad("no such account"));
         };
         let fields = with_media(account, Fields(fields), now);
-        act(account, from, &fields, now);
+        account.act(
+            from,
+            fields.text("MsgType"),
+            fields.text("Event"),
+            fields.text("EventKey"),
+            fields.text("Content"),
+            now,
+        );
         let (app_id, original_id) = (account.app_id.clone(), account.original_id.clone());
         Outgoing::new(&app_id, &original_id, from, now, &fields.0, || {
             account.next_msg_id()
@@ -218,9 +226,13 @@ async fn send(
         let mut state = shared.state();
         if let Some(account) = state.account_mut(&record.app_id) {
             let fields = Fields(fields_of_xml(&record.xml));
-            let text =
-                super::kfsession::record_text(fields.text("MsgType"), Some(fields.text("Content")));
-            super::kfsession::transfer(account, from, agent, &text, shared.clock.now());
+            let text = crate::platform::kf::record_text(
+                fields.text("MsgType"),
+                Some(fields.text("Content")),
+            );
+            account
+                .kf
+                .transfer(&account.agents, from, agent, &text, shared.clock.now());
         }
     }
     reply(record.summary())
@@ -248,16 +260,16 @@ fn with_media(account: &mut Account, mut fields: Fields, now: i64) -> Fields {
     };
     let id = match fields.text("MediaId") {
         "" => {
-            let id = super::media::new_media_id();
+            let id = crate::platform::media::new_media_id();
             fields.0.push(("MediaId".to_owned(), json!(id)));
             id
         }
         id => id.to_owned(),
     };
-    super::media::ensure_sent_media(account, kind, &id, now);
+    crate::platform::media::ensure_sent_media(&mut account.media, kind, &id, now);
     if kind == "video" && fields.text("ThumbMediaId").is_empty() {
-        let thumb = super::media::new_media_id();
-        super::media::ensure_sent_media(account, "thumb", &thumb, now);
+        let thumb = crate::platform::media::new_media_id();
+        crate::platform::media::ensure_sent_media(&mut account.media, "thumb", &thumb, now);
         fields.0.push(("ThumbMediaId".to_owned(), json!(thumb)));
     }
     if kind == "image" && fields.text("PicUrl").is_empty() {
@@ -268,56 +280,6 @@ fn with_media(account: &mut Account, mut fields: Fields, now: i64) -> Fields {
         fields.0.push(("PicUrl".to_owned(), json!(url)));
     }
     fields
-}
-
-/// What an action changes: a follow or unfollow, and the customer-service window. Anyone who
-/// acts without following becomes a follower first (CONTRACT §4).
-fn act(account: &mut Account, openid: &str, fields: &Fields, now: i64) {
-    let msg_type = fields.text("MsgType");
-    let event = fields.text("Event");
-    let trigger = match (msg_type, event) {
-        ("event", "subscribe") => {
-            let key = fields.text("EventKey");
-            match key.strip_prefix("qrscene_") {
-                Some(scene) => {
-                    account.follow(openid, now, FollowScene::qr(scene));
-                    Some(Trigger::Scan)
-                }
-                None => {
-                    account.follow(openid, now, FollowScene::other());
-                    Some(Trigger::Follow)
-                }
-            }
-        }
-        ("event", "unsubscribe") => {
-            account.unfollow(openid);
-            None
-        }
-        ("event", other) => {
-            account.follow(openid, now, FollowScene::other());
-            match other {
-                "SCAN" => Some(Trigger::Scan),
-                "CLICK" | "scancode_push" | "scancode_waitmsg" => Some(Trigger::MenuClick),
-                _ => None,
-            }
-        }
-        (kind, _) => {
-            account.follow(openid, now, FollowScene::other());
-            let content = fields.text("Content");
-            let text = super::kfsession::record_text(kind, Some(content));
-            super::kfsession::follower_wrote(account, openid, &text, now);
-            Some(Trigger::Message)
-        }
-    };
-    if let Some(trigger) = trigger {
-        let person = account.person_mut(openid);
-        person.interaction = Some(Interaction {
-            at: now,
-            trigger,
-            sent: 0,
-        });
-        person.typing = false;
-    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -353,7 +315,8 @@ async fn scan(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult 
         let scene = code.scene();
         let fields = if let Some(card) = code.cards.first() {
             // A card QR code: the follower takes the (first) card.
-            let user_code = super::card::give(account, card, &request.from, now);
+            let user_code =
+                crate::platform::card::give(&mut account.card_codes, card, &request.from, now);
             vec![
                 ("MsgType".to_owned(), json!("event")),
                 ("Event".to_owned(), json!("user_get_card")),
@@ -407,15 +370,17 @@ async fn click(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult
         let Some(account) = state.accounts.get(index) else {
             return Err(ControlError::bad("no such account"));
         };
-        let menu = super::menu::menu_for(account, &request.from)
+        let menu = account
+            .menu_for(&request.from)
             .ok_or_else(|| ControlError(StatusCode::NOT_FOUND, "the account has no menu".into()))?;
-        let button = super::menu::button_at(&menu.button, &request.button).ok_or_else(|| {
-            ControlError(
-                StatusCode::NOT_FOUND,
-                format!("no button at {:?}", request.button),
-            )
-        })?;
-        let event = super::menu::click_event(
+        let button =
+            crate::platform::menu::button_at(&menu.button, &request.button).ok_or_else(|| {
+                ControlError(
+                    StatusCode::NOT_FOUND,
+                    format!("no button at {:?}", request.button),
+                )
+            })?;
+        let event = crate::platform::menu::click_event(
             button,
             menu.matchrule.is_some().then_some(menu.menuid),
             request.scan_result.as_deref(),

@@ -13,7 +13,9 @@ use serde_json::{Map, Value};
 use super::{Authed, Json, post};
 use crate::config::{Allowance, is_app_id};
 use crate::error::{ApiError, ApiResult, ok_empty};
-use crate::state::{Account, Shared, Trigger, Who};
+use crate::platform::kf::record_text;
+use crate::shared::Shared;
+use crate::state::{Account, Trigger};
 
 /// Longest text message, bytes.
 const MAX_TEXT_BYTES: usize = 2048;
@@ -49,7 +51,7 @@ async fn send(
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     check_media(account, &msgtype, &payload, now)?;
-    reachable(account, &openid)?;
+    account.reachable(&openid)?;
     let allowance = window(account, &openid, &shared.settings.cs, now)?;
     let person = account.person_mut(&openid);
     if let Some(interaction) = &mut person.interaction {
@@ -69,8 +71,8 @@ async fn send(
         .and_then(Value::as_str)
         .map(str::to_owned);
     let content = payload.get("content").and_then(Value::as_str);
-    let text = super::kfsession::record_text(&msgtype, content);
-    super::kfsession::agent_sent(account, &openid, agent.as_deref(), &text, now);
+    let text = record_text(&msgtype, content);
+    account.kf.agent_sent(&openid, agent.as_deref(), &text, now);
     let mut message = request.rest;
     message.insert("msgtype".into(), Value::String(msgtype));
     account.deliver(&openid, now, "custom", Value::Object(message));
@@ -159,20 +161,6 @@ fn check_media(
     }
 }
 
-/// 40003 for an unknown OpenID, 43019 when blacklisted, 43004 when not following.
-pub(crate) fn reachable(account: &Account, openid: &str) -> Result<(), ApiError> {
-    if account.who(openid) == Who::Unknown {
-        return Err(ApiError::msg(40003, "invalid openid"));
-    }
-    if account.blacklist.contains(openid) {
-        return Err(ApiError::msg(43019, "require remove blacklist"));
-    }
-    if !account.is_following(openid) {
-        return Err(ApiError::msg(43004, "require subscribe"));
-    }
-    Ok(())
-}
-
 /// The allowance of the follower's open window, or 45015 when there is none.
 fn window(
     account: &Account,
@@ -221,7 +209,7 @@ async fn typing(
     let now = shared.clock.now();
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    reachable(account, &openid)?;
+    account.reachable(&openid)?;
     let person = account.person_mut(&openid);
     let recent = person
         .interaction

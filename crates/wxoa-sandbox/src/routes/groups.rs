@@ -8,10 +8,11 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::users::following;
 use super::{Authed, Json, followers_batch, get, lenient_i64, post};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
-use crate::state::{Account, Group, Shared};
+use crate::platform::tags::Group;
+use crate::shared::Shared;
+use crate::state::Account;
 
 /// Most groups, system groups included.
 const MAX_GROUPS: usize = 100;
@@ -96,7 +97,7 @@ async fn get_id(
     let openid = request.openid.unwrap_or_default();
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    following(account, &openid)?;
+    account.check_following(&openid)?;
     let groupid = if account.blacklist.contains(&openid) {
         BLACKLIST_GROUP
     } else {
@@ -134,7 +135,7 @@ async fn move_member(
     let openid = request.openid.unwrap_or_default();
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    following(account, &openid)?;
+    account.check_following(&openid)?;
     let to = target_group(account, request.to_groupid.as_ref())?;
     account.person_mut(&openid).groupid = to;
     ok_empty()

@@ -22,7 +22,9 @@ use serde_json::{Value, json};
 use super::media::Upload;
 use super::{Authed, Json, Query, get, parse_json, post, set_field};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
-use crate::state::{Account, Agent, Shared};
+use crate::platform::kf::Agent;
+use crate::shared::Shared;
+use crate::state::Account;
 
 /// Most agents of an account.
 const MAX_AGENTS: usize = 10;

@@ -24,28 +24,18 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::custom::reachable;
 use super::{Authed, Json, Query, get, lenient_i64, post};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
-use crate::state::{Account, KfRecord, KfSession, Shared};
+use crate::platform::kf::{KfRecord, KfState};
+use crate::shared::Shared;
+use crate::state::Account;
 
-/// Most records kept; older ones are forgotten.
-const MAX_RECORDS: usize = 100_000;
 /// Most records one `getmsglist` answers.
 const MAX_PAGE: i64 = 10_000;
 /// Longest span one `getmsglist` covers, seconds.
 const MAX_SPAN: i64 = 86_400;
 /// Most waiting followers `getwaitcase` lists.
 const MAX_WAITING: usize = 100;
-
-/// Record codes (`opercode`).
-const WAITING: u32 = 1000;
-const TAKEN: u32 = 1001;
-const OPENED: u32 = 1002;
-const CLOSED: u32 = 1004;
-const ACCOUNT_RECEIVED: u32 = 2001;
-const AGENT_SENT: u32 = 2002;
-const AGENT_RECEIVED: u32 = 2003;
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -65,20 +55,12 @@ struct SessionRequest {
     openid: Option<String>,
 }
 
-/// The agent named, which must exist (65401).
-fn agent_of(account: &Account, kf_account: Option<&str>) -> Result<String, ApiError> {
-    kf_account
-        .filter(|name| account.agents.contains_key(*name))
-        .map(str::to_owned)
-        .ok_or_else(|| ApiError::msg(65401, "invalid kf_account"))
-}
-
 /// The follower named, who must be reachable.
 fn follower_of(account: &Account, openid: Option<&str>) -> Result<String, ApiError> {
     let openid = openid
         .filter(|o| !o.is_empty())
         .ok_or_else(|| ApiError::msg(41009, "missing openid"))?;
-    reachable(account, openid)?;
+    account.reachable(openid)?;
     Ok(openid.to_owned())
 }
 
@@ -90,31 +72,10 @@ async fn create(
     let now = shared.clock.now();
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let agent = agent_of(account, request.kf_account.as_deref())?;
+    let agent = KfState::agent_named(&account.agents, request.kf_account.as_deref())?;
     let openid = follower_of(account, request.openid.as_deref())?;
-    match account.kf.sessions.get(&openid) {
-        Some(session) if session.kf_account == agent => return ok_empty(),
-        Some(_) => return Err(ApiError::msg(65414, "user is being served by another kf")),
-        None => {}
-    }
-    let code = if account.kf.waiting.remove(&openid).is_some() {
-        TAKEN
-    } else {
-        OPENED
-    };
-    open_session(account, &openid, &agent, code, now);
+    account.kf.open(&openid, &agent, now)?;
     ok_empty()
-}
-
-fn open_session(account: &mut Account, openid: &str, agent: &str, code: u32, now: i64) {
-    account.kf.sessions.insert(
-        openid.to_owned(),
-        KfSession {
-            kf_account: agent.to_owned(),
-            created_at: now,
-        },
-    );
-    record(account, openid, code, "", agent, now);
 }
 
 async fn close(
@@ -125,18 +86,9 @@ async fn close(
     let now = shared.clock.now();
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let agent = agent_of(account, request.kf_account.as_deref())?;
+    let agent = KfState::agent_named(&account.agents, request.kf_account.as_deref())?;
     let openid = request.openid.unwrap_or_default();
-    let open = account
-        .kf
-        .sessions
-        .get(&openid)
-        .is_some_and(|s| s.kf_account == agent);
-    if !open {
-        return Err(ApiError::msg(65413, "no session for this user"));
-    }
-    account.kf.sessions.remove(&openid);
-    record(account, &openid, CLOSED, "", &agent, now);
+    account.kf.close(&openid, &agent, now)?;
     ok_empty()
 }
 
@@ -144,18 +96,14 @@ async fn session_of(State(shared): State<Arc<Shared>>, auth: Authed, query: Quer
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     let openid = follower_of(account, query.get("openid"))?;
-    let (agent, created) = account
-        .kf
-        .sessions
-        .get(&openid)
-        .map_or(("", 0), |s| (s.kf_account.as_str(), s.created_at));
+    let (agent, created) = account.kf.session_of(&openid);
     ok(json!({"errcode": 0, "errmsg": "ok", "kf_account": agent, "createtime": created}))
 }
 
 async fn sessions_of(State(shared): State<Arc<Shared>>, auth: Authed, query: Query) -> ApiResult {
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let agent = agent_of(account, query.get("kf_account"))?;
+    let agent = KfState::agent_named(&account.agents, query.get("kf_account"))?;
     let list: Vec<Value> = account
         .kf
         .sessions
@@ -169,8 +117,7 @@ async fn sessions_of(State(shared): State<Arc<Shared>>, auth: Authed, query: Que
 async fn waiting(State(shared): State<Arc<Shared>>, auth: Authed) -> ApiResult {
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let mut list: Vec<(&String, &i64)> = account.kf.waiting.iter().collect();
-    list.sort_by_key(|(_, at)| **at);
+    let list = account.kf.waiting_first();
     let shown: Vec<Value> = list
         .iter()
         .take(MAX_WAITING)
@@ -212,13 +159,10 @@ async fn records(
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     let from = u64::try_from(from).unwrap_or(1);
-    let page: Vec<&KfRecord> = account
-        .kf
-        .records
-        .iter()
-        .filter(|r| r.id >= from && (start..=end).contains(&r.time))
-        .take(usize::try_from(count).unwrap_or(0))
-        .collect();
+    let page: Vec<&KfRecord> =
+        account
+            .kf
+            .records_page(from, start, end, usize::try_from(count).unwrap_or(0));
     let next = page.last().map_or(from, |r| r.id + 1);
     let list: Vec<Value> = page
         .iter()
@@ -228,86 +172,4 @@ async fn records(
         })
         .collect();
     ok(json!({"recordlist": list, "number": list.len(), "msgid": next}))
-}
-
-fn record(account: &mut Account, openid: &str, opercode: u32, text: &str, worker: &str, at: i64) {
-    let kf = &mut account.kf;
-    kf.last_record += 1;
-    if kf.records.len() >= MAX_RECORDS {
-        kf.records.remove(0);
-    }
-    kf.records.push(KfRecord {
-        id: kf.last_record,
-        openid: openid.to_owned(),
-        opercode,
-        text: text.to_owned(),
-        time: at,
-        worker: worker.to_owned(),
-    });
-}
-
-/// The account's server transferred a follower's message to customer service: the follower
-/// waits for an agent, or goes straight to the agent the reply named (if it exists), or stays
-/// with the agent of their open session.
-pub(crate) fn transfer(
-    account: &mut Account,
-    openid: &str,
-    agent: Option<&str>,
-    text: &str,
-    now: i64,
-) {
-    if account.kf.sessions.contains_key(openid) {
-        // Already with an agent, who received the message (`follower_wrote`).
-        return;
-    }
-    match agent.filter(|a| account.agents.contains_key(*a)) {
-        Some(agent) => {
-            let agent = agent.to_owned();
-            open_session(account, openid, &agent, TAKEN, now);
-            record(account, openid, AGENT_RECEIVED, text, &agent, now);
-        }
-        None => {
-            if account.kf.waiting.insert(openid.to_owned(), now).is_none() {
-                record(account, openid, WAITING, "", "", now);
-            }
-            record(account, openid, ACCOUNT_RECEIVED, text, "", now);
-        }
-    }
-}
-
-/// A follower in a session wrote: the agent received it.
-pub(crate) fn follower_wrote(account: &mut Account, openid: &str, text: &str, now: i64) {
-    if let Some(session) = account.kf.sessions.get(openid) {
-        let agent = session.kf_account.clone();
-        record(account, openid, AGENT_RECEIVED, text, &agent, now);
-    }
-}
-
-/// A customer-service message went out: in the record when an agent sent it (named in
-/// `customservice.kf_account`, or the agent of the follower's session).
-pub(crate) fn agent_sent(
-    account: &mut Account,
-    openid: &str,
-    named: Option<&str>,
-    text: &str,
-    now: i64,
-) {
-    let agent = named.map(str::to_owned).or_else(|| {
-        account
-            .kf
-            .sessions
-            .get(openid)
-            .map(|s| s.kf_account.clone())
-    });
-    if let Some(agent) = agent {
-        record(account, openid, AGENT_SENT, text, &agent, now);
-    }
-}
-
-/// The text a record shows for a message: its text, or its kind in brackets.
-pub(crate) fn record_text(msg_type: &str, content: Option<&str>) -> String {
-    match content {
-        Some(text) if msg_type == "text" => text.to_owned(),
-        _ => format!("[{msg_type}]"),
-    }
 }

@@ -24,12 +24,14 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::material::{NewsRequest, store_news};
-use super::{Authed, Json, lenient_i64, post, set_field};
+use super::{Authed, Json, NewsRequest, lenient_i64, post, set_field, store_news};
 use crate::clock::{china_day, china_month};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
+use crate::platform::mass::MassJob;
+use crate::platform::media::MediaFile;
 use crate::push::{Outgoing, push_in_background};
-use crate::state::{Account, MassJob, MediaFile, Shared, Who};
+use crate::shared::Shared;
+use crate::state::{Account, Who};
 
 /// Mass messages a follower of a service account receives per month at most.
 const MONTHLY_PER_USER: u32 = 4;
@@ -577,10 +579,12 @@ async fn upload_video(
     let video = account
         .media
         .get(&source)
-        .filter(|m| m.kind == "video" && now - m.created_at < crate::state::MEDIA_LIFETIME)
+        .filter(|m| {
+            m.kind == "video" && now - m.created_at < crate::platform::media::MEDIA_LIFETIME
+        })
         .cloned()
         .ok_or_else(|| ApiError::msg(40007, "invalid media_id"))?;
-    let id = super::media::new_media_id();
+    let id = crate::platform::media::new_media_id();
     let mut mpvideo = MediaFile::record("mpvideo", now, Vec::new());
     mpvideo.bytes = video.bytes;
     mpvideo.filename = video.filename;

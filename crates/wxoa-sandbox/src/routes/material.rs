@@ -20,44 +20,12 @@ use axum::http::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::media::{Rule, Upload, file_response, new_media_id, raw_url, rule_for};
-use super::{Authed, Json, Query, get, lenient_i64, post, set_field};
+use super::media::{Upload, file_response, raw_url};
+use super::{Authed, Json, NewsRequest, Query, get, lenient_i64, post, set_field, store_news};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
-use crate::state::{Account, MediaFile, Shared};
-
-const MB: usize = 1024 * 1024;
-
-/// Limits of permanent material.
-const PERMANENT: &[Rule] = &[
-    Rule {
-        kind: "image",
-        max_bytes: 10 * MB,
-        extensions: &["bmp", "png", "jpeg", "jpg", "gif"],
-        size_code: 40009,
-    },
-    Rule {
-        kind: "voice",
-        max_bytes: 2 * MB,
-        extensions: &["mp3", "wma", "wav", "amr"],
-        size_code: 40010,
-    },
-    Rule {
-        kind: "video",
-        max_bytes: 10 * MB,
-        extensions: &["mp4"],
-        size_code: 40011,
-    },
-    Rule {
-        kind: "thumb",
-        max_bytes: 64 * 1024,
-        extensions: &["jpg", "jpeg"],
-        size_code: 40012,
-    },
-];
-/// Most articles in one news material.
-const MAX_ARTICLES: usize = 8;
-/// Longest article content, characters.
-const MAX_CONTENT_CHARS: usize = 20_000;
+use crate::platform::media::{MediaFile, PERMANENT, new_media_id, news_items, rule_for};
+use crate::shared::Shared;
+use crate::state::Account;
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -120,33 +88,6 @@ fn image_url(media_id: &str) -> String {
     )
 }
 
-/// The body of `material/add_news` and `draft/add`: a list of articles.
-#[derive(Debug, Deserialize)]
-pub(crate) struct NewsRequest {
-    #[serde(default)]
-    articles: Option<Vec<Value>>,
-}
-
-/// Checks the articles of `request` and keeps them, as a record of `kind`, in the map of the
-/// account that `place` picks (permanent material, temporary media, drafts); returns the new
-/// `media_id` and the time it was made.
-pub(crate) fn store_news(
-    shared: &Shared,
-    auth: Authed,
-    request: NewsRequest,
-    kind: &str,
-    place: fn(&mut Account) -> &mut std::collections::HashMap<String, MediaFile>,
-) -> Result<(String, i64), ApiError> {
-    let articles = request.articles.unwrap_or_default();
-    let now = shared.clock.now();
-    let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    check_news(account, &articles, now)?;
-    let id = new_media_id();
-    place(account).insert(id.clone(), MediaFile::record(kind, now, articles));
-    Ok((id, now))
-}
-
 async fn add_news(
     State(shared): State<Arc<Shared>>,
     auth: Authed,
@@ -156,37 +97,6 @@ async fn add_news(
         &mut account.materials
     })?;
     ok(json!({"media_id": id}))
-}
-
-/// News articles (of `add_news` and `uploadnews`): 1 to 8 (44003, 45008), each checked.
-pub(crate) fn check_news(account: &Account, articles: &[Value], now: i64) -> Result<(), ApiError> {
-    if articles.is_empty() {
-        return Err(ApiError::msg(44003, "empty news data"));
-    }
-    if articles.len() > MAX_ARTICLES {
-        return Err(ApiError::msg(45008, "article size out of limit"));
-    }
-    articles
-        .iter()
-        .try_for_each(|article| check_article(account, article, now))
-}
-
-/// An article: a title, content under 20,000 characters, a thumbnail that exists.
-pub(crate) fn check_article(account: &Account, article: &Value, now: i64) -> Result<(), ApiError> {
-    let text = |key: &str| article.get(key).and_then(Value::as_str).unwrap_or_default();
-    if text("title").is_empty() {
-        return Err(ApiError::argument("articles.title"));
-    }
-    if text("content").is_empty() {
-        return Err(ApiError::argument("articles.content"));
-    }
-    if text("content").chars().count() >= MAX_CONTENT_CHARS {
-        return Err(ApiError::msg(45002, "content size out of limit"));
-    }
-    if account.media_file(text("thumb_media_id"), now).is_none() {
-        return Err(ApiError::msg(40007, "invalid media_id"));
-    }
-    Ok(())
 }
 
 #[derive(Debug, Deserialize)]
@@ -222,7 +132,7 @@ async fn update_news(
         .and_then(|i| usize::try_from(i).ok())
         .filter(|&i| i < size)
         .ok_or_else(|| ApiError::argument("index"))?;
-    check_article(account, &article, now)?;
+    account.check_article(&article, now)?;
     if let Some(news) = account.materials.get_mut(&id) {
         if let Some(slot) = news.articles.get_mut(index) {
             *slot = article;
@@ -263,26 +173,6 @@ async fn get_material(
 }
 
 /// The articles of a news material as `get_material` shows them, each with its page URL.
-pub(crate) fn news_items(id: &str, file: &MediaFile) -> Vec<Value> {
-    file.articles
-        .iter()
-        .enumerate()
-        .map(|(i, article)| {
-            let text = |key: &str| article.get(key).and_then(Value::as_str).unwrap_or_default();
-            json!({
-                "title": text("title"),
-                "thumb_media_id": text("thumb_media_id"),
-                "show_cover_pic": article.get("show_cover_pic").and_then(lenient_i64).unwrap_or(0),
-                "author": text("author"),
-                "digest": text("digest"),
-                "content": text("content"),
-                "url": format!("http://mp.weixin.qq.com/s?__biz=sandbox&mid={id}&idx={}", i + 1),
-                "content_source_url": text("content_source_url"),
-            })
-        })
-        .collect()
-}
-
 async fn del_material(
     State(shared): State<Arc<Shared>>,
     auth: Authed,

@@ -20,10 +20,13 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::token::random_text;
 use super::{Authed, Query, get, post};
 use crate::error::{ApiError, ApiResult, ok};
-use crate::state::{Account, MediaFile, Shared};
+use crate::platform::media::{
+    ARTICLE_IMAGE, MEDIA_LIFETIME, MediaFile, Rule, TEMPORARY, new_media_id, rule_for,
+};
+use crate::platform::tokens::random_text;
+use crate::shared::Shared;
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -32,63 +35,6 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/cgi-bin/media/get/jssdk", get(download))
         .route("/cgi-bin/media/uploadimg", post(upload_image))
         .route("/sandbox/media/{media_id}", axum::routing::get(raw))
-}
-
-/// The limits of one kind of file.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Rule {
-    pub(crate) kind: &'static str,
-    pub(crate) max_bytes: usize,
-    pub(crate) extensions: &'static [&'static str],
-    /// The errcode of a file over `max_bytes`.
-    pub(crate) size_code: i64,
-}
-
-const MB: usize = 1024 * 1024;
-
-/// Limits of temporary media.
-const TEMPORARY: &[Rule] = &[
-    Rule {
-        kind: "image",
-        max_bytes: 10 * MB,
-        extensions: &["png", "jpeg", "jpg", "gif"],
-        size_code: 40009,
-    },
-    Rule {
-        kind: "voice",
-        max_bytes: 2 * MB,
-        extensions: &["amr", "mp3"],
-        size_code: 40010,
-    },
-    Rule {
-        kind: "video",
-        max_bytes: 10 * MB,
-        extensions: &["mp4"],
-        size_code: 40011,
-    },
-    Rule {
-        kind: "thumb",
-        max_bytes: 64 * 1024,
-        extensions: &["jpg", "jpeg"],
-        size_code: 40012,
-    },
-];
-
-/// Limits of `uploadimg`.
-const ARTICLE_IMAGE: Rule = Rule {
-    kind: "image",
-    max_bytes: MB,
-    extensions: &["jpg", "jpeg", "png"],
-    size_code: 40009,
-};
-
-/// The rule of `kind` in `rules`, or 40004.
-pub(crate) fn rule_for(rules: &[Rule], kind: Option<&str>) -> Result<Rule, ApiError> {
-    rules
-        .iter()
-        .find(|r| Some(r.kind) == kind)
-        .copied()
-        .ok_or_else(|| ApiError::msg(40004, "invalid media type"))
 }
 
 /// A file uploaded in the `media` field, and the other text fields of the form.
@@ -151,45 +97,8 @@ impl Upload {
 
     /// The file as stored.
     pub(crate) fn into_file(self, kind: &str, now: i64) -> MediaFile {
-        let content_type = if self.content_type.is_empty() {
-            content_type_of(&self.filename).to_owned()
-        } else {
-            self.content_type
-        };
-        MediaFile {
-            kind: kind.to_owned(),
-            filename: self.filename,
-            content_type,
-            bytes: self.bytes,
-            created_at: now,
-            update_time: now,
-            title: None,
-            introduction: None,
-            articles: Vec::new(),
-        }
+        MediaFile::file(kind, self.filename, self.content_type, self.bytes, now)
     }
-}
-
-/// A content type for a file name.
-fn content_type_of(filename: &str) -> &'static str {
-    let extension = filename.rsplit_once('.').map_or("", |(_, e)| e);
-    match extension.to_ascii_lowercase().as_str() {
-        "jpg" | "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        "gif" => "image/gif",
-        "bmp" => "image/bmp",
-        "amr" => "audio/amr",
-        "mp3" => "audio/mpeg",
-        "wav" => "audio/wav",
-        "wma" => "audio/x-ms-wma",
-        "mp4" => "video/mp4",
-        _ => "application/octet-stream",
-    }
-}
-
-/// A media id shaped like the platform's: 64 characters of `[A-Za-z0-9_-]`.
-pub(crate) fn new_media_id() -> String {
-    random_text(64)
 }
 
 async fn upload(
@@ -207,7 +116,7 @@ async fn upload(
     let id = new_media_id();
     account
         .media
-        .retain(|_, m| now - m.created_at < crate::state::MEDIA_LIFETIME);
+        .retain(|_, m| now - m.created_at < MEDIA_LIFETIME);
     account
         .media
         .insert(id.clone(), file.into_file(rule.kind, now));
@@ -234,7 +143,7 @@ async fn download(
     let file = account
         .media
         .get(id)
-        .filter(|m| now - m.created_at < crate::state::MEDIA_LIFETIME)
+        .filter(|m| now - m.created_at < MEDIA_LIFETIME)
         .ok_or_else(|| ApiError::msg(40007, "invalid media_id"))?;
     if file.kind == "video" {
         return ok(json!({"video_url": raw_url(&headers, id)}));
@@ -285,76 +194,5 @@ async fn raw(State(shared): State<Arc<Shared>>, Path(media_id): Path<String>) ->
     match file {
         Some(file) => file_response(file),
         None => StatusCode::NOT_FOUND.into_response(),
-    }
-}
-
-/// Makes sure the media id a follower's message carries exists, as it does on the platform
-/// (the server may fetch it with `media/get`): a small placeholder file of the right kind.
-pub(crate) fn ensure_sent_media(account: &mut Account, kind: &str, media_id: &str, now: i64) {
-    if account.media.contains_key(media_id) {
-        return;
-    }
-    let (filename, bytes): (&str, Vec<u8>) = match kind {
-        "image" => ("image.jpg", placeholder_picture()),
-        "thumb" => ("thumb.jpg", placeholder_picture()),
-        "voice" => ("voice.amr", b"#!AMR\n".to_vec()),
-        _ => ("video.mp4", b"\0\0\0\x18ftypmp42".to_vec()),
-    };
-    let upload = Upload {
-        filename: filename.to_owned(),
-        content_type: String::new(),
-        bytes,
-        fields: HashMap::new(),
-    };
-    account
-        .media
-        .insert(media_id.to_owned(), upload.into_file(kind, now));
-}
-
-/// A picture standing for a follower's photo (a sunny landscape, 320 × 240), as a JPEG.
-fn placeholder_picture() -> Vec<u8> {
-    const WIDTH: u32 = 320;
-    const HEIGHT: u32 = 240;
-    let mut pixels = Vec::with_capacity((WIDTH * HEIGHT * 3) as usize);
-    for y in 0..HEIGHT {
-        for x in 0..WIDTH {
-            let (fx, fy) = (x as f32 / WIDTH as f32, y as f32 / HEIGHT as f32);
-            let hill = 0.64 + 0.07 * (fx * 5.0).sin() - 0.05 * fx;
-            let sun = (fx - 0.74).powi(2) + ((fy - 0.28) * 0.75).powi(2) < 0.006;
-            let [r, g, b] = if fy > hill {
-                let shade = (fy - hill) * 120.0;
-                [40.0 + shade, 160.0 - shade, 90.0]
-            } else if sun {
-                [255.0, 210.0, 100.0]
-            } else {
-                [110.0 + fy * 120.0, 170.0 + fy * 60.0, 240.0]
-            };
-            pixels.extend([r as u8, g as u8, b as u8]);
-        }
-    }
-    let mut jpeg = Vec::new();
-    let encoded = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85).encode(
-        &pixels,
-        WIDTH,
-        HEIGHT,
-        image::ExtendedColorType::Rgb8,
-    );
-    if encoded.is_err() {
-        return Vec::new();
-    }
-    jpeg
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_placeholder_picture_is_a_jpeg_of_320_by_240() {
-        let jpeg = placeholder_picture();
-        let picture = image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg).unwrap();
-        assert_eq!((picture.width(), picture.height()), (320, 240));
-        assert_eq!(content_type_of("image.jpg"), "image/jpeg");
     }
 }

@@ -11,7 +11,7 @@ use serde_json::json;
 use super::{Authed, Json, get, post};
 use crate::clock::china_month;
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
-use crate::state::Shared;
+use crate::shared::Shared;
 
 /// Where the sandbox's API and pushes come from: this machine.
 const SANDBOX_IPS: [&str; 1] = ["127.0.0.1"];

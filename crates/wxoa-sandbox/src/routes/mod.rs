@@ -2,7 +2,8 @@
 //! check with the daily quota, the query and JSON body readers with the platform's error codes,
 //! and the method rules (43001/43002).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Bound;
 use std::sync::Arc;
 
 use axum::Router;
@@ -11,10 +12,15 @@ use axum::handler::Handler;
 use axum::http::request::Parts;
 use axum::routing::MethodRouter;
 use bytes::Bytes;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::error::ApiError;
-use crate::state::{Account, Shared, State};
+pub(crate) use crate::platform::lenient_i64;
+use crate::platform::media::{MediaFile, new_media_id};
+use crate::shared::Shared;
+use crate::state::{Account, State};
 
 pub(crate) mod blacklist;
 pub(crate) mod card;
@@ -201,7 +207,7 @@ pub(crate) fn check_token(state: &State, token: &str, now: i64) -> Result<String
     Ok(record.app_id.clone())
 }
 
-/// Whether a string could be a token the sandbox issued (see `token::new_token`).
+/// Whether a string could be a token the sandbox issued (see `platform::tokens::new_token`).
 fn is_token_shaped(token: &str) -> bool {
     (32..=512).contains(&token.len())
         && token
@@ -279,6 +285,63 @@ fn has_non_ascii_escape(bytes: &[u8]) -> bool {
     false
 }
 
+/// The body of `material/add_news` and `draft/add`: a list of articles.
+#[derive(Debug, Deserialize)]
+pub(crate) struct NewsRequest {
+    #[serde(default)]
+    articles: Option<Vec<Value>>,
+}
+
+/// Checks the articles of `request` and keeps them, as a record of `kind`, in the map of the
+/// account that `place` picks (permanent material, temporary media, drafts); returns the new
+/// `media_id` and the time it was made.
+pub(crate) fn store_news(
+    shared: &Shared,
+    auth: Authed,
+    request: NewsRequest,
+    kind: &str,
+    place: fn(&mut Account) -> &mut HashMap<String, MediaFile>,
+) -> Result<(String, i64), ApiError> {
+    let articles = request.articles.unwrap_or_default();
+    let now = shared.clock.now();
+    let mut state = shared.state();
+    let account = auth.account(&mut state)?;
+    account.check_news(&articles, now)?;
+    let id = new_media_id();
+    place(account).insert(id.clone(), MediaFile::record(kind, now, articles));
+    Ok((id, now))
+}
+
+/// A page of a sorted OpenID set, after `after` (from the start when empty): the shape of
+/// `user/tag/get` and `getblacklist` (`total` only when given).
+pub(crate) fn page_of(
+    set: &BTreeSet<String>,
+    after: Option<&str>,
+    limit: usize,
+    total: Option<usize>,
+) -> Value {
+    let range = match after.filter(|a| !a.is_empty()) {
+        Some(after) => set.range::<str, _>((Bound::Excluded(after), Bound::Unbounded)),
+        None => set.range::<str, _>((Bound::Unbounded, Bound::Unbounded)),
+    };
+    let openids: Vec<&String> = range.take(limit).collect();
+    let mut page = serde_json::Map::new();
+    if let Some(total) = total {
+        page.insert("total".into(), serde_json::json!(total));
+    }
+    page.insert("count".into(), serde_json::json!(openids.len()));
+    match openids.last() {
+        Some(last) => {
+            page.insert("data".into(), serde_json::json!({"openid": openids}));
+            page.insert("next_openid".into(), serde_json::json!(last));
+        }
+        None => {
+            page.insert("next_openid".into(), serde_json::json!(""));
+        }
+    }
+    Value::Object(page)
+}
+
 /// An OpenID list of a batch call: 1 to `max` OpenIDs of followers of `account` (40031 when
 /// empty, 40032 when too long, 40003 for anyone not following).
 pub(crate) fn followers_batch(
@@ -294,7 +357,7 @@ pub(crate) fn followers_batch(
         return Err(ApiError::msg(40032, "invalid openid list size"));
     }
     for openid in &openids {
-        users::following(account, openid)?;
+        account.check_following(openid)?;
     }
     Ok(openids)
 }
@@ -303,15 +366,6 @@ pub(crate) fn followers_batch(
 pub(crate) fn set_field(value: &mut serde_json::Value, key: &str, field: serde_json::Value) {
     if let Some(map) = value.as_object_mut() {
         map.insert(key.to_owned(), field);
-    }
-}
-
-/// Reads an integer given as a JSON number or a numeric string.
-pub(crate) fn lenient_i64(value: &serde_json::Value) -> Option<i64> {
-    match value {
-        serde_json::Value::Number(n) => n.as_i64(),
-        serde_json::Value::String(s) => s.trim().parse().ok(),
-        _ => None,
     }
 }
 

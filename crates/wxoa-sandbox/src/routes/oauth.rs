@@ -24,10 +24,12 @@ use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
 
 use super::control::ControlError;
-use super::token::{LIFETIME, account_index, random_text};
 use super::{Query, get};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
-use crate::state::{Account, OAuthGrant, Shared};
+use crate::platform::oauth::OAuthGrant;
+use crate::platform::tokens::{LIFETIME, random_text};
+use crate::shared::Shared;
+use crate::state::Account;
 
 /// How long a code can be exchanged, seconds.
 const CODE_LIFETIME: i64 = 300;
@@ -147,7 +149,7 @@ fn credentials<'s>(
     let secret = query
         .get("secret")
         .ok_or_else(|| ApiError::msg(41004, "appsecret missing"))?;
-    let index = account_index(state, app_id, secret)?;
+    let index = state.account_index(app_id, secret)?;
     state
         .accounts
         .get_mut(index)

@@ -27,13 +27,16 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::material::{NewsRequest, check_article, news_items, store_news};
-use super::token::random_text;
-use super::{Authed, Json, get, lenient_i64, post};
+use super::{Authed, Json, NewsRequest, get, lenient_i64, post, store_news};
 use crate::clock::china_day;
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
+use crate::platform::media::MediaFile;
+use crate::platform::media::news_items;
+use crate::platform::publish::Publication;
+use crate::platform::tokens::random_text;
 use crate::push::{Outgoing, push_in_background};
-use crate::state::{Account, MediaFile, Publication, Shared};
+use crate::shared::Shared;
+use crate::state::Account;
 
 /// Most items of a list page.
 const PAGE_MAX: i64 = 20;
@@ -121,7 +124,7 @@ async fn draft_update(
         .and_then(|i| usize::try_from(i).ok())
         .filter(|&i| i < size)
         .ok_or_else(|| ApiError::argument("index"))?;
-    check_article(account, &article, now)?;
+    account.check_article(&article, now)?;
     if let Some(file) = account.publish.drafts.get_mut(&id) {
         if let Some(slot) = file.articles.get_mut(index) {
             *slot = article;

@@ -10,15 +10,14 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use rand::RngCore;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::token::random_text;
 use super::{Authed, Json, Query, get, lenient_i64, post, set_field};
 use crate::error::{ApiError, ApiResult, ok};
-use crate::state::{Account, QrCode, Shared};
+use crate::platform::qrcode::{QrCode, new_ticket, new_url, render};
+use crate::shared::Shared;
+use crate::state::Account;
 
 /// Lifetime of a temporary code when `expire_seconds` is absent.
 const DEFAULT_EXPIRE: i64 = 30;
@@ -28,8 +27,6 @@ const MAX_EXPIRE: i64 = 2_592_000;
 const MAX_PERMANENT: i64 = 100_000;
 /// Longest `scene_str`, characters.
 const MAX_SCENE_STR: usize = 64;
-/// Pixels per QR module in the served image.
-const MODULE_PIXELS: usize = 8;
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -151,21 +148,6 @@ fn existing_permanent<'a>(
     })
 }
 
-/// The URL a QR code encodes.
-pub(crate) fn new_url() -> String {
-    format!("http://weixin.qq.com/q/{}", random_text(22))
-}
-
-/// A ticket shaped like the platform's: `gQ` and standard Base64 (so it must be URL-encoded).
-pub(crate) fn new_ticket() -> String {
-    let mut bytes = [0u8; 70];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    format!(
-        "gQ{}",
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    )
-}
-
 /// `GET /cgi-bin/showqrcode?ticket=…`: the QR image (no access token needed).
 async fn show(State(shared): State<Arc<Shared>>, query: Query) -> Response {
     image(&shared, query.get("ticket"))
@@ -179,7 +161,7 @@ pub(crate) fn image(shared: &Shared, ticket: Option<&str>) -> Response {
         state.accounts.iter().find_map(|a| {
             a.qrcodes
                 .get(ticket)
-                .filter(|c| c.expires_at.is_none_or(|end| end > now))
+                .filter(|c| c.is_live(now))
                 .map(|c| c.url.clone())
         })
     });
@@ -187,31 +169,4 @@ pub(crate) fn image(shared: &Shared, ticket: Option<&str>) -> Response {
         Some(jpeg) => ([(header::CONTENT_TYPE, "image/jpeg")], jpeg).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
-}
-
-/// The QR code of `text` as a JPEG: black modules on white with a 4-module quiet zone.
-pub(crate) fn render(text: &str) -> Option<Vec<u8>> {
-    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
-    let width = code.width();
-    let colors = code.to_colors();
-    let side = (width + 8) * MODULE_PIXELS;
-    let mut pixels = vec![255u8; side * side];
-    for (i, color) in colors.iter().enumerate() {
-        if *color != qrcode::Color::Dark {
-            continue;
-        }
-        let (x, y) = (i % width + 4, i / width + 4);
-        for dy in 0..MODULE_PIXELS {
-            let row = (y * MODULE_PIXELS + dy) * side + x * MODULE_PIXELS;
-            if let Some(run) = pixels.get_mut(row..row + MODULE_PIXELS) {
-                run.fill(0);
-            }
-        }
-    }
-    let mut jpeg = Vec::new();
-    let side = u32::try_from(side).ok()?;
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
-        .encode(&pixels, side, side, image::ExtendedColorType::L8)
-        .ok()?;
-    Some(jpeg)
 }

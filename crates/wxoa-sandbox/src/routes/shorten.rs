@@ -15,10 +15,11 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::token::random_text;
 use super::{Authed, Json, lenient_i64, post};
 use crate::error::{ApiError, ApiResult, ok};
-use crate::state::{Shared, ShortKey};
+use crate::platform::shorten::ShortKey;
+use crate::platform::tokens::random_text;
+use crate::shared::Shared;
 
 /// Longest hosted data, bytes.
 const MAX_LONG_DATA: usize = 4096;

@@ -20,12 +20,11 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::custom::reachable;
-use super::template::{check_data, check_miniprogram};
 use super::{Authed, Json, post, set_field};
 use crate::error::{ApiError, ApiResult, ok_empty};
+use crate::platform::template::{check_data, check_miniprogram};
 use crate::push::{Outgoing, push_in_background};
-use crate::state::Shared;
+use crate::shared::Shared;
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new().route("/cgi-bin/message/subscribe/bizsend", post(send))
@@ -61,7 +60,7 @@ async fn send(
     let outgoing = {
         let mut state = shared.state();
         let account = auth.account(&mut state)?;
-        reachable(account, &openid)?;
+        account.reachable(&openid)?;
         let msgid = account.next_msg_id();
         let mut message = json!({"template_id": template_id, "data": data, "msgid": msgid});
         if let Some(page) = request.page {

@@ -3,7 +3,6 @@
 //! of 10,000.
 
 use std::collections::BTreeSet;
-use std::ops::Bound;
 use std::sync::Arc;
 
 use axum::Router;
@@ -11,10 +10,11 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::users::following;
-use super::{Authed, Json, followers_batch, get, lenient_i64, post};
+use super::{Authed, Json, followers_batch, get, lenient_i64, page_of, post};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
-use crate::state::{Account, RESERVED_TAGS, Shared, Tag};
+use crate::platform::tags::{RESERVED_TAGS, Tag};
+use crate::shared::Shared;
+use crate::state::Account;
 
 /// Most tags an account may create.
 const MAX_TAGS: usize = 100;
@@ -161,36 +161,6 @@ async fn members(
     ))
 }
 
-/// A page of a sorted OpenID set, after `after` (from the start when empty): the shape of
-/// `user/tag/get` and `getblacklist` (`total` only when given).
-pub(crate) fn page_of(
-    set: &BTreeSet<String>,
-    after: Option<&str>,
-    limit: usize,
-    total: Option<usize>,
-) -> Value {
-    let range = match after.filter(|a| !a.is_empty()) {
-        Some(after) => set.range::<str, _>((Bound::Excluded(after), Bound::Unbounded)),
-        None => set.range::<str, _>((Bound::Unbounded, Bound::Unbounded)),
-    };
-    let openids: Vec<&String> = range.take(limit).collect();
-    let mut page = serde_json::Map::new();
-    if let Some(total) = total {
-        page.insert("total".into(), json!(total));
-    }
-    page.insert("count".into(), json!(openids.len()));
-    match openids.last() {
-        Some(last) => {
-            page.insert("data".into(), json!({"openid": openids}));
-            page.insert("next_openid".into(), json!(last));
-        }
-        None => {
-            page.insert("next_openid".into(), json!(""));
-        }
-    }
-    Value::Object(page)
-}
-
 #[derive(Debug, Deserialize)]
 struct BatchRequest {
     openid_list: Option<Vec<String>>,
@@ -259,7 +229,7 @@ async fn id_list(
         .ok_or_else(|| ApiError::msg(41009, "missing openid"))?;
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    following(account, &openid)?;
+    account.check_following(&openid)?;
     ok(json!({"tagid_list": account.tags_of(&openid)}))
 }
 

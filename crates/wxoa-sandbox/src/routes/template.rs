@@ -9,63 +9,15 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::custom::reachable;
-use super::token::random_text;
 use super::{Authed, Json, get, lenient_i64, post, set_field};
-use crate::config::is_app_id;
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
+use crate::platform::template::{
+    INDUSTRY_LOCK, Industry, MAX_TEMPLATES, Template, check_data, check_miniprogram, industry,
+    industry_by_id, is_short_id,
+};
+use crate::platform::tokens::random_text;
 use crate::push::{Outgoing, push_in_background};
-use crate::state::{Industry, Shared, Template};
-
-/// Most templates an account may hold.
-const MAX_TEMPLATES: usize = 25;
-/// Industries may change once per this many seconds (a month).
-const INDUSTRY_LOCK: i64 = 30 * 86_400;
-
-/// The platform's industry codes: id, first class, second class.
-const INDUSTRIES: &[(u32, &str, &str)] = &[
-    (1, "IT科技", "互联网|电子商务"),
-    (2, "IT科技", "IT软件与服务"),
-    (3, "IT科技", "IT硬件与设备"),
-    (4, "IT科技", "电子技术"),
-    (5, "IT科技", "通信与运营商"),
-    (6, "IT科技", "网络游戏"),
-    (7, "金融业", "银行"),
-    (8, "金融业", "基金理财信托"),
-    (9, "金融业", "保险"),
-    (10, "餐饮", "餐饮"),
-    (11, "酒店旅游", "酒店"),
-    (12, "酒店旅游", "旅游"),
-    (13, "运输与仓储", "快递"),
-    (14, "运输与仓储", "物流"),
-    (15, "运输与仓储", "仓储"),
-    (16, "教育", "培训"),
-    (17, "教育", "院校"),
-    (18, "政府与公共事业", "学术科研"),
-    (19, "政府与公共事业", "交警"),
-    (20, "政府与公共事业", "博物馆"),
-    (21, "政府与公共事业", "公共事业非盈利机构"),
-    (22, "医药护理", "医药医疗"),
-    (23, "医药护理", "护理美容"),
-    (24, "医药护理", "保健与卫生"),
-    (25, "交通工具", "汽车相关"),
-    (26, "交通工具", "摩托车相关"),
-    (27, "交通工具", "火车相关"),
-    (28, "交通工具", "飞机相关"),
-    (29, "房地产", "建筑"),
-    (30, "房地产", "物业"),
-    (31, "消费品", "消费品"),
-    (32, "商业服务", "法律"),
-    (33, "商业服务", "会展"),
-    (34, "商业服务", "中介服务"),
-    (35, "商业服务", "认证"),
-    (36, "商业服务", "审计"),
-    (37, "文体娱乐", "传媒"),
-    (38, "文体娱乐", "体育"),
-    (39, "文体娱乐", "娱乐休闲"),
-    (40, "印刷", "印刷"),
-    (41, "其它", "其它"),
-];
+use crate::shared::Shared;
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -78,13 +30,6 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         )
         .route("/cgi-bin/template/del_private_template", post(del_template))
         .route("/cgi-bin/message/template/send", post(send))
-}
-
-fn industry(id: u32) -> Option<(&'static str, &'static str)> {
-    INDUSTRIES
-        .iter()
-        .find(|(i, _, _)| *i == id)
-        .map(|&(_, first, second)| (first, second))
 }
 
 fn industry_json(id: Option<u32>) -> Value {
@@ -151,12 +96,6 @@ struct AddRequest {
 }
 
 /// Whether a short id names a library template: `TM` and 5 digits, or `OPENTM` and 9.
-fn is_short_id(id: &str) -> bool {
-    let digits = |rest: &str, n: usize| rest.len() == n && rest.bytes().all(|b| b.is_ascii_digit());
-    id.strip_prefix("OPENTM").is_some_and(|r| digits(r, 9))
-        || id.strip_prefix("TM").is_some_and(|r| digits(r, 5))
-}
-
 async fn add_template(
     State(shared): State<Arc<Shared>>,
     auth: Authed,
@@ -205,10 +144,6 @@ async fn add_template(
 }
 
 /// `first class-second class`, as template lists show an industry.
-fn industry_by_id(id: u32) -> Option<String> {
-    industry(id).map(|(first, second)| format!("{first}-{second}"))
-}
-
 async fn list_templates(State(shared): State<Arc<Shared>>, auth: Authed) -> ApiResult {
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
@@ -280,7 +215,7 @@ async fn send(
     let outgoing = {
         let mut state = shared.state();
         let account = auth.account(&mut state)?;
-        reachable(account, &openid)?;
+        account.reachable(&openid)?;
         let template = account
             .templates
             .iter()
@@ -329,28 +264,4 @@ async fn send(
     // The job result reaches the account's server after the call has been answered.
     push_in_background(&shared, outgoing);
     ok(json!({"errcode": 0, "errmsg": "ok", "msgid": msgid}))
-}
-
-/// `miniprogram`, when given, names a mini program by its AppID (47003 otherwise).
-pub(crate) fn check_miniprogram(mini: Option<&Map<String, Value>>) -> Result<(), ApiError> {
-    let app_id = mini.map(|m| m.get("appid").and_then(Value::as_str).unwrap_or_default());
-    if app_id.is_some_and(|id| !is_app_id(id)) {
-        return Err(ApiError::argument("miniprogram.appid"));
-    }
-    Ok(())
-}
-
-/// `data`: an object whose every field is an object with a string `value` (47003 naming the
-/// field otherwise).
-pub(crate) fn check_data(data: Option<&Value>) -> Result<Value, ApiError> {
-    let Some(data) = data else {
-        return Ok(json!({}));
-    };
-    let fields = data.as_object().ok_or_else(|| ApiError::argument("data"))?;
-    for (key, field) in fields {
-        if !field.get("value").is_some_and(Value::is_string) {
-            return Err(ApiError::argument(&format!("data.{key}.value")));
-        }
-    }
-    Ok(data.clone())
 }

@@ -7,10 +7,11 @@ use axum::Router;
 use axum::extract::State;
 use serde_json::json;
 
-use super::token::{LIFETIME, random_text};
 use super::{Authed, Query, get};
 use crate::error::{ApiError, ApiResult, ok};
-use crate::state::{Shared, Ticket};
+use crate::platform::tokens::Ticket;
+use crate::platform::tokens::{LIFETIME, random_text};
+use crate::shared::Shared;
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new().route("/cgi-bin/ticket/getticket", get(getticket))

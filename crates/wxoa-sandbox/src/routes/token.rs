@@ -11,18 +11,16 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
-use rand::Rng;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::{Json, Query, get, post, take_quota};
 use crate::clock::china_day;
-use crate::config::{is_app_id, is_app_secret};
 use crate::error::{ApiError, ApiResult, ok};
-use crate::state::{Shared, State as Platform, TokenKind, TokenRecord};
+use crate::platform::tokens::{LIFETIME, TokenKind, TokenRecord, new_token};
+use crate::shared::Shared;
+use crate::state::State as Platform;
 
-/// Lifetime of an access token, seconds.
-pub(crate) const LIFETIME: i64 = 7200;
 /// How long a replaced token keeps working, seconds.
 const OVERLAP: i64 = 300;
 /// Forced stable-token refreshes must be this far apart, seconds.
@@ -42,14 +40,17 @@ async fn token(State(shared): State<Arc<Shared>>, query: Query) -> ApiResult {
     )?;
     let now = shared.clock.now();
     let mut state = shared.state();
-    let index = account_index(&state, app_id, query.get("secret").unwrap_or_default())?;
+    let index = state.account_index(app_id, query.get("secret").unwrap_or_default())?;
     let Platform { accounts, tokens } = &mut *state;
     let Some(account) = accounts.get_mut(index) else {
         return Err(ApiError::msg(40013, "invalid appid"));
     };
     take_quota(&shared, account, "/cgi-bin/token", now)?;
     let token = new_token();
-    tokens.insert(token.clone(), record(app_id, TokenKind::Classic, now));
+    tokens.insert(
+        token.clone(),
+        TokenRecord::new(app_id, TokenKind::Classic, now),
+    );
     if let Some(previous) = account.classic_token.replace(token.clone())
         && let Some(previous) = tokens.get_mut(&previous)
     {
@@ -80,11 +81,7 @@ async fn stable_token(
     )?;
     let now = shared.clock.now();
     let mut state = shared.state();
-    let index = account_index(
-        &state,
-        app_id,
-        request.secret.as_deref().unwrap_or_default(),
-    )?;
+    let index = state.account_index(app_id, request.secret.as_deref().unwrap_or_default())?;
     let Platform { accounts, tokens } = &mut *state;
     let Some(account) = accounts.get_mut(index) else {
         return Err(ApiError::msg(40013, "invalid appid"));
@@ -126,7 +123,10 @@ async fn stable_token(
     }
     // In its last five minutes: a new token; the old one works until it expires.
     let token = new_token();
-    tokens.insert(token.clone(), record(app_id, TokenKind::Stable, now));
+    tokens.insert(
+        token.clone(),
+        TokenRecord::new(app_id, TokenKind::Stable, now),
+    );
     account.stable.token = Some(token.clone());
     state.prune_tokens(now);
     ok(json!({"access_token": token, "expires_in": LIFETIME}))
@@ -148,68 +148,4 @@ fn check_request<'a>(
         return Err(ApiError::msg(41004, "appsecret missing"));
     }
     Ok(app_id)
-}
-
-/// The account whose credentials these are: 40013 for an unknown AppID, 40125 for a
-/// malformed AppSecret, 40001 for a wrong one.
-pub(crate) fn account_index(
-    state: &Platform,
-    app_id: &str,
-    secret: &str,
-) -> Result<usize, ApiError> {
-    let index = state
-        .accounts
-        .iter()
-        .position(|a| a.app_id == app_id)
-        .filter(|_| is_app_id(app_id))
-        .ok_or_else(|| ApiError::msg(40013, "invalid appid"))?;
-    if !is_app_secret(secret) {
-        return Err(ApiError::msg(40125, "invalid appsecret"));
-    }
-    let matches = state
-        .accounts
-        .get(index)
-        .is_some_and(|a| a.secret == secret);
-    if !matches {
-        return Err(ApiError::msg(
-            40001,
-            "invalid credential, access_token is invalid or not latest",
-        ));
-    }
-    Ok(index)
-}
-
-fn record(app_id: &str, kind: TokenKind, now: i64) -> TokenRecord {
-    TokenRecord {
-        app_id: app_id.to_owned(),
-        kind,
-        issued_at: now,
-        expires_at: now + LIFETIME,
-        revoked_at: None,
-    }
-}
-
-/// A token shaped like the platform's: a short number, `_`, and 150 characters of
-/// `[A-Za-z0-9_-]`.
-pub(crate) fn new_token() -> String {
-    let mut rng = rand::thread_rng();
-    let mut token = format!("{}_", rng.gen_range(80..100));
-    token.push_str(&random_text(150));
-    token
-}
-
-/// `length` random characters of `[A-Za-z0-9_-]`.
-pub(crate) fn random_text(length: usize) -> String {
-    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut rng = rand::thread_rng();
-    (0..length)
-        .map(|_| {
-            char::from(
-                CHARS
-                    .get(rng.gen_range(0..CHARS.len()))
-                    .copied()
-                    .unwrap_or(b'A'),
-            )
-        })
-        .collect()
 }

@@ -8,12 +8,13 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{Authed, Json, Query, get, post};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
 use crate::followers::Cursor;
-use crate::state::{Account, Shared, Who};
+use crate::shared::Shared;
+use crate::state::{Account, Who};
 
 /// Most users `user/info/batchget` answers for.
 const BATCHGET_MAX: usize = 100;
@@ -35,7 +36,7 @@ async fn info(State(shared): State<Arc<Shared>>, auth: Authed, query: Query) -> 
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     known(account, openid)?;
-    ok(user_json(account, openid))
+    ok(account.user_info(openid))
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,7 +66,7 @@ async fn batchget(
     let mut list = Vec::with_capacity(users.len());
     for user in &users {
         known(account, &user.openid)?;
-        list.push(user_json(account, &user.openid));
+        list.push(account.user_info(&user.openid));
     }
     ok(json!({"user_info_list": list}))
 }
@@ -136,7 +137,7 @@ async fn update_remark(
     }
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    following(account, &openid)?;
+    account.check_following(&openid)?;
     account.person_mut(&openid).remark = remark;
     ok_empty()
 }
@@ -147,46 +148,4 @@ pub(crate) fn known(account: &Account, openid: &str) -> Result<(), ApiError> {
         Who::Unknown => Err(ApiError::msg(40003, "invalid openid")),
         _ => Ok(()),
     }
-}
-
-/// 40003 unless `openid` follows the account now.
-pub(crate) fn following(account: &Account, openid: &str) -> Result<(), ApiError> {
-    if account.is_following(openid) {
-        Ok(())
-    } else {
-        Err(ApiError::msg(40003, "invalid openid"))
-    }
-}
-
-/// A user object of `user/info`: the full profile for a follower; `subscribe` and `openid`
-/// only for someone who left.
-pub(crate) fn user_json(account: &Account, openid: &str) -> Value {
-    if !account.is_following(openid) {
-        return json!({"subscribe": 0, "openid": openid});
-    }
-    let profile = account.profile(openid);
-    let person = account.people.get(openid);
-    let subscribe_time = account.subscribe_time(openid);
-    let scene = person
-        .and_then(|p| p.subscribe_scene.clone())
-        .unwrap_or_else(|| profile.subscribe_scene.to_owned());
-    let qr_scene = person.map_or(Some(profile.qr_scene), |p| {
-        if p.subscribe_scene.is_some() {
-            p.qr_scene
-        } else {
-            Some(profile.qr_scene)
-        }
-    });
-    json!({
-        "subscribe": 1,
-        "openid": openid,
-        "language": profile.language,
-        "subscribe_time": subscribe_time,
-        "remark": person.map_or("", |p| p.remark.as_str()),
-        "groupid": person.map_or(0, |p| p.groupid),
-        "tagid_list": account.tags_of(openid),
-        "subscribe_scene": scene,
-        "qr_scene": qr_scene.unwrap_or(0),
-        "qr_scene_str": person.and_then(|p| p.qr_scene_str.clone()).unwrap_or_default(),
-    })
 }

@@ -97,3 +97,70 @@ async fn tokens_issued_before_a_restart_still_answer_by_their_rules() {
     env.advance(7200).await;
     assert_errcode(&env.get("/cgi-bin/getcallbackip").await, 42001);
 }
+
+/// The state file keeps the layout earlier versions wrote (one object per account with every
+/// area's fields side by side), so a file written before the platform model was split by area
+/// still loads: moving an area's fields into a nested object would break this test first.
+#[tokio::test]
+async fn the_state_file_keeps_the_layout_older_versions_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sandbox.json");
+    let env = env_with(Sandbox::builder().followers(3).seed(5).state_file(&path)).await;
+    env.sandbox.shutdown().await.unwrap();
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let keys = |value: &serde_json::Value| {
+        let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(keys(&saved), ["clock_offset", "state", "version"]);
+    assert_eq!(saved["version"], 1);
+    assert_eq!(keys(&saved["state"]), ["accounts", "tokens"]);
+    let mut expected = [
+        "app_id",
+        "secret",
+        "original_id",
+        "seed",
+        "followers",
+        "people",
+        "blacklist",
+        "tags",
+        "next_tag_id",
+        "groups",
+        "next_group_id",
+        "menu",
+        "conditional_menus",
+        "next_menu_id",
+        "industry",
+        "templates",
+        "template_sends",
+        "mass",
+        "short_keys",
+        "agents",
+        "cards",
+        "card_codes",
+        "kf",
+        "quota",
+        "classic_token",
+        "stable",
+        "tickets",
+        "inboxes",
+        "qrcodes",
+        "media",
+        "materials",
+        "oauth",
+        "publish",
+        "next_msg_id",
+        "next_seq",
+    ];
+    expected.sort_unstable();
+    assert_eq!(keys(&saved["state"]["accounts"][0]), expected);
+    assert_eq!(
+        keys(&saved["state"]["accounts"][0]["kf"]),
+        ["last_record", "records", "sessions", "waiting"]
+    );
+    assert_eq!(
+        keys(&saved["state"]["accounts"][0]["mass"]),
+        ["client_ids", "day", "jobs", "speed", "today"]
+    );
+}

@@ -1,0 +1,277 @@
+//! Media files: temporary media (kept 3 days) and permanent material as stored, the limits of
+//! each kind of upload, media ids, the placeholder files behind the media a follower sends,
+//! and how news articles are shown.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+use crate::platform::tokens::random_text;
+
+/// A media file: temporary media (kept 3 days) or permanent material.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct MediaFile {
+    /// `image`, `voice`, `video`, `thumb`, or `news` (permanent articles).
+    pub(crate) kind: String,
+    pub(crate) filename: String,
+    pub(crate) content_type: String,
+    #[serde(with = "crate::serde_helpers::base64_bytes")]
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) created_at: i64,
+    /// When it last changed (`update_news`); the order of `batchget_material`.
+    pub(crate) update_time: i64,
+    /// Title and introduction of a permanent video.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) introduction: Option<String>,
+    /// Articles of permanent news.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub(crate) articles: Vec<serde_json::Value>,
+}
+
+impl MediaFile {
+    /// A file of `kind` with these bytes, made now; its content type from its name when none
+    /// is given.
+    pub(crate) fn file(
+        kind: &str,
+        filename: String,
+        content_type: String,
+        bytes: Vec<u8>,
+        now: i64,
+    ) -> Self {
+        let content_type = if content_type.is_empty() {
+            content_type_of(&filename).to_owned()
+        } else {
+            content_type
+        };
+        Self {
+            kind: kind.to_owned(),
+            filename,
+            content_type,
+            bytes,
+            created_at: now,
+            update_time: now,
+            title: None,
+            introduction: None,
+            articles: Vec::new(),
+        }
+    }
+
+    /// A file with no bytes: news articles (`kind` news), or a record to fill in.
+    pub(crate) fn record(kind: &str, now: i64, articles: Vec<serde_json::Value>) -> Self {
+        Self {
+            kind: kind.to_owned(),
+            filename: String::new(),
+            content_type: "application/json".to_owned(),
+            bytes: Vec::new(),
+            created_at: now,
+            update_time: now,
+            title: None,
+            introduction: None,
+            articles,
+        }
+    }
+}
+
+/// How long temporary media are kept, seconds (3 days).
+pub(crate) const MEDIA_LIFETIME: i64 = 3 * 86_400;
+
+/// The limits of one kind of file.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Rule {
+    pub(crate) kind: &'static str,
+    pub(crate) max_bytes: usize,
+    pub(crate) extensions: &'static [&'static str],
+    /// The errcode of a file over `max_bytes`.
+    pub(crate) size_code: i64,
+}
+
+/// A megabyte.
+const MB: usize = 1024 * 1024;
+
+/// Limits of temporary media.
+pub(crate) const TEMPORARY: &[Rule] = &[
+    Rule {
+        kind: "image",
+        max_bytes: 10 * MB,
+        extensions: &["png", "jpeg", "jpg", "gif"],
+        size_code: 40009,
+    },
+    Rule {
+        kind: "voice",
+        max_bytes: 2 * MB,
+        extensions: &["amr", "mp3"],
+        size_code: 40010,
+    },
+    Rule {
+        kind: "video",
+        max_bytes: 10 * MB,
+        extensions: &["mp4"],
+        size_code: 40011,
+    },
+    Rule {
+        kind: "thumb",
+        max_bytes: 64 * 1024,
+        extensions: &["jpg", "jpeg"],
+        size_code: 40012,
+    },
+];
+
+/// Limits of permanent material.
+pub(crate) const PERMANENT: &[Rule] = &[
+    Rule {
+        kind: "image",
+        max_bytes: 10 * MB,
+        extensions: &["bmp", "png", "jpeg", "jpg", "gif"],
+        size_code: 40009,
+    },
+    Rule {
+        kind: "voice",
+        max_bytes: 2 * MB,
+        extensions: &["mp3", "wma", "wav", "amr"],
+        size_code: 40010,
+    },
+    Rule {
+        kind: "video",
+        max_bytes: 10 * MB,
+        extensions: &["mp4"],
+        size_code: 40011,
+    },
+    Rule {
+        kind: "thumb",
+        max_bytes: 64 * 1024,
+        extensions: &["jpg", "jpeg"],
+        size_code: 40012,
+    },
+];
+/// Limits of `uploadimg`.
+pub(crate) const ARTICLE_IMAGE: Rule = Rule {
+    kind: "image",
+    max_bytes: MB,
+    extensions: &["jpg", "jpeg", "png"],
+    size_code: 40009,
+};
+
+/// The rule of `kind` in `rules`, or 40004.
+pub(crate) fn rule_for(rules: &[Rule], kind: Option<&str>) -> Result<Rule, ApiError> {
+    rules
+        .iter()
+        .find(|r| Some(r.kind) == kind)
+        .copied()
+        .ok_or_else(|| ApiError::msg(40004, "invalid media type"))
+}
+
+/// A content type for a file name.
+fn content_type_of(filename: &str) -> &'static str {
+    let extension = filename.rsplit_once('.').map_or("", |(_, e)| e);
+    match extension.to_ascii_lowercase().as_str() {
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "bmp" => "image/bmp",
+        "amr" => "audio/amr",
+        "mp3" => "audio/mpeg",
+        "wav" => "audio/wav",
+        "wma" => "audio/x-ms-wma",
+        "mp4" => "video/mp4",
+        _ => "application/octet-stream",
+    }
+}
+
+/// A media id shaped like the platform's: 64 characters of `[A-Za-z0-9_-]`.
+pub(crate) fn new_media_id() -> String {
+    random_text(64)
+}
+
+/// Makes sure the media id a follower's message carries exists, as it does on the platform
+/// (the server may fetch it with `media/get`): a small placeholder file of the right kind.
+pub(crate) fn ensure_sent_media(
+    media: &mut HashMap<String, MediaFile>,
+    kind: &str,
+    media_id: &str,
+    now: i64,
+) {
+    if media.contains_key(media_id) {
+        return;
+    }
+    let (filename, bytes): (&str, Vec<u8>) = match kind {
+        "image" => ("image.jpg", placeholder_picture()),
+        "thumb" => ("thumb.jpg", placeholder_picture()),
+        "voice" => ("voice.amr", b"#!AMR\n".to_vec()),
+        _ => ("video.mp4", b"\0\0\0\x18ftypmp42".to_vec()),
+    };
+    let file = MediaFile::file(kind, filename.to_owned(), String::new(), bytes, now);
+    media.insert(media_id.to_owned(), file);
+}
+
+/// A picture standing for a follower's photo (a sunny landscape, 320 × 240), as a JPEG.
+fn placeholder_picture() -> Vec<u8> {
+    const WIDTH: u32 = 320;
+    const HEIGHT: u32 = 240;
+    let mut pixels = Vec::with_capacity((WIDTH * HEIGHT * 3) as usize);
+    for y in 0..HEIGHT {
+        for x in 0..WIDTH {
+            let (fx, fy) = (x as f32 / WIDTH as f32, y as f32 / HEIGHT as f32);
+            let hill = 0.64 + 0.07 * (fx * 5.0).sin() - 0.05 * fx;
+            let sun = (fx - 0.74).powi(2) + ((fy - 0.28) * 0.75).powi(2) < 0.006;
+            let [r, g, b] = if fy > hill {
+                let shade = (fy - hill) * 120.0;
+                [40.0 + shade, 160.0 - shade, 90.0]
+            } else if sun {
+                [255.0, 210.0, 100.0]
+            } else {
+                [110.0 + fy * 120.0, 170.0 + fy * 60.0, 240.0]
+            };
+            pixels.extend([r as u8, g as u8, b as u8]);
+        }
+    }
+    let mut jpeg = Vec::new();
+    let encoded = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85).encode(
+        &pixels,
+        WIDTH,
+        HEIGHT,
+        image::ExtendedColorType::Rgb8,
+    );
+    if encoded.is_err() {
+        return Vec::new();
+    }
+    jpeg
+}
+
+/// The articles of news as `get_material` and the draft box show them.
+pub(crate) fn news_items(id: &str, file: &MediaFile) -> Vec<Value> {
+    file.articles
+        .iter()
+        .enumerate()
+        .map(|(i, article)| {
+            let text = |key: &str| article.get(key).and_then(Value::as_str).unwrap_or_default();
+            json!({
+                "title": text("title"),
+                "thumb_media_id": text("thumb_media_id"),
+                "show_cover_pic": article.get("show_cover_pic").and_then(super::lenient_i64).unwrap_or(0),
+                "author": text("author"),
+                "digest": text("digest"),
+                "content": text("content"),
+                "url": format!("http://mp.weixin.qq.com/s?__biz=sandbox&mid={id}&idx={}", i + 1),
+                "content_source_url": text("content_source_url"),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_placeholder_picture_is_a_jpeg_of_320_by_240() {
+        let jpeg = placeholder_picture();
+        let picture = image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg).unwrap();
+        assert_eq!((picture.width(), picture.height()), (320, 240));
+        assert_eq!(content_type_of("image.jpg"), "image/jpeg");
+    }
+}

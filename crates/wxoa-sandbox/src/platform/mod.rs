@@ -1,0 +1,26 @@
+//! The platform's model by area: each module owns an area's state and the rules that change
+//! it, as methods the routes call (the routes only decode requests and encode answers).
+
+pub(crate) mod card;
+pub(crate) mod kf;
+pub(crate) mod mass;
+pub(crate) mod material;
+pub(crate) mod media;
+pub(crate) mod menu;
+pub(crate) mod oauth;
+pub(crate) mod people;
+pub(crate) mod publish;
+pub(crate) mod qrcode;
+pub(crate) mod shorten;
+pub(crate) mod tags;
+pub(crate) mod template;
+pub(crate) mod tokens;
+
+/// Reads an integer given as a JSON number or a numeric string.
+pub(crate) fn lenient_i64(value: &serde_json::Value) -> Option<i64> {
+    match value {
+        serde_json::Value::Number(n) => n.as_i64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}

@@ -1,0 +1,233 @@
+//! Followers as the API sees them: who an OpenID is to an account, their profile, following
+//! and leaving, and whether messages can reach them.
+
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+use crate::followers::Profile;
+use crate::platform::kf::record_text;
+use crate::state::{Account, FollowScene, Interaction, Person, Trigger, Who};
+
+impl Account {
+    /// How `openid` relates to this account.
+    pub(crate) fn who(&self, openid: &str) -> Who {
+        match self.codec.decode(openid) {
+            Some(i) if i < self.followers.synthetic() => Who::Synthetic(i),
+            _ if self.people.contains_key(openid) => Who::Known,
+            _ => Who::Unknown,
+        }
+    }
+
+    /// The synthetic number of `openid`, if it has one.
+    pub(crate) fn index_of(&self, openid: &str) -> Option<u32> {
+        match self.who(openid) {
+            Who::Synthetic(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// Whether `openid` follows the account now.
+    pub(crate) fn is_following(&self, openid: &str) -> bool {
+        self.followers.is_following(openid, self.index_of(openid))
+    }
+
+    /// The OpenID of a page member.
+    pub(crate) fn openid_of(&self, member: crate::followers::Member<'_>, out: &mut String) {
+        match member {
+            crate::followers::Member::Synthetic(i) => self.codec.encode_into(i, out),
+            crate::followers::Member::Late(openid) => out.push_str(openid),
+        }
+    }
+
+    /// The changeable part of a person, created on first use.
+    pub(crate) fn person_mut(&mut self, openid: &str) -> &mut Person {
+        self.people.entry(openid.to_owned()).or_default()
+    }
+
+    /// The fixed profile of a person: derived from the number of a synthetic follower; for
+    /// anyone else, derived from a hash of the OpenID (sex and region), with the follow itself
+    /// recorded in their [`Person`].
+    pub(crate) fn profile(&self, openid: &str) -> Profile {
+        if let Who::Synthetic(i) = self.who(openid) {
+            return self.codec.profile(i);
+        }
+        use sha1::{Digest, Sha1};
+        let digest = Sha1::digest(openid.as_bytes());
+        let mut number = [0u8; 4];
+        number.copy_from_slice(digest.get(..4).unwrap_or(&[0; 4]));
+        let mut profile = self.codec.profile(u32::from_be_bytes(number));
+        profile.subscribe_time = 0;
+        profile.language = "zh_CN";
+        profile.subscribe_scene = "ADD_SCENE_OTHERS";
+        profile.qr_scene = 0;
+        profile
+    }
+
+    /// When `openid` (last) followed.
+    pub(crate) fn subscribe_time(&self, openid: &str) -> i64 {
+        self.people
+            .get(openid)
+            .and_then(|p| p.subscribe_time)
+            .unwrap_or_else(|| self.profile(openid).subscribe_time)
+    }
+
+    /// Makes `openid` a follower (now); returns false if it already was one.
+    pub(crate) fn follow(&mut self, openid: &str, now: i64, scene: FollowScene) -> bool {
+        let index = self.index_of(openid);
+        if !self.followers.follow(openid, index) {
+            return false;
+        }
+        let person = self.person_mut(openid);
+        person.subscribe_time = Some(now);
+        person.subscribe_scene = Some(scene.scene.to_owned());
+        person.qr_scene = scene.qr_scene;
+        person.qr_scene_str = scene.qr_scene_str;
+        true
+    }
+
+    /// Records an unfollow: the person leaves the follower list, their tags and the blacklist,
+    /// and their customer-service window closes.
+    pub(crate) fn unfollow(&mut self, openid: &str) -> bool {
+        let index = self.index_of(openid);
+        if !self.followers.unfollow(openid, index) {
+            return false;
+        }
+        let person = self.person_mut(openid);
+        let tags = std::mem::take(&mut person.tags);
+        person.interaction = None;
+        person.typing = false;
+        person.groupid = 0;
+        for tag in tags {
+            if let Some(tag) = self.tags.get_mut(&tag) {
+                tag.members.remove(openid);
+            }
+        }
+        self.blacklist.remove(openid);
+        true
+    }
+
+    /// The tags of a person.
+    pub(crate) fn tags_of(&self, openid: &str) -> &[u32] {
+        self.people.get(openid).map_or(&[], |p| p.tags.as_slice())
+    }
+
+    /// Whether a message can reach `openid`: 40003 for an unknown OpenID, 43019 when
+    /// blacklisted, 43004 when not following.
+    pub(crate) fn reachable(&self, openid: &str) -> Result<(), ApiError> {
+        if self.who(openid) == Who::Unknown {
+            return Err(ApiError::msg(40003, "invalid openid"));
+        }
+        if self.blacklist.contains(openid) {
+            return Err(ApiError::msg(43019, "require remove blacklist"));
+        }
+        if !self.is_following(openid) {
+            return Err(ApiError::msg(43004, "require subscribe"));
+        }
+        Ok(())
+    }
+
+    /// 40003 unless `openid` follows the account now.
+    pub(crate) fn check_following(&self, openid: &str) -> Result<(), ApiError> {
+        if self.is_following(openid) {
+            Ok(())
+        } else {
+            Err(ApiError::msg(40003, "invalid openid"))
+        }
+    }
+
+    /// A user object of `user/info`: the full profile for a follower; `subscribe` and `openid`
+    /// only for someone who left.
+    pub(crate) fn user_info(&self, openid: &str) -> Value {
+        if !self.is_following(openid) {
+            return json!({"subscribe": 0, "openid": openid});
+        }
+        let profile = self.profile(openid);
+        let person = self.people.get(openid);
+        let subscribe_time = self.subscribe_time(openid);
+        let scene = person
+            .and_then(|p| p.subscribe_scene.clone())
+            .unwrap_or_else(|| profile.subscribe_scene.to_owned());
+        let qr_scene = person.map_or(Some(profile.qr_scene), |p| {
+            if p.subscribe_scene.is_some() {
+                p.qr_scene
+            } else {
+                Some(profile.qr_scene)
+            }
+        });
+        json!({
+            "subscribe": 1,
+            "openid": openid,
+            "language": profile.language,
+            "subscribe_time": subscribe_time,
+            "remark": person.map_or("", |p| p.remark.as_str()),
+            "groupid": person.map_or(0, |p| p.groupid),
+            "tagid_list": self.tags_of(openid),
+            "subscribe_scene": scene,
+            "qr_scene": qr_scene.unwrap_or(0),
+            "qr_scene_str": person.and_then(|p| p.qr_scene_str.clone()).unwrap_or_default(),
+        })
+    }
+
+    /// What a follower's action (a message or an event, by its `MsgType`, `Event`, `EventKey`
+    /// and `Content`) changes: a follow or unfollow, and the customer-service window. Anyone
+    /// who acts without following becomes a follower first (CONTRACT §4).
+    pub(crate) fn act(
+        &mut self,
+        openid: &str,
+        msg_type: &str,
+        event: &str,
+        event_key: &str,
+        content: &str,
+        now: i64,
+    ) {
+        let trigger = match (msg_type, event) {
+            ("event", "subscribe") => match event_key.strip_prefix("qrscene_") {
+                Some(scene) => {
+                    self.follow(openid, now, FollowScene::qr(scene));
+                    Some(Trigger::Scan)
+                }
+                None => {
+                    self.follow(openid, now, FollowScene::other());
+                    Some(Trigger::Follow)
+                }
+            },
+            ("event", "unsubscribe") => {
+                self.unfollow(openid);
+                None
+            }
+            ("event", other) => {
+                self.follow(openid, now, FollowScene::other());
+                match other {
+                    "SCAN" => Some(Trigger::Scan),
+                    "CLICK" | "scancode_push" | "scancode_waitmsg" => Some(Trigger::MenuClick),
+                    _ => None,
+                }
+            }
+            (kind, _) => {
+                self.follow(openid, now, FollowScene::other());
+                let text = record_text(kind, Some(content));
+                self.kf.follower_wrote(openid, &text, now);
+                Some(Trigger::Message)
+            }
+        };
+        if let Some(trigger) = trigger {
+            let person = self.person_mut(openid);
+            person.interaction = Some(Interaction {
+                at: now,
+                trigger,
+                sent: 0,
+            });
+            person.typing = false;
+        }
+    }
+}
+
+/// Whether `openid` may name a person at all: the OpenID alphabet, 1 to 64 characters. Pushes
+/// accept any such string (a new follower); the API refuses everything it has not seen.
+pub(crate) fn is_openid_like(openid: &str) -> bool {
+    !openid.is_empty()
+        && openid.len() <= 64
+        && openid
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
