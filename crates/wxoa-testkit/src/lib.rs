@@ -4,6 +4,8 @@
 //! `redis-server` on a free port (stopped when the handle drops); if neither is possible, fail
 //! when `CI` is set and skip loudly otherwise.
 
+pub mod socket;
+
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

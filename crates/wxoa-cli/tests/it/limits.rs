@@ -8,6 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 use wxoa_client::testing::{STUB_APP_ID, STUB_APP_SECRET, StubPlatform};
+use wxoa_testkit::socket::{response, until_closed};
 use wxoa_types::reply::ReplyBody;
 use wxoa_webhook::Mode;
 use wxoa_webhook::testing::{Platform, text_push};
@@ -43,50 +44,6 @@ struct Target {
 
 async fn connect(addr: &str) -> TcpStream {
     TcpStream::connect(addr).await.unwrap()
-}
-
-/// Reads until the server closes the connection (EOF or reset); `None` if it is still open
-/// after `within`. Returns what was read.
-async fn until_closed(stream: &mut TcpStream, within: Duration) -> Option<Vec<u8>> {
-    let mut seen = Vec::new();
-    let mut buf = [0u8; 8192];
-    let deadline = Instant::now() + within;
-    loop {
-        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
-            Err(_) => return None,
-            Ok(Ok(0) | Err(_)) => return Some(seen),
-            Ok(Ok(n)) => seen.extend_from_slice(&buf[..n]),
-        }
-    }
-}
-
-/// Reads one whole response that has a `content-length`.
-async fn response(stream: &mut TcpStream, within: Duration) -> String {
-    let mut seen = Vec::new();
-    let mut buf = [0u8; 8192];
-    let deadline = Instant::now() + within;
-    loop {
-        let text = String::from_utf8_lossy(&seen).to_string();
-        if let Some(end) = text.find("\r\n\r\n") {
-            let length: usize = text[..end]
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix("content-length: ")
-                        .map(|v| v.trim().parse().unwrap())
-                })
-                .unwrap_or_else(|| panic!("no content-length in {text:?}"));
-            if seen.len() >= end + 4 + length {
-                return text;
-            }
-        }
-        let n = tokio::time::timeout_at(deadline, stream.read(&mut buf))
-            .await
-            .unwrap_or_else(|_| panic!("no whole response in time: {text:?}"))
-            .unwrap();
-        assert!(n > 0, "closed after {text:?}");
-        seen.extend_from_slice(&buf[..n]);
-    }
 }
 
 /// Sends the target's request on a new connection and returns the status line's code.

@@ -20,6 +20,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use wxoa_server::{Connection, Limits};
+use wxoa_testkit::socket::{response, until_closed};
 
 fn ms(millis: u64) -> Duration {
     Duration::from_millis(millis)
@@ -95,50 +96,6 @@ fn limits(header: u64, body: u64, idle: u64, max_connections: usize) -> Limits {
         body_read_timeout: ms(body),
         idle_timeout: ms(idle),
         max_connections,
-    }
-}
-
-/// Reads until the server closes the connection (EOF or reset); `None` if it is still open
-/// after `within`. Returns what was read.
-async fn until_closed(stream: &mut TcpStream, within: Duration) -> Option<Vec<u8>> {
-    let mut seen = Vec::new();
-    let mut buf = [0u8; 64 * 1024];
-    let deadline = Instant::now() + within;
-    loop {
-        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
-            Err(_) => return None,
-            Ok(Ok(0) | Err(_)) => return Some(seen),
-            Ok(Ok(n)) => seen.extend_from_slice(&buf[..n]),
-        }
-    }
-}
-
-/// Reads one whole response with a `content-length` (the test routes all have one).
-async fn response(stream: &mut TcpStream, within: Duration) -> String {
-    let mut seen = Vec::new();
-    let mut buf = [0u8; 4096];
-    let deadline = Instant::now() + within;
-    loop {
-        let text = String::from_utf8_lossy(&seen).to_string();
-        if let Some(end) = text.find("\r\n\r\n") {
-            let length: usize = text[..end]
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix("content-length: ")
-                        .map(|v| v.trim().parse().unwrap())
-                })
-                .unwrap();
-            if seen.len() >= end + 4 + length {
-                return text;
-            }
-        }
-        let n = tokio::time::timeout_at(deadline, stream.read(&mut buf))
-            .await
-            .expect("no whole response in time")
-            .unwrap();
-        assert!(n > 0, "closed after {text:?}");
-        seen.extend_from_slice(&buf[..n]);
     }
 }
 
