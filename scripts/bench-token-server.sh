@@ -3,7 +3,7 @@
 # playing the platform behind it; server pinned to core 0, wrk to core 1; loopback only.
 # 1. peak throughput with wrk (closed loop, CONNECTIONS connections);
 # 2. latency percentiles at a fixed RATE (default 20,000/s) with the open-loop generator
-#    (examples/loadgen.rs: latency from each request's scheduled time).
+#    (crates/wxoa-bench/src/bin/loadgen.rs: latency from each request's scheduled time).
 # Usage: scripts/bench-token-server.sh   (env: DURATION=10 CONNECTIONS=16 RATE=20000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ pids=()
 cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 cargo build -q --release -p wxoa-cli --bin wxoa
-cargo build -q --release -p wxoa-webhook --example loadgen
+cargo build -q --release -p wxoa-bench --bin loadgen
 bin=target/release/wxoa
 wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 
@@ -34,7 +34,7 @@ rps=$(awk '/Requests\/sec/ {print int($2)}' "$work/wrk.txt")
 p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.txt")
 fetches=$(curl -sf -H "Authorization: Bearer benchbearer" http://127.0.0.1:9302/metrics | awk '/^wxoa_token_fetches_total/ {print $2}')
 for _ in $(seq $((RATE * DURATION + 1000))); do echo "/token"; done > "$work/gets.txt"
-LOADGEN_HEADER="Authorization: Bearer benchbearer" taskset -c 1 target/release/examples/loadgen \
+LOADGEN_HEADER="Authorization: Bearer benchbearer" taskset -c 1 target/release/loadgen \
   127.0.0.1:9302 "$work/gets.txt" "$RATE" "$DURATION" 16 > "$work/latency.txt"
 fetches=$(curl -sf -H "Authorization: Bearer benchbearer" http://127.0.0.1:9302/metrics | awk '/^wxoa_token_fetches_total/ {print $2}')
 echo "GET /token from memory, peak (wrk, $CONNECTIONS connections, $DURATION s): $rps requests/s (p99 $p99 at saturation)"

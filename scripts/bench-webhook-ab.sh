@@ -22,7 +22,7 @@ cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
 cargo build -q --release -p wxoa-cli --bin wxoa
-cargo build -q --release -p wxoa-webhook --examples
+cargo build -q --release -p wxoa-bench
 bin=target/release
 wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 serve_args=(serve --token benchtoken --aes-key abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG
@@ -31,9 +31,9 @@ serve_args=(serve --token benchtoken --aes-key abcdefghijklmnopqrstuvwxyz0123456
 for round in $(seq "$ROUNDS"); do
   line="round $round:"
   for server in bare other this; do
-    $bin/examples/gen_pushes $((DURATION * 150000)) "$work/p.txt" >/dev/null
+    $bin/gen_pushes $((DURATION * 150000)) "$work/p.txt" >/dev/null
     case $server in
-      bare) taskset -c 0 $bin/examples/bare_http 127.0.0.1:9111 >/dev/null & port=9111 ;;
+      bare) taskset -c 0 $bin/bare_http 127.0.0.1:9111 >/dev/null & port=9111 ;;
       other) taskset -c 0 "$other" "${serve_args[@]}" --listen 127.0.0.1:9112 2>/dev/null & port=9112 ;;
       this) taskset -c 0 $bin/wxoa "${serve_args[@]}" --listen 127.0.0.1:9113 2>/dev/null & port=9113 ;;
     esac

@@ -7,11 +7,11 @@
 #   1. peak throughput of both with wrk (64 connections, DURATION seconds), in alternation,
 #      ROUNDS times (the median round counts);
 #   2. latency percentiles of `wxoa serve` at half its peak rate with the open-loop generator
-#      (examples/loadgen.rs: latency from each request's scheduled time), after a warm-up at
+#      (crates/wxoa-bench/src/bin/loadgen.rs: latency from each request's scheduled time), after a warm-up at
 #      the same rate, and its peak RSS; then, for reference, the bare server's at the same rate
 #      (what the machine and the generator alone add to the tail). LATENCY_ROUNDS times in
 #      alternation; the median round's p99 counts;
-#   3. what the machine itself takes from each core (examples/stalls.rs).
+#   3. what the machine itself takes from each core (crates/wxoa-bench/src/bin/stalls.rs).
 # Usage: scripts/bench-webhook.sh
 #   (env: DURATION=5 ROUNDS=7 LATENCY_SECONDS=10 WARMUP_SECONDS=5 LATENCY_ROUNDS=9)
 set -euo pipefail
@@ -25,7 +25,7 @@ cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm 
 trap cleanup EXIT
 
 cargo build -q --release -p wxoa-cli --bin wxoa
-cargo build -q --release -p wxoa-webhook --examples
+cargo build -q --release -p wxoa-bench
 bin=target/release
 TOKEN=benchtoken KEY=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG APPID=wx0123456789abcdef
 
@@ -48,13 +48,13 @@ serve() {
 ROUNDS=${ROUNDS:-7}
 rounds=()
 for round in $(seq "$ROUNDS"); do
-  $bin/examples/gen_pushes "$count" "$work/a.txt" >&2
-  taskset -c 0 $bin/examples/bare_http 127.0.0.1:9101 >/dev/null & pids+=($!)
+  $bin/gen_pushes "$count" "$work/a.txt" >&2
+  taskset -c 0 $bin/bare_http 127.0.0.1:9101 >/dev/null & pids+=($!)
   wait_port 9101
   b=$(peak 9101 "$work/a.txt")
   kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
   # Fresh pushes: the first run's are older now, and the server checks the timestamp.
-  $bin/examples/gen_pushes "$count" "$work/a.txt" >&2
+  $bin/gen_pushes "$count" "$work/a.txt" >&2
   serve 9102
   w=$(peak 9102 "$work/a.txt")
   kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
@@ -72,22 +72,22 @@ LATENCY_ROUNDS=${LATENCY_ROUNDS:-9}
 p99s=()
 rss_kib=0
 for round in $(seq "$LATENCY_ROUNDS"); do
-  $bin/examples/gen_pushes $((half * WARMUP_SECONDS + 1000)) "$work/w.txt" >&2
-  $bin/examples/gen_pushes $((half * LATENCY_SECONDS + 1000)) "$work/c.txt" >&2
+  $bin/gen_pushes $((half * WARMUP_SECONDS + 1000)) "$work/w.txt" >&2
+  $bin/gen_pushes $((half * LATENCY_SECONDS + 1000)) "$work/c.txt" >&2
   serve 9103
   server=${pids[-1]}
   # A warm-up at the same rate (its figures discarded): the dedupe memory fills to its
   # capacity and the heap settles, as in a server that has been running for a while.
-  taskset -c 1 $bin/examples/loadgen 127.0.0.1:9103 "$work/w.txt" "$half" "$WARMUP_SECONDS" 64 > /dev/null
-  taskset -c 1 $bin/examples/loadgen 127.0.0.1:9103 "$work/c.txt" "$half" "$LATENCY_SECONDS" 64 > "$work/latency-$round.txt"
+  taskset -c 1 $bin/loadgen 127.0.0.1:9103 "$work/w.txt" "$half" "$WARMUP_SECONDS" 64 > /dev/null
+  taskset -c 1 $bin/loadgen 127.0.0.1:9103 "$work/c.txt" "$half" "$LATENCY_SECONDS" 64 > "$work/latency-$round.txt"
   rss=$(awk '/VmHWM/ {print $2}' /proc/"$server"/status)
   (( rss > rss_kib )) && rss_kib=$rss
   kill "$server"; wait "$server" 2>/dev/null || true
   # The same rate against the bare server, same warm-up: the floor of the tail on this machine.
-  taskset -c 0 $bin/examples/bare_http 127.0.0.1:9104 >/dev/null & pids+=($!)
+  taskset -c 0 $bin/bare_http 127.0.0.1:9104 >/dev/null & pids+=($!)
   wait_port 9104
-  taskset -c 1 $bin/examples/loadgen 127.0.0.1:9104 "$work/w.txt" "$half" "$WARMUP_SECONDS" 64 > /dev/null
-  taskset -c 1 $bin/examples/loadgen 127.0.0.1:9104 "$work/c.txt" "$half" "$LATENCY_SECONDS" 64 > "$work/bare-latency-$round.txt"
+  taskset -c 1 $bin/loadgen 127.0.0.1:9104 "$work/w.txt" "$half" "$WARMUP_SECONDS" 64 > /dev/null
+  taskset -c 1 $bin/loadgen 127.0.0.1:9104 "$work/c.txt" "$half" "$LATENCY_SECONDS" 64 > "$work/bare-latency-$round.txt"
   kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
   w99=$(awk '$1 == "p99_us" {print $2}' "$work/latency-$round.txt")
   b99=$(awk '$1 == "p99_us" {print $2}' "$work/bare-latency-$round.txt")
@@ -97,7 +97,7 @@ done
 read -r median_p99 _ median_round < <(printf '%s\n' "${p99s[@]}" | sort -n | sed -n "$(( (LATENCY_ROUNDS + 1) / 2 ))p")
 median_bare_p99=$(printf '%s\n' "${p99s[@]}" | awk '{print $2}' | sort -n | sed -n "$(( (LATENCY_ROUNDS + 1) / 2 ))p")
 # What the machine itself takes away from each core while nothing else of ours runs.
-stalls0=$(taskset -c 0 $bin/examples/stalls 5 & taskset -c 1 $bin/examples/stalls 5 > "$work/stalls1.txt"; wait)
+stalls0=$(taskset -c 0 $bin/stalls 5 & taskset -c 1 $bin/stalls 5 > "$work/stalls1.txt"; wait)
 stalls1=$(cat "$work/stalls1.txt")
 
 for r in "${rounds[@]}"; do

@@ -2,7 +2,7 @@
 //! encrypted exactly as the platform sends them in safe mode. Input of the webhook load
 //! benchmark (scripts/bench-webhook.sh).
 //!
-//! `cargo run --release -p wxoa-webhook --example gen_pushes -- COUNT FILE`
+//! `cargo run --release -p wxoa-bench --bin gen_pushes -- COUNT FILE`
 
 #![allow(missing_docs, clippy::print_stdout)]
 

@@ -3,7 +3,7 @@
 //! The webhook benchmark prints it for each core, because a 1–10 ms gap in the server or the
 //! load generator is what a p99 of a millisecond or two is made of on a shared machine.
 //!
-//! `cargo run --release -p wxoa-webhook --example stalls -- [SECONDS]` (pin it with `taskset`)
+//! `cargo run --release -p wxoa-bench --bin stalls -- [SECONDS]` (pin it with `taskset`)
 
 #![allow(missing_docs, clippy::print_stdout)]
 

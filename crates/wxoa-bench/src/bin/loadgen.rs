@@ -3,7 +3,7 @@
 //! latency percentiles, measured from each request's *scheduled* send time (so a stalled
 //! server cannot hide its queueing: no coordinated omission).
 //!
-//! `cargo run --release -p wxoa-webhook --example loadgen -- ADDR FILE RATE SECONDS [CONNECTIONS]`
+//! `cargo run --release -p wxoa-bench --bin loadgen -- ADDR FILE RATE SECONDS [CONNECTIONS]`
 //!
 //! Each line of FILE is `PATH<TAB>BODY` (a POST), or a bare `PATH` (a GET). `LOADGEN_HEADER`
 //! (`Name: value`) adds a header to every request (an `Authorization`, say).

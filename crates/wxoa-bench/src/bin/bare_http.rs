@@ -1,7 +1,7 @@
 //! The HTTP floor of the webhook load benchmark: an axum server that reads the body and
 //! answers `success`, nothing else. Same runtime and server stack as `wxoa serve`.
 //!
-//! `cargo run --release -p wxoa-webhook --example bare_http -- 127.0.0.1:9001`
+//! `cargo run --release -p wxoa-bench --bin bare_http -- 127.0.0.1:9001`
 
 #![allow(missing_docs, clippy::print_stdout)]
 

@@ -1,5 +1,5 @@
 //! Runs N pre-built unique encrypted pushes through the router in process, for profilers
-//! (`perf record … target/release/examples/profile_pipeline 200000`): the request set-up
+//! (`perf record … target/release/profile_pipeline 200000`): the request set-up
 //! happens before the loop, so a profile shows only the pipeline.
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::print_stdout)]
