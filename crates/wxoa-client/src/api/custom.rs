@@ -281,47 +281,9 @@ impl Music {
     }
 }
 
-/// The article of a link card.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
-pub struct Article {
-    /// The title.
-    pub title: String,
-    /// The description.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Where a tap leads.
-    pub url: String,
-    /// The picture.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub picurl: Option<String>,
-}
-
-impl Article {
-    /// An article with its title and link.
-    pub fn new(title: impl Into<String>, url: impl Into<String>) -> Self {
-        Self {
-            title: title.into(),
-            description: None,
-            url: url.into(),
-            picurl: None,
-        }
-    }
-
-    /// Sets the description.
-    #[must_use]
-    pub fn description(mut self, description: impl Into<String>) -> Self {
-        self.description = Some(description.into());
-        self
-    }
-
-    /// Sets the picture.
-    #[must_use]
-    pub fn picurl(mut self, picurl: impl Into<String>) -> Self {
-        self.picurl = Some(picurl.into());
-        self
-    }
-}
+/// The article of a customer-service news message: a link card, the same type as the article
+/// of a passive news reply, so that a reply can be sent as a message unchanged.
+pub use wxoa_types::reply::Article;
 
 /// The payload of a menu message.
 #[derive(Debug, Clone, PartialEq, Serialize)]

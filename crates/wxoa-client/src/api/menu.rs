@@ -14,7 +14,7 @@
 //!     Button::parent("菜单", vec![Button::view("搜索", "https://www.soso.com/")]),
 //! ]);
 //! assert!(menu.validate().is_empty());
-//! client.menu().create(menu).await?;
+//! client.menus().create(menu).await?;
 //! # Ok(())
 //! # }
 //! ```
@@ -739,7 +739,7 @@ pub struct NewsItem {
     pub extra: Map<String, Value>,
 }
 
-/// The menu API: `client.menu()`.
+/// The menu API: `client.menus()`.
 #[derive(Debug, Clone)]
 pub struct MenuApi {
     client: Client,
@@ -750,12 +750,12 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let menus = client.menu().get().await?;
+    /// let menus = client.menus().get().await?;
     /// # Ok(())
     /// # }
     /// ```
     #[must_use]
-    pub fn menu(&self) -> MenuApi {
+    pub fn menus(&self) -> MenuApi {
         MenuApi {
             client: self.clone(),
         }
@@ -770,7 +770,7 @@ impl MenuApi {
     /// ```no_run
     /// use wxoa_client::api::menu::{Button, Menu};
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// client.menu().create(Menu::new(vec![Button::click("Hi", "HI")])).await?;
+    /// client.menus().create(Menu::new(vec![Button::click("Hi", "HI")])).await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -786,7 +786,7 @@ impl MenuApi {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let menus = client.menu().get().await?;
+    /// let menus = client.menus().get().await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -800,7 +800,7 @@ impl MenuApi {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// client.menu().delete().await?;
+    /// client.menus().delete().await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -817,7 +817,7 @@ impl MenuApi {
     /// use wxoa_client::api::menu::{Button, MatchRule, Menu};
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
     /// let menu = Menu::conditional(vec![Button::click("VIP", "VIP")], MatchRule::tag(134));
-    /// let menuid = client.menu().add_conditional(menu).await?;
+    /// let menuid = client.menus().add_conditional(menu).await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -832,7 +832,7 @@ impl MenuApi {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// client.menu().delete_conditional("208379533").await?;
+    /// client.menus().delete_conditional("208379533").await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -847,7 +847,7 @@ impl MenuApi {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let buttons = client.menu().try_match("oUser").await?;
+    /// let buttons = client.menus().try_match("oUser").await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -863,7 +863,7 @@ impl MenuApi {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let info = client.menu().current().await?;
+    /// let info = client.menus().current().await?;
     /// # Ok(())
     /// # }
     /// ```

@@ -1,5 +1,5 @@
 //! The platform's API, one module per area, each reached from the [`Client`]:
-//! `client.users()`, `client.tags()`, `client.menu()`, …
+//! `client.users()`, `client.tags()`, `client.menus()`, …
 //!
 //! Conventions every area follows:
 //!
@@ -31,7 +31,6 @@ pub(crate) fn call<T: DeserializeOwned + Send + 'static>(
     Box::pin(async move { client.execute(request?).await })
 }
 
-pub(crate) mod json_input;
 pub(crate) mod paging;
 pub(crate) mod support;
 

@@ -9,16 +9,16 @@
 //! `article_id`.
 //!
 //! Checked before anything is sent: 1 to 8 articles per draft (each as
-//! [`Article`](crate::api::material::Article) checks it), a list page of 1 to 20 items.
+//! [`NewsArticle`](crate::api::material::NewsArticle) checks it), a list page of 1 to 20 items.
 //!
 //! ```no_run
 //! # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-//! use wxoa_client::api::material::Article;
+//! use wxoa_client::api::material::NewsArticle;
 //! use wxoa_client::api::publish::PublishState;
 //!
-//! let draft = client.draft().add([Article::new("Title", "THUMB_MEDIA_ID", "<p>…</p>")]).await?;
-//! let submitted = client.freepublish().submit(draft.as_str()).await?;
-//! let status = client.freepublish().status(&submitted.publish_id).await?;
+//! let draft = client.drafts().add([NewsArticle::new("Title", "THUMB_MEDIA_ID", "<p>…</p>")]).await?;
+//! let submitted = client.publications().submit(draft.as_str()).await?;
+//! let status = client.publications().status(&submitted.publish_id).await?;
 //! if status.publish_status == PublishState::Success {
 //!     println!("published as {:?}", status.article_id);
 //! }
@@ -27,11 +27,13 @@
 //! ```
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use wxoa_types::ids::MediaId;
 
-use crate::api::material::{Article, NewsContent, NewsItem};
-use crate::api::support::{Ack, awaitable, invalid, lenient, opt_lenient, require, text};
+use crate::api::material::{NewsArticle, NewsContent, NewsItem};
+use crate::api::support::{
+    Ack, awaitable, bool_as_number, invalid, lenient, opt_lenient, require, text,
+};
 use crate::{ApiRequest, Client, Result};
 
 /// Most articles of one draft.
@@ -39,15 +41,15 @@ pub const DRAFT_MAX_ARTICLES: usize = 8;
 /// Most items of one list page.
 pub const PAGE_MAX: u32 = 20;
 
-/// The draft API: `client.draft()`.
+/// The draft API: `client.drafts()`.
 #[derive(Debug, Clone)]
 pub struct Drafts {
     client: Client,
 }
 
-/// The free-publishing API: `client.freepublish()`.
+/// The free-publishing API: `client.publications()`.
 #[derive(Debug, Clone)]
-pub struct FreePublish {
+pub struct Publications {
     client: Client,
 }
 
@@ -56,12 +58,12 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let drafts = client.draft().count().await?;
+    /// let drafts = client.drafts().count().await?;
     /// # Ok(())
     /// # }
     /// ```
     #[must_use]
-    pub fn draft(&self) -> Drafts {
+    pub fn drafts(&self) -> Drafts {
         Drafts {
             client: self.clone(),
         }
@@ -72,28 +74,16 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let page = client.freepublish().list_page(0, 20).await?;
+    /// let page = client.publications().list_page(0, 20).await?;
     /// # Ok(())
     /// # }
     /// ```
     #[must_use]
-    pub fn freepublish(&self) -> FreePublish {
-        FreePublish {
+    pub fn publications(&self) -> Publications {
+        Publications {
             client: self.clone(),
         }
     }
-}
-
-fn media_id_body(media_id: &MediaId) -> Result<Value> {
-    require("media_id", media_id.as_str())?;
-    Ok(json!({"media_id": media_id}))
-}
-
-fn page_body(offset: u32, count: u32, no_content: bool) -> Result<Value> {
-    if !(1..=PAGE_MAX).contains(&count) {
-        return Err(invalid("count", format!("1..={PAGE_MAX}, got {count}")));
-    }
-    Ok(json!({"offset": offset, "count": count, "no_content": u8::from(no_content)}))
 }
 
 impl Drafts {
@@ -101,12 +91,12 @@ impl Drafts {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// use wxoa_client::api::material::Article;
-    /// let media_id = client.draft().add([Article::new("Title", "THUMB_MEDIA_ID", "<p>…</p>")]).await?;
+    /// use wxoa_client::api::material::NewsArticle;
+    /// let media_id = client.drafts().add([NewsArticle::new("Title", "THUMB_MEDIA_ID", "<p>…</p>")]).await?;
     /// # Ok(())
     /// # }
     /// ```
-    pub fn add(&self, articles: impl IntoIterator<Item = Article>) -> AddDraft {
+    pub fn add(&self, articles: impl IntoIterator<Item = NewsArticle>) -> AddDraft {
         AddDraft {
             client: self.client.clone(),
             articles: articles.into_iter().collect(),
@@ -117,7 +107,7 @@ impl Drafts {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let articles = client.draft().get("MEDIA_ID").await?;
+    /// let articles = client.drafts().get("MEDIA_ID").await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -132,7 +122,7 @@ impl Drafts {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// client.draft().delete("MEDIA_ID").await?;
+    /// client.drafts().delete("MEDIA_ID").await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -147,8 +137,8 @@ impl Drafts {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// use wxoa_client::api::material::Article;
-    /// client.draft().update("MEDIA_ID", 0, Article::new("New title", "THUMB_MEDIA_ID", "<p>…</p>")).await?;
+    /// use wxoa_client::api::material::NewsArticle;
+    /// client.drafts().update("MEDIA_ID", 0, NewsArticle::new("New title", "THUMB_MEDIA_ID", "<p>…</p>")).await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -156,7 +146,7 @@ impl Drafts {
         &self,
         media_id: impl Into<MediaId>,
         index: u32,
-        article: Article,
+        article: NewsArticle,
     ) -> UpdateDraft {
         UpdateDraft {
             client: self.client.clone(),
@@ -170,7 +160,7 @@ impl Drafts {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let count = client.draft().count().await?;
+    /// let count = client.drafts().count().await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -184,7 +174,7 @@ impl Drafts {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let page = client.draft().list_page(0, 20).no_content(true).await?;
+    /// let page = client.drafts().list_page(0, 20).no_content(true).await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -200,17 +190,18 @@ impl Drafts {
 }
 
 /// `POST /cgi-bin/draft/add`, from [`Drafts::add`]; answers the draft's `media_id`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct AddDraft {
+    #[serde(skip)]
     client: Client,
-    articles: Vec<Article>,
+    articles: Vec<NewsArticle>,
 }
 
 impl AddDraft {
     fn request(&self) -> Result<ApiRequest> {
-        let articles = Article::list_json("articles", &self.articles, DRAFT_MAX_ARTICLES)?;
-        ApiRequest::post("/cgi-bin/draft/add").json(&json!({"articles": articles}))
+        NewsArticle::validate_list("articles", &self.articles, DRAFT_MAX_ARTICLES)?;
+        ApiRequest::post("/cgi-bin/draft/add").json(self)
     }
 }
 
@@ -222,17 +213,19 @@ struct MediaIdAnswer {
 awaitable!(AddDraft => MediaIdAnswer => MediaId, |a: MediaIdAnswer| a.media_id);
 
 /// `POST /cgi-bin/draft/get`, from [`Drafts::get`]; answers the articles.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetDraft {
+    #[serde(skip)]
     client: Client,
     media_id: MediaId,
 }
 
 impl GetDraft {
     fn request(&self) -> Result<ApiRequest> {
+        require("media_id", self.media_id.as_str())?;
         Ok(ApiRequest::post("/cgi-bin/draft/get")
-            .json(&media_id_body(&self.media_id)?)?
+            .json(self)?
             .idempotent(true))
     }
 }
@@ -246,29 +239,34 @@ struct NewsAnswer {
 awaitable!(GetDraft => NewsAnswer => Vec<NewsItem>, |a: NewsAnswer| a.news_item);
 
 /// `POST /cgi-bin/draft/delete`, from [`Drafts::delete`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteDraft {
+    #[serde(skip)]
     client: Client,
     media_id: MediaId,
 }
 
 impl DeleteDraft {
     fn request(&self) -> Result<ApiRequest> {
-        ApiRequest::post("/cgi-bin/draft/delete").json(&media_id_body(&self.media_id)?)
+        require("media_id", self.media_id.as_str())?;
+        ApiRequest::post("/cgi-bin/draft/delete").json(self)
     }
 }
 
 awaitable!(DeleteDraft => Ack);
 
 /// `POST /cgi-bin/draft/update`, from [`Drafts::update`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateDraft {
+    #[serde(skip)]
     client: Client,
     media_id: MediaId,
     index: u32,
-    article: Article,
+    /// One article, under the platform's plural name.
+    #[serde(rename = "articles")]
+    article: NewsArticle,
 }
 
 impl UpdateDraft {
@@ -285,10 +283,10 @@ impl UpdateDraft {
                 ),
             ));
         }
-        let article = self.article.to_json("articles")?;
+        self.article.validate("articles")?;
         // Replacing an article with the same one twice leaves the same draft.
         Ok(ApiRequest::post("/cgi-bin/draft/update")
-            .json(&json!({"media_id": self.media_id, "index": self.index, "articles": article}))?
+            .json(self)?
             .idempotent(true))
     }
 }
@@ -317,14 +315,17 @@ struct CountAnswer {
 awaitable!(CountDrafts => CountAnswer => u64, |a: CountAnswer| a.total_count);
 
 /// `draft/batchget` or `freepublish/batchget`, from [`Drafts::list_page`] and
-/// [`FreePublish::list_page`].
-#[derive(Debug, Clone)]
+/// [`Publications::list_page`].
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListPage {
+    #[serde(skip)]
     client: Client,
+    #[serde(skip)]
     path: &'static str,
     offset: u32,
     count: u32,
+    #[serde(serialize_with = "bool_as_number")]
     no_content: bool,
 }
 
@@ -336,9 +337,13 @@ impl ListPage {
     }
 
     fn request(&self) -> Result<ApiRequest> {
-        Ok(ApiRequest::post(self.path)
-            .json(&page_body(self.offset, self.count, self.no_content)?)?
-            .idempotent(true))
+        if !(1..=PAGE_MAX).contains(&self.count) {
+            return Err(invalid(
+                "count",
+                format!("1..={PAGE_MAX}, got {}", self.count),
+            ));
+        }
+        Ok(ApiRequest::post(self.path).json(self)?.idempotent(true))
     }
 }
 
@@ -387,13 +392,13 @@ pub struct PageItem {
 
 awaitable!(ListPage => Page);
 
-impl FreePublish {
+impl Publications {
     /// `POST /cgi-bin/freepublish/submit`: publishes a draft; the outcome arrives later
-    /// (`PUBLISHJOBFINISH` event, or [`FreePublish::status`]).
+    /// (`PUBLISHJOBFINISH` event, or [`Publications::status`]).
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let submitted = client.freepublish().submit("DRAFT_MEDIA_ID").await?;
+    /// let submitted = client.publications().submit("DRAFT_MEDIA_ID").await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -408,7 +413,7 @@ impl FreePublish {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let status = client.freepublish().status("100000001").await?;
+    /// let status = client.publications().status("100000001").await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -424,7 +429,7 @@ impl FreePublish {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// client.freepublish().delete("ARTICLE_ID").index(1).await?;
+    /// client.publications().delete("ARTICLE_ID").index(1).await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -440,7 +445,7 @@ impl FreePublish {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let articles = client.freepublish().article("ARTICLE_ID").await?;
+    /// let articles = client.publications().article("ARTICLE_ID").await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -455,7 +460,7 @@ impl FreePublish {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let page = client.freepublish().list_page(0, 20).await?;
+    /// let page = client.publications().list_page(0, 20).await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -470,17 +475,19 @@ impl FreePublish {
     }
 }
 
-/// `POST /cgi-bin/freepublish/submit`, from [`FreePublish::submit`].
-#[derive(Debug, Clone)]
+/// `POST /cgi-bin/freepublish/submit`, from [`Publications::submit`].
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct Submit {
+    #[serde(skip)]
     client: Client,
     media_id: MediaId,
 }
 
 impl Submit {
     fn request(&self) -> Result<ApiRequest> {
-        ApiRequest::post("/cgi-bin/freepublish/submit").json(&media_id_body(&self.media_id)?)
+        require("media_id", self.media_id.as_str())?;
+        ApiRequest::post("/cgi-bin/freepublish/submit").json(self)
     }
 }
 
@@ -571,10 +578,11 @@ impl<'de> Deserialize<'de> for PublishState {
     }
 }
 
-/// `POST /cgi-bin/freepublish/get`, from [`FreePublish::status`].
-#[derive(Debug, Clone)]
+/// `POST /cgi-bin/freepublish/get`, from [`Publications::status`].
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct PublishStatusRequest {
+    #[serde(skip)]
     client: Client,
     publish_id: String,
 }
@@ -583,7 +591,7 @@ impl PublishStatusRequest {
     fn request(&self) -> Result<ApiRequest> {
         require("publish_id", &self.publish_id)?;
         Ok(ApiRequest::post("/cgi-bin/freepublish/get")
-            .json(&json!({"publish_id": self.publish_id}))?
+            .json(self)?
             .idempotent(true))
     }
 }
@@ -643,12 +651,14 @@ pub struct PublishedArticle {
 
 awaitable!(PublishStatusRequest => PublishStatus);
 
-/// `POST /cgi-bin/freepublish/delete`, from [`FreePublish::delete`].
-#[derive(Debug, Clone)]
+/// `POST /cgi-bin/freepublish/delete`, from [`Publications::delete`].
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeletePublished {
+    #[serde(skip)]
     client: Client,
     article_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     index: Option<u32>,
 }
 
@@ -661,22 +671,18 @@ impl DeletePublished {
 
     fn request(&self) -> Result<ApiRequest> {
         require("article_id", &self.article_id)?;
-        let mut body = Map::new();
-        body.insert("article_id".to_owned(), json!(self.article_id));
-        if let Some(index) = self.index {
-            body.insert("index".to_owned(), json!(index));
-        }
-        ApiRequest::post("/cgi-bin/freepublish/delete").json(&body)
+        ApiRequest::post("/cgi-bin/freepublish/delete").json(self)
     }
 }
 
 awaitable!(DeletePublished => Ack);
 
-/// `POST /cgi-bin/freepublish/getarticle`, from [`FreePublish::article`]; answers the
+/// `POST /cgi-bin/freepublish/getarticle`, from [`Publications::article`]; answers the
 /// articles.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetPublished {
+    #[serde(skip)]
     client: Client,
     article_id: String,
 }
@@ -685,7 +691,7 @@ impl GetPublished {
     fn request(&self) -> Result<ApiRequest> {
         require("article_id", &self.article_id)?;
         Ok(ApiRequest::post("/cgi-bin/freepublish/getarticle")
-            .json(&json!({"article_id": self.article_id}))?
+            .json(self)?
             .idempotent(true))
     }
 }

@@ -16,8 +16,8 @@
 //! # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
 //! use wxoa_client::api::qrcode::Scene;
 //!
-//! let code = client.qrcode().temporary(Scene::Id(123)).expire_seconds(604_800).await?;
-//! let image = client.qrcode().image(&code.ticket).await?;
+//! let code = client.qrcodes().temporary(Scene::Id(123)).expire_seconds(604_800).await?;
+//! let image = client.qrcodes().image(&code.ticket).await?;
 //! image.save_as("qrcode.jpg").await?;
 //! # Ok(())
 //! # }
@@ -97,7 +97,7 @@ impl fmt::Display for Scene {
     }
 }
 
-/// The QR-code API: `client.qrcode()`.
+/// The QR-code API: `client.qrcodes()`.
 #[derive(Debug, Clone)]
 pub struct QrCodes {
     client: Client,
@@ -108,13 +108,13 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let code = client.qrcode().permanent("welcome").await?;
-    /// println!("{}", client.qrcode().image_url(&code.ticket));
+    /// let code = client.qrcodes().permanent("welcome").await?;
+    /// println!("{}", client.qrcodes().image_url(&code.ticket));
     /// # Ok(())
     /// # }
     /// ```
     #[must_use]
-    pub fn qrcode(&self) -> QrCodes {
+    pub fn qrcodes(&self) -> QrCodes {
         QrCodes {
             client: self.clone(),
         }
@@ -126,7 +126,7 @@ impl QrCodes {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let code = client.qrcode().temporary(42).expire_seconds(3600).await?;
+    /// let code = client.qrcodes().temporary(42).expire_seconds(3600).await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -144,7 +144,7 @@ impl QrCodes {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let code = client.qrcode().permanent(7).await?;
+    /// let code = client.qrcodes().permanent(7).await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -161,7 +161,7 @@ impl QrCodes {
     ///
     /// ```
     /// # fn run(client: wxoa_client::Client) {
-    /// let url = client.qrcode().image_url("gQH47joAAAAAAAAAASxodHRwOi8v");
+    /// let url = client.qrcodes().image_url("gQH47joAAAAAAAAAASxodHRwOi8v");
     /// assert!(url.ends_with("/cgi-bin/showqrcode?ticket=gQH47joAAAAAAAAAASxodHRwOi8v"));
     /// # }
     /// ```
@@ -179,7 +179,7 @@ impl QrCodes {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let image = client.qrcode().image("TICKET").await?.bytes().await?;
+    /// let image = client.qrcodes().image("TICKET").await?.bytes().await?;
     /// # Ok(())
     /// # }
     /// ```

@@ -7,8 +7,8 @@
 //!
 //! ```no_run
 //! # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-//! let key = client.shorturl().shorten(r#"{"campaign":"spring"}"#).expire_seconds(86_400).await?;
-//! let data = client.shorturl().fetch(&key).await?;
+//! let key = client.shorturls().shorten(r#"{"campaign":"spring"}"#).expire_seconds(86_400).await?;
+//! let data = client.shorturls().fetch(&key).await?;
 //! assert_eq!(data.long_data, r#"{"campaign":"spring"}"#);
 //! # Ok(())
 //! # }
@@ -25,7 +25,7 @@ pub const LONG_DATA_MAX_BYTES: usize = 4096;
 /// Longest (and default) `expire_seconds` of a short key: 30 days.
 pub const EXPIRE_MAX: u32 = 2_592_000;
 
-/// The short-link API: `client.shorturl()`.
+/// The short-link API: `client.shorturls()`.
 #[derive(Debug, Clone)]
 pub struct ShortUrls {
     client: Client,
@@ -36,12 +36,12 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let key = client.shorturl().shorten("some data").await?;
+    /// let key = client.shorturls().shorten("some data").await?;
     /// # Ok(())
     /// # }
     /// ```
     #[must_use]
-    pub fn shorturl(&self) -> ShortUrls {
+    pub fn shorturls(&self) -> ShortUrls {
         ShortUrls {
             client: self.clone(),
         }
@@ -55,7 +55,7 @@ impl ShortUrls {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let short = client.shorturl().long2short("https://example.com/a/very/long/path").await?;
+    /// let short = client.shorturls().long2short("https://example.com/a/very/long/path").await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -71,7 +71,7 @@ impl ShortUrls {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let key = client.shorturl().shorten("data").expire_seconds(3600).await?;
+    /// let key = client.shorturls().shorten("data").expire_seconds(3600).await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -87,7 +87,7 @@ impl ShortUrls {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let data = client.shorturl().fetch("iTqRJFSEqk9RvPk").await?;
+    /// let data = client.shorturls().fetch("iTqRJFSEqk9RvPk").await?;
     /// # Ok(())
     /// # }
     /// ```

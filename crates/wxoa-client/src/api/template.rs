@@ -7,7 +7,7 @@
 //! ```no_run
 //! # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
 //! let msgid = client
-//!     .template()
+//!     .templates()
 //!     .send("oUser", "Doclyl5uP7Aciu-qZ7mJNPtWkbkYnWBWVja26EGbNyk")
 //!     .url("https://example.com/order/42")
 //!     .field("keyword1", "巧克力")
@@ -84,7 +84,7 @@ pub struct Template {
     pub extra: Map<String, Value>,
 }
 
-/// The template-message API: `client.template()`.
+/// The template-message API: `client.templates()`.
 #[derive(Debug, Clone)]
 pub struct Templates {
     client: Client,
@@ -95,12 +95,12 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let templates = client.template().list().await?;
+    /// let templates = client.templates().list().await?;
     /// # Ok(())
     /// # }
     /// ```
     #[must_use]
-    pub fn template(&self) -> Templates {
+    pub fn templates(&self) -> Templates {
         Templates {
             client: self.clone(),
         }
@@ -113,7 +113,7 @@ impl Templates {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// client.template().set_industry(1, 4).await?;
+    /// client.templates().set_industry(1, 4).await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -129,7 +129,7 @@ impl Templates {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let industry = client.template().industry().await?;
+    /// let industry = client.templates().industry().await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -144,7 +144,7 @@ impl Templates {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let id = client.template().add("TM00015").await?;
+    /// let id = client.templates().add("TM00015").await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -160,7 +160,7 @@ impl Templates {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// for template in client.template().list().await? {
+    /// for template in client.templates().list().await? {
     ///     println!("{} {}", template.template_id, template.title);
     /// }
     /// # Ok(())
@@ -176,7 +176,7 @@ impl Templates {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// client.template().delete("Doclyl5uP7Aciu-qZ7mJNPtWkbkYnWBWVja26EGbNyk").await?;
+    /// client.templates().delete("Doclyl5uP7Aciu-qZ7mJNPtWkbkYnWBWVja26EGbNyk").await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -194,7 +194,7 @@ impl Templates {
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
     /// let msgid = client
-    ///     .template()
+    ///     .templates()
     ///     .send("oUser", "TEMPLATE_ID")
     ///     .miniprogram("wx1234567890abcdef", "index?foo=bar")
     ///     .field("thing1", "订单已发货")
