@@ -272,7 +272,7 @@ macro_rules! parameterless_get {
         #[derive(Debug, Clone)]
         #[must_use = "a request does nothing until it is awaited"]
         pub struct $name {
-            client: $crate::Client,
+            pub(crate) client: $crate::Client,
         }
 
         impl $name {
