@@ -200,7 +200,9 @@ impl NewsArticle {
     }
 }
 
-/// An article as the platform returns it (news materials, drafts, published articles).
+/// An article as the platform returns it (news materials, drafts, published articles). Not a
+/// [`NewsArticle`]: the answer adds the article's own `url`, sends every text (empty when
+/// unset) and its flags as numbers, and may carry fields a request never sends.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct NewsItem {
