@@ -27,6 +27,28 @@ pub struct Ack {
     pub extra: Map<String, Value>,
 }
 
+/// A tag or a group as `create`, `update` and `delete` send it under `tag` or `group`: its id
+/// once it has one, its name when it is given.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Label {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) id: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) name: Option<String>,
+}
+
+impl Label {
+    /// The name, empty when not given.
+    pub(crate) fn name(&self) -> &str {
+        self.name.as_deref().unwrap_or_default()
+    }
+
+    /// The id, 0 when not given.
+    pub(crate) fn id(&self) -> u32 {
+        self.id.unwrap_or_default()
+    }
+}
+
 /// A request that breaks a rule: `field: rule`, the shape every local validation error has.
 pub(crate) fn invalid(field: impl Display, rule: impl Display) -> Error {
     Error::InvalidRequest(format!("{field}: {rule}"))
