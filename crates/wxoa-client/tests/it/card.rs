@@ -493,3 +493,40 @@ fn a_card_file_with_a_wrong_type_names_the_field() {
         "{message}"
     );
 }
+
+/// The code requests send the spec's example bodies.
+#[tokio::test]
+async fn code_requests_send_the_spec_bodies() {
+    let env = stub().await;
+    let ok = json!({"errcode": 0, "errmsg": "ok"});
+    env.answer_fixture("/card/code/consume", "card", "code_consume");
+    env.answer_fixture("/card/code/decrypt", "card", "code_decrypt");
+    env.answer("/card/code/update", ok.clone());
+    env.answer("/card/code/unavailable", ok);
+    let cards = env.client.cards();
+    cards.consume("CODE").card_id("CARD_ID").await.unwrap();
+    cards.decrypt_code("ENCRYPT_CODE").await.unwrap();
+    cards
+        .update_code("CODE", "NEW_CODE")
+        .card_id("CARD_ID")
+        .await
+        .unwrap();
+    cards
+        .withdraw_code("CODE")
+        .card_id("CARD_ID")
+        .reason("the customer asked for a refund")
+        .await
+        .unwrap();
+    for (path, name) in [
+        ("/card/code/consume", "code_consume"),
+        ("/card/code/decrypt", "code_decrypt"),
+        ("/card/code/update", "code_update"),
+        ("/card/code/unavailable", "code_unavailable"),
+    ] {
+        assert_eq!(
+            env.last_json(path),
+            request_fixture("card", name, &[]),
+            "{name}"
+        );
+    }
+}
