@@ -33,9 +33,9 @@ pub async fn set_up(client: &Client) -> Result<(), ClientError> {
     for violation in menu.validate() {
         println!("menu problem: {violation}");
     }
-    client.menu().create(menu).await?;
+    client.menus().create(menu).await?;
     let starred = Menu::conditional(vec![Button::click("VIP line", "VIP")], MatchRule::tag(2));
-    let menuid = client.menu().add_conditional(starred).await?;
+    let menuid = client.menus().add_conditional(starred).await?;
     println!("menu created; conditional menu {menuid:?} for tag 2");
     Ok(())
 }

@@ -24,7 +24,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ))
         .build()?;
     let msgid = client
-        .template()
+        .templates()
         .send(openid, template_id)
         .url("https://example.com/orders/1001")
         .client_msg_id("order-1001-shipped")

@@ -214,18 +214,22 @@ impl Music {
     }
 }
 
-/// One article card of a news reply.
+/// One article card (a link with a title, description and picture): of a news reply, and of a
+/// customer-service news message, which the API client sends in JSON as this type serialises
+/// (`{"title", "description", "url", "picurl"}`, empty texts left out).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 #[non_exhaustive]
 pub struct Article {
     /// Title.
     pub title: String,
     /// Description.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub description: String,
-    /// Cover picture (JPG or PNG; 360×200 large, 200×200 small).
-    pub pic_url: String,
     /// Where a tap leads.
     pub url: String,
+    /// Cover picture (JPG or PNG; 360×200 large, 200×200 small).
+    #[serde(rename = "picurl", skip_serializing_if = "String::is_empty")]
+    pub pic_url: String,
 }
 
 impl Article {

@@ -140,7 +140,7 @@ pub(crate) struct QrcodeArgs {
 pub(crate) fn card(settings: &Settings, command: CardCommand) -> Result<(), Failure> {
     match command {
         CardCommand::Logo { file } => call(settings, |c| async move {
-            let url = c.card().upload_logo(Upload::path(file)).await?;
+            let url = c.cards().upload_logo(Upload::path(file)).await?;
             Ok(json!({"logo_url": url}))
         }),
         CardCommand::Create { file } => {
@@ -150,13 +150,13 @@ pub(crate) fn card(settings: &Settings, command: CardCommand) -> Result<(), Fail
             })?;
             let card = Card::from_json(&value).map_err(failure)?;
             call(settings, |c| async move {
-                let card_id = c.card().create(card).await?;
+                let card_id = c.cards().create(card).await?;
                 Ok(json!({"card_id": card_id}))
             })
         }
         CardCommand::Qrcode(args) => call(settings, |c| qrcode(c, args)),
         CardCommand::Get { card_id } => call(settings, |c| async move {
-            let card = c.card().get(card_id).await?;
+            let card = c.cards().get(card_id).await?;
             Ok(json!({"card": card}))
         }),
         CardCommand::List {
@@ -166,15 +166,15 @@ pub(crate) fn card(settings: &Settings, command: CardCommand) -> Result<(), Fail
         } => call(settings, |c| async move {
             let request = status
                 .into_iter()
-                .fold(c.card().list(offset, count), |r, s| r.status(s));
+                .fold(c.cards().list(offset, count), |r, s| r.status(s));
             Ok(json!(request.await?))
         }),
         CardCommand::Stock { card_id, change } => call(settings, |c| async move {
-            c.card().modify_stock(card_id.as_str(), change).await?;
+            c.cards().modify_stock(card_id.as_str(), change).await?;
             Ok(json!({"card_id": card_id, "changed_by": change}))
         }),
         CardCommand::Delete { card_id } => call(settings, |c| async move {
-            c.card().delete(card_id.as_str()).await?;
+            c.cards().delete(card_id.as_str()).await?;
             Ok(json!({"card_id": card_id, "deleted": true}))
         }),
         CardCommand::Code(command) => code(settings, command),
@@ -184,14 +184,14 @@ pub(crate) fn card(settings: &Settings, command: CardCommand) -> Result<(), Fail
 fn code(settings: &Settings, command: CodeCommand) -> Result<(), Failure> {
     match command {
         CodeCommand::Get { code, card_id } => call(settings, |c| async move {
-            let mut request = c.card().code(code);
+            let mut request = c.cards().code(code);
             if let Some(card_id) = card_id {
                 request = request.card_id(card_id);
             }
             Ok(json!(request.await?))
         }),
         CodeCommand::Consume { code, card_id } => call(settings, |c| async move {
-            let mut request = c.card().consume(code);
+            let mut request = c.cards().consume(code);
             if let Some(card_id) = card_id {
                 request = request.card_id(card_id);
             }
@@ -202,7 +202,7 @@ fn code(settings: &Settings, command: CodeCommand) -> Result<(), Failure> {
             new_code,
             card_id,
         } => call(settings, |c| async move {
-            let mut request = c.card().update_code(code.as_str(), new_code.as_str());
+            let mut request = c.cards().update_code(code.as_str(), new_code.as_str());
             if let Some(card_id) = card_id {
                 request = request.card_id(card_id);
             }
@@ -214,7 +214,7 @@ fn code(settings: &Settings, command: CodeCommand) -> Result<(), Failure> {
             card_id,
             reason,
         } => call(settings, |c| async move {
-            let mut request = c.card().withdraw_code(code.as_str());
+            let mut request = c.cards().withdraw_code(code.as_str());
             if let Some(card_id) = card_id {
                 request = request.card_id(card_id);
             }
@@ -225,13 +225,13 @@ fn code(settings: &Settings, command: CodeCommand) -> Result<(), Failure> {
             Ok(json!({"code": code, "withdrawn": true}))
         }),
         CodeCommand::Decrypt { encrypt_code } => call(settings, |c| async move {
-            Ok(json!({"code": c.card().decrypt_code(encrypt_code).await?}))
+            Ok(json!({"code": c.cards().decrypt_code(encrypt_code).await?}))
         }),
     }
 }
 
 async fn qrcode(client: Client, args: QrcodeArgs) -> Result<Value, Error> {
-    let mut request = client.card().qrcode(args.card_id);
+    let mut request = client.cards().qrcode(args.card_id);
     if let Some(seconds) = args.expire {
         request = request.expire_seconds(seconds);
     }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
-use wxoa_client::api::material::{Article, Material, MaterialType};
+use wxoa_client::api::material::{Material, MaterialType, NewsArticle};
 use wxoa_client::api::media::{MediaContent, MediaKind};
 use wxoa_client::{Client, Download, Error, Upload};
 
@@ -168,11 +168,11 @@ pub(crate) fn media(settings: &Settings, command: MediaCommand) -> Result<(), Fa
         MediaCommand::AddNews { file } => {
             let articles = read_articles(&file)?;
             call(settings, |c| async move {
-                let media_id = c.material().add_news(articles).await?;
+                let media_id = c.materials().add_news(articles).await?;
                 Ok(json!({"media_id": media_id}))
             })
         }
-        MediaCommand::Count => call(settings, |c| async move { c.material().count().await }),
+        MediaCommand::Count => call(settings, |c| async move { c.materials().count().await }),
         MediaCommand::List {
             kind,
             offset,
@@ -182,17 +182,17 @@ pub(crate) fn media(settings: &Settings, command: MediaCommand) -> Result<(), Fa
             let kind = MaterialType::from(kind);
             if all {
                 use futures::TryStreamExt;
-                let items: Vec<_> = c.material().list(kind).try_collect().await?;
+                let items: Vec<_> = c.materials().list(kind).try_collect().await?;
                 Ok(json!({"total_count": items.len(), "item": items}))
             } else {
-                let page = c.material().list_page(kind, offset, count).await?;
+                let page = c.materials().list_page(kind, offset, count).await?;
                 serde_json::to_value(page).map_err(|e| Error::InvalidRequest(e.to_string()))
             }
         }),
         MediaCommand::Delete { media_id } => {
             call(
                 settings,
-                |c| async move { c.material().delete(media_id).await },
+                |c| async move { c.materials().delete(media_id).await },
             )
         }
     }
@@ -224,19 +224,19 @@ async fn upload(client: Client, kind: MediaKind, args: UploadArgs) -> Result<Val
         let introduction = args.introduction.unwrap_or_default();
         serde_json::to_value(
             client
-                .material()
+                .materials()
                 .add_video(file, title, introduction)
                 .await?,
         )
     } else {
-        serde_json::to_value(client.material().add(kind, file).await?)
+        serde_json::to_value(client.materials().add(kind, file).await?)
     };
     answer.map_err(|e| Error::InvalidRequest(e.to_string()))
 }
 
 async fn download(client: Client, args: DownloadArgs) -> Result<Value, Error> {
     let file = if args.permanent {
-        match client.material().get(args.media_id.as_str()).await? {
+        match client.materials().get(args.media_id.as_str()).await? {
             Material::File(file) => file,
             Material::News(articles) => return Ok(json!({"news_item": articles})),
             Material::Video(video) => return to_value(&video),
@@ -389,7 +389,7 @@ fn to_value<T: serde::Serialize>(value: &T) -> Result<Value, Error> {
 }
 
 /// The articles of a JSON file: `{"articles": [...]}`, a list, or one article.
-pub(crate) fn read_articles(file: &Path) -> Result<Vec<Article>, Failure> {
+pub(crate) fn read_articles(file: &Path) -> Result<Vec<NewsArticle>, Failure> {
     let text = crate::io::read_file(file)?;
     let value: Value = serde_json::from_slice(&text)
         .map_err(|e| Failure::usage(anyhow::anyhow!("{} is not JSON: {e}", file.display())))?;
@@ -409,7 +409,7 @@ pub(crate) fn read_articles(file: &Path) -> Result<Vec<Article>, Failure> {
         .iter()
         .enumerate()
         .map(|(i, item)| {
-            Article::from_json(item, &format!("articles[{i}]"))
+            NewsArticle::from_json(item, &format!("articles[{i}]"))
                 .map_err(crate::commands::api::failure)
         })
         .collect()

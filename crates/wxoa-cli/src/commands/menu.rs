@@ -49,14 +49,14 @@ pub(crate) struct ApplyArgs {
 pub(crate) fn menu(settings: &Settings, command: MenuCommand) -> Result<(), Failure> {
     match command {
         MenuCommand::Apply(args) => apply(settings, &args),
-        MenuCommand::Get => call(settings, |c| async move { c.menu().get().await }),
-        MenuCommand::Delete => call(settings, |c| async move { c.menu().delete().await }),
-        MenuCommand::Current => call(settings, |c| async move { c.menu().current().await }),
+        MenuCommand::Get => call(settings, |c| async move { c.menus().get().await }),
+        MenuCommand::Delete => call(settings, |c| async move { c.menus().delete().await }),
+        MenuCommand::Current => call(settings, |c| async move { c.menus().current().await }),
         MenuCommand::TryMatch { user } => {
-            call(settings, |c| async move { c.menu().try_match(user).await })
+            call(settings, |c| async move { c.menus().try_match(user).await })
         }
         MenuCommand::DeleteConditional { menuid } => call(settings, |c| async move {
-            c.menu().delete_conditional(menuid).await
+            c.menus().delete_conditional(menuid).await
         }),
     }
 }
@@ -80,11 +80,11 @@ fn apply(settings: &Settings, args: &ApplyArgs) -> Result<(), Failure> {
     }
     if menu.matchrule.is_some() {
         call(settings, |c| async move {
-            let menuid = c.menu().add_conditional(menu).await?;
+            let menuid = c.menus().add_conditional(menu).await?;
             Ok(json!({"menuid": menuid}))
         })
     } else {
-        call(settings, |c| async move { c.menu().create(menu).await })
+        call(settings, |c| async move { c.menus().create(menu).await })
     }
 }
 

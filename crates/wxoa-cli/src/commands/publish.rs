@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use serde_json::json;
-use wxoa_client::api::material::Article;
+use wxoa_client::api::material::NewsArticle;
 
 use crate::commands::api::{call, failure};
 use crate::commands::media::read_articles;
@@ -94,11 +94,11 @@ pub(crate) fn draft(settings: &Settings, command: DraftCommand) -> Result<(), Fa
         DraftCommand::Add { file } => {
             let articles = read_articles(&file)?;
             call(settings, |c| async move {
-                Ok(json!({"media_id": c.draft().add(articles).await?}))
+                Ok(json!({"media_id": c.drafts().add(articles).await?}))
             })
         }
         DraftCommand::Get { media_id } => {
-            call(settings, |c| async move { c.draft().get(media_id).await })
+            call(settings, |c| async move { c.drafts().get(media_id).await })
         }
         DraftCommand::Update {
             media_id,
@@ -109,22 +109,22 @@ pub(crate) fn draft(settings: &Settings, command: DraftCommand) -> Result<(), Fa
             let value: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
                 Failure::usage(anyhow::anyhow!("{} is not JSON: {e}", file.display()))
             })?;
-            let article = Article::from_json(&value, "articles").map_err(failure)?;
+            let article = NewsArticle::from_json(&value, "articles").map_err(failure)?;
             call(settings, |c| async move {
-                c.draft().update(media_id, index, article).await
+                c.drafts().update(media_id, index, article).await
             })
         }
         DraftCommand::Delete { media_id } => {
             call(
                 settings,
-                |c| async move { c.draft().delete(media_id).await },
+                |c| async move { c.drafts().delete(media_id).await },
             )
         }
         DraftCommand::Count => call(settings, |c| async move {
-            Ok(json!({"total_count": c.draft().count().await?}))
+            Ok(json!({"total_count": c.drafts().count().await?}))
         }),
         DraftCommand::List(page) => call(settings, |c| async move {
-            c.draft()
+            c.drafts()
                 .list_page(page.offset, page.count)
                 .no_content(page.no_content)
                 .await
@@ -135,23 +135,23 @@ pub(crate) fn draft(settings: &Settings, command: DraftCommand) -> Result<(), Fa
 pub(crate) fn publish(settings: &Settings, command: PublishCommand) -> Result<(), Failure> {
     match command {
         PublishCommand::Submit { media_id } => call(settings, |c| async move {
-            c.freepublish().submit(media_id).await
+            c.publications().submit(media_id).await
         }),
         PublishCommand::Status { publish_id } => call(settings, |c| async move {
-            c.freepublish().status(publish_id).await
+            c.publications().status(publish_id).await
         }),
         PublishCommand::Article { article_id } => call(settings, |c| async move {
-            c.freepublish().article(article_id).await
+            c.publications().article(article_id).await
         }),
         PublishCommand::Delete { article_id, index } => call(settings, |c| async move {
-            let request = c.freepublish().delete(article_id);
+            let request = c.publications().delete(article_id);
             match index {
                 Some(index) => request.index(index).await,
                 None => request.await,
             }
         }),
         PublishCommand::List(page) => call(settings, |c| async move {
-            c.freepublish()
+            c.publications()
                 .list_page(page.offset, page.count)
                 .no_content(page.no_content)
                 .await

@@ -59,19 +59,19 @@ async fn create(client: Client, args: CreateArgs) -> Result<Value, Error> {
     let code = match args.expire {
         Some(seconds) => {
             client
-                .qrcode()
+                .qrcodes()
                 .temporary(scene)
                 .expire_seconds(seconds)
                 .await?
         }
-        None => client.qrcode().permanent(scene).await?,
+        None => client.qrcodes().permanent(scene).await?,
     };
     let mut answer = Map::new();
     answer.insert("ticket".into(), json!(code.ticket));
     answer.insert("url".into(), json!(code.url));
     answer.insert(
         "image_url".into(),
-        json!(client.qrcode().image_url(&code.ticket)),
+        json!(client.qrcodes().image_url(&code.ticket)),
     );
     if let Some(seconds) = code.expire_seconds {
         answer.insert("expire_seconds".into(), json!(seconds));
@@ -90,5 +90,5 @@ pub(crate) async fn save_image(
     ticket: &str,
     out: &std::path::Path,
 ) -> Result<u64, Error> {
-    client.qrcode().image(ticket).await?.save_as(out).await
+    client.qrcodes().image(ticket).await?.save_as(out).await
 }

@@ -213,8 +213,8 @@ pub(crate) fn send(settings: &Settings, command: SendCommand) -> Result<(), Fail
             picurl,
         } => {
             let mut article = Article::new(title, url);
-            article.description = description;
-            article.picurl = picurl;
+            article.description = description.unwrap_or_default();
+            article.pic_url = picurl.unwrap_or_default();
             (to, Message::news(article))
         }
         SendCommand::Mpnews { to, media_id } => (to, Message::mpnews(media_id)),

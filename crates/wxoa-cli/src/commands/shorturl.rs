@@ -33,7 +33,7 @@ pub(crate) enum ShorturlCommand {
 pub(crate) fn shorturl(settings: &Settings, command: ShorturlCommand) -> Result<(), Failure> {
     match command {
         ShorturlCommand::Shorten { data, expire } => call(settings, |c| async move {
-            let request = c.shorturl().shorten(data);
+            let request = c.shorturls().shorten(data);
             let request = match expire {
                 Some(seconds) => request.expire_seconds(seconds),
                 None => request,
@@ -43,12 +43,12 @@ pub(crate) fn shorturl(settings: &Settings, command: ShorturlCommand) -> Result<
         ShorturlCommand::Fetch { short_key } => {
             call(
                 settings,
-                |c| async move { c.shorturl().fetch(short_key).await },
+                |c| async move { c.shorturls().fetch(short_key).await },
             )
         }
         #[allow(deprecated)]
         ShorturlCommand::Long2short { long_url } => call(settings, |c| async move {
-            Ok(json!({"short_url": c.shorturl().long2short(long_url).await?}))
+            Ok(json!({"short_url": c.shorturls().long2short(long_url).await?}))
         }),
     }
 }

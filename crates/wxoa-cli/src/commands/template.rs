@@ -72,16 +72,16 @@ fn pair(text: &str) -> Result<(String, String), String> {
 pub(crate) fn template(settings: &Settings, command: TemplateCommand) -> Result<(), Failure> {
     match command {
         TemplateCommand::Send(args) => send(settings, args),
-        TemplateCommand::List => call(settings, |c| async move { c.template().list().await }),
+        TemplateCommand::List => call(settings, |c| async move { c.templates().list().await }),
         TemplateCommand::Add { short_id, keywords } => call(settings, |c| async move {
-            let id = c.template().add(short_id).keyword_names(keywords).await?;
+            let id = c.templates().add(short_id).keyword_names(keywords).await?;
             Ok(serde_json::json!({"template_id": id}))
         }),
         TemplateCommand::Delete { template_id } => call(settings, |c| async move {
-            c.template().delete(template_id).await
+            c.templates().delete(template_id).await
         }),
         TemplateCommand::Industry { set: None } => {
-            call(settings, |c| async move { c.template().industry().await })
+            call(settings, |c| async move { c.templates().industry().await })
         }
         TemplateCommand::Industry { set: Some(ids) } => {
             let [primary, secondary] = ids[..] else {
@@ -90,7 +90,7 @@ pub(crate) fn template(settings: &Settings, command: TemplateCommand) -> Result<
                 )));
             };
             call(settings, |c| async move {
-                c.template().set_industry(primary, secondary).await
+                c.templates().set_industry(primary, secondary).await
             })
         }
     }
@@ -107,7 +107,7 @@ fn send(settings: &Settings, args: SendArgs) -> Result<(), Failure> {
         )));
     }
     call(settings, |c| async move {
-        let mut send = c.template().send(args.openid, args.template_id);
+        let mut send = c.templates().send(args.openid, args.template_id);
         for (name, value) in args.data {
             send = match args.colors.iter().find(|(n, _)| *n == name) {
                 Some((_, color)) => send.colored_field(name, value, color.clone()),

@@ -14,7 +14,7 @@
 use std::future::IntoFuture;
 
 use futures::Stream;
-use serde_json::json;
+use serde::Serialize;
 use wxoa_types::ids::OpenId;
 
 use crate::api::paging::{self, OpenIdPage, post_in_batches};
@@ -126,9 +126,10 @@ impl Blacklist {
 }
 
 /// `POST /cgi-bin/tags/members/getblacklist`, from [`Blacklist::page`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct BlacklistPage {
+    #[serde(skip)]
     client: Client,
     begin_openid: String,
 }
@@ -142,12 +143,18 @@ impl BlacklistPage {
 
     fn request(&self) -> Result<ApiRequest> {
         Ok(ApiRequest::post("/cgi-bin/tags/members/getblacklist")
-            .json(&json!({"begin_openid": self.begin_openid}))?
+            .json(self)?
             .idempotent(true))
     }
 }
 
 awaitable!(BlacklistPage => OpenIdPage);
+
+/// The body of one call of [`Blocking`].
+#[derive(Serialize)]
+struct BlockingBatch {
+    openid_list: Vec<OpenId>,
+}
 
 /// `batchblacklist` or `batchunblacklist` in calls of at most 20, from [`Blacklist::block`]
 /// and [`Blacklist::unblock`].
@@ -166,13 +173,11 @@ impl IntoFuture for Blocking {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
             openid_list("openid_list", &self.openids)?;
-            post_in_batches(
-                &self.client,
-                self.path,
-                &self.openids,
-                BATCH_MAX,
-                |batch| json!({"openid_list": batch}),
-            )
+            post_in_batches(&self.client, self.path, &self.openids, BATCH_MAX, |batch| {
+                BlockingBatch {
+                    openid_list: batch.to_vec(),
+                }
+            })
             .await
         })
     }

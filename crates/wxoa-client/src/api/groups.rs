@@ -15,13 +15,12 @@
 
 use std::future::IntoFuture;
 
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use wxoa_types::ids::OpenId;
 
 use crate::api::paging::post_in_batches;
 use crate::api::support::{
-    Ack, awaitable, invalid, lenient, openid_list, parameterless_get, require,
+    Ack, Label, awaitable, invalid, lenient, openid_list, parameterless_get, require,
 };
 use crate::{ApiRequest, Client, Result};
 
@@ -72,7 +71,10 @@ impl Groups {
     pub fn create(&self, name: impl Into<String>) -> CreateGroup {
         CreateGroup {
             client: self.client.clone(),
-            name: name.into(),
+            group: Label {
+                id: None,
+                name: Some(name.into()),
+            },
         }
     }
 
@@ -116,8 +118,10 @@ impl Groups {
     pub fn update(&self, id: u32, name: impl Into<String>) -> UpdateGroup {
         UpdateGroup {
             client: self.client.clone(),
-            id,
-            name: name.into(),
+            group: Label {
+                id: Some(id),
+                name: Some(name.into()),
+            },
         }
     }
 
@@ -171,7 +175,10 @@ impl Groups {
     pub fn delete(&self, id: u32) -> DeleteGroup {
         DeleteGroup {
             client: self.client.clone(),
-            id,
+            group: Label {
+                id: Some(id),
+                name: None,
+            },
         }
     }
 }
@@ -198,17 +205,18 @@ fn not_system(id: u32) -> Result<()> {
 }
 
 /// `POST /cgi-bin/groups/create`, from [`Groups::create`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateGroup {
+    #[serde(skip)]
     client: Client,
-    name: String,
+    group: Label,
 }
 
 impl CreateGroup {
     fn request(&self) -> Result<ApiRequest> {
-        valid_name(&self.name)?;
-        ApiRequest::post("/cgi-bin/groups/create").json(&json!({"group": {"name": self.name}}))
+        valid_name(self.group.name())?;
+        ApiRequest::post("/cgi-bin/groups/create").json(self)
     }
 }
 
@@ -231,9 +239,10 @@ parameterless_get!(
 );
 
 /// `POST /cgi-bin/groups/getid`, from [`Groups::group_of`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GroupOf {
+    #[serde(skip)]
     client: Client,
     openid: OpenId,
 }
@@ -242,7 +251,7 @@ impl GroupOf {
     fn request(&self) -> Result<ApiRequest> {
         require("openid", self.openid.as_str())?;
         Ok(ApiRequest::post("/cgi-bin/groups/getid")
-            .json(&json!({"openid": self.openid}))?
+            .json(self)?
             .idempotent(true))
     }
 }
@@ -256,43 +265,50 @@ struct GroupIdAnswer {
 awaitable!(GroupOf => GroupIdAnswer => u32, |a: GroupIdAnswer| a.groupid);
 
 /// `POST /cgi-bin/groups/update`, from [`Groups::update`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateGroup {
+    #[serde(skip)]
     client: Client,
-    id: u32,
-    name: String,
+    group: Label,
 }
 
 impl UpdateGroup {
     fn request(&self) -> Result<ApiRequest> {
-        not_system(self.id)?;
-        valid_name(&self.name)?;
-        ApiRequest::post("/cgi-bin/groups/update")
-            .json(&json!({"group": {"id": self.id, "name": self.name}}))
+        not_system(self.group.id())?;
+        valid_name(self.group.name())?;
+        ApiRequest::post("/cgi-bin/groups/update").json(self)
     }
 }
 
 awaitable!(UpdateGroup => Ack);
 
 /// `POST /cgi-bin/groups/members/update`, from [`Groups::move_user`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct MoveUser {
+    #[serde(skip)]
     client: Client,
     openid: OpenId,
+    #[serde(rename = "to_groupid")]
     to: u32,
 }
 
 impl MoveUser {
     fn request(&self) -> Result<ApiRequest> {
         require("openid", self.openid.as_str())?;
-        ApiRequest::post("/cgi-bin/groups/members/update")
-            .json(&json!({"openid": self.openid, "to_groupid": self.to}))
+        ApiRequest::post("/cgi-bin/groups/members/update").json(self)
     }
 }
 
 awaitable!(MoveUser => Ack);
+
+/// The body of one call of [`MoveUsers`].
+#[derive(Serialize)]
+struct MoveBatch {
+    openid_list: Vec<OpenId>,
+    to_groupid: u32,
+}
 
 /// `POST /cgi-bin/groups/members/batchupdate` in calls of at most 50, from
 /// [`Groups::move_users`].
@@ -317,7 +333,10 @@ impl IntoFuture for MoveUsers {
                 "/cgi-bin/groups/members/batchupdate",
                 &self.openids,
                 BATCH_MAX,
-                |batch| json!({"openid_list": batch, "to_groupid": to}),
+                |batch| MoveBatch {
+                    openid_list: batch.to_vec(),
+                    to_groupid: to,
+                },
             )
             .await
         })
@@ -325,17 +344,18 @@ impl IntoFuture for MoveUsers {
 }
 
 /// `POST /cgi-bin/groups/delete`, from [`Groups::delete`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteGroup {
+    #[serde(skip)]
     client: Client,
-    id: u32,
+    group: Label,
 }
 
 impl DeleteGroup {
     fn request(&self) -> Result<ApiRequest> {
-        not_system(self.id)?;
-        ApiRequest::post("/cgi-bin/groups/delete").json(&json!({"group": {"id": self.id}}))
+        not_system(self.group.id())?;
+        ApiRequest::post("/cgi-bin/groups/delete").json(self)
     }
 }
 

@@ -40,10 +40,10 @@ use std::future::IntoFuture;
 
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use wxoa_types::ids::MediaId;
 
-use crate::api::material::Article;
+use crate::api::material::NewsArticle;
 use crate::api::support::{invalid, opt_lenient, require};
 use crate::{ApiRequest, Client, Download, Error, Fetched, Form, Result, Upload};
 
@@ -339,12 +339,12 @@ impl MediaApi {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// use wxoa_client::api::material::Article;
-    /// let news = client.media().upload_news([Article::new("Happy Day", "THUMB_MEDIA_ID", "<p>…</p>")]).await?;
+    /// use wxoa_client::api::material::NewsArticle;
+    /// let news = client.media().upload_news([NewsArticle::new("Happy Day", "THUMB_MEDIA_ID", "<p>…</p>")]).await?;
     /// # Ok(())
     /// # }
     /// ```
-    pub fn upload_news(&self, articles: impl IntoIterator<Item = Article>) -> UploadNews {
+    pub fn upload_news(&self, articles: impl IntoIterator<Item = NewsArticle>) -> UploadNews {
         UploadNews {
             client: self.client.clone(),
             articles: articles.into_iter().collect(),
@@ -550,17 +550,18 @@ impl IntoFuture for UploadImage {
 }
 
 /// `POST /cgi-bin/media/uploadnews`, from [`MediaApi::upload_news`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UploadNews {
+    #[serde(skip)]
     client: Client,
-    articles: Vec<Article>,
+    articles: Vec<NewsArticle>,
 }
 
 impl UploadNews {
     fn request(&self) -> Result<ApiRequest> {
-        let articles = Article::list_json("articles", &self.articles, NEWS_MAX_ARTICLES)?;
-        ApiRequest::post("/cgi-bin/media/uploadnews").json(&json!({"articles": articles}))
+        NewsArticle::validate_list("articles", &self.articles, NEWS_MAX_ARTICLES)?;
+        ApiRequest::post("/cgi-bin/media/uploadnews").json(self)
     }
 }
 
@@ -575,9 +576,10 @@ impl IntoFuture for UploadNews {
 }
 
 /// `POST /cgi-bin/media/uploadvideo`, from [`MediaApi::upload_video`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UploadVideo {
+    #[serde(skip)]
     client: Client,
     media_id: MediaId,
     title: String,
@@ -588,11 +590,7 @@ impl UploadVideo {
     fn request(&self) -> Result<ApiRequest> {
         require("media_id", self.media_id.as_str())?;
         require("title", &self.title)?;
-        ApiRequest::post("/cgi-bin/media/uploadvideo").json(&json!({
-            "media_id": self.media_id,
-            "title": self.title,
-            "description": self.description,
-        }))
+        ApiRequest::post("/cgi-bin/media/uploadvideo").json(self)
     }
 }
 

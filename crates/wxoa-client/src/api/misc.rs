@@ -15,7 +15,7 @@
 //! ```
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::api::support::{Ack, awaitable, invalid, lenient, require, string_enum};
 use crate::{ApiRequest, Client, Result};
@@ -178,11 +178,13 @@ string_enum! {
 }
 
 /// `POST /cgi-bin/callback/check`, from [`Misc::callback_check`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CallbackCheck {
+    #[serde(skip)]
     client: Client,
     action: CheckAction,
+    #[serde(rename = "check_operator")]
     operator: Operator,
 }
 
@@ -214,7 +216,7 @@ impl CallbackCheck {
         }
         // It only reads the state of the network: safe to repeat.
         Ok(ApiRequest::post("/cgi-bin/callback/check")
-            .json(&json!({"action": self.action, "check_operator": self.operator}))?
+            .json(self)?
             .idempotent(true))
     }
 }
@@ -279,17 +281,24 @@ pub struct ClearQuota {
 
 impl ClearQuota {
     fn request(&self) -> Result<ApiRequest> {
-        ApiRequest::post("/cgi-bin/clear_quota")
-            .json(&json!({"appid": self.client.app_id().as_str()}))
+        /// `{"appid": …}`: the account the client acts for.
+        #[derive(Serialize)]
+        struct ClearQuotaBody<'a> {
+            appid: &'a str,
+        }
+        ApiRequest::post("/cgi-bin/clear_quota").json(&ClearQuotaBody {
+            appid: self.client.app_id().as_str(),
+        })
     }
 }
 
 awaitable!(ClearQuota => Ack);
 
 /// `POST /cgi-bin/openapi/quota/get`, from [`Misc::quota`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetQuota {
+    #[serde(skip)]
     client: Client,
     cgi_path: String,
 }
@@ -307,7 +316,7 @@ impl GetQuota {
             ));
         }
         Ok(ApiRequest::post("/cgi-bin/openapi/quota/get")
-            .json(&json!({"cgi_path": self.cgi_path}))?
+            .json(self)?
             .idempotent(true))
     }
 }

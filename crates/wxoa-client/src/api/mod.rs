@@ -1,10 +1,19 @@
 //! The platform's API, one module per area, each reached from the [`Client`]:
-//! `client.users()`, `client.tags()`, `client.menu()`, …
+//! `client.users()`, `client.tags()`, `client.menus()`, …
 //!
 //! Conventions every area follows:
 //!
 //! - An area handle owns a clone of the client (`Client` is a cheap `Clone`), so nothing
 //!   borrows: `let users = client.users();`.
+//! - A handle is named for what it holds: a plural noun for a collection of things
+//!   (`users()`, `tags()`, `cards()`, `menus()`, `templates()`, `materials()`, `drafts()`,
+//!   `publications()`, `qrcodes()`, `shorturls()`, `groups()`), the area's own name for a
+//!   service that holds none (`media()`, `mass()`, `custom()`, `oauth()`, `jssdk()`, `misc()`,
+//!   `blacklist()`).
+//! - A request value is the body it sends: it derives `Serialize` (the client handle skipped,
+//!   optional fields left out when unset) and checks its rules in one place before it is sent.
+//!   JSON a user wrote (a card or an article kept in a file) is decoded with serde, and a
+//!   member of the wrong type fails naming its path.
 //! - Each endpoint is a request value: required parameters in its constructor method,
 //!   optional ones as chained setters, and awaitable directly through [`IntoFuture`]
 //!   (`client.users().info(openid).lang(Lang::En).await?`). The endpoint's path sits next to
@@ -31,7 +40,6 @@ pub(crate) fn call<T: DeserializeOwned + Send + 'static>(
     Box::pin(async move { client.execute(request?).await })
 }
 
-pub(crate) mod json_input;
 pub(crate) mod paging;
 pub(crate) mod support;
 

@@ -16,8 +16,8 @@
 //! # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
 //! use wxoa_client::api::qrcode::Scene;
 //!
-//! let code = client.qrcode().temporary(Scene::Id(123)).expire_seconds(604_800).await?;
-//! let image = client.qrcode().image(&code.ticket).await?;
+//! let code = client.qrcodes().temporary(Scene::Id(123)).expire_seconds(604_800).await?;
+//! let image = client.qrcodes().image(&code.ticket).await?;
 //! image.save_as("qrcode.jpg").await?;
 //! # Ok(())
 //! # }
@@ -28,7 +28,7 @@ use std::future::IntoFuture;
 
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::api::support::{awaitable, invalid, opt_lenient, require};
 use crate::{ApiRequest, Client, Download, Result};
@@ -41,12 +41,15 @@ pub const PERMANENT_SCENE_MAX: u32 = 100_000;
 pub const SCENE_STR_MAX_CHARS: usize = 64;
 
 /// The scene a code carries, reported back in the `subscribe` / `SCAN` event
-/// (`EventKey` `qrscene_<scene>` or `<scene>`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// (`EventKey` `qrscene_<scene>` or `<scene>`). It serialises as the platform's `scene`
+/// object: `{"scene_id": 123}` or `{"scene_str": "spring"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub enum Scene {
     /// A numeric scene (`QR_SCENE`, `QR_LIMIT_SCENE`).
+    #[serde(rename = "scene_id")]
     Id(u32),
     /// A string scene (`QR_STR_SCENE`, `QR_LIMIT_STR_SCENE`).
+    #[serde(rename = "scene_str")]
     Str(String),
 }
 
@@ -97,7 +100,7 @@ impl fmt::Display for Scene {
     }
 }
 
-/// The QR-code API: `client.qrcode()`.
+/// The QR-code API: `client.qrcodes()`.
 #[derive(Debug, Clone)]
 pub struct QrCodes {
     client: Client,
@@ -108,13 +111,13 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let code = client.qrcode().permanent("welcome").await?;
-    /// println!("{}", client.qrcode().image_url(&code.ticket));
+    /// let code = client.qrcodes().permanent("welcome").await?;
+    /// println!("{}", client.qrcodes().image_url(&code.ticket));
     /// # Ok(())
     /// # }
     /// ```
     #[must_use]
-    pub fn qrcode(&self) -> QrCodes {
+    pub fn qrcodes(&self) -> QrCodes {
         QrCodes {
             client: self.clone(),
         }
@@ -126,17 +129,12 @@ impl QrCodes {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let code = client.qrcode().temporary(42).expire_seconds(3600).await?;
+    /// let code = client.qrcodes().temporary(42).expire_seconds(3600).await?;
     /// # Ok(())
     /// # }
     /// ```
     pub fn temporary(&self, scene: impl Into<Scene>) -> CreateQrCode {
-        CreateQrCode {
-            client: self.client.clone(),
-            scene: scene.into(),
-            permanent: false,
-            expire_seconds: None,
-        }
+        CreateQrCode::new(self.client.clone(), scene.into(), false)
     }
 
     /// `POST /cgi-bin/qrcode/create` with `QR_LIMIT_SCENE` / `QR_LIMIT_STR_SCENE`: a code
@@ -144,24 +142,19 @@ impl QrCodes {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let code = client.qrcode().permanent(7).await?;
+    /// let code = client.qrcodes().permanent(7).await?;
     /// # Ok(())
     /// # }
     /// ```
     pub fn permanent(&self, scene: impl Into<Scene>) -> CreateQrCode {
-        CreateQrCode {
-            client: self.client.clone(),
-            scene: scene.into(),
-            permanent: true,
-            expire_seconds: None,
-        }
+        CreateQrCode::new(self.client.clone(), scene.into(), true)
     }
 
     /// The `showqrcode` URL of a ticket, on the client's mp host (the ticket URL-encoded).
     ///
     /// ```
     /// # fn run(client: wxoa_client::Client) {
-    /// let url = client.qrcode().image_url("gQH47joAAAAAAAAAASxodHRwOi8v");
+    /// let url = client.qrcodes().image_url("gQH47joAAAAAAAAAASxodHRwOi8v");
     /// assert!(url.ends_with("/cgi-bin/showqrcode?ticket=gQH47joAAAAAAAAAASxodHRwOi8v"));
     /// # }
     /// ```
@@ -179,7 +172,7 @@ impl QrCodes {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let image = client.qrcode().image("TICKET").await?.bytes().await?;
+    /// let image = client.qrcodes().image("TICKET").await?.bytes().await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -191,17 +184,41 @@ impl QrCodes {
     }
 }
 
-/// `POST /cgi-bin/qrcode/create`, from [`QrCodes::temporary`] and [`QrCodes::permanent`].
-#[derive(Debug, Clone)]
+/// `POST /cgi-bin/qrcode/create`, from [`QrCodes::temporary`] and [`QrCodes::permanent`]:
+/// `{"action_name", "action_info": {"scene": …}, "expire_seconds"?}`.
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateQrCode {
+    #[serde(skip)]
     client: Client,
-    scene: Scene,
-    permanent: bool,
+    action_name: &'static str,
+    action_info: ActionInfo,
+    #[serde(skip_serializing_if = "Option::is_none")]
     expire_seconds: Option<u32>,
 }
 
+/// `action_info` of a QR code: its scene.
+#[derive(Debug, Clone, Serialize)]
+struct ActionInfo {
+    scene: Scene,
+}
+
 impl CreateQrCode {
+    fn new(client: Client, scene: Scene, permanent: bool) -> Self {
+        let action_name = match (&scene, permanent) {
+            (Scene::Id(_), false) => "QR_SCENE",
+            (Scene::Id(_), true) => "QR_LIMIT_SCENE",
+            (Scene::Str(_), false) => "QR_STR_SCENE",
+            (Scene::Str(_), true) => "QR_LIMIT_STR_SCENE",
+        };
+        CreateQrCode {
+            client,
+            action_name,
+            action_info: ActionInfo { scene },
+            expire_seconds: None,
+        }
+    }
+
     /// How long a temporary code lives, 1 to [`EXPIRE_MAX`] seconds (the platform's default
     /// is 30 s). A permanent code refuses it.
     pub fn expire_seconds(mut self, seconds: u32) -> Self {
@@ -209,8 +226,12 @@ impl CreateQrCode {
         self
     }
 
-    fn request(&self) -> Result<ApiRequest> {
-        let (action, scene) = match (&self.scene, self.permanent) {
+    fn permanent(&self) -> bool {
+        self.action_name.starts_with("QR_LIMIT")
+    }
+
+    fn validate(&self) -> Result<()> {
+        match (&self.action_info.scene, self.permanent()) {
             (Scene::Id(0), false) => {
                 return Err(invalid(
                     "action_info.scene.scene_id",
@@ -223,15 +244,8 @@ impl CreateQrCode {
                     format!("a permanent code needs 1..={PERMANENT_SCENE_MAX}, got {id}"),
                 ));
             }
-            (Scene::Id(id), permanent) => (
-                if permanent {
-                    "QR_LIMIT_SCENE"
-                } else {
-                    "QR_SCENE"
-                },
-                json!({"scene_id": id}),
-            ),
-            (Scene::Str(scene), permanent) => {
+            (Scene::Id(_), _) => {}
+            (Scene::Str(scene), _) => {
                 require("action_info.scene.scene_str", scene)?;
                 let chars = scene.chars().count();
                 if chars > SCENE_STR_MAX_CHARS {
@@ -240,38 +254,24 @@ impl CreateQrCode {
                         format!("at most {SCENE_STR_MAX_CHARS} characters, got {chars}"),
                     ));
                 }
-                (
-                    if permanent {
-                        "QR_LIMIT_STR_SCENE"
-                    } else {
-                        "QR_STR_SCENE"
-                    },
-                    json!({"scene_str": scene}),
-                )
             }
-        };
-        let mut body = Map::new();
-        body.insert("action_name".to_owned(), json!(action));
-        body.insert("action_info".to_owned(), json!({"scene": scene}));
-        match (self.expire_seconds, self.permanent) {
-            (Some(_), true) => {
-                return Err(invalid(
-                    "expire_seconds",
-                    "a permanent code does not expire: leave it out",
-                ));
-            }
-            (Some(seconds), false) if !(1..=EXPIRE_MAX).contains(&seconds) => {
-                return Err(invalid(
-                    "expire_seconds",
-                    format!("1..={EXPIRE_MAX} (30 days), got {seconds}"),
-                ));
-            }
-            (Some(seconds), false) => {
-                body.insert("expire_seconds".to_owned(), json!(seconds));
-            }
-            (None, _) => {}
         }
-        ApiRequest::post("/cgi-bin/qrcode/create").json(&body)
+        match (self.expire_seconds, self.permanent()) {
+            (Some(_), true) => Err(invalid(
+                "expire_seconds",
+                "a permanent code does not expire: leave it out",
+            )),
+            (Some(seconds), false) if !(1..=EXPIRE_MAX).contains(&seconds) => Err(invalid(
+                "expire_seconds",
+                format!("1..={EXPIRE_MAX} (30 days), got {seconds}"),
+            )),
+            (Some(_) | None, _) => Ok(()),
+        }
+    }
+
+    fn request(&self) -> Result<ApiRequest> {
+        self.validate()?;
+        ApiRequest::post("/cgi-bin/qrcode/create").json(self)
     }
 }
 

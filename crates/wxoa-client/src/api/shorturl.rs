@@ -7,15 +7,15 @@
 //!
 //! ```no_run
 //! # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-//! let key = client.shorturl().shorten(r#"{"campaign":"spring"}"#).expire_seconds(86_400).await?;
-//! let data = client.shorturl().fetch(&key).await?;
+//! let key = client.shorturls().shorten(r#"{"campaign":"spring"}"#).expire_seconds(86_400).await?;
+//! let data = client.shorturls().fetch(&key).await?;
 //! assert_eq!(data.long_data, r#"{"campaign":"spring"}"#);
 //! # Ok(())
 //! # }
 //! ```
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::api::support::{awaitable, invalid, opt_lenient, require};
 use crate::{ApiRequest, Client, Result};
@@ -25,7 +25,7 @@ pub const LONG_DATA_MAX_BYTES: usize = 4096;
 /// Longest (and default) `expire_seconds` of a short key: 30 days.
 pub const EXPIRE_MAX: u32 = 2_592_000;
 
-/// The short-link API: `client.shorturl()`.
+/// The short-link API: `client.shorturls()`.
 #[derive(Debug, Clone)]
 pub struct ShortUrls {
     client: Client,
@@ -36,12 +36,12 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let key = client.shorturl().shorten("some data").await?;
+    /// let key = client.shorturls().shorten("some data").await?;
     /// # Ok(())
     /// # }
     /// ```
     #[must_use]
-    pub fn shorturl(&self) -> ShortUrls {
+    pub fn shorturls(&self) -> ShortUrls {
         ShortUrls {
             client: self.clone(),
         }
@@ -55,7 +55,7 @@ impl ShortUrls {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let short = client.shorturl().long2short("https://example.com/a/very/long/path").await?;
+    /// let short = client.shorturls().long2short("https://example.com/a/very/long/path").await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -63,6 +63,7 @@ impl ShortUrls {
     pub fn long2short(&self, long_url: impl Into<String>) -> LongToShort {
         LongToShort {
             client: self.client.clone(),
+            action: "long2short",
             long_url: long_url.into(),
         }
     }
@@ -71,7 +72,7 @@ impl ShortUrls {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let key = client.shorturl().shorten("data").expire_seconds(3600).await?;
+    /// let key = client.shorturls().shorten("data").expire_seconds(3600).await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -87,7 +88,7 @@ impl ShortUrls {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let data = client.shorturl().fetch("iTqRJFSEqk9RvPk").await?;
+    /// let data = client.shorturls().fetch("iTqRJFSEqk9RvPk").await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -100,10 +101,12 @@ impl ShortUrls {
 }
 
 /// `POST /cgi-bin/shorturl`, from [`ShortUrls::long2short`]; answers the short URL.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct LongToShort {
+    #[serde(skip)]
     client: Client,
+    action: &'static str,
     long_url: String,
 }
 
@@ -121,8 +124,7 @@ impl LongToShort {
                 ),
             ));
         }
-        ApiRequest::post("/cgi-bin/shorturl")
-            .json(&json!({"action": "long2short", "long_url": self.long_url}))
+        ApiRequest::post("/cgi-bin/shorturl").json(self)
     }
 }
 
@@ -134,11 +136,13 @@ struct ShortUrlAnswer {
 awaitable!(LongToShort => ShortUrlAnswer => String, |a: ShortUrlAnswer| a.short_url);
 
 /// `POST /cgi-bin/shorten/gen`, from [`ShortUrls::shorten`]; answers the short key.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GenShortKey {
+    #[serde(skip)]
     client: Client,
     long_data: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     expire_seconds: Option<u32>,
 }
 
@@ -160,18 +164,15 @@ impl GenShortKey {
                 ),
             ));
         }
-        let mut body = Map::new();
-        body.insert("long_data".to_owned(), json!(self.long_data));
-        if let Some(seconds) = self.expire_seconds {
-            if !(1..=EXPIRE_MAX).contains(&seconds) {
-                return Err(invalid(
-                    "expire_seconds",
-                    format!("1..={EXPIRE_MAX} (30 days), got {seconds}"),
-                ));
-            }
-            body.insert("expire_seconds".to_owned(), json!(seconds));
+        if let Some(seconds) = self.expire_seconds
+            && !(1..=EXPIRE_MAX).contains(&seconds)
+        {
+            return Err(invalid(
+                "expire_seconds",
+                format!("1..={EXPIRE_MAX} (30 days), got {seconds}"),
+            ));
         }
-        ApiRequest::post("/cgi-bin/shorten/gen").json(&body)
+        ApiRequest::post("/cgi-bin/shorten/gen").json(self)
     }
 }
 
@@ -183,9 +184,10 @@ struct ShortKeyAnswer {
 awaitable!(GenShortKey => ShortKeyAnswer => String, |a: ShortKeyAnswer| a.short_key);
 
 /// `POST /cgi-bin/shorten/fetch`, from [`ShortUrls::fetch`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct FetchShortKey {
+    #[serde(skip)]
     client: Client,
     short_key: String,
 }
@@ -194,7 +196,7 @@ impl FetchShortKey {
     fn request(&self) -> Result<ApiRequest> {
         require("short_key", &self.short_key)?;
         Ok(ApiRequest::post("/cgi-bin/shorten/fetch")
-            .json(&json!({"short_key": self.short_key}))?
+            .json(self)?
             .idempotent(true))
     }
 }

@@ -1,11 +1,12 @@
 //! What every API area shares: validation errors that name the field and the rule, lenient
-//! numbers in responses, the platform's string enums with their `Unknown` catch-all, the
-//! `errcode`-only answer, and the macro that makes a request value awaitable.
+//! numbers and flags (in responses, and in JSON a user wrote), the decoding of user-written
+//! JSON with the failing field's path, the platform's string enums with their `Unknown`
+//! catch-all, the `errcode`-only answer, and the macro that makes a request value awaitable.
 
 use std::fmt::Display;
 
-use serde::de::{self, Deserializer};
-use serde::{Deserialize, Serialize};
+use serde::de::{self, DeserializeOwned, Deserializer};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::Error;
@@ -24,6 +25,28 @@ pub struct Ack {
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// A tag or a group as `create`, `update` and `delete` send it under `tag` or `group`: its id
+/// once it has one, its name when it is given.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Label {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) id: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) name: Option<String>,
+}
+
+impl Label {
+    /// The name, empty when not given.
+    pub(crate) fn name(&self) -> &str {
+        self.name.as_deref().unwrap_or_default()
+    }
+
+    /// The id, 0 when not given.
+    pub(crate) fn id(&self) -> u32 {
+        self.id.unwrap_or_default()
+    }
 }
 
 /// A request that breaks a rule: `field: rule`, the shape every local validation error has.
@@ -60,15 +83,22 @@ pub(crate) fn openid_list(field: &str, openids: &[wxoa_types::ids::OpenId]) -> R
     Ok(())
 }
 
-/// An integer that may arrive as a JSON number or as a numeric string, converted to `T`.
+/// An integer that may arrive as a JSON number or as a numeric string, converted to `T`: how
+/// the platform writes some numbers, and how a user may write them in a file.
 struct Lenient<T>(T);
 
 impl<'de, T: TryFrom<i64>> Deserialize<'de> for Lenient<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let n = wxoa_types::i64_from_number_or_string(d)?;
-        T::try_from(n).map(Lenient).map_err(|_| {
-            de::Error::invalid_value(de::Unexpected::Signed(n), &"an integer in range")
-        })
+        let value = Value::deserialize(d)?;
+        let n = match &value {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+        .ok_or_else(|| de::Error::custom(format_args!("must be an integer, got {value}")))?;
+        T::try_from(n)
+            .map(Lenient)
+            .map_err(|_| de::Error::custom(format_args!("must be an integer in range, got {n}")))
     }
 }
 
@@ -90,6 +120,58 @@ pub(crate) fn lenient_list<'de, D: Deserializer<'de>, T: TryFrom<i64>>(
 ) -> Result<Vec<T>, D::Error> {
     Option::<Vec<Lenient<T>>>::deserialize(d)
         .map(|list| list.unwrap_or_default().into_iter().map(|n| n.0).collect())
+}
+
+/// Reads a flag given as `true`/`false` or `1`/`0`; `null` is absent.
+pub(crate) fn opt_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(flag)) => Ok(Some(flag)),
+        Some(Value::Number(n)) if n.as_u64() == Some(0) => Ok(Some(false)),
+        Some(Value::Number(n)) if n.as_u64() == Some(1) => Ok(Some(true)),
+        Some(other) => Err(de::Error::custom(format_args!(
+            "must be true, false, 0 or 1, got {other}"
+        ))),
+    }
+}
+
+/// Writes a flag as the platform's `0` or `1`.
+#[allow(clippy::trivially_copy_pass_by_ref)] // the signature serde's `serialize_with` calls
+pub(crate) fn bool_as_number<S: Serializer>(flag: &bool, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u8(u8::from(*flag))
+}
+
+/// Writes an optional flag as the platform's `0` or `1`.
+#[allow(clippy::ref_option)] // the signature serde's `serialize_with` calls
+pub(crate) fn flag_as_number<S: Serializer>(flag: &Option<bool>, s: S) -> Result<S::Ok, S::Error> {
+    match flag {
+        Some(flag) => bool_as_number(flag, s),
+        None => s.serialize_none(),
+    }
+}
+
+/// Reads a value where `null` means the same as absent: its default.
+pub(crate) fn or_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
+    d: D,
+) -> Result<T, D::Error> {
+    Option::<T>::deserialize(d).map(Option::unwrap_or_default)
+}
+
+/// Decodes JSON a user wrote (a file, a command-line argument) into a request type. A member
+/// of the wrong type fails naming its path under `field` (`card.cash.base_info.sku.quantity:
+/// must be an integer, got "many"`).
+pub(crate) fn decode_input<T: DeserializeOwned>(value: &Value, field: &str) -> Result<T, Error> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let at = if path == "." {
+            field.to_owned()
+        } else if path.starts_with('[') {
+            format!("{field}{path}")
+        } else {
+            format!("{field}.{path}")
+        };
+        invalid(at, e.into_inner())
+    })
 }
 
 /// Reads a text the platform sometimes sends as a number (`"menuid"`, `"kf_id"`).
@@ -212,7 +294,7 @@ macro_rules! parameterless_get {
         #[derive(Debug, Clone)]
         #[must_use = "a request does nothing until it is awaited"]
         pub struct $name {
-            client: $crate::Client,
+            pub(crate) client: $crate::Client,
         }
 
         impl $name {
@@ -265,6 +347,64 @@ mod tests {
             /// Red.
             Red = "red",
         }
+    }
+
+    #[derive(Debug, Default, PartialEq, Deserialize)]
+    struct Input {
+        #[serde(default, deserialize_with = "or_default")]
+        s: String,
+        #[serde(default, deserialize_with = "opt_flag")]
+        f: Option<bool>,
+        #[serde(default, deserialize_with = "opt_flag")]
+        b: Option<bool>,
+        #[serde(default, deserialize_with = "opt_lenient")]
+        n: Option<u32>,
+        #[serde(default)]
+        o: Option<Box<Input>>,
+        #[serde(flatten)]
+        rest: Map<String, Value>,
+    }
+
+    #[test]
+    fn user_json_is_read_with_lenient_numbers_and_flags() {
+        let value = serde_json::json!({"s": "x", "f": 1, "b": false, "n": "42", "o": {"n": 1}, "keep": [1]});
+        let input: Input = decode_input(&value, "card").unwrap();
+        assert_eq!(
+            (input.s.as_str(), input.f, input.b, input.n),
+            ("x", Some(true), Some(false), Some(42))
+        );
+        assert_eq!(input.o.unwrap().n, Some(1));
+        assert_eq!(
+            input.rest,
+            *serde_json::json!({"keep": [1]}).as_object().unwrap()
+        );
+        let nulls: Input = decode_input(&serde_json::json!({"s": null, "f": null}), "x").unwrap();
+        assert_eq!(nulls, Input::default());
+    }
+
+    #[test]
+    fn user_json_of_the_wrong_type_names_the_field() {
+        let error = |value: Value| {
+            decode_input::<Input>(&value, "a.b")
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(error(serde_json::json!({"s": 1})).contains("a.b.s: "));
+        assert!(
+            error(serde_json::json!({"f": 2}))
+                .contains("a.b.f: must be true, false, 0 or 1, got 2")
+        );
+        assert!(
+            error(serde_json::json!({"n": -1}))
+                .contains("a.b.n: must be an integer in range, got -1")
+        );
+        assert!(
+            error(serde_json::json!({"o": {"n": "x"}}))
+                .contains("a.b.o.n: must be an integer, got \"x\"")
+        );
+        assert!(error(serde_json::json!([])).contains("a.b: "));
+        let list = decode_input::<Vec<Input>>(&serde_json::json!([{}, {"f": 3}]), "articles");
+        assert!(list.unwrap_err().to_string().contains("articles[1].f: "));
     }
 
     #[test]

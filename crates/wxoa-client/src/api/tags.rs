@@ -16,13 +16,13 @@ use std::future::IntoFuture;
 
 use futures::Stream;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use wxoa_types::ids::OpenId;
 
 use crate::api::paging::{self, OpenIdPage, post_in_batches};
 use crate::api::support::{
-    Ack, awaitable, bytes_between, invalid, lenient, lenient_list, openid_list, parameterless_get,
-    require,
+    Ack, Label, awaitable, bytes_between, invalid, lenient, lenient_list, openid_list,
+    parameterless_get, require,
 };
 use crate::{ApiRequest, Client, Result};
 
@@ -93,7 +93,10 @@ impl Tags {
     pub fn create(&self, name: impl Into<String>) -> CreateTag {
         CreateTag {
             client: self.client.clone(),
-            name: name.into(),
+            tag: Label {
+                id: None,
+                name: Some(name.into()),
+            },
         }
     }
 
@@ -122,8 +125,10 @@ impl Tags {
     pub fn update(&self, id: u32, name: impl Into<String>) -> UpdateTag {
         UpdateTag {
             client: self.client.clone(),
-            id,
-            name: name.into(),
+            tag: Label {
+                id: Some(id),
+                name: Some(name.into()),
+            },
         }
     }
 
@@ -139,7 +144,10 @@ impl Tags {
     pub fn delete(&self, id: u32) -> DeleteTag {
         DeleteTag {
             client: self.client.clone(),
-            id,
+            tag: Label {
+                id: Some(id),
+                name: None,
+            },
         }
     }
 
@@ -247,17 +255,18 @@ fn not_reserved(id: u32) -> Result<()> {
 }
 
 /// `POST /cgi-bin/tags/create`, from [`Tags::create`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateTag {
+    #[serde(skip)]
     client: Client,
-    name: String,
+    tag: Label,
 }
 
 impl CreateTag {
     fn request(&self) -> Result<ApiRequest> {
-        bytes_between("tag.name", &self.name, NAME_MAX_BYTES)?;
-        ApiRequest::post("/cgi-bin/tags/create").json(&json!({"tag": {"name": self.name}}))
+        bytes_between("tag.name", self.tag.name(), NAME_MAX_BYTES)?;
+        ApiRequest::post("/cgi-bin/tags/create").json(self)
     }
 }
 
@@ -280,47 +289,49 @@ parameterless_get!(
 );
 
 /// `POST /cgi-bin/tags/update`, from [`Tags::update`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateTag {
+    #[serde(skip)]
     client: Client,
-    id: u32,
-    name: String,
+    tag: Label,
 }
 
 impl UpdateTag {
     fn request(&self) -> Result<ApiRequest> {
-        not_reserved(self.id)?;
-        bytes_between("tag.name", &self.name, NAME_MAX_BYTES)?;
-        ApiRequest::post("/cgi-bin/tags/update")
-            .json(&json!({"tag": {"id": self.id, "name": self.name}}))
+        not_reserved(self.tag.id())?;
+        bytes_between("tag.name", self.tag.name(), NAME_MAX_BYTES)?;
+        ApiRequest::post("/cgi-bin/tags/update").json(self)
     }
 }
 
 awaitable!(UpdateTag => Ack);
 
 /// `POST /cgi-bin/tags/delete`, from [`Tags::delete`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteTag {
+    #[serde(skip)]
     client: Client,
-    id: u32,
+    tag: Label,
 }
 
 impl DeleteTag {
     fn request(&self) -> Result<ApiRequest> {
-        not_reserved(self.id)?;
-        ApiRequest::post("/cgi-bin/tags/delete").json(&json!({"tag": {"id": self.id}}))
+        not_reserved(self.tag.id())?;
+        ApiRequest::post("/cgi-bin/tags/delete").json(self)
     }
 }
 
 awaitable!(DeleteTag => Ack);
 
 /// `POST /cgi-bin/user/tag/get`, from [`Tags::members_page`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct TagMembers {
+    #[serde(skip)]
     client: Client,
+    #[serde(rename = "tagid")]
     id: u32,
     next_openid: String,
 }
@@ -334,7 +345,7 @@ impl TagMembers {
 
     fn request(&self) -> Result<ApiRequest> {
         Ok(ApiRequest::post("/cgi-bin/user/tag/get")
-            .json(&json!({"tagid": self.id, "next_openid": self.next_openid}))?
+            .json(self)?
             .idempotent(true))
     }
 }
@@ -360,22 +371,29 @@ impl IntoFuture for Tagging {
         Box::pin(async move {
             openid_list("openid_list", &self.openids)?;
             let id = self.id;
-            post_in_batches(
-                &self.client,
-                self.path,
-                &self.openids,
-                BATCH_MAX,
-                |batch| json!({"openid_list": batch, "tagid": id}),
-            )
+            post_in_batches(&self.client, self.path, &self.openids, BATCH_MAX, |batch| {
+                TaggingBatch {
+                    openid_list: batch.to_vec(),
+                    tagid: id,
+                }
+            })
             .await
         })
     }
 }
 
+/// The body of one call of [`Tagging`].
+#[derive(Serialize)]
+struct TaggingBatch {
+    openid_list: Vec<OpenId>,
+    tagid: u32,
+}
+
 /// `POST /cgi-bin/tags/getidlist`, from [`Tags::tags_of`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct TagsOf {
+    #[serde(skip)]
     client: Client,
     openid: OpenId,
 }
@@ -384,7 +402,7 @@ impl TagsOf {
     fn request(&self) -> Result<ApiRequest> {
         require("openid", self.openid.as_str())?;
         Ok(ApiRequest::post("/cgi-bin/tags/getidlist")
-            .json(&json!({"openid": self.openid}))?
+            .json(self)?
             .idempotent(true))
     }
 }

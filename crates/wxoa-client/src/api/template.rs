@@ -7,7 +7,7 @@
 //! ```no_run
 //! # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
 //! let msgid = client
-//!     .template()
+//!     .templates()
 //!     .send("oUser", "Doclyl5uP7Aciu-qZ7mJNPtWkbkYnWBWVja26EGbNyk")
 //!     .url("https://example.com/order/42")
 //!     .field("keyword1", "巧克力")
@@ -19,7 +19,7 @@
 //! ```
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use wxoa_types::ids::{MsgId, OpenId, TemplateId};
 
 use crate::api::support::{Ack, awaitable, invalid, parameterless_get, require};
@@ -84,7 +84,7 @@ pub struct Template {
     pub extra: Map<String, Value>,
 }
 
-/// The template-message API: `client.template()`.
+/// The template-message API: `client.templates()`.
 #[derive(Debug, Clone)]
 pub struct Templates {
     client: Client,
@@ -95,12 +95,12 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let templates = client.template().list().await?;
+    /// let templates = client.templates().list().await?;
     /// # Ok(())
     /// # }
     /// ```
     #[must_use]
-    pub fn template(&self) -> Templates {
+    pub fn templates(&self) -> Templates {
         Templates {
             client: self.clone(),
         }
@@ -113,7 +113,7 @@ impl Templates {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// client.template().set_industry(1, 4).await?;
+    /// client.templates().set_industry(1, 4).await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -129,7 +129,7 @@ impl Templates {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let industry = client.template().industry().await?;
+    /// let industry = client.templates().industry().await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -144,7 +144,7 @@ impl Templates {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// let id = client.template().add("TM00015").await?;
+    /// let id = client.templates().add("TM00015").await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -160,7 +160,7 @@ impl Templates {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// for template in client.template().list().await? {
+    /// for template in client.templates().list().await? {
     ///     println!("{} {}", template.template_id, template.title);
     /// }
     /// # Ok(())
@@ -176,7 +176,7 @@ impl Templates {
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
-    /// client.template().delete("Doclyl5uP7Aciu-qZ7mJNPtWkbkYnWBWVja26EGbNyk").await?;
+    /// client.templates().delete("Doclyl5uP7Aciu-qZ7mJNPtWkbkYnWBWVja26EGbNyk").await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -194,7 +194,7 @@ impl Templates {
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
     /// let msgid = client
-    ///     .template()
+    ///     .templates()
     ///     .send("oUser", "TEMPLATE_ID")
     ///     .miniprogram("wx1234567890abcdef", "index?foo=bar")
     ///     .field("thing1", "订单已发货")
@@ -220,12 +220,21 @@ impl Templates {
 }
 
 /// `POST /cgi-bin/template/api_set_industry`, from [`Templates::set_industry`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct SetIndustry {
+    #[serde(skip)]
     client: Client,
+    /// The platform's documents send the codes as strings.
+    #[serde(rename = "industry_id1", serialize_with = "number_as_text")]
     primary: u32,
+    #[serde(rename = "industry_id2", serialize_with = "number_as_text")]
     secondary: u32,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // the signature serde's `serialize_with` calls
+fn number_as_text<S: serde::Serializer>(n: &u32, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_str(n)
 }
 
 impl SetIndustry {
@@ -238,11 +247,7 @@ impl SetIndustry {
                 return Err(invalid(field, "industry codes start at 1"));
             }
         }
-        // The platform's documents send the codes as strings.
-        ApiRequest::post("/cgi-bin/template/api_set_industry").json(&json!({
-            "industry_id1": self.primary.to_string(),
-            "industry_id2": self.secondary.to_string(),
-        }))
+        ApiRequest::post("/cgi-bin/template/api_set_industry").json(self)
     }
 }
 
@@ -254,11 +259,14 @@ parameterless_get!(
 );
 
 /// `POST /cgi-bin/template/api_add_template`, from [`Templates::add`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct AddTemplate {
+    #[serde(skip)]
     client: Client,
+    #[serde(rename = "template_id_short")]
     short_id: String,
+    #[serde(rename = "keyword_name_list", skip_serializing_if = "Vec::is_empty")]
     keyword_names: Vec<String>,
 }
 
@@ -275,11 +283,7 @@ impl AddTemplate {
 
     fn request(&self) -> Result<ApiRequest> {
         require("template_id_short", &self.short_id)?;
-        let mut body = json!({"template_id_short": self.short_id});
-        if let (false, Some(map)) = (self.keyword_names.is_empty(), body.as_object_mut()) {
-            map.insert("keyword_name_list".into(), json!(self.keyword_names));
-        }
-        ApiRequest::post("/cgi-bin/template/api_add_template").json(&body)
+        ApiRequest::post("/cgi-bin/template/api_add_template").json(self)
     }
 }
 
@@ -302,9 +306,10 @@ parameterless_get!(
 );
 
 /// `POST /cgi-bin/template/del_private_template`, from [`Templates::delete`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteTemplate {
+    #[serde(skip)]
     client: Client,
     template_id: TemplateId,
 }
@@ -312,8 +317,7 @@ pub struct DeleteTemplate {
 impl DeleteTemplate {
     fn request(&self) -> Result<ApiRequest> {
         require("template_id", self.template_id.as_str())?;
-        ApiRequest::post("/cgi-bin/template/del_private_template")
-            .json(&json!({"template_id": self.template_id}))
+        ApiRequest::post("/cgi-bin/template/del_private_template").json(self)
     }
 }
 
@@ -328,16 +332,37 @@ struct Field {
 }
 
 /// `POST /cgi-bin/message/template/send`, from [`Templates::send`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct SendTemplate {
+    #[serde(skip)]
     client: Client,
+    #[serde(rename = "touser")]
     openid: OpenId,
     template_id: TemplateId,
+    #[serde(skip_serializing_if = "Option::is_none")]
     url: Option<String>,
-    miniprogram: Option<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    miniprogram: Option<MiniProgram>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     client_msg_id: Option<String>,
+    /// The fields, in the order they were set, written as one object.
+    #[serde(serialize_with = "fields_as_object")]
     data: Vec<(String, Field)>,
+}
+
+/// The mini-program page a tap opens.
+#[derive(Debug, Clone, Serialize)]
+struct MiniProgram {
+    appid: String,
+    pagepath: String,
+}
+
+fn fields_as_object<S: serde::Serializer>(
+    data: &[(String, Field)],
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_map(data.iter().map(|(name, field)| (name, field)))
 }
 
 impl SendTemplate {
@@ -349,7 +374,10 @@ impl SendTemplate {
 
     /// Opens this page of a linked mini program on a tap.
     pub fn miniprogram(mut self, appid: impl Into<String>, pagepath: impl Into<String>) -> Self {
-        self.miniprogram = Some((appid.into(), pagepath.into()));
+        self.miniprogram = Some(MiniProgram {
+            appid: appid.into(),
+            pagepath: pagepath.into(),
+        });
         self
     }
 
@@ -387,7 +415,6 @@ impl SendTemplate {
     fn request(&self) -> Result<ApiRequest> {
         require("touser", self.openid.as_str())?;
         require("template_id", self.template_id.as_str())?;
-        let mut data = Map::new();
         for (name, field) in &self.data {
             if name.is_empty() {
                 return Err(invalid("data", "a field name must not be empty"));
@@ -400,24 +427,12 @@ impl SendTemplate {
                     "must be #RRGGBB (six hex digits)",
                 ));
             }
-            data.insert(
-                name.clone(),
-                serde_json::to_value(field).map_err(|e| invalid(format!("data.{name}"), e))?,
-            );
         }
-        let mut body = Map::new();
-        body.insert("touser".into(), json!(self.openid));
-        body.insert("template_id".into(), json!(self.template_id));
         if let Some(url) = &self.url {
             require("url", url)?;
-            body.insert("url".into(), json!(url));
         }
-        if let Some((appid, pagepath)) = &self.miniprogram {
-            require("miniprogram.appid", appid)?;
-            body.insert(
-                "miniprogram".into(),
-                json!({"appid": appid, "pagepath": pagepath}),
-            );
+        if let Some(page) = &self.miniprogram {
+            require("miniprogram.appid", &page.appid)?;
         }
         if let Some(key) = &self.client_msg_id {
             require("client_msg_id", key)?;
@@ -427,11 +442,9 @@ impl SendTemplate {
                     format!("longer than {CLIENT_MSG_ID_MAX} bytes"),
                 ));
             }
-            body.insert("client_msg_id".into(), json!(key));
         }
-        body.insert("data".into(), Value::Object(data));
         Ok(ApiRequest::post("/cgi-bin/message/template/send")
-            .json(&body)?
+            .json(self)?
             .idempotent(self.client_msg_id.is_some()))
     }
 }

@@ -458,9 +458,10 @@ impl FollowerList {
 awaitable!(FollowerList => OpenIdPage);
 
 /// `POST /cgi-bin/user/info/updateremark`, from [`Users::update_remark`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct Remark {
+    #[serde(skip)]
     client: Client,
     openid: OpenId,
     remark: String,
@@ -475,10 +476,7 @@ impl Remark {
                 format!("must be shorter than {REMARK_MAX_CHARS} characters"),
             ));
         }
-        ApiRequest::post("/cgi-bin/user/info/updateremark").json(&serde_json::json!({
-            "openid": self.openid,
-            "remark": self.remark,
-        }))
+        ApiRequest::post("/cgi-bin/user/info/updateremark").json(self)
     }
 }
 

@@ -1,4 +1,4 @@
-//! `client.card()` (api-reference §17) against the stub platform: the logo upload, a card of
+//! `client.cards()` (api-reference §17) against the stub platform: the logo upload, a card of
 //! each common type with its `base_info` checked, and the card QR code.
 
 use serde_json::json;
@@ -44,7 +44,7 @@ async fn the_logo_is_uploaded_with_uploadimg() {
     env.answer_fixture(UPLOADIMG, "media", "uploadimg");
     let url = env
         .client
-        .card()
+        .cards()
         .upload_logo(Upload::bytes("logo.png", &b"\x89PNG"[..]))
         .await
         .unwrap();
@@ -64,7 +64,7 @@ refused_locally!(
     UPLOADIMG,
     ("media", "at most 1048576 bytes"),
     |client| client
-        .card()
+        .cards()
         .upload_logo(Upload::bytes("logo.jpg", vec![0; 1024 * 1024 + 1]))
 );
 
@@ -74,7 +74,7 @@ async fn a_groupon_card_sends_the_spec_body() {
     env.answer_fixture(CREATE, "card", "create");
     let card_id = env
         .client
-        .card()
+        .cards()
         .create(Card::groupon(groupon_base(), "…"))
         .await
         .unwrap();
@@ -91,7 +91,7 @@ async fn a_cash_card_with_a_term() {
     env.answer_fixture(CREATE, "card", "create");
     let base = base("10 off", CodeType::Text, "Color020").date_info(DateInfo::term(30, 0));
     env.client
-        .card()
+        .cards()
         .create(Card::cash(base, 10_000, 1_000))
         .await
         .unwrap();
@@ -107,7 +107,7 @@ async fn a_discount_card() {
     env.answer_fixture(CREATE, "card", "create");
     let base = base("30% off", CodeType::Barcode, "Color030");
     env.client
-        .card()
+        .cards()
         .create(Card::discount(base, 30))
         .await
         .unwrap();
@@ -123,7 +123,7 @@ async fn a_gift_card() {
     env.answer_fixture(CREATE, "card", "create");
     let base = base("Free mug", CodeType::OnlyQrcode, "Color040");
     env.client
-        .card()
+        .cards()
         .create(Card::gift(base, "A mug"))
         .await
         .unwrap();
@@ -139,7 +139,7 @@ async fn a_general_coupon_at_the_largest_quantity() {
     env.answer_fixture(CREATE, "card", "create");
     let base = base("Coupon", CodeType::None, "Color102").quantity(100_000_000);
     env.client
-        .card()
+        .cards()
         .create(Card::general_coupon(base, "One free refill"))
         .await
         .unwrap();
@@ -155,7 +155,7 @@ async fn other_fields_are_sent_as_they_are() {
     env.answer_fixture(CREATE, "card", "create");
     let base = groupon_base().field("custom_url", json!("https://example.com"));
     let card = Card::groupon(base, "deal").field("advanced_info", json!({"use_condition": {}}));
-    env.client.card().create(card).await.unwrap();
+    env.client.cards().create(card).await.unwrap();
     let body = env.last_json(CREATE);
     assert_eq!(
         body["card"]["groupon"]["base_info"]["custom_url"],
@@ -177,7 +177,7 @@ refused_locally!(
     |client| {
         let mut base = groupon_base();
         base.brand_name = "品".repeat(13);
-        client.card().create(Card::groupon(base, "deal"))
+        client.cards().create(Card::groupon(base, "deal"))
     }
 );
 
@@ -185,7 +185,7 @@ refused_locally!(
     a_title_over_9_characters_is_refused,
     CREATE,
     ("card.cash.base_info.title", "at most 9 characters, got 10"),
-    |client| client.card().create(Card::cash(
+    |client| client.cards().create(Card::cash(
         base("优惠券优惠券优惠券优", CodeType::Text, "Color010"),
         0,
         100
@@ -197,7 +197,7 @@ refused_locally!(
     CREATE,
     ("card.groupon.base_info.notice", "at most 16 characters"),
     |client| client
-        .card()
+        .cards()
         .create(Card::groupon(groupon_base().notice("n".repeat(17)), "deal"))
 );
 
@@ -208,7 +208,7 @@ refused_locally!(
         "card.groupon.base_info.description",
         "at most 1024 characters"
     ),
-    |client| client.card().create(Card::groupon(
+    |client| client.cards().create(Card::groupon(
         groupon_base().description("d".repeat(1025)),
         "deal"
     ))
@@ -218,7 +218,7 @@ refused_locally!(
     a_missing_notice_is_refused,
     CREATE,
     ("card.gift.base_info.notice", "must not be empty"),
-    |client| client.card().create(Card::gift(
+    |client| client.cards().create(Card::gift(
         BaseInfo::new(LOGO, "Shop", "Gift")
             .code_type(CodeType::Text)
             .color("Color010")
@@ -236,7 +236,7 @@ refused_locally!(
     |client| {
         let mut base = groupon_base();
         base.code_type = None;
-        client.card().create(Card::groupon(base, "deal"))
+        client.cards().create(Card::groupon(base, "deal"))
     }
 );
 
@@ -244,7 +244,7 @@ refused_locally!(
     an_unknown_code_type_is_refused,
     CREATE,
     ("card.groupon.base_info.code_type", "not a code type"),
-    |client| client.card().create(Card::groupon(
+    |client| client.cards().create(Card::groupon(
         groupon_base().code_type(CodeType::from("CODE_TYPE_SMOKE")),
         "deal"
     ))
@@ -255,7 +255,7 @@ refused_locally!(
     CREATE,
     ("card.groupon.base_info.color", "Color010 … Color102"),
     |client| client
-        .card()
+        .cards()
         .create(Card::groupon(groupon_base().color("#ff0000"), "deal"))
 );
 
@@ -264,7 +264,7 @@ refused_locally!(
     CREATE,
     ("card.groupon.base_info.sku.quantity", "at most 100000000"),
     |client| client
-        .card()
+        .cards()
         .create(Card::groupon(groupon_base().quantity(100_000_001), "deal"))
 );
 
@@ -275,7 +275,7 @@ refused_locally!(
     |client| {
         let mut base = groupon_base();
         base.quantity = None;
-        client.card().create(Card::groupon(base, "deal"))
+        client.cards().create(Card::groupon(base, "deal"))
     }
 );
 
@@ -286,7 +286,7 @@ refused_locally!(
         "card.groupon.base_info.date_info.end_timestamp",
         "after begin_timestamp"
     ),
-    |client| client.card().create(Card::groupon(
+    |client| client.cards().create(Card::groupon(
         groupon_base().date_info(DateInfo::range(10, 10)),
         "deal"
     ))
@@ -299,7 +299,7 @@ refused_locally!(
         "card.groupon.base_info.date_info.fixed_term",
         "at least 1 day"
     ),
-    |client| client.card().create(Card::groupon(
+    |client| client.cards().create(Card::groupon(
         groupon_base().date_info(DateInfo::term(0, 0)),
         "deal"
     ))
@@ -312,7 +312,7 @@ refused_locally!(
     |client| {
         let mut base = groupon_base();
         base.logo_url = "logo.png".to_owned();
-        client.card().create(Card::groupon(base, "deal"))
+        client.cards().create(Card::groupon(base, "deal"))
     }
 );
 
@@ -320,28 +320,28 @@ refused_locally!(
     a_groupon_needs_its_deal_detail,
     CREATE,
     ("card.groupon.deal_detail", "must not be empty"),
-    |client| client.card().create(Card::groupon(groupon_base(), ""))
+    |client| client.cards().create(Card::groupon(groupon_base(), ""))
 );
 
 refused_locally!(
     a_cash_card_takes_something_off,
     CREATE,
     ("card.cash.reduce_cost", "more than 0 cents"),
-    |client| client.card().create(Card::cash(groupon_base(), 100, 0))
+    |client| client.cards().create(Card::cash(groupon_base(), 100, 0))
 );
 
 refused_locally!(
     a_discount_is_1_to_99_percent,
     CREATE,
     ("card.discount.discount", "1..=99 percent off, got 100"),
-    |client| client.card().create(Card::discount(groupon_base(), 100))
+    |client| client.cards().create(Card::discount(groupon_base(), 100))
 );
 
 refused_locally!(
     a_gift_card_names_its_gift,
     CREATE,
     ("card.gift.gift", "must not be empty"),
-    |client| client.card().create(Card::gift(groupon_base(), ""))
+    |client| client.cards().create(Card::gift(groupon_base(), ""))
 );
 
 refused_locally!(
@@ -349,7 +349,7 @@ refused_locally!(
     CREATE,
     ("card.general_coupon.default_detail", "must not be empty"),
     |client| client
-        .card()
+        .cards()
         .create(Card::general_coupon(groupon_base(), ""))
 );
 
@@ -357,14 +357,14 @@ platform_error!(
     a_card_without_permission_is_48001,
     CREATE,
     48001,
-    |client| client.card().create(Card::groupon(groupon_base(), "deal"))
+    |client| client.cards().create(Card::groupon(groupon_base(), "deal"))
 );
 
 platform_error!(
     a_card_with_a_logo_not_from_uploadimg_is_40005,
     CREATE,
     40005,
-    |client| client.card().create(Card::groupon(groupon_base(), "deal"))
+    |client| client.cards().create(Card::groupon(groupon_base(), "deal"))
 );
 
 #[tokio::test]
@@ -373,7 +373,7 @@ async fn a_card_qrcode_sends_the_spec_body() {
     env.answer_fixture(QRCODE, "card", "qrcode_create");
     let qr = env
         .client
-        .card()
+        .cards()
         .qrcode("CARD_ID")
         .expire_seconds(1800)
         .outer_str("12b")
@@ -396,7 +396,7 @@ async fn a_card_qrcode_for_one_user_and_code() {
     let env = stub().await;
     env.answer_fixture(QRCODE, "card", "qrcode_create");
     env.client
-        .card()
+        .cards()
         .qrcode("CARD_ID")
         .code("198374613512")
         .openid("oUser")
@@ -415,28 +415,28 @@ refused_locally!(
     a_card_qrcode_lives_at_least_60_seconds,
     QRCODE,
     ("expire_seconds", "60..=1800 seconds, got 59"),
-    |client| client.card().qrcode("C").expire_seconds(59)
+    |client| client.cards().qrcode("C").expire_seconds(59)
 );
 
 refused_locally!(
     a_card_qrcode_lives_at_most_1800_seconds,
     QRCODE,
     ("expire_seconds", "60..=1800 seconds, got 1801"),
-    |client| client.card().qrcode("C").expire_seconds(1801)
+    |client| client.cards().qrcode("C").expire_seconds(1801)
 );
 
 refused_locally!(
     a_card_qrcode_needs_a_card,
     QRCODE,
     ("action_info.card.card_id", "must not be empty"),
-    |client| client.card().qrcode("")
+    |client| client.cards().qrcode("")
 );
 
 platform_error!(
     a_card_qrcode_of_an_unknown_card_is_40053,
     QRCODE,
     40053,
-    |client| client.card().qrcode("NOPE")
+    |client| client.cards().qrcode("NOPE")
 );
 
 /// A card read from a request fixture is sent back exactly as the fixture.
@@ -445,7 +445,7 @@ async fn round_trip(name: &str) {
     env.answer_fixture(CREATE, "card", "create");
     let body = crate::stub_env::fixture("card", &format!("{name}.request.json"));
     let card = Card::from_json(&body).unwrap();
-    env.client.card().create(card).await.unwrap();
+    env.client.cards().create(card).await.unwrap();
     assert_eq!(env.last_json(CREATE), body, "{name}");
 }
 
@@ -492,4 +492,41 @@ fn a_card_file_with_a_wrong_type_names_the_field() {
         message.contains("card.cash.base_info.sku.quantity: must be an integer"),
         "{message}"
     );
+}
+
+/// The code requests send the spec's example bodies.
+#[tokio::test]
+async fn code_requests_send_the_spec_bodies() {
+    let env = stub().await;
+    let ok = json!({"errcode": 0, "errmsg": "ok"});
+    env.answer_fixture("/card/code/consume", "card", "code_consume");
+    env.answer_fixture("/card/code/decrypt", "card", "code_decrypt");
+    env.answer("/card/code/update", ok.clone());
+    env.answer("/card/code/unavailable", ok);
+    let cards = env.client.cards();
+    cards.consume("CODE").card_id("CARD_ID").await.unwrap();
+    cards.decrypt_code("ENCRYPT_CODE").await.unwrap();
+    cards
+        .update_code("CODE", "NEW_CODE")
+        .card_id("CARD_ID")
+        .await
+        .unwrap();
+    cards
+        .withdraw_code("CODE")
+        .card_id("CARD_ID")
+        .reason("the customer asked for a refund")
+        .await
+        .unwrap();
+    for (path, name) in [
+        ("/card/code/consume", "code_consume"),
+        ("/card/code/decrypt", "code_decrypt"),
+        ("/card/code/update", "code_update"),
+        ("/card/code/unavailable", "code_unavailable"),
+    ] {
+        assert_eq!(
+            env.last_json(path),
+            request_fixture("card", name, &[]),
+            "{name}"
+        );
+    }
 }

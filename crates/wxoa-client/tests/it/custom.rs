@@ -83,7 +83,7 @@ async fn every_message_type_goes_out_as_the_spec_shows() {
     sends_as_the_spec_shows(&env, &openid, music.into(), "music", &thumb).await;
     let article = Article::new("Happy Day", "http://example.com/article")
         .description("Is Really A Happy Day")
-        .picurl("http://example.com/cover.jpg");
+        .pic_url("http://example.com/cover.jpg");
     sends_as_the_spec_shows(&env, &openid, Message::news(article), "news", &[]).await;
     let published = Message::mpnews_article("ARTICLE_ID");
     sends_as_the_spec_shows(&env, &openid, published, "mpnewsarticle", &[]).await;

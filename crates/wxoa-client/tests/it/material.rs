@@ -1,8 +1,8 @@
-//! `client.material()` (api-reference §10) against the stub platform.
+//! `client.materials()` (api-reference §10) against the stub platform.
 
 use futures::TryStreamExt;
 use serde_json::json;
-use wxoa_client::api::material::{Article, Material, MaterialType};
+use wxoa_client::api::material::{Material, MaterialType, NewsArticle};
 use wxoa_client::api::media::{MediaKind, MediaLimits};
 use wxoa_client::testing::RawAnswer;
 use wxoa_client::{Error, Upload};
@@ -17,8 +17,8 @@ const DELETE: &str = "/cgi-bin/material/del_material";
 const COUNT: &str = "/cgi-bin/material/get_materialcount";
 const LIST: &str = "/cgi-bin/material/batchget_material";
 
-fn article() -> Article {
-    Article::new("TITLE", "THUMB_MEDIA_ID", "CONTENT")
+fn article() -> NewsArticle {
+    NewsArticle::new("TITLE", "THUMB_MEDIA_ID", "CONTENT")
         .author("AUTHOR")
         .digest("DIGEST")
         .show_cover_pic(true)
@@ -32,7 +32,7 @@ async fn an_image_answers_its_id_and_url() {
     env.answer_fixture(ADD, "material", "add_material");
     let added = env
         .client
-        .material()
+        .materials()
         .add(MediaKind::Image, Upload::bytes("banner.bmp", &b"BM"[..]))
         .await
         .unwrap();
@@ -55,7 +55,7 @@ async fn a_voice_answers_its_id_only() {
     env.answer_fixture(ADD, "material", "add_material_voice");
     let added = env
         .client
-        .material()
+        .materials()
         .add(MediaKind::Voice, Upload::bytes("a.wma", &b"wma"[..]))
         .await
         .unwrap();
@@ -68,7 +68,7 @@ async fn a_video_goes_with_its_description_field() {
     let env = stub().await;
     env.answer_fixture(ADD, "material", "add_material_voice");
     env.client
-        .material()
+        .materials()
         .add_video(
             Upload::bytes("clip.mp4", &b"mp4"[..]),
             "TITLE",
@@ -94,7 +94,7 @@ refused_locally!(
     ADD,
     ("description", "use add_video"),
     |client| client
-        .material()
+        .materials()
         .add(MediaKind::Video, Upload::bytes("clip.mp4", &b"mp4"[..]))
 );
 
@@ -103,7 +103,7 @@ refused_locally!(
     ADD,
     ("description.title", "must not be empty"),
     |client| client
-        .material()
+        .materials()
         .add_video(Upload::bytes("clip.mp4", &b"mp4"[..]), "", "intro")
 );
 
@@ -115,7 +115,7 @@ refused_locally!(
         "a permanent voice must be one of mp3, wma, wav, amr"
     ),
     |client| client
-        .material()
+        .materials()
         .add(MediaKind::Voice, Upload::bytes("a.ogg", &b"ogg"[..]))
 );
 
@@ -123,7 +123,7 @@ refused_locally!(
     a_permanent_image_over_10_mib_is_refused,
     ADD,
     ("media", "a permanent image is at most 10485760 bytes"),
-    |client| client.material().add(
+    |client| client.materials().add(
         MediaKind::Image,
         Upload::bytes("a.png", vec![0; 10 * 1024 * 1024 + 1])
     )
@@ -134,7 +134,7 @@ async fn a_larger_voice_limit_can_be_configured() {
     let env = stub().await;
     env.answer_fixture(ADD, "material", "add_material_voice");
     let voice = Upload::bytes("a.mp3", vec![0; 3 * 1024 * 1024]);
-    let material = env.client.material();
+    let material = env.client.materials();
     assert!(matches!(
         material.clone().add(MediaKind::Voice, voice.clone()).await,
         Err(Error::InvalidRequest(_))
@@ -149,7 +149,7 @@ async fn a_larger_voice_limit_can_be_configured() {
 
 platform_error!(material_over_the_quota_is_45009, ADD, 45009, |client| {
     client
-        .material()
+        .materials()
         .add(MediaKind::Image, Upload::bytes("a.png", &b"png"[..]))
 });
 
@@ -158,7 +158,7 @@ platform_error!(
     ADD,
     40005,
     |client| client
-        .material()
+        .materials()
         .add(MediaKind::Thumb, Upload::bytes("a.jpg", &b"jpg"[..]))
 );
 
@@ -166,7 +166,7 @@ platform_error!(
 async fn add_news_sends_the_spec_body() {
     let env = stub().await;
     env.answer_fixture(ADD_NEWS, "material", "add_news");
-    let media_id = env.client.material().add_news([article()]).await.unwrap();
+    let media_id = env.client.materials().add_news([article()]).await.unwrap();
     assert_eq!(media_id.as_str(), "MEDIA_ID");
     assert_eq!(
         env.last_json(ADD_NEWS),
@@ -178,7 +178,7 @@ refused_locally!(
     add_news_refuses_9_articles,
     ADD_NEWS,
     ("articles", "1..=8 articles, got 9"),
-    |client| client.material().add_news(vec![article(); 9])
+    |client| client.materials().add_news(vec![article(); 9])
 );
 
 refused_locally!(
@@ -189,27 +189,27 @@ refused_locally!(
         "under 20000 characters and 1048576 bytes"
     ),
     |client| client
-        .material()
-        .add_news([Article::new("t", "T", "<p>".repeat(400_000))])
+        .materials()
+        .add_news([NewsArticle::new("t", "T", "<p>".repeat(400_000))])
 );
 
 platform_error!(
     add_news_with_a_bad_cover_is_40007,
     ADD_NEWS,
     40007,
-    |client| client.material().add_news([article()])
+    |client| client.materials().add_news([article()])
 );
 
 #[tokio::test]
 async fn update_news_sends_the_spec_body() {
     let env = stub().await;
-    let article = Article::new("NEW TITLE", "THUMB_MEDIA_ID", "NEW CONTENT")
+    let article = NewsArticle::new("NEW TITLE", "THUMB_MEDIA_ID", "NEW CONTENT")
         .author("AUTHOR")
         .digest("DIGEST")
         .show_cover_pic(true)
         .content_source_url("http://example.com/source");
     env.client
-        .material()
+        .materials()
         .update_news("MEDIA_ID", 0, article)
         .await
         .unwrap();
@@ -223,21 +223,21 @@ refused_locally!(
     update_news_refuses_an_index_past_8_articles,
     UPDATE_NEWS,
     ("index", "0..=7"),
-    |client| client.material().update_news("M", 8, article())
+    |client| client.materials().update_news("M", 8, article())
 );
 
 platform_error!(
     update_news_of_an_unknown_material_is_40007,
     UPDATE_NEWS,
     40007,
-    |client| client.material().update_news("M", 0, article())
+    |client| client.materials().update_news("M", 0, article())
 );
 
 #[tokio::test]
 async fn get_of_a_news_answers_its_articles() {
     let env = stub().await;
     env.answer_fixture(GET, "material", "get_material_news");
-    let material = env.client.material().get("MEDIA_ID").await.unwrap();
+    let material = env.client.materials().get("MEDIA_ID").await.unwrap();
     assert_eq!(
         env.last_json(GET),
         request_fixture("material", "get_material", &[])
@@ -255,7 +255,7 @@ async fn get_of_a_news_answers_its_articles() {
 async fn get_of_a_video_answers_its_url() {
     let env = stub().await;
     env.answer_fixture(GET, "material", "get_material_video");
-    let material = env.client.material().get("MEDIA_ID").await.unwrap();
+    let material = env.client.materials().get("MEDIA_ID").await.unwrap();
     let Material::Video(video) = material else {
         panic!("expected a video, got {material:?}");
     };
@@ -272,7 +272,7 @@ async fn get_of_an_image_is_a_file() {
         GET,
         RawAnswer::new(200, &b"\x89PNG\r\n\x1a\nimage"[..]).header("content-type", "image/png"),
     );
-    let material = env.client.material().get("MEDIA_ID").await.unwrap();
+    let material = env.client.materials().get("MEDIA_ID").await.unwrap();
     let Material::File(file) = material else {
         panic!("expected a file, got {material:?}");
     };
@@ -288,18 +288,18 @@ async fn get_is_retried_as_a_read() {
     env.answer_fixture(GET, "material", "get_material_video");
     env.stub
         .fault(GET, wxoa_client::testing::Fault::ErrCode(-1), 1);
-    env.client.material().get("MEDIA_ID").await.unwrap();
+    env.client.materials().get("MEDIA_ID").await.unwrap();
     assert_eq!(env.calls(GET), 2);
 }
 
 platform_error!(get_of_an_unknown_material_is_40007, GET, 40007, |client| {
-    client.material().get("NOPE")
+    client.materials().get("NOPE")
 });
 
 #[tokio::test]
 async fn delete_sends_the_spec_body() {
     let env = stub().await;
-    env.client.material().delete("MEDIA_ID").await.unwrap();
+    env.client.materials().delete("MEDIA_ID").await.unwrap();
     assert_eq!(
         env.last_json(DELETE),
         request_fixture("material", "del_material", &[])
@@ -310,21 +310,21 @@ platform_error!(
     delete_of_a_material_in_use_is_48005,
     DELETE,
     48005,
-    |client| client.material().delete("IN_USE")
+    |client| client.materials().delete("IN_USE")
 );
 
 refused_locally!(
     delete_needs_a_media_id,
     DELETE,
     ("media_id", "must not be empty"),
-    |client| client.material().delete("")
+    |client| client.materials().delete("")
 );
 
 #[tokio::test]
 async fn count_reads_every_kind() {
     let env = stub().await;
     env.answer_fixture(COUNT, "material", "get_materialcount");
-    let count = env.client.material().count().await.unwrap();
+    let count = env.client.materials().count().await.unwrap();
     assert_eq!(
         (
             count.voice_count,
@@ -343,7 +343,7 @@ async fn a_list_page_sends_the_spec_body() {
     env.answer_fixture(LIST, "material", "batchget_material");
     let page = env
         .client
-        .material()
+        .materials()
         .list_page(MaterialType::Image, 0, 20)
         .await
         .unwrap();
@@ -362,7 +362,7 @@ async fn a_news_page_carries_the_articles() {
     env.answer_fixture(LIST, "material", "batchget_material_news");
     let page = env
         .client
-        .material()
+        .materials()
         .list_page(MaterialType::News, 0, 1)
         .await
         .unwrap();
@@ -375,18 +375,18 @@ refused_locally!(
     a_page_of_21_is_refused,
     LIST,
     ("count", "1..=20, got 21"),
-    |client| client.material().list_page(MaterialType::Image, 0, 21)
+    |client| client.materials().list_page(MaterialType::Image, 0, 21)
 );
 
 refused_locally!(
     a_page_of_0_is_refused,
     LIST,
     ("count", "1..=20, got 0"),
-    |client| client.material().list_page(MaterialType::Voice, 0, 0)
+    |client| client.materials().list_page(MaterialType::Voice, 0, 0)
 );
 
 platform_error!(a_page_of_a_bad_type_is_40004, LIST, 40004, |client| client
-    .material()
+    .materials()
     .list_page(MaterialType::Video, 0, 20));
 
 #[tokio::test]
@@ -400,7 +400,7 @@ async fn every_material_is_listed_20_at_a_time_until_the_total() {
     env.answer(LIST, page);
     let items: Vec<_> = env
         .client
-        .material()
+        .materials()
         .list(MaterialType::Image)
         .try_collect()
         .await
@@ -433,7 +433,7 @@ async fn listing_stops_at_an_empty_page() {
     );
     let items: Vec<_> = env
         .client
-        .material()
+        .materials()
         .list(MaterialType::Voice)
         .try_collect()
         .await
@@ -448,7 +448,7 @@ async fn a_listing_error_ends_the_stream_with_it() {
     env.fail_next(LIST, 40004);
     let result: Result<Vec<_>, _> = env
         .client
-        .material()
+        .materials()
         .list(MaterialType::Video)
         .try_collect()
         .await;

@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use serde_json::json;
-use wxoa_client::api::material::Article;
+use wxoa_client::api::material::NewsArticle;
 use wxoa_client::api::media::{MediaContent, MediaKind, MediaLimits};
 use wxoa_client::testing::{Fault, RawAnswer, StubPlatform};
 use wxoa_client::{Error, Upload};
@@ -518,8 +518,8 @@ platform_error!(
         .upload_image(Upload::bytes("a.png", &b"x"[..]))
 );
 
-fn fixture_article() -> Article {
-    Article::new("Happy Day", "THUMB_MEDIA_ID", "content")
+fn fixture_article() -> NewsArticle {
+    NewsArticle::new("Happy Day", "THUMB_MEDIA_ID", "content")
         .author("xxx")
         .content_source_url("www.qq.com")
         .digest("digest")
@@ -581,7 +581,7 @@ refused_locally!(
     uploadnews_needs_a_title,
     UPLOADNEWS,
     ("articles[0].title", "must not be empty"),
-    |client| client.media().upload_news([Article::new("", "T", "c")])
+    |client| client.media().upload_news([NewsArticle::new("", "T", "c")])
 );
 
 refused_locally!(
@@ -590,7 +590,7 @@ refused_locally!(
     ("articles[1].thumb_media_id", "must not be empty"),
     |client| client
         .media()
-        .upload_news([fixture_article(), Article::new("t", "", "c")])
+        .upload_news([fixture_article(), NewsArticle::new("t", "", "c")])
 );
 
 refused_locally!(
@@ -599,7 +599,7 @@ refused_locally!(
     ("articles[0].content", "under 20000 characters"),
     |client| client
         .media()
-        .upload_news([Article::new("t", "T", "字".repeat(20_000))])
+        .upload_news([NewsArticle::new("t", "T", "字".repeat(20_000))])
 );
 
 platform_error!(
@@ -661,7 +661,7 @@ async fn articles_read_from_the_platform_shape_are_sent_as_they_are() {
     let env = stub().await;
     env.answer_fixture(UPLOADNEWS, "mass", "uploadnews");
     let body = request_fixture("mass", "uploadnews", &[]);
-    let article = Article::from_json(&body["articles"][0], "articles[0]").unwrap();
+    let article = NewsArticle::from_json(&body["articles"][0], "articles[0]").unwrap();
     env.client.media().upload_news([article]).await.unwrap();
     assert_eq!(env.last_json(UPLOADNEWS), body);
 }

@@ -1,8 +1,8 @@
-//! `client.draft()` and `client.freepublish()` against the stub platform. These endpoints are
+//! `client.drafts()` and `client.publications()` against the stub platform. These endpoints are
 //! not in the spec: the fixtures (`fixtures/api/publish/`) are written from public SDKs.
 
 use serde_json::json;
-use wxoa_client::api::material::Article;
+use wxoa_client::api::material::NewsArticle;
 use wxoa_client::api::publish::PublishState;
 
 use crate::stub_env::{platform_error, refused_locally, request_fixture, stub};
@@ -19,8 +19,8 @@ const DELETE: &str = "/cgi-bin/freepublish/delete";
 const ARTICLE: &str = "/cgi-bin/freepublish/getarticle";
 const LIST: &str = "/cgi-bin/freepublish/batchget";
 
-fn article() -> Article {
-    Article::new("TITLE", "THUMB_MEDIA_ID", "CONTENT")
+fn article() -> NewsArticle {
+    NewsArticle::new("TITLE", "THUMB_MEDIA_ID", "CONTENT")
         .author("AUTHOR")
         .digest("DIGEST")
         .content_source_url("CONTENT_SOURCE_URL")
@@ -34,7 +34,7 @@ async fn a_draft_is_added_with_its_crops() {
     let article = article()
         .field("pic_crop_235_1", json!("X1_Y1_X2_Y2"))
         .field("pic_crop_1_1", json!("X1_Y1_X2_Y2"));
-    let media_id = env.client.draft().add([article]).await.unwrap();
+    let media_id = env.client.drafts().add([article]).await.unwrap();
     assert_eq!(media_id.as_str(), "MEDIA_ID");
     assert_eq!(
         env.last_json(DRAFT_ADD),
@@ -46,13 +46,13 @@ async fn a_draft_is_added_with_its_crops() {
 async fn a_picture_post_needs_no_cover() {
     let env = stub().await;
     env.answer_fixture(DRAFT_ADD, "publish", "draft_add");
-    let post = Article::new("Pictures", "", "text")
+    let post = NewsArticle::new("Pictures", "", "text")
         .field("article_type", json!("newspic"))
         .field(
             "image_info",
             json!({"image_list": [{"image_media_id": "IMG"}]}),
         );
-    env.client.draft().add([post]).await.unwrap();
+    env.client.drafts().add([post]).await.unwrap();
     let body = env.last_json(DRAFT_ADD);
     assert!(body["articles"][0].get("thumb_media_id").is_none());
     assert_eq!(body["articles"][0]["article_type"], "newspic");
@@ -62,28 +62,28 @@ refused_locally!(
     a_draft_of_9_articles_is_refused,
     DRAFT_ADD,
     ("articles", "1..=8 articles, got 9"),
-    |client| client.draft().add(vec![article(); 9])
+    |client| client.drafts().add(vec![article(); 9])
 );
 
 refused_locally!(
     a_draft_article_needs_a_cover,
     DRAFT_ADD,
     ("articles[0].thumb_media_id", "must not be empty"),
-    |client| client.draft().add([Article::new("t", "", "c")])
+    |client| client.drafts().add([NewsArticle::new("t", "", "c")])
 );
 
 platform_error!(
     a_draft_with_a_bad_cover_is_40007,
     DRAFT_ADD,
     40007,
-    |client| client.draft().add([article()])
+    |client| client.drafts().add([article()])
 );
 
 #[tokio::test]
 async fn a_draft_is_read() {
     let env = stub().await;
     env.answer_fixture(DRAFT_GET, "publish", "draft_get");
-    let articles = env.client.draft().get("MEDIA_ID").await.unwrap();
+    let articles = env.client.drafts().get("MEDIA_ID").await.unwrap();
     assert_eq!(
         env.last_json(DRAFT_GET),
         request_fixture("publish", "draft_get", &[])
@@ -93,13 +93,13 @@ async fn a_draft_is_read() {
 }
 
 platform_error!(an_unknown_draft_is_40007, DRAFT_GET, 40007, |client| client
-    .draft()
+    .drafts()
     .get("NOPE"));
 
 #[tokio::test]
 async fn a_draft_is_deleted() {
     let env = stub().await;
-    env.client.draft().delete("MEDIA_ID").await.unwrap();
+    env.client.drafts().delete("MEDIA_ID").await.unwrap();
     assert_eq!(
         env.last_json(DRAFT_DELETE),
         request_fixture("publish", "draft_get", &[])
@@ -110,14 +110,14 @@ refused_locally!(
     a_draft_deletion_needs_a_media_id,
     DRAFT_DELETE,
     ("media_id", "must not be empty"),
-    |client| client.draft().delete("")
+    |client| client.drafts().delete("")
 );
 
 #[tokio::test]
 async fn a_draft_article_is_updated() {
     let env = stub().await;
     env.client
-        .draft()
+        .drafts()
         .update("MEDIA_ID", 0, article())
         .await
         .unwrap();
@@ -131,14 +131,14 @@ refused_locally!(
     a_draft_update_past_8_articles_is_refused,
     DRAFT_UPDATE,
     ("index", "0..=7"),
-    |client| client.draft().update("M", 8, article())
+    |client| client.drafts().update("M", 8, article())
 );
 
 #[tokio::test]
 async fn drafts_are_counted() {
     let env = stub().await;
     env.answer_fixture(DRAFT_COUNT, "publish", "draft_count");
-    assert_eq!(env.client.draft().count().await.unwrap(), 3);
+    assert_eq!(env.client.drafts().count().await.unwrap(), 3);
     assert_eq!(env.last(DRAFT_COUNT).method, "GET");
 }
 
@@ -146,7 +146,7 @@ async fn drafts_are_counted() {
 async fn a_page_of_drafts() {
     let env = stub().await;
     env.answer_fixture(DRAFT_LIST, "publish", "draft_batchget");
-    let page = env.client.draft().list_page(0, 20).await.unwrap();
+    let page = env.client.drafts().list_page(0, 20).await.unwrap();
     assert_eq!(
         env.last_json(DRAFT_LIST),
         request_fixture("publish", "batchget", &[])
@@ -161,7 +161,7 @@ async fn a_page_without_content() {
     let env = stub().await;
     env.answer_fixture(DRAFT_LIST, "publish", "draft_batchget");
     env.client
-        .draft()
+        .drafts()
         .list_page(20, 5)
         .no_content(true)
         .await
@@ -176,14 +176,14 @@ refused_locally!(
     a_page_of_21_drafts_is_refused,
     DRAFT_LIST,
     ("count", "1..=20, got 21"),
-    |client| client.draft().list_page(0, 21)
+    |client| client.drafts().list_page(0, 21)
 );
 
 #[tokio::test]
 async fn a_draft_is_submitted() {
     let env = stub().await;
     env.answer_fixture(SUBMIT, "publish", "freepublish_submit");
-    let submitted = env.client.freepublish().submit("MEDIA_ID").await.unwrap();
+    let submitted = env.client.publications().submit("MEDIA_ID").await.unwrap();
     assert_eq!(
         env.last_json(SUBMIT),
         request_fixture("publish", "freepublish_submit", &[])
@@ -199,23 +199,23 @@ async fn a_numeric_publish_id_is_kept_as_text() {
         SUBMIT,
         json!({"errcode": 0, "errmsg": "ok", "publish_id": 100000001}),
     );
-    let submitted = env.client.freepublish().submit("M").await.unwrap();
+    let submitted = env.client.publications().submit("M").await.unwrap();
     assert_eq!(submitted.publish_id, "100000001");
 }
 
 platform_error!(publishing_banned_is_53500, SUBMIT, 53500, |client| client
-    .freepublish()
+    .publications()
     .submit("M"));
 
 platform_error!(publishing_too_often_is_53501, SUBMIT, 53501, |client| {
-    client.freepublish().submit("M")
+    client.publications().submit("M")
 });
 
 #[tokio::test]
 async fn a_publication_succeeded() {
     let env = stub().await;
     env.answer_fixture(STATUS, "publish", "freepublish_get");
-    let status = env.client.freepublish().status("100000001").await.unwrap();
+    let status = env.client.publications().status("100000001").await.unwrap();
     assert_eq!(
         env.last_json(STATUS),
         request_fixture("publish", "freepublish_get", &[])
@@ -231,7 +231,7 @@ async fn a_publication_succeeded() {
 async fn a_publication_refused_names_its_articles() {
     let env = stub().await;
     env.answer_fixture(STATUS, "publish", "freepublish_get_refused");
-    let status = env.client.freepublish().status("100000002").await.unwrap();
+    let status = env.client.publications().status("100000002").await.unwrap();
     assert_eq!(status.publish_status, PublishState::OriginalFailed);
     assert_eq!(status.fail_idx, [1, 2]);
     assert_eq!(status.article_id, None);
@@ -241,27 +241,27 @@ async fn a_publication_refused_names_its_articles() {
 async fn an_unknown_publish_state_is_kept() {
     let env = stub().await;
     env.answer(STATUS, json!({"publish_id": "1", "publish_status": 9}));
-    let status = env.client.freepublish().status("1").await.unwrap();
+    let status = env.client.publications().status("1").await.unwrap();
     assert_eq!(status.publish_status, PublishState::Unknown(9));
     assert_eq!(status.publish_status.code(), 9);
 }
 
 platform_error!(an_invalid_publish_id_is_53502, STATUS, 53502, |client| {
-    client.freepublish().status("nope")
+    client.publications().status("nope")
 });
 
 refused_locally!(
     a_status_needs_a_publish_id,
     STATUS,
     ("publish_id", "must not be empty"),
-    |client| client.freepublish().status("")
+    |client| client.publications().status("")
 );
 
 #[tokio::test]
 async fn a_published_article_is_deleted() {
     let env = stub().await;
     env.client
-        .freepublish()
+        .publications()
         .delete("ARTICLE_ID")
         .index(1)
         .await
@@ -276,7 +276,7 @@ platform_error!(
     deleting_an_invalid_article_is_53600,
     DELETE,
     53600,
-    |client| client.freepublish().delete("nope")
+    |client| client.publications().delete("nope")
 );
 
 #[tokio::test]
@@ -285,7 +285,7 @@ async fn a_published_article_is_read() {
     env.answer_fixture(ARTICLE, "publish", "freepublish_getarticle");
     let articles = env
         .client
-        .freepublish()
+        .publications()
         .article("ARTICLE_ID")
         .await
         .unwrap();
@@ -301,14 +301,14 @@ platform_error!(
     reading_an_invalid_article_is_53600,
     ARTICLE,
     53600,
-    |client| client.freepublish().article("nope")
+    |client| client.publications().article("nope")
 );
 
 #[tokio::test]
 async fn a_page_of_published_articles() {
     let env = stub().await;
     env.answer_fixture(LIST, "publish", "freepublish_batchget");
-    let page = env.client.freepublish().list_page(0, 20).await.unwrap();
+    let page = env.client.publications().list_page(0, 20).await.unwrap();
     assert_eq!(
         env.last_json(LIST),
         request_fixture("publish", "batchget", &[])
@@ -321,5 +321,5 @@ refused_locally!(
     a_page_of_0_published_articles_is_refused,
     LIST,
     ("count", "1..=20, got 0"),
-    |client| client.freepublish().list_page(0, 0)
+    |client| client.publications().list_page(0, 0)
 );

@@ -1,4 +1,4 @@
-//! `client.qrcode()` (api-reference §11) against the stub platform: the four kinds of codes,
+//! `client.qrcodes()` (api-reference §11) against the stub platform: the four kinds of codes,
 //! the scene and expiry ranges, the `showqrcode` URL on the mp host and the image download.
 
 use serde_json::json;
@@ -18,7 +18,7 @@ async fn a_temporary_numeric_code() {
     env.answer_fixture(CREATE, "qrcode", "create_temp");
     let code = env
         .client
-        .qrcode()
+        .qrcodes()
         .temporary(123)
         .expire_seconds(604_800)
         .await
@@ -38,7 +38,7 @@ async fn a_temporary_string_code() {
     let env = stub().await;
     env.answer_fixture(CREATE, "qrcode", "create_temp");
     env.client
-        .qrcode()
+        .qrcodes()
         .temporary("test")
         .expire_seconds(604_800)
         .await
@@ -53,7 +53,7 @@ async fn a_temporary_string_code() {
 async fn a_permanent_numeric_code_has_no_expiry() {
     let env = stub().await;
     env.answer_fixture(CREATE, "qrcode", "create_limit");
-    let code = env.client.qrcode().permanent(123).await.unwrap();
+    let code = env.client.qrcodes().permanent(123).await.unwrap();
     assert_eq!(
         env.last_json(CREATE),
         request_fixture("qrcode", "create_limit", &[])
@@ -66,7 +66,7 @@ async fn a_permanent_numeric_code_has_no_expiry() {
 async fn a_permanent_string_code() {
     let env = stub().await;
     env.answer_fixture(CREATE, "qrcode", "create_limit");
-    env.client.qrcode().permanent("test").await.unwrap();
+    env.client.qrcodes().permanent("test").await.unwrap();
     assert_eq!(
         env.last_json(CREATE),
         request_fixture("qrcode", "create_limit_str", &[])
@@ -77,7 +77,7 @@ async fn a_permanent_string_code() {
 async fn a_temporary_code_without_expiry_leaves_it_to_the_platform() {
     let env = stub().await;
     env.answer_fixture(CREATE, "qrcode", "create_temp");
-    env.client.qrcode().temporary(Scene::Id(9)).await.unwrap();
+    env.client.qrcodes().temporary(Scene::Id(9)).await.unwrap();
     assert_eq!(
         env.last_json(CREATE),
         json!({"action_name": "QR_SCENE", "action_info": {"scene": {"scene_id": 9}}})
@@ -88,7 +88,7 @@ async fn a_temporary_code_without_expiry_leaves_it_to_the_platform() {
 async fn the_range_limits_themselves_are_accepted() {
     let env = stub().await;
     env.answer_fixture(CREATE, "qrcode", "create_temp");
-    let qrcode = env.client.qrcode();
+    let qrcode = env.client.qrcodes();
     qrcode.permanent(100_000).await.unwrap();
     qrcode.permanent(1).await.unwrap();
     qrcode
@@ -108,28 +108,28 @@ refused_locally!(
     a_temporary_scene_id_is_not_zero,
     CREATE,
     ("action_info.scene.scene_id", "non-zero"),
-    |client| client.qrcode().temporary(0)
+    |client| client.qrcodes().temporary(0)
 );
 
 refused_locally!(
     a_permanent_scene_id_is_at_least_1,
     CREATE,
     ("action_info.scene.scene_id", "1..=100000"),
-    |client| client.qrcode().permanent(0)
+    |client| client.qrcodes().permanent(0)
 );
 
 refused_locally!(
     a_permanent_scene_id_is_at_most_100000,
     CREATE,
     ("action_info.scene.scene_id", "1..=100000, got 100001"),
-    |client| client.qrcode().permanent(100_001)
+    |client| client.qrcodes().permanent(100_001)
 );
 
 refused_locally!(
     a_scene_str_is_not_empty,
     CREATE,
     ("action_info.scene.scene_str", "must not be empty"),
-    |client| client.qrcode().permanent("")
+    |client| client.qrcodes().permanent("")
 );
 
 refused_locally!(
@@ -139,36 +139,36 @@ refused_locally!(
         "action_info.scene.scene_str",
         "at most 64 characters, got 65"
     ),
-    |client| client.qrcode().temporary("s".repeat(65))
+    |client| client.qrcodes().temporary("s".repeat(65))
 );
 
 refused_locally!(
     an_expiry_is_at_least_one_second,
     CREATE,
     ("expire_seconds", "1..=2592000"),
-    |client| client.qrcode().temporary(1).expire_seconds(0)
+    |client| client.qrcodes().temporary(1).expire_seconds(0)
 );
 
 refused_locally!(
     an_expiry_is_at_most_30_days,
     CREATE,
     ("expire_seconds", "1..=2592000 (30 days), got 2592001"),
-    |client| client.qrcode().temporary(1).expire_seconds(2_592_001)
+    |client| client.qrcodes().temporary(1).expire_seconds(2_592_001)
 );
 
 refused_locally!(
     a_permanent_code_takes_no_expiry,
     CREATE,
     ("expire_seconds", "does not expire"),
-    |client| client.qrcode().permanent(1).expire_seconds(60)
+    |client| client.qrcodes().permanent(1).expire_seconds(60)
 );
 
 platform_error!(permanent_codes_used_up_is_45029, CREATE, 45029, |client| {
-    client.qrcode().permanent(5)
+    client.qrcodes().permanent(5)
 });
 
 platform_error!(invalid_action_info_is_40053, CREATE, 40053, |client| client
-    .qrcode()
+    .qrcodes()
     .permanent("x"));
 
 #[test]
@@ -186,7 +186,7 @@ async fn the_image_url_is_on_the_mp_host_with_the_ticket_encoded() {
     // A stub (not a platform host) serves showqrcode too: it is the default mp host.
     assert_eq!(env.client.mp_base(), env.stub.base_url());
     assert_eq!(
-        env.client.qrcode().image_url("gQH+47j/oA=="),
+        env.client.qrcodes().image_url("gQH+47j/oA=="),
         format!(
             "{}/cgi-bin/showqrcode?ticket=gQH%2B47j%2FoA%3D%3D",
             env.stub.base_url()
@@ -244,7 +244,7 @@ async fn the_image_is_downloaded_exactly_as_served_without_a_token() {
             .header("content-type", "image/jpeg")
             .without_token(),
     );
-    let image = env.client.qrcode().image("gQH+47j/oA==").await.unwrap();
+    let image = env.client.qrcodes().image("gQH+47j/oA==").await.unwrap();
     assert_eq!(image.content_type(), Some("image/jpeg"));
     assert_eq!(image.bytes().await.unwrap().as_ref(), JPEG);
     let request = env.last(SHOW);
@@ -258,7 +258,7 @@ async fn an_unknown_ticket_is_http_404() {
     let env = stub().await;
     env.stub
         .respond_raw(SHOW, RawAnswer::new(404, "").without_token());
-    let error = error(env.client.qrcode().image("nope").await);
+    let error = error(env.client.qrcodes().image("nope").await);
     assert!(
         matches!(error, Error::Http { status: 404, .. }),
         "{error:?}"
@@ -274,7 +274,7 @@ async fn a_json_error_from_showqrcode_is_typed() {
             .header("content-type", "text/plain")
             .without_token(),
     );
-    let result = env.client.qrcode().image("t").await;
+    let result = env.client.qrcodes().image("t").await;
     assert_eq!(crate::stub_env::errcode(result), 40001);
 }
 
@@ -287,7 +287,7 @@ async fn json_where_the_image_was_expected_is_unexpected_content() {
             .header("content-type", "application/json")
             .without_token(),
     );
-    let error = error(env.client.qrcode().image("t").await);
+    let error = error(env.client.qrcodes().image("t").await);
     assert!(
         matches!(
             &error,
@@ -304,5 +304,5 @@ refused_locally!(
     an_image_needs_a_ticket,
     SHOW,
     ("ticket", "must not be empty"),
-    |client| client.qrcode().image("")
+    |client| client.qrcodes().image("")
 );

@@ -1,4 +1,4 @@
-//! `client.card()` against the sandbox (api-reference §13, minimal): logo upload, create and a
+//! `client.cards()` against the sandbox (api-reference §13, minimal): logo upload, create and a
 //! QR code a follower scans to take the card, and the platform's errors the sandbox produces
 //! (the stub contracts are in `card.rs`).
 
@@ -11,7 +11,7 @@ use crate::sandbox_env::{Env, env, errcode};
 
 async fn logo(env: &Env) -> String {
     env.client
-        .card()
+        .cards()
         .upload_logo(Upload::bytes("logo.png", &b"\x89PNG\r\n\x1a\nlogo"[..]))
         .await
         .unwrap()
@@ -31,7 +31,7 @@ fn base(logo: &str) -> BaseInfo {
 async fn groupon(env: &Env) -> CardId {
     let logo = logo(env).await;
     env.client
-        .card()
+        .cards()
         .create(Card::groupon(base(&logo), "deal"))
         .await
         .unwrap()
@@ -54,7 +54,7 @@ async fn taken_code() -> (Env, String, CardId, Value) {
     let env = env(2).await;
     let follower = env.followers(1).await.remove(0);
     let card_id = groupon(&env).await;
-    let qr = env.client.card().qrcode(card_id.as_str()).await.unwrap();
+    let qr = env.client.cards().qrcode(card_id.as_str()).await.unwrap();
     let held = scan(&env, &follower, qr.code.ticket.as_str())
         .await
         .remove(0);
@@ -68,7 +68,7 @@ async fn a_groupon_is_created_and_readable() {
     assert!(logo.starts_with("http"), "{logo}");
     let card_id = env
         .client
-        .card()
+        .cards()
         .create(Card::groupon(base(&logo), "Two coffees for one"))
         .await
         .unwrap();
@@ -89,7 +89,7 @@ async fn a_cash_card_is_created() {
     let logo = logo(&env).await;
     let card_id = env
         .client
-        .card()
+        .cards()
         .create(Card::cash(base(&logo), 1000, 100))
         .await
         .unwrap();
@@ -103,7 +103,7 @@ async fn a_card_qr_code_scanned_gives_the_follower_the_card() {
     let card_id = groupon(&env).await;
     let code = env
         .client
-        .card()
+        .cards()
         .qrcode(card_id.as_str())
         .expire_seconds(1800)
         .outer_str("poster")
@@ -128,7 +128,7 @@ async fn a_card_qr_code_scanned_gives_the_follower_the_card() {
 async fn a_qr_code_for_an_unknown_card_is_47003() {
     let env = env(1).await;
     assert_eq!(
-        errcode(env.client.card().qrcode("pNoSuchCard").await),
+        errcode(env.client.cards().qrcode("pNoSuchCard").await),
         47003
     );
 }
@@ -137,46 +137,46 @@ async fn a_qr_code_for_an_unknown_card_is_47003() {
 async fn a_card_is_read_listed_restocked_and_deleted() {
     let env = env(1).await;
     let card_id = groupon(&env).await;
-    let card = env.client.card().get(card_id.as_str()).await.unwrap();
+    let card = env.client.cards().get(card_id.as_str()).await.unwrap();
     assert_eq!(card.card_type, "GROUPON");
     assert_eq!(card.body().unwrap()["deal_detail"], "deal");
     assert_eq!(card.base_info().unwrap()["sku"]["quantity"], 100);
 
-    let page = env.client.card().list(0, 10).await.unwrap();
+    let page = env.client.cards().list(0, 10).await.unwrap();
     assert_eq!(page.total_num, 1);
     assert_eq!(page.card_id_list, vec![card_id.clone()]);
     // Pages are 1 to 50 ids: refused before anything is sent.
-    let refused = env.client.card().list(0, 51).await.unwrap_err();
+    let refused = env.client.cards().list(0, 51).await.unwrap_err();
     assert!(refused.to_string().contains("count"), "{refused}");
 
     env.client
-        .card()
+        .cards()
         .modify_stock(card_id.as_str(), 20)
         .await
         .unwrap();
     env.client
-        .card()
+        .cards()
         .modify_stock(card_id.as_str(), -5)
         .await
         .unwrap();
     let body = env.last_body("/card/modifystock").await;
     assert_eq!(body["reduce_stock_value"], 5);
-    let card = env.client.card().get(card_id.as_str()).await.unwrap();
+    let card = env.client.cards().get(card_id.as_str()).await.unwrap();
     assert_eq!(card.base_info().unwrap()["sku"]["quantity"], 115);
     // Below zero is the platform's refusal.
     assert_eq!(
         errcode(
             env.client
-                .card()
+                .cards()
                 .modify_stock(card_id.as_str(), -1_000)
                 .await
         ),
         47003
     );
 
-    env.client.card().delete(card_id.as_str()).await.unwrap();
+    env.client.cards().delete(card_id.as_str()).await.unwrap();
     assert_eq!(
-        errcode(env.client.card().get(card_id.as_str()).await),
+        errcode(env.client.cards().get(card_id.as_str()).await),
         47003
     );
 }
@@ -189,12 +189,12 @@ async fn a_taken_code_is_read_decrypted_and_consumed_once() {
 
     // A card's page receives the code encrypted.
     assert_eq!(
-        env.client.card().decrypt_code(encrypted).await.unwrap(),
+        env.client.cards().decrypt_code(encrypted).await.unwrap(),
         code
     );
     let info = env
         .client
-        .card()
+        .cards()
         .code(code.as_str())
         .card_id(card_id.as_str())
         .await
@@ -205,18 +205,21 @@ async fn a_taken_code_is_read_decrypted_and_consumed_once() {
     assert!(info.can_consume);
     assert!(info.card.end_time > info.card.begin_time);
 
-    let consumed = env.client.card().consume(code.as_str()).await.unwrap();
+    let consumed = env.client.cards().consume(code.as_str()).await.unwrap();
     assert_eq!(consumed.card.card_id, card_id);
     assert_eq!(consumed.openid.as_str(), follower);
-    let info = env.client.card().code(code.as_str()).await.unwrap();
+    let info = env.client.cards().code(code.as_str()).await.unwrap();
     assert_eq!(info.user_card_status, "CONSUMED");
     assert!(!info.can_consume);
     // A code is consumed once; an unknown one is refused too.
     assert_eq!(
-        errcode(env.client.card().consume(code.as_str()).await),
+        errcode(env.client.cards().consume(code.as_str()).await),
         47003
     );
-    assert_eq!(errcode(env.client.card().code("000000000000").await), 47003);
+    assert_eq!(
+        errcode(env.client.cards().code("000000000000").await),
+        47003
+    );
 }
 
 #[tokio::test]
@@ -225,33 +228,33 @@ async fn a_code_is_renumbered_then_withdrawn() {
     let code = held["code"].as_str().unwrap().to_owned();
 
     env.client
-        .card()
+        .cards()
         .update_code(code.as_str(), "NEW-CODE-1")
         .card_id(card_id.as_str())
         .await
         .unwrap();
-    assert_eq!(errcode(env.client.card().code(code.as_str()).await), 47003);
-    let info = env.client.card().code("NEW-CODE-1").await.unwrap();
+    assert_eq!(errcode(env.client.cards().code(code.as_str()).await), 47003);
+    let info = env.client.cards().code("NEW-CODE-1").await.unwrap();
     assert_eq!(info.openid.as_str(), follower);
 
     env.client
-        .card()
+        .cards()
         .withdraw_code("NEW-CODE-1")
         .reason("reissued by mistake")
         .await
         .unwrap();
     let body = env.last_body("/card/code/unavailable").await;
     assert_eq!(body["reason"], "reissued by mistake");
-    let info = env.client.card().code("NEW-CODE-1").await.unwrap();
+    let info = env.client.cards().code("NEW-CODE-1").await.unwrap();
     assert_eq!(info.user_card_status, "UNAVAILABLE");
     assert!(!info.can_consume);
     // A withdrawn code can be neither consumed nor withdrawn again.
     assert_eq!(
-        errcode(env.client.card().consume("NEW-CODE-1").await),
+        errcode(env.client.cards().consume("NEW-CODE-1").await),
         47003
     );
     assert_eq!(
-        errcode(env.client.card().withdraw_code("NEW-CODE-1").await),
+        errcode(env.client.cards().withdraw_code("NEW-CODE-1").await),
         47003
     );
 }

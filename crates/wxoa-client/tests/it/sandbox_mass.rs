@@ -3,7 +3,7 @@
 
 use wxoa_client::Upload;
 use wxoa_client::api::mass::{MassMessage, SendStatus};
-use wxoa_client::api::material::Article;
+use wxoa_client::api::material::NewsArticle;
 use wxoa_client::api::media::MediaKind;
 
 use crate::sandbox_env::{Env, env, errcode};
@@ -18,7 +18,7 @@ async fn news(env: &Env) -> String {
         .upload(MediaKind::Thumb, Upload::bytes("cover.jpg", JPEG))
         .await
         .unwrap();
-    let article = Article::new("Title", thumb.media_id.as_str(), "<p>content</p>");
+    let article = NewsArticle::new("Title", thumb.media_id.as_str(), "<p>content</p>");
     let news = env.client.media().upload_news([article]).await.unwrap();
     news.media_id.as_str().to_owned()
 }

@@ -1,10 +1,10 @@
-//! `client.material()` against the sandbox (api-reference §10): add, get (bytes round-trip,
+//! `client.materials()` against the sandbox (api-reference §10): add, get (bytes round-trip,
 //! video, news), update, delete, count and batchget, and the platform's errors the sandbox
 //! produces (the stub contracts are in `material.rs`).
 
 use futures::TryStreamExt;
 use wxoa_client::Upload;
-use wxoa_client::api::material::{Article, Material, MaterialType};
+use wxoa_client::api::material::{Material, MaterialType, NewsArticle};
 use wxoa_client::api::media::MediaKind;
 
 use crate::sandbox_env::{Env, env, errcode};
@@ -14,7 +14,7 @@ const JPEG: &[u8] = b"\xff\xd8\xff\xe0permanent-bytes\xff\xd9";
 async fn thumb(env: &Env) -> String {
     let added = env
         .client
-        .material()
+        .materials()
         .add(MediaKind::Thumb, Upload::bytes("t.jpg", JPEG))
         .await
         .unwrap();
@@ -26,14 +26,14 @@ async fn an_image_added_is_got_back_as_the_same_bytes() {
     let env = env(1).await;
     let added = env
         .client
-        .material()
+        .materials()
         .add(MediaKind::Image, Upload::bytes("banner.jpg", JPEG))
         .await
         .unwrap();
     assert!(added.url.is_some(), "an image answers its URL");
     let Material::File(file) = env
         .client
-        .material()
+        .materials()
         .get(added.media_id.as_str())
         .await
         .unwrap()
@@ -48,13 +48,13 @@ async fn a_video_is_got_back_with_its_description_and_url() {
     let env = env(1).await;
     let added = env
         .client
-        .material()
+        .materials()
         .add_video(Upload::bytes("clip.mp4", &b"mp4"[..]), "Intro", "about us")
         .await
         .unwrap();
     let Material::Video(video) = env
         .client
-        .material()
+        .materials()
         .get(added.media_id.as_str())
         .await
         .unwrap()
@@ -72,11 +72,11 @@ async fn a_video_is_got_back_with_its_description_and_url() {
 async fn news_is_added_updated_and_got_back() {
     let env = env(1).await;
     let thumb = thumb(&env).await;
-    let material = env.client.material();
+    let material = env.client.materials();
     let id = material
         .add_news([
-            Article::new("One", thumb.as_str(), "<p>1</p>"),
-            Article::new("Two", thumb.as_str(), "<p>2</p>"),
+            NewsArticle::new("One", thumb.as_str(), "<p>1</p>"),
+            NewsArticle::new("Two", thumb.as_str(), "<p>2</p>"),
         ])
         .await
         .unwrap();
@@ -84,7 +84,7 @@ async fn news_is_added_updated_and_got_back() {
         .update_news(
             id.as_str(),
             1,
-            Article::new("Deux", thumb.as_str(), "<p>2'</p>"),
+            NewsArticle::new("Deux", thumb.as_str(), "<p>2'</p>"),
         )
         .await
         .unwrap();
@@ -101,8 +101,8 @@ async fn news_with_an_unknown_thumbnail_is_40007() {
     let env = env(1).await;
     let result = env
         .client
-        .material()
-        .add_news([Article::new("T", "nope", "<p>c</p>")])
+        .materials()
+        .add_news([NewsArticle::new("T", "nope", "<p>c</p>")])
         .await;
     assert_eq!(errcode(result), 40007);
 }
@@ -111,10 +111,13 @@ async fn news_with_an_unknown_thumbnail_is_40007() {
 async fn deleted_material_is_40007() {
     let env = env(1).await;
     let id = thumb(&env).await;
-    env.client.material().delete(id.as_str()).await.unwrap();
-    assert_eq!(errcode(env.client.material().get(id.as_str()).await), 40007);
+    env.client.materials().delete(id.as_str()).await.unwrap();
     assert_eq!(
-        errcode(env.client.material().delete(id.as_str()).await),
+        errcode(env.client.materials().get(id.as_str()).await),
+        40007
+    );
+    assert_eq!(
+        errcode(env.client.materials().delete(id.as_str()).await),
         40007
     );
 }
@@ -122,7 +125,7 @@ async fn deleted_material_is_40007() {
 #[tokio::test]
 async fn count_counts_each_kind() {
     let env = env(1).await;
-    let material = env.client.material();
+    let material = env.client.materials();
     let thumb = thumb(&env).await;
     for name in ["a.jpg", "b.png"] {
         material
@@ -135,7 +138,7 @@ async fn count_counts_each_kind() {
         .await
         .unwrap();
     material
-        .add_news([Article::new("T", thumb.as_str(), "<p>c</p>")])
+        .add_news([NewsArticle::new("T", thumb.as_str(), "<p>c</p>")])
         .await
         .unwrap();
     let count = material.count().await.unwrap();
@@ -153,7 +156,7 @@ async fn count_counts_each_kind() {
 #[tokio::test]
 async fn batchget_pages_and_the_stream_walks_every_item() {
     let env = env(1).await;
-    let material = env.client.material();
+    let material = env.client.materials();
     let mut added = Vec::new();
     for i in 0..23 {
         let image = material
@@ -183,9 +186,9 @@ async fn batchget_pages_and_the_stream_walks_every_item() {
 async fn batchget_lists_news_with_its_content() {
     let env = env(1).await;
     let thumb = thumb(&env).await;
-    let material = env.client.material();
+    let material = env.client.materials();
     let id = material
-        .add_news([Article::new("T", thumb.as_str(), "<p>c</p>")])
+        .add_news([NewsArticle::new("T", thumb.as_str(), "<p>c</p>")])
         .await
         .unwrap();
     let page = material.list_page(MaterialType::News, 0, 20).await.unwrap();

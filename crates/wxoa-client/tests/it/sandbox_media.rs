@@ -3,7 +3,7 @@
 //! `media.rs`).
 
 use wxoa_client::Upload;
-use wxoa_client::api::material::Article;
+use wxoa_client::api::material::NewsArticle;
 use wxoa_client::api::media::{MediaContent, MediaKind};
 
 use crate::sandbox_env::{env, errcode};
@@ -163,7 +163,7 @@ async fn uploadnews_answers_a_news_media_id() {
     let news = env
         .client
         .media()
-        .upload_news([Article::new("T", thumb.media_id.as_str(), "<p>c</p>")])
+        .upload_news([NewsArticle::new("T", thumb.media_id.as_str(), "<p>c</p>")])
         .await
         .unwrap();
     assert_eq!(news.kind, "news");
@@ -176,7 +176,7 @@ async fn uploadnews_with_an_unknown_thumbnail_is_40007() {
     let result = env
         .client
         .media()
-        .upload_news([Article::new("T", "no-such-thumb", "<p>c</p>")])
+        .upload_news([NewsArticle::new("T", "no-such-thumb", "<p>c</p>")])
         .await;
     assert_eq!(errcode(result), 40007);
 }

@@ -1,9 +1,9 @@
-//! `client.draft()` and `client.freepublish()` against the sandbox (endpoints not in the spec;
+//! `client.drafts()` and `client.publications()` against the sandbox (endpoints not in the spec;
 //! the sandbox plays them with the shapes of public SDKs): every endpoint's success path and
 //! the errors the sandbox produces (the stub contracts are in `publish.rs`).
 
 use wxoa_client::Upload;
-use wxoa_client::api::material::Article;
+use wxoa_client::api::material::NewsArticle;
 use wxoa_client::api::media::MediaKind;
 use wxoa_client::api::publish::PublishState;
 
@@ -14,7 +14,7 @@ const JPEG: &[u8] = b"\xff\xd8\xff\xe0draft-thumb\xff\xd9";
 async fn thumb(env: &Env) -> String {
     let added = env
         .client
-        .material()
+        .materials()
         .add(MediaKind::Thumb, Upload::bytes("t.jpg", JPEG))
         .await
         .unwrap();
@@ -25,17 +25,17 @@ async fn draft(env: &Env, titles: &[&str]) -> (String, String) {
     let thumb = thumb(env).await;
     let articles = titles
         .iter()
-        .map(|t| Article::new(*t, thumb.as_str(), "<p>content</p>").author("A"));
-    let id = env.client.draft().add(articles).await.unwrap();
+        .map(|t| NewsArticle::new(*t, thumb.as_str(), "<p>content</p>").author("A"));
+    let id = env.client.drafts().add(articles).await.unwrap();
     (id.as_str().to_owned(), thumb)
 }
 
 async fn published(env: &Env, titles: &[&str]) -> String {
     let (id, _) = draft(env, titles).await;
-    let submitted = env.client.freepublish().submit(id.as_str()).await.unwrap();
+    let submitted = env.client.publications().submit(id.as_str()).await.unwrap();
     let status = env
         .client
-        .freepublish()
+        .publications()
         .status(submitted.publish_id.as_str())
         .await
         .unwrap();
@@ -46,25 +46,25 @@ async fn published(env: &Env, titles: &[&str]) -> String {
 async fn a_draft_is_added_read_updated_counted_and_deleted() {
     let env = env(1).await;
     let (id, thumb) = draft(&env, &["One", "Two"]).await;
-    let items = env.client.draft().get(id.as_str()).await.unwrap();
+    let items = env.client.drafts().get(id.as_str()).await.unwrap();
     let titles: Vec<_> = items.iter().map(|i| i.title.as_str()).collect();
     assert_eq!(titles, ["One", "Two"]);
     assert_eq!(items[0].author, "A");
     env.client
-        .draft()
+        .drafts()
         .update(
             id.as_str(),
             1,
-            Article::new("Deux", thumb.as_str(), "<p>2</p>"),
+            NewsArticle::new("Deux", thumb.as_str(), "<p>2</p>"),
         )
         .await
         .unwrap();
-    let items = env.client.draft().get(id.as_str()).await.unwrap();
+    let items = env.client.drafts().get(id.as_str()).await.unwrap();
     assert_eq!(items[1].title, "Deux");
-    assert_eq!(env.client.draft().count().await.unwrap(), 1);
-    env.client.draft().delete(id.as_str()).await.unwrap();
-    assert_eq!(env.client.draft().count().await.unwrap(), 0);
-    assert_eq!(errcode(env.client.draft().get(id.as_str()).await), 40007);
+    assert_eq!(env.client.drafts().count().await.unwrap(), 1);
+    env.client.drafts().delete(id.as_str()).await.unwrap();
+    assert_eq!(env.client.drafts().count().await.unwrap(), 0);
+    assert_eq!(errcode(env.client.drafts().get(id.as_str()).await), 40007);
 }
 
 #[tokio::test]
@@ -72,8 +72,8 @@ async fn a_draft_with_an_unknown_thumbnail_is_40007() {
     let env = env(1).await;
     let result = env
         .client
-        .draft()
-        .add([Article::new("T", "no-such-thumb", "<p>c</p>")])
+        .drafts()
+        .add([NewsArticle::new("T", "no-such-thumb", "<p>c</p>")])
         .await;
     assert_eq!(errcode(result), 40007);
 }
@@ -84,11 +84,11 @@ async fn updating_an_article_the_draft_lacks_is_47003() {
     let (id, thumb) = draft(&env, &["One"]).await;
     let result = env
         .client
-        .draft()
+        .drafts()
         .update(
             id.as_str(),
             3,
-            Article::new("x", thumb.as_str(), "<p>x</p>"),
+            NewsArticle::new("x", thumb.as_str(), "<p>x</p>"),
         )
         .await;
     assert_eq!(errcode(result), 47003);
@@ -100,13 +100,13 @@ async fn draft_pages_list_newest_first_with_or_without_content() {
     let (first, _) = draft(&env, &["first"]).await;
     env.advance(5).await;
     let (second, _) = draft(&env, &["second"]).await;
-    let page = env.client.draft().list_page(0, 1).await.unwrap();
+    let page = env.client.drafts().list_page(0, 1).await.unwrap();
     assert_eq!((page.total_count, page.item_count), (2, 1));
     assert_eq!(page.item[0].media_id.as_ref().unwrap().as_str(), second);
     assert_eq!(page.item[0].content.news_item[0].content, "<p>content</p>");
     let page = env
         .client
-        .draft()
+        .drafts()
         .list_page(1, 20)
         .no_content(true)
         .await
@@ -124,11 +124,11 @@ async fn draft_pages_list_newest_first_with_or_without_content() {
 async fn a_submitted_draft_is_published() {
     let env = env(1).await;
     let (id, _) = draft(&env, &["One", "Two"]).await;
-    let submitted = env.client.freepublish().submit(id.as_str()).await.unwrap();
+    let submitted = env.client.publications().submit(id.as_str()).await.unwrap();
     assert!(submitted.msg_data_id.is_some());
     let status = env
         .client
-        .freepublish()
+        .publications()
         .status(submitted.publish_id.as_str())
         .await
         .unwrap();
@@ -145,10 +145,10 @@ async fn a_submitted_draft_is_published() {
 async fn submitting_an_unknown_draft_is_40007_and_an_unknown_publication_53502() {
     let env = env(1).await;
     assert_eq!(
-        errcode(env.client.freepublish().submit("nope").await),
+        errcode(env.client.publications().submit("nope").await),
         40007
     );
-    assert_eq!(errcode(env.client.freepublish().status("99").await), 53502);
+    assert_eq!(errcode(env.client.publications().status("99").await), 53502);
 }
 
 #[tokio::test]
@@ -157,32 +157,32 @@ async fn a_published_article_is_read_then_deleted() {
     let article_id = published(&env, &["One", "Two"]).await;
     let items = env
         .client
-        .freepublish()
+        .publications()
         .article(article_id.as_str())
         .await
         .unwrap();
     assert_eq!(items[1].title, "Two");
     env.client
-        .freepublish()
+        .publications()
         .delete(article_id.as_str())
         .index(2)
         .await
         .unwrap();
     let items = env
         .client
-        .freepublish()
+        .publications()
         .article(article_id.as_str())
         .await
         .unwrap();
     assert_eq!(items[1].extra["is_deleted"], true);
     env.client
-        .freepublish()
+        .publications()
         .delete(article_id.as_str())
         .await
         .unwrap();
-    let gone = env.client.freepublish().article(article_id.as_str()).await;
+    let gone = env.client.publications().article(article_id.as_str()).await;
     assert_eq!(errcode(gone), 53600);
-    let again = env.client.freepublish().delete(article_id.as_str()).await;
+    let again = env.client.publications().delete(article_id.as_str()).await;
     assert_eq!(errcode(again), 53600);
 }
 
@@ -190,22 +190,22 @@ async fn a_published_article_is_read_then_deleted() {
 async fn a_publication_whose_articles_are_all_deleted_is_user_deleted() {
     let env = env(1).await;
     let (id, _) = draft(&env, &["One"]).await;
-    let submitted = env.client.freepublish().submit(id.as_str()).await.unwrap();
+    let submitted = env.client.publications().submit(id.as_str()).await.unwrap();
     let publish_id = submitted.publish_id.as_str();
     let article_id = env
         .client
-        .freepublish()
+        .publications()
         .status(publish_id)
         .await
         .unwrap()
         .article_id
         .unwrap();
     env.client
-        .freepublish()
+        .publications()
         .delete(article_id.as_str())
         .await
         .unwrap();
-    let status = env.client.freepublish().status(publish_id).await.unwrap();
+    let status = env.client.publications().status(publish_id).await.unwrap();
     assert_eq!(status.publish_status, PublishState::UserDeleted);
 }
 
@@ -214,7 +214,7 @@ async fn published_pages_list_live_publications_newest_first() {
     let env = env(1).await;
     let first = published(&env, &["first"]).await;
     let second = published(&env, &["second"]).await;
-    let page = env.client.freepublish().list_page(0, 20).await.unwrap();
+    let page = env.client.publications().list_page(0, 20).await.unwrap();
     assert_eq!(page.total_count, 2);
     let ids: Vec<_> = page
         .item

@@ -1,4 +1,4 @@
-//! `client.qrcode()` against the sandbox (api-reference §11): temporary and permanent codes
+//! `client.qrcodes()` against the sandbox (api-reference §11): temporary and permanent codes
 //! with numeric and string scenes, the `showqrcode` image, and the platform's errors the
 //! sandbox produces (the stub contracts are in `qrcode.rs`).
 
@@ -31,7 +31,7 @@ async fn a_temporary_code_downloads_as_the_sandboxs_image() {
     let env = env(1).await;
     let code = env
         .client
-        .qrcode()
+        .qrcodes()
         .temporary(123)
         .expire_seconds(600)
         .await
@@ -40,7 +40,7 @@ async fn a_temporary_code_downloads_as_the_sandboxs_image() {
     assert!(!code.url.is_empty());
     let image = env
         .client
-        .qrcode()
+        .qrcodes()
         .image(code.ticket.as_str())
         .await
         .unwrap();
@@ -53,8 +53,8 @@ async fn a_temporary_code_downloads_as_the_sandboxs_image() {
 #[tokio::test]
 async fn the_image_url_is_served_by_the_sandbox() {
     let env = env(1).await;
-    let code = env.client.qrcode().temporary("spring-sale").await.unwrap();
-    let url = env.client.qrcode().image_url(&code.ticket);
+    let code = env.client.qrcodes().temporary("spring-sale").await.unwrap();
+    let url = env.client.qrcodes().image_url(&code.ticket);
     let served = reqwest::Client::builder()
         .no_proxy()
         .build()
@@ -72,10 +72,10 @@ async fn the_image_url_is_served_by_the_sandbox() {
 #[tokio::test]
 async fn a_temporary_code_lives_30_seconds_by_default_then_is_404() {
     let env = env(1).await;
-    let code = env.client.qrcode().temporary(7).await.unwrap();
+    let code = env.client.qrcodes().temporary(7).await.unwrap();
     assert_eq!(code.expire_seconds, Some(30));
     env.advance(31).await;
-    let result = env.client.qrcode().image(code.ticket.as_str()).await;
+    let result = env.client.qrcodes().image(code.ticket.as_str()).await;
     assert!(
         matches!(result, Err(Error::Http { status: 404, .. })),
         "{result:?}"
@@ -85,7 +85,7 @@ async fn a_temporary_code_lives_30_seconds_by_default_then_is_404() {
 #[tokio::test]
 async fn an_unknown_ticket_is_404() {
     let env = env(1).await;
-    let result = env.client.qrcode().image("no-such-ticket").await;
+    let result = env.client.qrcodes().image("no-such-ticket").await;
     assert!(
         matches!(result, Err(Error::Http { status: 404, .. })),
         "{result:?}"
@@ -97,23 +97,23 @@ async fn a_permanent_scene_gives_the_same_ticket_each_time() {
     let env = env(1).await;
     let first = env
         .client
-        .qrcode()
+        .qrcodes()
         .permanent(PERMANENT_SCENE_MAX)
         .await
         .unwrap();
     assert_eq!(first.expire_seconds, None);
     let again = env
         .client
-        .qrcode()
+        .qrcodes()
         .permanent(PERMANENT_SCENE_MAX)
         .await
         .unwrap();
     assert_eq!(again.ticket, first.ticket);
-    let other = env.client.qrcode().permanent("shop-1").await.unwrap();
+    let other = env.client.qrcodes().permanent("shop-1").await.unwrap();
     assert_ne!(other.ticket, first.ticket);
     let image = env
         .client
-        .qrcode()
+        .qrcodes()
         .image(other.ticket.as_str())
         .await
         .unwrap();
@@ -128,14 +128,14 @@ async fn a_64_character_string_scene_is_accepted_and_65_refused_locally() {
     let env = env(1).await;
     let scene = "s".repeat(64);
     env.client
-        .qrcode()
+        .qrcodes()
         .temporary(Scene::Str(scene.clone()))
         .await
         .unwrap();
     let body = env.last_body("/cgi-bin/qrcode/create").await;
     assert_eq!(body["action_info"]["scene"]["scene_str"], scene.as_str());
     assert_eq!(body["action_name"], "QR_STR_SCENE");
-    let message = refused(env.client.qrcode().temporary("s".repeat(65)).await);
+    let message = refused(env.client.qrcodes().temporary("s".repeat(65)).await);
     assert!(message.contains("scene_str"), "{message}");
     assert_eq!(env.calls("/cgi-bin/qrcode/create").await.len(), 1);
 }
@@ -143,7 +143,12 @@ async fn a_64_character_string_scene_is_accepted_and_65_refused_locally() {
 #[tokio::test]
 async fn a_permanent_scene_over_100000_is_refused_locally() {
     let env = env(1).await;
-    let message = refused(env.client.qrcode().permanent(PERMANENT_SCENE_MAX + 1).await);
+    let message = refused(
+        env.client
+            .qrcodes()
+            .permanent(PERMANENT_SCENE_MAX + 1)
+            .await,
+    );
     assert!(message.contains("scene_id"), "{message}");
     assert!(env.calls("/cgi-bin/qrcode/create").await.is_empty());
 }
@@ -152,7 +157,7 @@ async fn a_permanent_scene_over_100000_is_refused_locally() {
 async fn a_scanned_code_is_known_to_the_sandbox() {
     let env = env(2).await;
     let ids = env.followers(1).await;
-    let code = env.client.qrcode().temporary(42).await.unwrap();
+    let code = env.client.qrcodes().temporary(42).await.unwrap();
     let live = env.control_get("/sandbox/qrcodes").await;
     assert!(
         live.as_array()

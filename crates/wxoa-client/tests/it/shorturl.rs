@@ -1,4 +1,4 @@
-//! `client.shorturl()` (api-reference §12) against the stub platform.
+//! `client.shorturls()` (api-reference §12) against the stub platform.
 
 #![allow(deprecated)]
 
@@ -16,7 +16,7 @@ const LONG_URL: &str =
 async fn long2short_sends_the_spec_body() {
     let env = stub().await;
     env.answer_fixture(SHORTURL, "shorten", "shorturl");
-    let short = env.client.shorturl().long2short(LONG_URL).await.unwrap();
+    let short = env.client.shorturls().long2short(LONG_URL).await.unwrap();
     assert_eq!(short, "https://w.url.cn/s/AvCo6Ih");
     assert_eq!(
         env.last_json(SHORTURL),
@@ -28,21 +28,21 @@ refused_locally!(
     long2short_needs_a_web_url,
     SHORTURL,
     ("long_url", "http, https or weixin URL"),
-    |client| client.shorturl().long2short("ftp://example.com/file")
+    |client| client.shorturls().long2short("ftp://example.com/file")
 );
 
 refused_locally!(
     long2short_needs_a_url,
     SHORTURL,
     ("long_url", "must not be empty"),
-    |client| client.shorturl().long2short("")
+    |client| client.shorturls().long2short("")
 );
 
 platform_error!(
     long2short_with_a_bad_url_is_40039,
     SHORTURL,
     40039,
-    |client| client.shorturl().long2short(LONG_URL)
+    |client| client.shorturls().long2short(LONG_URL)
 );
 
 #[tokio::test]
@@ -51,7 +51,7 @@ async fn shorten_sends_the_spec_body_and_answers_the_key() {
     env.answer_fixture(GEN, "shorten", "gen");
     let key = env
         .client
-        .shorturl()
+        .shorturls()
         .shorten("loooooong data")
         .expire_seconds(86_400)
         .await
@@ -64,7 +64,7 @@ async fn shorten_sends_the_spec_body_and_answers_the_key() {
 async fn shorten_leaves_the_default_expiry_to_the_platform() {
     let env = stub().await;
     env.answer_fixture(GEN, "shorten", "gen");
-    env.client.shorturl().shorten("d").await.unwrap();
+    env.client.shorturls().shorten("d").await.unwrap();
     assert_eq!(env.last_json(GEN), json!({"long_data": "d"}));
 }
 
@@ -73,7 +73,7 @@ async fn shorten_takes_4096_bytes_and_30_days() {
     let env = stub().await;
     env.answer_fixture(GEN, "shorten", "gen");
     env.client
-        .shorturl()
+        .shorturls()
         .shorten("x".repeat(4096))
         .expire_seconds(2_592_000)
         .await
@@ -85,61 +85,63 @@ refused_locally!(
     shorten_refuses_more_than_4096_bytes,
     GEN,
     ("long_data", "at most 4096 bytes, got 4098"),
-    |client| client.shorturl().shorten(format!("{}字", "x".repeat(4095)))
+    |client| client
+        .shorturls()
+        .shorten(format!("{}字", "x".repeat(4095)))
 );
 
 refused_locally!(
     shorten_refuses_empty_data,
     GEN,
     ("long_data", "must not be empty"),
-    |client| client.shorturl().shorten("")
+    |client| client.shorturls().shorten("")
 );
 
 refused_locally!(
     shorten_refuses_more_than_30_days,
     GEN,
     ("expire_seconds", "1..=2592000 (30 days), got 2592001"),
-    |client| client.shorturl().shorten("d").expire_seconds(2_592_001)
+    |client| client.shorturls().shorten("d").expire_seconds(2_592_001)
 );
 
 refused_locally!(
     shorten_refuses_a_zero_expiry,
     GEN,
     ("expire_seconds", "1..=2592000"),
-    |client| client.shorturl().shorten("d").expire_seconds(0)
+    |client| client.shorturls().shorten("d").expire_seconds(0)
 );
 
 platform_error!(shorten_empty_body_is_44002, GEN, 44002, |client| client
-    .shorturl()
+    .shorturls()
     .shorten("d"));
 
 platform_error!(shorten_bad_json_is_47001, GEN, 47001, |client| client
-    .shorturl()
+    .shorturls()
     .shorten("d"));
 
 platform_error!(shorten_missing_long_data_is_47003, GEN, 47003, |client| {
-    client.shorturl().shorten("d")
+    client.shorturls().shorten("d")
 });
 
 platform_error!(
     shorten_long_data_too_long_is_9410010,
     GEN,
     9_410_010,
-    |client| client.shorturl().shorten("d")
+    |client| client.shorturls().shorten("d")
 );
 
 platform_error!(
     shorten_expiry_too_large_is_9410011,
     GEN,
     9_410_011,
-    |client| client.shorturl().shorten("d").expire_seconds(60)
+    |client| client.shorturls().shorten("d").expire_seconds(60)
 );
 
 #[tokio::test]
 async fn fetch_answers_the_data() {
     let env = stub().await;
     env.answer_fixture(FETCH, "shorten", "fetch");
-    let data = env.client.shorturl().fetch("SHORT_KEY").await.unwrap();
+    let data = env.client.shorturls().fetch("SHORT_KEY").await.unwrap();
     assert_eq!(
         env.last_json(FETCH),
         request_fixture("shorten", "fetch", &[])
@@ -155,7 +157,7 @@ async fn fetch_is_retried_as_a_read() {
     env.answer_fixture(FETCH, "shorten", "fetch");
     env.stub
         .fault(FETCH, wxoa_client::testing::Fault::Status(502), 1);
-    env.client.shorturl().fetch("k").await.unwrap();
+    env.client.shorturls().fetch("k").await.unwrap();
     assert_eq!(env.calls(FETCH), 2);
 }
 
@@ -163,9 +165,9 @@ refused_locally!(
     fetch_needs_a_key,
     FETCH,
     ("short_key", "must not be empty"),
-    |client| client.shorturl().fetch("")
+    |client| client.shorturls().fetch("")
 );
 
 platform_error!(fetch_of_a_bad_key_is_47003, FETCH, 47003, |client| client
-    .shorturl()
+    .shorturls()
     .fetch("nope"));

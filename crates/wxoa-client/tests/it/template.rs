@@ -1,4 +1,4 @@
-//! `client.template()` against the sandbox (api-reference §13).
+//! `client.templates()` against the sandbox (api-reference §13).
 
 use serde_json::json;
 
@@ -11,7 +11,7 @@ const SEND: &str = "/cgi-bin/message/template/send";
 
 async fn with_template(env: &Env) -> String {
     env.client
-        .template()
+        .templates()
         .add("TM00015")
         .await
         .unwrap()
@@ -21,12 +21,12 @@ async fn with_template(env: &Env) -> String {
 #[tokio::test]
 async fn industries_are_set_as_the_spec_shows_and_read_back() {
     let env = env(0).await;
-    env.client.template().set_industry(1, 4).await.unwrap();
+    env.client.templates().set_industry(1, 4).await.unwrap();
     assert_eq!(
         env.last_body(SET_INDUSTRY).await,
         request_fixture("template", "api_set_industry", &[])
     );
-    let industry = env.client.template().industry().await.unwrap();
+    let industry = env.client.templates().industry().await.unwrap();
     assert_eq!(industry.primary_industry.first_class, "IT科技");
     assert_eq!(industry.primary_industry.second_class, "互联网|电子商务");
     assert_eq!(industry.secondary_industry.second_class, "电子技术");
@@ -36,19 +36,19 @@ async fn industries_are_set_as_the_spec_shows_and_read_back() {
 async fn an_unknown_industry_is_40102_and_code_0_is_refused() {
     let env = env(0).await;
     assert_eq!(
-        errcode(env.client.template().set_industry(1, 99).await),
+        errcode(env.client.templates().set_industry(1, 99).await),
         40102
     );
-    assert!(refused(env.client.template().set_industry(0, 1).await).starts_with("industry_id1: "));
+    assert!(refused(env.client.templates().set_industry(0, 1).await).starts_with("industry_id1: "));
     assert_eq!(env.calls(SET_INDUSTRY).await.len(), 1);
 }
 
 #[tokio::test]
 async fn industries_change_once_a_month_43100() {
     let env = env(0).await;
-    env.client.template().set_industry(1, 4).await.unwrap();
+    env.client.templates().set_industry(1, 4).await.unwrap();
     assert_eq!(
-        errcode(env.client.template().set_industry(2, 4).await),
+        errcode(env.client.templates().set_industry(2, 4).await),
         43100
     );
 }
@@ -61,25 +61,25 @@ async fn a_template_is_added_listed_and_deleted_as_the_spec_shows() {
         env.last_body(ADD).await,
         request_fixture("template", "api_add_template", &[])
     );
-    let templates = env.client.template().list().await.unwrap();
+    let templates = env.client.templates().list().await.unwrap();
     assert_eq!(templates.len(), 1);
     assert_eq!(templates[0].template_id, id.as_str());
     assert!(templates[0].content.contains(".DATA}}"));
-    env.client.template().delete(id.as_str()).await.unwrap();
+    env.client.templates().delete(id.as_str()).await.unwrap();
     let expected = request_fixture(
         "template",
         "del_private_template",
         &[("TEMPLATE_ID", json!(id))],
     );
     assert_eq!(env.last_body(DELETE).await, expected);
-    assert!(env.client.template().list().await.unwrap().is_empty());
+    assert!(env.client.templates().list().await.unwrap().is_empty());
 }
 
 #[tokio::test]
 async fn a_category_template_names_its_keywords() {
     let env = env(0).await;
     env.client
-        .template()
+        .templates()
         .add("TM00015")
         .keyword_names(["物品名称", "金额"])
         .await
@@ -93,8 +93,8 @@ async fn a_category_template_names_its_keywords() {
 #[tokio::test]
 async fn an_unknown_template_is_40037() {
     let env = env(0).await;
-    assert_eq!(errcode(env.client.template().add("XX1").await), 40037);
-    assert_eq!(errcode(env.client.template().delete("nope").await), 40037);
+    assert_eq!(errcode(env.client.templates().add("XX1").await), 40037);
+    assert_eq!(errcode(env.client.templates().delete("nope").await), 40037);
 }
 
 #[tokio::test]
@@ -103,7 +103,7 @@ async fn the_26th_template_is_45026() {
     for _ in 0..25 {
         with_template(&env).await;
     }
-    assert_eq!(errcode(env.client.template().add("TM00015").await), 45026);
+    assert_eq!(errcode(env.client.templates().add("TM00015").await), 45026);
 }
 
 #[tokio::test]
@@ -113,7 +113,7 @@ async fn a_send_goes_out_as_the_spec_shows() {
     let id = with_template(&env).await;
     let msgid = env
         .client
-        .template()
+        .templates()
         .send(openid.as_str(), id.as_str())
         .url("http://weixin.qq.com/download")
         .miniprogram("wx1234567890abcdef", "index?foo=bar")
@@ -140,7 +140,7 @@ async fn the_same_client_msg_id_sends_once_and_is_retried_after_a_dropped_connec
     let id = with_template(&env).await;
     let send = || {
         env.client
-            .template()
+            .templates()
             .send(openid.as_str(), id.as_str())
             .field("keyword1", "x")
             .client_msg_id("order-42")
@@ -165,7 +165,7 @@ async fn without_a_client_msg_id_a_send_is_never_repeated() {
     env.drop_next(SEND).await;
     let error = env
         .client
-        .template()
+        .templates()
         .send(openid.as_str(), id.as_str())
         .await
         .unwrap_err();
@@ -176,7 +176,7 @@ async fn without_a_client_msg_id_a_send_is_never_repeated() {
 #[tokio::test]
 async fn a_send_that_breaks_a_rule_is_refused_before_sending() {
     let env = env(3).await;
-    let t = env.client.template();
+    let t = env.client.templates();
     let bad_color = t.send("o1", "T").colored_field("k", "v", "red");
     assert_eq!(
         refused(bad_color.await),
@@ -198,7 +198,7 @@ async fn a_send_with_an_unknown_template_is_40037() {
     let env = env(3).await;
     let openid = env.followers(1).await.remove(0);
     assert_eq!(
-        errcode(env.client.template().send(openid.as_str(), "nope").await),
+        errcode(env.client.templates().send(openid.as_str(), "nope").await),
         40037
     );
 }
@@ -212,14 +212,14 @@ async fn a_send_to_someone_who_left_is_43004_and_to_nobody_40003() {
     assert_eq!(
         errcode(
             env.client
-                .template()
+                .templates()
                 .send(openid.as_str(), id.as_str())
                 .await
         ),
         43004
     );
     assert_eq!(
-        errcode(env.client.template().send("oNobody", id.as_str()).await),
+        errcode(env.client.templates().send("oNobody", id.as_str()).await),
         40003
     );
 }
@@ -236,7 +236,7 @@ async fn a_refusing_user_is_43101_and_a_bad_argument_47003() {
         assert_eq!(
             errcode(
                 env.client
-                    .template()
+                    .templates()
                     .send(openid.as_str(), id.as_str())
                     .await
             ),

@@ -1,0 +1,286 @@
+//! What goes on the wire and comes back: the URL of a call (the token last), the API bases
+//! checked, the `errcode` probe, errors that keep the status and a redacted body, and decoding
+//! that keeps the failing field's path without quoting a secret.
+
+use std::borrow::Cow;
+
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, HeaderMap};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use wxoa_types::errcode::ErrCode;
+
+use super::{MAX_BODY, MAX_ERROR_BODY, Target};
+use crate::error::{Error, Result};
+use crate::redact::redact;
+use crate::request::ApiRequest;
+
+/// The `Content-Type` of an answer, empty when absent or not text.
+pub(crate) fn content_type(headers: &HeaderMap) -> &str {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// Whether an answer may be the platform's JSON: the platform sends its errors from file
+/// endpoints as `application/json` or `text/plain`, sometimes with no type at all.
+pub(crate) fn is_textual(headers: &HeaderMap) -> bool {
+    let content_type = content_type(headers).trim().to_ascii_lowercase();
+    content_type.is_empty()
+        || content_type.starts_with("application/json")
+        || content_type.starts_with("text/")
+}
+
+/// A base URL checked and normalised: `http` or `https`, a host, no credentials, query or
+/// fragment, no trailing `/` (a path prefix is kept).
+pub(crate) fn parse_base(base: &str) -> std::result::Result<String, String> {
+    let parsed = url::Url::parse(base.trim()).map_err(|e| format!("{base:?} is not a URL: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!("{base:?} must be an http or https URL"));
+    }
+    if parsed.host().is_none() {
+        return Err(format!("{base:?} has no host"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("a base URL must not carry credentials".to_owned());
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(format!("{base:?} must not have a query or a fragment"));
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_owned())
+}
+
+/// `{base}{path}?{query}&access_token={token}`.
+pub(crate) fn url(base: &str, req: &ApiRequest, token: Option<&str>) -> String {
+    let mut url = String::with_capacity(base.len() + req.path.len() + 256);
+    url.push_str(base);
+    url.push_str(&req.path);
+    if req.query.is_empty() && token.is_none() {
+        return url;
+    }
+    url.push('?');
+    let start = url.len();
+    let mut query = url::form_urlencoded::Serializer::for_suffix(url, start);
+    for (k, v) in &req.query {
+        query.append_pair(k, v);
+    }
+    if let Some(token) = token {
+        query.append_pair("access_token", token);
+    }
+    query.finish()
+}
+
+/// The `errcode` and `errmsg` of a JSON object body, when it has an `errcode`.
+pub(crate) fn errcode(body: &[u8]) -> Option<(ErrCode, String)> {
+    #[derive(Deserialize)]
+    struct Probe<'a> {
+        #[serde(default)]
+        errcode: Option<ErrCode>,
+        #[serde(default, borrow)]
+        errmsg: Option<Cow<'a, str>>,
+    }
+    let probe: Probe<'_> = serde_json::from_slice(body).ok()?;
+    Some((
+        probe.errcode?,
+        probe.errmsg.unwrap_or_default().into_owned(),
+    ))
+}
+
+pub(crate) fn transport_error(
+    req: &ApiRequest,
+    attempts: u32,
+    may_have_reached_platform: bool,
+    source: reqwest::Error,
+) -> Error {
+    Error::Transport {
+        path: req.path.clone(),
+        attempts,
+        may_have_reached_platform,
+        source,
+    }
+}
+
+pub(crate) fn status_error(
+    target: Target<'_>,
+    req: &ApiRequest,
+    status: StatusCode,
+    body: &[u8],
+) -> Error {
+    let body = shown_body(body, MAX_ERROR_BODY);
+    match target {
+        Target::Platform | Target::Host(_) => Error::Http {
+            path: req.path.clone(),
+            status: status.as_u16(),
+            body,
+        },
+        Target::Fixed { .. } => Error::TokenServer {
+            status: status.as_u16(),
+            message: if body.is_empty() {
+                status.canonical_reason().unwrap_or("no reason").to_owned()
+            } else {
+                body
+            },
+        },
+    }
+}
+
+/// A body for an error message: lossy UTF-8, redacted, at most `limit` bytes.
+pub(crate) fn shown_body(body: &[u8], limit: usize) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut shown = redact(&text).into_owned();
+    if shown.len() > limit {
+        let mut cut = limit;
+        while !shown.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        shown.truncate(cut);
+        shown.push('…');
+    }
+    shown
+}
+
+/// Decodes a successful answer, keeping the raw body and the failing field on error.
+pub(crate) fn decode<T: DeserializeOwned>(path: &str, body: &[u8]) -> Result<T> {
+    let failed = |field: String, source: serde_json::Error| Error::Decode {
+        path: path.to_owned(),
+        field,
+        body: shown_body(body, MAX_BODY),
+        source,
+    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let field = e.path().to_string();
+        let source = e.into_inner();
+        // serde_json quotes the offending value ("invalid type: string \"…\""): not for a
+        // secret field.
+        let source = if is_secret_field(&field) {
+            <serde_json::Error as serde::de::Error>::custom(format!(
+                "invalid value at line {} column {} (not shown: the field is secret)",
+                source.line(),
+                source.column()
+            ))
+        } else {
+            source
+        };
+        failed(field, source)
+    })?;
+    de.end().map_err(|e| failed(".".to_owned(), e))?;
+    Ok(value)
+}
+
+/// Whether a field path (`a.b[0].access_token`) names a secret anywhere along it.
+pub(crate) fn is_secret_field(field: &str) -> bool {
+    field
+        .split(['.', '['])
+        .any(|segment| crate::redact::is_sensitive_key(segment.trim_end_matches(']')))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_has_the_token_last_and_encodes_values() {
+        let req = ApiRequest::get("/cgi-bin/user/info").query("openid", "o 1&x");
+        assert_eq!(
+            url("http://h", &req, Some("T/+")),
+            "http://h/cgi-bin/user/info?openid=o+1%26x&access_token=T%2F%2B"
+        );
+        assert_eq!(url("http://h", &ApiRequest::get("/a"), None), "http://h/a");
+    }
+
+    #[test]
+    fn bases_are_checked_and_normalised() {
+        assert_eq!(
+            parse_base("https://api.weixin.qq.com/").unwrap(),
+            "https://api.weixin.qq.com"
+        );
+        assert_eq!(
+            parse_base(" http://127.0.0.1:8080/sandbox/ ").unwrap(),
+            "http://127.0.0.1:8080/sandbox"
+        );
+        for bad in [
+            "api.weixin.qq.com",
+            "ftp://x",
+            "http://u:p@x",
+            "http://x/?a=1",
+            "http://x/#f",
+            "",
+        ] {
+            assert!(parse_base(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn errcode_probe() {
+        assert_eq!(
+            errcode(br#"{"errcode":40001,"errmsg":"invalid credential"}"#).unwrap(),
+            (ErrCode::InvalidCredential, "invalid credential".to_owned())
+        );
+        assert_eq!(
+            errcode(br#"{"errcode":"-1"}"#).unwrap(),
+            (ErrCode::SystemBusy, String::new())
+        );
+        assert!(errcode(br#"{"ip_list":["1.2.3.4"]}"#).is_none());
+        assert!(errcode(b"[1,2]").is_none());
+        assert!(errcode(b"<html>").is_none());
+        assert!(
+            errcode(br#"{"errcode":0,"errmsg":"ok"}"#)
+                .unwrap()
+                .0
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn decode_keeps_the_field_path_and_the_body() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Answer {
+            ip_list: Vec<std::net::IpAddr>,
+        }
+        let body = br#"{"ip_list":["1.2.3.4","nope"],"access_token":"T"}"#;
+        let Err(Error::Decode {
+            path, field, body, ..
+        }) = decode::<Answer>("/cgi-bin/getcallbackip", body)
+        else {
+            panic!("expected a decode error");
+        };
+        assert_eq!(path, "/cgi-bin/getcallbackip");
+        assert_eq!(field, "ip_list[1]");
+        assert_eq!(
+            body,
+            r#"{"ip_list":["1.2.3.4","nope"],"access_token":"***"}"#
+        );
+        assert!(matches!(
+            decode::<serde_json::Value>("/x", b"{} x"),
+            Err(Error::Decode { .. })
+        ));
+    }
+
+    #[test]
+    fn decode_errors_never_quote_a_secret_value() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Answer {
+            ticket: u64,
+        }
+        let Err(Error::Decode { field, source, .. }) =
+            decode::<Answer>("/x", br#"{"ticket":"TICKETVALUE"}"#)
+        else {
+            panic!("expected a decode error");
+        };
+        assert_eq!(field, "ticket");
+        assert!(!format!("{source} {source:?}").contains("TICKETVALUE"));
+        assert!(is_secret_field("data[0].refresh_token") && !is_secret_field("ip_list[1]"));
+    }
+
+    #[test]
+    fn shown_bodies_are_cut_on_char_boundaries() {
+        let body = "值".repeat(10);
+        let shown = shown_body(body.as_bytes(), 4);
+        assert_eq!(shown, "值…");
+    }
+}
