@@ -155,12 +155,6 @@ pub trait DedupStore: Send + Sync + 'static {
         key: &'a str,
         windows: Windows,
     ) -> BoxFuture<'a, Result<Claim, DedupError>>;
-    /// Claims `key` at once, for a store that answers from memory; `None` (the default) means
-    /// "await [`claim`](Self::claim)". The webhook tries this first, so that an in-memory
-    /// store costs no boxed future a push.
-    fn claim_now(&self, _key: &str, _windows: Windows) -> Option<Result<Claim, DedupError>> {
-        None
-    }
     /// Records the answer of the delivery that claimed `key` (the store keeps its own copy)
     /// for `windows.keep`.
     fn complete<'a>(
@@ -169,16 +163,6 @@ pub trait DedupStore: Send + Sync + 'static {
         answer: &'a [u8],
         windows: Windows,
     ) -> BoxFuture<'a, Result<(), DedupError>>;
-    /// Records the answer at once, for a store that keeps answers in memory; `None` (the
-    /// default) means "await [`complete`](Self::complete)", which the webhook then does.
-    fn complete_now(
-        &self,
-        _key: &str,
-        _answer: &[u8],
-        _windows: Windows,
-    ) -> Option<Result<(), DedupError>> {
-        None
-    }
     /// Frees `key` after a failed handler, so that a retry runs it again.
     fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), DedupError>>;
     /// Waits up to `timeout` for the answer to `key`: `None` if it was released, its claim
