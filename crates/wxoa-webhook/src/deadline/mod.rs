@@ -363,7 +363,7 @@ impl Webhook {
         for handed_over in &drained.handed_over {
             self.inner.metrics.outbox_handed_over();
             let push = &handed_over.push;
-            info!(
+            warn!(
                 app_id = %handed_over.app_id,
                 openid = push.from_user_name.as_str(),
                 kind = push.kind(),
