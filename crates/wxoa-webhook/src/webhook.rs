@@ -50,7 +50,8 @@ pub(crate) struct Inner {
     pub(crate) late_work: Arc<LateWork>,
     /// Set by [`Webhook::drain`]: pushes are refused from then on.
     pub(crate) draining: AtomicBool,
-    /// Set when the recovery loop of the store's outbox has started.
+    /// Set once the recovery loop of the store's outbox has started, or once it is known that
+    /// the store keeps no outbox (nothing to recover).
     pub(crate) recovering: AtomicBool,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) settings: Settings,

@@ -109,7 +109,7 @@ impl Webhook {
                     }
                     Err(error) => self.dedupe_failed("park", &error),
                 },
-                Ok(_) => {
+                Ok(Lease::Lost) => {
                     ticket.in_outbox(false);
                     warn!(job = %job.id, "another instance took this job over (its lease lapsed): the reply may be sent twice");
                     return std::future::pending().await;
@@ -146,7 +146,12 @@ impl Webhook {
     /// when the webhook is dropped, and when a drain begins.
     pub(crate) fn start_recovery(&self) {
         let inner = &self.inner;
-        if inner.dedup.outbox().is_none() || inner.recovering.load(Ordering::Relaxed) {
+        if inner.recovering.load(Ordering::Relaxed) {
+            return;
+        }
+        if inner.dedup.outbox().is_none() {
+            // Nothing to recover, ever: later pushes need not ask again.
+            inner.recovering.store(true, Ordering::Relaxed);
             return;
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
