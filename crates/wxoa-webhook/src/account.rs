@@ -121,6 +121,11 @@ impl Accounts {
             .insert(account.app_id.clone(), Arc::new(account));
     }
 
+    /// Every account served now.
+    pub(crate) fn all(&self) -> Vec<Arc<Account>> {
+        self.read().values().cloned().collect()
+    }
+
     /// Removes an account; whether it was there.
     pub(crate) fn remove(&self, app_id: &str) -> bool {
         self.write().remove(app_id).is_some()

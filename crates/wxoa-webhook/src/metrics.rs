@@ -24,7 +24,20 @@ const OUTCOMES: [&str; 11] = [
 
 /// Operations of the dedupe store counted by `wxoa_webhook_dedupe_failures_total`, in the
 /// order they are stored.
-const DEDUPE_OPS: [&str; 4] = ["claim", "wait", "complete", "release"];
+const DEDUPE_OPS: [&str; 8] = [
+    "claim", "wait", "complete", "release", // the outbox's:
+    "park", "renew", "finish", "recover",
+];
+
+/// Events of `wxoa_webhook_outbox_jobs_total`, in the order they are stored.
+const OUTBOX_EVENTS: [&str; 3] = [
+    // Taken over from an instance whose lease lapsed, and run again here.
+    "recovered",
+    // Taken over too many times, past the 48-hour window, or unreadable: not run again.
+    "dropped",
+    // Left for another instance when a drain deadline passed.
+    "handed_over",
+];
 
 /// Upper bounds of the handler latency histogram, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -42,6 +55,7 @@ pub struct Metrics {
     late_failed: AtomicU64,
     late_undelivered: AtomicU64,
     late_pending: AtomicI64,
+    outbox_jobs: [AtomicU64; OUTBOX_EVENTS.len()],
     latency_buckets: [AtomicU64; BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_micros: AtomicU64,
@@ -96,6 +110,29 @@ impl Metrics {
         self.late_undelivered.fetch_add(1, Ordering::Relaxed);
     }
 
+    fn outbox_event(&self, event: &str) {
+        if let Some(i) = OUTBOX_EVENTS.iter().position(|e| *e == event)
+            && let Some(counter) = self.outbox_jobs.get(i)
+        {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// An outbox job was taken over and runs here.
+    pub(crate) fn outbox_recovered(&self) {
+        self.outbox_event("recovered");
+    }
+
+    /// An outbox job was dropped without running again.
+    pub(crate) fn outbox_dropped(&self) {
+        self.outbox_event("dropped");
+    }
+
+    /// An outbox job was left for another instance by a drain.
+    pub(crate) fn outbox_handed_over(&self) {
+        self.outbox_event("handed_over");
+    }
+
     /// Late work started (`1`) or ended (`-1`).
     pub(crate) fn late_pending(&self, change: i64) {
         self.late_pending.fetch_add(change, Ordering::Relaxed);
@@ -130,6 +167,17 @@ impl Metrics {
             _ => return 0,
         };
         counter.load(Ordering::Relaxed)
+    }
+
+    /// How many outbox jobs were `recovered` (taken over from an instance that stopped renewing
+    /// their lease, and run here), `dropped` (not run again: taken over too often, past the
+    /// 48-hour window, or unreadable) or `handed_over` (left for another instance by a drain).
+    pub fn outbox_jobs(&self, event: &str) -> u64 {
+        OUTBOX_EVENTS
+            .iter()
+            .position(|e| *e == event)
+            .and_then(|i| self.outbox_jobs.get(i))
+            .map_or(0, |c| c.load(Ordering::Relaxed))
     }
 
     /// How many pieces of late work are running now: handlers past the budget and their
@@ -198,6 +246,15 @@ impl Metrics {
             "wxoa_webhook_late_replies_total{{result=\"undelivered\"}} {}",
             load(&self.late_undelivered)
         );
+        out.push_str("# HELP wxoa_webhook_outbox_jobs_total Late work in the store shared by the instances, by event: recovered (taken over from an instance that stopped renewing its lease, and run here), dropped (not run again: taken over too often, past the 48-hour window, or unreadable), handed_over (left for another instance when a drain deadline passed).\n");
+        out.push_str("# TYPE wxoa_webhook_outbox_jobs_total counter\n");
+        for (event, counter) in OUTBOX_EVENTS.iter().zip(&self.outbox_jobs) {
+            let _ = writeln!(
+                out,
+                "wxoa_webhook_outbox_jobs_total{{event=\"{event}\"}} {}",
+                load(counter)
+            );
+        }
         out.push_str("# HELP wxoa_webhook_late_pending Handlers and late replies running past their request, which a shutdown waits for.\n");
         out.push_str("# TYPE wxoa_webhook_late_pending gauge\n");
         let _ = writeln!(out, "wxoa_webhook_late_pending {}", self.late_pending_now());

@@ -15,6 +15,7 @@ use wxoa_types::inbound::Inbound;
 use wxoa_types::reply::{NO_REPLY, ReplyBody, render_parts};
 
 use crate::account::Account;
+use crate::deadline::Received;
 use crate::dedup::{Turn, dedupe_key};
 use crate::rejection::{Rejection, RequestError};
 use crate::verify::{Mode, PushQuery, check_replay, check_signature, now, open_body};
@@ -31,6 +32,8 @@ impl Webhook {
         if self.inner.draining.load(Ordering::Relaxed) {
             return self.reject(Rejection::ShuttingDown);
         }
+        // A webhook built outside a runtime starts its outbox's recovery with its first push.
+        self.start_recovery();
         match self.pipeline(app_id, uri, body).await {
             Ok(answer) => answer.into_response(),
             Err(rejection) => self.reject(rejection),
@@ -57,12 +60,16 @@ impl Webhook {
         );
         let span = info_span!("push", app_id = %account.app_id, kind = push.kind(), mode = mode.as_str(), outcome = tracing::field::Empty);
         // A span nobody listens to is not worth entering and leaving at every poll.
+        let received = Received {
+            account: account.clone(),
+            push,
+            plain,
+            arrived,
+        };
         let answer = if span.is_disabled() {
-            self.deliver(account.clone(), push, arrived).await?
+            self.deliver(received).await?
         } else {
-            self.deliver(account.clone(), push, arrived)
-                .instrument(span)
-                .await?
+            self.deliver(received).instrument(span).await?
         };
         Ok(seal(&account, mode, &query, answer))
     }
@@ -70,22 +77,16 @@ impl Webhook {
     /// Dedupe, run the handler within the budget, render the plaintext answer (the reply XML
     /// or `success`). The dedupe store keeps this plaintext, which is smaller than the envelope,
     /// and every delivery's answer is sealed with that delivery's own timestamp and nonce.
-    async fn deliver(
-        &self,
-        account: Arc<Account>,
-        push: Arc<Inbound>,
-        arrived: i64,
-    ) -> Result<Answer, Rejection> {
+    async fn deliver(&self, received: Received) -> Result<Answer, Rejection> {
         // The budget counts from here, so that time spent on the store (a claim, a wait for
         // another delivery) comes out of it rather than on top of it.
         let begun = Instant::now();
-        let key = dedupe_key(&account, &push);
+        let key = dedupe_key(&received.account, &received.push);
         let waited = match self.claim_push(&key, begun).await {
             Turn::Handle { waited } => waited,
             Turn::Answered(answer) => return Ok(answer),
         };
-        self.within_budget(account, push, key, begun, waited, arrived)
-            .await
+        self.within_budget(received, key, begun, waited).await
     }
 }
 

@@ -50,6 +50,9 @@ pub(crate) struct Inner {
     pub(crate) late_work: Arc<LateWork>,
     /// Set by [`Webhook::drain`]: pushes are refused from then on.
     pub(crate) draining: AtomicBool,
+    /// Set once the recovery loop of the store's outbox has started, or once it is known that
+    /// the store keeps no outbox (nothing to recover).
+    pub(crate) recovering: AtomicBool,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) settings: Settings,
 }
@@ -143,10 +146,12 @@ impl WebhookBuilder {
         self
     }
 
-    /// The webhook.
+    /// The webhook. With a store that keeps an outbox (Redis), its recovery loop starts now
+    /// on the current tokio runtime (or with the first push when built outside one): every
+    /// second it takes over the late work of instances that died, and runs it.
     pub fn build(self) -> Webhook {
         let metrics = Arc::new(Metrics::default());
-        Webhook {
+        let webhook = Webhook {
             inner: Arc::new(Inner {
                 accounts: Accounts::new(self.accounts),
                 dedup: self
@@ -156,10 +161,13 @@ impl WebhookBuilder {
                 late: self.late,
                 late_work: Arc::new(LateWork::new(metrics.clone())),
                 draining: AtomicBool::new(false),
+                recovering: AtomicBool::new(false),
                 metrics,
                 settings: self.settings,
             }),
-        }
+        };
+        webhook.start_recovery();
+        webhook
     }
 }
 

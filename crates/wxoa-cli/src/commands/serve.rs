@@ -34,6 +34,11 @@ pub(crate) struct ServeArgs {
     /// across instances resumes as soon as it answers. The same holds at start-up: a malformed
     /// URL is an error (exit 2), but a Redis that does not answer yet is logged and the server
     /// starts, without dedupe until Redis answers.
+    ///
+    /// A push answered `success` while its handler still runs (past the budget, or its
+    /// connection closed) is kept in Redis until its late reply has gone out; if this instance
+    /// dies first, another instance sharing the Redis runs the handler again and sends the
+    /// reply (needs --app-secret). Without --redis, late replies live only in this process.
     #[arg(long, value_name = "URL")]
     pub(crate) redis: Option<String>,
     /// How far a push's timestamp may be from now, in seconds (0 turns the check off).
@@ -47,7 +52,8 @@ pub(crate) struct ServeArgs {
     pub(crate) allow_plain: bool,
     /// On SIGTERM or Ctrl-C, how long to wait for handlers and late replies still running,
     /// in seconds from the signal, before exiting; a reply not delivered by then is logged
-    /// with its push. Keep the process manager's kill timeout above it. Config key:
+    /// with its push (with --redis, it is left in Redis for another instance to send). Keep
+    /// the process manager's kill timeout above it. Config key:
     /// drain_timeout. [default: 30]
     #[arg(long, value_name = "SECS")]
     pub(crate) drain_timeout: Option<u64>,
@@ -156,6 +162,12 @@ pub(crate) fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Failure
             eprintln!(
                 "wxoa serve: stopped with {} late replies not delivered within --drain-timeout (each is logged with its push)",
                 drained.undelivered.len()
+            );
+        }
+        if !drained.handed_over.is_empty() {
+            eprintln!(
+                "wxoa serve: stopped with {} late replies left in the Redis outbox: another instance sends them",
+                drained.handed_over.len()
             );
         }
         Ok(())

@@ -116,19 +116,7 @@ impl Instance {
 
     /// The value of one line of `/metrics`, e.g. `wxoa_webhook_handled_total`.
     async fn metric(&self, name: &str) -> u64 {
-        let text = http()
-            .get(format!("{}/metrics", self.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        text.lines()
-            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
-            .unwrap_or_else(|| panic!("no {name} in {text}"))
-            .parse()
-            .unwrap()
+        metric(&self.base, name).await
     }
 
     async fn dedupe_failures(&self) -> u64 {
@@ -167,6 +155,23 @@ impl Delivery {
             .unwrap()
             .map(|r| r.body)
     }
+}
+
+/// The value of one line of the `/metrics` of the server at `base`.
+pub(crate) async fn metric(base: &str, name: &str) -> u64 {
+    let text = http()
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no {name} in {text}"))
+        .parse()
+        .unwrap()
 }
 
 fn platform() -> Platform {

@@ -17,6 +17,7 @@ mod media;
 mod menu;
 mod misc;
 mod oauth;
+mod outbox;
 mod protocol_tools;
 mod publish;
 mod qrcode;

@@ -14,15 +14,16 @@ use wxoa_sandbox::{DEFAULT_APP_ID, DEFAULT_APP_SECRET, PushMode, Sandbox, Webhoo
 use crate::serve::{KEY, TOKEN};
 
 /// A `wxoa serve` process whose stderr is kept; killed on drop if still running.
-struct Serving {
+pub(crate) struct Serving {
     child: Child,
-    url: String,
+    pub(crate) url: String,
     log: Arc<Mutex<String>>,
 }
 
 impl Serving {
-    /// Serves the echo bot for the sandbox's account, sending late replies through its API.
-    fn start(sandbox: &Sandbox, extra: &[&str]) -> Serving {
+    /// Serves the echo bot for the sandbox's account, sending late replies through its API;
+    /// the sandbox pushes to it from now on.
+    pub(crate) fn start(sandbox: &Sandbox, extra: &[&str]) -> Serving {
         let mut args = vec![
             "serve",
             "--listen",
@@ -87,14 +88,25 @@ impl Serving {
     }
 
     /// Sends a real SIGTERM.
-    fn terminate(&self) {
+    pub(crate) fn terminate(&self) {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         assert!(sent.success());
     }
 
+    /// SIGKILL: no drain, nothing recorded, the process gone at once.
+    pub(crate) fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// The value of one line of its `/metrics`.
+    pub(crate) async fn metric(&self, name: &str) -> u64 {
+        crate::fleet::metric(self.url.trim_end_matches("/wechat"), name).await
+    }
+
     /// Waits (bounded) for the process to exit; its status code.
-    async fn exited_within(&mut self, limit: Duration) -> Option<i32> {
+    pub(crate) async fn exited_within(&mut self, limit: Duration) -> Option<i32> {
         let deadline = Instant::now() + limit;
         while Instant::now() < deadline {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -105,7 +117,7 @@ impl Serving {
         panic!("wxoa serve still running {limit:?} after SIGTERM");
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         self.log.lock().unwrap().clone()
     }
 }
@@ -121,7 +133,7 @@ fn http() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().build().unwrap()
 }
 
-async fn follower(sandbox: &Sandbox) -> String {
+pub(crate) async fn follower(sandbox: &Sandbox) -> String {
     let followers: Value = http()
         .get(format!("{}/sandbox/followers?limit=1", sandbox.base_url()))
         .send()
@@ -134,7 +146,7 @@ async fn follower(sandbox: &Sandbox) -> String {
 }
 
 /// The sandbox delivers a text from `openid` to the webhook, as the platform does.
-async fn push_text(sandbox: &Sandbox, openid: &str, content: &str) -> Value {
+pub(crate) async fn push_text(sandbox: &Sandbox, openid: &str, content: &str) -> Value {
     http()
         .post(format!("{}/sandbox/push", sandbox.base_url()))
         .json(&json!({"from": openid, "message": {"MsgType": "text", "Content": content}}))
@@ -147,7 +159,7 @@ async fn push_text(sandbox: &Sandbox, openid: &str, content: &str) -> Value {
 }
 
 /// The texts the follower has received, oldest first.
-async fn received(sandbox: &Sandbox, openid: &str) -> Vec<String> {
+pub(crate) async fn received(sandbox: &Sandbox, openid: &str) -> Vec<String> {
     let inbox: Value = http()
         .get(format!("{}/sandbox/inbox/{openid}", sandbox.base_url()))
         .send()
@@ -303,19 +315,11 @@ async fn a_connection_the_platform_closes_mid_handling_still_gets_its_reply_once
     // Exactly once: nothing else arrives later.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(received(&sandbox, &openid).await, ["custom: slept 2"]);
-    let metrics = http()
-        .get(serving.url.replace("/wechat", "/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    for line in [
-        "wxoa_webhook_requests_total{outcome=\"closed\"} 1",
-        "wxoa_webhook_handled_total 1",
-        "wxoa_webhook_late_replies_total{result=\"delivered\"} 1",
+    for (name, value) in [
+        ("wxoa_webhook_requests_total{outcome=\"closed\"}", 1),
+        ("wxoa_webhook_handled_total", 1),
+        ("wxoa_webhook_late_replies_total{result=\"delivered\"}", 1),
     ] {
-        assert!(metrics.contains(line), "{line} in:\n{metrics}");
+        assert_eq!(serving.metric(name).await, value, "{name}");
     }
 }

@@ -14,9 +14,18 @@
 //! names (in the log, in `wxoa_webhook_late_replies_total{result="undelivered"}` and in its
 //! [`Drained`] answer) every push whose reply did not go out in time.
 //!
+//! **What survives a crash depends on the dedupe store.** With a store that keeps an
+//! [outbox](crate::dedup::outbox) (Redis), a push answered `success` while its handler runs is
+//! parked there first, under a lease this instance renews while the handler and the late reply
+//! run; if the instance dies (SIGKILL, a crash, a drain deadline passed), another instance
+//! takes the job over once the lease lapses, runs the handler again and sends the reply:
+//! at least once (twice if the instance died after sending and before finishing the job).
+//! With the memory store (one process) nothing is durable: late work lives in this process's
+//! memory, a SIGTERM drains it, and a SIGKILL loses it.
+//!
 //! This file owns the budget, the detaching of a handler whose request is gone, late delivery
-//! and the drain; the tracking of late work is in `work.rs`, the customer-service message a
-//! late reply becomes in `message.rs`.
+//! and the drain; the tracking of late work is in `work.rs`, the outbox's lease, hand-over and
+//! recovery in `outbox.rs`, the customer-service message a late reply becomes in `message.rs`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -39,6 +48,7 @@ use crate::rejection::Rejection;
 use crate::webhook::Webhook;
 
 mod message;
+mod outbox;
 mod work;
 
 #[cfg(feature = "client")]
@@ -92,12 +102,23 @@ fn handling(account: &Account, push: Arc<Inbound>) -> Handling {
         .map(panicked_is_failed as fn(_) -> _)
 }
 
+/// A push as the pipeline received it: its account, the typed push, the plaintext it was read
+/// from (parked in the outbox if the handler runs past its request), when it arrived.
+pub(crate) struct Received {
+    pub(crate) account: Arc<Account>,
+    pub(crate) push: Arc<Inbound>,
+    pub(crate) plain: Vec<u8>,
+    pub(crate) arrived: i64,
+}
+
 /// What finishing a push needs once its handler's outcome is known: the push, its dedupe key,
 /// when it started, and the span it was handled in.
 struct Pending {
     webhook: Webhook,
     account: Arc<Account>,
     push: Arc<Inbound>,
+    /// The push's plaintext XML.
+    plain: Vec<u8>,
     key: String,
     started: Instant,
     arrived: i64,
@@ -158,13 +179,15 @@ impl Pending {
             );
             drop(guard);
             webhook.track(self, move |pending, ticket| async move {
+                // Parked before `success` is recorded: a retry answered `success` always finds
+                // the work in the outbox while the store answers.
+                let job = pending.job();
+                let parked = pending.park(job.as_ref()).await;
                 pending
                     .webhook
                     .complete(&pending.key, &Answer::Success)
                     .await;
-                let outcome = handling.await;
-                ticket.sending();
-                pending.finish_late(outcome).await;
+                pending.run_late(handling, ticket, job, parked).await;
             });
         } else {
             debug!(
@@ -208,7 +231,7 @@ impl Pending {
 
     /// The handler missed the budget (the platform got `success`): its reply goes out as a
     /// customer-service message.
-    async fn finish_late(self, outcome: Outcome) {
+    async fn finish_late(&self, outcome: Outcome) {
         self.webhook.inner.metrics.handled(self.started.elapsed());
         self.webhook
             .finish_late(&self.account, &self.push, outcome)
@@ -222,14 +245,18 @@ impl Webhook {
     /// as tracked late work).
     pub(crate) async fn within_budget(
         &self,
-        account: Arc<Account>,
-        push: Arc<Inbound>,
+        received: Received,
         key: String,
         begun: Instant,
         waited: bool,
-        arrived: i64,
     ) -> Result<Answer, Rejection> {
         let inner = &self.inner;
+        let Received {
+            account,
+            push,
+            plain,
+            arrived,
+        } = received;
         debug!(%key, "handling the push");
         let span = tracing::Span::current();
         // The handler is polled right here; if the platform drops the connection first (its
@@ -242,6 +269,7 @@ impl Webhook {
             webhook: self.clone(),
             account,
             push,
+            plain,
             key,
             started,
             arrived,
@@ -265,13 +293,16 @@ impl Webhook {
                 // background task that sends its reply as a customer-service message.
                 let answer = Answer::Success;
                 if let Some((handling, pending)) = task.run.take() {
-                    let key = pending.key.clone();
-                    self.track(pending, move |pending, ticket| async move {
-                        let outcome = handling.await;
-                        ticket.sending();
-                        pending.finish_late(outcome).await;
+                    // Parked in the outbox as `success` is recorded, both before the answer
+                    // goes: each is bounded, and together they take no longer than one.
+                    let job = pending.job();
+                    let (parked, ()) = futures::join!(
+                        pending.park(job.as_ref()),
+                        self.complete(&pending.key, &answer)
+                    );
+                    self.track(pending, move |pending, ticket| {
+                        pending.run_late(handling, ticket, job, parked)
                     });
-                    self.complete(&key, &answer).await;
                 }
                 inner.metrics.request("late");
                 tracing::Span::current().record("outcome", "late");
@@ -288,10 +319,12 @@ impl Webhook {
         }
     }
 
-    /// Stops taking pushes, then waits up to `timeout` for the work that outlived its request:
-    /// handlers past the budget and their customer-service replies, handlers whose connection
-    /// closed. What is still running at the deadline is cancelled, logged with its push and
-    /// counted in `wxoa_webhook_late_replies_total{result="undelivered"}`, and comes back in
+    /// Stops taking pushes (and recovering other instances' late work), then waits up to
+    /// `timeout` for the work that outlived its request: handlers past the budget and their
+    /// customer-service replies, handlers whose connection closed. What is still running at the
+    /// deadline is cancelled: a job kept in the store's outbox is left there for another
+    /// instance ([`Drained::handed_over`]); anything else is logged with its push, counted in
+    /// `wxoa_webhook_late_replies_total{result="undelivered"}`, and comes back in
     /// [`Drained::undelivered`].
     ///
     /// Call it once your server has stopped accepting connections and has answered the
@@ -327,6 +360,17 @@ impl Webhook {
             );
         }
         let drained = self.inner.late_work.drain(timeout).await;
+        for handed_over in &drained.handed_over {
+            self.inner.metrics.outbox_handed_over();
+            let push = &handed_over.push;
+            warn!(
+                app_id = %handed_over.app_id,
+                openid = push.from_user_name.as_str(),
+                kind = push.kind(),
+                stage = handed_over.stage.as_str(),
+                "reply left in the outbox: the drain deadline passed first, another instance sends it once this one's lease lapses"
+            );
+        }
         for undelivered in &drained.undelivered {
             self.inner.metrics.late_undelivered();
             let push = &undelivered.push;

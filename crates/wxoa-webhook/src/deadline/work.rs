@@ -46,6 +46,16 @@ pub struct Undelivered {
     pub stage: Stage,
 }
 
+impl Undelivered {
+    fn of(job: Job) -> Self {
+        Self {
+            app_id: job.app_id,
+            push: job.push,
+            stage: job.stage,
+        }
+    }
+}
+
 /// What [`Webhook::drain`](crate::Webhook::drain) did.
 #[derive(Debug, Default)]
 #[non_exhaustive]
@@ -53,9 +63,14 @@ pub struct Drained {
     /// Pieces of late work (handlers past the budget, their customer-service replies, handlers
     /// whose connection closed) that finished while draining.
     pub finished: u64,
-    /// Those still running at the deadline, oldest first: cancelled, each logged with its push
-    /// and counted in `wxoa_webhook_late_replies_total{result="undelivered"}`.
+    /// Those still running at the deadline and kept nowhere else, oldest first: cancelled,
+    /// each logged with its push and counted in
+    /// `wxoa_webhook_late_replies_total{result="undelivered"}`.
     pub undelivered: Vec<Undelivered>,
+    /// Those still running at the deadline whose job is in the store's outbox, oldest first:
+    /// cancelled here, and finished by another instance once their lease lapses (each logged,
+    /// and counted in `wxoa_webhook_outbox_jobs_total{event="handed_over"}`).
+    pub handed_over: Vec<Undelivered>,
 }
 
 /// Work that outlives its request — a handler past the budget and its late reply, a handler
@@ -81,6 +96,8 @@ struct Job {
     app_id: Arc<str>,
     push: Arc<Inbound>,
     stage: Stage,
+    /// Whether the job is in the store's outbox, where another instance can finish it.
+    in_outbox: bool,
     /// Set right after the spawn (the job is registered first, so it cannot end unregistered).
     abort: Option<AbortHandle>,
 }
@@ -97,6 +114,13 @@ impl Ticket {
     pub(crate) fn sending(&self) {
         if let Some(job) = self.work.jobs().running.get_mut(&self.id) {
             job.stage = Stage::Sending;
+        }
+    }
+
+    /// Whether the job is (still) in the store's outbox, owned by this instance.
+    pub(crate) fn in_outbox(&self, kept: bool) {
+        if let Some(job) = self.work.jobs().running.get_mut(&self.id) {
+            job.in_outbox = kept;
         }
     }
 }
@@ -159,6 +183,7 @@ impl LateWork {
                     app_id,
                     push,
                     stage: Stage::Handling,
+                    in_outbox: false,
                     abort: None,
                 },
             );
@@ -200,23 +225,22 @@ impl LateWork {
             }
         }
         let left = std::mem::take(&mut self.jobs().running);
-        let undelivered: Vec<Undelivered> = left
-            .into_values()
-            .map(|job| {
-                if let Some(abort) = &job.abort {
-                    abort.abort();
-                }
-                self.metrics.late_pending(-1);
-                Undelivered {
-                    app_id: job.app_id,
-                    push: job.push,
-                    stage: job.stage,
-                }
-            })
-            .collect();
+        let (mut undelivered, mut handed_over) = (Vec::new(), Vec::new());
+        for job in left.into_values() {
+            if let Some(abort) = &job.abort {
+                abort.abort();
+            }
+            self.metrics.late_pending(-1);
+            if job.in_outbox {
+                handed_over.push(Undelivered::of(job));
+            } else {
+                undelivered.push(Undelivered::of(job));
+            }
+        }
         Drained {
             finished: self.finished.load(Ordering::Relaxed).saturating_sub(before),
             undelivered,
+            handed_over,
         }
     }
 }

@@ -29,11 +29,7 @@ impl Webhook {
     /// budget started.
     pub(crate) async fn claim_push(&self, key: &str, begun: Instant) -> Turn {
         let inner = &self.inner;
-        let claimed = match inner.dedup.claim_now(key, inner.windows) {
-            Some(claimed) => claimed,
-            None => inner.dedup.claim(key, inner.windows).await,
-        };
-        match claimed {
+        match inner.dedup.claim(key, inner.windows).await {
             Ok(Claim::Claimed) => Turn::Handle { waited: false },
             Ok(Claim::Done(answer)) => Turn::Answered(self.duplicate(Answer::from_stored(answer))),
             Ok(Claim::InFlight) => {
@@ -84,12 +80,12 @@ impl Webhook {
 
     pub(crate) async fn complete(&self, key: &str, answer: &Answer) {
         let answer = answer.as_stored();
-        let windows = self.inner.windows;
-        let done = match self.inner.dedup.complete_now(key, answer, windows) {
-            Some(done) => done,
-            None => self.inner.dedup.complete(key, answer, windows).await,
-        };
-        if let Err(error) = done {
+        if let Err(error) = self
+            .inner
+            .dedup
+            .complete(key, answer, self.inner.windows)
+            .await
+        {
             self.dedupe_failed("complete", &error);
         }
     }

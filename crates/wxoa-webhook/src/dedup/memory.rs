@@ -276,10 +276,6 @@ impl DedupStore for MemoryDedup {
         Box::pin(async move { Ok(claim) })
     }
 
-    fn claim_now(&self, key: &str, windows: Windows) -> Option<Result<Claim, DedupError>> {
-        Some(Ok(self.claim_in_memory(key, windows)))
-    }
-
     fn complete<'a>(
         &'a self,
         key: &'a str,
@@ -288,16 +284,6 @@ impl DedupStore for MemoryDedup {
     ) -> BoxFuture<'a, Result<(), DedupError>> {
         self.complete_in_memory(key, answer, windows);
         Box::pin(async { Ok(()) })
-    }
-
-    fn complete_now(
-        &self,
-        key: &str,
-        answer: &[u8],
-        windows: Windows,
-    ) -> Option<Result<(), DedupError>> {
-        self.complete_in_memory(key, answer, windows);
-        Some(Ok(()))
     }
 
     fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), DedupError>> {

@@ -12,9 +12,11 @@
 //! does not make the push lost.
 //!
 //! [`MemoryDedup`] (in `memory.rs`) serves one process; `RedisDedup` (feature `redis`, in
-//! `redis.rs`) every instance that shares one Redis. A store that fails answers with a [`DedupError`], and
-//! the webhook then handles the push without dedupe: an unavailable store must not lose
-//! messages. This file owns what every store shares: the trait, its answers and its errors.
+//! `redis/`) every instance that shares one Redis. A store that fails answers with a
+//! [`DedupError`], and the webhook then handles the push without dedupe: an unavailable store
+//! must not lose messages. A shared store also keeps an [`Outbox`] (`outbox.rs`) of pushes
+//! whose handler runs past its request, so that another instance finishes them when their own
+//! dies. This file owns what every store shares: the trait, its answers and its errors.
 
 use std::time::Duration;
 
@@ -23,11 +25,13 @@ use futures::future::BoxFuture;
 
 mod deliveries;
 mod memory;
+pub mod outbox;
 #[cfg(feature = "redis")]
 mod redis;
 
 pub(crate) use self::deliveries::{Turn, dedupe_key};
 pub use self::memory::MemoryDedup;
+pub use self::outbox::Outbox;
 #[cfg(feature = "redis")]
 pub use self::redis::RedisDedup;
 
@@ -52,7 +56,8 @@ pub enum DedupError {
     /// The store did not answer within its time limit.
     #[error("the dedupe store did not answer {op} within {limit:?}")]
     TimedOut {
-        /// The operation: `claim`, `wait`, `complete`, `release` or `check`.
+        /// The operation: `claim`, `wait`, `complete`, `release`, `check`, or one of the
+        /// outbox's: `park`, `renew`, `finish`, `recover`.
         op: &'static str,
         /// How long it was given.
         limit: Duration,
@@ -60,7 +65,8 @@ pub enum DedupError {
     /// The store answered with an error, or could not be reached.
     #[error("the dedupe store failed {op}: {source}")]
     Failed {
-        /// The operation: `claim`, `wait`, `complete`, `release` or `check`.
+        /// The operation: `claim`, `wait`, `complete`, `release`, `check`, or one of the
+        /// outbox's: `park`, `renew`, `finish`, `recover`.
         op: &'static str,
         /// What went wrong.
         #[source]
@@ -70,7 +76,8 @@ pub enum DedupError {
     /// a time, so that an outage costs each push nothing.
     #[error("the dedupe store is unavailable after a recent failure ({op} not tried)")]
     Unavailable {
-        /// The operation: `claim`, `wait`, `complete`, `release` or `check`.
+        /// The operation: `claim`, `wait`, `complete`, `release`, `check`, or one of the
+        /// outbox's: `park`, `renew`, `finish`, `recover`.
         op: &'static str,
     },
     /// The store's address cannot be used.
@@ -155,12 +162,6 @@ pub trait DedupStore: Send + Sync + 'static {
         key: &'a str,
         windows: Windows,
     ) -> BoxFuture<'a, Result<Claim, DedupError>>;
-    /// Claims `key` at once, for a store that answers from memory; `None` (the default) means
-    /// "await [`claim`](Self::claim)". The webhook tries this first, so that an in-memory
-    /// store costs no boxed future a push.
-    fn claim_now(&self, _key: &str, _windows: Windows) -> Option<Result<Claim, DedupError>> {
-        None
-    }
     /// Records the answer of the delivery that claimed `key` (the store keeps its own copy)
     /// for `windows.keep`.
     fn complete<'a>(
@@ -169,16 +170,6 @@ pub trait DedupStore: Send + Sync + 'static {
         answer: &'a [u8],
         windows: Windows,
     ) -> BoxFuture<'a, Result<(), DedupError>>;
-    /// Records the answer at once, for a store that keeps answers in memory; `None` (the
-    /// default) means "await [`complete`](Self::complete)", which the webhook then does.
-    fn complete_now(
-        &self,
-        _key: &str,
-        _answer: &[u8],
-        _windows: Windows,
-    ) -> Option<Result<(), DedupError>> {
-        None
-    }
     /// Frees `key` after a failed handler, so that a retry runs it again.
     fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), DedupError>>;
     /// Waits up to `timeout` for the answer to `key`: `None` if it was released, its claim
@@ -188,6 +179,12 @@ pub trait DedupStore: Send + Sync + 'static {
         key: &'a str,
         timeout: Duration,
     ) -> BoxFuture<'a, Result<Option<Bytes>, DedupError>>;
+    /// The store's [`Outbox`] of late work, when it keeps one that other processes share;
+    /// `None` (the default, and the memory store's answer): late work lives only in this
+    /// process's memory, and a crash loses it.
+    fn outbox(&self) -> Option<&dyn Outbox> {
+        None
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,8 @@ use wxoa_webhook::{Bot, Ctx, Mode};
 
 use crate::*;
 
-struct Recorder(mpsc::UnboundedSender<(String, Value)>);
+/// A sender that records what it sends (the outbox tests use it too).
+pub(crate) struct Recorder(pub(crate) mpsc::UnboundedSender<(String, Value)>);
 
 impl LateReply for Recorder {
     fn send<'a>(&'a self, app_id: &'a str, message: Value) -> BoxFuture<'a, Result<(), SendError>> {
@@ -30,7 +31,7 @@ impl LateReply for Failing {
     }
 }
 
-fn slow_bot(delay: Duration) -> Bot {
+pub(crate) fn slow_bot(delay: Duration) -> Bot {
     Bot::new().text(move |ctx: Ctx| async move {
         tokio::time::sleep(delay).await;
         format!("late: {}", ctx.text().unwrap_or_default())

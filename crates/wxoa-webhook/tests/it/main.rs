@@ -9,6 +9,8 @@ mod deadline;
 mod dedupe;
 mod modes;
 #[cfg(feature = "redis")]
+mod outbox;
+#[cfg(feature = "redis")]
 mod redis_dedupe;
 mod refusals;
 mod replies;

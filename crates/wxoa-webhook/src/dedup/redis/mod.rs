@@ -1,5 +1,5 @@
 //! The store in Redis, shared by every instance: one script a claim, bounded operations, and a
-//! health gate that fails fast while Redis is down.
+//! health gate that fails fast while Redis is down. Its outbox of late work is in `outbox.rs`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures::future::BoxFuture;
 
-use super::{Claim, DedupError, DedupStore, LONGEST, Windows};
+use super::{Claim, DedupError, DedupStore, LONGEST, Outbox, Windows};
+
+mod outbox;
 
 /// Claims `KEYS[1]` with the marker `ARGV[1]` for `ARGV[2]` milliseconds, or answers what
 /// holds it: nil for a claim granted, else the value found (a marker or an answer). One
@@ -63,11 +65,14 @@ pub struct RedisDedup {
     connection: Mutex<Option<MultiplexedConnection>>,
     /// Held while connecting, so that concurrent operations wait for one connection.
     connecting: tokio::sync::Mutex<()>,
-    /// This instance's in-flight marker: [`IN_FLIGHT`] and a random id.
+    /// This instance's in-flight marker: [`IN_FLIGHT`] and its random id.
     marker: Vec<u8>,
+    /// This instance's random id: the owner of the outbox jobs it runs.
+    owner: String,
     health: Health,
     claim: Script,
     release: Script,
+    outbox_scripts: outbox::Scripts,
 }
 
 impl std::fmt::Debug for RedisDedup {
@@ -89,8 +94,9 @@ impl RedisDedup {
             url: shown.clone(),
             source: Box::new(e),
         })?;
+        let owner = format!("{:016x}", rand::random::<u64>());
         let mut marker = IN_FLIGHT.to_vec();
-        marker.extend_from_slice(format!("{:016x}", rand::random::<u64>()).as_bytes());
+        marker.extend_from_slice(owner.as_bytes());
         Ok(Self {
             client,
             shown,
@@ -100,9 +106,11 @@ impl RedisDedup {
             connection: Mutex::new(None),
             connecting: tokio::sync::Mutex::new(()),
             marker,
+            owner,
             health: Health::new(),
             claim: Script::new(CLAIM),
             release: Script::new(RELEASE),
+            outbox_scripts: outbox::Scripts::new(),
         })
     }
 
@@ -367,5 +375,9 @@ impl DedupStore for RedisDedup {
                 .await
                 .unwrap_or(Ok(None))
         })
+    }
+
+    fn outbox(&self) -> Option<&dyn Outbox> {
+        Some(self)
     }
 }
