@@ -5,6 +5,7 @@
     missing_docs
 )]
 
+mod bots;
 mod deadline;
 mod dedupe;
 mod modes;
