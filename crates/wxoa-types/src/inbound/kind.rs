@@ -11,9 +11,8 @@
 /// It generates the typed enum; the kind enum (one fieldless variant per line, and
 /// `Unknown(String)` for any other name); the kind's canonical name, its case-insensitive
 /// lookup (`From<&str>`) and `Display`; the typed enum's name function (`name: …;`), `kind`,
-/// `is`, `payload` and `read`
-/// (which reads the variant named by a kind from the remaining fields of a push, each payload
-/// through its own `take_from`).
+/// `is`, `payload` and `read` (which reads the variant named by a kind from the remaining
+/// fields of a push, each payload through its own `take_from`).
 macro_rules! typed_kinds {
     (
         $(#[$meta:meta])*
@@ -57,7 +56,7 @@ macro_rules! typed_kinds {
                 None
             }
 
-            /// Whether the typed value of this kind carries a `P` (the `Payload` of its
+            /// Whether the typed value of this kind carries a `P` (the payload of its
             /// variant): `false` for a variant without fields and for an unknown kind.
             pub fn carries<P: 'static>(&self) -> bool {
                 match self {
