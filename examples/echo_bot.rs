@@ -7,12 +7,15 @@
 #![allow(clippy::print_stdout, clippy::indexing_slicing)]
 
 use wxoa::prelude::*;
+use wxoa::types::inbound::Text;
 
 /// The bot: text echoed back, a welcome for new followers.
 pub fn bot() -> Bot {
     Bot::new()
-        .text(|ctx: Ctx| async move { ctx.text().map(|text| format!("you said: {text}")) })
-        .event("subscribe", |_: Ctx| async { "welcome!" })
+        .on_message(MessageKind::Text, |_: Ctx, text: Text| async move {
+            format!("you said: {}", text.content)
+        })
+        .on_event(EventKind::Subscribe, |_: Ctx| async { "welcome!" })
 }
 
 /// Serves the bot for `account` on `listener` until the process ends.

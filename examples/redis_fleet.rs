@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use wxoa::client::token::RedisStore;
 use wxoa::prelude::*;
+use wxoa::types::inbound::Text;
 use wxoa::webhook::deadline::CustomerService;
 use wxoa::webhook::dedup::RedisDedup;
 
@@ -29,7 +30,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Pushes: dedupe through the same Redis (every operation bounded; while Redis is down or
     // stalled, pushes are handled without dedupe and the store reconnects by itself); replies
     // that miss the 5-second deadline go out as customer-service messages through the client.
-    let bot = Bot::new().text(|ctx: Ctx| async move { ctx.text().map(str::to_owned) });
+    let bot = Bot::new().on_message(MessageKind::Text, |_: Ctx, text: Text| async move {
+        text.content
+    });
     let account =
         WebhookAccount::new(app_id, var("WXOA_TOKEN")?, bot).aes_key(&var("WXOA_AES_KEY")?)?;
     let webhook = Webhook::builder()

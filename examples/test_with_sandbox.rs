@@ -10,6 +10,7 @@
 use serde_json::json;
 use wxoa::prelude::*;
 use wxoa::sandbox::{DEFAULT_APP_ID, PushMode, Sandbox, Webhook as SandboxWebhook};
+use wxoa::types::inbound::Text;
 
 const TOKEN: &str = "testtoken";
 const AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
@@ -19,7 +20,9 @@ const AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 #[tokio::main]
 pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The bot under test, on a free loopback port.
-    let bot = Bot::new().text(|ctx: Ctx| async move { ctx.text().map(str::to_uppercase) });
+    let bot = Bot::new().on_message(MessageKind::Text, |_: Ctx, text: Text| async move {
+        text.content.to_uppercase()
+    });
     let account = WebhookAccount::new(DEFAULT_APP_ID, TOKEN, bot).aes_key(AES_KEY)?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}/wechat", listener.local_addr()?);

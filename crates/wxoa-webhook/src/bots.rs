@@ -2,7 +2,10 @@
 //! kind, driven by the menu in [`DEMO_MENU`]). `wxoa serve --bot echo|demo` and `wxoa demo`
 //! serve them.
 
-use wxoa_types::inbound::{Body, Event, Message};
+use wxoa_types::inbound::{
+    Body, EventKind, Image, Location, LocationSelect, MessageKind, Pictures, Scan, ScanCode,
+    Subscribe, Text, Voice,
+};
 use wxoa_types::reply::{Article, Music, ReplyBody};
 
 use crate::handler::Ctx;
@@ -16,27 +19,26 @@ use crate::router::Bot;
 /// so the deadline, late replies and faults during handling can be seen and tested from outside.
 pub fn echo() -> Bot {
     Bot::new()
-        .text(|ctx: Ctx| async move {
-            let text = ctx.text()?;
-            if let Some(seconds) = sleep_seconds(text) {
+        .on_message(MessageKind::Text, |_: Ctx, text: Text| async move {
+            if let Some(seconds) = sleep_seconds(&text.content) {
                 tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
-                return Some(format!("slept {seconds}"));
+                return format!("slept {seconds}");
             }
-            Some(text.to_owned())
+            text.content
         })
-        .message("image", |ctx: Ctx| async move {
-            match ctx.message() {
-                Some(Message::Image(image)) => Some(ReplyBody::image(image.media_id.as_str())),
-                _ => None,
-            }
-        })
-        .message("voice", |ctx: Ctx| async move {
-            match ctx.message() {
-                Some(Message::Voice(voice)) => Some(ReplyBody::voice(voice.media_id.as_str())),
-                _ => None,
-            }
-        })
-        .event("subscribe", |_: Ctx| async { "welcome" })
+        .on_message(MessageKind::Image, echo_image)
+        .on_message(MessageKind::Voice, echo_voice)
+        .on_event(EventKind::Subscribe, |_: Ctx| async { "welcome" })
+}
+
+/// The same image back.
+async fn echo_image(_: Ctx, image: Image) -> ReplyBody {
+    ReplyBody::image(image.media_id.as_str())
+}
+
+/// The same voice message back.
+async fn echo_voice(_: Ctx, voice: Voice) -> ReplyBody {
+    ReplyBody::voice(voice.media_id.as_str())
 }
 
 /// The N of a text `sleep N` with N from 1 to 30; any other text is echoed as it is.
@@ -113,88 +115,62 @@ fn music() -> ReplyBody {
 /// what arrived.
 pub fn demo() -> Bot {
     Bot::new()
-        .text_exact("help", |_: Ctx| async { HELP })
+        .on_text_exact("help", |_: Ctx| async { HELP })
         // A reply to a follower's message shows one article.
-        .text_exact("news", |_: Ctx| async { news(1) })
-        .text_exact("music", |_: Ctx| async { music() })
-        .text(|ctx: Ctx| async move { ctx.text().map(|t| format!("You said: {t}")) })
-        .message("image", |ctx: Ctx| async move {
-            match ctx.message() {
-                Some(Message::Image(image)) => Some(ReplyBody::image(image.media_id.as_str())),
-                _ => None,
-            }
+        .on_text_exact("news", |_: Ctx| async { news(1) })
+        .on_text_exact("music", |_: Ctx| async { music() })
+        .on_message(MessageKind::Text, |_: Ctx, text: Text| async move {
+            format!("You said: {}", text.content)
         })
-        .message("voice", |ctx: Ctx| async move {
-            match ctx.message() {
-                Some(Message::Voice(voice)) => Some(ReplyBody::voice(voice.media_id.as_str())),
-                _ => None,
-            }
-        })
-        .message("location", |ctx: Ctx| async move {
-            match ctx.message() {
-                Some(Message::Location(l)) => Some(format!(
-                    "You are at {:.4}, {:.4}{}",
-                    l.latitude,
-                    l.longitude,
-                    l.label
-                        .as_deref()
-                        .map(|a| format!(" ({a})"))
-                        .unwrap_or_default()
-                )),
-                _ => None,
-            }
-        })
-        .event("subscribe", |ctx: Ctx| async move {
-            match ctx.event() {
-                Some(Event::Subscribe(s)) if s.scene().is_some() => format!(
-                    "Welcome! You followed by scanning the code for scene {}.\n\n{HELP}",
-                    s.scene().unwrap_or_default()
-                ),
-                _ => format!("Welcome!\n\n{HELP}"),
-            }
-        })
-        .event("SCAN", |ctx: Ctx| async move {
+        .on_message(MessageKind::Image, echo_image)
+        .on_message(MessageKind::Voice, echo_voice)
+        .on_message(MessageKind::Location, |_: Ctx, l: Location| async move {
             format!(
-                "Welcome back! You scanned the code for scene {}.",
-                ctx.push.event_key().unwrap_or_default()
+                "You are at {:.4}, {:.4}{}",
+                l.latitude,
+                l.longitude,
+                l.label
+                    .as_deref()
+                    .map(|a| format!(" ({a})"))
+                    .unwrap_or_default()
             )
         })
-        .event_key("CLICK", "DEMO_TEXT", |_: Ctx| async {
+        .on_event(EventKind::Subscribe, |_: Ctx, follow: Subscribe| async move {
+            match follow.scene() {
+                Some(scene) => format!(
+                    "Welcome! You followed by scanning the code for scene {scene}.\n\n{HELP}"
+                ),
+                None => format!("Welcome!\n\n{HELP}"),
+            }
+        })
+        .on_event(EventKind::Scan, |_: Ctx, scan: Scan| async move {
+            format!(
+                "Welcome back! You scanned the code for scene {}.",
+                scan.event_key
+            )
+        })
+        .on_click("DEMO_TEXT", |_: Ctx| async {
             "A text reply, with\nseveral lines."
         })
-        .event_key("CLICK", "DEMO_NEWS", |_: Ctx| async { news(3) })
-        .event_key("CLICK", "DEMO_MUSIC", |_: Ctx| async { music() })
-        .event_key("CLICK", "DEMO_KF", |_: Ctx| async {
+        .on_click("DEMO_NEWS", |_: Ctx| async { news(3) })
+        .on_click("DEMO_MUSIC", |_: Ctx| async { music() })
+        .on_click("DEMO_KF", |_: Ctx| async {
             ReplyBody::transfer_customer_service(None)
         })
-        .event_key("CLICK", "DEMO_HELP", |_: Ctx| async { HELP })
-        .event("scancode_waitmsg", |ctx: Ctx| async move {
-            match ctx.event() {
-                Some(Event::ScancodeWaitmsg(scan)) => {
-                    Some(format!("You scanned: {}", scan.info.scan_result))
-                }
-                _ => None,
-            }
+        .on_click("DEMO_HELP", |_: Ctx| async { HELP })
+        .on_event(EventKind::ScancodeWaitmsg, |_: Ctx, scan: ScanCode| async move {
+            format!("You scanned: {}", scan.info.scan_result)
         })
-        .event("pic_photo_or_album", |ctx: Ctx| async move {
-            match ctx.event() {
-                Some(Event::PicPhotoOrAlbum(p)) => {
-                    Some(format!("You sent {} picture(s).", p.info.count))
-                }
-                _ => None,
-            }
+        .on_event(EventKind::PicPhotoOrAlbum, |_: Ctx, p: Pictures| async move {
+            format!("You sent {} picture(s).", p.info.count)
         })
-        .event("location_select", |ctx: Ctx| async move {
-            match ctx.event() {
-                Some(Event::LocationSelect(l)) => Some(format!(
-                    "You picked {}",
-                    l.info
-                        .label
-                        .clone()
-                        .unwrap_or_else(|| format!("{}, {}", l.info.latitude, l.info.longitude))
-                )),
-                _ => None,
-            }
+        .on_event(EventKind::LocationSelect, |_: Ctx, l: LocationSelect| async move {
+            format!(
+                "You picked {}",
+                l.info
+                    .label
+                    .unwrap_or_else(|| format!("{}, {}", l.info.latitude, l.info.longitude))
+            )
         })
         .fallback(|ctx: Ctx| async move {
             match &ctx.push.body {

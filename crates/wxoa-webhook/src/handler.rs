@@ -1,14 +1,17 @@
-//! Handlers are plain async functions of a [`Ctx`] that return anything [`IntoReply`]; a handler
-//! that fails gives a [`HandlerError`], which keeps the handler's own error.
+//! Handlers are plain async functions of a [`Ctx`] and, when they want it, the typed value their
+//! route matched (`async fn(Ctx, Text)`, `async fn(Ctx, Subscribe)`); they return anything
+//! [`IntoReply`]; a handler that fails gives a [`HandlerError`], which keeps the handler's own
+//! error.
 
 use std::future::Future;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use wxoa_types::inbound::{Body, Event, Inbound, Message};
+use wxoa_types::inbound::{Body, EventKind, Inbound, MessageKind};
 use wxoa_types::reply::{Reply, ReplyBody};
 
-/// What a handler sees: the push, the shared state, and the account it came to.
+/// What every handler sees: the push, the shared state, and the account it came to. What the
+/// route matched (the text, the image, the event) comes as the handler's second argument.
 #[derive(Debug, Clone)]
 pub struct Ctx<S = ()> {
     /// The push, typed.
@@ -20,24 +23,6 @@ pub struct Ctx<S = ()> {
 }
 
 impl<S> Ctx<S> {
-    /// The text of a text message.
-    pub fn text(&self) -> Option<&str> {
-        match &self.push.body {
-            Body::Message(Message::Text(text)) => Some(&text.content),
-            _ => None,
-        }
-    }
-
-    /// The message, if the push is one.
-    pub fn message(&self) -> Option<&Message> {
-        self.push.as_message()
-    }
-
-    /// The event, if the push is one.
-    pub fn event(&self) -> Option<&Event> {
-        self.push.as_event()
-    }
-
     /// The sender's OpenID.
     pub fn openid(&self) -> &str {
         self.push.from_user_name.as_str()
@@ -146,21 +131,81 @@ where
     }
 }
 
-/// A handler: implemented for every `async fn(Ctx<S>) -> impl IntoReply`.
-pub trait Handler<S>: Send + Sync + 'static {
-    /// Runs the handler.
-    fn call(&self, ctx: Ctx<S>) -> BoxFuture<'static, Outcome>;
+/// A handler: implemented for every `async fn(Ctx<S>) -> impl IntoReply` (`T` = `()`) and every
+/// `async fn(Ctx<S>, P) -> impl IntoReply` (`T` = `(P,)`), where `P` is what the route's kind
+/// carries: [`Text`](wxoa_types::inbound::Text) for text messages,
+/// [`Image`](wxoa_types::inbound::Image) for images, [`Subscribe`](wxoa_types::inbound::Subscribe)
+/// for `subscribe`, [`Click`](wxoa_types::inbound::Click) for `CLICK`, and so on (the payload of
+/// the kind's variant of [`Message`](wxoa_types::inbound::Message) or
+/// [`Event`](wxoa_types::inbound::Event)).
+pub trait Handler<S, T>: Send + Sync + 'static {
+    /// Whether routes of this message kind give the handler what it takes; `Err` names the
+    /// type it takes when they do not.
+    fn takes_message(kind: &MessageKind) -> Result<(), &'static str>
+    where
+        Self: Sized;
+
+    /// Whether routes of this event kind give the handler what it takes; `Err` names the type
+    /// it takes when they do not.
+    fn takes_event(kind: &EventKind) -> Result<(), &'static str>
+    where
+        Self: Sized;
+
+    /// Runs the handler, or gives `ctx` back when its push does not carry what the handler
+    /// takes.
+    fn call(&self, ctx: Ctx<S>) -> Result<BoxFuture<'static, Outcome>, Ctx<S>>;
 }
 
-impl<S, F, Fut, R> Handler<S> for F
+impl<S, F, Fut, R> Handler<S, ()> for F
 where
     F: Fn(Ctx<S>) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = R> + Send + 'static,
     R: IntoReply,
 {
-    fn call(&self, ctx: Ctx<S>) -> BoxFuture<'static, Outcome> {
+    fn takes_message(_: &MessageKind) -> Result<(), &'static str> {
+        Ok(())
+    }
+
+    fn takes_event(_: &EventKind) -> Result<(), &'static str> {
+        Ok(())
+    }
+
+    fn call(&self, ctx: Ctx<S>) -> Result<BoxFuture<'static, Outcome>, Ctx<S>> {
         let fut = self(ctx);
-        Box::pin(async move { fut.await.into_reply() })
+        Ok(Box::pin(async move { fut.await.into_reply() }))
+    }
+}
+
+impl<S, F, Fut, R, P> Handler<S, (P,)> for F
+where
+    F: Fn(Ctx<S>, P) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = R> + Send + 'static,
+    R: IntoReply,
+    P: Clone + Send + 'static,
+{
+    fn takes_message(kind: &MessageKind) -> Result<(), &'static str> {
+        kind.carries::<P>()
+            .then_some(())
+            .ok_or(std::any::type_name::<P>())
+    }
+
+    fn takes_event(kind: &EventKind) -> Result<(), &'static str> {
+        kind.carries::<P>()
+            .then_some(())
+            .ok_or(std::any::type_name::<P>())
+    }
+
+    fn call(&self, ctx: Ctx<S>) -> Result<BoxFuture<'static, Outcome>, Ctx<S>> {
+        let payload = match &ctx.push.body {
+            Body::Message(message) => message.payload::<P>(),
+            Body::Event(event) => event.payload::<P>(),
+            _ => None,
+        };
+        let Some(payload) = payload.cloned() else {
+            return Err(ctx);
+        };
+        let fut = self(ctx, payload);
+        Ok(Box::pin(async move { fut.await.into_reply() }))
     }
 }
 

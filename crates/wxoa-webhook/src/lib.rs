@@ -15,15 +15,15 @@
 //!
 //! ```
 //! use wxoa_webhook::{Account, Bot, Ctx, Webhook};
-//! use wxoa_types::reply::ReplyBody;
+//! use wxoa_types::inbound::{EventKind, MessageKind, Text};
 //!
-//! async fn echo(ctx: Ctx) -> Option<String> {
-//!     ctx.text().map(str::to_owned)
+//! async fn echo(_: Ctx, text: Text) -> String {
+//!     text.content
 //! }
 //!
 //! let bot = Bot::new()
-//!     .text(echo)
-//!     .event("subscribe", |_: Ctx| async { ReplyBody::text("welcome") });
+//!     .on_message(MessageKind::Text, echo)
+//!     .on_event(EventKind::Subscribe, |_: Ctx| async { "welcome" });
 //! let account = Account::new("wx0123456789abcdef", "token", bot)
 //!     .aes_key("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
 //!     .unwrap();
@@ -31,7 +31,8 @@
 //! # let _: axum::Router = app;
 //! ```
 //!
-//! Module map: [`router`] (routing), [`handler`] (handlers and what they return), [`dedup`]
+//! Module map: [`router`] (routing by typed kind), [`handler`] (handlers, what they take and
+//! what they return), [`dedup`]
 //! (retries), [`deadline`] (the deadline), [`metrics`], [`rejection`], [`testing`] (signed
 //! requests for your own tests). Feature `redis`: `RedisDedup`, dedupe across instances.
 

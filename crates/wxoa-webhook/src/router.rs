@@ -1,88 +1,135 @@
-//! Which handler gets which push: a [`Bot`] is an ordered list of routes, the first match wins,
-//! then the fallback (or `success` when there is none).
+//! Which handler gets which push: a [`Bot`] is an ordered list of routes by typed kind
+//! ([`MessageKind`], [`EventKind`]), the first match wins, then the fallback (or `success` when
+//! there is none). A handler receives what its route matched, typed.
 //!
 //! ```
 //! use wxoa_webhook::{Bot, Ctx};
+//! use wxoa_types::inbound::{EventKind, Image, MessageKind, Subscribe, Text};
 //! use wxoa_types::reply::ReplyBody;
 //!
-//! async fn echo(ctx: Ctx) -> Option<String> {
-//!     ctx.text().map(str::to_owned)
+//! async fn echo(_: Ctx, text: Text) -> String {
+//!     text.content
 //! }
 //!
 //! let bot = Bot::new()
-//!     .text_exact("help", |_ctx: Ctx| async { "send me anything" })
-//!     .text(echo)
-//!     .event("subscribe", |_ctx: Ctx| async { ReplyBody::text("welcome") })
-//!     .event_key_prefix("subscribe", "qrscene_", |ctx: Ctx| async move {
-//!         format!("welcome from {}", ctx.push.event_key().unwrap_or_default())
+//!     .on_text_exact("help", |_: Ctx| async { "send me anything" })
+//!     .on_message(MessageKind::Text, echo)
+//!     .on_message(MessageKind::Image, |_: Ctx, image: Image| async move {
+//!         ReplyBody::image(image.media_id.as_str())
 //!     })
-//!     .event_key("CLICK", "V1001_TODAY_MUSIC", |_ctx: Ctx| async { "today's music" });
+//!     .on_event(EventKind::Subscribe, |_: Ctx, follow: Subscribe| async move {
+//!         match follow.scene() {
+//!             Some(scene) => format!("welcome from {scene}"),
+//!             None => "welcome".to_owned(),
+//!         }
+//!     })
+//!     .on_click("V1001_TODAY_MUSIC", |_: Ctx| async { "today's music" })
+//!     .on_event(EventKind::from("qualification_verify_success"), |_: Ctx| async {});
 //! ```
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use regex::Regex;
-use wxoa_types::inbound::{Body, Inbound};
+use wxoa_types::inbound::{Body, Event, EventKind, Inbound, Message, MessageKind};
 
 use crate::handler::{Ctx, Handler, Outcome};
 
-type Predicate = Arc<dyn Fn(&Inbound) -> bool + Send + Sync>;
-
-enum Matcher {
-    Message(String),
-    Event(String),
-    TextExact(String),
-    TextPrefix(String),
-    TextRegex(Regex),
-    EventKey { event: String, key: String },
-    EventKeyPrefix { event: String, prefix: String },
-    When(Predicate),
+/// What a route's push is: a message or an event of this kind.
+enum Kind {
+    Message(MessageKind),
+    Event(EventKind),
 }
 
-impl Matcher {
-    fn matches(&self, push: &Inbound) -> bool {
-        let text = || match &push.body {
-            Body::Message(wxoa_types::inbound::Message::Text(t)) => Some(t.content.as_str()),
-            _ => None,
-        };
-        let event_is = |name: &str| {
-            push.event
-                .as_deref()
-                .is_some_and(|e| e.eq_ignore_ascii_case(name))
-        };
+impl Kind {
+    /// An unknown kind given a known name is that known kind.
+    fn canonical(self) -> Self {
         match self {
-            Matcher::Message(kind) => {
-                !matches!(push.body, Body::Event(_)) && push.msg_type.eq_ignore_ascii_case(kind)
+            Kind::Message(MessageKind::Unknown(name)) => Kind::Message(MessageKind::from(&*name)),
+            Kind::Event(EventKind::Unknown(name)) => Kind::Event(EventKind::from(&*name)),
+            known => known,
+        }
+    }
+
+    /// Known kinds compare as kinds; an unknown one by its name, without regard to case (the
+    /// name of what arrived is on the push).
+    fn matches(&self, push: &Inbound) -> bool {
+        match (self, &push.body) {
+            (Kind::Message(MessageKind::Unknown(name)), Body::Unknown) => {
+                push.msg_type.eq_ignore_ascii_case(name)
             }
-            Matcher::Event(name) => event_is(name),
-            Matcher::TextExact(s) => text() == Some(s.as_str()),
-            Matcher::TextPrefix(p) => text().is_some_and(|t| t.starts_with(p.as_str())),
-            Matcher::TextRegex(re) => text().is_some_and(|t| re.is_match(t)),
-            Matcher::EventKey { event, key } => {
-                event_is(event) && push.event_key() == Some(key.as_str())
-            }
-            Matcher::EventKeyPrefix { event, prefix } => {
-                event_is(event)
-                    && push
-                        .event_key()
-                        .is_some_and(|k| k.starts_with(prefix.as_str()))
-            }
-            Matcher::When(predicate) => predicate(push),
+            (Kind::Message(kind), Body::Message(message)) => message.is(kind),
+            (Kind::Event(EventKind::Unknown(name)), Body::Event(Event::Unknown)) => push
+                .event
+                .as_deref()
+                .is_some_and(|event| event.eq_ignore_ascii_case(name)),
+            (Kind::Event(kind), Body::Event(event)) => event.is(kind),
+            _ => false,
         }
     }
 }
 
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Kind::Message(kind) => write!(f, "`{kind}` messages"),
+            Kind::Event(kind) => write!(f, "`{kind}` events"),
+        }
+    }
+}
+
+/// What a route asks of a push of its kind besides the kind.
+enum Filter {
+    Any,
+    TextExact(String),
+    TextPrefix(String),
+    TextRegex(Regex),
+    ClickKey(String),
+}
+
+impl Filter {
+    fn matches(&self, push: &Inbound) -> bool {
+        let text = || match &push.body {
+            Body::Message(Message::Text(text)) => Some(text.content.as_str()),
+            _ => None,
+        };
+        match self {
+            Filter::Any => true,
+            Filter::TextExact(content) => text() == Some(content.as_str()),
+            Filter::TextPrefix(prefix) => text().is_some_and(|t| t.starts_with(prefix.as_str())),
+            Filter::TextRegex(pattern) => text().is_some_and(|t| pattern.is_match(t)),
+            Filter::ClickKey(key) => {
+                matches!(&push.body, Body::Event(Event::Click(click)) if click.key == *key)
+            }
+        }
+    }
+}
+
+/// A handler with what it takes erased, so that routes of every kind sit in one list.
+trait Erased<S>: Send + Sync + 'static {
+    fn call(&self, ctx: Ctx<S>) -> Result<BoxFuture<'static, Outcome>, Ctx<S>>;
+}
+
+struct Typed<H, T>(H, PhantomData<fn() -> T>);
+
+impl<S, T: 'static, H: Handler<S, T>> Erased<S> for Typed<H, T> {
+    fn call(&self, ctx: Ctx<S>) -> Result<BoxFuture<'static, Outcome>, Ctx<S>> {
+        self.0.call(ctx)
+    }
+}
+
 struct Route<S> {
-    matcher: Matcher,
-    handler: Arc<dyn Handler<S>>,
+    kind: Kind,
+    filter: Filter,
+    handler: Box<dyn Erased<S>>,
 }
 
 /// The handlers of one account, with their shared state.
 pub struct Bot<S = ()> {
     state: S,
     routes: Vec<Route<S>>,
-    fallback: Option<Arc<dyn Handler<S>>>,
+    fallback: Option<Box<dyn Erased<S>>>,
 }
 
 impl<S> std::fmt::Debug for Bot<S> {
@@ -117,79 +164,91 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         }
     }
 
-    fn route(mut self, matcher: Matcher, handler: impl Handler<S>) -> Self {
+    fn route<T: 'static, H: Handler<S, T>>(
+        mut self,
+        kind: Kind,
+        filter: Filter,
+        handler: H,
+    ) -> Self {
+        let takes = match &kind {
+            Kind::Message(kind) => H::takes_message(kind),
+            Kind::Event(kind) => H::takes_event(kind),
+        };
+        if let Err(takes) = takes {
+            panic!("a handler that takes {takes} cannot serve {kind}");
+        }
         self.routes.push(Route {
-            matcher,
-            handler: Arc::new(handler),
+            kind: kind.canonical(),
+            filter,
+            handler: Box::new(Typed(handler, PhantomData)),
         });
         self
     }
 
-    /// Normal messages of this `MsgType` (`text`, `image`, `voice`, `location`, …; any case).
-    pub fn message(self, msg_type: &str, handler: impl Handler<S>) -> Self {
-        self.route(Matcher::Message(msg_type.to_owned()), handler)
+    /// Normal messages of this kind. The handler takes the [`Ctx`] and, if it wants it, what
+    /// the kind carries: [`Text`](wxoa_types::inbound::Text) for
+    /// [`MessageKind::Text`], [`Image`](wxoa_types::inbound::Image) for
+    /// [`MessageKind::Image`], [`Video`](wxoa_types::inbound::Video) for both video kinds, …
+    /// A type this library does not know routes as `MessageKind::Unknown(name)` (or
+    /// `MessageKind::from(name)`), with a handler of the [`Ctx`] alone.
+    ///
+    /// # Panics
+    ///
+    /// When the handler takes something this kind does not carry (`MessageKind::Image` with a
+    /// handler of a `Text`): a mistake in the bot, caught when it is built.
+    pub fn on_message<T: 'static>(self, kind: MessageKind, handler: impl Handler<S, T>) -> Self {
+        self.route(Kind::Message(kind), Filter::Any, handler)
     }
 
-    /// Every text message.
-    pub fn text(self, handler: impl Handler<S>) -> Self {
-        self.message("text", handler)
+    /// Text messages that are exactly `content`; the handler may take the
+    /// [`Text`](wxoa_types::inbound::Text).
+    pub fn on_text_exact<T: 'static>(self, content: &str, handler: impl Handler<S, T>) -> Self {
+        let filter = Filter::TextExact(content.to_owned());
+        self.route(Kind::Message(MessageKind::Text), filter, handler)
     }
 
-    /// Text messages that are exactly `content`.
-    pub fn text_exact(self, content: &str, handler: impl Handler<S>) -> Self {
-        self.route(Matcher::TextExact(content.to_owned()), handler)
+    /// Text messages that start with `prefix`; the handler may take the
+    /// [`Text`](wxoa_types::inbound::Text).
+    pub fn on_text_prefix<T: 'static>(self, prefix: &str, handler: impl Handler<S, T>) -> Self {
+        let filter = Filter::TextPrefix(prefix.to_owned());
+        self.route(Kind::Message(MessageKind::Text), filter, handler)
     }
 
-    /// Text messages that start with `prefix`.
-    pub fn text_prefix(self, prefix: &str, handler: impl Handler<S>) -> Self {
-        self.route(Matcher::TextPrefix(prefix.to_owned()), handler)
+    /// Text messages matching `pattern`; the handler may take the
+    /// [`Text`](wxoa_types::inbound::Text).
+    pub fn on_text_regex<T: 'static>(self, pattern: Regex, handler: impl Handler<S, T>) -> Self {
+        let filter = Filter::TextRegex(pattern);
+        self.route(Kind::Message(MessageKind::Text), filter, handler)
     }
 
-    /// Text messages matching `pattern`.
-    pub fn text_regex(self, pattern: Regex, handler: impl Handler<S>) -> Self {
-        self.route(Matcher::TextRegex(pattern), handler)
+    /// Events of this kind. The handler takes the [`Ctx`] and, if it wants it, what the kind
+    /// carries: [`Subscribe`](wxoa_types::inbound::Subscribe) for [`EventKind::Subscribe`],
+    /// [`Scan`](wxoa_types::inbound::Scan) for [`EventKind::Scan`],
+    /// [`ScanCode`](wxoa_types::inbound::ScanCode) for both `scancode_*` kinds, … An event this
+    /// library does not know routes by its name, without regard to case:
+    /// `EventKind::from("qualification_verify_success")` (or `EventKind::Unknown(name)`), with a
+    /// handler of the [`Ctx`] alone (its fields are in [`Inbound::extra`]).
+    ///
+    /// # Panics
+    ///
+    /// When the handler takes something this kind does not carry (`EventKind::Click` with a
+    /// handler of a `Subscribe`, or any payload for `unsubscribe` or an unknown event): a
+    /// mistake in the bot, caught when it is built.
+    pub fn on_event<T: 'static>(self, kind: EventKind, handler: impl Handler<S, T>) -> Self {
+        self.route(Kind::Event(kind), Filter::Any, handler)
     }
 
-    /// Events of this name, known or not, compared without regard to case (`subscribe`,
-    /// `scan`, `CLICK`, `qualification_verify_success`, …).
-    pub fn event(self, name: &str, handler: impl Handler<S>) -> Self {
-        self.route(Matcher::Event(name.to_owned()), handler)
+    /// Taps on the `click` menu button whose `key` is `key`; the handler may take the
+    /// [`Click`](wxoa_types::inbound::Click).
+    pub fn on_click<T: 'static>(self, key: &str, handler: impl Handler<S, T>) -> Self {
+        let filter = Filter::ClickKey(key.to_owned());
+        self.route(Kind::Event(EventKind::Click), filter, handler)
     }
 
-    /// Events of this name whose `EventKey` is exactly `key` (a menu button's key, a scene).
-    pub fn event_key(self, event: &str, key: &str, handler: impl Handler<S>) -> Self {
-        self.route(
-            Matcher::EventKey {
-                event: event.to_owned(),
-                key: key.to_owned(),
-            },
-            handler,
-        )
-    }
-
-    /// Events of this name whose `EventKey` starts with `prefix` (`qrscene_` on `subscribe`).
-    pub fn event_key_prefix(self, event: &str, prefix: &str, handler: impl Handler<S>) -> Self {
-        self.route(
-            Matcher::EventKeyPrefix {
-                event: event.to_owned(),
-                prefix: prefix.to_owned(),
-            },
-            handler,
-        )
-    }
-
-    /// Pushes for which `predicate` holds.
-    pub fn when(
-        self,
-        predicate: impl Fn(&Inbound) -> bool + Send + Sync + 'static,
-        handler: impl Handler<S>,
-    ) -> Self {
-        self.route(Matcher::When(Arc::new(predicate)), handler)
-    }
-
-    /// What runs when no route matches (without one: `success`).
-    pub fn fallback(mut self, handler: impl Handler<S>) -> Self {
-        self.fallback = Some(Arc::new(handler));
+    /// What runs when no route matches (without one: `success`); it sees the whole push in
+    /// [`Ctx::push`].
+    pub fn fallback(mut self, handler: impl Handler<S, ()>) -> Self {
+        self.fallback = Some(Box::new(Typed(handler, PhantomData)));
         self
     }
 }
@@ -202,19 +261,30 @@ pub trait Dispatch: Send + Sync + 'static {
 
 impl<S: Clone + Send + Sync + 'static> Dispatch for Bot<S> {
     fn dispatch(&self, push: Arc<Inbound>, app_id: Arc<str>) -> BoxFuture<'static, Outcome> {
-        let handler = self
-            .routes
-            .iter()
-            .find(|route| route.matcher.matches(&push))
-            .map(|route| &route.handler)
-            .or(self.fallback.as_ref());
-        match handler {
-            Some(handler) => handler.call(Ctx {
-                push,
-                state: self.state.clone(),
-                app_id,
-            }),
-            None => Box::pin(async { Outcome::NoReply }),
+        let mut ctx = Ctx {
+            push,
+            state: self.state.clone(),
+            app_id,
+        };
+        for route in &self.routes {
+            if !(route.kind.matches(&ctx.push) && route.filter.matches(&ctx.push)) {
+                continue;
+            }
+            match route.handler.call(ctx) {
+                Ok(handling) => return handling,
+                // Not reached in a bot that was built (its handlers take what their kinds
+                // carry); a route that cannot take the push is passed over like one that does
+                // not match.
+                Err(back) => ctx = back,
+            }
+        }
+        match &self.fallback {
+            Some(fallback) => fallback.call(ctx).unwrap_or_else(|_| Box::pin(no_reply())),
+            None => Box::pin(no_reply()),
         }
     }
+}
+
+async fn no_reply() -> Outcome {
+    Outcome::NoReply
 }

@@ -6,11 +6,14 @@
 //! # tokio_test();
 //! # fn tokio_test() {
 //! use tower::ServiceExt;
+//! use wxoa_types::inbound::{MessageKind, Text};
 //! use wxoa_webhook::testing::{Platform, text_push};
 //! use wxoa_webhook::{Account, Bot, Ctx, Mode, Webhook};
 //!
 //! let key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
-//! let bot = Bot::new().text(|ctx: Ctx| async move { ctx.text().map(str::to_owned) });
+//! let bot = Bot::new().on_message(MessageKind::Text, |_: Ctx, text: Text| async move {
+//!     text.content
+//! });
 //! let webhook = Webhook::builder()
 //!     .account(Account::new("wx0123456789abcdef", "token", bot).aes_key(key).unwrap())
 //!     .build();

@@ -60,9 +60,12 @@ pub(crate) struct Inner {
 /// The webhook: build it, then serve [`Webhook::router`] (or nest it in your own axum app).
 ///
 /// ```
+/// use wxoa_types::inbound::{MessageKind, Text};
 /// use wxoa_webhook::{Account, Bot, Ctx, Webhook};
 ///
-/// let bot = Bot::new().text(|ctx: Ctx| async move { ctx.text().map(str::to_owned) });
+/// let bot = Bot::new().on_message(MessageKind::Text, |_: Ctx, text: Text| async move {
+///     text.content
+/// });
 /// let webhook = Webhook::builder()
 ///     .account(Account::new("wx0123456789abcdef", "token", bot))
 ///     .build();

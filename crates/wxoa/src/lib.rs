@@ -16,11 +16,14 @@
 //!
 //! ```no_run
 //! use wxoa::prelude::*;
+//! use wxoa::types::inbound::Text;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let bot = Bot::new()
-//!     .text(|ctx: Ctx| async move { ctx.text().map(|t| format!("you said: {t}")) })
-//!     .event("subscribe", |_: Ctx| async { "welcome!" });
+//!     .on_message(MessageKind::Text, |_: Ctx, text: Text| async move {
+//!         format!("you said: {}", text.content)
+//!     })
+//!     .on_event(EventKind::Subscribe, |_: Ctx| async { "welcome!" });
 //! let account = WebhookAccount::new("wx0123456789abcdef", "token", bot)
 //!     .aes_key("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")?;
 //! let app = Webhook::builder().account(account).build().router();
@@ -44,7 +47,7 @@ pub use wxoa_webhook as webhook;
 pub mod prelude {
     pub use wxoa_crypto::MsgCrypt;
     pub use wxoa_types::errcode::ErrCode;
-    pub use wxoa_types::inbound::{Body, Event, Inbound, Message};
+    pub use wxoa_types::inbound::{Body, Event, EventKind, Inbound, Message, MessageKind};
     pub use wxoa_types::reply::{Article, Music, Reply, ReplyBody};
 
     #[cfg(feature = "client")]

@@ -20,6 +20,7 @@ use wxoa::prelude::*;
 use wxoa::sandbox::{
     DEFAULT_APP_ID, DEFAULT_APP_SECRET, PushMode, Sandbox, Webhook as SandboxWebhook,
 };
+use wxoa::types::inbound::Text;
 use wxoa::webhook::deadline::CustomerService;
 
 const TOKEN: &str = "e2etoken";
@@ -157,12 +158,15 @@ async fn every_mode_end_to_end() {
 #[tokio::test]
 async fn the_platforms_retries_run_the_handler_once() {
     let runs = Arc::new(AtomicUsize::new(0));
-    let bot = Bot::with_state(runs.clone()).text(|ctx: Ctx<Arc<AtomicUsize>>| async move {
-        ctx.state.fetch_add(1, Ordering::SeqCst);
-        // Slower than the sandbox's push timeout (0.5 s): the platform re-sends.
-        tokio::time::sleep(Duration::from_millis(1200)).await;
-        ctx.text().map(|t| format!("slow {t}"))
-    });
+    let bot = Bot::with_state(runs.clone()).on_message(
+        MessageKind::Text,
+        |ctx: Ctx<Arc<AtomicUsize>>, text: Text| async move {
+            ctx.state.fetch_add(1, Ordering::SeqCst);
+            // Slower than the sandbox's push timeout (0.5 s): the platform re-sends.
+            tokio::time::sleep(Duration::from_millis(1200)).await;
+            format!("slow {}", text.content)
+        },
+    );
     let rig = Rig::start(bot, PushMode::Safe, |b| {
         b.push_timeout(Duration::from_millis(500))
             .push_deliveries(3)
@@ -208,9 +212,9 @@ async fn the_platforms_retries_run_the_handler_once() {
 
 #[tokio::test]
 async fn a_handler_sleeping_six_seconds_replies_through_customer_service() {
-    let bot = Bot::new().text(|ctx: Ctx| async move {
+    let bot = Bot::new().on_message(MessageKind::Text, |_: Ctx, text: Text| async move {
         tokio::time::sleep(Duration::from_secs(6)).await;
-        ctx.text().map(|t| format!("late answer to {t}"))
+        format!("late answer to {}", text.content)
     });
     let rig = Rig::start(bot, PushMode::Safe, |b| b).await;
     let openid = rig.follower().await;

@@ -1,238 +1,113 @@
-//! Events: pushes with `MsgType` `event`, one variant per `Event` value in the spec.
+//! Events: pushes with `MsgType` `event`, one variant per `Event` value in the spec, and their
+//! kinds.
 
 use crate::xml::Element;
 use crate::xml_struct;
 
 use super::InboundError;
+use super::card_events::{
+    CardNotPassCheck, CardPassCheck, CardPayOrder, CardSkuRemind, UpdateMemberCard, UserCard,
+    UserConsumeCard, UserGetCard, UserGiftingCard, UserPayFromPayCell, UserViewCard,
+};
 use super::fields::{FromField, Items, Repeated, Word};
+use super::kind::typed_kinds;
 
-/// An event. Event names are matched without regard to case; the original spelling is on
-/// [`Inbound::event`](super::Inbound::event). A name this library does not know is
-/// [`Event::Unknown`], with every field kept in [`Inbound::extra`](super::Inbound::extra).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(untagged)]
-#[non_exhaustive]
-pub enum Event {
-    /// `subscribe`: a follow, plain or by scanning a parametric QR code.
-    Subscribe(Subscribe),
-    /// `unsubscribe`.
-    Unsubscribe,
-    /// `SCAN`: a follower scanned a parametric QR code.
-    Scan(Scan),
-    /// `LOCATION`: a periodic location report.
-    Location(LocationReport),
-    /// `CLICK`: a menu button of type `click`.
-    Click(Click),
-    /// `VIEW`: a menu button of type `view`.
-    View(View),
-    /// `scancode_push`.
-    ScancodePush(ScanCode),
-    /// `scancode_waitmsg`: as `scancode_push`, and the client waits for a reply.
-    ScancodeWaitmsg(ScanCode),
-    /// `pic_sysphoto`.
-    PicSysphoto(Pictures),
-    /// `pic_photo_or_album`.
-    PicPhotoOrAlbum(Pictures),
-    /// `pic_weixin`.
-    PicWeixin(Pictures),
-    /// `location_select`.
-    LocationSelect(LocationSelect),
-    /// `view_miniprogram`.
-    ViewMiniprogram(ViewMiniprogram),
-    /// `TEMPLATESENDJOBFINISH`: the outcome of a template message.
-    TemplateSendJobFinish(TemplateSendJobFinish),
-    /// `MASSSENDJOBFINISH`: the outcome of a mass send.
-    MassSendJobFinish(MassSendJobFinish),
-    /// `PUBLISHJOBFINISH`: the outcome of a free publish.
-    PublishJobFinish(PublishJobFinish),
-    /// `kf_create_session`.
-    KfCreateSession(KfSession),
-    /// `kf_close_session`.
-    KfCloseSession(KfSession),
-    /// `kf_switch_session`.
-    KfSwitchSession(KfSwitchSession),
-    /// `subscribe_msg_popup_event`.
-    SubscribeMsgPopup(SubscribeMsgList<SubscribeMsgPopupItem>),
-    /// `subscribe_msg_change_event`.
-    SubscribeMsgChange(SubscribeMsgList<SubscribeMsgChangeItem>),
-    /// `subscribe_msg_sent_event`.
-    SubscribeMsgSent(SubscribeMsgList<SubscribeMsgSentItem>),
-    /// `card_pass_check`.
-    CardPassCheck(CardPassCheck),
-    /// `card_not_pass_check`.
-    CardNotPassCheck(CardNotPassCheck),
-    /// `user_get_card`.
-    UserGetCard(UserGetCard),
-    /// `user_gifting_card`.
-    UserGiftingCard(UserGiftingCard),
-    /// `user_del_card`.
-    UserDelCard(UserCard),
-    /// `user_consume_card`.
-    UserConsumeCard(UserConsumeCard),
-    /// `user_pay_from_pay_cell`.
-    UserPayFromPayCell(UserPayFromPayCell),
-    /// `user_view_card`.
-    UserViewCard(UserViewCard),
-    /// `user_enter_session_from_card`.
-    UserEnterSessionFromCard(UserCard),
-    /// `update_member_card`.
-    UpdateMemberCard(UpdateMemberCard),
-    /// `card_sku_remind`.
-    CardSkuRemind(CardSkuRemind),
-    /// `card_pay_order`.
-    CardPayOrder(CardPayOrder),
-    /// `submit_membercard_user_info`.
-    SubmitMembercardUserInfo(UserCard),
-    /// An event this library does not model; its fields are kept in `Inbound::extra`.
-    Unknown,
-}
-
-/// The events this library knows, with their canonical spelling.
-const NAMES: &[&str] = &[
-    "subscribe",
-    "unsubscribe",
-    "SCAN",
-    "LOCATION",
-    "CLICK",
-    "VIEW",
-    "scancode_push",
-    "scancode_waitmsg",
-    "pic_sysphoto",
-    "pic_photo_or_album",
-    "pic_weixin",
-    "location_select",
-    "view_miniprogram",
-    "TEMPLATESENDJOBFINISH",
-    "MASSSENDJOBFINISH",
-    "PUBLISHJOBFINISH",
-    "kf_create_session",
-    "kf_close_session",
-    "kf_switch_session",
-    "subscribe_msg_popup_event",
-    "subscribe_msg_change_event",
-    "subscribe_msg_sent_event",
-    "card_pass_check",
-    "card_not_pass_check",
-    "user_get_card",
-    "user_gifting_card",
-    "user_del_card",
-    "user_consume_card",
-    "user_pay_from_pay_cell",
-    "user_view_card",
-    "user_enter_session_from_card",
-    "update_member_card",
-    "card_sku_remind",
-    "card_pay_order",
-    "submit_membercard_user_info",
-];
-
-/// The canonical spelling of a known event name, matched without regard to case.
-pub fn canonical_name(name: &str) -> Option<&'static str> {
-    NAMES.iter().copied().find(|n| n.eq_ignore_ascii_case(name))
+typed_kinds! {
+    /// An event. Event names are matched without regard to case; the original spelling is on
+    /// [`Inbound::event`](super::Inbound::event). A name this library does not know is
+    /// [`Event::Unknown`], with every field kept in [`Inbound::extra`](super::Inbound::extra).
+    #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+    #[serde(untagged)]
+    #[non_exhaustive]
+    pub enum Event;
+    /// What an event is, by its `Event` name: what a bot routes on. A name this library does not
+    /// know is `Unknown(name)`, routable by that name (its push is [`Event::Unknown`]).
+    pub enum EventKind;
+    name: name;
+    {
+        /// `subscribe`: a follow, plain or by scanning a parametric QR code.
+        Subscribe(Subscribe) = "subscribe",
+        /// `unsubscribe`.
+        Unsubscribe = "unsubscribe",
+        /// `SCAN`: a follower scanned a parametric QR code.
+        Scan(Scan) = "SCAN",
+        /// `LOCATION`: a periodic location report.
+        Location(LocationReport) = "LOCATION",
+        /// `CLICK`: a menu button of type `click`.
+        Click(Click) = "CLICK",
+        /// `VIEW`: a menu button of type `view`.
+        View(View) = "VIEW",
+        /// `scancode_push`.
+        ScancodePush(ScanCode) = "scancode_push",
+        /// `scancode_waitmsg`: as `scancode_push`, and the client waits for a reply.
+        ScancodeWaitmsg(ScanCode) = "scancode_waitmsg",
+        /// `pic_sysphoto`.
+        PicSysphoto(Pictures) = "pic_sysphoto",
+        /// `pic_photo_or_album`.
+        PicPhotoOrAlbum(Pictures) = "pic_photo_or_album",
+        /// `pic_weixin`.
+        PicWeixin(Pictures) = "pic_weixin",
+        /// `location_select`.
+        LocationSelect(LocationSelect) = "location_select",
+        /// `view_miniprogram`.
+        ViewMiniprogram(ViewMiniprogram) = "view_miniprogram",
+        /// `TEMPLATESENDJOBFINISH`: the outcome of a template message.
+        TemplateSendJobFinish(TemplateSendJobFinish) = "TEMPLATESENDJOBFINISH",
+        /// `MASSSENDJOBFINISH`: the outcome of a mass send.
+        MassSendJobFinish(MassSendJobFinish) = "MASSSENDJOBFINISH",
+        /// `PUBLISHJOBFINISH`: the outcome of a free publish.
+        PublishJobFinish(PublishJobFinish) = "PUBLISHJOBFINISH",
+        /// `kf_create_session`.
+        KfCreateSession(KfSession) = "kf_create_session",
+        /// `kf_close_session`.
+        KfCloseSession(KfSession) = "kf_close_session",
+        /// `kf_switch_session`.
+        KfSwitchSession(KfSwitchSession) = "kf_switch_session",
+        /// `subscribe_msg_popup_event`.
+        SubscribeMsgPopup(SubscribeMsgList<SubscribeMsgPopupItem>) = "subscribe_msg_popup_event",
+        /// `subscribe_msg_change_event`.
+        SubscribeMsgChange(SubscribeMsgList<SubscribeMsgChangeItem>) = "subscribe_msg_change_event",
+        /// `subscribe_msg_sent_event`.
+        SubscribeMsgSent(SubscribeMsgList<SubscribeMsgSentItem>) = "subscribe_msg_sent_event",
+        /// `card_pass_check`.
+        CardPassCheck(CardPassCheck) = "card_pass_check",
+        /// `card_not_pass_check`.
+        CardNotPassCheck(CardNotPassCheck) = "card_not_pass_check",
+        /// `user_get_card`.
+        UserGetCard(UserGetCard) = "user_get_card",
+        /// `user_gifting_card`.
+        UserGiftingCard(UserGiftingCard) = "user_gifting_card",
+        /// `user_del_card`.
+        UserDelCard(UserCard) = "user_del_card",
+        /// `user_consume_card`.
+        UserConsumeCard(UserConsumeCard) = "user_consume_card",
+        /// `user_pay_from_pay_cell`.
+        UserPayFromPayCell(UserPayFromPayCell) = "user_pay_from_pay_cell",
+        /// `user_view_card`.
+        UserViewCard(UserViewCard) = "user_view_card",
+        /// `user_enter_session_from_card`.
+        UserEnterSessionFromCard(UserCard) = "user_enter_session_from_card",
+        /// `update_member_card`.
+        UpdateMemberCard(UpdateMemberCard) = "update_member_card",
+        /// `card_sku_remind`.
+        CardSkuRemind(CardSkuRemind) = "card_sku_remind",
+        /// `card_pay_order`.
+        CardPayOrder(CardPayOrder) = "card_pay_order",
+        /// `submit_membercard_user_info`.
+        SubmitMembercardUserInfo(UserCard) = "submit_membercard_user_info",
+    }
+    unknown:
+        /// An event this library does not model; its fields are kept in `Inbound::extra`.
+        Unknown;
 }
 
 impl Event {
     /// Reads the event named `name` (any case) from the remaining fields of a push.
     pub(crate) fn take_from(name: &str, e: &mut Element) -> Result<Event, InboundError> {
-        let Some(canonical) = canonical_name(name) else {
-            return Ok(Event::Unknown);
-        };
-        Ok(match canonical {
-            "subscribe" => Event::Subscribe(Subscribe::take_from(e)?),
-            "unsubscribe" => Event::Unsubscribe,
-            "SCAN" => Event::Scan(Scan::take_from(e)?),
-            "LOCATION" => Event::Location(LocationReport::take_from(e)?),
-            "CLICK" => Event::Click(Click::take_from(e)?),
-            "VIEW" => Event::View(View::take_from(e)?),
-            "scancode_push" => Event::ScancodePush(ScanCode::take_from(e)?),
-            "scancode_waitmsg" => Event::ScancodeWaitmsg(ScanCode::take_from(e)?),
-            "pic_sysphoto" => Event::PicSysphoto(Pictures::take_from(e)?),
-            "pic_photo_or_album" => Event::PicPhotoOrAlbum(Pictures::take_from(e)?),
-            "pic_weixin" => Event::PicWeixin(Pictures::take_from(e)?),
-            "location_select" => Event::LocationSelect(LocationSelect::take_from(e)?),
-            "view_miniprogram" => Event::ViewMiniprogram(ViewMiniprogram::take_from(e)?),
-            "TEMPLATESENDJOBFINISH" => {
-                Event::TemplateSendJobFinish(TemplateSendJobFinish::take_from(e)?)
-            }
-            "MASSSENDJOBFINISH" => Event::MassSendJobFinish(MassSendJobFinish::take_from(e)?),
-            "PUBLISHJOBFINISH" => Event::PublishJobFinish(PublishJobFinish::take_from(e)?),
-            "kf_create_session" => Event::KfCreateSession(KfSession::take_from(e)?),
-            "kf_close_session" => Event::KfCloseSession(KfSession::take_from(e)?),
-            "kf_switch_session" => Event::KfSwitchSession(KfSwitchSession::take_from(e)?),
-            "subscribe_msg_popup_event" => {
-                Event::SubscribeMsgPopup(SubscribeMsgList::take_from(e, "SubscribeMsgPopupEvent")?)
-            }
-            "subscribe_msg_change_event" => Event::SubscribeMsgChange(SubscribeMsgList::take_from(
-                e,
-                "SubscribeMsgChangeEvent",
-            )?),
-            "subscribe_msg_sent_event" => {
-                Event::SubscribeMsgSent(SubscribeMsgList::take_from(e, "SubscribeMsgSentEvent")?)
-            }
-            "card_pass_check" => Event::CardPassCheck(CardPassCheck::take_from(e)?),
-            "card_not_pass_check" => Event::CardNotPassCheck(CardNotPassCheck::take_from(e)?),
-            "user_get_card" => Event::UserGetCard(UserGetCard::take_from(e)?),
-            "user_gifting_card" => Event::UserGiftingCard(UserGiftingCard::take_from(e)?),
-            "user_del_card" => Event::UserDelCard(UserCard::take_from(e)?),
-            "user_consume_card" => Event::UserConsumeCard(UserConsumeCard::take_from(e)?),
-            "user_pay_from_pay_cell" => {
-                Event::UserPayFromPayCell(UserPayFromPayCell::take_from(e)?)
-            }
-            "user_view_card" => Event::UserViewCard(UserViewCard::take_from(e)?),
-            "user_enter_session_from_card" => {
-                Event::UserEnterSessionFromCard(UserCard::take_from(e)?)
-            }
-            "update_member_card" => Event::UpdateMemberCard(UpdateMemberCard::take_from(e)?),
-            "card_sku_remind" => Event::CardSkuRemind(CardSkuRemind::take_from(e)?),
-            "card_pay_order" => Event::CardPayOrder(CardPayOrder::take_from(e)?),
-            "submit_membercard_user_info" => {
-                Event::SubmitMembercardUserInfo(UserCard::take_from(e)?)
-            }
-            _ => Event::Unknown,
-        })
-    }
-
-    /// The canonical name of this event (`None` for [`Event::Unknown`]).
-    pub fn name(&self) -> Option<&'static str> {
-        let name = match self {
-            Event::Subscribe(_) => "subscribe",
-            Event::Unsubscribe => "unsubscribe",
-            Event::Scan(_) => "SCAN",
-            Event::Location(_) => "LOCATION",
-            Event::Click(_) => "CLICK",
-            Event::View(_) => "VIEW",
-            Event::ScancodePush(_) => "scancode_push",
-            Event::ScancodeWaitmsg(_) => "scancode_waitmsg",
-            Event::PicSysphoto(_) => "pic_sysphoto",
-            Event::PicPhotoOrAlbum(_) => "pic_photo_or_album",
-            Event::PicWeixin(_) => "pic_weixin",
-            Event::LocationSelect(_) => "location_select",
-            Event::ViewMiniprogram(_) => "view_miniprogram",
-            Event::TemplateSendJobFinish(_) => "TEMPLATESENDJOBFINISH",
-            Event::MassSendJobFinish(_) => "MASSSENDJOBFINISH",
-            Event::PublishJobFinish(_) => "PUBLISHJOBFINISH",
-            Event::KfCreateSession(_) => "kf_create_session",
-            Event::KfCloseSession(_) => "kf_close_session",
-            Event::KfSwitchSession(_) => "kf_switch_session",
-            Event::SubscribeMsgPopup(_) => "subscribe_msg_popup_event",
-            Event::SubscribeMsgChange(_) => "subscribe_msg_change_event",
-            Event::SubscribeMsgSent(_) => "subscribe_msg_sent_event",
-            Event::CardPassCheck(_) => "card_pass_check",
-            Event::CardNotPassCheck(_) => "card_not_pass_check",
-            Event::UserGetCard(_) => "user_get_card",
-            Event::UserGiftingCard(_) => "user_gifting_card",
-            Event::UserDelCard(_) => "user_del_card",
-            Event::UserConsumeCard(_) => "user_consume_card",
-            Event::UserPayFromPayCell(_) => "user_pay_from_pay_cell",
-            Event::UserViewCard(_) => "user_view_card",
-            Event::UserEnterSessionFromCard(_) => "user_enter_session_from_card",
-            Event::UpdateMemberCard(_) => "update_member_card",
-            Event::CardSkuRemind(_) => "card_sku_remind",
-            Event::CardPayOrder(_) => "card_pay_order",
-            Event::SubmitMembercardUserInfo(_) => "submit_membercard_user_info",
-            Event::Unknown => return None,
-        };
-        Some(name)
+        match EventKind::known(name) {
+            Some(kind) => Ok(Event::read(kind, e)?.unwrap_or(Event::Unknown)),
+            None => Ok(Event::Unknown),
+        }
     }
 
     /// The `EventKey` of the push, for the events that carry one.
@@ -634,14 +509,32 @@ pub struct SubscribeMsgList<T> {
     pub list: Vec<T>,
 }
 
-impl<T: FromField> SubscribeMsgList<T> {
-    fn take_from(e: &mut Element, container: &'static str) -> Result<Self, InboundError> {
+/// An entry of a subscription-notification event, and the group its `<List>` entries sit in.
+pub trait SubscribeMsgItem: FromField {
+    /// The XML name of the group (`SubscribeMsgPopupEvent`, …).
+    const GROUP: &'static str;
+}
+
+impl<T: SubscribeMsgItem> SubscribeMsgList<T> {
+    fn take_from(e: &mut Element) -> Result<Self, InboundError> {
         let mut group = e
-            .take_child(container)
-            .ok_or(InboundError::MissingField { field: container })?;
+            .take_child(T::GROUP)
+            .ok_or(InboundError::MissingField { field: T::GROUP })?;
         let list = Repeated::<T>::take(&mut group, "List")?.0;
         Ok(Self { list })
     }
+}
+
+impl SubscribeMsgItem for SubscribeMsgPopupItem {
+    const GROUP: &'static str = "SubscribeMsgPopupEvent";
+}
+
+impl SubscribeMsgItem for SubscribeMsgChangeItem {
+    const GROUP: &'static str = "SubscribeMsgChangeEvent";
+}
+
+impl SubscribeMsgItem for SubscribeMsgSentItem {
+    const GROUP: &'static str = "SubscribeMsgSentEvent";
 }
 
 xml_struct! {
@@ -677,181 +570,5 @@ xml_struct! {
         error_code: Option<i64> = "ErrorCode",
         /// `success` or a description.
         error_status: Option<String> = "ErrorStatus",
-    }
-}
-
-xml_struct! {
-    /// A card passed review.
-    pub struct CardPassCheck {
-        /// Card id.
-        card_id: String = "CardId",
-    }
-}
-
-xml_struct! {
-    /// A card failed review.
-    pub struct CardNotPassCheck {
-        /// Card id.
-        card_id: String = "CardId",
-        /// Why.
-        refuse_reason: Option<String> = "RefuseReason",
-    }
-}
-
-xml_struct! {
-    /// A user received a card.
-    pub struct UserGetCard {
-        /// Card id.
-        card_id: String = "CardId",
-        /// Whether a friend gave it.
-        is_give_by_friend: Option<bool> = "IsGiveByFriend",
-        /// The giving friend's OpenID.
-        friend_user_name: Option<String> = "FriendUserName",
-        /// The card's code.
-        user_card_code: Option<String> = "UserCardCode",
-        /// The code before a gift.
-        old_user_card_code: Option<String> = "OldUserCardCode",
-        /// Channel id of the card QR code.
-        outer_id: Option<i64> = "OuterId",
-        /// Channel string.
-        outer_str: Option<String> = "OuterStr",
-        /// Whether a deleted member card was restored.
-        is_restore_member_card: Option<bool> = "IsRestoreMemberCard",
-        /// Whether a friend recommended it.
-        is_recommend_by_friend: Option<bool> = "IsRecommendByFriend",
-        /// The user's UnionID.
-        union_id: Option<String> = "UnionId",
-    }
-}
-
-xml_struct! {
-    /// A user gave a card to a friend.
-    pub struct UserGiftingCard {
-        /// Card id.
-        card_id: String = "CardId",
-        /// The card's code.
-        user_card_code: Option<String> = "UserCardCode",
-        /// Whether the gift came back.
-        is_return_back: Option<bool> = "IsReturnBack",
-        /// The friend's OpenID.
-        friend_user_name: Option<String> = "FriendUserName",
-        /// Whether it was given in a group chat.
-        is_chat_room: Option<bool> = "IsChatRoom",
-    }
-}
-
-xml_struct! {
-    /// A card event that names the card and the user's code.
-    pub struct UserCard {
-        /// Card id.
-        card_id: String = "CardId",
-        /// The card's code.
-        user_card_code: Option<String> = "UserCardCode",
-    }
-}
-
-xml_struct! {
-    /// A card was redeemed.
-    pub struct UserConsumeCard {
-        /// Card id.
-        card_id: String = "CardId",
-        /// The card's code.
-        user_card_code: Option<String> = "UserCardCode",
-        /// `FROM_API`, `FROM_MP`, `FROM_MOBILE_HELPER`, …
-        consume_source: Option<Word> = "ConsumeSource",
-        /// Store name.
-        location_name: Option<String> = "LocationName",
-        /// OpenID of the staff member.
-        staff_open_id: Option<String> = "StaffOpenId",
-        /// Verification code.
-        verify_code: Option<String> = "VerifyCode",
-        /// Amount note.
-        remark_amount: Option<String> = "RemarkAmount",
-        /// Channel string.
-        outer_str: Option<String> = "OuterStr",
-    }
-}
-
-xml_struct! {
-    /// A payment through a card's pay cell.
-    pub struct UserPayFromPayCell {
-        /// Card id.
-        card_id: String = "CardId",
-        /// The card's code.
-        user_card_code: Option<String> = "UserCardCode",
-        /// Payment transaction id.
-        trans_id: Option<String> = "TransId",
-        /// Store id.
-        location_id: Option<i64> = "LocationId",
-        /// Amount paid, in cents.
-        fee: Option<i64> = "Fee",
-        /// Amount before discount, in cents.
-        original_fee: Option<i64> = "OriginalFee",
-    }
-}
-
-xml_struct! {
-    /// A user opened a card.
-    pub struct UserViewCard {
-        /// Card id.
-        card_id: String = "CardId",
-        /// The card's code.
-        user_card_code: Option<String> = "UserCardCode",
-        /// Channel string.
-        outer_str: Option<String> = "OuterStr",
-    }
-}
-
-xml_struct! {
-    /// Points or balance of a member card changed.
-    pub struct UpdateMemberCard {
-        /// Card id.
-        card_id: String = "CardId",
-        /// The card's code.
-        user_card_code: Option<String> = "UserCardCode",
-        /// Change of points.
-        modify_bonus: Option<i64> = "ModifyBonus",
-        /// Change of balance.
-        modify_balance: Option<i64> = "ModifyBalance",
-    }
-}
-
-xml_struct! {
-    /// A card's stock is low.
-    pub struct CardSkuRemind {
-        /// Card id.
-        card_id: String = "CardId",
-        /// Description.
-        detail: Option<String> = "Detail",
-    }
-}
-
-xml_struct! {
-    /// A coin order of the card system.
-    pub struct CardPayOrder {
-        /// Order id.
-        order_id: String = "OrderId",
-        /// Order status.
-        status: Option<Word> = "Status",
-        /// When the order was created.
-        create_order_time: Option<i64> = "CreateOrderTime",
-        /// When it was paid.
-        pay_finish_time: Option<i64> = "PayFinishTime",
-        /// Description.
-        desc: Option<String> = "Desc",
-        /// Free coins.
-        free_coin_count: Option<String> = "FreeCoinCount",
-        /// Paid coins.
-        pay_coin_count: Option<String> = "PayCoinCount",
-        /// Refunded free coins.
-        refund_free_coin_count: Option<String> = "RefundFreeCoinCount",
-        /// Refunded paid coins.
-        refund_pay_coin_count: Option<String> = "RefundPayCoinCount",
-        /// Order type.
-        order_type: Option<Word> = "OrderType",
-        /// Memo.
-        memo: Option<String> = "Memo",
-        /// Receipt information.
-        receipt_info: Option<String> = "ReceiptInfo",
     }
 }

@@ -1,42 +1,49 @@
-//! Normal messages: what a follower sends (`MsgType` other than `event`).
+//! Normal messages: what a follower sends (`MsgType` other than `event`), and their kinds.
 
 use crate::ids::MediaId;
 use crate::xml_struct;
 
 use super::fields::Word;
+use super::kind::typed_kinds;
 
-/// A message a follower sent. The `MsgId` is on [`Inbound`](super::Inbound).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(untagged)]
-#[non_exhaustive]
-pub enum Message {
-    /// `text`.
-    Text(Text),
-    /// `image`.
-    Image(Image),
-    /// `voice`.
-    Voice(Voice),
-    /// `video`.
-    Video(Video),
-    /// `shortvideo`: same fields as a video.
-    ShortVideo(Video),
-    /// `location`: a location the follower shared.
-    Location(Location),
-    /// `link`.
-    Link(Link),
+typed_kinds! {
+    /// A message a follower sent. The `MsgId` is on [`Inbound`](super::Inbound).
+    #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+    #[serde(untagged)]
+    #[non_exhaustive]
+    pub enum Message;
+    /// What a normal message is, by its `MsgType`: what a bot routes on. A `MsgType` this library
+    /// does not know is `Unknown(name)`; its push is [`Body::Unknown`](super::Body::Unknown).
+    pub enum MessageKind;
+    name: msg_type;
+    {
+        /// `text`.
+        Text(Text) = "text",
+        /// `image`.
+        Image(Image) = "image",
+        /// `voice`.
+        Voice(Voice) = "voice",
+        /// `video`.
+        Video(Video) = "video",
+        /// `shortvideo`: same fields as a video.
+        ShortVideo(Video) = "shortvideo",
+        /// `location`: a location the follower shared.
+        Location(Location) = "location",
+        /// `link`.
+        Link(Link) = "link",
+    }
 }
 
 impl Message {
-    /// The platform's `MsgType` for this message.
-    pub fn msg_type(&self) -> &'static str {
-        match self {
-            Message::Text(_) => "text",
-            Message::Image(_) => "image",
-            Message::Voice(_) => "voice",
-            Message::Video(_) => "video",
-            Message::ShortVideo(_) => "shortvideo",
-            Message::Location(_) => "location",
-            Message::Link(_) => "link",
+    /// Reads the message of type `msg_type` (any case) from the remaining fields of a push;
+    /// `None` for a type this library does not know.
+    pub(crate) fn take_from(
+        msg_type: &str,
+        element: &mut crate::xml::Element,
+    ) -> Result<Option<Message>, super::InboundError> {
+        match MessageKind::known(msg_type) {
+            Some(kind) => Message::read(kind, element),
+            None => Ok(None),
         }
     }
 }

@@ -25,11 +25,14 @@
 //! assert_eq!(push.msg_id.map(|id| id.0), Some(24000000000000001));
 //! ```
 
+mod card_events;
 mod event;
 mod fields;
 mod header;
+mod kind;
 mod message;
 
+pub use card_events::*;
 pub use event::*;
 pub use fields::{FromField, Items, Repeated, Word};
 pub use message::*;
@@ -210,34 +213,16 @@ impl Inbound {
     /// The typed body of a push of type `msg_type`, taken from the fields left in `root`, and
     /// the event's name as sent.
     fn body(msg_type: &str, root: &mut Element) -> Result<(Body, Option<String>), InboundError> {
-        let mut event = None;
-        // Lowercased on the stack: every known type is short.
-        let mut lower = [0u8; 16];
-        let known = lower
-            .get_mut(..msg_type.len())
-            .map(|slot| {
-                slot.copy_from_slice(msg_type.as_bytes());
-                slot.make_ascii_lowercase();
-                &*slot
-            })
-            .unwrap_or_default();
-        let body = match known {
-            b"text" => Body::Message(Message::Text(Text::take_from(root)?)),
-            b"image" => Body::Message(Message::Image(Image::take_from(root)?)),
-            b"voice" => Body::Message(Message::Voice(Voice::take_from(root)?)),
-            b"video" => Body::Message(Message::Video(Video::take_from(root)?)),
-            b"shortvideo" => Body::Message(Message::ShortVideo(Video::take_from(root)?)),
-            b"location" => Body::Message(Message::Location(Location::take_from(root)?)),
-            b"link" => Body::Message(Message::Link(Link::take_from(root)?)),
-            b"event" => {
-                let name = Word::take(root, "Event")?.0;
-                let typed = Event::take_from(&name, root)?;
-                event = Some(name);
-                Body::Event(typed)
-            }
-            _ => Body::Unknown,
+        if msg_type.eq_ignore_ascii_case("event") {
+            let name = Word::take(root, "Event")?.0;
+            let typed = Event::take_from(&name, root)?;
+            return Ok((Body::Event(typed), Some(name)));
+        }
+        let body = match Message::take_from(msg_type, root)? {
+            Some(message) => Body::Message(message),
+            None => Body::Unknown,
         };
-        Ok((body, event))
+        Ok((body, None))
     }
 
     /// The name of the type: the `MsgType` of a normal message (`text`, `image`, …), the

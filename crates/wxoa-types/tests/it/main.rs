@@ -9,4 +9,5 @@
 )]
 
 mod inbound_fixtures;
+mod kinds;
 mod properties;

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
+use wxoa_types::inbound::{MessageKind, Text};
 use wxoa_webhook::deadline::{LateReply, SendError};
 use wxoa_webhook::testing::text_push;
 use wxoa_webhook::{Bot, Ctx, Mode};
@@ -32,9 +33,9 @@ impl LateReply for Failing {
 }
 
 pub(crate) fn slow_bot(delay: Duration) -> Bot {
-    Bot::new().text(move |ctx: Ctx| async move {
+    Bot::new().on_message(MessageKind::Text, move |_: Ctx, text: Text| async move {
         tokio::time::sleep(delay).await;
-        format!("late: {}", ctx.text().unwrap_or_default())
+        format!("late: {}", text.content)
     })
 }
 

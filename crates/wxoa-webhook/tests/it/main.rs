@@ -5,6 +5,7 @@
     missing_docs
 )]
 
+mod bots;
 mod deadline;
 mod dedupe;
 mod modes;
@@ -14,12 +15,14 @@ mod outbox;
 mod redis_dedupe;
 mod refusals;
 mod replies;
+mod routing;
 mod shutdown;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
 use tower::ServiceExt;
+use wxoa_types::inbound::{MessageKind, Text};
 use wxoa_webhook::testing::{Platform, body_bytes};
 use wxoa_webhook::{Account, Bot, Dispatch, Webhook};
 
@@ -46,7 +49,10 @@ pub fn plain_webhook(bot: impl Dispatch) -> Webhook {
 }
 
 pub fn echo() -> Bot {
-    Bot::new().text(|ctx: wxoa_webhook::Ctx| async move { ctx.text().map(str::to_owned) })
+    Bot::new().on_message(
+        MessageKind::Text,
+        |_: wxoa_webhook::Ctx, text: Text| async move { text.content },
+    )
 }
 
 pub async fn send(router: &Router, request: Request<Body>) -> (u16, Vec<u8>) {

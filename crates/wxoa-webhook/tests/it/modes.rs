@@ -72,7 +72,10 @@ async fn no_reply_is_success() {
 
 #[tokio::test]
 async fn accounts_route_by_path_and_by_token() {
-    let other_bot = wxoa_webhook::Bot::new().text(|_: wxoa_webhook::Ctx| async { "other account" });
+    let other_bot = wxoa_webhook::Bot::new().on_message(
+        wxoa_types::inbound::MessageKind::Text,
+        |_: wxoa_webhook::Ctx| async { "other account" },
+    );
     let webhook = Webhook::builder()
         .account(Account::new(APP_ID, TOKEN, echo()).aes_key(KEY).unwrap())
         .account(Account::new("wxffffffffffffffff", "othertoken", other_bot))

@@ -1,7 +1,8 @@
-//! Every reply kind, what handlers may return, and routing.
+//! Every reply kind, what handlers may return, and the state they share.
 
+use wxoa_types::inbound::MessageKind;
 use wxoa_types::reply::{Article, Music, ReplyBody};
-use wxoa_webhook::testing::{event_push, text_push};
+use wxoa_webhook::testing::text_push;
 use wxoa_webhook::{Bot, Ctx, Mode};
 
 use crate::*;
@@ -68,84 +69,6 @@ async fn handler_return_types() {
 }
 
 #[tokio::test]
-async fn routes_match_in_order_then_fallback() {
-    let bot = || {
-        Bot::new()
-            .text_exact("help", |_: Ctx| async { "help" })
-            .text_regex(
-                regex::Regex::new(r"^order (\d+)$").unwrap(),
-                |ctx: Ctx| async move { format!("order {}", &ctx.text().unwrap()[6..]) },
-            )
-            .text_prefix("hi", |_: Ctx| async { "prefix" })
-            .event("subscribe", |_: Ctx| async { "welcome" })
-            .event_key_prefix("SCAN", "promo_", |_: Ctx| async { "promo scan" })
-            .event_key("click", "V1001", |_: Ctx| async { "clicked" })
-            .event("qualification_verify_success", |_: Ctx| async {
-                "unknown event routed"
-            })
-            .message("image", |_: Ctx| async { "image" })
-            .when(
-                |push| push.msg_type == "voice",
-                |_: Ctx| async { "predicate" },
-            )
-            .fallback(|ctx: Ctx| async move { format!("fallback {}", ctx.push.kind()) })
-    };
-    let cases = [
-        (text_push("o", "help", 1), "help"),
-        (text_push("o", "order 42", 2), "order 42"),
-        (text_push("o", "hi there", 3), "prefix"),
-        (text_push("o", "other", 4), "fallback text"),
-        (event_push("o", "subscribe", None, 1700000000), "welcome"),
-        (
-            event_push("o", "SCAN", Some("promo_7"), 1700000001),
-            "promo scan",
-        ),
-        (
-            event_push("o", "SCAN", Some("42"), 1700000002),
-            "fallback SCAN",
-        ),
-        (
-            event_push("o", "CLICK", Some("V1001"), 1700000003),
-            "clicked",
-        ),
-        (
-            event_push("o", "qualification_verify_success", None, 1700000004),
-            "unknown event routed",
-        ),
-        (
-            std::fs::read_to_string(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../fixtures/inbound/image.xml"
-            ))
-            .unwrap(),
-            "image",
-        ),
-        (
-            std::fs::read_to_string(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../fixtures/inbound/voice.xml"
-            ))
-            .unwrap(),
-            "predicate",
-        ),
-    ];
-    for (xml, expected) in cases {
-        // The fixtures carry old timestamps: this account accepts any.
-        let webhook = Webhook::builder()
-            .account(Account::new(APP_ID, TOKEN, bot()).aes_key(KEY).unwrap())
-            .replay_window(std::time::Duration::ZERO)
-            .build();
-        let (status, body) = send(&webhook.router(), platform().push(Mode::Safe, &xml)).await;
-        assert_eq!(status, 200);
-        let reply = platform()
-            .read_reply(Mode::Safe, &body)
-            .unwrap()
-            .map(|r| r.body);
-        assert_eq!(reply, Some(ReplyBody::text(expected)), "{xml}");
-    }
-}
-
-#[tokio::test]
 async fn job_events_are_answered_with_success_whatever_the_handler_says() {
     let xml = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -173,7 +96,9 @@ async fn state_reaches_handlers() {
     #[derive(Clone)]
     struct Greeting(&'static str);
     let bot = Bot::with_state(Greeting("hello"))
-        .text(|ctx: Ctx<Greeting>| async move { format!("{} {}", ctx.state.0, ctx.openid()) });
+        .on_message(MessageKind::Text, |ctx: Ctx<Greeting>| async move {
+            format!("{} {}", ctx.state.0, ctx.openid())
+        });
     assert_eq!(
         reply_of(bot, &text_push("oAlice", "x", 1)).await,
         Some(ReplyBody::text("hello oAlice"))

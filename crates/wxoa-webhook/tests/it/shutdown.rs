@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
+use wxoa_types::inbound::{MessageKind, Text};
 use wxoa_types::reply::ReplyBody;
 use wxoa_webhook::deadline::{LateReply, SendError, Stage};
 use wxoa_webhook::testing::text_push;
@@ -42,11 +43,14 @@ fn recorder(delay: Duration) -> (Arc<Recorder>, mpsc::UnboundedReceiver<Value>) 
 
 /// Replies `done: TEXT` after `delay`, counting its runs.
 fn slow_bot(runs: Arc<AtomicUsize>, delay: Duration) -> Bot<Arc<AtomicUsize>> {
-    Bot::with_state(runs).text(move |ctx: Ctx<Arc<AtomicUsize>>| async move {
-        ctx.state.fetch_add(1, Ordering::SeqCst);
-        tokio::time::sleep(delay).await;
-        format!("done: {}", ctx.text().unwrap_or_default())
-    })
+    Bot::with_state(runs).on_message(
+        MessageKind::Text,
+        move |ctx: Ctx<Arc<AtomicUsize>>, text: Text| async move {
+            ctx.state.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(delay).await;
+            format!("done: {}", text.content)
+        },
+    )
 }
 
 fn keyed(bot: impl wxoa_webhook::Dispatch) -> Account {
@@ -232,10 +236,11 @@ async fn drain_names_and_counts_what_its_deadline_cut_off() {
     let (sender, mut sent) = recorder(Duration::from_secs(30));
     let webhook = Webhook::builder()
         // One handler still running at the deadline, one already sending its reply.
-        .account(keyed(Bot::with_state(runs.clone()).text(
-            |ctx: Ctx<Arc<AtomicUsize>>| async move {
+        .account(keyed(Bot::with_state(runs.clone()).on_message(
+            MessageKind::Text,
+            |ctx: Ctx<Arc<AtomicUsize>>, text: Text| async move {
                 ctx.state.fetch_add(1, Ordering::SeqCst);
-                let slow = ctx.text() == Some("slow");
+                let slow = text.content == "slow";
                 tokio::time::sleep(Duration::from_millis(if slow { 800 } else { 150 })).await;
                 "late"
             },
