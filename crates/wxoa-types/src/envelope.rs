@@ -1,15 +1,14 @@
 //! The encrypted envelopes of compat and safe mode: the push the platform sends (`ToUserName` and
 //! `Encrypt`, plus the plaintext fields in compat mode) and the reply the server answers
 //! (`Encrypt`, `MsgSignature`, `TimeStamp`, `Nonce`). Computing their contents is
-//! `wxoa-crypto`'s job; this module only reads and writes the XML.
+//! `wxoa-crypto`'s job; this module only reads and writes the XML. A push envelope is read in
+//! one place, [`PushEnvelope::scan`], which borrows its values from the body.
 
 use std::borrow::Cow;
 
 use serde::Serialize;
 
-use crate::xml::{
-    self, Element, FlatSink, Limits, XmlError, write_bare_element, write_cdata_element,
-};
+use crate::xml::{self, Limits, Sink, XmlError, write_bare_element, write_cdata_element};
 
 /// Why an envelope could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,45 +47,24 @@ impl PushEnvelope {
         }
     }
 
-    /// Reads the envelope of a compat- or safe-mode push.
-    pub fn from_xml(input: &[u8]) -> Result<Self, EnvelopeError> {
-        Self::from_element(xml::parse(input)?)
-    }
-
-    /// Reads the envelope out of an already parsed document.
-    pub fn from_element(mut root: Element) -> Result<Self, EnvelopeError> {
-        let encrypt = root
-            .take_child("Encrypt")
-            .ok_or(EnvelopeError::MissingEncrypt)?
-            .text;
-        let to_user_name = root
-            .take_child("ToUserName")
-            .or_else(|| root.take_child("AppId"))
-            .map(|e| e.text);
-        Ok(Self {
-            to_user_name,
-            // Base64 never contains whitespace; a pretty-printed envelope may wrap it in some.
-            encrypt: trim_owned(encrypt),
-        })
-    }
-
-    /// Reads what the webhook needs of an encrypted push, borrowing from the body where it can:
-    /// the same values as [`from_xml`](Self::from_xml), plus whether the body carries the
-    /// plaintext fields of compat mode (a `MsgType`).
+    /// Reads the envelope of a compat- or safe-mode push, borrowing from the body where it can:
+    /// `ToUserName` (or `AppId`), the ciphertext with the whitespace around it trimmed, and
+    /// whether the body carries the plaintext fields of compat mode (a `MsgType`). The first of
+    /// each of these among the root's children counts; an element with children counts, with
+    /// its text.
     pub fn scan(input: &[u8]) -> Result<EnvelopeView<'_>, EnvelopeError> {
         let mut sink = EnvelopeSink::default();
-        if xml::scan_flat(input, Limits::default(), &mut sink).is_some() {
-            let encrypt = sink.encrypt.ok_or(EnvelopeError::MissingEncrypt)?;
-            return Ok(EnvelopeView {
-                to_user_name: sink.to_user_name.or(sink.app_id),
-                encrypt: match encrypt {
-                    Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
-                    Cow::Owned(text) => Cow::Owned(trim_owned(text)),
-                },
-                compat: sink.msg_type,
-            });
-        }
-        EnvelopeView::from_tree(xml::parse(input)?)
+        xml::read(input, Limits::default(), &mut sink)?;
+        let encrypt = sink.encrypt.ok_or(EnvelopeError::MissingEncrypt)?;
+        Ok(EnvelopeView {
+            to_user_name: sink.to_user_name.or(sink.app_id),
+            // Base64 never contains whitespace; a pretty-printed envelope may wrap it in some.
+            encrypt: match encrypt {
+                Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
+                Cow::Owned(text) => Cow::Owned(trim_owned(text)),
+            },
+            compat: sink.msg_type,
+        })
     }
 
     /// Renders a safe-mode push.
@@ -202,24 +180,20 @@ pub struct EnvelopeView<'a> {
 }
 
 impl EnvelopeView<'_> {
-    /// The view of a parsed document, owning its values.
-    fn from_tree(root: Element) -> Result<EnvelopeView<'static>, EnvelopeError> {
-        let compat = root.child("MsgType").is_some();
-        let envelope = PushEnvelope::from_element(root)?;
-        Ok(EnvelopeView {
-            to_user_name: envelope.to_user_name.map(Cow::Owned),
-            encrypt: Cow::Owned(envelope.encrypt),
-            compat,
-        })
+    /// The envelope, owning its values.
+    pub fn into_owned(self) -> PushEnvelope {
+        PushEnvelope {
+            to_user_name: self.to_user_name.map(Cow::into_owned),
+            encrypt: self.encrypt.into_owned(),
+        }
     }
 }
 
-/// The first `Encrypt`, `ToUserName`, `AppId` and `MsgType` among the root's children, as
-/// [`PushEnvelope::from_element`] takes them (an element with children counts, with no text).
+/// The first `Encrypt`, `ToUserName`, `AppId` and `MsgType` among the root's children.
 #[derive(Default)]
 struct EnvelopeSink<'a> {
     depth: usize,
-    /// The field whose text comes next, if any.
+    /// The field open at depth 2, whose text comes at its end.
     current: Option<Field>,
     encrypt: Option<Cow<'a, str>>,
     to_user_name: Option<Cow<'a, str>>,
@@ -244,40 +218,34 @@ impl<'a> EnvelopeSink<'a> {
     }
 }
 
-impl<'a> FlatSink<'a> for EnvelopeSink<'a> {
-    fn start(&mut self, tag: &'a [u8]) -> Option<()> {
+impl<'a> Sink<'a> for EnvelopeSink<'a> {
+    fn start(&mut self, tag: &'a str) {
         self.depth += 1;
-        self.current = None;
-        if self.depth == 2 {
-            let field = match tag {
-                b"Encrypt" => Field::Encrypt,
-                b"ToUserName" => Field::ToUserName,
-                b"AppId" => Field::AppId,
-                b"MsgType" => {
-                    self.msg_type = true;
-                    return Some(());
-                }
-                _ => return Some(()),
-            };
-            let slot = self.slot(field);
-            if slot.is_none() {
-                *slot = Some(Cow::Borrowed(""));
-                self.current = Some(field);
-            }
+        if self.depth != 2 {
+            return;
         }
-        Some(())
+        let field = match tag {
+            "Encrypt" => Field::Encrypt,
+            "ToUserName" => Field::ToUserName,
+            "AppId" => Field::AppId,
+            "MsgType" => {
+                self.msg_type = true;
+                return;
+            }
+            _ => return,
+        };
+        if self.slot(field).is_none() {
+            self.current = Some(field);
+        }
     }
 
-    fn text(&mut self, text: Cow<'a, str>) {
-        if let Some(field) = self.current {
+    fn end(&mut self, text: Cow<'a, str>) {
+        if self.depth == 2
+            && let Some(field) = self.current.take()
+        {
             *self.slot(field) = Some(text);
         }
-    }
-
-    fn end(&mut self) -> Option<()> {
-        self.depth = self.depth.checked_sub(1)?;
-        self.current = None;
-        Some(())
+        self.depth = self.depth.saturating_sub(1);
     }
 }
 
@@ -295,18 +263,13 @@ fn trim_owned(value: String) -> String {
 mod tests {
     use super::*;
 
-    /// What [`PushEnvelope::scan`] must agree with: the tree, read the old way.
-    fn by_tree(input: &[u8]) -> Result<EnvelopeView<'static>, EnvelopeError> {
-        EnvelopeView::from_tree(xml::parse(input)?)
-    }
-
     #[test]
     fn scans_without_copying_the_ciphertext() {
         let body = b"<xml><ToUserName><![CDATA[gh_1]]></ToUserName><Encrypt><![CDATA[ abc= ]]></Encrypt></xml>";
         let view = PushEnvelope::scan(body).unwrap();
         assert!(matches!(view.encrypt, Cow::Borrowed("abc=")));
+        assert_eq!(view.to_user_name.as_deref(), Some("gh_1"));
         assert!(!view.compat);
-        assert_eq!(Ok(view), by_tree(body));
         let compat = b"<xml><AppId>wx1</AppId><MsgType>text</MsgType><Encrypt>abc=</Encrypt></xml>";
         let view = PushEnvelope::scan(compat).unwrap();
         assert!(view.compat);
@@ -317,35 +280,42 @@ mod tests {
         );
     }
 
-    proptest::proptest! {
-        #[test]
-        fn scanning_agrees_with_the_tree(parts in proptest::collection::vec(proptest::sample::select(vec![
-            "<ToUserName>gh</ToUserName>", "<ToUserName><![CDATA[g]]><![CDATA[h]]></ToUserName>",
-            "<AppId>wx</AppId>", "<MsgType>text</MsgType>", "<MsgType><a>1</a></MsgType>",
-            "<Encrypt><![CDATA[abc=]]></Encrypt>", "<Encrypt> x= </Encrypt>", "<Encrypt></Encrypt>",
-            "<Encrypt><i>1</i></Encrypt>", "<G><Encrypt>inner</Encrypt></G>", "<Encrypt>a&amp;b</Encrypt>",
-            "<!-- c -->", " ", "\n", "<Encrypt/>", "<X>", "</X>",
-        ]), 0..6)) {
-            let body = format!("<xml>{}</xml>", parts.concat());
-            proptest::prop_assert_eq!(PushEnvelope::scan(body.as_bytes()), by_tree(body.as_bytes()));
-        }
+    #[test]
+    fn the_first_field_among_the_roots_children_counts() {
+        let body = b"<xml><G><Encrypt>inner</Encrypt></G><Encrypt><![CDATA[g]]><![CDATA[h]]><i>1</i></Encrypt>\
+                     <Encrypt>second</Encrypt><ToUserName>gh</ToUserName><AppId>wx</AppId></xml>";
+        let view = PushEnvelope::scan(body).unwrap();
+        assert_eq!(view.encrypt, "gh");
+        assert_eq!(view.to_user_name.as_deref(), Some("gh"));
+        let view = PushEnvelope::scan(b"<xml><Encrypt/><MsgType><a>1</a></MsgType></xml>").unwrap();
+        assert_eq!(view.encrypt, "");
+        assert!(view.compat);
+        assert!(matches!(
+            PushEnvelope::scan(b"<xml><Encrypt>a&amp;b</Encrypt><!-- c --></xml>").unwrap().encrypt,
+            Cow::Owned(text) if text == "a&b"
+        ));
+        assert!(matches!(
+            PushEnvelope::scan(b"<xml><Encrypt>a&b</Encrypt></xml>"),
+            Err(EnvelopeError::Xml(XmlError::Entity(_)))
+        ));
     }
 
     #[test]
     fn reads_safe_and_compat_pushes() {
-        let safe = PushEnvelope::from_xml(
+        let safe = PushEnvelope::scan(
             b"<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName>\n<Encrypt><![CDATA[abc=]]></Encrypt></xml>",
         )
-        .unwrap();
+        .unwrap()
+        .into_owned();
         assert_eq!(safe.encrypt, "abc=");
         assert_eq!(safe.to_user_name.as_deref(), Some("gh_0123456789ab"));
-        let compat = PushEnvelope::from_xml(
+        let compat = PushEnvelope::scan(
             b"<xml><ToUserName>gh</ToUserName><MsgType>text</MsgType><Content>x</Content><Encrypt>\n abc=\n</Encrypt></xml>",
         )
         .unwrap();
         assert_eq!(compat.encrypt, "abc=");
         assert_eq!(
-            PushEnvelope::from_xml(b"<xml><ToUserName>gh</ToUserName></xml>"),
+            PushEnvelope::scan(b"<xml><ToUserName>gh</ToUserName></xml>"),
             Err(EnvelopeError::MissingEncrypt)
         );
     }

@@ -1,14 +1,12 @@
 //! Reading a push in one pass: the header fields every push carries (`ToUserName`,
 //! `FromUserName`, `CreateTime`, `MsgType`, `MsgId`, `MsgDataId`, `Idx`, and the compat-mode
 //! `Encrypt`) are taken straight from the document, borrowed, and only the other fields become
-//! elements for the typed body. [`Inbound::from_element`](super::Inbound::from_element) takes
-//! the same fields out of a parsed tree; where both read a document they give the same push (a
-//! property test holds them to it).
+//! elements for the typed body.
 
 use std::borrow::Cow;
 use std::str::FromStr;
 
-use crate::xml::{Element, FlatSink, Limits, TreeSink, scan_flat};
+use crate::xml::{self, Element, Limits, Sink, TreeSink};
 
 use super::InboundError;
 use super::fields::invalid;
@@ -57,33 +55,44 @@ impl Field {
     }
 }
 
+/// A header field's text, and whether the element also held child elements (which are
+/// dropped, as the field is read from its text).
+type Slot<'a> = Option<(Cow<'a, str>, bool)>;
+
 /// A push read in one pass: the first of each header field, borrowed from the document, and
 /// the root element holding every other field in document order.
-pub(super) struct OnePass<'a> {
-    fields: [Option<Cow<'a, str>>; FIELDS],
+pub(super) struct HeaderFields<'a> {
+    fields: [Slot<'a>; FIELDS],
     pub(super) rest: Element,
 }
 
-impl<'a> OnePass<'a> {
-    /// Reads `input` in one pass, or `None` when it is not the platform's flat shape (or a
-    /// header field holds elements): the caller then parses it into a tree.
-    pub(super) fn read(input: &'a [u8]) -> Option<OnePass<'a>> {
-        let mut sink = Sink {
+impl<'a> HeaderFields<'a> {
+    /// Reads `input` in one pass.
+    pub(super) fn read(input: &'a [u8]) -> Result<HeaderFields<'a>, InboundError> {
+        let mut sink = HeaderSink {
             fields: Default::default(),
             tree: TreeSink::new(),
             depth: 0,
             current: None,
         };
-        scan_flat(input, Limits::default(), &mut sink)?;
-        Some(OnePass {
+        xml::read(input, Limits::default(), &mut sink)?;
+        Ok(HeaderFields {
             fields: sink.fields,
-            rest: sink.tree.finish()?,
+            rest: sink.tree.finish().ok_or(xml::XmlError::Empty)?,
         })
+    }
+
+    /// Whether the field is present but holds nothing: no child elements, only whitespace.
+    fn blank(&self, field: Field) -> bool {
+        matches!(self.fields.get(field as usize), Some(Some((text, false))) if text.trim().is_empty())
     }
 
     /// The field's text as sent, if present.
     pub(super) fn get(&self, field: Field) -> Option<&str> {
-        self.fields.get(field as usize)?.as_deref()
+        self.fields
+            .get(field as usize)?
+            .as_ref()
+            .map(|(text, _)| text.as_ref())
     }
 
     /// Takes the field's text out, as sent; absent is an error.
@@ -91,7 +100,7 @@ impl<'a> OnePass<'a> {
         self.fields
             .get_mut(field as usize)
             .and_then(Option::take)
-            .map(Cow::into_owned)
+            .map(|(text, _)| text.into_owned())
             .ok_or(InboundError::MissingField {
                 field: field.name(),
             })
@@ -128,62 +137,60 @@ impl<'a> OnePass<'a> {
         field: Field,
         expected: &'static str,
     ) -> Result<Option<T>, InboundError> {
-        match self.get(field) {
-            Some(text) if !text.trim().is_empty() => self.number(field, expected).map(Some),
-            _ => Ok(None),
+        if self.get(field).is_none() || self.blank(field) {
+            return Ok(None);
         }
+        self.number(field, expected).map(Some)
     }
 
     /// Takes the field's text out, as sent; absent or blank is `None`.
     pub(super) fn optional_text(&mut self, field: Field) -> Option<String> {
-        match self.get(field) {
-            Some(text) if !text.trim().is_empty() => self.text(field).ok(),
-            _ => None,
+        if self.blank(field) {
+            return None;
         }
+        self.text(field).ok()
     }
 }
 
 /// Sends header fields to their slots and everything else to the tree.
-struct Sink<'a> {
-    fields: [Option<Cow<'a, str>>; FIELDS],
+struct HeaderSink<'a> {
+    fields: [Slot<'a>; FIELDS],
     tree: TreeSink,
     depth: usize,
-    /// The header field open at depth 2, and its text.
-    current: Option<(Field, Cow<'a, str>)>,
+    /// The header field open at depth 2, and whether it has held child elements.
+    current: Option<(Field, bool)>,
 }
 
-impl<'a> FlatSink<'a> for Sink<'a> {
-    fn start(&mut self, tag: &'a [u8]) -> Option<()> {
+impl<'a> Sink<'a> for HeaderSink<'a> {
+    fn start(&mut self, tag: &'a str) {
         self.depth += 1;
-        if self.current.is_some() {
-            // A header field holding elements: the tree reader takes this document.
-            return None;
+        if let Some((_, children)) = &mut self.current {
+            // Inside a header field: read from its text, its children are dropped.
+            *children = true;
+            return;
         }
         if self.depth == 2
-            && let Some(field) = Field::of(tag)
-            && self.fields.get(field as usize)?.is_none()
+            && let Some(field) = Field::of(tag.as_bytes())
+            && self.fields.get(field as usize).is_some_and(Option::is_none)
         {
-            self.current = Some((field, Cow::Borrowed("")));
-            return Some(());
+            self.current = Some((field, false));
+            return;
         }
-        self.tree.start(tag)
+        self.tree.start(tag);
     }
 
-    fn text(&mut self, text: Cow<'a, str>) {
-        match &mut self.current {
-            Some((_, slot)) => *slot = text,
-            None => self.tree.text(text),
-        }
-    }
-
-    fn end(&mut self) -> Option<()> {
-        self.depth = self.depth.checked_sub(1)?;
-        match self.current.take() {
-            Some((field, text)) => {
-                *self.fields.get_mut(field as usize)? = Some(text);
-                Some(())
+    fn end(&mut self, text: Cow<'a, str>) {
+        let depth = self.depth;
+        self.depth = depth.saturating_sub(1);
+        match self.current {
+            Some((field, children)) if depth == 2 => {
+                self.current = None;
+                if let Some(slot) = self.fields.get_mut(field as usize) {
+                    *slot = Some((text, children));
+                }
             }
-            None => self.tree.end(),
+            Some(_) => {}
+            None => self.tree.end(text),
         }
     }
 }
@@ -191,83 +198,19 @@ impl<'a> FlatSink<'a> for Sink<'a> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use proptest::prelude::*;
+    use super::super::{Inbound, InboundError};
 
-    use super::super::Inbound;
-    use crate::xml;
+    const HEAD: &str = "<ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o1]]></FromUserName>\
+                        <CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>";
 
-    fn field() -> impl Strategy<Value = String> {
-        let names = prop::sample::select(vec![
-            "ToUserName",
-            "FromUserName",
-            "CreateTime",
-            "MsgType",
-            "MsgId",
-            "MsgID",
-            "MsgDataId",
-            "Idx",
-            "Encrypt",
-            "Content",
-            "Event",
-            "EventKey",
-            "Other",
-        ]);
-        let values = prop::sample::select(vec![
-            "",
-            " ",
-            "text",
-            " event ",
-            "EVENT",
-            "image",
-            "123",
-            " 42 ",
-            "1700000000000",
-            "-5",
-            "abc",
-            "subscribe",
-            "qrscene_1",
-            "<![CDATA[hello world]]>",
-            "<![CDATA[ 7 ]]>",
-            "<![CDATA[]]>",
-            "<A>1</A>",
-            "<A>1</A><B>2</B>",
-            "a&amp;b",
-        ]);
-        (names, values).prop_map(|(name, value)| format!("<{name}>{value}</{name}>"))
-    }
-
-    proptest! {
-        /// The one-pass reading and the tree reading give the same push, or the same error.
-        #[test]
-        fn one_pass_and_tree_read_the_same(
-            mut fields in prop::collection::vec(field(), 0..12),
-            header in prop::sample::select(vec![0usize, 3, 6, 12]),
-            ws in prop::bool::ANY,
-        ) {
-            // Most documents get a readable header somewhere, so that bodies are read too.
-            let valid = [
-                "<ToUserName><![CDATA[gh_1]]></ToUserName>",
-                "<FromUserName><![CDATA[o1]]></FromUserName>",
-                "<CreateTime>1700000000</CreateTime>",
-                "<MsgType><![CDATA[text]]></MsgType>",
-            ];
-            if header < 12 {
-                let at = header.min(fields.len());
-                fields.splice(at..at, valid.iter().map(|f| (*f).to_owned()));
-            }
-            let sep = if ws { "\n  " } else { "" };
-            let doc = format!("<xml>{sep}{}{sep}</xml>", fields.join(sep));
-            let by_tree = xml::parse(doc.as_bytes())
-                .map_err(Into::into)
-                .and_then(Inbound::from_element);
-            prop_assert_eq!(Inbound::from_xml(doc.as_bytes()), by_tree, "{}", doc);
-        }
+    fn push(fields: &str) -> Result<Inbound, InboundError> {
+        Inbound::from_xml(format!("<xml>{HEAD}{fields}</xml>").as_bytes())
     }
 
     #[test]
     fn a_text_message_is_read_in_one_pass() {
         let doc = b"<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[ o1 ]]></FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content><MsgId>5</MsgId><MsgID>6</MsgID></xml>";
-        let mut flat = super::OnePass::read(doc).unwrap();
+        let mut flat = super::HeaderFields::read(doc).unwrap();
         assert_eq!(flat.text(super::Field::ToUserName).unwrap(), "gh_1");
         assert_eq!(flat.word(super::Field::FromUserName).unwrap(), "o1");
         // MsgID is not a slot: with a MsgId present it stays among the other fields.
@@ -276,5 +219,55 @@ mod tests {
         let push = Inbound::from_xml(doc).unwrap();
         assert_eq!(push.msg_id.map(|id| id.0), Some(5));
         assert_eq!(push.extra.len(), 1);
+    }
+
+    #[test]
+    fn a_header_field_is_read_from_its_text_and_the_first_one_counts() {
+        let read = Inbound::from_xml(
+            b"<xml><ToUserName><A>1</A>gh<![CDATA[_1]]></ToUserName><ToUserName>second</ToUserName>\
+              <FromUserName>o1</FromUserName><CreateTime> 7 </CreateTime><MsgType>text</MsgType>\
+              <Content>hi</Content><MsgDataId><B/></MsgDataId><Idx> </Idx></xml>",
+        )
+        .unwrap();
+        assert_eq!(read.to_user_name, "gh_1");
+        assert_eq!(read.create_time, 7);
+        // An element with children is not blank, even without text.
+        assert_eq!(read.msg_data_id.as_deref(), Some(""));
+        assert_eq!(read.idx, None);
+        let names: Vec<_> = read.extra.iter().map(|c| c.name.as_ref()).collect();
+        assert_eq!(names, ["ToUserName"]);
+        assert_eq!(
+            push("<Content>x</Content><MsgId><A>1</A></MsgId>"),
+            Err(InboundError::InvalidField {
+                field: "MsgId",
+                value: String::new(),
+                expected: "an unsigned integer"
+            })
+        );
+        assert_eq!(
+            push("<Content>x</Content><MsgId> </MsgId><MsgID>9</MsgID>")
+                .unwrap()
+                .msg_id
+                .map(|id| id.0),
+            Some(9)
+        );
+    }
+
+    #[test]
+    fn errors_come_in_the_order_the_fields_are_read() {
+        assert_eq!(
+            Inbound::from_xml(b"<xml><CreateTime>x</CreateTime></xml>"),
+            Err(InboundError::MissingField {
+                field: "ToUserName"
+            })
+        );
+        assert_eq!(
+            Inbound::from_xml(b"<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>x</CreateTime></xml>"),
+            Err(InboundError::InvalidField { field: "CreateTime", value: "x".into(), expected: "an integer" })
+        );
+        assert_eq!(
+            Inbound::from_xml(b"<xml><ToUserName>gh</ToUserName><Encrypt>abc</Encrypt></xml>"),
+            Err(InboundError::Encrypted)
+        );
     }
 }

@@ -40,9 +40,9 @@ pub use message::*;
 use serde::Serialize;
 
 use crate::ids::{MsgId, OpenId};
-use crate::xml::{self, Element, Fields, XmlError};
+use crate::xml::{Element, Fields, XmlError};
 
-use self::header::{Field, OnePass};
+use self::header::{Field, HeaderFields};
 
 /// Why a push could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -113,7 +113,7 @@ pub struct Inbound {
     pub extra: Vec<Element>,
 }
 
-/// The header fields of a push, as read from either reader.
+/// The header fields of a push.
 struct Header {
     to_user_name: String,
     from_user_name: String,
@@ -154,18 +154,11 @@ const MILLIS_THRESHOLD: i64 = 100_000_000_000;
 impl Inbound {
     /// Parses the plaintext XML of a push.
     pub fn from_xml(input: &[u8]) -> Result<Inbound, InboundError> {
-        match OnePass::read(input) {
-            Some(flat) => Self::from_one_pass(flat),
-            None => Self::from_element(xml::parse(input)?),
-        }
-    }
-
-    /// A push read in one pass: the header from its borrowed slots, the body from the rest.
-    fn from_one_pass(mut flat: OnePass<'_>) -> Result<Inbound, InboundError> {
+        let mut flat = HeaderFields::read(input)?;
         if flat.get(Field::MsgType).is_none() && flat.get(Field::Encrypt).is_some() {
             return Err(InboundError::Encrypted);
         }
-        // Fields are read in the order `from_element` takes them, so errors come in that order.
+        // Errors name the first field that fails, in this order.
         let header = Header {
             to_user_name: flat.text(Field::ToUserName)?,
             from_user_name: flat.word(Field::FromUserName)?,
@@ -179,35 +172,6 @@ impl Inbound {
             idx: flat.optional_number(Field::Idx, "an unsigned integer")?,
         };
         header.with_body(flat.rest)
-    }
-
-    /// Reads a push from an already parsed document.
-    pub fn from_element(mut root: Element) -> Result<Inbound, InboundError> {
-        if root.child("MsgType").is_none() && root.child("Encrypt").is_some() {
-            return Err(InboundError::Encrypted);
-        }
-        let to_user_name = String::take(&mut root, "ToUserName")?;
-        let from_user_name = Word::take(&mut root, "FromUserName")?.0;
-        let create_time = i64::take(&mut root, "CreateTime")?;
-        let msg_type = Word::take(&mut root, "MsgType")?.0;
-        let mut msg_id = <Option<u64> as FromField>::take(&mut root, "MsgId")?;
-        if msg_id.is_none() {
-            msg_id = <Option<u64> as FromField>::take(&mut root, "MsgID")?;
-        }
-        let msg_data_id = <Option<String> as FromField>::take(&mut root, "MsgDataId")?;
-        let idx = <Option<u32> as FromField>::take(&mut root, "Idx")?;
-        // A compat-mode push carries its own ciphertext next to the plaintext fields.
-        root.take_child("Encrypt");
-        Header {
-            to_user_name,
-            from_user_name,
-            create_time,
-            msg_type,
-            msg_id,
-            msg_data_id,
-            idx,
-        }
-        .with_body(root)
     }
 
     /// The typed body of a push of type `msg_type`, taken from the fields left in `root`, and
