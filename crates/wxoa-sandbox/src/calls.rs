@@ -6,7 +6,7 @@
 //! is kept whole only when it is small; a larger one is kept as a capped summary — its first
 //! bytes, masked, and its size — and is never parsed for the log.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use wxoa_types::secret::{MASK, is_sensitive_key, redact};
 
@@ -108,16 +108,17 @@ impl Logged {
 }
 
 /// How much the log holds (`GET /sandbox/calls/usage`).
-#[derive(Debug, Clone, Copy, Serialize)]
-pub(crate) struct CallsUsage {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CallsUsage {
     /// Calls kept.
-    pub(crate) calls: usize,
+    pub calls: usize,
     /// Bytes they take.
-    pub(crate) bytes: usize,
+    pub bytes: usize,
     /// The budget: the log never takes more.
-    pub(crate) max_bytes: usize,
+    pub max_bytes: usize,
     /// Calls forgotten to stay within the budget.
-    pub(crate) forgotten: u64,
+    pub forgotten: u64,
 }
 
 /// The log.

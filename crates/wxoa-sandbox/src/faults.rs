@@ -7,9 +7,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 /// What a fault does to a call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub(crate) enum Outcome {
+#[non_exhaustive]
+pub enum FaultOutcome {
     /// Answer `{"errcode": N, …}` without running the API.
     Errcode(i64),
     /// Close the connection without answering.
@@ -27,7 +28,7 @@ pub(crate) struct Fault {
     pub(crate) listener: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) delay_ms: Option<u64>,
-    pub(crate) outcome: Outcome,
+    pub(crate) outcome: FaultOutcome,
     /// Calls still to be affected.
     pub(crate) times: u32,
 }
@@ -62,11 +63,11 @@ impl FaultRequest {
                         .to_owned(),
                 );
             }
-            (Some(code), false) => Outcome::Errcode(code),
-            (None, true) => Outcome::Drop,
-            (None, false) => Outcome::Pass,
+            (Some(code), false) => FaultOutcome::Errcode(code),
+            (None, true) => FaultOutcome::Drop,
+            (None, false) => FaultOutcome::Pass,
         };
-        if outcome == Outcome::Pass && self.delay_ms.is_none() {
+        if outcome == FaultOutcome::Pass && self.delay_ms.is_none() {
             return Err("a fault needs errcode, delay_ms or drop".to_owned());
         }
         if self.delay_ms.is_some_and(|d| d > 600_000) {
@@ -96,7 +97,7 @@ pub(crate) struct Faults {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Applied {
     pub(crate) delay: Option<Duration>,
-    pub(crate) outcome: Outcome,
+    pub(crate) outcome: FaultOutcome,
 }
 
 impl Faults {
@@ -149,12 +150,15 @@ mod tests {
         faults.add(request(r#"{"path":"/a","drop":true}"#).unwrap());
         let errcode = Some(Applied {
             delay: None,
-            outcome: Outcome::Errcode(-1),
+            outcome: FaultOutcome::Errcode(-1),
         });
         assert_eq!(faults.take("/a", "api"), errcode);
         assert_eq!(faults.take("/b", "api"), None);
         assert_eq!(faults.take("/a", "api"), errcode);
-        assert_eq!(faults.take("/a", "api").unwrap().outcome, Outcome::Drop);
+        assert_eq!(
+            faults.take("/a", "api").unwrap().outcome,
+            FaultOutcome::Drop
+        );
         assert_eq!(faults.take("/a", "api"), None);
     }
 
@@ -165,7 +169,7 @@ mod tests {
         assert_eq!(faults.take("/a", "api2"), None);
         let applied = faults.take("/a", "api").unwrap();
         assert_eq!(applied.delay, Some(Duration::from_millis(10)));
-        assert_eq!(applied.outcome, Outcome::Pass);
+        assert_eq!(applied.outcome, FaultOutcome::Pass);
     }
 
     #[test]

@@ -49,6 +49,8 @@
 //! - `routes/<area>`: one file per API area, each path next to its handler; `routes/control`
 //!   is the control API, `routes/console` the web console (`GET /`, files in `src/console/`)
 //!   and the control endpoints it reads.
+//! - `control`: the typed client of the control API, for tests of code built on the
+//!   platform (the server side is `routes/control`).
 //! - `server`: listeners, dropped connections and the layer every call passes.
 //! - `guard`: the `Host` and `Content-Type` checks that keep web pages away from the control
 //!   API and the console (DNS rebinding, cross-site requests).
@@ -64,6 +66,7 @@ use tokio::task::JoinHandle;
 mod calls;
 mod clock;
 mod config;
+pub mod control;
 mod error;
 mod faults;
 mod followers;
@@ -82,6 +85,7 @@ pub use config::{
     AccountConfig, Allowance, CsPolicy, DEFAULT_APP_ID, DEFAULT_APP_SECRET, DEFAULT_ORIGINAL_ID,
     PushMode, Quotas, Webhook,
 };
+pub use control::{Control, ControlError};
 pub use error::SandboxError;
 /// The limits every listener of the sandbox is served with (see [`SandboxBuilder::limits`]).
 pub use wxoa_server::Limits;
@@ -290,10 +294,12 @@ impl SandboxBuilder {
                 receiver,
             )));
         }
+        let base_url = base_url(local_addr);
         Ok(Sandbox {
+            control: control::Control::with_http(&base_url, shared.http.clone()),
             shared,
             local_addr,
-            base_url: base_url(local_addr),
+            base_url,
             app_id: default_account.0,
             original_id: default_account.1,
             shutdown,
@@ -309,6 +315,7 @@ impl SandboxBuilder {
 #[derive(Debug)]
 pub struct Sandbox {
     shared: Arc<Shared>,
+    control: control::Control,
     local_addr: SocketAddr,
     base_url: String,
     app_id: String,
@@ -339,6 +346,12 @@ impl Sandbox {
     /// The base URL of the API and of the control API, e.g. `http://127.0.0.1:40123`.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The typed client of this sandbox's control API: make followers act, read what they
+    /// received, move the clock, script faults.
+    pub fn control(&self) -> &control::Control {
+        &self.control
     }
 
     /// The address the sandbox listens on.

@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::config::PushMode;
@@ -106,25 +106,29 @@ impl<T: Weigh> Bounded<T> {
     }
 }
 
-/// One delivery attempt.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct Attempt {
+/// One delivery of a push to the webhook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Attempt {
     /// Unix seconds (virtual clock) when it was sent.
-    pub(crate) at: i64,
+    pub at: i64,
     /// Where it was sent (the webhook URL without the query, any password masked).
-    pub(crate) url: String,
-    pub(crate) elapsed_ms: u64,
+    pub url: String,
+    /// How long the webhook took.
+    pub elapsed_ms: u64,
     /// HTTP status of the answer; absent on timeout or transport failure.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) status: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Why the delivery failed, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// How a push ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub(crate) enum Outcome {
+#[non_exhaustive]
+pub enum PushOutcome {
     /// Still being delivered (only ever seen in the log, while the webhook has not answered).
     Pending,
     /// No webhook is configured: nothing was sent.
@@ -137,6 +141,9 @@ pub(crate) enum Outcome {
     Failed,
     /// An answer that is not `success`, empty, or a valid reply.
     Invalid,
+    /// An outcome a newer sandbox wrote that this build does not know (never written).
+    #[serde(other)]
+    Unknown,
 }
 
 /// A push and what came of it (`GET /sandbox/pushes`; `POST /sandbox/push` answers it).
@@ -159,7 +166,7 @@ pub(crate) struct PushRecord {
     /// The body sent.
     pub(crate) body: String,
     pub(crate) attempts: Vec<Attempt>,
-    pub(crate) outcome: Outcome,
+    pub(crate) outcome: PushOutcome,
     /// The reply verified, decrypted and read (platform field names); `null` without one.
     pub(crate) reply: Option<Value>,
     /// The last answer's body as received.

@@ -21,7 +21,7 @@ use wxoa_types::secret::mask_url_password;
 use wxoa_types::xml::{self, write_bare_element, write_cdata_element};
 
 use crate::config::{PushMode, Webhook};
-use crate::log::{Attempt, Outcome, PushRecord};
+use crate::log::{Attempt, PushOutcome, PushRecord};
 use crate::shared::{Shared, lock};
 use crate::state::{Account, SERVICE_UNAVAILABLE};
 
@@ -156,7 +156,7 @@ pub(crate) async fn push(shared: &Shared, outgoing: Outgoing) -> PushRecord {
         query: String::new(),
         body: String::new(),
         attempts: Vec::new(),
-        outcome: Outcome::Pending,
+        outcome: PushOutcome::Pending,
         reply: None,
         raw: None,
         reply_xml: None,
@@ -168,9 +168,9 @@ pub(crate) async fn push(shared: &Shared, outgoing: Outgoing) -> PushRecord {
     let mut shown = None;
     match webhook {
         Some(webhook) => shown = deliver(shared, &webhook, &outgoing, &mut record).await,
-        None => record.outcome = Outcome::NoWebhook,
+        None => record.outcome = PushOutcome::NoWebhook,
     }
-    let failed = matches!(record.outcome, Outcome::Failed | Outcome::Invalid);
+    let failed = matches!(record.outcome, PushOutcome::Failed | PushOutcome::Invalid);
     {
         let now = shared.clock.now();
         let mut state = shared.state();
@@ -207,7 +207,7 @@ async fn deliver(
             match MsgCrypt::new(webhook.token.as_str(), key, outgoing.app_id.as_str()) {
                 Ok(crypt) => Some(crypt),
                 Err(e) => {
-                    record.outcome = Outcome::Failed;
+                    record.outcome = PushOutcome::Failed;
                     record.error = Some(format!("webhook configuration: {e}"));
                     return None;
                 }
@@ -232,7 +232,7 @@ async fn deliver(
         let encrypt = match crypt.encrypt(outgoing.xml.as_bytes()) {
             Ok(encrypt) => encrypt,
             Err(e) => {
-                record.outcome = Outcome::Failed;
+                record.outcome = PushOutcome::Failed;
                 record.error = Some(format!("encryption: {e}"));
                 return None;
             }
@@ -260,7 +260,7 @@ async fn deliver(
         let mut url = match url::Url::parse(base) {
             Ok(url) => url,
             Err(e) => {
-                record.outcome = Outcome::Failed;
+                record.outcome = PushOutcome::Failed;
                 record.error = Some(format!("webhook URL: {e}"));
                 return None;
             }
@@ -283,7 +283,7 @@ async fn deliver(
         .unwrap_or_default()
         .to_owned();
     record.body = body.clone();
-    record.outcome = Outcome::Failed;
+    record.outcome = PushOutcome::Failed;
     let deliveries = usize::try_from(shared.settings.push_deliveries.max(1)).unwrap_or(1);
     for attempt_number in 0..deliveries {
         let Some((url, shown)) = target(attempt_number) else {
@@ -314,17 +314,17 @@ async fn deliver(
                 record.attempts.push(attempt);
                 return match read_reply(&raw, webhook.mode, crypt.as_ref(), outgoing) {
                     Ok(None) => {
-                        record.outcome = Outcome::NoReply;
+                        record.outcome = PushOutcome::NoReply;
                         None
                     }
                     Ok(Some((reply, json, plaintext))) => {
-                        record.outcome = Outcome::Reply;
+                        record.outcome = PushOutcome::Reply;
                         record.reply = Some(json);
                         record.reply_xml = Some(plaintext);
                         shown_message(reply, outgoing.news_limit)
                     }
                     Err(reason) => {
-                        record.outcome = Outcome::Invalid;
+                        record.outcome = PushOutcome::Invalid;
                         record.error = Some(reason);
                         None
                     }
@@ -344,7 +344,7 @@ async fn deliver(
 /// Shows a failed attempt in the log while the push is retried.
 fn progress(shared: &Shared, record: &PushRecord) {
     let mut shown = record.clone();
-    shown.outcome = Outcome::Pending;
+    shown.outcome = PushOutcome::Pending;
     lock(&shared.pushes).update(&shown);
 }
 

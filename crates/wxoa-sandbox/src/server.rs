@@ -20,7 +20,7 @@ use wxoa_server::{Connection, Limits};
 
 use crate::calls::{Call, redact_body, redact_query};
 use crate::error::{ApiError, Errcode, SandboxError};
-use crate::faults::Outcome;
+use crate::faults::FaultOutcome;
 use crate::shared::{Shared, lock};
 
 /// Largest request body read (uploads of 10 MB with their multipart framing fit).
@@ -115,18 +115,18 @@ async fn api_layer(State(shared): State<Arc<Shared>>, request: Request, next: Ne
             tokio::time::sleep(delay).await;
         }
         match applied.outcome {
-            Outcome::Errcode(code) => {
+            FaultOutcome::Errcode(code) => {
                 call.fault = Some("errcode");
                 call.errcode = Some(code);
                 lock(&shared.calls).record(call);
                 return ApiError::new(code).into_response();
             }
-            Outcome::Drop => {
+            FaultOutcome::Drop => {
                 call.fault = Some("drop");
                 lock(&shared.calls).record(call);
                 return drop_connection(conn).await;
             }
-            Outcome::Pass => {}
+            FaultOutcome::Pass => {}
         }
     }
     shared.touch();

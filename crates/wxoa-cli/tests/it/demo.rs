@@ -21,41 +21,28 @@ async fn the_demo_serves_the_console_and_the_bot_answers() {
         "the console is a page"
     );
 
-    let followers: serde_json::Value = http
-        .get(format!("{base}/sandbox/followers?limit=1"))
-        .send()
-        .await
-        .unwrap()
-        .json()
+    let control = wxoa_sandbox::Control::new(&base).unwrap();
+    let openid = control.followers(1, 0).await.unwrap().openids.remove(0);
+    let pushed = control
+        .push(&openid, json!({"MsgType": "text", "Content": "hello demo"}))
         .await
         .unwrap();
-    let openid = followers["openids"][0].as_str().unwrap().to_owned();
-    let pushed: serde_json::Value = http
-        .post(format!("{base}/sandbox/push"))
-        .json(&json!({"from": openid, "message": {"MsgType": "text", "Content": "hello demo"}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(pushed["attempts"], 1, "{pushed}");
+    assert_eq!(pushed.attempts, 1, "{pushed:?}");
     assert_eq!(
-        pushed["reply"]["Content"], "You said: hello demo",
-        "{pushed}"
+        pushed.reply_text("Content"),
+        Some("You said: hello demo"),
+        "{pushed:?}"
     );
 
     // The menu the demo created answers a click with a news card.
-    let clicked: serde_json::Value = http
-        .post(format!("{base}/sandbox/push"))
-        .json(&json!({"from": openid, "message": {"MsgType": "event", "Event": "CLICK", "EventKey": "DEMO_NEWS"}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
+    let clicked = control
+        .push(
+            &openid,
+            json!({"MsgType": "event", "Event": "CLICK", "EventKey": "DEMO_NEWS"}),
+        )
         .await
         .unwrap();
-    assert_eq!(clicked["reply"]["MsgType"], "news", "{clicked}");
+    assert_eq!(clicked.reply_text("MsgType"), Some("news"), "{clicked:?}");
 
     drop(process);
 }

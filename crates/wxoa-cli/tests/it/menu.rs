@@ -12,7 +12,7 @@ fn apply_sends_a_valid_menu_and_get_reads_it_back() {
     let env = Env::new(1);
     let file = env.file("menu.json", SPEC_MENU);
     env.json(&["menu", "apply", &file]);
-    let sent = &env.calls("/cgi-bin/menu/create")[0]["body"];
+    let sent = &env.calls("/cgi-bin/menu/create")[0].body;
     assert_eq!(
         *sent,
         serde_json::from_str::<serde_json::Value>(SPEC_MENU).unwrap()

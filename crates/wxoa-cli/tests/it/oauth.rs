@@ -59,13 +59,7 @@ fn oauth_url_on_the_sandbox_and_on_an_explicit_open_base() {
 fn oauth_exchange_and_userinfo_print_no_token() {
     let env = Env::new(2);
     let openid = env.followers(1).remove(0);
-    let code = |scope: &str| {
-        let answer = env.control_post(
-            "/sandbox/oauth/code",
-            &serde_json::json!({"openid": openid, "scope": scope}),
-        );
-        answer["code"].as_str().unwrap().to_owned()
-    };
+    let code = |scope: &str| env.oauth_code(&openid, scope);
     let output = env.run(&["oauth", "exchange", &code("snsapi_base")]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let printed = stdout(&output);
@@ -154,7 +148,7 @@ fn jssdk_sign_with_the_accounts_ticket() {
     assert_eq!(config["signature"].as_str().unwrap().len(), 40);
     let tickets = env.calls("/cgi-bin/ticket/getticket");
     assert_eq!(tickets.len(), 1);
-    assert_eq!(tickets[0]["query"]["type"], "jsapi");
+    assert_eq!(tickets[0].query["type"], "jsapi");
     let (code, err) = env.fails(&["jssdk", "sign", "--url", "not a url"]);
     assert_eq!(code, 2);
     assert!(err.contains("url: "), "{err}");

@@ -1,10 +1,12 @@
 //! The API commands against an in-process sandbox: `wxoa … --api-base SANDBOX` with the
 //! sandbox's default account, its control API to set the scene and to read what was sent.
 
+use std::future::Future;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
-use wxoa_sandbox::{DEFAULT_APP_ID, DEFAULT_APP_SECRET, Sandbox, SandboxBuilder};
+use wxoa_sandbox::control::{Call, InboxItem};
+use wxoa_sandbox::{ControlError, DEFAULT_APP_ID, DEFAULT_APP_SECRET, Sandbox, SandboxBuilder};
 
 use crate::{stderr, stdout};
 
@@ -13,7 +15,6 @@ pub(crate) struct Env {
     pub(crate) sandbox: Sandbox,
     pub(crate) dir: tempfile::TempDir,
     runtime: tokio::runtime::Runtime,
-    http: reqwest::Client,
 }
 
 impl Env {
@@ -33,7 +34,6 @@ impl Env {
             sandbox,
             dir: tempfile::tempdir().unwrap(),
             runtime,
-            http: reqwest::Client::builder().no_proxy().build().unwrap(),
         }
     }
 
@@ -82,56 +82,40 @@ impl Env {
         (output.status.code().unwrap_or(-1), stderr(&output))
     }
 
-    pub(crate) fn control_get(&self, path: &str) -> Value {
-        self.control(self.http.get(self.url(path)))
-    }
-
-    pub(crate) fn control_post(&self, path: &str, body: &Value) -> Value {
-        self.control(self.http.post(self.url(path)).json(body))
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.sandbox.base_url())
-    }
-
-    /// Sends a control request on the sandbox's runtime; its JSON answer.
-    fn control(&self, request: reqwest::RequestBuilder) -> Value {
-        self.runtime
-            .block_on(async { request.send().await.unwrap().json().await.unwrap() })
+    /// Runs a request of the sandbox's typed control client on the sandbox's runtime.
+    fn control<T>(&self, request: impl Future<Output = Result<T, ControlError>>) -> T {
+        self.runtime.block_on(request).unwrap()
     }
 
     /// The first `n` followers.
     pub(crate) fn followers(&self, n: usize) -> Vec<String> {
-        self.control_get(&format!("/sandbox/followers?limit={n}"))["openids"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|o| o.as_str().unwrap().to_owned())
-            .collect()
+        self.control(self.sandbox.control().followers(n, 0)).openids
     }
 
     /// A follower sends a text message: opens their customer-service window.
     pub(crate) fn message_from(&self, openid: &str) {
-        self.control_post(
-            "/sandbox/push",
-            &json!({"from": openid, "message": {"MsgType": "text", "Content": "hi"}}),
-        );
+        let text = json!({"MsgType": "text", "Content": "hi"});
+        self.control(self.sandbox.control().push(openid, text));
+    }
+
+    /// The code follower `openid`'s consent to `scope` gives.
+    pub(crate) fn oauth_code(&self, openid: &str, scope: &str) -> String {
+        self.control(self.sandbox.control().oauth_code(openid, scope))
+    }
+
+    /// The next call to `path` answers `errcode`.
+    pub(crate) fn fail_next(&self, path: &str, errcode: i64) {
+        self.control(self.sandbox.control().faults().error(path, errcode, 1));
     }
 
     /// Every call the sandbox received on `path`.
-    pub(crate) fn calls(&self, path: &str) -> Vec<Value> {
-        self.control_get(&format!("/sandbox/calls?path={path}"))
-            .as_array()
-            .unwrap()
-            .clone()
+    pub(crate) fn calls(&self, path: &str) -> Vec<Call> {
+        self.control(self.sandbox.control().calls(path))
     }
 
     /// What the follower received.
-    pub(crate) fn inbox(&self, openid: &str) -> Vec<Value> {
-        self.control_get(&format!("/sandbox/inbox/{openid}"))
-            .as_array()
-            .unwrap()
-            .clone()
+    pub(crate) fn inbox(&self, openid: &str) -> Vec<InboxItem> {
+        self.control(self.sandbox.control().inbox(openid))
     }
 
     /// A file in the test's directory with `text`; its path.

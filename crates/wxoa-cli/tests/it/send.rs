@@ -35,7 +35,7 @@ fn send_text_news_menu_and_typing_to_a_follower_who_wrote() {
     let bodies: Vec<_> = env
         .calls("/cgi-bin/message/custom/send")
         .into_iter()
-        .map(|c| c["body"].clone())
+        .map(|c| c.body)
         .collect();
     assert_eq!(
         bodies[0],
@@ -47,7 +47,7 @@ fn send_text_news_menu_and_typing_to_a_follower_who_wrote() {
         json!([{"id": "101", "content": "满意"}, {"id": "102", "content": "不满意"}])
     );
     let inbox = env.inbox(&openid);
-    assert_eq!(inbox.iter().filter(|m| m["kind"] == "custom").count(), 3);
+    assert_eq!(inbox.iter().filter(|m| m.kind == "custom").count(), 3);
 }
 
 #[test]
@@ -65,7 +65,7 @@ fn a_send_as_an_agent_carries_customservice() {
     let openid = env.followers(1).remove(0);
     env.message_from(&openid);
     env.json(&["send", "text", &openid, "hi", "--as", "a1@gh_x"]);
-    let body = &env.calls("/cgi-bin/message/custom/send")[0]["body"];
+    let body = &env.calls("/cgi-bin/message/custom/send")[0].body;
     assert_eq!(body["customservice"], json!({"kf_account": "a1@gh_x"}));
     let (code, err) = env.fails(&["send", "text", &openid, "hi", "--as", "no-at-sign"]);
     assert_eq!(code, 2);
@@ -127,7 +127,7 @@ fn template_messages() {
         "MSG_000001",
     ]);
     assert!(sent["msgid"].is_u64());
-    let body = &env.calls("/cgi-bin/message/template/send")[0]["body"];
+    let body = &env.calls("/cgi-bin/message/template/send")[0].body;
     assert_eq!(
         body["data"],
         json!({"keyword1": {"value": "巧克力", "color": "#173177"}, "keyword2": {"value": "39.8元"}})

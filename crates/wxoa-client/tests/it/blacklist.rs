@@ -66,7 +66,7 @@ async fn blocking_45_users_makes_three_calls_of_at_most_20_and_the_stream_pages(
     let pages = env.calls(LIST).await;
     assert_eq!(pages.len(), 6);
     assert_eq!(
-        pages[0]["body"],
+        pages[0].body,
         request_fixture("blacklist", "getblacklist", &[])
     );
     env.client

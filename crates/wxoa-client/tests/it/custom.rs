@@ -25,11 +25,8 @@ async fn chatting() -> (Env, String) {
     .await;
     let openid = env.followers(1).await.remove(0);
     for (kind, id) in [("image", "IMG1"), ("voice", "VOICE1"), ("video", "VID1")] {
-        env.control_post(
-            "/sandbox/push",
-            &json!({"from": openid, "message": {"MsgType": kind, "MediaId": id}}),
-        )
-        .await;
+        env.push(&openid, json!({"MsgType": kind, "MediaId": id}))
+            .await;
     }
     (env, openid)
 }
@@ -49,8 +46,8 @@ async fn sends_as_the_spec_shows(
     assert_eq!(env.last_body(SEND).await, expected, "{name}");
     let inbox = env.inbox(openid).await;
     let last = inbox.last().unwrap();
-    assert_eq!(last["kind"], "custom");
-    assert_eq!(last["message"]["msgtype"], expected["msgtype"]);
+    assert_eq!(last.kind, "custom");
+    assert_eq!(last.message["msgtype"], expected["msgtype"]);
 }
 
 /// A text to `openid`.
@@ -421,13 +418,8 @@ async fn an_avatar_is_uploaded_as_multipart_media() {
     .await
     .unwrap();
     let call = env.calls(KF_AVATAR).await.remove(0);
-    assert_eq!(call["query"]["kf_account"], "test1@test");
-    assert!(
-        call["body"]
-            .as_str()
-            .unwrap()
-            .starts_with("<multipart body")
-    );
+    assert_eq!(call.query["kf_account"], "test1@test");
+    assert!(call.body.as_str().unwrap().starts_with("<multipart body"));
     let agent = kf.accounts().await.unwrap().remove(0);
     assert!(agent.kf_headimgurl.is_some_and(|u| !u.is_empty()));
 }

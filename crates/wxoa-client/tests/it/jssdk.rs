@@ -33,7 +33,7 @@ async fn config_signs_the_page_without_its_fragment_with_the_cached_ticket() {
     // One ticket for every signature.
     let calls = env.calls(TICKET).await;
     assert_eq!(calls.len(), 1);
-    assert_eq!(calls[0]["query"]["type"], "jsapi");
+    assert_eq!(calls[0].query["type"], "jsapi");
 }
 
 #[tokio::test]
@@ -79,7 +79,7 @@ async fn card_ext_is_signed_with_the_card_ticket() {
     assert_eq!(ext.timestamp, "1700000000");
     let calls = env.calls(TICKET).await;
     assert_eq!(calls.len(), 1);
-    assert_eq!(calls[0]["query"]["type"], "wx_card");
+    assert_eq!(calls[0].query["type"], "wx_card");
     // The jsapi ticket is another ticket.
     assert_ne!(
         jssdk.jsapi_ticket().await.unwrap().expose(),

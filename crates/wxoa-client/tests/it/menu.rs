@@ -105,7 +105,7 @@ async fn delete_removes_every_menu() {
     with_default_menu(&env).await;
     env.client.menus().delete().await.unwrap();
     assert_eq!(errcode(env.client.menus().get().await), 46003);
-    assert_eq!(env.calls("/cgi-bin/menu/delete").await[0]["method"], "GET");
+    assert_eq!(env.calls("/cgi-bin/menu/delete").await[0].method, "GET");
 }
 
 #[tokio::test]

@@ -17,13 +17,7 @@ const AUTH: &str = "/sns/auth";
 
 /// The code a follower's consent gives.
 async fn code(env: &Env, openid: &str, scope: &str) -> String {
-    let answer = env
-        .control_post(
-            "/sandbox/oauth/code",
-            &json!({"openid": openid, "scope": scope}),
-        )
-        .await;
-    answer["code"].as_str().unwrap().to_owned()
+    env.control().oauth_code(openid, scope).await.unwrap()
 }
 
 async fn signed_in(env: &Env, scope: &str) -> (String, OAuthToken) {

@@ -39,12 +39,8 @@ async fn groupon(env: &Env) -> CardId {
 
 /// `follower` scans a card QR code; answers the cards they hold.
 async fn scan(env: &Env, follower: &str, ticket: &str) -> Vec<Value> {
-    env.control_post(
-        "/sandbox/scan",
-        &json!({"from": follower, "ticket": ticket}),
-    )
-    .await;
-    let held = env.control_get(&format!("/sandbox/cards/{follower}")).await;
+    env.control().scan(follower, ticket).await.unwrap();
+    let held = env.control().cards(follower).await.unwrap();
     held.as_array().unwrap().clone()
 }
 

@@ -6,16 +6,15 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 use wxoa_client::{Account, Client, Error};
-use wxoa_sandbox::{DEFAULT_APP_ID, DEFAULT_APP_SECRET, Sandbox, SandboxBuilder};
+use wxoa_sandbox::control::{Call, InboxItem};
+use wxoa_sandbox::{Control, DEFAULT_APP_ID, DEFAULT_APP_SECRET, Sandbox, SandboxBuilder};
 
 use crate::{fast_retry, init_logs};
 
-/// A running sandbox, a client of its default account, and a plain HTTP client for the
-/// control API.
+/// A running sandbox and a client of its default account.
 pub(crate) struct Env {
     pub(crate) sandbox: Sandbox,
     pub(crate) client: Client,
-    http: reqwest::Client,
 }
 
 /// A sandbox with `followers` synthetic followers.
@@ -32,117 +31,69 @@ pub(crate) async fn env_with(builder: SandboxBuilder) -> Env {
         .retry(fast_retry())
         .build()
         .unwrap();
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    Env {
-        sandbox,
-        client,
-        http,
-    }
+    Env { sandbox, client }
 }
 
 impl Env {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.sandbox.base_url())
-    }
-
-    pub(crate) async fn control_get(&self, path: &str) -> Value {
-        let response = self.http.get(self.url(path)).send().await.unwrap();
-        assert!(response.status().is_success(), "GET {path}");
-        response.json().await.unwrap()
-    }
-
-    pub(crate) async fn control_post(&self, path: &str, body: &Value) -> Value {
-        let response = self
-            .http
-            .post(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success(), "POST {path}");
-        response.json().await.unwrap()
+    /// The sandbox's control API.
+    pub(crate) fn control(&self) -> &Control {
+        self.sandbox.control()
     }
 
     /// The first `n` followers, in `user/get` order.
     pub(crate) async fn followers(&self, n: usize) -> Vec<String> {
-        let body = self
-            .control_get(&format!("/sandbox/followers?limit={n}"))
-            .await;
-        body["openids"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|o| o.as_str().unwrap().to_owned())
-            .collect()
+        self.control().followers(n, 0).await.unwrap().openids
+    }
+
+    /// A follower sends `message` (fields named as in the platform's XML).
+    pub(crate) async fn push(&self, openid: &str, message: Value) {
+        self.control().push(openid, message).await.unwrap();
     }
 
     /// A follower sends a text message: opens their customer-service window.
     pub(crate) async fn message_from(&self, openid: &str) {
-        self.control_post(
-            "/sandbox/push",
-            &json!({"from": openid, "message": {"MsgType": "text", "Content": "hi"}}),
-        )
-        .await;
+        self.push(openid, json!({"MsgType": "text", "Content": "hi"}))
+            .await;
     }
 
     /// A follower leaves.
     pub(crate) async fn unfollow(&self, openid: &str) {
-        self.control_post(
-            "/sandbox/push",
-            &json!({"from": openid, "message": {"MsgType": "event", "Event": "unsubscribe"}}),
-        )
-        .await;
+        self.push(openid, json!({"MsgType": "event", "Event": "unsubscribe"}))
+            .await;
     }
 
     /// Moves the sandbox's clock.
     pub(crate) async fn advance(&self, seconds: i64) {
-        self.control_post("/sandbox/clock", &json!({"advance": seconds}))
-            .await;
+        self.control().clock().advance(seconds).await.unwrap();
     }
 
     /// The next call to `path` answers `errcode`.
     pub(crate) async fn fail_next(&self, path: &str, errcode: i64) {
-        self.control_post(
-            "/sandbox/faults",
-            &json!({"path": path, "errcode": errcode, "times": 1}),
-        )
-        .await;
+        self.control()
+            .faults()
+            .error(path, errcode, 1)
+            .await
+            .unwrap();
     }
 
     /// The next call to `path` is read, then its connection dropped without an answer.
     pub(crate) async fn drop_next(&self, path: &str) {
-        self.control_post(
-            "/sandbox/faults",
-            &json!({"path": path, "drop": true, "times": 1}),
-        )
-        .await;
+        self.control().faults().drop(path, 1).await.unwrap();
     }
 
     /// What the follower received.
-    pub(crate) async fn inbox(&self, openid: &str) -> Vec<Value> {
-        self.control_get(&format!("/sandbox/inbox/{openid}"))
-            .await
-            .as_array()
-            .unwrap()
-            .clone()
+    pub(crate) async fn inbox(&self, openid: &str) -> Vec<InboxItem> {
+        self.control().inbox(openid).await.unwrap()
     }
 
     /// Every call the sandbox received on `path`, oldest first.
-    pub(crate) async fn calls(&self, path: &str) -> Vec<Value> {
-        self.control_get(&format!("/sandbox/calls?path={path}"))
-            .await
-            .as_array()
-            .unwrap()
-            .clone()
+    pub(crate) async fn calls(&self, path: &str) -> Vec<Call> {
+        self.control().calls(path).await.unwrap()
     }
 
     /// The bodies of the calls on `path`, oldest first.
     pub(crate) async fn bodies(&self, path: &str) -> Vec<Value> {
-        self.calls(path)
-            .await
-            .into_iter()
-            .map(|c| c["body"].clone())
-            .collect()
+        self.calls(path).await.into_iter().map(|c| c.body).collect()
     }
 
     /// The body of the last call on `path`.
@@ -152,7 +103,7 @@ impl Env {
 
     /// The query of the last call on `path`.
     pub(crate) async fn last_query(&self, path: &str) -> Value {
-        self.calls(path).await.pop().expect("a call was made")["query"].clone()
+        Value::Object(self.calls(path).await.pop().expect("a call was made").query)
     }
 }
 

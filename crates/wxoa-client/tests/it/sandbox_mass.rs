@@ -42,9 +42,9 @@ async fn a_text_to_openids_reaches_both_and_only_them() {
     for openid in &ids[..2] {
         let inbox = env.inbox(openid).await;
         assert_eq!(inbox.len(), 1, "{openid}");
-        assert_eq!(inbox[0]["kind"], "mass");
-        assert_eq!(inbox[0]["message"]["text"]["content"], "hello");
-        assert_eq!(inbox[0]["message"]["msg_id"], sent.msg_id.0);
+        assert_eq!(inbox[0].kind, "mass");
+        assert_eq!(inbox[0].message["text"]["content"], "hello");
+        assert_eq!(inbox[0].message["msg_id"], sent.msg_id.0);
     }
     assert!(env.inbox(&ids[2]).await.is_empty());
 }
@@ -144,7 +144,7 @@ async fn an_uploaded_image_is_sent() {
         .unwrap();
     let inbox = env.inbox(&ids[0]).await;
     assert_eq!(
-        inbox[0]["message"]["image"]["media_id"],
+        inbox[0].message["image"]["media_id"],
         image.media_id.as_str()
     );
 }
@@ -198,8 +198,8 @@ async fn a_preview_lands_in_the_inbox() {
         .unwrap();
     assert!(sent.msg_id.is_some());
     let inbox = env.inbox(&ids[0]).await;
-    assert_eq!(inbox[0]["message"]["preview"], true);
-    assert_eq!(inbox[0]["message"]["text"]["content"], "preview");
+    assert_eq!(inbox[0].message["preview"], true);
+    assert_eq!(inbox[0].message["text"]["content"], "preview");
 }
 
 #[tokio::test]

@@ -158,7 +158,7 @@ async fn a_scanned_code_is_known_to_the_sandbox() {
     let env = env(2).await;
     let ids = env.followers(1).await;
     let code = env.client.qrcodes().temporary(42).await.unwrap();
-    let live = env.control_get("/sandbox/qrcodes").await;
+    let live = env.control().qrcodes().await.unwrap();
     assert!(
         live.as_array()
             .unwrap()
@@ -166,9 +166,5 @@ async fn a_scanned_code_is_known_to_the_sandbox() {
             .any(|c| c["ticket"] == code.ticket.as_str()),
         "{live}"
     );
-    env.control_post(
-        "/sandbox/scan",
-        &serde_json::json!({"from": ids[0], "ticket": code.ticket}),
-    )
-    .await;
+    env.control().scan(&ids[0], &code.ticket).await.unwrap();
 }

@@ -130,7 +130,7 @@ async fn a_send_goes_out_as_the_spec_shows() {
     assert_eq!(env.last_body(SEND).await, expected);
     let inbox = env.inbox(&openid).await;
     assert_eq!(inbox.len(), 1);
-    assert_eq!(inbox[0]["message"]["msgid"], json!(msgid.0));
+    assert_eq!(inbox[0].message["msgid"], json!(msgid.0));
 }
 
 #[tokio::test]

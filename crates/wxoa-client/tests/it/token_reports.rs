@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use wxoa_client::token::{RedisStore, TokenKey, TokenKind, TokenStore};
 use wxoa_client::{Account, Client};
 use wxoa_sandbox::{DEFAULT_APP_ID, DEFAULT_APP_SECRET};
@@ -20,10 +20,10 @@ const READ: &str = "/cgi-bin/getcallbackip";
 /// The `stable_token` calls the sandbox answered with a token: (normal, forced).
 async fn stable_token_fetches(env: &Env) -> (usize, usize) {
     let calls = env.calls("/cgi-bin/stable_token").await;
-    let answered = calls.iter().filter(|c| c["errcode"] == 0);
+    let answered = calls.iter().filter(|c| c.errcode == Some(0));
     let forced = answered
         .clone()
-        .filter(|c| c["body"]["force_refresh"] == true)
+        .filter(|c| c.body["force_refresh"] == true)
         .count();
     (answered.count() - forced, forced)
 }
@@ -60,16 +60,13 @@ async fn concurrent_reads(clients: &[Client], per_client: usize) {
 /// takes a second: every rejected call has been sent, with the token it reports, before the
 /// replacement arrives.
 async fn reject_the_next_reads(env: &Env, times: usize) {
-    env.control_post(
-        "/sandbox/faults",
-        &json!({"path": READ, "errcode": 40001, "times": times}),
-    )
-    .await;
-    env.control_post(
-        "/sandbox/faults",
-        &json!({"path": "/cgi-bin/stable_token", "delay_ms": 1000, "times": 1}),
-    )
-    .await;
+    let faults = env.control().faults();
+    let times = u32::try_from(times).unwrap();
+    faults.error(READ, 40001, times).await.unwrap();
+    faults
+        .delay("/cgi-bin/stable_token", Duration::from_millis(1000), 1)
+        .await
+        .unwrap();
 }
 
 /// A private Redis for a test that needs one: fails under CI when none can be started.
@@ -153,11 +150,11 @@ async fn a_call_that_gives_up_does_not_cancel_the_fetch_other_clients_wait_for()
     let store = || Arc::new(RedisStore::new(redis.url()).unwrap()) as Arc<dyn TokenStore>;
     let a = client_on(&env, store());
     let b = client_on(&env, store());
-    env.control_post(
-        "/sandbox/faults",
-        &json!({"path": "/cgi-bin/stable_token", "delay_ms": 1500, "times": 1}),
-    )
-    .await;
+    env.control()
+        .faults()
+        .delay("/cgi-bin/stable_token", Duration::from_millis(1500), 1)
+        .await
+        .unwrap();
     let started = Instant::now();
     let gave_up = tokio::time::timeout(Duration::from_millis(300), a.access_token()).await;
     assert!(gave_up.is_err(), "the platform is slower than the caller");

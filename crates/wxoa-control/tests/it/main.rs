@@ -17,6 +17,7 @@ use wxoa_client::testing::{STUB_APP_ID, STUB_APP_SECRET, StubPlatform};
 use wxoa_client::token::{MemoryStore, TokenStore};
 use wxoa_client::{Account, Client, ClientBuilder, RetryPolicy};
 use wxoa_control::ControlServer;
+use wxoa_sandbox::control::Call;
 use wxoa_sandbox::{DEFAULT_APP_ID, DEFAULT_APP_SECRET, Sandbox};
 
 pub const AUTH: &str = "control-bearer-7f3a";
@@ -127,31 +128,21 @@ impl Platform {
 
     /// `POST /sandbox/faults`.
     pub async fn fault(&self, fault: Value) {
-        let answer = http()
-            .post(format!("{}/sandbox/faults", self.sandbox.base_url()))
-            .json(&fault)
-            .send()
-            .await
-            .unwrap();
-        assert!(answer.status().is_success(), "{fault}");
+        let added = self.sandbox.control().faults().add(&fault).await;
+        assert!(added.is_ok(), "{fault}: {added:?}");
     }
 
     /// The `stable_token` calls the sandbox answered with a token: (normal, forced).
     pub async fn stable_token_fetches(&self) -> (usize, usize) {
-        let calls: Vec<Value> = http()
-            .get(format!(
-                "{}/sandbox/calls?path=/cgi-bin/stable_token",
-                self.sandbox.base_url()
-            ))
-            .send()
-            .await
-            .unwrap()
-            .json()
+        let calls = self
+            .sandbox
+            .control()
+            .calls("/cgi-bin/stable_token")
             .await
             .unwrap();
-        let answered = calls.iter().filter(|c| c["errcode"] == 0);
-        let (forced, normal): (Vec<&Value>, Vec<&Value>) =
-            answered.partition(|c| c["body"]["force_refresh"] == true);
+        let answered = calls.iter().filter(|c| c.errcode == Some(0));
+        let (forced, normal): (Vec<&Call>, Vec<&Call>) =
+            answered.partition(|c| c.body["force_refresh"] == true);
         (normal.len(), forced.len())
     }
 

@@ -6,7 +6,8 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
+use wxoa_sandbox::control::PushResult;
 use wxoa_sandbox::{DEFAULT_APP_ID, PushMode, Sandbox, Webhook};
 use wxoa_webhook::bots::{DEMO_MENU, demo};
 
@@ -44,9 +45,8 @@ async fn step<T>(browser: &Session, what: &str, result: Result<T, String>) -> T 
 }
 
 /// The pushes the sandbox made, as its log shows them.
-async fn pushes(env: &Env) -> Vec<Value> {
-    let (_, list) = env.control_get("/sandbox/pushes").await;
-    list.as_array().unwrap().clone()
+async fn pushes(env: &Env) -> Vec<PushResult> {
+    env.control().pushes(None).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -169,13 +169,11 @@ async fn the_console_plays_a_followers_phone_in_a_real_browser() {
     let clicked = pushes(&env).await;
     let last = clicked.last().unwrap();
     assert!(
-        last["xml"]
-            .as_str()
-            .unwrap()
+        last.xml
             .contains("<EventKey><![CDATA[DEMO_NEWS]]></EventKey>")
     );
-    assert_eq!(last["reply"]["MsgType"], "news");
-    assert_eq!(last["reply"]["ArticleCount"], "3");
+    assert_eq!(last.reply_text("MsgType"), Some("news"));
+    assert_eq!(last.reply_text("ArticleCount"), Some("3"));
     step(
         b,
         "the screenshot",
@@ -226,18 +224,16 @@ async fn the_console_plays_a_followers_phone_in_a_real_browser() {
     let visitor = b
         .execute(
             "return document.getElementById('follower-select').value;",
-            json!([]),
+            Vec::new(),
         )
         .await
         .unwrap();
     let visitor = visitor.as_str().unwrap();
     let scanned = pushes(&env).await;
     let last = scanned.last().unwrap();
-    assert_eq!(last["from"], visitor);
+    assert_eq!(last.from, visitor);
     assert!(
-        last["xml"]
-            .as_str()
-            .unwrap()
+        last.xml
             .contains("<EventKey><![CDATA[qrscene_spring-promo]]></EventKey>")
     );
     let (_, user) = env

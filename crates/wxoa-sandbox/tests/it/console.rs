@@ -387,7 +387,7 @@ async fn the_conversation_adds_what_the_page_needs_to_draw_messages() {
     assert!(article.get("content").is_none(), "bodies are left out");
     // The inbox itself is unchanged.
     let inbox = env.inbox(&follower).await;
-    assert!(inbox[0]["message"].get("content").is_none());
+    assert!(inbox[0].message.get("content").is_none());
 }
 
 #[tokio::test]

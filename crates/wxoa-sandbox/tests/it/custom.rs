@@ -60,17 +60,17 @@ async fn every_msgtype_of_the_spec_is_delivered_to_the_inbox() {
     }
     let inbox = env.inbox(&openid).await;
     assert_eq!(inbox.len(), kinds.len());
-    assert!(inbox.iter().all(|item| item["kind"] == "custom"));
+    assert!(inbox.iter().all(|item| item.kind == "custom"));
     assert_eq!(
-        inbox[0]["message"]["text"]["content"],
+        inbox[0].message["text"]["content"],
         "Hello <a href=\"http://www.qq.com\">link</a>"
     );
-    assert_eq!(inbox[5]["message"]["msgtype"], "news");
+    assert_eq!(inbox[5].message["msgtype"], "news");
     assert_eq!(
-        inbox[11]["message"]["customservice"]["kf_account"],
+        inbox[11].message["customservice"]["kf_account"],
         "test1@kftest"
     );
-    assert!(inbox[0]["message"].get("touser").is_none());
+    assert!(inbox[0].message.get("touser").is_none());
 }
 
 #[tokio::test]

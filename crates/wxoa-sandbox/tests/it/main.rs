@@ -11,6 +11,7 @@ mod browser;
 mod card;
 mod console;
 mod control;
+mod control_client;
 mod custom;
 mod groups;
 mod kf;

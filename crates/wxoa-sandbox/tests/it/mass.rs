@@ -49,7 +49,7 @@ async fn a_send_to_a_tag_reaches_its_members_and_reports_the_job() {
         let inbox = env.inbox(openid).await;
         assert_eq!(inbox.len(), usize::from(i < 3), "{openid}");
     }
-    assert_eq!(env.inbox(&ids[0]).await[0]["kind"], "mass");
+    assert_eq!(env.inbox(&ids[0]).await[0].kind, "mass");
     let received = hook.wait_for(1).await;
     let event = xml::parse(received[0].body.as_bytes()).unwrap();
     assert_eq!(event.child_text("Event"), Some("MASSSENDJOBFINISH"));
@@ -75,7 +75,7 @@ async fn a_send_to_everyone_reaches_every_follower_then_but_not_later_ones() {
     assert_fixture_shape(&sent, "mass", "send_text");
     let last = env.followers(1_000).await.pop().unwrap();
     let inbox = env.inbox(&last).await;
-    assert_eq!(inbox[0]["message"]["text"]["content"], "hello all");
+    assert_eq!(inbox[0].message["text"]["content"], "hello all");
     env.advance(10).await;
     env.push(
         "oLateFollower000000000000001",
@@ -211,7 +211,7 @@ async fn a_preview_reaches_one_follower() {
     let body = request("mass", "preview", &[("OPENID", json!(openid))]);
     let sent = env.post("/cgi-bin/message/mass/preview", &body).await;
     assert_fixture_shape(&sent, "mass", "preview");
-    assert_eq!(env.inbox(&openid).await[0]["message"]["preview"], true);
+    assert_eq!(env.inbox(&openid).await[0].message["preview"], true);
     let by_name = json!({"towxname": "someone", "msgtype": "text", "text": {"content": "x"}});
     assert_errcode(
         &env.post("/cgi-bin/message/mass/preview", &by_name).await,

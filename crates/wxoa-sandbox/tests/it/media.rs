@@ -2,6 +2,7 @@
 
 use reqwest::StatusCode;
 use serde_json::json;
+use wxoa_sandbox::control::PushOutcome;
 
 use crate::support::{assert_errcode, assert_fixture_shape, env, json_of};
 
@@ -203,7 +204,7 @@ async fn media_a_follower_sends_can_be_fetched() {
     let env = env().await;
     let openid = env.followers(1).await[0].clone();
     let result = env.push(&openid, json!({"MsgType": "image"})).await;
-    let xml = wxoa_types::xml::parse(result["xml"].as_str().unwrap().as_bytes()).unwrap();
+    let xml = wxoa_types::xml::parse(result.xml.as_bytes()).unwrap();
     let id = xml.child_text("MediaId").unwrap();
     assert!(xml.child_text("PicUrl").unwrap().starts_with("http://"));
     let response = media_get(&env, id).await;
@@ -214,7 +215,7 @@ async fn media_a_follower_sends_can_be_fetched() {
             json!({"MsgType": "voice", "MediaId": "VOICE1", "Format": "amr"}),
         )
         .await;
-    assert_eq!(given["outcome"], "no_webhook");
+    assert_eq!(given.outcome, PushOutcome::NoWebhook);
     let response = media_get(&env, "VOICE1").await;
     assert_eq!(response.headers()["content-type"], "audio/amr");
 }
@@ -225,7 +226,7 @@ async fn a_video_a_follower_sends_carries_a_thumbnail_that_can_be_fetched() {
     let openid = env.followers(1).await[0].clone();
     for msg_type in ["video", "shortvideo"] {
         let result = env.push(&openid, json!({"MsgType": msg_type})).await;
-        let xml = wxoa_types::xml::parse(result["xml"].as_str().unwrap().as_bytes()).unwrap();
+        let xml = wxoa_types::xml::parse(result.xml.as_bytes()).unwrap();
         let video = xml.child_text("MediaId").unwrap();
         let thumb = xml.child_text("ThumbMediaId").unwrap();
         assert_ne!(video, thumb);
@@ -242,9 +243,8 @@ async fn a_video_a_follower_sends_carries_a_thumbnail_that_can_be_fetched() {
         )
         .await;
     assert!(
-        given["xml"]
-            .as_str()
-            .unwrap()
+        given
+            .xml
             .contains("<ThumbMediaId><![CDATA[T1]]></ThumbMediaId>")
     );
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use wxoa_crypto::{MsgCrypt, signature};
+use wxoa_sandbox::control::PushOutcome;
 use wxoa_sandbox::{PushMode, Sandbox, Webhook};
 use wxoa_types::inbound::Inbound;
 use wxoa_types::reply::{Article, Reply};
@@ -86,12 +87,12 @@ async fn plain_mode_signs_the_push_and_reads_the_reply() {
     let hook = hook(|r, _| Answer::Body(echo(r))).await;
     let env = env_with_hook(PushMode::Plain, &hook).await;
     let result = env.push(FOLLOWER, text("hi")).await;
-    assert_eq!(result["attempts"], 1);
-    assert_eq!(result["outcome"], "reply");
-    assert_eq!(result["reply"]["MsgType"], "text");
-    assert_eq!(result["reply"]["Content"], "echo: hi");
-    assert_eq!(result["reply"]["ToUserName"], FOLLOWER);
-    assert!(result["raw"].as_str().unwrap().contains("echo: hi"));
+    assert_eq!(result.attempts, 1);
+    assert_eq!(result.outcome, PushOutcome::Reply);
+    assert_eq!(result.reply_text("MsgType"), Some("text"));
+    assert_eq!(result.reply_text("Content"), Some("echo: hi"));
+    assert_eq!(result.reply_text("ToUserName"), Some(FOLLOWER));
+    assert!(result.raw.as_deref().unwrap().contains("echo: hi"));
     let received = hook.received();
     assert_eq!(
         received[0].query_names(),
@@ -105,8 +106,8 @@ async fn plain_mode_signs_the_push_and_reads_the_reply() {
     assert!((push.create_time - env.sandbox.now()).abs() < 5);
     let inbox = env.inbox(FOLLOWER).await;
     assert_eq!(inbox.len(), 1);
-    assert_eq!(inbox[0]["kind"], "reply");
-    assert_eq!(inbox[0]["message"]["Content"], "echo: hi");
+    assert_eq!(inbox[0].kind, "reply");
+    assert_eq!(inbox[0].message["Content"], "echo: hi");
 }
 
 #[tokio::test]
@@ -114,9 +115,9 @@ async fn compat_mode_sends_plaintext_and_ciphertext_and_accepts_both_replies() {
     let hook = hook(|r, n| Answer::Body(if n == 0 { sealed_echo(r) } else { echo(r) })).await;
     let env = env_with_hook(PushMode::Compat, &hook).await;
     let sealed = env.push(FOLLOWER, text("one")).await;
-    assert_eq!(sealed["reply"]["Content"], "echo: one");
+    assert_eq!(sealed.reply_text("Content"), Some("echo: one"));
     let plain = env.push(FOLLOWER, text("two")).await;
-    assert_eq!(plain["reply"]["Content"], "echo: two");
+    assert_eq!(plain.reply_text("Content"), Some("echo: two"));
     let received = hook.received();
     assert_eq!(
         received[0].query_names(),
@@ -145,9 +146,9 @@ async fn safe_mode_sends_only_the_envelope_and_decrypts_the_reply() {
     let hook = hook(|r, _| Answer::Body(sealed_echo(r))).await;
     let env = env_with_hook(PushMode::Safe, &hook).await;
     let result = env.push(FOLLOWER, text("secret")).await;
-    assert_eq!(result["outcome"], "reply");
-    assert_eq!(result["reply"]["Content"], "echo: secret");
-    assert!(result["raw"].as_str().unwrap().contains("<Encrypt>"));
+    assert_eq!(result.outcome, PushOutcome::Reply);
+    assert_eq!(result.reply_text("Content"), Some("echo: secret"));
+    assert!(result.raw.as_deref().unwrap().contains("<Encrypt>"));
     let received = hook.received();
     let outer = xml::parse(received[0].body.as_bytes()).unwrap();
     let names: Vec<&str> = outer.children.iter().map(|c| &*c.name).collect();
@@ -159,7 +160,7 @@ async fn safe_mode_sends_only_the_envelope_and_decrypts_the_reply() {
     let inner = xml::parse(open(&received[0]).as_bytes()).unwrap();
     assert_eq!(inner.child_text("Content"), Some("secret"));
     assert_eq!(
-        env.inbox(FOLLOWER).await[0]["message"]["Content"],
+        env.inbox(FOLLOWER).await[0].message["Content"],
         "echo: secret"
     );
 }
@@ -169,11 +170,11 @@ async fn safe_mode_refuses_a_plaintext_reply() {
     let hook = hook(|r, _| Answer::Body(echo(r))).await;
     let env = env_with_hook(PushMode::Safe, &hook).await;
     let result = env.push(FOLLOWER, text("hi")).await;
-    assert_eq!(result["outcome"], "invalid");
-    assert_eq!(result["reply"], Value::Null);
+    assert_eq!(result.outcome, PushOutcome::Invalid);
+    assert_eq!(result.reply, None);
     let inbox = env.inbox(FOLLOWER).await;
-    assert_eq!(inbox[0]["kind"], "notice");
-    assert_eq!(inbox[0]["message"]["Content"], NOTICE);
+    assert_eq!(inbox[0].kind, "notice");
+    assert_eq!(inbox[0].message["Content"], NOTICE);
 }
 
 #[tokio::test]
@@ -190,12 +191,12 @@ async fn a_reply_encrypted_for_another_appid_is_refused() {
     .await;
     let env = env_with_hook(PushMode::Safe, &hook).await;
     let result = env.push(FOLLOWER, text("hi")).await;
-    assert_eq!(result["outcome"], "invalid");
+    assert_eq!(result.outcome, PushOutcome::Invalid);
     assert!(
-        result["error"].as_str().unwrap().contains("-40005"),
-        "{result}"
+        result.error.as_deref().unwrap().contains("-40005"),
+        "{result:?}"
     );
-    assert_eq!(env.inbox(FOLLOWER).await[0]["kind"], "notice");
+    assert_eq!(env.inbox(FOLLOWER).await[0].kind, "notice");
 }
 
 #[tokio::test]
@@ -206,10 +207,10 @@ async fn a_reply_with_a_bad_msg_signature_is_refused() {
     .await;
     let env = env_with_hook(PushMode::Safe, &hook).await;
     let result = env.push(FOLLOWER, text("hi")).await;
-    assert_eq!(result["outcome"], "invalid");
+    assert_eq!(result.outcome, PushOutcome::Invalid);
     assert!(
-        result["error"].as_str().unwrap().contains("-40001"),
-        "{result}"
+        result.error.as_deref().unwrap().contains("-40001"),
+        "{result:?}"
     );
 }
 
@@ -218,12 +219,12 @@ async fn a_server_that_never_answers_in_time_gets_three_deliveries_then_the_noti
     let hook = hook(|_, _| Answer::SleepThen(Duration::from_secs(2), "success".into())).await;
     let env = env_with_hook(PushMode::Plain, &hook).await;
     let result = env.push(FOLLOWER, text("anyone?")).await;
-    assert_eq!(result["attempts"], 3);
-    assert_eq!(result["outcome"], "failed");
-    assert_eq!(result["reply"], Value::Null);
-    for attempt in result["attempt_log"].as_array().unwrap() {
-        assert!(attempt["elapsed_ms"].as_u64().unwrap() >= 300);
-        assert!(attempt["error"].as_str().unwrap().contains("timeout"));
+    assert_eq!(result.attempts, 3);
+    assert_eq!(result.outcome, PushOutcome::Failed);
+    assert_eq!(result.reply, None);
+    for attempt in &result.attempt_log {
+        assert!(attempt.elapsed_ms >= 300);
+        assert!(attempt.error.as_deref().unwrap().contains("timeout"));
     }
     let received = hook.wait_for(3).await;
     assert_eq!(received.len(), 3);
@@ -238,8 +239,8 @@ async fn a_server_that_never_answers_in_time_gets_three_deliveries_then_the_noti
     }
     let inbox = env.inbox(FOLLOWER).await;
     assert_eq!(inbox.len(), 1);
-    assert_eq!(inbox[0]["kind"], "notice");
-    assert_eq!(inbox[0]["message"]["Content"], NOTICE);
+    assert_eq!(inbox[0].kind, "notice");
+    assert_eq!(inbox[0].message["Content"], NOTICE);
 }
 
 #[tokio::test]
@@ -254,9 +255,9 @@ async fn a_late_first_answer_is_retried_and_the_second_reply_wins() {
     .await;
     let env = env_with_hook(PushMode::Plain, &hook).await;
     let result = env.push(FOLLOWER, text("retry me")).await;
-    assert_eq!(result["attempts"], 2);
-    assert_eq!(result["outcome"], "reply");
-    assert_eq!(result["reply"]["Content"], "echo: retry me");
+    assert_eq!(result.attempts, 2);
+    assert_eq!(result.outcome, PushOutcome::Reply);
+    assert_eq!(result.reply_text("Content"), Some("echo: retry me"));
 }
 
 #[tokio::test]
@@ -271,9 +272,9 @@ async fn an_http_error_is_retried() {
     .await;
     let env = env_with_hook(PushMode::Plain, &hook).await;
     let result = env.push(FOLLOWER, text("hi")).await;
-    assert_eq!(result["attempts"], 2);
-    assert_eq!(result["attempt_log"][0]["status"], 500);
-    assert_eq!(result["outcome"], "reply");
+    assert_eq!(result.attempts, 2);
+    assert_eq!(result.attempt_log[0].status, Some(500));
+    assert_eq!(result.outcome, PushOutcome::Reply);
 }
 
 #[tokio::test]
@@ -286,8 +287,8 @@ async fn the_number_of_deliveries_is_configurable() {
     )
     .await;
     let result = env.push(FOLLOWER, text("hi")).await;
-    assert_eq!(result["attempts"], 5);
-    assert_eq!(result["outcome"], "failed");
+    assert_eq!(result.attempts, 5);
+    assert_eq!(result.outcome, PushOutcome::Failed);
 }
 
 #[tokio::test]
@@ -303,9 +304,9 @@ async fn success_or_an_empty_body_means_no_reply() {
     let env = env_with_hook(PushMode::Plain, &hook).await;
     for _ in 0..2 {
         let result = env.push(FOLLOWER, text("hi")).await;
-        assert_eq!(result["outcome"], "no_reply");
-        assert_eq!(result["reply"], Value::Null);
-        assert_eq!(result["attempts"], 1);
+        assert_eq!(result.outcome, PushOutcome::NoReply);
+        assert_eq!(result.reply, None);
+        assert_eq!(result.attempts, 1);
     }
     assert!(env.inbox(FOLLOWER).await.is_empty());
 }
@@ -315,9 +316,9 @@ async fn anything_else_shows_the_notice() {
     let hook = hook(|_, _| Answer::Body("ok, got it".into())).await;
     let env = env_with_hook(PushMode::Plain, &hook).await;
     let result = env.push(FOLLOWER, text("hi")).await;
-    assert_eq!(result["outcome"], "invalid");
-    assert_eq!(result["raw"], "ok, got it");
-    assert_eq!(env.inbox(FOLLOWER).await[0]["message"]["Content"], NOTICE);
+    assert_eq!(result.outcome, PushOutcome::Invalid);
+    assert_eq!(result.raw.as_deref(), Some("ok, got it"));
+    assert_eq!(env.inbox(FOLLOWER).await[0].message["Content"], NOTICE);
 }
 
 #[tokio::test]
@@ -326,8 +327,8 @@ async fn a_reply_to_someone_else_is_refused() {
         hook(|r, _| Answer::Body(echo(r).replace(FOLLOWER, "oSomeoneElse0000000000000001"))).await;
     let env = env_with_hook(PushMode::Plain, &hook).await;
     let result = env.push(FOLLOWER, text("hi")).await;
-    assert_eq!(result["outcome"], "invalid");
-    assert!(result["error"].as_str().unwrap().contains("ToUserName"));
+    assert_eq!(result.outcome, PushOutcome::Invalid);
+    assert!(result.error.as_deref().unwrap().contains("ToUserName"));
 }
 
 #[tokio::test]
@@ -336,7 +337,7 @@ async fn job_events_never_show_the_notice() {
     let env = env_with_hook(PushMode::Plain, &hook).await;
     let event = json!({"MsgType": "event", "Event": "TEMPLATESENDJOBFINISH", "MsgID": 1, "Status": "success"});
     let result = env.push(FOLLOWER, event).await;
-    assert_eq!(result["outcome"], "failed");
+    assert_eq!(result.outcome, PushOutcome::Failed);
     assert!(env.inbox(FOLLOWER).await.is_empty());
 }
 
@@ -344,14 +345,9 @@ async fn job_events_never_show_the_notice() {
 async fn without_a_webhook_nothing_is_sent() {
     let env = env().await;
     let result = env.push(FOLLOWER, text("hi")).await;
-    assert_eq!(result["attempts"], 0);
-    assert_eq!(result["outcome"], "no_webhook");
-    assert!(
-        result["xml"]
-            .as_str()
-            .unwrap()
-            .contains("<Content><![CDATA[hi]]></Content>")
-    );
+    assert_eq!(result.attempts, 0);
+    assert_eq!(result.outcome, PushOutcome::NoWebhook);
+    assert!(result.xml.contains("<Content><![CDATA[hi]]></Content>"));
 }
 
 #[tokio::test]
@@ -369,7 +365,7 @@ async fn the_webhook_can_be_set_while_running() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let result = env.push(FOLLOWER, text("hi")).await;
-    assert_eq!(result["reply"]["Content"], "echo: hi");
+    assert_eq!(result.reply_text("Content"), Some("echo: hi"));
     assert_eq!(hook.received()[0].query["encrypt_type"], "aes");
     let bad = env
         .http
@@ -397,12 +393,12 @@ async fn a_news_reply_to_a_message_shows_one_article_and_to_an_event_eight() {
     .await;
     let env = env_with_hook(PushMode::Plain, &hook).await;
     let result = env.push(FOLLOWER, text("news please")).await;
-    assert_eq!(result["reply"]["ArticleCount"], "3");
+    assert_eq!(result.reply_text("ArticleCount"), Some("3"));
     let clicked = json!({"MsgType": "event", "Event": "CLICK", "EventKey": "NEWS"});
     env.push(FOLLOWER, clicked).await;
     let inbox = env.inbox(FOLLOWER).await;
-    assert_eq!(inbox[0]["message"]["ArticleCount"], "1");
-    assert_eq!(inbox[1]["message"]["ArticleCount"], "3");
+    assert_eq!(inbox[0].message["ArticleCount"], "1");
+    assert_eq!(inbox[1].message["ArticleCount"], "3");
 }
 
 #[tokio::test]
@@ -418,7 +414,10 @@ async fn a_transfer_to_customer_service_shows_nothing() {
     .await;
     let env = env_with_hook(PushMode::Plain, &hook).await;
     let result = env.push(FOLLOWER, text("human please")).await;
-    assert_eq!(result["reply"]["MsgType"], "transfer_customer_service");
+    assert_eq!(
+        result.reply_text("MsgType"),
+        Some("transfer_customer_service")
+    );
     assert!(env.inbox(FOLLOWER).await.is_empty());
 }
 
@@ -434,8 +433,8 @@ async fn every_message_kind_reaches_the_webhook_as_the_platform_writes_it() {
     ];
     for message in &messages {
         assert_eq!(
-            env.push(FOLLOWER, message.clone()).await["outcome"],
-            "no_reply"
+            env.push(FOLLOWER, message.clone()).await.outcome,
+            PushOutcome::NoReply
         );
     }
     let kinds: Vec<&'static str> = hook
@@ -463,7 +462,7 @@ async fn follow_and_unfollow_change_the_follower_list() {
     let follow = env
         .push(FOLLOWER, json!({"MsgType": "event", "Event": "subscribe"}))
         .await;
-    assert_eq!(follow["reply"]["Content"], "welcome");
+    assert_eq!(follow.reply_text("Content"), Some("welcome"));
     let info = env
         .get(&format!("/cgi-bin/user/info?openid={FOLLOWER}"))
         .await;
@@ -475,7 +474,7 @@ async fn follow_and_unfollow_change_the_follower_list() {
             json!({"MsgType": "event", "Event": "unsubscribe"}),
         )
         .await;
-    assert_eq!(leave["outcome"], "no_reply");
+    assert_eq!(leave.outcome, PushOutcome::NoReply);
     let info = env
         .get(&format!("/cgi-bin/user/info?openid={FOLLOWER}"))
         .await;

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use axum::http::header;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use wxoa_sandbox::control::PushOutcome;
 use wxoa_sandbox::{DEFAULT_APP_ID, DEFAULT_APP_SECRET, Sandbox, Webhook};
 
 use crate::support::{Answer, Env, assert_errcode, env, env_with, hook, request, sample};
@@ -258,10 +259,10 @@ async fn a_webhook_answering_302_is_not_followed() {
     let result = env
         .push(&follower, json!({"MsgType": "text", "Content": "hi"}))
         .await;
-    assert_eq!(result["outcome"], "failed", "{result}");
-    assert_eq!(result["attempts"], 2);
-    for attempt in result["attempt_log"].as_array().unwrap() {
-        assert_eq!(attempt["status"], 302, "{attempt}");
+    assert_eq!(result.outcome, PushOutcome::Failed, "{result:?}");
+    assert_eq!(result.attempts, 2);
+    for attempt in &result.attempt_log {
+        assert_eq!(attempt.status, Some(302), "{attempt:?}");
     }
     assert_eq!(
         reached.load(Ordering::SeqCst),
@@ -569,7 +570,7 @@ async fn pushes_go_round_robin_and_each_retry_to_the_next_url() {
                 json!({"MsgType": "text", "Content": format!("m{i}")}),
             )
             .await;
-        assert_eq!(result["attempts"], 1, "{result}");
+        assert_eq!(result.attempts, 1, "{result:?}");
     }
     let contents = |hook: &crate::support::Hook| -> Vec<String> {
         hook.received()
@@ -601,13 +602,13 @@ async fn a_retry_goes_to_the_next_url() {
     let result = env
         .push(&follower, json!({"MsgType": "text", "Content": "hi"}))
         .await;
-    assert_eq!(result["outcome"], "no_reply", "{result}");
-    assert_eq!(result["attempts"], 2);
-    let log = result["attempt_log"].as_array().unwrap();
-    assert_eq!(log[0]["status"], 500);
-    assert_eq!(log[0]["url"], down.url.as_str());
-    assert_eq!(log[1]["status"], 200);
-    assert_eq!(log[1]["url"], up.url.as_str());
+    assert_eq!(result.outcome, PushOutcome::NoReply, "{result:?}");
+    assert_eq!(result.attempts, 2);
+    let log = &result.attempt_log;
+    assert_eq!(log[0].status, Some(500));
+    assert_eq!(log[0].url, down.url);
+    assert_eq!(log[1].status, Some(200));
+    assert_eq!(log[1].url, up.url);
     let (first, retry) = (down.received(), up.received());
     assert_eq!((first.len(), retry.len()), (1, 1));
     assert_eq!(

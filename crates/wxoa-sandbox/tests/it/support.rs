@@ -9,8 +9,9 @@ use std::time::Duration;
 use axum::extract::{RawQuery, State};
 use axum::routing::post;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
-use wxoa_sandbox::{DEFAULT_APP_ID, DEFAULT_APP_SECRET, Sandbox, SandboxBuilder};
+use serde_json::Value;
+use wxoa_sandbox::control::{InboxItem, PushResult};
+use wxoa_sandbox::{Control, DEFAULT_APP_ID, DEFAULT_APP_SECRET, Sandbox, SandboxBuilder};
 
 /// A running sandbox, an HTTP client and a fresh access token of the default account.
 pub(crate) struct Env {
@@ -173,31 +174,23 @@ impl Env {
         (status, response.json().await.unwrap())
     }
 
+    /// The typed client of the control API.
+    pub(crate) fn control(&self) -> &Control {
+        self.sandbox.control()
+    }
+
     /// The first `n` followers' OpenIDs.
     pub(crate) async fn followers(&self, n: usize) -> Vec<String> {
-        let (_, body) = self
-            .control_get(&format!("/sandbox/followers?limit={n}"))
-            .await;
-        body["openids"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|o| o.as_str().unwrap().to_owned())
-            .collect()
+        self.control().followers(n, 0).await.unwrap().openids
     }
 
     /// A follower sends a message (opens the customer-service window).
-    pub(crate) async fn push(&self, from: &str, message: Value) -> Value {
-        let (status, body) = self
-            .control_post("/sandbox/push", &json!({"from": from, "message": message}))
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body
+    pub(crate) async fn push(&self, from: &str, message: Value) -> PushResult {
+        self.control().push(from, message).await.unwrap()
     }
 
-    pub(crate) async fn inbox(&self, openid: &str) -> Vec<Value> {
-        let (_, body) = self.control_get(&format!("/sandbox/inbox/{openid}")).await;
-        body.as_array().unwrap().clone()
+    pub(crate) async fn inbox(&self, openid: &str) -> Vec<InboxItem> {
+        self.control().inbox(openid).await.unwrap()
     }
 
     /// Moves the clock to one minute past the next midnight in Beijing, so a test of daily
@@ -216,10 +209,7 @@ impl Env {
     }
 
     pub(crate) async fn advance(&self, seconds: i64) {
-        let (status, _) = self
-            .control_post("/sandbox/clock", &json!({"advance": seconds}))
-            .await;
-        assert_eq!(status, StatusCode::OK);
+        self.control().clock().advance(seconds).await.unwrap();
     }
 }
 

@@ -133,9 +133,9 @@ async fn a_send_lands_in_the_inbox_and_pushes_templatesendjobfinish() {
         .await;
     assert_fixture_shape(&sent, "template", "send");
     let inbox = env.inbox(&openid).await;
-    assert_eq!(inbox[0]["kind"], "template");
-    assert_eq!(inbox[0]["message"]["data"]["keyword1"]["value"], "巧克力");
-    assert_eq!(inbox[0]["message"]["url"], "http://weixin.qq.com/download");
+    assert_eq!(inbox[0].kind, "template");
+    assert_eq!(inbox[0].message["data"]["keyword1"]["value"], "巧克力");
+    assert_eq!(inbox[0].message["url"], "http://weixin.qq.com/download");
     let received = hook.wait_for(1).await;
     let event = xml::parse(received[0].body.as_bytes()).unwrap();
     assert_eq!(event.child_text("Event"), Some("TEMPLATESENDJOBFINISH"));
@@ -233,12 +233,12 @@ async fn a_subscription_notification_reaches_the_inbox_and_pushes_its_result() {
     );
     assert_ok(&env.post("/cgi-bin/message/subscribe/bizsend", &body).await);
     let inbox = env.inbox(&openid).await;
-    assert_eq!(inbox[0]["kind"], "subscribe");
+    assert_eq!(inbox[0].kind, "subscribe");
     assert_eq!(
-        inbox[0]["message"]["data"]["thing1"]["value"],
+        inbox[0].message["data"]["thing1"]["value"],
         "Your parcel has shipped"
     );
-    assert_eq!(inbox[0]["message"]["page"], "pages/index");
+    assert_eq!(inbox[0].message["page"], "pages/index");
     let event = xml::parse(hook.wait_for(1).await[0].body.as_bytes()).unwrap();
     assert_eq!(event.child_text("Event"), Some("subscribe_msg_sent_event"));
     let list = event
@@ -252,7 +252,7 @@ async fn a_subscription_notification_reaches_the_inbox_and_pushes_its_result() {
     assert_eq!(list.child_text("ErrorStatus"), Some("success"));
     assert_eq!(
         list.child_text("MsgID"),
-        Some(inbox[0]["message"]["msgid"].to_string().as_str())
+        Some(inbox[0].message["msgid"].to_string().as_str())
     );
 }
 

@@ -1,14 +1,17 @@
-//! A minimal WebDriver client for the console test: ChromeDriver on a free loopback port,
-//! headless Chromium with a fresh profile, and the handful of commands the test needs —
-//! navigate, find, click, type, read text, run a script, take a screenshot — with explicit
-//! waits. Browser tests follow the rule of the Redis tests: without Chromium or ChromeDriver
-//! they fail when `CI` is set and are skipped loudly otherwise.
+//! The console test's browser: ChromeDriver on a free loopback port, headless Chromium with a
+//! fresh profile, driven through the `fantoccini` WebDriver client, with the explicit waits
+//! the test needs (an element displayed, a text shown, a click that lands, a script's answer).
+//! Browser tests follow the rule of the Redis tests: without Chromium or ChromeDriver they
+//! fail when `CI` is set and are skipped loudly otherwise.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use base64::Engine;
+use fantoccini::elements::Element;
+use fantoccini::error::CmdError;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 
 /// How long a wait lasts before the test fails (two shared cores can be slow).
@@ -17,8 +20,6 @@ pub(crate) const WAIT: Duration = Duration::from_secs(20);
 const POLL: Duration = Duration::from_millis(100);
 /// The key WebDriver types for Enter.
 pub(crate) const ENTER: &str = "\u{E007}";
-/// The W3C name of an element reference.
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// Where Chromium and ChromeDriver are (Debian's packages; `CHROMIUM` and `CHROMEDRIVER`
 /// override).
@@ -65,11 +66,10 @@ pub(crate) type Result<T> = std::result::Result<T, String>;
 pub(crate) struct Driver {
     child: Child,
     base: String,
-    http: reqwest::Client,
 }
 
 impl Driver {
-    /// Starts ChromeDriver on a free loopback port and waits until it is ready.
+    /// Starts ChromeDriver on a free loopback port and waits until it accepts connections.
     pub(crate) async fn start(tools: &Tools) -> Result<Driver> {
         let port = wxoa_testkit::free_port();
         let child = Command::new(&tools.chromedriver)
@@ -79,29 +79,21 @@ impl Driver {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", tools.chromedriver.display()))?;
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .build()
-            .map_err(|e| e.to_string())?;
         let driver = Driver {
             child,
             base: format!("http://127.0.0.1:{port}"),
-            http,
         };
         let started = Instant::now();
-        loop {
-            let status = driver.http.get(format!("{}/status", driver.base)).send();
-            if let Ok(Ok(body)) =
-                tokio::time::timeout(POLL * 10, async { status.await?.json::<Value>().await }).await
-                && body["value"]["ready"] == true
-            {
-                return Ok(driver);
-            }
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
             if started.elapsed() > WAIT {
-                return Err("ChromeDriver did not become ready".to_owned());
+                return Err("ChromeDriver did not start listening".to_owned());
             }
             tokio::time::sleep(POLL).await;
         }
+        Ok(driver)
     }
 
     /// A new headless Chromium with a fresh profile and a window of `width` × `height`.
@@ -120,26 +112,22 @@ impl Driver {
             format!("--window-size={width},{height}"),
             format!("--user-data-dir={}", profile.path().display()),
         ];
-        let capabilities = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {"binary": tools.chromium, "args": args},
-        }}});
-        let value = command(
-            &self.http,
-            reqwest::Method::POST,
-            format!("{}/session", self.base),
-            Some(capabilities),
-        )
-        .await?;
-        let id = value["sessionId"]
-            .as_str()
-            .ok_or_else(|| format!("no session id in {value}"))?;
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), json!("chrome"));
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({"binary": tools.chromium, "args": args}),
+        );
+        // ChromeDriver is on loopback: plain HTTP, no TLS.
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&self.base)
+            .await
+            .map_err(|e| format!("no browser session: {e}"))?;
         Ok(Session {
-            http: self.http.clone(),
-            url: format!("{}/session/{id}", self.base),
-            browser_pid: value["capabilities"]["goog:processID"].as_u64(),
+            client,
             open: true,
-            _profile: profile,
+            profile,
         })
     }
 }
@@ -151,84 +139,40 @@ impl Drop for Driver {
     }
 }
 
-/// One WebDriver command: its `value`, or the driver's error.
-async fn command(
-    http: &reqwest::Client,
-    method: reqwest::Method,
-    url: String,
-    body: Option<Value>,
-) -> Result<Value> {
-    let mut request = http.request(method, &url).timeout(Duration::from_secs(60));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.map_err(|e| format!("{url}: {e}"))?;
-    let status = response.status();
-    let body: Value = response.json().await.map_err(|e| format!("{url}: {e}"))?;
-    let value = body.get("value").cloned().unwrap_or(Value::Null);
-    if status.is_success() {
-        Ok(value)
-    } else {
-        Err(format!("{}: {}", value["error"], value["message"]))
-    }
+fn failed(e: CmdError) -> String {
+    e.to_string()
 }
 
-/// A browser session. Dropping it without [`Session::quit`] (a failing test) kills the
-/// browser by its process id.
+/// A browser session. Dropping it without [`Session::quit`] (a failing test) ends the browser
+/// processes started with its profile.
 pub(crate) struct Session {
-    http: reqwest::Client,
-    url: String,
-    browser_pid: Option<u64>,
+    client: Client,
     open: bool,
-    _profile: tempfile::TempDir,
+    profile: tempfile::TempDir,
 }
 
 impl Session {
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> Result<Value> {
-        command(&self.http, method, format!("{}{path}", self.url), body).await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> Result<Value> {
-        self.call(reqwest::Method::POST, path, Some(body)).await
-    }
-
-    async fn get(&self, path: &str) -> Result<Value> {
-        self.call(reqwest::Method::GET, path, None).await
-    }
-
     pub(crate) async fn navigate(&self, url: &str) -> Result<()> {
-        self.post("/url", json!({"url": url})).await.map(drop)
+        self.client.goto(url).await.map_err(failed)
     }
 
     /// The elements matching a CSS selector now (none is not an error).
-    pub(crate) async fn find_all(&self, css: &str) -> Result<Vec<String>> {
-        let found = self
-            .post("/elements", json!({"using": "css selector", "value": css}))
-            .await?;
-        Ok(found
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e[ELEMENT].as_str().map(str::to_owned))
-            .collect())
+    async fn find_all(&self, css: &str) -> Result<Vec<Element>> {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .map_err(failed)
     }
 
-    pub(crate) async fn text_of(&self, element: &str) -> Result<String> {
-        let text = self.get(&format!("/element/{element}/text")).await?;
-        Ok(text.as_str().unwrap_or_default().to_owned())
-    }
-
-    /// Waits until an element matching `css` is displayed; its reference.
-    pub(crate) async fn wait_displayed(&self, css: &str) -> Result<String> {
+    /// Waits until an element matching `css` is displayed; that element.
+    pub(crate) async fn wait_displayed(&self, css: &str) -> Result<Element> {
         self.wait(&format!("{css} to be displayed"), || async move {
             for element in self.find_all(css).await? {
-                if self.get(&format!("/element/{element}/displayed")).await? == true {
-                    return Ok(Some(element));
+                match element.is_displayed().await {
+                    Ok(true) => return Ok(Some(element)),
+                    Ok(false) => {}
+                    Err(e) if e.is_stale_element_reference() => return Ok(None),
+                    Err(e) => return Err(failed(e)),
                 }
             }
             Ok(None)
@@ -241,13 +185,12 @@ impl Session {
     pub(crate) async fn click(&self, css: &str) -> Result<()> {
         self.wait(&format!("a click on {css}"), || async move {
             let element = self.wait_displayed(css).await?;
-            match self
-                .post(&format!("/element/{element}/click"), json!({}))
-                .await
-            {
-                Ok(_) => Ok(Some(())),
-                Err(e) if e.contains("not interactable") || e.contains("stale") => Ok(None),
-                Err(e) => Err(e),
+            match element.click().await {
+                Ok(()) => Ok(Some(())),
+                Err(e) if e.is_element_not_interactable() || e.is_stale_element_reference() => {
+                    Ok(None)
+                }
+                Err(e) => Err(failed(e)),
             }
         })
         .await
@@ -256,9 +199,7 @@ impl Session {
     /// Types into the displayed element matching `css`.
     pub(crate) async fn type_into(&self, css: &str, text: &str) -> Result<()> {
         let element = self.wait_displayed(css).await?;
-        self.post(&format!("/element/{element}/value"), json!({"text": text}))
-            .await
-            .map(drop)
+        element.send_keys(text).await.map_err(failed)
     }
 
     /// Waits until one of the elements matching `css` shows text containing `needle`; that
@@ -266,12 +207,12 @@ impl Session {
     pub(crate) async fn wait_text(&self, css: &str, needle: &str) -> Result<String> {
         self.wait(&format!("{css} to show {needle:?}"), || async move {
             for element in self.find_all(css).await? {
-                match self.text_of(&element).await {
+                match element.text().await {
                     Ok(text) if text.contains(needle) => return Ok(Some(text)),
                     Ok(_) => {}
                     // The page re-rendered the element meanwhile: look again.
-                    Err(e) if e.contains("stale") => return Ok(None),
-                    Err(e) => return Err(e),
+                    Err(e) if e.is_stale_element_reference() => return Ok(None),
+                    Err(e) => return Err(failed(e)),
                 }
             }
             Ok(None)
@@ -280,15 +221,14 @@ impl Session {
     }
 
     /// Runs a script in the page; its result.
-    pub(crate) async fn execute(&self, script: &str, args: Value) -> Result<Value> {
-        self.post("/execute/sync", json!({"script": script, "args": args}))
-            .await
+    pub(crate) async fn execute(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        self.client.execute(script, args).await.map_err(failed)
     }
 
     /// Waits until a script returns something other than `null`, `false`, 0 or ""; that.
     pub(crate) async fn wait_script(&self, what: &str, script: &str) -> Result<Value> {
         self.wait(what, || async move {
-            let value = self.execute(script, json!([])).await?;
+            let value = self.execute(script, Vec::new()).await?;
             let empty =
                 matches!(&value, Value::Null | Value::Bool(false)) || value == 0 || value == "";
             Ok((!empty).then_some(value))
@@ -296,17 +236,9 @@ impl Session {
         .await
     }
 
-    /// A PNG of the viewport.
-    pub(crate) async fn screenshot(&self) -> Result<Vec<u8>> {
-        let encoded = self.get("/screenshot").await?;
-        base64::engine::general_purpose::STANDARD
-            .decode(encoded.as_str().unwrap_or_default())
-            .map_err(|e| e.to_string())
-    }
-
-    /// Saves a screenshot to `path` (directories created).
+    /// Saves a PNG of the viewport to `path` (directories created).
     pub(crate) async fn save_screenshot(&self, path: &Path) -> Result<()> {
-        let png = self.screenshot().await?;
+        let png = self.client.screenshot().await.map_err(failed)?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
@@ -316,7 +248,7 @@ impl Session {
     /// Closes the browser.
     pub(crate) async fn quit(mut self) -> Result<()> {
         self.open = false;
-        self.call(reqwest::Method::DELETE, "", None).await.map(drop)
+        self.client.clone().close().await.map_err(failed)
     }
 
     /// Polls `check` until it finds something, fails, or [`WAIT`] runs out.
@@ -343,13 +275,31 @@ impl Drop for Session {
         if !self.open {
             return;
         }
-        // No runtime to close the session politely from here: end the browser we started.
-        if let Some(pid) = self.browser_pid {
-            let _ = Command::new("kill")
-                .arg(pid.to_string())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
+        // No runtime to close the session politely from here: end the browser processes this
+        // session started, known by the profile directory only they use.
+        let marker = format!("--user-data-dir={}", self.profile.path().display());
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            if cmdline
+                .split(|&b| b == 0)
+                .any(|arg| arg == marker.as_bytes())
+            {
+                let _ = Command::new("kill")
+                    .arg(pid.to_string())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status();
+            }
         }
     }
 }

@@ -1,0 +1,213 @@
+//! The answers of the control API as the typed client reads them. Lenient as the platform's
+//! responses are: fields the client does not know yet are ignored, and new outcomes read as
+//! `Unknown`.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+pub use crate::calls::CallsUsage;
+pub use crate::faults::FaultOutcome;
+pub use crate::log::{Attempt, PushOutcome};
+
+/// A page of followers (`GET /sandbox/followers`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct Followers {
+    /// How many followers the account has.
+    pub total: u64,
+    /// The OpenIDs of this page.
+    pub openids: Vec<String>,
+}
+
+/// An account the sandbox plays (`GET /sandbox/accounts`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct Account {
+    /// Its AppID.
+    pub app_id: String,
+    /// Its original id (`gh_…`).
+    pub original_id: String,
+    /// How many followers it has.
+    pub followers: u64,
+}
+
+/// What came of a push (`POST /sandbox/push`, `/sandbox/scan`, `/sandbox/click`,
+/// `GET /sandbox/pushes`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(from = "PushRecord")]
+#[non_exhaustive]
+pub struct PushResult {
+    /// The push's number in the push log.
+    pub id: u64,
+    /// Unix seconds (virtual clock).
+    pub at: i64,
+    /// The account it went to.
+    pub app_id: String,
+    /// The follower who sent it.
+    pub from: String,
+    /// The message as plaintext XML.
+    pub xml: String,
+    /// The query string sent with every delivery.
+    pub query: String,
+    /// The body sent (encrypted in safe mode).
+    pub body: String,
+    /// How many deliveries were made (the platform makes up to three).
+    pub attempts: u32,
+    /// Each delivery.
+    pub attempt_log: Vec<Attempt>,
+    /// How it ended.
+    pub outcome: PushOutcome,
+    /// The webhook's reply verified, decrypted and read, fields named as in the platform's
+    /// XML; `None` for `success` or an empty answer.
+    pub reply: Option<Map<String, Value>>,
+    /// The last answer's body as received.
+    pub raw: Option<String>,
+    /// The reply's plaintext XML.
+    pub reply_xml: Option<String>,
+    /// Why the answer was not accepted.
+    pub error: Option<String>,
+}
+
+impl PushResult {
+    /// A text field of the reply (`reply_text("Content")`), if there is a reply with it.
+    pub fn reply_text(&self, field: &str) -> Option<&str> {
+        self.reply.as_ref()?.get(field)?.as_str()
+    }
+}
+
+/// A push as the control API writes it: `attempts` is a count beside `attempt_log` in the
+/// answer of a push, and the list of deliveries itself in the push log.
+#[derive(Deserialize)]
+struct PushRecord {
+    id: u64,
+    at: i64,
+    app_id: String,
+    from: String,
+    xml: String,
+    query: String,
+    body: String,
+    attempts: Attempts,
+    #[serde(default)]
+    attempt_log: Vec<Attempt>,
+    outcome: PushOutcome,
+    #[serde(default)]
+    reply: Option<Map<String, Value>>,
+    #[serde(default)]
+    raw: Option<String>,
+    #[serde(default)]
+    reply_xml: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Attempts {
+    Count(u32),
+    List(Vec<Attempt>),
+}
+
+impl From<PushRecord> for PushResult {
+    fn from(record: PushRecord) -> Self {
+        let (attempts, attempt_log) = match record.attempts {
+            Attempts::Count(n) => (n, record.attempt_log),
+            Attempts::List(list) => (u32::try_from(list.len()).unwrap_or(u32::MAX), list),
+        };
+        Self {
+            id: record.id,
+            at: record.at,
+            app_id: record.app_id,
+            from: record.from,
+            xml: record.xml,
+            query: record.query,
+            body: record.body,
+            attempts,
+            attempt_log,
+            outcome: record.outcome,
+            reply: record.reply,
+            raw: record.raw,
+            reply_xml: record.reply_xml,
+            error: record.error,
+        }
+    }
+}
+
+/// A message a follower received (`GET /sandbox/inbox/{openid}`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[non_exhaustive]
+pub struct InboxItem {
+    /// Unix seconds (virtual clock).
+    pub at: i64,
+    /// Its position among the account's conversations.
+    #[serde(default)]
+    pub seq: u64,
+    /// `reply`, `custom`, `template`, `mass` or `notice`.
+    pub kind: String,
+    /// The message as the account sent it.
+    pub message: Value,
+}
+
+/// An API call the sandbox received (`GET /sandbox/calls`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[non_exhaustive]
+pub struct Call {
+    /// Its number, from 1 in the order calls were logged.
+    pub seq: u64,
+    /// Unix seconds (virtual clock).
+    pub at: i64,
+    /// The listener that received it (`api`, or `api2` for the failover listener).
+    pub listener: String,
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The API path.
+    pub path: String,
+    /// The query, secrets masked.
+    pub query: Map<String, Value>,
+    /// The body (JSON, or a string), secrets masked.
+    pub body: Value,
+    /// The answer's errcode; `None` when a fault dropped the connection.
+    pub errcode: Option<i64>,
+    /// The injected fault, if one applied (`errcode`, `delay`, `drop`).
+    #[serde(default)]
+    pub fault: Option<String>,
+}
+
+/// The virtual clock (`/sandbox/clock`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct ClockReading {
+    /// The virtual time, Unix seconds.
+    pub now: i64,
+    /// Seconds it is ahead of the real clock.
+    pub offset: i64,
+}
+
+/// A pending fault (`GET /sandbox/faults`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct SetFault {
+    /// The API path it applies to.
+    pub path: String,
+    /// The listener it applies to; any when `None`.
+    #[serde(default)]
+    pub listener: Option<String>,
+    /// The delay before the outcome, if any.
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+    /// What the call gets.
+    pub outcome: FaultOutcome,
+    /// Calls still to be affected.
+    pub times: u32,
+}
+
+/// Where pushes go (`GET /sandbox/webhook`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct ShownWebhook {
+    /// The first URL (passwords masked).
+    pub url: Option<String>,
+    /// Every URL, pushes spread round-robin over them.
+    pub urls: Vec<String>,
+    /// `plain`, `compat` or `safe`.
+    pub mode: String,
+}
