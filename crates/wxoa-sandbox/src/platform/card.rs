@@ -30,6 +30,16 @@ const CODE_TYPES: &[&str] = &[
 /// The longest `fixed_term` and `fixed_begin_term`, in days.
 const MAX_TERM_DAYS: i64 = 36_500;
 
+/// An account's cards: each as created (the `card` object), by card id, and the codes
+/// followers took, by code.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Cards {
+    #[serde(default)]
+    pub(crate) by_id: BTreeMap<String, Value>,
+    #[serde(default)]
+    pub(crate) codes: BTreeMap<String, CardCode>,
+}
+
 /// The code of a card a follower took.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct CardCode {

@@ -1,7 +1,7 @@
 //! Customer service: the sessions between followers and agents, the followers waiting for an
 //! agent, and the message record (`msgrecord/getmsglist`), with the rules that change them —
 //! opening and closing sessions, transfers by the account's server, and what the record keeps.
-//! The agents are kept by the account (`agents`), by `kf_account`.
+//! The agents are here too, by `kf_account`.
 
 use std::collections::BTreeMap;
 
@@ -37,6 +37,9 @@ pub(crate) struct Agent {
 /// record (`msgrecord/getmsglist`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct KfState {
+    /// The agents, by `kf_account`.
+    #[serde(default)]
+    pub(crate) agents: BTreeMap<String, Agent>,
     /// The open session of each follower in one.
     pub(crate) sessions: BTreeMap<String, KfSession>,
     /// Followers waiting for an agent, and when they last wrote.
@@ -156,12 +159,9 @@ impl KfState {
     }
 
     /// The agent named, which must exist (65401).
-    pub(crate) fn agent_named(
-        agents: &BTreeMap<String, Agent>,
-        kf_account: Option<&str>,
-    ) -> Result<String, ApiError> {
+    pub(crate) fn agent_named(&self, kf_account: Option<&str>) -> Result<String, ApiError> {
         kf_account
-            .filter(|name| agents.contains_key(*name))
+            .filter(|name| self.agents.contains_key(*name))
             .map(str::to_owned)
             .ok_or_else(|| ApiError::msg(65401, "invalid kf_account"))
     }
@@ -169,19 +169,12 @@ impl KfState {
     /// The account's server transferred a follower's message to customer service: the
     /// follower waits for an agent, or goes straight to the agent the reply named (if it
     /// exists), or stays with the agent of their open session.
-    pub(crate) fn transfer(
-        &mut self,
-        agents: &BTreeMap<String, Agent>,
-        openid: &str,
-        agent: Option<&str>,
-        text: &str,
-        now: i64,
-    ) {
+    pub(crate) fn transfer(&mut self, openid: &str, agent: Option<&str>, text: &str, now: i64) {
         if self.sessions.contains_key(openid) {
             // Already with an agent, who received the message (`follower_wrote`).
             return;
         }
-        match agent.filter(|a| agents.contains_key(*a)) {
+        match agent.filter(|a| self.agents.contains_key(*a)) {
             Some(agent) => {
                 let agent = agent.to_owned();
                 self.open_session(openid, &agent, TAKEN, now);

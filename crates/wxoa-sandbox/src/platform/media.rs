@@ -10,6 +10,25 @@ use serde_json::{Value, json};
 use crate::error::ApiError;
 use crate::platform::tokens::random_text;
 
+/// An account's media: temporary media and permanent material, each by media id.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct MediaStore {
+    #[serde(default)]
+    pub(crate) temporary: HashMap<String, MediaFile>,
+    #[serde(default)]
+    pub(crate) permanent: HashMap<String, MediaFile>,
+}
+
+impl MediaStore {
+    /// Temporary media still within its 3 days, or permanent material, with this id.
+    pub(crate) fn file(&self, media_id: &str, now: i64) -> Option<&MediaFile> {
+        self.temporary
+            .get(media_id)
+            .filter(|m| now - m.created_at < MEDIA_LIFETIME)
+            .or_else(|| self.permanent.get(media_id))
+    }
+}
+
 /// A media file: temporary media (kept 3 days) or permanent material.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct MediaFile {

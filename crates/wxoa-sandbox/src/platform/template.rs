@@ -1,5 +1,8 @@
-//! Template messages: the account's industries and templates, the platform's industry codes,
-//! and the checks of a template or subscription send's `data` and `miniprogram`.
+//! Template messages: the account's industries and templates and the sends it made, the
+//! platform's industry codes, and the checks of a template or subscription send's `data` and
+//! `miniprogram`.
+
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -11,6 +14,16 @@ use crate::error::ApiError;
 pub(crate) const MAX_TEMPLATES: usize = 25;
 /// Industries may change once per this many seconds (a month).
 pub(crate) const INDUSTRY_LOCK: i64 = 30 * 86_400;
+
+/// An account's template messages: its industries, its templates, and the msgid each
+/// `client_msg_id` of a send got.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Templates {
+    pub(crate) industry: Option<Industry>,
+    pub(crate) list: Vec<Template>,
+    #[serde(default)]
+    pub(crate) sends: HashMap<String, u64>,
+}
 
 /// The platform's industry codes: id, first class, second class.
 const INDUSTRIES: &[(u32, &str, &str)] = &[

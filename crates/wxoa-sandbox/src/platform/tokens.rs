@@ -2,7 +2,7 @@
 //! refreshes, JS-SDK and card tickets, the daily API quotas, and how the platform makes
 //! tokens and other random identifiers.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -50,6 +50,16 @@ impl TokenRecord {
         self.revoked_at
             .map_or(self.expires_at, |r| r.min(self.expires_at))
     }
+}
+
+/// What an account holds of its credentials: the daily quotas, its current classic and stable
+/// tokens, and its tickets by type.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Credentials {
+    pub(crate) quota: QuotaCounters,
+    pub(crate) classic_token: Option<String>,
+    pub(crate) stable: StableToken,
+    pub(crate) tickets: BTreeMap<String, Ticket>,
 }
 
 /// Calls counted against daily quotas, per API path.

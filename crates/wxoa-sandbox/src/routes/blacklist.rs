@@ -35,10 +35,10 @@ async fn list(
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     ok(page_of(
-        &account.blacklist,
+        &account.audience.blacklist,
         request.begin_openid.as_deref(),
         shared.settings.blacklist_page,
-        Some(account.blacklist.len()),
+        Some(account.audience.blacklist.len()),
     ))
 }
 
@@ -55,7 +55,7 @@ async fn block(
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     let openids = followers_batch(account, request.openid_list, MAX_BATCH)?;
-    account.blacklist.extend(openids);
+    account.audience.blacklist.extend(openids);
     ok_empty()
 }
 
@@ -67,7 +67,7 @@ async fn unblock(
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     for openid in followers_batch(account, request.openid_list, MAX_BATCH)? {
-        account.blacklist.remove(&openid);
+        account.audience.blacklist.remove(&openid);
     }
     ok_empty()
 }

@@ -79,7 +79,7 @@ async fn create(
         let mut state = shared.state();
         let account = auth.account(&mut state)?;
         let card_id = format!("p{}", random_text(27));
-        account.cards.insert(card_id.clone(), card);
+        account.cards.by_id.insert(card_id.clone(), card);
         let fields = [
             ("MsgType".to_owned(), json!("event")),
             ("Event".to_owned(), json!("card_pass_check")),
@@ -113,6 +113,7 @@ struct CardRequest {
 fn card_mut<'a>(account: &'a mut Account, id: Option<&str>) -> Result<&'a mut Value, ApiError> {
     account
         .cards
+        .by_id
         .get_mut(id.unwrap_or_default())
         .ok_or_else(|| ApiError::argument("card_id"))
 }
@@ -152,11 +153,14 @@ async fn batchget(
     let account = auth.account(&mut state)?;
     let ids: Vec<&String> = account
         .cards
+        .by_id
         .keys()
         .skip(usize::try_from(offset).unwrap_or(0))
         .take(usize::try_from(count).unwrap_or(50))
         .collect();
-    ok(json!({"errcode": 0, "errmsg": "ok", "card_id_list": ids, "total_num": account.cards.len()}))
+    ok(
+        json!({"errcode": 0, "errmsg": "ok", "card_id_list": ids, "total_num": account.cards.by_id.len()}),
+    )
 }
 
 async fn modify_stock(
@@ -206,6 +210,7 @@ async fn delete(
     let account = auth.account(&mut state)?;
     account
         .cards
+        .by_id
         .remove(request.card_id.as_deref().unwrap_or_default())
         .ok_or_else(|| ApiError::argument("card_id"))?;
     ok(json!({"errcode": 0, "errmsg": "ok"}))
@@ -273,7 +278,7 @@ async fn qrcode(
     let now = shared.clock.now();
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    if let Some(missing) = cards.iter().find(|c| !account.cards.contains_key(*c)) {
+    if let Some(missing) = cards.iter().find(|c| !account.cards.by_id.contains_key(*c)) {
         return Err(ApiError::argument(&format!("card_id {missing}")));
     }
     let code = QrCode {
@@ -375,7 +380,8 @@ fn code_mut<'a>(
     request: &CodeRequest,
 ) -> Result<&'a mut CardCode, ApiError> {
     let code = account
-        .card_codes
+        .cards
+        .codes
         .get_mut(request.code.as_deref().unwrap_or_default())
         .ok_or_else(|| ApiError::argument("code"))?;
     if request
@@ -409,7 +415,7 @@ async fn code_get(
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     let code = code_mut(account, &request)?.clone();
-    let (begin, end) = validity(account.cards.get(&code.card_id), code.got_at);
+    let (begin, end) = validity(account.cards.by_id.get(&code.card_id), code.got_at);
     let status = match code.status {
         CardStatus::Normal if now >= end => json!("EXPIRE"),
         status => json!(status),
@@ -478,7 +484,8 @@ async fn code_decrypt(
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     let code = account
-        .card_codes
+        .cards
+        .codes
         .iter()
         .find(|(_, c)| !encrypted.is_empty() && c.encrypt_code == encrypted)
         .map(|(code, _)| code.clone())
@@ -498,13 +505,13 @@ async fn code_update(
         .ok_or_else(|| ApiError::argument("new_code"))?;
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    if account.card_codes.contains_key(&new_code) {
+    if account.cards.codes.contains_key(&new_code) {
         return Err(ApiError::argument("new_code"));
     }
     usable(account, &request)?;
     let old = request.code.unwrap_or_default();
-    if let Some(code) = account.card_codes.remove(&old) {
-        account.card_codes.insert(new_code, code);
+    if let Some(code) = account.cards.codes.remove(&old) {
+        account.cards.codes.insert(new_code, code);
     }
     ok(json!({"errcode": 0, "errmsg": "ok"}))
 }
@@ -527,7 +534,7 @@ async fn held(State(shared): State<Arc<Shared>>, Path(openid): Path<String>) -> 
     let list: Vec<Value> = state
         .accounts
         .iter()
-        .flat_map(|a| a.card_codes.iter().map(move |(code, c)| (a, code, c)))
+        .flat_map(|a| a.cards.codes.iter().map(move |(code, c)| (a, code, c)))
         .filter(|(_, _, c)| c.openid == openid)
         .map(|(a, code, c)| {
             json!({"app_id": a.app_id, "card_id": c.card_id, "code": code, "status": c.status,

@@ -85,7 +85,7 @@ async fn accounts(State(shared): State<Arc<Shared>>) -> ControlResult {
             json!({
                 "app_id": a.app_id,
                 "original_id": a.original_id,
-                "followers": a.followers.total(),
+                "followers": a.audience.followers.total(),
             })
         })
         .collect();
@@ -114,12 +114,12 @@ async fn followers(State(shared): State<Arc<Shared>>, query: Query) -> ControlRe
     let state = shared.state();
     let account = pick_account(&state, query.get("app_id"), None)?;
     let mut openids = Vec::with_capacity(limit.min(10_000));
-    account.followers.slice(offset, limit, |member| {
+    account.audience.followers.slice(offset, limit, |member| {
         let mut openid = String::with_capacity(28);
         account.openid_of(member, &mut openid);
         openids.push(openid);
     });
-    reply(json!({"total": account.followers.total(), "openids": openids}))
+    reply(json!({"total": account.audience.followers.total(), "openids": openids}))
 }
 
 /// The fields of a message in the order they were given.
@@ -230,9 +230,7 @@ async fn send(
                 fields.text("MsgType"),
                 Some(fields.text("Content")),
             );
-            account
-                .kf
-                .transfer(&account.agents, from, agent, &text, shared.clock.now());
+            account.kf.transfer(from, agent, &text, shared.clock.now());
         }
     }
     reply(record.summary())
@@ -266,10 +264,15 @@ fn with_media(account: &mut Account, mut fields: Fields, now: i64) -> Fields {
         }
         id => id.to_owned(),
     };
-    crate::platform::media::ensure_sent_media(&mut account.media, kind, &id, now);
+    crate::platform::media::ensure_sent_media(&mut account.media.temporary, kind, &id, now);
     if kind == "video" && fields.text("ThumbMediaId").is_empty() {
         let thumb = crate::platform::media::new_media_id();
-        crate::platform::media::ensure_sent_media(&mut account.media, "thumb", &thumb, now);
+        crate::platform::media::ensure_sent_media(
+            &mut account.media.temporary,
+            "thumb",
+            &thumb,
+            now,
+        );
         fields.0.push(("ThumbMediaId".to_owned(), json!(thumb)));
     }
     if kind == "image" && fields.text("PicUrl").is_empty() {
@@ -316,7 +319,7 @@ async fn scan(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult 
         let fields = if let Some(card) = code.cards.first() {
             // A card QR code: the follower takes the (first) card.
             let user_code =
-                crate::platform::card::give(&mut account.card_codes, card, &request.from, now);
+                crate::platform::card::give(&mut account.cards.codes, card, &request.from, now);
             vec![
                 ("MsgType".to_owned(), json!("event")),
                 ("Event".to_owned(), json!("user_get_card")),

@@ -55,12 +55,15 @@ async fn create(
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     let name = valid_name(request.group.name)?;
-    if account.groups.len() >= MAX_GROUPS {
+    if account.groups.by_id.len() >= MAX_GROUPS {
         return Err(ApiError::msg(45018, "too many groups"));
     }
-    let id = account.next_group_id;
-    account.next_group_id += 1;
-    account.groups.insert(id, Group { name: name.clone() });
+    let id = account.groups.next_id;
+    account.groups.next_id += 1;
+    account
+        .groups
+        .by_id
+        .insert(id, Group { name: name.clone() });
     ok(json!({"group": {"id": id, "name": name}}))
 }
 
@@ -68,16 +71,19 @@ async fn list(State(shared): State<Arc<Shared>>, auth: Authed) -> ApiResult {
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     let mut counts = std::collections::BTreeMap::<u32, u64>::new();
-    for (openid, person) in &account.people {
+    for (openid, person) in &account.audience.people {
         if person.groupid != 0 && account.is_following(openid) {
             *counts.entry(person.groupid).or_default() += 1;
         }
     }
-    counts.insert(BLACKLIST_GROUP, account.blacklist.len() as u64);
+    counts.insert(BLACKLIST_GROUP, account.audience.blacklist.len() as u64);
     let elsewhere: u64 = counts.values().sum();
-    counts.insert(0, account.followers.total().saturating_sub(elsewhere));
+    counts.insert(
+        0,
+        account.audience.followers.total().saturating_sub(elsewhere),
+    );
     let groups: Vec<Value> = account
-        .groups
+        .groups.by_id
         .iter()
         .map(|(id, g)| json!({"id": id, "name": g.name, "count": counts.get(id).copied().unwrap_or(0)}))
         .collect();
@@ -98,10 +104,14 @@ async fn get_id(
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     account.check_following(&openid)?;
-    let groupid = if account.blacklist.contains(&openid) {
+    let groupid = if account.audience.blacklist.contains(&openid) {
         BLACKLIST_GROUP
     } else {
-        account.people.get(&openid).map_or(0, |p| p.groupid)
+        account
+            .audience
+            .people
+            .get(&openid)
+            .map_or(0, |p| p.groupid)
     };
     ok(json!({"groupid": groupid}))
 }
@@ -115,7 +125,7 @@ async fn update(
     let account = auth.account(&mut state)?;
     let id = custom_group(account, request.group.id.as_ref())?;
     let name = valid_name(request.group.name)?;
-    if let Some(group) = account.groups.get_mut(&id) {
+    if let Some(group) = account.groups.by_id.get_mut(&id) {
         group.name = name;
     }
     ok_empty()
@@ -170,8 +180,8 @@ async fn delete(
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     let id = custom_group(account, request.group.id.as_ref())?;
-    account.groups.remove(&id);
-    for person in account.people.values_mut() {
+    account.groups.by_id.remove(&id);
+    for person in account.audience.people.values_mut() {
         if person.groupid == id {
             person.groupid = 0;
         }
@@ -183,7 +193,7 @@ async fn delete(
 fn target_group(account: &Account, id: Option<&Value>) -> Result<u32, ApiError> {
     id.and_then(lenient_i64)
         .and_then(|id| u32::try_from(id).ok())
-        .filter(|id| *id != BLACKLIST_GROUP && account.groups.contains_key(id))
+        .filter(|id| *id != BLACKLIST_GROUP && account.groups.by_id.contains_key(id))
         .ok_or_else(|| ApiError::msg(40050, "invalid group id"))
 }
 
@@ -197,7 +207,7 @@ fn custom_group(account: &Account, id: Option<&Value>) -> Result<u32, ApiError> 
     }
     u32::try_from(id)
         .ok()
-        .filter(|id| account.groups.contains_key(id))
+        .filter(|id| account.groups.by_id.contains_key(id))
         .ok_or_else(|| ApiError::msg(40050, "invalid group id"))
 }
 

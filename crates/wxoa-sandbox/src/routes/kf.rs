@@ -91,6 +91,7 @@ fn nickname(request: &AccountRequest) -> Result<String, ApiError> {
 /// An existing agent (61452 otherwise).
 fn agent<'a>(account: &'a mut Account, name: &str) -> Result<&'a mut Agent, ApiError> {
     account
+        .kf
         .agents
         .get_mut(name)
         .ok_or_else(|| ApiError::msg(61452, "invalid kf_account"))
@@ -105,14 +106,21 @@ async fn add(
     let nickname = nickname(&request)?;
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    if account.agents.contains_key(&name) {
+    if account.kf.agents.contains_key(&name) {
         return Err(ApiError::msg(61453, "kf_account exsited"));
     }
-    if account.agents.len() >= MAX_AGENTS {
+    if account.kf.agents.len() >= MAX_AGENTS {
         return Err(ApiError::msg(61456, "kf_account count exceeded"));
     }
-    let id = account.agents.values().map(|a| a.id).max().unwrap_or(1000) + 1;
-    account.agents.insert(
+    let id = account
+        .kf
+        .agents
+        .values()
+        .map(|a| a.id)
+        .max()
+        .unwrap_or(1000)
+        + 1;
+    account.kf.agents.insert(
         name,
         Agent {
             id,
@@ -156,6 +164,7 @@ async fn delete(
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     account
+        .kf
         .agents
         .remove(&name)
         .ok_or_else(|| ApiError::msg(61452, "invalid kf_account"))?;
@@ -208,6 +217,7 @@ async fn list(State(shared): State<Arc<Shared>>, auth: Authed) -> ApiResult {
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     let agents: Vec<Value> = account
+        .kf
         .agents
         .iter()
         .map(|(name, agent)| {
@@ -238,7 +248,7 @@ async fn online(State(shared): State<Arc<Shared>>, auth: Authed) -> ApiResult {
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     let agents: Vec<Value> = account
-        .agents
+        .kf.agents
         .iter()
         .map(|(name, agent)| {
             json!({"kf_account": name, "status": 1, "kf_id": agent.id.to_string(), "accepted_case": 0})

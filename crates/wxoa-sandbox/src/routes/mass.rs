@@ -29,9 +29,10 @@ use crate::clock::{china_day, china_month};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
 use crate::platform::mass::MassJob;
 use crate::platform::media::MediaFile;
+use crate::platform::people::Who;
 use crate::push::{Outgoing, push_in_background};
 use crate::shared::Shared;
-use crate::state::{Account, Who};
+use crate::state::Account;
 
 /// Mass messages a follower of a service account receives per month at most.
 const MONTHLY_PER_USER: u32 = 4;
@@ -97,7 +98,8 @@ fn check_message(account: &Account, request: &MassRequest, now: i64) -> Result<u
     };
     let media = |id: &str, kinds: &[&str]| -> Result<&MediaFile, ApiError> {
         account
-            .media_file(id, now)
+            .media
+            .file(id, now)
             .filter(|m| kinds.contains(&m.kind.as_str()))
             .ok_or_else(|| ApiError::msg(40007, "invalid media_id"))
     };
@@ -108,10 +110,12 @@ fn check_message(account: &Account, request: &MassRequest, now: i64) -> Result<u
             // uploadvideo first).
             let id = text("media_id");
             let uploaded = account
-                .media_file(&id, now)
+                .media
+                .file(&id, now)
                 .is_some_and(|m| m.kind == "mpvideo");
             let permanent = account
-                .materials
+                .media
+                .permanent
                 .get(&id)
                 .is_some_and(|m| m.kind == "video");
             if uploaded || permanent {
@@ -213,7 +217,7 @@ async fn send_all(
             .as_ref()
             .and_then(lenient_i64)
             .and_then(|t| u32::try_from(t).ok())
-            .and_then(|t| account.tags.get(&t))
+            .and_then(|t| account.tags.by_id.get(&t))
             .ok_or_else(|| ApiError::msg(45159, "invalid tag id"))?;
         Ok(Target::Named(tag.members.iter().cloned().collect()))
     })
@@ -314,6 +318,7 @@ fn deliver(
         .count() as u32;
     let received = |account: &Account, openid: &str| {
         let named = account
+            .audience
             .people
             .get(openid)
             .filter(|p| p.mass_month == month)
@@ -322,18 +327,20 @@ fn deliver(
     };
     match target {
         Target::All => {
-            let total = account.followers.total();
+            let total = account.audience.followers.total();
             // Followers with no named mass message this month have received only the sends
             // to everyone; the few others (and the blacklisted) are counted one by one.
             let filtered_out = if all_this_month >= MONTHLY_PER_USER {
                 total
             } else {
                 account
+                    .audience
                     .people
                     .keys()
                     .filter(|o| account.is_following(o))
                     .filter(|o| {
-                        account.blacklist.contains(*o) || received(account, o) >= MONTHLY_PER_USER
+                        account.audience.blacklist.contains(*o)
+                            || received(account, o) >= MONTHLY_PER_USER
                     })
                     .count() as u64
             };
@@ -346,7 +353,7 @@ fn deliver(
             let mut filtered = 0;
             for openid in openids {
                 let reachable = account.is_following(openid)
-                    && !account.blacklist.contains(openid)
+                    && !account.audience.blacklist.contains(openid)
                     && received(account, openid) < MONTHLY_PER_USER;
                 if !reachable {
                     continue;
@@ -553,7 +560,9 @@ async fn upload_news(
     auth: Authed,
     Json(request): Json<NewsRequest>,
 ) -> ApiResult {
-    let (id, now) = store_news(&shared, auth, request, "news", |account| &mut account.media)?;
+    let (id, now) = store_news(&shared, auth, request, "news", |account| {
+        &mut account.media.temporary
+    })?;
     ok(json!({"type": "news", "media_id": id, "created_at": now}))
 }
 
@@ -578,6 +587,7 @@ async fn upload_video(
     let account = auth.account(&mut state)?;
     let video = account
         .media
+        .temporary
         .get(&source)
         .filter(|m| {
             m.kind == "video" && now - m.created_at < crate::platform::media::MEDIA_LIFETIME
@@ -591,6 +601,6 @@ async fn upload_video(
     mpvideo.content_type = video.content_type;
     mpvideo.title = request.title;
     mpvideo.introduction = request.description;
-    account.media.insert(id.clone(), mpvideo);
+    account.media.temporary.insert(id.clone(), mpvideo);
     ok(json!({"type": "video", "media_id": id, "created_at": now}))
 }

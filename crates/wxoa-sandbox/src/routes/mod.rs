@@ -223,7 +223,7 @@ pub(crate) fn take_quota(
     now: i64,
 ) -> Result<(), ApiError> {
     match shared.settings.quotas.limit(path) {
-        Some(limit) if !account.quota.take(path, limit, now) => {
+        Some(limit) if !account.tokens.quota.take(path, limit, now) => {
             Err(ApiError::msg(45009, "reach max api daily quota limit"))
         }
         _ => Ok(()),

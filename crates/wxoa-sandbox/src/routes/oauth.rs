@@ -95,6 +95,7 @@ async fn authorize(State(shared): State<Arc<Shared>>, query: Query) -> Response 
             None => {
                 let mut first = String::new();
                 account
+                    .audience
                     .followers
                     .page(crate::followers::Cursor::Start, 1, |m| {
                         account.openid_of(m, &mut first)

@@ -458,7 +458,7 @@ async fn quota_get(
     let today = china_day(shared.clock.now());
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let quota = &account.quota;
+    let quota = &account.tokens.quota;
     let used = if quota.day == today {
         quota.counts.get(&path).copied().unwrap_or(0)
     } else {

@@ -64,15 +64,16 @@ async fn create(
     let name = valid_name(account, request.tag.name.as_deref(), None)?;
     let created = account
         .tags
+        .by_id
         .keys()
         .filter(|id| !RESERVED_TAGS.contains(id))
         .count();
     if created >= MAX_TAGS {
         return Err(ApiError::msg(45056, "too many tags"));
     }
-    let id = account.next_tag_id;
-    account.next_tag_id += 1;
-    account.tags.insert(
+    let id = account.tags.next_id;
+    account.tags.next_id += 1;
+    account.tags.by_id.insert(
         id,
         Tag {
             name: name.clone(),
@@ -87,6 +88,7 @@ async fn list(State(shared): State<Arc<Shared>>, auth: Authed) -> ApiResult {
     let account = auth.account(&mut state)?;
     let tags: Vec<Value> = account
         .tags
+        .by_id
         .iter()
         .map(|(id, tag)| json!({"id": id, "name": tag.name, "count": tag.members.len()}))
         .collect();
@@ -102,7 +104,7 @@ async fn update(
     let account = auth.account(&mut state)?;
     let id = editable_tag(account, request.tag.id.as_ref())?;
     let name = valid_name(account, request.tag.name.as_deref(), Some(id))?;
-    if let Some(tag) = account.tags.get_mut(&id) {
+    if let Some(tag) = account.tags.by_id.get_mut(&id) {
         tag.name = name;
     }
     ok_empty()
@@ -118,6 +120,7 @@ async fn delete(
     let id = editable_tag(account, request.tag.id.as_ref())?;
     if account
         .tags
+        .by_id
         .get(&id)
         .is_some_and(|t| t.members.len() > MAX_DELETABLE_FANS)
     {
@@ -126,7 +129,7 @@ async fn delete(
             "can not delete the tag that has too many fans",
         ));
     }
-    if let Some(tag) = account.tags.remove(&id) {
+    if let Some(tag) = account.tags.by_id.remove(&id) {
         for openid in tag.members {
             account.person_mut(&openid).tags.retain(|t| *t != id);
         }
@@ -151,6 +154,7 @@ async fn members(
     let id = existing_tag(account, request.tagid.as_ref())?;
     let tag = account
         .tags
+        .by_id
         .get(&id)
         .ok_or_else(|| ApiError::msg(45159, "invalid tag id"))?;
     ok(page_of(
@@ -187,7 +191,7 @@ async fn batch_tag(
         if !person.tags.contains(&id) {
             person.tags.push(id);
         }
-        if let Some(tag) = account.tags.get_mut(&id) {
+        if let Some(tag) = account.tags.by_id.get_mut(&id) {
             tag.members.insert(openid);
         }
     }
@@ -203,10 +207,10 @@ async fn batch_untag(
     let account = auth.account(&mut state)?;
     let (id, openids) = check_batch(account, request)?;
     for openid in openids {
-        if let Some(person) = account.people.get_mut(&openid) {
+        if let Some(person) = account.audience.people.get_mut(&openid) {
             person.tags.retain(|t| *t != id);
         }
-        if let Some(tag) = account.tags.get_mut(&id) {
+        if let Some(tag) = account.tags.by_id.get_mut(&id) {
             tag.members.remove(&openid);
         }
     }
@@ -244,7 +248,7 @@ fn check_batch(account: &Account, request: BatchRequest) -> Result<(u32, Vec<Str
 fn existing_tag(account: &Account, id: Option<&Value>) -> Result<u32, ApiError> {
     id.and_then(lenient_i64)
         .and_then(|id| u32::try_from(id).ok())
-        .filter(|id| account.tags.contains_key(id))
+        .filter(|id| account.tags.by_id.contains_key(id))
         .ok_or_else(|| ApiError::msg(45159, "invalid tag id"))
 }
 
@@ -272,6 +276,7 @@ fn valid_name(
     }
     let taken = account
         .tags
+        .by_id
         .iter()
         .any(|(id, tag)| tag.name == name && Some(*id) != renaming);
     if taken {

@@ -63,13 +63,14 @@ async fn set_industry(
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     if account
+        .templates
         .industry
         .as_ref()
         .is_some_and(|i| now - i.set_at < INDUSTRY_LOCK)
     {
         return Err(ApiError::msg(43100, "change industry too frequently"));
     }
-    account.industry = Some(Industry {
+    account.templates.industry = Some(Industry {
         primary,
         secondary,
         set_at: now,
@@ -80,7 +81,7 @@ async fn set_industry(
 async fn get_industry(State(shared): State<Arc<Shared>>, auth: Authed) -> ApiResult {
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let industry = account.industry.as_ref();
+    let industry = account.templates.industry.as_ref();
     ok(json!({
         "primary_industry": industry_json(industry.map(|i| i.primary)),
         "secondary_industry": industry_json(industry.map(|i| i.secondary)),
@@ -107,7 +108,7 @@ async fn add_template(
     }
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    if account.templates.len() >= MAX_TEMPLATES {
+    if account.templates.list.len() >= MAX_TEMPLATES {
         return Err(ApiError::msg(45026, "template num exceeds limit"));
     }
     let names = request.keyword_name_list.unwrap_or_default();
@@ -126,7 +127,7 @@ async fn add_template(
             example.push_str(&format!("{name}:示例\n"));
         }
     }
-    let industry = account.industry.as_ref();
+    let industry = account.templates.industry.as_ref();
     let primary = industry.map(|i| i.primary).and_then(industry_by_id);
     let deputy = industry.map(|i| i.secondary).and_then(industry_by_id);
     let template = Template {
@@ -139,7 +140,7 @@ async fn add_template(
         deputy_industry: deputy.unwrap_or_default(),
     };
     let id = template.template_id.clone();
-    account.templates.push(template);
+    account.templates.list.push(template);
     ok(json!({"errcode": 0, "errmsg": "ok", "template_id": id}))
 }
 
@@ -149,6 +150,7 @@ async fn list_templates(State(shared): State<Arc<Shared>>, auth: Authed) -> ApiR
     let account = auth.account(&mut state)?;
     let list: Vec<Value> = account
         .templates
+        .list
         .iter()
         .map(|t| {
             json!({
@@ -178,9 +180,9 @@ async fn del_template(
     let id = request.template_id.unwrap_or_default();
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let before = account.templates.len();
-    account.templates.retain(|t| t.template_id != id);
-    if account.templates.len() == before {
+    let before = account.templates.list.len();
+    account.templates.list.retain(|t| t.template_id != id);
+    if account.templates.list.len() == before {
         return Err(ApiError::msg(40037, "invalid template_id"));
     }
     ok_empty()
@@ -218,18 +220,19 @@ async fn send(
         account.reachable(&openid)?;
         let template = account
             .templates
+            .list
             .iter()
             .find(|t| t.template_id == template_id)
             .ok_or_else(|| ApiError::msg(40037, "invalid template_id"))?;
         let title = template.title.clone();
         if let Some(key) = &request.client_msg_id
-            && let Some(&msgid) = account.template_sends.get(key)
+            && let Some(&msgid) = account.templates.sends.get(key)
         {
             return ok(json!({"errcode": 0, "errmsg": "ok", "msgid": msgid}));
         }
         let msgid = account.next_msg_id();
         if let Some(key) = request.client_msg_id {
-            account.template_sends.insert(key, msgid);
+            account.templates.sends.insert(key, msgid);
         }
         let mut message = json!({
             "template_id": template_id,
