@@ -29,6 +29,34 @@ impl MediaStore {
     }
 }
 
+impl MediaStore {
+    /// `uploadvideo`: a temporary video within its 3 days (40007) becomes a video a mass send
+    /// can name, with a title and description. Its media id.
+    pub(crate) fn mass_video(
+        &mut self,
+        source: &str,
+        title: Option<String>,
+        description: Option<String>,
+        now: i64,
+    ) -> Result<String, ApiError> {
+        let video = self
+            .temporary
+            .get(source)
+            .filter(|m| m.kind == "video" && now - m.created_at < MEDIA_LIFETIME)
+            .cloned()
+            .ok_or_else(|| ApiError::msg(40007, "invalid media_id"))?;
+        let id = new_media_id();
+        let mut mpvideo = MediaFile::record("mpvideo", now, Vec::new());
+        mpvideo.bytes = video.bytes;
+        mpvideo.filename = video.filename;
+        mpvideo.content_type = video.content_type;
+        mpvideo.title = title;
+        mpvideo.introduction = description;
+        self.temporary.insert(id.clone(), mpvideo);
+        Ok(id)
+    }
+}
+
 /// A media file: temporary media (kept 3 days) or permanent material.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct MediaFile {

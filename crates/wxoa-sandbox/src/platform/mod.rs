@@ -24,3 +24,10 @@ pub(crate) fn lenient_i64(value: &serde_json::Value) -> Option<i64> {
         _ => None,
     }
 }
+
+/// Sets a field of a JSON object (nothing happens to anything else).
+pub(crate) fn set_field(value: &mut serde_json::Value, key: &str, field: serde_json::Value) {
+    if let Some(map) = value.as_object_mut() {
+        map.insert(key.to_owned(), field);
+    }
+}

@@ -17,8 +17,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::ApiError;
-pub(crate) use crate::platform::lenient_i64;
 use crate::platform::media::{MediaFile, new_media_id};
+pub(crate) use crate::platform::{lenient_i64, set_field};
 use crate::shared::Shared;
 use crate::state::{Account, State};
 
@@ -360,13 +360,6 @@ pub(crate) fn followers_batch(
         account.check_following(openid)?;
     }
     Ok(openids)
-}
-
-/// Sets a field of a JSON object (nothing happens to anything else).
-pub(crate) fn set_field(value: &mut serde_json::Value, key: &str, field: serde_json::Value) {
-    if let Some(map) = value.as_object_mut() {
-        map.insert(key.to_owned(), field);
-    }
 }
 
 #[cfg(test)]
