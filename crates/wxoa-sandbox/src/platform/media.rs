@@ -30,6 +30,48 @@ impl MediaStore {
 }
 
 impl MediaStore {
+    /// A follower's image, voice or video carries a media id the server can fetch with
+    /// `media/get`, as on the platform: one is added to the message's `fields` when it has
+    /// none, and a placeholder file stands behind it. A video carries the media id of its
+    /// thumbnail too, an image its `PicUrl`.
+    pub(crate) fn attach_to_message(&mut self, fields: &mut Vec<(String, Value)>, now: i64) {
+        let text = |fields: &[(String, Value)], name: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| k == name)
+                .and_then(|(_, v)| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let kind = match text(fields, "MsgType").as_str() {
+            "image" => "image",
+            "voice" => "voice",
+            "video" | "shortvideo" => "video",
+            _ => return,
+        };
+        let id = match text(fields, "MediaId") {
+            id if id.is_empty() => {
+                let id = new_media_id();
+                fields.push(("MediaId".to_owned(), json!(id)));
+                id
+            }
+            id => id,
+        };
+        ensure_sent_media(&mut self.temporary, kind, &id, now);
+        if kind == "video" && text(fields, "ThumbMediaId").is_empty() {
+            let thumb = new_media_id();
+            ensure_sent_media(&mut self.temporary, "thumb", &thumb, now);
+            fields.push(("ThumbMediaId".to_owned(), json!(thumb)));
+        }
+        if kind == "image" && text(fields, "PicUrl").is_empty() {
+            let url = format!(
+                "http://mmbiz.qpic.cn/mmbiz_jpg/{}/0",
+                id.get(..16).unwrap_or(&id)
+            );
+            fields.push(("PicUrl".to_owned(), json!(url)));
+        }
+    }
+
     /// `uploadvideo`: a temporary video within its 3 days (40007) becomes a video a mass send
     /// can name, with a title and description. Its media id.
     pub(crate) fn mass_video(
