@@ -11,6 +11,7 @@ use crate::config::{AccountConfig, is_app_id, is_app_secret};
 use crate::error::ApiError;
 use crate::followers::OpenIdCodec;
 use crate::platform::card::Cards;
+use crate::platform::groups::Groups;
 use crate::platform::kf::KfState;
 use crate::platform::mass::MassState;
 use crate::platform::media::MediaStore;
@@ -20,7 +21,7 @@ use crate::platform::people::{Audience, Who};
 use crate::platform::publish::PublishBox;
 use crate::platform::qrcode::QrCode;
 use crate::platform::shorten::ShortKey;
-use crate::platform::tags::{Groups, Tags};
+use crate::platform::tags::Tags;
 use crate::platform::template::Templates;
 use crate::platform::tokens::{Credentials, TokenRecord};
 

@@ -247,6 +247,26 @@ impl Account {
         Ok(())
     }
 
+    /// An OpenID list of a batch call: 1 to `max` OpenIDs of the account's followers (40031 when
+    /// empty, 40032 when too long, 40003 for anyone not following).
+    pub(crate) fn followers_batch(
+        &self,
+        openids: Option<Vec<String>>,
+        max: usize,
+    ) -> Result<Vec<String>, ApiError> {
+        let openids = openids.unwrap_or_default();
+        if openids.is_empty() {
+            return Err(ApiError::msg(40031, "invalid openid list"));
+        }
+        if openids.len() > max {
+            return Err(ApiError::msg(40032, "invalid openid list size"));
+        }
+        for openid in &openids {
+            self.check_following(openid)?;
+        }
+        Ok(openids)
+    }
+
     /// 40003 unless `openid` follows the account now.
     pub(crate) fn check_following(&self, openid: &str) -> Result<(), ApiError> {
         if self.is_following(openid) {

@@ -342,26 +342,6 @@ pub(crate) fn page_of(
     Value::Object(page)
 }
 
-/// An OpenID list of a batch call: 1 to `max` OpenIDs of followers of `account` (40031 when
-/// empty, 40032 when too long, 40003 for anyone not following).
-pub(crate) fn followers_batch(
-    account: &Account,
-    openids: Option<Vec<String>>,
-    max: usize,
-) -> Result<Vec<String>, ApiError> {
-    let openids = openids.unwrap_or_default();
-    if openids.is_empty() {
-        return Err(ApiError::msg(40031, "invalid openid list"));
-    }
-    if openids.len() > max {
-        return Err(ApiError::msg(40032, "invalid openid list size"));
-    }
-    for openid in &openids {
-        account.check_following(openid)?;
-    }
-    Ok(openids)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
