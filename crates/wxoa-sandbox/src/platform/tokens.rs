@@ -74,6 +74,15 @@ pub(crate) struct QuotaCounters {
 }
 
 impl QuotaCounters {
+    /// Calls to `path` counted on `today` (none when the counts are of another day).
+    pub(crate) fn used(&self, path: &str, today: i64) -> u64 {
+        if self.day == today {
+            self.counts.get(path).copied().unwrap_or(0)
+        } else {
+            0
+        }
+    }
+
     /// Counts one call; false when the call is over the limit (it is not counted then).
     pub(crate) fn take(&mut self, path: &str, limit: u64, now: i64) -> bool {
         let today = china_day(now);
