@@ -123,6 +123,16 @@ pub enum SandboxError {
         #[source]
         source: serde_json::Error,
     },
+    /// The state file was written in a layout this sandbox does not read (by a newer one).
+    #[error("state file {path} has version {found}, this sandbox reads versions 1 to {reads}")]
+    StateVersion {
+        /// The file.
+        path: String,
+        /// The version the file says it has.
+        found: u64,
+        /// The newest version this sandbox reads.
+        reads: u32,
+    },
     /// A setting is malformed (an AppID, an EncodingAESKey, a webhook URL …).
     #[error("invalid configuration: {0}")]
     Config(String),

@@ -1,25 +1,29 @@
-//! The platform's state: accounts, their followers and everything the API changes, and the
-//! tokens it issued. The state file that keeps it across restarts is `persist`; the services
-//! around it and its mutex are `shared`.
+//! The platform's state: the accounts (each one field per area, the areas owned by the modules
+//! under `platform`), their inboxes and ids, and the tokens the platform issued. The state file
+//! that keeps it across restarts is `persist`; the services around it and its mutex are
+//! `shared`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::config::{AccountConfig, is_app_id, is_app_secret};
 use crate::error::ApiError;
-use crate::followers::{Followers, OpenIdCodec};
-use crate::platform::card::CardCode;
-use crate::platform::kf::{Agent, KfState};
+use crate::followers::OpenIdCodec;
+use crate::platform::card::Cards;
+use crate::platform::groups::Groups;
+use crate::platform::kf::KfState;
 use crate::platform::mass::MassState;
-use crate::platform::media::{MEDIA_LIFETIME, MediaFile};
+use crate::platform::media::MediaStore;
+use crate::platform::menu::Menus;
 use crate::platform::oauth::OAuth;
+use crate::platform::people::{Audience, Who};
 use crate::platform::publish::PublishBox;
 use crate::platform::qrcode::QrCode;
 use crate::platform::shorten::ShortKey;
-use crate::platform::tags::{Group, Tag};
-use crate::platform::template::{Industry, Template};
-use crate::platform::tokens::{QuotaCounters, StableToken, Ticket, TokenRecord};
+use crate::platform::tags::Tags;
+use crate::platform::template::Templates;
+use crate::platform::tokens::{Credentials, TokenRecord};
 
 /// The whole platform.
 #[derive(Debug, Serialize, Deserialize)]
@@ -97,64 +101,6 @@ impl State {
     }
 }
 
-/// How an OpenID relates to an account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Who {
-    /// Synthetic follower number n (following or not).
-    Synthetic(u32),
-    /// Someone the account has seen (they followed at some point).
-    Known,
-    /// Not an OpenID of this account.
-    Unknown,
-}
-
-/// What opened the customer-service window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum Trigger {
-    Message,
-    MenuClick,
-    Follow,
-    Scan,
-}
-
-/// The follower's last interaction and the customer-service messages sent since.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Interaction {
-    pub(crate) at: i64,
-    pub(crate) trigger: Trigger,
-    pub(crate) sent: u32,
-}
-
-/// What changed about one person: everything not derivable from their follower number.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub(crate) struct Person {
-    /// When they (last) followed; synthetic followers who never left use their profile's.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) subscribe_time: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) subscribe_scene: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) qr_scene: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) qr_scene_str: Option<String>,
-    #[serde(skip_serializing_if = "String::is_empty", default)]
-    pub(crate) remark: String,
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub(crate) tags: Vec<u32>,
-    #[serde(skip_serializing_if = "crate::serde_helpers::is_zero", default)]
-    pub(crate) groupid: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) interaction: Option<Interaction>,
-    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
-    pub(crate) typing: bool,
-    /// Mass messages received by name (tag or list) in `mass_month`.
-    #[serde(skip_serializing_if = "crate::serde_helpers::is_zero", default)]
-    pub(crate) mass_count: u32,
-    #[serde(skip_serializing_if = "crate::serde_helpers::is_zero_i64", default)]
-    pub(crate) mass_month: i64,
-}
-
 /// One message a follower received.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct InboxItem {
@@ -171,49 +117,8 @@ pub(crate) struct InboxItem {
 /// The notice WeChat shows when the account's server did not answer properly.
 pub(crate) const SERVICE_UNAVAILABLE: &str = "该公众号暂时无法提供服务，请稍后再试";
 
-/// A menu as created: the buttons exactly as sent, and its id.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Menu {
-    pub(crate) menuid: u64,
-    pub(crate) button: serde_json::Value,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) matchrule: Option<serde_json::Value>,
-}
-
-/// How someone came to follow: `subscribe_scene` and the QR scene of `user/info`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct FollowScene {
-    pub(crate) scene: &'static str,
-    pub(crate) qr_scene: Option<i64>,
-    pub(crate) qr_scene_str: Option<String>,
-}
-
-impl FollowScene {
-    /// A follow from search, a profile, a shared card …
-    pub(crate) fn other() -> Self {
-        Self {
-            scene: "ADD_SCENE_OTHERS",
-            qr_scene: None,
-            qr_scene_str: None,
-        }
-    }
-
-    /// A follow by scanning a parametric QR code with this scene (`qrscene_` removed).
-    pub(crate) fn qr(scene: &str) -> Self {
-        let id = scene.parse::<i64>().ok();
-        Self {
-            scene: "ADD_SCENE_QR_CODE",
-            qr_scene: id,
-            qr_scene_str: if id.is_some() {
-                None
-            } else {
-                Some(scene.to_owned())
-            },
-        }
-    }
-}
-
-/// One Official Account and everything that belongs to it.
+/// One Official Account and everything that belongs to it: its credentials, then one field
+/// per area, each owned by its module under `platform`.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Account {
     pub(crate) app_id: String,
@@ -222,116 +127,75 @@ pub(crate) struct Account {
     pub(crate) seed: u64,
     #[serde(skip, default = "OpenIdCodec::placeholder")]
     pub(crate) codec: OpenIdCodec,
-    pub(crate) followers: Followers,
-    pub(crate) people: HashMap<String, Person>,
-    pub(crate) blacklist: BTreeSet<String>,
-    pub(crate) tags: BTreeMap<u32, Tag>,
-    pub(crate) next_tag_id: u32,
-    pub(crate) groups: BTreeMap<u32, Group>,
-    pub(crate) next_group_id: u32,
-    pub(crate) menu: Option<Menu>,
-    pub(crate) conditional_menus: Vec<Menu>,
-    pub(crate) next_menu_id: u64,
-    pub(crate) industry: Option<Industry>,
-    pub(crate) templates: Vec<Template>,
-    /// `client_msg_id` of template sends and the msgid each got.
-    #[serde(default)]
-    pub(crate) template_sends: HashMap<String, u64>,
+    pub(crate) audience: Audience,
+    pub(crate) tags: Tags,
+    pub(crate) groups: Groups,
+    pub(crate) menus: Menus,
+    pub(crate) templates: Templates,
     #[serde(default)]
     pub(crate) mass: MassState,
     #[serde(default)]
     pub(crate) short_keys: HashMap<String, ShortKey>,
-    /// Customer-service agents by `kf_account`.
-    #[serde(default)]
-    pub(crate) agents: BTreeMap<String, Agent>,
-    /// Cards by card id: the `card` object as created.
-    #[serde(default)]
-    pub(crate) cards: BTreeMap<String, serde_json::Value>,
-    /// Codes of the cards followers took, by code.
-    #[serde(default)]
-    pub(crate) card_codes: BTreeMap<String, CardCode>,
-    /// Customer service: sessions by OpenID, who waits for an agent, and the message record.
     #[serde(default)]
     pub(crate) kf: KfState,
-    pub(crate) quota: QuotaCounters,
-    pub(crate) classic_token: Option<String>,
-    pub(crate) stable: StableToken,
-    pub(crate) tickets: BTreeMap<String, Ticket>,
+    #[serde(default)]
+    pub(crate) cards: Cards,
+    pub(crate) tokens: Credentials,
     pub(crate) inboxes: HashMap<String, Vec<InboxItem>>,
     pub(crate) qrcodes: HashMap<String, QrCode>,
-    /// Temporary media by media id.
     #[serde(default)]
-    pub(crate) media: HashMap<String, MediaFile>,
-    /// Permanent material by media id.
-    #[serde(default)]
-    pub(crate) materials: HashMap<String, MediaFile>,
+    pub(crate) media: MediaStore,
     #[serde(default)]
     pub(crate) oauth: OAuth,
     /// Drafts and free publications (`draft/*`, `freepublish/*`).
     #[serde(default)]
     pub(crate) publish: PublishBox,
-    pub(crate) next_msg_id: u64,
-    /// The last position given out by [`Account::next_seq`].
+    pub(crate) ids: Ids,
+}
+
+/// The account's last message id and conversation position given out.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Ids {
+    /// The last MsgId of pushes, msgid of template sends, msg_id of mass sends.
+    pub(crate) msg_id: u64,
+    /// The last position in the account's conversations.
     #[serde(default)]
-    pub(crate) next_seq: u64,
+    pub(crate) seq: u64,
+}
+
+impl Default for Ids {
+    fn default() -> Self {
+        Self {
+            msg_id: 24_000_000_000_000_000,
+            seq: 0,
+        }
+    }
 }
 
 impl Account {
     fn new(config: &AccountConfig, followers: u32, seed: u64) -> Self {
-        let mut tags = BTreeMap::new();
-        tags.insert(
-            2,
-            Tag {
-                name: "星标组".to_owned(),
-                members: BTreeSet::new(),
-            },
-        );
-        let mut groups = BTreeMap::new();
-        for (id, name) in [(0, "未分组"), (1, "黑名单"), (2, "星标组")] {
-            groups.insert(
-                id,
-                Group {
-                    name: name.to_owned(),
-                },
-            );
-        }
         let mut account = Self {
             app_id: config.app_id.clone(),
             secret: config.secret.clone(),
             original_id: config.original_id.clone(),
             seed,
             codec: OpenIdCodec::placeholder(),
-            followers: Followers::new(followers),
-            people: HashMap::new(),
-            blacklist: BTreeSet::new(),
-            tags,
-            next_tag_id: 100,
-            groups,
-            next_group_id: 100,
-            menu: None,
-            conditional_menus: Vec::new(),
-            next_menu_id: 400_000_000,
-            industry: None,
-            templates: Vec::new(),
-            template_sends: HashMap::new(),
+            audience: Audience::new(followers),
+            tags: Tags::default(),
+            groups: Groups::default(),
+            menus: Menus::default(),
+            templates: Templates::default(),
             mass: MassState::default(),
             short_keys: HashMap::new(),
-            agents: BTreeMap::new(),
-            cards: BTreeMap::new(),
-            card_codes: BTreeMap::new(),
             kf: KfState::default(),
-            quota: QuotaCounters::default(),
-            classic_token: None,
-            stable: StableToken::default(),
-            tickets: BTreeMap::new(),
+            cards: Cards::default(),
+            tokens: Credentials::default(),
             inboxes: HashMap::new(),
             qrcodes: HashMap::new(),
-            media: HashMap::new(),
-            materials: HashMap::new(),
+            media: MediaStore::default(),
             oauth: OAuth::default(),
             publish: PublishBox::default(),
-            next_msg_id: 24_000_000_000_000_000,
-            next_seq: 0,
+            ids: Ids::default(),
         };
         account.reindex();
         account
@@ -340,7 +204,7 @@ impl Account {
     /// Rebuilds what is derived rather than saved.
     pub(crate) fn reindex(&mut self) {
         self.codec = OpenIdCodec::new(self.seed, &self.app_id);
-        self.followers.reindex();
+        self.audience.followers.reindex();
     }
 
     /// What a follower received: their inbox, and the mass sends to everyone since they
@@ -388,24 +252,16 @@ impl Account {
             });
     }
 
-    /// Temporary media still within its 3 days, or permanent material, with this id.
-    pub(crate) fn media_file(&self, media_id: &str, now: i64) -> Option<&MediaFile> {
-        self.media
-            .get(media_id)
-            .filter(|m| now - m.created_at < MEDIA_LIFETIME)
-            .or_else(|| self.materials.get(media_id))
-    }
-
     /// The next position in the account's conversations: what a follower sends (pushes) and
     /// receives (inboxes) is ordered by it, since the virtual clock counts whole seconds.
     pub(crate) fn next_seq(&mut self) -> u64 {
-        self.next_seq += 1;
-        self.next_seq
+        self.ids.seq += 1;
+        self.ids.seq
     }
 
     /// A new message id (MsgId of pushes, msgid of template sends, msg_id of mass sends).
     pub(crate) fn next_msg_id(&mut self) -> u64 {
-        self.next_msg_id += 1;
-        self.next_msg_id
+        self.ids.msg_id += 1;
+        self.ids.msg_id
     }
 }

@@ -1,13 +1,21 @@
 //! Customer service: the sessions between followers and agents, the followers waiting for an
 //! agent, and the message record (`msgrecord/getmsglist`), with the rules that change them —
 //! opening and closing sessions, transfers by the account's server, and what the record keeps.
-//! The agents are kept by the account (`agents`), by `kf_account`.
+//! The agents are here too, by `kf_account`, with the rules of `kfaccount/*` (see
+//! `routes/kf.rs` for the table of codes).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
+
+/// Most agents of an account.
+const MAX_AGENTS: usize = 10;
+/// Longest prefix of a `kf_account`.
+const MAX_PREFIX: usize = 10;
+/// How long an invitation waits, seconds (7 days).
+const INVITE_LIFETIME: i64 = 7 * 86_400;
 
 /// Most records kept; older ones are forgotten.
 const MAX_RECORDS: usize = 100_000;
@@ -37,6 +45,9 @@ pub(crate) struct Agent {
 /// record (`msgrecord/getmsglist`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct KfState {
+    /// The agents, by `kf_account`.
+    #[serde(default)]
+    pub(crate) agents: BTreeMap<String, Agent>,
     /// The open session of each follower in one.
     pub(crate) sessions: BTreeMap<String, KfSession>,
     /// Followers waiting for an agent, and when they last wrote.
@@ -66,7 +77,134 @@ pub(crate) struct KfRecord {
     pub(crate) worker: String,
 }
 
+/// Checks the shape of a `kf_account`: present (61451), `prefix@account` (61452), a prefix of
+/// at most 10 characters (61454), letters and digits only (61455).
+pub(crate) fn valid_agent_name(kf_account: Option<&str>) -> Result<String, ApiError> {
+    let name = kf_account
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ApiError::msg(61451, "invalid parameter"))?;
+    let Some((prefix, wx)) = name.split_once('@') else {
+        return Err(ApiError::msg(61452, "invalid kf_account"));
+    };
+    if prefix.is_empty() || wx.is_empty() {
+        return Err(ApiError::msg(61452, "invalid kf_account"));
+    }
+    if prefix.chars().count() > MAX_PREFIX {
+        return Err(ApiError::msg(61454, "kf_account prefix too long"));
+    }
+    if !prefix.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(ApiError::msg(
+            61455,
+            "kf_account contains illegal characters",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// A nickname: present (61451).
+fn valid_nickname(nickname: Option<&str>) -> Result<String, ApiError> {
+    nickname
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| ApiError::msg(61451, "invalid parameter"))
+}
+
 impl KfState {
+    /// An existing agent (61452 otherwise).
+    fn agent_mut(&mut self, name: &str) -> Result<&mut Agent, ApiError> {
+        self.agents
+            .get_mut(name)
+            .ok_or_else(|| ApiError::msg(61452, "invalid kf_account"))
+    }
+
+    /// `kfaccount/add`: a valid name and nickname, a name not taken (61453), at most 10
+    /// agents (61456).
+    pub(crate) fn add_agent(
+        &mut self,
+        kf_account: Option<&str>,
+        nickname: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let name = valid_agent_name(kf_account)?;
+        let nickname = valid_nickname(nickname)?;
+        if self.agents.contains_key(&name) {
+            return Err(ApiError::msg(61453, "kf_account exsited"));
+        }
+        if self.agents.len() >= MAX_AGENTS {
+            return Err(ApiError::msg(61456, "kf_account count exceeded"));
+        }
+        let id = self.agents.values().map(|a| a.id).max().unwrap_or(1000) + 1;
+        let agent = Agent {
+            id,
+            nickname,
+            headimgurl: String::new(),
+            invite_wx: None,
+            invite_expire_time: None,
+        };
+        self.agents.insert(name, agent);
+        Ok(())
+    }
+
+    /// `kfaccount/update`: an existing agent gets a new nickname.
+    pub(crate) fn rename_agent(
+        &mut self,
+        kf_account: Option<&str>,
+        nickname: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let name = valid_agent_name(kf_account)?;
+        let nickname = valid_nickname(nickname)?;
+        self.agent_mut(&name)?.nickname = nickname;
+        Ok(())
+    }
+
+    /// `kfaccount/del`: an existing agent goes (61452).
+    pub(crate) fn remove_agent(&mut self, name: &str) -> Result<(), ApiError> {
+        self.agents
+            .remove(name)
+            .map(|_| ())
+            .ok_or_else(|| ApiError::msg(61452, "invalid kf_account"))
+    }
+
+    /// `kfaccount/inviteworker`: an existing agent is offered to a WeChat id (65409 when
+    /// none), for 7 days.
+    pub(crate) fn invite_agent(
+        &mut self,
+        kf_account: Option<&str>,
+        invite_wx: Option<&str>,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let name = valid_agent_name(kf_account)?;
+        let wx = invite_wx
+            .filter(|w| !w.is_empty())
+            .ok_or_else(|| ApiError::msg(65409, "invalid wechat id"))?;
+        let agent = self.agent_mut(&name)?;
+        agent.invite_wx = Some(wx.to_owned());
+        agent.invite_expire_time = Some(now + INVITE_LIFETIME);
+        Ok(())
+    }
+
+    /// `kfaccount/uploadheadimg`: a non-empty jpg or png (61457) becomes an existing agent's
+    /// avatar.
+    pub(crate) fn set_agent_avatar(
+        &mut self,
+        name: &str,
+        filename: &str,
+        bytes: &[u8],
+    ) -> Result<(), ApiError> {
+        let image = filename.rsplit_once('.').is_some_and(|(_, e)| {
+            matches!(e.to_ascii_lowercase().as_str(), "jpg" | "jpeg" | "png")
+        });
+        if bytes.is_empty() || !image {
+            return Err(ApiError::msg(61457, "invalid file type"));
+        }
+        let agent = self.agent_mut(name)?;
+        agent.headimgurl = format!("http://mmbiz.qpic.cn/mmbiz_jpg/kf{}/300", agent.id);
+        Ok(())
+    }
+
+    /// Whether an agent's invitation still waits at `now`.
+    pub(crate) fn invite_status(expire: i64, now: i64) -> &'static str {
+        if expire > now { "waiting" } else { "expired" }
+    }
     fn record(&mut self, openid: &str, opercode: u32, text: &str, worker: &str, at: i64) {
         self.last_record += 1;
         if self.records.len() >= MAX_RECORDS {
@@ -156,12 +294,9 @@ impl KfState {
     }
 
     /// The agent named, which must exist (65401).
-    pub(crate) fn agent_named(
-        agents: &BTreeMap<String, Agent>,
-        kf_account: Option<&str>,
-    ) -> Result<String, ApiError> {
+    pub(crate) fn agent_named(&self, kf_account: Option<&str>) -> Result<String, ApiError> {
         kf_account
-            .filter(|name| agents.contains_key(*name))
+            .filter(|name| self.agents.contains_key(*name))
             .map(str::to_owned)
             .ok_or_else(|| ApiError::msg(65401, "invalid kf_account"))
     }
@@ -169,19 +304,12 @@ impl KfState {
     /// The account's server transferred a follower's message to customer service: the
     /// follower waits for an agent, or goes straight to the agent the reply named (if it
     /// exists), or stays with the agent of their open session.
-    pub(crate) fn transfer(
-        &mut self,
-        agents: &BTreeMap<String, Agent>,
-        openid: &str,
-        agent: Option<&str>,
-        text: &str,
-        now: i64,
-    ) {
+    pub(crate) fn transfer(&mut self, openid: &str, agent: Option<&str>, text: &str, now: i64) {
         if self.sessions.contains_key(openid) {
             // Already with an agent, who received the message (`follower_wrote`).
             return;
         }
-        match agent.filter(|a| agents.contains_key(*a)) {
+        match agent.filter(|a| self.agents.contains_key(*a)) {
             Some(agent) => {
                 let agent = agent.to_owned();
                 self.open_session(openid, &agent, TAKEN, now);

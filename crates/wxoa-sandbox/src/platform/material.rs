@@ -37,7 +37,7 @@ impl Account {
         if text("content").chars().count() >= MAX_CONTENT_CHARS {
             return Err(ApiError::msg(45002, "content size out of limit"));
         }
-        if self.media_file(text("thumb_media_id"), now).is_none() {
+        if self.media.file(text("thumb_media_id"), now).is_none() {
             return Err(ApiError::msg(40007, "invalid media_id"));
         }
         Ok(())

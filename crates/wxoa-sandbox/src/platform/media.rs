@@ -10,6 +10,95 @@ use serde_json::{Value, json};
 use crate::error::ApiError;
 use crate::platform::tokens::random_text;
 
+/// An account's media: temporary media and permanent material, each by media id.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct MediaStore {
+    #[serde(default)]
+    pub(crate) temporary: HashMap<String, MediaFile>,
+    #[serde(default)]
+    pub(crate) permanent: HashMap<String, MediaFile>,
+}
+
+impl MediaStore {
+    /// Temporary media still within its 3 days, or permanent material, with this id.
+    pub(crate) fn file(&self, media_id: &str, now: i64) -> Option<&MediaFile> {
+        self.temporary
+            .get(media_id)
+            .filter(|m| now - m.created_at < MEDIA_LIFETIME)
+            .or_else(|| self.permanent.get(media_id))
+    }
+}
+
+impl MediaStore {
+    /// A follower's image, voice or video carries a media id the server can fetch with
+    /// `media/get`, as on the platform: one is added to the message's `fields` when it has
+    /// none, and a placeholder file stands behind it. A video carries the media id of its
+    /// thumbnail too, an image its `PicUrl`.
+    pub(crate) fn attach_to_message(&mut self, fields: &mut Vec<(String, Value)>, now: i64) {
+        let text = |fields: &[(String, Value)], name: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| k == name)
+                .and_then(|(_, v)| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let kind = match text(fields, "MsgType").as_str() {
+            "image" => "image",
+            "voice" => "voice",
+            "video" | "shortvideo" => "video",
+            _ => return,
+        };
+        let id = match text(fields, "MediaId") {
+            id if id.is_empty() => {
+                let id = new_media_id();
+                fields.push(("MediaId".to_owned(), json!(id)));
+                id
+            }
+            id => id,
+        };
+        ensure_sent_media(&mut self.temporary, kind, &id, now);
+        if kind == "video" && text(fields, "ThumbMediaId").is_empty() {
+            let thumb = new_media_id();
+            ensure_sent_media(&mut self.temporary, "thumb", &thumb, now);
+            fields.push(("ThumbMediaId".to_owned(), json!(thumb)));
+        }
+        if kind == "image" && text(fields, "PicUrl").is_empty() {
+            let url = format!(
+                "http://mmbiz.qpic.cn/mmbiz_jpg/{}/0",
+                id.get(..16).unwrap_or(&id)
+            );
+            fields.push(("PicUrl".to_owned(), json!(url)));
+        }
+    }
+
+    /// `uploadvideo`: a temporary video within its 3 days (40007) becomes a video a mass send
+    /// can name, with a title and description. Its media id.
+    pub(crate) fn mass_video(
+        &mut self,
+        source: &str,
+        title: Option<String>,
+        description: Option<String>,
+        now: i64,
+    ) -> Result<String, ApiError> {
+        let video = self
+            .temporary
+            .get(source)
+            .filter(|m| m.kind == "video" && now - m.created_at < MEDIA_LIFETIME)
+            .cloned()
+            .ok_or_else(|| ApiError::msg(40007, "invalid media_id"))?;
+        let id = new_media_id();
+        let mut mpvideo = MediaFile::record("mpvideo", now, Vec::new());
+        mpvideo.bytes = video.bytes;
+        mpvideo.filename = video.filename;
+        mpvideo.content_type = video.content_type;
+        mpvideo.title = title;
+        mpvideo.introduction = description;
+        self.temporary.insert(id.clone(), mpvideo);
+        Ok(id)
+    }
+}
+
 /// A media file: temporary media (kept 3 days) or permanent material.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct MediaFile {

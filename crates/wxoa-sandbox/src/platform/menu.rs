@@ -4,11 +4,39 @@
 
 use std::collections::BTreeSet;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::config::is_app_id;
 use crate::error::ApiError;
-use crate::state::{Account, Menu};
+use crate::state::Account;
+
+/// A menu as created: the buttons exactly as sent, and its id.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Menu {
+    pub(crate) menuid: u64,
+    pub(crate) button: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) matchrule: Option<serde_json::Value>,
+}
+
+/// An account's menus: the default one, the conditional ones, and the last menu id given out.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Menus {
+    pub(crate) default: Option<Menu>,
+    pub(crate) conditional: Vec<Menu>,
+    pub(crate) next_id: u64,
+}
+
+impl Default for Menus {
+    fn default() -> Self {
+        Self {
+            default: None,
+            conditional: Vec::new(),
+            next_id: 400_000_000,
+        }
+    }
+}
 
 /// Button types that carry a `key` and push an event with it.
 const KEY_TYPES: &[&str] = &[
@@ -35,15 +63,16 @@ const MAX_DOMAINS: usize = 3;
 impl Account {
     /// A new menu id.
     pub(crate) fn new_menu_id(&mut self) -> u64 {
-        self.next_menu_id += 1;
-        self.next_menu_id
+        self.menus.next_id += 1;
+        self.menus.next_id
     }
 
     /// The menu a follower sees: the newest conditional menu whose rule matches them, or the
     /// default menu.
     pub(crate) fn menu_for(&self, openid: &str) -> Option<&Menu> {
-        self.menu.as_ref()?;
-        self.conditional_menus
+        self.menus.default.as_ref()?;
+        self.menus
+            .conditional
             .iter()
             .rev()
             .find(|m| {
@@ -51,7 +80,7 @@ impl Account {
                     .as_ref()
                     .is_some_and(|r| matches(self, openid, r))
             })
-            .or(self.menu.as_ref())
+            .or(self.menus.default.as_ref())
     }
 
     /// Checks a matchrule: not empty (65304), an existing tag (45159), a region that names its
@@ -82,7 +111,7 @@ impl Account {
                 let id = rule.get(key).and_then(super::lenient_i64);
                 let exists = id
                     .and_then(|id| u32::try_from(id).ok())
-                    .is_some_and(|id| self.tags.contains_key(&id));
+                    .is_some_and(|id| self.tags.by_id.contains_key(&id));
                 if !exists {
                     return Err(ApiError::msg(45159, "invalid tag id"));
                 }
@@ -117,7 +146,7 @@ impl Account {
                     .get("media_id")
                     .and_then(Value::as_str)
                     .unwrap_or_default();
-                if !self.materials.contains_key(id) {
+                if !self.media.permanent.contains_key(id) {
                     return Err(ApiError::msg(40007, "invalid media_id"));
                 }
             }

@@ -2,6 +2,7 @@
 //! it, as methods the routes call (the routes only decode requests and encode answers).
 
 pub(crate) mod card;
+pub(crate) mod groups;
 pub(crate) mod kf;
 pub(crate) mod mass;
 pub(crate) mod material;
@@ -22,5 +23,12 @@ pub(crate) fn lenient_i64(value: &serde_json::Value) -> Option<i64> {
         serde_json::Value::Number(n) => n.as_i64(),
         serde_json::Value::String(s) => s.trim().parse().ok(),
         _ => None,
+    }
+}
+
+/// Sets a field of a JSON object (nothing happens to anything else).
+pub(crate) fn set_field(value: &mut serde_json::Value, key: &str, field: serde_json::Value) {
+    if let Some(map) = value.as_object_mut() {
+        map.insert(key.to_owned(), field);
     }
 }

@@ -1,8 +1,19 @@
-//! Web OAuth: the codes, access tokens and refresh tokens an account's followers granted.
+//! Web OAuth: the codes, access tokens and refresh tokens an account's followers granted, and
+//! their rules — codes are single use and live 5 minutes, access tokens 7,200 seconds,
+//! refresh tokens 30 days (see `routes/oauth.rs` for the table of codes).
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+use crate::platform::tokens::{LIFETIME, random_text};
+
+/// How long a code can be exchanged, seconds.
+const CODE_LIFETIME: i64 = 300;
+/// How long a refresh token lasts, seconds (30 days).
+const REFRESH_LIFETIME: i64 = 30 * 86_400;
 
 /// Web OAuth: codes, access tokens and refresh tokens of one account.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -20,4 +31,101 @@ pub(crate) struct OAuthGrant {
     pub(crate) issued_at: i64,
     #[serde(default)]
     pub(crate) used: bool,
+}
+
+impl OAuthGrant {
+    fn new(openid: &str, scope: &str, now: i64) -> Self {
+        Self {
+            openid: openid.to_owned(),
+            scope: scope.to_owned(),
+            issued_at: now,
+            used: false,
+        }
+    }
+
+    /// The grant of an access token, checked for `openid`: not expired (42001), for them
+    /// (40003).
+    pub(crate) fn check_token(&self, openid: &str, now: i64) -> Result<(), ApiError> {
+        if now - self.issued_at >= LIFETIME {
+            return Err(ApiError::msg(42001, "access_token expired"));
+        }
+        if self.openid != openid {
+            return Err(ApiError::msg(40003, "invalid openid"));
+        }
+        Ok(())
+    }
+}
+
+impl OAuth {
+    /// A new code for `openid` with `scope`; codes and tokens long past their lifetime are
+    /// forgotten.
+    pub(crate) fn issue_code(&mut self, openid: &str, scope: &str, now: i64) -> String {
+        self.codes
+            .retain(|_, c| now - c.issued_at < CODE_LIFETIME * 12);
+        self.tokens.retain(|_, t| now - t.issued_at < LIFETIME * 2);
+        self.refresh_tokens
+            .retain(|_, r| now - r.issued_at < REFRESH_LIFETIME * 2);
+        let code = random_text(32);
+        self.codes
+            .insert(code.clone(), OAuthGrant::new(openid, scope, now));
+        code
+    }
+
+    /// `access_token`: a code, present (41008), known (40029), unused (40163) and younger
+    /// than 5 minutes (42003), becomes an access token and a refresh token. The answer.
+    pub(crate) fn exchange_code(
+        &mut self,
+        code: Option<&str>,
+        now: i64,
+    ) -> Result<Value, ApiError> {
+        let code = code.ok_or_else(|| ApiError::msg(41008, "missing code"))?;
+        let grant = self
+            .codes
+            .get_mut(code)
+            .ok_or_else(|| ApiError::msg(40029, "invalid code"))?;
+        if grant.used {
+            return Err(ApiError::msg(40163, "code been used"));
+        }
+        if now - grant.issued_at >= CODE_LIFETIME {
+            return Err(ApiError::msg(42003, "code expired"));
+        }
+        grant.used = true;
+        let grant = grant.clone();
+        let refresh = random_text(88);
+        self.refresh_tokens.insert(
+            refresh.clone(),
+            OAuthGrant::new(&grant.openid, &grant.scope, now),
+        );
+        Ok(self.token_answer(&grant, &refresh, now))
+    }
+
+    /// `refresh_token`: a known (40030) refresh token younger than 30 days (42002) gives a
+    /// new access token. The answer.
+    pub(crate) fn refresh(&mut self, refresh: &str, now: i64) -> Result<Value, ApiError> {
+        let grant = self
+            .refresh_tokens
+            .get(refresh)
+            .cloned()
+            .ok_or_else(|| ApiError::msg(40030, "invalid refresh_token"))?;
+        if now - grant.issued_at >= REFRESH_LIFETIME {
+            return Err(ApiError::msg(42002, "refresh_token expired"));
+        }
+        Ok(self.token_answer(&grant, refresh, now))
+    }
+
+    /// The answer of `access_token` and `refresh_token`: a new access token for the grant.
+    fn token_answer(&mut self, grant: &OAuthGrant, refresh: &str, now: i64) -> Value {
+        let token = random_text(88);
+        self.tokens.insert(
+            token.clone(),
+            OAuthGrant::new(&grant.openid, &grant.scope, now),
+        );
+        json!({
+            "access_token": token,
+            "expires_in": LIFETIME,
+            "refresh_token": refresh,
+            "openid": grant.openid,
+            "scope": grant.scope,
+        })
+    }
 }

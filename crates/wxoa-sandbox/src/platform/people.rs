@@ -1,19 +1,134 @@
-//! Followers as the API sees them: who an OpenID is to an account, their profile, following
+//! The audience of an account — its followers, what changed about each person, and its
+//! blacklist — as the API sees it: who an OpenID is to an account, their profile, following
 //! and leaving, and whether messages can reach them.
 
+use std::collections::{BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
-use crate::followers::Profile;
+use crate::followers::{Followers, Profile};
 use crate::platform::kf::record_text;
-use crate::state::{Account, FollowScene, Interaction, Person, Trigger, Who};
+use crate::state::Account;
+
+/// An account's audience: its followers (synthetic and real), what changed about each
+/// person, by OpenID, and the blacklist.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Audience {
+    pub(crate) followers: Followers,
+    pub(crate) people: HashMap<String, Person>,
+    pub(crate) blacklist: BTreeSet<String>,
+}
+
+impl Audience {
+    /// An audience of `followers` synthetic followers, none of them changed or blacklisted.
+    pub(crate) fn new(followers: u32) -> Self {
+        Self {
+            followers: Followers::new(followers),
+            people: HashMap::new(),
+            blacklist: BTreeSet::new(),
+        }
+    }
+}
+
+/// How an OpenID relates to an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Who {
+    /// Synthetic follower number n (following or not).
+    Synthetic(u32),
+    /// Someone the account has seen (they followed at some point).
+    Known,
+    /// Not an OpenID of this account.
+    Unknown,
+}
+
+/// What opened the customer-service window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Trigger {
+    Message,
+    MenuClick,
+    Follow,
+    Scan,
+}
+
+/// The follower's last interaction and the customer-service messages sent since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Interaction {
+    pub(crate) at: i64,
+    pub(crate) trigger: Trigger,
+    pub(crate) sent: u32,
+}
+
+/// What changed about one person: everything not derivable from their follower number.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Person {
+    /// When they (last) followed; synthetic followers who never left use their profile's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) subscribe_time: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) subscribe_scene: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) qr_scene: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) qr_scene_str: Option<String>,
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub(crate) remark: String,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub(crate) tags: Vec<u32>,
+    #[serde(skip_serializing_if = "crate::serde_helpers::is_zero", default)]
+    pub(crate) groupid: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) interaction: Option<Interaction>,
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub(crate) typing: bool,
+    /// Mass messages received by name (tag or list) in `mass_month`.
+    #[serde(skip_serializing_if = "crate::serde_helpers::is_zero", default)]
+    pub(crate) mass_count: u32,
+    #[serde(skip_serializing_if = "crate::serde_helpers::is_zero_i64", default)]
+    pub(crate) mass_month: i64,
+}
+
+/// How someone came to follow: `subscribe_scene` and the QR scene of `user/info`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FollowScene {
+    pub(crate) scene: &'static str,
+    pub(crate) qr_scene: Option<i64>,
+    pub(crate) qr_scene_str: Option<String>,
+}
+
+impl FollowScene {
+    /// A follow from search, a profile, a shared card …
+    pub(crate) fn other() -> Self {
+        Self {
+            scene: "ADD_SCENE_OTHERS",
+            qr_scene: None,
+            qr_scene_str: None,
+        }
+    }
+
+    /// A follow by scanning a parametric QR code with this scene (`qrscene_` removed).
+    pub(crate) fn qr(scene: &str) -> Self {
+        let id = scene.parse::<i64>().ok();
+        Self {
+            scene: "ADD_SCENE_QR_CODE",
+            qr_scene: id,
+            qr_scene_str: if id.is_some() {
+                None
+            } else {
+                Some(scene.to_owned())
+            },
+        }
+    }
+}
 
 impl Account {
     /// How `openid` relates to this account.
     pub(crate) fn who(&self, openid: &str) -> Who {
         match self.codec.decode(openid) {
-            Some(i) if i < self.followers.synthetic() => Who::Synthetic(i),
-            _ if self.people.contains_key(openid) => Who::Known,
+            Some(i) if i < self.audience.followers.synthetic() => Who::Synthetic(i),
+            _ if self.audience.people.contains_key(openid) => Who::Known,
             _ => Who::Unknown,
         }
     }
@@ -28,7 +143,9 @@ impl Account {
 
     /// Whether `openid` follows the account now.
     pub(crate) fn is_following(&self, openid: &str) -> bool {
-        self.followers.is_following(openid, self.index_of(openid))
+        self.audience
+            .followers
+            .is_following(openid, self.index_of(openid))
     }
 
     /// The OpenID of a page member.
@@ -41,7 +158,7 @@ impl Account {
 
     /// The changeable part of a person, created on first use.
     pub(crate) fn person_mut(&mut self, openid: &str) -> &mut Person {
-        self.people.entry(openid.to_owned()).or_default()
+        self.audience.people.entry(openid.to_owned()).or_default()
     }
 
     /// The fixed profile of a person: derived from the number of a synthetic follower; for
@@ -65,7 +182,8 @@ impl Account {
 
     /// When `openid` (last) followed.
     pub(crate) fn subscribe_time(&self, openid: &str) -> i64 {
-        self.people
+        self.audience
+            .people
             .get(openid)
             .and_then(|p| p.subscribe_time)
             .unwrap_or_else(|| self.profile(openid).subscribe_time)
@@ -74,7 +192,7 @@ impl Account {
     /// Makes `openid` a follower (now); returns false if it already was one.
     pub(crate) fn follow(&mut self, openid: &str, now: i64, scene: FollowScene) -> bool {
         let index = self.index_of(openid);
-        if !self.followers.follow(openid, index) {
+        if !self.audience.followers.follow(openid, index) {
             return false;
         }
         let person = self.person_mut(openid);
@@ -89,7 +207,7 @@ impl Account {
     /// and their customer-service window closes.
     pub(crate) fn unfollow(&mut self, openid: &str) -> bool {
         let index = self.index_of(openid);
-        if !self.followers.unfollow(openid, index) {
+        if !self.audience.followers.unfollow(openid, index) {
             return false;
         }
         let person = self.person_mut(openid);
@@ -98,17 +216,20 @@ impl Account {
         person.typing = false;
         person.groupid = 0;
         for tag in tags {
-            if let Some(tag) = self.tags.get_mut(&tag) {
+            if let Some(tag) = self.tags.by_id.get_mut(&tag) {
                 tag.members.remove(openid);
             }
         }
-        self.blacklist.remove(openid);
+        self.audience.blacklist.remove(openid);
         true
     }
 
     /// The tags of a person.
     pub(crate) fn tags_of(&self, openid: &str) -> &[u32] {
-        self.people.get(openid).map_or(&[], |p| p.tags.as_slice())
+        self.audience
+            .people
+            .get(openid)
+            .map_or(&[], |p| p.tags.as_slice())
     }
 
     /// Whether a message can reach `openid`: 40003 for an unknown OpenID, 43019 when
@@ -117,13 +238,33 @@ impl Account {
         if self.who(openid) == Who::Unknown {
             return Err(ApiError::msg(40003, "invalid openid"));
         }
-        if self.blacklist.contains(openid) {
+        if self.audience.blacklist.contains(openid) {
             return Err(ApiError::msg(43019, "require remove blacklist"));
         }
         if !self.is_following(openid) {
             return Err(ApiError::msg(43004, "require subscribe"));
         }
         Ok(())
+    }
+
+    /// An OpenID list of a batch call: 1 to `max` OpenIDs of the account's followers (40031 when
+    /// empty, 40032 when too long, 40003 for anyone not following).
+    pub(crate) fn followers_batch(
+        &self,
+        openids: Option<Vec<String>>,
+        max: usize,
+    ) -> Result<Vec<String>, ApiError> {
+        let openids = openids.unwrap_or_default();
+        if openids.is_empty() {
+            return Err(ApiError::msg(40031, "invalid openid list"));
+        }
+        if openids.len() > max {
+            return Err(ApiError::msg(40032, "invalid openid list size"));
+        }
+        for openid in &openids {
+            self.check_following(openid)?;
+        }
+        Ok(openids)
     }
 
     /// 40003 unless `openid` follows the account now.
@@ -142,7 +283,7 @@ impl Account {
             return json!({"subscribe": 0, "openid": openid});
         }
         let profile = self.profile(openid);
-        let person = self.people.get(openid);
+        let person = self.audience.people.get(openid);
         let subscribe_time = self.subscribe_time(openid);
         let scene = person
             .and_then(|p| p.subscribe_scene.clone())

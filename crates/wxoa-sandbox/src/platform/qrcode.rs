@@ -1,11 +1,13 @@
 //! QR codes: the tickets the account created, the scene a scan pushes, whether a code still
-//! works, and how tickets, URLs and the code's image are made.
+//! works, what a follower's scan does, and how tickets, URLs and the code's image are made.
 
 use base64::Engine;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
 use crate::platform::tokens::random_text;
+use crate::state::Account;
 
 /// Pixels per QR module in the served image.
 const MODULE_PIXELS: usize = 8;
@@ -46,6 +48,66 @@ impl QrCode {
             (None, Some(id)) => id.to_string(),
             (None, None) => String::new(),
         }
+    }
+}
+
+/// Why a follower's scan pushes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ScanRefusal {
+    /// No QR code of the account has this ticket.
+    Unknown,
+    /// The code has expired.
+    Expired,
+}
+
+impl Account {
+    /// A follower scans the account's QR code with `ticket`: a card code gives them its
+    /// (first) card (`user_get_card`); any other pushes `SCAN` when they follow, `subscribe`
+    /// with `qrscene_` when they do not yet. The fields of the push.
+    pub(crate) fn scan(
+        &mut self,
+        ticket: &str,
+        from: &str,
+        now: i64,
+    ) -> Result<Vec<(String, Value)>, ScanRefusal> {
+        let code = self
+            .qrcodes
+            .get(ticket)
+            .cloned()
+            .ok_or(ScanRefusal::Unknown)?;
+        if !code.is_live(now) {
+            return Err(ScanRefusal::Expired);
+        }
+        let scene = code.scene();
+        let fields = if let Some(card) = code.cards.first() {
+            let user_code = crate::platform::card::give(&mut self.cards.codes, card, from, now);
+            vec![
+                ("MsgType".to_owned(), json!("event")),
+                ("Event".to_owned(), json!("user_get_card")),
+                ("CardId".to_owned(), json!(card)),
+                ("IsGiveByFriend".to_owned(), json!(0)),
+                ("UserCardCode".to_owned(), json!(user_code)),
+                (
+                    "OuterStr".to_owned(),
+                    json!(code.outer_str.clone().unwrap_or_default()),
+                ),
+            ]
+        } else if self.is_following(from) {
+            vec![
+                ("MsgType".to_owned(), json!("event")),
+                ("Event".to_owned(), json!("SCAN")),
+                ("EventKey".to_owned(), json!(scene)),
+                ("Ticket".to_owned(), json!(code.ticket)),
+            ]
+        } else {
+            vec![
+                ("MsgType".to_owned(), json!("event")),
+                ("Event".to_owned(), json!("subscribe")),
+                ("EventKey".to_owned(), json!(format!("qrscene_{scene}"))),
+                ("Ticket".to_owned(), json!(code.ticket)),
+            ]
+        };
+        Ok(fields)
     }
 }
 

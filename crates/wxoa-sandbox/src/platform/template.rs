@@ -1,5 +1,8 @@
-//! Template messages: the account's industries and templates, the platform's industry codes,
-//! and the checks of a template or subscription send's `data` and `miniprogram`.
+//! Template messages: the account's industries and templates and the sends it made, the
+//! platform's industry codes, and the checks of a template or subscription send's `data` and
+//! `miniprogram`.
+
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -8,9 +11,103 @@ use crate::config::is_app_id;
 use crate::error::ApiError;
 
 /// Most templates an account may hold.
-pub(crate) const MAX_TEMPLATES: usize = 25;
+const MAX_TEMPLATES: usize = 25;
 /// Industries may change once per this many seconds (a month).
-pub(crate) const INDUSTRY_LOCK: i64 = 30 * 86_400;
+const INDUSTRY_LOCK: i64 = 30 * 86_400;
+
+/// An account's template messages: its industries, its templates, and the msgid each
+/// `client_msg_id` of a send got.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Templates {
+    pub(crate) industry: Option<Industry>,
+    pub(crate) list: Vec<Template>,
+    #[serde(default)]
+    pub(crate) sends: HashMap<String, u64>,
+}
+
+impl Templates {
+    /// `api_set_industry`: two known industry ids (40102), at most once a month (43100).
+    pub(crate) fn set_industry(
+        &mut self,
+        primary: Option<&Value>,
+        secondary: Option<&Value>,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let id = |value: Option<&Value>| {
+            value
+                .and_then(crate::platform::lenient_i64)
+                .and_then(|id| u32::try_from(id).ok())
+                .filter(|id| industry(*id).is_some())
+                .ok_or_else(|| ApiError::msg(40102, "invalid industry id"))
+        };
+        let primary = id(primary)?;
+        let secondary = id(secondary)?;
+        if self
+            .industry
+            .as_ref()
+            .is_some_and(|i| now - i.set_at < INDUSTRY_LOCK)
+        {
+            return Err(ApiError::msg(43100, "change industry too frequently"));
+        }
+        self.industry = Some(Industry {
+            primary,
+            secondary,
+            set_at: now,
+        });
+        Ok(())
+    }
+
+    /// `api_add_template`: a library template by short id (40037), at most 25 (45026), with
+    /// the keywords named or the library's three. Its template id.
+    pub(crate) fn add(&mut self, short: String, names: &[String]) -> Result<String, ApiError> {
+        if !is_short_id(&short) {
+            return Err(ApiError::msg(40037, "invalid template_id"));
+        }
+        if self.list.len() >= MAX_TEMPLATES {
+            return Err(ApiError::msg(45026, "template num exceeds limit"));
+        }
+        let mut content = String::new();
+        let mut example = String::new();
+        if names.is_empty() {
+            content.push_str("{{first.DATA}}\n");
+            for i in 1..=3 {
+                content.push_str(&format!("项目{i}：{{{{keyword{i}.DATA}}}}\n"));
+                example.push_str(&format!("项目{i}：示例{i}\n"));
+            }
+            content.push_str("{{remark.DATA}}");
+        } else {
+            for (i, name) in names.iter().enumerate() {
+                content.push_str(&format!("{name}:{{{{thing{}.DATA}}}}\n", i + 1));
+                example.push_str(&format!("{name}:示例\n"));
+            }
+        }
+        let industry = self.industry.as_ref();
+        let primary = industry.map(|i| i.primary).and_then(industry_by_id);
+        let deputy = industry.map(|i| i.secondary).and_then(industry_by_id);
+        let template = Template {
+            template_id: crate::platform::tokens::random_text(43),
+            title: format!("模板{short}"),
+            short_id: short,
+            content,
+            example,
+            primary_industry: primary.unwrap_or_default(),
+            deputy_industry: deputy.unwrap_or_default(),
+        };
+        let id = template.template_id.clone();
+        self.list.push(template);
+        Ok(id)
+    }
+
+    /// `del_private_template`: a known template goes (40037).
+    pub(crate) fn delete(&mut self, id: &str) -> Result<(), ApiError> {
+        let before = self.list.len();
+        self.list.retain(|t| t.template_id != id);
+        if self.list.len() == before {
+            return Err(ApiError::msg(40037, "invalid template_id"));
+        }
+        Ok(())
+    }
+}
 
 /// The platform's industry codes: id, first class, second class.
 const INDUSTRIES: &[(u32, &str, &str)] = &[

@@ -2,7 +2,7 @@
 //! refreshes, JS-SDK and card tickets, the daily API quotas, and how the platform makes
 //! tokens and other random identifiers.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -52,6 +52,16 @@ impl TokenRecord {
     }
 }
 
+/// What an account holds of its credentials: the daily quotas, its current classic and stable
+/// tokens, and its tickets by type.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Credentials {
+    pub(crate) quota: QuotaCounters,
+    pub(crate) classic_token: Option<String>,
+    pub(crate) stable: StableToken,
+    pub(crate) tickets: BTreeMap<String, Ticket>,
+}
+
 /// Calls counted against daily quotas, per API path.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct QuotaCounters {
@@ -64,6 +74,15 @@ pub(crate) struct QuotaCounters {
 }
 
 impl QuotaCounters {
+    /// Calls to `path` counted on `today` (none when the counts are of another day).
+    pub(crate) fn used(&self, path: &str, today: i64) -> u64 {
+        if self.day == today {
+            self.counts.get(path).copied().unwrap_or(0)
+        } else {
+            0
+        }
+    }
+
     /// Counts one call; false when the call is over the limit (it is not counted then).
     pub(crate) fn take(&mut self, path: &str, limit: u64, now: i64) -> bool {
         let today = china_day(now);

@@ -7,7 +7,7 @@ use axum::Router;
 use axum::extract::State;
 use serde::Deserialize;
 
-use super::{Authed, Json, followers_batch, page_of, post};
+use super::{Authed, Json, page_of, post};
 use crate::error::{ApiResult, ok, ok_empty};
 use crate::shared::Shared;
 
@@ -35,10 +35,10 @@ async fn list(
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     ok(page_of(
-        &account.blacklist,
+        &account.audience.blacklist,
         request.begin_openid.as_deref(),
         shared.settings.blacklist_page,
-        Some(account.blacklist.len()),
+        Some(account.audience.blacklist.len()),
     ))
 }
 
@@ -54,8 +54,8 @@ async fn block(
 ) -> ApiResult {
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let openids = followers_batch(account, request.openid_list, MAX_BATCH)?;
-    account.blacklist.extend(openids);
+    let openids = account.followers_batch(request.openid_list, MAX_BATCH)?;
+    account.audience.blacklist.extend(openids);
     ok_empty()
 }
 
@@ -66,8 +66,8 @@ async fn unblock(
 ) -> ApiResult {
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    for openid in followers_batch(account, request.openid_list, MAX_BATCH)? {
-        account.blacklist.remove(&openid);
+    for openid in account.followers_batch(request.openid_list, MAX_BATCH)? {
+        account.audience.blacklist.remove(&openid);
     }
     ok_empty()
 }

@@ -1,4 +1,4 @@
-//! Cards, minimal (api-reference.md §17): create with the required `base_info`, read, list,
+//! The HTTP side of cards, minimal (api-reference.md §17): create with the required `base_info`, read, list,
 //! update, change stock, delete, and card QR codes whose scan gives the follower the card
 //! (`user_get_card`) with a 12-digit code. A created card passes review at once:
 //! `card_pass_check` is pushed. Codes: `card/code/get` (status and validity), `consume` (once;
@@ -18,6 +18,8 @@
 //! with the card's own type and the same rules for the card it makes (stock changes go through
 //! `modifystock`: `sku` cannot be updated); a known `code` (of the `card_id` when given) that is
 //! still `NORMAL` to consume, update or make unavailable; a `new_code` no other code has.
+//!
+//! The rules are `platform::card`'s; this file decodes the requests and encodes the answers.
 
 use std::sync::Arc;
 
@@ -29,20 +31,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::{Authed, Json, lenient_i64, post};
-use crate::error::{ApiError, ApiResult, ok};
-use crate::platform::card::{CardCode, CardStatus, card_kind, check_card, validity};
-use crate::platform::qrcode::{QrCode, new_ticket, new_url};
-use crate::platform::tokens::random_text;
-use crate::push::{Outgoing, push_in_background};
+use crate::error::{ApiResult, ok};
+use crate::push::push_in_background;
 use crate::shared::Shared;
-use crate::state::Account;
-
-/// Most cards on one `QR_MULTIPLE_CARD` code.
-const MAX_MULTIPLE: usize = 5;
-/// The range of a card QR code's `expire_seconds`.
-const QR_EXPIRE: std::ops::RangeInclusive<i64> = 60..=1_800;
-/// Who card events come from.
-const CARD_SYSTEM: &str = "mphelper";
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -73,27 +64,10 @@ async fn create(
     Json(request): Json<CreateRequest>,
 ) -> ApiResult {
     let card = request.card.unwrap_or(Value::Null);
-    check_card(&card)?;
     let now = shared.clock.now();
     let (card_id, outgoing) = {
         let mut state = shared.state();
-        let account = auth.account(&mut state)?;
-        let card_id = format!("p{}", random_text(27));
-        account.cards.insert(card_id.clone(), card);
-        let fields = [
-            ("MsgType".to_owned(), json!("event")),
-            ("Event".to_owned(), json!("card_pass_check")),
-            ("CardId".to_owned(), json!(card_id)),
-        ];
-        let outgoing = Outgoing::new(
-            &account.app_id,
-            &account.original_id,
-            CARD_SYSTEM,
-            now,
-            &fields,
-            || 0,
-        );
-        (card_id, outgoing)
+        auth.account(&mut state)?.create_card(card, now)?
     };
     push_in_background(&shared, outgoing);
     ok(json!({"errcode": 0, "errmsg": "ok", "card_id": card_id}))
@@ -109,14 +83,6 @@ struct CardRequest {
     reduce_stock_value: Option<Value>,
 }
 
-/// The card with this id (47003 otherwise).
-fn card_mut<'a>(account: &'a mut Account, id: Option<&str>) -> Result<&'a mut Value, ApiError> {
-    account
-        .cards
-        .get_mut(id.unwrap_or_default())
-        .ok_or_else(|| ApiError::argument("card_id"))
-}
-
 async fn get_card(
     State(shared): State<Arc<Shared>>,
     auth: Authed,
@@ -124,7 +90,7 @@ async fn get_card(
 ) -> ApiResult {
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let card = card_mut(account, request.card_id.as_deref())?.clone();
+    let card = account.cards.get(request.card_id.as_deref())?;
     ok(json!({"errcode": 0, "errmsg": "ok", "card": card}))
 }
 
@@ -142,21 +108,11 @@ async fn batchget(
     Json(request): Json<BatchRequest>,
 ) -> ApiResult {
     let offset = request.offset.as_ref().and_then(lenient_i64).unwrap_or(0);
-    let count = request
-        .count
-        .as_ref()
-        .and_then(lenient_i64)
-        .filter(|c| (1..=50).contains(c))
-        .ok_or_else(|| ApiError::argument("count"))?;
+    let count = request.count.as_ref().and_then(lenient_i64);
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    let ids: Vec<&String> = account
-        .cards
-        .keys()
-        .skip(usize::try_from(offset).unwrap_or(0))
-        .take(usize::try_from(count).unwrap_or(50))
-        .collect();
-    ok(json!({"errcode": 0, "errmsg": "ok", "card_id_list": ids, "total_num": account.cards.len()}))
+    let cards = &auth.account(&mut state)?.cards;
+    let ids = cards.page(offset, count)?;
+    ok(json!({"errcode": 0, "errmsg": "ok", "card_id_list": ids, "total_num": cards.by_id.len()}))
 }
 
 async fn modify_stock(
@@ -164,36 +120,14 @@ async fn modify_stock(
     auth: Authed,
     Json(request): Json<CardRequest>,
 ) -> ApiResult {
-    let up = request
-        .increase_stock_value
-        .as_ref()
-        .and_then(lenient_i64)
-        .unwrap_or(0);
-    let down = request
-        .reduce_stock_value
-        .as_ref()
-        .and_then(lenient_i64)
-        .unwrap_or(0);
+    let amount = |value: &Option<Value>| value.as_ref().and_then(lenient_i64).unwrap_or(0);
+    let up = amount(&request.increase_stock_value);
+    let down = amount(&request.reduce_stock_value);
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let card = card_mut(account, request.card_id.as_deref())?;
-    let kind = card
-        .get("card_type")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let quantity = card
-        .get_mut(&kind)
-        .and_then(|b| b.get_mut("base_info"))
-        .and_then(|b| b.get_mut("sku"))
-        .and_then(|s| s.get_mut("quantity"))
-        .ok_or_else(|| ApiError::argument("card_id"))?;
-    let now = lenient_i64(quantity).unwrap_or(0);
-    let next = now.saturating_add(up).saturating_sub(down);
-    if up < 0 || down < 0 || next < 0 {
-        return Err(ApiError::argument("reduce_stock_value"));
-    }
-    *quantity = json!(next);
+    account
+        .cards
+        .modify_stock(request.card_id.as_deref(), up, down)?;
     ok(json!({"errcode": 0, "errmsg": "ok"}))
 }
 
@@ -204,10 +138,7 @@ async fn delete(
 ) -> ApiResult {
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    account
-        .cards
-        .remove(request.card_id.as_deref().unwrap_or_default())
-        .ok_or_else(|| ApiError::argument("card_id"))?;
+    account.cards.delete(request.card_id.as_deref())?;
     ok(json!({"errcode": 0, "errmsg": "ok"}))
 }
 
@@ -228,65 +159,15 @@ async fn qrcode(
     Json(request): Json<QrRequest>,
 ) -> ApiResult {
     let info = request.action_info.unwrap_or(Value::Null);
-    let (cards, outer) = match request.action_name.as_deref() {
-        Some("QR_CARD") => {
-            let card = info.get("card").unwrap_or(&Value::Null);
-            let id = card
-                .get("card_id")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let outer = card
-                .get("outer_str")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            (vec![id.to_owned()], outer)
-        }
-        Some("QR_MULTIPLE_CARD") => {
-            let list = info
-                .get("multiple_card")
-                .and_then(|m| m.get("card_list"))
-                .and_then(Value::as_array)
-                .filter(|l| (1..=MAX_MULTIPLE).contains(&l.len()))
-                .ok_or_else(|| ApiError::argument("action_info.multiple_card.card_list"))?;
-            let ids = list
-                .iter()
-                .map(|c| {
-                    c.get("card_id")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned()
-                })
-                .collect();
-            (ids, None)
-        }
-        _ => return Err(ApiError::argument("action_name")),
-    };
-    // Absent (or 0 and below, as before the range was checked): the code does not expire.
-    let expire = request
-        .expire_seconds
-        .as_ref()
-        .and_then(lenient_i64)
-        .filter(|e| *e > 0);
-    if expire.is_some_and(|e| !QR_EXPIRE.contains(&e)) {
-        return Err(ApiError::argument("expire_seconds"));
-    }
     let now = shared.clock.now();
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    if let Some(missing) = cards.iter().find(|c| !account.cards.contains_key(*c)) {
-        return Err(ApiError::argument(&format!("card_id {missing}")));
-    }
-    let code = QrCode {
-        ticket: new_ticket(),
-        action_name: request.action_name.unwrap_or_default(),
-        scene_id: None,
-        scene_str: None,
-        expires_at: expire.map(|e| now.saturating_add(e)),
-        url: new_url(),
-        created_at: now,
-        cards,
-        outer_str: outer,
-    };
+    let (code, expire) = account.card_qrcode(
+        request.action_name,
+        request.expire_seconds.as_ref(),
+        &info,
+        now,
+    )?;
     let host = headers
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -297,16 +178,14 @@ async fn qrcode(
     )
     .map(String::from)
     .unwrap_or_default();
-    let body = json!({
+    ok(json!({
         "errcode": 0,
         "errmsg": "ok",
         "ticket": code.ticket,
-        "expire_seconds": expire.unwrap_or(0),
+        "expire_seconds": expire,
         "url": code.url,
         "show_qrcode_url": show,
-    });
-    account.qrcodes.insert(code.ticket.clone(), code);
-    ok(body)
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -317,8 +196,7 @@ struct UpdateRequest {
     rest: Map<String, Value>,
 }
 
-/// `card/update`: fields of the card's own type object and of its `base_info` replaced; the
-/// card must still pass the rules of `card/create`.
+/// `card/update`: fields of the card's own type object and of its `base_info` replaced.
 async fn update(
     State(shared): State<Arc<Shared>>,
     auth: Authed,
@@ -326,36 +204,9 @@ async fn update(
 ) -> ApiResult {
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let card = card_mut(account, request.card_id.as_deref())?;
-    let kind = card_kind(card);
-    let mut changes = request.rest;
-    let Some(Value::Object(body)) = changes.remove(&kind) else {
-        return Err(ApiError::argument(&kind));
-    };
-    if let Some(other) = changes.keys().next() {
-        return Err(ApiError::argument(other));
-    }
-    let mut updated = card.clone();
-    let Some(target) = updated.get_mut(&kind).and_then(Value::as_object_mut) else {
-        return Err(ApiError::argument("card_id"));
-    };
-    for (key, value) in body {
-        if key != "base_info" {
-            target.insert(key, value);
-            continue;
-        }
-        let Value::Object(fields) = value else {
-            return Err(ApiError::argument(&format!("{kind}.base_info")));
-        };
-        if fields.contains_key("sku") {
-            return Err(ApiError::argument(&format!("{kind}.base_info.sku")));
-        }
-        if let Some(Value::Object(base)) = target.get_mut("base_info") {
-            base.extend(fields);
-        }
-    }
-    check_card(&updated)?;
-    *card = updated;
+    account
+        .cards
+        .update(request.card_id.as_deref(), request.rest)?;
     ok(json!({"errcode": 0, "errmsg": "ok", "send_check": false}))
 }
 
@@ -369,37 +220,6 @@ struct CodeRequest {
     new_code: Option<String>,
 }
 
-/// The code named, of the card named when one is (47003 otherwise).
-fn code_mut<'a>(
-    account: &'a mut Account,
-    request: &CodeRequest,
-) -> Result<&'a mut CardCode, ApiError> {
-    let code = account
-        .card_codes
-        .get_mut(request.code.as_deref().unwrap_or_default())
-        .ok_or_else(|| ApiError::argument("code"))?;
-    if request
-        .card_id
-        .as_deref()
-        .is_some_and(|id| !id.is_empty() && id != code.card_id)
-    {
-        return Err(ApiError::argument("card_id"));
-    }
-    Ok(code)
-}
-
-/// A code that can still be used (47003 naming the code otherwise).
-fn usable<'a>(
-    account: &'a mut Account,
-    request: &CodeRequest,
-) -> Result<&'a mut CardCode, ApiError> {
-    let code = code_mut(account, request)?;
-    if code.status != CardStatus::Normal {
-        return Err(ApiError::argument("code"));
-    }
-    Ok(code)
-}
-
 async fn code_get(
     State(shared): State<Arc<Shared>>,
     auth: Authed,
@@ -408,21 +228,17 @@ async fn code_get(
     let now = shared.clock.now();
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let code = code_mut(account, &request)?.clone();
-    let (begin, end) = validity(account.cards.get(&code.card_id), code.got_at);
-    let status = match code.status {
-        CardStatus::Normal if now >= end => json!("EXPIRE"),
-        status => json!(status),
-    };
-    let can_consume = code.status == CardStatus::Normal && (begin..end).contains(&now);
+    let view = account
+        .cards
+        .code_view(request.code.as_deref(), request.card_id.as_deref(), now)?;
     ok(json!({
         "errcode": 0,
         "errmsg": "ok",
-        "card": {"card_id": code.card_id, "begin_time": begin, "end_time": end,
+        "card": {"card_id": view.code.card_id, "begin_time": view.begin, "end_time": view.end,
                  "code": request.code},
-        "openid": code.openid,
-        "can_consume": can_consume,
-        "user_card_status": status,
+        "openid": view.code.openid,
+        "can_consume": view.can_consume,
+        "user_card_status": view.status,
     }))
 }
 
@@ -432,35 +248,13 @@ async fn code_consume(
     Json(request): Json<CodeRequest>,
 ) -> ApiResult {
     let now = shared.clock.now();
-    let (body, outgoing) = {
+    let (card_id, openid, outgoing) = {
         let mut state = shared.state();
         let account = auth.account(&mut state)?;
-        let code = usable(account, &request)?;
-        code.status = CardStatus::Consumed;
-        let (card_id, openid) = (code.card_id.clone(), code.openid.clone());
-        let fields = [
-            ("MsgType".to_owned(), json!("event")),
-            ("Event".to_owned(), json!("user_consume_card")),
-            ("CardId".to_owned(), json!(card_id)),
-            ("UserCardCode".to_owned(), json!(request.code)),
-            ("ConsumeSource".to_owned(), json!("FROM_API")),
-            ("LocationName".to_owned(), json!("")),
-            ("StaffOpenId".to_owned(), json!("")),
-        ];
-        let outgoing = Outgoing::new(
-            &account.app_id,
-            &account.original_id,
-            &openid,
-            now,
-            &fields,
-            || 0,
-        );
-        let body = json!({"errcode": 0, "errmsg": "ok", "card": {"card_id": card_id},
-                          "openid": openid});
-        (body, outgoing)
+        account.consume_code(request.code.as_deref(), request.card_id.as_deref(), now)?
     };
     push_in_background(&shared, outgoing);
-    ok(body)
+    ok(json!({"errcode": 0, "errmsg": "ok", "card": {"card_id": card_id}, "openid": openid}))
 }
 
 #[derive(Debug, Deserialize)]
@@ -476,13 +270,7 @@ async fn code_decrypt(
 ) -> ApiResult {
     let encrypted = request.encrypt_code.unwrap_or_default();
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    let code = account
-        .card_codes
-        .iter()
-        .find(|(_, c)| !encrypted.is_empty() && c.encrypt_code == encrypted)
-        .map(|(code, _)| code.clone())
-        .ok_or_else(|| ApiError::argument("encrypt_code"))?;
+    let code = auth.account(&mut state)?.cards.decrypt(&encrypted)?;
     ok(json!({"errcode": 0, "errmsg": "ok", "code": code}))
 }
 
@@ -491,21 +279,12 @@ async fn code_update(
     auth: Authed,
     Json(request): Json<CodeRequest>,
 ) -> ApiResult {
-    let new_code = request
-        .new_code
-        .clone()
-        .filter(|c| !c.is_empty() && c.len() <= 32)
-        .ok_or_else(|| ApiError::argument("new_code"))?;
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    if account.card_codes.contains_key(&new_code) {
-        return Err(ApiError::argument("new_code"));
-    }
-    usable(account, &request)?;
-    let old = request.code.unwrap_or_default();
-    if let Some(code) = account.card_codes.remove(&old) {
-        account.card_codes.insert(new_code, code);
-    }
+    auth.account(&mut state)?.cards.change_code(
+        request.code.as_deref(),
+        request.card_id.as_deref(),
+        request.new_code.as_deref(),
+    )?;
     ok(json!({"errcode": 0, "errmsg": "ok"}))
 }
 
@@ -515,8 +294,9 @@ async fn code_unavailable(
     Json(request): Json<CodeRequest>,
 ) -> ApiResult {
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    usable(account, &request)?.status = CardStatus::Unavailable;
+    auth.account(&mut state)?
+        .cards
+        .make_unavailable(request.code.as_deref(), request.card_id.as_deref())?;
     ok(json!({"errcode": 0, "errmsg": "ok"}))
 }
 
@@ -527,7 +307,7 @@ async fn held(State(shared): State<Arc<Shared>>, Path(openid): Path<String>) -> 
     let list: Vec<Value> = state
         .accounts
         .iter()
-        .flat_map(|a| a.card_codes.iter().map(move |(code, c)| (a, code, c)))
+        .flat_map(|a| a.cards.codes.iter().map(move |(code, c)| (a, code, c)))
         .filter(|(_, _, c)| c.openid == openid)
         .map(|(a, code, c)| {
             json!({"app_id": a.app_id, "card_id": c.card_id, "code": code, "status": c.status,

@@ -157,7 +157,7 @@ async fn follower(
     super::set_field(
         &mut user,
         "blacklisted",
-        json!(account.blacklist.contains(&openid)),
+        json!(account.audience.blacklist.contains(&openid)),
     );
     reply(user)
 }
@@ -266,6 +266,7 @@ fn enrich(account: &Account, kind: &str, message: &mut Value, now: i64) {
         let id = map.get("template_id").and_then(Value::as_str);
         let template = account
             .templates
+            .list
             .iter()
             .find(|t| Some(t.template_id.as_str()) == id);
         if let Some(template) = template {
@@ -276,14 +277,14 @@ fn enrich(account: &Account, kind: &str, message: &mut Value, now: i64) {
     }
     if let Some(Value::Object(news)) = map.get_mut("mpnews") {
         let id = news.get("media_id").and_then(Value::as_str).unwrap_or("");
-        if let Some(file) = account.media_file(id, now) {
+        if let Some(file) = account.media.file(id, now) {
             let articles: Vec<Value> = file.articles.iter().map(without_body).collect();
             news.insert("articles".into(), Value::Array(articles));
         }
     }
     if let Some(Value::Object(card)) = map.get_mut("wxcard") {
         let id = card.get("card_id").and_then(Value::as_str).unwrap_or("");
-        let base_info = account.cards.get(id).and_then(|c| {
+        let base_info = account.cards.by_id.get(id).and_then(|c| {
             c.as_object()?
                 .values()
                 .find_map(|v| v.get("base_info").cloned())

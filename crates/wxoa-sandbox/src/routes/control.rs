@@ -1,5 +1,6 @@
 //! The control API (CONTRACT §4): make followers act, read what they received, move the clock,
-//! script faults, read the calls log. Its errors are the sandbox's own: HTTP 4xx with
+//! script faults, read the calls log. What a follower's action does to the platform is the
+//! areas' (`platform::people`, `qrcode`, `menu`, `media`, `kf`); this file decodes and answers. Its errors are the sandbox's own: HTTP 4xx with
 //! `{"error": "…"}`.
 
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use crate::config::{PushMode, Webhook};
 use crate::faults::FaultRequest;
 use crate::log::PushFilter;
 use crate::platform::people::is_openid_like;
+use crate::platform::qrcode::ScanRefusal;
 use crate::push::{Outgoing, push};
 use crate::shared::{Shared, lock};
 use crate::state::{Account, State as Platform};
@@ -85,7 +87,7 @@ async fn accounts(State(shared): State<Arc<Shared>>) -> ControlResult {
             json!({
                 "app_id": a.app_id,
                 "original_id": a.original_id,
-                "followers": a.followers.total(),
+                "followers": a.audience.followers.total(),
             })
         })
         .collect();
@@ -114,12 +116,12 @@ async fn followers(State(shared): State<Arc<Shared>>, query: Query) -> ControlRe
     let state = shared.state();
     let account = pick_account(&state, query.get("app_id"), None)?;
     let mut openids = Vec::with_capacity(limit.min(10_000));
-    account.followers.slice(offset, limit, |member| {
+    account.audience.followers.slice(offset, limit, |member| {
         let mut openid = String::with_capacity(28);
         account.openid_of(member, &mut openid);
         openids.push(openid);
     });
-    reply(json!({"total": account.followers.total(), "openids": openids}))
+    reply(json!({"total": account.audience.followers.total(), "openids": openids}))
 }
 
 /// The fields of a message in the order they were given.
@@ -201,7 +203,8 @@ async fn send(
         let Some(account) = state.accounts.get_mut(index) else {
             return Err(ControlError::bad("no such account"));
         };
-        let fields = with_media(account, Fields(fields), now);
+        let mut fields = Fields(fields);
+        account.media.attach_to_message(&mut fields.0, now);
         account.act(
             from,
             fields.text("MsgType"),
@@ -230,9 +233,7 @@ async fn send(
                 fields.text("MsgType"),
                 Some(fields.text("Content")),
             );
-            account
-                .kf
-                .transfer(&account.agents, from, agent, &text, shared.clock.now());
+            account.kf.transfer(from, agent, &text, shared.clock.now());
         }
     }
     reply(record.summary())
@@ -246,40 +247,6 @@ fn fields_of_xml(xml: &str) -> Vec<(String, Value)> {
         .and_then(|v| v.as_object().cloned())
         .map(|map| map.into_iter().collect())
         .unwrap_or_default()
-}
-
-/// A follower's image, voice or video carries a media id the server can fetch with
-/// `media/get`, as on the platform: one is made when the message has none, and a placeholder
-/// file stands behind it. A video carries the media id of its thumbnail too.
-fn with_media(account: &mut Account, mut fields: Fields, now: i64) -> Fields {
-    let kind = match fields.text("MsgType") {
-        "image" => "image",
-        "voice" => "voice",
-        "video" | "shortvideo" => "video",
-        _ => return fields,
-    };
-    let id = match fields.text("MediaId") {
-        "" => {
-            let id = crate::platform::media::new_media_id();
-            fields.0.push(("MediaId".to_owned(), json!(id)));
-            id
-        }
-        id => id.to_owned(),
-    };
-    crate::platform::media::ensure_sent_media(&mut account.media, kind, &id, now);
-    if kind == "video" && fields.text("ThumbMediaId").is_empty() {
-        let thumb = crate::platform::media::new_media_id();
-        crate::platform::media::ensure_sent_media(&mut account.media, "thumb", &thumb, now);
-        fields.0.push(("ThumbMediaId".to_owned(), json!(thumb)));
-    }
-    if kind == "image" && fields.text("PicUrl").is_empty() {
-        let url = format!(
-            "http://mmbiz.qpic.cn/mmbiz_jpg/{}/0",
-            id.get(..16).unwrap_or(&id)
-        );
-        fields.0.push(("PicUrl".to_owned(), json!(url)));
-    }
-    fields
 }
 
 #[derive(Debug, Deserialize)]
@@ -296,54 +263,24 @@ async fn scan(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult 
     let (app_id, fields) = {
         let now = shared.clock.now();
         let mut state = shared.state();
-        let found = state.accounts.iter_mut().find_map(|a| {
-            let code = a.qrcodes.get(&request.ticket).cloned()?;
-            Some((a, code))
-        });
-        let Some((account, code)) = found else {
-            return Err(ControlError(
-                StatusCode::NOT_FOUND,
-                "no QR code has this ticket".into(),
-            ));
+        let account = state
+            .accounts
+            .iter_mut()
+            .find(|a| a.qrcodes.contains_key(&request.ticket));
+        let scanned = match account {
+            Some(account) => account
+                .scan(&request.ticket, &request.from, now)
+                .map(|fields| (account.app_id.clone(), fields)),
+            None => Err(ScanRefusal::Unknown),
         };
-        if code.expires_at.is_some_and(|end| end <= now) {
-            return Err(ControlError(
-                StatusCode::GONE,
-                "the QR code has expired".into(),
-            ));
-        }
-        let scene = code.scene();
-        let fields = if let Some(card) = code.cards.first() {
-            // A card QR code: the follower takes the (first) card.
-            let user_code =
-                crate::platform::card::give(&mut account.card_codes, card, &request.from, now);
-            vec![
-                ("MsgType".to_owned(), json!("event")),
-                ("Event".to_owned(), json!("user_get_card")),
-                ("CardId".to_owned(), json!(card)),
-                ("IsGiveByFriend".to_owned(), json!(0)),
-                ("UserCardCode".to_owned(), json!(user_code)),
-                (
-                    "OuterStr".to_owned(),
-                    json!(code.outer_str.clone().unwrap_or_default()),
-                ),
-            ]
-        } else if account.is_following(&request.from) {
-            vec![
-                ("MsgType".to_owned(), json!("event")),
-                ("Event".to_owned(), json!("SCAN")),
-                ("EventKey".to_owned(), json!(scene)),
-                ("Ticket".to_owned(), json!(code.ticket)),
-            ]
-        } else {
-            vec![
-                ("MsgType".to_owned(), json!("event")),
-                ("Event".to_owned(), json!("subscribe")),
-                ("EventKey".to_owned(), json!(format!("qrscene_{scene}"))),
-                ("Ticket".to_owned(), json!(code.ticket)),
-            ]
-        };
-        (account.app_id.clone(), fields)
+        scanned.map_err(|refusal| match refusal {
+            ScanRefusal::Unknown => {
+                ControlError(StatusCode::NOT_FOUND, "no QR code has this ticket".into())
+            }
+            ScanRefusal::Expired => {
+                ControlError(StatusCode::GONE, "the QR code has expired".into())
+            }
+        })?
     };
     send(&shared, &request.from, Some(&app_id), fields).await
 }

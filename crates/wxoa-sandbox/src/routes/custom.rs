@@ -14,8 +14,9 @@ use super::{Authed, Json, post};
 use crate::config::{Allowance, is_app_id};
 use crate::error::{ApiError, ApiResult, ok_empty};
 use crate::platform::kf::record_text;
+use crate::platform::people::Trigger;
 use crate::shared::Shared;
-use crate::state::{Account, Trigger};
+use crate::state::Account;
 
 /// Longest text message, bytes.
 const MAX_TEXT_BYTES: usize = 2048;
@@ -155,7 +156,7 @@ fn check_media(
         _ => return Ok(()),
     };
     let id = payload.get(key).and_then(Value::as_str).unwrap_or_default();
-    match account.media_file(id, now) {
+    match account.media.file(id, now) {
         Some(file) if msgtype != "mpnews" || file.kind == "news" => Ok(()),
         _ => Err(ApiError::msg(40007, "invalid media_id")),
     }
@@ -168,7 +169,11 @@ fn window(
     policy: &crate::CsPolicy,
     now: i64,
 ) -> Result<Allowance, ApiError> {
-    let interaction = account.people.get(openid).and_then(|p| p.interaction);
+    let interaction = account
+        .audience
+        .people
+        .get(openid)
+        .and_then(|p| p.interaction);
     let allowance = interaction.map(|i| {
         let allowance = match i.trigger {
             Trigger::Message => policy.message,

@@ -1,4 +1,5 @@
-//! Customer-service agent accounts (api-reference.md §7.3).
+//! The HTTP side of customer-service agent accounts (api-reference.md §7.3); the rules below
+//! are `platform::kf`'s, this file decodes the requests and encodes the answers.
 //!
 //! | rule | code |
 //! |---|---|
@@ -21,17 +22,9 @@ use serde_json::{Value, json};
 
 use super::media::Upload;
 use super::{Authed, Json, Query, get, parse_json, post, set_field};
-use crate::error::{ApiError, ApiResult, ok, ok_empty};
-use crate::platform::kf::Agent;
+use crate::error::{ApiResult, ok, ok_empty};
+use crate::platform::kf::{KfState, valid_agent_name};
 use crate::shared::Shared;
-use crate::state::Account;
-
-/// Most agents of an account.
-const MAX_AGENTS: usize = 10;
-/// Longest prefix of a `kf_account`.
-const MAX_PREFIX: usize = 10;
-/// How long an invitation waits, seconds (7 days).
-const INVITE_LIFETIME: i64 = 7 * 86_400;
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -57,71 +50,15 @@ struct AccountRequest {
     invite_wx: Option<String>,
 }
 
-/// Checks the shape of a `kf_account`: 61451, 61452, 61454, 61455.
-fn valid_name(kf_account: Option<&str>) -> Result<String, ApiError> {
-    let name = kf_account
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| ApiError::msg(61451, "invalid parameter"))?;
-    let Some((prefix, wx)) = name.split_once('@') else {
-        return Err(ApiError::msg(61452, "invalid kf_account"));
-    };
-    if prefix.is_empty() || wx.is_empty() {
-        return Err(ApiError::msg(61452, "invalid kf_account"));
-    }
-    if prefix.chars().count() > MAX_PREFIX {
-        return Err(ApiError::msg(61454, "kf_account prefix too long"));
-    }
-    if !prefix.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(ApiError::msg(
-            61455,
-            "kf_account contains illegal characters",
-        ));
-    }
-    Ok(name.to_owned())
-}
-
-fn nickname(request: &AccountRequest) -> Result<String, ApiError> {
-    request
-        .nickname
-        .clone()
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| ApiError::msg(61451, "invalid parameter"))
-}
-
-/// An existing agent (61452 otherwise).
-fn agent<'a>(account: &'a mut Account, name: &str) -> Result<&'a mut Agent, ApiError> {
-    account
-        .agents
-        .get_mut(name)
-        .ok_or_else(|| ApiError::msg(61452, "invalid kf_account"))
-}
-
 async fn add(
     State(shared): State<Arc<Shared>>,
     auth: Authed,
     Json(request): Json<AccountRequest>,
 ) -> ApiResult {
-    let name = valid_name(request.kf_account.as_deref())?;
-    let nickname = nickname(&request)?;
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    if account.agents.contains_key(&name) {
-        return Err(ApiError::msg(61453, "kf_account exsited"));
-    }
-    if account.agents.len() >= MAX_AGENTS {
-        return Err(ApiError::msg(61456, "kf_account count exceeded"));
-    }
-    let id = account.agents.values().map(|a| a.id).max().unwrap_or(1000) + 1;
-    account.agents.insert(
-        name,
-        Agent {
-            id,
-            nickname,
-            headimgurl: String::new(),
-            invite_wx: None,
-            invite_expire_time: None,
-        },
-    );
+    auth.account(&mut state)?
+        .kf
+        .add_agent(request.kf_account.as_deref(), request.nickname.as_deref())?;
     ok_empty()
 }
 
@@ -130,11 +67,10 @@ async fn update(
     auth: Authed,
     Json(request): Json<AccountRequest>,
 ) -> ApiResult {
-    let name = valid_name(request.kf_account.as_deref())?;
-    let nickname = nickname(&request)?;
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    agent(account, &name)?.nickname = nickname;
+    auth.account(&mut state)?
+        .kf
+        .rename_agent(request.kf_account.as_deref(), request.nickname.as_deref())?;
     ok_empty()
 }
 
@@ -150,15 +86,11 @@ async fn delete(
         Some(name) => name.to_owned(),
         None => {
             let request: AccountRequest = parse_json(&body)?;
-            valid_name(request.kf_account.as_deref())?
+            valid_agent_name(request.kf_account.as_deref())?
         }
     };
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    account
-        .agents
-        .remove(&name)
-        .ok_or_else(|| ApiError::msg(61452, "invalid kf_account"))?;
+    auth.account(&mut state)?.kf.remove_agent(&name)?;
     ok_empty()
 }
 
@@ -167,17 +99,13 @@ async fn invite(
     auth: Authed,
     Json(request): Json<AccountRequest>,
 ) -> ApiResult {
-    let name = valid_name(request.kf_account.as_deref())?;
-    let wx = request
-        .invite_wx
-        .filter(|w| !w.is_empty())
-        .ok_or_else(|| ApiError::msg(65409, "invalid wechat id"))?;
     let now = shared.clock.now();
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    let agent = agent(account, &name)?;
-    agent.invite_wx = Some(wx);
-    agent.invite_expire_time = Some(now + INVITE_LIFETIME);
+    auth.account(&mut state)?.kf.invite_agent(
+        request.kf_account.as_deref(),
+        request.invite_wx.as_deref(),
+        now,
+    )?;
     ok_empty()
 }
 
@@ -189,17 +117,10 @@ async fn avatar(
 ) -> ApiResult {
     let name = query.get("kf_account").unwrap_or_default().to_owned();
     let upload = Upload::read(multipart).await?;
-    let image = upload
-        .filename
-        .rsplit_once('.')
-        .is_some_and(|(_, e)| matches!(e.to_ascii_lowercase().as_str(), "jpg" | "jpeg" | "png"));
-    if upload.bytes.is_empty() || !image {
-        return Err(ApiError::msg(61457, "invalid file type"));
-    }
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    let agent = agent(account, &name)?;
-    agent.headimgurl = format!("http://mmbiz.qpic.cn/mmbiz_jpg/kf{}/300", agent.id);
+    auth.account(&mut state)?
+        .kf
+        .set_agent_avatar(&name, &upload.filename, &upload.bytes)?;
     ok_empty()
 }
 
@@ -208,6 +129,7 @@ async fn list(State(shared): State<Arc<Shared>>, auth: Authed) -> ApiResult {
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     let agents: Vec<Value> = account
+        .kf
         .agents
         .iter()
         .map(|(name, agent)| {
@@ -220,11 +142,8 @@ async fn list(State(shared): State<Arc<Shared>>, auth: Authed) -> ApiResult {
             if let (Some(wx), Some(expire)) = (&agent.invite_wx, agent.invite_expire_time) {
                 set_field(&mut item, "invite_wx", json!(wx));
                 set_field(&mut item, "invite_expire_time", json!(expire));
-                set_field(
-                    &mut item,
-                    "invite_status",
-                    json!(if expire > now { "waiting" } else { "expired" }),
-                );
+                let status = KfState::invite_status(expire, now);
+                set_field(&mut item, "invite_status", json!(status));
             }
             item
         })
@@ -238,7 +157,7 @@ async fn online(State(shared): State<Arc<Shared>>, auth: Authed) -> ApiResult {
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     let agents: Vec<Value> = account
-        .agents
+        .kf.agents
         .iter()
         .map(|(name, agent)| {
             json!({"kf_account": name, "status": 1, "kf_id": agent.id.to_string(), "accepted_case": 0})

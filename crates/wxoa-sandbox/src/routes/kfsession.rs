@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 
 use super::{Authed, Json, Query, get, lenient_i64, post};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
-use crate::platform::kf::{KfRecord, KfState};
+use crate::platform::kf::KfRecord;
 use crate::shared::Shared;
 use crate::state::Account;
 
@@ -72,7 +72,7 @@ async fn create(
     let now = shared.clock.now();
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let agent = KfState::agent_named(&account.agents, request.kf_account.as_deref())?;
+    let agent = account.kf.agent_named(request.kf_account.as_deref())?;
     let openid = follower_of(account, request.openid.as_deref())?;
     account.kf.open(&openid, &agent, now)?;
     ok_empty()
@@ -86,7 +86,7 @@ async fn close(
     let now = shared.clock.now();
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let agent = KfState::agent_named(&account.agents, request.kf_account.as_deref())?;
+    let agent = account.kf.agent_named(request.kf_account.as_deref())?;
     let openid = request.openid.unwrap_or_default();
     account.kf.close(&openid, &agent, now)?;
     ok_empty()
@@ -103,7 +103,7 @@ async fn session_of(State(shared): State<Arc<Shared>>, auth: Authed, query: Quer
 async fn sessions_of(State(shared): State<Arc<Shared>>, auth: Authed, query: Query) -> ApiResult {
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let agent = KfState::agent_named(&account.agents, query.get("kf_account"))?;
+    let agent = account.kf.agent_named(query.get("kf_account"))?;
     let list: Vec<Value> = account
         .kf
         .sessions

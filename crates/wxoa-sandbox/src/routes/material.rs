@@ -72,7 +72,7 @@ async fn add_material(
         file.title = Some(title);
         file.introduction = Some(introduction);
     }
-    account.materials.insert(id.clone(), file);
+    account.media.permanent.insert(id.clone(), file);
     let mut body = json!({"media_id": id});
     if rule.kind == "image" {
         set_field(&mut body, "url", json!(image_url(&id)));
@@ -94,7 +94,7 @@ async fn add_news(
     Json(request): Json<NewsRequest>,
 ) -> ApiResult {
     let (id, _) = store_news(&shared, auth, request, "news", |account| {
-        &mut account.materials
+        &mut account.media.permanent
     })?;
     ok(json!({"media_id": id}))
 }
@@ -120,7 +120,8 @@ async fn update_news(
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     let size = account
-        .materials
+        .media
+        .permanent
         .get(&id)
         .filter(|m| m.kind == "news")
         .map(|m| m.articles.len())
@@ -133,7 +134,7 @@ async fn update_news(
         .filter(|&i| i < size)
         .ok_or_else(|| ApiError::argument("index"))?;
     account.check_article(&article, now)?;
-    if let Some(news) = account.materials.get_mut(&id) {
+    if let Some(news) = account.media.permanent.get_mut(&id) {
         if let Some(slot) = news.articles.get_mut(index) {
             *slot = article;
         }
@@ -158,7 +159,8 @@ async fn get_material(
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     let file = account
-        .materials
+        .media
+        .permanent
         .get(&id)
         .ok_or_else(|| ApiError::msg(40007, "invalid media_id"))?;
     match file.kind.as_str() {
@@ -181,7 +183,7 @@ async fn del_material(
     let id = request.media_id.unwrap_or_default();
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    if !account.materials.contains_key(&id) {
+    if !account.media.permanent.contains_key(&id) {
         return Err(ApiError::msg(40007, "invalid media_id"));
     }
     if menu_uses(account, &id) {
@@ -190,7 +192,7 @@ async fn del_material(
             "forbid to delete material used by auto-reply or menu",
         ));
     }
-    account.materials.remove(&id);
+    account.media.permanent.remove(&id);
     ok_empty()
 }
 
@@ -203,9 +205,10 @@ fn menu_uses(account: &Account, id: &str) -> bool {
         })
     }
     account
-        .menu
+        .menus
+        .default
         .iter()
-        .chain(&account.conditional_menus)
+        .chain(&account.menus.conditional)
         .any(|m| walk(&m.button, id))
 }
 
@@ -214,7 +217,8 @@ async fn count(State(shared): State<Arc<Shared>>, auth: Authed) -> ApiResult {
     let account = auth.account(&mut state)?;
     let of = |kind: &str| {
         account
-            .materials
+            .media
+            .permanent
             .values()
             .filter(|m| m.kind == kind)
             .count()
@@ -257,7 +261,8 @@ async fn batchget(
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     let mut files: Vec<(&String, &MediaFile)> = account
-        .materials
+        .media
+        .permanent
         .iter()
         .filter(|(_, m)| m.kind == kind)
         .collect();

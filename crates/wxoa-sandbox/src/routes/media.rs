@@ -116,9 +116,11 @@ async fn upload(
     let id = new_media_id();
     account
         .media
+        .temporary
         .retain(|_, m| now - m.created_at < MEDIA_LIFETIME);
     account
         .media
+        .temporary
         .insert(id.clone(), file.into_file(rule.kind, now));
     let key = if rule.kind == "thumb" {
         "thumb_media_id"
@@ -142,6 +144,7 @@ async fn download(
     let account = auth.account(&mut state)?;
     let file = account
         .media
+        .temporary
         .get(id)
         .filter(|m| now - m.created_at < MEDIA_LIFETIME)
         .ok_or_else(|| ApiError::msg(40007, "invalid media_id"))?;
@@ -190,7 +193,7 @@ async fn raw(State(shared): State<Arc<Shared>>, Path(media_id): Path<String>) ->
     let file = state
         .accounts
         .iter()
-        .find_map(|a| a.media_file(&media_id, now));
+        .find_map(|a| a.media.file(&media_id, now));
     match file {
         Some(file) => file_response(file),
         None => StatusCode::NOT_FOUND.into_response(),

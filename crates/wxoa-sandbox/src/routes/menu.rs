@@ -30,9 +30,10 @@ use serde_json::{Value, json};
 
 use super::{Authed, Json, get, lenient_i64, post, set_field};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
+use crate::platform::menu::Menu;
 use crate::platform::menu::validate;
+use crate::platform::people::Who;
 use crate::shared::Shared;
-use crate::state::{Menu, Who};
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -64,7 +65,7 @@ async fn create(
     let account = auth.account(&mut state)?;
     account.check_menu_material(&button)?;
     let menuid = account.new_menu_id();
-    account.menu = Some(Menu {
+    account.menus.default = Some(Menu {
         menuid,
         button,
         matchrule: None,
@@ -76,15 +77,17 @@ async fn get_menu(State(shared): State<Arc<Shared>>, auth: Authed) -> ApiResult 
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     let menu = account
-        .menu
+        .menus
+        .default
         .as_ref()
         .ok_or_else(|| ApiError::msg(46003, "menu no exist"))?;
     let mut body = json!({
         "menu": {"button": normalized(&menu.button), "menuid": menu.menuid},
     });
-    if !account.conditional_menus.is_empty() {
+    if !account.menus.conditional.is_empty() {
         let conditional: Vec<Value> = account
-            .conditional_menus
+            .menus
+            .conditional
             .iter()
             .map(|m| {
                 json!({
@@ -102,8 +105,8 @@ async fn get_menu(State(shared): State<Arc<Shared>>, auth: Authed) -> ApiResult 
 async fn delete(State(shared): State<Arc<Shared>>, auth: Authed) -> ApiResult {
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    account.menu = None;
-    account.conditional_menus.clear();
+    account.menus.default = None;
+    account.menus.conditional.clear();
     ok_empty()
 }
 
@@ -114,7 +117,7 @@ async fn add_conditional(
 ) -> ApiResult {
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    if account.menu.is_none() {
+    if account.menus.default.is_none() {
         return Err(ApiError::msg(
             65303,
             "there is no selfmenu, please create selfmenu first",
@@ -125,7 +128,7 @@ async fn add_conditional(
     validate(&button)?;
     account.check_menu_material(&button)?;
     let menuid = account.new_menu_id();
-    account.conditional_menus.push(Menu {
+    account.menus.conditional.push(Menu {
         menuid,
         button,
         matchrule: Some(rule),
@@ -146,11 +149,12 @@ async fn del_conditional(
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     let id = request.menuid.as_ref().and_then(lenient_i64);
-    let before = account.conditional_menus.len();
+    let before = account.menus.conditional.len();
     account
-        .conditional_menus
+        .menus
+        .conditional
         .retain(|m| Some(m.menuid) != id.and_then(|id| u64::try_from(id).ok()));
-    if account.conditional_menus.len() == before {
+    if account.menus.conditional.len() == before {
         return Err(ApiError::msg(65301, "menuid not exist"));
     }
     ok_empty()
@@ -181,7 +185,7 @@ async fn try_match(
 async fn current_selfmenu(State(shared): State<Arc<Shared>>, auth: Authed) -> ApiResult {
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let Some(menu) = &account.menu else {
+    let Some(menu) = &account.menus.default else {
         return ok(json!({"is_menu_open": 0}));
     };
     let buttons: Vec<Value> = menu

@@ -77,7 +77,7 @@ async fn clear_quota(
     let now = shared.clock.now();
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let quota = &mut account.quota;
+    let quota = &mut account.tokens.quota;
     let month = china_month(now);
     if quota.clear_month != month {
         quota.clear_month = month;

@@ -17,8 +17,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::ApiError;
-pub(crate) use crate::platform::lenient_i64;
 use crate::platform::media::{MediaFile, new_media_id};
+pub(crate) use crate::platform::{lenient_i64, set_field};
 use crate::shared::Shared;
 use crate::state::{Account, State};
 
@@ -223,7 +223,7 @@ pub(crate) fn take_quota(
     now: i64,
 ) -> Result<(), ApiError> {
     match shared.settings.quotas.limit(path) {
-        Some(limit) if !account.quota.take(path, limit, now) => {
+        Some(limit) if !account.tokens.quota.take(path, limit, now) => {
             Err(ApiError::msg(45009, "reach max api daily quota limit"))
         }
         _ => Ok(()),
@@ -340,33 +340,6 @@ pub(crate) fn page_of(
         }
     }
     Value::Object(page)
-}
-
-/// An OpenID list of a batch call: 1 to `max` OpenIDs of followers of `account` (40031 when
-/// empty, 40032 when too long, 40003 for anyone not following).
-pub(crate) fn followers_batch(
-    account: &Account,
-    openids: Option<Vec<String>>,
-    max: usize,
-) -> Result<Vec<String>, ApiError> {
-    let openids = openids.unwrap_or_default();
-    if openids.is_empty() {
-        return Err(ApiError::msg(40031, "invalid openid list"));
-    }
-    if openids.len() > max {
-        return Err(ApiError::msg(40032, "invalid openid list size"));
-    }
-    for openid in &openids {
-        account.check_following(openid)?;
-    }
-    Ok(openids)
-}
-
-/// Sets a field of a JSON object (nothing happens to anything else).
-pub(crate) fn set_field(value: &mut serde_json::Value, key: &str, field: serde_json::Value) {
-    if let Some(map) = value.as_object_mut() {
-        map.insert(key.to_owned(), field);
-    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,9 @@
 //! | OAuth access_token missing, unknown, expired | 41001, 40001, 42001 |
 //! | `userinfo`/`auth` for another OpenID; openid missing | 40003, 41009 |
 //! | `userinfo` with a snsapi_base token | 48001 |
+//!
+//! The codes' and tokens' rules are `platform::oauth`'s; this file decodes the requests, finds
+//! the account, and encodes the answers (the authorize page's redirect included).
 
 use std::sync::Arc;
 
@@ -20,21 +23,16 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use sha1::{Digest, Sha1};
 
 use super::control::ControlError;
 use super::{Query, get};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
 use crate::platform::oauth::OAuthGrant;
-use crate::platform::tokens::{LIFETIME, random_text};
 use crate::shared::Shared;
 use crate::state::Account;
 
-/// How long a code can be exchanged, seconds.
-const CODE_LIFETIME: i64 = 300;
-/// How long a refresh token lasts, seconds (30 days).
-const REFRESH_LIFETIME: i64 = 30 * 86_400;
 /// Nicknames of synthetic users, by the first byte of a hash.
 const NICKNAMES: &[&str] = &[
     "小明", "阿花", "Lucky", "晴天", "老王", "Momo", "橙子", "Kevin",
@@ -95,6 +93,7 @@ async fn authorize(State(shared): State<Arc<Shared>>, query: Query) -> Response 
             None => {
                 let mut first = String::new();
                 account
+                    .audience
                     .followers
                     .page(crate::followers::Cursor::Start, 1, |m| {
                         account.openid_of(m, &mut first)
@@ -105,37 +104,13 @@ async fn authorize(State(shared): State<Arc<Shared>>, query: Query) -> Response 
                 first
             }
         };
-        issue_code(account, &openid, scope, now)
+        account.oauth.issue_code(&openid, scope, now)
     };
     target
         .query_pairs_mut()
         .append_pair("code", &code)
         .append_pair("state", query.get("state").unwrap_or_default());
     (StatusCode::FOUND, [(header::LOCATION, target.to_string())]).into_response()
-}
-
-/// A new code for `openid` with `scope`.
-pub(crate) fn issue_code(account: &mut Account, openid: &str, scope: &str, now: i64) -> String {
-    let oauth = &mut account.oauth;
-    oauth
-        .codes
-        .retain(|_, c| now - c.issued_at < CODE_LIFETIME * 12);
-    oauth.tokens.retain(|_, t| now - t.issued_at < LIFETIME * 2);
-    oauth
-        .refresh_tokens
-        .retain(|_, r| now - r.issued_at < REFRESH_LIFETIME * 2);
-    let code = random_text(32);
-    oauth.codes.insert(code.clone(), grant(openid, scope, now));
-    code
-}
-
-fn grant(openid: &str, scope: &str, now: i64) -> OAuthGrant {
-    OAuthGrant {
-        openid: openid.to_owned(),
-        scope: scope.to_owned(),
-        issued_at: now,
-        used: false,
-    }
 }
 
 /// The account named by `appid` and `secret` (41002, 41004, 40013, 40125, 40001).
@@ -156,22 +131,6 @@ fn credentials<'s>(
         .ok_or_else(|| ApiError::msg(40013, "invalid appid"))
 }
 
-/// The answer of `access_token` and `refresh_token`: a new access token for the grant.
-fn token_answer(account: &mut Account, grant_of: &OAuthGrant, refresh: &str, now: i64) -> Value {
-    let token = random_text(88);
-    account
-        .oauth
-        .tokens
-        .insert(token.clone(), grant(&grant_of.openid, &grant_of.scope, now));
-    json!({
-        "access_token": token,
-        "expires_in": LIFETIME,
-        "refresh_token": refresh,
-        "openid": grant_of.openid,
-        "scope": grant_of.scope,
-    })
-}
-
 async fn access_token(State(shared): State<Arc<Shared>>, query: Query) -> ApiResult {
     let now = shared.clock.now();
     let mut state = shared.state();
@@ -179,28 +138,7 @@ async fn access_token(State(shared): State<Arc<Shared>>, query: Query) -> ApiRes
     if query.get("grant_type") != Some("authorization_code") {
         return Err(ApiError::msg(40002, "invalid grant_type"));
     }
-    let code = query
-        .get("code")
-        .ok_or_else(|| ApiError::msg(41008, "missing code"))?;
-    let grant_of = account
-        .oauth
-        .codes
-        .get_mut(code)
-        .ok_or_else(|| ApiError::msg(40029, "invalid code"))?;
-    if grant_of.used {
-        return Err(ApiError::msg(40163, "code been used"));
-    }
-    if now - grant_of.issued_at >= CODE_LIFETIME {
-        return Err(ApiError::msg(42003, "code expired"));
-    }
-    grant_of.used = true;
-    let grant_of = grant_of.clone();
-    let refresh = random_text(88);
-    account.oauth.refresh_tokens.insert(
-        refresh.clone(),
-        grant(&grant_of.openid, &grant_of.scope, now),
-    );
-    ok(token_answer(account, &grant_of, &refresh, now))
+    ok(account.oauth.exchange_code(query.get("code"), now)?)
 }
 
 async fn refresh_token(State(shared): State<Arc<Shared>>, query: Query) -> ApiResult {
@@ -218,16 +156,7 @@ async fn refresh_token(State(shared): State<Arc<Shared>>, query: Query) -> ApiRe
     let account = state
         .account_mut(app_id)
         .ok_or_else(|| ApiError::msg(40013, "invalid appid"))?;
-    let grant_of = account
-        .oauth
-        .refresh_tokens
-        .get(refresh)
-        .cloned()
-        .ok_or_else(|| ApiError::msg(40030, "invalid refresh_token"))?;
-    if now - grant_of.issued_at >= REFRESH_LIFETIME {
-        return Err(ApiError::msg(42002, "refresh_token expired"));
-    }
-    ok(token_answer(account, &grant_of, refresh, now))
+    ok(account.oauth.refresh(refresh, now)?)
 }
 
 /// The grant of an OAuth access token for `openid` (41001, 40001, 42001, 41009, 40003).
@@ -255,12 +184,7 @@ fn oauth_grant(shared: &Shared, query: &Query) -> Result<(String, OAuthGrant), A
                 "invalid credential, access_token is invalid or not latest",
             )
         })?;
-    if now - found.issued_at >= LIFETIME {
-        return Err(ApiError::msg(42001, "access_token expired"));
-    }
-    if found.openid != openid {
-        return Err(ApiError::msg(40003, "invalid openid"));
-    }
+    found.check_token(openid, now)?;
     Ok((app_id, found))
 }
 
@@ -327,6 +251,6 @@ async fn code_for(State(shared): State<Arc<Shared>>, bytes: bytes::Bytes) -> Res
     let Some(account) = account else {
         return ControlError::bad("no such account").into_response();
     };
-    let code = issue_code(account, &request.openid, &scope, now);
+    let code = account.oauth.issue_code(&request.openid, &scope, now);
     axum::Json(json!({"code": code})).into_response()
 }

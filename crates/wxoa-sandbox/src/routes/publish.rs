@@ -19,6 +19,9 @@
 //!
 //! A submitted draft is published at once (status 0) and a `PUBLISHJOBFINISH` event is pushed to
 //! the webhook, as the platform does when a publication finishes. The draft stays in the box.
+//!
+//! The rules are `platform::publish`'s (and the quotas' `platform::tokens`); this file decodes
+//! the requests and encodes the answers.
 
 use std::sync::Arc;
 
@@ -30,18 +33,10 @@ use serde_json::{Value, json};
 use super::{Authed, Json, NewsRequest, get, lenient_i64, post, store_news};
 use crate::clock::china_day;
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
-use crate::platform::media::MediaFile;
 use crate::platform::media::news_items;
-use crate::platform::publish::Publication;
-use crate::platform::tokens::random_text;
-use crate::push::{Outgoing, push_in_background};
+use crate::platform::publish::page;
+use crate::push::push_in_background;
 use crate::shared::Shared;
-use crate::state::Account;
-
-/// Most items of a list page.
-const PAGE_MAX: i64 = 20;
-/// Who publication results come from.
-const PUBLISH_HELPER: &str = "mphelper";
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -76,14 +71,6 @@ struct MediaIdRequest {
     media_id: Option<String>,
 }
 
-fn draft<'a>(account: &'a Account, id: &str) -> Result<&'a MediaFile, ApiError> {
-    account
-        .publish
-        .drafts
-        .get(id)
-        .ok_or_else(|| ApiError::msg(40007, "invalid media_id"))
-}
-
 async fn draft_get(
     State(shared): State<Arc<Shared>>,
     auth: Authed,
@@ -91,8 +78,7 @@ async fn draft_get(
 ) -> ApiResult {
     let id = request.media_id.unwrap_or_default();
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    let file = draft(account, &id)?;
+    let file = auth.account(&mut state)?.publish.draft(&id)?;
     ok(json!({"news_item": news_items(&id, file)}))
 }
 
@@ -115,22 +101,8 @@ async fn draft_update(
     let article = request.articles.unwrap_or(Value::Null);
     let now = shared.clock.now();
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    let size = draft(account, &id)?.articles.len();
-    let index = request
-        .index
-        .as_ref()
-        .and_then(lenient_i64)
-        .and_then(|i| usize::try_from(i).ok())
-        .filter(|&i| i < size)
-        .ok_or_else(|| ApiError::argument("index"))?;
-    account.check_article(&article, now)?;
-    if let Some(file) = account.publish.drafts.get_mut(&id) {
-        if let Some(slot) = file.articles.get_mut(index) {
-            *slot = article;
-        }
-        file.update_time = now;
-    }
+    auth.account(&mut state)?
+        .update_draft(&id, request.index.as_ref(), article, now)?;
     ok_empty()
 }
 
@@ -141,12 +113,7 @@ async fn draft_delete(
 ) -> ApiResult {
     let id = request.media_id.unwrap_or_default();
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    account
-        .publish
-        .drafts
-        .remove(&id)
-        .ok_or_else(|| ApiError::msg(40007, "invalid media_id"))?;
+    auth.account(&mut state)?.publish.delete_draft(&id)?;
     ok_empty()
 }
 
@@ -166,19 +133,11 @@ struct PageRequest {
     no_content: Option<Value>,
 }
 
-/// A page's offset and size, and whether the articles' `content` is left out.
-fn page(request: &PageRequest) -> Result<(usize, usize, bool), ApiError> {
-    let offset = request.offset.as_ref().and_then(lenient_i64).unwrap_or(0);
-    let offset = usize::try_from(offset).map_err(|_| ApiError::argument("offset"))?;
-    let count = request
-        .count
-        .as_ref()
-        .and_then(lenient_i64)
-        .filter(|c| (1..=PAGE_MAX).contains(c))
-        .and_then(|c| usize::try_from(c).ok())
-        .ok_or_else(|| ApiError::argument("count"))?;
-    let no_content = request.no_content.as_ref().and_then(lenient_i64) == Some(1);
-    Ok((offset, count, no_content))
+impl PageRequest {
+    /// Whether the articles' `content` is left out.
+    fn no_content(&self) -> bool {
+        self.no_content.as_ref().and_then(lenient_i64) == Some(1)
+    }
 }
 
 /// The articles as a list shows them: `content` left out when asked.
@@ -198,16 +157,13 @@ async fn draft_batchget(
     auth: Authed,
     Json(request): Json<PageRequest>,
 ) -> ApiResult {
-    let (offset, count, no_content) = page(&request)?;
+    let (offset, count) = page(request.offset.as_ref(), request.count.as_ref())?;
+    let no_content = request.no_content();
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let mut drafts: Vec<(&String, &MediaFile)> = account.publish.drafts.iter().collect();
-    drafts.sort_by(|a, b| b.1.update_time.cmp(&a.1.update_time).then(a.0.cmp(b.0)));
-    let total = drafts.len();
+    let (total, drafts) = account.publish.drafts_page(offset, count);
     let items: Vec<Value> = drafts
         .into_iter()
-        .skip(offset)
-        .take(count)
         .map(|(id, file)| {
             json!({
                 "media_id": id,
@@ -223,23 +179,6 @@ async fn draft_batchget(
     ok(json!({"total_count": total, "item_count": items.len(), "item": items}))
 }
 
-/// The URL of article `idx` (from 1) of a publication.
-fn article_url(article_id: &str, idx: usize) -> String {
-    format!("http://mp.weixin.qq.com/s?__biz=sandbox&article={article_id}&idx={idx}")
-}
-
-/// `article_detail` of a publication: the articles still published.
-fn article_detail(publication: &Publication) -> Value {
-    let items: Vec<Value> = publication
-        .deleted
-        .iter()
-        .enumerate()
-        .filter(|(_, deleted)| !**deleted)
-        .map(|(i, _)| json!({"idx": i + 1, "article_url": article_url(&publication.article_id, i + 1)}))
-        .collect();
-    json!({"count": items.len(), "item": items})
-}
-
 async fn submit(
     State(shared): State<Arc<Shared>>,
     auth: Authed,
@@ -249,41 +188,7 @@ async fn submit(
     let now = shared.clock.now();
     let (publish_id, msg_data_id, outgoing) = {
         let mut state = shared.state();
-        let account = auth.account(&mut state)?;
-        let articles = draft(account, &id)?.articles.clone();
-        let number = account.next_msg_id();
-        let publish_id = number.to_string();
-        let seq = account.next_seq();
-        let publication = Publication {
-            article_id: random_text(43),
-            deleted: vec![false; articles.len()],
-            articles,
-            at: now,
-            seq,
-        };
-        let fields = [
-            ("MsgType".to_owned(), json!("event")),
-            ("Event".to_owned(), json!("PUBLISHJOBFINISH")),
-            (
-                "PublishEventInfo".to_owned(),
-                json!({
-                    "publish_id": publish_id,
-                    "publish_status": 0,
-                    "article_id": publication.article_id,
-                    "article_detail": article_detail(&publication),
-                }),
-            ),
-        ];
-        let outgoing = Outgoing::new(
-            &account.app_id,
-            &account.original_id,
-            PUBLISH_HELPER,
-            now,
-            &fields,
-            || number,
-        );
-        account.publish.jobs.insert(publish_id.clone(), publication);
-        (publish_id, number % 1_000_000_000, outgoing)
+        auth.account(&mut state)?.submit(&id, now)?
     };
     // The result reaches the account's server after the call has been answered.
     push_in_background(&shared, outgoing);
@@ -307,19 +212,14 @@ async fn status(
         _ => String::new(),
     };
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    let publication = account
-        .publish
-        .jobs
-        .get(&id)
-        .ok_or_else(|| ApiError::msg(53502, "invalid publish_id"))?;
+    let publication = auth.account(&mut state)?.publish.publication(&id)?;
     // 0 published; 5 deleted by the user (every article deleted).
     let status = if publication.all_deleted() { 5 } else { 0 };
     ok(json!({
         "publish_id": id,
         "publish_status": status,
         "article_id": publication.article_id,
-        "article_detail": article_detail(publication),
+        "article_detail": publication.detail(),
         "fail_idx": [],
     }))
 }
@@ -332,19 +232,6 @@ struct ArticleRequest {
     index: Option<Value>,
 }
 
-/// The live publication of an article id.
-fn published<'a>(
-    account: &'a mut Account,
-    article_id: &str,
-) -> Result<&'a mut Publication, ApiError> {
-    account
-        .publish
-        .jobs
-        .values_mut()
-        .find(|p| p.article_id == article_id && !p.all_deleted())
-        .ok_or_else(|| ApiError::msg(53600, "invalid article_id"))
-}
-
 async fn delete_published(
     State(shared): State<Arc<Shared>>,
     auth: Authed,
@@ -353,39 +240,10 @@ async fn delete_published(
     let article_id = request.article_id.unwrap_or_default();
     let index = request.index.as_ref().and_then(lenient_i64).unwrap_or(0);
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    let publication = published(account, &article_id)?;
-    // 0 (or none) deletes every article; 1..=n the one at that position.
-    let Ok(index) = usize::try_from(index) else {
-        return Err(ApiError::argument("index"));
-    };
-    if index == 0 {
-        publication.deleted.iter_mut().for_each(|d| *d = true);
-    } else {
-        let slot = publication
-            .deleted
-            .get_mut(index - 1)
-            .ok_or_else(|| ApiError::argument("index"))?;
-        *slot = true;
-    }
+    auth.account(&mut state)?
+        .publish
+        .delete_published(&article_id, index)?;
     ok_empty()
-}
-
-/// The articles of a publication as `getarticle` and `batchget` show them.
-fn published_items(publication: &Publication) -> Vec<Value> {
-    let file = MediaFile::record("news", publication.at, publication.articles.clone());
-    let mut items = news_items(&publication.article_id, &file);
-    for (i, item) in items.iter_mut().enumerate() {
-        if let Some(map) = item.as_object_mut() {
-            map.insert(
-                "url".to_owned(),
-                json!(article_url(&publication.article_id, i + 1)),
-            );
-            let deleted = publication.deleted.get(i).copied().unwrap_or(false);
-            map.insert("is_deleted".to_owned(), json!(deleted));
-        }
-    }
-    items
 }
 
 async fn get_article(
@@ -395,9 +253,8 @@ async fn get_article(
 ) -> ApiResult {
     let article_id = request.article_id.unwrap_or_default();
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    let publication = published(account, &article_id)?;
-    ok(json!({"news_item": published_items(publication)}))
+    let publication = auth.account(&mut state)?.publish.published(&article_id)?;
+    ok(json!({"news_item": publication.items()}))
 }
 
 async fn published_batchget(
@@ -405,26 +262,18 @@ async fn published_batchget(
     auth: Authed,
     Json(request): Json<PageRequest>,
 ) -> ApiResult {
-    let (offset, count, no_content) = page(&request)?;
+    let (offset, count) = page(request.offset.as_ref(), request.count.as_ref())?;
+    let no_content = request.no_content();
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let mut live: Vec<&Publication> = account
-        .publish
-        .jobs
-        .values()
-        .filter(|p| !p.all_deleted())
-        .collect();
-    live.sort_by_key(|p| std::cmp::Reverse(p.seq));
-    let total = live.len();
+    let (total, live) = account.publish.live_page(offset, count);
     let items: Vec<Value> = live
         .into_iter()
-        .skip(offset)
-        .take(count)
         .map(|p| {
             json!({
                 "article_id": p.article_id,
                 "content": {
-                    "news_item": listed(published_items(p), no_content),
+                    "news_item": listed(p.items(), no_content),
                     "create_time": p.at,
                     "update_time": p.at,
                 },
@@ -457,13 +306,7 @@ async fn quota_get(
         .ok_or_else(|| ApiError::msg(76021, "cgi_path not found, please check"))?;
     let today = china_day(shared.clock.now());
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    let quota = &account.quota;
-    let used = if quota.day == today {
-        quota.counts.get(&path).copied().unwrap_or(0)
-    } else {
-        0
-    };
+    let used = auth.account(&mut state)?.tokens.quota.used(&path, today);
     ok(json!({
         "errcode": 0,
         "errmsg": "ok",

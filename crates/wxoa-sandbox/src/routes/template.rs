@@ -9,13 +9,9 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{Authed, Json, get, lenient_i64, post, set_field};
+use super::{Authed, Json, get, post, set_field};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
-use crate::platform::template::{
-    INDUSTRY_LOCK, Industry, MAX_TEMPLATES, Template, check_data, check_miniprogram, industry,
-    industry_by_id, is_short_id,
-};
-use crate::platform::tokens::random_text;
+use crate::platform::template::{check_data, check_miniprogram, industry};
 use crate::push::{Outgoing, push_in_background};
 use crate::shared::Shared;
 
@@ -50,37 +46,20 @@ async fn set_industry(
     auth: Authed,
     Json(request): Json<IndustryRequest>,
 ) -> ApiResult {
-    let id = |value: Option<&Value>| {
-        value
-            .and_then(lenient_i64)
-            .and_then(|id| u32::try_from(id).ok())
-            .filter(|id| industry(*id).is_some())
-            .ok_or_else(|| ApiError::msg(40102, "invalid industry id"))
-    };
-    let primary = id(request.industry_id1.as_ref())?;
-    let secondary = id(request.industry_id2.as_ref())?;
     let now = shared.clock.now();
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    if account
-        .industry
-        .as_ref()
-        .is_some_and(|i| now - i.set_at < INDUSTRY_LOCK)
-    {
-        return Err(ApiError::msg(43100, "change industry too frequently"));
-    }
-    account.industry = Some(Industry {
-        primary,
-        secondary,
-        set_at: now,
-    });
+    auth.account(&mut state)?.templates.set_industry(
+        request.industry_id1.as_ref(),
+        request.industry_id2.as_ref(),
+        now,
+    )?;
     ok_empty()
 }
 
 async fn get_industry(State(shared): State<Arc<Shared>>, auth: Authed) -> ApiResult {
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let industry = account.industry.as_ref();
+    let industry = account.templates.industry.as_ref();
     ok(json!({
         "primary_industry": industry_json(industry.map(|i| i.primary)),
         "secondary_industry": industry_json(industry.map(|i| i.secondary)),
@@ -95,51 +74,15 @@ struct AddRequest {
     keyword_name_list: Option<Vec<String>>,
 }
 
-/// Whether a short id names a library template: `TM` and 5 digits, or `OPENTM` and 9.
 async fn add_template(
     State(shared): State<Arc<Shared>>,
     auth: Authed,
     Json(request): Json<AddRequest>,
 ) -> ApiResult {
     let short = request.template_id_short.unwrap_or_default();
-    if !is_short_id(&short) {
-        return Err(ApiError::msg(40037, "invalid template_id"));
-    }
-    let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    if account.templates.len() >= MAX_TEMPLATES {
-        return Err(ApiError::msg(45026, "template num exceeds limit"));
-    }
     let names = request.keyword_name_list.unwrap_or_default();
-    let mut content = String::new();
-    let mut example = String::new();
-    if names.is_empty() {
-        content.push_str("{{first.DATA}}\n");
-        for i in 1..=3 {
-            content.push_str(&format!("项目{i}：{{{{keyword{i}.DATA}}}}\n"));
-            example.push_str(&format!("项目{i}：示例{i}\n"));
-        }
-        content.push_str("{{remark.DATA}}");
-    } else {
-        for (i, name) in names.iter().enumerate() {
-            content.push_str(&format!("{name}:{{{{thing{}.DATA}}}}\n", i + 1));
-            example.push_str(&format!("{name}:示例\n"));
-        }
-    }
-    let industry = account.industry.as_ref();
-    let primary = industry.map(|i| i.primary).and_then(industry_by_id);
-    let deputy = industry.map(|i| i.secondary).and_then(industry_by_id);
-    let template = Template {
-        template_id: random_text(43),
-        title: format!("模板{short}"),
-        short_id: short,
-        content,
-        example,
-        primary_industry: primary.unwrap_or_default(),
-        deputy_industry: deputy.unwrap_or_default(),
-    };
-    let id = template.template_id.clone();
-    account.templates.push(template);
+    let mut state = shared.state();
+    let id = auth.account(&mut state)?.templates.add(short, &names)?;
     ok(json!({"errcode": 0, "errmsg": "ok", "template_id": id}))
 }
 
@@ -149,6 +92,7 @@ async fn list_templates(State(shared): State<Arc<Shared>>, auth: Authed) -> ApiR
     let account = auth.account(&mut state)?;
     let list: Vec<Value> = account
         .templates
+        .list
         .iter()
         .map(|t| {
             json!({
@@ -178,11 +122,7 @@ async fn del_template(
     let id = request.template_id.unwrap_or_default();
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let before = account.templates.len();
-    account.templates.retain(|t| t.template_id != id);
-    if account.templates.len() == before {
-        return Err(ApiError::msg(40037, "invalid template_id"));
-    }
+    account.templates.delete(&id)?;
     ok_empty()
 }
 
@@ -218,18 +158,19 @@ async fn send(
         account.reachable(&openid)?;
         let template = account
             .templates
+            .list
             .iter()
             .find(|t| t.template_id == template_id)
             .ok_or_else(|| ApiError::msg(40037, "invalid template_id"))?;
         let title = template.title.clone();
         if let Some(key) = &request.client_msg_id
-            && let Some(&msgid) = account.template_sends.get(key)
+            && let Some(&msgid) = account.templates.sends.get(key)
         {
             return ok(json!({"errcode": 0, "errmsg": "ok", "msgid": msgid}));
         }
         let msgid = account.next_msg_id();
         if let Some(key) = request.client_msg_id {
-            account.template_sends.insert(key, msgid);
+            account.templates.sends.insert(key, msgid);
         }
         let mut message = json!({
             "template_id": template_id,

@@ -28,7 +28,7 @@ async fn getticket(State(shared): State<Arc<Shared>>, auth: Authed, query: Query
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     let ticket = random_text(86);
-    account.tickets.insert(
+    account.tokens.tickets.insert(
         kind.to_owned(),
         Ticket {
             ticket: ticket.clone(),

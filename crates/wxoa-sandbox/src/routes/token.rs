@@ -51,7 +51,7 @@ async fn token(State(shared): State<Arc<Shared>>, query: Query) -> ApiResult {
         token.clone(),
         TokenRecord::new(app_id, TokenKind::Classic, now),
     );
-    if let Some(previous) = account.classic_token.replace(token.clone())
+    if let Some(previous) = account.tokens.classic_token.replace(token.clone())
         && let Some(previous) = tokens.get_mut(&previous)
     {
         let end = now + OVERLAP;
@@ -88,12 +88,13 @@ async fn stable_token(
     };
     take_quota(&shared, account, "/cgi-bin/stable_token", now)?;
     let current = account
+        .tokens
         .stable
         .token
         .as_ref()
         .and_then(|t| tokens.get(t).map(|r| (t.clone(), r.ends_at())))
         .filter(|(_, ends)| *ends > now);
-    let stable = &mut account.stable;
+    let stable = &mut account.tokens.stable;
     if request.force_refresh {
         if stable.force_day != china_day(now) {
             stable.force_day = china_day(now);
@@ -127,7 +128,7 @@ async fn stable_token(
         token.clone(),
         TokenRecord::new(app_id, TokenKind::Stable, now),
     );
-    account.stable.token = Some(token.clone());
+    account.tokens.stable.token = Some(token.clone());
     state.prune_tokens(now);
     ok(json!({"access_token": token, "expires_in": LIFETIME}))
 }

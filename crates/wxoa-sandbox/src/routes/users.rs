@@ -13,8 +13,9 @@ use serde_json::json;
 use super::{Authed, Json, Query, get, post};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
 use crate::followers::Cursor;
+use crate::platform::people::Who;
 use crate::shared::Shared;
-use crate::state::{Account, Who};
+use crate::state::Account;
 
 /// Most users `user/info/batchget` answers for.
 const BATCHGET_MAX: usize = 100;
@@ -78,18 +79,19 @@ async fn list(State(shared): State<Arc<Shared>>, auth: Authed, query: Query) -> 
     let cursor = match query.get("next_openid") {
         None => Cursor::Start,
         Some(openid) => account
+            .audience
             .followers
             .cursor_after(openid, account.index_of(openid))
             .ok_or_else(|| ApiError::msg(40003, "invalid openid"))?,
     };
-    let total = account.followers.total();
+    let total = account.audience.followers.total();
     // Written by hand: a page is 10,000 OpenIDs, which only hold `[A-Za-z0-9_-]`.
     let mut body = String::with_capacity(64 + page.min(10_000) * 31);
     let _ = write!(body, "{{\"total\":{total},\"count\":");
     let mut openids = String::with_capacity(page.min(10_000) * 31);
     let mut count = 0usize;
     let mut last = 0..0;
-    account.followers.page(cursor, page, |member| {
+    account.audience.followers.page(cursor, page, |member| {
         if count > 0 {
             openids.push(',');
         }

@@ -1,7 +1,7 @@
 //! `--state FILE`: the state survives a restart.
 
 use serde_json::json;
-use wxoa_sandbox::Sandbox;
+use wxoa_sandbox::{Sandbox, SandboxError};
 
 use crate::support::{Env, assert_errcode, client, env_with};
 
@@ -98,11 +98,9 @@ async fn tokens_issued_before_a_restart_still_answer_by_their_rules() {
     assert_errcode(&env.get("/cgi-bin/getcallbackip").await, 42001);
 }
 
-/// The state file keeps the layout earlier versions wrote (one object per account with every
-/// area's fields side by side), so a file written before the platform model was split by area
-/// still loads: moving an area's fields into a nested object would break this test first.
+/// New state files are version 2: each account's data nested by area.
 #[tokio::test]
-async fn the_state_file_keeps_the_layout_older_versions_wrote() {
+async fn new_state_files_are_version_2_nested_by_area() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sandbox.json");
     let env = env_with(Sandbox::builder().followers(3).seed(5).state_file(&path)).await;
@@ -114,53 +112,200 @@ async fn the_state_file_keeps_the_layout_older_versions_wrote() {
         keys
     };
     assert_eq!(keys(&saved), ["clock_offset", "state", "version"]);
-    assert_eq!(saved["version"], 1);
+    assert_eq!(saved["version"], 2);
     assert_eq!(keys(&saved["state"]), ["accounts", "tokens"]);
+    let account = &saved["state"]["accounts"][0];
     let mut expected = [
         "app_id",
         "secret",
         "original_id",
         "seed",
-        "followers",
-        "people",
-        "blacklist",
+        "audience",
         "tags",
-        "next_tag_id",
         "groups",
-        "next_group_id",
-        "menu",
-        "conditional_menus",
-        "next_menu_id",
-        "industry",
+        "menus",
         "templates",
-        "template_sends",
         "mass",
         "short_keys",
-        "agents",
-        "cards",
-        "card_codes",
         "kf",
-        "quota",
-        "classic_token",
-        "stable",
-        "tickets",
+        "cards",
+        "tokens",
         "inboxes",
         "qrcodes",
         "media",
-        "materials",
         "oauth",
         "publish",
-        "next_msg_id",
-        "next_seq",
+        "ids",
     ];
     expected.sort_unstable();
-    assert_eq!(keys(&saved["state"]["accounts"][0]), expected);
+    assert_eq!(keys(account), expected);
     assert_eq!(
-        keys(&saved["state"]["accounts"][0]["kf"]),
-        ["last_record", "records", "sessions", "waiting"]
+        keys(&account["audience"]),
+        ["blacklist", "followers", "people"]
     );
+    assert_eq!(keys(&account["tags"]), ["by_id", "next_id"]);
+    assert_eq!(account["tags"]["by_id"]["2"]["name"], "星标组");
+    assert_eq!(keys(&account["groups"]), ["by_id", "next_id"]);
     assert_eq!(
-        keys(&saved["state"]["accounts"][0]["mass"]),
+        keys(&account["menus"]),
+        ["conditional", "default", "next_id"]
+    );
+    assert_eq!(keys(&account["templates"]), ["industry", "list", "sends"]);
+    assert_eq!(
+        keys(&account["kf"]),
+        ["agents", "last_record", "records", "sessions", "waiting"]
+    );
+    assert_eq!(keys(&account["cards"]), ["by_id", "codes"]);
+    assert_eq!(
+        keys(&account["tokens"]),
+        ["classic_token", "quota", "stable", "tickets"]
+    );
+    assert_eq!(keys(&account["media"]), ["permanent", "temporary"]);
+    assert_eq!(keys(&account["ids"]), ["msg_id", "seq"]);
+    assert_eq!(
+        keys(&account["mass"]),
         ["client_ids", "day", "jobs", "speed", "today"]
+    );
+}
+
+/// A copy of `fixtures/sandbox/state-v1.json`, a version-1 file (every area's fields side by
+/// side in the account) that the sandbox wrote before the state was nested by area.
+fn version_1_file(dir: &std::path::Path) -> std::path::PathBuf {
+    let fixture = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/sandbox/state-v1.json");
+    let path = dir.join("sandbox.json");
+    std::fs::copy(fixture, &path).unwrap();
+    path
+}
+
+/// A version-1 file loads with every area's data in place, answers the API as before, and is
+/// written back as version 2. (Only what does not expire is asked: the file's clock has moved
+/// on since it was written.)
+#[tokio::test]
+async fn a_version_1_state_file_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = version_1_file(dir.path());
+    let env = env_with(Sandbox::builder().followers(3).seed(5).state_file(&path)).await;
+    let followers = env.followers(3).await;
+
+    let tags = env.get("/cgi-bin/tags/get").await;
+    assert_eq!(
+        tags["tags"][1],
+        json!({"id": 100, "name": "vip", "count": 1})
+    );
+    let info = env
+        .get(&format!("/cgi-bin/user/info?openid={}", followers[0]))
+        .await;
+    assert_eq!(info["remark"], "alice");
+    assert_eq!(info["tagid_list"], json!([100]));
+    let group = env
+        .post("/cgi-bin/groups/getid", &json!({"openid": followers[1]}))
+        .await;
+    assert_eq!(group["groupid"], 100);
+    let blacklist = env
+        .post("/cgi-bin/tags/members/getblacklist", &json!({}))
+        .await;
+    assert_eq!(blacklist["data"]["openid"], json!([followers[2]]));
+    let menu = env.get("/cgi-bin/menu/get").await;
+    assert_eq!(menu["menu"]["button"][0]["key"], "HI");
+    assert_eq!(menu["conditionalmenu"][0]["menuid"], 400_000_002);
+    let industry = env.get("/cgi-bin/template/get_industry").await;
+    assert_eq!(
+        industry["primary_industry"]["second_class"],
+        "互联网|电子商务"
+    );
+    let templates = env.get("/cgi-bin/template/get_all_private_template").await;
+    let template = templates["template_list"][0]["template_id"].clone();
+    assert!(template.is_string(), "{templates}");
+    let resend =
+        json!({"touser": followers[0], "template_id": template, "client_msg_id": "c1", "data": {}});
+    let sent = env.post("/cgi-bin/message/template/send", &resend).await;
+    assert_eq!(
+        sent["msgid"], 24_000_000_000_000_001_u64,
+        "the send is remembered"
+    );
+    let agents = env.get("/cgi-bin/customservice/getkflist").await;
+    assert_eq!(agents["kf_list"][0]["kf_account"], "a1@test");
+    let session = env
+        .get(&format!(
+            "/customservice/kfsession/getsession?openid={}",
+            followers[0]
+        ))
+        .await;
+    assert_eq!(session["kf_account"], "a1@test");
+    let cards = env
+        .post("/card/batchget", &json!({"offset": 0, "count": 10}))
+        .await;
+    assert_eq!(
+        cards["card_id_list"],
+        json!(["pbTnN4f-StR5netO48FKP2XF-7f4"])
+    );
+    let code = env
+        .post("/card/code/get", &json!({"code": "194108531702"}))
+        .await;
+    assert_eq!(code["openid"], followers[1].as_str());
+    let materials = env.get("/cgi-bin/material/get_materialcount").await;
+    assert_eq!(materials["image_count"], 1);
+    let drafts = env.get("/cgi-bin/draft/count").await;
+    assert_eq!(drafts["total_count"], 2);
+    let mass = env
+        .post(
+            "/cgi-bin/message/mass/get",
+            &json!({"msg_id": 24_000_000_000_000_003_u64}),
+        )
+        .await;
+    assert_eq!(mass["msg_status"], "SEND_SUCCESS");
+    let inbox = env.get(&format!("/sandbox/inbox/{}", followers[0])).await;
+    let kinds: Vec<&str> = inbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|item| item["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["template", "custom", "mass"], "{inbox}");
+    let qrcodes = env.get("/sandbox/qrcodes").await;
+    let card_code = |c: &serde_json::Value| c["cards"] == json!(["pbTnN4f-StR5netO48FKP2XF-7f4"]);
+    assert!(
+        qrcodes.as_array().unwrap().iter().any(card_code),
+        "{qrcodes}"
+    );
+    let tag = env
+        .post("/cgi-bin/tags/create", &json!({"tag": {"name": "new"}}))
+        .await;
+    assert_eq!(tag["tag"]["id"], 101, "the next ids are kept");
+    let group = env
+        .post("/cgi-bin/groups/create", &json!({"group": {"name": "new"}}))
+        .await;
+    assert_eq!(group["group"]["id"], 101);
+
+    env.sandbox.shutdown().await.unwrap();
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(saved["version"], 2, "written back in the new layout");
+}
+
+/// A file from a newer sandbox is refused with the version it has, not misread.
+#[tokio::test]
+async fn a_state_file_of_an_unknown_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = version_1_file(dir.path());
+    let mut saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    saved["version"] = json!(3);
+    std::fs::write(&path, serde_json::to_vec(&saved).unwrap()).unwrap();
+    let error = Sandbox::builder()
+        .state_file(&path)
+        .start()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            SandboxError::StateVersion {
+                found: 3,
+                reads: 2,
+                ..
+            }
+        ),
+        "{error}"
     );
 }

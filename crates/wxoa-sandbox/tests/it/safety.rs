@@ -436,7 +436,7 @@ async fn the_state_file_is_private_and_always_whole() {
                 let text = std::fs::read(&path).unwrap();
                 let state: Value = serde_json::from_slice(&text)
                     .unwrap_or_else(|e| panic!("a read of {} bytes is not whole: {e}", text.len()));
-                assert_eq!(state["version"], 1);
+                assert_eq!(state["version"], 2);
                 reads += 1;
             }
             reads
