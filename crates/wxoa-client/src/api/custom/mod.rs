@@ -133,13 +133,11 @@ impl CustomService {
         kf_account: impl Into<String>,
         nickname: impl Into<String>,
     ) -> KfAccountChange {
-        KfAccountChange {
-            client: self.client.clone(),
-            path: "/customservice/kfaccount/add",
-            kf_account: kf_account.into(),
-            nickname: nickname.into(),
-            password: None,
-        }
+        self.account_change(
+            "/customservice/kfaccount/add",
+            kf_account.into(),
+            nickname.into(),
+        )
     }
 
     /// `POST /customservice/kfaccount/update`: renames an agent account.
@@ -155,11 +153,25 @@ impl CustomService {
         kf_account: impl Into<String>,
         nickname: impl Into<String>,
     ) -> KfAccountChange {
+        self.account_change(
+            "/customservice/kfaccount/update",
+            kf_account.into(),
+            nickname.into(),
+        )
+    }
+
+    /// An agent account's creation or rename: the same body on either path.
+    fn account_change(
+        &self,
+        path: &'static str,
+        kf_account: String,
+        nickname: String,
+    ) -> KfAccountChange {
         KfAccountChange {
             client: self.client.clone(),
-            path: "/customservice/kfaccount/update",
-            kf_account: kf_account.into(),
-            nickname: nickname.into(),
+            path,
+            kf_account,
+            nickname,
             password: None,
         }
     }
