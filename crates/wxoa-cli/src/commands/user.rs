@@ -15,6 +15,7 @@ use wxoa_client::api::users::{DETAILS_CONCURRENCY, Lang, User};
 use crate::commands::api::{call, client, failure};
 use crate::config::Settings;
 use crate::exit::Failure;
+use crate::io::{csv_error, is_broken_pipe, open_out};
 use crate::runtime::block_on;
 
 /// `wxoa user …`.
@@ -195,12 +196,7 @@ enum Sink {
 
 impl Sink {
     fn new(format: Format, out: Option<&Path>, details: bool) -> Result<Sink, Failure> {
-        let writer: Box<dyn Write> = match out {
-            Some(path) => Box::new(File::create(path).map_err(|e| {
-                Failure::usage(anyhow::anyhow!("cannot write {}: {e}", path.display()))
-            })?),
-            None => Box::new(std::io::stdout().lock()),
-        };
+        let writer = open_out(out)?;
         Ok(match format {
             Format::Jsonl => Sink::Jsonl(BufWriter::with_capacity(1 << 16, writer)),
             Format::Csv => {
@@ -271,22 +267,6 @@ impl Sink {
         }
         Ok(())
     }
-}
-
-fn csv_error(error: csv::Error) -> Failure {
-    match error.into_kind() {
-        csv::ErrorKind::Io(error) => Failure::from(error),
-        other => Failure::usage(anyhow::anyhow!("cannot write CSV: {other:?}")),
-    }
-}
-
-/// Whether writing failed because the reader went away (`wxoa user list --all | head`): not
-/// an error of the export.
-fn is_broken_pipe(failure: &Failure) -> bool {
-    failure
-        .error
-        .downcast_ref::<std::io::Error>()
-        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 /// A progress bar on stderr when it is a terminal (and --quiet is not given); hidden

@@ -32,6 +32,7 @@ mod remote;
 mod retries;
 mod sandbox_card;
 mod sandbox_env;
+mod sandbox_kf;
 mod sandbox_mass;
 mod sandbox_material;
 mod sandbox_media;
