@@ -165,6 +165,15 @@ impl SandboxBuilder {
         self
     }
 
+    /// Holds every API answer back by `latency` (default none), as the real platform's round
+    /// trip would: concurrent calls wait side by side, not one after another. For measuring
+    /// how a program behaves against a platform tens of milliseconds away. The control API
+    /// and the console answer at once.
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.settings.latency = latency;
+        self
+    }
+
     /// OpenIDs per page of `user/get` (default 10,000).
     pub fn user_page_size(mut self, size: usize) -> Self {
         self.settings.user_page = size.max(1);
