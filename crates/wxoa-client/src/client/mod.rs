@@ -348,7 +348,7 @@ impl Client {
     }
 
     /// Sends `req` within the total timeout; the body of a successful answer.
-    async fn call(&self, req: &ApiRequest) -> Result<Bytes> {
+    pub(crate) async fn call(&self, req: &ApiRequest) -> Result<Bytes> {
         req.validate()?;
         let total = if req.carries_file() {
             self.shared.total_timeout.max(self.shared.transfer_timeout)

@@ -13,7 +13,7 @@ mod wire;
 pub use retry::RetryPolicy;
 use retry::{Attempt, Failover, Verdict, judge};
 use wire::url;
-pub(crate) use wire::{content_type, decode, is_textual, parse_base, shown_body};
+pub(crate) use wire::{content_type, decode, decode_borrowed, is_textual, parse_base, shown_body};
 /// An error and its sources on one line, redacted, for logs.
 pub(crate) use wxoa_types::secret::error_chain;
 

@@ -73,6 +73,11 @@ pub(crate) fn url(base: &str, req: &ApiRequest, token: Option<&str>) -> String {
 
 /// The `errcode` and `errmsg` of a JSON object body, when it has an `errcode`.
 pub(crate) fn errcode(body: &[u8]) -> Option<(ErrCode, String)> {
+    // A large answer (a page of profiles) has no errcode: without the key anywhere, and no
+    // escape that could spell it, there is nothing to parse.
+    if memchr::memmem::find(body, b"errcode").is_none() && memchr::memchr(b'\\', body).is_none() {
+        return None;
+    }
     #[derive(Deserialize)]
     struct Probe<'a> {
         #[serde(default)]
@@ -142,6 +147,16 @@ pub(crate) fn shown_body(body: &[u8], limit: usize) -> String {
 
 /// Decodes a successful answer, keeping the raw body and the failing field on error.
 pub(crate) fn decode<T: DeserializeOwned>(path: &str, body: &[u8]) -> Result<T> {
+    decode_borrowed(path, body)
+}
+
+/// [`decode`] into a value that may borrow from `body`.
+pub(crate) fn decode_borrowed<'a, T: Deserialize<'a>>(path: &str, body: &'a [u8]) -> Result<T> {
+    serde_json::from_slice(body).map_err(|_| decode_error::<T>(path, body))
+}
+
+/// Why `body` is not a `T`: the same decoding again, tracking the path to the failing field.
+fn decode_error<'a, T: Deserialize<'a>>(path: &str, body: &'a [u8]) -> Error {
     let failed = |field: String, source: serde_json::Error| Error::Decode {
         path: path.to_owned(),
         field,
@@ -149,24 +164,32 @@ pub(crate) fn decode<T: DeserializeOwned>(path: &str, body: &[u8]) -> Result<T> 
         source,
     };
     let mut de = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let field = e.path().to_string();
-        let source = e.into_inner();
-        // serde_json quotes the offending value ("invalid type: string \"…\""): not for a
-        // secret field.
-        let source = if is_secret_field(&field) {
-            <serde_json::Error as serde::de::Error>::custom(format!(
-                "invalid value at line {} column {} (not shown: the field is secret)",
-                source.line(),
-                source.column()
-            ))
-        } else {
-            source
-        };
-        failed(field, source)
-    })?;
-    de.end().map_err(|e| failed(".".to_owned(), e))?;
-    Ok(value)
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => {
+            let field = e.path().to_string();
+            let source = e.into_inner();
+            // serde_json quotes the offending value ("invalid type: string \"…\""): not for a
+            // secret field.
+            let source = if is_secret_field(&field) {
+                <serde_json::Error as serde::de::Error>::custom(format!(
+                    "invalid value at line {} column {} (not shown: the field is secret)",
+                    source.line(),
+                    source.column()
+                ))
+            } else {
+                source
+            };
+            failed(field, source)
+        }
+        Ok(_) => match de.end() {
+            Err(e) => failed(".".to_owned(), e),
+            // Decoding is deterministic: what failed once fails again.
+            Ok(()) => failed(
+                ".".to_owned(),
+                <serde_json::Error as serde::de::Error>::custom("the answer could not be decoded"),
+            ),
+        },
+    }
 }
 
 /// Whether a field path (`a.b[0].access_token`) names a secret anywhere along it.
@@ -211,6 +234,18 @@ mod tests {
         ] {
             assert!(parse_base(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn errcode_probe_skips_answers_without_the_key_but_not_escaped_ones() {
+        assert_eq!(errcode(br#"{"user_info_list":[{"openid":"o1"}]}"#), None);
+        assert_eq!(
+            errcode(br#"{"err\u0063ode":40001,"errmsg":"x"}"#)
+                .unwrap()
+                .0,
+            ErrCode::InvalidCredential
+        );
+        assert_eq!(errcode(br#"{"remark":"errcode"}"#), None);
     }
 
     #[test]
