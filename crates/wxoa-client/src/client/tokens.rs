@@ -187,7 +187,7 @@ impl Client {
         self.check_registered()?;
         let transport = &self.shared.transport;
         let app_id = &self.account.app_id;
-        match (self.shared.source.kind(), kind.ticket_type()) {
+        let fetched = match (self.shared.source.kind(), kind.ticket_type()) {
             (SourceKind::Remote(server), _) => {
                 let rejected = match mode {
                     FetchMode::Replacing(rejected) => Some(rejected),
@@ -212,8 +212,9 @@ impl Client {
                 let body = self.call(&req).await?;
                 TokenResponse::decode(req.path(), kind, &body)
             }
-        }
-        .inspect(|_| {
+        };
+        transport.metrics().token_fetch(app_id, kind, &fetched);
+        fetched.inspect(|_| {
             tracing::debug!(app_id = %app_id, kind = %kind, source = self.shared.source.name(), "token fetched");
         })
     }
