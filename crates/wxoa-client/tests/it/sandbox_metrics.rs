@@ -45,6 +45,9 @@ async fn calls_errcodes_latency_and_token_fetches_are_counted_by_path() {
     env.control().faults().drop(IPS, 3).await.unwrap();
     let error = misc.callback_ips().await.unwrap_err();
     assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    // A ticket the platform refuses: a failed fetch.
+    env.fail_next("/cgi-bin/ticket/getticket", 45009).await;
+    assert_eq!(errcode(env.client.jsapi_ticket().await), 45009);
 
     let text = exposition(&env.client);
     let path = format!("path=\"{IPS}\"");
@@ -83,6 +86,17 @@ async fn calls_errcodes_latency_and_token_fetches_are_counted_by_path() {
                 "wxoa_client_token_fetches_total{{appid=\"{DEFAULT_APP_ID}\",kind=\"access_token\",result=\"ok\"}}"
             ),
             3,
+        ),
+        (
+            format!(
+                "wxoa_client_token_fetches_total{{appid=\"{DEFAULT_APP_ID}\",kind=\"jsapi\",result=\"failed\"}}"
+            ),
+            1,
+        ),
+        (
+            "wxoa_client_errcodes_total{path=\"/cgi-bin/ticket/getticket\",errcode=\"45009\"}"
+                .to_owned(),
+            1,
         ),
     ] {
         assert_eq!(value(&text, &series), Some(expected), "{series}\n{text}");
