@@ -78,12 +78,15 @@
 //! - [`RetryPolicy`]: how reads are retried.
 //! - [`Error`]: every failure, typed.
 //! - [`token`]: sources, stores and the token manager.
+//! - [`metrics`]: calls, errcodes and latency by endpoint path, and token fetches, for the
+//!   application's Prometheus registry ([`Client::metrics`]).
 //! - [`redact`]: masking secrets in text.
 
 pub mod api;
 mod client;
 mod download;
 mod error;
+pub mod metrics;
 pub mod redact;
 mod request;
 #[cfg(feature = "testing")]
@@ -97,6 +100,7 @@ pub use client::{
 };
 pub use download::{Download, Fetched, JsonAnswer, MAX_DOWNLOAD};
 pub use error::{Error, Result};
+pub use metrics::ClientMetrics;
 pub use request::ApiRequest;
 pub use transport::RetryPolicy;
 pub use upload::{Form, Upload};

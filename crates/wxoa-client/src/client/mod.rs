@@ -24,6 +24,7 @@ pub use builder::ClientBuilder;
 
 use crate::download::{Download, Fetched, JsonAnswer};
 use crate::error::{Error, Result};
+use crate::metrics::ClientMetrics;
 use crate::request::ApiRequest;
 use crate::token::{Need, Token, TokenKind, TokenManager, TokenSource, now_ms};
 use crate::transport::{Expect, Reply, Target, Transport, content_type, decode, is_textual};
@@ -176,6 +177,23 @@ impl Client {
         let mut ids: Vec<AppId> = accounts.keys().cloned().collect();
         ids.sort();
         ids
+    }
+
+    /// The metrics of every call this client (and every handle of it) makes: calls, the
+    /// platform's errcodes and latency by endpoint path, and token fetches. Register them into
+    /// the application's registry to serve them (see [`crate::metrics`]).
+    ///
+    /// ```
+    /// # let client = wxoa_client::Client::builder()
+    /// #     .account(wxoa_client::Account::new("wx0123456789abcdef", "app-secret"))
+    /// #     .build()?;
+    /// let mut registry = wxoa_client::metrics::Registry::default();
+    /// client.metrics().register(&mut registry);
+    /// # Ok::<(), wxoa_client::Error>(())
+    /// ```
+    #[must_use]
+    pub fn metrics(&self) -> &ClientMetrics {
+        self.shared.transport.metrics()
     }
 
     /// The API bases, primary first.

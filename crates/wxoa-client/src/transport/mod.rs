@@ -18,6 +18,7 @@ pub(crate) use wire::{content_type, decode, decode_borrowed, is_textual, parse_b
 pub(crate) use wxoa_types::secret::error_chain;
 
 use crate::error::{Error, Result};
+use crate::metrics::ClientMetrics;
 use crate::request::{ApiRequest, Body};
 
 /// The largest answer read: far above any JSON answer of the platform.
@@ -66,6 +67,8 @@ pub(crate) struct Transport {
     retry: RetryPolicy,
     request_timeout: Duration,
     transfer_timeout: Duration,
+    /// Every call counted and timed here, the one place every call goes through.
+    metrics: ClientMetrics,
 }
 
 impl Transport {
@@ -82,7 +85,13 @@ impl Transport {
             retry,
             request_timeout,
             transfer_timeout: request_timeout,
+            metrics: ClientMetrics::default(),
         }
+    }
+
+    /// The calls' metrics.
+    pub(crate) fn metrics(&self) -> &ClientMetrics {
+        &self.metrics
     }
 
     /// How long one attempt that carries a file (an upload, or a file answer with its body)
@@ -117,8 +126,23 @@ impl Transport {
         }
     }
 
-    /// [`Transport::call`] for an answer that may be a file.
+    /// [`Transport::call`] for an answer that may be a file. Counted and timed as one call,
+    /// whatever its attempts.
     pub(crate) async fn exchange(
+        &self,
+        target: Target<'_>,
+        req: &ApiRequest,
+        token: Option<&str>,
+        expect: Expect,
+    ) -> Result<Reply> {
+        let call = self.metrics.call(req.path());
+        let result = self.attempts(target, req, token, expect).await;
+        call.end(&result);
+        result
+    }
+
+    /// The attempts of one call, with retries and failover as its idempotency allows.
+    async fn attempts(
         &self,
         target: Target<'_>,
         req: &ApiRequest,

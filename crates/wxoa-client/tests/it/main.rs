@@ -36,6 +36,7 @@ mod sandbox_kf;
 mod sandbox_mass;
 mod sandbox_material;
 mod sandbox_media;
+mod sandbox_metrics;
 mod sandbox_misc;
 mod sandbox_publish;
 mod sandbox_qrcode;

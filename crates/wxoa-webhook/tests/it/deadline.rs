@@ -72,7 +72,7 @@ async fn a_slow_handler_gets_success_then_a_customer_service_message() {
         message,
         json!({"touser": "oSlow", "msgtype": "text", "text": {"content": "late: report"}})
     );
-    assert_eq!(webhook.metrics().requests("late"), 1);
+    assert_eq!(webhook.metrics().requests(RequestOutcome::Late), 1);
     // A retry of the same push after the deadline gets `success` and does not run it again.
     let (_, body) = send(
         &webhook.router(),
@@ -102,8 +102,8 @@ async fn failed_late_deliveries_are_counted() {
     assert_eq!(body, b"success");
     for _ in 0..50 {
         if webhook
-            .metrics()
-            .render()
+            .render_metrics()
+            .unwrap()
             .contains("wxoa_webhook_late_replies_total{result=\"failed\"} 1")
         {
             return;
@@ -112,7 +112,7 @@ async fn failed_late_deliveries_are_counted() {
     }
     panic!(
         "the failed late delivery was not counted:\n{}",
-        webhook.metrics().render()
+        webhook.render_metrics().unwrap()
     );
 }
 

@@ -23,6 +23,7 @@ use axum::body::Body;
 use axum::http::Request;
 use tower::ServiceExt;
 use wxoa_types::inbound::{MessageKind, Text};
+use wxoa_webhook::metrics::{LateResult, OutboxEvent, RequestOutcome};
 use wxoa_webhook::testing::{Platform, body_bytes};
 use wxoa_webhook::{Account, Bot, Dispatch, Webhook};
 

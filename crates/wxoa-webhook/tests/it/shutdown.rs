@@ -132,7 +132,7 @@ async fn a_connection_closed_mid_handling_gets_its_reply_once_as_a_customer_serv
     drop(socket);
     let metrics = webhook.metrics();
     eventually("the closed connection being seen", || {
-        metrics.requests("closed") == 1
+        metrics.requests(RequestOutcome::Closed) == 1
     })
     .await;
 
@@ -160,7 +160,7 @@ async fn a_connection_closed_mid_handling_gets_its_reply_once_as_a_customer_serv
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(sent.try_recv().is_err(), "a second delivery");
     assert_eq!(runs.load(Ordering::SeqCst), 1);
-    assert_eq!(metrics.late_replies("delivered"), 1);
+    assert_eq!(metrics.late_replies(LateResult::Delivered), 1);
     assert_eq!(metrics.late_pending_now(), 0);
 }
 
@@ -178,7 +178,7 @@ async fn without_a_sender_a_closed_connection_s_reply_waits_for_the_retry() {
     drop(socket);
     let metrics = webhook.metrics();
     eventually("the closed connection being seen", || {
-        metrics.requests("closed") == 1
+        metrics.requests(RequestOutcome::Closed) == 1
     })
     .await;
     // The retry waits for the handler and gets its passive reply.
@@ -216,7 +216,7 @@ async fn drain_waits_for_late_replies_then_refuses_pushes() {
     assert_eq!(message["text"]["content"], "done: a");
     assert_eq!(drained.finished, 1);
     assert!(drained.undelivered.is_empty());
-    assert_eq!(webhook.metrics().late_replies("delivered"), 1);
+    assert_eq!(webhook.metrics().late_replies(LateResult::Delivered), 1);
     assert_eq!(webhook.metrics().late_pending_now(), 0);
 
     // Draining: pushes are refused so that the platform's retry goes elsewhere.
@@ -226,7 +226,7 @@ async fn drain_waits_for_late_replies_then_refuses_pushes() {
     )
     .await;
     assert_eq!(status, 503);
-    assert_eq!(webhook.metrics().requests("shutting_down"), 1);
+    assert_eq!(webhook.metrics().requests(RequestOutcome::ShuttingDown), 1);
     assert_eq!(runs.load(Ordering::SeqCst), 1);
 }
 
@@ -284,16 +284,16 @@ async fn drain_names_and_counts_what_its_deadline_cut_off() {
             (Some("12".to_owned()), Stage::Sending)
         ]
     );
-    assert_eq!(webhook.metrics().late_replies("undelivered"), 2);
+    assert_eq!(webhook.metrics().late_replies(LateResult::Undelivered), 2);
     assert_eq!(webhook.metrics().late_pending_now(), 0);
     assert!(
         webhook
-            .metrics()
-            .render()
+            .render_metrics()
+            .unwrap()
             .contains("wxoa_webhook_late_replies_total{result=\"undelivered\"} 2")
     );
     // Cut off means cancelled: nothing goes out after the drain gave up on it.
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert!(sent.try_recv().is_err());
-    assert_eq!(webhook.metrics().late_replies("delivered"), 0);
+    assert_eq!(webhook.metrics().late_replies(LateResult::Delivered), 0);
 }
