@@ -246,6 +246,9 @@ const BUCKETS: [f64; 12] = [
 #[derive(Debug, Clone)]
 pub struct Metrics {
     requests: Family<OutcomeLabel, Counter>,
+    /// The counters of `requests`, one an outcome in the order of [`RequestOutcome::ALL`],
+    /// resolved once: a push counts itself with one atomic add, not a lookup in the family.
+    request_counters: std::sync::Arc<[Counter]>,
     handled: Counter,
     duplicates: Counter,
     dedupe_failures: Family<OpLabel, Counter>,
@@ -257,8 +260,16 @@ pub struct Metrics {
 
 impl Default for Metrics {
     fn default() -> Self {
+        let requests = Family::<OutcomeLabel, Counter>::default();
+        // Every label value from the start, so that a rate over a series that has not moved yet
+        // reads 0 rather than nothing.
+        let request_counters = RequestOutcome::ALL
+            .iter()
+            .map(|&outcome| requests.get_or_create(&OutcomeLabel { outcome }).clone())
+            .collect();
         let metrics = Self {
-            requests: Family::default(),
+            requests,
+            request_counters,
             handled: Counter::default(),
             duplicates: Counter::default(),
             dedupe_failures: Family::default(),
@@ -267,11 +278,6 @@ impl Default for Metrics {
             late_pending: Gauge::default(),
             handler_seconds: Histogram::new(BUCKETS),
         };
-        // Every label value from the start, so that a rate over a series that has not moved yet
-        // reads 0 rather than nothing.
-        for outcome in RequestOutcome::ALL {
-            let _ = metrics.requests.get_or_create(&OutcomeLabel { outcome });
-        }
         for op in DedupeOp::ALL {
             let _ = metrics.dedupe_failures.get_or_create(&OpLabel { op });
         }
@@ -333,7 +339,18 @@ impl Metrics {
     }
 
     pub(crate) fn request(&self, outcome: RequestOutcome) {
-        self.requests.get_or_create(&OutcomeLabel { outcome }).inc();
+        match RequestOutcome::ALL
+            .iter()
+            .position(|&o| o == outcome)
+            .and_then(|at| self.request_counters.get(at))
+        {
+            Some(counter) => {
+                counter.inc();
+            }
+            None => {
+                self.requests.get_or_create(&OutcomeLabel { outcome }).inc();
+            }
+        }
     }
 
     pub(crate) fn handled(&self, took: Duration) {
