@@ -17,7 +17,8 @@ use axum::routing::get;
 use serde_json::{Map, Value, json};
 
 use super::Query;
-use super::control::{ControlError, limit, pick_account};
+use super::answer::qr_image;
+use super::sandbox_api::{ControlResult, limit, method_not_allowed, pick_account, reply};
 use crate::log::{PushFilter, PushRecord};
 use crate::shared::{Shared, lock};
 use crate::state::{Account, InboxItem};
@@ -50,7 +51,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/sandbox/qrcode", get(qrcode_image))
         .route("/sandbox/followers/{openid}", get(follower))
         .route("/sandbox/conversation/{openid}", get(conversation))
-        .method_not_allowed_fallback(super::control::method_not_allowed)
+        .method_not_allowed_fallback(method_not_allowed)
 }
 
 async fn index() -> Response {
@@ -77,12 +78,6 @@ fn file(content_type: &'static str, body: &'static str) -> Response {
         body,
     )
         .into_response()
-}
-
-type ControlResult = Result<Response, ControlError>;
-
-fn reply(value: Value) -> ControlResult {
-    Ok(axum::Json(value).into_response())
 }
 
 /// `GET /sandbox/menu?openid=O[&app_id=A]`: `{"menu": {"menuid", "conditional", "button"}}`,
@@ -140,7 +135,7 @@ async fn qrcodes(State(shared): State<Arc<Shared>>, query: Query) -> ControlResu
 /// `GET /sandbox/qrcode?ticket=T`: the image `showqrcode` serves, without counting as an API
 /// call.
 async fn qrcode_image(State(shared): State<Arc<Shared>>, query: Query) -> Response {
-    super::qrcode::image(&shared, query.get("ticket"))
+    qr_image(&shared, query.get("ticket"))
 }
 
 /// `GET /sandbox/followers/{openid}[?app_id=A]`: what `user/info` says of them (`subscribe`

@@ -20,8 +20,10 @@ use axum::http::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::media::{Upload, file_response, raw_url};
-use super::{Authed, Json, NewsRequest, Query, get, lenient_i64, post, set_field, store_news};
+use super::{
+    Authed, Json, NewsRequest, Query, Upload, file_response, get, lenient_i64, post, raw_url,
+    set_field, store_news,
+};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
 use crate::platform::media::{MediaFile, PERMANENT, new_media_id, news_items, rule_for};
 use crate::shared::Shared;

@@ -10,21 +10,18 @@
 //! | `uploadimg`: jpg/png under 1 MB | 40005 / 40009 |
 //! | `media/get` of an unknown or expired id; without an id | 40007 / 41006 |
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::{Authed, Query, get, post};
+use super::{Authed, Query, Upload, file_response, get, post, raw_url};
 use crate::error::{ApiError, ApiResult, ok};
-use crate::platform::media::{
-    ARTICLE_IMAGE, MEDIA_LIFETIME, MediaFile, Rule, TEMPORARY, new_media_id, rule_for,
-};
+use crate::platform::media::{ARTICLE_IMAGE, MEDIA_LIFETIME, TEMPORARY, new_media_id, rule_for};
 use crate::platform::tokens::random_text;
 use crate::shared::Shared;
 
@@ -35,70 +32,6 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/cgi-bin/media/get/jssdk", get(download))
         .route("/cgi-bin/media/uploadimg", post(upload_image))
         .route("/sandbox/media/{media_id}", axum::routing::get(raw))
-}
-
-/// A file uploaded in the `media` field, and the other text fields of the form.
-#[derive(Debug)]
-pub(crate) struct Upload {
-    pub(crate) filename: String,
-    pub(crate) content_type: String,
-    pub(crate) bytes: Vec<u8>,
-    pub(crate) fields: HashMap<String, String>,
-}
-
-impl Upload {
-    /// Reads the form; 41005 without a `media` file.
-    pub(crate) async fn read(
-        multipart: Result<Multipart, MultipartRejection>,
-    ) -> Result<Upload, ApiError> {
-        let missing = || ApiError::msg(41005, "media data missing");
-        let mut multipart = multipart.map_err(|_| missing())?;
-        let mut file = None;
-        let mut fields = HashMap::new();
-        while let Some(field) = multipart.next_field().await.map_err(|_| missing())? {
-            let name = field.name().unwrap_or_default().to_owned();
-            if name == "media" {
-                let filename = field.file_name().unwrap_or_default().to_owned();
-                let content_type = field.content_type().unwrap_or_default().to_owned();
-                let bytes = field.bytes().await.map_err(|_| missing())?.to_vec();
-                file = Some((filename, content_type, bytes));
-            } else if let Ok(text) = field.text().await {
-                fields.insert(name, text);
-            }
-        }
-        let (filename, content_type, bytes) = file.ok_or_else(missing)?;
-        Ok(Upload {
-            filename,
-            content_type,
-            bytes,
-            fields,
-        })
-    }
-
-    /// Checks the file against a rule: not empty (44001), a listed extension (40005), not too
-    /// large (the rule's size code).
-    pub(crate) fn check(&self, rule: &Rule) -> Result<(), ApiError> {
-        if self.bytes.is_empty() {
-            return Err(ApiError::msg(44001, "empty media data"));
-        }
-        let extension = self
-            .filename
-            .rsplit_once('.')
-            .map(|(_, e)| e.to_ascii_lowercase())
-            .unwrap_or_default();
-        if !rule.extensions.contains(&extension.as_str()) {
-            return Err(ApiError::msg(40005, "invalid file type"));
-        }
-        if self.bytes.len() > rule.max_bytes {
-            return Err(ApiError::new(rule.size_code));
-        }
-        Ok(())
-    }
-
-    /// The file as stored.
-    pub(crate) fn into_file(self, kind: &str, now: i64) -> MediaFile {
-        MediaFile::file(kind, self.filename, self.content_type, self.bytes, now)
-    }
 }
 
 async fn upload(
@@ -152,32 +85,6 @@ async fn download(
         return ok(json!({"video_url": raw_url(&headers, id)}));
     }
     Ok(file_response(file))
-}
-
-/// Where the sandbox serves a media file's bytes without a token (what a `down_url` or
-/// `video_url` points to).
-pub(crate) fn raw_url(headers: &HeaderMap, media_id: &str) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    format!("http://{host}/sandbox/media/{media_id}")
-}
-
-/// A file as the platform serves it: its bytes, type and an attachment name.
-pub(crate) fn file_response(file: &MediaFile) -> Response {
-    let disposition = format!(
-        "attachment; filename=\"{}\"",
-        file.filename.replace(['"', '\r', '\n'], "")
-    );
-    (
-        [
-            (header::CONTENT_TYPE, file.content_type.clone()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        file.bytes.clone(),
-    )
-        .into_response()
 }
 
 async fn upload_image(_: Authed, multipart: Result<Multipart, MultipartRejection>) -> ApiResult {

@@ -26,7 +26,7 @@ use serde::Deserialize;
 use serde_json::json;
 use sha1::{Digest, Sha1};
 
-use super::control::ControlError;
+use super::sandbox_api::ControlError;
 use super::{Query, get};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
 use crate::platform::oauth::OAuthGrant;

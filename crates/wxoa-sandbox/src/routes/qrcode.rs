@@ -8,14 +8,13 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Authed, Json, Query, get, lenient_i64, post, set_field};
+use super::{Authed, Json, Query, get, lenient_i64, post, qr_image, set_field};
 use crate::error::{ApiError, ApiResult, ok};
-use crate::platform::qrcode::{QrCode, new_ticket, new_url, render};
+use crate::platform::qrcode::{QrCode, new_ticket, new_url};
 use crate::shared::Shared;
 use crate::state::Account;
 
@@ -150,23 +149,5 @@ fn existing_permanent<'a>(
 
 /// `GET /cgi-bin/showqrcode?ticket=…`: the QR image (no access token needed).
 async fn show(State(shared): State<Arc<Shared>>, query: Query) -> Response {
-    image(&shared, query.get("ticket"))
-}
-
-/// The image of a live QR code as a JPEG; 404 for an unknown or expired ticket.
-pub(crate) fn image(shared: &Shared, ticket: Option<&str>) -> Response {
-    let now = shared.clock.now();
-    let url = ticket.and_then(|ticket| {
-        let state = shared.state();
-        state.accounts.iter().find_map(|a| {
-            a.qrcodes
-                .get(ticket)
-                .filter(|c| c.is_live(now))
-                .map(|c| c.url.clone())
-        })
-    });
-    match url.and_then(|url| render(&url)) {
-        Some(jpeg) => ([(header::CONTENT_TYPE, "image/jpeg")], jpeg).into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
+    qr_image(&shared, query.get("ticket"))
 }
