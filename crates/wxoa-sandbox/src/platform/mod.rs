@@ -8,6 +8,7 @@ pub(crate) mod mass;
 pub(crate) mod material;
 pub(crate) mod media;
 pub(crate) mod menu;
+pub(crate) mod network;
 pub(crate) mod oauth;
 pub(crate) mod people;
 pub(crate) mod publish;

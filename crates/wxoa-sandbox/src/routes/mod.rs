@@ -19,7 +19,7 @@ use crate::shared::Shared;
 use crate::state::Account;
 
 pub(crate) use answer::{file_response, page_of, qr_image, raw_url};
-pub(crate) use extract::{Authed, Json, NewsRequest, Query, Upload, parse_json, take_quota};
+pub(crate) use extract::{Authed, Json, NewsRequest, Query, Upload, parse_json};
 
 mod answer;
 mod extract;
