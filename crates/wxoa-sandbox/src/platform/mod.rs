@@ -2,6 +2,7 @@
 //! it, as methods the routes call (the routes only decode requests and encode answers).
 
 pub(crate) mod card;
+pub(crate) mod custom;
 pub(crate) mod groups;
 pub(crate) mod kf;
 pub(crate) mod mass;
