@@ -126,6 +126,21 @@ impl Account {
         Ok(Value::Object(rule.clone()))
     }
 
+    /// Whether a button of any menu of the account names this media id.
+    pub(crate) fn menu_uses(&self, media_id: &str) -> bool {
+        fn walk(buttons: &Value, id: &str) -> bool {
+            buttons.as_array().into_iter().flatten().any(|b| {
+                b.get("media_id").and_then(Value::as_str) == Some(id)
+                    || b.get("sub_button").is_some_and(|s| walk(s, id))
+            })
+        }
+        self.menus
+            .default
+            .iter()
+            .chain(&self.menus.conditional)
+            .any(|m| walk(&m.button, media_id))
+    }
+
     /// Buttons of type media_id and view_limited must name permanent material (40007).
     pub(crate) fn check_menu_material(&self, buttons: &Value) -> Result<(), ApiError> {
         let all = buttons.as_array().into_iter().flatten().flat_map(|b| {

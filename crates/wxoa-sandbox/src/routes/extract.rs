@@ -14,7 +14,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::ApiError;
-use crate::platform::media::{MediaFile, Rule};
+use crate::platform::material::NewsBox;
+use crate::platform::media::MediaFile;
 use crate::shared::Shared;
 use crate::state::{Account, State};
 
@@ -177,37 +178,64 @@ impl Upload {
         })
     }
 
-    /// Checks the file against a rule: not empty (44001), a listed extension (40005), not too
-    /// large (the rule's size code).
-    pub(crate) fn check(&self, rule: &Rule) -> Result<(), ApiError> {
-        if self.bytes.is_empty() {
-            return Err(ApiError::msg(44001, "empty media data"));
-        }
-        let extension = self
-            .filename
-            .rsplit_once('.')
-            .map(|(_, e)| e.to_ascii_lowercase())
-            .unwrap_or_default();
-        if !rule.extensions.contains(&extension.as_str()) {
-            return Err(ApiError::msg(40005, "invalid file type"));
-        }
-        if self.bytes.len() > rule.max_bytes {
-            return Err(ApiError::new(rule.size_code));
-        }
-        Ok(())
-    }
-
     /// The file as stored.
     pub(crate) fn into_file(self, kind: &str, now: i64) -> MediaFile {
         MediaFile::file(kind, self.filename, self.content_type, self.bytes, now)
     }
 }
 
-/// The body of `material/add_news` and `draft/add`: a list of articles.
+/// The body of `material/add_news`, `media/uploadnews` and `draft/add`: a list of articles.
 #[derive(Debug, Deserialize)]
 pub(crate) struct NewsRequest {
     #[serde(default)]
-    pub(crate) articles: Option<Vec<Value>>,
+    articles: Option<Vec<Value>>,
+}
+
+impl NewsRequest {
+    /// Keeps the articles as news in the caller's `place` (see [`Account::add_news`]): the
+    /// new media id, and when it was made.
+    pub(crate) fn keep(
+        self,
+        shared: &Shared,
+        auth: &Authed,
+        place: NewsBox,
+    ) -> Result<(String, i64), ApiError> {
+        let articles = self.articles.unwrap_or_default();
+        let now = shared.clock.now();
+        let mut state = shared.state();
+        let id = auth.account(&mut state)?.add_news(articles, place, now)?;
+        Ok((id, now))
+    }
+}
+
+/// The body of `material/update_news` and `draft/update`: the news, the article's index and
+/// the new article.
+#[derive(Debug, Deserialize)]
+pub(crate) struct NewsUpdate {
+    #[serde(default)]
+    media_id: Option<String>,
+    #[serde(default)]
+    index: Option<Value>,
+    #[serde(default)]
+    articles: Option<Value>,
+}
+
+impl NewsUpdate {
+    /// Replaces the article in the news of the caller's `place` (see
+    /// [`Account::update_news`]).
+    pub(crate) fn apply(
+        self,
+        shared: &Shared,
+        auth: &Authed,
+        place: NewsBox,
+    ) -> Result<(), ApiError> {
+        let id = self.media_id.unwrap_or_default();
+        let article = self.articles.unwrap_or(Value::Null);
+        let now = shared.clock.now();
+        let mut state = shared.state();
+        auth.account(&mut state)?
+            .update_news(place, &id, self.index.as_ref(), article, now)
+    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Temporary media (api-reference.md §9): uploads kept 3 days on the virtual clock, the bytes
+//! The HTTP side of temporary media (api-reference.md §9): uploads kept 3 days on the virtual clock, the bytes
 //! served back by `media/get`, and `uploadimg` for images inside articles.
 //!
 //! | rule | code |
@@ -9,6 +9,8 @@
 //! | image png/jpeg/jpg/gif ≤ 10 MB; voice amr/mp3 ≤ 2 MB; video mp4 ≤ 10 MB; thumb jpg ≤ 64 KB | 40005 (type), 40009 / 40010 / 40011 / 40012 (size) |
 //! | `uploadimg`: jpg/png under 1 MB | 40005 / 40009 |
 //! | `media/get` of an unknown or expired id; without an id | 40007 / 41006 |
+//!
+//! The rules are `platform::media`'s; this file reads the form and encodes the answers.
 
 use std::sync::Arc;
 
@@ -21,8 +23,7 @@ use serde_json::json;
 
 use super::{Authed, Query, Upload, file_response, get, post, raw_url};
 use crate::error::{ApiError, ApiResult, ok};
-use crate::platform::media::{ARTICLE_IMAGE, MEDIA_LIFETIME, TEMPORARY, new_media_id, rule_for};
-use crate::platform::tokens::random_text;
+use crate::platform::media::{TEMPORARY, article_image, rule_for};
 use crate::shared::Shared;
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
@@ -41,20 +42,13 @@ async fn upload(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult {
     let rule = rule_for(TEMPORARY, query.get("type"))?;
-    let file = Upload::read(multipart).await?;
-    file.check(&rule)?;
+    let upload = Upload::read(multipart).await?;
     let now = shared.clock.now();
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let id = new_media_id();
-    account
+    let id = account
         .media
-        .temporary
-        .retain(|_, m| now - m.created_at < MEDIA_LIFETIME);
-    account
-        .media
-        .temporary
-        .insert(id.clone(), file.into_file(rule.kind, now));
+        .add_temporary(&rule, upload.into_file(rule.kind, now), now)?;
     let key = if rule.kind == "thumb" {
         "thumb_media_id"
     } else {
@@ -74,13 +68,7 @@ async fn download(
         .ok_or_else(|| ApiError::msg(41006, "media_id missing"))?;
     let now = shared.clock.now();
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    let file = account
-        .media
-        .temporary
-        .get(id)
-        .filter(|m| now - m.created_at < MEDIA_LIFETIME)
-        .ok_or_else(|| ApiError::msg(40007, "invalid media_id"))?;
+    let file = auth.account(&mut state)?.media.temporary_file(id, now)?;
     if file.kind == "video" {
         return ok(json!({"video_url": raw_url(&headers, id)}));
     }
@@ -88,20 +76,16 @@ async fn download(
 }
 
 async fn upload_image(_: Authed, multipart: Result<Multipart, MultipartRejection>) -> ApiResult {
-    let file = Upload::read(multipart).await?;
-    file.check(&ARTICLE_IMAGE)?;
-    ok(json!({"url": format!("http://mmbiz.qpic.cn/sz_mmbiz_jpg/{}/0", random_text(40))}))
+    let upload = Upload::read(multipart).await?;
+    let url = article_image(&upload.filename, &upload.bytes)?;
+    ok(json!({"url": url}))
 }
 
 /// `GET /sandbox/media/{media_id}`: the bytes of any media file, temporary or permanent.
 async fn raw(State(shared): State<Arc<Shared>>, Path(media_id): Path<String>) -> Response {
     let now = shared.clock.now();
     let state = shared.state();
-    let file = state
-        .accounts
-        .iter()
-        .find_map(|a| a.media.file(&media_id, now));
-    match file {
+    match state.media_file(&media_id, now) {
         Some(file) => file_response(file),
         None => StatusCode::NOT_FOUND.into_response(),
     }

@@ -4,7 +4,6 @@
 //! is `extract`; what several areas answer alike is `answer`; what the sandbox's own endpoints
 //! share is `sandbox_api`. No area's file uses another's.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
@@ -13,13 +12,11 @@ use axum::handler::Handler;
 use axum::routing::MethodRouter;
 
 use crate::error::ApiError;
-use crate::platform::media::{MediaFile, new_media_id};
 pub(crate) use crate::platform::{lenient_i64, set_field};
 use crate::shared::Shared;
-use crate::state::Account;
 
 pub(crate) use answer::{file_response, page_of, qr_image, raw_url};
-pub(crate) use extract::{Authed, Json, NewsRequest, Query, Upload, parse_json};
+pub(crate) use extract::{Authed, Json, NewsRequest, NewsUpdate, Query, Upload, parse_json};
 
 mod answer;
 mod extract;
@@ -119,24 +116,4 @@ async fn require_get() -> ApiError {
 
 async fn require_post() -> ApiError {
     ApiError::msg(43002, "require POST method")
-}
-
-/// Checks the articles of `request` and keeps them, as a record of `kind`, in the map of the
-/// account that `place` picks (permanent material, temporary media, drafts); returns the new
-/// `media_id` and the time it was made.
-pub(crate) fn store_news(
-    shared: &Shared,
-    auth: Authed,
-    request: NewsRequest,
-    kind: &str,
-    place: fn(&mut Account) -> &mut HashMap<String, MediaFile>,
-) -> Result<(String, i64), ApiError> {
-    let articles = request.articles.unwrap_or_default();
-    let now = shared.clock.now();
-    let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    account.check_news(&articles, now)?;
-    let id = new_media_id();
-    place(account).insert(id.clone(), MediaFile::record(kind, now, articles));
-    Ok((id, now))
 }
