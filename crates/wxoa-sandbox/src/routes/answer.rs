@@ -73,12 +73,7 @@ pub(crate) fn qr_image(shared: &Shared, ticket: Option<&str>) -> Response {
     let now = shared.clock.now();
     let url = ticket.and_then(|ticket| {
         let state = shared.state();
-        state.accounts.iter().find_map(|a| {
-            a.qrcodes
-                .get(ticket)
-                .filter(|c| c.is_live(now))
-                .map(|c| c.url.clone())
-        })
+        state.live_qr_url(ticket, now).map(str::to_owned)
     });
     match url.and_then(|url| render(&url)) {
         Some(jpeg) => ([(header::CONTENT_TYPE, "image/jpeg")], jpeg).into_response(),

@@ -103,16 +103,7 @@ async fn qrcodes(State(shared): State<Arc<Shared>>, query: Query) -> ControlResu
     let now = shared.clock.now();
     let state = shared.state();
     let account = pick_account(&state, query.get("app_id"), None)?;
-    let mut codes: Vec<_> = account
-        .qrcodes
-        .values()
-        .filter(|c| c.expires_at.is_none_or(|end| end > now))
-        .collect();
-    codes.sort_by(|a, b| {
-        b.created_at
-            .cmp(&a.created_at)
-            .then_with(|| a.ticket.cmp(&b.ticket))
-    });
+    let codes = account.live_qrcodes(now);
     let list: Vec<Value> = codes
         .into_iter()
         .take(limit)
