@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::ApiError;
+use crate::log::PushRecord;
 use crate::platform::lenient_i64;
 use crate::state::Account;
 
@@ -427,6 +428,32 @@ impl Account {
             }
             SessionChange::Close => self.kf.close(openid.unwrap_or_default(), &agent, now),
         }
+    }
+
+    /// What the account's server's answer to a follower's push does: a reply that transfers
+    /// to customer service (`transfer_customer_service`, maybe naming an agent in
+    /// `TransInfo.KfAccount`) hands the follower's message to an agent or puts the follower in
+    /// the queue (see [`KfState::transfer`]).
+    pub(crate) fn server_answered(&mut self, push: &PushRecord, now: i64) {
+        let Some(reply) = &push.reply else {
+            return;
+        };
+        if reply.get("MsgType").and_then(Value::as_str) != Some("transfer_customer_service") {
+            return;
+        }
+        let agent = reply
+            .get("TransInfo")
+            .and_then(|t| t.get("KfAccount"))
+            .and_then(Value::as_str);
+        let message = push.message();
+        let text = |name: &str| {
+            message
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        };
+        let record = record_text(text("MsgType"), Some(text("Content")));
+        self.kf.transfer(&push.from, agent, &record, now);
     }
 
     /// `kfsession/getsession`: the agent of a reachable follower's session and when it opened;

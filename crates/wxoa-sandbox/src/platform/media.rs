@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
+use crate::platform::field_text;
 use crate::platform::tokens::random_text;
 use crate::state::State;
 
@@ -88,14 +89,7 @@ impl MediaStore {
     /// none, and a placeholder file stands behind it. A video carries the media id of its
     /// thumbnail too, an image its `PicUrl`.
     pub(crate) fn attach_to_message(&mut self, fields: &mut Vec<(String, Value)>, now: i64) {
-        let text = |fields: &[(String, Value)], name: &str| {
-            fields
-                .iter()
-                .find(|(k, _)| k == name)
-                .and_then(|(_, v)| v.as_str())
-                .unwrap_or_default()
-                .to_owned()
-        };
+        let text = |fields: &[(String, Value)], name: &str| field_text(fields, name).to_owned();
         let kind = match text(fields, "MsgType").as_str() {
             "image" => "image",
             "voice" => "voice",

@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::followers::{Cursor, Followers, Profile};
+use crate::platform::field_text;
 use crate::platform::kf::record_text;
+use crate::push::Outgoing;
 use crate::state::Account;
 
 /// Most users `user/info/batchget` answers for.
@@ -383,10 +385,37 @@ impl Account {
         })
     }
 
+    /// A follower's message or event (`fields`, platform names, in order) reaches the account:
+    /// the media it carries exist (see [`MediaStore::attach_to_message`]), what it changes is
+    /// applied (see [`Account::act`]), and it is to be pushed to the account's server.
+    ///
+    /// [`MediaStore::attach_to_message`]: crate::platform::media::MediaStore::attach_to_message
+    pub(crate) fn follower_sends(
+        &mut self,
+        from: &str,
+        mut fields: Vec<(String, Value)>,
+        now: i64,
+    ) -> Outgoing {
+        self.media.attach_to_message(&mut fields, now);
+        let text = |name: &str| field_text(&fields, name);
+        self.act(
+            from,
+            text("MsgType"),
+            text("Event"),
+            text("EventKey"),
+            text("Content"),
+            now,
+        );
+        let (app_id, original_id) = (self.app_id.clone(), self.original_id.clone());
+        Outgoing::new(&app_id, &original_id, from, now, &fields, || {
+            self.next_msg_id()
+        })
+    }
+
     /// What a follower's action (a message or an event, by its `MsgType`, `Event`, `EventKey`
     /// and `Content`) changes: a follow or unfollow, and the customer-service window. Anyone
     /// who acts without following becomes a follower first (CONTRACT §4).
-    pub(crate) fn act(
+    fn act(
         &mut self,
         openid: &str,
         msg_type: &str,

@@ -243,6 +243,23 @@ impl Account {
 }
 
 impl State {
+    /// A follower scans the QR code with `ticket`, whichever account made it (see
+    /// [`Account::scan`]): that account's AppID and the fields of the push.
+    pub(crate) fn scan(
+        &mut self,
+        ticket: &str,
+        from: &str,
+        now: i64,
+    ) -> Result<(String, Vec<(String, Value)>), ScanRefusal> {
+        let account = self
+            .accounts
+            .iter_mut()
+            .find(|a| a.qrcodes.contains_key(ticket))
+            .ok_or(ScanRefusal::Unknown)?;
+        let fields = account.scan(ticket, from, now)?;
+        Ok((account.app_id.clone(), fields))
+    }
+
     /// The URL a live QR code of any account encodes, by its ticket.
     pub(crate) fn live_qr_url(&self, ticket: &str, now: i64) -> Option<&str> {
         self.accounts.iter().find_map(|a| {

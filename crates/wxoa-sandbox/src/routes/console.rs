@@ -195,10 +195,7 @@ async fn conversation(
 
 /// What the follower did, if it belongs in the chat.
 fn sent(record: &PushRecord) -> Option<Entry> {
-    let message = wxoa_types::xml::parse(record.xml.as_bytes())
-        .ok()
-        .and_then(|root| serde_json::to_value(&root).ok())
-        .unwrap_or(Value::Null);
+    let message = record.message();
     let unfollow = message.get("Event").and_then(Value::as_str) == Some("unsubscribe");
     if !record.visible && !unfollow {
         return None;

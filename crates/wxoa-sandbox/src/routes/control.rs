@@ -20,9 +20,10 @@ use super::sandbox_api::{
 use crate::config::{PushMode, Webhook};
 use crate::faults::FaultRequest;
 use crate::log::PushFilter;
+use crate::platform::field_text;
 use crate::platform::people::is_openid_like;
 use crate::platform::qrcode::ScanRefusal;
-use crate::push::{Outgoing, push};
+use crate::push::push;
 use crate::shared::{Shared, lock};
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
@@ -105,16 +106,6 @@ impl<'de> Deserialize<'de> for Fields {
     }
 }
 
-impl Fields {
-    fn text(&self, name: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .and_then(|(_, v)| v.as_str())
-            .unwrap_or_default()
-    }
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PushRequest {
@@ -126,7 +117,7 @@ struct PushRequest {
 
 async fn push_message(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult {
     let request: PushRequest = body(&bytes)?;
-    if request.message.text("MsgType").is_empty() {
+    if field_text(&request.message.0, "MsgType").is_empty() {
         return Err(ControlError::bad("message.MsgType is required"));
     }
     send(
@@ -138,7 +129,8 @@ async fn push_message(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Contro
     .await
 }
 
-/// Applies what a follower's action does to the state, then pushes it.
+/// Applies what a follower's action does to the state, pushes it, and applies what the
+/// server's answer does.
 async fn send(
     shared: &Shared,
     from: &str,
@@ -157,50 +149,13 @@ async fn send(
         let Some(account) = state.accounts.get_mut(index) else {
             return Err(ControlError::bad("no such account"));
         };
-        let mut fields = Fields(fields);
-        account.media.attach_to_message(&mut fields.0, now);
-        account.act(
-            from,
-            fields.text("MsgType"),
-            fields.text("Event"),
-            fields.text("EventKey"),
-            fields.text("Content"),
-            now,
-        );
-        let (app_id, original_id) = (account.app_id.clone(), account.original_id.clone());
-        Outgoing::new(&app_id, &original_id, from, now, &fields.0, || {
-            account.next_msg_id()
-        })
+        account.follower_sends(from, fields, now)
     };
     let record = push(shared, outgoing).await;
-    if let Some(reply) = &record.reply
-        && reply.get("MsgType").and_then(Value::as_str) == Some("transfer_customer_service")
-    {
-        let agent = reply
-            .get("TransInfo")
-            .and_then(|t| t.get("KfAccount"))
-            .and_then(Value::as_str);
-        let mut state = shared.state();
-        if let Some(account) = state.account_mut(&record.app_id) {
-            let fields = Fields(fields_of_xml(&record.xml));
-            let text = crate::platform::kf::record_text(
-                fields.text("MsgType"),
-                Some(fields.text("Content")),
-            );
-            account.kf.transfer(from, agent, &text, shared.clock.now());
-        }
+    if let Some(account) = shared.state().account_mut(&record.app_id) {
+        account.server_answered(&record, shared.clock.now());
     }
     reply(record.summary())
-}
-
-/// The fields of a push's XML, by name (for what the sandbox keeps about it).
-fn fields_of_xml(xml: &str) -> Vec<(String, Value)> {
-    wxoa_types::xml::parse(xml.as_bytes())
-        .ok()
-        .and_then(|root| serde_json::to_value(&root).ok())
-        .and_then(|v| v.as_object().cloned())
-        .map(|map| map.into_iter().collect())
-        .unwrap_or_default()
 }
 
 #[derive(Debug, Deserialize)]
@@ -217,16 +172,7 @@ async fn scan(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult 
     let (app_id, fields) = {
         let now = shared.clock.now();
         let mut state = shared.state();
-        let account = state
-            .accounts
-            .iter_mut()
-            .find(|a| a.qrcodes.contains_key(&request.ticket));
-        let scanned = match account {
-            Some(account) => account
-                .scan(&request.ticket, &request.from, now)
-                .map(|fields| (account.app_id.clone(), fields)),
-            None => Err(ScanRefusal::Unknown),
-        };
+        let scanned = state.scan(&request.ticket, &request.from, now);
         scanned.map_err(|refusal| match refusal {
             ScanRefusal::Unknown => ControlError::not_found("no QR code has this ticket"),
             ScanRefusal::Expired => ControlError::gone("the QR code has expired"),

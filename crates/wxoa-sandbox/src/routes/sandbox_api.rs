@@ -75,14 +75,9 @@ pub(crate) fn account_index(
     app_id: Option<&str>,
     openid: Option<&str>,
 ) -> Result<usize, ControlError> {
-    if let Some(app_id) = app_id {
-        return state
-            .accounts
-            .iter()
-            .position(|a| a.app_id == app_id)
-            .ok_or_else(|| ControlError::not_found(format!("no account {app_id}")));
-    }
-    Ok(openid.and_then(|o| state.owner_of(o)).unwrap_or(0))
+    state
+        .account_about(app_id, openid)
+        .ok_or_else(|| ControlError::not_found(format!("no account {}", app_id.unwrap_or(""))))
 }
 
 /// The account a control request is about (see [`account_index`]).
