@@ -316,6 +316,23 @@ impl Account {
         }
     }
 
+    /// `openapi/quota/get`: the daily limit of an API path (47003 without one; 76021 for a
+    /// path without a quota) and the calls made to it today.
+    pub(crate) fn quota_of(
+        &self,
+        path: Option<&str>,
+        quotas: &Quotas,
+        now: i64,
+    ) -> Result<(u64, u64), ApiError> {
+        let path = path
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| ApiError::argument("cgi_path"))?;
+        let limit = quotas
+            .limit(path)
+            .ok_or_else(|| ApiError::msg(76021, "cgi_path not found, please check"))?;
+        Ok((limit, self.tokens.quota.used(path, china_day(now))))
+    }
+
     /// `clear_quota`: for the account's own AppID (41002 without one, 40013 for another), at
     /// most `per_month` times a month (48006); every count starts again.
     pub(crate) fn clear_quota(

@@ -31,8 +31,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{Authed, Json, NewsRequest, NewsUpdate, get, lenient_i64, post};
-use crate::clock::china_day;
-use crate::error::{ApiError, ApiResult, ok, ok_empty};
+use crate::error::{ApiResult, ok, ok_empty};
 use crate::platform::material::NewsBox;
 use crate::platform::media::news_items;
 use crate::platform::publish::page;
@@ -279,18 +278,13 @@ async fn quota_get(
     auth: Authed,
     Json(request): Json<QuotaRequest>,
 ) -> ApiResult {
-    let path = request
-        .cgi_path
-        .filter(|p| !p.is_empty())
-        .ok_or_else(|| ApiError::argument("cgi_path"))?;
-    let limit = shared
-        .settings
-        .quotas
-        .limit(&path)
-        .ok_or_else(|| ApiError::msg(76021, "cgi_path not found, please check"))?;
-    let today = china_day(shared.clock.now());
+    let now = shared.clock.now();
     let mut state = shared.state();
-    let used = auth.account(&mut state)?.tokens.quota.used(&path, today);
+    let (limit, used) = auth.account(&mut state)?.quota_of(
+        request.cgi_path.as_deref(),
+        &shared.settings.quotas,
+        now,
+    )?;
     ok(json!({
         "errcode": 0,
         "errmsg": "ok",
