@@ -1,8 +1,7 @@
 //! The HTTP side of customer-service sessions and the message record (api-reference.md §7.3,
-//! "Session control"): an agent opens or closes a session with a follower, the sessions of a follower
-//! and of an agent, the followers waiting for an agent (those whose message the account's
-//! server transferred with a `transfer_customer_service` reply), and the record of what was
-//! said.
+//! "Session control"): an agent opens or closes a session with a follower, the sessions of a
+//! follower and of an agent, the followers waiting for an agent (those whose message the account's
+//! server transferred with a `transfer_customer_service` reply), and the record of what was said.
 //!
 //! | rule | code |
 //! |---|---|

@@ -1,5 +1,5 @@
-//! The HTTP side of temporary media (api-reference.md §9): uploads kept 3 days on the virtual clock, the bytes
-//! served back by `media/get`, and `uploadimg` for images inside articles.
+//! The HTTP side of temporary media (api-reference.md §9): uploads kept 3 days on the virtual
+//! clock, the bytes served back by `media/get`, and `uploadimg` for images inside articles.
 //!
 //! | rule | code |
 //! |---|---|

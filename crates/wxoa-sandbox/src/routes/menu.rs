@@ -1,5 +1,5 @@
-//! The HTTP side of the custom menu (api-reference.md §15): the default menu, conditional menus matched per
-//! follower, and the rules of `menu/create` with their error codes:
+//! The HTTP side of the custom menu (api-reference.md §15): the default menu, conditional menus
+//! matched per follower, and the rules of `menu/create` with their error codes:
 //!
 //! | rule | code |
 //! |---|---|

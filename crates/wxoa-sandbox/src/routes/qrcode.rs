@@ -1,8 +1,8 @@
-//! The HTTP side of parametric QR codes (api-reference.md §11): temporary codes (`QR_SCENE`, `QR_STR_SCENE`,
-//! 30 s by default, at most 30 days, a non-zero 32-bit scene id) and permanent ones
+//! The HTTP side of parametric QR codes (api-reference.md §11): temporary codes (`QR_SCENE`,
+//! `QR_STR_SCENE`, 30 s by default, at most 30 days, a non-zero 32-bit scene id) and permanent ones
 //! (`QR_LIMIT_SCENE` with a scene id of 1 to 100,000, `QR_LIMIT_STR_SCENE`; 100,000 at most);
-//! `scene_str` of 1 to 64 characters. `showqrcode` serves the image as a JPEG, 404 for an
-//! unknown or expired ticket. The rules are `platform::qrcode`'s.
+//! `scene_str` of 1 to 64 characters. `showqrcode` serves the image as a JPEG, 404 for an unknown
+//! or expired ticket. The rules are `platform::qrcode`'s.
 
 use std::sync::Arc;
 

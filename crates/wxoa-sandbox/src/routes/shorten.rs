@@ -1,5 +1,5 @@
-//! The HTTP side of short links (api-reference.md §12): the deprecated `shorturl`, and short keys hosting up to
-//! 4 KB of data for up to 30 days.
+//! The HTTP side of short links (api-reference.md §12): the deprecated `shorturl`, and short keys
+//! hosting up to 4 KB of data for up to 30 days.
 //!
 //! | rule | code |
 //! |---|---|

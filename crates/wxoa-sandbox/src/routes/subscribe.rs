@@ -1,5 +1,5 @@
-//! The HTTP side of subscription notifications (api-reference.md §13, "Subscription-notification API"):
-//! `POST /cgi-bin/message/subscribe/bizsend`. The notification lands in the follower's inbox
+//! The HTTP side of subscription notifications (api-reference.md §13, "Subscription-notification
+//! API"): `POST /cgi-bin/message/subscribe/bizsend`. The notification lands in the follower's inbox
 //! (kind `subscribe`) and `subscribe_msg_sent_event` is pushed with its result.
 //!
 //! | rule | code |
