@@ -38,17 +38,22 @@
 //! - `shared`: what every handler reaches — the state behind its mutex and the services.
 //! - `log`: logs bounded by bytes, and the push log.
 //! - `platform/<area>`: an area's state types and its rules as methods the routes call —
-//!   `people` (followers, profiles, what an action changes, who a message reaches), `kf`,
-//!   `menu`, `tokens`, `qrcode`, `card`, `template`, `media`, `material`, `mass`, `publish`,
-//!   `oauth`, `tags`, `shorten`.
+//!   `people` (followers, profiles, what an action changes, who a message reaches, users and
+//!   the blacklist), `custom` (customer-service messages), `kf` (agents, sessions, the
+//!   record), `menu`, `tokens` (tokens, tickets, quotas), `network`, `qrcode`, `card`,
+//!   `template`, `subscribe`, `media`, `material`, `mass`, `publish`, `oauth`, `tags`,
+//!   `groups`, `shorten`.
 //! - `followers`: synthetic followers — OpenIDs computed from numbers and back, profiles on
 //!   demand, so a million cost nothing.
 //! - `clock`: virtual time. `faults`: scripted errcodes, delays and dropped connections.
 //! - `calls`: the calls log with secrets removed, bounded by bytes. `push`: deliveries to the
 //!   webhook (round-robin over its URLs, never following redirects).
-//! - `routes/<area>`: one file per API area, each path next to its handler; `routes/control`
-//!   is the control API, `routes/console` the web console (`GET /`, files in `src/console/`)
-//!   and the control endpoints it reads.
+//! - `routes/<area>`: one file per API area, each path next to its handler, HTTP only: it
+//!   decodes the request, calls its area, and encodes the answer. `routes/control` is the
+//!   control API, `routes/console` the web console (`GET /`, files in `src/console/`) and the
+//!   control endpoints it reads. What they share: `routes/extract` (query, token check, JSON
+//!   body, uploads), `routes/answer` (pages, files, QR images), `routes/sandbox_api` (the
+//!   control API's refusals and account choice). No area's route file uses another's.
 //! - `control`: the typed client of the control API, for tests of code built on the
 //!   platform (the server side is `routes/control`).
 //! - `server`: listeners, dropped connections and the layer every call passes.
