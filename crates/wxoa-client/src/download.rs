@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::error::{Error, Result};
+use crate::invalid::InvalidRequest;
 use crate::transport::{MAX_BODY, content_type, decode};
 
 /// The largest file streamed to a writer or a file: far above any file the platform serves.
@@ -165,7 +166,9 @@ impl Download {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
-            .ok_or_else(|| Error::InvalidRequest(format!("{} is no file path", path.display())))?;
+            .ok_or_else(|| InvalidRequest::NoFileName {
+                path: path.to_path_buf(),
+            })?;
         self.save(&dir, &name, path).await
     }
 
@@ -183,10 +186,8 @@ impl Download {
             })?;
         let name = match self.file_name() {
             Some(name) => name,
-            None => sanitize(fallback_name).ok_or_else(|| {
-                Error::InvalidRequest(format!(
-                    "file name: {fallback_name:?} is not usable as a file name"
-                ))
+            None => sanitize(fallback_name).ok_or_else(|| InvalidRequest::UnusableFileName {
+                name: fallback_name.to_owned(),
             })?,
         };
         let target = dir.join(&name);
@@ -415,7 +416,9 @@ mod tests {
         let download = Download::read("/x".to_owned(), HeaderMap::new(), Bytes::new());
         assert!(matches!(
             download.save_in(&target, "../").await,
-            Err(Error::InvalidRequest(_))
+            Err(Error::InvalidRequest(
+                InvalidRequest::UnusableFileName { .. }
+            ))
         ));
     }
 }

@@ -45,7 +45,7 @@ use wxoa_types::ids::MediaId;
 
 use crate::api::material::NewsArticle;
 use crate::api::support::{invalid, opt_lenient, require};
-use crate::{ApiRequest, Client, Download, Error, Fetched, Form, Result, Upload};
+use crate::{ApiRequest, Client, Download, Error, Fetched, Form, Result, Rule, Upload, UploadKind};
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * 1024;
@@ -98,7 +98,10 @@ impl std::str::FromStr for MediaKind {
             "thumb" => Ok(MediaKind::Thumb),
             other => Err(invalid(
                 "type",
-                format!("must be image, voice, video or thumb, not {other:?}"),
+                Rule::OneOf {
+                    choices: &["image", "voice", "video", "thumb"],
+                    got: other.to_owned(),
+                },
             )),
         }
     }
@@ -183,11 +186,11 @@ pub fn temporary_formats(kind: MediaKind) -> &'static [&'static str] {
 }
 
 /// Checks an upload's extension against `formats` and its length against 1..=`max`;
-/// answers the length. `what` names the file in errors (`a temporary image`).
+/// answers the length. `upload_kind` names the file in errors (`a temporary image`).
 pub(crate) async fn check_upload(
     upload: &mut Upload,
-    what: &str,
-    formats: &[&str],
+    upload_kind: UploadKind,
+    formats: &'static [&'static str],
     max: u64,
 ) -> Result<u64> {
     let name = upload.file_name().to_owned();
@@ -196,20 +199,26 @@ pub(crate) async fn check_upload(
     if !formats.contains(&extension.as_str()) {
         return Err(invalid(
             "media",
-            format!(
-                "{what} must be one of {} (by its file name), got {name:?}",
-                formats.join(", ")
-            ),
+            Rule::FileFormat {
+                upload: upload_kind,
+                formats,
+                name,
+            },
         ));
     }
     let len = upload.len().await?;
     if len == 0 {
-        return Err(invalid("media", format!("{name:?} is empty")));
+        return Err(invalid("media", Rule::EmptyFile { name }));
     }
     if len > max {
         return Err(invalid(
             "media",
-            format!("{what} is at most {max} bytes, {name:?} has {len}"),
+            Rule::FileSize {
+                upload: upload_kind,
+                max,
+                name,
+                len,
+            },
         ));
     }
     Ok(len)
@@ -392,8 +401,13 @@ impl IntoFuture for UploadMedia {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
             let mut file = self.file;
-            let what = format!("a temporary {}", self.kind);
-            check_upload(&mut file, &what, temporary_formats(self.kind), self.max).await?;
+            check_upload(
+                &mut file,
+                UploadKind::Temporary(self.kind),
+                temporary_formats(self.kind),
+                self.max,
+            )
+            .await?;
             let request = ApiRequest::post("/cgi-bin/media/upload")
                 .query("type", self.kind.as_str())
                 .multipart(Form::new().file("media", file));
@@ -536,7 +550,7 @@ impl IntoFuture for UploadImage {
             let mut file = self.file;
             check_upload(
                 &mut file,
-                "an uploadimg image",
+                UploadKind::ArticleImage,
                 &["jpg", "jpeg", "png"],
                 UPLOADIMG_MAX_BYTES,
             )
