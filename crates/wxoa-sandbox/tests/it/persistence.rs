@@ -1,7 +1,7 @@
 //! `--state FILE`: the state survives a restart.
 
 use serde_json::json;
-use wxoa_sandbox::{Sandbox, SandboxError};
+use wxoa_sandbox::{ClockProblem, Sandbox, SandboxError};
 
 use crate::support::{Env, assert_errcode, client, env_with};
 
@@ -303,6 +303,41 @@ async fn a_state_file_of_an_unknown_version_is_refused() {
             SandboxError::StateVersion {
                 found: 3,
                 reads: 2,
+                ..
+            }
+        ),
+        "{error}"
+    );
+}
+
+/// A file whose clock runs behind real time is refused naming the offset and why.
+#[tokio::test]
+async fn a_state_file_with_a_clock_behind_real_time_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sandbox.json");
+    Sandbox::builder()
+        .state_file(&path)
+        .start()
+        .await
+        .unwrap()
+        .shutdown()
+        .await
+        .unwrap();
+    let mut saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    saved["clock_offset"] = json!(-5);
+    std::fs::write(&path, serde_json::to_vec(&saved).unwrap()).unwrap();
+    let error = Sandbox::builder()
+        .state_file(&path)
+        .start()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            SandboxError::StateClock {
+                offset: -5,
+                problem: ClockProblem::Behind,
                 ..
             }
         ),
