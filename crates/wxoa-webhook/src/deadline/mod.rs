@@ -220,7 +220,7 @@ impl Pending {
             }
             Outcome::Failed(reason) => {
                 if let Err(error) = webhook.inner.dedup.release(&self.key).await {
-                    webhook.dedupe_failed("release", &error);
+                    webhook.dedupe_failed(crate::dedup::DedupOp::Release, &error);
                 }
                 return Err(reason);
             }
