@@ -18,6 +18,7 @@ use crate::deadline::{LateReply, LateWork};
 use crate::dedup::{DedupStore, MemoryDedup, Windows};
 use crate::metrics::Metrics;
 use crate::rejection::{Rejection, RequestError};
+use crate::router::RouteError;
 use crate::verify::{PushQuery, check_signature};
 
 /// Settings of the push endpoint.
@@ -68,8 +69,9 @@ pub(crate) struct Inner {
 /// });
 /// let webhook = Webhook::builder()
 ///     .account(Account::new("wx0123456789abcdef", "token", bot))
-///     .build();
+///     .build()?;
 /// let app: axum::Router = webhook.router();
+/// # Ok::<(), wxoa_webhook::BuildError>(())
 /// ```
 #[derive(Clone)]
 pub struct Webhook {
@@ -82,6 +84,29 @@ impl std::fmt::Debug for Webhook {
             .field("settings", &self.inner.settings)
             .finish()
     }
+}
+
+/// Why a webhook cannot be built, or an account added to it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// An account's bot has a route whose handler takes something its kind does not carry.
+    #[error("the bot of AppID {app_id} cannot serve: {source}")]
+    Bot {
+        /// The account.
+        app_id: String,
+        /// The route refused.
+        #[source]
+        source: RouteError,
+    },
+}
+
+/// Whether the account's bot can serve.
+fn check(account: &Account) -> Result<(), BuildError> {
+    account.bot.check().map_err(|source| BuildError::Bot {
+        app_id: account.app_id.to_string(),
+        source,
+    })
 }
 
 /// Builds a [`Webhook`].
@@ -149,10 +174,12 @@ impl WebhookBuilder {
         self
     }
 
-    /// The webhook. With a store that keeps an outbox (Redis), its recovery loop starts now
-    /// on the current tokio runtime (or with the first push when built outside one): every
-    /// second it takes over the late work of instances that died, and runs it.
-    pub fn build(self) -> Webhook {
+    /// The webhook, unless an account's bot cannot serve ([`BuildError`]). With a store that
+    /// keeps an outbox (Redis), its recovery loop starts now on the current tokio runtime (or
+    /// with the first push when built outside one): every second it takes over the late work
+    /// of instances that died, and runs it.
+    pub fn build(self) -> Result<Webhook, BuildError> {
+        self.accounts.iter().try_for_each(check)?;
         let metrics = Arc::new(Metrics::default());
         let webhook = Webhook {
             inner: Arc::new(Inner {
@@ -170,7 +197,7 @@ impl WebhookBuilder {
             }),
         };
         webhook.start_recovery();
-        webhook
+        Ok(webhook)
     }
 }
 
@@ -180,9 +207,12 @@ impl Webhook {
         WebhookBuilder::default()
     }
 
-    /// Adds or replaces an account while serving.
-    pub fn add_account(&self, account: Account) {
+    /// Adds or replaces an account while serving, unless its bot cannot serve
+    /// ([`BuildError`]).
+    pub fn add_account(&self, account: Account) -> Result<(), BuildError> {
+        check(&account)?;
         self.inner.accounts.insert(account);
+        Ok(())
     }
 
     /// Removes an account while serving.
