@@ -80,7 +80,9 @@ pub use memory::MemoryStore;
 pub use redis::RedisStore;
 pub use source::{RemoteTokenSource, TokenSource};
 pub(crate) use source::{SourceKind, TokenResponse};
-pub use store::{StoreError, StoreLock, TokenStore};
+#[cfg(feature = "redis")]
+pub use store::RedisCommand;
+pub use store::{FileAction, StoreError, StoreLock, TokenStore};
 
 /// What a token is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
