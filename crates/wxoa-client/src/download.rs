@@ -15,7 +15,7 @@ use reqwest::header::{CONTENT_DISPOSITION, CONTENT_LENGTH, HeaderMap};
 use serde::de::DeserializeOwned;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, FileAction, Result};
 use crate::invalid::InvalidRequest;
 use crate::transport::{MAX_BODY, content_type, decode};
 
@@ -180,7 +180,7 @@ impl Download {
         tokio::fs::create_dir_all(dir)
             .await
             .map_err(|source| Error::Io {
-                action: "create the directory",
+                action: FileAction::CreateDirectory,
                 path: dir.to_path_buf(),
                 source,
             })?;
@@ -204,7 +204,7 @@ impl Download {
         };
         let mut file = tokio::fs::File::create(&temp)
             .await
-            .map_err(|e| io("create", e))?;
+            .map_err(|e| io(FileAction::Create, e))?;
         let written = match self.write_to(&mut file).await {
             Ok(written) => written,
             Err(error) => {
@@ -217,12 +217,12 @@ impl Download {
         drop(file);
         if let Err(source) = synced {
             let _ = tokio::fs::remove_file(&temp).await;
-            return Err(io("write", source));
+            return Err(io(FileAction::Write, source));
         }
         if let Err(source) = tokio::fs::rename(&temp, target).await {
             let _ = tokio::fs::remove_file(&temp).await;
             return Err(Error::Io {
-                action: "write",
+                action: FileAction::Write,
                 path: target.to_path_buf(),
                 source,
             });
@@ -236,7 +236,7 @@ impl Download {
         limit: u64,
     ) -> Result<u64> {
         let written_to = |source| Error::Io {
-            action: "write",
+            action: FileAction::Write,
             path: PathBuf::from("the download's writer"),
             source,
         };

@@ -146,8 +146,8 @@ pub enum Error {
     /// A local file could not be read (an upload) or written (a download).
     #[error("cannot {action} {}", path.display())]
     Io {
-        /// What was being done: `read`, `write`, `create the directory`, ….
-        action: &'static str,
+        /// What was being done.
+        action: FileAction,
         /// The file or directory.
         path: std::path::PathBuf,
         /// The I/O error.
@@ -160,8 +160,8 @@ pub enum Error {
     UnexpectedContent {
         /// The API path called.
         path: String,
-        /// What was expected: `a file`, `JSON`.
-        expected: &'static str,
+        /// What was expected.
+        expected: Content,
         /// The `Content-Type` of the answer (empty when absent).
         content_type: String,
         /// The start of the body, redacted (at most 4 KiB, lossy UTF-8).
@@ -170,6 +170,66 @@ pub enum Error {
     /// The client is configured wrongly (a malformed base URL, a missing AppSecret, …).
     #[error("invalid configuration: {0}")]
     Config(ConfigError),
+}
+
+/// What was being done with a local file or directory, in [`Error::Io`] and the file token
+/// store's [`StoreError::File`](crate::token::StoreError::File).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FileAction {
+    /// Opening it.
+    Open,
+    /// Reading it.
+    Read,
+    /// Creating it.
+    Create,
+    /// Creating a directory.
+    CreateDirectory,
+    /// Creating a temporary file in a directory.
+    CreateTemporary,
+    /// Locking it.
+    Lock,
+    /// Writing it.
+    Write,
+    /// Renaming the written file over it.
+    RenameOver,
+}
+
+impl fmt::Display for FileAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FileAction::Open => "open",
+            FileAction::Read => "read",
+            FileAction::Create => "create",
+            FileAction::CreateDirectory => "create the directory",
+            FileAction::CreateTemporary => "create a temporary file in",
+            FileAction::Lock => "lock",
+            FileAction::Write => "write",
+            FileAction::RenameOver => "rename over",
+        })
+    }
+}
+
+/// What an endpoint was expected to answer, in [`Error::UnexpectedContent`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Content {
+    /// A file.
+    File,
+    /// The platform's JSON.
+    Json,
+    /// JSON with a `media_id`.
+    MediaId,
+}
+
+impl fmt::Display for Content {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Content::File => "a file",
+            Content::Json => "JSON",
+            Content::MediaId => "a media_id",
+        })
+    }
 }
 
 /// Why a token fetch was given up, in [`Error::TokenFetchAbandoned`].

@@ -99,7 +99,7 @@ pub use client::{
     Account, Client, ClientBuilder, DEFAULT_API_BASES, DEFAULT_MP_BASE, DEFAULT_OPEN_BASE,
 };
 pub use download::{Download, Fetched, JsonAnswer, MAX_DOWNLOAD};
-pub use error::{Abandoned, BaseProblem, ConfigError, Error, Result};
+pub use error::{Abandoned, BaseProblem, ConfigError, Content, Error, FileAction, Result};
 pub use invalid::InvalidRequest;
 pub use request::ApiRequest;
 pub use rule::{ArticleList, Rule, Unit, UploadKind};

@@ -25,7 +25,7 @@ use futures::Stream;
 use futures::stream::BoxStream;
 use tokio::io::AsyncReadExt;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, FileAction, Result};
 use crate::invalid::InvalidRequest;
 
 /// How much of a file is read at a time.
@@ -242,7 +242,7 @@ impl Upload {
 /// The error of a file to upload that cannot be read.
 fn unreadable(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
     move |source| Error::Io {
-        action: "read",
+        action: FileAction::Read,
         path: path.to_path_buf(),
         source,
     }
@@ -507,7 +507,10 @@ mod tests {
         ));
         assert!(matches!(
             Upload::path(dir.path().join("missing.jpg")).len().await,
-            Err(Error::Io { action: "read", .. })
+            Err(Error::Io {
+                action: FileAction::Read,
+                ..
+            })
         ));
     }
 }

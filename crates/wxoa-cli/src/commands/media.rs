@@ -12,7 +12,7 @@ use wxoa_client::api::material::{
     Material, MaterialAdded, MaterialItem, MaterialPage, MaterialType, NewsArticle, VideoMaterial,
 };
 use wxoa_client::api::media::{MediaContent, MediaKind, MediaUploaded};
-use wxoa_client::{Client, Download, Error, InvalidRequest, Upload};
+use wxoa_client::{Client, Download, Error, FileAction, InvalidRequest, Upload};
 
 use crate::commands::api::{call, call_with};
 use crate::config::Settings;
@@ -312,7 +312,7 @@ async fn save(file: Download, args: &DownloadArgs) -> Result<(PathBuf, u64), Fai
             tokio::fs::create_dir_all(&dir)
                 .await
                 .map_err(|source| Error::Io {
-                    action: "create the directory",
+                    action: FileAction::CreateDirectory,
                     path: dir.clone(),
                     source,
                 })?;
@@ -345,7 +345,7 @@ async fn save_at(file: Download, target: &Path, force: bool) -> Result<u64, Erro
             path: target.to_path_buf(),
         })
     })?;
-    let io = |action: &'static str, path: &Path| {
+    let io = |action: FileAction, path: &Path| {
         let path = path.to_path_buf();
         move |source| Error::Io {
             action,
@@ -364,12 +364,14 @@ async fn save_at(file: Download, target: &Path, force: bool) -> Result<u64, Erro
     }
     let (temp, temp_path) = builder
         .tempfile_in(dir)
-        .map_err(io("create a temporary file in", dir))?
+        .map_err(io(FileAction::CreateTemporary, dir))?
         .into_parts();
     // Dropping `temp_path` on any early return removes the partial file.
     let mut temp = tokio::fs::File::from_std(temp);
     let written = file.write_to(&mut temp).await?;
-    temp.sync_all().await.map_err(io("write", &temp_path))?;
+    temp.sync_all()
+        .await
+        .map_err(io(FileAction::Write, &temp_path))?;
     drop(temp);
     let moved = if force {
         temp_path.persist(target)
@@ -381,14 +383,14 @@ async fn save_at(file: Download, target: &Path, force: bool) -> Result<u64, Erro
         Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists && !force => {
             Err(exists(target))
         }
-        Err(e) => Err(io("write", target)(e.error)),
+        Err(e) => Err(io(FileAction::Write, target)(e.error)),
     }
 }
 
 /// The refusal to overwrite `target` (exit 2).
 fn exists(target: &Path) -> Error {
     Error::Io {
-        action: "write",
+        action: FileAction::Write,
         path: target.to_path_buf(),
         source: std::io::Error::new(
             std::io::ErrorKind::AlreadyExists,

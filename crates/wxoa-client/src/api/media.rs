@@ -45,7 +45,9 @@ use wxoa_types::ids::MediaId;
 
 use crate::api::material::NewsArticle;
 use crate::api::support::{invalid, opt_lenient, require};
-use crate::{ApiRequest, Client, Download, Error, Fetched, Form, Result, Rule, Upload, UploadKind};
+use crate::{
+    ApiRequest, Client, Content, Download, Error, Fetched, Form, Result, Rule, Upload, UploadKind,
+};
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * 1024;
@@ -428,7 +430,7 @@ async fn uploaded(client: Client, request: Result<ApiRequest>) -> Result<MediaUp
             .or(answer.thumb_media_id)
             .ok_or_else(|| Error::UnexpectedContent {
                 path,
-                expected: "a media_id",
+                expected: Content::MediaId,
                 content_type: "application/json".to_owned(),
                 body: serde_json::to_string(&answer.extra).unwrap_or_default(),
             })?;

@@ -12,8 +12,9 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
-use super::store::{FileAction, StoredToken, lock_id};
+use super::store::{StoredToken, lock_id};
 use super::{StoreError, StoreLock, Token, TokenKey, TokenStore};
+use crate::FileAction;
 
 const NAME: &str = "file";
 /// The largest token file read: far above any number of accounts.
@@ -119,7 +120,7 @@ impl FileStore {
         change: impl FnOnce(&mut FileData) -> (bool, T),
     ) -> Result<T, StoreError> {
         let dir = parent(&paths.data);
-        create_private_dir(dir).map_err(|e| io_error(FileAction::Create, dir, e))?;
+        create_private_dir(dir).map_err(|e| io_error(FileAction::CreateDirectory, dir, e))?;
         let lock = open_lock_file(&paths.write_lock)
             .map_err(|e| io_error(FileAction::Open, &paths.write_lock, e))?;
         let deadline = Instant::now() + WRITE_LOCK_WAIT;
@@ -155,7 +156,7 @@ impl FileStore {
 
     fn try_lock_blocking(paths: &Paths, key: &TokenKey) -> Result<Option<StoreLock>, StoreError> {
         create_private_dir(&paths.locks_dir)
-            .map_err(|e| io_error(FileAction::Create, &paths.locks_dir, e))?;
+            .map_err(|e| io_error(FileAction::CreateDirectory, &paths.locks_dir, e))?;
         let path = paths.locks_dir.join(lock_file_name(key));
         let file = open_lock_file(&path).map_err(|e| io_error(FileAction::Open, &path, e))?;
         if file

@@ -9,6 +9,7 @@ use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
 use super::{Token, TokenKey};
+use crate::FileAction;
 
 /// Where tokens and tickets are kept, shared by every client (and process) that uses the same
 /// store. Chosen at runtime as `Arc<dyn TokenStore>`.
@@ -212,40 +213,6 @@ impl StoreError {
             | StoreError::RedisTimeout { .. } => "redis",
             StoreError::Encode { backend, .. } | StoreError::Other { backend, .. } => backend,
         }
-    }
-}
-
-/// What the file store was doing with a file, in [`StoreError::File`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum FileAction {
-    /// Opening it.
-    Open,
-    /// Reading it.
-    Read,
-    /// Creating a directory.
-    Create,
-    /// Locking it.
-    Lock,
-    /// Creating a temporary file in a directory.
-    CreateTemporary,
-    /// Writing it.
-    Write,
-    /// Renaming the written file over it.
-    RenameOver,
-}
-
-impl fmt::Display for FileAction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            FileAction::Open => "open",
-            FileAction::Read => "read",
-            FileAction::Create => "create",
-            FileAction::Lock => "lock",
-            FileAction::CreateTemporary => "create a temporary file in",
-            FileAction::Write => "write",
-            FileAction::RenameOver => "rename over",
-        })
     }
 }
 

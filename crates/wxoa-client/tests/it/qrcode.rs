@@ -4,7 +4,7 @@
 use serde_json::json;
 use wxoa_client::api::qrcode::Scene;
 use wxoa_client::testing::{RawAnswer, STUB_APP_ID, STUB_APP_SECRET};
-use wxoa_client::{Account, BaseProblem, Client, ConfigError, Error};
+use wxoa_client::{Account, BaseProblem, Client, ConfigError, Content, Error};
 
 use crate::stub_env::{error, fixture, platform_error, refused_locally, request_fixture, stub};
 
@@ -298,7 +298,7 @@ async fn json_where_the_image_was_expected_is_unexpected_content() {
         matches!(
             &error,
             Error::UnexpectedContent {
-                expected: "a file",
+                expected: Content::File,
                 ..
             }
         ),
