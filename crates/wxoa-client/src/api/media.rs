@@ -187,14 +187,18 @@ pub fn temporary_formats(kind: MediaKind) -> &'static [&'static str] {
     }
 }
 
-/// Checks an upload's extension against `formats` and its length against 1..=`max`;
-/// answers the length. `upload_kind` names the file in errors (`a temporary image`).
+/// Checks an upload's extension against the formats the platform takes for `upload_kind`, and
+/// its length against 1..=`max`; answers the length.
 pub(crate) async fn check_upload(
     upload: &mut Upload,
     upload_kind: UploadKind,
-    formats: &'static [&'static str],
     max: u64,
 ) -> Result<u64> {
+    let formats = match upload_kind {
+        UploadKind::Temporary(kind) => temporary_formats(kind),
+        UploadKind::Permanent(kind) => crate::api::material::permanent_formats(kind),
+        UploadKind::ArticleImage => &["jpg", "jpeg", "png"],
+    };
     let name = upload.file_name().to_owned();
     require("media (file name)", &name)?;
     let extension = upload.extension().unwrap_or_default();
@@ -403,13 +407,7 @@ impl IntoFuture for UploadMedia {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
             let mut file = self.file;
-            check_upload(
-                &mut file,
-                UploadKind::Temporary(self.kind),
-                temporary_formats(self.kind),
-                self.max,
-            )
-            .await?;
+            check_upload(&mut file, UploadKind::Temporary(self.kind), self.max).await?;
             let request = ApiRequest::post("/cgi-bin/media/upload")
                 .query("type", self.kind.as_str())
                 .multipart(Form::new().file("media", file));
@@ -550,13 +548,7 @@ impl IntoFuture for UploadImage {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
             let mut file = self.file;
-            check_upload(
-                &mut file,
-                UploadKind::ArticleImage,
-                &["jpg", "jpeg", "png"],
-                UPLOADIMG_MAX_BYTES,
-            )
-            .await?;
+            check_upload(&mut file, UploadKind::ArticleImage, UPLOADIMG_MAX_BYTES).await?;
             let request = ApiRequest::post("/cgi-bin/media/uploadimg")
                 .multipart(Form::new().file("media", file));
             let answer: UrlAnswer = self.client.execute(request).await?;

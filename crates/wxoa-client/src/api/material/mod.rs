@@ -55,7 +55,6 @@ use crate::api::support::{invalid, require};
 use crate::{ApiRequest, Client, Form, InvalidRequest, Result, Rule, Upload, UploadKind};
 
 /// Most articles of one news material.
-/// Most articles of one news material.
 pub const NEWS_MAX_ARTICLES: usize = 8;
 /// Most items of one `batchget_material` page.
 pub const PAGE_MAX: u32 = 20;
@@ -393,13 +392,7 @@ impl IntoFuture for AddMaterial {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
             let mut file = self.file;
-            check_upload(
-                &mut file,
-                UploadKind::Permanent(self.kind),
-                permanent_formats(self.kind),
-                self.max,
-            )
-            .await?;
+            check_upload(&mut file, UploadKind::Permanent(self.kind), self.max).await?;
             let mut form = Form::new().file("media", file);
             match (&self.description, self.kind) {
                 (Some(description), MediaKind::Video) => {
