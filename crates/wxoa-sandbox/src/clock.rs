@@ -74,16 +74,26 @@ impl Clock {
     }
 }
 
+/// Why a clock offset cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClockProblem {
+    /// A negative offset: the clock only moves forward.
+    #[error("the clock is never behind real time")]
+    Behind,
+    /// An offset that takes the virtual time past the latest the sandbox plays.
+    #[error("the virtual time would pass {MAX_TIME} (9999-12-31)")]
+    PastMaxTime,
+}
+
 /// Whether a clock `offset` seconds ahead of real time keeps the virtual time between now and
 /// [`MAX_TIME`]; why not otherwise.
-pub(crate) fn check_offset(offset: i64) -> Result<(), String> {
+pub(crate) fn check_offset(offset: i64) -> Result<(), ClockProblem> {
     if offset < 0 {
-        return Err("the clock is never behind real time".to_owned());
+        return Err(ClockProblem::Behind);
     }
     if real_now().checked_add(offset).is_none_or(|t| t > MAX_TIME) {
-        return Err(format!(
-            "the virtual time would pass {MAX_TIME} (9999-12-31)"
-        ));
+        return Err(ClockProblem::PastMaxTime);
     }
     Ok(())
 }

@@ -86,12 +86,13 @@ mod server;
 mod shared;
 mod state;
 
+pub use clock::ClockProblem;
 pub use config::{
     AccountConfig, Allowance, CsPolicy, DEFAULT_APP_ID, DEFAULT_APP_SECRET, DEFAULT_ORIGINAL_ID,
     PushMode, Quotas, Webhook,
 };
 pub use control::{Control, ControlError};
-pub use error::SandboxError;
+pub use error::{ConfigError, SandboxError};
 /// The limits every listener of the sandbox is served with (see [`SandboxBuilder::limits`]).
 pub use wxoa_server::Limits;
 
@@ -486,9 +487,7 @@ fn listening(shared: &Shared, name: &str, asked: SocketAddr, bound: SocketAddr) 
 }
 
 fn save_now(shared: &Shared, path: &std::path::Path) -> Result<(), SandboxError> {
-    let bytes = shared
-        .snapshot()
-        .map_err(|e| SandboxError::Config(format!("cannot serialise the state: {e}")))?;
+    let bytes = shared.snapshot().map_err(SandboxError::StateEncode)?;
     crate::persist::save(path, &bytes)
 }
 

@@ -4,6 +4,7 @@
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
+use crate::dedup::DedupOp;
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -98,56 +99,20 @@ impl RequestOutcome {
     }
 }
 
-/// An operation of the dedupe store (and of its outbox), the `op` label of
-/// `wxoa_webhook_dedupe_failures_total`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DedupeOp {
-    /// Claiming a delivery.
-    Claim,
-    /// Waiting for the answer of a first delivery.
-    Wait,
-    /// Recording an answer.
-    Complete,
-    /// Releasing a claim whose handler did not answer.
-    Release,
-    /// Parking late work in the outbox.
-    Park,
-    /// Renewing the lease of parked work.
-    Renew,
-    /// Removing finished work from the outbox.
-    Finish,
-    /// Taking over work whose lease lapsed.
-    Recover,
-}
-
-impl DedupeOp {
-    /// Every operation, each exposed from the start (at 0).
-    pub const ALL: [DedupeOp; 8] = [
-        DedupeOp::Claim,
-        DedupeOp::Wait,
-        DedupeOp::Complete,
-        DedupeOp::Release,
-        DedupeOp::Park,
-        DedupeOp::Renew,
-        DedupeOp::Finish,
-        DedupeOp::Recover,
+impl DedupOp {
+    /// Every operation the pushes' path may fail in, each exposed from the start (at 0) as
+    /// the `op` label of `wxoa_webhook_dedupe_failures_total` (`check`, the start-up probe,
+    /// shows once it fails).
+    pub const ALL: [DedupOp; 8] = [
+        DedupOp::Claim,
+        DedupOp::Wait,
+        DedupOp::Complete,
+        DedupOp::Release,
+        DedupOp::Park,
+        DedupOp::Renew,
+        DedupOp::Finish,
+        DedupOp::Recover,
     ];
-
-    /// The label value, also used in logs: `claim`, `wait`, ….
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            DedupeOp::Claim => "claim",
-            DedupeOp::Wait => "wait",
-            DedupeOp::Complete => "complete",
-            DedupeOp::Release => "release",
-            DedupeOp::Park => "park",
-            DedupeOp::Renew => "renew",
-            DedupeOp::Finish => "finish",
-            DedupeOp::Recover => "recover",
-        }
-    }
 }
 
 /// What became of a reply that missed the deadline, the `result` label of
@@ -214,7 +179,7 @@ impl OutboxEvent {
     }
 }
 
-label_value!(RequestOutcome, DedupeOp, LateResult, OutboxEvent);
+label_value!(RequestOutcome, DedupOp, LateResult, OutboxEvent);
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct OutcomeLabel {
@@ -223,7 +188,7 @@ struct OutcomeLabel {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct OpLabel {
-    op: DedupeOp,
+    op: DedupOp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
@@ -278,7 +243,7 @@ impl Default for Metrics {
             late_pending: Gauge::default(),
             handler_seconds: Histogram::new(BUCKETS),
         };
-        for op in DedupeOp::ALL {
+        for op in DedupOp::ALL {
             let _ = metrics.dedupe_failures.get_or_create(&OpLabel { op });
         }
         for result in LateResult::ALL {
@@ -362,7 +327,7 @@ impl Metrics {
         self.duplicates.inc();
     }
 
-    pub(crate) fn dedupe_failed(&self, op: DedupeOp) {
+    pub(crate) fn dedupe_failed(&self, op: DedupOp) {
         self.dedupe_failures.get_or_create(&OpLabel { op }).inc();
     }
 
@@ -420,7 +385,7 @@ impl Metrics {
     /// How many dedupe store operations failed or were skipped (the store being unavailable),
     /// whatever the operation: each time, the push went on without dedupe.
     pub fn dedupe_failures_total(&self) -> u64 {
-        DedupeOp::ALL
+        DedupOp::ALL
             .into_iter()
             .map(|op| self.dedupe_failures.get_or_create(&OpLabel { op }).get())
             .sum()
@@ -459,7 +424,7 @@ mod tests {
                 "{series}\n{text}"
             );
         }
-        for op in DedupeOp::ALL {
+        for op in DedupOp::ALL {
             let series = format!(
                 "wxoa_webhook_dedupe_failures_total{{op=\"{}\"}}",
                 op.as_str()
@@ -510,7 +475,7 @@ mod tests {
         metrics.request(RequestOutcome::BadSignature);
         metrics.request(RequestOutcome::BadSignature);
         metrics.request(RequestOutcome::Late);
-        metrics.dedupe_failed(DedupeOp::Park);
+        metrics.dedupe_failed(DedupOp::Park);
         metrics.late(LateResult::Failed);
         metrics.outbox(OutboxEvent::HandedOver);
         metrics.duplicate();

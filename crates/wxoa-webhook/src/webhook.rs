@@ -18,6 +18,7 @@ use crate::deadline::{LateReply, LateWork};
 use crate::dedup::{DedupStore, MemoryDedup, Windows};
 use crate::metrics::{self, Metrics, Registry};
 use crate::rejection::{Rejection, RequestError};
+use crate::router::RouteError;
 use crate::verify::{PushQuery, check_signature};
 
 /// Settings of the push endpoint.
@@ -70,8 +71,9 @@ pub(crate) struct Inner {
 /// });
 /// let webhook = Webhook::builder()
 ///     .account(Account::new("wx0123456789abcdef", "token", bot))
-///     .build();
+///     .build()?;
 /// let app: axum::Router = webhook.router();
+/// # Ok::<(), wxoa_webhook::BuildError>(())
 /// ```
 #[derive(Clone)]
 pub struct Webhook {
@@ -84,6 +86,29 @@ impl std::fmt::Debug for Webhook {
             .field("settings", &self.inner.settings)
             .finish()
     }
+}
+
+/// Why a webhook cannot be built, or an account added to it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// An account's bot has a route whose handler takes something its kind does not carry.
+    #[error("the bot of AppID {app_id} cannot serve: {source}")]
+    Bot {
+        /// The account.
+        app_id: String,
+        /// The route refused.
+        #[source]
+        source: RouteError,
+    },
+}
+
+/// Whether the account's bot can serve.
+fn check(account: &Account) -> Result<(), BuildError> {
+    account.bot.check().map_err(|source| BuildError::Bot {
+        app_id: account.app_id.to_string(),
+        source,
+    })
 }
 
 /// Builds a [`Webhook`].
@@ -170,10 +195,12 @@ impl WebhookBuilder {
         self
     }
 
-    /// The webhook. With a store that keeps an outbox (Redis), its recovery loop starts now
-    /// on the current tokio runtime (or with the first push when built outside one): every
-    /// second it takes over the late work of instances that died, and runs it.
-    pub fn build(mut self) -> Webhook {
+    /// The webhook, unless an account's bot cannot serve ([`BuildError`]). With a store that
+    /// keeps an outbox (Redis), its recovery loop starts now on the current tokio runtime (or
+    /// with the first push when built outside one): every second it takes over the late work
+    /// of instances that died, and runs it.
+    pub fn build(mut self) -> Result<Webhook, BuildError> {
+        self.accounts.iter().try_for_each(check)?;
         let metrics = Arc::new(Metrics::default());
         metrics.register(&mut self.registry);
         let webhook = Webhook {
@@ -193,7 +220,7 @@ impl WebhookBuilder {
             }),
         };
         webhook.start_recovery();
-        webhook
+        Ok(webhook)
     }
 }
 
@@ -203,9 +230,12 @@ impl Webhook {
         WebhookBuilder::default()
     }
 
-    /// Adds or replaces an account while serving.
-    pub fn add_account(&self, account: Account) {
+    /// Adds or replaces an account while serving, unless its bot cannot serve
+    /// ([`BuildError`]).
+    pub fn add_account(&self, account: Account) -> Result<(), BuildError> {
+        check(&account)?;
         self.inner.accounts.insert(account);
+        Ok(())
     }
 
     /// Removes an account while serving.

@@ -140,7 +140,7 @@ pub(crate) fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Failure
             }
             builder = builder.dedup(Arc::new(store) as Arc<dyn DedupStore>);
         }
-        let webhook = builder.build();
+        let webhook = builder.build().map_err(Failure::usage)?;
         let listener = wxoa_server::bind(&listen)
             .await
             .map_err(|e| Failure::usage(anyhow::anyhow!("cannot listen on {listen}: {e}")))?;

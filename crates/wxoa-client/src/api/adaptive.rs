@@ -270,7 +270,7 @@ mod tests {
             Ok(3u64),
             Ok(1),
             Ok(2),
-            Err(crate::api::support::invalid("page", "failed")),
+            Err(crate::api::support::invalid("page", crate::Rule::Required)),
         ]);
         let results: Vec<_> = map_adaptive(work, 4, |n: u64| {
             Box::pin(async move {

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::api::support::{invalid, require};
 use crate::token::Token;
-use crate::{Client, Result};
+use crate::{Client, InvalidRequest, Result, Rule};
 
 /// Length of the nonces this module makes.
 const NONCE_LEN: usize = 16;
@@ -84,10 +84,12 @@ impl JsSdkConfig {
 /// The page URL a signature covers: an absolute http(s) URL, its fragment removed.
 fn page_url(url: &str) -> Result<&str> {
     let page = wxoa_crypto::jssdk_url(url);
-    let parsed =
-        url::Url::parse(page).map_err(|e| invalid("url", format!("not an absolute URL: {e}")))?;
+    let parsed = url::Url::parse(page).map_err(|source| InvalidRequest::Url {
+        field: "url",
+        source,
+    })?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(invalid("url", "must be an http or https URL"));
+        return Err(invalid("url", Rule::HttpUrl));
     }
     Ok(page)
 }

@@ -32,7 +32,7 @@ use wxoa_types::secret::Secret;
 
 use crate::api::support::{awaitable, invalid, lenient, opt_lenient, require, string_enum};
 use crate::api::users::Lang;
-use crate::{ApiRequest, Client, Error, Result};
+use crate::{ApiRequest, Client, ConfigError, Error, InvalidRequest, Result, Rule, Unit};
 
 /// Longest `state`, in bytes.
 pub const STATE_MAX_BYTES: usize = 128;
@@ -276,15 +276,21 @@ impl AuthorizeUrl {
     /// The URL, after checking `redirect_uri` (an absolute http or https URL), the scope and
     /// the state.
     pub fn to_url(&self) -> Result<String> {
-        let redirect = url::Url::parse(&self.redirect_uri)
-            .map_err(|e| invalid("redirect_uri", format!("not an absolute URL: {e}")))?;
+        let redirect =
+            url::Url::parse(&self.redirect_uri).map_err(|source| InvalidRequest::Url {
+                field: "redirect_uri",
+                source,
+            })?;
         if !matches!(redirect.scheme(), "http" | "https") {
-            return Err(invalid("redirect_uri", "must be an http or https URL"));
+            return Err(invalid("redirect_uri", Rule::HttpUrl));
         }
         if let Scope::Unknown(other) = &self.scope {
             return Err(invalid(
                 "scope",
-                format!("{other:?} is not snsapi_base or snsapi_userinfo"),
+                Rule::OneOf {
+                    choices: &["snsapi_base", "snsapi_userinfo"],
+                    got: other.clone(),
+                },
             ));
         }
         require("appid", &self.app_id)?;
@@ -299,14 +305,14 @@ impl AuthorizeUrl {
             if state.len() > STATE_MAX_BYTES {
                 return Err(invalid(
                     "state",
-                    format!("longer than {STATE_MAX_BYTES} bytes"),
+                    Rule::LongerThan {
+                        max: STATE_MAX_BYTES,
+                        unit: Unit::Bytes,
+                    },
                 ));
             }
             if !state.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                return Err(invalid(
-                    "state",
-                    "holds only letters and digits [a-zA-Z0-9]",
-                ));
+                return Err(invalid("state", Rule::LettersAndDigits));
             }
             url.push_str("&state=");
             url.push_str(state);
@@ -318,12 +324,14 @@ impl AuthorizeUrl {
 
 /// The AppSecret of the client's account, which the code exchange needs.
 fn app_secret(client: &Client) -> Result<Secret> {
-    client.app_secret().filter(|s| !s.is_empty()).ok_or_else(|| {
-        Error::Config(format!(
-            "web OAuth needs the AppSecret of {}: a client taking tokens from a token server has none",
-            client.app_id()
-        ))
-    })
+    client
+        .app_secret()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
+            Error::Config(ConfigError::OAuthWithoutSecret {
+                app_id: client.app_id().clone(),
+            })
+        })
 }
 
 /// `GET /sns/oauth2/access_token`, from [`OAuth::exchange_code`].

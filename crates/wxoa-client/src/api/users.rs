@@ -28,7 +28,7 @@ use crate::api::paging::{self, OpenIdPage};
 use crate::api::support::{
     Ack, awaitable, invalid, lenient_list, openid_list, opt_lenient, require, string_enum,
 };
-use crate::{ApiRequest, Client, Result};
+use crate::{ApiRequest, Client, Result, Rule, Unit};
 
 /// Most users one `user/info/batchget` call may ask for.
 pub const BATCHGET_MAX: usize = 100;
@@ -530,7 +530,10 @@ impl Remark {
         if self.remark.chars().count() >= REMARK_MAX_CHARS {
             return Err(invalid(
                 "remark",
-                format!("must be shorter than {REMARK_MAX_CHARS} characters"),
+                Rule::NotShorterThan {
+                    max: REMARK_MAX_CHARS,
+                    unit: Unit::Characters,
+                },
             ));
         }
         ApiRequest::post("/cgi-bin/user/info/updateremark").json(self)

@@ -23,7 +23,7 @@ pub(crate) use account::AccountState;
 pub use builder::ClientBuilder;
 
 use crate::download::{Download, Fetched, JsonAnswer};
-use crate::error::{Error, Result};
+use crate::error::{Content, Error, Result};
 use crate::metrics::ClientMetrics;
 use crate::request::ApiRequest;
 use crate::token::{Need, Token, TokenKind, TokenManager, TokenSource, now_ms};
@@ -349,7 +349,7 @@ impl Client {
             Fetched::File(file) => Ok(file),
             Fetched::Json(json) => Err(Error::UnexpectedContent {
                 path,
-                expected: "a file",
+                expected: Content::File,
                 content_type: "application/json".to_owned(),
                 body: crate::transport::shown_body(json.as_bytes(), 4096),
             }),
@@ -378,7 +378,7 @@ impl Client {
             // A JSON exchange reads every body whole.
             Ok(Ok(Reply::Stream(response))) => Err(Error::UnexpectedContent {
                 path: req.path.clone(),
-                expected: "JSON",
+                expected: Content::Json,
                 content_type: content_type(response.headers()).to_owned(),
                 body: String::new(),
             }),

@@ -5,7 +5,7 @@ use futures::future::BoxFuture;
 
 use super::Client;
 use crate::ApiRequest;
-use crate::error::{Error, Result};
+use crate::error::{Abandoned, ConfigError, Error, Result};
 use crate::token::{
     FetchMode, Lookup, Need, QuotaStatus, SourceKind, Token, TokenKind, TokenResponse, now_ms,
 };
@@ -133,7 +133,7 @@ impl Client {
             Err(_) => Err(Error::TokenFetchAbandoned {
                 app_id: self.account.app_id.clone(),
                 kind,
-                reason: "the runtime running it shut down".to_owned(),
+                reason: Abandoned::RuntimeShutDown,
             }),
         }
     }
@@ -211,9 +211,9 @@ impl Client {
             }
             (_, None) => {
                 let secret = self.account.secret().ok_or_else(|| {
-                    Error::Config(format!(
-                        "no AppSecret for AppID {app_id}: give one, or take tokens from a token server"
-                    ))
+                    Error::Config(ConfigError::NoAppSecret {
+                        app_id: app_id.clone(),
+                    })
                 })?;
                 let force = matches!(mode, FetchMode::Forced);
                 self.shared

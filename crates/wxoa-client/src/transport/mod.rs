@@ -17,7 +17,7 @@ pub(crate) use wire::{content_type, decode, decode_borrowed, is_textual, parse_b
 /// An error and its sources on one line, redacted, for logs.
 pub(crate) use wxoa_types::secret::error_chain;
 
-use crate::error::{Error, Result};
+use crate::error::{Content, Error, Result};
 use crate::metrics::ClientMetrics;
 use crate::request::{ApiRequest, Body};
 
@@ -119,7 +119,7 @@ impl Transport {
             // A JSON exchange reads every body whole.
             Reply::Stream(response) => Err(Error::UnexpectedContent {
                 path: req.path.clone(),
-                expected: "JSON",
+                expected: Content::Json,
                 content_type: content_type(response.headers()).to_owned(),
                 body: String::new(),
             }),

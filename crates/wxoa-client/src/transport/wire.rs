@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use wxoa_types::errcode::ErrCode;
 
 use super::{MAX_BODY, MAX_ERROR_BODY, Target};
-use crate::error::{Error, Result};
+use crate::error::{BaseProblem, ConfigError, Error, Result};
 use crate::redact::redact;
 use crate::request::ApiRequest;
 
@@ -33,20 +33,28 @@ pub(crate) fn is_textual(headers: &HeaderMap) -> bool {
 }
 
 /// A base URL checked and normalised: `http` or `https`, a host, no credentials, query or
-/// fragment, no trailing `/` (a path prefix is kept).
-pub(crate) fn parse_base(base: &str) -> std::result::Result<String, String> {
-    let parsed = url::Url::parse(base.trim()).map_err(|e| format!("{base:?} is not a URL: {e}"))?;
+/// fragment, no trailing `/` (a path prefix is kept); refused naming it, its password masked.
+pub(crate) fn parse_base(
+    base: &str,
+    token_server: bool,
+) -> std::result::Result<String, ConfigError> {
+    let refused = |problem| ConfigError::Base {
+        base: wxoa_types::secret::mask_url_password(base).into_owned(),
+        token_server,
+        problem,
+    };
+    let parsed = url::Url::parse(base.trim()).map_err(|e| refused(BaseProblem::NotUrl(e)))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!("{base:?} must be an http or https URL"));
+        return Err(refused(BaseProblem::Scheme));
     }
     if parsed.host().is_none() {
-        return Err(format!("{base:?} has no host"));
+        return Err(refused(BaseProblem::NoHost));
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err("a base URL must not carry credentials".to_owned());
+        return Err(refused(BaseProblem::Credentials));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(format!("{base:?} must not have a query or a fragment"));
+        return Err(refused(BaseProblem::QueryOrFragment));
     }
     Ok(parsed.as_str().trim_end_matches('/').to_owned())
 }
@@ -200,7 +208,7 @@ pub(crate) fn is_secret_field(field: &str) -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 
@@ -217,23 +225,39 @@ mod tests {
     #[test]
     fn bases_are_checked_and_normalised() {
         assert_eq!(
-            parse_base("https://api.weixin.qq.com/").unwrap(),
+            parse_base("https://api.weixin.qq.com/", false).unwrap(),
             "https://api.weixin.qq.com"
         );
         assert_eq!(
-            parse_base(" http://127.0.0.1:8080/sandbox/ ").unwrap(),
+            parse_base(" http://127.0.0.1:8080/sandbox/ ", false).unwrap(),
             "http://127.0.0.1:8080/sandbox"
         );
-        for bad in [
-            "api.weixin.qq.com",
-            "ftp://x",
-            "http://u:p@x",
-            "http://x/?a=1",
-            "http://x/#f",
-            "",
+        for (bad, problem) in [
+            (
+                "api.weixin.qq.com",
+                BaseProblem::NotUrl(url::ParseError::RelativeUrlWithoutBase),
+            ),
+            ("ftp://x", BaseProblem::Scheme),
+            ("http://u:p@x", BaseProblem::Credentials),
+            ("http://x/?a=1", BaseProblem::QueryOrFragment),
+            ("http://x/#f", BaseProblem::QueryOrFragment),
+            (
+                "",
+                BaseProblem::NotUrl(url::ParseError::RelativeUrlWithoutBase),
+            ),
         ] {
-            assert!(parse_base(bad).is_err(), "{bad}");
+            match parse_base(bad, false) {
+                Err(ConfigError::Base { problem: found, .. }) => {
+                    assert_eq!(found, problem, "{bad}")
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
         }
+        let refused = parse_base("http://u:hunter2@x", true)
+            .unwrap_err()
+            .to_string();
+        assert!(refused.starts_with("token server: "), "{refused}");
+        assert!(!refused.contains("hunter2"), "{refused}");
     }
 
     #[test]

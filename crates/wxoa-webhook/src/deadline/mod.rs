@@ -42,8 +42,9 @@ use wxoa_types::inbound::Inbound;
 use wxoa_types::reply::ReplyBody;
 
 use crate::account::Account;
+use crate::dedup::DedupOp;
 use crate::handler::{HandlerError, Outcome};
-use crate::metrics::{DedupeOp, LateResult, OutboxEvent, RequestOutcome};
+use crate::metrics::{LateResult, OutboxEvent, RequestOutcome};
 use crate::pipeline::{Answer, render, takes_no_reply};
 use crate::rejection::Rejection;
 use crate::webhook::Webhook;
@@ -221,7 +222,7 @@ impl Pending {
             }
             Outcome::Failed(reason) => {
                 if let Err(error) = webhook.inner.dedup.release(&self.key).await {
-                    webhook.dedupe_failed(DedupeOp::Release, &error);
+                    webhook.dedupe_failed(DedupOp::Release, &error);
                 }
                 return Err(reason);
             }

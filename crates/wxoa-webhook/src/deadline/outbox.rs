@@ -18,8 +18,9 @@ use wxoa_types::inbound::Inbound;
 
 use super::{Handling, Pending, Ticket, handling};
 use crate::account::Account;
+use crate::dedup::DedupOp;
 use crate::dedup::outbox::{HEARTBEAT, Job, Lease, MAX_AGE, MAX_TAKEOVERS, SCAN, Taken};
-use crate::metrics::{DedupeOp, OutboxEvent};
+use crate::metrics::OutboxEvent;
 use crate::verify::now;
 use crate::webhook::{Inner, Webhook};
 
@@ -55,7 +56,7 @@ impl Pending {
         match outbox.park(job).await {
             Ok(()) => true,
             Err(error) => {
-                self.webhook.dedupe_failed(DedupeOp::Park, &error);
+                self.webhook.dedupe_failed(DedupOp::Park, &error);
                 false
             }
         }
@@ -108,14 +109,14 @@ impl Webhook {
                         debug!(job = %job.id, "the job was missing from the outbox: parked again");
                         ticket.in_outbox(true);
                     }
-                    Err(error) => self.dedupe_failed(DedupeOp::Park, &error),
+                    Err(error) => self.dedupe_failed(DedupOp::Park, &error),
                 },
                 Ok(Lease::Lost) => {
                     ticket.in_outbox(false);
                     warn!(job = %job.id, "another instance took this job over (its lease lapsed): the reply may be sent twice");
                     return std::future::pending().await;
                 }
-                Err(error) => self.dedupe_failed(DedupeOp::Renew, &error),
+                Err(error) => self.dedupe_failed(DedupOp::Renew, &error),
             }
         }
     }
@@ -131,7 +132,7 @@ impl Webhook {
             match outbox.finish(&job.app_id, &job.id).await {
                 Ok(()) => return,
                 Err(error) => {
-                    self.dedupe_failed(DedupeOp::Finish, &error);
+                    self.dedupe_failed(DedupOp::Finish, &error);
                     if started.elapsed() >= FINISH_FOR {
                         warn!(job = %job.id, "the finished job could not be removed from the outbox: another instance may send its reply again");
                         return;
@@ -179,7 +180,7 @@ impl Webhook {
                         self.resume(account.clone(), taken).await;
                     }
                 }
-                Err(error) => self.dedupe_failed(DedupeOp::Recover, &error),
+                Err(error) => self.dedupe_failed(DedupOp::Recover, &error),
             }
         }
     }

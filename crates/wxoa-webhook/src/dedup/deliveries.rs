@@ -7,9 +7,9 @@ use std::time::Instant;
 use tracing::{debug, warn};
 use wxoa_types::inbound::Inbound;
 
-use super::{Claim, DedupError};
+use super::{Claim, DedupError, DedupOp};
 use crate::account::Account;
-use crate::metrics::{DedupeOp, RequestOutcome};
+use crate::metrics::RequestOutcome;
 use crate::pipeline::Answer;
 use crate::webhook::Webhook;
 
@@ -57,15 +57,15 @@ impl Webhook {
                             Ok(Claim::InFlight) => {
                                 return Turn::Answered(self.duplicate(Answer::Success));
                             }
-                            Err(error) => self.dedupe_failed(DedupeOp::Claim, &error),
+                            Err(error) => self.dedupe_failed(DedupOp::Claim, &error),
                         }
                     }
-                    Err(error) => self.dedupe_failed(DedupeOp::Wait, &error),
+                    Err(error) => self.dedupe_failed(DedupOp::Wait, &error),
                 }
                 Turn::Handle { waited: true }
             }
             Err(error) => {
-                self.dedupe_failed(DedupeOp::Claim, &error);
+                self.dedupe_failed(DedupOp::Claim, &error);
                 Turn::Handle { waited: false }
             }
         }
@@ -87,14 +87,14 @@ impl Webhook {
             .complete(key, answer, self.inner.windows)
             .await
         {
-            self.dedupe_failed(DedupeOp::Complete, &error);
+            self.dedupe_failed(DedupOp::Complete, &error);
         }
     }
 
     /// A dedupe store operation failed: the push goes on without it (handled, or its answer
     /// not recorded for retries). Counted each time; logged each time, except while the store
     /// is known to be unavailable (it logged that once).
-    pub(crate) fn dedupe_failed(&self, op: DedupeOp, error: &DedupError) {
+    pub(crate) fn dedupe_failed(&self, op: DedupOp, error: &DedupError) {
         self.inner.metrics.dedupe_failed(op);
         if error.is_unavailable() {
             debug!(op = op.as_str(), %error, "dedupe store unavailable; going on without it");

@@ -50,7 +50,8 @@ async fn a_slow_handler_gets_success_then_a_customer_service_message() {
         )
         .budget(Duration::from_millis(150))
         .late_reply(Arc::new(Recorder(tx)))
-        .build();
+        .build()
+        .unwrap();
     let started = Instant::now();
     let (status, body) = send(
         &webhook.router(),
@@ -93,7 +94,8 @@ async fn failed_late_deliveries_are_counted() {
         ))
         .budget(Duration::from_millis(50))
         .late_reply(Arc::new(Failing))
-        .build();
+        .build()
+        .unwrap();
     let (_, body) = send(
         &webhook.router(),
         platform().push(Mode::Plain, &text_push("o", "x", 2)),
@@ -127,7 +129,8 @@ async fn the_echo_bot_sleeps_then_answers_late_past_the_budget() {
         )
         .budget(Duration::from_millis(300))
         .late_reply(Arc::new(Recorder(tx)))
-        .build();
+        .build()
+        .unwrap();
     let started = Instant::now();
     let (status, body) = send(
         &webhook.router(),

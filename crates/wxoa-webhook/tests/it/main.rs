@@ -39,6 +39,7 @@ pub fn webhook(bot: impl Dispatch) -> Webhook {
     Webhook::builder()
         .account(Account::new(APP_ID, TOKEN, bot).aes_key(KEY).unwrap())
         .build()
+        .unwrap()
 }
 
 /// An account in plain mode (no EncodingAESKey): the one kind that takes plaintext pushes
@@ -47,6 +48,7 @@ pub fn plain_webhook(bot: impl Dispatch) -> Webhook {
     Webhook::builder()
         .account(Account::new(APP_ID, TOKEN, bot))
         .build()
+        .unwrap()
 }
 
 pub fn echo() -> Bot {

@@ -93,6 +93,7 @@ fn redis_webhook(
         .budget(Duration::from_millis(150))
         .late_reply(Arc::new(Recorder(sent)))
         .build()
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -42,7 +42,8 @@ async fn stale_timestamp_is_401_unless_the_window_is_off() {
     let open = Webhook::builder()
         .account(Account::new(APP_ID, TOKEN, echo()))
         .replay_window(std::time::Duration::ZERO)
-        .build();
+        .build()
+        .unwrap();
     let old = platform().push_at(Mode::Plain, &text_push("o", "x", 1), "1000000000", "1");
     let (status, _) = send(&open.router(), old).await;
     assert_eq!(status, 200);
@@ -201,7 +202,8 @@ async fn allow_plain_takes_plaintext_pushes_during_the_switch_over() {
                 .unwrap()
                 .allow_plain(true),
         )
-        .build();
+        .build()
+        .unwrap();
     let (safe_query, _) = platform().sign(Mode::Safe, &text_push("o", "hi", 69), &now(), "1");
     let (status, body) = send(&webhook.router(), forged_plaintext(&safe_query)).await;
     assert_eq!(status, 200);

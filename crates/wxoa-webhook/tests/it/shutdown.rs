@@ -121,7 +121,8 @@ async fn a_connection_closed_mid_handling_gets_its_reply_once_as_a_customer_serv
     let webhook = Webhook::builder()
         .account(keyed(slow_bot(runs.clone(), Duration::from_millis(600))))
         .late_reply(sender)
-        .build();
+        .build()
+        .unwrap();
     let addr = serve(&webhook).await;
     let xml = text_push("oHungUp", "report", 4242);
 
@@ -169,7 +170,8 @@ async fn without_a_sender_a_closed_connection_s_reply_waits_for_the_retry() {
     let runs = Arc::new(AtomicUsize::new(0));
     let webhook = Webhook::builder()
         .account(keyed(slow_bot(runs.clone(), Duration::from_millis(300))))
-        .build();
+        .build()
+        .unwrap();
     let addr = serve(&webhook).await;
     let xml = text_push("oHungUp", "later", 4343);
     let mut socket = TcpStream::connect(addr).await.unwrap();
@@ -197,7 +199,8 @@ async fn drain_waits_for_late_replies_then_refuses_pushes() {
         .account(keyed(slow_bot(runs.clone(), Duration::from_millis(500))))
         .budget(Duration::from_millis(100))
         .late_reply(sender)
-        .build();
+        .build()
+        .unwrap();
     let router = webhook.router();
     let (status, body) = send(
         &router,
@@ -247,7 +250,8 @@ async fn drain_names_and_counts_what_its_deadline_cut_off() {
         )))
         .budget(Duration::from_millis(50))
         .late_reply(sender)
-        .build();
+        .build()
+        .unwrap();
     let router = webhook.router();
     for (text, msg_id) in [("slow", 11), ("quick", 12)] {
         let (_, body) = send(

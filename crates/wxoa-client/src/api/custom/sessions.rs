@@ -16,7 +16,7 @@ use wxoa_types::ids::OpenId;
 use super::CustomService;
 use super::accounts::valid_kf_account;
 use crate::api::support::{awaitable, invalid, lenient, opt_lenient, parameterless_get, require};
-use crate::{ApiRequest, Client, Result};
+use crate::{ApiRequest, Client, Result, Rule, Unit};
 
 /// Most records one `getmsglist` call answers.
 pub const RECORDS_PAGE_MAX: u32 = 10_000;
@@ -379,15 +379,26 @@ impl MsgRecords {
 
     fn validate(&self) -> Result<()> {
         if self.starttime >= self.endtime {
-            return Err(invalid("starttime", "must be earlier than endtime"));
+            return Err(invalid(
+                "endtime",
+                Rule::EndNotAfterStart {
+                    start: self.starttime,
+                    end: self.endtime,
+                },
+            ));
         }
         if self.msgid == 0 {
-            return Err(invalid("msgid", "starts at 1"));
+            return Err(invalid("msgid", Rule::AtLeast { min: 1, got: 0 }));
         }
         if !(1..=RECORDS_PAGE_MAX).contains(&self.number) {
             return Err(invalid(
                 "number",
-                format!("must be 1 to {RECORDS_PAGE_MAX}"),
+                Rule::OutOfRange {
+                    min: 1,
+                    max: i64::from(RECORDS_PAGE_MAX),
+                    unit: Unit::Count,
+                    got: i64::from(self.number),
+                },
             ));
         }
         Ok(())
@@ -395,10 +406,16 @@ impl MsgRecords {
 
     fn request(&self) -> Result<ApiRequest> {
         self.validate()?;
-        if self.endtime - self.starttime > RECORDS_SPAN_MAX {
+        let span = self.endtime - self.starttime;
+        if span > RECORDS_SPAN_MAX {
+            // One call covers at most 24 hours: `all()` cuts longer spans.
             return Err(invalid(
-                "endtime",
-                "one call covers at most 24 hours (use .all() for longer spans)",
+                "endtime - starttime",
+                Rule::AtMost {
+                    max: RECORDS_SPAN_MAX.unsigned_abs(),
+                    unit: Unit::Seconds,
+                    got: span.unsigned_abs(),
+                },
             ));
         }
         Ok(ApiRequest::post("/customservice/msgrecord/getmsglist")
@@ -547,7 +564,7 @@ mod tests {
     fn requests_are_checked_before_sending() {
         let messages = |r: MsgRecords| r.request().unwrap_err().to_string();
         assert!(messages(records(10, 10)).contains("starttime"));
-        assert!(messages(records(0, 86_401)).contains("24 hours"));
+        assert!(messages(records(0, 86_401)).contains("endtime - starttime"));
         assert!(messages(records(0, 10).number(0)).contains("number"));
         assert!(messages(records(0, 10).number(10_001)).contains("number"));
         assert!(messages(records(0, 10).msgid(0)).contains("msgid"));

@@ -3,7 +3,7 @@
 //! an upload against them before anything is sent.
 
 use crate::api::support::{invalid, require};
-use crate::{Error, Result, Upload};
+use crate::{Error, Result, Rule, Upload, UploadKind};
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * 1024;
@@ -54,7 +54,10 @@ impl std::str::FromStr for MediaKind {
             "thumb" => Ok(MediaKind::Thumb),
             other => Err(invalid(
                 "type",
-                format!("must be image, voice, video or thumb, not {other:?}"),
+                Rule::OneOf {
+                    choices: &["image", "voice", "video", "thumb"],
+                    got: other.to_owned(),
+                },
             )),
         }
     }
@@ -138,34 +141,44 @@ pub fn temporary_formats(kind: MediaKind) -> &'static [&'static str] {
     }
 }
 
-/// Checks an upload's extension against `formats` and its length against 1..=`max`;
-/// answers the length. `what` names the file in errors (`a temporary image`).
+/// Checks an upload's extension against the formats the platform takes for `upload_kind`, and
+/// its length against 1..=`max`; answers the length.
 pub(crate) async fn check_upload(
     upload: &mut Upload,
-    what: &str,
-    formats: &[&str],
+    upload_kind: UploadKind,
     max: u64,
 ) -> Result<u64> {
+    let formats = match upload_kind {
+        UploadKind::Temporary(kind) => temporary_formats(kind),
+        UploadKind::Permanent(kind) => crate::api::material::permanent_formats(kind),
+        UploadKind::ArticleImage => &["jpg", "jpeg", "png"],
+    };
     let name = upload.file_name().to_owned();
     require("media (file name)", &name)?;
     let extension = upload.extension().unwrap_or_default();
     if !formats.contains(&extension.as_str()) {
         return Err(invalid(
             "media",
-            format!(
-                "{what} must be one of {} (by its file name), got {name:?}",
-                formats.join(", ")
-            ),
+            Rule::FileFormat {
+                upload: upload_kind,
+                formats,
+                name,
+            },
         ));
     }
     let len = upload.len().await?;
     if len == 0 {
-        return Err(invalid("media", format!("{name:?} is empty")));
+        return Err(invalid("media", Rule::EmptyFile { name }));
     }
     if len > max {
         return Err(invalid(
             "media",
-            format!("{what} is at most {max} bytes, {name:?} has {len}"),
+            Rule::FileSize {
+                upload: upload_kind,
+                max,
+                name,
+                len,
+            },
         ));
     }
     Ok(len)

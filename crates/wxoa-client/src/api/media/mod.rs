@@ -47,7 +47,9 @@ use wxoa_types::ids::MediaId;
 
 use crate::api::material::NewsArticle;
 use crate::api::support::{opt_lenient, require};
-use crate::{ApiRequest, Client, Download, Error, Fetched, Form, Result, Upload};
+use crate::{
+    ApiRequest, Client, Content, Download, Error, Fetched, Form, Result, Upload, UploadKind,
+};
 pub(crate) use limits::check_upload;
 pub use limits::{MediaKind, MediaLimits, UPLOADIMG_MAX_BYTES, temporary_formats};
 
@@ -231,8 +233,7 @@ impl IntoFuture for UploadMedia {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
             let mut file = self.file;
-            let what = format!("a temporary {}", self.kind);
-            check_upload(&mut file, &what, temporary_formats(self.kind), self.max).await?;
+            check_upload(&mut file, UploadKind::Temporary(self.kind), self.max).await?;
             let request = ApiRequest::post("/cgi-bin/media/upload")
                 .query("type", self.kind.as_str())
                 .multipart(Form::new().file("media", file));
@@ -253,7 +254,7 @@ async fn uploaded(client: Client, request: Result<ApiRequest>) -> Result<MediaUp
             .or(answer.thumb_media_id)
             .ok_or_else(|| Error::UnexpectedContent {
                 path,
-                expected: "a media_id",
+                expected: Content::MediaId,
                 content_type: "application/json".to_owned(),
                 body: serde_json::to_string(&answer.extra).unwrap_or_default(),
             })?;
@@ -373,13 +374,7 @@ impl IntoFuture for UploadImage {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
             let mut file = self.file;
-            check_upload(
-                &mut file,
-                "an uploadimg image",
-                &["jpg", "jpeg", "png"],
-                UPLOADIMG_MAX_BYTES,
-            )
-            .await?;
+            check_upload(&mut file, UploadKind::ArticleImage, UPLOADIMG_MAX_BYTES).await?;
             let request = ApiRequest::post("/cgi-bin/media/uploadimg")
                 .multipart(Form::new().file("media", file));
             let answer: UrlAnswer = self.client.execute(request).await?;

@@ -229,9 +229,7 @@ impl TokenManager {
             Err(Error::TokenFetchAbandoned {
                 app_id: slot.key.app_id.clone(),
                 kind: slot.key.kind,
-                reason: format!(
-                    "it took longer than the {limit:?} the store's fetch lock may be held"
-                ),
+                reason: crate::Abandoned::TookTooLong { limit },
             })
         })
     }
