@@ -162,8 +162,9 @@ impl WebhookBuilder {
     ///
     /// let registry = Registry::default();
     /// // … the application's own metrics, registered here …
-    /// let webhook = Webhook::builder().registry(registry).build();
+    /// let webhook = Webhook::builder().registry(registry).build()?;
     /// assert!(webhook.render_metrics().unwrap().contains("wxoa_webhook_requests_total"));
+    /// # Ok::<(), wxoa_webhook::BuildError>(())
     /// ```
     pub fn registry(mut self, registry: Registry) -> Self {
         self.registry = registry;
