@@ -72,6 +72,28 @@ pub(crate) fn bytes_between(field: &str, value: &str, max: usize) -> Result<(), 
     Ok(())
 }
 
+/// `value` must be an absolute http or https URL (where the platform sends a user back).
+pub(crate) fn web_url(field: &str, value: &str) -> Result<(), Error> {
+    let url =
+        url::Url::parse(value).map_err(|e| invalid(field, format!("not an absolute URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(field, "must be an http or https URL"));
+    }
+    Ok(())
+}
+
+/// `value` must hold only letters and digits, at most `max` bytes (the anti-CSRF values the
+/// platform hands back: OAuth's `state`, the one-time subscription's `reserved`).
+pub(crate) fn alphanumeric(field: &str, value: &str, max: usize) -> Result<(), Error> {
+    if value.len() > max {
+        return Err(invalid(field, format!("longer than {max} bytes")));
+    }
+    if !value.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(invalid(field, "holds only letters and digits [a-zA-Z0-9]"));
+    }
+    Ok(())
+}
+
 /// Every OpenID of a list must be non-empty, and the list must name at least one.
 pub(crate) fn openid_list(field: &str, openids: &[wxoa_types::ids::OpenId]) -> Result<(), Error> {
     if openids.is_empty() {
@@ -133,6 +155,12 @@ pub(crate) fn opt_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, 
             "must be true, false, 0 or 1, got {other}"
         ))),
     }
+}
+
+/// Writes a number as a string, as some of the platform's examples send ids.
+#[allow(clippy::trivially_copy_pass_by_ref)] // the signature serde's `serialize_with` calls
+pub(crate) fn number_as_text<S: Serializer>(n: &u32, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(n)
 }
 
 /// Writes a flag as the platform's `0` or `1`.
