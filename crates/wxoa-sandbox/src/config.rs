@@ -367,6 +367,8 @@ pub(crate) struct Settings {
     pub(crate) mass_per_day: Option<u32>,
     /// Bytes the calls log keeps at most.
     pub(crate) calls_log_bytes: usize,
+    /// Subscription notifications' rules the sources disagree on.
+    pub(crate) subscribe: crate::platform::subscribe::SubscribeRules,
 }
 
 impl Default for Settings {
@@ -382,6 +384,7 @@ impl Default for Settings {
             stable_force_per_day: 20,
             mass_per_day: None,
             calls_log_bytes: DEFAULT_CALLS_LOG_BYTES,
+            subscribe: crate::platform::subscribe::SubscribeRules::default(),
         }
     }
 }

@@ -40,7 +40,7 @@
 //! - `platform/<area>`: an area's state types and its rules as methods the routes call —
 //!   `people` (followers, profiles, what an action changes, who a message reaches), `kf`,
 //!   `menu`, `tokens`, `qrcode`, `card`, `template`, `media`, `material`, `mass`, `publish`,
-//!   `oauth`, `tags`, `shorten`.
+//!   `oauth`, `tags`, `shorten`, `subscribe` (subscription notifications and their consents).
 //! - `followers`: synthetic followers — OpenIDs computed from numbers and back, profiles on
 //!   demand, so a million cost nothing.
 //! - `clock`: virtual time. `faults`: scripted errcodes, delays and dropped connections.
@@ -87,6 +87,7 @@ pub use config::{
 };
 pub use control::{Control, ControlError};
 pub use error::SandboxError;
+pub use platform::subscribe::SubscribeRules;
 /// The limits every listener of the sandbox is served with (see [`SandboxBuilder::limits`]).
 pub use wxoa_server::Limits;
 
@@ -201,6 +202,14 @@ impl SandboxBuilder {
     /// calls are forgotten first.
     pub fn calls_log_bytes(mut self, bytes: usize) -> Self {
         self.settings.calls_log_bytes = bytes;
+        self
+    }
+
+    /// Subscription notifications' rules where the platform's sources disagree: keyword
+    /// value limits, whether `bizsend` answers a `msgid`, the most templates an account holds
+    /// (default: [`SubscribeRules::default`]).
+    pub fn subscribe_rules(mut self, rules: SubscribeRules) -> Self {
+        self.settings.subscribe = rules;
         self
     }
 

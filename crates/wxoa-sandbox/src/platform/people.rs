@@ -124,6 +124,18 @@ impl FollowScene {
 }
 
 impl Account {
+    /// The OpenID of the first follower in `user/get` order, if the account has any: who a
+    /// page the sandbox plays for a user (OAuth, one-time subscription) acts as by default.
+    pub(crate) fn first_follower(&self) -> Option<String> {
+        let mut first = String::new();
+        self.audience
+            .followers
+            .page(crate::followers::Cursor::Start, 1, |m| {
+                self.openid_of(m, &mut first);
+            });
+        (!first.is_empty()).then_some(first)
+    }
+
     /// How `openid` relates to this account.
     pub(crate) fn who(&self, openid: &str) -> Who {
         match self.codec.decode(openid) {

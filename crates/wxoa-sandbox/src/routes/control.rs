@@ -1,6 +1,7 @@
 //! The control API (CONTRACT §4): make followers act, read what they received, move the clock,
 //! script faults, read the calls log. What a follower's action does to the platform is the
-//! areas' (`platform::people`, `qrcode`, `menu`, `media`, `kf`); this file decodes and answers. Its errors are the sandbox's own: HTTP 4xx with
+//! areas' (`platform::people`, `qrcode`, `menu`, `media`, `kf`, `subscribe`); this file
+//! decodes and answers. Its errors are the sandbox's own: HTTP 4xx with
 //! `{"error": "…"}`.
 
 use std::sync::Arc;
@@ -204,6 +205,9 @@ async fn send(
             return Err(ControlError::bad("no such account"));
         };
         let mut fields = Fields(fields);
+        account
+            .consent_from_push(from, &fields.0, now)
+            .map_err(ControlError::bad)?;
         account.media.attach_to_message(&mut fields.0, now);
         account.act(
             from,

@@ -90,19 +90,12 @@ async fn authorize(State(shared): State<Arc<Shared>>, query: Query) -> Response 
         };
         let openid = match query.get("sandbox_openid") {
             Some(openid) => openid.to_owned(),
-            None => {
-                let mut first = String::new();
-                account
-                    .audience
-                    .followers
-                    .page(crate::followers::Cursor::Start, 1, |m| {
-                        account.openid_of(m, &mut first)
-                    });
-                if first.is_empty() {
+            None => match account.first_follower() {
+                Some(first) => first,
+                None => {
                     return page_error(10006, "no follower to sign in as (add sandbox_openid)");
                 }
-                first
-            }
+            },
         };
         account.oauth.issue_code(&openid, scope, now)
     };

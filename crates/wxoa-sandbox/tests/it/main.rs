@@ -28,6 +28,8 @@ mod push;
 mod qrcode;
 mod safety;
 mod shorten;
+mod subscribe;
+mod subscribe_one_time;
 mod support;
 mod tags;
 mod template;
