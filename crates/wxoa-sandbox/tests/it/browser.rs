@@ -14,11 +14,11 @@ use wxoa_webhook::bots::{DEMO_MENU, demo};
 use crate::support::{Env, assert_ok, env_with};
 use crate::webdriver::{Driver, ENTER, Session, Tools, target_dir};
 
-const TOKEN: &str = "browsertest";
-const AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+pub(crate) const TOKEN: &str = "browsertest";
+pub(crate) const AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 
 /// The demo bot on a loopback port; the URL pushes go to.
-async fn demo_bot() -> String {
+pub(crate) async fn demo_bot() -> String {
     let account = wxoa_webhook::Account::new(DEFAULT_APP_ID, TOKEN, demo())
         .aes_key(AES_KEY)
         .unwrap();
@@ -33,7 +33,7 @@ async fn demo_bot() -> String {
 }
 
 /// Unwraps a step of the test; on failure, keeps a screenshot of the page for the record.
-async fn step<T>(browser: &Session, what: &str, result: Result<T, String>) -> T {
+pub(crate) async fn step<T>(browser: &Session, what: &str, result: Result<T, String>) -> T {
     match result {
         Ok(value) => value,
         Err(e) => {
