@@ -14,11 +14,28 @@ use wxoa_webhook::bots::{DEMO_MENU, demo};
 use crate::support::{Env, assert_ok, env_with};
 use crate::webdriver::{Driver, ENTER, Session, Tools, target_dir};
 
-pub(crate) const TOKEN: &str = "browsertest";
-pub(crate) const AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+const TOKEN: &str = "browsertest";
+const AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+
+/// A sandbox of 3 followers pushing to the demo bot in safe mode.
+pub(crate) async fn demo_env() -> Env {
+    let hook = demo_bot().await;
+    env_with(
+        Sandbox::builder()
+            .followers(3)
+            .seed(5)
+            .webhook(
+                Webhook::new(hook, TOKEN)
+                    .aes_key(AES_KEY)
+                    .mode(PushMode::Safe),
+            )
+            .push_timeout(Duration::from_secs(3)),
+    )
+    .await
+}
 
 /// The demo bot on a loopback port; the URL pushes go to.
-pub(crate) async fn demo_bot() -> String {
+async fn demo_bot() -> String {
     let account = wxoa_webhook::Account::new(DEFAULT_APP_ID, TOKEN, demo())
         .aes_key(AES_KEY)
         .unwrap();
@@ -54,19 +71,7 @@ async fn the_console_plays_a_followers_phone_in_a_real_browser() {
     let Some(tools) = Tools::find() else {
         return;
     };
-    let hook = demo_bot().await;
-    let env = env_with(
-        Sandbox::builder()
-            .followers(3)
-            .seed(5)
-            .webhook(
-                Webhook::new(hook, TOKEN)
-                    .aes_key(AES_KEY)
-                    .mode(PushMode::Safe),
-            )
-            .push_timeout(Duration::from_secs(3)),
-    )
-    .await;
+    let env = demo_env().await;
     assert_ok(&env.post_text("/cgi-bin/menu/create", DEMO_MENU).await);
     let qr = env
         .post(

@@ -8,12 +8,11 @@
 use std::time::Duration;
 
 use serde_json::json;
-use wxoa_sandbox::{PushMode, Sandbox, Webhook};
 use wxoa_types::inbound::{Body, Event, Inbound};
 
-use crate::browser::{AES_KEY, TOKEN, demo_bot, step};
+use crate::browser::{demo_env, step};
 use crate::subscribe::add;
-use crate::support::{Env, assert_errcode, assert_ok, env_with};
+use crate::support::{Env, assert_errcode, assert_ok};
 use crate::webdriver::{Driver, Tools, WAIT, target_dir};
 
 /// Waits until the sandbox shows the follower's consent to `id` as `status`.
@@ -43,19 +42,7 @@ async fn the_consent_sheet_records_the_followers_answer_and_the_notification_sho
     let Some(tools) = Tools::find() else {
         return;
     };
-    let hook = demo_bot().await;
-    let env = env_with(
-        Sandbox::builder()
-            .followers(3)
-            .seed(5)
-            .webhook(
-                Webhook::new(hook, TOKEN)
-                    .aes_key(AES_KEY)
-                    .mode(PushMode::Safe),
-            )
-            .push_timeout(Duration::from_secs(3)),
-    )
-    .await;
+    let env = demo_env().await;
     let booking = add(&env, 2010, &[1, 2, 3]).await;
     let bus = add(&env, 1200, &[1, 3]).await;
 
