@@ -28,11 +28,11 @@ pub async fn run(
     let account = WebhookAccount::new(app_id, token, bot())
         .aes_key(aes_key)
         .map_err(std::io::Error::other)?;
-    axum::serve(
-        listener,
-        Webhook::builder().account(account).build().router(),
-    )
-    .await
+    let webhook = Webhook::builder()
+        .account(account)
+        .build()
+        .map_err(std::io::Error::other)?;
+    axum::serve(listener, webhook.router()).await
 }
 
 #[tokio::main]

@@ -39,7 +39,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .account(account)
         .dedup(Arc::new(RedisDedup::new(&redis)?))
         .late_reply(Arc::new(CustomerService::new(client)))
-        .build();
+        .build()?;
     let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
     axum::serve(listener, webhook.router()).await?;
     Ok(())

@@ -26,13 +26,8 @@ pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let account = WebhookAccount::new(DEFAULT_APP_ID, TOKEN, bot).aes_key(AES_KEY)?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}/wechat", listener.local_addr()?);
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            Webhook::builder().account(account).build().router(),
-        )
-        .await
-    });
+    let app = Webhook::builder().account(account).build()?.router();
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
     // The platform, pushing to it in safe mode, with ten followers.
     let sandbox = Sandbox::builder()

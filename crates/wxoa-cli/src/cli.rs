@@ -176,7 +176,7 @@ pub(crate) enum Command {
     /// Customer-service messages to a follower, and the typing indicator.
     #[command(subcommand)]
     Send(crate::commands::send::SendCommand),
-    /// Customer-service agent accounts.
+    /// Customer service: agent accounts, sessions with followers, the message record.
     #[command(subcommand)]
     Kf(crate::commands::kf::KfCommand),
     /// Template messages, templates and industries.

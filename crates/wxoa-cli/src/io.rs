@@ -1,6 +1,7 @@
-//! Reading input, bounded.
+//! Reading input, bounded; where exported records are written.
 
-use std::io::Read;
+use std::io::{Read, Write};
+use std::path::Path;
 
 use crate::exit::Failure;
 
@@ -38,4 +39,32 @@ pub(crate) fn read_file(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
         )));
     }
     Ok(text)
+}
+
+/// Where an export writes: FILE (created, or truncated) or stdout.
+pub(crate) fn open_out(out: Option<&Path>) -> Result<Box<dyn Write>, Failure> {
+    Ok(match out {
+        Some(path) => Box::new(std::fs::File::create(path).map_err(|e| {
+            Failure::usage(anyhow::anyhow!("cannot write {}: {e}", path.display()))
+        })?),
+        None => Box::new(std::io::stdout().lock()),
+    })
+}
+
+/// A CSV writer's error as the CLI reports it: I/O errors stay I/O errors (a closed pipe is
+/// recognised by [`is_broken_pipe`]).
+pub(crate) fn csv_error(error: csv::Error) -> Failure {
+    match error.into_kind() {
+        csv::ErrorKind::Io(error) => Failure::from(error),
+        other => Failure::usage(anyhow::anyhow!("cannot write CSV: {other:?}")),
+    }
+}
+
+/// Whether writing failed because the reader went away (`wxoa user list --all | head`): not
+/// an error of the export.
+pub(crate) fn is_broken_pipe(failure: &Failure) -> bool {
+    failure
+        .error
+        .downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }

@@ -15,7 +15,8 @@ use reqwest::header::{CONTENT_DISPOSITION, CONTENT_LENGTH, HeaderMap};
 use serde::de::DeserializeOwned;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, FileAction, Result};
+use crate::invalid::InvalidRequest;
 use crate::transport::{MAX_BODY, content_type, decode};
 
 /// The largest file streamed to a writer or a file: far above any file the platform serves.
@@ -165,7 +166,9 @@ impl Download {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
-            .ok_or_else(|| Error::InvalidRequest(format!("{} is no file path", path.display())))?;
+            .ok_or_else(|| InvalidRequest::NoFileName {
+                path: path.to_path_buf(),
+            })?;
         self.save(&dir, &name, path).await
     }
 
@@ -177,16 +180,14 @@ impl Download {
         tokio::fs::create_dir_all(dir)
             .await
             .map_err(|source| Error::Io {
-                action: "create the directory",
+                action: FileAction::CreateDirectory,
                 path: dir.to_path_buf(),
                 source,
             })?;
         let name = match self.file_name() {
             Some(name) => name,
-            None => sanitize(fallback_name).ok_or_else(|| {
-                Error::InvalidRequest(format!(
-                    "file name: {fallback_name:?} is not usable as a file name"
-                ))
+            None => sanitize(fallback_name).ok_or_else(|| InvalidRequest::UnusableFileName {
+                name: fallback_name.to_owned(),
             })?,
         };
         let target = dir.join(&name);
@@ -203,7 +204,7 @@ impl Download {
         };
         let mut file = tokio::fs::File::create(&temp)
             .await
-            .map_err(|e| io("create", e))?;
+            .map_err(|e| io(FileAction::Create, e))?;
         let written = match self.write_to(&mut file).await {
             Ok(written) => written,
             Err(error) => {
@@ -216,12 +217,12 @@ impl Download {
         drop(file);
         if let Err(source) = synced {
             let _ = tokio::fs::remove_file(&temp).await;
-            return Err(io("write", source));
+            return Err(io(FileAction::Write, source));
         }
         if let Err(source) = tokio::fs::rename(&temp, target).await {
             let _ = tokio::fs::remove_file(&temp).await;
             return Err(Error::Io {
-                action: "write",
+                action: FileAction::Write,
                 path: target.to_path_buf(),
                 source,
             });
@@ -235,7 +236,7 @@ impl Download {
         limit: u64,
     ) -> Result<u64> {
         let written_to = |source| Error::Io {
-            action: "write",
+            action: FileAction::Write,
             path: PathBuf::from("the download's writer"),
             source,
         };
@@ -415,7 +416,9 @@ mod tests {
         let download = Download::read("/x".to_owned(), HeaderMap::new(), Bytes::new());
         assert!(matches!(
             download.save_in(&target, "../").await,
-            Err(Error::InvalidRequest(_))
+            Err(Error::InvalidRequest(
+                InvalidRequest::UnusableFileName { .. }
+            ))
         ));
     }
 }

@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use wxoa_types::errcode::{ErrCode, RetryClass};
 use wxoa_types::ids::AppId;
 
+use crate::invalid::InvalidRequest;
 use crate::token::TokenKind;
 
 /// A result with the client's [`Error`].
@@ -122,7 +123,7 @@ pub enum Error {
         /// What was being fetched.
         kind: TokenKind,
         /// Why.
-        reason: String,
+        reason: Abandoned,
     },
     /// The central token server refused or failed the request.
     #[error("the token server answered HTTP {status}: {message}")]
@@ -139,14 +140,14 @@ pub enum Error {
         app_id: AppId,
     },
     /// The request cannot be sent as given (a bad path, a body that is not JSON, a value out
-    /// of the platform's range, …): the message names the field and the rule.
+    /// of the platform's range, …): it names the field and the rule.
     #[error("invalid request: {0}")]
-    InvalidRequest(String),
+    InvalidRequest(InvalidRequest),
     /// A local file could not be read (an upload) or written (a download).
     #[error("cannot {action} {}", path.display())]
     Io {
-        /// What was being done: `read`, `write`, `create the directory`, ….
-        action: &'static str,
+        /// What was being done.
+        action: FileAction,
         /// The file or directory.
         path: std::path::PathBuf,
         /// The I/O error.
@@ -159,8 +160,8 @@ pub enum Error {
     UnexpectedContent {
         /// The API path called.
         path: String,
-        /// What was expected: `a file`, `JSON`.
-        expected: &'static str,
+        /// What was expected.
+        expected: Content,
         /// The `Content-Type` of the answer (empty when absent).
         content_type: String,
         /// The start of the body, redacted (at most 4 KiB, lossy UTF-8).
@@ -168,7 +169,170 @@ pub enum Error {
     },
     /// The client is configured wrongly (a malformed base URL, a missing AppSecret, …).
     #[error("invalid configuration: {0}")]
-    Config(String),
+    Config(ConfigError),
+}
+
+/// What was being done with a local file or directory, in [`Error::Io`] and the file token
+/// store's [`StoreError::File`](crate::token::StoreError::File).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FileAction {
+    /// Opening it.
+    Open,
+    /// Reading it.
+    Read,
+    /// Creating it.
+    Create,
+    /// Creating a directory.
+    CreateDirectory,
+    /// Creating a temporary file in a directory.
+    CreateTemporary,
+    /// Locking it.
+    Lock,
+    /// Writing it.
+    Write,
+    /// Renaming the written file over it.
+    RenameOver,
+}
+
+impl fmt::Display for FileAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FileAction::Open => "open",
+            FileAction::Read => "read",
+            FileAction::Create => "create",
+            FileAction::CreateDirectory => "create the directory",
+            FileAction::CreateTemporary => "create a temporary file in",
+            FileAction::Lock => "lock",
+            FileAction::Write => "write",
+            FileAction::RenameOver => "rename over",
+        })
+    }
+}
+
+/// What an endpoint was expected to answer, in [`Error::UnexpectedContent`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Content {
+    /// A file.
+    File,
+    /// The platform's JSON.
+    Json,
+    /// JSON with a `media_id`.
+    MediaId,
+}
+
+impl fmt::Display for Content {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Content::File => "a file",
+            Content::Json => "JSON",
+            Content::MediaId => "a media_id",
+        })
+    }
+}
+
+/// Why a token fetch was given up, in [`Error::TokenFetchAbandoned`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Abandoned {
+    /// It ran longer than the store's fetch lock may be held.
+    #[error("it took longer than the {limit:?} the store's fetch lock may be held")]
+    TookTooLong {
+        /// How long it may run.
+        limit: Duration,
+    },
+    /// The runtime running it shut down.
+    #[error("the runtime running it shut down")]
+    RuntimeShutDown,
+}
+
+/// How the client is configured wrongly, in [`Error::Config`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The builder was given no account.
+    #[error("a client needs at least one account")]
+    NoAccount,
+    /// An account's AppID is empty.
+    #[error("an AppID is empty")]
+    EmptyAppId,
+    /// An account has no AppSecret while tokens are fetched from the platform.
+    #[error("no AppSecret for AppID {app_id}: give one, or take tokens from a token server")]
+    NoAppSecret {
+        /// The account.
+        app_id: AppId,
+    },
+    /// Web OAuth needs the AppSecret, which a client taking tokens from a token server lacks.
+    #[error(
+        "web OAuth needs the AppSecret of {app_id}: a client taking tokens from a token server has none"
+    )]
+    OAuthWithoutSecret {
+        /// The account.
+        app_id: AppId,
+    },
+    /// The store's fetch lock would live less than a second.
+    #[error("the store's fetch lock must live at least 1 s, not {ttl:?}")]
+    LockTtl {
+        /// The lifetime given.
+        ttl: Duration,
+    },
+    /// The list of API hosts is empty.
+    #[error("no API base")]
+    NoApiBase,
+    /// A base URL (of the API, the web pages or the token server) that cannot be used.
+    #[error("{}{base:?} {problem}", if *token_server { "token server: " } else { "" })]
+    Base {
+        /// The URL given.
+        base: String,
+        /// Whether it is the token server's.
+        token_server: bool,
+        /// What is wrong with it.
+        problem: BaseProblem,
+    },
+    /// The token server's auth token cannot be sent in a header.
+    #[error("the token server's auth token holds characters a header cannot carry")]
+    TokenServerAuth,
+    /// The HTTP client could not be built.
+    #[error("cannot build the HTTP client: {source}")]
+    HttpClient {
+        /// Why.
+        #[source]
+        source: reqwest::Error,
+    },
+}
+
+/// What is wrong with a base URL, in [`ConfigError::Base`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BaseProblem {
+    /// It does not parse as a URL.
+    #[error("is not a URL: {0}")]
+    NotUrl(#[source] url::ParseError),
+    /// Its scheme is not `http` or `https`.
+    #[error("must be an http or https URL")]
+    Scheme,
+    /// It names no host.
+    #[error("has no host")]
+    NoHost,
+    /// It carries a user name or a password.
+    #[error("must not carry credentials")]
+    Credentials,
+    /// It has a query or a fragment.
+    #[error("must not have a query or a fragment")]
+    QueryOrFragment,
+}
+
+impl From<InvalidRequest> for Error {
+    fn from(invalid: InvalidRequest) -> Self {
+        Error::InvalidRequest(invalid)
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(config: ConfigError) -> Self {
+        Error::Config(config)
+    }
 }
 
 impl Error {

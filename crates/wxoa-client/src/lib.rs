@@ -76,16 +76,22 @@
 //!   to a writer, a file or a directory.
 //! - [`api`]: the platform's API, one typed module per area.
 //! - [`RetryPolicy`]: how reads are retried.
-//! - [`Error`]: every failure, typed.
+//! - [`Error`]: every failure, typed; [`InvalidRequest`] and [`Rule`] say why a request was
+//!   refused before it left, [`ConfigError`] what is wrong with the configuration.
 //! - [`token`]: sources, stores and the token manager.
+//! - [`metrics`]: calls, errcodes and latency by endpoint path, and token fetches, for the
+//!   application's Prometheus registry ([`Client::metrics`]).
 //! - [`redact`]: masking secrets in text.
 
 pub mod api;
 mod client;
 mod download;
 mod error;
+mod invalid;
+pub mod metrics;
 pub mod redact;
 mod request;
+mod rule;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod token;
@@ -96,8 +102,11 @@ pub use client::{
     Account, Client, ClientBuilder, DEFAULT_API_BASES, DEFAULT_MP_BASE, DEFAULT_OPEN_BASE,
 };
 pub use download::{Download, Fetched, JsonAnswer, MAX_DOWNLOAD};
-pub use error::{Error, Result};
+pub use error::{Abandoned, BaseProblem, ConfigError, Content, Error, FileAction, Result};
+pub use invalid::InvalidRequest;
+pub use metrics::ClientMetrics;
 pub use request::ApiRequest;
+pub use rule::{ArticleList, Rule, Unit, UploadKind};
 pub use transport::RetryPolicy;
 pub use upload::{Form, Upload};
 pub use wxoa_types::errcode::ErrCode;

@@ -7,6 +7,7 @@ use reqwest::Method;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::invalid::InvalidRequest;
 use crate::redact::redact;
 use crate::upload::Form;
 
@@ -101,7 +102,7 @@ impl ApiRequest {
     /// (which the platform may refuse with 40033).
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
         let bytes = serde_json::to_vec(body)
-            .map_err(|e| Error::InvalidRequest(format!("the body is not JSON: {e}")))?;
+            .map_err(|source| Error::InvalidRequest(InvalidRequest::Body { source }))?;
         self.body = Some(Body::Json(Bytes::from(bytes)));
         Ok(self)
     }
@@ -202,23 +203,20 @@ impl ApiRequest {
     pub(crate) fn validate(&self) -> Result<()> {
         let path = &self.path;
         if !path.starts_with('/') || path.starts_with("//") {
-            return Err(Error::InvalidRequest(format!(
-                "the path must start with one `/`, like /cgi-bin/user/get: {path:?}"
-            )));
+            return Err(Error::InvalidRequest(InvalidRequest::PathStart {
+                path: redact(path).into_owned(),
+            }));
         }
         if path
             .bytes()
             .any(|b| b.is_ascii_control() || b == b' ' || b == b'#')
         {
-            return Err(Error::InvalidRequest(format!(
-                "the path holds a space, a control character or a `#`: {:?}",
-                redact(path)
-            )));
+            return Err(Error::InvalidRequest(InvalidRequest::PathCharacters {
+                path: redact(path).into_owned(),
+            }));
         }
         if self.with_token && self.query.iter().any(|(k, _)| k == "access_token") {
-            return Err(Error::InvalidRequest(
-                "do not pass access_token: the client adds the account's token itself".to_owned(),
-            ));
+            return Err(Error::InvalidRequest(InvalidRequest::AccessTokenGiven));
         }
         Ok(())
     }

@@ -25,7 +25,8 @@ use futures::Stream;
 use futures::stream::BoxStream;
 use tokio::io::AsyncReadExt;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, FileAction, Result};
+use crate::invalid::InvalidRequest;
 
 /// How much of a file is read at a time.
 const CHUNK: usize = 64 * 1024;
@@ -193,10 +194,9 @@ impl Upload {
         };
         let metadata = tokio::fs::metadata(path).await.map_err(unreadable(path))?;
         if !metadata.is_file() {
-            return Err(Error::InvalidRequest(format!(
-                "{} is not a regular file",
-                path.display()
-            )));
+            return Err(Error::InvalidRequest(InvalidRequest::NotAFile {
+                path: path.to_path_buf(),
+            }));
         }
         self.len = Some(metadata.len());
         Ok(metadata.len())
@@ -232,10 +232,9 @@ impl Upload {
             .file_name(self.file_name.clone())
             .mime_str(self.mime_type())
             .map_err(|_| {
-                Error::InvalidRequest(format!(
-                    "content type: {:?} is not a MIME type",
-                    self.mime_type()
-                ))
+                Error::InvalidRequest(InvalidRequest::ContentType {
+                    content_type: self.mime_type().to_owned(),
+                })
             })
     }
 }
@@ -243,7 +242,7 @@ impl Upload {
 /// The error of a file to upload that cannot be read.
 fn unreadable(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
     move |source| Error::Io {
-        action: "read",
+        action: FileAction::Read,
         path: path.to_path_buf(),
         source,
     }
@@ -504,11 +503,14 @@ mod tests {
         assert_eq!(upload.len().await.unwrap(), 5);
         assert!(matches!(
             Upload::path(dir.path()).len().await,
-            Err(Error::InvalidRequest(_))
+            Err(Error::InvalidRequest(InvalidRequest::NotAFile { .. }))
         ));
         assert!(matches!(
             Upload::path(dir.path().join("missing.jpg")).len().await,
-            Err(Error::Io { action: "read", .. })
+            Err(Error::Io {
+                action: FileAction::Read,
+                ..
+            })
         ));
     }
 }

@@ -8,7 +8,7 @@
 //! | `GET /token[?appid=A]` | `{"access_token": "…", "expires_at": UNIX_SECONDS}` |
 //! | `POST /token/invalidate` `{"access_token": "…"}` | if that is still the current token, one replacement (however many callers, on however many instances, report it); the current token either way |
 //! | `GET /ticket/jsapi`, `GET /ticket/wx_card` | `{"ticket": "…", "expires_at": …}` |
-//! | `GET /healthz`, `GET /metrics` | `ok`; Prometheus text |
+//! | `GET /healthz`, `GET /metrics` | `ok`; the server's and its client's metrics, OpenMetrics text |
 //!
 //! Every route needs `Authorization: Bearer X` (compared in constant time); otherwise 401.
 //! Platform errors keep the platform's shape, `{"errcode": N, "errmsg": "…"}`, so that a
@@ -44,11 +44,9 @@
 //! # }
 //! ```
 
-use std::collections::HashMap;
-use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, UNIX_EPOCH};
 
 use axum::extract::{Query, Request, State};
 use axum::http::{StatusCode, header};
@@ -56,6 +54,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use prometheus_client::registry::Registry;
 use serde::Deserialize;
 use serde_json::json;
 use subtle::ConstantTimeEq;
@@ -63,35 +62,21 @@ use wxoa_client::token::{Token, TokenKind};
 use wxoa_client::{Client, Error};
 use wxoa_types::secret::Secret;
 
-/// Counters of one AppID.
-#[derive(Debug, Default)]
-struct Counters {
-    served: [AtomicU64; 3],
-    reports: AtomicU64,
-    errors: AtomicU64,
-    expires_at: [AtomicU64; 3],
-}
+mod metrics;
 
-fn kind_index(kind: TokenKind) -> usize {
-    match kind {
-        TokenKind::AccessToken => 0,
-        TokenKind::JsapiTicket => 1,
-        _ => 2,
-    }
-}
+use metrics::{KINDS, ServerMetrics};
 
-const KINDS: [(TokenKind, &str); 3] = [
-    (TokenKind::AccessToken, "access_token"),
-    (TokenKind::JsapiTicket, "jsapi"),
-    (TokenKind::WxCardTicket, "wx_card"),
-];
+/// The `Content-Type` of `/metrics`: the OpenMetrics text format.
+const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 struct Inner {
     client: Client,
     auth: Secret,
-    counters: Mutex<HashMap<String, Arc<Counters>>>,
-    /// Which tickets have been asked for: only those are kept fresh in the background.
-    tickets_wanted: Mutex<HashMap<String, [bool; 3]>>,
+    metrics: ServerMetrics,
+    /// What `/metrics` serves: the server's metrics and its client's.
+    registry: Registry,
+    /// Which tickets have been asked for, by AppID: only those are kept fresh in the background.
+    tickets_wanted: Mutex<HashSet<(String, TokenKind)>>,
 }
 
 /// The control server. Cheap to clone.
@@ -202,22 +187,22 @@ fn unix_seconds(token: &Token) -> u64 {
     token.expires_at_ms() / 1000
 }
 
-fn now_s() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 impl ControlServer {
     /// A server for every account of `client`'s registry (the first is the default when a
-    /// request names no `appid`), authenticating callers with the Bearer token `auth`.
+    /// request names no `appid`), authenticating callers with the Bearer token `auth`. Its
+    /// `/metrics` serves the server's metrics and the client's ([`Client::metrics`]).
     pub fn new(client: Client, auth: impl Into<Secret>) -> Self {
+        let metrics = ServerMetrics::new(client.clone());
+        let mut registry = Registry::default();
+        client.metrics().register(&mut registry);
+        metrics.register(&mut registry);
         Self {
             inner: Arc::new(Inner {
                 client,
                 auth: auth.into(),
-                counters: Mutex::new(HashMap::new()),
-                tickets_wanted: Mutex::new(HashMap::new()),
+                metrics,
+                registry,
+                tickets_wanted: Mutex::default(),
             }),
         }
     }
@@ -230,7 +215,7 @@ impl ControlServer {
             .route("/ticket/jsapi", get(jsapi))
             .route("/ticket/wx_card", get(wx_card))
             .route("/healthz", get(|| async { "ok" }))
-            .route("/metrics", get(metrics))
+            .route("/metrics", get(serve_metrics))
             .layer(middleware::from_fn_with_state(self.clone(), authenticate))
             .with_state(self.clone())
     }
@@ -247,23 +232,22 @@ impl ControlServer {
                 let Ok(client) = self.inner.client.for_account(app_id.as_str()) else {
                     continue;
                 };
-                let wanted = self.tickets_wanted(app_id.as_str());
-                for (i, (kind, name)) in KINDS.iter().enumerate() {
-                    if i > 0 && !wanted.get(i).copied().unwrap_or(false) {
+                for kind in KINDS {
+                    if kind != TokenKind::AccessToken && !self.ticket_wanted(app_id.as_str(), kind)
+                    {
                         continue;
                     }
-                    match fetch(&client, *kind).await {
+                    match fetch(&client, kind).await {
                         Ok(token) => {
-                            if let Some(expires) = self.counters(app_id.as_str()).expires_at.get(i)
-                            {
-                                expires.store(unix_seconds(&token), Ordering::Relaxed);
-                            }
+                            self.inner.metrics.kept_fresh(
+                                app_id.as_str(),
+                                kind,
+                                unix_seconds(&token),
+                            );
                         }
                         Err(error) => {
-                            self.counters(app_id.as_str())
-                                .errors
-                                .fetch_add(1, Ordering::Relaxed);
-                            tracing::warn!(app_id = %app_id, kind = name, %error, "could not keep the token fresh");
+                            self.inner.metrics.failed(app_id.as_str());
+                            tracing::warn!(app_id = %app_id, kind = kind.label(), %error, "could not keep the token fresh");
                         }
                     }
                 }
@@ -271,22 +255,12 @@ impl ControlServer {
         }
     }
 
-    fn tickets_wanted(&self, app_id: &str) -> [bool; 3] {
-        let wanted = self
-            .inner
+    fn ticket_wanted(&self, app_id: &str, kind: TokenKind) -> bool {
+        self.inner
             .tickets_wanted
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        wanted.get(app_id).copied().unwrap_or_default()
-    }
-
-    fn counters(&self, app_id: &str) -> Arc<Counters> {
-        let mut counters = self
-            .inner
-            .counters
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        counters.entry(app_id.to_owned()).or_default().clone()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(&(app_id.to_owned(), kind))
     }
 
     fn client_for(&self, query: &AppQuery) -> Result<Client, Failure> {
@@ -299,16 +273,12 @@ impl ControlServer {
     async fn serve(&self, query: AppQuery, kind: TokenKind) -> Result<(Client, Token), Failure> {
         let client = self.client_for(&query)?;
         let app_id = client.app_id().as_str().to_owned();
-        let i = kind_index(kind);
-        if i > 0 {
-            let mut wanted = self
-                .inner
+        if kind != TokenKind::AccessToken {
+            self.inner
                 .tickets_wanted
                 .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if let Some(flag) = wanted.entry(app_id.clone()).or_default().get_mut(i) {
-                *flag = true;
-            }
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert((app_id.clone(), kind));
         }
         let result = fetch(&client, kind).await;
         self.served(&app_id, kind, result)
@@ -322,141 +292,19 @@ impl ControlServer {
         kind: TokenKind,
         result: Result<Token, Error>,
     ) -> Result<Token, Failure> {
-        let counters = self.counters(app_id);
-        let i = kind_index(kind);
         match result {
             Ok(token) => {
-                if let (Some(served), Some(expires)) =
-                    (counters.served.get(i), counters.expires_at.get(i))
-                {
-                    served.fetch_add(1, Ordering::Relaxed);
-                    expires.store(unix_seconds(&token), Ordering::Relaxed);
-                }
+                self.inner
+                    .metrics
+                    .served(app_id, kind, unix_seconds(&token));
                 Ok(token)
             }
             Err(error) => {
-                counters.errors.fetch_add(1, Ordering::Relaxed);
+                self.inner.metrics.failed(app_id);
                 tracing::warn!(%app_id, %error, "could not serve a token");
                 Err(error.into())
             }
         }
-    }
-
-    fn render_metrics(&self) -> String {
-        let mut out = String::new();
-        let now = now_s();
-        let counters: Vec<(String, Arc<Counters>)> = {
-            let map = self
-                .inner
-                .counters
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let mut all: Vec<_> = map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-            for app_id in self.inner.client.app_ids() {
-                if !map.contains_key(app_id.as_str()) {
-                    all.push((app_id.as_str().to_owned(), Arc::default()));
-                }
-            }
-            all.sort_by(|a, b| a.0.cmp(&b.0));
-            all
-        };
-        out.push_str("# HELP wxoa_token_fetches_total Tokens and tickets fetched from the platform by this process.\n# TYPE wxoa_token_fetches_total counter\n");
-        for (app_id, _) in &counters {
-            let fetches = self
-                .inner
-                .client
-                .for_account(app_id)
-                .map(|c| {
-                    KINDS
-                        .iter()
-                        .map(|(kind, _)| c.token_fetches(*kind))
-                        .sum::<u64>()
-                })
-                .unwrap_or(0);
-            let _ = writeln!(
-                out,
-                "wxoa_token_fetches_total{{appid=\"{app_id}\"}} {fetches}"
-            );
-        }
-        out.push_str("# HELP wxoa_token_forced_refreshes_total Forced stable_token refreshes among the fetches (the platform allows 20 a day).\n# TYPE wxoa_token_forced_refreshes_total counter\n");
-        for (app_id, _) in &counters {
-            let forced = self
-                .inner
-                .client
-                .for_account(app_id)
-                .map(|c| c.token_forced_refreshes(TokenKind::AccessToken))
-                .unwrap_or(0);
-            let _ = writeln!(
-                out,
-                "wxoa_token_forced_refreshes_total{{appid=\"{app_id}\"}} {forced}"
-            );
-        }
-        out.push_str("# HELP wxoa_token_invalidations_total Reports of a rejected access token (POST /token/invalidate); each token is replaced once however many report it.\n# TYPE wxoa_token_invalidations_total counter\n");
-        for (app_id, c) in &counters {
-            let _ = writeln!(
-                out,
-                "wxoa_token_invalidations_total{{appid=\"{app_id}\"}} {}",
-                c.reports.load(Ordering::Relaxed)
-            );
-        }
-        out.push_str("# HELP wxoa_token_quota_refusals_total Fetches the token quota guard refused.\n# TYPE wxoa_token_quota_refusals_total counter\n");
-        let mut refusing = Vec::new();
-        for (app_id, _) in &counters {
-            let Ok(client) = self.inner.client.for_account(app_id) else {
-                continue;
-            };
-            for (kind, name) in KINDS {
-                let status = client.token_quota_status(kind);
-                let _ = writeln!(
-                    out,
-                    "wxoa_token_quota_refusals_total{{appid=\"{app_id}\",kind=\"{name}\"}} {}",
-                    status.refusals
-                );
-                refusing.push((app_id, name, status.refusing_until));
-            }
-        }
-        out.push_str("# HELP wxoa_token_quota_refusing_until_seconds Unix time until which the token quota guard refuses to fetch (0 when it does not).\n# TYPE wxoa_token_quota_refusing_until_seconds gauge\n");
-        for (app_id, name, until) in refusing {
-            let until = until
-                .and_then(|at| at.duration_since(UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_secs());
-            let _ = writeln!(
-                out,
-                "wxoa_token_quota_refusing_until_seconds{{appid=\"{app_id}\",kind=\"{name}\"}} {until}"
-            );
-        }
-        out.push_str("# HELP wxoa_token_served_total Tokens and tickets served.\n# TYPE wxoa_token_served_total counter\n");
-        for (app_id, c) in &counters {
-            for ((_, name), served) in KINDS.iter().zip(&c.served) {
-                let _ = writeln!(
-                    out,
-                    "wxoa_token_served_total{{appid=\"{app_id}\",kind=\"{name}\"}} {}",
-                    served.load(Ordering::Relaxed)
-                );
-            }
-        }
-        out.push_str("# HELP wxoa_token_errors_total Requests that could not be served.\n# TYPE wxoa_token_errors_total counter\n");
-        for (app_id, c) in &counters {
-            let _ = writeln!(
-                out,
-                "wxoa_token_errors_total{{appid=\"{app_id}\"}} {}",
-                c.errors.load(Ordering::Relaxed)
-            );
-        }
-        out.push_str("# HELP wxoa_token_seconds_to_expiry Seconds until the last served token expires.\n# TYPE wxoa_token_seconds_to_expiry gauge\n");
-        for (app_id, c) in &counters {
-            for ((_, name), expires) in KINDS.iter().zip(&c.expires_at) {
-                let at = expires.load(Ordering::Relaxed);
-                if at > 0 {
-                    let _ = writeln!(
-                        out,
-                        "wxoa_token_seconds_to_expiry{{appid=\"{app_id}\",kind=\"{name}\"}} {}",
-                        at.saturating_sub(now)
-                    );
-                }
-            }
-        }
-        out
     }
 }
 
@@ -558,10 +406,7 @@ async fn invalidate(
     }
     let client = server.client_for(&query)?;
     let app_id = client.app_id().as_str().to_owned();
-    server
-        .counters(&app_id)
-        .reports
-        .fetch_add(1, Ordering::Relaxed);
+    server.inner.metrics.reported(&app_id);
     tracing::debug!(%app_id, "a caller reported a rejected access token");
     // Only the value is known; its times are never used to compare.
     let rejected = Token::new(report.access_token, 0, 0);
@@ -573,9 +418,14 @@ async fn invalidate(
     )
 }
 
-async fn metrics(State(server): State<ControlServer>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        server.render_metrics(),
-    )
+async fn serve_metrics(State(server): State<ControlServer>) -> Response {
+    let mut text = String::with_capacity(8192);
+    match prometheus_client::encoding::text::encode(&mut text, &server.inner.registry) {
+        Ok(()) => ([(header::CONTENT_TYPE, OPENMETRICS)], text).into_response(),
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "a metric could not be written",
+        )
+            .into_response(),
+    }
 }

@@ -23,7 +23,10 @@ mod error;
 mod msg_crypt;
 mod signature;
 
-pub use error::CryptoError;
+pub use error::{
+    AesKeyProblem, Base64Problem, BufferProblem, CryptoError, DecryptProblem, EncryptProblem,
+    SignatureParam,
+};
 pub use msg_crypt::{AesKey, MAX_ENCRYPT_LEN, MsgCrypt, Opened, PAD_BLOCK, random_nonce};
 pub use signature::{
     Signature, card_signature, jssdk_signature, jssdk_url, msg_signature, signature,

@@ -7,8 +7,10 @@ use wxoa_types::envelope::{PushEnvelope, ReplyEnvelope};
 use wxoa_types::reply::Reply;
 use wxoa_types::secret::Secret;
 
-use crate::CryptoError;
 use crate::signature::{msg_signature, verify_msg_signature};
+use crate::{
+    AesKeyProblem, Base64Problem, BufferProblem, CryptoError, DecryptProblem, EncryptProblem,
+};
 
 /// Block size of the PKCS#7 padding: 32, not AES's 16. Pads run from 1 to 32 bytes.
 pub const PAD_BLOCK: usize = 32;
@@ -45,14 +47,10 @@ impl AesKey {
         let length = encoding_aes_key.chars().count();
         if length != 43 {
             return Err(CryptoError::IllegalAesKey {
-                reason: format!(
-                    "EncodingAESKey must be exactly 43 characters, this one has {length}{}",
-                    if length == 44 && encoding_aes_key.ends_with('=') {
-                        " (drop the trailing '=')"
-                    } else {
-                        ""
-                    }
-                ),
+                reason: AesKeyProblem::Length {
+                    length,
+                    padded: length == 44 && encoding_aes_key.ends_with('='),
+                },
             });
         }
         if let Some(bad) = encoding_aes_key
@@ -60,10 +58,7 @@ impl AesKey {
             .position(|c| !(c.is_ascii_alphanumeric() || c == '+' || c == '/'))
         {
             return Err(CryptoError::IllegalAesKey {
-                reason: format!(
-                    "EncodingAESKey may hold only letters and digits; character {} is not one",
-                    bad + 1
-                ),
+                reason: AesKeyProblem::Character { position: bad + 1 },
             });
         }
         // 43 characters carry 258 bits: the last character's two low bits are past the key's
@@ -77,8 +72,8 @@ impl AesKey {
         let mut key = [0u8; 32];
         base64_simd::STANDARD_NO_PAD
             .decode(&chars, base64_simd::Out::from_slice(&mut key))
-            .map_err(|e| CryptoError::IllegalAesKey {
-                reason: format!("EncodingAESKey is not Base64: {e}"),
+            .map_err(|_| CryptoError::IllegalAesKey {
+                reason: AesKeyProblem::NotBase64,
             })?;
         Ok(Self::from_bytes(&key))
     }
@@ -183,7 +178,7 @@ impl MsgCrypt {
         out: &mut String,
     ) -> Result<(), CryptoError> {
         let length = u32::try_from(message.len()).map_err(|_| CryptoError::EncryptAes {
-            reason: "message longer than 4 GiB",
+            reason: EncryptProblem::TooLong,
         })?;
         let framed = HEADER + message.len() + self.app_id.len();
         let pad = PAD_BLOCK - framed % PAD_BLOCK;
@@ -199,7 +194,7 @@ impl MsgCrypt {
         let ciphertext = encryptor
             .encrypt_padded_mut::<NoPadding>(&mut buf, total)
             .map_err(|_| CryptoError::EncryptAes {
-                reason: "buffer is not a whole number of blocks",
+                reason: EncryptProblem::NotWholeBlocks,
             })?;
         base64_simd::STANDARD.encode_append(ciphertext, out);
         Ok(())
@@ -347,26 +342,23 @@ impl MsgCrypt {
     fn decrypt_buffer(&self, encrypt: &str) -> Result<(Vec<u8>, usize), CryptoError> {
         if encrypt.len() > MAX_ENCRYPT_LEN {
             return Err(CryptoError::DecodeBase64 {
-                reason: format!(
-                    "Encrypt is {} characters, over the limit of {MAX_ENCRYPT_LEN}",
-                    encrypt.len()
-                ),
+                reason: Base64Problem::TooLong {
+                    length: encrypt.len(),
+                    limit: MAX_ENCRYPT_LEN,
+                },
             });
         }
         let mut buf = decode_ciphertext(encrypt.trim_ascii().as_bytes())?;
         if buf.is_empty() || buf.len() % 16 != 0 {
             return Err(CryptoError::DecryptAes {
-                reason: format!(
-                    "ciphertext is {} bytes, not a non-empty multiple of 16: it was truncated or is not a WeChat ciphertext",
-                    buf.len()
-                ),
+                reason: DecryptProblem::Length { length: buf.len() },
             });
         }
         let decryptor = Decryptor::inner_iv_init(&self.key.cipher, &self.key.iv.into());
         let plain_len = decryptor
             .decrypt_padded_mut::<NoPadding>(&mut buf)
             .map_err(|_| CryptoError::DecryptAes {
-                reason: "ciphertext is not a whole number of blocks".to_owned(),
+                reason: DecryptProblem::NotWholeBlocks,
             })?
             .len();
         let pad = usize::from(buf.last().copied().unwrap_or(0));
@@ -377,15 +369,13 @@ impl MsgCrypt {
                 .is_some_and(|tail| tail.iter().all(|&b| usize::from(b) == pad));
         if !padding_ok {
             return Err(CryptoError::DecryptAes {
-                reason:
-                    "padding is not PKCS#7 to 32 bytes: the EncodingAESKey is most likely wrong"
-                        .to_owned(),
+                reason: DecryptProblem::Padding,
             });
         }
         let unpadded = plain_len - pad;
         let Some(length) = buf.get(16..HEADER) else {
             return Err(CryptoError::IllegalBuffer {
-                reason: format!("{unpadded} bytes is too short to hold the 20-byte header"),
+                reason: BufferProblem::TooShort { length: unpadded },
             });
         };
         let mut be = [0u8; 4];
@@ -394,9 +384,10 @@ impl MsgCrypt {
         let message_end = HEADER.saturating_add(message_len);
         if unpadded < HEADER || message_end > unpadded {
             return Err(CryptoError::IllegalBuffer {
-                reason: format!(
-                    "declared message length {message_len} runs past the {unpadded}-byte buffer"
-                ),
+                reason: BufferProblem::LengthPastEnd {
+                    declared: message_len,
+                    length: unpadded,
+                },
             });
         }
         buf.truncate(unpadded);
@@ -429,16 +420,16 @@ fn decode_ciphertext(encoded: &[u8]) -> Result<Vec<u8>, CryptoError> {
     };
     if !fits {
         return Err(CryptoError::DecodeBase64 {
-            reason: format!(
-                "{pad} padding characters after {} characters",
-                unpadded.len()
-            ),
+            reason: Base64Problem::Padding {
+                padding: pad,
+                characters: unpadded.len(),
+            },
         });
     }
     base64_simd::STANDARD_NO_PAD
         .decode_to_vec(unpadded)
-        .map_err(|e| CryptoError::DecodeBase64 {
-            reason: e.to_string(),
+        .map_err(|_| CryptoError::DecodeBase64 {
+            reason: Base64Problem::Invalid,
         })
 }
 

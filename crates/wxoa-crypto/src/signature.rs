@@ -4,7 +4,7 @@
 use sha1::{Digest, Sha1};
 use subtle::ConstantTimeEq;
 
-use crate::CryptoError;
+use crate::{CryptoError, SignatureParam};
 
 /// A lowercase hex SHA-1 digest (40 ASCII bytes), kept on the stack.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -106,7 +106,9 @@ pub fn verify_signature(
     if signature(token, timestamp, nonce).matches(received) {
         Ok(())
     } else {
-        Err(CryptoError::ValidateSignature { what: "signature" })
+        Err(CryptoError::ValidateSignature {
+            what: SignatureParam::Signature,
+        })
     }
 }
 
@@ -122,7 +124,7 @@ pub fn verify_msg_signature(
         Ok(())
     } else {
         Err(CryptoError::ValidateSignature {
-            what: "msg_signature",
+            what: SignatureParam::MsgSignature,
         })
     }
 }
@@ -188,7 +190,7 @@ mod tests {
         assert_eq!(
             verify_msg_signature("123456", "1411443780", "437374424", echostr, expected),
             Err(CryptoError::ValidateSignature {
-                what: "msg_signature"
+                what: SignatureParam::MsgSignature,
             })
         );
     }

@@ -30,6 +30,7 @@ async fn main() {
     let app = wxoa_webhook::Webhook::builder()
         .account(bot)
         .build()
+        .expect("the demo bot serves")
         .router();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

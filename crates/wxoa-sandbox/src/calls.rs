@@ -44,6 +44,8 @@ pub(crate) struct Call {
     pub(crate) errcode: Option<i64>,
     /// The injected fault, if one applied (`errcode`, `delay`, `drop`).
     pub(crate) fault: Option<&'static str>,
+    /// API calls the sandbox was answering when this one arrived, itself included.
+    pub(crate) in_flight: u32,
 }
 
 /// A call as the log keeps it: its texts as compact JSON, owned exactly.
@@ -60,6 +62,7 @@ struct Logged {
     body: Box<str>,
     errcode: Option<i64>,
     fault: Option<&'static str>,
+    in_flight: u32,
 }
 
 impl Weigh for Logged {
@@ -85,6 +88,7 @@ impl Logged {
             body: call.body.to_string().into_boxed_str(),
             errcode: call.errcode,
             fault: call.fault,
+            in_flight: call.in_flight,
         }
     }
 
@@ -99,6 +103,7 @@ impl Logged {
             "query": serde_json::from_str::<Value>(&self.query).unwrap_or(Value::Null),
             "body": serde_json::from_str::<Value>(&self.body).unwrap_or(Value::Null),
             "errcode": self.errcode,
+            "in_flight": self.in_flight,
         });
         if let (Some(fault), Some(map)) = (self.fault, value.as_object_mut()) {
             map.insert("fault".into(), json!(fault));
@@ -282,6 +287,7 @@ mod tests {
             body,
             errcode: Some(0),
             fault: None,
+            in_flight: 1,
         }
     }
 

@@ -7,9 +7,7 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Seconds China Standard Time (UTC+8) is ahead of UTC: the platform's days start at 00:00 in
-/// Beijing, so daily quotas reset then.
-const CHINA_OFFSET: i64 = 8 * 3600;
+use wxoa_types::date::Date;
 
 /// The latest virtual time: 9999-12-31 23:59:59 UTC. Keeping the clock below it leaves every
 /// lifetime the sandbox adds to `now` (at most years) far from overflowing.
@@ -76,43 +74,40 @@ impl Clock {
     }
 }
 
+/// Why a clock offset cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClockProblem {
+    /// A negative offset: the clock only moves forward.
+    #[error("the clock is never behind real time")]
+    Behind,
+    /// An offset that takes the virtual time past the latest the sandbox plays.
+    #[error("the virtual time would pass {MAX_TIME} (9999-12-31)")]
+    PastMaxTime,
+}
+
 /// Whether a clock `offset` seconds ahead of real time keeps the virtual time between now and
 /// [`MAX_TIME`]; why not otherwise.
-pub(crate) fn check_offset(offset: i64) -> Result<(), String> {
+pub(crate) fn check_offset(offset: i64) -> Result<(), ClockProblem> {
     if offset < 0 {
-        return Err("the clock is never behind real time".to_owned());
+        return Err(ClockProblem::Behind);
     }
     if real_now().checked_add(offset).is_none_or(|t| t > MAX_TIME) {
-        return Err(format!(
-            "the virtual time would pass {MAX_TIME} (9999-12-31)"
-        ));
+        return Err(ClockProblem::PastMaxTime);
     }
     Ok(())
 }
 
-/// The number of the platform day (Beijing time) holding `unix`.
+/// The number of the platform day (Beijing time: daily quotas reset at 00:00 there) holding
+/// `unix`.
 pub(crate) fn china_day(unix: i64) -> i64 {
-    (unix + CHINA_OFFSET).div_euclid(86_400)
+    Date::of_unix(unix).days()
 }
 
 /// The platform month (Beijing time) holding `unix`, as `year * 12 + month0`.
 pub(crate) fn china_month(unix: i64) -> i64 {
-    let days = china_day(unix);
-    let (year, month) = civil_from_days(days);
-    year * 12 + month - 1
-}
-
-/// Year and month (1-based) of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month)
+    let (year, month, _) = Date::of_unix(unix).ymd();
+    i64::from(year) * 12 + i64::from(month) - 1
 }
 
 fn real_now() -> i64 {
@@ -167,7 +162,5 @@ mod tests {
         // 2024-01-31 16:00 UTC is 2024-02-01 00:00 in Beijing.
         assert_eq!(china_month(1_706_716_799), 2024 * 12);
         assert_eq!(china_month(1_706_716_800), 2024 * 12 + 1);
-        assert_eq!(civil_from_days(0), (1970, 1));
-        assert_eq!(civil_from_days(19_783), (2024, 3));
     }
 }

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::error::SandboxError;
+use crate::error::{ConfigError, SandboxError};
 
 /// AppID of the account a sandbox plays when none is configured.
 pub const DEFAULT_APP_ID: &str = "wx0123456789abcdef";
@@ -61,15 +61,13 @@ impl AccountConfig {
 
     pub(crate) fn validate(&self) -> Result<(), SandboxError> {
         if !is_app_id(&self.app_id) {
-            return Err(SandboxError::Config(format!(
-                "AppID {:?} is not `wx` followed by 16 hex digits",
-                self.app_id
-            )));
+            return Err(ConfigError::AppId {
+                app_id: self.app_id.clone(),
+            }
+            .into());
         }
         if !is_app_secret(&self.secret) {
-            return Err(SandboxError::Config(
-                "an AppSecret is 32 hex digits".to_owned(),
-            ));
+            return Err(ConfigError::AppSecret.into());
         }
         Ok(())
     }
@@ -115,9 +113,10 @@ impl std::str::FromStr for PushMode {
             "plain" => Ok(Self::Plain),
             "compat" => Ok(Self::Compat),
             "safe" => Ok(Self::Safe),
-            other => Err(SandboxError::Config(format!(
-                "mode {other:?} is not plain, compat or safe"
-            ))),
+            other => Err(ConfigError::Mode {
+                mode: other.to_owned(),
+            }
+            .into()),
         }
     }
 }
@@ -193,29 +192,24 @@ impl Webhook {
     }
 
     pub(crate) fn validate(&self) -> Result<(), SandboxError> {
-        if self.urls.is_empty() {
-            return Err(SandboxError::Config("the webhook needs a URL".to_owned()));
-        }
         for raw in &self.urls {
-            let shown = wxoa_types::secret::mask_url_password(raw);
-            let url = url::Url::parse(raw)
-                .map_err(|e| SandboxError::Config(format!("webhook URL {shown:?}: {e}")))?;
+            let shown = || wxoa_types::secret::mask_url_password(raw).into_owned();
+            let url = url::Url::parse(raw).map_err(|source| ConfigError::WebhookUrl {
+                url: shown(),
+                source,
+            })?;
             if !matches!(url.scheme(), "http" | "https") {
-                return Err(SandboxError::Config(format!(
-                    "webhook URL {shown:?} is not http or https"
-                )));
+                return Err(ConfigError::WebhookScheme { url: shown() }.into());
             }
         }
         if self.token.is_empty() {
-            return Err(SandboxError::Config("the webhook needs a token".to_owned()));
+            return Err(ConfigError::NoToken.into());
         }
         match (&self.aes_key, self.mode) {
-            (None, PushMode::Compat | PushMode::Safe) => Err(SandboxError::Config(
-                "compat and safe mode need an EncodingAESKey".to_owned(),
-            )),
+            (None, PushMode::Compat | PushMode::Safe) => Err(ConfigError::NoAesKey.into()),
             (Some(key), _) => wxoa_crypto::AesKey::from_encoding_aes_key(key)
                 .map(|_| ())
-                .map_err(|e| SandboxError::Config(e.to_string())),
+                .map_err(|e| ConfigError::AesKey(e).into()),
             (None, _) => Ok(()),
         }
     }
@@ -369,6 +363,8 @@ pub(crate) struct Settings {
     pub(crate) calls_log_bytes: usize,
     /// Subscription notifications' rules the sources disagree on.
     pub(crate) subscribe: crate::platform::subscribe::SubscribeRules,
+    /// How long every API answer is held back, as the real platform's round trip would.
+    pub(crate) latency: Duration,
 }
 
 impl Default for Settings {
@@ -385,6 +381,56 @@ impl Default for Settings {
             mass_per_day: None,
             calls_log_bytes: DEFAULT_CALLS_LOG_BYTES,
             subscribe: crate::platform::subscribe::SubscribeRules::default(),
+            latency: Duration::ZERO,
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn refused(webhook: &Webhook) -> ConfigError {
+        match webhook.validate() {
+            Err(SandboxError::Config(config)) => config,
+            other => panic!("expected a configuration error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn settings_that_cannot_be_used_are_refused_with_their_cause() {
+        let secret_url = "http://user:hunter2@[::1";
+        let error = refused(&Webhook::new(secret_url, "t"));
+        assert!(matches!(error, ConfigError::WebhookUrl { .. }), "{error:?}");
+        assert!(!error.to_string().contains("hunter2"), "{error}");
+        assert!(matches!(
+            refused(&Webhook::new("http://a/", "t").with_url("ftp://b/")),
+            ConfigError::WebhookScheme { url } if url == "ftp://b/"
+        ));
+        assert!(matches!(
+            refused(&Webhook::new("http://a/", "")),
+            ConfigError::NoToken
+        ));
+        assert!(matches!(
+            refused(&Webhook::new("http://a/", "t").mode(PushMode::Safe)),
+            ConfigError::NoAesKey
+        ));
+        assert!(matches!(
+            refused(&Webhook::new("http://a/", "t").aes_key("short")),
+            ConfigError::AesKey(_)
+        ));
+        assert!(matches!(
+            "secure".parse::<PushMode>(),
+            Err(SandboxError::Config(ConfigError::Mode { mode })) if mode == "secure"
+        ));
+        assert!(matches!(
+            AccountConfig::new("wx1", DEFAULT_APP_SECRET).validate(),
+            Err(SandboxError::Config(ConfigError::AppId { app_id })) if app_id == "wx1"
+        ));
+        assert!(matches!(
+            AccountConfig::new(DEFAULT_APP_ID, "nope").validate(),
+            Err(SandboxError::Config(ConfigError::AppSecret))
+        ));
     }
 }

@@ -1,8 +1,11 @@
-//! Errors: the platform's own error bodies, and the library's failures to start.
+//! Errors: the platform's own error bodies, and the library's failures to start (with what
+//! is wrong with its settings).
 
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
 use wxoa_types::errcode::ErrCode;
+
+use crate::clock::ClockProblem;
 
 /// The `errcode` a response carried, attached to it so the calls log can record it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,10 +136,68 @@ pub enum SandboxError {
         /// The newest version this sandbox reads.
         reads: u32,
     },
+    /// The state file's clock is not one the sandbox can run with.
+    #[error("state file {path}: clock_offset {offset}: {problem}")]
+    StateClock {
+        /// The file.
+        path: String,
+        /// The offset the file holds, in seconds.
+        offset: i64,
+        /// What is wrong with it.
+        problem: ClockProblem,
+    },
+    /// The state could not be written as JSON.
+    #[error("cannot serialise the state: {0}")]
+    StateEncode(#[source] serde_json::Error),
     /// A setting is malformed (an AppID, an EncodingAESKey, a webhook URL …).
     #[error("invalid configuration: {0}")]
-    Config(String),
+    Config(#[from] ConfigError),
     /// The HTTP client used for pushes could not be built.
     #[error("cannot build the push client: {0}")]
     Client(#[source] reqwest::Error),
+}
+
+/// What is wrong with a sandbox's settings, in [`SandboxError::Config`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// An AppID that is not `wx` followed by 16 hex digits.
+    #[error("AppID {app_id:?} is not `wx` followed by 16 hex digits")]
+    AppId {
+        /// The AppID given.
+        app_id: String,
+    },
+    /// An AppSecret that is not 32 hex digits.
+    #[error("an AppSecret is 32 hex digits")]
+    AppSecret,
+    /// A push mode other than `plain`, `compat` or `safe`.
+    #[error("mode {mode:?} is not plain, compat or safe")]
+    Mode {
+        /// The mode given.
+        mode: String,
+    },
+    /// A webhook URL that does not parse.
+    #[error("webhook URL {url:?}: {source}")]
+    WebhookUrl {
+        /// The URL, its password masked.
+        url: String,
+        /// Why it does not parse.
+        #[source]
+        source: url::ParseError,
+    },
+    /// A webhook URL that is not `http` or `https`.
+    #[error("webhook URL {url:?} is not http or https")]
+    WebhookScheme {
+        /// The URL, its password masked.
+        url: String,
+    },
+    /// A webhook without a Token.
+    #[error("the webhook needs a token")]
+    NoToken,
+    /// Compat or safe mode without an EncodingAESKey.
+    #[error("compat and safe mode need an EncodingAESKey")]
+    NoAesKey,
+    /// An EncodingAESKey that is not one.
+    #[error("{0}")]
+    AesKey(#[source] wxoa_crypto::CryptoError),
 }

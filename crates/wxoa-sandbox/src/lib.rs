@@ -38,17 +38,22 @@
 //! - `shared`: what every handler reaches — the state behind its mutex and the services.
 //! - `log`: logs bounded by bytes, and the push log.
 //! - `platform/<area>`: an area's state types and its rules as methods the routes call —
-//!   `people` (followers, profiles, what an action changes, who a message reaches), `kf`,
-//!   `menu`, `tokens`, `qrcode`, `card`, `template`, `media`, `material`, `mass`, `publish`,
-//!   `oauth`, `tags`, `shorten`, `subscribe` (subscription notifications and their consents).
+//!   `people` (followers, profiles, what an action changes, who a message reaches, users and
+//!   the blacklist), `custom` (customer-service messages), `kf` (agents, sessions, the
+//!   record), `menu`, `tokens` (tokens, tickets, quotas), `network`, `qrcode`, `card`,
+//!   `template`, `subscribe` (subscription notifications and their consents), `media`,
+//!   `material`, `mass`, `publish`, `oauth`, `tags`, `groups`, `shorten`.
 //! - `followers`: synthetic followers — OpenIDs computed from numbers and back, profiles on
 //!   demand, so a million cost nothing.
 //! - `clock`: virtual time. `faults`: scripted errcodes, delays and dropped connections.
 //! - `calls`: the calls log with secrets removed, bounded by bytes. `push`: deliveries to the
 //!   webhook (round-robin over its URLs, never following redirects).
-//! - `routes/<area>`: one file per API area, each path next to its handler; `routes/control`
-//!   is the control API, `routes/console` the web console (`GET /`, files in `src/console/`)
-//!   and the control endpoints it reads.
+//! - `routes/<area>`: one file per API area, each path next to its handler, HTTP only: it
+//!   decodes the request, calls its area, and encodes the answer. `routes/control` is the
+//!   control API, `routes/console` the web console (`GET /`, files in `src/console/`) and the
+//!   control endpoints it reads. What they share: `routes/extract` (query, token check, JSON
+//!   body, uploads), `routes/answer` (pages, files, QR images), `routes/sandbox_api` (the
+//!   control API's refusals and account choice). No area's route file uses another's.
 //! - `control`: the typed client of the control API, for tests of code built on the
 //!   platform (the server side is `routes/control`).
 //! - `server`: listeners, dropped connections and the layer every call passes.
@@ -81,12 +86,13 @@ mod server;
 mod shared;
 mod state;
 
+pub use clock::ClockProblem;
 pub use config::{
     AccountConfig, Allowance, CsPolicy, DEFAULT_APP_ID, DEFAULT_APP_SECRET, DEFAULT_ORIGINAL_ID,
     PushMode, Quotas, Webhook,
 };
 pub use control::{Control, ControlError};
-pub use error::SandboxError;
+pub use error::{ConfigError, SandboxError};
 pub use platform::subscribe::SubscribeRules;
 /// The limits every listener of the sandbox is served with (see [`SandboxBuilder::limits`]).
 pub use wxoa_server::Limits;
@@ -163,6 +169,15 @@ impl SandboxBuilder {
     /// The customer-service window (default: the 2023 rule, see [`CsPolicy`]).
     pub fn cs_policy(mut self, policy: CsPolicy) -> Self {
         self.settings.cs = policy;
+        self
+    }
+
+    /// Holds every API answer back by `latency` (default none), as the real platform's round
+    /// trip would: concurrent calls wait side by side, not one after another. For measuring
+    /// how a program behaves against a platform tens of milliseconds away. The control API
+    /// and the console answer at once.
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.settings.latency = latency;
         self
     }
 
@@ -481,9 +496,7 @@ fn listening(shared: &Shared, name: &str, asked: SocketAddr, bound: SocketAddr) 
 }
 
 fn save_now(shared: &Shared, path: &std::path::Path) -> Result<(), SandboxError> {
-    let bytes = shared
-        .snapshot()
-        .map_err(|e| SandboxError::Config(format!("cannot serialise the state: {e}")))?;
+    let bytes = shared.snapshot().map_err(SandboxError::StateEncode)?;
     crate::persist::save(path, &bytes)
 }
 

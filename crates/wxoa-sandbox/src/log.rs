@@ -178,6 +178,14 @@ pub(crate) struct PushRecord {
 }
 
 impl PushRecord {
+    /// The message pushed, by field name; `null` if its XML does not read.
+    pub(crate) fn message(&self) -> Value {
+        wxoa_types::xml::parse(self.xml.as_bytes())
+            .ok()
+            .and_then(|root| serde_json::to_value(&root).ok())
+            .unwrap_or(Value::Null)
+    }
+
     /// The answer of `POST /sandbox/push`: the contract's `attempts`, `reply`, `raw`, and the
     /// rest of the record.
     pub(crate) fn summary(&self) -> Value {

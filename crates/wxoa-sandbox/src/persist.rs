@@ -99,12 +99,12 @@ pub(crate) fn load(path: &Path) -> Result<Option<(State, i64)>, SandboxError> {
         }
     }
     let loaded: Loaded = serde_json::from_value(saved).map_err(format_error)?;
-    if let Err(why) = crate::clock::check_offset(loaded.clock_offset) {
-        return Err(SandboxError::Config(format!(
-            "state file {}: clock_offset {}: {why}",
-            path.display(),
-            loaded.clock_offset
-        )));
+    if let Err(problem) = crate::clock::check_offset(loaded.clock_offset) {
+        return Err(SandboxError::StateClock {
+            path: path.display().to_string(),
+            offset: loaded.clock_offset,
+            problem,
+        });
     }
     let mut state = loaded.state;
     for account in &mut state.accounts {

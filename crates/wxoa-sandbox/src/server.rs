@@ -8,6 +8,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -79,6 +80,7 @@ async fn api_layer(State(shared): State<Arc<Shared>>, request: Request, next: Ne
         shared.touch();
         return next.run(request).await;
     }
+    let in_flight = InFlight::enter(&shared);
     let conn = request.extensions().get::<Connection>().cloned();
     let listener = request
         .extensions()
@@ -100,6 +102,7 @@ async fn api_layer(State(shared): State<Arc<Shared>>, request: Request, next: Ne
         body: serde_json::Value::Null,
         errcode: None,
         fault: None,
+        in_flight: in_flight.0,
     };
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
         let error = ApiError::msg(45001, "media size out of limit");
@@ -135,6 +138,11 @@ async fn api_layer(State(shared): State<Arc<Shared>>, request: Request, next: Ne
         .await;
     call.errcode = Some(response.extensions().get::<Errcode>().map_or(0, |e| e.0));
     lock(&shared.calls).record(call);
+    // The answer is ready (and no lock is held): it travels back as slowly as configured.
+    let latency = shared.settings.latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     response
 }
 
@@ -147,4 +155,21 @@ async fn drop_connection(conn: Option<Connection>) -> Response {
     conn.close();
     // The connection's task drops this future with the connection.
     match std::future::pending::<Infallible>().await {}
+}
+
+/// An API call being answered: counted in `Shared::api_in_flight` until it is dropped, on
+/// every way out of the API layer. Holds the count seen on arrival.
+struct InFlight<'a>(u32, &'a Shared);
+
+impl<'a> InFlight<'a> {
+    fn enter(shared: &'a Shared) -> Self {
+        let now = shared.api_in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+        Self(now, shared)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.1.api_in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
 }

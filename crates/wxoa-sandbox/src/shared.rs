@@ -33,6 +33,8 @@ pub(crate) struct Shared {
     pub(crate) hosts: Arc<HostPolicy>,
     /// Bumped on every request; the state file is written when it moved.
     generation: AtomicU64,
+    /// API calls being answered now (the calls log shows it as each call arrives).
+    pub(crate) api_in_flight: std::sync::atomic::AtomicU32,
 }
 
 impl Shared {
@@ -55,6 +57,7 @@ impl Shared {
             http,
             hosts: Arc::default(),
             generation: AtomicU64::new(0),
+            api_in_flight: std::sync::atomic::AtomicU32::new(0),
         }
     }
 

@@ -73,6 +73,19 @@ impl State {
             .position(|a| !matches!(a.who(openid), Who::Unknown))
     }
 
+    /// The account a control request is about: the one named (none when there is no such
+    /// account), else the one that knows `openid`, else the default (first) one.
+    pub(crate) fn account_about(
+        &self,
+        app_id: Option<&str>,
+        openid: Option<&str>,
+    ) -> Option<usize> {
+        match app_id {
+            Some(app_id) => self.accounts.iter().position(|a| a.app_id == app_id),
+            None => Some(openid.and_then(|o| self.owner_of(o)).unwrap_or(0)),
+        }
+    }
+
     /// The account whose credentials these are: 40013 for an unknown AppID, 40125 for a
     /// malformed AppSecret, 40001 for a wrong one.
     pub(crate) fn account_index(&self, app_id: &str, secret: &str) -> Result<usize, ApiError> {

@@ -18,6 +18,72 @@ pub fn free_port() -> u16 {
         .unwrap_or(0)
 }
 
+/// Why a private Redis could not be had or driven.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RedisError {
+    /// `redis-server` could not be started (not installed, for one).
+    #[error("cannot start redis-server: {0}")]
+    Spawn(#[source] std::io::Error),
+    /// The server started but did not listen in time.
+    #[error("redis-server did not listen on port {port} within 5 s")]
+    NotListening {
+        /// Its port.
+        port: u16,
+    },
+    /// Pausing or restarting asked of a shared `REDIS_URL` server, which a test must not do.
+    #[error("only a private server can be {action}")]
+    NotPrivate {
+        /// `paused` or `restarted`.
+        action: Action,
+    },
+    /// The server could not be reached.
+    #[error("cannot reach redis-server on port {port}: {source}")]
+    Connect {
+        /// Its port.
+        port: u16,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A command could not be sent or its answer read.
+    #[error("{command:?} failed: {source}")]
+    Command {
+        /// The command and its arguments.
+        command: Vec<String>,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A command answered something else than `+OK`.
+    #[error("{command:?} answered {answer:?}")]
+    Answer {
+        /// The command and its arguments.
+        command: Vec<String>,
+        /// The answer's first line.
+        answer: String,
+    },
+}
+
+/// What only a private server allows, in [`RedisError::NotPrivate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Action {
+    /// [`Redis::pause`].
+    Pause,
+    /// [`Redis::restart`].
+    Restart,
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Action::Pause => "paused",
+            Action::Restart => "restarted",
+        })
+    }
+}
+
 /// A Redis for a test. Dropping it stops a private server.
 #[derive(Debug)]
 pub struct Redis {
@@ -72,7 +138,7 @@ impl Redis {
     }
 
     /// A private server that this test owns (needed to stop and restart it).
-    pub fn private() -> Result<Redis, String> {
+    pub fn private() -> Result<Redis, RedisError> {
         let port = free_port();
         let child = spawn(port)?;
         Ok(Redis {
@@ -103,41 +169,50 @@ impl Redis {
     /// and new ones are accepted, but no command is answered until the pause ends — a Redis
     /// that hangs, as opposed to one that is gone. (The pause cannot be ended early: `CLIENT
     /// UNPAUSE` waits behind it like any command.)
-    pub fn pause(&self, duration: Duration) -> Result<(), String> {
+    pub fn pause(&self, duration: Duration) -> Result<(), RedisError> {
         let millis = duration.as_millis().to_string();
         self.command(&["CLIENT", "PAUSE", &millis, "ALL"])
     }
 
     /// Sends one command to a private server and expects `+OK`.
-    fn command(&self, args: &[&str]) -> Result<(), String> {
+    fn command(&self, args: &[&str]) -> Result<(), RedisError> {
         use std::io::{BufRead, BufReader, Write};
-        let port = self.port.ok_or("only a private server can be paused")?;
+        let port = self.port.ok_or(RedisError::NotPrivate {
+            action: Action::Pause,
+        })?;
         let address = SocketAddr::from(([127, 0, 0, 1], port));
         let stream = TcpStream::connect_timeout(&address, Duration::from_secs(2))
-            .map_err(|e| format!("cannot reach redis-server on port {port}: {e}"))?;
+            .map_err(|source| RedisError::Connect { port, source })?;
+        let failed = |source| RedisError::Command {
+            command: args.iter().map(|a| (*a).to_owned()).collect(),
+            source,
+        };
         stream
             .set_read_timeout(Some(Duration::from_secs(2)))
-            .map_err(|e| e.to_string())?;
+            .map_err(failed)?;
         let mut request = format!("*{}\r\n", args.len());
         for arg in args {
             request.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
         }
-        (&stream)
-            .write_all(request.as_bytes())
-            .map_err(|e| format!("cannot send {args:?}: {e}"))?;
+        (&stream).write_all(request.as_bytes()).map_err(failed)?;
         let mut reply = String::new();
         BufReader::new(&stream)
             .read_line(&mut reply)
-            .map_err(|e| format!("no answer to {args:?}: {e}"))?;
+            .map_err(failed)?;
         match reply.trim_end() {
             "+OK" => Ok(()),
-            other => Err(format!("{args:?} answered {other:?}")),
+            other => Err(RedisError::Answer {
+                command: args.iter().map(|a| (*a).to_owned()).collect(),
+                answer: other.to_owned(),
+            }),
         }
     }
 
     /// Starts a stopped private server again on the same port.
-    pub fn restart(&mut self) -> Result<(), String> {
-        let port = self.port.ok_or("only a private server can be restarted")?;
+    pub fn restart(&mut self) -> Result<(), RedisError> {
+        let port = self.port.ok_or(RedisError::NotPrivate {
+            action: Action::Restart,
+        })?;
         self.stop();
         self.child = Some(spawn(port)?);
         Ok(())
@@ -150,7 +225,7 @@ impl Drop for Redis {
     }
 }
 
-fn spawn(port: u16) -> Result<Child, String> {
+fn spawn(port: u16) -> Result<Child, RedisError> {
     let child = Command::new("redis-server")
         .args([
             "--port",
@@ -165,7 +240,7 @@ fn spawn(port: u16) -> Result<Child, String> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| format!("cannot start redis-server: {e}"))?;
+        .map_err(RedisError::Spawn)?;
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     let deadline = Instant::now() + Duration::from_secs(5);
     while Instant::now() < deadline {
@@ -174,7 +249,5 @@ fn spawn(port: u16) -> Result<Child, String> {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    Err(format!(
-        "redis-server did not listen on port {port} within 5 s"
-    ))
+    Err(RedisError::NotListening { port })
 }

@@ -24,8 +24,11 @@ pub enum EnvelopeError {
     )]
     MissingEncrypt,
     /// A reply envelope lacks one of its fields.
-    #[error("reply envelope has no <{0}> element")]
-    MissingField(&'static str),
+    #[error("reply envelope has no <{element}> element")]
+    MissingField {
+        /// The XML name of the element.
+        element: &'static str,
+    },
 }
 
 /// An encrypted push as it arrives.
@@ -156,7 +159,7 @@ impl ReplyEnvelope {
         let mut field = |name: &'static str| {
             root.take_child(name)
                 .map(|e| trim_owned(e.text))
-                .ok_or(EnvelopeError::MissingField(name))
+                .ok_or(EnvelopeError::MissingField { element: name })
         };
         Ok(Self {
             encrypt: field("Encrypt")?,
@@ -296,7 +299,7 @@ mod tests {
         ));
         assert!(matches!(
             PushEnvelope::scan(b"<xml><Encrypt>a&b</Encrypt></xml>"),
-            Err(EnvelopeError::Xml(XmlError::Entity(_)))
+            Err(EnvelopeError::Xml(XmlError::Entity { .. }))
         ));
     }
 
@@ -334,7 +337,9 @@ mod tests {
         );
         assert_eq!(
             ReplyEnvelope::from_xml(b"<xml><Encrypt>E</Encrypt></xml>"),
-            Err(EnvelopeError::MissingField("MsgSignature"))
+            Err(EnvelopeError::MissingField {
+                element: "MsgSignature"
+            })
         );
     }
 }

@@ -1,5 +1,6 @@
 //! The WeChat Official Account platform's data model, with no I/O and no async.
 //!
+//! - [`date`]: calendar days in Beijing time, the platform's `YYYY-MM-DD`.
 //! - [`ids`]: identifier newtypes (`OpenId`, `MediaId`, `MsgId(u64)`, …).
 //! - [`errcode`]: every global error code with its meaning (English and Chinese) and how to
 //!   react to it.
@@ -24,6 +25,7 @@
 //! assert!(reply.to_xml().unwrap().contains("<Content><![CDATA[hello]]></Content>"));
 //! ```
 
+pub mod date;
 pub mod envelope;
 pub mod errcode;
 pub mod ids;

@@ -32,6 +32,7 @@ fn bench(c: &mut Criterion) {
                 .unwrap(),
         )
         .build()
+        .unwrap()
         .router();
     let bare: Router = Router::new().route(
         "/wechat",

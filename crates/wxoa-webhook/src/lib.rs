@@ -27,8 +27,9 @@
 //! let account = Account::new("wx0123456789abcdef", "token", bot)
 //!     .aes_key("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
 //!     .unwrap();
-//! let app = Webhook::builder().account(account).build().router();
+//! let app = Webhook::builder().account(account).build()?.router();
 //! # let _: axum::Router = app;
+//! # Ok::<(), wxoa_webhook::BuildError>(())
 //! ```
 //!
 //! Module map: [`router`] (routing by typed kind), [`handler`] (handlers, what they take and
@@ -52,6 +53,6 @@ mod webhook;
 pub use account::Account;
 pub use handler::{Ctx, Handler, HandlerError, IntoReply, Outcome};
 pub use rejection::Rejection;
-pub use router::{Bot, Dispatch};
+pub use router::{Bot, Dispatch, RouteError};
 pub use verify::Mode;
-pub use webhook::{Webhook, WebhookBuilder};
+pub use webhook::{BuildError, Webhook, WebhookBuilder};

@@ -1,281 +1,556 @@
-//! The webhook's counters and handler latency, in Prometheus text exposition.
+//! The webhook's metrics: counters by typed outcome, operation and event, the late work in
+//! flight and the handler latency, registered into the process's one [`Registry`].
 
-use std::fmt::Write;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::fmt::{self, Write as _};
 use std::time::Duration;
 
-/// Outcomes of `wxoa_webhook_requests_total`, in the order they are stored.
-const OUTCOMES: [&str; 11] = [
-    "ok",
-    "duplicate",
-    "bad_signature",
-    "bad_request",
-    "too_large",
-    "replay",
-    "handler_error",
-    "late",
-    // A plaintext push to an account with an EncodingAESKey that does not allow them.
-    "plain_refused",
-    // The connection closed before the answer; the handler went on in the background.
-    "closed",
-    // A push that came while the webhook was draining for a shutdown.
-    "shutting_down",
-];
+use crate::dedup::DedupOp;
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+pub use prometheus_client::registry::Registry;
 
-/// Operations of the dedupe store counted by `wxoa_webhook_dedupe_failures_total`, in the
-/// order they are stored.
-const DEDUPE_OPS: [&str; 8] = [
-    "claim", "wait", "complete", "release", // the outbox's:
-    "park", "renew", "finish", "recover",
-];
+/// The `Content-Type` of `/metrics`: the OpenMetrics text format, which Prometheus negotiates
+/// and reads (a reader of the older Prometheus text format reads it too: it is the same lines
+/// with the family's `# TYPE` named without `_total`, and an `# EOF` comment last).
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-/// Events of `wxoa_webhook_outbox_jobs_total`, in the order they are stored.
-const OUTBOX_EVENTS: [&str; 3] = [
-    // Taken over from an instance whose lease lapsed, and run again here.
-    "recovered",
-    // Taken over too many times, past the 48-hour window, or unreadable: not run again.
-    "dropped",
-    // Left for another instance when a drain deadline passed.
-    "handed_over",
-];
+/// Writes `registry` in the OpenMetrics text format. Writing into a `String` does not fail; an
+/// error can only come from a metric's own encoder.
+pub(crate) fn render(registry: &Registry) -> Result<String, fmt::Error> {
+    let mut out = String::with_capacity(4096);
+    prometheus_client::encoding::text::encode(&mut out, registry)?;
+    Ok(out)
+}
+
+/// Writes a label value from its one spelling, the one logs use too.
+macro_rules! label_value {
+    ($($kind:ty),* $(,)?) => {$(
+        impl EncodeLabelValue for $kind {
+            fn encode(&self, encoder: &mut LabelValueEncoder<'_>) -> fmt::Result {
+                encoder.write_str(self.as_str())
+            }
+        }
+    )*};
+}
+
+/// The `outcome` of a push, the label of `wxoa_webhook_requests_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RequestOutcome {
+    /// Answered within the deadline.
+    Ok,
+    /// A retry answered from its first delivery.
+    Duplicate,
+    /// The signature did not match.
+    BadSignature,
+    /// The request could not be read, or names no account of this webhook.
+    BadRequest,
+    /// The body was larger than the limit.
+    TooLarge,
+    /// The timestamp was outside the replay window.
+    Replay,
+    /// The handler failed.
+    HandlerError,
+    /// The handler missed the deadline: `success` was answered, the reply goes out late.
+    Late,
+    /// A plaintext push to an account with an EncodingAESKey that does not allow them.
+    PlainRefused,
+    /// The connection closed before the answer; the handler went on in the background.
+    Closed,
+    /// A push that came while the webhook was draining for a shutdown.
+    ShuttingDown,
+}
+
+impl RequestOutcome {
+    /// Every outcome, each exposed from the start (at 0).
+    pub const ALL: [RequestOutcome; 11] = [
+        RequestOutcome::Ok,
+        RequestOutcome::Duplicate,
+        RequestOutcome::BadSignature,
+        RequestOutcome::BadRequest,
+        RequestOutcome::TooLarge,
+        RequestOutcome::Replay,
+        RequestOutcome::HandlerError,
+        RequestOutcome::Late,
+        RequestOutcome::PlainRefused,
+        RequestOutcome::Closed,
+        RequestOutcome::ShuttingDown,
+    ];
+
+    /// The label value, also used in logs: `ok`, `bad_signature`, ….
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RequestOutcome::Ok => "ok",
+            RequestOutcome::Duplicate => "duplicate",
+            RequestOutcome::BadSignature => "bad_signature",
+            RequestOutcome::BadRequest => "bad_request",
+            RequestOutcome::TooLarge => "too_large",
+            RequestOutcome::Replay => "replay",
+            RequestOutcome::HandlerError => "handler_error",
+            RequestOutcome::Late => "late",
+            RequestOutcome::PlainRefused => "plain_refused",
+            RequestOutcome::Closed => "closed",
+            RequestOutcome::ShuttingDown => "shutting_down",
+        }
+    }
+}
+
+impl DedupOp {
+    /// Every operation the pushes' path may fail in, each exposed from the start (at 0) as
+    /// the `op` label of `wxoa_webhook_dedupe_failures_total` (`check`, the start-up probe,
+    /// shows once it fails).
+    pub const ALL: [DedupOp; 8] = [
+        DedupOp::Claim,
+        DedupOp::Wait,
+        DedupOp::Complete,
+        DedupOp::Release,
+        DedupOp::Park,
+        DedupOp::Renew,
+        DedupOp::Finish,
+        DedupOp::Recover,
+    ];
+}
+
+/// What became of a reply that missed the deadline, the `result` label of
+/// `wxoa_webhook_late_replies_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LateResult {
+    /// Sent as a customer-service message.
+    Delivered,
+    /// Sending it failed.
+    Failed,
+    /// Still pending when a shutdown's drain deadline passed.
+    Undelivered,
+}
+
+impl LateResult {
+    /// Every result, each exposed from the start (at 0).
+    pub const ALL: [LateResult; 3] = [
+        LateResult::Delivered,
+        LateResult::Failed,
+        LateResult::Undelivered,
+    ];
+
+    /// The label value: `delivered`, `failed`, `undelivered`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LateResult::Delivered => "delivered",
+            LateResult::Failed => "failed",
+            LateResult::Undelivered => "undelivered",
+        }
+    }
+}
+
+/// What happened to late work in the store shared by the instances, the `event` label of
+/// `wxoa_webhook_outbox_jobs_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OutboxEvent {
+    /// Taken over from an instance whose lease lapsed, and run again here.
+    Recovered,
+    /// Taken over too many times, past the 48-hour window, or unreadable: not run again.
+    Dropped,
+    /// Left for another instance when a drain deadline passed.
+    HandedOver,
+}
+
+impl OutboxEvent {
+    /// Every event, each exposed from the start (at 0).
+    pub const ALL: [OutboxEvent; 3] = [
+        OutboxEvent::Recovered,
+        OutboxEvent::Dropped,
+        OutboxEvent::HandedOver,
+    ];
+
+    /// The label value: `recovered`, `dropped`, `handed_over`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            OutboxEvent::Recovered => "recovered",
+            OutboxEvent::Dropped => "dropped",
+            OutboxEvent::HandedOver => "handed_over",
+        }
+    }
+}
+
+label_value!(RequestOutcome, DedupOp, LateResult, OutboxEvent);
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct OutcomeLabel {
+    outcome: RequestOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct OpLabel {
+    op: DedupOp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct ResultLabel {
+    result: LateResult,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct EventLabel {
+    event: OutboxEvent,
+}
 
 /// Upper bounds of the handler latency histogram, in seconds.
 const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 4.5,
 ];
 
-/// Counters shared by every request; cheap atomics on the hot path.
-#[derive(Debug, Default)]
+/// The webhook's metrics, shared by every request. Cheap to clone: clones count into the same
+/// metrics.
+#[derive(Debug, Clone)]
 pub struct Metrics {
-    requests: [AtomicU64; OUTCOMES.len()],
-    handled: AtomicU64,
-    duplicates: AtomicU64,
-    dedupe_failures: [AtomicU64; DEDUPE_OPS.len()],
-    late_delivered: AtomicU64,
-    late_failed: AtomicU64,
-    late_undelivered: AtomicU64,
-    late_pending: AtomicI64,
-    outbox_jobs: [AtomicU64; OUTBOX_EVENTS.len()],
-    latency_buckets: [AtomicU64; BUCKETS.len()],
-    latency_count: AtomicU64,
-    latency_sum_micros: AtomicU64,
+    requests: Family<OutcomeLabel, Counter>,
+    /// The counters of `requests`, one an outcome in the order of [`RequestOutcome::ALL`],
+    /// resolved once: a push counts itself with one atomic add, not a lookup in the family.
+    request_counters: std::sync::Arc<[Counter]>,
+    handled: Counter,
+    duplicates: Counter,
+    dedupe_failures: Family<OpLabel, Counter>,
+    late_replies: Family<ResultLabel, Counter>,
+    outbox_jobs: Family<EventLabel, Counter>,
+    late_pending: Gauge,
+    handler_seconds: Histogram,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let requests = Family::<OutcomeLabel, Counter>::default();
+        // Every label value from the start, so that a rate over a series that has not moved yet
+        // reads 0 rather than nothing.
+        let request_counters = RequestOutcome::ALL
+            .iter()
+            .map(|&outcome| requests.get_or_create(&OutcomeLabel { outcome }).clone())
+            .collect();
+        let metrics = Self {
+            requests,
+            request_counters,
+            handled: Counter::default(),
+            duplicates: Counter::default(),
+            dedupe_failures: Family::default(),
+            late_replies: Family::default(),
+            outbox_jobs: Family::default(),
+            late_pending: Gauge::default(),
+            handler_seconds: Histogram::new(BUCKETS),
+        };
+        for op in DedupOp::ALL {
+            let _ = metrics.dedupe_failures.get_or_create(&OpLabel { op });
+        }
+        for result in LateResult::ALL {
+            let _ = metrics.late_replies.get_or_create(&ResultLabel { result });
+        }
+        for event in OutboxEvent::ALL {
+            let _ = metrics.outbox_jobs.get_or_create(&EventLabel { event });
+        }
+        metrics
+    }
 }
 
 impl Metrics {
-    pub(crate) fn request(&self, outcome: &str) {
-        if let Some(i) = OUTCOMES.iter().position(|o| *o == outcome)
-            && let Some(counter) = self.requests.get(i)
+    /// Adds the webhook's metrics to `registry` (the webhook's builder does it for the
+    /// registry `/metrics` serves).
+    pub fn register(&self, registry: &mut Registry) {
+        registry.register(
+            "wxoa_webhook_requests",
+            "Pushes received, by outcome",
+            self.requests.clone(),
+        );
+        registry.register("wxoa_webhook_handled", "Handler runs", self.handled.clone());
+        registry.register(
+            "wxoa_webhook_duplicates",
+            "Retries answered from the first delivery",
+            self.duplicates.clone(),
+        );
+        registry.register(
+            "wxoa_webhook_dedupe_failures",
+            "Dedupe store operations that failed or were skipped while the store was \
+             unavailable, by operation; the push went on without dedupe",
+            self.dedupe_failures.clone(),
+        );
+        registry.register(
+            "wxoa_webhook_late_replies",
+            "Replies that missed the deadline, by delivery through customer-service messages \
+             (undelivered: still pending when a shutdown's drain deadline passed)",
+            self.late_replies.clone(),
+        );
+        registry.register(
+            "wxoa_webhook_outbox_jobs",
+            "Late work in the store shared by the instances, by event: recovered (taken over \
+             from an instance that stopped renewing its lease, and run here), dropped (not run \
+             again: taken over too often, past the 48-hour window, or unreadable), handed_over \
+             (left for another instance when a drain deadline passed)",
+            self.outbox_jobs.clone(),
+        );
+        registry.register(
+            "wxoa_webhook_late_pending",
+            "Handlers and late replies running past their request, which a shutdown waits for",
+            self.late_pending.clone(),
+        );
+        registry.register(
+            "wxoa_webhook_handler_seconds",
+            "Handler latency",
+            self.handler_seconds.clone(),
+        );
+    }
+
+    pub(crate) fn request(&self, outcome: RequestOutcome) {
+        match RequestOutcome::ALL
+            .iter()
+            .position(|&o| o == outcome)
+            .and_then(|at| self.request_counters.get(at))
         {
-            counter.fetch_add(1, Ordering::Relaxed);
+            Some(counter) => {
+                counter.inc();
+            }
+            None => {
+                self.requests.get_or_create(&OutcomeLabel { outcome }).inc();
+            }
         }
     }
 
     pub(crate) fn handled(&self, took: Duration) {
-        self.handled.fetch_add(1, Ordering::Relaxed);
-        let seconds = took.as_secs_f64();
-        if let Some(i) = BUCKETS.iter().position(|&b| seconds <= b)
-            && let Some(bucket) = self.latency_buckets.get(i)
-        {
-            bucket.fetch_add(1, Ordering::Relaxed);
-        }
-        self.latency_count.fetch_add(1, Ordering::Relaxed);
-        self.latency_sum_micros.fetch_add(
-            u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
-            Ordering::Relaxed,
-        );
+        self.handled.inc();
+        self.handler_seconds.observe(took.as_secs_f64());
     }
 
     pub(crate) fn duplicate(&self) {
-        self.duplicates.fetch_add(1, Ordering::Relaxed);
+        self.duplicates.inc();
     }
 
-    pub(crate) fn dedupe_failed(&self, op: &str) {
-        if let Some(i) = DEDUPE_OPS.iter().position(|o| *o == op)
-            && let Some(counter) = self.dedupe_failures.get(i)
-        {
-            counter.fetch_add(1, Ordering::Relaxed);
-        }
+    pub(crate) fn dedupe_failed(&self, op: DedupOp) {
+        self.dedupe_failures.get_or_create(&OpLabel { op }).inc();
     }
 
-    pub(crate) fn late(&self, delivered: bool) {
-        if delivered {
-            self.late_delivered.fetch_add(1, Ordering::Relaxed);
-        } else {
-            self.late_failed.fetch_add(1, Ordering::Relaxed);
-        }
+    pub(crate) fn late(&self, result: LateResult) {
+        self.late_replies
+            .get_or_create(&ResultLabel { result })
+            .inc();
     }
 
-    /// A reply was still not delivered when a drain's deadline passed.
-    pub(crate) fn late_undelivered(&self) {
-        self.late_undelivered.fetch_add(1, Ordering::Relaxed);
-    }
-
-    fn outbox_event(&self, event: &str) {
-        if let Some(i) = OUTBOX_EVENTS.iter().position(|e| *e == event)
-            && let Some(counter) = self.outbox_jobs.get(i)
-        {
-            counter.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
-    /// An outbox job was taken over and runs here.
-    pub(crate) fn outbox_recovered(&self) {
-        self.outbox_event("recovered");
-    }
-
-    /// An outbox job was dropped without running again.
-    pub(crate) fn outbox_dropped(&self) {
-        self.outbox_event("dropped");
-    }
-
-    /// An outbox job was left for another instance by a drain.
-    pub(crate) fn outbox_handed_over(&self) {
-        self.outbox_event("handed_over");
+    pub(crate) fn outbox(&self, event: OutboxEvent) {
+        self.outbox_jobs.get_or_create(&EventLabel { event }).inc();
     }
 
     /// Late work started (`1`) or ended (`-1`).
     pub(crate) fn late_pending(&self, change: i64) {
-        self.late_pending.fetch_add(change, Ordering::Relaxed);
+        self.late_pending.inc_by(change);
     }
 
     /// How many pushes answered with `outcome`.
-    pub fn requests(&self, outcome: &str) -> u64 {
-        OUTCOMES
-            .iter()
-            .position(|o| *o == outcome)
-            .and_then(|i| self.requests.get(i))
-            .map_or(0, |c| c.load(Ordering::Relaxed))
+    pub fn requests(&self, outcome: RequestOutcome) -> u64 {
+        self.requests.get_or_create(&OutcomeLabel { outcome }).get()
     }
 
     /// How many times a handler ran.
     pub fn handled_total(&self) -> u64 {
-        self.handled.load(Ordering::Relaxed)
+        self.handled.get()
     }
 
     /// How many retries were answered from a first delivery.
     pub fn duplicates_total(&self) -> u64 {
-        self.duplicates.load(Ordering::Relaxed)
+        self.duplicates.get()
     }
 
-    /// How many late replies went out (`delivered`), failed (`failed`), or were still pending
-    /// when a drain's deadline passed (`undelivered`).
-    pub fn late_replies(&self, result: &str) -> u64 {
-        let counter = match result {
-            "delivered" => &self.late_delivered,
-            "failed" => &self.late_failed,
-            "undelivered" => &self.late_undelivered,
-            _ => return 0,
-        };
-        counter.load(Ordering::Relaxed)
+    /// How many late replies went out (`Delivered`), failed (`Failed`), or were still pending
+    /// when a drain's deadline passed (`Undelivered`).
+    pub fn late_replies(&self, result: LateResult) -> u64 {
+        self.late_replies
+            .get_or_create(&ResultLabel { result })
+            .get()
     }
 
-    /// How many outbox jobs were `recovered` (taken over from an instance that stopped renewing
-    /// their lease, and run here), `dropped` (not run again: taken over too often, past the
-    /// 48-hour window, or unreadable) or `handed_over` (left for another instance by a drain).
-    pub fn outbox_jobs(&self, event: &str) -> u64 {
-        OUTBOX_EVENTS
-            .iter()
-            .position(|e| *e == event)
-            .and_then(|i| self.outbox_jobs.get(i))
-            .map_or(0, |c| c.load(Ordering::Relaxed))
+    /// How many outbox jobs were `Recovered` (taken over from an instance that stopped renewing
+    /// their lease, and run here), `Dropped` (not run again: taken over too often, past the
+    /// 48-hour window, or unreadable) or `HandedOver` (left for another instance by a drain).
+    pub fn outbox_jobs(&self, event: OutboxEvent) -> u64 {
+        self.outbox_jobs.get_or_create(&EventLabel { event }).get()
     }
 
     /// How many pieces of late work are running now: handlers past the budget and their
     /// customer-service replies, handlers whose connection closed.
     pub fn late_pending_now(&self) -> u64 {
-        u64::try_from(self.late_pending.load(Ordering::Relaxed)).unwrap_or(0)
+        u64::try_from(self.late_pending.get()).unwrap_or(0)
     }
 
     /// How many dedupe store operations failed or were skipped (the store being unavailable),
     /// whatever the operation: each time, the push went on without dedupe.
     pub fn dedupe_failures_total(&self) -> u64 {
-        self.dedupe_failures
-            .iter()
-            .map(|c| c.load(Ordering::Relaxed))
+        DedupOp::ALL
+            .into_iter()
+            .map(|op| self.dedupe_failures.get_or_create(&OpLabel { op }).get())
             .sum()
     }
+}
 
-    /// The Prometheus text exposition.
-    pub fn render(&self) -> String {
-        let mut out = String::with_capacity(2048);
-        let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        out.push_str("# HELP wxoa_webhook_requests_total Pushes received, by outcome.\n");
-        out.push_str("# TYPE wxoa_webhook_requests_total counter\n");
-        for (outcome, counter) in OUTCOMES.iter().zip(&self.requests) {
-            let _ = writeln!(
-                out,
-                "wxoa_webhook_requests_total{{outcome=\"{outcome}\"}} {}",
-                load(counter)
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn exposition(metrics: &Metrics) -> String {
+        let mut registry = Registry::default();
+        metrics.register(&mut registry);
+        render(&registry).unwrap()
+    }
+
+    /// The value of the line that starts with `series` and a space.
+    fn value(text: &str, series: &str) -> Option<String> {
+        text.lines()
+            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+            .map(str::to_owned)
+    }
+
+    #[test]
+    fn every_label_value_is_exposed_at_zero_from_the_start() {
+        let text = exposition(&Metrics::default());
+        for outcome in RequestOutcome::ALL {
+            let series = format!(
+                "wxoa_webhook_requests_total{{outcome=\"{}\"}}",
+                outcome.as_str()
+            );
+            assert_eq!(
+                value(&text, &series).as_deref(),
+                Some("0"),
+                "{series}\n{text}"
             );
         }
-        out.push_str("# HELP wxoa_webhook_handled_total Handler runs.\n");
-        out.push_str("# TYPE wxoa_webhook_handled_total counter\n");
-        let _ = writeln!(out, "wxoa_webhook_handled_total {}", load(&self.handled));
-        out.push_str(
-            "# HELP wxoa_webhook_duplicates_total Retries answered from the first delivery.\n",
+        for op in DedupOp::ALL {
+            let series = format!(
+                "wxoa_webhook_dedupe_failures_total{{op=\"{}\"}}",
+                op.as_str()
+            );
+            assert_eq!(value(&text, &series).as_deref(), Some("0"), "{series}");
+        }
+        for result in LateResult::ALL {
+            let series = format!(
+                "wxoa_webhook_late_replies_total{{result=\"{}\"}}",
+                result.as_str()
+            );
+            assert_eq!(value(&text, &series).as_deref(), Some("0"), "{series}");
+        }
+        for event in OutboxEvent::ALL {
+            let series = format!(
+                "wxoa_webhook_outbox_jobs_total{{event=\"{}\"}}",
+                event.as_str()
+            );
+            assert_eq!(value(&text, &series).as_deref(), Some("0"), "{series}");
+        }
+        for series in [
+            "wxoa_webhook_handled_total",
+            "wxoa_webhook_duplicates_total",
+            "wxoa_webhook_late_pending",
+            "wxoa_webhook_handler_seconds_count",
+            "wxoa_webhook_handler_seconds_bucket{le=\"+Inf\"}",
+        ] {
+            assert_eq!(value(&text, series).as_deref(), Some("0"), "{series}");
+        }
+        assert!(
+            text.contains("# TYPE wxoa_webhook_requests counter\n"),
+            "{text}"
         );
-        out.push_str("# TYPE wxoa_webhook_duplicates_total counter\n");
-        let _ = writeln!(
-            out,
-            "wxoa_webhook_duplicates_total {}",
-            load(&self.duplicates)
+        assert!(
+            text.contains("# TYPE wxoa_webhook_late_pending gauge\n"),
+            "{text}"
         );
-        out.push_str("# HELP wxoa_webhook_dedupe_failures_total Dedupe store operations that failed or were skipped while the store was unavailable, by operation; the push went on without dedupe.\n");
-        out.push_str("# TYPE wxoa_webhook_dedupe_failures_total counter\n");
-        for (op, counter) in DEDUPE_OPS.iter().zip(&self.dedupe_failures) {
-            let _ = writeln!(
-                out,
-                "wxoa_webhook_dedupe_failures_total{{op=\"{op}\"}} {}",
-                load(counter)
+        assert!(
+            text.contains("# TYPE wxoa_webhook_handler_seconds histogram\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("# EOF\n"), "{text}");
+    }
+
+    #[test]
+    fn each_count_lands_on_its_own_label() {
+        let metrics = Metrics::default();
+        metrics.request(RequestOutcome::BadSignature);
+        metrics.request(RequestOutcome::BadSignature);
+        metrics.request(RequestOutcome::Late);
+        metrics.dedupe_failed(DedupOp::Park);
+        metrics.late(LateResult::Failed);
+        metrics.outbox(OutboxEvent::HandedOver);
+        metrics.duplicate();
+        assert_eq!(metrics.requests(RequestOutcome::BadSignature), 2);
+        assert_eq!(metrics.requests(RequestOutcome::Late), 1);
+        assert_eq!(metrics.requests(RequestOutcome::Ok), 0);
+        assert_eq!(metrics.dedupe_failures_total(), 1);
+        assert_eq!(metrics.late_replies(LateResult::Failed), 1);
+        assert_eq!(metrics.late_replies(LateResult::Delivered), 0);
+        assert_eq!(metrics.outbox_jobs(OutboxEvent::HandedOver), 1);
+        assert_eq!(metrics.duplicates_total(), 1);
+        let text = exposition(&metrics);
+        for (series, expected) in [
+            (
+                "wxoa_webhook_requests_total{outcome=\"bad_signature\"}",
+                "2",
+            ),
+            ("wxoa_webhook_requests_total{outcome=\"late\"}", "1"),
+            ("wxoa_webhook_requests_total{outcome=\"ok\"}", "0"),
+            ("wxoa_webhook_dedupe_failures_total{op=\"park\"}", "1"),
+            ("wxoa_webhook_dedupe_failures_total{op=\"claim\"}", "0"),
+            ("wxoa_webhook_late_replies_total{result=\"failed\"}", "1"),
+            ("wxoa_webhook_outbox_jobs_total{event=\"handed_over\"}", "1"),
+            ("wxoa_webhook_duplicates_total", "1"),
+        ] {
+            assert_eq!(
+                value(&text, series).as_deref(),
+                Some(expected),
+                "{series}\n{text}"
             );
         }
-        out.push_str("# HELP wxoa_webhook_late_replies_total Replies that missed the deadline, by delivery through customer-service messages (undelivered: still pending when a shutdown's drain deadline passed).\n");
-        out.push_str("# TYPE wxoa_webhook_late_replies_total counter\n");
-        let _ = writeln!(
-            out,
-            "wxoa_webhook_late_replies_total{{result=\"delivered\"}} {}",
-            load(&self.late_delivered)
-        );
-        let _ = writeln!(
-            out,
-            "wxoa_webhook_late_replies_total{{result=\"failed\"}} {}",
-            load(&self.late_failed)
-        );
-        let _ = writeln!(
-            out,
-            "wxoa_webhook_late_replies_total{{result=\"undelivered\"}} {}",
-            load(&self.late_undelivered)
-        );
-        out.push_str("# HELP wxoa_webhook_outbox_jobs_total Late work in the store shared by the instances, by event: recovered (taken over from an instance that stopped renewing its lease, and run here), dropped (not run again: taken over too often, past the 48-hour window, or unreadable), handed_over (left for another instance when a drain deadline passed).\n");
-        out.push_str("# TYPE wxoa_webhook_outbox_jobs_total counter\n");
-        for (event, counter) in OUTBOX_EVENTS.iter().zip(&self.outbox_jobs) {
-            let _ = writeln!(
-                out,
-                "wxoa_webhook_outbox_jobs_total{{event=\"{event}\"}} {}",
-                load(counter)
+    }
+
+    #[test]
+    fn handler_latency_fills_cumulative_buckets() {
+        let metrics = Metrics::default();
+        metrics.handled(Duration::from_micros(300));
+        metrics.handled(Duration::from_millis(20));
+        metrics.handled(Duration::from_secs(9));
+        assert_eq!(metrics.handled_total(), 3);
+        let text = exposition(&metrics);
+        for (series, expected) in [
+            ("wxoa_webhook_handled_total", "3"),
+            ("wxoa_webhook_handler_seconds_bucket{le=\"0.0005\"}", "1"),
+            ("wxoa_webhook_handler_seconds_bucket{le=\"0.01\"}", "1"),
+            ("wxoa_webhook_handler_seconds_bucket{le=\"0.025\"}", "2"),
+            ("wxoa_webhook_handler_seconds_bucket{le=\"4.5\"}", "2"),
+            ("wxoa_webhook_handler_seconds_bucket{le=\"+Inf\"}", "3"),
+            ("wxoa_webhook_handler_seconds_count", "3"),
+        ] {
+            assert_eq!(
+                value(&text, series).as_deref(),
+                Some(expected),
+                "{series}\n{text}"
             );
         }
-        out.push_str("# HELP wxoa_webhook_late_pending Handlers and late replies running past their request, which a shutdown waits for.\n");
-        out.push_str("# TYPE wxoa_webhook_late_pending gauge\n");
-        let _ = writeln!(out, "wxoa_webhook_late_pending {}", self.late_pending_now());
-        out.push_str("# HELP wxoa_webhook_handler_seconds Handler latency.\n");
-        out.push_str("# TYPE wxoa_webhook_handler_seconds histogram\n");
-        let mut cumulative = 0;
-        for (bound, bucket) in BUCKETS.iter().zip(&self.latency_buckets) {
-            cumulative += load(bucket);
-            let _ = writeln!(
-                out,
-                "wxoa_webhook_handler_seconds_bucket{{le=\"{bound}\"}} {cumulative}"
-            );
-        }
-        let count = load(&self.latency_count);
-        let _ = writeln!(
-            out,
-            "wxoa_webhook_handler_seconds_bucket{{le=\"+Inf\"}} {count}"
+        let sum: f64 = value(&text, "wxoa_webhook_handler_seconds_sum")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((sum - 9.0203).abs() < 1e-9, "{sum}");
+    }
+
+    #[test]
+    fn late_pending_goes_up_and_down_and_never_reads_negative() {
+        let metrics = Metrics::default();
+        metrics.late_pending(1);
+        metrics.late_pending(1);
+        metrics.late_pending(-1);
+        assert_eq!(metrics.late_pending_now(), 1);
+        assert_eq!(
+            value(&exposition(&metrics), "wxoa_webhook_late_pending").as_deref(),
+            Some("1")
         );
-        let sum = load(&self.latency_sum_micros) as f64 / 1e6;
-        let _ = writeln!(out, "wxoa_webhook_handler_seconds_sum {sum}");
-        let _ = writeln!(out, "wxoa_webhook_handler_seconds_count {count}");
-        out
+        metrics.late_pending(-2);
+        assert_eq!(metrics.late_pending_now(), 0);
     }
 }

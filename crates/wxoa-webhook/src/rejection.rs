@@ -10,6 +10,7 @@ use wxoa_types::inbound::InboundError;
 use wxoa_types::xml::XmlError;
 
 use crate::handler::HandlerError;
+use crate::metrics::RequestOutcome;
 
 /// Why a request to the push endpoint was refused.
 #[derive(Debug, thiserror::Error)]
@@ -162,15 +163,15 @@ impl Rejection {
     }
 
     /// The `outcome` label of `wxoa_webhook_requests_total`.
-    pub fn outcome(&self) -> &'static str {
+    pub fn outcome(&self) -> RequestOutcome {
         match self {
-            Rejection::BadSignature(_) => "bad_signature",
-            Rejection::Replay { .. } => "replay",
-            Rejection::PlainRefused => "plain_refused",
-            Rejection::ShuttingDown => "shutting_down",
-            Rejection::BadRequest(_) | Rejection::UnknownAccount(_) => "bad_request",
-            Rejection::TooLarge { .. } => "too_large",
-            Rejection::HandlerFailed(_) => "handler_error",
+            Rejection::BadSignature(_) => RequestOutcome::BadSignature,
+            Rejection::Replay { .. } => RequestOutcome::Replay,
+            Rejection::PlainRefused => RequestOutcome::PlainRefused,
+            Rejection::ShuttingDown => RequestOutcome::ShuttingDown,
+            Rejection::BadRequest(_) | Rejection::UnknownAccount(_) => RequestOutcome::BadRequest,
+            Rejection::TooLarge { .. } => RequestOutcome::TooLarge,
+            Rejection::HandlerFailed(_) => RequestOutcome::HandlerError,
         }
     }
 }
@@ -196,7 +197,7 @@ mod tests {
         let shown = format!("push cannot be read: {unreadable}");
         let rejection = Rejection::from(RequestError::Push(unreadable));
         assert_eq!(rejection.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(rejection.outcome(), "bad_request");
+        assert_eq!(rejection.outcome(), RequestOutcome::BadRequest);
         assert_eq!(rejection.to_string(), format!("bad request: {shown}"));
         let request = rejection.source().unwrap();
         assert!(request.is::<RequestError>());
@@ -209,18 +210,22 @@ mod tests {
             (
                 Rejection::from(SignatureError::Mismatch),
                 401,
-                "bad_signature",
+                RequestOutcome::BadSignature,
             ),
-            (Rejection::from(RequestError::NoEchostr), 400, "bad_request"),
+            (
+                Rejection::from(RequestError::NoEchostr),
+                400,
+                RequestOutcome::BadRequest,
+            ),
             (
                 Rejection::from(UnknownAccount::ThisPath),
                 404,
-                "bad_request",
+                RequestOutcome::BadRequest,
             ),
             (
                 Rejection::from(HandlerError::Panicked),
                 500,
-                "handler_error",
+                RequestOutcome::HandlerError,
             ),
         ];
         for (rejection, status, outcome) in cases {

@@ -1,6 +1,8 @@
 //! Which handler gets which push: a [`Bot`] is an ordered list of routes by typed kind
 //! ([`MessageKind`], [`EventKind`]), the first match wins, then the fallback (or `success` when
-//! there is none). A handler receives what its route matched, typed.
+//! there is none). A handler receives what its route matched, typed; a route whose handler
+//! takes something its kind does not carry is a [`RouteError`], which the webhook's build
+//! returns.
 //!
 //! ```
 //! use wxoa_webhook::{Bot, Ctx};
@@ -70,15 +72,6 @@ impl Kind {
     }
 }
 
-impl std::fmt::Display for Kind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Kind::Message(kind) => write!(f, "`{kind}` messages"),
-            Kind::Event(kind) => write!(f, "`{kind}` events"),
-        }
-    }
-}
-
 /// What a route asks of a push of its kind besides the kind.
 enum Filter {
     Any,
@@ -106,6 +99,31 @@ impl Filter {
     }
 }
 
+/// A route whose handler takes something its kind does not carry (`MessageKind::Image` with a
+/// handler of a `Text`, or any payload for an unknown kind): a mistake in the bot, which
+/// [`WebhookBuilder::build`](crate::WebhookBuilder::build) and
+/// [`Webhook::add_account`](crate::Webhook::add_account) return.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RouteError {
+    /// A route of messages of this kind.
+    #[error("a handler that takes {takes} cannot serve `{kind}` messages")]
+    Message {
+        /// The kind routed.
+        kind: MessageKind,
+        /// The type the handler takes.
+        takes: &'static str,
+    },
+    /// A route of events of this kind.
+    #[error("a handler that takes {takes} cannot serve `{kind}` events")]
+    Event {
+        /// The kind routed.
+        kind: EventKind,
+        /// The type the handler takes.
+        takes: &'static str,
+    },
+}
+
 /// A handler with what it takes erased, so that routes of every kind sit in one list.
 trait Erased<S>: Send + Sync + 'static {
     fn call(&self, ctx: Ctx<S>) -> Result<BoxFuture<'static, Outcome>, Ctx<S>>;
@@ -130,6 +148,8 @@ pub struct Bot<S = ()> {
     state: S,
     routes: Vec<Route<S>>,
     fallback: Option<Box<dyn Erased<S>>>,
+    /// The first route refused, reported by [`Dispatch::check`].
+    misroute: Option<RouteError>,
 }
 
 impl<S> std::fmt::Debug for Bot<S> {
@@ -137,6 +157,7 @@ impl<S> std::fmt::Debug for Bot<S> {
         f.debug_struct("Bot")
             .field("routes", &self.routes.len())
             .field("fallback", &self.fallback.is_some())
+            .field("misroute", &self.misroute)
             .finish()
     }
 }
@@ -161,6 +182,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             state,
             routes: Vec::new(),
             fallback: None,
+            misroute: None,
         }
     }
 
@@ -170,12 +192,19 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         filter: Filter,
         handler: H,
     ) -> Self {
-        let takes = match &kind {
-            Kind::Message(kind) => H::takes_message(kind),
-            Kind::Event(kind) => H::takes_event(kind),
+        let refused = match &kind {
+            Kind::Message(kind) => H::takes_message(kind).map_err(|takes| RouteError::Message {
+                kind: kind.clone(),
+                takes,
+            }),
+            Kind::Event(kind) => H::takes_event(kind).map_err(|takes| RouteError::Event {
+                kind: kind.clone(),
+                takes,
+            }),
         };
-        if let Err(takes) = takes {
-            panic!("a handler that takes {takes} cannot serve {kind}");
+        if let Err(misroute) = refused {
+            self.misroute.get_or_insert(misroute);
+            return self;
         }
         self.routes.push(Route {
             kind: kind.canonical(),
@@ -192,10 +221,9 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     /// A type this library does not know routes as `MessageKind::Unknown(name)` (or
     /// `MessageKind::from(name)`), with a handler of the [`Ctx`] alone.
     ///
-    /// # Panics
-    ///
-    /// When the handler takes something this kind does not carry (`MessageKind::Image` with a
-    /// handler of a `Text`): a mistake in the bot, caught when it is built.
+    /// A handler that takes something this kind does not carry (`MessageKind::Image` with a
+    /// handler of a `Text`) is a mistake in the bot: the route is refused, and building the
+    /// webhook fails with its [`RouteError`].
     pub fn on_message<T: 'static>(self, kind: MessageKind, handler: impl Handler<S, T>) -> Self {
         self.route(Kind::Message(kind), Filter::Any, handler)
     }
@@ -229,11 +257,10 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     /// `EventKind::from("qualification_verify_success")` (or `EventKind::Unknown(name)`), with a
     /// handler of the [`Ctx`] alone (its fields are in [`Inbound::extra`]).
     ///
-    /// # Panics
-    ///
-    /// When the handler takes something this kind does not carry (`EventKind::Click` with a
-    /// handler of a `Subscribe`, or any payload for `unsubscribe` or an unknown event): a
-    /// mistake in the bot, caught when it is built.
+    /// A handler that takes something this kind does not carry (`EventKind::Click` with a
+    /// handler of a `Subscribe`, or any payload for `unsubscribe` or an unknown event) is a
+    /// mistake in the bot: the route is refused, and building the webhook fails with its
+    /// [`RouteError`].
     pub fn on_event<T: 'static>(self, kind: EventKind, handler: impl Handler<S, T>) -> Self {
         self.route(Kind::Event(kind), Filter::Any, handler)
     }
@@ -257,6 +284,12 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
 pub trait Dispatch: Send + Sync + 'static {
     /// Runs the handler the push routes to.
     fn dispatch(&self, push: Arc<Inbound>, app_id: Arc<str>) -> BoxFuture<'static, Outcome>;
+
+    /// Whether every route can serve what it routes; the webhook refuses to serve a bot that
+    /// cannot (default: it can).
+    fn check(&self) -> Result<(), RouteError> {
+        Ok(())
+    }
 }
 
 impl<S: Clone + Send + Sync + 'static> Dispatch for Bot<S> {
@@ -272,9 +305,9 @@ impl<S: Clone + Send + Sync + 'static> Dispatch for Bot<S> {
             }
             match route.handler.call(ctx) {
                 Ok(handling) => return handling,
-                // Not reached in a bot that was built (its handlers take what their kinds
-                // carry); a route that cannot take the push is passed over like one that does
-                // not match.
+                // Not reached: a route is only added when its handler takes what its kind
+                // carries. A route that cannot take the push is passed over like one that
+                // does not match.
                 Err(back) => ctx = back,
             }
         }
@@ -282,6 +315,10 @@ impl<S: Clone + Send + Sync + 'static> Dispatch for Bot<S> {
             Some(fallback) => fallback.call(ctx).unwrap_or_else(|_| Box::pin(no_reply())),
             None => Box::pin(no_reply()),
         }
+    }
+
+    fn check(&self) -> Result<(), RouteError> {
+        self.misroute.clone().map_or(Ok(()), Err)
     }
 }
 

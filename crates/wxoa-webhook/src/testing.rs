@@ -16,7 +16,8 @@
 //! });
 //! let webhook = Webhook::builder()
 //!     .account(Account::new("wx0123456789abcdef", "token", bot).aes_key(key).unwrap())
-//!     .build();
+//!     .build()
+//!     .unwrap();
 //! let platform = Platform::new("wx0123456789abcdef", "token", Some(key)).unwrap();
 //! let request = platform.push(Mode::Safe, &text_push("oUser", "hello", 1));
 //! let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();

@@ -16,8 +16,9 @@ use tracing::warn;
 use crate::account::{Account, Accounts};
 use crate::deadline::{LateReply, LateWork};
 use crate::dedup::{DedupStore, MemoryDedup, Windows};
-use crate::metrics::Metrics;
+use crate::metrics::{self, Metrics, Registry};
 use crate::rejection::{Rejection, RequestError};
+use crate::router::RouteError;
 use crate::verify::{PushQuery, check_signature};
 
 /// Settings of the push endpoint.
@@ -54,6 +55,8 @@ pub(crate) struct Inner {
     /// the store keeps no outbox (nothing to recover).
     pub(crate) recovering: AtomicBool,
     pub(crate) metrics: Arc<Metrics>,
+    /// What `/metrics` serves: the webhook's metrics and whatever the application registered.
+    registry: Registry,
     pub(crate) settings: Settings,
 }
 
@@ -68,8 +71,9 @@ pub(crate) struct Inner {
 /// });
 /// let webhook = Webhook::builder()
 ///     .account(Account::new("wx0123456789abcdef", "token", bot))
-///     .build();
+///     .build()?;
 /// let app: axum::Router = webhook.router();
+/// # Ok::<(), wxoa_webhook::BuildError>(())
 /// ```
 #[derive(Clone)]
 pub struct Webhook {
@@ -84,12 +88,36 @@ impl std::fmt::Debug for Webhook {
     }
 }
 
+/// Why a webhook cannot be built, or an account added to it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// An account's bot has a route whose handler takes something its kind does not carry.
+    #[error("the bot of AppID {app_id} cannot serve: {source}")]
+    Bot {
+        /// The account.
+        app_id: String,
+        /// The route refused.
+        #[source]
+        source: RouteError,
+    },
+}
+
+/// Whether the account's bot can serve.
+fn check(account: &Account) -> Result<(), BuildError> {
+    account.bot.check().map_err(|source| BuildError::Bot {
+        app_id: account.app_id.to_string(),
+        source,
+    })
+}
+
 /// Builds a [`Webhook`].
 #[derive(Default)]
 pub struct WebhookBuilder {
     accounts: Vec<Account>,
     dedup: Option<Arc<dyn DedupStore>>,
     late: Option<Arc<dyn LateReply>>,
+    registry: Registry,
     settings: Settings,
 }
 
@@ -124,6 +152,25 @@ impl WebhookBuilder {
         self
     }
 
+    /// The process's registry, which `/metrics` serves: the webhook adds its metrics to it, next
+    /// to those the application registered before (a client's, for instance: see
+    /// `wxoa_client::Client::metrics`). Default: a registry of the webhook's metrics alone.
+    ///
+    /// ```
+    /// use wxoa_webhook::Webhook;
+    /// use wxoa_webhook::metrics::Registry;
+    ///
+    /// let registry = Registry::default();
+    /// // … the application's own metrics, registered here …
+    /// let webhook = Webhook::builder().registry(registry).build()?;
+    /// assert!(webhook.render_metrics().unwrap().contains("wxoa_webhook_requests_total"));
+    /// # Ok::<(), wxoa_webhook::BuildError>(())
+    /// ```
+    pub fn registry(mut self, registry: Registry) -> Self {
+        self.registry = registry;
+        self
+    }
+
     /// The path pushes arrive on (default `/wechat`; `/wechat/{appid}` also routes by AppID).
     pub fn path(mut self, path: impl Into<String>) -> Self {
         self.settings.path = path.into();
@@ -149,11 +196,14 @@ impl WebhookBuilder {
         self
     }
 
-    /// The webhook. With a store that keeps an outbox (Redis), its recovery loop starts now
-    /// on the current tokio runtime (or with the first push when built outside one): every
-    /// second it takes over the late work of instances that died, and runs it.
-    pub fn build(self) -> Webhook {
+    /// The webhook, unless an account's bot cannot serve ([`BuildError`]). With a store that
+    /// keeps an outbox (Redis), its recovery loop starts now on the current tokio runtime (or
+    /// with the first push when built outside one): every second it takes over the late work
+    /// of instances that died, and runs it.
+    pub fn build(mut self) -> Result<Webhook, BuildError> {
+        self.accounts.iter().try_for_each(check)?;
         let metrics = Arc::new(Metrics::default());
+        metrics.register(&mut self.registry);
         let webhook = Webhook {
             inner: Arc::new(Inner {
                 accounts: Accounts::new(self.accounts),
@@ -166,11 +216,12 @@ impl WebhookBuilder {
                 draining: AtomicBool::new(false),
                 recovering: AtomicBool::new(false),
                 metrics,
+                registry: self.registry,
                 settings: self.settings,
             }),
         };
         webhook.start_recovery();
-        webhook
+        Ok(webhook)
     }
 }
 
@@ -180,9 +231,12 @@ impl Webhook {
         WebhookBuilder::default()
     }
 
-    /// Adds or replaces an account while serving.
-    pub fn add_account(&self, account: Account) {
+    /// Adds or replaces an account while serving, unless its bot cannot serve
+    /// ([`BuildError`]).
+    pub fn add_account(&self, account: Account) -> Result<(), BuildError> {
+        check(&account)?;
         self.inner.accounts.insert(account);
+        Ok(())
     }
 
     /// Removes an account while serving.
@@ -190,9 +244,15 @@ impl Webhook {
         self.inner.accounts.remove(app_id)
     }
 
-    /// The counters.
+    /// The webhook's metrics.
     pub fn metrics(&self) -> Arc<Metrics> {
         self.inner.metrics.clone()
+    }
+
+    /// What `GET /metrics` answers: every metric of the registry (the webhook's, and those the
+    /// application registered) in the OpenMetrics text format ([`metrics::CONTENT_TYPE`]).
+    pub fn render_metrics(&self) -> Result<String, std::fmt::Error> {
+        metrics::render(&self.inner.registry)
     }
 
     /// The routes: `GET`/`POST` on the path and on `{path}/{appid}`, `GET /healthz`,
@@ -209,13 +269,13 @@ impl Webhook {
             .route(&path, get(handshake).post(push))
             .route(&with_app, get(handshake_for).post(push_for))
             .route("/healthz", get(|| async { "ok" }))
-            .route("/metrics", get(metrics))
+            .route("/metrics", get(serve_metrics))
             .with_state(self.clone())
     }
 
     pub(crate) fn reject(&self, rejection: Rejection) -> Response {
         self.inner.metrics.request(rejection.outcome());
-        warn!(outcome = rejection.outcome(), reason = %rejection, "push refused");
+        warn!(outcome = rejection.outcome().as_str(), reason = %rejection, "push refused");
         rejection.into_response()
     }
 
@@ -269,10 +329,13 @@ async fn push_for(
     webhook.handle_post(Some(&app_id), &parts.uri, body).await
 }
 
-async fn metrics(State(webhook): State<Webhook>) -> impl IntoResponse {
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        webhook.inner.metrics.render(),
-    )
+async fn serve_metrics(State(webhook): State<Webhook>) -> Response {
+    match webhook.render_metrics() {
+        Ok(text) => ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], text).into_response(),
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "a metric could not be written",
+        )
+            .into_response(),
+    }
 }

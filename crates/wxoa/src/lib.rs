@@ -26,7 +26,7 @@
 //!     .on_event(EventKind::Subscribe, |_: Ctx| async { "welcome!" });
 //! let account = WebhookAccount::new("wx0123456789abcdef", "token", bot)
 //!     .aes_key("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")?;
-//! let app = Webhook::builder().account(account).build().router();
+//! let app = Webhook::builder().account(account).build()?.router();
 //! let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
 //! axum::serve(listener, app).await?;
 //! # Ok(())

@@ -66,7 +66,8 @@ impl Rig {
         let webhook = Webhook::builder()
             .account(account)
             .late_reply(Arc::new(CustomerService::new(client)))
-            .build();
+            .build()
+            .unwrap();
         let server = tokio::spawn(async move { axum::serve(listener, webhook.router()).await });
         Rig {
             sandbox,

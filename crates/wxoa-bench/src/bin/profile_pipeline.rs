@@ -37,6 +37,7 @@ fn main() {
                 .unwrap(),
         )
         .build()
+        .unwrap()
         .router();
     let timestamp = SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
+use futures::TryFutureExt;
 use serde_json::Value;
 use wxoa_client::token::{
     FileStore, MemoryStore, RedisStore, RemoteTokenSource, TokenSource, TokenStore,
@@ -95,10 +96,21 @@ where
     F: FnOnce(Client) -> Fut,
     Fut: std::future::Future<Output = Result<T, Error>>,
 {
+    call_with(settings, |client| call(client).map_err(failure))
+}
+
+/// [`call`] for a command with failures of its own besides the client's: it fails with the
+/// [`Failure`] it meets, a client error through [`failure`].
+pub(crate) fn call_with<T, F, Fut>(settings: &Settings, call: F) -> Result<(), Failure>
+where
+    T: serde::Serialize,
+    F: FnOnce(Client) -> Fut,
+    Fut: std::future::Future<Output = Result<T, Failure>>,
+{
     let output = output(settings);
     block_on(async move {
         let client = client(settings)?;
-        let answer = call(client).await.map_err(failure)?;
+        let answer = call(client).await?;
         let answer = serde_json::to_value(answer).map_err(Failure::usage)?;
         print(&answer, output)
     })
@@ -191,6 +203,12 @@ pub(crate) fn store(spec: Option<&str>) -> Result<Arc<dyn TokenStore>, Failure> 
         Some(_) => Err(Failure::usage(anyhow::anyhow!(
             "--store must be memory, file:PATH or redis://HOST:PORT[/DB]"
         ))),
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        failure(error)
     }
 }
 

@@ -138,9 +138,7 @@ pub(crate) fn encrypt(settings: &Settings, args: &EncryptArgs) -> Result<(), Fai
     let crypt = crypt(settings)?;
     let text = std::str::from_utf8(&input).map_err(|_| {
         Failure::crypto(
-            CryptoError::GenReturnXml(wxoa_types::reply::ReplyError::Malformed(
-                "the reply is not UTF-8".to_owned(),
-            )),
+            CryptoError::GenReturnXml(wxoa_types::reply::ReplyError::Xml(xml::XmlError::Utf8)),
             None,
         )
     })?;

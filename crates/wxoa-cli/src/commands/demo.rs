@@ -92,7 +92,8 @@ pub(crate) fn run(settings: &Settings, args: &DemoArgs) -> Result<(), Failure> {
         let webhook = Webhook::builder()
             .account(account)
             .late_reply(Arc::new(CustomerService::new(client)))
-            .build();
+            .build()
+            .map_err(Failure::usage)?;
         let bot = tokio::spawn(wxoa_server::serve(
             bot_listener,
             webhook.router(),

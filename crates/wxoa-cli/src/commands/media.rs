@@ -6,12 +6,15 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
+use serde::Serialize;
 use serde_json::{Value, json};
-use wxoa_client::api::material::{Material, MaterialType, NewsArticle};
-use wxoa_client::api::media::{MediaContent, MediaKind};
-use wxoa_client::{Client, Download, Error, Upload};
+use wxoa_client::api::material::{
+    Material, MaterialAdded, MaterialItem, MaterialPage, MaterialType, NewsArticle, VideoMaterial,
+};
+use wxoa_client::api::media::{MediaContent, MediaKind, MediaUploaded};
+use wxoa_client::{Client, Download, Error, FileAction, InvalidRequest, Upload};
 
-use crate::commands::api::call;
+use crate::commands::api::{call, call_with};
 use crate::config::Settings;
 use crate::exit::Failure;
 
@@ -164,7 +167,7 @@ pub(crate) fn media(settings: &Settings, command: MediaCommand) -> Result<(), Fa
             let url = c.media().upload_image(Upload::path(file)).await?;
             Ok(json!({"url": url}))
         }),
-        MediaCommand::Download(args) => call(settings, |c| download(c, args)),
+        MediaCommand::Download(args) => call_with(settings, |c| download(c, args)),
         MediaCommand::AddNews { file } => {
             let articles = read_articles(&file)?;
             call(settings, |c| async move {
@@ -183,10 +186,14 @@ pub(crate) fn media(settings: &Settings, command: MediaCommand) -> Result<(), Fa
             if all {
                 use futures::TryStreamExt;
                 let items: Vec<_> = c.materials().list(kind).try_collect().await?;
-                Ok(json!({"total_count": items.len(), "item": items}))
+                Ok(Listed::All {
+                    total_count: items.len(),
+                    item: items,
+                })
             } else {
-                let page = c.materials().list_page(kind, offset, count).await?;
-                serde_json::to_value(page).map_err(|e| Error::InvalidRequest(e.to_string()))
+                Ok(Listed::Page(
+                    c.materials().list_page(kind, offset, count).await?,
+                ))
             }
         }),
         MediaCommand::Delete { media_id } => {
@@ -215,53 +222,89 @@ fn kind_of(file: &Path) -> Result<MediaKind, Failure> {
     }
 }
 
-async fn upload(client: Client, kind: MediaKind, args: UploadArgs) -> Result<Value, Error> {
+/// What `media list` answers: every material of the kind, or one page.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Listed {
+    All {
+        total_count: usize,
+        item: Vec<MaterialItem>,
+    },
+    Page(MaterialPage),
+}
+
+/// What `media upload` answers: temporary media, or a permanent material.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Uploaded {
+    Media(MediaUploaded),
+    Material(MaterialAdded),
+}
+
+async fn upload(client: Client, kind: MediaKind, args: UploadArgs) -> Result<Uploaded, Error> {
     let file = Upload::path(&args.file);
-    let answer = if !args.permanent {
-        serde_json::to_value(client.media().upload(kind, file).await?)
+    Ok(if !args.permanent {
+        Uploaded::Media(client.media().upload(kind, file).await?)
     } else if kind == MediaKind::Video {
         let title = args.title.unwrap_or_default();
         let introduction = args.introduction.unwrap_or_default();
-        serde_json::to_value(
+        Uploaded::Material(
             client
                 .materials()
                 .add_video(file, title, introduction)
                 .await?,
         )
     } else {
-        serde_json::to_value(client.materials().add(kind, file).await?)
-    };
-    answer.map_err(|e| Error::InvalidRequest(e.to_string()))
+        Uploaded::Material(client.materials().add(kind, file).await?)
+    })
 }
 
-async fn download(client: Client, args: DownloadArgs) -> Result<Value, Error> {
+/// What `media download` answers: where the file went, or what the platform answered instead
+/// of a file.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Downloaded {
+    Saved {
+        media_id: String,
+        path: PathBuf,
+        bytes: u64,
+        content_type: Option<String>,
+    },
+    Answer(Value),
+    Video(VideoMaterial),
+}
+
+async fn download(client: Client, args: DownloadArgs) -> Result<Downloaded, Failure> {
+    let answer = |value| Ok(Downloaded::Answer(value));
     let file = if args.permanent {
         match client.materials().get(args.media_id.as_str()).await? {
             Material::File(file) => file,
-            Material::News(articles) => return Ok(json!({"news_item": articles})),
-            Material::Video(video) => return to_value(&video),
-            Material::Other(fields) => return Ok(Value::Object(fields)),
-            _ => return Ok(json!({})),
+            Material::News(articles) => return answer(json!({"news_item": articles})),
+            Material::Video(video) => return Ok(Downloaded::Video(video)),
+            Material::Other(fields) => return answer(Value::Object(fields)),
+            _ => return answer(json!({})),
         }
     } else {
         match client.media().download(args.media_id.as_str()).await? {
             MediaContent::File(file) => file,
-            MediaContent::Video { video_url, .. } => return Ok(json!({"video_url": video_url})),
-            _ => return Ok(json!({})),
+            MediaContent::Video { video_url, .. } => {
+                return answer(json!({"video_url": video_url}));
+            }
+            _ => return answer(json!({})),
         }
     };
     let content_type = file.content_type().map(str::to_owned);
     let (path, bytes) = save(file, &args).await?;
-    Ok(json!({
-        "media_id": args.media_id,
-        "path": path,
-        "bytes": bytes,
-        "content_type": content_type,
-    }))
+    Ok(Downloaded::Saved {
+        media_id: args.media_id,
+        path,
+        bytes,
+        content_type,
+    })
 }
 
 /// Saves a download per `--out` / `--dir`; answers where and how many bytes.
-async fn save(file: Download, args: &DownloadArgs) -> Result<(PathBuf, u64), Error> {
+async fn save(file: Download, args: &DownloadArgs) -> Result<(PathBuf, u64), Failure> {
     let target = match &args.out {
         Some(out) => out.clone(),
         None => {
@@ -269,7 +312,7 @@ async fn save(file: Download, args: &DownloadArgs) -> Result<(PathBuf, u64), Err
             tokio::fs::create_dir_all(&dir)
                 .await
                 .map_err(|source| Error::Io {
-                    action: "create the directory",
+                    action: FileAction::CreateDirectory,
                     path: dir.clone(),
                     source,
                 })?;
@@ -297,10 +340,12 @@ async fn save_at(file: Download, target: &Path, force: bool) -> Result<u64, Erro
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let name = target
-        .file_name()
-        .ok_or_else(|| Error::InvalidRequest(format!("{} is no file path", target.display())))?;
-    let io = |action: &'static str, path: &Path| {
+    let name = target.file_name().ok_or_else(|| {
+        Error::InvalidRequest(InvalidRequest::NoFileName {
+            path: target.to_path_buf(),
+        })
+    })?;
+    let io = |action: FileAction, path: &Path| {
         let path = path.to_path_buf();
         move |source| Error::Io {
             action,
@@ -319,12 +364,14 @@ async fn save_at(file: Download, target: &Path, force: bool) -> Result<u64, Erro
     }
     let (temp, temp_path) = builder
         .tempfile_in(dir)
-        .map_err(io("create a temporary file in", dir))?
+        .map_err(io(FileAction::CreateTemporary, dir))?
         .into_parts();
     // Dropping `temp_path` on any early return removes the partial file.
     let mut temp = tokio::fs::File::from_std(temp);
     let written = file.write_to(&mut temp).await?;
-    temp.sync_all().await.map_err(io("write", &temp_path))?;
+    temp.sync_all()
+        .await
+        .map_err(io(FileAction::Write, &temp_path))?;
     drop(temp);
     let moved = if force {
         temp_path.persist(target)
@@ -336,14 +383,14 @@ async fn save_at(file: Download, target: &Path, force: bool) -> Result<u64, Erro
         Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists && !force => {
             Err(exists(target))
         }
-        Err(e) => Err(io("write", target)(e.error)),
+        Err(e) => Err(io(FileAction::Write, target)(e.error)),
     }
 }
 
 /// The refusal to overwrite `target` (exit 2).
 fn exists(target: &Path) -> Error {
     Error::Io {
-        action: "write",
+        action: FileAction::Write,
         path: target.to_path_buf(),
         source: std::io::Error::new(
             std::io::ErrorKind::AlreadyExists,
@@ -354,7 +401,7 @@ fn exists(target: &Path) -> Error {
 
 /// The file name of a download the platform did not name: the media id and the extension of
 /// its content type, refused when the media id is not usable as a file name.
-fn fallback_name(media_id: &str, content_type: &str) -> Result<String, Error> {
+fn fallback_name(media_id: &str, content_type: &str) -> Result<String, Failure> {
     let usable = !media_id.is_empty()
         && media_id.len() <= 200
         && !media_id.starts_with('.')
@@ -364,8 +411,8 @@ fn fallback_name(media_id: &str, content_type: &str) -> Result<String, Error> {
     if usable {
         Ok(format!("{media_id}{}", extension_of(content_type)))
     } else {
-        Err(Error::InvalidRequest(format!(
-            "media id {media_id:?} is not usable as a file name: give --out FILE"
+        Err(Failure::usage(anyhow::anyhow!(
+            "invalid request: media id {media_id:?} is not usable as a file name: give --out FILE"
         )))
     }
 }
@@ -382,10 +429,6 @@ fn extension_of(content_type: &str) -> &'static str {
         "video/mp4" => ".mp4",
         _ => "",
     }
-}
-
-fn to_value<T: serde::Serialize>(value: &T) -> Result<Value, Error> {
-    serde_json::to_value(value).map_err(|e| Error::InvalidRequest(e.to_string()))
 }
 
 /// The articles of a JSON file: `{"articles": [...]}`, a list, or one article.

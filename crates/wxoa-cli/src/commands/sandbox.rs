@@ -36,6 +36,10 @@ pub(crate) struct SandboxArgs {
     /// Keep the state in this file across restarts.
     #[arg(long, value_name = "FILE")]
     pub(crate) state: Option<PathBuf>,
+    /// Hold every API answer back this many milliseconds, as a platform across the network
+    /// would (concurrent calls wait side by side); 0, the default, answers at once.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub(crate) latency: u64,
     #[command(flatten)]
     pub(crate) limits: LimitArgs,
 }
@@ -57,6 +61,7 @@ pub(crate) fn sandbox(settings: &Settings, args: &SandboxArgs) -> Result<(), Fai
         .listen(args.listen)
         .followers(args.followers)
         .seed(args.seed)
+        .latency(std::time::Duration::from_millis(args.latency))
         .limits(args.limits.resolve(&settings.limits)?);
     match (&global.app_id, &global.app_secret) {
         (Some(app_id), Some(secret)) => {

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use clap::{Args, ValueEnum};
 use wxoa_webhook::deadline::{CustomerService, LateReply};
 use wxoa_webhook::dedup::{DedupStore, RedisDedup};
+use wxoa_webhook::metrics::Registry;
 use wxoa_webhook::{Account, Bot, Webhook, bots};
 
 use crate::commands::limits::LimitArgs;
@@ -104,10 +105,13 @@ pub(crate) fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Failure
             .or(settings.drain_timeout)
             .unwrap_or(DRAIN_TIMEOUT_SECS),
     );
+    // The process's one registry: /metrics serves the webhook's metrics and its client's.
+    let mut registry = Registry::default();
     // With an AppSecret (or a token server), replies that miss the 5-second deadline go out as
     // customer-service messages; without, they are logged as undeliverable.
     let late = if global.app_secret.is_some() || global.token_server.is_some() {
         let client = crate::commands::api::client(settings)?;
+        client.metrics().register(&mut registry);
         Some(Arc::new(CustomerService::new(client)) as Arc<dyn LateReply>)
     } else {
         None
@@ -119,6 +123,7 @@ pub(crate) fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Failure
     let limits = args.limits.resolve(&settings.limits)?;
     block_on(async move {
         let mut builder = Webhook::builder()
+            .registry(registry)
             .account(account)
             .path(path.clone())
             .replay_window(window);
@@ -135,7 +140,7 @@ pub(crate) fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Failure
             }
             builder = builder.dedup(Arc::new(store) as Arc<dyn DedupStore>);
         }
-        let webhook = builder.build();
+        let webhook = builder.build().map_err(Failure::usage)?;
         let listener = wxoa_server::bind(&listen)
             .await
             .map_err(|e| Failure::usage(anyhow::anyhow!("cannot listen on {listen}: {e}")))?;

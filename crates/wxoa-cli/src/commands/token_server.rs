@@ -16,7 +16,9 @@ use crate::runtime::{block_on, shutdown_signal};
 /// What `wxoa token-server --help` says after the options.
 const AFTER_HELP: &str = "\
 Routes (every one needs Authorization: Bearer X): GET /token[?appid=A], POST /token/invalidate \
-{\"access_token\": \"...\"}, GET /ticket/jsapi, GET /ticket/wx_card, GET /healthz, GET /metrics.
+{\"access_token\": \"...\"}, GET /ticket/jsapi, GET /ticket/wx_card, GET /healthz, GET /metrics \
+(OpenMetrics text: the wxoa_token_* metrics, and the wxoa_client_* metrics of the calls that fetch \
+the tokens).
 
 A reported token is replaced once, however many callers and instances (sharing a file or Redis \
 --store) report it: one fetch of the current token and, only if stable_token answers the reported \

@@ -10,11 +10,12 @@ use clap::{Args, Subcommand, ValueEnum};
 use futures::{StreamExt, TryStreamExt, stream};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use wxoa_client::Client;
-use wxoa_client::api::users::{DETAILS_CONCURRENCY, Lang, User};
+use wxoa_client::api::users::{DETAILS_CONCURRENCY, Lang, ProfileBatch, User};
 
 use crate::commands::api::{call, client, failure};
 use crate::config::Settings;
 use crate::exit::Failure;
+use crate::io::{csv_error, is_broken_pipe, open_out};
 use crate::runtime::block_on;
 
 /// `wxoa user …`.
@@ -43,7 +44,9 @@ pub(crate) struct ListArgs {
     /// With --all: each follower's profile (user/info/batchget, 100 per call).
     #[arg(long, requires = "all")]
     pub(crate) details: bool,
-    /// With --details: batchget calls in flight.
+    /// With --details: the most batchget calls in flight. The export starts with 4 and grows
+    /// towards N while answers come back fast; it halves when the platform throttles (-1,
+    /// 45011) or slows down.
     #[arg(long, value_name = "N", default_value_t = DETAILS_CONCURRENCY)]
     pub(crate) concurrency: usize,
     /// One page starting after this OpenID (the `next_openid` of the previous page).
@@ -195,12 +198,7 @@ enum Sink {
 
 impl Sink {
     fn new(format: Format, out: Option<&Path>, details: bool) -> Result<Sink, Failure> {
-        let writer: Box<dyn Write> = match out {
-            Some(path) => Box::new(File::create(path).map_err(|e| {
-                Failure::usage(anyhow::anyhow!("cannot write {}: {e}", path.display()))
-            })?),
-            None => Box::new(std::io::stdout().lock()),
-        };
+        let writer = open_out(out)?;
         Ok(match format {
             Format::Jsonl => Sink::Jsonl(BufWriter::with_capacity(1 << 16, writer)),
             Format::Csv => {
@@ -227,6 +225,37 @@ impl Sink {
             Sink::Csv(out) => out.write_record([openid]).map_err(csv_error)?,
         }
         Ok(())
+    }
+
+    /// The profiles of one `batchget` answer; how many were written. JSONL gets each
+    /// profile's JSON exactly as the platform sent it (one line each), without building it.
+    fn profiles(&mut self, batch: &ProfileBatch) -> Result<u64, Failure> {
+        match self {
+            Sink::Jsonl(out) => {
+                let raw = batch.raw().map_err(failure)?;
+                for profile in &raw {
+                    let text = profile.get();
+                    if text.contains('\n') {
+                        // Whitespace between tokens (a string never holds a raw newline): the
+                        // line is written compact.
+                        let value: serde_json::Value =
+                            serde_json::from_str(text).map_err(Failure::usage)?;
+                        serde_json::to_writer(&mut *out, &value).map_err(Failure::usage)?;
+                    } else {
+                        out.write_all(text.as_bytes())?;
+                    }
+                    out.write_all(b"\n")?;
+                }
+                Ok(raw.len() as u64)
+            }
+            Sink::Csv(_) => {
+                let users = batch.users().map_err(failure)?;
+                for user in &users {
+                    self.user(user)?;
+                }
+                Ok(users.len() as u64)
+            }
+        }
     }
 
     fn user(&mut self, user: &User) -> Result<(), Failure> {
@@ -271,22 +300,6 @@ impl Sink {
         }
         Ok(())
     }
-}
-
-fn csv_error(error: csv::Error) -> Failure {
-    match error.into_kind() {
-        csv::ErrorKind::Io(error) => Failure::from(error),
-        other => Failure::usage(anyhow::anyhow!("cannot write CSV: {other:?}")),
-    }
-}
-
-/// Whether writing failed because the reader went away (`wxoa user list --all | head`): not
-/// an error of the export.
-fn is_broken_pipe(failure: &Failure) -> bool {
-    failure
-        .error
-        .downcast_ref::<std::io::Error>()
-        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 /// A progress bar on stderr when it is a terminal (and --quiet is not given); hidden
@@ -349,11 +362,11 @@ async fn write_all(
         .try_flatten();
     let mut count = 0;
     if args.details {
-        let mut profiles = std::pin::pin!(users.stream_details(openids, args.concurrency));
-        while let Some(user) = profiles.next().await {
-            sink.user(&user.map_err(failure)?)?;
-            count += 1;
-            bar.inc(1);
+        let mut batches = std::pin::pin!(users.stream_detail_batches(openids, args.concurrency));
+        while let Some(batch) = batches.next().await {
+            let written = sink.profiles(&batch.map_err(failure)?)?;
+            count += written;
+            bar.inc(written);
         }
     } else {
         let mut openids = std::pin::pin!(openids);

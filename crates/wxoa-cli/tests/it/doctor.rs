@@ -309,7 +309,8 @@ async fn a_keyed_webhook_refusing_plain_pushes_passes() {
                 .aes_key(KEY)
                 .unwrap(),
         )
-        .build();
+        .build()
+        .unwrap();
     // Plain pushes refused as CONTRACT §3 has a keyed account refuse them.
     let app = webhook.router().layer(axum::middleware::from_fn(
         |request: Request, next: Next| async move {

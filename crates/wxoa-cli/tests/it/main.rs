@@ -15,6 +15,7 @@ mod limits;
 mod mass;
 mod media;
 mod menu;
+mod metrics;
 mod misc;
 mod oauth;
 mod outbox;

@@ -1,6 +1,6 @@
 //! CONTRACT §7 `wxoa send …`, `wxoa kf …`, `wxoa template …` against the sandbox.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::sandbox_env::Env;
 
@@ -145,4 +145,58 @@ fn template_messages() {
     let (code, err) = env.fails(&["template", "delete", &id]);
     assert_eq!(code, 1);
     assert!(err.contains("40037"), "{err}");
+}
+
+#[test]
+fn customer_service_sessions_and_their_record() {
+    let env = Env::new(2);
+    let openid = env.followers(1).remove(0);
+    env.json(&["kf", "add", "a1@gh_x", "客服一"]);
+    env.message_from(&openid);
+    env.json(&["kf", "session", "create", "a1@gh_x", &openid]);
+    let session = env.json(&["kf", "session", "get", &openid]);
+    assert_eq!(session["kf_account"], "a1@gh_x");
+    let list = env.json(&["kf", "session", "list", "a1@gh_x"]);
+    assert_eq!(list[0]["openid"], openid.as_str());
+    assert_eq!(env.json(&["kf", "session", "waiting"])["count"], 0);
+    env.json(&["send", "text", &openid, "agent here", "--as", "a1@gh_x"]);
+    env.message_from(&openid);
+
+    let today = wxoa_types::date::Date::of_unix(env.sandbox.now()).to_string();
+    let out = env.run(&["kf", "records", "--from", &today, "--to", &today]);
+    assert!(out.status.success(), "{}", crate::stderr(&out));
+    let records: Vec<Value> = crate::stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let said: Vec<(i64, &str)> = records
+        .iter()
+        .filter(|r| r["text"] != "")
+        .map(|r| (r["opercode"].as_i64().unwrap(), r["text"].as_str().unwrap()))
+        .collect();
+    assert_eq!(said, [(2002, "agent here"), (2003, "hi")]);
+
+    let csv = env.dir.path().join("records.csv");
+    let csv_path = csv.to_str().unwrap();
+    let args = [
+        "kf", "records", "--from", &today, "--to", &today, "--format", "csv",
+    ];
+    let out = env.run(&[&args[..], &["--out", csv_path, "--calendar-days"]].concat());
+    assert!(out.status.success(), "{}", crate::stderr(&out));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("time,openid,opercode,worker,text"));
+    assert_eq!(lines.count(), records.len());
+
+    let (code, err) = env.fails(&["kf", "records", "--from", "2026-13-01", "--to", &today]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--from") && err.contains("month 13"), "{err}");
+    let (code, err) = env.fails(&["kf", "records", "--from", &today, "--to", "1000"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("earlier"), "{err}");
+
+    env.json(&["kf", "session", "close", "a1@gh_x", &openid]);
+    let (code, err) = env.fails(&["kf", "session", "close", "a1@gh_x", &openid]);
+    assert_eq!(code, 1);
+    assert!(err.contains("65413"), "{err}");
 }

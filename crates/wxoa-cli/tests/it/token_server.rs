@@ -7,9 +7,9 @@ use serde_json::{Value, json};
 use wxoa_client::testing::{STUB_APP_ID, STUB_APP_SECRET, StubPlatform};
 use wxoa_sandbox::{DEFAULT_APP_ID, DEFAULT_APP_SECRET, Sandbox};
 
-struct TokenServer {
+pub(crate) struct TokenServer {
     _process: crate::Spawned,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl TokenServer {
@@ -17,7 +17,12 @@ impl TokenServer {
         Self::start_for(api_base, store, STUB_APP_ID, STUB_APP_SECRET)
     }
 
-    fn start_for(api_base: &str, store: &str, app_id: &str, app_secret: &str) -> TokenServer {
+    pub(crate) fn start_for(
+        api_base: &str,
+        store: &str,
+        app_id: &str,
+        app_secret: &str,
+    ) -> TokenServer {
         let args = [
             "token-server",
             "--listen",

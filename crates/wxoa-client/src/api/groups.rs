@@ -22,7 +22,7 @@ use crate::api::paging::post_in_batches;
 use crate::api::support::{
     Ack, Label, awaitable, invalid, lenient, openid_list, parameterless_get, require,
 };
-use crate::{ApiRequest, Client, Result};
+use crate::{ApiRequest, Client, Result, Rule, Unit};
 
 /// Longest group name, in characters.
 pub const NAME_MAX_CHARS: usize = 30;
@@ -188,7 +188,10 @@ fn valid_name(name: &str) -> Result<()> {
     if name.chars().count() > NAME_MAX_CHARS {
         return Err(invalid(
             "group.name",
-            format!("longer than {NAME_MAX_CHARS} characters"),
+            Rule::LongerThan {
+                max: NAME_MAX_CHARS,
+                unit: Unit::Characters,
+            },
         ));
     }
     Ok(())
@@ -196,10 +199,7 @@ fn valid_name(name: &str) -> Result<()> {
 
 fn not_system(id: u32) -> Result<()> {
     if SYSTEM.contains(&id) {
-        return Err(invalid(
-            "group.id",
-            format!("group {id} is a system group (0, 1 and 2 cannot be changed)"),
-        ));
+        return Err(invalid("group.id", Rule::SystemGroup { id }));
     }
     Ok(())
 }

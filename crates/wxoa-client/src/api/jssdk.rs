@@ -18,7 +18,7 @@ use rand::Rng;
 use rand::distributions::Alphanumeric;
 use serde::Serialize;
 
-use crate::api::support::{invalid, require};
+use crate::api::support::{require, web_url};
 use crate::token::Token;
 use crate::{Client, Result};
 
@@ -84,11 +84,7 @@ impl JsSdkConfig {
 /// The page URL a signature covers: an absolute http(s) URL, its fragment removed.
 fn page_url(url: &str) -> Result<&str> {
     let page = wxoa_crypto::jssdk_url(url);
-    let parsed =
-        url::Url::parse(page).map_err(|e| invalid("url", format!("not an absolute URL: {e}")))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(invalid("url", "must be an http or https URL"));
-    }
+    web_url("url", page)?;
     Ok(page)
 }
 

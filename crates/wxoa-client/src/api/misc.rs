@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::api::support::{Ack, awaitable, invalid, lenient, require, string_enum};
-use crate::{ApiRequest, Client, Result};
+use crate::{ApiRequest, Client, Result, Rule};
 
 /// The network and quota API: `client.misc()`.
 #[derive(Debug, Clone)]
@@ -205,13 +205,19 @@ impl CallbackCheck {
         if let CheckAction::Unknown(action) = &self.action {
             return Err(invalid(
                 "action",
-                format!("must be all, dns or ping, not {action:?}"),
+                Rule::OneOf {
+                    choices: &["all", "dns", "ping"],
+                    got: action.clone(),
+                },
             ));
         }
         if let Operator::Unknown(operator) = &self.operator {
             return Err(invalid(
                 "check_operator",
-                format!("must be CHINANET, UNICOM, CAP or DEFAULT, not {operator:?}"),
+                Rule::OneOf {
+                    choices: &["CHINANET", "UNICOM", "CAP", "DEFAULT"],
+                    got: operator.clone(),
+                },
             ));
         }
         // It only reads the state of the network: safe to repeat.
@@ -309,10 +315,9 @@ impl GetQuota {
         if !self.cgi_path.starts_with('/') {
             return Err(invalid(
                 "cgi_path",
-                format!(
-                    "must be an API path such as /cgi-bin/message/custom/send, not {:?}",
-                    self.cgi_path
-                ),
+                Rule::ApiPath {
+                    got: self.cgi_path.clone(),
+                },
             ));
         }
         Ok(ApiRequest::post("/cgi-bin/openapi/quota/get")

@@ -40,6 +40,7 @@ pub(crate) fn call<T: DeserializeOwned + Send + 'static>(
     Box::pin(async move { client.execute(request?).await })
 }
 
+pub(crate) mod adaptive;
 pub(crate) mod paging;
 pub(crate) mod support;
 

@@ -34,7 +34,7 @@ use crate::api::support::{
     alphanumeric, awaitable, invalid, lenient, opt_lenient, require, string_enum, web_url,
 };
 use crate::api::users::Lang;
-use crate::{ApiRequest, Client, Error, Result};
+use crate::{ApiRequest, Client, ConfigError, Error, Result, Rule};
 
 /// Longest `state`, in bytes.
 pub const STATE_MAX_BYTES: usize = 128;
@@ -282,7 +282,10 @@ impl AuthorizeUrl {
         if let Scope::Unknown(other) = &self.scope {
             return Err(invalid(
                 "scope",
-                format!("{other:?} is not snsapi_base or snsapi_userinfo"),
+                Rule::OneOf {
+                    choices: &["snsapi_base", "snsapi_userinfo"],
+                    got: other.clone(),
+                },
             ));
         }
         require("appid", &self.app_id)?;
@@ -305,12 +308,14 @@ impl AuthorizeUrl {
 
 /// The AppSecret of the client's account, which the code exchange needs.
 fn app_secret(client: &Client) -> Result<Secret> {
-    client.app_secret().filter(|s| !s.is_empty()).ok_or_else(|| {
-        Error::Config(format!(
-            "web OAuth needs the AppSecret of {}: a client taking tokens from a token server has none",
-            client.app_id()
-        ))
-    })
+    client
+        .app_secret()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
+            Error::Config(ConfigError::OAuthWithoutSecret {
+                app_id: client.app_id().clone(),
+            })
+        })
 }
 
 /// `GET /sns/oauth2/access_token`, from [`OAuth::exchange_code`].

@@ -212,7 +212,9 @@ mod tests {
     async fn nothing_follows_an_error() {
         let items = stream::iter(vec![
             Ok(1),
-            Err(crate::Error::InvalidRequest("x".into())),
+            Err(crate::Error::InvalidRequest(
+                crate::InvalidRequest::AccessTokenGiven,
+            )),
             Ok(2),
         ]);
         let seen: Vec<Result<i32>> = until_error(items).collect().await;

@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::api::support::{awaitable, invalid, opt_lenient, require};
-use crate::{ApiRequest, Client, Download, Result};
+use crate::{ApiRequest, Client, Download, Result, Rule, Unit};
 
 /// Longest `expire_seconds` of a temporary code: 30 days.
 pub const EXPIRE_MAX: u32 = 2_592_000;
@@ -235,13 +235,16 @@ impl CreateQrCode {
             (Scene::Id(0), false) => {
                 return Err(invalid(
                     "action_info.scene.scene_id",
-                    "a temporary code needs a non-zero 32-bit integer, got 0",
+                    Rule::TemporarySceneId,
                 ));
             }
             (Scene::Id(id), true) if !(1..=PERMANENT_SCENE_MAX).contains(id) => {
                 return Err(invalid(
                     "action_info.scene.scene_id",
-                    format!("a permanent code needs 1..={PERMANENT_SCENE_MAX}, got {id}"),
+                    Rule::PermanentSceneId {
+                        max: PERMANENT_SCENE_MAX,
+                        got: *id,
+                    },
                 ));
             }
             (Scene::Id(_), _) => {}
@@ -251,19 +254,25 @@ impl CreateQrCode {
                 if chars > SCENE_STR_MAX_CHARS {
                     return Err(invalid(
                         "action_info.scene.scene_str",
-                        format!("at most {SCENE_STR_MAX_CHARS} characters, got {chars}"),
+                        Rule::AtMost {
+                            max: SCENE_STR_MAX_CHARS as u64,
+                            unit: Unit::Characters,
+                            got: chars as u64,
+                        },
                     ));
                 }
             }
         }
         match (self.expire_seconds, self.permanent()) {
-            (Some(_), true) => Err(invalid(
-                "expire_seconds",
-                "a permanent code does not expire: leave it out",
-            )),
+            (Some(_), true) => Err(invalid("expire_seconds", Rule::PermanentExpiry)),
             (Some(seconds), false) if !(1..=EXPIRE_MAX).contains(&seconds) => Err(invalid(
                 "expire_seconds",
-                format!("1..={EXPIRE_MAX} (30 days), got {seconds}"),
+                Rule::OutOfRange {
+                    min: 1,
+                    max: EXPIRE_MAX.into(),
+                    unit: Unit::Seconds,
+                    got: seconds.into(),
+                },
             )),
             (Some(_) | None, _) => Ok(()),
         }

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::api::support::{awaitable, invalid, opt_lenient, require};
-use crate::{ApiRequest, Client, Result};
+use crate::{ApiRequest, Client, Result, Rule, Unit};
 
 /// Most bytes of `long_data`.
 pub const LONG_DATA_MAX_BYTES: usize = 4096;
@@ -118,10 +118,9 @@ impl LongToShort {
         if !scheme_ok {
             return Err(invalid(
                 "long_url",
-                format!(
-                    "must be an http, https or weixin URL, not {:?}",
-                    self.long_url
-                ),
+                Rule::LongUrl {
+                    got: self.long_url.clone(),
+                },
             ));
         }
         ApiRequest::post("/cgi-bin/shorturl").json(self)
@@ -158,10 +157,11 @@ impl GenShortKey {
         if self.long_data.len() > LONG_DATA_MAX_BYTES {
             return Err(invalid(
                 "long_data",
-                format!(
-                    "at most {LONG_DATA_MAX_BYTES} bytes, got {}",
-                    self.long_data.len()
-                ),
+                Rule::AtMost {
+                    max: LONG_DATA_MAX_BYTES as u64,
+                    unit: Unit::Bytes,
+                    got: self.long_data.len() as u64,
+                },
             ));
         }
         if let Some(seconds) = self.expire_seconds
@@ -169,7 +169,12 @@ impl GenShortKey {
         {
             return Err(invalid(
                 "expire_seconds",
-                format!("1..={EXPIRE_MAX} (30 days), got {seconds}"),
+                Rule::OutOfRange {
+                    min: 1,
+                    max: EXPIRE_MAX.into(),
+                    unit: Unit::Seconds,
+                    got: seconds.into(),
+                },
             ));
         }
         ApiRequest::post("/cgi-bin/shorten/gen").json(self)

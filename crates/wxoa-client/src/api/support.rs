@@ -9,7 +9,7 @@ use serde::de::{self, DeserializeOwned, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::Error;
+use crate::{Error, InvalidRequest, Rule, Unit};
 
 /// The answer of an endpoint that only reports success: `{"errcode":0,"errmsg":"ok"}` (or
 /// nothing at all). Failures never get here: they are [`Error::Api`].
@@ -49,15 +49,18 @@ impl Label {
     }
 }
 
-/// A request that breaks a rule: `field: rule`, the shape every local validation error has.
-pub(crate) fn invalid(field: impl Display, rule: impl Display) -> Error {
-    Error::InvalidRequest(format!("{field}: {rule}"))
+/// A request whose field `field` breaks `rule`: the shape every local validation error has.
+pub(crate) fn invalid(field: impl Display, rule: Rule) -> Error {
+    Error::InvalidRequest(InvalidRequest::Field {
+        field: field.to_string(),
+        rule,
+    })
 }
 
 /// `value` must not be empty.
 pub(crate) fn require(field: &str, value: &str) -> Result<(), Error> {
     if value.is_empty() {
-        return Err(invalid(field, "must not be empty"));
+        return Err(invalid(field, Rule::Empty));
     }
     Ok(())
 }
@@ -66,18 +69,28 @@ pub(crate) fn require(field: &str, value: &str) -> Result<(), Error> {
 /// is 3).
 pub(crate) fn bytes_between(field: &str, value: &str, max: usize) -> Result<(), Error> {
     require(field, value)?;
+    at_most_bytes(field, value, max)
+}
+
+/// `value` must hold at most `max` bytes of UTF-8.
+fn at_most_bytes(field: &str, value: &str, max: usize) -> Result<(), Error> {
     if value.len() > max {
-        return Err(invalid(field, format!("longer than {max} bytes")));
+        return Err(invalid(
+            field,
+            Rule::LongerThan {
+                max,
+                unit: Unit::Bytes,
+            },
+        ));
     }
     Ok(())
 }
 
 /// `value` must be an absolute http or https URL (where the platform sends a user back).
-pub(crate) fn web_url(field: &str, value: &str) -> Result<(), Error> {
-    let url =
-        url::Url::parse(value).map_err(|e| invalid(field, format!("not an absolute URL: {e}")))?;
+pub(crate) fn web_url(field: &'static str, value: &str) -> Result<(), Error> {
+    let url = url::Url::parse(value).map_err(|source| InvalidRequest::Url { field, source })?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid(field, "must be an http or https URL"));
+        return Err(invalid(field, Rule::HttpUrl));
     }
     Ok(())
 }
@@ -85,11 +98,9 @@ pub(crate) fn web_url(field: &str, value: &str) -> Result<(), Error> {
 /// `value` must hold only letters and digits, at most `max` bytes (the anti-CSRF values the
 /// platform hands back: OAuth's `state`, the one-time subscription's `reserved`).
 pub(crate) fn alphanumeric(field: &str, value: &str, max: usize) -> Result<(), Error> {
-    if value.len() > max {
-        return Err(invalid(field, format!("longer than {max} bytes")));
-    }
+    at_most_bytes(field, value, max)?;
     if !value.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(invalid(field, "holds only letters and digits [a-zA-Z0-9]"));
+        return Err(invalid(field, Rule::LettersAndDigits));
     }
     Ok(())
 }
@@ -97,10 +108,10 @@ pub(crate) fn alphanumeric(field: &str, value: &str, max: usize) -> Result<(), E
 /// Every OpenID of a list must be non-empty, and the list must name at least one.
 pub(crate) fn openid_list(field: &str, openids: &[wxoa_types::ids::OpenId]) -> Result<(), Error> {
     if openids.is_empty() {
-        return Err(invalid(field, "must name at least one OpenID"));
+        return Err(invalid(field, Rule::NoOpenId));
     }
     if let Some(i) = openids.iter().position(|o| o.as_str().is_empty()) {
-        return Err(invalid(format!("{field}[{i}]"), "must not be empty"));
+        return Err(invalid(format!("{field}[{i}]"), Rule::Empty));
     }
     Ok(())
 }
@@ -198,7 +209,10 @@ pub(crate) fn decode_input<T: DeserializeOwned>(value: &Value, field: &str) -> R
         } else {
             format!("{field}.{path}")
         };
-        invalid(at, e.into_inner())
+        Error::InvalidRequest(InvalidRequest::Input {
+            field: at,
+            source: e.into_inner(),
+        })
     })
 }
 

@@ -24,7 +24,7 @@ use crate::api::support::{
     Ack, Label, awaitable, bytes_between, invalid, lenient, lenient_list, openid_list,
     parameterless_get, require,
 };
-use crate::{ApiRequest, Client, Result};
+use crate::{ApiRequest, Client, Result, Rule};
 
 /// Longest tag name, in bytes.
 pub const NAME_MAX_BYTES: usize = 30;
@@ -246,10 +246,7 @@ impl Tags {
 
 fn not_reserved(id: u32) -> Result<()> {
     if RESERVED.contains(&id) {
-        return Err(invalid(
-            "tag.id",
-            format!("tag {id} is reserved by the platform (0, 1 and 2 cannot be changed)"),
-        ));
+        return Err(invalid("tag.id", Rule::ReservedTag { id }));
     }
     Ok(())
 }

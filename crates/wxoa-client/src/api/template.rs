@@ -25,7 +25,7 @@ use wxoa_types::ids::{MsgId, OpenId, TemplateId};
 use crate::api::support::{
     Ack, awaitable, bytes_between, invalid, number_as_text, parameterless_get, require,
 };
-use crate::{ApiRequest, Client, Result};
+use crate::{ApiRequest, Client, Result, Rule};
 
 /// Longest `client_msg_id`, in bytes (the limit of mass sends' `clientmsgid`).
 pub const CLIENT_MSG_ID_MAX: usize = 64;
@@ -241,7 +241,7 @@ impl SetIndustry {
             ("industry_id2", self.secondary),
         ] {
             if id == 0 {
-                return Err(invalid(field, "industry codes start at 1"));
+                return Err(invalid(field, Rule::IndustryCode));
             }
         }
         ApiRequest::post("/cgi-bin/template/api_set_industry").json(self)
@@ -421,15 +421,12 @@ impl SendTemplate {
         require("template_id", self.template_id.as_str())?;
         for (name, field) in &self.data {
             if name.is_empty() {
-                return Err(invalid("data", "a field name must not be empty"));
+                return Err(invalid("data", Rule::DataName));
             }
             if let Some(color) = &field.color
                 && !is_color(color)
             {
-                return Err(invalid(
-                    format!("data.{name}.color"),
-                    "must be #RRGGBB (six hex digits)",
-                ));
+                return Err(invalid(format!("data.{name}.color"), Rule::HexColor));
             }
         }
         if let Some(url) = &self.url {

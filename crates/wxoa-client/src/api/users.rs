@@ -16,24 +16,28 @@
 //! ```
 
 use std::future::IntoFuture;
+use std::sync::Arc;
 
 use futures::{Stream, StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use wxoa_types::ids::{OpenId, UnionId};
 
+use crate::api::adaptive;
 use crate::api::paging::{self, OpenIdPage};
 use crate::api::support::{
     Ack, awaitable, invalid, lenient_list, openid_list, opt_lenient, require, string_enum,
 };
-use crate::{ApiRequest, Client, Result};
+use crate::{ApiRequest, Client, Result, Rule, Unit};
 
 /// Most users one `user/info/batchget` call may ask for.
 pub const BATCHGET_MAX: usize = 100;
 /// A remark must be shorter than this many characters.
 pub const REMARK_MAX_CHARS: usize = 30;
-/// How many `batchget` calls [`Users::stream_all_details`] keeps in flight.
-pub const DETAILS_CONCURRENCY: usize = 4;
+/// The most `batchget` calls [`Users::stream_all_details`] keeps in flight: it starts with 4
+/// and grows towards this while answers come back fast, backing off when the platform throttles
+/// (-1, 45011) or slows down.
+pub const DETAILS_CONCURRENCY: usize = 64;
 
 string_enum! {
     /// The language of a profile's place names.
@@ -287,7 +291,8 @@ impl Users {
     }
 
     /// Every follower's profile: [`stream_all`](Self::stream_all) cut into `batchget` calls of
-    /// 100 with [`DETAILS_CONCURRENCY`] calls in flight, in the order of the list. Memory stays
+    /// 100 with up to [`DETAILS_CONCURRENCY`] calls in flight (see
+    /// [`stream_details`](Self::stream_details)), in the order of the list. Memory stays
     /// constant whatever the follower count: a page of OpenIDs and the calls in flight.
     ///
     /// ```no_run
@@ -304,9 +309,11 @@ impl Users {
         self.stream_details(self.stream_all(), DETAILS_CONCURRENCY)
     }
 
-    /// The profiles of a stream of OpenIDs, asked for in `batchget` calls of 100 with up to
-    /// `concurrency` calls in flight, in the order of the OpenIDs. The stream ends after an
-    /// error (of `openids` or of a call).
+    /// The profiles of a stream of OpenIDs, asked for in `batchget` calls of 100 with at most
+    /// `concurrency` calls in flight — as many as the answers allow: from 4, growing while they
+    /// come back fast, halving when the platform throttles (-1 once the transport's retries
+    /// are spent, 45011; the throttled call goes again after a pause) or answers slowly — in
+    /// the order of the OpenIDs. The stream ends after an error (of `openids` or of a call).
     ///
     /// ```no_run
     /// use futures::TryStreamExt;
@@ -324,25 +331,80 @@ impl Users {
     where
         S: Stream<Item = Result<OpenId>> + Send + 'static,
     {
-        let client = self.client.clone();
-        let profiles = openids
-            .chunks(BATCHGET_MAX)
-            .map(move |batch| {
-                let client = client.clone();
-                async move {
-                    let openids = batch.into_iter().collect::<Result<Vec<OpenId>>>()?;
-                    batchget(&client, &openids, &Lang::ZhCn).await
-                }
-            })
-            .buffered(concurrency.max(1))
+        let profiles = self
+            .stream_detail_batches(openids, concurrency)
+            .and_then(|batch| async move { batch.users() })
             .map_ok(|users| futures::stream::iter(users.into_iter().map(Ok)))
             .try_flatten();
         paging::until_error(profiles)
     }
+
+    /// The answers of [`stream_details`](Self::stream_details)'s calls as they came, one
+    /// [`ProfileBatch`] a call, for a consumer that writes the profiles out without building
+    /// them (`wxoa user list --all --details` copies each profile's JSON straight to its
+    /// output). Same calls, same order, same end after an error.
+    pub fn stream_detail_batches<S>(
+        &self,
+        openids: S,
+        concurrency: usize,
+    ) -> impl Stream<Item = Result<ProfileBatch>> + Send + 'static
+    where
+        S: Stream<Item = Result<OpenId>> + Send + 'static,
+    {
+        let client = self.client.clone();
+        let batches = openids.chunks(BATCHGET_MAX).map(|batch| {
+            batch
+                .into_iter()
+                .collect::<Result<Vec<OpenId>>>()
+                .map(Arc::new)
+        });
+        let answers = adaptive::map_adaptive(batches, concurrency, move |batch| {
+            let client = client.clone();
+            Box::pin(async move { batchget(&client, &batch, &Lang::ZhCn).await })
+        });
+        paging::until_error(answers)
+    }
 }
 
+/// The answer of one `user/info/batchget` call, kept as received and read on demand: into
+/// owned profiles ([`users`](Self::users)) or as each profile's JSON exactly as the platform
+/// sent it ([`raw`](Self::raw)).
+#[derive(Debug, Clone)]
+pub struct ProfileBatch {
+    body: bytes::Bytes,
+}
+
+#[derive(Deserialize)]
+struct BatchAnswer {
+    #[serde(default)]
+    user_info_list: Vec<User>,
+}
+
+#[derive(Deserialize)]
+struct RawBatchAnswer<'a> {
+    #[serde(default, borrow)]
+    user_info_list: Vec<&'a serde_json::value::RawValue>,
+}
+
+impl ProfileBatch {
+    /// The profiles, decoded.
+    pub fn users(&self) -> Result<Vec<User>> {
+        crate::transport::decode::<BatchAnswer>(BATCHGET_PATH, &self.body)
+            .map(|answer| answer.user_info_list)
+    }
+
+    /// Each profile's JSON object as the platform sent it, borrowed from the answer (checked
+    /// to be JSON, not decoded).
+    pub fn raw(&self) -> Result<Vec<&serde_json::value::RawValue>> {
+        crate::transport::decode_borrowed::<RawBatchAnswer<'_>>(BATCHGET_PATH, &self.body)
+            .map(|answer| answer.user_info_list)
+    }
+}
+
+const BATCHGET_PATH: &str = "/cgi-bin/user/info/batchget";
+
 /// One `batchget` call: at most [`BATCHGET_MAX`] users.
-async fn batchget(client: &Client, openids: &[OpenId], lang: &Lang) -> Result<Vec<User>> {
+async fn batchget(client: &Client, openids: &[OpenId], lang: &Lang) -> Result<ProfileBatch> {
     #[derive(Serialize)]
     struct Item<'a> {
         openid: &'a OpenId,
@@ -352,19 +414,14 @@ async fn batchget(client: &Client, openids: &[OpenId], lang: &Lang) -> Result<Ve
     struct Body<'a> {
         user_list: Vec<Item<'a>>,
     }
-    #[derive(Deserialize)]
-    struct Answer {
-        #[serde(default)]
-        user_info_list: Vec<User>,
-    }
     let body = Body {
         user_list: openids.iter().map(|openid| Item { openid, lang }).collect(),
     };
-    let request = ApiRequest::post("/cgi-bin/user/info/batchget")
+    let request = ApiRequest::post(BATCHGET_PATH)
         .json(&body)?
         .idempotent(true);
-    let answer: Answer = client.execute(request).await?;
-    Ok(answer.user_info_list)
+    let body = client.call(&request).await?;
+    Ok(ProfileBatch { body })
 }
 
 /// `GET /cgi-bin/user/info`, from [`Users::info`].
@@ -423,7 +480,7 @@ impl std::future::IntoFuture for BatchInfo {
             let lang = self.lang.unwrap_or(Lang::ZhCn);
             let mut users = Vec::with_capacity(self.openids.len());
             for batch in self.openids.chunks(BATCHGET_MAX) {
-                users.extend(batchget(&self.client, batch, &lang).await?);
+                users.extend(batchget(&self.client, batch, &lang).await?.users()?);
             }
             Ok(users)
         })
@@ -473,7 +530,10 @@ impl Remark {
         if self.remark.chars().count() >= REMARK_MAX_CHARS {
             return Err(invalid(
                 "remark",
-                format!("must be shorter than {REMARK_MAX_CHARS} characters"),
+                Rule::NotShorterThan {
+                    max: REMARK_MAX_CHARS,
+                    unit: Unit::Characters,
+                },
             ));
         }
         ApiRequest::post("/cgi-bin/user/info/updateremark").json(self)

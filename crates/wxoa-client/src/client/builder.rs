@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::{AccountState, Client, DEFAULT_API_BASES, DEFAULT_MP_BASE, DEFAULT_OPEN_BASE, Shared};
 use crate::Account;
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Error, Result};
 use crate::token::{
     MemoryStore, QuotaPolicy, RefreshPolicy, TokenManager, TokenSource, TokenStore,
 };
@@ -201,27 +201,21 @@ impl ClientBuilder {
 
     /// Builds the client.
     pub fn build(self) -> Result<Client> {
-        let Some(first) = self.accounts.first() else {
-            return Err(Error::Config(
-                "a client needs at least one account".to_owned(),
-            ));
+        let mut given = self.accounts.into_iter();
+        let Some(first) = given.next() else {
+            return Err(Error::Config(ConfigError::NoAccount));
         };
-        let default_app = first.app_id.clone();
         if self.lock.ttl < Duration::from_secs(1) {
-            return Err(Error::Config(format!(
-                "the store's fetch lock must live at least 1 s, not {:?}",
-                self.lock.ttl
-            )));
+            return Err(Error::Config(ConfigError::LockTtl { ttl: self.lock.ttl }));
         }
-        for account in &self.accounts {
+        for account in std::iter::once(&first).chain(given.as_slice()) {
             if account.app_id.as_str().is_empty() {
-                return Err(Error::Config("an AppID is empty".to_owned()));
+                return Err(Error::Config(ConfigError::EmptyAppId));
             }
             if self.source.needs_secret() && account.secret.as_ref().is_none_or(Secret::is_empty) {
-                return Err(Error::Config(format!(
-                    "no AppSecret for AppID {}: give one, or take tokens from a token server",
-                    account.app_id
-                )));
+                return Err(Error::Config(ConfigError::NoAppSecret {
+                    app_id: account.app_id.clone(),
+                }));
             }
         }
         let bases = match self.bases {
@@ -230,13 +224,13 @@ impl ClientBuilder {
         };
         let bases = bases
             .iter()
-            .map(|b| parse_base(b).map_err(Error::Config))
-            .collect::<Result<Vec<_>>>()?;
+            .map(|b| parse_base(b, false))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
         let Some(primary) = bases.first() else {
-            return Err(Error::Config("no API base".to_owned()));
+            return Err(Error::Config(ConfigError::NoApiBase));
         };
         let page_base = |given: Option<String>, default: &str| match given {
-            Some(base) => parse_base(&base).map_err(Error::Config),
+            Some(base) => parse_base(&base, false),
             None if is_platform_host(primary) => Ok(default.to_owned()),
             None => Ok(primary.clone()),
         };
@@ -249,18 +243,19 @@ impl ClientBuilder {
                 .pool_idle_timeout(Duration::from_secs(60))
                 .user_agent(concat!("wxoa/", env!("CARGO_PKG_VERSION")))
                 .build()
-                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+                .map_err(|source| ConfigError::HttpClient { source })?,
         };
         let store = self
             .store
             .unwrap_or_else(|| Arc::new(MemoryStore::new()) as Arc<dyn TokenStore>);
-        let mut accounts = HashMap::new();
-        for account in self.accounts {
+        let default_app = first.app_id.clone();
+        let first = Arc::new(AccountState::new(first));
+        let mut accounts = HashMap::from([(default_app.clone(), Arc::clone(&first))]);
+        for account in given {
             accounts.insert(account.app_id.clone(), Arc::new(AccountState::new(account)));
         }
-        let Some(account) = accounts.get(&default_app).cloned() else {
-            return Err(Error::Config("the first account vanished".to_owned()));
-        };
+        // The registry keeps the last account given for an AppID: that one is the default.
+        let account = Arc::clone(accounts.entry(default_app).or_insert(first));
         Ok(Client {
             shared: Arc::new(Shared {
                 transport: Transport::new(

@@ -23,7 +23,8 @@ pub(crate) use account::AccountState;
 pub use builder::ClientBuilder;
 
 use crate::download::{Download, Fetched, JsonAnswer};
-use crate::error::{Error, Result};
+use crate::error::{Content, Error, Result};
+use crate::metrics::ClientMetrics;
 use crate::request::ApiRequest;
 use crate::token::{Need, Token, TokenKind, TokenManager, TokenSource, now_ms};
 use crate::transport::{Expect, Reply, Target, Transport, content_type, decode, is_textual};
@@ -176,6 +177,23 @@ impl Client {
         let mut ids: Vec<AppId> = accounts.keys().cloned().collect();
         ids.sort();
         ids
+    }
+
+    /// The metrics of every call this client (and every handle of it) makes: calls, the
+    /// platform's errcodes and latency by endpoint path, and token fetches. Register them into
+    /// the application's registry to serve them (see [`crate::metrics`]).
+    ///
+    /// ```
+    /// # let client = wxoa_client::Client::builder()
+    /// #     .account(wxoa_client::Account::new("wx0123456789abcdef", "app-secret"))
+    /// #     .build()?;
+    /// let mut registry = wxoa_client::metrics::Registry::default();
+    /// client.metrics().register(&mut registry);
+    /// # Ok::<(), wxoa_client::Error>(())
+    /// ```
+    #[must_use]
+    pub fn metrics(&self) -> &ClientMetrics {
+        self.shared.transport.metrics()
     }
 
     /// The API bases, primary first.
@@ -331,7 +349,7 @@ impl Client {
             Fetched::File(file) => Ok(file),
             Fetched::Json(json) => Err(Error::UnexpectedContent {
                 path,
-                expected: "a file",
+                expected: Content::File,
                 content_type: "application/json".to_owned(),
                 body: crate::transport::shown_body(json.as_bytes(), 4096),
             }),
@@ -348,7 +366,7 @@ impl Client {
     }
 
     /// Sends `req` within the total timeout; the body of a successful answer.
-    async fn call(&self, req: &ApiRequest) -> Result<Bytes> {
+    pub(crate) async fn call(&self, req: &ApiRequest) -> Result<Bytes> {
         req.validate()?;
         let total = if req.carries_file() {
             self.shared.total_timeout.max(self.shared.transfer_timeout)
@@ -360,7 +378,7 @@ impl Client {
             // A JSON exchange reads every body whole.
             Ok(Ok(Reply::Stream(response))) => Err(Error::UnexpectedContent {
                 path: req.path.clone(),
-                expected: "JSON",
+                expected: Content::Json,
                 content_type: content_type(response.headers()).to_owned(),
                 body: String::new(),
             }),

@@ -5,7 +5,7 @@ use futures::future::BoxFuture;
 
 use super::Client;
 use crate::ApiRequest;
-use crate::error::{Error, Result};
+use crate::error::{Abandoned, ConfigError, Error, Result};
 use crate::token::{
     FetchMode, Lookup, Need, QuotaStatus, SourceKind, Token, TokenKind, TokenResponse, now_ms,
 };
@@ -133,7 +133,7 @@ impl Client {
             Err(_) => Err(Error::TokenFetchAbandoned {
                 app_id: self.account.app_id.clone(),
                 kind,
-                reason: "the runtime running it shut down".to_owned(),
+                reason: Abandoned::RuntimeShutDown,
             }),
         }
     }
@@ -181,10 +181,24 @@ impl Client {
         });
     }
 
-    /// Fetches a token of `kind` from the configured source. A forced refresh is asked only of
-    /// `stable_token`; the other sources fetch the current token.
+    /// Fetches a token of `kind` from the configured source, counted in the client's metrics
+    /// however it ends.
     pub(super) async fn fetch(&self, kind: TokenKind, mode: FetchMode<'_>) -> Result<Token> {
         self.check_registered()?;
+        let app_id = &self.account.app_id;
+        let fetched = self.fetch_from_source(kind, mode).await;
+        self.shared
+            .transport
+            .metrics()
+            .token_fetch(app_id, kind, &fetched);
+        fetched.inspect(|_| {
+            tracing::debug!(app_id = %app_id, kind = %kind, source = self.shared.source.name(), "token fetched");
+        })
+    }
+
+    /// One fetch from the source. A forced refresh is asked only of `stable_token`; the other
+    /// sources fetch the current token.
+    async fn fetch_from_source(&self, kind: TokenKind, mode: FetchMode<'_>) -> Result<Token> {
         let transport = &self.shared.transport;
         let app_id = &self.account.app_id;
         match (self.shared.source.kind(), kind.ticket_type()) {
@@ -197,9 +211,9 @@ impl Client {
             }
             (_, None) => {
                 let secret = self.account.secret().ok_or_else(|| {
-                    Error::Config(format!(
-                        "no AppSecret for AppID {app_id}: give one, or take tokens from a token server"
-                    ))
+                    Error::Config(ConfigError::NoAppSecret {
+                        app_id: app_id.clone(),
+                    })
                 })?;
                 let force = matches!(mode, FetchMode::Forced);
                 self.shared
@@ -213,9 +227,6 @@ impl Client {
                 TokenResponse::decode(req.path(), kind, &body)
             }
         }
-        .inspect(|_| {
-            tracing::debug!(app_id = %app_id, kind = %kind, source = self.shared.source.name(), "token fetched");
-        })
     }
 }
 

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::store::{StoredToken, lock_id};
 use super::{StoreError, StoreLock, Token, TokenKey, TokenStore};
+use crate::FileAction;
 
 const NAME: &str = "file";
 /// The largest token file read: far above any number of accounts.
@@ -91,28 +92,24 @@ impl FileStore {
         let file = match File::open(&paths.data) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(FileData::default()),
-            Err(e) => return Err(io_error("cannot open", &paths.data, e)),
+            Err(e) => return Err(io_error(FileAction::Open, &paths.data, e)),
         };
         let mut text = Vec::new();
         file.take(MAX_FILE + 1)
             .read_to_end(&mut text)
-            .map_err(|e| io_error("cannot read", &paths.data, e))?;
+            .map_err(|e| io_error(FileAction::Read, &paths.data, e))?;
         if text.len() as u64 > MAX_FILE {
-            return Err(StoreError::new(
-                NAME,
-                format!("{} is over {MAX_FILE} bytes", paths.data.display()),
-                None,
-            ));
+            return Err(StoreError::FileTooLarge {
+                path: paths.data.clone(),
+                limit: MAX_FILE,
+            });
         }
         if text.iter().all(u8::is_ascii_whitespace) {
             return Ok(FileData::default());
         }
-        serde_json::from_slice(&text).map_err(|e| {
-            StoreError::new(
-                NAME,
-                format!("{} is not a token file", paths.data.display()),
-                Some(Box::new(e)),
-            )
+        serde_json::from_slice(&text).map_err(|source| StoreError::NotTokenFile {
+            path: paths.data.clone(),
+            source,
         })
     }
 
@@ -123,23 +120,19 @@ impl FileStore {
         change: impl FnOnce(&mut FileData) -> (bool, T),
     ) -> Result<T, StoreError> {
         let dir = parent(&paths.data);
-        create_private_dir(dir).map_err(|e| io_error("cannot create", dir, e))?;
+        create_private_dir(dir).map_err(|e| io_error(FileAction::CreateDirectory, dir, e))?;
         let lock = open_lock_file(&paths.write_lock)
-            .map_err(|e| io_error("cannot open", &paths.write_lock, e))?;
+            .map_err(|e| io_error(FileAction::Open, &paths.write_lock, e))?;
         let deadline = Instant::now() + WRITE_LOCK_WAIT;
         while !lock
             .try_lock_exclusive()
-            .map_err(|e| io_error("cannot lock", &paths.write_lock, e))?
+            .map_err(|e| io_error(FileAction::Lock, &paths.write_lock, e))?
         {
             if Instant::now() >= deadline {
-                return Err(StoreError::new(
-                    NAME,
-                    format!(
-                        "{} stayed locked for {WRITE_LOCK_WAIT:?}",
-                        paths.write_lock.display()
-                    ),
-                    None,
-                ));
+                return Err(StoreError::Locked {
+                    path: paths.write_lock.clone(),
+                    waited: WRITE_LOCK_WAIT,
+                });
             }
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -163,12 +156,12 @@ impl FileStore {
 
     fn try_lock_blocking(paths: &Paths, key: &TokenKey) -> Result<Option<StoreLock>, StoreError> {
         create_private_dir(&paths.locks_dir)
-            .map_err(|e| io_error("cannot create", &paths.locks_dir, e))?;
+            .map_err(|e| io_error(FileAction::CreateDirectory, &paths.locks_dir, e))?;
         let path = paths.locks_dir.join(lock_file_name(key));
-        let file = open_lock_file(&path).map_err(|e| io_error("cannot open", &path, e))?;
+        let file = open_lock_file(&path).map_err(|e| io_error(FileAction::Open, &path, e))?;
         if file
             .try_lock_exclusive()
-            .map_err(|e| io_error("cannot lock", &path, e))?
+            .map_err(|e| io_error(FileAction::Lock, &path, e))?
         {
             Ok(Some(StoreLock::new(
                 key.clone(),
@@ -189,7 +182,7 @@ impl FileStore {
         async move {
             tokio::task::spawn_blocking(move || work(&paths))
                 .await
-                .map_err(|e| StoreError::new(NAME, "file task failed", Some(Box::new(e))))?
+                .map_err(StoreError::Task)?
         }
         .boxed()
     }
@@ -287,12 +280,12 @@ fn lock_file_name(key: &TokenKey) -> String {
     name
 }
 
-fn io_error(what: &str, path: &Path, e: io::Error) -> StoreError {
-    StoreError::new(
-        NAME,
-        format!("{what} {}", path.display()),
-        Some(Box::new(e)),
-    )
+fn io_error(action: FileAction, path: &Path, source: io::Error) -> StoreError {
+    StoreError::File {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn create_private_dir(dir: &Path) -> io::Result<()> {
@@ -320,19 +313,21 @@ fn open_lock_file(path: &Path) -> io::Result<File> {
 /// Temporary file in the same directory, `fsync`, rename over `path`, `fsync` the directory.
 fn write_atomically(path: &Path, data: &FileData) -> Result<(), StoreError> {
     let dir = parent(path);
-    let text = serde_json::to_vec_pretty(data)
-        .map_err(|e| StoreError::new(NAME, "cannot encode the token file", Some(Box::new(e))))?;
+    let text = serde_json::to_vec_pretty(data).map_err(|source| StoreError::Encode {
+        backend: NAME,
+        source,
+    })?;
     // tempfile creates the file with mode 0600.
     let mut tmp = tempfile::Builder::new()
         .prefix(".tokens-")
         .suffix(".tmp")
         .tempfile_in(dir)
-        .map_err(|e| io_error("cannot create a temporary file in", dir, e))?;
+        .map_err(|e| io_error(FileAction::CreateTemporary, dir, e))?;
     tmp.write_all(&text)
         .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| io_error("cannot write", tmp.path(), e))?;
+        .map_err(|e| io_error(FileAction::Write, tmp.path(), e))?;
     tmp.persist(path)
-        .map_err(|e| io_error("cannot rename over", path, e.error))?;
+        .map_err(|e| io_error(FileAction::RenameOver, path, e.error))?;
     // Make the rename itself durable; not every platform can sync a directory.
     if let Ok(dir) = File::open(dir) {
         let _ = dir.sync_all();
@@ -391,7 +386,12 @@ mod tests {
         let path = dir.path().join("tokens.json");
         fs::write(&path, b"{not json").unwrap();
         let store = FileStore::new(&path);
-        assert!(FileStore::read_blocking(&store.paths).is_err());
+        let error = FileStore::read_blocking(&store.paths).unwrap_err();
+        assert!(
+            matches!(&error, StoreError::NotTokenFile { path: named, .. } if *named == path),
+            "{error:?}"
+        );
+        assert_eq!(error.backend(), "file");
         FileStore::update_blocking(&store.paths, |_| (true, ())).unwrap();
         assert!(
             FileStore::read_blocking(&store.paths)
@@ -399,6 +399,28 @@ mod tests {
                 .tokens
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn an_oversized_file_and_a_directory_are_typed_failures() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokens.json");
+        let file = File::create(&path).unwrap();
+        file.set_len(MAX_FILE + 1).unwrap();
+        assert!(matches!(
+            FileStore::read_blocking(&FileStore::new(&path).paths),
+            Err(StoreError::FileTooLarge {
+                limit: MAX_FILE,
+                ..
+            })
+        ));
+        assert!(matches!(
+            FileStore::read_blocking(&FileStore::new(dir.path()).paths),
+            Err(StoreError::File {
+                action: FileAction::Read,
+                ..
+            })
+        ));
     }
 
     #[test]

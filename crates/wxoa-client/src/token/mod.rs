@@ -80,6 +80,8 @@ pub use memory::MemoryStore;
 pub use redis::RedisStore;
 pub use source::{RemoteTokenSource, TokenSource};
 pub(crate) use source::{SourceKind, TokenResponse};
+#[cfg(feature = "redis")]
+pub use store::RedisCommand;
 pub use store::{StoreError, StoreLock, TokenStore};
 
 /// What a token is for.

@@ -9,7 +9,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, Script};
 use tokio::sync::OnceCell;
 
-use super::store::{StoredToken, lock_id};
+use super::store::{RedisCommand, StoredToken, lock_id};
 use super::{StoreError, StoreLock, Token, TokenKey, TokenStore};
 
 const NAME: &str = "redis";
@@ -66,12 +66,9 @@ impl RedisStore {
     /// A store on the Redis at `url` (`redis://[:password@]host:port[/db]`, or `rediss://` for
     /// TLS where the redis crate supports it). Nothing is connected yet.
     pub fn new(url: &str) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url).map_err(|e| {
-            StoreError::new(
-                NAME,
-                format!("invalid Redis URL {}", shown_url(url)),
-                Some(Box::new(e)),
-            )
+        let client = redis::Client::open(url).map_err(|source| StoreError::RedisUrl {
+            url: shown_url(url),
+            source,
         })?;
         Ok(Self {
             client,
@@ -111,35 +108,36 @@ impl RedisStore {
             .connection
             .get_or_try_init(|| ConnectionManager::new_with_config(self.client.clone(), config))
             .await
-            .map_err(|e| self.error("cannot connect", e))?;
+            .map_err(|e| self.error(RedisCommand::Connect, e))?;
         Ok(connection.clone())
     }
 
     /// Runs one operation with the operation timeout.
     async fn run<T>(
         &self,
-        what: &'static str,
+        command: RedisCommand,
         op: impl AsyncFnOnce(ConnectionManager) -> redis::RedisResult<T>,
     ) -> Result<T, StoreError> {
         let attempt = async {
             let connection = self.connection().await?;
-            op(connection).await.map_err(|e| self.error(what, e))
+            op(connection).await.map_err(|e| self.error(command, e))
         };
         match tokio::time::timeout(self.op_timeout, attempt).await {
             Ok(result) => result,
-            Err(_) => Err(StoreError::new(
-                NAME,
-                format!(
-                    "{what} on {}: no answer within {:?}",
-                    self.shown, self.op_timeout
-                ),
-                None,
-            )),
+            Err(_) => Err(StoreError::RedisTimeout {
+                command,
+                url: self.shown.clone(),
+                limit: self.op_timeout,
+            }),
         }
     }
 
-    fn error(&self, what: &str, e: redis::RedisError) -> StoreError {
-        StoreError::new(NAME, format!("{what} on {}", self.shown), Some(Box::new(e)))
+    fn error(&self, command: RedisCommand, source: redis::RedisError) -> StoreError {
+        StoreError::Redis {
+            command,
+            url: self.shown.clone(),
+            source,
+        }
     }
 }
 
@@ -160,7 +158,7 @@ impl TokenStore for RedisStore {
     fn get<'a>(&'a self, key: &'a TokenKey) -> BoxFuture<'a, Result<Option<Token>, StoreError>> {
         async move {
             let raw: Option<String> = self
-                .run("GET", async |mut c| c.get(Self::key(key)).await)
+                .run(RedisCommand::Get, async |mut c| c.get(Self::key(key)).await)
                 .await?;
             let Some(raw) = raw else { return Ok(None) };
             match serde_json::from_str::<StoredToken>(&raw) {
@@ -182,15 +180,17 @@ impl TokenStore for RedisStore {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         async move {
             let stored = StoredToken::from(token);
-            let json = serde_json::to_string(&stored)
-                .map_err(|e| StoreError::new(NAME, "cannot encode a token", Some(Box::new(e))))?;
+            let json = serde_json::to_string(&stored).map_err(|source| StoreError::Encode {
+                backend: NAME,
+                source,
+            })?;
             // An expired token still gets a second, which the manager treats as expired anyway.
             let ttl_ms = stored
                 .expires_at_ms
                 .saturating_sub(super::now_ms())
                 .max(1_000);
             let _: i64 = self
-                .run("PUT", async |mut c| {
+                .run(RedisCommand::Put, async |mut c| {
                     self.put
                         .key(Self::key(key))
                         .arg(json)
@@ -214,7 +214,7 @@ impl TokenStore for RedisStore {
             let id = lock_id();
             let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
             let taken: Option<String> = self
-                .run("SET NX", async |mut c| {
+                .run(RedisCommand::Lock, async |mut c| {
                     redis::cmd("SET")
                         .arg(Self::lock_key(key))
                         .arg(&id)
@@ -233,7 +233,7 @@ impl TokenStore for RedisStore {
     fn unlock(&self, lock: StoreLock) -> BoxFuture<'_, Result<(), StoreError>> {
         async move {
             let _: i64 = self
-                .run("UNLOCK", async |mut c| {
+                .run(RedisCommand::Unlock, async |mut c| {
                     self.unlock
                         .key(Self::lock_key(lock.key()))
                         .arg(lock.id())

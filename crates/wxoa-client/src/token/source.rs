@@ -9,7 +9,7 @@ use wxoa_types::ids::AppId;
 use wxoa_types::secret::Secret;
 
 use super::{Token, TokenKind};
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Error, Result};
 use crate::request::ApiRequest;
 use crate::transport::{Target, Transport, decode, parse_base, shown_body};
 
@@ -143,16 +143,11 @@ impl RemoteTokenSource {
     /// The server at `url` (`http://host:port`, optionally with a path prefix), authenticated
     /// with the Bearer token `auth`.
     pub fn new(url: &str, auth: Option<Secret>) -> Result<Self> {
-        let base = parse_base(url).map_err(|e| Error::Config(format!("token server: {e}")))?;
+        let base = parse_base(url, true)?;
         let authorization = auth
             .map(|auth| {
                 let mut value = HeaderValue::from_str(&format!("Bearer {}", auth.expose()))
-                    .map_err(|_| {
-                        Error::Config(
-                            "the token server's auth token holds characters a header cannot carry"
-                                .to_owned(),
-                        )
-                    })?;
+                    .map_err(|_| ConfigError::TokenServerAuth)?;
                 value.set_sensitive(true);
                 Ok::<_, Error>(value)
             })

@@ -2,12 +2,14 @@
 
 use std::any::Any;
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
 use super::{Token, TokenKey};
+use crate::FileAction;
 
 /// Where tokens and tickets are kept, shared by every client (and process) that uses the same
 /// store. Chosen at runtime as `Arc<dyn TokenStore>`.
@@ -90,32 +92,157 @@ impl fmt::Debug for StoreLock {
 /// A store that failed: I/O, a corrupt file, an unreachable Redis. The token manager logs it and
 /// keeps serving from the process's memory.
 #[derive(Debug, thiserror::Error)]
-#[error("token store {backend}: {message}")]
-pub struct StoreError {
-    backend: &'static str,
-    message: String,
-    #[source]
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+#[non_exhaustive]
+pub enum StoreError {
+    /// A file (or directory) of the file store could not be used.
+    #[error("token store file: cannot {action} {}", path.display())]
+    File {
+        /// What was being done.
+        action: FileAction,
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The token file is larger than the store reads.
+    #[error("token store file: {} is over {limit} bytes", path.display())]
+    FileTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The largest read.
+        limit: u64,
+    },
+    /// The token file is not one.
+    #[error("token store file: {} is not a token file", path.display())]
+    NotTokenFile {
+        /// The file.
+        path: PathBuf,
+        /// Where its JSON went wrong.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Another process held the file store's write lock for longer than the store waits.
+    #[error("token store file: {} stayed locked for {waited:?}", path.display())]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+        /// How long the store waited.
+        waited: Duration,
+    },
+    /// The blocking task running a file operation failed.
+    #[error("token store file: file task failed")]
+    Task(#[source] tokio::task::JoinError),
+    /// Tokens could not be written as JSON.
+    #[error("token store {backend}: cannot encode a token")]
+    Encode {
+        /// The store's name.
+        backend: &'static str,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The Redis URL cannot be used.
+    #[cfg(feature = "redis")]
+    #[error("token store redis: invalid Redis URL {url}")]
+    RedisUrl {
+        /// The URL, its password masked.
+        url: String,
+        /// Why.
+        #[source]
+        source: redis::RedisError,
+    },
+    /// Redis could not be reached, or refused or failed a command.
+    #[cfg(feature = "redis")]
+    #[error("token store redis: {command} on {url}")]
+    Redis {
+        /// What was being done.
+        command: RedisCommand,
+        /// The server, its password masked.
+        url: String,
+        /// Why.
+        #[source]
+        source: redis::RedisError,
+    },
+    /// Redis did not answer within the store's operation timeout.
+    #[cfg(feature = "redis")]
+    #[error("token store redis: {command} on {url}: no answer within {limit:?}")]
+    RedisTimeout {
+        /// What was being done.
+        command: RedisCommand,
+        /// The server, its password masked.
+        url: String,
+        /// The timeout.
+        limit: Duration,
+    },
+    /// A store of your own failed.
+    #[error("token store {backend}")]
+    Other {
+        /// The store's name ([`TokenStore::name`]).
+        backend: &'static str,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 impl StoreError {
-    /// An error of the store named `backend`.
-    pub fn new(
+    /// A failure of a store of your own, named `backend`.
+    pub fn other(
         backend: &'static str,
-        message: impl Into<String>,
-        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
     ) -> Self {
-        Self {
+        StoreError::Other {
             backend,
-            message: message.into(),
-            source,
+            source: source.into(),
         }
     }
 
     /// The store's name.
     #[must_use]
     pub fn backend(&self) -> &'static str {
-        self.backend
+        match self {
+            StoreError::File { .. }
+            | StoreError::FileTooLarge { .. }
+            | StoreError::NotTokenFile { .. }
+            | StoreError::Locked { .. }
+            | StoreError::Task(_) => "file",
+            #[cfg(feature = "redis")]
+            StoreError::RedisUrl { .. }
+            | StoreError::Redis { .. }
+            | StoreError::RedisTimeout { .. } => "redis",
+            StoreError::Encode { backend, .. } | StoreError::Other { backend, .. } => backend,
+        }
+    }
+}
+
+/// What the Redis store was doing, in its [`StoreError`]s.
+#[cfg(feature = "redis")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RedisCommand {
+    /// Connecting.
+    Connect,
+    /// Reading a token.
+    Get,
+    /// Writing a token.
+    Put,
+    /// Taking the fetch lock.
+    Lock,
+    /// Releasing the fetch lock.
+    Unlock,
+}
+
+#[cfg(feature = "redis")]
+impl fmt::Display for RedisCommand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RedisCommand::Connect => "cannot connect",
+            RedisCommand::Get => "GET",
+            RedisCommand::Put => "PUT",
+            RedisCommand::Lock => "SET NX",
+            RedisCommand::Unlock => "UNLOCK",
+        })
     }
 }
 

@@ -13,11 +13,12 @@ mod wire;
 pub use retry::RetryPolicy;
 use retry::{Attempt, Failover, Verdict, judge};
 use wire::url;
-pub(crate) use wire::{content_type, decode, is_textual, parse_base, shown_body};
+pub(crate) use wire::{content_type, decode, decode_borrowed, is_textual, parse_base, shown_body};
 /// An error and its sources on one line, redacted, for logs.
 pub(crate) use wxoa_types::secret::error_chain;
 
-use crate::error::{Error, Result};
+use crate::error::{Content, Error, Result};
+use crate::metrics::ClientMetrics;
 use crate::request::{ApiRequest, Body};
 
 /// The largest answer read: far above any JSON answer of the platform.
@@ -66,6 +67,8 @@ pub(crate) struct Transport {
     retry: RetryPolicy,
     request_timeout: Duration,
     transfer_timeout: Duration,
+    /// Every call counted and timed here, the one place every call goes through.
+    metrics: ClientMetrics,
 }
 
 impl Transport {
@@ -82,7 +85,13 @@ impl Transport {
             retry,
             request_timeout,
             transfer_timeout: request_timeout,
+            metrics: ClientMetrics::default(),
         }
+    }
+
+    /// The calls' metrics.
+    pub(crate) fn metrics(&self) -> &ClientMetrics {
+        &self.metrics
     }
 
     /// How long one attempt that carries a file (an upload, or a file answer with its body)
@@ -110,15 +119,30 @@ impl Transport {
             // A JSON exchange reads every body whole.
             Reply::Stream(response) => Err(Error::UnexpectedContent {
                 path: req.path.clone(),
-                expected: "JSON",
+                expected: Content::Json,
                 content_type: content_type(response.headers()).to_owned(),
                 body: String::new(),
             }),
         }
     }
 
-    /// [`Transport::call`] for an answer that may be a file.
+    /// [`Transport::call`] for an answer that may be a file. Counted and timed as one call,
+    /// whatever its attempts.
     pub(crate) async fn exchange(
+        &self,
+        target: Target<'_>,
+        req: &ApiRequest,
+        token: Option<&str>,
+        expect: Expect,
+    ) -> Result<Reply> {
+        let call = self.metrics.call(req.path());
+        let result = self.attempts(target, req, token, expect).await;
+        call.end(&result);
+        result
+    }
+
+    /// The attempts of one call, with retries and failover as its idempotency allows.
+    async fn attempts(
         &self,
         target: Target<'_>,
         req: &ApiRequest,

@@ -13,6 +13,7 @@ use wxoa_types::secret::error_chain;
 use super::wire::{content_type, errcode, status_error, transport_error};
 use super::{MAX_BODY, Reply, Target};
 use crate::error::{Error, Result};
+use crate::invalid::InvalidRequest;
 use crate::request::ApiRequest;
 
 /// How reads and token fetches are retried.
@@ -239,10 +240,9 @@ pub(super) fn judge(
             path: req.path.clone(),
             limit: MAX_BODY,
         })),
-        Attempt::Invalid(error) => Verdict::Done(Err(Error::InvalidRequest(format!(
-            "cannot build the request: {}",
-            error_chain(&error)
-        )))),
+        Attempt::Invalid(source) => {
+            Verdict::Done(Err(Error::InvalidRequest(InvalidRequest::Build { source })))
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use wxoa_types::errcode::ErrCode;
 
 use super::{MAX_BODY, MAX_ERROR_BODY, Target};
-use crate::error::{Error, Result};
+use crate::error::{BaseProblem, ConfigError, Error, Result};
 use crate::redact::redact;
 use crate::request::ApiRequest;
 
@@ -33,20 +33,28 @@ pub(crate) fn is_textual(headers: &HeaderMap) -> bool {
 }
 
 /// A base URL checked and normalised: `http` or `https`, a host, no credentials, query or
-/// fragment, no trailing `/` (a path prefix is kept).
-pub(crate) fn parse_base(base: &str) -> std::result::Result<String, String> {
-    let parsed = url::Url::parse(base.trim()).map_err(|e| format!("{base:?} is not a URL: {e}"))?;
+/// fragment, no trailing `/` (a path prefix is kept); refused naming it, its password masked.
+pub(crate) fn parse_base(
+    base: &str,
+    token_server: bool,
+) -> std::result::Result<String, ConfigError> {
+    let refused = |problem| ConfigError::Base {
+        base: wxoa_types::secret::mask_url_password(base).into_owned(),
+        token_server,
+        problem,
+    };
+    let parsed = url::Url::parse(base.trim()).map_err(|e| refused(BaseProblem::NotUrl(e)))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!("{base:?} must be an http or https URL"));
+        return Err(refused(BaseProblem::Scheme));
     }
     if parsed.host().is_none() {
-        return Err(format!("{base:?} has no host"));
+        return Err(refused(BaseProblem::NoHost));
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err("a base URL must not carry credentials".to_owned());
+        return Err(refused(BaseProblem::Credentials));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(format!("{base:?} must not have a query or a fragment"));
+        return Err(refused(BaseProblem::QueryOrFragment));
     }
     Ok(parsed.as_str().trim_end_matches('/').to_owned())
 }
@@ -73,6 +81,11 @@ pub(crate) fn url(base: &str, req: &ApiRequest, token: Option<&str>) -> String {
 
 /// The `errcode` and `errmsg` of a JSON object body, when it has an `errcode`.
 pub(crate) fn errcode(body: &[u8]) -> Option<(ErrCode, String)> {
+    // A large answer (a page of profiles) has no errcode: without the key anywhere, and no
+    // escape that could spell it, there is nothing to parse.
+    if memchr::memmem::find(body, b"errcode").is_none() && memchr::memchr(b'\\', body).is_none() {
+        return None;
+    }
     #[derive(Deserialize)]
     struct Probe<'a> {
         #[serde(default)]
@@ -142,6 +155,16 @@ pub(crate) fn shown_body(body: &[u8], limit: usize) -> String {
 
 /// Decodes a successful answer, keeping the raw body and the failing field on error.
 pub(crate) fn decode<T: DeserializeOwned>(path: &str, body: &[u8]) -> Result<T> {
+    decode_borrowed(path, body)
+}
+
+/// [`decode`] into a value that may borrow from `body`.
+pub(crate) fn decode_borrowed<'a, T: Deserialize<'a>>(path: &str, body: &'a [u8]) -> Result<T> {
+    serde_json::from_slice(body).map_err(|_| decode_error::<T>(path, body))
+}
+
+/// Why `body` is not a `T`: the same decoding again, tracking the path to the failing field.
+fn decode_error<'a, T: Deserialize<'a>>(path: &str, body: &'a [u8]) -> Error {
     let failed = |field: String, source: serde_json::Error| Error::Decode {
         path: path.to_owned(),
         field,
@@ -149,24 +172,32 @@ pub(crate) fn decode<T: DeserializeOwned>(path: &str, body: &[u8]) -> Result<T> 
         source,
     };
     let mut de = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let field = e.path().to_string();
-        let source = e.into_inner();
-        // serde_json quotes the offending value ("invalid type: string \"…\""): not for a
-        // secret field.
-        let source = if is_secret_field(&field) {
-            <serde_json::Error as serde::de::Error>::custom(format!(
-                "invalid value at line {} column {} (not shown: the field is secret)",
-                source.line(),
-                source.column()
-            ))
-        } else {
-            source
-        };
-        failed(field, source)
-    })?;
-    de.end().map_err(|e| failed(".".to_owned(), e))?;
-    Ok(value)
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => {
+            let field = e.path().to_string();
+            let source = e.into_inner();
+            // serde_json quotes the offending value ("invalid type: string \"…\""): not for a
+            // secret field.
+            let source = if is_secret_field(&field) {
+                <serde_json::Error as serde::de::Error>::custom(format!(
+                    "invalid value at line {} column {} (not shown: the field is secret)",
+                    source.line(),
+                    source.column()
+                ))
+            } else {
+                source
+            };
+            failed(field, source)
+        }
+        Ok(_) => match de.end() {
+            Err(e) => failed(".".to_owned(), e),
+            // Decoding is deterministic: what failed once fails again.
+            Ok(()) => failed(
+                ".".to_owned(),
+                <serde_json::Error as serde::de::Error>::custom("the answer could not be decoded"),
+            ),
+        },
+    }
 }
 
 /// Whether a field path (`a.b[0].access_token`) names a secret anywhere along it.
@@ -177,7 +208,7 @@ pub(crate) fn is_secret_field(field: &str) -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 
@@ -194,23 +225,51 @@ mod tests {
     #[test]
     fn bases_are_checked_and_normalised() {
         assert_eq!(
-            parse_base("https://api.weixin.qq.com/").unwrap(),
+            parse_base("https://api.weixin.qq.com/", false).unwrap(),
             "https://api.weixin.qq.com"
         );
         assert_eq!(
-            parse_base(" http://127.0.0.1:8080/sandbox/ ").unwrap(),
+            parse_base(" http://127.0.0.1:8080/sandbox/ ", false).unwrap(),
             "http://127.0.0.1:8080/sandbox"
         );
-        for bad in [
-            "api.weixin.qq.com",
-            "ftp://x",
-            "http://u:p@x",
-            "http://x/?a=1",
-            "http://x/#f",
-            "",
+        for (bad, problem) in [
+            (
+                "api.weixin.qq.com",
+                BaseProblem::NotUrl(url::ParseError::RelativeUrlWithoutBase),
+            ),
+            ("ftp://x", BaseProblem::Scheme),
+            ("http://u:p@x", BaseProblem::Credentials),
+            ("http://x/?a=1", BaseProblem::QueryOrFragment),
+            ("http://x/#f", BaseProblem::QueryOrFragment),
+            (
+                "",
+                BaseProblem::NotUrl(url::ParseError::RelativeUrlWithoutBase),
+            ),
         ] {
-            assert!(parse_base(bad).is_err(), "{bad}");
+            match parse_base(bad, false) {
+                Err(ConfigError::Base { problem: found, .. }) => {
+                    assert_eq!(found, problem, "{bad}")
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
         }
+        let refused = parse_base("http://u:hunter2@x", true)
+            .unwrap_err()
+            .to_string();
+        assert!(refused.starts_with("token server: "), "{refused}");
+        assert!(!refused.contains("hunter2"), "{refused}");
+    }
+
+    #[test]
+    fn errcode_probe_skips_answers_without_the_key_but_not_escaped_ones() {
+        assert_eq!(errcode(br#"{"user_info_list":[{"openid":"o1"}]}"#), None);
+        assert_eq!(
+            errcode(br#"{"err\u0063ode":40001,"errmsg":"x"}"#)
+                .unwrap()
+                .0,
+            ErrCode::InvalidCredential
+        );
+        assert_eq!(errcode(br#"{"remark":"errcode"}"#), None);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! with the raw body and the field path, requests refused before they are sent.
 
 use wxoa_client::testing::{Fault, StubPlatform};
-use wxoa_client::{ApiRequest, ErrCode, Error};
+use wxoa_client::{ApiRequest, BaseProblem, ConfigError, ErrCode, Error, InvalidRequest};
 
 use crate::builder;
 
@@ -82,7 +82,10 @@ async fn unsafe_requests_are_refused_before_anything_is_sent() {
     ] {
         let error = client.get_json(path, &[]).await.unwrap_err();
         assert!(
-            matches!(error, Error::InvalidRequest(_)),
+            matches!(
+                error,
+                Error::InvalidRequest(InvalidRequest::PathStart { .. })
+            ),
             "{path}: {error:?}"
         );
     }
@@ -90,7 +93,13 @@ async fn unsafe_requests_are_refused_before_anything_is_sent() {
         .get_json("/cgi-bin/x", &[("access_token", "mine")])
         .await
         .unwrap_err();
-    assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            Error::InvalidRequest(InvalidRequest::AccessTokenGiven)
+        ),
+        "{error:?}"
+    );
     assert_eq!(stub.token_fetches(), 0);
 }
 
@@ -117,14 +126,26 @@ async fn query_and_body_reach_the_platform_as_given() {
 #[test]
 fn builder_refuses_bad_configuration() {
     let no_account = wxoa_client::Client::builder().build();
-    assert!(matches!(no_account, Err(Error::Config(_))));
+    assert!(matches!(
+        no_account,
+        Err(Error::Config(ConfigError::NoAccount))
+    ));
     let no_secret = wxoa_client::Client::builder()
         .account(wxoa_client::Account::without_secret("wx1"))
         .build();
-    assert!(matches!(no_secret, Err(Error::Config(_))));
+    assert!(matches!(
+        no_secret,
+        Err(Error::Config(ConfigError::NoAppSecret { .. }))
+    ));
     let bad_base = wxoa_client::Client::builder()
         .account(wxoa_client::Account::new("wx1", "s"))
         .api_bases(["ftp://x"])
         .build();
-    assert!(matches!(bad_base, Err(Error::Config(_))));
+    assert!(matches!(
+        bad_base,
+        Err(Error::Config(ConfigError::Base {
+            problem: BaseProblem::Scheme,
+            ..
+        }))
+    ));
 }

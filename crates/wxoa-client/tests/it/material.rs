@@ -5,7 +5,7 @@ use serde_json::json;
 use wxoa_client::api::material::{Material, MaterialType, NewsArticle};
 use wxoa_client::api::media::{MediaKind, MediaLimits};
 use wxoa_client::testing::RawAnswer;
-use wxoa_client::{Error, Upload};
+use wxoa_client::{Error, InvalidRequest, Rule, Upload};
 
 use crate::stub_env::{error, fixture, platform_error, refused_locally, request_fixture, stub};
 
@@ -137,7 +137,10 @@ async fn a_larger_voice_limit_can_be_configured() {
     let material = env.client.materials();
     assert!(matches!(
         material.clone().add(MediaKind::Voice, voice.clone()).await,
-        Err(Error::InvalidRequest(_))
+        Err(Error::InvalidRequest(InvalidRequest::Field {
+            rule: Rule::FileSize { .. },
+            ..
+        }))
     ));
     material
         .with_limits(MediaLimits::PERMANENT.with(MediaKind::Voice, 5 * 1024 * 1024))

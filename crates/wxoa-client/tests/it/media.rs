@@ -7,7 +7,7 @@ use serde_json::json;
 use wxoa_client::api::material::NewsArticle;
 use wxoa_client::api::media::{MediaContent, MediaKind, MediaLimits};
 use wxoa_client::testing::{Fault, RawAnswer, StubPlatform};
-use wxoa_client::{Error, Upload};
+use wxoa_client::{Error, FileAction, Upload};
 
 use crate::stub_env::{error, fixture, platform_error, refused_locally, request_fixture, stub};
 
@@ -320,7 +320,13 @@ async fn a_missing_file_is_an_io_error_before_sending() {
         .upload(MediaKind::Image, Upload::path(dir.path().join("gone.jpg")))
         .await;
     assert!(
-        matches!(error(result), Error::Io { action: "read", .. }),
+        matches!(
+            error(result),
+            Error::Io {
+                action: FileAction::Read,
+                ..
+            }
+        ),
         "a missing file is an I/O error"
     );
     assert_eq!(env.calls(UPLOAD), 0);

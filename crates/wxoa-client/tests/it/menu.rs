@@ -55,7 +55,7 @@ async fn a_menu_that_breaks_rules_is_refused_with_every_violation_and_nothing_is
         "the menu breaks 3 rule(s):\n\
          button[0].name: longer than 16 bytes\n\
          button[1].sub_button[0].key: longer than 128 bytes\n\
-         button[1].sub_button[1].url: not an http or https URL"
+         button[1].sub_button[1].url: must be an http or https URL"
     );
     assert!(env.calls(CREATE).await.is_empty());
 }

@@ -5,7 +5,7 @@ use serde_json::json;
 use wxoa_client::api::oauth::{OAuthToken, Scope};
 use wxoa_client::api::users::Lang;
 use wxoa_client::token::{RemoteTokenSource, TokenSource};
-use wxoa_client::{Account, Client, Error};
+use wxoa_client::{Account, Client, ConfigError, Error};
 use wxoa_sandbox::DEFAULT_APP_ID;
 
 use crate::sandbox_env::{Env, env, errcode, query_fixture, refused};
@@ -164,7 +164,10 @@ async fn without_an_app_secret_the_exchange_is_a_configuration_error() {
         .unwrap();
     let result = client.oauth().exchange_code("CODE").await;
     assert!(
-        matches!(result, Err(Error::Config(ref m)) if m.contains("AppSecret")),
+        matches!(
+            result,
+            Err(Error::Config(ConfigError::OAuthWithoutSecret { .. }))
+        ),
         "{result:?}"
     );
     assert!(env.calls(ACCESS_TOKEN).await.is_empty());

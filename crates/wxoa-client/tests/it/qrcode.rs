@@ -4,7 +4,7 @@
 use serde_json::json;
 use wxoa_client::api::qrcode::Scene;
 use wxoa_client::testing::{RawAnswer, STUB_APP_ID, STUB_APP_SECRET};
-use wxoa_client::{Account, Client, Error};
+use wxoa_client::{Account, BaseProblem, Client, ConfigError, Content, Error};
 
 use crate::stub_env::{error, fixture, platform_error, refused_locally, request_fixture, stub};
 
@@ -232,7 +232,13 @@ fn the_mp_host_follows_the_api_host_rule() {
         .account(Account::new(STUB_APP_ID, STUB_APP_SECRET))
         .mp_base("mp.weixin.qq.com")
         .build();
-    assert!(matches!(bad, Err(Error::Config(_))));
+    assert!(matches!(
+        bad,
+        Err(Error::Config(ConfigError::Base {
+            problem: BaseProblem::NotUrl(_),
+            ..
+        }))
+    ));
 }
 
 #[tokio::test]
@@ -292,7 +298,7 @@ async fn json_where_the_image_was_expected_is_unexpected_content() {
         matches!(
             &error,
             Error::UnexpectedContent {
-                expected: "a file",
+                expected: Content::File,
                 ..
             }
         ),

@@ -168,7 +168,7 @@ pub(crate) fn errcode<T: std::fmt::Debug>(result: Result<T, Error>) -> i64 {
 #[track_caller]
 pub(crate) fn refused<T: std::fmt::Debug>(result: Result<T, Error>) -> String {
     match result {
-        Err(Error::InvalidRequest(message)) => message,
+        Err(Error::InvalidRequest(invalid)) => invalid.to_string(),
         other => panic!("expected a local validation error, got {other:?}"),
     }
 }

@@ -219,6 +219,52 @@ async fn a_failing_batch_ends_the_details_stream_with_its_error() {
 }
 
 #[tokio::test]
+async fn throttled_batches_go_again_and_every_follower_comes_once_in_order() {
+    let env = env_with(Sandbox::builder().followers(450).seed(3)).await;
+    for _ in 0..3 {
+        env.fail_next(BATCHGET, 45011).await;
+    }
+    let users: Vec<_> = env
+        .client
+        .users()
+        .stream_all_details()
+        .try_collect()
+        .await
+        .unwrap();
+    let got: Vec<String> = users.iter().map(|u| u.openid.to_string()).collect();
+    assert_eq!(got, env.followers(450).await);
+    let calls = env.calls(BATCHGET).await;
+    assert_eq!(calls.len(), 5 + 3);
+    assert_eq!(calls.iter().filter(|c| c.errcode == Some(45011)).count(), 3);
+}
+
+#[tokio::test]
+async fn the_calls_in_flight_grow_past_the_start_while_answers_come_back_fast() {
+    // A platform 300 ms away: the export starts with 4 calls in flight and grows; the sandbox
+    // logs how many calls it was answering as each arrived.
+    let latency = std::time::Duration::from_millis(300);
+    let env = env_with(Sandbox::builder().followers(4_000).seed(3).latency(latency)).await;
+    let users: Vec<_> = env
+        .client
+        .users()
+        .stream_all_details()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(users.len(), 4_000);
+    let in_flight: Vec<u32> = env
+        .calls(BATCHGET)
+        .await
+        .iter()
+        .map(|c| c.in_flight)
+        .collect();
+    assert_eq!(in_flight.len(), 40);
+    assert!(in_flight.iter().take(4).all(|&n| n <= 4), "{in_flight:?}");
+    assert!(in_flight.iter().any(|&n| n > 8), "{in_flight:?}");
+    assert!(in_flight.iter().all(|&n| n <= 64), "{in_flight:?}");
+}
+
+#[tokio::test]
 async fn update_remark_sends_the_spec_body_and_the_remark_shows() {
     let env = env(3).await;
     let openid = env.followers(1).await.remove(0);

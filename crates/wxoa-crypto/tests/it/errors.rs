@@ -1,7 +1,10 @@
 //! Every failure gives its own typed error, with its official code; nothing panics.
 
 use base64_simd::STANDARD;
-use wxoa_crypto::{CryptoError, MAX_ENCRYPT_LEN, MsgCrypt, msg_signature};
+use wxoa_crypto::{
+    AesKeyProblem, Base64Problem, BufferProblem, CryptoError, DecryptProblem, EncryptProblem,
+    MAX_ENCRYPT_LEN, MsgCrypt, SignatureParam, msg_signature,
+};
 use wxoa_types::envelope::EnvelopeError;
 use wxoa_types::xml::XmlError;
 
@@ -228,28 +231,32 @@ fn oversized_input_is_refused_before_work() {
 fn every_code_has_a_distinct_variant() {
     use wxoa_types::reply::ReplyError;
     let all = [
-        CryptoError::ValidateSignature { what: "signature" },
+        CryptoError::ValidateSignature {
+            what: SignatureParam::Signature,
+        },
         CryptoError::ParseXml(EnvelopeError::MissingEncrypt),
         CryptoError::ComputeSignature,
         CryptoError::IllegalAesKey {
-            reason: String::new(),
+            reason: AesKeyProblem::NotBase64,
         },
         CryptoError::ValidateAppId {
             expected: String::new(),
             found: String::new(),
         },
-        CryptoError::EncryptAes { reason: "" },
+        CryptoError::EncryptAes {
+            reason: EncryptProblem::TooLong,
+        },
         CryptoError::DecryptAes {
-            reason: String::new(),
+            reason: DecryptProblem::Padding,
         },
         CryptoError::IllegalBuffer {
-            reason: String::new(),
+            reason: BufferProblem::TooShort { length: 0 },
         },
         CryptoError::EncodeBase64,
         CryptoError::DecodeBase64 {
-            reason: String::new(),
+            reason: Base64Problem::Invalid,
         },
-        CryptoError::GenReturnXml(ReplyError::ArticleCount(0)),
+        CryptoError::GenReturnXml(ReplyError::ArticleCount { count: 0 }),
     ];
     let codes: Vec<i32> = all.iter().map(CryptoError::code).collect();
     assert_eq!(codes, (-40011..=-40001).rev().collect::<Vec<_>>());

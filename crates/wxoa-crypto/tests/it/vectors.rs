@@ -1,6 +1,6 @@
 //! Known-answer tests on the official vectors of spec/crypto.md §7.
 
-use wxoa_crypto::{CryptoError, MsgCrypt, msg_signature};
+use wxoa_crypto::{CryptoError, MsgCrypt, SignatureParam, msg_signature};
 use wxoa_types::envelope::ReplyEnvelope;
 
 use crate::*;
@@ -61,7 +61,7 @@ fn vector_a_negative_signature() {
     assert_eq!(
         crypt_a().decrypt_verified("12345", A_TIMESTAMP, A_NONCE, A_ENCRYPT_1),
         Err(CryptoError::ValidateSignature {
-            what: "msg_signature"
+            what: SignatureParam::MsgSignature
         })
     );
 }

@@ -170,6 +170,10 @@ pub struct Call {
     /// The injected fault, if one applied (`errcode`, `delay`, `drop`).
     #[serde(default)]
     pub fault: Option<String>,
+    /// API calls the sandbox was answering when this one arrived, itself included: how many
+    /// calls the program under test had in flight.
+    #[serde(default)]
+    pub in_flight: u32,
 }
 
 /// The virtual clock (`/sandbox/clock`).

@@ -1,14 +1,19 @@
 //! Customer service: the sessions between followers and agents, the followers waiting for an
 //! agent, and the message record (`msgrecord/getmsglist`), with the rules that change them —
-//! opening and closing sessions, transfers by the account's server, and what the record keeps.
-//! The agents are here too, by `kf_account`, with the rules of `kfaccount/*` (see
-//! `routes/kf.rs` for the table of codes).
+//! opening and closing sessions, transfers by the account's server, and what the record keeps
+//! — and the rules of reading them (`kfsession/*`, `msgrecord/*`). The agents are here too, by
+//! `kf_account`, with the rules of `kfaccount/*` (see `routes/kf.rs` and `routes/kfsession.rs`
+//! for the tables of codes).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::error::ApiError;
+use crate::log::PushRecord;
+use crate::platform::lenient_i64;
+use crate::state::Account;
 
 /// Most agents of an account.
 const MAX_AGENTS: usize = 10;
@@ -19,6 +24,12 @@ const INVITE_LIFETIME: i64 = 7 * 86_400;
 
 /// Most records kept; older ones are forgotten.
 const MAX_RECORDS: usize = 100_000;
+/// Most records one `getmsglist` answers.
+const MAX_PAGE: i64 = 10_000;
+/// Longest span one `getmsglist` covers, seconds.
+const MAX_SPAN: i64 = 86_400;
+/// Most waiting followers `getwaitcase` lists.
+const MAX_WAITING: usize = 100;
 
 /// Record codes (`opercode`).
 const WAITING: u32 = 1000;
@@ -271,26 +282,65 @@ impl KfState {
             .map_or(("", 0), |s| (s.kf_account.as_str(), s.created_at))
     }
 
-    /// The followers waiting for an agent and when they last wrote, longest waiting first.
-    pub(crate) fn waiting_first(&self) -> Vec<(&String, &i64)> {
+    /// `getwaitcase`: how many followers wait for an agent, and the 100 who waited longest
+    /// with when they last wrote, longest waiting first.
+    pub(crate) fn waiting_first(&self) -> (usize, Vec<(&String, &i64)>) {
         let mut list: Vec<(&String, &i64)> = self.waiting.iter().collect();
         list.sort_by_key(|(_, at)| **at);
-        list
+        let count = list.len();
+        list.truncate(MAX_WAITING);
+        (count, list)
     }
 
-    /// Up to `count` records from id `from` on, made between `start` and `end` (inclusive).
+    /// `getsessionlist`: the followers in a session with an existing agent (65401), and when
+    /// each session opened.
+    pub(crate) fn sessions_of_agent(
+        &self,
+        kf_account: Option<&str>,
+    ) -> Result<Vec<(&String, i64)>, ApiError> {
+        let agent = self.agent_named(kf_account)?;
+        Ok(self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.kf_account == agent)
+            .map(|(openid, s)| (openid, s.created_at))
+            .collect())
+    }
+
+    /// `msgrecord/getmsglist`: up to `number` (1 to 10,000) records from id `msgid` (≥ 1) on,
+    /// made between `starttime` and `endtime` (inclusive; 65416 unless before it), at most a
+    /// day apart (65417). The records and the `msgid` to ask next.
     pub(crate) fn records_page(
         &self,
-        from: u64,
-        start: i64,
-        end: i64,
-        count: usize,
-    ) -> Vec<&KfRecord> {
-        self.records
+        starttime: Option<&Value>,
+        endtime: Option<&Value>,
+        msgid: Option<&Value>,
+        number: Option<&Value>,
+    ) -> Result<(Vec<&KfRecord>, u64), ApiError> {
+        let invalid = || ApiError::msg(65416, "invalid parameter");
+        let (Some(start), Some(end)) = (
+            starttime.and_then(lenient_i64),
+            endtime.and_then(lenient_i64),
+        ) else {
+            return Err(invalid());
+        };
+        let from = msgid.and_then(lenient_i64).unwrap_or(1);
+        let count = number.and_then(lenient_i64).unwrap_or(MAX_PAGE);
+        if start >= end || from < 1 || !(1..=MAX_PAGE).contains(&count) {
+            return Err(invalid());
+        }
+        if end.saturating_sub(start) > MAX_SPAN {
+            return Err(ApiError::msg(65417, "time range exceeds one day"));
+        }
+        let from = u64::try_from(from).unwrap_or(1);
+        let page: Vec<&KfRecord> = self
+            .records
             .iter()
             .filter(|r| r.id >= from && (start..=end).contains(&r.time))
-            .take(count)
-            .collect()
+            .take(usize::try_from(count).unwrap_or(0))
+            .collect();
+        let next = page.last().map_or(from, |r| r.id + 1);
+        Ok((page, next))
     }
 
     /// The agent named, which must exist (65401).
@@ -341,6 +391,76 @@ impl KfState {
         if let Some(agent) = agent {
             self.record(openid, AGENT_SENT, text, &agent, now);
         }
+    }
+}
+
+/// What a session call does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SessionChange {
+    Open,
+    Close,
+}
+
+impl Account {
+    /// The follower a session call names: present (41009) and reachable.
+    fn kf_follower(&self, openid: Option<&str>) -> Result<String, ApiError> {
+        let openid = openid
+            .filter(|o| !o.is_empty())
+            .ok_or_else(|| ApiError::msg(41009, "missing openid"))?;
+        self.reachable(openid)?;
+        Ok(openid.to_owned())
+    }
+
+    /// `kfsession/create` and `close`: an agent of the account (65401) opens a session with
+    /// a reachable follower, or closes theirs (see [`KfState::open`] and [`KfState::close`]).
+    pub(crate) fn change_kf_session(
+        &mut self,
+        change: SessionChange,
+        kf_account: Option<&str>,
+        openid: Option<&str>,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let agent = self.kf.agent_named(kf_account)?;
+        match change {
+            SessionChange::Open => {
+                let openid = self.kf_follower(openid)?;
+                self.kf.open(&openid, &agent, now)
+            }
+            SessionChange::Close => self.kf.close(openid.unwrap_or_default(), &agent, now),
+        }
+    }
+
+    /// What the account's server's answer to a follower's push does: a reply that transfers
+    /// to customer service (`transfer_customer_service`, maybe naming an agent in
+    /// `TransInfo.KfAccount`) hands the follower's message to an agent or puts the follower in
+    /// the queue (see [`KfState::transfer`]).
+    pub(crate) fn server_answered(&mut self, push: &PushRecord, now: i64) {
+        let Some(reply) = &push.reply else {
+            return;
+        };
+        if reply.get("MsgType").and_then(Value::as_str) != Some("transfer_customer_service") {
+            return;
+        }
+        let agent = reply
+            .get("TransInfo")
+            .and_then(|t| t.get("KfAccount"))
+            .and_then(Value::as_str);
+        let message = push.message();
+        let text = |name: &str| {
+            message
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        };
+        let record = record_text(text("MsgType"), Some(text("Content")));
+        self.kf.transfer(&push.from, agent, &record, now);
+    }
+
+    /// `kfsession/getsession`: the agent of a reachable follower's session and when it opened;
+    /// `("", 0)` without one.
+    pub(crate) fn kf_session_of(&self, openid: Option<&str>) -> Result<(&str, i64), ApiError> {
+        let openid = self.kf_follower(openid)?;
+        Ok(self.kf.session_of(&openid))
     }
 }
 

@@ -1,6 +1,8 @@
 //! Media files: temporary media (kept 3 days) and permanent material as stored, the limits of
-//! each kind of upload, media ids, the placeholder files behind the media a follower sends,
-//! and how news articles are shown.
+//! each kind of upload and their check, the rules of temporary media (`media/upload`,
+//! `media/get`, `uploadimg`), media ids and URLs, the placeholder files behind the media a
+//! follower sends, and how news articles are shown. Permanent material's rules are
+//! `platform::material`'s.
 
 use std::collections::HashMap;
 
@@ -8,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
+use crate::platform::field_text;
 use crate::platform::tokens::random_text;
+use crate::state::State;
 
 /// An account's media: temporary media and permanent material, each by media id.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -27,6 +31,56 @@ impl MediaStore {
             .filter(|m| now - m.created_at < MEDIA_LIFETIME)
             .or_else(|| self.permanent.get(media_id))
     }
+
+    /// `media/upload`: a file within the rule of its type is kept 3 days (media older than
+    /// that are forgotten). Its media id.
+    pub(crate) fn add_temporary(
+        &mut self,
+        rule: &Rule,
+        file: MediaFile,
+        now: i64,
+    ) -> Result<String, ApiError> {
+        rule.check(&file.filename, &file.bytes)?;
+        let id = new_media_id();
+        self.temporary
+            .retain(|_, m| now - m.created_at < MEDIA_LIFETIME);
+        self.temporary.insert(id.clone(), file);
+        Ok(id)
+    }
+
+    /// `media/get`: temporary media within its 3 days (40007).
+    pub(crate) fn temporary_file(&self, media_id: &str, now: i64) -> Result<&MediaFile, ApiError> {
+        self.temporary
+            .get(media_id)
+            .filter(|m| now - m.created_at < MEDIA_LIFETIME)
+            .ok_or_else(|| ApiError::msg(40007, "invalid media_id"))
+    }
+}
+
+impl State {
+    /// Any media file of any account, temporary (within its 3 days) or permanent.
+    pub(crate) fn media_file(&self, media_id: &str, now: i64) -> Option<&MediaFile> {
+        self.accounts
+            .iter()
+            .find_map(|a| a.media.file(media_id, now))
+    }
+}
+
+/// `uploadimg`: a jpg or png under 1 MB becomes an image articles can show. Its URL.
+pub(crate) fn article_image(filename: &str, bytes: &[u8]) -> Result<String, ApiError> {
+    ARTICLE_IMAGE.check(filename, bytes)?;
+    Ok(format!(
+        "http://mmbiz.qpic.cn/sz_mmbiz_jpg/{}/0",
+        random_text(40)
+    ))
+}
+
+/// The mmbiz URL of a permanent image.
+pub(crate) fn image_url(media_id: &str) -> String {
+    format!(
+        "http://mmbiz.qpic.cn/mmbiz_jpg/{}/0?wx_fmt=jpeg",
+        media_id.get(..32).unwrap_or(media_id)
+    )
 }
 
 impl MediaStore {
@@ -35,14 +89,7 @@ impl MediaStore {
     /// none, and a placeholder file stands behind it. A video carries the media id of its
     /// thumbnail too, an image its `PicUrl`.
     pub(crate) fn attach_to_message(&mut self, fields: &mut Vec<(String, Value)>, now: i64) {
-        let text = |fields: &[(String, Value)], name: &str| {
-            fields
-                .iter()
-                .find(|(k, _)| k == name)
-                .and_then(|(_, v)| v.as_str())
-                .unwrap_or_default()
-                .to_owned()
-        };
+        let text = |fields: &[(String, Value)], name: &str| field_text(fields, name).to_owned();
         let kind = match text(fields, "MsgType").as_str() {
             "image" => "image",
             "voice" => "voice",
@@ -98,6 +145,9 @@ impl MediaStore {
         Ok(id)
     }
 }
+
+/// How many files there are, and a page of them with their media ids.
+pub(crate) type FilePage<'a> = (usize, Vec<(&'a String, &'a MediaFile)>);
 
 /// A media file: temporary media (kept 3 days) or permanent material.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -178,6 +228,27 @@ pub(crate) struct Rule {
     pub(crate) size_code: i64,
 }
 
+impl Rule {
+    /// Checks a file against the rule: not empty (44001), a listed extension (40005), not too
+    /// large (the rule's size code).
+    pub(crate) fn check(&self, filename: &str, bytes: &[u8]) -> Result<(), ApiError> {
+        if bytes.is_empty() {
+            return Err(ApiError::msg(44001, "empty media data"));
+        }
+        let extension = filename
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        if !self.extensions.contains(&extension.as_str()) {
+            return Err(ApiError::msg(40005, "invalid file type"));
+        }
+        if bytes.len() > self.max_bytes {
+            return Err(ApiError::new(self.size_code));
+        }
+        Ok(())
+    }
+}
+
 /// A megabyte.
 const MB: usize = 1024 * 1024;
 
@@ -237,7 +308,7 @@ pub(crate) const PERMANENT: &[Rule] = &[
     },
 ];
 /// Limits of `uploadimg`.
-pub(crate) const ARTICLE_IMAGE: Rule = Rule {
+const ARTICLE_IMAGE: Rule = Rule {
     kind: "image",
     max_bytes: MB,
     extensions: &["jpg", "jpeg", "png"],

@@ -1,6 +1,7 @@
 //! The custom menu's rules: which menu a follower sees (conditional menus matched per
-//! follower), what a tap on a button pushes, and the checks of `menu/create` and
-//! `menu/addconditional` (see `routes/menu.rs` for the table of rules and codes).
+//! follower), what a tap on a button pushes, the checks of `menu/create` and
+//! `menu/addconditional`, and the rules of `menu/*` that change or read the menus (see
+//! `routes/menu.rs` for the table of rules and codes).
 
 use std::collections::BTreeSet;
 
@@ -9,6 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::config::is_app_id;
 use crate::error::ApiError;
+use crate::platform::people::Who;
 use crate::state::Account;
 
 /// A menu as created: the buttons exactly as sent, and its id.
@@ -38,6 +40,33 @@ impl Default for Menus {
     }
 }
 
+impl Menus {
+    /// `menu/get`: the default menu (46003 without one).
+    pub(crate) fn default_menu(&self) -> Result<&Menu, ApiError> {
+        self.default
+            .as_ref()
+            .ok_or_else(|| ApiError::msg(46003, "menu no exist"))
+    }
+
+    /// `menu/delete`: the default menu and every conditional one go.
+    pub(crate) fn clear(&mut self) {
+        self.default = None;
+        self.conditional.clear();
+    }
+
+    /// `menu/delconditional`: a conditional menu by id (65301 when there is none) goes.
+    pub(crate) fn delete_conditional(&mut self, id: Option<&Value>) -> Result<(), ApiError> {
+        let id = id.and_then(super::lenient_i64);
+        let before = self.conditional.len();
+        self.conditional
+            .retain(|m| Some(m.menuid) != id.and_then(|id| u64::try_from(id).ok()));
+        if self.conditional.len() == before {
+            return Err(ApiError::msg(65301, "menuid not exist"));
+        }
+        Ok(())
+    }
+}
+
 /// Button types that carry a `key` and push an event with it.
 const KEY_TYPES: &[&str] = &[
     "click",
@@ -62,9 +91,56 @@ const MAX_DOMAINS: usize = 3;
 
 impl Account {
     /// A new menu id.
-    pub(crate) fn new_menu_id(&mut self) -> u64 {
+    fn new_menu_id(&mut self) -> u64 {
         self.menus.next_id += 1;
         self.menus.next_id
+    }
+
+    /// `menu/create`: valid buttons whose material exists become the default menu.
+    pub(crate) fn create_menu(&mut self, button: Value) -> Result<(), ApiError> {
+        validate(&button)?;
+        self.check_menu_material(&button)?;
+        let menuid = self.new_menu_id();
+        self.menus.default = Some(Menu {
+            menuid,
+            button,
+            matchrule: None,
+        });
+        Ok(())
+    }
+
+    /// `menu/addconditional`: after a default menu (65303), a valid matchrule and valid
+    /// buttons whose material exists make a conditional menu. Its id.
+    pub(crate) fn add_conditional_menu(
+        &mut self,
+        button: Value,
+        matchrule: Option<&Value>,
+    ) -> Result<u64, ApiError> {
+        if self.menus.default.is_none() {
+            return Err(ApiError::msg(
+                65303,
+                "there is no selfmenu, please create selfmenu first",
+            ));
+        }
+        let rule = self.check_match_rule(matchrule)?;
+        validate(&button)?;
+        self.check_menu_material(&button)?;
+        let menuid = self.new_menu_id();
+        self.menus.conditional.push(Menu {
+            menuid,
+            button,
+            matchrule: Some(rule),
+        });
+        Ok(menuid)
+    }
+
+    /// `menu/trymatch`: the menu a person the account knows (65302) sees (46003 without one).
+    pub(crate) fn try_match(&self, user: &str) -> Result<&Menu, ApiError> {
+        if self.who(user) == Who::Unknown {
+            return Err(ApiError::msg(65302, "user not exist"));
+        }
+        self.menu_for(user)
+            .ok_or_else(|| ApiError::msg(46003, "menu no exist"))
     }
 
     /// The menu a follower sees: the newest conditional menu whose rule matches them, or the
@@ -85,7 +161,7 @@ impl Account {
 
     /// Checks a matchrule: not empty (65304), an existing tag (45159), a region that names its
     /// parents (65310, 65311).
-    pub(crate) fn check_match_rule(&self, rule: Option<&Value>) -> Result<Value, ApiError> {
+    fn check_match_rule(&self, rule: Option<&Value>) -> Result<Value, ApiError> {
         const FIELDS: &[&str] = &[
             "tag_id",
             "group_id",
@@ -126,8 +202,23 @@ impl Account {
         Ok(Value::Object(rule.clone()))
     }
 
+    /// Whether a button of any menu of the account names this media id.
+    pub(crate) fn menu_uses(&self, media_id: &str) -> bool {
+        fn walk(buttons: &Value, id: &str) -> bool {
+            buttons.as_array().into_iter().flatten().any(|b| {
+                b.get("media_id").and_then(Value::as_str) == Some(id)
+                    || b.get("sub_button").is_some_and(|s| walk(s, id))
+            })
+        }
+        self.menus
+            .default
+            .iter()
+            .chain(&self.menus.conditional)
+            .any(|m| walk(&m.button, media_id))
+    }
+
     /// Buttons of type media_id and view_limited must name permanent material (40007).
-    pub(crate) fn check_menu_material(&self, buttons: &Value) -> Result<(), ApiError> {
+    fn check_menu_material(&self, buttons: &Value) -> Result<(), ApiError> {
         let all = buttons.as_array().into_iter().flatten().flat_map(|b| {
             std::iter::once(b).chain(
                 b.get("sub_button")
@@ -254,7 +345,7 @@ impl Level {
 }
 
 /// Checks the buttons of a menu against every rule of the table above.
-pub(crate) fn validate(buttons: &Value) -> Result<(), ApiError> {
+fn validate(buttons: &Value) -> Result<(), ApiError> {
     let list = buttons
         .as_array()
         .filter(|l| (1..=3).contains(&l.len()))

@@ -1,14 +1,23 @@
 //! Web OAuth: the codes, access tokens and refresh tokens an account's followers granted, and
 //! their rules — codes are single use and live 5 minutes, access tokens 7,200 seconds,
-//! refresh tokens 30 days (see `routes/oauth.rs` for the table of codes).
+//! refresh tokens 30 days — who signs in on the authorize page, and the profile `userinfo`
+//! shows (see `routes/oauth.rs` for the table of codes).
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use sha1::{Digest, Sha1};
 
 use crate::error::ApiError;
+use crate::followers::Cursor;
 use crate::platform::tokens::{LIFETIME, random_text};
+use crate::state::{Account, State};
+
+/// Nicknames of synthetic users, by the first byte of a hash.
+const NICKNAMES: &[&str] = &[
+    "小明", "阿花", "Lucky", "晴天", "老王", "Momo", "橙子", "Kevin",
+];
 
 /// How long a code can be exchanged, seconds.
 const CODE_LIFETIME: i64 = 300;
@@ -127,5 +136,76 @@ impl OAuth {
             "openid": grant.openid,
             "scope": grant.scope,
         })
+    }
+}
+
+impl Account {
+    /// Who acts on a page the sandbox plays for a user (the authorize page, the one-time
+    /// subscription's confirmation): the follower asked for, else the first follower; none
+    /// when the account has no follower.
+    pub(crate) fn signing_in(&self, asked: Option<&str>) -> Option<String> {
+        if let Some(openid) = asked {
+            return Some(openid.to_owned());
+        }
+        let mut first = String::new();
+        self.audience
+            .followers
+            .page(Cursor::Start, 1, |m| self.openid_of(m, &mut first));
+        (!first.is_empty()).then_some(first)
+    }
+}
+
+impl State {
+    /// The grant of an OAuth access token, whichever account issued it (40001 when none did),
+    /// checked for `openid` (see [`OAuthGrant::check_token`]), and that account.
+    pub(crate) fn oauth_grant(
+        &self,
+        token: &str,
+        openid: &str,
+        now: i64,
+    ) -> Result<(&Account, &OAuthGrant), ApiError> {
+        let (account, grant) = self
+            .accounts
+            .iter()
+            .find_map(|a| a.oauth.tokens.get(token).map(|g| (a, g)))
+            .ok_or_else(|| {
+                ApiError::msg(
+                    40001,
+                    "invalid credential, access_token is invalid or not latest",
+                )
+            })?;
+        grant.check_token(openid, now)?;
+        Ok((account, grant))
+    }
+
+    /// `sns/userinfo`: the profile of the person an access token of scope snsapi_userinfo
+    /// (48001 otherwise) is for, with a nickname and avatar derived from their OpenID.
+    pub(crate) fn oauth_userinfo(
+        &self,
+        token: &str,
+        openid: &str,
+        now: i64,
+    ) -> Result<Value, ApiError> {
+        let (account, grant) = self.oauth_grant(token, openid, now)?;
+        if grant.scope != "snsapi_userinfo" {
+            return Err(ApiError::msg(48001, "api unauthorized"));
+        }
+        let profile = account.profile(&grant.openid);
+        let hash = Sha1::digest(grant.openid.as_bytes());
+        let nickname = NICKNAMES
+            .get(usize::from(hash.first().copied().unwrap_or(0)) % NICKNAMES.len())
+            .copied()
+            .unwrap_or("微信用户");
+        let avatar: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+        Ok(json!({
+            "openid": grant.openid,
+            "nickname": nickname,
+            "sex": profile.sex,
+            "province": profile.province,
+            "city": profile.city,
+            "country": profile.country,
+            "headimgurl": format!("https://thirdwx.qlogo.cn/mmopen/vi_32/{avatar}/132"),
+            "privilege": [],
+        }))
     }
 }

@@ -1,6 +1,7 @@
 //! The audience of an account — its followers, what changed about each person, and its
 //! blacklist — as the API sees it: who an OpenID is to an account, their profile, following
-//! and leaving, and whether messages can reach them.
+//! and leaving, whether messages can reach them, and the rules of `user/*` (profiles, the
+//! follower list, remarks) and of the blacklist's batches.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -8,9 +9,19 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
-use crate::followers::{Followers, Profile};
+use crate::followers::{Cursor, Followers, Profile};
+use crate::platform::field_text;
 use crate::platform::kf::record_text;
+use crate::platform::subscribe::ConsentError;
+use crate::push::Outgoing;
 use crate::state::Account;
+
+/// Most users `user/info/batchget` answers for.
+const BATCHGET_MAX: usize = 100;
+/// A remark must be shorter than this many characters.
+const REMARK_MAX_CHARS: usize = 30;
+/// Most OpenIDs in one (un)blacklisting call.
+const BLACKLIST_BATCH: usize = 20;
 
 /// An account's audience: its followers (synthetic and real), what changed about each
 /// person, by OpenID, and the blacklist.
@@ -124,18 +135,6 @@ impl FollowScene {
 }
 
 impl Account {
-    /// The OpenID of the first follower in `user/get` order, if the account has any: who a
-    /// page the sandbox plays for a user (OAuth, one-time subscription) acts as by default.
-    pub(crate) fn first_follower(&self) -> Option<String> {
-        let mut first = String::new();
-        self.audience
-            .followers
-            .page(crate::followers::Cursor::Start, 1, |m| {
-                self.openid_of(m, &mut first);
-            });
-        (!first.is_empty()).then_some(first)
-    }
-
     /// How `openid` relates to this account.
     pub(crate) fn who(&self, openid: &str) -> Who {
         match self.codec.decode(openid) {
@@ -288,6 +287,72 @@ impl Account {
         }
     }
 
+    /// 40003 unless the account knows `openid` (a follower now or before).
+    pub(crate) fn known(&self, openid: &str) -> Result<(), ApiError> {
+        match self.who(openid) {
+            Who::Unknown => Err(ApiError::msg(40003, "invalid openid")),
+            _ => Ok(()),
+        }
+    }
+
+    /// `user/info/batchget`: 1 to 100 OpenIDs (40031, 40032) the account knows, each as
+    /// `user/info` shows it.
+    pub(crate) fn user_infos<'a>(
+        &self,
+        openids: impl ExactSizeIterator<Item = &'a str>,
+    ) -> Result<Vec<Value>, ApiError> {
+        if openids.len() == 0 {
+            return Err(ApiError::msg(40031, "invalid openid list"));
+        }
+        if openids.len() > BATCHGET_MAX {
+            return Err(ApiError::msg(40032, "invalid openid list size"));
+        }
+        openids
+            .map(|openid| {
+                self.known(openid)?;
+                Ok(self.user_info(openid))
+            })
+            .collect()
+    }
+
+    /// Where a page of `user/get` starts: at the beginning, or after `next_openid`, which must
+    /// be a follower (40003).
+    pub(crate) fn followers_after(&self, next_openid: Option<&str>) -> Result<Cursor, ApiError> {
+        match next_openid {
+            None => Ok(Cursor::Start),
+            Some(openid) => self
+                .audience
+                .followers
+                .cursor_after(openid, self.index_of(openid))
+                .ok_or_else(|| ApiError::msg(40003, "invalid openid")),
+        }
+    }
+
+    /// `user/info/updateremark`: a remark shorter than 30 characters (47003) for a follower.
+    pub(crate) fn set_remark(&mut self, openid: &str, remark: String) -> Result<(), ApiError> {
+        if remark.chars().count() >= REMARK_MAX_CHARS {
+            return Err(ApiError::argument("remark"));
+        }
+        self.check_following(openid)?;
+        self.person_mut(openid).remark = remark;
+        Ok(())
+    }
+
+    /// `batchblacklist`: 1 to 20 followers join the blacklist.
+    pub(crate) fn block(&mut self, openids: Option<Vec<String>>) -> Result<(), ApiError> {
+        let openids = self.followers_batch(openids, BLACKLIST_BATCH)?;
+        self.audience.blacklist.extend(openids);
+        Ok(())
+    }
+
+    /// `batchunblacklist`: 1 to 20 followers leave the blacklist.
+    pub(crate) fn unblock(&mut self, openids: Option<Vec<String>>) -> Result<(), ApiError> {
+        for openid in self.followers_batch(openids, BLACKLIST_BATCH)? {
+            self.audience.blacklist.remove(&openid);
+        }
+        Ok(())
+    }
+
     /// A user object of `user/info`: the full profile for a follower; `subscribe` and `openid`
     /// only for someone who left.
     pub(crate) fn user_info(&self, openid: &str) -> Value {
@@ -321,10 +386,45 @@ impl Account {
         })
     }
 
+    /// A follower's message or event (`fields`, platform names, in order) reaches the account:
+    /// the media it carries exist (see [`MediaStore::attach_to_message`]), what it changes is
+    /// applied (see [`Account::act`]) with the consents to subscription notifications it
+    /// carries (see [`Account::consent_from_push`]; refused as a whole when one cannot be
+    /// recorded), and it is to be pushed to the account's server.
+    ///
+    /// [`MediaStore::attach_to_message`]: crate::platform::media::MediaStore::attach_to_message
+    pub(crate) fn follower_sends(
+        &mut self,
+        from: &str,
+        mut fields: Vec<(String, Value)>,
+        now: i64,
+    ) -> Result<Outgoing, ConsentError> {
+        self.consent_from_push(from, &fields, now)?;
+        self.media.attach_to_message(&mut fields, now);
+        let text = |name: &str| field_text(&fields, name);
+        self.act(
+            from,
+            text("MsgType"),
+            text("Event"),
+            text("EventKey"),
+            text("Content"),
+            now,
+        );
+        let (app_id, original_id) = (self.app_id.clone(), self.original_id.clone());
+        Ok(Outgoing::new(
+            &app_id,
+            &original_id,
+            from,
+            now,
+            &fields,
+            || self.next_msg_id(),
+        ))
+    }
+
     /// What a follower's action (a message or an event, by its `MsgType`, `Event`, `EventKey`
     /// and `Content`) changes: a follow or unfollow, and the customer-service window. Anyone
     /// who acts without following becomes a follower first (CONTRACT §4).
-    pub(crate) fn act(
+    fn act(
         &mut self,
         openid: &str,
         msg_type: &str,

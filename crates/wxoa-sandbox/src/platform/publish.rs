@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::platform::lenient_i64;
-use crate::platform::media::{MediaFile, news_items};
+use crate::platform::media::{FilePage, MediaFile, news_items};
 use crate::platform::tokens::random_text;
 use crate::push::Outgoing;
 use crate::state::Account;
@@ -119,11 +119,7 @@ impl PublishBox {
     }
 
     /// The drafts, last changed first, and a page of them.
-    pub(crate) fn drafts_page(
-        &self,
-        offset: usize,
-        count: usize,
-    ) -> (usize, Vec<(&String, &MediaFile)>) {
+    pub(crate) fn drafts_page(&self, offset: usize, count: usize) -> FilePage<'_> {
         let mut drafts: Vec<(&String, &MediaFile)> = self.drafts.iter().collect();
         drafts.sort_by(|a, b| b.1.update_time.cmp(&a.1.update_time).then(a.0.cmp(b.0)));
         let total = drafts.len();
@@ -182,30 +178,6 @@ impl PublishBox {
 }
 
 impl Account {
-    /// `draft/update`: article `index` of a known draft replaced by a checked article.
-    pub(crate) fn update_draft(
-        &mut self,
-        id: &str,
-        index: Option<&Value>,
-        article: Value,
-        now: i64,
-    ) -> Result<(), ApiError> {
-        let size = self.publish.draft(id)?.articles.len();
-        let index = index
-            .and_then(lenient_i64)
-            .and_then(|i| usize::try_from(i).ok())
-            .filter(|&i| i < size)
-            .ok_or_else(|| ApiError::argument("index"))?;
-        self.check_article(&article, now)?;
-        if let Some(file) = self.publish.drafts.get_mut(id) {
-            if let Some(slot) = file.articles.get_mut(index) {
-                *slot = article;
-            }
-            file.update_time = now;
-        }
-        Ok(())
-    }
-
     /// `freepublish/submit`: a known draft is published at once (it stays in the box). The
     /// `publish_id`, the `msg_data_id` and the `PUBLISHJOBFINISH` push.
     pub(crate) fn submit(

@@ -1,4 +1,5 @@
-//! QR codes: the tickets the account created, the scene a scan pushes, whether a code still
+//! QR codes: the tickets the account created, the rules of `qrcode/create` (actions, scenes,
+//! lifetimes, the permanent codes' limit), the scene a scan pushes, whether a code still
 //! works, what a follower's scan does, and how tickets, URLs and the code's image are made.
 
 use base64::Engine;
@@ -6,11 +7,21 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::error::ApiError;
+use crate::platform::lenient_i64;
 use crate::platform::tokens::random_text;
-use crate::state::Account;
+use crate::state::{Account, State};
 
 /// Pixels per QR module in the served image.
 const MODULE_PIXELS: usize = 8;
+/// Lifetime of a temporary code when `expire_seconds` is absent.
+const DEFAULT_EXPIRE: i64 = 30;
+/// Longest lifetime of a temporary code (longer requests are cut to it).
+const MAX_EXPIRE: i64 = 2_592_000;
+/// Largest scene id of a permanent code, and most permanent codes per account.
+const MAX_PERMANENT: i64 = 100_000;
+/// Longest `scene_str`, characters.
+const MAX_SCENE_STR: usize = 64;
 
 /// A QR code ticket.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,6 +62,15 @@ impl QrCode {
     }
 }
 
+/// A code as `qrcode/create` answers it: its ticket and URL, and the seconds a temporary one
+/// lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Created {
+    pub(crate) ticket: String,
+    pub(crate) url: String,
+    pub(crate) expire_seconds: Option<i64>,
+}
+
 /// Why a follower's scan pushes nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ScanRefusal {
@@ -61,6 +81,117 @@ pub(crate) enum ScanRefusal {
 }
 
 impl Account {
+    /// `qrcode/create`: `action_name` QR_SCENE or QR_STR_SCENE (temporary: 30 s by default,
+    /// at most 30 days, a scene id of 1 to 2³² − 1) or QR_LIMIT_SCENE or QR_LIMIT_STR_SCENE
+    /// (permanent: a scene id of 1 to 100,000, at most 100,000 codes: 45029), `scene_str` of 1
+    /// to 64 characters (40053 otherwise). The same permanent code again answers the one made;
+    /// codes expired for a day are forgotten.
+    pub(crate) fn create_qrcode(
+        &mut self,
+        action: String,
+        action_info: Option<&Value>,
+        expire_seconds: Option<&Value>,
+        now: i64,
+    ) -> Result<Created, ApiError> {
+        let (permanent, by_string) = match action.as_str() {
+            "QR_SCENE" => (false, false),
+            "QR_STR_SCENE" => (false, true),
+            "QR_LIMIT_SCENE" => (true, false),
+            "QR_LIMIT_STR_SCENE" => (true, true),
+            _ => return Err(ApiError::msg(40053, "invalid action info")),
+        };
+        let scene = action_info
+            .and_then(|i| i.get("scene"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        let (scene_id, scene_str) = if by_string {
+            let text = scene
+                .get("scene_str")
+                .and_then(Value::as_str)
+                .filter(|s| (1..=MAX_SCENE_STR).contains(&s.chars().count()))
+                .ok_or_else(|| ApiError::msg(40053, "invalid action info: scene_str"))?;
+            (None, Some(text.to_owned()))
+        } else {
+            let id = scene
+                .get("scene_id")
+                .and_then(lenient_i64)
+                .filter(|&id| {
+                    if permanent {
+                        (1..=MAX_PERMANENT).contains(&id)
+                    } else {
+                        (1..=i64::from(u32::MAX)).contains(&id)
+                    }
+                })
+                .ok_or_else(|| ApiError::msg(40053, "invalid action info: scene_id"))?;
+            (Some(id), None)
+        };
+        self.qrcodes.retain(|_, c| {
+            c.expires_at
+                .is_none_or(|end| end.saturating_add(86_400) > now)
+        });
+        if permanent {
+            let existing = self.qrcodes.values().find(|c| {
+                c.expires_at.is_none()
+                    && c.action_name == action
+                    && c.scene_id == scene_id
+                    && c.scene_str == scene_str
+            });
+            if let Some(code) = existing {
+                return Ok(Created {
+                    ticket: code.ticket.clone(),
+                    url: code.url.clone(),
+                    expire_seconds: None,
+                });
+            }
+            let count = self
+                .qrcodes
+                .values()
+                .filter(|c| c.expires_at.is_none())
+                .count();
+            if count as i64 >= MAX_PERMANENT {
+                return Err(ApiError::msg(45029, "qrcode count out of limit"));
+            }
+        }
+        let expire = if permanent {
+            None
+        } else {
+            let asked = expire_seconds
+                .and_then(lenient_i64)
+                .filter(|&e| e > 0)
+                .unwrap_or(DEFAULT_EXPIRE);
+            Some(asked.min(MAX_EXPIRE))
+        };
+        let code = QrCode {
+            ticket: new_ticket(),
+            action_name: action,
+            scene_id,
+            scene_str,
+            expires_at: expire.map(|e| now.saturating_add(e)),
+            url: new_url(),
+            created_at: now,
+            cards: Vec::new(),
+            outer_str: None,
+        };
+        let created = Created {
+            ticket: code.ticket.clone(),
+            url: code.url.clone(),
+            expire_seconds: expire,
+        };
+        self.qrcodes.insert(code.ticket.clone(), code);
+        Ok(created)
+    }
+
+    /// The account's live QR codes, newest first.
+    pub(crate) fn live_qrcodes(&self, now: i64) -> Vec<&QrCode> {
+        let mut codes: Vec<&QrCode> = self.qrcodes.values().filter(|c| c.is_live(now)).collect();
+        codes.sort_by(|a, b| {
+            b.created_at
+                .cmp(&a.created_at)
+                .then_with(|| a.ticket.cmp(&b.ticket))
+        });
+        codes
+    }
+
     /// A follower scans the account's QR code with `ticket`: a card code gives them its
     /// (first) card (`user_get_card`); any other pushes `SCAN` when they follow, `subscribe`
     /// with `qrscene_` when they do not yet. The fields of the push.
@@ -108,6 +239,35 @@ impl Account {
             ]
         };
         Ok(fields)
+    }
+}
+
+impl State {
+    /// A follower scans the QR code with `ticket`, whichever account made it (see
+    /// [`Account::scan`]): that account's AppID and the fields of the push.
+    pub(crate) fn scan(
+        &mut self,
+        ticket: &str,
+        from: &str,
+        now: i64,
+    ) -> Result<(String, Vec<(String, Value)>), ScanRefusal> {
+        let account = self
+            .accounts
+            .iter_mut()
+            .find(|a| a.qrcodes.contains_key(ticket))
+            .ok_or(ScanRefusal::Unknown)?;
+        let fields = account.scan(ticket, from, now)?;
+        Ok((account.app_id.clone(), fields))
+    }
+
+    /// The URL a live QR code of any account encodes, by its ticket.
+    pub(crate) fn live_qr_url(&self, ticket: &str, now: i64) -> Option<&str> {
+        self.accounts.iter().find_map(|a| {
+            a.qrcodes
+                .get(ticket)
+                .filter(|c| c.is_live(now))
+                .map(|c| c.url.as_str())
+        })
     }
 }
 

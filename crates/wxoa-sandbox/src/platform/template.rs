@@ -1,6 +1,7 @@
 //! Template messages: the account's industries and templates and the sends it made, the
-//! platform's industry codes, and the checks of a template or subscription send's `data` and
-//! `miniprogram`.
+//! platform's industry codes, the rules of a send (its follower, its template, its
+//! `client_msg_id`, the `TEMPLATESENDJOBFINISH` push), and the checks of a template or
+//! subscription send's `data` and `miniprogram`.
 
 use std::collections::HashMap;
 
@@ -9,6 +10,9 @@ use serde_json::{Map, Value, json};
 
 use crate::config::is_app_id;
 use crate::error::ApiError;
+use crate::platform::set_field;
+use crate::push::Outgoing;
+use crate::state::Account;
 
 /// Most templates an account may hold.
 const MAX_TEMPLATES: usize = 25;
@@ -106,6 +110,102 @@ impl Templates {
             return Err(ApiError::msg(40037, "invalid template_id"));
         }
         Ok(())
+    }
+}
+
+/// A template message to send (`message/template/send`).
+#[derive(Debug, Deserialize)]
+pub(crate) struct TemplateSend {
+    #[serde(default)]
+    touser: Option<String>,
+    #[serde(default)]
+    template_id: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    miniprogram: Option<Map<String, Value>>,
+    #[serde(default)]
+    client_msg_id: Option<String>,
+    #[serde(default)]
+    data: Option<Value>,
+}
+
+impl Account {
+    /// `message/template/send`: valid `data` and `miniprogram`, a reachable follower, a
+    /// template of the account (40037). A `client_msg_id` used before answers the msgid it got
+    /// and sends nothing again; otherwise the message lands in the follower's inbox and
+    /// `TEMPLATESENDJOBFINISH` is to be pushed with the same `MsgID`. The msgid, and the push.
+    pub(crate) fn send_template(
+        &mut self,
+        send: TemplateSend,
+        now: i64,
+    ) -> Result<(u64, Option<Outgoing>), ApiError> {
+        let data = check_data(send.data.as_ref())?;
+        check_miniprogram(send.miniprogram.as_ref())?;
+        let openid = send.touser.unwrap_or_default();
+        let template_id = send.template_id.unwrap_or_default();
+        self.reachable(&openid)?;
+        let title = self
+            .templates
+            .list
+            .iter()
+            .find(|t| t.template_id == template_id)
+            .map(|t| t.title.clone())
+            .ok_or_else(|| ApiError::msg(40037, "invalid template_id"))?;
+        if let Some(key) = &send.client_msg_id
+            && let Some(&msgid) = self.templates.sends.get(key)
+        {
+            return Ok((msgid, None));
+        }
+        let msgid = self.next_msg_id();
+        if let Some(key) = send.client_msg_id {
+            self.templates.sends.insert(key, msgid);
+        }
+        let message = json!({
+            "template_id": template_id,
+            "title": title,
+            "data": data,
+            "msgid": msgid,
+        });
+        let optional = [
+            ("url", send.url.map(Value::String)),
+            ("miniprogram", send.miniprogram.map(Value::Object)),
+        ];
+        let result = [
+            ("MsgType".to_owned(), json!("event")),
+            ("Event".to_owned(), json!("TEMPLATESENDJOBFINISH")),
+            ("MsgID".to_owned(), json!(msgid)),
+            ("Status".to_owned(), json!("success")),
+        ];
+        let outgoing = self.notify(&openid, "template", message, optional, &result, now);
+        Ok((msgid, Some(outgoing)))
+    }
+
+    /// Delivers a template or subscription message to a follower's inbox as `kind`, with the
+    /// `optional` fields that were given, and makes the push of its result (an event).
+    pub(crate) fn notify(
+        &mut self,
+        openid: &str,
+        kind: &str,
+        mut message: Value,
+        optional: [(&str, Option<Value>); 2],
+        result: &[(String, Value)],
+        now: i64,
+    ) -> Outgoing {
+        set_optional(&mut message, optional);
+        self.deliver(openid, now, kind, message);
+        // An event carries no MsgId of its own: the closure is never called.
+        Outgoing::new(&self.app_id, &self.original_id, openid, now, result, || 0)
+    }
+}
+
+/// Sets the `optional` fields of a message that were given (where a tap on it leads: a page
+/// and a mini program).
+pub(crate) fn set_optional(message: &mut Value, optional: [(&str, Option<Value>); 2]) {
+    for (key, value) in optional {
+        if let Some(value) = value {
+            set_field(message, key, value);
+        }
     }
 }
 

@@ -1,16 +1,24 @@
-//! Tokens and quotas: the access tokens issued (classic and stable), the stable token's forced
-//! refreshes, JS-SDK and card tickets, the daily API quotas, and how the platform makes
-//! tokens and other random identifiers.
+//! Tokens and quotas: the access tokens issued (classic and stable) with the rules of
+//! `token` and `stable_token` — the overlap of a replaced token, the stable token's forced
+//! refreshes — the check of a call's token, JS-SDK and card tickets, the daily API quotas and
+//! `clear_quota`, and how the platform makes tokens and other random identifiers.
 
 use std::collections::{BTreeMap, HashMap};
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::clock::china_day;
+use crate::clock::{china_day, china_month};
+use crate::config::{Quotas, Settings};
+use crate::error::ApiError;
+use crate::state::{Account, State};
 
 /// Lifetime of an access token, seconds.
 pub(crate) const LIFETIME: i64 = 7200;
+/// How long a replaced token keeps working, seconds.
+const OVERLAP: i64 = 300;
+/// Forced stable-token refreshes must be this far apart, seconds.
+const FORCE_SPACING: i64 = 30;
 
 /// Which endpoint issued a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,6 +123,272 @@ pub(crate) struct Ticket {
     pub(crate) expires_at: i64,
 }
 
+/// A token as `token` and `stable_token` answer it.
+#[derive(Debug)]
+pub(crate) struct Issued {
+    pub(crate) token: String,
+    /// Seconds it still works.
+    pub(crate) expires_in: i64,
+}
+
+/// The checks of a token request that need no state, in the platform's order: grant_type
+/// (40002), appid (41002), secret (41004). The AppID.
+pub(crate) fn check_token_request<'a>(
+    grant_type: Option<&str>,
+    app_id: Option<&'a str>,
+    secret: Option<&str>,
+) -> Result<&'a str, ApiError> {
+    if grant_type != Some("client_credential") {
+        return Err(ApiError::msg(40002, "invalid grant_type"));
+    }
+    let app_id = app_id
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| ApiError::msg(41002, "appid missing"))?;
+    if secret.is_none_or(str::is_empty) {
+        return Err(ApiError::msg(41004, "appsecret missing"));
+    }
+    Ok(app_id)
+}
+
+impl State {
+    /// The account whose credentials these are (see [`State::account_index`]), with its call
+    /// to `path` counted against the quota, and the tokens issued.
+    fn caller(
+        &mut self,
+        app_id: &str,
+        secret: &str,
+        quotas: &Quotas,
+        path: &str,
+        now: i64,
+    ) -> Result<(&mut Account, &mut HashMap<String, TokenRecord>), ApiError> {
+        let index = self.account_index(app_id, secret)?;
+        let State { accounts, tokens } = self;
+        let account = accounts
+            .get_mut(index)
+            .ok_or_else(|| ApiError::msg(40013, "invalid appid"))?;
+        account.take_quota(quotas, path, now)?;
+        Ok((account, tokens))
+    }
+
+    /// `GET /cgi-bin/token`: a new token on every call, valid 7,200 s; the previous one keeps
+    /// working for 5 more minutes.
+    pub(crate) fn issue_classic(
+        &mut self,
+        app_id: &str,
+        secret: &str,
+        quotas: &Quotas,
+        now: i64,
+    ) -> Result<Issued, ApiError> {
+        let (account, tokens) = self.caller(app_id, secret, quotas, "/cgi-bin/token", now)?;
+        let token = new_token();
+        tokens.insert(
+            token.clone(),
+            TokenRecord::new(app_id, TokenKind::Classic, now),
+        );
+        if let Some(previous) = account.tokens.classic_token.replace(token.clone())
+            && let Some(previous) = tokens.get_mut(&previous)
+        {
+            let end = now + OVERLAP;
+            previous.revoked_at = Some(previous.revoked_at.map_or(end, |r| r.min(end)));
+        }
+        self.prune_tokens(now);
+        Ok(Issued {
+            token,
+            expires_in: LIFETIME,
+        })
+    }
+
+    /// `POST /cgi-bin/stable_token`: the same token while it is valid (a new one in its last 5
+    /// minutes, the old one still working until it expires); `force_refresh` replaces it at
+    /// once, at most `stable_force_per_day` times a day (45009) and not within 30 s of the
+    /// previous forced refresh (the current token then).
+    pub(crate) fn issue_stable(
+        &mut self,
+        app_id: &str,
+        secret: &str,
+        force_refresh: bool,
+        settings: &Settings,
+        now: i64,
+    ) -> Result<Issued, ApiError> {
+        let path = "/cgi-bin/stable_token";
+        let (account, tokens) = self.caller(app_id, secret, &settings.quotas, path, now)?;
+        let current = account
+            .tokens
+            .stable
+            .token
+            .as_ref()
+            .and_then(|t| tokens.get(t).map(|r| (t.clone(), r.ends_at())))
+            .filter(|(_, ends)| *ends > now);
+        let stable = &mut account.tokens.stable;
+        if force_refresh {
+            if stable.force_day != china_day(now) {
+                stable.force_day = china_day(now);
+                stable.forced_today = 0;
+            }
+            let too_soon = stable
+                .last_forced
+                .is_some_and(|last| now - last < FORCE_SPACING);
+            if let (true, Some((token, ends))) = (too_soon, &current) {
+                // Within 30 s of the last forced refresh nothing is refreshed.
+                return Ok(Issued {
+                    token: token.clone(),
+                    expires_in: ends - now,
+                });
+            }
+            if stable.forced_today >= settings.stable_force_per_day {
+                return Err(ApiError::msg(45009, "reach max api daily quota limit"));
+            }
+            stable.forced_today += 1;
+            stable.last_forced = Some(now);
+            if let Some((old, _)) = &current
+                && let Some(old) = tokens.get_mut(old)
+            {
+                old.revoked_at = Some(now);
+            }
+        } else if let Some((token, ends)) = &current
+            && now < ends - OVERLAP
+        {
+            return Ok(Issued {
+                token: token.clone(),
+                expires_in: ends - now,
+            });
+        }
+        // In its last five minutes: a new token; the old one works until it expires.
+        let token = new_token();
+        tokens.insert(
+            token.clone(),
+            TokenRecord::new(app_id, TokenKind::Stable, now),
+        );
+        account.tokens.stable.token = Some(token.clone());
+        self.prune_tokens(now);
+        Ok(Issued {
+            token,
+            expires_in: LIFETIME,
+        })
+    }
+
+    /// The account an access token belongs to, or why it is refused: 40014 for something no
+    /// token looks like, 40001 for an unknown or replaced one, 42001 for an expired one.
+    pub(crate) fn token_owner(&self, token: &str, now: i64) -> Result<String, ApiError> {
+        if !is_token_shaped(token) {
+            return Err(ApiError::msg(40014, "invalid access_token"));
+        }
+        let Some(record) = self.tokens.get(token) else {
+            return Err(ApiError::msg(
+                40001,
+                "invalid credential, access_token is invalid or not latest",
+            ));
+        };
+        if record.revoked_at.is_some_and(|r| r <= now) && record.expires_at > now {
+            return Err(ApiError::msg(
+                40001,
+                "invalid credential, access_token is invalid or not latest",
+            ));
+        }
+        if record.expires_at <= now {
+            return Err(ApiError::msg(42001, "access_token expired"));
+        }
+        Ok(record.app_id.clone())
+    }
+}
+
+/// Whether a string could be a token the sandbox issued (see [`new_token`]).
+fn is_token_shaped(token: &str) -> bool {
+    (32..=512).contains(&token.len())
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+impl Account {
+    /// Counts a call against the API's daily quota; 45009 once it is used up.
+    pub(crate) fn take_quota(
+        &mut self,
+        quotas: &Quotas,
+        path: &str,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        match quotas.limit(path) {
+            Some(limit) if !self.tokens.quota.take(path, limit, now) => {
+                Err(ApiError::msg(45009, "reach max api daily quota limit"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// `openapi/quota/get`: the daily limit of an API path (47003 without one; 76021 for a
+    /// path without a quota) and the calls made to it today.
+    pub(crate) fn quota_of(
+        &self,
+        path: Option<&str>,
+        quotas: &Quotas,
+        now: i64,
+    ) -> Result<(u64, u64), ApiError> {
+        let path = path
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| ApiError::argument("cgi_path"))?;
+        let limit = quotas
+            .limit(path)
+            .ok_or_else(|| ApiError::msg(76021, "cgi_path not found, please check"))?;
+        Ok((limit, self.tokens.quota.used(path, china_day(now))))
+    }
+
+    /// `clear_quota`: for the account's own AppID (41002 without one, 40013 for another), at
+    /// most `per_month` times a month (48006); every count starts again.
+    pub(crate) fn clear_quota(
+        &mut self,
+        app_id: Option<&str>,
+        per_month: u32,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let app_id = app_id
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| ApiError::msg(41002, "appid missing"))?;
+        if app_id != self.app_id {
+            return Err(ApiError::msg(40013, "invalid appid"));
+        }
+        let quota = &mut self.tokens.quota;
+        let month = china_month(now);
+        if quota.clear_month != month {
+            quota.clear_month = month;
+            quota.clears = 0;
+        }
+        if quota.clears >= per_month {
+            return Err(ApiError::msg(
+                48006,
+                "forbid to clear quota because of reaching the limit",
+            ));
+        }
+        quota.clears += 1;
+        quota.counts.clear();
+        Ok(())
+    }
+
+    /// `ticket/getticket`: a new ticket of type `jsapi` or `wx_card` (40035 otherwise), valid
+    /// 7,200 s.
+    pub(crate) fn issue_ticket(
+        &mut self,
+        kind: Option<&str>,
+        now: i64,
+    ) -> Result<String, ApiError> {
+        let Some(kind @ ("jsapi" | "wx_card")) = kind else {
+            return Err(ApiError::msg(
+                40035,
+                "invalid args: type must be jsapi or wx_card",
+            ));
+        };
+        let ticket = random_text(86);
+        self.tokens.tickets.insert(
+            kind.to_owned(),
+            Ticket {
+                ticket: ticket.clone(),
+                expires_at: now + LIFETIME,
+            },
+        );
+        Ok(ticket)
+    }
+}
+
 /// A token shaped like the platform's: a short number, `_`, and 150 characters of
 /// `[A-Za-z0-9_-]`.
 pub(crate) fn new_token() -> String {
@@ -138,4 +412,18 @@ pub(crate) fn random_text(length: usize) -> String {
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_have_a_shape() {
+        assert!(!is_token_shaped("short"));
+        assert!(!is_token_shaped(&"a".repeat(513)));
+        assert!(!is_token_shaped(&format!("{}!", "a".repeat(40))));
+        assert!(is_token_shaped(&"a_b-C".repeat(10)));
+        assert!(is_token_shaped(&new_token()));
+    }
 }

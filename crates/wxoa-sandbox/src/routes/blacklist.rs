@@ -1,5 +1,6 @@
-//! The blacklist (api-reference.md §6): batches of at most 20 OpenIDs, pages of 10,000
-//! (configurable). Blacklisted followers receive no messages (43019).
+//! The HTTP side of the blacklist (api-reference.md §6): batches of at most 20 OpenIDs, pages
+//! of 10,000 (configurable). Blacklisted followers receive no messages (43019). The rules are
+//! `platform::people`'s.
 
 use std::sync::Arc;
 
@@ -10,9 +11,6 @@ use serde::Deserialize;
 use super::{Authed, Json, page_of, post};
 use crate::error::{ApiResult, ok, ok_empty};
 use crate::shared::Shared;
-
-/// Most OpenIDs in one (un)blacklisting call.
-const MAX_BATCH: usize = 20;
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -53,9 +51,7 @@ async fn block(
     Json(request): Json<BatchRequest>,
 ) -> ApiResult {
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    let openids = account.followers_batch(request.openid_list, MAX_BATCH)?;
-    account.audience.blacklist.extend(openids);
+    auth.account(&mut state)?.block(request.openid_list)?;
     ok_empty()
 }
 
@@ -65,9 +61,6 @@ async fn unblock(
     Json(request): Json<BatchRequest>,
 ) -> ApiResult {
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    for openid in account.followers_batch(request.openid_list, MAX_BATCH)? {
-        account.audience.blacklist.remove(&openid);
-    }
+    auth.account(&mut state)?.unblock(request.openid_list)?;
     ok_empty()
 }

@@ -17,7 +17,8 @@ use axum::routing::get;
 use serde_json::{Map, Value, json};
 
 use super::Query;
-use super::control::{ControlError, limit, pick_account};
+use super::answer::qr_image;
+use super::sandbox_api::{ControlResult, limit, method_not_allowed, pick_account, reply};
 use crate::log::{PushFilter, PushRecord};
 use crate::shared::{Shared, lock};
 use crate::state::{Account, InboxItem};
@@ -50,7 +51,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/sandbox/qrcode", get(qrcode_image))
         .route("/sandbox/followers/{openid}", get(follower))
         .route("/sandbox/conversation/{openid}", get(conversation))
-        .method_not_allowed_fallback(super::control::method_not_allowed)
+        .method_not_allowed_fallback(method_not_allowed)
 }
 
 async fn index() -> Response {
@@ -79,12 +80,6 @@ fn file(content_type: &'static str, body: &'static str) -> Response {
         .into_response()
 }
 
-type ControlResult = Result<Response, ControlError>;
-
-fn reply(value: Value) -> ControlResult {
-    Ok(axum::Json(value).into_response())
-}
-
 /// `GET /sandbox/menu?openid=O[&app_id=A]`: `{"menu": {"menuid", "conditional", "button"}}`,
 /// the menu this follower sees (the newest conditional menu that matches them, else the
 /// default one), buttons as created; `{"menu": null}` without a menu.
@@ -108,16 +103,7 @@ async fn qrcodes(State(shared): State<Arc<Shared>>, query: Query) -> ControlResu
     let now = shared.clock.now();
     let state = shared.state();
     let account = pick_account(&state, query.get("app_id"), None)?;
-    let mut codes: Vec<_> = account
-        .qrcodes
-        .values()
-        .filter(|c| c.expires_at.is_none_or(|end| end > now))
-        .collect();
-    codes.sort_by(|a, b| {
-        b.created_at
-            .cmp(&a.created_at)
-            .then_with(|| a.ticket.cmp(&b.ticket))
-    });
+    let codes = account.live_qrcodes(now);
     let list: Vec<Value> = codes
         .into_iter()
         .take(limit)
@@ -140,7 +126,7 @@ async fn qrcodes(State(shared): State<Arc<Shared>>, query: Query) -> ControlResu
 /// `GET /sandbox/qrcode?ticket=T`: the image `showqrcode` serves, without counting as an API
 /// call.
 async fn qrcode_image(State(shared): State<Arc<Shared>>, query: Query) -> Response {
-    super::qrcode::image(&shared, query.get("ticket"))
+    qr_image(&shared, query.get("ticket"))
 }
 
 /// `GET /sandbox/followers/{openid}[?app_id=A]`: what `user/info` says of them (`subscribe`
@@ -209,10 +195,7 @@ async fn conversation(
 
 /// What the follower did, if it belongs in the chat.
 fn sent(record: &PushRecord) -> Option<Entry> {
-    let message = wxoa_types::xml::parse(record.xml.as_bytes())
-        .ok()
-        .and_then(|root| serde_json::to_value(&root).ok())
-        .unwrap_or(Value::Null);
+    let message = record.message();
     let unfollow = message.get("Event").and_then(Value::as_str) == Some("unsubscribe");
     if !record.visible && !unfollow {
         return None;

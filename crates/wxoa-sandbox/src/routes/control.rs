@@ -1,30 +1,31 @@
 //! The control API (CONTRACT §4): make followers act, read what they received, move the clock,
 //! script faults, read the calls log. What a follower's action does to the platform is the
 //! areas' (`platform::people`, `qrcode`, `menu`, `media`, `kf`, `subscribe`); this file
-//! decodes and answers. Its errors are the sandbox's own: HTTP 4xx with
+//! decodes and answers. Its errors are the sandbox's own (`sandbox_api`): HTTP 4xx with
 //! `{"error": "…"}`.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bytes::Bytes;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
 use super::Query;
+use super::sandbox_api::{
+    ControlError, ControlResult, account_index, body, limit, method_not_allowed, number,
+    pick_account, reply,
+};
 use crate::config::{PushMode, Webhook};
 use crate::faults::FaultRequest;
 use crate::log::PushFilter;
+use crate::platform::field_text;
 use crate::platform::people::is_openid_like;
 use crate::platform::qrcode::ScanRefusal;
-use crate::push::{Outgoing, push};
+use crate::push::push;
 use crate::shared::{Shared, lock};
-use crate::state::{Account, State as Platform};
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -49,36 +50,6 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .method_not_allowed_fallback(method_not_allowed)
 }
 
-pub(crate) async fn method_not_allowed() -> ControlError {
-    ControlError(StatusCode::METHOD_NOT_ALLOWED, "method not allowed".into())
-}
-
-/// A refusal of the control API.
-#[derive(Debug)]
-pub(crate) struct ControlError(StatusCode, String);
-
-impl ControlError {
-    pub(crate) fn bad(message: impl Into<String>) -> Self {
-        Self(StatusCode::BAD_REQUEST, message.into())
-    }
-}
-
-impl IntoResponse for ControlError {
-    fn into_response(self) -> Response {
-        (self.0, axum::Json(json!({"error": self.1}))).into_response()
-    }
-}
-
-type ControlResult = Result<Response, ControlError>;
-
-fn reply(value: Value) -> ControlResult {
-    Ok(axum::Json(value).into_response())
-}
-
-fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ControlError> {
-    serde_json::from_slice(bytes).map_err(|e| ControlError::bad(format!("body: {e}")))
-}
-
 async fn accounts(State(shared): State<Arc<Shared>>) -> ControlResult {
     let state = shared.state();
     let list: Vec<Value> = state
@@ -93,22 +64,6 @@ async fn accounts(State(shared): State<Arc<Shared>>) -> ControlResult {
         })
         .collect();
     reply(json!(list))
-}
-
-/// A non-negative integer parameter of the query, if present.
-pub(crate) fn number(query: &Query, key: &str) -> Result<Option<u64>, ControlError> {
-    query
-        .get(key)
-        .map(|v| {
-            v.parse()
-                .map_err(|_| ControlError::bad(format!("{key} must be a non-negative integer")))
-        })
-        .transpose()
-}
-
-/// The `limit` parameter, if present: how many entries at most.
-pub(crate) fn limit(query: &Query) -> Result<Option<usize>, ControlError> {
-    Ok(number(query, "limit")?.map(|l| usize::try_from(l).unwrap_or(usize::MAX)))
 }
 
 async fn followers(State(shared): State<Arc<Shared>>, query: Query) -> ControlResult {
@@ -152,16 +107,6 @@ impl<'de> Deserialize<'de> for Fields {
     }
 }
 
-impl Fields {
-    fn text(&self, name: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .and_then(|(_, v)| v.as_str())
-            .unwrap_or_default()
-    }
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PushRequest {
@@ -173,7 +118,7 @@ struct PushRequest {
 
 async fn push_message(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult {
     let request: PushRequest = body(&bytes)?;
-    if request.message.text("MsgType").is_empty() {
+    if field_text(&request.message.0, "MsgType").is_empty() {
         return Err(ControlError::bad("message.MsgType is required"));
     }
     send(
@@ -185,7 +130,8 @@ async fn push_message(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Contro
     .await
 }
 
-/// Applies what a follower's action does to the state, then pushes it.
+/// Applies what a follower's action does to the state, pushes it, and applies what the
+/// server's answer does.
 async fn send(
     shared: &Shared,
     from: &str,
@@ -204,53 +150,15 @@ async fn send(
         let Some(account) = state.accounts.get_mut(index) else {
             return Err(ControlError::bad("no such account"));
         };
-        let mut fields = Fields(fields);
         account
-            .consent_from_push(from, &fields.0, now)
-            .map_err(ControlError::bad)?;
-        account.media.attach_to_message(&mut fields.0, now);
-        account.act(
-            from,
-            fields.text("MsgType"),
-            fields.text("Event"),
-            fields.text("EventKey"),
-            fields.text("Content"),
-            now,
-        );
-        let (app_id, original_id) = (account.app_id.clone(), account.original_id.clone());
-        Outgoing::new(&app_id, &original_id, from, now, &fields.0, || {
-            account.next_msg_id()
-        })
+            .follower_sends(from, fields, now)
+            .map_err(|e| ControlError::bad(e.to_string()))?
     };
     let record = push(shared, outgoing).await;
-    if let Some(reply) = &record.reply
-        && reply.get("MsgType").and_then(Value::as_str) == Some("transfer_customer_service")
-    {
-        let agent = reply
-            .get("TransInfo")
-            .and_then(|t| t.get("KfAccount"))
-            .and_then(Value::as_str);
-        let mut state = shared.state();
-        if let Some(account) = state.account_mut(&record.app_id) {
-            let fields = Fields(fields_of_xml(&record.xml));
-            let text = crate::platform::kf::record_text(
-                fields.text("MsgType"),
-                Some(fields.text("Content")),
-            );
-            account.kf.transfer(from, agent, &text, shared.clock.now());
-        }
+    if let Some(account) = shared.state().account_mut(&record.app_id) {
+        account.server_answered(&record, shared.clock.now());
     }
     reply(record.summary())
-}
-
-/// The fields of a push's XML, by name (for what the sandbox keeps about it).
-fn fields_of_xml(xml: &str) -> Vec<(String, Value)> {
-    wxoa_types::xml::parse(xml.as_bytes())
-        .ok()
-        .and_then(|root| serde_json::to_value(&root).ok())
-        .and_then(|v| v.as_object().cloned())
-        .map(|map| map.into_iter().collect())
-        .unwrap_or_default()
 }
 
 #[derive(Debug, Deserialize)]
@@ -267,23 +175,10 @@ async fn scan(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult 
     let (app_id, fields) = {
         let now = shared.clock.now();
         let mut state = shared.state();
-        let account = state
-            .accounts
-            .iter_mut()
-            .find(|a| a.qrcodes.contains_key(&request.ticket));
-        let scanned = match account {
-            Some(account) => account
-                .scan(&request.ticket, &request.from, now)
-                .map(|fields| (account.app_id.clone(), fields)),
-            None => Err(ScanRefusal::Unknown),
-        };
+        let scanned = state.scan(&request.ticket, &request.from, now);
         scanned.map_err(|refusal| match refusal {
-            ScanRefusal::Unknown => {
-                ControlError(StatusCode::NOT_FOUND, "no QR code has this ticket".into())
-            }
-            ScanRefusal::Expired => {
-                ControlError(StatusCode::GONE, "the QR code has expired".into())
-            }
+            ScanRefusal::Unknown => ControlError::not_found("no QR code has this ticket"),
+            ScanRefusal::Expired => ControlError::gone("the QR code has expired"),
         })?
     };
     send(&shared, &request.from, Some(&app_id), fields).await
@@ -313,14 +208,9 @@ async fn click(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult
         };
         let menu = account
             .menu_for(&request.from)
-            .ok_or_else(|| ControlError(StatusCode::NOT_FOUND, "the account has no menu".into()))?;
-        let button =
-            crate::platform::menu::button_at(&menu.button, &request.button).ok_or_else(|| {
-                ControlError(
-                    StatusCode::NOT_FOUND,
-                    format!("no button at {:?}", request.button),
-                )
-            })?;
+            .ok_or_else(|| ControlError::not_found("the account has no menu"))?;
+        let button = crate::platform::menu::button_at(&menu.button, &request.button)
+            .ok_or_else(|| ControlError::not_found(format!("no button at {:?}", request.button)))?;
         let event = crate::platform::menu::click_event(
             button,
             menu.matchrule.is_some().then_some(menu.menuid),
@@ -469,33 +359,4 @@ async fn set_webhook(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Control
 async fn remove_webhook(State(shared): State<Arc<Shared>>) -> ControlResult {
     shared.set_webhook(None);
     reply(Value::Null)
-}
-
-/// The account a control request is about: the one named, else the one that knows `openid`,
-/// else the default (first) one.
-fn account_index(
-    state: &Platform,
-    app_id: Option<&str>,
-    openid: Option<&str>,
-) -> Result<usize, ControlError> {
-    if let Some(app_id) = app_id {
-        return state
-            .accounts
-            .iter()
-            .position(|a| a.app_id == app_id)
-            .ok_or_else(|| ControlError(StatusCode::NOT_FOUND, format!("no account {app_id}")));
-    }
-    Ok(openid.and_then(|o| state.owner_of(o)).unwrap_or(0))
-}
-
-pub(crate) fn pick_account<'s>(
-    state: &'s Platform,
-    app_id: Option<&str>,
-    openid: Option<&str>,
-) -> Result<&'s Account, ControlError> {
-    let index = account_index(state, app_id, openid)?;
-    state
-        .accounts
-        .get(index)
-        .ok_or_else(|| ControlError(StatusCode::NOT_FOUND, "no account".into()))
 }

@@ -20,8 +20,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::media::Upload;
-use super::{Authed, Json, Query, get, parse_json, post, set_field};
+use super::{Authed, Json, Query, Upload, get, parse_json, post, set_field};
 use crate::error::{ApiResult, ok, ok_empty};
 use crate::platform::kf::{KfState, valid_agent_name};
 use crate::shared::Shared;

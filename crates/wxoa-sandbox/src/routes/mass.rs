@@ -26,9 +26,10 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Authed, Json, NewsRequest, lenient_i64, post, set_field, store_news};
+use super::{Authed, Json, NewsRequest, lenient_i64, post, set_field};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
 use crate::platform::mass::{Filter, MassMessage, Target};
+use crate::platform::material::NewsBox;
 use crate::push::push_in_background;
 use crate::shared::Shared;
 use crate::state::Account;
@@ -186,9 +187,7 @@ async fn upload_news(
     auth: Authed,
     Json(request): Json<NewsRequest>,
 ) -> ApiResult {
-    let (id, now) = store_news(&shared, auth, request, "news", |account| {
-        &mut account.media.temporary
-    })?;
+    let (id, now) = request.keep(&shared, &auth, NewsBox::Temporary)?;
     ok(json!({"type": "news", "media_id": id, "created_at": now}))
 }
 

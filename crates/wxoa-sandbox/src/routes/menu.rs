@@ -1,5 +1,5 @@
-//! The custom menu (api-reference.md §15): the default menu, conditional menus matched per
-//! follower, and the rules of `menu/create` with their error codes:
+//! The HTTP side of the custom menu (api-reference.md §15): the default menu, conditional menus
+//! matched per follower, and the rules of `menu/create` with their error codes:
 //!
 //! | rule | code |
 //! |---|---|
@@ -20,6 +20,9 @@
 //! | conditional: province needs country, city needs province | 65310 / 65311 |
 //! | `delconditional` of an unknown menuid; `trymatch` of an unknown user | 65301 / 65302 |
 //! | `get` / `trymatch` without a menu | 46003 |
+//!
+//! The rules are `platform::menu`'s; this file decodes the requests and encodes the answers
+//! (the buttons as `menu/get` and `get_current_selfmenu_info` show them).
 
 use std::sync::Arc;
 
@@ -28,11 +31,8 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Authed, Json, get, lenient_i64, post, set_field};
-use crate::error::{ApiError, ApiResult, ok, ok_empty};
-use crate::platform::menu::Menu;
-use crate::platform::menu::validate;
-use crate::platform::people::Who;
+use super::{Authed, Json, get, post, set_field};
+use crate::error::{ApiResult, ok, ok_empty};
 use crate::shared::Shared;
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
@@ -60,27 +60,15 @@ async fn create(
     Json(request): Json<MenuRequest>,
 ) -> ApiResult {
     let button = request.button.unwrap_or(Value::Null);
-    validate(&button)?;
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    account.check_menu_material(&button)?;
-    let menuid = account.new_menu_id();
-    account.menus.default = Some(Menu {
-        menuid,
-        button,
-        matchrule: None,
-    });
+    auth.account(&mut state)?.create_menu(button)?;
     ok_empty()
 }
 
 async fn get_menu(State(shared): State<Arc<Shared>>, auth: Authed) -> ApiResult {
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let menu = account
-        .menus
-        .default
-        .as_ref()
-        .ok_or_else(|| ApiError::msg(46003, "menu no exist"))?;
+    let menu = account.menus.default_menu()?;
     let mut body = json!({
         "menu": {"button": normalized(&menu.button), "menuid": menu.menuid},
     });
@@ -104,9 +92,7 @@ async fn get_menu(State(shared): State<Arc<Shared>>, auth: Authed) -> ApiResult 
 
 async fn delete(State(shared): State<Arc<Shared>>, auth: Authed) -> ApiResult {
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    account.menus.default = None;
-    account.menus.conditional.clear();
+    auth.account(&mut state)?.menus.clear();
     ok_empty()
 }
 
@@ -115,24 +101,11 @@ async fn add_conditional(
     auth: Authed,
     Json(request): Json<MenuRequest>,
 ) -> ApiResult {
-    let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    if account.menus.default.is_none() {
-        return Err(ApiError::msg(
-            65303,
-            "there is no selfmenu, please create selfmenu first",
-        ));
-    }
-    let rule = account.check_match_rule(request.matchrule.as_ref())?;
     let button = request.button.unwrap_or(Value::Null);
-    validate(&button)?;
-    account.check_menu_material(&button)?;
-    let menuid = account.new_menu_id();
-    account.menus.conditional.push(Menu {
-        menuid,
-        button,
-        matchrule: Some(rule),
-    });
+    let mut state = shared.state();
+    let menuid = auth
+        .account(&mut state)?
+        .add_conditional_menu(button, request.matchrule.as_ref())?;
     ok(json!({"menuid": menuid.to_string()}))
 }
 
@@ -147,16 +120,9 @@ async fn del_conditional(
     Json(request): Json<DelConditionalRequest>,
 ) -> ApiResult {
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    let id = request.menuid.as_ref().and_then(lenient_i64);
-    let before = account.menus.conditional.len();
-    account
+    auth.account(&mut state)?
         .menus
-        .conditional
-        .retain(|m| Some(m.menuid) != id.and_then(|id| u64::try_from(id).ok()));
-    if account.menus.conditional.len() == before {
-        return Err(ApiError::msg(65301, "menuid not exist"));
-    }
+        .delete_conditional(request.menuid.as_ref())?;
     ok_empty()
 }
 
@@ -172,13 +138,7 @@ async fn try_match(
 ) -> ApiResult {
     let user = request.user_id.unwrap_or_default();
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    if account.who(&user) == Who::Unknown {
-        return Err(ApiError::msg(65302, "user not exist"));
-    }
-    let menu = account
-        .menu_for(&user)
-        .ok_or_else(|| ApiError::msg(46003, "menu no exist"))?;
+    let menu = auth.account(&mut state)?.try_match(&user)?;
     ok(json!({"button": normalized(&menu.button)}))
 }
 

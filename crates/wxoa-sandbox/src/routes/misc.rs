@@ -1,5 +1,5 @@
-//! Network and quota helpers (api-reference.md §2): the platform's IP lists, the callback
-//! check and `clear_quota`.
+//! The HTTP side of network and quota helpers (api-reference.md §2): the platform's IP lists,
+//! the callback check (`platform::network`) and `clear_quota` (`platform::tokens`).
 
 use std::sync::Arc;
 
@@ -9,18 +9,15 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{Authed, Json, get, post};
-use crate::clock::china_month;
-use crate::error::{ApiError, ApiResult, ok, ok_empty};
+use crate::error::{ApiResult, ok, ok_empty};
+use crate::platform::network::{SANDBOX_IPS, callback_check};
 use crate::shared::Shared;
-
-/// Where the sandbox's API and pushes come from: this machine.
-const SANDBOX_IPS: [&str; 1] = ["127.0.0.1"];
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/cgi-bin/get_api_domain_ip", get(ip_list))
         .route("/cgi-bin/getcallbackip", get(ip_list))
-        .route("/cgi-bin/callback/check", post(callback_check))
+        .route("/cgi-bin/callback/check", post(check_callback))
         .route("/cgi-bin/clear_quota", post(clear_quota))
 }
 
@@ -34,27 +31,19 @@ struct CheckRequest {
     check_operator: Option<String>,
 }
 
-async fn callback_check(_: Authed, Json(request): Json<CheckRequest>) -> ApiResult {
-    let action = request.action.as_deref().unwrap_or_default();
-    if !matches!(action, "all" | "dns" | "ping") {
-        return Err(ApiError::argument("action"));
-    }
-    let operator = request.check_operator.as_deref().unwrap_or_default();
-    if !matches!(operator, "CHINANET" | "UNICOM" | "CAP" | "DEFAULT") {
-        return Err(ApiError::argument("check_operator"));
-    }
-    let shown = if operator == "DEFAULT" {
-        "UNICOM"
-    } else {
-        operator
+async fn check_callback(_: Authed, Json(request): Json<CheckRequest>) -> ApiResult {
+    let check = callback_check(request.action.as_deref(), request.check_operator.as_deref())?;
+    let [ip] = SANDBOX_IPS;
+    let dns = match check.dns {
+        true => json!([{"ip": ip, "real_operator": check.operator}]),
+        false => json!([]),
     };
-    let dns = json!([{"ip": SANDBOX_IPS[0], "real_operator": shown}]);
-    let ping = json!([{"ip": SANDBOX_IPS[0], "from_operator": shown, "package_loss": "0%", "time": "0.1ms"}]);
-    ok(match action {
-        "dns" => json!({"dns": dns, "ping": []}),
-        "ping" => json!({"dns": [], "ping": ping}),
-        _ => json!({"dns": dns, "ping": ping}),
-    })
+    let ping = match check.ping {
+        true => json!([{"ip": ip, "from_operator": check.operator, "package_loss": "0%",
+                        "time": "0.1ms"}]),
+        false => json!([]),
+    };
+    ok(json!({"dns": dns, "ping": ping}))
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,29 +56,12 @@ async fn clear_quota(
     auth: Authed,
     Json(request): Json<ClearQuotaRequest>,
 ) -> ApiResult {
-    let app_id = request
-        .appid
-        .filter(|a| !a.is_empty())
-        .ok_or_else(|| ApiError::msg(41002, "appid missing"))?;
-    if app_id != auth.app_id {
-        return Err(ApiError::msg(40013, "invalid appid"));
-    }
     let now = shared.clock.now();
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    let quota = &mut account.tokens.quota;
-    let month = china_month(now);
-    if quota.clear_month != month {
-        quota.clear_month = month;
-        quota.clears = 0;
-    }
-    if quota.clears >= shared.settings.clear_quota_per_month {
-        return Err(ApiError::msg(
-            48006,
-            "forbid to clear quota because of reaching the limit",
-        ));
-    }
-    quota.clears += 1;
-    quota.counts.clear();
+    auth.account(&mut state)?.clear_quota(
+        request.appid.as_deref(),
+        shared.settings.clear_quota_per_month,
+        now,
+    )?;
     ok_empty()
 }

@@ -24,19 +24,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
-use sha1::{Digest, Sha1};
 
-use super::control::ControlError;
+use super::sandbox_api::ControlError;
 use super::{Query, get};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
-use crate::platform::oauth::OAuthGrant;
 use crate::shared::Shared;
 use crate::state::Account;
-
-/// Nicknames of synthetic users, by the first byte of a hash.
-const NICKNAMES: &[&str] = &[
-    "小明", "阿花", "Lucky", "晴天", "老王", "Momo", "橙子", "Kevin",
-];
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -88,14 +81,8 @@ async fn authorize(State(shared): State<Arc<Shared>>, query: Query) -> Response 
         let Some(account) = state.account_mut(app_id) else {
             return page_error(10012, "appid is unknown");
         };
-        let openid = match query.get("sandbox_openid") {
-            Some(openid) => openid.to_owned(),
-            None => match account.first_follower() {
-                Some(first) => first,
-                None => {
-                    return page_error(10006, "no follower to sign in as (add sandbox_openid)");
-                }
-            },
+        let Some(openid) = account.signing_in(query.get("sandbox_openid")) else {
+            return page_error(10006, "no follower to sign in as (add sandbox_openid)");
         };
         account.oauth.issue_code(&openid, scope, now)
     };
@@ -152,65 +139,27 @@ async fn refresh_token(State(shared): State<Arc<Shared>>, query: Query) -> ApiRe
     ok(account.oauth.refresh(refresh, now)?)
 }
 
-/// The grant of an OAuth access token for `openid` (41001, 40001, 42001, 41009, 40003).
-fn oauth_grant(shared: &Shared, query: &Query) -> Result<(String, OAuthGrant), ApiError> {
+/// The access token and OpenID of a `userinfo` or `auth` call (41001, 41009).
+fn token_and_openid(query: &Query) -> Result<(&str, &str), ApiError> {
     let token = query
         .get("access_token")
         .ok_or_else(|| ApiError::msg(41001, "access_token missing"))?;
     let openid = query
         .get("openid")
         .ok_or_else(|| ApiError::msg(41009, "missing openid"))?;
-    let now = shared.clock.now();
-    let state = shared.state();
-    let (app_id, found) = state
-        .accounts
-        .iter()
-        .find_map(|a| {
-            a.oauth
-                .tokens
-                .get(token)
-                .map(|g| (a.app_id.clone(), g.clone()))
-        })
-        .ok_or_else(|| {
-            ApiError::msg(
-                40001,
-                "invalid credential, access_token is invalid or not latest",
-            )
-        })?;
-    found.check_token(openid, now)?;
-    Ok((app_id, found))
+    Ok((token, openid))
 }
 
 async fn userinfo(State(shared): State<Arc<Shared>>, query: Query) -> ApiResult {
-    let (app_id, grant_of) = oauth_grant(&shared, &query)?;
-    if grant_of.scope != "snsapi_userinfo" {
-        return Err(ApiError::msg(48001, "api unauthorized"));
-    }
-    let state = shared.state();
-    let account = state
-        .account(&app_id)
-        .ok_or_else(|| ApiError::msg(40001, "invalid credential"))?;
-    let profile = account.profile(&grant_of.openid);
-    let hash = Sha1::digest(grant_of.openid.as_bytes());
-    let nickname = NICKNAMES
-        .get(usize::from(hash.first().copied().unwrap_or(0)) % NICKNAMES.len())
-        .copied()
-        .unwrap_or("微信用户");
-    let avatar: String = hash.iter().map(|b| format!("{b:02x}")).collect();
-    ok(json!({
-        "openid": grant_of.openid,
-        "nickname": nickname,
-        "sex": profile.sex,
-        "province": profile.province,
-        "city": profile.city,
-        "country": profile.country,
-        "headimgurl": format!("https://thirdwx.qlogo.cn/mmopen/vi_32/{avatar}/132"),
-        "privilege": [],
-    }))
+    let (token, openid) = token_and_openid(&query)?;
+    let now = shared.clock.now();
+    ok(shared.state().oauth_userinfo(token, openid, now)?)
 }
 
 async fn check(State(shared): State<Arc<Shared>>, query: Query) -> ApiResult {
-    oauth_grant(&shared, &query)?;
+    let (token, openid) = token_and_openid(&query)?;
+    let now = shared.clock.now();
+    shared.state().oauth_grant(token, openid, now)?;
     ok_empty()
 }
 

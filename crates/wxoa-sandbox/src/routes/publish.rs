@@ -30,9 +30,9 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Authed, Json, NewsRequest, get, lenient_i64, post, store_news};
-use crate::clock::china_day;
-use crate::error::{ApiError, ApiResult, ok, ok_empty};
+use super::{Authed, Json, NewsRequest, NewsUpdate, get, lenient_i64, post};
+use crate::error::{ApiResult, ok, ok_empty};
+use crate::platform::material::NewsBox;
 use crate::platform::media::news_items;
 use crate::platform::publish::page;
 use crate::push::push_in_background;
@@ -59,9 +59,7 @@ async fn draft_add(
     auth: Authed,
     Json(request): Json<NewsRequest>,
 ) -> ApiResult {
-    let (id, _) = store_news(&shared, auth, request, "draft", |account| {
-        &mut account.publish.drafts
-    })?;
+    let (id, _) = request.keep(&shared, &auth, NewsBox::Drafts)?;
     ok(json!({"media_id": id}))
 }
 
@@ -82,27 +80,12 @@ async fn draft_get(
     ok(json!({"news_item": news_items(&id, file)}))
 }
 
-#[derive(Debug, Deserialize)]
-struct UpdateRequest {
-    #[serde(default)]
-    media_id: Option<String>,
-    #[serde(default)]
-    index: Option<Value>,
-    #[serde(default)]
-    articles: Option<Value>,
-}
-
 async fn draft_update(
     State(shared): State<Arc<Shared>>,
     auth: Authed,
-    Json(request): Json<UpdateRequest>,
+    Json(request): Json<NewsUpdate>,
 ) -> ApiResult {
-    let id = request.media_id.unwrap_or_default();
-    let article = request.articles.unwrap_or(Value::Null);
-    let now = shared.clock.now();
-    let mut state = shared.state();
-    auth.account(&mut state)?
-        .update_draft(&id, request.index.as_ref(), article, now)?;
+    request.apply(&shared, &auth, NewsBox::Drafts)?;
     ok_empty()
 }
 
@@ -295,18 +278,13 @@ async fn quota_get(
     auth: Authed,
     Json(request): Json<QuotaRequest>,
 ) -> ApiResult {
-    let path = request
-        .cgi_path
-        .filter(|p| !p.is_empty())
-        .ok_or_else(|| ApiError::argument("cgi_path"))?;
-    let limit = shared
-        .settings
-        .quotas
-        .limit(&path)
-        .ok_or_else(|| ApiError::msg(76021, "cgi_path not found, please check"))?;
-    let today = china_day(shared.clock.now());
+    let now = shared.clock.now();
     let mut state = shared.state();
-    let used = auth.account(&mut state)?.tokens.quota.used(&path, today);
+    let (limit, used) = auth.account(&mut state)?.quota_of(
+        request.cgi_path.as_deref(),
+        &shared.settings.quotas,
+        now,
+    )?;
     ok(json!({
         "errcode": 0,
         "errmsg": "ok",

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::control::{ControlError, pick_account};
+use super::sandbox_api::{ControlError, pick_account};
 use super::{Authed, Json, Query, get, post};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
 use crate::platform::subscribe::Notification;
@@ -242,10 +242,9 @@ async fn confirm_page(State(shared): State<Arc<Shared>>, query: Query) -> Respon
         let Some(account) = query.get("appid").and_then(|a| state.account_mut(a)) else {
             return page_error("appid is unknown");
         };
-        let openid = match query.get("sandbox_openid") {
-            Some(openid) => openid.to_owned(),
-            None => account.first_follower().unwrap_or_default(),
-        };
+        let openid = account
+            .signing_in(query.get("sandbox_openid"))
+            .unwrap_or_default();
         if account.reachable(&openid).is_err() {
             return page_error("no follower to answer as (add sandbox_openid=A_FOLLOWER)");
         }

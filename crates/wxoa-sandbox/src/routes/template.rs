@@ -1,18 +1,19 @@
-//! Template messages (api-reference.md §13): industries (ids 1 to 41, changed at most once a
-//! month: 43100), templates (at most 25: 45026; unknown id: 40037), and sends that land in the
-//! follower's inbox and are followed by a `TEMPLATESENDJOBFINISH` push with the same `MsgID`.
+//! The HTTP side of template messages (api-reference.md §13): industries (ids 1 to 41, changed
+//! at most once a month: 43100), templates (at most 25: 45026; unknown id: 40037), and sends
+//! that land in the follower's inbox and are followed by a `TEMPLATESENDJOBFINISH` push with
+//! the same `MsgID`. The rules are `platform::template`'s.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::{Authed, Json, get, post, set_field};
-use crate::error::{ApiError, ApiResult, ok, ok_empty};
-use crate::platform::template::{check_data, check_miniprogram, industry};
-use crate::push::{Outgoing, push_in_background};
+use super::{Authed, Json, get, post};
+use crate::error::{ApiResult, ok, ok_empty};
+use crate::platform::template::{TemplateSend, industry};
+use crate::push::push_in_background;
 use crate::shared::Shared;
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
@@ -126,83 +127,19 @@ async fn del_template(
     ok_empty()
 }
 
-#[derive(Debug, Deserialize)]
-struct SendRequest {
-    #[serde(default)]
-    touser: Option<String>,
-    #[serde(default)]
-    template_id: Option<String>,
-    #[serde(default)]
-    url: Option<String>,
-    #[serde(default)]
-    miniprogram: Option<Map<String, Value>>,
-    #[serde(default)]
-    client_msg_id: Option<String>,
-    #[serde(default)]
-    data: Option<Value>,
-}
-
 async fn send(
     State(shared): State<Arc<Shared>>,
     auth: Authed,
-    Json(request): Json<SendRequest>,
+    Json(request): Json<TemplateSend>,
 ) -> ApiResult {
-    let data = check_data(request.data.as_ref())?;
-    check_miniprogram(request.miniprogram.as_ref())?;
-    let openid = request.touser.unwrap_or_default();
-    let template_id = request.template_id.unwrap_or_default();
     let now = shared.clock.now();
-    let outgoing = {
+    let (msgid, outgoing) = {
         let mut state = shared.state();
-        let account = auth.account(&mut state)?;
-        account.reachable(&openid)?;
-        let template = account
-            .templates
-            .list
-            .iter()
-            .find(|t| t.template_id == template_id)
-            .ok_or_else(|| ApiError::msg(40037, "invalid template_id"))?;
-        let title = template.title.clone();
-        if let Some(key) = &request.client_msg_id
-            && let Some(&msgid) = account.templates.sends.get(key)
-        {
-            return ok(json!({"errcode": 0, "errmsg": "ok", "msgid": msgid}));
-        }
-        let msgid = account.next_msg_id();
-        if let Some(key) = request.client_msg_id {
-            account.templates.sends.insert(key, msgid);
-        }
-        let mut message = json!({
-            "template_id": template_id,
-            "title": title,
-            "data": data,
-            "msgid": msgid,
-        });
-        if let Some(url) = request.url {
-            set_field(&mut message, "url", json!(url));
-        }
-        if let Some(mini) = request.miniprogram {
-            set_field(&mut message, "miniprogram", Value::Object(mini));
-        }
-        account.deliver(&openid, now, "template", message);
-        let fields = [
-            ("MsgType".to_owned(), json!("event")),
-            ("Event".to_owned(), json!("TEMPLATESENDJOBFINISH")),
-            ("MsgID".to_owned(), json!(msgid)),
-            ("Status".to_owned(), json!("success")),
-        ];
-        let outgoing = Outgoing::new(
-            &account.app_id,
-            &account.original_id,
-            &openid,
-            now,
-            &fields,
-            || msgid,
-        );
-        (outgoing, msgid)
+        auth.account(&mut state)?.send_template(request, now)?
     };
-    let (outgoing, msgid) = outgoing;
     // The job result reaches the account's server after the call has been answered.
-    push_in_background(&shared, outgoing);
+    if let Some(outgoing) = outgoing {
+        push_in_background(&shared, outgoing);
+    }
     ok(json!({"errcode": 0, "errmsg": "ok", "msgid": msgid}))
 }

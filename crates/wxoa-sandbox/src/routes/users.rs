@@ -1,5 +1,7 @@
-//! Users (api-reference.md §3): profiles, batch profiles (≤ 100), the follower list in pages
-//! of 10,000 with `next_openid`, and remarks.
+//! The HTTP side of users (api-reference.md §3): profiles, batch profiles (≤ 100), the
+//! follower list in pages of 10,000 with `next_openid`, and remarks. The rules are
+//! `platform::people`'s; this file decodes the requests and encodes the answers (the follower
+//! list by hand).
 
 use std::fmt::Write;
 use std::sync::Arc;
@@ -12,15 +14,7 @@ use serde_json::json;
 
 use super::{Authed, Json, Query, get, post};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
-use crate::followers::Cursor;
-use crate::platform::people::Who;
 use crate::shared::Shared;
-use crate::state::Account;
-
-/// Most users `user/info/batchget` answers for.
-const BATCHGET_MAX: usize = 100;
-/// A remark must be shorter than this many characters.
-const REMARK_MAX_CHARS: usize = 30;
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -36,7 +30,7 @@ async fn info(State(shared): State<Arc<Shared>>, auth: Authed, query: Query) -> 
         .ok_or_else(|| ApiError::msg(41009, "missing openid"))?;
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    known(account, openid)?;
+    account.known(openid)?;
     ok(account.user_info(openid))
 }
 
@@ -56,19 +50,9 @@ async fn batchget(
     Json(request): Json<BatchRequest>,
 ) -> ApiResult {
     let users = request.user_list.unwrap_or_default();
-    if users.is_empty() {
-        return Err(ApiError::msg(40031, "invalid openid list"));
-    }
-    if users.len() > BATCHGET_MAX {
-        return Err(ApiError::msg(40032, "invalid openid list size"));
-    }
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let mut list = Vec::with_capacity(users.len());
-    for user in &users {
-        known(account, &user.openid)?;
-        list.push(account.user_info(&user.openid));
-    }
+    let list = account.user_infos(users.iter().map(|u| u.openid.as_str()))?;
     ok(json!({"user_info_list": list}))
 }
 
@@ -76,14 +60,7 @@ async fn list(State(shared): State<Arc<Shared>>, auth: Authed, query: Query) -> 
     let page = shared.settings.user_page;
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
-    let cursor = match query.get("next_openid") {
-        None => Cursor::Start,
-        Some(openid) => account
-            .audience
-            .followers
-            .cursor_after(openid, account.index_of(openid))
-            .ok_or_else(|| ApiError::msg(40003, "invalid openid"))?,
-    };
+    let cursor = account.followers_after(query.get("next_openid"))?;
     let total = account.audience.followers.total();
     // Written by hand: a page is 10,000 OpenIDs, which only hold `[A-Za-z0-9_-]`.
     let mut body = String::with_capacity(64 + page.min(10_000) * 31);
@@ -134,20 +111,7 @@ async fn update_remark(
         .filter(|o| !o.is_empty())
         .ok_or_else(|| ApiError::msg(41009, "missing openid"))?;
     let remark = request.remark.unwrap_or_default();
-    if remark.chars().count() >= REMARK_MAX_CHARS {
-        return Err(ApiError::argument("remark"));
-    }
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    account.check_following(&openid)?;
-    account.person_mut(&openid).remark = remark;
+    auth.account(&mut state)?.set_remark(&openid, remark)?;
     ok_empty()
-}
-
-/// 40003 unless the account knows `openid` (a follower now or before).
-pub(crate) fn known(account: &Account, openid: &str) -> Result<(), ApiError> {
-    match account.who(openid) {
-        Who::Unknown => Err(ApiError::msg(40003, "invalid openid")),
-        _ => Ok(()),
-    }
 }

@@ -42,6 +42,7 @@ async fn demo_bot() -> String {
     let app = wxoa_webhook::Webhook::builder()
         .account(account)
         .build()
+        .unwrap()
         .router();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/wechat", listener.local_addr().unwrap());

@@ -1,7 +1,7 @@
 //! `--state FILE`: the state survives a restart.
 
 use serde_json::json;
-use wxoa_sandbox::{Sandbox, SandboxError};
+use wxoa_sandbox::{ClockProblem, Sandbox, SandboxError};
 
 use crate::support::{Env, assert_errcode, client, env_with};
 
@@ -289,15 +289,7 @@ async fn a_version_1_state_file_loads() {
 async fn a_state_file_of_an_unknown_version_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = version_1_file(dir.path());
-    let mut saved: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    saved["version"] = json!(3);
-    std::fs::write(&path, serde_json::to_vec(&saved).unwrap()).unwrap();
-    let error = Sandbox::builder()
-        .state_file(&path)
-        .start()
-        .await
-        .unwrap_err();
+    let error = start_with_changed(&path, "version", json!(3)).await;
     assert!(
         matches!(
             error,
@@ -309,4 +301,48 @@ async fn a_state_file_of_an_unknown_version_is_refused() {
         ),
         "{error}"
     );
+}
+
+/// A file whose clock runs behind real time is refused naming the offset and why.
+#[tokio::test]
+async fn a_state_file_with_a_clock_behind_real_time_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sandbox.json");
+    Sandbox::builder()
+        .state_file(&path)
+        .start()
+        .await
+        .unwrap()
+        .shutdown()
+        .await
+        .unwrap();
+    let error = start_with_changed(&path, "clock_offset", json!(-5)).await;
+    assert!(
+        matches!(
+            error,
+            SandboxError::StateClock {
+                offset: -5,
+                problem: ClockProblem::Behind,
+                ..
+            }
+        ),
+        "{error}"
+    );
+}
+
+/// The error of starting a sandbox on the state file `path` once its member `key` is `value`.
+async fn start_with_changed(
+    path: &std::path::Path,
+    key: &str,
+    value: serde_json::Value,
+) -> SandboxError {
+    let mut saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    saved[key] = value;
+    std::fs::write(path, serde_json::to_vec(&saved).unwrap()).unwrap();
+    Sandbox::builder()
+        .state_file(path)
+        .start()
+        .await
+        .unwrap_err()
 }

@@ -435,6 +435,21 @@ async fn a_missing_keyword_is_47003_naming_it() {
 }
 
 #[tokio::test]
+async fn a_field_the_template_lacks_still_needs_a_text_value() {
+    let env = env().await;
+    let (openid, id) = booked(&env).await;
+    let mut data = booking();
+    data["note9"] = json!({"value": 7});
+    let answer = env.post(SEND, &send_body(&openid, &id, data)).await;
+    assert_errcode(&answer, 47003);
+    assert!(
+        errmsg(&answer).contains("data.note9.value invalid"),
+        "{answer}"
+    );
+    assert!(env.inbox(&openid).await.is_empty());
+}
+
+#[tokio::test]
 async fn keyword_limits_are_a_setting() {
     let mut rules = SubscribeRules::default();
     rules.keyword_limits.amount_digits = 12;

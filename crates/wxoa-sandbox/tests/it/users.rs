@@ -266,3 +266,32 @@ async fn a_million_followers_start_at_once_and_page_by_10000() {
     let info = env.get(&format!("/cgi-bin/user/info?openid={last}")).await;
     assert_eq!(info["subscribe"], 1);
 }
+
+#[tokio::test]
+async fn latency_holds_every_answer_back_side_by_side_but_not_the_control_api() {
+    let latency = std::time::Duration::from_millis(300);
+    let env = env_with(Sandbox::builder().followers(3).latency(latency)).await;
+    let started = std::time::Instant::now();
+    let pages = tokio::join!(
+        env.get("/cgi-bin/user/get"),
+        env.get("/cgi-bin/user/get"),
+        env.get("/cgi-bin/user/get"),
+        env.get("/cgi-bin/user/get"),
+        env.get("/cgi-bin/user/get"),
+        env.get("/cgi-bin/user/get"),
+        env.get("/cgi-bin/user/get"),
+        env.get("/cgi-bin/user/get"),
+    );
+    let pages = [
+        pages.0, pages.1, pages.2, pages.3, pages.4, pages.5, pages.6, pages.7,
+    ];
+    let took = started.elapsed();
+    assert!(pages.iter().all(|p| p["total"] == 3));
+    // Each answer waited; eight of them waited together, not one after another (which
+    // would take 2.4 s).
+    assert!(took >= latency, "{took:?}");
+    assert!(took < latency * 4, "{took:?}");
+    let started = std::time::Instant::now();
+    env.sandbox.control().followers(1, 0).await.unwrap();
+    assert!(started.elapsed() < latency, "{:?}", started.elapsed());
+}

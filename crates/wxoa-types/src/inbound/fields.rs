@@ -6,7 +6,7 @@
 
 use crate::xml::Element;
 
-use super::InboundError;
+use super::{Expected, InboundError};
 
 /// A value that can be read from one (possibly absent) child element.
 pub trait FromField: Sized {
@@ -24,7 +24,7 @@ fn required(name: &'static str, element: Option<Element>) -> Result<Element, Inb
     element.ok_or(InboundError::MissingField { field: name })
 }
 
-pub(super) fn invalid(name: &'static str, value: &str, expected: &'static str) -> InboundError {
+pub(super) fn invalid(name: &'static str, value: &str, expected: Expected) -> InboundError {
     InboundError::InvalidField {
         field: name,
         value: value.chars().take(64).collect(),
@@ -57,7 +57,7 @@ impl<T: FromField> FromField for Option<T> {
 }
 
 macro_rules! number_field {
-    ($($ty:ty => $expected:literal),*) => {$(
+    ($($ty:ty => $expected:expr),*) => {$(
         impl FromField for $ty {
             fn from_field(name: &'static str, element: Option<Element>) -> Result<Self, InboundError> {
                 let element = required(name, element)?;
@@ -69,11 +69,11 @@ macro_rules! number_field {
 }
 
 number_field!(
-    u64 => "an unsigned integer",
-    i64 => "an integer",
-    u32 => "an unsigned integer",
-    i32 => "an integer",
-    f64 => "a number"
+    u64 => Expected::UnsignedInteger,
+    i64 => Expected::Integer,
+    u32 => Expected::UnsignedInteger,
+    i32 => Expected::Integer,
+    f64 => Expected::Number
 );
 
 /// Flags arrive as `0`/`1` (sometimes `true`/`false`).
@@ -83,7 +83,7 @@ impl FromField for bool {
         match element.text.trim() {
             "1" | "true" | "TRUE" | "True" => Ok(true),
             "0" | "false" | "FALSE" | "False" => Ok(false),
-            other => Err(invalid(name, other, "0 or 1")),
+            other => Err(invalid(name, other, Expected::Flag)),
         }
     }
 }

@@ -8,8 +8,8 @@ use std::str::FromStr;
 
 use crate::xml::{self, Element, Limits, Sink, TreeSink};
 
-use super::InboundError;
 use super::fields::invalid;
+use super::{Expected, InboundError};
 
 /// The header fields read in place, in the order their slots are kept.
 #[derive(Debug, Clone, Copy)]
@@ -121,7 +121,7 @@ impl<'a> HeaderFields<'a> {
     pub(super) fn number<T: FromStr>(
         &self,
         field: Field,
-        expected: &'static str,
+        expected: Expected,
     ) -> Result<T, InboundError> {
         let text = self.get(field).ok_or(InboundError::MissingField {
             field: field.name(),
@@ -135,7 +135,7 @@ impl<'a> HeaderFields<'a> {
     pub(super) fn optional_number<T: FromStr>(
         &self,
         field: Field,
-        expected: &'static str,
+        expected: Expected,
     ) -> Result<Option<T>, InboundError> {
         if self.get(field).is_none() || self.blank(field) {
             return Ok(None);
@@ -198,7 +198,7 @@ impl<'a> Sink<'a> for HeaderSink<'a> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::super::{Inbound, InboundError};
+    use super::super::{Expected, Inbound, InboundError};
 
     const HEAD: &str = "<ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o1]]></FromUserName>\
                         <CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>";
@@ -241,7 +241,7 @@ mod tests {
             Err(InboundError::InvalidField {
                 field: "MsgId",
                 value: String::new(),
-                expected: "an unsigned integer"
+                expected: Expected::UnsignedInteger
             })
         );
         assert_eq!(
@@ -263,7 +263,7 @@ mod tests {
         );
         assert_eq!(
             Inbound::from_xml(b"<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>x</CreateTime></xml>"),
-            Err(InboundError::InvalidField { field: "CreateTime", value: "x".into(), expected: "an integer" })
+            Err(InboundError::InvalidField { field: "CreateTime", value: "x".into(), expected: Expected::Integer })
         );
         assert_eq!(
             Inbound::from_xml(b"<xml><ToUserName>gh</ToUserName><Encrypt>abc</Encrypt></xml>"),

@@ -65,13 +65,38 @@ pub enum InboundError {
         /// The value found (at most 64 characters of it).
         value: String,
         /// What was expected.
-        expected: &'static str,
+        expected: Expected,
     },
     /// The document is an encrypted envelope (only `ToUserName` and `Encrypt`): it must be
     /// decrypted first, which means the server is configured for plain mode while the platform
     /// sends in safe mode.
     #[error("push is an encrypted envelope: decrypt it first (the account is in safe mode)")]
     Encrypted,
+}
+
+/// The form a push field's value must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Expected {
+    /// A whole number of any sign.
+    Integer,
+    /// A whole number of zero or more.
+    UnsignedInteger,
+    /// Any number.
+    Number,
+    /// A flag: `0` or `1` (`false` or `true`).
+    Flag,
+}
+
+impl std::fmt::Display for Expected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Expected::Integer => "an integer",
+            Expected::UnsignedInteger => "an unsigned integer",
+            Expected::Number => "a number",
+            Expected::Flag => "0 or 1",
+        })
+    }
 }
 
 /// What a push is.
@@ -162,14 +187,14 @@ impl Inbound {
         let header = Header {
             to_user_name: flat.text(Field::ToUserName)?,
             from_user_name: flat.word(Field::FromUserName)?,
-            create_time: flat.number(Field::CreateTime, "an integer")?,
+            create_time: flat.number(Field::CreateTime, Expected::Integer)?,
             msg_type: flat.word(Field::MsgType)?,
-            msg_id: match flat.optional_number(Field::MsgId, "an unsigned integer")? {
+            msg_id: match flat.optional_number(Field::MsgId, Expected::UnsignedInteger)? {
                 Some(id) => Some(id),
                 None => <Option<u64> as FromField>::take(&mut flat.rest, "MsgID")?,
             },
             msg_data_id: flat.optional_text(Field::MsgDataId),
-            idx: flat.optional_number(Field::Idx, "an unsigned integer")?,
+            idx: flat.optional_number(Field::Idx, Expected::UnsignedInteger)?,
         };
         header.with_body(flat.rest)
     }

@@ -9,6 +9,7 @@
 
 use serde::Serialize;
 
+use crate::inbound::InboundError;
 use crate::xml::XmlError;
 
 /// The body that tells the platform there is nothing to say.
@@ -259,17 +260,23 @@ impl Article {
 #[non_exhaustive]
 pub enum ReplyError {
     /// A news reply with no article or more than [`MAX_NEWS_ARTICLES`].
-    #[error("a news reply holds 1 to {MAX_NEWS_ARTICLES} articles, this one has {0}")]
-    ArticleCount(usize),
+    #[error("a news reply holds 1 to {MAX_NEWS_ARTICLES} articles, this one has {count}")]
+    ArticleCount {
+        /// The articles it holds.
+        count: usize,
+    },
     /// A required id is empty.
-    #[error("reply field {0} must not be empty")]
-    Empty(&'static str),
+    #[error("reply field {field} must not be empty")]
+    Empty {
+        /// The XML name of the field.
+        field: &'static str,
+    },
     /// The reply XML could not be parsed.
     #[error("reply is not valid XML: {0}")]
     Xml(#[from] XmlError),
     /// The reply XML lacks a field or has a malformed one.
     #[error("reply is malformed: {0}")]
-    Malformed(String),
+    Malformed(#[source] InboundError),
     /// `ArticleCount` disagrees with the number of articles.
     #[error("reply ArticleCount is {declared} but it holds {actual} articles")]
     CountMismatch {
@@ -279,8 +286,11 @@ pub enum ReplyError {
         actual: usize,
     },
     /// A `MsgType` that is not a reply type.
-    #[error("{0:?} is not a reply type")]
-    UnknownType(String),
+    #[error("{msg_type:?} is not a reply type")]
+    UnknownType {
+        /// The `MsgType` as written.
+        msg_type: String,
+    },
 }
 
 mod wire;

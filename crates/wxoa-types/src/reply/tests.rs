@@ -69,12 +69,12 @@ fn news_is_bounded() {
     let p = push();
     assert_eq!(
         Reply::news(&p, vec![]).to_xml(),
-        Err(ReplyError::ArticleCount(0))
+        Err(ReplyError::ArticleCount { count: 0 })
     );
     let nine = vec![Article::new("t", "u"); 9];
     assert_eq!(
         Reply::news(&p, nine).to_xml(),
-        Err(ReplyError::ArticleCount(9))
+        Err(ReplyError::ArticleCount { count: 9 })
     );
     let eight = vec![Article::new("t", "u"); 8];
     assert!(Reply::news(&p, eight).to_xml().is_ok());
@@ -85,11 +85,13 @@ fn required_ids_are_checked() {
     let p = push();
     assert_eq!(
         Reply::image(&p, "").to_xml(),
-        Err(ReplyError::Empty("MediaId"))
+        Err(ReplyError::Empty { field: "MediaId" })
     );
     assert_eq!(
         Reply::music(&p, Music::default()).to_xml(),
-        Err(ReplyError::Empty("ThumbMediaId"))
+        Err(ReplyError::Empty {
+            field: "ThumbMediaId"
+        })
     );
 }
 

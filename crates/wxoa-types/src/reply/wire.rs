@@ -205,7 +205,11 @@ impl Reply {
                 };
                 ReplyBody::TransferCustomerService { kf_account }
             }
-            _ => return Err(ReplyError::UnknownType(msg_type.0)),
+            _ => {
+                return Err(ReplyError::UnknownType {
+                    msg_type: msg_type.0,
+                });
+            }
         };
         Ok(Reply {
             to_user_name,
@@ -217,7 +221,7 @@ impl Reply {
 }
 
 fn take<T: FromField>(parent: &mut Element, name: &'static str) -> Result<T, ReplyError> {
-    T::take(parent, name).map_err(|e| ReplyError::Malformed(e.to_string()))
+    T::take(parent, name).map_err(ReplyError::Malformed)
 }
 
 fn media_of(root: &mut Element, group: &'static str) -> Result<String, ReplyError> {
@@ -264,7 +268,7 @@ fn validate_parts(
 ) -> Result<(), ReplyError> {
     let non_empty = |value: &str, name: &'static str| {
         if value.is_empty() {
-            Err(ReplyError::Empty(name))
+            Err(ReplyError::Empty { field: name })
         } else {
             Ok(())
         }
@@ -279,7 +283,9 @@ fn validate_parts(
         ReplyBody::Music(music) => non_empty(&music.thumb_media_id, "ThumbMediaId"),
         ReplyBody::News { articles } => {
             if articles.is_empty() || articles.len() > MAX_NEWS_ARTICLES {
-                Err(ReplyError::ArticleCount(articles.len()))
+                Err(ReplyError::ArticleCount {
+                    count: articles.len(),
+                })
             } else {
                 Ok(())
             }

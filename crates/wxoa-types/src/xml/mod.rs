@@ -83,9 +83,12 @@ pub enum XmlError {
     Doctype,
     /// A reference to an entity other than the five predefined ones.
     #[error(
-        "XML entity reference {0} is not allowed: only the predefined entities and character references are"
+        "XML entity reference {reference} is not allowed: only the predefined entities and character references are"
     )]
-    Entity(String),
+    Entity {
+        /// The reference as written (`&name;`, or its first characters when it is not closed).
+        reference: String,
+    },
     /// The document has no root element.
     #[error("XML document is empty")]
     Empty,
@@ -96,16 +99,55 @@ pub enum XmlError {
     #[error("XML is not valid UTF-8")]
     Utf8,
     /// The document ended inside an element.
-    #[error("XML ended before element <{0}> was closed")]
-    Unclosed(String),
-    /// Any other syntax error, with the parser's description and byte position.
-    #[error("malformed XML at byte {position}: {message}")]
-    Syntax {
-        /// Byte offset where the parser stopped.
-        position: u64,
-        /// What the parser found wrong.
-        message: String,
+    #[error("XML ended before element <{element}> was closed")]
+    Unclosed {
+        /// The name of the innermost element still open.
+        element: String,
     },
+    /// Any other syntax error, with what is wrong and its byte position.
+    #[error("malformed XML at byte {position}: {problem}")]
+    Syntax {
+        /// Byte offset where the reader stopped.
+        position: u64,
+        /// What the reader found wrong.
+        problem: SyntaxProblem,
+    },
+}
+
+/// What is wrong with the markup at the position of an [`XmlError::Syntax`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SyntaxProblem {
+    /// An end tag while no element is open.
+    #[error("an end tag with no element open")]
+    EndTagWithoutElement,
+    /// An end tag that names another element than the one open.
+    #[error("the end tag does not close <{open}>")]
+    MismatchedEndTag {
+        /// The element open.
+        open: String,
+    },
+    /// An end tag without its `>`.
+    #[error("unclosed end tag")]
+    UnclosedEndTag,
+    /// A start tag without its `>`.
+    #[error("unclosed start tag")]
+    UnclosedStartTag,
+    /// A quoted attribute value without its closing quote.
+    #[error("unclosed attribute value")]
+    UnclosedAttributeValue,
+    /// A CDATA section without its `]]>`.
+    #[error("unclosed CDATA")]
+    UnclosedCdata,
+    /// A comment without its `-->`.
+    #[error("unclosed comment")]
+    UnclosedComment,
+    /// A processing instruction without its `?>`.
+    #[error("unclosed processing instruction")]
+    UnclosedProcessingInstruction,
+    /// `<!` followed by something else than CDATA, a comment or a DOCTYPE.
+    #[error("unknown markup after <!")]
+    UnknownMarkup,
 }
 
 /// One element: its name, its text (CDATA and text joined, entities resolved) and its children.
@@ -354,7 +396,7 @@ mod tests {
         assert_eq!(parse_str(laughs), Err(XmlError::Doctype));
         assert!(matches!(
             parse_str("<xml><A>&xxe;</A></xml>"),
-            Err(XmlError::Entity(_))
+            Err(XmlError::Entity { .. })
         ));
     }
 
@@ -393,12 +435,19 @@ mod tests {
         assert_eq!(parse_str("   "), Err(XmlError::Empty));
         assert_eq!(
             parse_str("<xml><A>"),
-            Err(XmlError::Unclosed("A".to_owned()))
+            Err(XmlError::Unclosed {
+                element: "A".to_owned()
+            })
         );
-        assert!(matches!(
+        assert_eq!(
             parse_str("<xml><A></B></xml>"),
-            Err(XmlError::Syntax { .. })
-        ));
+            Err(XmlError::Syntax {
+                position: 8,
+                problem: SyntaxProblem::MismatchedEndTag {
+                    open: "A".to_owned()
+                }
+            })
+        );
         assert_eq!(parse_str("<a/><b/>"), Err(XmlError::TrailingContent));
         assert_eq!(parse_str("<a></a>junk"), Err(XmlError::TrailingContent));
         assert_eq!(parse(b"<xml>\xff</xml>"), Err(XmlError::Utf8));
@@ -438,11 +487,11 @@ mod tests {
         );
         assert!(matches!(
             parse_str("<xml><A>&#0;</A></xml>"),
-            Err(XmlError::Entity(_))
+            Err(XmlError::Entity { .. })
         ));
         assert!(matches!(
             parse_str("<xml><A>a & b</A></xml>"),
-            Err(XmlError::Entity(_))
+            Err(XmlError::Entity { .. })
         ));
         for unclosed in [
             "<xml><![CDATA[a</xml>",

@@ -14,7 +14,7 @@
 
 use std::borrow::Cow;
 
-use super::{Limits, XmlError};
+use super::{Limits, SyntaxProblem, XmlError};
 
 /// Where [`read`] reports what it reads, in document order.
 pub(crate) trait Sink<'a> {
@@ -148,7 +148,7 @@ pub(crate) fn read<'a>(
         at = match input.get(start + 1) {
             Some(b'/') => {
                 let Some(element) = open.pop() else {
-                    return Err(syntax(start, "an end tag with no element open"));
+                    return Err(syntax(start, SyntaxProblem::EndTagWithoutElement));
                 };
                 let after = end_tag(input, start, element.name)?;
                 sink.end(element.finish());
@@ -158,7 +158,7 @@ pub(crate) fn read<'a>(
             Some(b'!') => {
                 if let Some(body) = rest.strip_prefix("<![CDATA[") {
                     let len = cdata_end(body.as_bytes())
-                        .ok_or_else(|| syntax(start, "unclosed CDATA"))?;
+                        .ok_or_else(|| syntax(start, SyntaxProblem::UnclosedCdata))?;
                     let Some(element) = open.last_mut() else {
                         return Err(XmlError::TrailingContent);
                     };
@@ -167,7 +167,7 @@ pub(crate) fn read<'a>(
                 } else if rest.starts_with("<!--") {
                     let body = rest.as_bytes().get(4..).unwrap_or_default();
                     let len = memchr::memmem::find(body, b"-->")
-                        .ok_or_else(|| syntax(start, "unclosed comment"))?;
+                        .ok_or_else(|| syntax(start, SyntaxProblem::UnclosedComment))?;
                     start + 4 + len + 3
                 } else {
                     let doctype = rest
@@ -177,7 +177,7 @@ pub(crate) fn read<'a>(
                     return Err(if doctype {
                         XmlError::Doctype
                     } else {
-                        syntax(start, "unknown markup after <!")
+                        syntax(start, SyntaxProblem::UnknownMarkup)
                     });
                 }
             }
@@ -186,7 +186,7 @@ pub(crate) fn read<'a>(
                 let body = rest.as_bytes().get(1..).unwrap_or_default();
                 match memchr::memmem::find(body, b"?>") {
                     Some(len) if len > 0 => start + 1 + len + 2,
-                    _ => return Err(syntax(start, "unclosed processing instruction")),
+                    _ => return Err(syntax(start, SyntaxProblem::UnclosedProcessingInstruction)),
                 }
             }
             _ => {
@@ -220,7 +220,9 @@ pub(crate) fn read<'a>(
         };
     }
     if let Some(element) = open.pop() {
-        return Err(XmlError::Unclosed(element.name.to_owned()));
+        return Err(XmlError::Unclosed {
+            element: element.name.to_owned(),
+        });
     }
     if closed_root {
         Ok(())
@@ -229,10 +231,10 @@ pub(crate) fn read<'a>(
     }
 }
 
-fn syntax(position: usize, message: &str) -> XmlError {
+fn syntax(position: usize, problem: SyntaxProblem) -> XmlError {
     XmlError::Syntax {
         position: position as u64,
-        message: message.to_owned(),
+        problem,
     }
 }
 
@@ -263,14 +265,14 @@ fn start_tag(document: &str, at: usize) -> Result<(&str, bool, usize), XmlError>
         // Tags are short: a plain loop beats setting up a vector search.
         let rest = tag.get(close..).unwrap_or_default();
         let Some(len) = rest.iter().position(|&b| matches!(b, b'>' | b'"' | b'\'')) else {
-            return Err(syntax(at, "unclosed start tag"));
+            return Err(syntax(at, SyntaxProblem::UnclosedStartTag));
         };
         close += len;
         match tag.get(close) {
             Some(&quote @ (b'"' | b'\'')) => {
                 let value = tag.get(close + 1..).unwrap_or_default();
                 let end = memchr::memchr(quote, value)
-                    .ok_or_else(|| syntax(at, "unclosed attribute value"))?;
+                    .ok_or_else(|| syntax(at, SyntaxProblem::UnclosedAttributeValue))?;
                 close += end + 2;
             }
             _ => break,
@@ -303,11 +305,16 @@ fn end_tag(input: &[u8], at: usize, name: &str) -> Result<usize, XmlError> {
         }
         match input.get(i) {
             Some(b'>') => return Ok(i + 1),
-            None => return Err(syntax(at, "unclosed end tag")),
+            None => return Err(syntax(at, SyntaxProblem::UnclosedEndTag)),
             Some(_) => {}
         }
     }
-    Err(syntax(at, &format!("the end tag does not close <{name}>")))
+    Err(syntax(
+        at,
+        SyntaxProblem::MismatchedEndTag {
+            open: name.to_owned(),
+        },
+    ))
 }
 
 /// Where `]]>` starts. A search for `]` is cheaper than building a substring finder for every
@@ -334,13 +341,14 @@ fn unescape(raw: &str) -> Result<Cow<'_, str>, XmlError> {
     let mut rest = raw.get(first..).unwrap_or_default();
     while let Some(reference) = rest.strip_prefix('&') {
         let Some(len) = memchr::memchr(b';', reference.as_bytes()) else {
-            return Err(XmlError::Entity(format!(
-                "&{}",
-                reference.chars().take(16).collect::<String>()
-            )));
+            return Err(XmlError::Entity {
+                reference: format!("&{}", reference.chars().take(16).collect::<String>()),
+            });
         };
         let name = reference.get(..len).unwrap_or_default();
-        out.push(resolve(name).ok_or_else(|| XmlError::Entity(format!("&{name};")))?);
+        out.push(resolve(name).ok_or_else(|| XmlError::Entity {
+            reference: format!("&{name};"),
+        })?);
         rest = reference.get(len + 1..).unwrap_or_default();
         let next = memchr::memchr(b'&', rest.as_bytes()).unwrap_or(rest.len());
         out.push_str(rest.get(..next).unwrap_or_default());

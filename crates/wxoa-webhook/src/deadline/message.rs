@@ -19,8 +19,11 @@ pub enum LateReplyError {
     )]
     Transfer,
     /// A reply type this version cannot send as a customer-service message.
-    #[error("a {0} reply cannot be sent as a customer-service message")]
-    Unsupported(&'static str),
+    #[error("a {msg_type} reply cannot be sent as a customer-service message")]
+    Unsupported {
+        /// The reply's `MsgType`.
+        msg_type: &'static str,
+    },
     /// A news reply without articles.
     #[error("a news reply without articles")]
     NoArticles,
@@ -64,7 +67,11 @@ pub fn custom_message(openid: &str, body: &ReplyBody) -> Result<Value, LateReply
             )
         }
         ReplyBody::TransferCustomerService { .. } => return Err(LateReplyError::Transfer),
-        other => return Err(LateReplyError::Unsupported(other.msg_type())),
+        other => {
+            return Err(LateReplyError::Unsupported {
+                msg_type: other.msg_type(),
+            });
+        }
     };
     let mut message = json!({ "touser": openid, "msgtype": msgtype });
     if let Some(object) = message.as_object_mut() {

@@ -42,7 +42,9 @@ use wxoa_types::inbound::Inbound;
 use wxoa_types::reply::ReplyBody;
 
 use crate::account::Account;
+use crate::dedup::DedupOp;
 use crate::handler::{HandlerError, Outcome};
+use crate::metrics::{LateResult, OutboxEvent, RequestOutcome};
 use crate::pipeline::{Answer, render, takes_no_reply};
 use crate::rejection::Rejection;
 use crate::webhook::Webhook;
@@ -170,7 +172,7 @@ impl Pending {
     /// left to deliver it.
     fn hung_up(self, handling: Handling) {
         let webhook = self.webhook.clone();
-        webhook.inner.metrics.request("closed");
+        webhook.inner.metrics.request(RequestOutcome::Closed);
         self.span.record("outcome", "closed");
         let guard = self.span.enter();
         if webhook.inner.late.is_some() {
@@ -220,7 +222,7 @@ impl Pending {
             }
             Outcome::Failed(reason) => {
                 if let Err(error) = webhook.inner.dedup.release(&self.key).await {
-                    webhook.dedupe_failed("release", &error);
+                    webhook.dedupe_failed(DedupOp::Release, &error);
                 }
                 return Err(reason);
             }
@@ -304,14 +306,14 @@ impl Webhook {
                         pending.run_late(handling, ticket, job, parked)
                     });
                 }
-                inner.metrics.request("late");
+                inner.metrics.request(RequestOutcome::Late);
                 tracing::Span::current().record("outcome", "late");
                 return Ok(answer);
             }
         };
         match finished {
             Ok(answer) => {
-                inner.metrics.request("ok");
+                inner.metrics.request(RequestOutcome::Ok);
                 tracing::Span::current().record("outcome", "ok");
                 Ok(answer)
             }
@@ -361,7 +363,7 @@ impl Webhook {
         }
         let drained = self.inner.late_work.drain(timeout).await;
         for handed_over in &drained.handed_over {
-            self.inner.metrics.outbox_handed_over();
+            self.inner.metrics.outbox(OutboxEvent::HandedOver);
             let push = &handed_over.push;
             warn!(
                 app_id = %handed_over.app_id,
@@ -372,7 +374,7 @@ impl Webhook {
             );
         }
         for undelivered in &drained.undelivered {
-            self.inner.metrics.late_undelivered();
+            self.inner.metrics.late(LateResult::Undelivered);
             let push = &undelivered.push;
             warn!(
                 app_id = %undelivered.app_id,
@@ -400,7 +402,7 @@ impl Webhook {
             move |ticket| job(pending, ticket).instrument(in_span),
         );
         if !started {
-            self.inner.metrics.late_undelivered();
+            self.inner.metrics.late(LateResult::Undelivered);
             let _entered = span.enter();
             warn!(
                 push = %push_json(&push),
@@ -421,7 +423,11 @@ impl Webhook {
             }
         };
         let result = self.send_late(account, push, &body).await;
-        self.inner.metrics.late(result.is_ok());
+        self.inner.metrics.late(if result.is_ok() {
+            LateResult::Delivered
+        } else {
+            LateResult::Failed
+        });
         match result {
             Ok(()) => debug!("late reply sent as a customer-service message"),
             Err(reason) => warn!(%reason, "late reply could not be delivered"),

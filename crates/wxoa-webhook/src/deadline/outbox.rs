@@ -18,7 +18,9 @@ use wxoa_types::inbound::Inbound;
 
 use super::{Handling, Pending, Ticket, handling};
 use crate::account::Account;
+use crate::dedup::DedupOp;
 use crate::dedup::outbox::{HEARTBEAT, Job, Lease, MAX_AGE, MAX_TAKEOVERS, SCAN, Taken};
+use crate::metrics::OutboxEvent;
 use crate::verify::now;
 use crate::webhook::{Inner, Webhook};
 
@@ -54,7 +56,7 @@ impl Pending {
         match outbox.park(job).await {
             Ok(()) => true,
             Err(error) => {
-                self.webhook.dedupe_failed("park", &error);
+                self.webhook.dedupe_failed(DedupOp::Park, &error);
                 false
             }
         }
@@ -107,14 +109,14 @@ impl Webhook {
                         debug!(job = %job.id, "the job was missing from the outbox: parked again");
                         ticket.in_outbox(true);
                     }
-                    Err(error) => self.dedupe_failed("park", &error),
+                    Err(error) => self.dedupe_failed(DedupOp::Park, &error),
                 },
                 Ok(Lease::Lost) => {
                     ticket.in_outbox(false);
                     warn!(job = %job.id, "another instance took this job over (its lease lapsed): the reply may be sent twice");
                     return std::future::pending().await;
                 }
-                Err(error) => self.dedupe_failed("renew", &error),
+                Err(error) => self.dedupe_failed(DedupOp::Renew, &error),
             }
         }
     }
@@ -130,7 +132,7 @@ impl Webhook {
             match outbox.finish(&job.app_id, &job.id).await {
                 Ok(()) => return,
                 Err(error) => {
-                    self.dedupe_failed("finish", &error);
+                    self.dedupe_failed(DedupOp::Finish, &error);
                     if started.elapsed() >= FINISH_FOR {
                         warn!(job = %job.id, "the finished job could not be removed from the outbox: another instance may send its reply again");
                         return;
@@ -178,7 +180,7 @@ impl Webhook {
                         self.resume(account.clone(), taken).await;
                     }
                 }
-                Err(error) => self.dedupe_failed("recover", &error),
+                Err(error) => self.dedupe_failed(DedupOp::Recover, &error),
             }
         }
     }
@@ -204,7 +206,7 @@ impl Webhook {
         let push = match (why, push) {
             (None, Ok(push)) => Arc::new(push),
             (why, _) => {
-                self.inner.metrics.outbox_dropped();
+                self.inner.metrics.outbox(OutboxEvent::Dropped);
                 warn!(
                     app_id = %job.app_id,
                     job = %job.id,
@@ -215,7 +217,7 @@ impl Webhook {
                 return;
             }
         };
-        self.inner.metrics.outbox_recovered();
+        self.inner.metrics.outbox(OutboxEvent::Recovered);
         let span = tracing::info_span!("recovered", app_id = %account.app_id, kind = push.kind(), outcome = tracing::field::Empty);
         span.in_scope(|| {
             debug!(key = %job.id, takeovers, "handling the push again: taken over from the outbox");

@@ -7,8 +7,9 @@ use std::time::Instant;
 use tracing::{debug, warn};
 use wxoa_types::inbound::Inbound;
 
-use super::{Claim, DedupError};
+use super::{Claim, DedupError, DedupOp};
 use crate::account::Account;
+use crate::metrics::RequestOutcome;
 use crate::pipeline::Answer;
 use crate::webhook::Webhook;
 
@@ -56,22 +57,22 @@ impl Webhook {
                             Ok(Claim::InFlight) => {
                                 return Turn::Answered(self.duplicate(Answer::Success));
                             }
-                            Err(error) => self.dedupe_failed("claim", &error),
+                            Err(error) => self.dedupe_failed(DedupOp::Claim, &error),
                         }
                     }
-                    Err(error) => self.dedupe_failed("wait", &error),
+                    Err(error) => self.dedupe_failed(DedupOp::Wait, &error),
                 }
                 Turn::Handle { waited: true }
             }
             Err(error) => {
-                self.dedupe_failed("claim", &error);
+                self.dedupe_failed(DedupOp::Claim, &error);
                 Turn::Handle { waited: false }
             }
         }
     }
 
     pub(crate) fn duplicate(&self, answer: Answer) -> Answer {
-        self.inner.metrics.request("duplicate");
+        self.inner.metrics.request(RequestOutcome::Duplicate);
         self.inner.metrics.duplicate();
         tracing::Span::current().record("outcome", "duplicate");
         debug!("retry answered from its first delivery");
@@ -86,19 +87,19 @@ impl Webhook {
             .complete(key, answer, self.inner.windows)
             .await
         {
-            self.dedupe_failed("complete", &error);
+            self.dedupe_failed(DedupOp::Complete, &error);
         }
     }
 
     /// A dedupe store operation failed: the push goes on without it (handled, or its answer
     /// not recorded for retries). Counted each time; logged each time, except while the store
     /// is known to be unavailable (it logged that once).
-    pub(crate) fn dedupe_failed(&self, op: &'static str, error: &DedupError) {
+    pub(crate) fn dedupe_failed(&self, op: DedupOp, error: &DedupError) {
         self.inner.metrics.dedupe_failed(op);
         if error.is_unavailable() {
-            debug!(op, %error, "dedupe store unavailable; going on without it");
+            debug!(op = op.as_str(), %error, "dedupe store unavailable; going on without it");
         } else {
-            warn!(op, %error, "dedupe store failed; going on without it (the push is handled, retries may run it again)");
+            warn!(op = op.as_str(), %error, "dedupe store failed; going on without it (the push is handled, retries may run it again)");
         }
     }
 }

@@ -56,18 +56,16 @@ pub enum DedupError {
     /// The store did not answer within its time limit.
     #[error("the dedupe store did not answer {op} within {limit:?}")]
     TimedOut {
-        /// The operation: `claim`, `wait`, `complete`, `release`, `check`, or one of the
-        /// outbox's: `park`, `renew`, `finish`, `recover`.
-        op: &'static str,
+        /// The operation.
+        op: DedupOp,
         /// How long it was given.
         limit: Duration,
     },
     /// The store answered with an error, or could not be reached.
     #[error("the dedupe store failed {op}: {source}")]
     Failed {
-        /// The operation: `claim`, `wait`, `complete`, `release`, `check`, or one of the
-        /// outbox's: `park`, `renew`, `finish`, `recover`.
-        op: &'static str,
+        /// The operation.
+        op: DedupOp,
         /// What went wrong.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
@@ -76,9 +74,8 @@ pub enum DedupError {
     /// a time, so that an outage costs each push nothing.
     #[error("the dedupe store is unavailable after a recent failure ({op} not tried)")]
     Unavailable {
-        /// The operation: `claim`, `wait`, `complete`, `release`, `check`, or one of the
-        /// outbox's: `park`, `renew`, `finish`, `recover`.
-        op: &'static str,
+        /// The operation.
+        op: DedupOp,
     },
     /// The store's address cannot be used.
     #[error("the dedupe store's URL {url} is invalid: {source}")]
@@ -89,6 +86,53 @@ pub enum DedupError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+}
+
+/// An operation of a dedupe store, named in its [`DedupError`]s, logs and metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DedupOp {
+    /// Claiming a push's key.
+    Claim,
+    /// Waiting for the answer of a delivery in flight.
+    Wait,
+    /// Recording a push's answer.
+    Complete,
+    /// Releasing a claim whose handler failed.
+    Release,
+    /// Checking that the store answers.
+    Check,
+    /// Parking a late reply in the outbox.
+    Park,
+    /// Renewing the lease on a parked job.
+    Renew,
+    /// Finishing a parked job.
+    Finish,
+    /// Taking over the jobs of an instance that died.
+    Recover,
+}
+
+impl DedupOp {
+    /// The operation's name (`claim`, `park`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DedupOp::Claim => "claim",
+            DedupOp::Wait => "wait",
+            DedupOp::Complete => "complete",
+            DedupOp::Release => "release",
+            DedupOp::Check => "check",
+            DedupOp::Park => "park",
+            DedupOp::Renew => "renew",
+            DedupOp::Finish => "finish",
+            DedupOp::Recover => "recover",
+        }
+    }
+}
+
+impl std::fmt::Display for DedupOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl DedupError {

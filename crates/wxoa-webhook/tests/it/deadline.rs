@@ -50,7 +50,8 @@ async fn a_slow_handler_gets_success_then_a_customer_service_message() {
         )
         .budget(Duration::from_millis(150))
         .late_reply(Arc::new(Recorder(tx)))
-        .build();
+        .build()
+        .unwrap();
     let started = Instant::now();
     let (status, body) = send(
         &webhook.router(),
@@ -72,7 +73,7 @@ async fn a_slow_handler_gets_success_then_a_customer_service_message() {
         message,
         json!({"touser": "oSlow", "msgtype": "text", "text": {"content": "late: report"}})
     );
-    assert_eq!(webhook.metrics().requests("late"), 1);
+    assert_eq!(webhook.metrics().requests(RequestOutcome::Late), 1);
     // A retry of the same push after the deadline gets `success` and does not run it again.
     let (_, body) = send(
         &webhook.router(),
@@ -93,7 +94,8 @@ async fn failed_late_deliveries_are_counted() {
         ))
         .budget(Duration::from_millis(50))
         .late_reply(Arc::new(Failing))
-        .build();
+        .build()
+        .unwrap();
     let (_, body) = send(
         &webhook.router(),
         platform().push(Mode::Plain, &text_push("o", "x", 2)),
@@ -102,8 +104,8 @@ async fn failed_late_deliveries_are_counted() {
     assert_eq!(body, b"success");
     for _ in 0..50 {
         if webhook
-            .metrics()
-            .render()
+            .render_metrics()
+            .unwrap()
             .contains("wxoa_webhook_late_replies_total{result=\"failed\"} 1")
         {
             return;
@@ -112,7 +114,7 @@ async fn failed_late_deliveries_are_counted() {
     }
     panic!(
         "the failed late delivery was not counted:\n{}",
-        webhook.metrics().render()
+        webhook.render_metrics().unwrap()
     );
 }
 
@@ -127,7 +129,8 @@ async fn the_echo_bot_sleeps_then_answers_late_past_the_budget() {
         )
         .budget(Duration::from_millis(300))
         .late_reply(Arc::new(Recorder(tx)))
-        .build();
+        .build()
+        .unwrap();
     let started = Instant::now();
     let (status, body) = send(
         &webhook.router(),

@@ -98,7 +98,8 @@ async fn dedupe_is_per_account() {
             TOKEN,
             counting_bot(runs.clone(), Duration::ZERO),
         ))
-        .build();
+        .build()
+        .unwrap();
     let router = webhook.router();
     let xml = text_push("oUser", "x", 9);
     send(
@@ -255,7 +256,8 @@ async fn answers_are_kept_for_the_replay_window_whatever_it_is() {
             .account(Account::new(APP_ID, TOKEN, echo()).aes_key(KEY).unwrap())
             .replay_window(Duration::from_secs(replay))
             .dedup(store.clone())
-            .build();
+            .build()
+            .unwrap();
         let router = webhook.router();
         let captured = platform().push(Mode::Safe, &text_push("oUser", "hi", 4_000 + replay));
         let (parts, body) = captured.into_parts();

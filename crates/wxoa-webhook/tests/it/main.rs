@@ -24,6 +24,7 @@ use axum::body::Body;
 use axum::http::Request;
 use tower::ServiceExt;
 use wxoa_types::inbound::{MessageKind, Text};
+use wxoa_webhook::metrics::{LateResult, OutboxEvent, RequestOutcome};
 use wxoa_webhook::testing::{Platform, body_bytes};
 use wxoa_webhook::{Account, Bot, Dispatch, Webhook};
 
@@ -39,6 +40,7 @@ pub fn webhook(bot: impl Dispatch) -> Webhook {
     Webhook::builder()
         .account(Account::new(APP_ID, TOKEN, bot).aes_key(KEY).unwrap())
         .build()
+        .unwrap()
 }
 
 /// An account in plain mode (no EncodingAESKey): the one kind that takes plaintext pushes
@@ -47,6 +49,7 @@ pub fn plain_webhook(bot: impl Dispatch) -> Webhook {
     Webhook::builder()
         .account(Account::new(APP_ID, TOKEN, bot))
         .build()
+        .unwrap()
 }
 
 pub fn echo() -> Bot {

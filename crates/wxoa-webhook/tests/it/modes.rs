@@ -29,6 +29,7 @@ async fn every_mode_replies_in_kind() {
                 .allow_plain(true),
         )
         .build()
+        .unwrap()
         .router();
     for mode in [Mode::Plain, Mode::Compat, Mode::Safe] {
         let (status, body) = send(
@@ -79,7 +80,8 @@ async fn accounts_route_by_path_and_by_token() {
     let webhook = Webhook::builder()
         .account(Account::new(APP_ID, TOKEN, echo()).aes_key(KEY).unwrap())
         .account(Account::new("wxffffffffffffffff", "othertoken", other_bot))
-        .build();
+        .build()
+        .unwrap();
     let router = webhook.router();
     // By path.
     let other = Platform::new("wxffffffffffffffff", "othertoken", None)
@@ -116,11 +118,13 @@ async fn accounts_route_by_path_and_by_token() {
     let (status, _) = send(&router, unknown.push(Mode::Plain, &text_push("o", "x", 4))).await;
     assert_eq!(status, 404);
     // Added at runtime.
-    webhook.add_account(
-        Account::new("wx1111111111111111", TOKEN, echo())
-            .aes_key(KEY)
-            .unwrap(),
-    );
+    webhook
+        .add_account(
+            Account::new("wx1111111111111111", TOKEN, echo())
+                .aes_key(KEY)
+                .unwrap(),
+        )
+        .unwrap();
     let added = Platform::new("wx1111111111111111", TOKEN, Some(KEY))
         .unwrap()
         .path("/wechat/wx1111111111111111");

@@ -93,6 +93,7 @@ fn redis_webhook(
         .budget(Duration::from_millis(150))
         .late_reply(Arc::new(Recorder(sent)))
         .build()
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -123,7 +124,7 @@ async fn a_late_push_is_parked_while_it_runs_and_finished_when_its_reply_is_sent
         assert!(started.elapsed() < Duration::from_secs(2), "the job stayed");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(webhook.metrics().outbox_jobs("recovered"), 0);
+    assert_eq!(webhook.metrics().outbox_jobs(OutboxEvent::Recovered), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -249,7 +250,7 @@ async fn a_webhook_runs_the_job_of_an_instance_that_died_and_sends_its_reply() {
         started.elapsed()
     );
     let metrics = webhook.metrics();
-    assert_eq!(metrics.outbox_jobs("recovered"), 1);
+    assert_eq!(metrics.outbox_jobs(OutboxEvent::Recovered), 1);
     assert_eq!(metrics.handled_total(), 1);
     let finished = Instant::now();
     while jobs_in_outbox(redis.url(), &app_id).await > 0 {
@@ -263,8 +264,9 @@ async fn a_webhook_runs_the_job_of_an_instance_that_died_and_sends_its_reply() {
     tokio::time::sleep(LEASE + Duration::from_secs(1)).await;
     assert!(replies.try_recv().is_err());
     assert!(
-        metrics
-            .render()
+        webhook
+            .render_metrics()
+            .unwrap()
             .contains("wxoa_webhook_outbox_jobs_total{event=\"recovered\"} 1")
     );
 }
@@ -296,7 +298,7 @@ async fn jobs_taken_over_too_often_or_past_the_48_hour_window_are_dropped_not_ru
         sent,
     );
     let started = Instant::now();
-    while webhook.metrics().outbox_jobs("dropped") < 2 {
+    while webhook.metrics().outbox_jobs(OutboxEvent::Dropped) < 2 {
         assert!(
             started.elapsed() < LEASE + Duration::from_secs(5),
             "not dropped"
@@ -304,7 +306,7 @@ async fn jobs_taken_over_too_often_or_past_the_48_hour_window_are_dropped_not_ru
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(jobs_in_outbox(redis.url(), &app_id).await, 0);
-    assert_eq!(webhook.metrics().outbox_jobs("recovered"), 0);
+    assert_eq!(webhook.metrics().outbox_jobs(OutboxEvent::Recovered), 0);
     assert_eq!(webhook.metrics().handled_total(), 0);
     assert!(replies.try_recv().is_err(), "a dropped job ran");
 }

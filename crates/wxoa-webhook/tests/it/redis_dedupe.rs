@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use wxoa_testkit::Redis;
-use wxoa_webhook::dedup::{Claim, DedupError, DedupStore, RedisDedup, Windows};
+use wxoa_webhook::dedup::{Claim, DedupError, DedupOp, DedupStore, RedisDedup, Windows};
 
 const W: Windows = Windows {
     claim: Duration::from_secs(10),
@@ -164,7 +164,13 @@ async fn a_paused_or_killed_redis_fails_fast_and_is_used_again_when_it_answers()
     let paused = Instant::now();
     let (claim, took) = timed(&store).await;
     assert!(
-        matches!(claim, Err(DedupError::TimedOut { op: "claim", .. })),
+        matches!(
+            claim,
+            Err(DedupError::TimedOut {
+                op: DedupOp::Claim,
+                ..
+            })
+        ),
         "{claim:?}"
     );
     assert!(took < Duration::from_millis(600), "{took:?}");

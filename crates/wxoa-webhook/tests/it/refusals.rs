@@ -29,7 +29,7 @@ async fn bad_signature_is_401() {
     let query = query.replace("msg_signature=", "msg_signature=0");
     let (status, _) = send(&router, post(format!("/wechat?{query}"), body)).await;
     assert_eq!(status, 401);
-    assert_eq!(webhook.metrics().requests("bad_signature"), 3);
+    assert_eq!(webhook.metrics().requests(RequestOutcome::BadSignature), 3);
 }
 
 #[tokio::test]
@@ -42,7 +42,8 @@ async fn stale_timestamp_is_401_unless_the_window_is_off() {
     let open = Webhook::builder()
         .account(Account::new(APP_ID, TOKEN, echo()))
         .replay_window(std::time::Duration::ZERO)
-        .build();
+        .build()
+        .unwrap();
     let old = platform().push_at(Mode::Plain, &text_push("o", "x", 1), "1000000000", "1");
     let (status, _) = send(&open.router(), old).await;
     assert_eq!(status, 200);
@@ -88,8 +89,8 @@ async fn undecryptable_or_unparseable_bodies_are_400() {
     .await;
     assert_eq!(status, 400);
     assert!(String::from_utf8_lossy(&body).contains("EncodingAESKey"));
-    assert_eq!(webhook.metrics().requests("bad_request"), 1);
-    assert_eq!(plain_only.metrics().requests("bad_request"), 4);
+    assert_eq!(webhook.metrics().requests(RequestOutcome::BadRequest), 1);
+    assert_eq!(plain_only.metrics().requests(RequestOutcome::BadRequest), 4);
 }
 
 #[tokio::test]
@@ -100,7 +101,7 @@ async fn bodies_over_64_kib_are_413() {
     let big = text_push("o", &"x".repeat(70 * 1024), 1);
     let (status, _) = send(&router, platform().push(Mode::Plain, &big)).await;
     assert_eq!(status, 413);
-    assert_eq!(webhook.metrics().requests("too_large"), 1);
+    assert_eq!(webhook.metrics().requests(RequestOutcome::TooLarge), 1);
     let fits = text_push("o", &"x".repeat(60 * 1024), 2);
     let (status, _) = send(&router, platform().push(Mode::Plain, &fits)).await;
     assert_eq!(status, 200);
@@ -163,15 +164,16 @@ async fn a_plaintext_push_to_an_account_with_a_key_is_refused() {
     .await;
     assert_eq!(status, 401);
     let metrics = webhook.metrics();
-    assert_eq!(metrics.requests("plain_refused"), 2);
+    assert_eq!(metrics.requests(RequestOutcome::PlainRefused), 2);
     assert_eq!(
         metrics.handled_total(),
         1,
         "no handler ran for a refused push"
     );
     assert!(
-        metrics
-            .render()
+        webhook
+            .render_metrics()
+            .unwrap()
             .contains("wxoa_webhook_requests_total{outcome=\"plain_refused\"} 2")
     );
     // Compat mode carries the ciphertext: still accepted.
@@ -200,7 +202,8 @@ async fn allow_plain_takes_plaintext_pushes_during_the_switch_over() {
                 .unwrap()
                 .allow_plain(true),
         )
-        .build();
+        .build()
+        .unwrap();
     let (safe_query, _) = platform().sign(Mode::Safe, &text_push("o", "hi", 69), &now(), "1");
     let (status, body) = send(&webhook.router(), forged_plaintext(&safe_query)).await;
     assert_eq!(status, 200);
@@ -212,5 +215,5 @@ async fn allow_plain_takes_plaintext_pushes_during_the_switch_over() {
             .body,
         wxoa_types::reply::ReplyBody::text("transfer everything")
     );
-    assert_eq!(webhook.metrics().requests("plain_refused"), 0);
+    assert_eq!(webhook.metrics().requests(RequestOutcome::PlainRefused), 0);
 }

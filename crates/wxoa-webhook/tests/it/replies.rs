@@ -86,7 +86,8 @@ async fn job_events_are_answered_with_success_whatever_the_handler_says() {
             .unwrap(),
         )
         .replay_window(std::time::Duration::ZERO)
-        .build();
+        .build()
+        .unwrap();
     let (status, body) = send(&webhook.router(), platform().push(Mode::Safe, &xml)).await;
     assert_eq!((status, body.as_slice()), (200, &b"success"[..]));
 }

@@ -7,7 +7,7 @@ use wxoa_types::inbound::{
 };
 use wxoa_types::reply::ReplyBody;
 use wxoa_webhook::testing::{event_push, text_push};
-use wxoa_webhook::{Bot, Ctx, Dispatch, Mode};
+use wxoa_webhook::{Bot, BuildError, Ctx, Dispatch, Mode, RouteError};
 
 use crate::*;
 
@@ -25,7 +25,8 @@ async fn answer(bot: impl Dispatch, xml: &str) -> Option<ReplyBody> {
     let webhook = Webhook::builder()
         .account(Account::new(APP_ID, TOKEN, bot).aes_key(KEY).unwrap())
         .replay_window(std::time::Duration::ZERO)
-        .build();
+        .build()
+        .unwrap();
     let (status, body) = send(&webhook.router(), platform().push(Mode::Safe, xml)).await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     platform()
@@ -274,20 +275,87 @@ async fn the_fallback_takes_what_no_route_matches_and_without_one_the_answer_is_
     assert_eq!(answer(routes(), &fixture("image.xml")).await, text("image"));
 }
 
-#[test]
-#[should_panic(expected = "cannot serve `image` messages")]
-fn a_handler_of_what_its_kind_does_not_carry_is_refused_when_the_bot_is_built() {
-    let _ = Bot::new().on_message(
-        MessageKind::Image,
-        |_: Ctx, t: Text| async move { t.content },
-    );
+/// The error of building a webhook for one account served by `bot`.
+fn refused(bot: Bot) -> BuildError {
+    match Webhook::builder()
+        .account(Account::new(APP_ID, TOKEN, bot))
+        .build()
+    {
+        Ok(_) => panic!("a bot with a misrouted handler was served"),
+        Err(error) => error,
+    }
 }
 
 #[test]
-#[should_panic(expected = "cannot serve `qualification_verify_success` events")]
+fn a_handler_of_what_its_kind_does_not_carry_is_refused_when_the_webhook_is_built() {
+    let bot = Bot::new()
+        .on_message(
+            MessageKind::Text,
+            |_: Ctx, t: Text| async move { t.content },
+        )
+        .on_message(
+            MessageKind::Image,
+            |_: Ctx, t: Text| async move { t.content },
+        )
+        .on_message(MessageKind::Voice, |_: Ctx, c: Click| async move { c.key });
+    let error = refused(bot);
+    let BuildError::Bot { app_id, source } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(app_id, APP_ID);
+    assert!(
+        matches!(
+            source,
+            RouteError::Message {
+                kind: MessageKind::Image,
+                takes,
+            } if takes.ends_with("::Text")
+        ),
+        "the first misrouted handler is named: {source:?}"
+    );
+    assert!(
+        error.to_string().contains("cannot serve `image` messages"),
+        "{error}"
+    );
+    let webhook = Webhook::builder().build().unwrap();
+    let misrouted =
+        Bot::new().on_event(EventKind::Click, |_: Ctx, t: Text| async move { t.content });
+    assert!(matches!(
+        webhook.add_account(Account::new(APP_ID, TOKEN, misrouted)),
+        Err(BuildError::Bot {
+            source: RouteError::Event {
+                kind: EventKind::Click,
+                ..
+            },
+            ..
+        })
+    ));
+}
+
+#[test]
 fn an_unknown_event_gives_its_handler_no_payload() {
-    let _ = Bot::new().on_event(
+    let bot = Bot::new().on_event(
         EventKind::from("qualification_verify_success"),
         |_: Ctx, c: Click| async move { c.key },
+    );
+    let error = refused(bot);
+    assert!(
+        matches!(
+            &error,
+            BuildError::Bot {
+                source: RouteError::Event {
+                    kind: EventKind::Unknown(name),
+                    ..
+                },
+                ..
+            } if name == "qualification_verify_success"
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("cannot serve `qualification_verify_success` events"),
+        "{error}"
     );
 }

@@ -121,7 +121,8 @@ async fn a_connection_closed_mid_handling_gets_its_reply_once_as_a_customer_serv
     let webhook = Webhook::builder()
         .account(keyed(slow_bot(runs.clone(), Duration::from_millis(600))))
         .late_reply(sender)
-        .build();
+        .build()
+        .unwrap();
     let addr = serve(&webhook).await;
     let xml = text_push("oHungUp", "report", 4242);
 
@@ -132,7 +133,7 @@ async fn a_connection_closed_mid_handling_gets_its_reply_once_as_a_customer_serv
     drop(socket);
     let metrics = webhook.metrics();
     eventually("the closed connection being seen", || {
-        metrics.requests("closed") == 1
+        metrics.requests(RequestOutcome::Closed) == 1
     })
     .await;
 
@@ -160,7 +161,7 @@ async fn a_connection_closed_mid_handling_gets_its_reply_once_as_a_customer_serv
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(sent.try_recv().is_err(), "a second delivery");
     assert_eq!(runs.load(Ordering::SeqCst), 1);
-    assert_eq!(metrics.late_replies("delivered"), 1);
+    assert_eq!(metrics.late_replies(LateResult::Delivered), 1);
     assert_eq!(metrics.late_pending_now(), 0);
 }
 
@@ -169,7 +170,8 @@ async fn without_a_sender_a_closed_connection_s_reply_waits_for_the_retry() {
     let runs = Arc::new(AtomicUsize::new(0));
     let webhook = Webhook::builder()
         .account(keyed(slow_bot(runs.clone(), Duration::from_millis(300))))
-        .build();
+        .build()
+        .unwrap();
     let addr = serve(&webhook).await;
     let xml = text_push("oHungUp", "later", 4343);
     let mut socket = TcpStream::connect(addr).await.unwrap();
@@ -178,7 +180,7 @@ async fn without_a_sender_a_closed_connection_s_reply_waits_for_the_retry() {
     drop(socket);
     let metrics = webhook.metrics();
     eventually("the closed connection being seen", || {
-        metrics.requests("closed") == 1
+        metrics.requests(RequestOutcome::Closed) == 1
     })
     .await;
     // The retry waits for the handler and gets its passive reply.
@@ -197,7 +199,8 @@ async fn drain_waits_for_late_replies_then_refuses_pushes() {
         .account(keyed(slow_bot(runs.clone(), Duration::from_millis(500))))
         .budget(Duration::from_millis(100))
         .late_reply(sender)
-        .build();
+        .build()
+        .unwrap();
     let router = webhook.router();
     let (status, body) = send(
         &router,
@@ -216,7 +219,7 @@ async fn drain_waits_for_late_replies_then_refuses_pushes() {
     assert_eq!(message["text"]["content"], "done: a");
     assert_eq!(drained.finished, 1);
     assert!(drained.undelivered.is_empty());
-    assert_eq!(webhook.metrics().late_replies("delivered"), 1);
+    assert_eq!(webhook.metrics().late_replies(LateResult::Delivered), 1);
     assert_eq!(webhook.metrics().late_pending_now(), 0);
 
     // Draining: pushes are refused so that the platform's retry goes elsewhere.
@@ -226,7 +229,7 @@ async fn drain_waits_for_late_replies_then_refuses_pushes() {
     )
     .await;
     assert_eq!(status, 503);
-    assert_eq!(webhook.metrics().requests("shutting_down"), 1);
+    assert_eq!(webhook.metrics().requests(RequestOutcome::ShuttingDown), 1);
     assert_eq!(runs.load(Ordering::SeqCst), 1);
 }
 
@@ -247,7 +250,8 @@ async fn drain_names_and_counts_what_its_deadline_cut_off() {
         )))
         .budget(Duration::from_millis(50))
         .late_reply(sender)
-        .build();
+        .build()
+        .unwrap();
     let router = webhook.router();
     for (text, msg_id) in [("slow", 11), ("quick", 12)] {
         let (_, body) = send(
@@ -284,16 +288,16 @@ async fn drain_names_and_counts_what_its_deadline_cut_off() {
             (Some("12".to_owned()), Stage::Sending)
         ]
     );
-    assert_eq!(webhook.metrics().late_replies("undelivered"), 2);
+    assert_eq!(webhook.metrics().late_replies(LateResult::Undelivered), 2);
     assert_eq!(webhook.metrics().late_pending_now(), 0);
     assert!(
         webhook
-            .metrics()
-            .render()
+            .render_metrics()
+            .unwrap()
             .contains("wxoa_webhook_late_replies_total{result=\"undelivered\"} 2")
     );
     // Cut off means cancelled: nothing goes out after the drain gave up on it.
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert!(sent.try_recv().is_err());
-    assert_eq!(webhook.metrics().late_replies("delivered"), 0);
+    assert_eq!(webhook.metrics().late_replies(LateResult::Delivered), 0);
 }

@@ -97,7 +97,8 @@ async fn seen(name: &str) -> Vec<String> {
                 .unwrap(),
         )
         .replay_window(std::time::Duration::ZERO)
-        .build();
+        .build()
+        .unwrap();
     let (status, body) = send(&plain.router(), platform().push(Mode::Safe, &inbound(name))).await;
     assert_eq!((status, body.as_slice()), (200, b"success".as_slice()));
 
@@ -109,7 +110,8 @@ async fn seen(name: &str) -> Vec<String> {
                 .unwrap(),
         )
         .replay_window(std::time::Duration::ZERO)
-        .build();
+        .build()
+        .unwrap();
     let (body, query) = sealed(name);
     let request = Request::post(format!("/wechat?{query}"))
         .header("content-type", "text/xml")

@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 use super::{
     BRAND_NAME_MAX_CHARS, DESCRIPTION_MAX_CHARS, NOTICE_MAX_CHARS, QUANTITY_MAX, TITLE_MAX_CHARS,
 };
-use crate::Result;
 use crate::api::support::{invalid, opt_flag, opt_lenient, or_default, require, string_enum};
+use crate::{Result, Rule, Unit};
 
 string_enum! {
     /// How the card's code is shown.
@@ -83,12 +83,14 @@ impl DateInfo {
                 end_timestamp,
             } if end_timestamp <= begin_timestamp => Err(invalid(
                 format!("{field}.end_timestamp"),
-                format!("must be after begin_timestamp ({begin_timestamp}), got {end_timestamp}"),
+                Rule::EndNotAfterBegin {
+                    begin: begin_timestamp,
+                    end: end_timestamp,
+                },
             )),
-            DateInfo::Term { fixed_term: 0, .. } => Err(invalid(
-                format!("{field}.fixed_term"),
-                "at least 1 day, got 0",
-            )),
+            DateInfo::Term { fixed_term: 0, .. } => {
+                Err(invalid(format!("{field}.fixed_term"), Rule::NoDays))
+            }
             DateInfo::Range { .. } | DateInfo::Term { .. } => Ok(()),
         }
     }
@@ -326,10 +328,9 @@ impl BaseInfo {
         if !scheme_ok {
             return Err(invalid(
                 name("logo_url"),
-                format!(
-                    "must be an http(s) URL (upload the logo with uploadimg), got {:?}",
-                    self.logo_url
-                ),
+                Rule::LogoUrl {
+                    got: self.logo_url.clone(),
+                },
             ));
         }
         let texts = [
@@ -344,16 +345,20 @@ impl BaseInfo {
             if chars > max {
                 return Err(invalid(
                     name(key),
-                    format!("at most {max} characters, got {chars}"),
+                    Rule::AtMost {
+                        max: max as u64,
+                        unit: Unit::Characters,
+                        got: chars as u64,
+                    },
                 ));
             }
         }
         match &self.code_type {
-            None => return Err(invalid(name("code_type"), "required")),
+            None => return Err(invalid(name("code_type"), Rule::Required)),
             Some(CodeType::Unknown(other)) => {
                 return Err(invalid(
                     name("code_type"),
-                    format!("not a code type of the platform: {other:?}"),
+                    Rule::CodeType { got: other.clone() },
                 ));
             }
             Some(_) => {}
@@ -361,21 +366,27 @@ impl BaseInfo {
         if !is_card_color(&self.color) {
             return Err(invalid(
                 name("color"),
-                format!("one of Color010 … Color102, got {:?}", self.color),
+                Rule::CardColor {
+                    got: self.color.clone(),
+                },
             ));
         }
         match self.quantity {
-            None => return Err(invalid(name("sku.quantity"), "required")),
+            None => return Err(invalid(name("sku.quantity"), Rule::Required)),
             Some(q) if q > QUANTITY_MAX => {
                 return Err(invalid(
                     name("sku.quantity"),
-                    format!("at most {QUANTITY_MAX}, got {q}"),
+                    Rule::AtMost {
+                        max: QUANTITY_MAX,
+                        unit: Unit::Count,
+                        got: q,
+                    },
                 ));
             }
             Some(_) => {}
         }
         let Some(date_info) = self.date_info else {
-            return Err(invalid(name("date_info"), "required"));
+            return Err(invalid(name("date_info"), Rule::Required));
         };
         date_info.validate(&name("date_info"))
     }

@@ -8,7 +8,7 @@ use wxoa_types::ids::{CardId, OpenId};
 use super::QR_EXPIRE_SECONDS;
 use crate::api::qrcode::QrCode;
 use crate::api::support::{Ack, awaitable, invalid, require};
-use crate::{ApiRequest, Client, Result};
+use crate::{ApiRequest, Client, Result, Rule, Unit};
 
 /// `POST /card/qrcode/create`, from [`Cards::qrcode`](super::Cards::qrcode).
 #[derive(Debug, Clone, Serialize)]
@@ -96,11 +96,12 @@ impl CardQrCodeRequest {
         match self.expire_seconds {
             Some(seconds) if !QR_EXPIRE_SECONDS.contains(&seconds) => Err(invalid(
                 "expire_seconds",
-                format!(
-                    "{}..={} seconds, got {seconds}",
-                    QR_EXPIRE_SECONDS.start(),
-                    QR_EXPIRE_SECONDS.end()
-                ),
+                Rule::OutOfRange {
+                    min: (*QR_EXPIRE_SECONDS.start()).into(),
+                    max: (*QR_EXPIRE_SECONDS.end()).into(),
+                    unit: Unit::Seconds,
+                    got: seconds.into(),
+                },
             )),
             _ => Ok(()),
         }
@@ -204,7 +205,12 @@ impl ListCards {
         if !(1..=MAX_LIST).contains(&self.count) {
             return Err(invalid(
                 "count",
-                format!("1..={MAX_LIST}, got {}", self.count),
+                Rule::OutOfRange {
+                    min: 1,
+                    max: MAX_LIST.into(),
+                    unit: Unit::Count,
+                    got: self.count.into(),
+                },
             ));
         }
         Ok(ApiRequest::post("/card/batchget")
@@ -264,7 +270,7 @@ impl ModifyStock {
     fn request(&self) -> Result<ApiRequest> {
         require("card_id", self.card_id.as_str())?;
         if matches!(self.change, StockChange::Increase(0)) {
-            return Err(invalid("change", "a stock change of 0 changes nothing"));
+            return Err(invalid("change", Rule::NoStockChange));
         }
         ApiRequest::post("/card/modifystock").json(self)
     }

@@ -8,7 +8,7 @@ use wxoa_types::ids::CardId;
 
 use super::BaseInfo;
 use crate::api::support::{awaitable, decode_input, invalid, or_default, require};
-use crate::{ApiRequest, Client, Result};
+use crate::{ApiRequest, Client, Result, Rule, Unit};
 
 /// Defines the object of one card type: its `base_info`, its own fields, and the fields this
 /// version does not model, which are sent as they are.
@@ -177,9 +177,10 @@ impl Card {
             }
             _ => Err(invalid(
                 "card.card_type",
-                format!(
-                    "must be GROUPON, CASH, DISCOUNT, GIFT or GENERAL_COUPON with its object, got {card_type:?}"
-                ),
+                Rule::CardType {
+                    choices: &CARD_TYPES,
+                    got: card_type.to_owned(),
+                },
             )),
         }
     }
@@ -232,12 +233,17 @@ impl Card {
         match self {
             Card::Groupon(card) => require(&name("deal_detail"), &card.deal_detail)?,
             Card::Cash(card) if card.reduce_cost == 0 => {
-                return Err(invalid(name("reduce_cost"), "more than 0 cents, got 0"));
+                return Err(invalid(name("reduce_cost"), Rule::NoCents));
             }
             Card::Discount(card) if !(1..=99).contains(&card.discount) => {
                 return Err(invalid(
                     name("discount"),
-                    format!("1..=99 percent off, got {}", card.discount),
+                    Rule::OutOfRange {
+                        min: 1,
+                        max: 99,
+                        unit: Unit::PercentOff,
+                        got: card.discount.into(),
+                    },
                 ));
             }
             Card::Gift(card) => require(&name("gift"), &card.gift)?,

@@ -8,7 +8,7 @@ use super::KF_PREFIX_MAX;
 use crate::api::support::{
     Ack, awaitable, invalid, opt_lenient, opt_text, parameterless_get, require, string_enum, text,
 };
-use crate::{ApiRequest, Client, Form, Result, Upload};
+use crate::{ApiRequest, Client, Form, Result, Rule, Upload};
 
 string_enum! {
     /// The state of an invitation to bind a WeChat user to an agent account.
@@ -84,25 +84,19 @@ pub struct OnlineKfAccount {
 /// digits.
 pub(super) fn valid_kf_account(field: &str, kf_account: &str) -> Result<()> {
     let Some((prefix, account)) = kf_account.split_once('@') else {
-        return Err(invalid(
-            field,
-            "must be prefix@account (the account's WeChat id)",
-        ));
+        return Err(invalid(field, Rule::AgentAccount));
     };
     if prefix.is_empty() || account.is_empty() {
-        return Err(invalid(
-            field,
-            "must be prefix@account (the account's WeChat id)",
-        ));
+        return Err(invalid(field, Rule::AgentAccount));
     }
     if prefix.len() > KF_PREFIX_MAX {
         return Err(invalid(
             field,
-            format!("the prefix is longer than {KF_PREFIX_MAX} characters"),
+            Rule::AgentPrefixLength { max: KF_PREFIX_MAX },
         ));
     }
     if !prefix.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(invalid(field, "the prefix holds only letters and digits"));
+        return Err(invalid(field, Rule::AgentPrefixCharacters));
     }
     Ok(())
 }
@@ -196,10 +190,9 @@ impl UploadAvatar {
         ) {
             return Err(invalid(
                 "media",
-                format!(
-                    "an agent's avatar is a .jpg or .png image, not {:?}",
-                    self.image.file_name()
-                ),
+                Rule::AvatarFormat {
+                    name: self.image.file_name().to_owned(),
+                },
             ));
         }
         Ok(ApiRequest::post("/customservice/kfaccount/uploadheadimg")

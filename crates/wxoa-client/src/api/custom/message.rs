@@ -4,8 +4,8 @@
 use serde::Serialize;
 use wxoa_types::ids::{CardId, MediaId};
 
-use crate::Result;
 use crate::api::support::{invalid, require};
+use crate::{Result, Rule};
 
 /// A customer-service message (api-reference §7.1).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -145,16 +145,15 @@ impl Message {
             }
             Self::News { articles } if articles.len() != 1 => Err(invalid(
                 field("articles"),
-                format!(
-                    "a customer-service news message has exactly 1 article, not {}",
-                    articles.len()
-                ),
+                Rule::OneArticle {
+                    got: articles.len(),
+                },
             )),
             Self::News { .. } => Ok(()),
             Self::MpNewsArticle { article_id } => require(&field("article_id"), article_id),
             Self::MsgMenu(menu) => {
                 if menu.list.is_empty() {
-                    return Err(invalid(field("list"), "needs at least one choice"));
+                    return Err(invalid(field("list"), Rule::NoChoice));
                 }
                 for (i, item) in menu.list.iter().enumerate() {
                     require(&field(&format!("list[{i}].id")), &item.id)?;

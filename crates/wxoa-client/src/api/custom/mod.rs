@@ -1,12 +1,14 @@
 //! Customer-service messages (客服消息, api-reference §7): messages of every kind to a follower
-//! who interacted recently, the typing indicator, and the agent accounts.
+//! who interacted recently, the typing indicator, the agent accounts, sessions and the message
+//! record.
 //!
 //! A message only reaches a follower inside the window their last interaction opened (45015
 //! outside it, 45047 over its allowance; errors-and-limits §6). Sends are never repeated once
 //! they may have reached the platform.
 //!
 //! This file holds the area's handle (`client.custom()`) and the sends (a message, the typing
-//! indicator); the messages live in `message.rs`, the agent accounts in `accounts.rs`.
+//! indicator); the messages live in `message.rs`, the agent accounts in `accounts.rs`, the
+//! sessions and the message record in `sessions.rs`.
 //!
 //! ```no_run
 //! use wxoa_client::api::custom::{Article, Message};
@@ -24,12 +26,18 @@
 
 mod accounts;
 mod message;
+mod sessions;
 
 pub use accounts::{
     DeleteKfAccount, InviteStatus, InviteWorker, KfAccount, KfAccountChange, ListKfAccounts,
     ListOnlineKfAccounts, OnlineKfAccount, UploadAvatar,
 };
 pub use message::{Article, Message, MiniProgramPage, MsgMenu, MsgMenuItem, Music, Video};
+pub use sessions::{
+    AgentSession, FollowerSession, GetFollowerSession, ListAgentSessions, ListWaitingFollowers,
+    MsgRecord, MsgRecordPage, MsgRecords, RECORDS_PAGE_MAX, RECORDS_SPAN_MAX, SessionChange,
+    WaitingFollower, WaitingFollowers,
+};
 
 use serde::Serialize;
 use wxoa_types::ids::OpenId;

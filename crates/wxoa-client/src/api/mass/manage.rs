@@ -8,7 +8,7 @@ use wxoa_types::ids::{MsgId, OpenId};
 use super::SPEED_MAX;
 use super::message::{MassContent, MassMessage};
 use crate::api::support::{Ack, awaitable, invalid, lenient, require, string_enum};
-use crate::{ApiRequest, Client, Result};
+use crate::{ApiRequest, Client, Result, Rule, Unit};
 
 /// `POST /cgi-bin/message/mass/preview`, from [`Mass::preview_to_openid`] and
 /// [`Mass::preview_to_wxname`].
@@ -207,7 +207,12 @@ impl SetSpeed {
         if self.speed > SPEED_MAX {
             return Err(invalid(
                 "speed",
-                format!("0..={SPEED_MAX}, got {}", self.speed),
+                Rule::OutOfRange {
+                    min: 0,
+                    max: SPEED_MAX.into(),
+                    unit: Unit::Count,
+                    got: self.speed.into(),
+                },
             ));
         }
         // Setting the same level twice is the same as once.

@@ -5,8 +5,8 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use wxoa_types::ids::{CardId, MediaId};
 
-use crate::Result;
 use crate::api::support::{bool_as_number, invalid, require};
+use crate::{Result, Rule};
 
 /// What a mass message says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,13 +168,10 @@ impl MassMessage {
             MassMessage::Image { media_id } => require("image.media_id", media_id.as_str()),
             MassMessage::Images(images) => {
                 if images.media_ids.is_empty() {
-                    return Err(invalid("images.media_ids", "must name at least one image"));
+                    return Err(invalid("images.media_ids", Rule::NoImage));
                 }
                 match images.media_ids.iter().position(|m| m.as_str().is_empty()) {
-                    Some(i) => Err(invalid(
-                        format!("images.media_ids[{i}]"),
-                        "must not be empty",
-                    )),
+                    Some(i) => Err(invalid(format!("images.media_ids[{i}]"), Rule::Empty)),
                     None => Ok(()),
                 }
             }

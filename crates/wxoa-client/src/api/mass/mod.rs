@@ -49,7 +49,7 @@ use serde_json::{Map, Value};
 use wxoa_types::ids::{MsgId, OpenId};
 
 use crate::api::support::{invalid, opt_lenient, require};
-use crate::{ApiRequest, Client, Result};
+use crate::{ApiRequest, Client, Result, Rule, Unit};
 use manage::Recipient;
 use message::MassContent;
 
@@ -330,10 +330,11 @@ impl SendMass {
         if self.client_msg_id.len() > CLIENT_MSG_ID_MAX_BYTES {
             return Err(invalid(
                 "clientmsgid",
-                format!(
-                    "at most {CLIENT_MSG_ID_MAX_BYTES} bytes, got {}",
-                    self.client_msg_id.len()
-                ),
+                Rule::AtMost {
+                    max: CLIENT_MSG_ID_MAX_BYTES as u64,
+                    unit: Unit::Bytes,
+                    got: self.client_msg_id.len() as u64,
+                },
             ));
         }
         let path = match &self.audience {
@@ -342,14 +343,16 @@ impl SendMass {
                 if !(OPENIDS_MIN..=OPENIDS_MAX).contains(&openids.len()) {
                     return Err(invalid(
                         "touser",
-                        format!(
-                            "{OPENIDS_MIN}..={OPENIDS_MAX} OpenIDs, got {}",
-                            openids.len()
-                        ),
+                        Rule::OutOfRange {
+                            min: OPENIDS_MIN as i64,
+                            max: OPENIDS_MAX as i64,
+                            unit: Unit::OpenIds,
+                            got: openids.len() as i64,
+                        },
                     ));
                 }
                 if let Some(i) = openids.iter().position(|o| o.as_str().is_empty()) {
-                    return Err(invalid(format!("touser[{i}]"), "must not be empty"));
+                    return Err(invalid(format!("touser[{i}]"), Rule::Empty));
                 }
                 "/cgi-bin/message/mass/send"
             }

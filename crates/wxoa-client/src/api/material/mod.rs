@@ -52,9 +52,8 @@ use wxoa_types::ids::MediaId;
 
 use crate::api::media::{MediaKind, MediaLimits, check_upload};
 use crate::api::support::{invalid, require};
-use crate::{ApiRequest, Client, Form, Result, Upload};
+use crate::{ApiRequest, Client, Form, InvalidRequest, Result, Rule, Upload, UploadKind};
 
-/// Most articles of one news material.
 /// Most articles of one news material.
 pub const NEWS_MAX_ARTICLES: usize = 8;
 /// Most items of one `batchget_material` page.
@@ -139,7 +138,10 @@ impl std::str::FromStr for MaterialType {
             "news" => Ok(MaterialType::News),
             other => Err(invalid(
                 "type",
-                format!("must be image, voice, video or news, not {other:?}"),
+                Rule::OneOf {
+                    choices: &["image", "voice", "video", "news"],
+                    got: other.to_owned(),
+                },
             )),
         }
     }
@@ -335,7 +337,7 @@ impl Materials {
             let material = material.clone();
             async move {
                 let Some(offset) = offset else {
-                    return Ok(None);
+                    return Ok::<_, crate::Error>(None);
                 };
                 let page = material.list_page(kind, offset, PAGE_MAX).await?;
                 let got = u32::try_from(page.item.len()).unwrap_or(u32::MAX);
@@ -390,21 +392,17 @@ impl IntoFuture for AddMaterial {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
             let mut file = self.file;
-            let what = format!("a permanent {}", self.kind);
-            check_upload(&mut file, &what, permanent_formats(self.kind), self.max).await?;
+            check_upload(&mut file, UploadKind::Permanent(self.kind), self.max).await?;
             let mut form = Form::new().file("media", file);
             match (&self.description, self.kind) {
                 (Some(description), MediaKind::Video) => {
                     require("description.title", &description.title)?;
                     let description = serde_json::to_string(description)
-                        .map_err(|e| invalid("description", format!("is not JSON: {e}")))?;
+                        .map_err(|source| InvalidRequest::Body { source })?;
                     form = form.text("description", description);
                 }
                 (None, MediaKind::Video) => {
-                    return Err(invalid(
-                        "description",
-                        "a video needs its title and introduction: use add_video",
-                    ));
+                    return Err(invalid("description", Rule::VideoDescription));
                 }
                 (_, _) => {}
             }

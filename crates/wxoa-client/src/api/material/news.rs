@@ -11,7 +11,7 @@ use crate::api::support::{
     Ack, awaitable, decode_input, flag_as_number, invalid, opt_flag, opt_lenient, or_default,
     require,
 };
-use crate::{ApiRequest, Client, Result};
+use crate::{ApiRequest, ArticleList, Client, Result, Rule, Unit};
 
 /// An article of a news material, of `uploadnews` (mass messages) and of a draft, as the
 /// platform takes it: the type is the body. It is not the link article of a customer-service
@@ -176,10 +176,12 @@ impl NewsArticle {
         if chars >= CONTENT_MAX_CHARS || self.content.len() >= CONTENT_MAX_BYTES {
             return Err(invalid(
                 format!("{field}.content"),
-                format!(
-                    "under {CONTENT_MAX_CHARS} characters and {CONTENT_MAX_BYTES} bytes, got {chars} characters in {} bytes",
-                    self.content.len()
-                ),
+                Rule::ContentLength {
+                    max_chars: CONTENT_MAX_CHARS,
+                    max_bytes: CONTENT_MAX_BYTES,
+                    chars,
+                    bytes: self.content.len(),
+                },
             ));
         }
         Ok(())
@@ -190,7 +192,12 @@ impl NewsArticle {
         if articles.is_empty() || articles.len() > max {
             return Err(invalid(
                 field,
-                format!("1..={max} articles, got {}", articles.len()),
+                Rule::OutOfRange {
+                    min: 1,
+                    max: max as i64,
+                    unit: Unit::Articles,
+                    got: articles.len() as i64,
+                },
             ));
         }
         articles
@@ -278,11 +285,11 @@ impl UpdateNews {
         if index >= NEWS_MAX_ARTICLES {
             return Err(invalid(
                 "index",
-                format!(
-                    "0..={} (a news has at most {NEWS_MAX_ARTICLES} articles), got {}",
-                    NEWS_MAX_ARTICLES - 1,
-                    self.index
-                ),
+                Rule::ArticleIndex {
+                    list: ArticleList::News,
+                    articles: NEWS_MAX_ARTICLES,
+                    got: self.index,
+                },
             ));
         }
         self.article.validate("articles")?;

@@ -10,7 +10,7 @@ use wxoa_types::ids::MediaId;
 
 use super::{MaterialType, NewsItem, PAGE_MAX};
 use crate::api::support::{Ack, awaitable, invalid, lenient, opt_lenient, require};
-use crate::{ApiRequest, Client, Download, Fetched, Result};
+use crate::{ApiRequest, Client, Download, Fetched, Result, Rule, Unit};
 
 /// A permanent material.
 #[derive(Debug)]
@@ -158,7 +158,12 @@ impl ListMaterial {
         if !(1..=PAGE_MAX).contains(&self.count) {
             return Err(invalid(
                 "count",
-                format!("1..={PAGE_MAX}, got {}", self.count),
+                Rule::OutOfRange {
+                    min: 1,
+                    max: PAGE_MAX.into(),
+                    unit: Unit::Count,
+                    got: self.count.into(),
+                },
             ));
         }
         Ok(ApiRequest::post("/cgi-bin/material/batchget_material")

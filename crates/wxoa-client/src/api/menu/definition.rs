@@ -8,9 +8,8 @@ use serde_json::{Map, Value};
 
 use super::rules::Check;
 use super::{MAX_BUTTONS, MAX_DOMAINS, MAX_SUB_BUTTONS, NAME_MAX_BYTES, SUB_NAME_MAX_BYTES};
-use crate::Error;
-use crate::Result;
 use crate::api::support::{opt_text, string_enum};
+use crate::{Error, InvalidRequest, Result, Rule};
 
 string_enum! {
     /// What a button does.
@@ -305,8 +304,8 @@ pub struct Menu {
 pub struct Violation {
     /// The JSON path of the field, e.g. `button[1].sub_button[3].key`.
     pub path: String,
-    /// The rule, e.g. `longer than 128 bytes`.
-    pub rule: String,
+    /// The rule, e.g. [`Rule::LongerThan`] 128 bytes.
+    pub rule: Rule,
 }
 
 impl fmt::Display for Violation {
@@ -356,7 +355,10 @@ impl Menu {
         if !(1..=MAX_BUTTONS).contains(&count) {
             check.fail(
                 "button",
-                format!("{count} buttons; a menu has 1 to {MAX_BUTTONS}"),
+                Rule::ButtonCount {
+                    count,
+                    max: MAX_BUTTONS,
+                },
             );
         }
         for (i, button) in self.button.iter().enumerate() {
@@ -367,16 +369,16 @@ impl Menu {
                 continue;
             }
             if button.kind.is_some() {
-                check.fail(
-                    format!("{path}.type"),
-                    "a button with sub_button has no type",
-                );
+                check.fail(format!("{path}.type"), Rule::ParentType);
             }
             let subs = button.sub_button.len();
             if subs > MAX_SUB_BUTTONS {
                 check.fail(
                     format!("{path}.sub_button"),
-                    format!("{subs} sub-buttons; at most {MAX_SUB_BUTTONS}"),
+                    Rule::SubButtonCount {
+                        count: subs,
+                        max: MAX_SUB_BUTTONS,
+                    },
                 );
             }
             for (j, sub) in button.sub_button.iter().enumerate() {
@@ -385,21 +387,19 @@ impl Menu {
                 if sub.sub_button.is_empty() {
                     check.leaf(&path, sub);
                 } else {
-                    check.fail(
-                        format!("{path}.sub_button"),
-                        "a menu has two levels at most",
-                    );
+                    check.fail(format!("{path}.sub_button"), Rule::MenuDepth);
                 }
             }
         }
         if check.domains.len() > MAX_DOMAINS {
-            let domains: Vec<&str> = check.domains.iter().map(String::as_str).collect();
-            let rule = format!(
-                "links point to {} external domains ({}); at most {MAX_DOMAINS}",
-                domains.len(),
-                domains.join(", ")
+            let domains = std::mem::take(&mut check.domains).into_iter().collect();
+            check.fail(
+                "button",
+                Rule::ExternalDomains {
+                    domains,
+                    max: MAX_DOMAINS,
+                },
             );
-            check.fail("button", rule);
         }
         if let Some(rule) = &self.matchrule {
             check.matchrule(rule);
@@ -409,16 +409,11 @@ impl Menu {
 
     /// [`validate`](Self::validate) as one error listing every violation.
     pub(super) fn checked(&self) -> Result<()> {
-        let found = self.validate();
-        if found.is_empty() {
+        let violations = self.validate();
+        if violations.is_empty() {
             return Ok(());
         }
-        let list: Vec<String> = found.iter().map(ToString::to_string).collect();
-        Err(Error::InvalidRequest(format!(
-            "the menu breaks {} rule(s):\n{}",
-            list.len(),
-            list.join("\n")
-        )))
+        Err(Error::InvalidRequest(InvalidRequest::Menu { violations }))
     }
 
     /// The body of `menu/create` or `menu/addconditional`: the buttons and the rule only,
@@ -474,7 +469,7 @@ mod tests {
                 "button[0].name: longer than 16 bytes",
                 "button[1].type: a button with sub_button has no type",
                 "button[1].sub_button: 6 sub-buttons; at most 5",
-                "button[1].sub_button[0].url: not an http or https URL",
+                "button[1].sub_button[0].url: must be an http or https URL",
                 "button[1].sub_button[1].key: must not be empty",
                 "button[1].sub_button[3].key: longer than 128 bytes",
                 "button[1].sub_button[4].type: unknown button type \"nope\"",

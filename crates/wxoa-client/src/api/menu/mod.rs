@@ -33,7 +33,7 @@ pub use definition::{Button, ButtonType, MatchRule, Menu, Violation};
 use serde::{Deserialize, Serialize};
 
 use crate::api::support::{Ack, awaitable, invalid, parameterless_get, require};
-use crate::{ApiRequest, Client, Result};
+use crate::{ApiRequest, Client, Result, Rule};
 
 /// Most top-level buttons.
 pub const MAX_BUTTONS: usize = 3;
@@ -196,10 +196,7 @@ pub struct CreateMenu {
 impl CreateMenu {
     fn request(&self) -> Result<ApiRequest> {
         if self.menu.matchrule.is_some() {
-            return Err(invalid(
-                "matchrule",
-                "a default menu has no matchrule; add a conditional menu with add_conditional",
-            ));
+            return Err(invalid("matchrule", Rule::DefaultMenuRule));
         }
         self.menu.checked()?;
         ApiRequest::post("/cgi-bin/menu/create").json(&self.menu.body())
@@ -240,10 +237,7 @@ pub struct AddConditional {
 impl AddConditional {
     fn request(&self) -> Result<ApiRequest> {
         if self.menu.matchrule.is_none() {
-            return Err(invalid(
-                "matchrule",
-                "a conditional menu needs a matchrule; a default menu goes through create",
-            ));
+            return Err(invalid("matchrule", Rule::ConditionalMenuRule));
         }
         self.menu.checked()?;
         ApiRequest::post("/cgi-bin/menu/addconditional").json(&self.menu.body())

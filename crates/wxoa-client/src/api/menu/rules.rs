@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use super::{
     Button, ButtonType, KEY_MAX_BYTES, MAX_SUB_BUTTONS, MatchRule, URL_MAX_BYTES, Violation,
 };
+use crate::{Rule, Unit};
 
 /// Collects violations.
 #[derive(Default)]
@@ -19,10 +20,10 @@ fn present(value: Option<&String>) -> Option<&str> {
 }
 
 impl Check {
-    pub(super) fn fail(&mut self, path: impl Into<String>, rule: impl Into<String>) {
+    pub(super) fn fail(&mut self, path: impl Into<String>, rule: Rule) {
         self.found.push(Violation {
             path: path.into(),
-            rule: rule.into(),
+            rule,
         });
     }
 
@@ -33,8 +34,14 @@ impl Check {
     /// A field that must be present with 1 to `max` bytes.
     pub(super) fn bytes(&mut self, path: &str, value: Option<&str>, max: usize) {
         match value.filter(|v| !v.is_empty()) {
-            None => self.fail(path, "must not be empty"),
-            Some(v) if v.len() > max => self.fail(path, format!("longer than {max} bytes")),
+            None => self.fail(path, Rule::Empty),
+            Some(v) if v.len() > max => self.fail(
+                path,
+                Rule::LongerThan {
+                    max,
+                    unit: Unit::Bytes,
+                },
+            ),
             Some(_) => {}
         }
     }
@@ -43,14 +50,16 @@ impl Check {
         let Some(kind) = &button.kind else {
             self.fail(
                 format!("{path}.type"),
-                format!("missing: a button needs a type or 1 to {MAX_SUB_BUTTONS} sub-buttons"),
+                Rule::ButtonKind {
+                    max_sub_buttons: MAX_SUB_BUTTONS,
+                },
             );
             return;
         };
         if let ButtonType::Unknown(other) = kind {
             self.fail(
                 format!("{path}.type"),
-                format!("unknown button type {other:?}"),
+                Rule::ButtonType { got: other.clone() },
             );
             return;
         }
@@ -62,7 +71,7 @@ impl Check {
             ButtonType::Miniprogram => {
                 for (field, value) in [("appid", &button.appid), ("pagepath", &button.pagepath)] {
                     if present(value.as_ref()).is_none() {
-                        self.fail(format!("{path}.{field}"), "must not be empty");
+                        self.fail(format!("{path}.{field}"), Rule::Empty);
                     }
                 }
                 self.url(path, button);
@@ -70,12 +79,12 @@ impl Check {
             ButtonType::MediaId | ButtonType::ViewLimited
                 if present(button.media_id.as_ref()).is_none() =>
             {
-                self.fail(format!("{path}.media_id"), "must not be empty");
+                self.fail(format!("{path}.media_id"), Rule::Empty);
             }
             ButtonType::ArticleId | ButtonType::ArticleViewLimited
                 if present(button.article_id.as_ref()).is_none() =>
             {
-                self.fail(format!("{path}.article_id"), "must not be empty");
+                self.fail(format!("{path}.article_id"), Rule::Empty);
             }
             _ => {}
         }
@@ -84,11 +93,17 @@ impl Check {
     pub(super) fn url(&mut self, path: &str, button: &Button) {
         let path = format!("{path}.url");
         let Some(url) = present(button.url.as_ref()) else {
-            self.fail(path, "must not be empty");
+            self.fail(path, Rule::Empty);
             return;
         };
         if url.len() > URL_MAX_BYTES {
-            self.fail(path, format!("longer than {URL_MAX_BYTES} bytes"));
+            self.fail(
+                path,
+                Rule::LongerThan {
+                    max: URL_MAX_BYTES,
+                    unit: Unit::Bytes,
+                },
+            );
             return;
         }
         let host = url::Url::parse(url)
@@ -96,7 +111,7 @@ impl Check {
             .filter(|u| matches!(u.scheme(), "http" | "https"))
             .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
         match host {
-            None => self.fail(path, "not an http or https URL"),
+            None => self.fail(path, Rule::HttpUrl),
             Some(host) => {
                 if !(host == "qq.com" || host.ends_with(".qq.com")) {
                     self.domains.insert(host);
@@ -120,33 +135,40 @@ impl Check {
         .into_iter()
         .any(set);
         if !any {
-            self.fail("matchrule", "needs at least one rule");
+            self.fail("matchrule", Rule::NoMatchRule);
         }
         for (field, value) in [("tag_id", &rule.tag_id), ("group_id", &rule.group_id)] {
             if let Some(v) = present(value.as_ref())
                 && !v.bytes().all(|b| b.is_ascii_digit())
             {
-                self.fail(format!("matchrule.{field}"), "must be a tag id (digits)");
+                self.fail(format!("matchrule.{field}"), Rule::TagId);
             }
         }
         if let Some(sex) = present(rule.sex.as_ref())
             && !matches!(sex, "1" | "2")
         {
-            self.fail("matchrule.sex", "must be 1 (male) or 2 (female)");
+            self.fail("matchrule.sex", Rule::Sex);
         }
         if let Some(platform) = present(rule.client_platform_type.as_ref())
             && !matches!(platform, "1" | "2" | "3")
         {
-            self.fail(
-                "matchrule.client_platform_type",
-                "must be 1 (iOS), 2 (Android) or 3 (other)",
-            );
+            self.fail("matchrule.client_platform_type", Rule::ClientPlatform);
         }
         if set(&rule.province) && !set(&rule.country) {
-            self.fail("matchrule.province", "needs matchrule.country");
+            self.fail(
+                "matchrule.province",
+                Rule::Needs {
+                    field: "matchrule.country",
+                },
+            );
         }
         if set(&rule.city) && !set(&rule.province) {
-            self.fail("matchrule.city", "needs matchrule.province");
+            self.fail(
+                "matchrule.city",
+                Rule::Needs {
+                    field: "matchrule.province",
+                },
+            );
         }
     }
 }

@@ -6,7 +6,7 @@ use wxoa_types::ids::MediaId;
 use super::{DRAFT_MAX_ARTICLES, Drafts, ListPage, NewsAnswer};
 use crate::api::material::{NewsArticle, NewsItem};
 use crate::api::support::{Ack, awaitable, invalid, lenient, require};
-use crate::{ApiRequest, Client, Result};
+use crate::{ApiRequest, ArticleList, Client, Result, Rule};
 
 impl Drafts {
     /// `POST /cgi-bin/draft/add`: a draft of 1 to 8 articles; answers its `media_id`.
@@ -192,11 +192,11 @@ impl UpdateDraft {
         if index >= DRAFT_MAX_ARTICLES {
             return Err(invalid(
                 "index",
-                format!(
-                    "0..={} (a draft has at most {DRAFT_MAX_ARTICLES} articles), got {}",
-                    DRAFT_MAX_ARTICLES - 1,
-                    self.index
-                ),
+                Rule::ArticleIndex {
+                    list: ArticleList::Draft,
+                    articles: DRAFT_MAX_ARTICLES,
+                    got: self.index,
+                },
             ));
         }
         self.article.validate("articles")?;

@@ -44,7 +44,7 @@ use wxoa_types::ids::MediaId;
 
 use crate::api::material::{NewsContent, NewsItem};
 use crate::api::support::{awaitable, bool_as_number, invalid, lenient, opt_lenient};
-use crate::{ApiRequest, Client, Result};
+use crate::{ApiRequest, Client, Result, Rule, Unit};
 
 /// Most articles of one draft.
 pub const DRAFT_MAX_ARTICLES: usize = 8;
@@ -122,7 +122,12 @@ impl ListPage {
         if !(1..=PAGE_MAX).contains(&self.count) {
             return Err(invalid(
                 "count",
-                format!("1..={PAGE_MAX}, got {}", self.count),
+                Rule::OutOfRange {
+                    min: 1,
+                    max: PAGE_MAX.into(),
+                    unit: Unit::Count,
+                    got: self.count.into(),
+                },
             ));
         }
         Ok(ApiRequest::post(self.path).json(self)?.idempotent(true))

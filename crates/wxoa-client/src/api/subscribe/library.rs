@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use super::{Subscriptions, TemplateType};
 use crate::api::paging::until_error;
 use crate::api::support::{awaitable, invalid, lenient, parameterless_get, text};
-use crate::{ApiRequest, Client, Result};
+use crate::{ApiRequest, Client, Result, Rule, Unit};
 
 /// Most titles a page holds (`limit`).
 pub const TITLES_PAGE_MAX: u32 = 30;
@@ -159,7 +159,7 @@ impl Subscriptions {
         let first = self.titles(0, TITLES_PAGE_MAX).categories(categories);
         let pages = stream::try_unfold(Some(first), |request| async move {
             let Some(request) = request else {
-                return Ok(None);
+                return Ok::<_, crate::Error>(None);
             };
             let page = request.clone().await?;
             let seen = u64::from(request.start) + page.data.len() as u64;
@@ -220,10 +220,18 @@ impl GetTitles {
 
     fn request(&self) -> Result<ApiRequest> {
         if !(1..=TITLES_PAGE_MAX).contains(&self.limit) {
-            return Err(invalid("limit", format!("must be 1 to {TITLES_PAGE_MAX}")));
+            return Err(invalid(
+                "limit",
+                Rule::OutOfRange {
+                    min: 1,
+                    max: i64::from(TITLES_PAGE_MAX),
+                    unit: Unit::Count,
+                    got: i64::from(self.limit),
+                },
+            ));
         }
         if self.categories.contains(&0) {
-            return Err(invalid("ids", "category ids start at 1"));
+            return Err(invalid("ids", Rule::CategoryId));
         }
         let mut request = ApiRequest::get("/wxaapi/newtmpl/getpubtemplatetitles");
         if !self.categories.is_empty() {
@@ -249,7 +257,7 @@ pub struct GetKeywords {
 impl GetKeywords {
     fn request(&self) -> Result<ApiRequest> {
         if self.tid == 0 {
-            return Err(invalid("tid", "title ids start at 1"));
+            return Err(invalid("tid", Rule::TitleId));
         }
         Ok(ApiRequest::get("/wxaapi/newtmpl/getpubtemplatekeywords")
             .query("tid", self.tid.to_string()))

@@ -13,7 +13,7 @@ use crate::api::support::{
     Ack, alphanumeric, awaitable, invalid, number_as_text, require, web_url,
 };
 use crate::api::template::{MiniProgram, is_color};
-use crate::{ApiRequest, Client, Result};
+use crate::{ApiRequest, Client, Error, Result, Rule, Unit};
 
 /// Largest `scene`.
 pub const SCENE_MAX: u32 = 10_000;
@@ -127,7 +127,7 @@ impl OneTimeAuthorizeUrl {
         require("appid", &self.app_id)?;
         require("template_id", self.template_id.as_str())?;
         if self.scene > SCENE_MAX {
-            return Err(invalid("scene", format!("must be 0 to {SCENE_MAX}")));
+            return Err(scene_out_of_range(self.scene));
         }
         web_url("redirect_url", &self.redirect_url)?;
         let mut url = format!(
@@ -202,16 +202,17 @@ impl OneTimeConsent {
                 .map(|(_, v)| v.as_str())
                 .filter(|v| !v.is_empty())
         };
-        let template_id = get("template_id").ok_or_else(|| invalid("template_id", "missing"))?;
+        let template_id =
+            get("template_id").ok_or_else(|| invalid("template_id", Rule::Required))?;
         let scene = get("scene")
-            .ok_or_else(|| invalid("scene", "missing"))?
+            .ok_or_else(|| invalid("scene", Rule::Required))?
             .parse()
-            .map_err(|_| invalid("scene", "not a number"))?;
+            .map_err(|_| invalid("scene", Rule::NotANumber))?;
         let action = match get("action") {
             Some("confirm") => OneTimeAction::Confirm,
             Some("cancel") => OneTimeAction::Cancel,
             Some(other) => OneTimeAction::Unknown(other.to_owned()),
-            None => return Err(invalid("action", "missing")),
+            None => return Err(invalid("action", Rule::Required)),
         };
         Ok(Self {
             openid: get("openid").map(OpenId::from),
@@ -221,6 +222,19 @@ impl OneTimeConsent {
             reserved: get("reserved").map(str::to_owned),
         })
     }
+}
+
+/// A `scene` past [`SCENE_MAX`].
+fn scene_out_of_range(scene: u32) -> Error {
+    invalid(
+        "scene",
+        Rule::OutOfRange {
+            min: 0,
+            max: i64::from(SCENE_MAX),
+            unit: Unit::Count,
+            got: i64::from(scene),
+        },
+    )
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -278,7 +292,7 @@ impl OneTimeSend {
         require("touser", self.openid.as_str())?;
         require("template_id", self.template_id.as_str())?;
         if self.scene > SCENE_MAX {
-            return Err(invalid("scene", format!("must be 0 to {SCENE_MAX}")));
+            return Err(scene_out_of_range(self.scene));
         }
         for (field, value, max) in [
             ("title", &self.title, TITLE_MAX),
@@ -286,16 +300,19 @@ impl OneTimeSend {
         ] {
             require(field, value)?;
             if value.chars().count() > max {
-                return Err(invalid(field, format!("longer than {max} characters")));
+                return Err(invalid(
+                    field,
+                    Rule::LongerThan {
+                        max,
+                        unit: Unit::Characters,
+                    },
+                ));
             }
         }
         if let Some(color) = &self.data.content.color
             && !is_color(color)
         {
-            return Err(invalid(
-                "data.content.color",
-                "must be #RRGGBB (six hex digits)",
-            ));
+            return Err(invalid("data.content.color", Rule::HexColor));
         }
         if let Some(url) = &self.url {
             require("url", url)?;

@@ -8,7 +8,7 @@ use wxoa_types::subscribe::{KeywordLimits, check_field};
 use super::{MiniProgramState, NotificationLang, Sent};
 use crate::api::support::{awaitable, bytes_between, invalid, require};
 use crate::api::template::{CLIENT_MSG_ID_MAX, MiniProgram, fields_as_object};
-use crate::{ApiRequest, Client, Result};
+use crate::{ApiRequest, Client, Result, Rule};
 
 /// One field of a notification's `data`: only a value (no colour, unlike template messages).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -118,14 +118,14 @@ impl SendNotification {
         require("touser", self.openid.as_str())?;
         require("template_id", self.template_id.as_str())?;
         if self.data.is_empty() {
-            return Err(invalid("data", "must hold the template's fields"));
+            return Err(invalid("data", Rule::NoData));
         }
         for (name, field) in &self.data {
             if name.is_empty() {
-                return Err(invalid("data", "a field name must not be empty"));
+                return Err(invalid("data", Rule::DataName));
             }
             check_field(name, &field.value, &self.limits)
-                .map_err(|e| invalid(format!("data.{name}.value"), e))?;
+                .map_err(|e| invalid(format!("data.{name}.value"), Rule::Keyword(e)))?;
         }
         if let Some(page) = &self.page {
             require("page", page)?;
@@ -136,13 +136,19 @@ impl SendNotification {
         if let Some(MiniProgramState::Unknown(other)) = &self.miniprogram_state {
             return Err(invalid(
                 "miniprogram_state",
-                format!("{other:?} is not developer, trial or formal"),
+                Rule::OneOf {
+                    choices: &["developer", "trial", "formal"],
+                    got: other.clone(),
+                },
             ));
         }
         if let Some(NotificationLang::Unknown(other)) = &self.lang {
             return Err(invalid(
                 "lang",
-                format!("{other:?} is not zh_CN, en_US, zh_HK or zh_TW"),
+                Rule::OneOf {
+                    choices: &["zh_CN", "en_US", "zh_HK", "zh_TW"],
+                    got: other.clone(),
+                },
             ));
         }
         if let Some(key) = &self.client_msg_id {

@@ -8,7 +8,7 @@ use wxoa_types::ids::TemplateId;
 
 use super::{Subscriptions, TemplateType};
 use crate::api::support::{Ack, awaitable, invalid, number_as_text, parameterless_get, require};
-use crate::{ApiRequest, Client, Result};
+use crate::{ApiRequest, Client, Result, Rule, Unit};
 
 /// Fewest and most keywords of a template (`kidList`).
 pub const KEYWORDS_MIN: usize = 2;
@@ -160,20 +160,21 @@ impl AddTemplate {
 
     fn request(&self) -> Result<ApiRequest> {
         if self.tid == 0 {
-            return Err(invalid("tid", "title ids start at 1"));
+            return Err(invalid("tid", Rule::TitleId));
         }
         if !(KEYWORDS_MIN..=KEYWORDS_MAX).contains(&self.kids.len()) {
             return Err(invalid(
                 "kidList",
-                format!(
-                    "must name {KEYWORDS_MIN} to {KEYWORDS_MAX} keywords, got {}",
-                    self.kids.len()
-                ),
+                Rule::KeywordCount {
+                    min: KEYWORDS_MIN,
+                    max: KEYWORDS_MAX,
+                    got: self.kids.len(),
+                },
             ));
         }
         for (i, kid) in self.kids.iter().enumerate() {
             if *kid == 0 {
-                return Err(invalid(format!("kidList[{i}]"), "keyword ids start at 1"));
+                return Err(invalid(format!("kidList[{i}]"), Rule::KeywordId));
             }
             if self
                 .kids
@@ -182,7 +183,7 @@ impl AddTemplate {
             {
                 return Err(invalid(
                     format!("kidList[{i}]"),
-                    format!("{kid} is named twice"),
+                    Rule::NamedTwice { id: *kid },
                 ));
             }
         }
@@ -191,7 +192,10 @@ impl AddTemplate {
             if scene.chars().count() > SCENE_DESC_MAX {
                 return Err(invalid(
                     "sceneDesc",
-                    format!("longer than {SCENE_DESC_MAX} characters"),
+                    Rule::LongerThan {
+                        max: SCENE_DESC_MAX,
+                        unit: Unit::Characters,
+                    },
                 ));
             }
         }

@@ -11,7 +11,7 @@
 //! | `deltemplate`, `bizsend`: a template of the account | 40037 |
 //! | `getpubtemplatetitles`: `limit` 1 to 30, `start` and `ids` numbers | 47003 |
 //! | `bizsend`: `touser` a follower (unknown 40003, blacklisted 43019, not following 43004) | |
-//! | `bizsend`: every keyword of the template in `data`, its value following its type's rule | 47003 naming the field |
+//! | `bizsend`: every field of `data` `{"value": "…"}`; every keyword of the template in it, its value following its type's rule | 47003 naming the field |
 //! | `bizsend`: `miniprogram.appid` an AppID, `miniprogram_state`, `lang` known values | 47003 |
 //! | `bizsend`: the follower accepted the template; a one-time consent allows one send | 43101 |
 //!
@@ -24,6 +24,8 @@
 mod consent;
 pub(crate) mod library;
 pub(crate) mod one_time;
+
+pub(crate) use consent::ConsentError;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -357,16 +359,17 @@ impl Account {
         }
         let title = template.title().map_or("", |t| t.title);
         let long_term = template.kind() == 3;
-        let mut message = json!({"template_id": id, "title": title, "data": data});
         self.subscriptions.take_consent(&openid, &id, long_term)?;
         let msgid = self.next_msg_id();
-        crate::platform::set_field(&mut message, "msgid", json!(msgid));
-        add_target(&mut message, "page", request.page, request.miniprogram);
         if let Some(key) = request.client_msg_id {
             self.subscriptions.sends.insert(key, msgid);
         }
-        self.deliver(&openid, now, "subscribe", message);
-        let fields = [
+        let message = json!({"template_id": id, "title": title, "data": data, "msgid": msgid});
+        let optional = [
+            ("page", request.page.map(Value::String)),
+            ("miniprogram", request.miniprogram.map(Value::Object)),
+        ];
+        let result = [
             ("MsgType".to_owned(), json!("event")),
             ("Event".to_owned(), json!("subscribe_msg_sent_event")),
             (
@@ -375,37 +378,14 @@ impl Account {
                                 "ErrorCode": 0, "ErrorStatus": "success"}}),
             ),
         ];
-        let outgoing = Outgoing::new(
-            &self.app_id,
-            &self.original_id,
-            &openid,
-            now,
-            &fields,
-            || msgid,
-        );
+        let outgoing = self.notify(&openid, "subscribe", message, optional, &result, now);
         Ok((msgid, Some(outgoing)))
     }
 }
 
-/// Adds where a tap on a delivered message leads: a page (`page` or `url`, named `key`) and a
-/// mini program.
-fn add_target(
-    message: &mut Value,
-    key: &str,
-    page: Option<String>,
-    miniprogram: Option<Map<String, Value>>,
-) {
-    if let Some(page) = page {
-        crate::platform::set_field(message, key, Value::String(page));
-    }
-    if let Some(mini) = miniprogram {
-        crate::platform::set_field(message, "miniprogram", Value::Object(mini));
-    }
-}
-
-/// `data` of a send: every keyword of the template with a string value that follows its type's
-/// rule (47003 naming the field: `data.thing1.value`). Fields the template does not have are
-/// left out. The fields kept, in the template's order.
+/// `data` of a send: every field `{"value": "…"}`, and every keyword of the template with a
+/// value that follows its type's rule (47003 naming the field: `data.thing1.value`). Fields
+/// the template does not have are left out. The fields kept, in the template's order.
 fn check_data(
     template: &PrivateTemplate,
     data: Option<&Value>,
@@ -414,6 +394,7 @@ fn check_data(
     let fields = data
         .and_then(Value::as_object)
         .ok_or_else(|| ApiError::argument("data"))?;
+    crate::platform::template::check_data(data)?;
     let mut kept = Map::new();
     for (name, keyword) in template.keywords() {
         let value = fields

@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 
 use crate::error::ApiError;
 use crate::platform::lenient_i64;
-use crate::platform::template::check_miniprogram;
+use crate::platform::template::{check_miniprogram, set_optional};
 use crate::state::Account;
 
 /// Largest scene.
@@ -141,7 +141,13 @@ impl Account {
             "title": title,
             "data": {"content": content},
         });
-        super::add_target(&mut message, "url", request.url, request.miniprogram);
+        set_optional(
+            &mut message,
+            [
+                ("url", request.url.map(Value::String)),
+                ("miniprogram", request.miniprogram.map(Value::Object)),
+            ],
+        );
         self.deliver(&openid, now, "one_time", message);
         Ok(())
     }

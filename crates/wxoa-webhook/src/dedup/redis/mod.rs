@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures::future::BoxFuture;
 
-use super::{Claim, DedupError, DedupStore, LONGEST, Outbox, Windows};
+use super::{Claim, DedupError, DedupOp, DedupStore, LONGEST, Outbox, Windows};
 
 mod outbox;
 
@@ -132,7 +132,7 @@ impl RedisDedup {
     /// Whether Redis answers (a `PING`, bounded like every operation).
     pub async fn check(&self) -> Result<(), DedupError> {
         let _: String = self
-            .run("check", async |mut c| {
+            .run(DedupOp::Check, async |mut c| {
                 redis::cmd("PING").query_async(&mut c).await
             })
             .await?;
@@ -179,7 +179,7 @@ impl RedisDedup {
     /// ago; keeps the store's health up to date.
     async fn run<T>(
         &self,
-        op: &'static str,
+        op: DedupOp,
         command: impl AsyncFnOnce(MultiplexedConnection) -> RedisResult<T>,
     ) -> Result<T, DedupError> {
         if !self.health.admit() {
@@ -302,7 +302,7 @@ impl DedupStore for RedisDedup {
         Box::pin(async move {
             let key = self.key(key);
             let found: Option<Vec<u8>> = self
-                .run("claim", async |mut c| {
+                .run(DedupOp::Claim, async |mut c| {
                     self.claim
                         .key(&key)
                         .arg(&self.marker)
@@ -327,7 +327,7 @@ impl DedupStore for RedisDedup {
     ) -> BoxFuture<'a, Result<(), DedupError>> {
         Box::pin(async move {
             let key = self.key(key);
-            self.run("complete", async |mut c| {
+            self.run(DedupOp::Complete, async |mut c| {
                 c.pset_ex(&key, answer, millis(windows.keep)).await
             })
             .await
@@ -338,7 +338,7 @@ impl DedupStore for RedisDedup {
         Box::pin(async move {
             let key = self.key(key);
             let _: i64 = self
-                .run("release", async |mut c| {
+                .run(DedupOp::Release, async |mut c| {
                     self.release
                         .key(&key)
                         .arg(&self.marker)
@@ -359,8 +359,9 @@ impl DedupStore for RedisDedup {
             let key = self.key(key);
             let polling = async {
                 loop {
-                    let value: Option<Vec<u8>> =
-                        self.run("wait", async |mut c| c.get(&key).await).await?;
+                    let value: Option<Vec<u8>> = self
+                        .run(DedupOp::Wait, async |mut c| c.get(&key).await)
+                        .await?;
                     match value {
                         Some(value) if Self::in_flight(&value) => {}
                         Some(answer) => return Ok(Some(Bytes::from(answer))),

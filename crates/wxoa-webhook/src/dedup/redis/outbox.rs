@@ -11,8 +11,8 @@ use futures::future::BoxFuture;
 use redis::Script;
 
 use super::{RedisDedup, millis};
-use crate::dedup::DedupError;
 use crate::dedup::outbox::{GAP, Job, LEASE, Lease, Outbox, Taken};
+use crate::dedup::{DedupError, DedupOp};
 
 /// Redis's clock in milliseconds, as every script's first lines (scripts may read the clock
 /// before writing: Redis 7 replicates their effects, and older ones are asked to).
@@ -164,7 +164,7 @@ impl Outbox for RedisDedup {
             let keys = Keys::of(&job.app_id);
             let body = body(job);
             let _: i64 = self
-                .run("park", async |mut c| {
+                .run(DedupOp::Park, async |mut c| {
                     self.outbox_scripts
                         .park
                         .key(&keys.leases)
@@ -190,7 +190,7 @@ impl Outbox for RedisDedup {
         Box::pin(async move {
             let keys = Keys::of(app_id);
             let found: i64 = self
-                .run("renew", async |mut c| {
+                .run(DedupOp::Renew, async |mut c| {
                     self.outbox_scripts
                         .renew
                         .key(&keys.leases)
@@ -214,7 +214,7 @@ impl Outbox for RedisDedup {
         Box::pin(async move {
             let keys = Keys::of(app_id);
             let _: i64 = self
-                .run("finish", async |mut c| {
+                .run(DedupOp::Finish, async |mut c| {
                     self.outbox_scripts
                         .finish
                         .key(&keys.leases)
@@ -239,7 +239,7 @@ impl Outbox for RedisDedup {
         Box::pin(async move {
             let keys = Keys::of(app_id);
             let flat: Vec<Vec<u8>> = self
-                .run("recover", async |mut c| {
+                .run(DedupOp::Recover, async |mut c| {
                     self.outbox_scripts
                         .take
                         .key(&keys.leases)

@@ -1,212 +1,27 @@
-//! The token manager: single flight, refresh ahead, one replacement per rejected token, the
-//! quota guard, and surviving store failures.
+//! The token manager: single flight, refresh ahead and one replacement per rejected token —
+//! how a caller obtains a token from the process, the store or the source. Its policies are
+//! `policy`, what it keeps per token `slot`, the quota guard `quota`, and its use of the shared
+//! store (the fetch lock, surviving failures) `shared_store`.
 
-use std::collections::VecDeque;
+mod policy;
+mod quota;
+mod shared_store;
+mod slot;
+
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 
-use super::{StoreError, StoreLock, Token, TokenKey, TokenStore, jitter, now_ms};
+use super::{Token, TokenStore, jitter, now_ms};
 use crate::error::{Error, Result};
-
-/// When tokens are refreshed ahead of their expiry.
-///
-/// A token is refreshed in the background once less than `margin` plus a random part of
-/// `jitter` is left of its life (never before half of it has passed), while callers keep using
-/// it. The random part spreads the refreshes of many processes sharing a store: the first one
-/// fetches, the others find the new token in the store. With `stable_token` the margin should
-/// stay under five minutes: earlier, the platform answers the same token again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RefreshPolicy {
-    /// Refresh when this much of the token's life is left. Default 180 s.
-    pub margin: Duration,
-    /// Plus a random part of this. Default 60 s.
-    pub jitter: Duration,
-    /// At most one background refresh per token in this interval (a refresh that failed or
-    /// brought back the same token is tried again after it). Default 30 s, the spacing the
-    /// platform keeps between two forced `stable_token` refreshes. A token the platform
-    /// reaffirmed after it was reported rejected ([`Token::is_reaffirmed`]) is not refreshed
-    /// again for reports of it within this interval either.
-    pub retry_interval: Duration,
-}
-
-impl Default for RefreshPolicy {
-    fn default() -> Self {
-        Self {
-            margin: Duration::from_secs(180),
-            jitter: Duration::from_secs(60),
-            retry_interval: Duration::from_secs(30),
-        }
-    }
-}
-
-/// The quota guard: at most `max_fetches` fetches of each token (per AppID and kind) in any
-/// `window`, in this process. Beyond it a call that needs a fetch fails at once with
-/// [`Error::TokenQuota`](crate::Error::TokenQuota), which says until when, instead of burning
-/// the platform's daily quota in a refresh loop. The guard never stops serving a token that is
-/// still valid: a refused refresh or replacement leaves the current token in place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct QuotaPolicy {
-    /// Fetches allowed in a window. Default 20.
-    pub max_fetches: usize,
-    /// The sliding window. Default one hour.
-    pub window: Duration,
-}
-
-impl Default for QuotaPolicy {
-    fn default() -> Self {
-        Self {
-            max_fetches: 20,
-            window: Duration::from_secs(3600),
-        }
-    }
-}
-
-/// How fetchers of several processes wait for each other through the store's lock.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct LockPolicy {
-    /// The lock's time to live, should its holder die. Its holder gives up working under it
-    /// before it expires ([`LockPolicy::hold_limit`]), and callers of other processes wait for
-    /// it that long.
-    pub(crate) ttl: Duration,
-    /// How often a waiting caller looks at the store (plus up to as much again, at random).
-    pub(crate) poll: Duration,
-}
-
-impl Default for LockPolicy {
-    fn default() -> Self {
-        Self {
-            ttl: Duration::from_secs(30),
-            poll: Duration::from_millis(25),
-        }
-    }
-}
-
-impl LockPolicy {
-    /// How long a holder may work under the lock: its life less a tenth, left for the store's
-    /// own operations, so that the lock never expires while its fetch still runs (two fetches
-    /// at once).
-    fn hold_limit(&self) -> Duration {
-        self.ttl.saturating_sub(self.ttl / 10)
-    }
-}
-
-/// A token held in the process's memory, with when to refresh it.
-#[derive(Clone)]
-struct Cached {
-    token: Token,
-    refresh_at_ms: u64,
-}
-
-/// Everything the process keeps for one `(AppID, kind)`.
-pub(crate) struct Slot {
-    key: TokenKey,
-    cached: RwLock<Option<Cached>>,
-    /// Held by the caller that fetches; the others wait on it (in-process single flight).
-    flight: tokio::sync::Mutex<()>,
-    refreshing: AtomicBool,
-    next_background_ms: AtomicU64,
-    /// When the recent fetches happened, for the quota guard.
-    fetches: Mutex<VecDeque<u64>>,
-    /// Every fetch this process made for the slot (adoptions from the store not counted).
-    fetched_total: AtomicU64,
-    /// The forced refreshes among them.
-    forced_total: AtomicU64,
-    /// Fetches the quota guard refused.
-    refused_total: AtomicU64,
-}
-
-impl Slot {
-    pub(crate) fn new(key: TokenKey) -> Self {
-        Self {
-            key,
-            cached: RwLock::new(None),
-            flight: tokio::sync::Mutex::new(()),
-            refreshing: AtomicBool::new(false),
-            next_background_ms: AtomicU64::new(0),
-            fetches: Mutex::new(VecDeque::new()),
-            fetched_total: AtomicU64::new(0),
-            forced_total: AtomicU64::new(0),
-            refused_total: AtomicU64::new(0),
-        }
-    }
-
-    /// How many tokens this process fetched for the slot.
-    pub(crate) fn fetched_total(&self) -> u64 {
-        self.fetched_total.load(Ordering::Relaxed)
-    }
-
-    /// How many of them were forced refreshes.
-    pub(crate) fn forced_total(&self) -> u64 {
-        self.forced_total.load(Ordering::Relaxed)
-    }
-
-    pub(crate) fn key(&self) -> &TokenKey {
-        &self.key
-    }
-
-    fn cached(&self) -> Option<Cached> {
-        // A poisoned lock only means a panic elsewhere; the value is always whole.
-        self.cached
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    fn set_cached(&self, cached: Option<Cached>) {
-        *self.cached.write().unwrap_or_else(|e| e.into_inner()) = cached;
-    }
-}
-
-/// What the process's memory holds for a slot.
-pub(crate) enum Lookup {
-    /// A usable token.
-    Fresh(Token),
-    /// A usable token that is due for a refresh.
-    RefreshDue(Token),
-    /// Nothing usable.
-    Missing,
-}
-
-/// Which token a caller will accept.
-#[derive(Clone)]
-pub(crate) enum Need {
-    /// Any usable token.
-    Any,
-    /// Only one that expires after this (Unix milliseconds): refresh ahead.
-    After(u64),
-    /// One other than this token, which was rejected — or this same one if the platform has
-    /// just reaffirmed it, so that any number of reports of one token cause one replacement.
-    Replacing(Token),
-}
-
-impl Need {
-    /// A token that outlives `current`.
-    pub(crate) fn after(current: &Token) -> Self {
-        Need::After(current.expires_at_ms())
-    }
-}
-
-/// The quota guard's state for one token, as [`crate::Client::token_quota_status`] reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct QuotaStatus {
-    /// Fetches the guard refused since the client was built.
-    pub refusals: u64,
-    /// Until when the guard refuses to fetch, when it does now.
-    pub refusing_until: Option<SystemTime>,
-}
-
-/// A background refresh in progress; dropping it lets the next one start.
-pub(crate) struct Background<'a>(&'a Slot);
-
-impl Drop for Background<'_> {
-    fn drop(&mut self) {
-        self.0.refreshing.store(false, Ordering::Release);
-    }
-}
+pub(crate) use policy::LockPolicy;
+pub use policy::RefreshPolicy;
+pub use quota::{QuotaPolicy, QuotaStatus};
+use shared_store::HeldLock;
+use slot::{Background, Cached};
+pub(crate) use slot::{Lookup, Need, Slot};
 
 /// What a fetch asks the source for.
 #[derive(Clone, Copy)]
@@ -229,48 +44,6 @@ pub(crate) trait Fetch: Sync {
     fn can_force(&self) -> bool;
 }
 
-/// The store's fetch lock while a caller holds it: released by [`HeldLock::release`], or, if
-/// the caller is cancelled first, by a task spawned when it is dropped — a cancelled fetch never
-/// leaves the lock to expire while the others wait.
-struct HeldLock {
-    store: Arc<dyn TokenStore>,
-    lock: Option<StoreLock>,
-}
-
-impl HeldLock {
-    async fn release(mut self) -> Result<(), StoreError> {
-        match self.lock.take() {
-            Some(lock) => self.store.unlock(lock).await,
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for HeldLock {
-    fn drop(&mut self) {
-        let Some(lock) = self.lock.take() else {
-            return;
-        };
-        // Without a runtime (it is shutting down) the lock is dropped as it is: a file lock is
-        // released with its file, a Redis lock expires after its time to live.
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return;
-        };
-        let store = Arc::clone(&self.store);
-        runtime.spawn(async move {
-            let key = lock.key().clone();
-            match store.unlock(lock).await {
-                Ok(()) => tracing::debug!(%key, "released the fetch lock of a cancelled fetch"),
-                Err(error) => tracing::warn!(
-                    %key,
-                    error = %crate::transport::error_chain(&error),
-                    "could not release the fetch lock of a cancelled fetch; it expires by itself"
-                ),
-            }
-        });
-    }
-}
-
 /// Puts the store, the policies and the fetchers together.
 #[derive(Debug)]
 pub(crate) struct TokenManager {
@@ -282,9 +55,6 @@ pub(crate) struct TokenManager {
     /// Until when the store is left alone after a failure (Unix milliseconds).
     store_retry_at_ms: AtomicU64,
 }
-
-/// How long a failed store is left alone before it is tried again.
-const STORE_PAUSE: Duration = Duration::from_secs(1);
 
 impl TokenManager {
     pub(crate) fn new(
@@ -343,19 +113,6 @@ impl TokenManager {
     /// Drops what the process holds for `slot` (an account was removed).
     pub(crate) fn forget(&self, slot: &Slot) {
         slot.set_cached(None);
-    }
-
-    /// The quota guard's state for `slot`.
-    pub(crate) fn quota_status(&self, slot: &Slot) -> QuotaStatus {
-        let now = now_ms();
-        let mut fetches = slot.fetches.lock().unwrap_or_else(|e| e.into_inner());
-        let refusing_until = self
-            .refused_until(&mut fetches, now)
-            .map(|until| UNIX_EPOCH + Duration::from_millis(until));
-        QuotaStatus {
-            refusals: slot.refused_total.load(Ordering::Relaxed),
-            refusing_until,
-        }
     }
 
     /// A token that `need` accepts: from the process's memory, from the store, or fetched —
@@ -472,9 +229,7 @@ impl TokenManager {
             Err(Error::TokenFetchAbandoned {
                 app_id: slot.key.app_id.clone(),
                 kind: slot.key.kind,
-                reason: format!(
-                    "it took longer than the {limit:?} the store's fetch lock may be held"
-                ),
+                reason: crate::Abandoned::TookTooLong { limit },
             })
         })
     }
@@ -619,88 +374,10 @@ impl TokenManager {
         }));
     }
 
-    /// Until when (Unix milliseconds) the guard refuses, given the recent fetches; drops those
-    /// that left the window.
-    fn refused_until(&self, fetches: &mut VecDeque<u64>, now: u64) -> Option<u64> {
-        let window = millis(self.quota.window);
-        while fetches
-            .front()
-            .is_some_and(|&at| now.saturating_sub(at) >= window)
-        {
-            fetches.pop_front();
-        }
-        (fetches.len() >= self.quota.max_fetches).then(|| {
-            fetches
-                .front()
-                .copied()
-                .unwrap_or(now)
-                .saturating_add(window)
-        })
-    }
-
-    fn check_quota(&self, slot: &Slot) -> Result<()> {
-        let now = now_ms();
-        let mut fetches = slot.fetches.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(until) = self.refused_until(&mut fetches, now) {
-            slot.refused_total.fetch_add(1, Ordering::Relaxed);
-            let retry_after = Duration::from_millis(until.saturating_sub(now));
-            tracing::error!(
-                key = %slot.key,
-                fetches = fetches.len(),
-                window = ?self.quota.window,
-                retry_after_s = retry_after.as_secs(),
-                "token quota guard: refusing to fetch again"
-            );
-            return Err(Error::TokenQuota {
-                app_id: slot.key.app_id.clone(),
-                kind: slot.key.kind,
-                fetches: fetches.len(),
-                window: self.quota.window,
-                retry_after,
-                retry_at: UNIX_EPOCH + Duration::from_millis(until),
-            });
-        }
-        fetches.push_back(now);
-        Ok(())
-    }
-
     /// How long a reaffirmed token is not refreshed again for reports of it, and how long
     /// background refreshes of a token are spaced.
     fn recheck_ms(&self) -> u64 {
         millis(self.refresh.retry_interval)
-    }
-
-    /// Whether the store failed less than [`STORE_PAUSE`] ago.
-    fn store_paused(&self) -> bool {
-        now_ms() < self.store_retry_at_ms.load(Ordering::Relaxed)
-    }
-
-    fn store_failed(&self, key: &TokenKey, error: &StoreError) {
-        self.store_retry_at_ms.store(
-            now_ms().saturating_add(millis(STORE_PAUSE)),
-            Ordering::Relaxed,
-        );
-        let chain = crate::transport::error_chain(error);
-        if !self.store_down.swap(true, Ordering::AcqRel) {
-            tracing::warn!(
-                store = self.store.name(),
-                %key,
-                error = %chain,
-                "token store failed; serving tokens from process memory until it answers again"
-            );
-        } else {
-            tracing::debug!(store = self.store.name(), %key, error = %chain, "token store still failing");
-        }
-    }
-
-    fn store_ok(&self, key: &TokenKey) {
-        if self.store_down.swap(false, Ordering::AcqRel) {
-            tracing::warn!(
-                store = self.store.name(),
-                %key,
-                "token store recovered; sharing tokens through it again"
-            );
-        }
     }
 }
 
@@ -712,7 +389,7 @@ fn millis(d: Duration) -> u64 {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::token::{MemoryStore, TokenKind};
+    use crate::token::{MemoryStore, TokenKey, TokenKind};
 
     /// A platform that never answers: the fetch stalls until it is cancelled.
     struct Stalled;

@@ -36,6 +36,8 @@
 //! # }
 //! ```
 
+mod limits;
+
 use std::future::IntoFuture;
 
 use futures::future::BoxFuture;
@@ -44,176 +46,15 @@ use serde_json::{Map, Value};
 use wxoa_types::ids::MediaId;
 
 use crate::api::material::NewsArticle;
-use crate::api::support::{invalid, opt_lenient, require};
-use crate::{ApiRequest, Client, Download, Error, Fetched, Form, Result, Upload};
+use crate::api::support::{opt_lenient, require};
+use crate::{
+    ApiRequest, Client, Content, Download, Error, Fetched, Form, Result, Upload, UploadKind,
+};
+pub(crate) use limits::check_upload;
+pub use limits::{MediaKind, MediaLimits, UPLOADIMG_MAX_BYTES, temporary_formats};
 
-const KIB: u64 = 1024;
-const MIB: u64 = 1024 * 1024;
-
-/// Largest image for `uploadimg`: 1 MiB.
-pub const UPLOADIMG_MAX_BYTES: u64 = MIB;
 /// Most articles of `uploadnews`.
 pub const NEWS_MAX_ARTICLES: usize = 8;
-
-/// The kind of a media file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MediaKind {
-    /// An image.
-    Image,
-    /// A voice recording.
-    Voice,
-    /// A video.
-    Video,
-    /// A thumbnail (of a video or music message, or a news cover).
-    Thumb,
-}
-
-impl MediaKind {
-    /// The `type` the platform calls it.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MediaKind::Image => "image",
-            MediaKind::Voice => "voice",
-            MediaKind::Video => "video",
-            MediaKind::Thumb => "thumb",
-        }
-    }
-}
-
-impl std::fmt::Display for MediaKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for MediaKind {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "image" => Ok(MediaKind::Image),
-            "voice" => Ok(MediaKind::Voice),
-            "video" => Ok(MediaKind::Video),
-            "thumb" => Ok(MediaKind::Thumb),
-            other => Err(invalid(
-                "type",
-                format!("must be image, voice, video or thumb, not {other:?}"),
-            )),
-        }
-    }
-}
-
-/// The largest file of each kind, in bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct MediaLimits {
-    /// Largest image.
-    pub image: u64,
-    /// Largest voice recording.
-    pub voice: u64,
-    /// Largest video.
-    pub video: u64,
-    /// Largest thumbnail.
-    pub thumb: u64,
-}
-
-impl MediaLimits {
-    /// Temporary media, current docs: image 10 MiB, voice 2 MiB, video 10 MiB, thumb 64 KiB.
-    pub const TEMPORARY: MediaLimits = MediaLimits {
-        image: 10 * MIB,
-        voice: 2 * MIB,
-        video: 10 * MIB,
-        thumb: 64 * KIB,
-    };
-
-    /// Temporary media, the oldest revision: image 1 MiB (JPG), voice 2 MiB, video 10 MiB,
-    /// thumb 64 KiB.
-    pub const TEMPORARY_LEGACY: MediaLimits = MediaLimits {
-        image: MIB,
-        ..MediaLimits::TEMPORARY
-    };
-
-    /// Permanent material, current docs: image 10 MiB, voice 2 MiB, video 10 MiB, thumb
-    /// 64 KiB (older revisions: image 2 MiB; some texts allow voice 5 MiB).
-    pub const PERMANENT: MediaLimits = MediaLimits {
-        image: 10 * MIB,
-        voice: 2 * MIB,
-        video: 10 * MIB,
-        thumb: 64 * KIB,
-    };
-
-    /// These limits with another largest size for `kind`.
-    #[must_use]
-    pub fn with(mut self, kind: MediaKind, max_bytes: u64) -> MediaLimits {
-        *self.slot(kind) = max_bytes;
-        self
-    }
-
-    /// The largest file of `kind`.
-    #[must_use]
-    pub fn max(&self, kind: MediaKind) -> u64 {
-        match kind {
-            MediaKind::Image => self.image,
-            MediaKind::Voice => self.voice,
-            MediaKind::Video => self.video,
-            MediaKind::Thumb => self.thumb,
-        }
-    }
-
-    fn slot(&mut self, kind: MediaKind) -> &mut u64 {
-        match kind {
-            MediaKind::Image => &mut self.image,
-            MediaKind::Voice => &mut self.voice,
-            MediaKind::Video => &mut self.video,
-            MediaKind::Thumb => &mut self.thumb,
-        }
-    }
-}
-
-/// The formats (file extensions) the platform takes for temporary media of `kind`.
-#[must_use]
-pub fn temporary_formats(kind: MediaKind) -> &'static [&'static str] {
-    match kind {
-        MediaKind::Image => &["png", "jpeg", "jpg", "gif"],
-        MediaKind::Voice => &["amr", "mp3"],
-        MediaKind::Video => &["mp4"],
-        MediaKind::Thumb => &["jpg", "jpeg"],
-    }
-}
-
-/// Checks an upload's extension against `formats` and its length against 1..=`max`;
-/// answers the length. `what` names the file in errors (`a temporary image`).
-pub(crate) async fn check_upload(
-    upload: &mut Upload,
-    what: &str,
-    formats: &[&str],
-    max: u64,
-) -> Result<u64> {
-    let name = upload.file_name().to_owned();
-    require("media (file name)", &name)?;
-    let extension = upload.extension().unwrap_or_default();
-    if !formats.contains(&extension.as_str()) {
-        return Err(invalid(
-            "media",
-            format!(
-                "{what} must be one of {} (by its file name), got {name:?}",
-                formats.join(", ")
-            ),
-        ));
-    }
-    let len = upload.len().await?;
-    if len == 0 {
-        return Err(invalid("media", format!("{name:?} is empty")));
-    }
-    if len > max {
-        return Err(invalid(
-            "media",
-            format!("{what} is at most {max} bytes, {name:?} has {len}"),
-        ));
-    }
-    Ok(len)
-}
 
 /// The temporary-media API: `client.media()`.
 #[derive(Debug, Clone)]
@@ -392,8 +233,7 @@ impl IntoFuture for UploadMedia {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
             let mut file = self.file;
-            let what = format!("a temporary {}", self.kind);
-            check_upload(&mut file, &what, temporary_formats(self.kind), self.max).await?;
+            check_upload(&mut file, UploadKind::Temporary(self.kind), self.max).await?;
             let request = ApiRequest::post("/cgi-bin/media/upload")
                 .query("type", self.kind.as_str())
                 .multipart(Form::new().file("media", file));
@@ -414,7 +254,7 @@ async fn uploaded(client: Client, request: Result<ApiRequest>) -> Result<MediaUp
             .or(answer.thumb_media_id)
             .ok_or_else(|| Error::UnexpectedContent {
                 path,
-                expected: "a media_id",
+                expected: Content::MediaId,
                 content_type: "application/json".to_owned(),
                 body: serde_json::to_string(&answer.extra).unwrap_or_default(),
             })?;
@@ -534,13 +374,7 @@ impl IntoFuture for UploadImage {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
             let mut file = self.file;
-            check_upload(
-                &mut file,
-                "an uploadimg image",
-                &["jpg", "jpeg", "png"],
-                UPLOADIMG_MAX_BYTES,
-            )
-            .await?;
+            check_upload(&mut file, UploadKind::ArticleImage, UPLOADIMG_MAX_BYTES).await?;
             let request = ApiRequest::post("/cgi-bin/media/uploadimg")
                 .multipart(Form::new().file("media", file));
             let answer: UrlAnswer = self.client.execute(request).await?;
