@@ -182,6 +182,10 @@ pub(crate) enum Command {
     /// Template messages, templates and industries.
     #[command(subcommand)]
     Template(crate::commands::template::TemplateCommand),
+    /// Subscription notifications (订阅通知): the template library, templates, sends to
+    /// followers who consented, and the legacy one-time subscription.
+    #[command(subcommand)]
+    Subscribe(crate::commands::subscribe::SubscribeCommand),
     /// Web OAuth: the authorize URL.
     #[command(subcommand)]
     Oauth(crate::commands::oauth::OauthCommand),

@@ -338,6 +338,40 @@ pub enum Rule {
         /// The field it needs.
         field: &'static str,
     },
+    /// A category id of the subscription template library of 0.
+    #[error("category ids start at 1")]
+    CategoryId,
+    /// A title id of the subscription template library of 0.
+    #[error("title ids start at 1")]
+    TitleId,
+    /// A keyword id of a library title of 0.
+    #[error("keyword ids start at 1")]
+    KeywordId,
+    /// A template made of too few or too many of its title's keywords.
+    #[error("must name {min} to {max} keywords, got {got}")]
+    KeywordCount {
+        /// The fewest accepted.
+        min: usize,
+        /// The most accepted.
+        max: usize,
+        /// The keywords given.
+        got: usize,
+    },
+    /// An id a list names more than once.
+    #[error("{id} is named twice")]
+    NamedTwice {
+        /// The id.
+        id: u32,
+    },
+    /// A notification without any `data` field.
+    #[error("must hold the template's fields")]
+    NoData,
+    /// A subscription notification's value that breaks its keyword type's rule.
+    #[error(transparent)]
+    Keyword(wxoa_types::subscribe::KeywordError),
+    /// A query parameter that must be a number.
+    #[error("not a number")]
+    NotANumber,
 }
 
 /// What a length or a range counts.

@@ -101,9 +101,22 @@ async fn main() {
         "data": {"thing1": {"value": "#20240611-0042"}, "thing2": {"value": "¥ 128.00", "color": "#07c160"},
                  "thing3": {"value": "Shipped"}}});
     tour.api("/cgi-bin/message/template/send", template).await;
-    let notification = json!({"touser": follower, "template_id": "bDmywsp2oEHjwAadTGKkUHpC0RgBVPvfAdfbX2ZC4Fo",
-        "page": "https://example.com/parcels/42",
-        "data": {"thing1": {"value": "Your parcel has shipped"}, "time2": {"value": "2024-06-11 10:00"}}});
+    // A subscription notification: a template from the library, the follower's consent on
+    // the sheet the phone shows, then the send.
+    let subscription = tour
+        .api(
+            "/wxaapi/newtmpl/addtemplate",
+            json!({"tid": "2010", "kidList": [1, 2, 3], "sceneDesc": "预约提醒"}),
+        )
+        .await;
+    let consent = json!({"from": follower, "message": {"MsgType": "event",
+        "Event": "subscribe_msg_popup_event", "SubscribeMsgPopupEvent": {"List": [
+            {"TemplateId": subscription["priTmplId"], "SubscribeStatusString": "accept", "PopupScene": 1}]}}});
+    tour.control("/sandbox/push", consent).await;
+    let notification = json!({"touser": follower, "template_id": subscription["priTmplId"],
+        "page": "https://example.com/bookings/42",
+        "data": {"thing1": {"value": "天河店"}, "time2": {"value": "2024年6月11日 18:30"},
+                 "number3": {"value": "4"}}});
     tour.api("/cgi-bin/message/subscribe/bizsend", notification)
         .await;
     let mass = json!({"filter": {"is_to_all": true}, "msgtype": "text",

@@ -361,6 +361,8 @@ pub(crate) struct Settings {
     pub(crate) mass_per_day: Option<u32>,
     /// Bytes the calls log keeps at most.
     pub(crate) calls_log_bytes: usize,
+    /// Subscription notifications' rules the sources disagree on.
+    pub(crate) subscribe: crate::platform::subscribe::SubscribeRules,
     /// How long every API answer is held back, as the real platform's round trip would.
     pub(crate) latency: Duration,
 }
@@ -378,6 +380,7 @@ impl Default for Settings {
             stable_force_per_day: 20,
             mass_per_day: None,
             calls_log_bytes: DEFAULT_CALLS_LOG_BYTES,
+            subscribe: crate::platform::subscribe::SubscribeRules::default(),
             latency: Duration::ZERO,
         }
     }

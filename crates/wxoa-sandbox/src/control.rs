@@ -26,8 +26,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 pub use answers::{
-    Account, Attempt, Call, CallsUsage, ClockReading, FaultOutcome, Followers, InboxItem,
-    PushOutcome, PushResult, SetFault, ShownWebhook,
+    Account, Attempt, Call, CallsUsage, ClockReading, FaultOutcome, FollowerSubscriptions,
+    Followers, InboxItem, PushOutcome, PushResult, SetFault, ShownWebhook, SubscriptionConsent,
 };
 
 /// Why a control request failed.
@@ -134,6 +134,33 @@ impl Control {
     ) -> Result<PushResult, ControlError> {
         let body = json!({"from": from, "message": message, "app_id": app_id});
         self.post("/sandbox/push", &body).await
+    }
+
+    /// `POST /sandbox/push` of a `subscribe_msg_popup_event`: follower `from` answers the
+    /// consent sheet of subscription notifications, `accept` or `reject` for each template of
+    /// the account named (`PopupScene` 1, a web page). The sandbox records the consents and
+    /// pushes the event to the webhook.
+    pub async fn consent(
+        &self,
+        from: &str,
+        answers: &[(&str, bool)],
+    ) -> Result<PushResult, ControlError> {
+        let list: Vec<Value> = answers
+            .iter()
+            .map(|(id, accept)| {
+                let status = if *accept { "accept" } else { "reject" };
+                json!({"TemplateId": id, "SubscribeStatusString": status, "PopupScene": 1})
+            })
+            .collect();
+        let event = json!({"MsgType": "event", "Event": "subscribe_msg_popup_event",
+                           "SubscribeMsgPopupEvent": {"List": list}});
+        self.push(from, event).await
+    }
+
+    /// `GET /sandbox/subscriptions/{openid}`: the account's subscription templates, each with
+    /// the follower's consent.
+    pub async fn subscriptions(&self, openid: &str) -> Result<FollowerSubscriptions, ControlError> {
+        self.get(&format!("/sandbox/subscriptions/{openid}")).await
     }
 
     /// `POST /sandbox/scan`: follower `from` scans the QR code with this ticket.

@@ -41,8 +41,8 @@
 //!   `people` (followers, profiles, what an action changes, who a message reaches, users and
 //!   the blacklist), `custom` (customer-service messages), `kf` (agents, sessions, the
 //!   record), `menu`, `tokens` (tokens, tickets, quotas), `network`, `qrcode`, `card`,
-//!   `template`, `subscribe`, `media`, `material`, `mass`, `publish`, `oauth`, `tags`,
-//!   `groups`, `shorten`.
+//!   `template`, `subscribe` (subscription notifications and their consents), `media`,
+//!   `material`, `mass`, `publish`, `oauth`, `tags`, `groups`, `shorten`.
 //! - `followers`: synthetic followers — OpenIDs computed from numbers and back, profiles on
 //!   demand, so a million cost nothing.
 //! - `clock`: virtual time. `faults`: scripted errcodes, delays and dropped connections.
@@ -93,6 +93,7 @@ pub use config::{
 };
 pub use control::{Control, ControlError};
 pub use error::{ConfigError, SandboxError};
+pub use platform::subscribe::SubscribeRules;
 /// The limits every listener of the sandbox is served with (see [`SandboxBuilder::limits`]).
 pub use wxoa_server::Limits;
 
@@ -216,6 +217,14 @@ impl SandboxBuilder {
     /// calls are forgotten first.
     pub fn calls_log_bytes(mut self, bytes: usize) -> Self {
         self.settings.calls_log_bytes = bytes;
+        self
+    }
+
+    /// Subscription notifications' rules where the platform's sources disagree: keyword
+    /// value limits, whether `bizsend` answers a `msgid`, the most templates an account holds
+    /// (default: [`SubscribeRules::default`]).
+    pub fn subscribe_rules(mut self, rules: SubscribeRules) -> Self {
+        self.settings.subscribe = rules;
         self
     }
 

@@ -21,6 +21,7 @@ use crate::platform::people::{Audience, Who};
 use crate::platform::publish::PublishBox;
 use crate::platform::qrcode::QrCode;
 use crate::platform::shorten::ShortKey;
+use crate::platform::subscribe::Subscriptions;
 use crate::platform::tags::Tags;
 use crate::platform::template::Templates;
 use crate::platform::tokens::{Credentials, TokenRecord};
@@ -122,7 +123,7 @@ pub(crate) struct InboxItem {
     /// written before it existed.
     #[serde(default)]
     pub(crate) seq: u64,
-    /// `reply`, `custom`, `template`, `mass` or `notice`.
+    /// `reply`, `custom`, `template`, `subscribe`, `one_time`, `mass` or `notice`.
     pub(crate) kind: String,
     pub(crate) message: serde_json::Value,
 }
@@ -163,6 +164,9 @@ pub(crate) struct Account {
     /// Drafts and free publications (`draft/*`, `freepublish/*`).
     #[serde(default)]
     pub(crate) publish: PublishBox,
+    /// Subscription notifications: templates, consents, one-time confirmations.
+    #[serde(default)]
+    pub(crate) subscriptions: Subscriptions,
     pub(crate) ids: Ids,
 }
 
@@ -208,6 +212,7 @@ impl Account {
             media: MediaStore::default(),
             oauth: OAuth::default(),
             publish: PublishBox::default(),
+            subscriptions: Subscriptions::default(),
             ids: Ids::default(),
         };
         account.reindex();

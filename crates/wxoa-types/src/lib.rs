@@ -8,6 +8,7 @@
 //!   catch-all that keeps every field.
 //! - [`reply`]: passive replies and the encrypted reply envelope, rendered as the platform
 //!   expects them.
+//! - [`subscribe`]: the keyword types of subscription notifications and their value rules.
 //! - [`xml`]: the one XML module: bounded, entity-free parsing and a CDATA writer.
 //!
 //! ```
@@ -32,6 +33,7 @@ pub mod inbound;
 mod lenient;
 pub mod reply;
 pub mod secret;
+pub mod subscribe;
 pub mod xml;
 
 pub use lenient::i64_from_number_or_string;

@@ -23,6 +23,7 @@ pub(crate) mod sandbox;
 pub(crate) mod send;
 pub(crate) mod serve;
 pub(crate) mod shorturl;
+pub(crate) mod subscribe;
 pub(crate) mod tag;
 pub(crate) mod template;
 pub(crate) mod token_server;

@@ -62,7 +62,8 @@ pub(crate) struct SendArgs {
     pub(crate) client_msg_id: Option<String>,
 }
 
-fn pair(text: &str) -> Result<(String, String), String> {
+/// A `NAME=VALUE` argument.
+pub(crate) fn pair(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
         _ => Err(format!("expected NAME=VALUE, got {text:?}")),

@@ -98,6 +98,28 @@ impl Env {
         self.control(self.sandbox.control().push(openid, text));
     }
 
+    /// Opens a page the sandbox plays for a user (OAuth, the one-time subscription) without
+    /// following its redirect; the HTTP status.
+    pub(crate) fn open_page(&self, url: &str) -> u16 {
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let response = self.runtime.block_on(http.get(url).send()).unwrap();
+        response.status().as_u16()
+    }
+
+    /// Follower `openid` allows the subscription template `template_id` (the consent sheet's
+    /// `subscribe_msg_popup_event`).
+    pub(crate) fn consent(&self, openid: &str, template_id: &str) {
+        self.control(
+            self.sandbox
+                .control()
+                .consent(openid, &[(template_id, true)]),
+        );
+    }
+
     /// The code follower `openid`'s consent to `scope` gives.
     pub(crate) fn oauth_code(&self, openid: &str, scope: &str) -> String {
         self.control(self.sandbox.control().oauth_code(openid, scope))

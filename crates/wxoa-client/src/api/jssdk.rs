@@ -18,9 +18,9 @@ use rand::Rng;
 use rand::distributions::Alphanumeric;
 use serde::Serialize;
 
-use crate::api::support::{invalid, require};
+use crate::api::support::{require, web_url};
 use crate::token::Token;
-use crate::{Client, InvalidRequest, Result, Rule};
+use crate::{Client, Result};
 
 /// Length of the nonces this module makes.
 const NONCE_LEN: usize = 16;
@@ -84,13 +84,7 @@ impl JsSdkConfig {
 /// The page URL a signature covers: an absolute http(s) URL, its fragment removed.
 fn page_url(url: &str) -> Result<&str> {
     let page = wxoa_crypto::jssdk_url(url);
-    let parsed = url::Url::parse(page).map_err(|source| InvalidRequest::Url {
-        field: "url",
-        source,
-    })?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(invalid("url", Rule::HttpUrl));
-    }
+    web_url("url", page)?;
     Ok(page)
 }
 

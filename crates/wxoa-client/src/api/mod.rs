@@ -7,7 +7,7 @@
 //!   borrows: `let users = client.users();`.
 //! - A handle is named for what it holds: a plural noun for a collection of things
 //!   (`users()`, `tags()`, `cards()`, `menus()`, `templates()`, `materials()`, `drafts()`,
-//!   `publications()`, `qrcodes()`, `shorturls()`, `groups()`), the area's own name for a
+//!   `publications()`, `qrcodes()`, `shorturls()`, `groups()`, `subscriptions()`), the area's own name for a
 //!   service that holds none (`media()`, `mass()`, `custom()`, `oauth()`, `jssdk()`, `misc()`,
 //!   `blacklist()`).
 //! - A request value is the body it sends: it derives `Serialize` (the client handle skipped,
@@ -62,6 +62,7 @@ pub mod oauth;
 pub mod publish;
 pub mod qrcode;
 pub mod shorturl;
+pub mod subscribe;
 pub mod tags;
 pub mod template;
 pub mod users;

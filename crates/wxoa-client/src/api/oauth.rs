@@ -30,16 +30,18 @@ use serde_json::{Map, Value};
 use wxoa_types::ids::{OpenId, UnionId};
 use wxoa_types::secret::Secret;
 
-use crate::api::support::{awaitable, invalid, lenient, opt_lenient, require, string_enum};
+use crate::api::support::{
+    alphanumeric, awaitable, invalid, lenient, opt_lenient, require, string_enum, web_url,
+};
 use crate::api::users::Lang;
-use crate::{ApiRequest, Client, ConfigError, Error, InvalidRequest, Result, Rule, Unit};
+use crate::{ApiRequest, Client, ConfigError, Error, Result, Rule};
 
 /// Longest `state`, in bytes.
 pub const STATE_MAX_BYTES: usize = 128;
 
 /// What `redirect_uri` escapes: everything but `A-Z a-z 0-9 - _ . ~`, like wechatpy's
 /// `quote(redirect_uri, safe="")`.
-const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+pub(crate) const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')
@@ -276,14 +278,7 @@ impl AuthorizeUrl {
     /// The URL, after checking `redirect_uri` (an absolute http or https URL), the scope and
     /// the state.
     pub fn to_url(&self) -> Result<String> {
-        let redirect =
-            url::Url::parse(&self.redirect_uri).map_err(|source| InvalidRequest::Url {
-                field: "redirect_uri",
-                source,
-            })?;
-        if !matches!(redirect.scheme(), "http" | "https") {
-            return Err(invalid("redirect_uri", Rule::HttpUrl));
-        }
+        web_url("redirect_uri", &self.redirect_uri)?;
         if let Scope::Unknown(other) = &self.scope {
             return Err(invalid(
                 "scope",
@@ -302,18 +297,7 @@ impl AuthorizeUrl {
             self.scope.as_str(),
         );
         if let Some(state) = &self.state {
-            if state.len() > STATE_MAX_BYTES {
-                return Err(invalid(
-                    "state",
-                    Rule::LongerThan {
-                        max: STATE_MAX_BYTES,
-                        unit: Unit::Bytes,
-                    },
-                ));
-            }
-            if !state.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                return Err(invalid("state", Rule::LettersAndDigits));
-            }
+            alphanumeric("state", state, STATE_MAX_BYTES)?;
             url.push_str("&state=");
             url.push_str(state);
         }

@@ -69,6 +69,11 @@ pub(crate) fn require(field: &str, value: &str) -> Result<(), Error> {
 /// is 3).
 pub(crate) fn bytes_between(field: &str, value: &str, max: usize) -> Result<(), Error> {
     require(field, value)?;
+    at_most_bytes(field, value, max)
+}
+
+/// `value` must hold at most `max` bytes of UTF-8.
+fn at_most_bytes(field: &str, value: &str, max: usize) -> Result<(), Error> {
     if value.len() > max {
         return Err(invalid(
             field,
@@ -77,6 +82,25 @@ pub(crate) fn bytes_between(field: &str, value: &str, max: usize) -> Result<(), 
                 unit: Unit::Bytes,
             },
         ));
+    }
+    Ok(())
+}
+
+/// `value` must be an absolute http or https URL (where the platform sends a user back).
+pub(crate) fn web_url(field: &'static str, value: &str) -> Result<(), Error> {
+    let url = url::Url::parse(value).map_err(|source| InvalidRequest::Url { field, source })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(field, Rule::HttpUrl));
+    }
+    Ok(())
+}
+
+/// `value` must hold only letters and digits, at most `max` bytes (the anti-CSRF values the
+/// platform hands back: OAuth's `state`, the one-time subscription's `reserved`).
+pub(crate) fn alphanumeric(field: &str, value: &str, max: usize) -> Result<(), Error> {
+    at_most_bytes(field, value, max)?;
+    if !value.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(invalid(field, Rule::LettersAndDigits));
     }
     Ok(())
 }
@@ -142,6 +166,12 @@ pub(crate) fn opt_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, 
             "must be true, false, 0 or 1, got {other}"
         ))),
     }
+}
+
+/// Writes a number as a string, as some of the platform's examples send ids.
+#[allow(clippy::trivially_copy_pass_by_ref)] // the signature serde's `serialize_with` calls
+pub(crate) fn number_as_text<S: Serializer>(n: &u32, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(n)
 }
 
 /// Writes a flag as the platform's `0` or `1`.

@@ -22,8 +22,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use wxoa_types::ids::{MsgId, OpenId, TemplateId};
 
-use crate::api::support::{Ack, awaitable, invalid, parameterless_get, require};
-use crate::{ApiRequest, Client, Result, Rule, Unit};
+use crate::api::support::{
+    Ack, awaitable, bytes_between, invalid, number_as_text, parameterless_get, require,
+};
+use crate::{ApiRequest, Client, Result, Rule};
 
 /// Longest `client_msg_id`, in bytes (the limit of mass sends' `clientmsgid`).
 pub const CLIENT_MSG_ID_MAX: usize = 64;
@@ -232,11 +234,6 @@ pub struct SetIndustry {
     secondary: u32,
 }
 
-#[allow(clippy::trivially_copy_pass_by_ref)] // the signature serde's `serialize_with` calls
-fn number_as_text<S: serde::Serializer>(n: &u32, s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.collect_str(n)
-}
-
 impl SetIndustry {
     fn request(&self) -> Result<ApiRequest> {
         for (field, id) in [
@@ -351,15 +348,25 @@ pub struct SendTemplate {
     data: Vec<(String, Field)>,
 }
 
-/// The mini-program page a tap opens.
+/// The mini-program page a tap opens (template messages and subscription notifications).
 #[derive(Debug, Clone, Serialize)]
-struct MiniProgram {
-    appid: String,
-    pagepath: String,
+pub(crate) struct MiniProgram {
+    pub(crate) appid: String,
+    pub(crate) pagepath: String,
 }
 
-fn fields_as_object<S: serde::Serializer>(
-    data: &[(String, Field)],
+impl MiniProgram {
+    pub(crate) fn new(appid: impl Into<String>, pagepath: impl Into<String>) -> Self {
+        Self {
+            appid: appid.into(),
+            pagepath: pagepath.into(),
+        }
+    }
+}
+
+/// Writes `data` fields, kept in the order they were set, as one JSON object.
+pub(crate) fn fields_as_object<S: serde::Serializer, T: Serialize>(
+    data: &[(String, T)],
     s: S,
 ) -> std::result::Result<S::Ok, S::Error> {
     s.collect_map(data.iter().map(|(name, field)| (name, field)))
@@ -374,10 +381,7 @@ impl SendTemplate {
 
     /// Opens this page of a linked mini program on a tap.
     pub fn miniprogram(mut self, appid: impl Into<String>, pagepath: impl Into<String>) -> Self {
-        self.miniprogram = Some(MiniProgram {
-            appid: appid.into(),
-            pagepath: pagepath.into(),
-        });
+        self.miniprogram = Some(MiniProgram::new(appid, pagepath));
         self
     }
 
@@ -432,16 +436,7 @@ impl SendTemplate {
             require("miniprogram.appid", &page.appid)?;
         }
         if let Some(key) = &self.client_msg_id {
-            require("client_msg_id", key)?;
-            if key.len() > CLIENT_MSG_ID_MAX {
-                return Err(invalid(
-                    "client_msg_id",
-                    Rule::LongerThan {
-                        max: CLIENT_MSG_ID_MAX,
-                        unit: Unit::Bytes,
-                    },
-                ));
-            }
+            bytes_between("client_msg_id", key, CLIENT_MSG_ID_MAX)?;
         }
         Ok(ApiRequest::post("/cgi-bin/message/template/send")
             .json(self)?
@@ -449,7 +444,8 @@ impl SendTemplate {
     }
 }
 
-fn is_color(color: &str) -> bool {
+/// `#RRGGBB`.
+pub(crate) fn is_color(color: &str) -> bool {
     color.len() == 7
         && color.starts_with('#')
         && color.bytes().skip(1).all(|b| b.is_ascii_hexdigit())

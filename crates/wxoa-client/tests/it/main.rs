@@ -45,6 +45,7 @@ mod shorturl;
 mod single_flight;
 mod stores;
 mod stub_env;
+mod subscribe;
 mod tags;
 mod template;
 mod tickets;

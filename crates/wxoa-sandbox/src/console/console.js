@@ -209,7 +209,14 @@ function normalize(kind, m, at) {
   if (kind === 'template') return { type: 'template', message: m, at };
   if (kind === 'subscribe') {
     const title = m.title || 'Subscription notification';
-    return { type: 'template', message: { ...m, title, url: m.page }, at };
+    return { type: 'template', message: { ...m, title, url: m.page, label: 'Subscription notification' }, at };
+  }
+  if (kind === 'one_time') {
+    const message = {
+      title: m.title, content: '{{content.DATA}}', data: m.data, url: m.url,
+      miniprogram: m.miniprogram, label: 'One-time subscription',
+    };
+    return { type: 'template', message, at };
   }
   if (m.MsgType !== undefined) return fromReply(m);
   return fromJson(m);
@@ -457,7 +464,7 @@ function renderTemplate(m, at) {
   }
   for (const key of Object.keys(data)) if (!used.has(key)) row(key, key);
   const target = safeUrl(m.url);
-  const foot = h('div', { class: 'card-foot' }, h('span', { class: 'grow', text: target || m.miniprogram ? 'View details' : 'Template message' }), target || m.miniprogram ? '›' : null);
+  const foot = h('div', { class: 'card-foot' }, h('span', { class: 'grow', text: target || m.miniprogram ? 'View details' : (m.label || 'Template message') }), target || m.miniprogram ? '›' : null);
   return linkOrDiv(target, 'card-msg template', body, foot);
 }
 
@@ -569,7 +576,7 @@ function showNodes(container, nodes) {
 
 const CAPTIONS = {
   reply: null, custom: 'customer service', mass: 'mass message', template: null,
-  subscribe: 'subscription notification',
+  subscribe: 'subscription notification', one_time: 'one-time subscription',
 };
 
 function renderEntry(entry) {
@@ -697,6 +704,70 @@ function openWebview(button) {
     h('div', { class: 'sheet-actions' },
       h('button', { type: 'button', class: 'secondary-action', text: 'Close', onclick: close }),
       safe ? h('a', { class: 'primary-action', href: safe, target: '_blank', rel: 'noopener noreferrer', text: 'Open in a new tab', onclick: close }) : null)));
+  ui.sheet.hidden = false;
+}
+
+// ---------- subscription notifications ----------
+
+/// What the follower said to a template so far.
+function consentText(t) {
+  if (t.status === 'accept') return t.type === 2 ? `allowed · ${t.sends_left} left` : 'allowed';
+  if (t.status === 'reject') return 'turned off';
+  return 'not asked yet';
+}
+
+/// The sheet WeChat shows when a page or an article asks to send notifications: the account's
+/// templates, each ticked, and Reject / Allow. The answer goes to the account as a
+/// `subscribe_msg_popup_event`, which is also how the sandbox records the consent.
+async function openConsentSheet() {
+  ui.extras.hidden = true;
+  let answer;
+  try {
+    answer = await call(`/sandbox/subscriptions/${encodeURIComponent(state.openid)}${query({ app_id: appParam() })}`);
+  } catch (error) {
+    toast(error.message);
+    return;
+  }
+  const templates = answer.templates || [];
+  const close = () => { ui.sheet.hidden = true; ui.sheet.replaceChildren(); };
+  const head = h('div', { class: 'consent-head' }, accountAvatar(), h('span', { class: 'consent-name', text: ui.accountName.textContent }));
+  if (templates.length === 0) {
+    ui.sheet.replaceChildren(h('div', { class: 'sheet-panel consent-sheet' }, head,
+      h('p', { text: 'The account has no subscription templates yet: add one with /wxaapi/newtmpl/addtemplate.' }),
+      h('div', { class: 'sheet-actions' }, h('button', { type: 'button', class: 'secondary-action', text: 'Close', onclick: close }))));
+    ui.sheet.hidden = false;
+    return;
+  }
+  const boxes = templates.map((t) => h('input', { type: 'checkbox', checked: true, value: t.priTmplId }));
+  const rows = templates.map((t, i) => h('label', { class: 'consent-row', dataset: { template: t.priTmplId } },
+    h('span', { class: 'consent-text' },
+      h('span', { class: 'consent-title', text: t.title }),
+      h('span', { class: 'consent-meta', text: `${t.type === 3 ? 'long-term' : 'one-time'} · ${consentText(t)}` })),
+    boxes[i]));
+  const reply = async (accepted) => {
+    close();
+    const list = templates.map((t, i) => ({
+      TemplateId: t.priTmplId,
+      SubscribeStatusString: accepted(i) ? 'accept' : 'reject',
+      PopupScene: 1,
+    }));
+    const pushed = await sendMessage({ MsgType: 'event', Event: 'subscribe_msg_popup_event', SubscribeMsgPopupEvent: { List: list } });
+    if (pushed) {
+      const allowed = list.filter((l) => l.SubscribeStatusString === 'accept').length;
+      toast(allowed ? `You allowed ${allowed} notification${allowed === 1 ? '' : 's'}` : 'You rejected the notifications');
+    }
+  };
+  const submit = (event) => {
+    event.preventDefault();
+    reply((i) => boxes[i].checked);
+  };
+  ui.sheet.replaceChildren(h('form', { class: 'sheet-panel consent-sheet', onsubmit: submit },
+    head,
+    h('p', { class: 'consent-ask', text: 'wants to send you the following notifications' }),
+    h('div', { class: 'consent-list' }, rows),
+    h('div', { class: 'sheet-actions consent-actions' },
+      h('button', { type: 'button', class: 'secondary-action', id: 'consent-reject', text: 'Reject', onclick: () => reply(() => false) }),
+      h('button', { type: 'submit', class: 'primary-action', id: 'consent-allow', text: 'Allow' }))));
   ui.sheet.hidden = false;
 }
 
@@ -1114,6 +1185,7 @@ function bind() {
       sendMessage({ ...SAMPLES[button.dataset.sample] });
     });
   }
+  document.getElementById('open-consent').addEventListener('click', openConsentSheet);
   ui.followButton.addEventListener('click', follow);
   document.getElementById('follow-card-button').addEventListener('click', follow);
   ui.unfollowButton.addEventListener('click', unfollow);

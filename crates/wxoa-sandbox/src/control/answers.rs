@@ -215,3 +215,34 @@ pub struct ShownWebhook {
     /// `plain`, `compat` or `safe`.
     pub mode: String,
 }
+
+/// A follower's subscription templates (`GET /sandbox/subscriptions/{openid}`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct FollowerSubscriptions {
+    /// The account.
+    pub app_id: String,
+    /// The account's templates, each with the follower's consent.
+    pub templates: Vec<SubscriptionConsent>,
+}
+
+/// A subscription template of the account and a follower's consent to it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct SubscriptionConsent {
+    /// The template's id (`priTmplId`).
+    #[serde(rename = "priTmplId")]
+    pub template_id: String,
+    /// Its title.
+    pub title: String,
+    /// Its content, one `label:{{field.DATA}}` line per keyword.
+    pub content: String,
+    /// 2 one-time, 3 long-term.
+    #[serde(rename = "type")]
+    pub kind: u8,
+    /// `accept`, `reject`, or `None` before the follower was asked.
+    pub status: Option<String>,
+    /// One-time templates: the sends the follower's consents still allow; `None` for
+    /// long-term templates.
+    pub sends_left: Option<u32>,
+}

@@ -140,8 +140,9 @@ impl OAuth {
 }
 
 impl Account {
-    /// Who signs in on the authorize page: the follower asked for, else the first follower;
-    /// none when the account has no follower.
+    /// Who acts on a page the sandbox plays for a user (the authorize page, the one-time
+    /// subscription's confirmation): the follower asked for, else the first follower; none
+    /// when the account has no follower.
     pub(crate) fn signing_in(&self, asked: Option<&str>) -> Option<String> {
         if let Some(openid) = asked {
             return Some(openid.to_owned());

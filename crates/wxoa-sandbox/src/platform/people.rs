@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::followers::{Cursor, Followers, Profile};
 use crate::platform::field_text;
 use crate::platform::kf::record_text;
+use crate::platform::subscribe::ConsentError;
 use crate::push::Outgoing;
 use crate::state::Account;
 
@@ -387,7 +388,9 @@ impl Account {
 
     /// A follower's message or event (`fields`, platform names, in order) reaches the account:
     /// the media it carries exist (see [`MediaStore::attach_to_message`]), what it changes is
-    /// applied (see [`Account::act`]), and it is to be pushed to the account's server.
+    /// applied (see [`Account::act`]) with the consents to subscription notifications it
+    /// carries (see [`Account::consent_from_push`]; refused as a whole when one cannot be
+    /// recorded), and it is to be pushed to the account's server.
     ///
     /// [`MediaStore::attach_to_message`]: crate::platform::media::MediaStore::attach_to_message
     pub(crate) fn follower_sends(
@@ -395,7 +398,8 @@ impl Account {
         from: &str,
         mut fields: Vec<(String, Value)>,
         now: i64,
-    ) -> Outgoing {
+    ) -> Result<Outgoing, ConsentError> {
+        self.consent_from_push(from, &fields, now)?;
         self.media.attach_to_message(&mut fields, now);
         let text = |name: &str| field_text(&fields, name);
         self.act(
@@ -407,9 +411,14 @@ impl Account {
             now,
         );
         let (app_id, original_id) = (self.app_id.clone(), self.original_id.clone());
-        Outgoing::new(&app_id, &original_id, from, now, &fields, || {
-            self.next_msg_id()
-        })
+        Ok(Outgoing::new(
+            &app_id,
+            &original_id,
+            from,
+            now,
+            &fields,
+            || self.next_msg_id(),
+        ))
     }
 
     /// What a follower's action (a message or an event, by its `MsgType`, `Event`, `EventKey`

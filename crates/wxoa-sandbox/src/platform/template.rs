@@ -192,14 +192,20 @@ impl Account {
         result: &[(String, Value)],
         now: i64,
     ) -> Outgoing {
-        for (key, value) in optional {
-            if let Some(value) = value {
-                set_field(&mut message, key, value);
-            }
-        }
+        set_optional(&mut message, optional);
         self.deliver(openid, now, kind, message);
         // An event carries no MsgId of its own: the closure is never called.
         Outgoing::new(&self.app_id, &self.original_id, openid, now, result, || 0)
+    }
+}
+
+/// Sets the `optional` fields of a message that were given (where a tap on it leads: a page
+/// and a mini program).
+pub(crate) fn set_optional(message: &mut Value, optional: [(&str, Option<Value>); 2]) {
+    for (key, value) in optional {
+        if let Some(value) = value {
+            set_field(message, key, value);
+        }
     }
 }
 

@@ -239,23 +239,29 @@ fn received(account: &Account, index: usize, item: InboxItem, now: i64) -> Entry
     }
 }
 
-/// Adds to a message what is stored elsewhere: a template's text with its labels, the
+/// Adds to a message what is stored elsewhere: a template's or a subscription template's text
+/// with its labels, the
 /// articles of an `mpnews` (without their bodies), the `base_info` of a card.
 fn enrich(account: &Account, kind: &str, message: &mut Value, now: i64) {
     let Some(map) = message.as_object_mut() else {
         return;
     };
-    if kind == "template" {
-        let id = map.get("template_id").and_then(Value::as_str);
-        let template = account
+    let id = map
+        .get("template_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let content = match kind {
+        "template" => account
             .templates
             .list
             .iter()
-            .find(|t| Some(t.template_id.as_str()) == id);
-        if let Some(template) = template {
-            map.entry("content")
-                .or_insert_with(|| json!(template.content));
-        }
+            .find(|t| t.template_id == id)
+            .map(|t| t.content.clone()),
+        "subscribe" => account.subscriptions.template(id).map(|t| t.content()),
+        _ => None,
+    };
+    if let Some(content) = content {
+        map.entry("content").or_insert_with(|| json!(content));
         return;
     }
     if let Some(Value::Object(news)) = map.get_mut("mpnews") {

@@ -1,7 +1,8 @@
 //! The control API (CONTRACT §4): make followers act, read what they received, move the clock,
 //! script faults, read the calls log. What a follower's action does to the platform is the
-//! areas' (`platform::people`, `qrcode`, `menu`, `media`, `kf`); this file decodes and answers.
-//! Its errors are the sandbox's own (`sandbox_api`): HTTP 4xx with `{"error": "…"}`.
+//! areas' (`platform::people`, `qrcode`, `menu`, `media`, `kf`, `subscribe`); this file
+//! decodes and answers. Its errors are the sandbox's own (`sandbox_api`): HTTP 4xx with
+//! `{"error": "…"}`.
 
 use std::sync::Arc;
 
@@ -149,7 +150,9 @@ async fn send(
         let Some(account) = state.accounts.get_mut(index) else {
             return Err(ControlError::bad("no such account"));
         };
-        account.follower_sends(from, fields, now)
+        account
+            .follower_sends(from, fields, now)
+            .map_err(|e| ControlError::bad(e.to_string()))?
     };
     let record = push(shared, outgoing).await;
     if let Some(account) = shared.state().account_mut(&record.app_id) {

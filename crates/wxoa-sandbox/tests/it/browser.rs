@@ -17,6 +17,23 @@ use crate::webdriver::{Driver, ENTER, Session, Tools, target_dir};
 const TOKEN: &str = "browsertest";
 const AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 
+/// A sandbox of 3 followers pushing to the demo bot in safe mode.
+pub(crate) async fn demo_env() -> Env {
+    let hook = demo_bot().await;
+    env_with(
+        Sandbox::builder()
+            .followers(3)
+            .seed(5)
+            .webhook(
+                Webhook::new(hook, TOKEN)
+                    .aes_key(AES_KEY)
+                    .mode(PushMode::Safe),
+            )
+            .push_timeout(Duration::from_secs(3)),
+    )
+    .await
+}
+
 /// The demo bot on a loopback port; the URL pushes go to.
 async fn demo_bot() -> String {
     let account = wxoa_webhook::Account::new(DEFAULT_APP_ID, TOKEN, demo())
@@ -34,7 +51,7 @@ async fn demo_bot() -> String {
 }
 
 /// Unwraps a step of the test; on failure, keeps a screenshot of the page for the record.
-async fn step<T>(browser: &Session, what: &str, result: Result<T, String>) -> T {
+pub(crate) async fn step<T>(browser: &Session, what: &str, result: Result<T, String>) -> T {
     match result {
         Ok(value) => value,
         Err(e) => {
@@ -55,19 +72,7 @@ async fn the_console_plays_a_followers_phone_in_a_real_browser() {
     let Some(tools) = Tools::find() else {
         return;
     };
-    let hook = demo_bot().await;
-    let env = env_with(
-        Sandbox::builder()
-            .followers(3)
-            .seed(5)
-            .webhook(
-                Webhook::new(hook, TOKEN)
-                    .aes_key(AES_KEY)
-                    .mode(PushMode::Safe),
-            )
-            .push_timeout(Duration::from_secs(3)),
-    )
-    .await;
+    let env = demo_env().await;
     assert_ok(&env.post_text("/cgi-bin/menu/create", DEMO_MENU).await);
     let qr = env
         .post(

@@ -8,6 +8,7 @@
 
 mod blacklist;
 mod browser;
+mod browser_subscribe;
 mod card;
 mod console;
 mod control;
@@ -28,6 +29,8 @@ mod push;
 mod qrcode;
 mod safety;
 mod shorten;
+mod subscribe;
+mod subscribe_one_time;
 mod support;
 mod tags;
 mod template;

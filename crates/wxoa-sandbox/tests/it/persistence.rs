@@ -135,6 +135,7 @@ async fn new_state_files_are_version_2_nested_by_area() {
         "media",
         "oauth",
         "publish",
+        "subscriptions",
         "ids",
     ];
     expected.sort_unstable();

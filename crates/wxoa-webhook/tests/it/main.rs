@@ -17,6 +17,7 @@ mod refusals;
 mod replies;
 mod routing;
 mod shutdown;
+mod subscribe_events;
 
 use axum::Router;
 use axum::body::Body;
