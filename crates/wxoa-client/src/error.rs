@@ -170,6 +170,10 @@ pub enum Error {
     /// The client is configured wrongly (a malformed base URL, a missing AppSecret, …).
     #[error("invalid configuration: {0}")]
     Config(ConfigError),
+    /// The third-party platform's credentials are missing or unusable (no verify ticket yet, an
+    /// authorizer without a refresh token, …): see [`crate::component`].
+    #[error("third-party platform: {0}")]
+    Component(crate::component::ComponentError),
 }
 
 /// What was being done with a local file or directory, in [`Error::Io`] and the file token

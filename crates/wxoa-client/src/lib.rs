@@ -85,6 +85,7 @@
 
 pub mod api;
 mod client;
+pub mod component;
 mod download;
 mod error;
 mod invalid;

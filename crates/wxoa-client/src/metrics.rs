@@ -109,13 +109,15 @@ impl FetchResult {
 
 impl TokenKind {
     /// The `kind` label of the client's and the token server's metrics: `access_token`,
-    /// `jsapi`, `wx_card`.
+    /// `jsapi`, `wx_card`, `component_verify_ticket`, `refresh_token`.
     #[must_use]
     pub const fn label(self) -> &'static str {
         match self {
             TokenKind::AccessToken => "access_token",
             TokenKind::JsapiTicket => "jsapi",
             TokenKind::WxCardTicket => "wx_card",
+            TokenKind::VerifyTicket => "component_verify_ticket",
+            TokenKind::RefreshToken => "refresh_token",
         }
     }
 }

@@ -77,6 +77,9 @@ pub enum Rule {
     /// A URL that is not `http` or `https`.
     #[error("must be an http or https URL")]
     HttpUrl,
+    /// A URL with a fragment (`#…`) where the platform appends its own query.
+    #[error("must not have a fragment (#…)")]
+    Fragment,
     /// A text that may hold only ASCII letters and digits.
     #[error("holds only letters and digits [a-zA-Z0-9]")]
     LettersAndDigits,

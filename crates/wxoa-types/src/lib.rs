@@ -25,6 +25,7 @@
 //! assert!(reply.to_xml().unwrap().contains("<Content><![CDATA[hello]]></Content>"));
 //! ```
 
+pub mod component;
 pub mod date;
 pub mod envelope;
 pub mod errcode;

@@ -19,7 +19,7 @@ mod builder;
 mod tokens;
 
 pub use account::Account;
-pub(crate) use account::AccountState;
+pub(crate) use account::{AccountState, Role};
 pub use builder::ClientBuilder;
 
 use crate::download::{Download, Fetched, JsonAnswer};
@@ -104,6 +104,16 @@ impl Client {
     /// (web OAuth); `None` when tokens come from a token server.
     pub(crate) fn app_secret(&self) -> Option<Secret> {
         self.account.secret()
+    }
+
+    /// How the account's access token is obtained.
+    pub(crate) fn role(&self) -> &Role {
+        &self.account.role
+    }
+
+    /// The token store every handle of the client shares.
+    pub(crate) fn store(&self) -> &Arc<dyn crate::token::TokenStore> {
+        self.shared.tokens.store()
     }
 
     /// A handle acting for another registered account (sharing everything else).

@@ -4,10 +4,12 @@
 use futures::future::BoxFuture;
 
 use super::Client;
+use super::account::Role;
 use crate::ApiRequest;
+use crate::component::{self, ComponentError};
 use crate::error::{Abandoned, ConfigError, Error, Result};
 use crate::token::{
-    FetchMode, Lookup, Need, QuotaStatus, SourceKind, Token, TokenKind, TokenResponse, now_ms,
+    FetchMode, Lookup, Need, QuotaStatus, Slot, SourceKind, Token, TokenKind, TokenResponse, now_ms,
 };
 
 impl Client {
@@ -81,14 +83,14 @@ impl Client {
     /// server reports as `wxoa_token_fetches_total`.
     #[must_use]
     pub fn token_fetches(&self, kind: TokenKind) -> u64 {
-        self.account.slot(kind).fetched_total()
+        self.account.slot(kind).map_or(0, Slot::fetched_total)
     }
 
     /// How many of [`Client::token_fetches`] were forced `stable_token` refreshes (the
     /// platform allows 20 a day).
     #[must_use]
     pub fn token_forced_refreshes(&self, kind: TokenKind) -> u64 {
-        self.account.slot(kind).forced_total()
+        self.account.slot(kind).map_or(0, Slot::forced_total)
     }
 
     /// The token quota guard's state for the account's tokens of `kind`: how many fetches it
@@ -104,7 +106,10 @@ impl Client {
     /// ```
     #[must_use]
     pub fn token_quota_status(&self, kind: TokenKind) -> QuotaStatus {
-        self.shared.tokens.quota_status(self.account.slot(kind))
+        match self.account.slot(kind) {
+            Some(slot) => self.shared.tokens.quota_status(slot),
+            None => QuotaStatus::default(),
+        }
     }
 
     /// A token of `kind` that `need` accepts, obtained in a task of its own: a caller that
@@ -112,17 +117,15 @@ impl Client {
     /// not cancel a fetch that other callers, here and in other processes, wait for — the fetch
     /// completes within the fetch lock's hold limit, stores its token and releases the lock.
     pub(super) async fn obtain(&self, kind: TokenKind, need: Need) -> Result<Token> {
+        self.slot(kind)?;
         let client = self.clone();
         let work = async move {
             let fetcher = KindFetcher {
                 client: &client,
                 kind,
             };
-            client
-                .shared
-                .tokens
-                .obtain(client.account.slot(kind), &need, &fetcher)
-                .await
+            let slot = client.slot(kind)?;
+            client.shared.tokens.obtain(slot, &need, &fetcher).await
         };
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return work.await;
@@ -142,7 +145,7 @@ impl Client {
     /// is due), else from the store or fetched.
     pub(super) async fn token(&self, kind: TokenKind) -> Result<Token> {
         self.check_registered()?;
-        let slot = self.account.slot(kind);
+        let slot = self.slot(kind)?;
         let tokens = &self.shared.tokens;
         let now = now_ms();
         match tokens.lookup(slot, now) {
@@ -160,14 +163,14 @@ impl Client {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        let slot = self.account.slot(kind);
+        let Ok(slot) = self.slot(kind) else { return };
         if !self.shared.tokens.begin_background(slot, now) {
             return;
         }
         let client = self.clone();
         let current = current.clone();
         runtime.spawn(async move {
-            let slot = client.account.slot(kind);
+            let Ok(slot) = client.slot(kind) else { return };
             let tokens = &client.shared.tokens;
             // Ends the refresh however the task ends, cancelled with its runtime included.
             let _background = tokens.background(slot);
@@ -196,11 +199,36 @@ impl Client {
         })
     }
 
+    /// The process's slot of `kind`: the records of the component flow have none.
+    fn slot(&self, kind: TokenKind) -> Result<&Slot> {
+        self.account
+            .slot(kind)
+            .ok_or(Error::Component(ComponentError::NotAToken { kind }))
+    }
+
     /// One fetch from the source. A forced refresh is asked only of `stable_token`; the other
-    /// sources fetch the current token.
+    /// sources fetch the current token. A component's access token is its
+    /// `component_access_token`, an authorizer's is refreshed through its component (unless a
+    /// token server serves them).
     async fn fetch_from_source(&self, kind: TokenKind, mode: FetchMode<'_>) -> Result<Token> {
         let transport = &self.shared.transport;
         let app_id = &self.account.app_id;
+        let remote = matches!(self.shared.source.kind(), SourceKind::Remote(_));
+        match (&self.account.role, kind, remote) {
+            (Role::Component(state), TokenKind::AccessToken, false) => {
+                return component::fetch_component_token(self, state).await;
+            }
+            (Role::Component(_), _, _) => {
+                return Err(Error::Component(ComponentError::NoTicketsForComponent {
+                    component: app_id.clone(),
+                    kind,
+                }));
+            }
+            (Role::Authorizer { component }, TokenKind::AccessToken, false) => {
+                return component::fetch_authorizer_token(self, component).await;
+            }
+            _ => {}
+        }
         match (self.shared.source.kind(), kind.ticket_type()) {
             (SourceKind::Remote(server), _) => {
                 let rejected = match mode {
@@ -244,6 +272,8 @@ impl crate::token::Fetch for KindFetcher<'_> {
     /// Only access tokens from `stable_token`: tickets and the other sources have no forced
     /// refresh (a token server makes its own).
     fn can_force(&self) -> bool {
-        self.kind == TokenKind::AccessToken && self.client.shared.source.can_force()
+        self.kind == TokenKind::AccessToken
+            && matches!(self.client.account.role, Role::Own)
+            && self.client.shared.source.can_force()
     }
 }

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::store::{StoredToken, lock_id};
 use super::{StoreError, StoreLock, Token, TokenKey, TokenStore};
 use crate::FileAction;
+use wxoa_types::ids::AppId;
 
 const NAME: &str = "file";
 /// The largest token file read: far above any number of accounts.
@@ -260,11 +261,15 @@ fn parent(path: &Path) -> &Path {
     }
 }
 
-/// `{appid}.{kind}.lock` with every byte outside `[A-Za-z0-9_-]` escaped, so that no AppID can
-/// name a path outside the lock directory.
+/// `{appid}.{kind}.lock` (`{component}.{appid}.{kind}.lock` for an authorizer) with every byte
+/// outside `[A-Za-z0-9_-]` escaped, so that no AppID can name a path outside the lock directory.
 fn lock_file_name(key: &TokenKey) -> String {
     let mut name = String::new();
-    for part in [key.app_id.as_str(), key.kind.as_str()] {
+    let component = key.component.as_ref().map(AppId::as_str);
+    for part in component
+        .into_iter()
+        .chain([key.app_id.as_str(), key.kind.as_str()])
+    {
         if !name.is_empty() {
             name.push('.');
         }

@@ -94,25 +94,41 @@ pub enum TokenKind {
     JsapiTicket,
     /// The card `api_ticket` (`type=wx_card`).
     WxCardTicket,
+    /// A third-party platform's `component_verify_ticket`, kept as it arrives (pushed every ten
+    /// minutes, valid twelve hours): a record of the store, never fetched by the token manager.
+    VerifyTicket,
+    /// An authorizer's `authorizer_refresh_token` (no expiry while the account stays
+    /// authorized): a durable record of the store, never fetched by the token manager.
+    RefreshToken,
 }
 
 impl TokenKind {
-    /// The name used in store keys and logs: `access_token`, `ticket:jsapi`, `ticket:wx_card`.
+    /// The name used in store keys and logs: `access_token`, `ticket:jsapi`, `ticket:wx_card`,
+    /// `component_verify_ticket`, `refresh_token`.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
             TokenKind::AccessToken => "access_token",
             TokenKind::JsapiTicket => "ticket:jsapi",
             TokenKind::WxCardTicket => "ticket:wx_card",
+            TokenKind::VerifyTicket => "component_verify_ticket",
+            TokenKind::RefreshToken => "refresh_token",
         }
+    }
+
+    /// Whether it is a record the component flow keeps in the store (a verify ticket, a refresh
+    /// token) rather than a token the client obtains and refreshes.
+    #[must_use]
+    pub const fn is_record(self) -> bool {
+        matches!(self, TokenKind::VerifyTicket | TokenKind::RefreshToken)
     }
 
     /// The `type` parameter of `/cgi-bin/ticket/getticket` for a ticket.
     pub(crate) const fn ticket_type(self) -> Option<&'static str> {
         match self {
-            TokenKind::AccessToken => None,
             TokenKind::JsapiTicket => Some("jsapi"),
             TokenKind::WxCardTicket => Some("wx_card"),
+            TokenKind::AccessToken | TokenKind::VerifyTicket | TokenKind::RefreshToken => None,
         }
     }
 }
@@ -123,29 +139,48 @@ impl fmt::Display for TokenKind {
     }
 }
 
-/// The key of one token in a store: an account and a kind. Every cache, lock and store key is
-/// namespaced by the AppID; none contains the AppSecret.
+/// The key of one token in a store: an account, the third-party platform it is reached through
+/// (if any) and a kind. Every cache, lock and store key is namespaced by the AppID; none contains
+/// the AppSecret.
+///
+/// An authorizer's tokens are kept apart from the tokens the same account would have on its
+/// own (its AppSecret's tokens are independent of the ones a component obtains for it), and
+/// apart from another component's: the key names the component.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TokenKey {
     /// The account.
     pub app_id: AppId,
     /// What the token is for.
     pub kind: TokenKind,
+    /// The third-party platform (component) the account is reached through, for an authorizer.
+    pub component: Option<AppId>,
 }
 
 impl TokenKey {
-    /// A key.
+    /// A key of an account of its own.
     pub fn new(app_id: impl Into<AppId>, kind: TokenKind) -> Self {
         Self {
             app_id: app_id.into(),
             kind,
+            component: None,
         }
+    }
+
+    /// The same key for the account as an authorizer of `component`.
+    #[must_use]
+    pub fn through(mut self, component: impl Into<AppId>) -> Self {
+        self.component = Some(component.into());
+        self
     }
 }
 
 impl fmt::Display for TokenKey {
-    /// `{appid}:{kind}`, e.g. `wx0123456789abcdef:access_token`.
+    /// `{appid}:{kind}`, e.g. `wx0123456789abcdef:access_token`; for an authorizer
+    /// `{component}/{appid}:{kind}`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(component) = &self.component {
+            write!(f, "{component}/")?;
+        }
         write!(f, "{}:{}", self.app_id, self.kind)
     }
 }
@@ -303,5 +338,11 @@ mod tests {
     fn key_display_is_namespaced_by_appid() {
         let key = TokenKey::new("wx0123456789abcdef", TokenKind::JsapiTicket);
         assert_eq!(key.to_string(), "wx0123456789abcdef:ticket:jsapi");
+        let authorizer = TokenKey::new("wxaaaaaaaaaaaaaaaa", TokenKind::RefreshToken)
+            .through("wxcccccccccccccccc");
+        assert_eq!(
+            authorizer.to_string(),
+            "wxcccccccccccccccc/wxaaaaaaaaaaaaaaaa:refresh_token"
+        );
     }
 }

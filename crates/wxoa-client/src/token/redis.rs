@@ -87,10 +87,20 @@ impl RedisStore {
         self
     }
 
-    /// The Redis key of a token: `wxoa:{APPID}:access_token`, `wxoa:{APPID}:ticket:jsapi`, …
+    /// The Redis key of a token: `wxoa:{APPID}:access_token`, `wxoa:{APPID}:ticket:jsapi`, …;
+    /// for an authorizer of a component `wxoa:{APPID}:via:COMPONENT:refresh_token`, … (hash
+    /// tagged by the account, so that its value and its lock share a cluster slot while a
+    /// component's many authorizers spread over the cluster).
     #[must_use]
     pub fn key(key: &TokenKey) -> String {
-        format!("wxoa:{{{}}}:{}", key.app_id, key.kind.as_str())
+        match &key.component {
+            None => format!("wxoa:{{{}}}:{}", key.app_id, key.kind.as_str()),
+            Some(component) => format!(
+                "wxoa:{{{}}}:via:{component}:{}",
+                key.app_id,
+                key.kind.as_str()
+            ),
+        }
     }
 
     fn lock_key(key: &TokenKey) -> String {
@@ -275,6 +285,12 @@ mod tests {
         assert_eq!(
             RedisStore::lock_key(&key),
             "wxoa:{wx0123456789abcdef}:ticket:jsapi:lock"
+        );
+        let authorizer = TokenKey::new("wxaaaaaaaaaaaaaaaa", TokenKind::AccessToken)
+            .through("wxcccccccccccccccc");
+        assert_eq!(
+            RedisStore::key(&authorizer),
+            "wxoa:{wxaaaaaaaaaaaaaaaa}:via:wxcccccccccccccccc:access_token"
         );
     }
 

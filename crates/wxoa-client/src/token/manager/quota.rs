@@ -33,7 +33,7 @@ impl Default for QuotaPolicy {
 }
 
 /// The quota guard's state for one token, as [`crate::Client::token_quota_status`] reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct QuotaStatus {
     /// Fetches the guard refused since the client was built.
