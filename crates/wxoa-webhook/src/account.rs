@@ -7,6 +7,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use wxoa_crypto::{CryptoError, MsgCrypt};
 use wxoa_types::secret::Secret;
 
+use crate::component::ComponentAccount;
 use crate::rejection::{Rejection, SignatureError, UnknownAccount};
 use crate::router::Dispatch;
 use crate::verify::{PushQuery, check_signature};
@@ -83,22 +84,30 @@ impl Account {
     }
 }
 
-/// The accounts being served, by AppID; changed while serving.
+/// The accounts being served, by AppID, and the third-party platform whose authorizers are
+/// every other AppID on the path; changed while serving.
 #[derive(Default)]
 pub(crate) struct Accounts {
     // Behind `Arc`: a push takes a reference, not a copy of the key schedule and the Token.
     by_app_id: RwLock<HashMap<Arc<str>, Arc<Account>>>,
+    component: Option<Arc<ComponentAccount>>,
 }
 
 impl Accounts {
-    pub(crate) fn new(accounts: Vec<Account>) -> Self {
+    pub(crate) fn new(accounts: Vec<Account>, component: Option<ComponentAccount>) -> Self {
         let by_app_id = accounts
             .into_iter()
             .map(|a| (a.app_id.clone(), Arc::new(a)))
             .collect();
         Self {
             by_app_id: RwLock::new(by_app_id),
+            component: component.map(Arc::new),
         }
+    }
+
+    /// The third-party platform served, if any.
+    pub(crate) fn component(&self) -> Option<&Arc<ComponentAccount>> {
+        self.component.as_ref()
     }
 
     // Every update is one map operation, so a lock poisoned by a panic elsewhere still guards
@@ -131,8 +140,9 @@ impl Accounts {
         self.write().remove(app_id).is_some()
     }
 
-    /// The account a request is for: the one named on the path, the only one, or the one
-    /// whose Token signs the request.
+    /// The account a request is for: the one named on the path (an account of its own, or
+    /// else an authorizer of the component), the only one, or the one whose Token signs the
+    /// request.
     pub(crate) fn find(
         &self,
         app_id: Option<&str>,
@@ -140,12 +150,18 @@ impl Accounts {
     ) -> Result<Arc<Account>, Rejection> {
         let accounts = self.read();
         if let Some(app_id) = app_id {
-            return accounts.get(app_id).cloned().ok_or_else(|| {
-                UnknownAccount::AppId {
+            if let Some(account) = accounts.get(app_id) {
+                return Ok(Arc::clone(account));
+            }
+            // Made for this push only: nothing is kept for an AppID before its push is
+            // verified, so made-up AppIDs cannot fill the process's memory.
+            return match &self.component {
+                Some(component) => Ok(Arc::new(component.authorizer(app_id))),
+                None => Err(UnknownAccount::AppId {
                     app_id: app_id.to_owned(),
                 }
-                .into()
-            });
+                .into()),
+            };
         }
         if accounts.len() == 1 {
             return accounts

@@ -39,6 +39,7 @@
 
 mod account;
 pub mod bots;
+pub mod component;
 pub mod deadline;
 pub mod dedup;
 pub mod handler;
@@ -51,6 +52,7 @@ mod verify;
 mod webhook;
 
 pub use account::Account;
+pub use component::{AuthEvents, ComponentAccount};
 pub use handler::{Ctx, Handler, HandlerError, IntoReply, Outcome};
 pub use rejection::Rejection;
 pub use router::{Bot, Dispatch, RouteError};

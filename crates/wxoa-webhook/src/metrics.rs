@@ -179,7 +179,70 @@ impl OutboxEvent {
     }
 }
 
-label_value!(RequestOutcome, DedupOp, LateResult, OutboxEvent);
+/// The `info_type` of a component's authorization event, the label of
+/// `wxoa_webhook_auth_events_total` (a bounded set: every other `InfoType` is `other`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthEventKind {
+    /// `component_verify_ticket`.
+    Ticket,
+    /// `authorized`.
+    Authorized,
+    /// `updateauthorized`.
+    UpdateAuthorized,
+    /// `unauthorized`.
+    Unauthorized,
+    /// Any other `InfoType`.
+    Other,
+}
+
+impl AuthEventKind {
+    /// Every kind, each exposed from the start (at 0).
+    pub const ALL: [AuthEventKind; 5] = [
+        AuthEventKind::Ticket,
+        AuthEventKind::Authorized,
+        AuthEventKind::UpdateAuthorized,
+        AuthEventKind::Unauthorized,
+        AuthEventKind::Other,
+    ];
+
+    /// The kind of an `InfoType`.
+    #[must_use]
+    pub fn of(info_type: &str) -> Self {
+        match info_type {
+            "component_verify_ticket" => AuthEventKind::Ticket,
+            "authorized" => AuthEventKind::Authorized,
+            "updateauthorized" => AuthEventKind::UpdateAuthorized,
+            "unauthorized" => AuthEventKind::Unauthorized,
+            _ => AuthEventKind::Other,
+        }
+    }
+
+    /// The label value: the `InfoType`, or `other`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AuthEventKind::Ticket => "component_verify_ticket",
+            AuthEventKind::Authorized => "authorized",
+            AuthEventKind::UpdateAuthorized => "updateauthorized",
+            AuthEventKind::Unauthorized => "unauthorized",
+            AuthEventKind::Other => "other",
+        }
+    }
+}
+
+label_value!(
+    RequestOutcome,
+    DedupOp,
+    LateResult,
+    OutboxEvent,
+    AuthEventKind
+);
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct InfoTypeLabel {
+    info_type: AuthEventKind,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct OutcomeLabel {
@@ -221,6 +284,7 @@ pub struct Metrics {
     outbox_jobs: Family<EventLabel, Counter>,
     late_pending: Gauge,
     handler_seconds: Histogram,
+    auth_events: Family<InfoTypeLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -242,6 +306,7 @@ impl Default for Metrics {
             outbox_jobs: Family::default(),
             late_pending: Gauge::default(),
             handler_seconds: Histogram::new(BUCKETS),
+            auth_events: Family::default(),
         };
         for op in DedupOp::ALL {
             let _ = metrics.dedupe_failures.get_or_create(&OpLabel { op });
@@ -251,6 +316,11 @@ impl Default for Metrics {
         }
         for event in OutboxEvent::ALL {
             let _ = metrics.outbox_jobs.get_or_create(&EventLabel { event });
+        }
+        for info_type in AuthEventKind::ALL {
+            let _ = metrics
+                .auth_events
+                .get_or_create(&InfoTypeLabel { info_type });
         }
         metrics
     }
@@ -301,6 +371,25 @@ impl Metrics {
             "Handler latency",
             self.handler_seconds.clone(),
         );
+        registry.register(
+            "wxoa_webhook_auth_events",
+            "Authorization events of the third-party platform read, by InfoType",
+            self.auth_events.clone(),
+        );
+    }
+
+    pub(crate) fn auth_event(&self, info_type: &str) {
+        let info_type = AuthEventKind::of(info_type);
+        self.auth_events
+            .get_or_create(&InfoTypeLabel { info_type })
+            .inc();
+    }
+
+    /// How many authorization events of `kind` were read.
+    pub fn auth_events(&self, kind: AuthEventKind) -> u64 {
+        self.auth_events
+            .get_or_create(&InfoTypeLabel { info_type: kind })
+            .get()
     }
 
     pub(crate) fn request(&self, outcome: RequestOutcome) {

@@ -188,7 +188,7 @@ pub(crate) fn takes_no_reply(push: &Inbound) -> bool {
     }
 }
 
-async fn read_body(body: Body, limit: usize) -> Result<Bytes, Rejection> {
+pub(crate) async fn read_body(body: Body, limit: usize) -> Result<Bytes, Rejection> {
     let failed = |error: axum::BoxError| {
         if error.is::<http_body_util::LengthLimitError>() {
             Rejection::TooLarge {

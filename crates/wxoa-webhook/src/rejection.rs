@@ -127,6 +127,9 @@ pub enum RequestError {
     /// The (decrypted) push is not one the webhook can read.
     #[error("push cannot be read: {0}")]
     Push(#[source] InboundError),
+    /// The (decrypted) authorization event of a component is not one the webhook can read.
+    #[error("{0}")]
+    AuthEvent(#[source] wxoa_types::component::AuthEventError),
     /// The body could not be received.
     #[error("body could not be read: {0}")]
     Body(#[source] axum::BoxError),

@@ -14,6 +14,7 @@ use axum::routing::get;
 use tracing::warn;
 
 use crate::account::{Account, Accounts};
+use crate::component::{ComponentAccount, auth_event};
 use crate::deadline::{LateReply, LateWork};
 use crate::dedup::{DedupStore, MemoryDedup, Windows};
 use crate::metrics::{self, Metrics, Registry};
@@ -25,6 +26,7 @@ use crate::verify::{PushQuery, check_signature};
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
     pub(crate) path: String,
+    pub(crate) component_path: String,
     pub(crate) replay_window: Duration,
     pub(crate) body_limit: usize,
     pub(crate) budget: Duration,
@@ -34,6 +36,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             path: "/wechat".to_owned(),
+            component_path: "/component".to_owned(),
             replay_window: Duration::from_secs(300),
             body_limit: 64 * 1024,
             budget: Duration::from_millis(4500),
@@ -115,6 +118,7 @@ fn check(account: &Account) -> Result<(), BuildError> {
 #[derive(Default)]
 pub struct WebhookBuilder {
     accounts: Vec<Account>,
+    component: Option<ComponentAccount>,
     dedup: Option<Arc<dyn DedupStore>>,
     late: Option<Arc<dyn LateReply>>,
     registry: Registry,
@@ -134,6 +138,20 @@ impl WebhookBuilder {
     /// Serves an account (add as many as needed).
     pub fn account(mut self, account: Account) -> Self {
         self.accounts.push(account);
+        self
+    }
+
+    /// Serves a third-party platform: its authorization events on
+    /// [`component_path`](Self::component_path), and the pushes of every account that
+    /// authorized it on `{path}/{appid}` (see [`crate::component`]).
+    pub fn component(mut self, component: ComponentAccount) -> Self {
+        self.component = Some(component);
+        self
+    }
+
+    /// The path of the component's authorization events (default `/component`).
+    pub fn component_path(mut self, path: impl Into<String>) -> Self {
+        self.settings.component_path = path.into();
         self
     }
 
@@ -202,11 +220,17 @@ impl WebhookBuilder {
     /// of instances that died, and runs it.
     pub fn build(mut self) -> Result<Webhook, BuildError> {
         self.accounts.iter().try_for_each(check)?;
+        if let Some(component) = &self.component {
+            component.bot.check().map_err(|source| BuildError::Bot {
+                app_id: component.app_id().to_owned(),
+                source,
+            })?;
+        }
         let metrics = Arc::new(Metrics::default());
         metrics.register(&mut self.registry);
         let webhook = Webhook {
             inner: Arc::new(Inner {
-                accounts: Accounts::new(self.accounts),
+                accounts: Accounts::new(self.accounts, self.component),
                 dedup: self
                     .dedup
                     .unwrap_or_else(|| Arc::new(MemoryDedup::default())),
@@ -255,8 +279,8 @@ impl Webhook {
         metrics::render(&self.inner.registry)
     }
 
-    /// The routes: `GET`/`POST` on the path and on `{path}/{appid}`, `GET /healthz`,
-    /// `GET /metrics`.
+    /// The routes: `GET`/`POST` on the path and on `{path}/{appid}`, `POST` on the component
+    /// path when a component is served, `GET /healthz`, `GET /metrics`.
     pub fn router(&self) -> Router {
         let path = self.inner.settings.path.trim_end_matches('/').to_owned();
         let path = if path.is_empty() {
@@ -265,9 +289,16 @@ impl Webhook {
             path
         };
         let with_app = format!("{}/{{appid}}", path.trim_end_matches('/'));
-        Router::new()
+        let mut router = Router::new()
             .route(&path, get(handshake).post(push))
-            .route(&with_app, get(handshake_for).post(push_for))
+            .route(&with_app, get(handshake_for).post(push_for));
+        if self.inner.accounts.component().is_some() {
+            router = router.route(
+                &self.inner.settings.component_path,
+                axum::routing::post(auth_event),
+            );
+        }
+        router
             .route("/healthz", get(|| async { "ok" }))
             .route("/metrics", get(serve_metrics))
             .with_state(self.clone())

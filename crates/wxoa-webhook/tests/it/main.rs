@@ -6,6 +6,7 @@
 )]
 
 mod bots;
+mod component;
 mod deadline;
 mod dedupe;
 mod modes;
