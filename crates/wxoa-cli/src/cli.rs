@@ -64,6 +64,10 @@ pub(crate) struct Global {
         hide_env_values = true
     )]
     pub(crate) app_secret: Option<String>,
+    /// Act for this account, authorized to the third-party platform whose AppID and
+    /// AppSecret are --app-id and --app-secret (its token refreshed through the component).
+    #[arg(long, env = "WXOA_AUTHORIZER", global = true, value_name = "APPID")]
+    pub(crate) authorizer: Option<String>,
     /// The server-configuration Token used in signatures.
     #[arg(
         long,
@@ -179,6 +183,11 @@ pub(crate) enum Command {
     /// Customer service: agent accounts, sessions with followers, the message record.
     #[command(subcommand)]
     Kf(crate::commands::kf::KfCommand),
+    /// A third-party platform (开放平台 第三方平台) whose AppID and AppSecret are --app-id and
+    /// --app-secret: serve its pushes, start authorizations, list its authorizers, their
+    /// tokens.
+    #[command(subcommand)]
+    Component(crate::commands::component::ComponentCommand),
     /// Template messages, templates and industries.
     #[command(subcommand)]
     Template(crate::commands::template::TemplateCommand),

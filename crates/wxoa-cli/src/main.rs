@@ -83,6 +83,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Menu(command) => commands::menu::menu(&settings, command),
         Command::Send(command) => commands::send::send(&settings, command),
         Command::Kf(command) => commands::kf::kf(&settings, command),
+        Command::Component(command) => commands::component::component(&settings, command),
         Command::Template(command) => commands::template::template(&settings, command),
         Command::Subscribe(command) => commands::subscribe::subscribe(&settings, command),
         Command::Oauth(command) => commands::oauth::oauth(&settings, command),

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use clap::{Args, Subcommand};
 use futures::TryFutureExt;
 use serde_json::Value;
+use wxoa_client::component::Component;
 use wxoa_client::token::{
     FileStore, MemoryStore, RedisStore, RemoteTokenSource, TokenSource, TokenStore,
 };
-use wxoa_client::{Account, ApiRequest, Client, DEFAULT_API_BASES, Error};
+use wxoa_client::{Account, ApiRequest, Client, ClientBuilder, DEFAULT_API_BASES, Error};
 
 use crate::cli::Output;
 use crate::config::Settings;
@@ -141,6 +142,9 @@ fn body(json: Option<&str>) -> Result<Vec<u8>, Failure> {
 /// The client of the global options: AppID, AppSecret or token server, API, mp and open
 /// bases, store.
 pub(crate) fn client(settings: &Settings) -> Result<Client, Failure> {
+    if let Some(authorizer) = settings.global.authorizer.as_deref() {
+        return component(settings)?.authorizer(authorizer).map_err(failure);
+    }
     let global = &settings.global;
     let app_id = Settings::require(&global.app_id, "--app-id", "WXOA_APP_ID")?;
     let mut builder = Client::builder();
@@ -156,6 +160,29 @@ pub(crate) fn client(settings: &Settings) -> Result<Client, Failure> {
             Account::new(app_id, secret)
         }
     };
+    build(settings, builder, account)
+}
+
+/// The third-party platform whose AppID and AppSecret are `--app-id` and `--app-secret`.
+pub(crate) fn component(settings: &Settings) -> Result<Component, Failure> {
+    let global = &settings.global;
+    let app_id = Settings::require(&global.app_id, "--app-id", "WXOA_APP_ID")?;
+    let secret = Settings::require(&global.app_secret, "--app-secret", "WXOA_APP_SECRET")?;
+    let client = build(
+        settings,
+        Client::builder(),
+        Account::component(app_id, secret),
+    )?;
+    Component::new(client).map_err(failure)
+}
+
+/// A client of `account` with the global options' bases and store.
+fn build(
+    settings: &Settings,
+    mut builder: ClientBuilder,
+    account: Account,
+) -> Result<Client, Failure> {
+    let global = &settings.global;
     let bases: Vec<String> = if global.api_base.is_empty() {
         DEFAULT_API_BASES.iter().map(|b| (*b).to_owned()).collect()
     } else {
@@ -215,7 +242,7 @@ impl From<Error> for Failure {
 /// The exit code of CONTRACT §1 for a client error, with what to do on stderr.
 pub(crate) fn failure(error: Error) -> Failure {
     let code = match &error {
-        Error::Api { .. } | Error::TokenQuota { .. } => PLATFORM,
+        Error::Api { .. } | Error::TokenQuota { .. } | Error::Component(_) => PLATFORM,
         Error::TokenServer {
             status: 401 | 403, ..
         }

@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use wxoa_webhook::deadline::{CustomerService, LateReply};
 use wxoa_webhook::dedup::{DedupStore, RedisDedup};
 use wxoa_webhook::metrics::Registry;
-use wxoa_webhook::{Account, Bot, Webhook, bots};
+use wxoa_webhook::{Account, Bot, ComponentAccount, Webhook, bots};
 
 use crate::commands::limits::LimitArgs;
 use crate::config::Settings;
@@ -75,7 +75,7 @@ pub(crate) enum BotKind {
     Demo,
 }
 
-fn bot(kind: BotKind) -> Bot {
+pub(crate) fn bot(kind: BotKind) -> Bot {
     match kind {
         BotKind::Echo => bots::echo(),
         BotKind::Demo => bots::demo(),
@@ -90,7 +90,7 @@ pub(crate) fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Failure
         .app_id
         .clone()
         .unwrap_or_else(|| "default".to_owned());
-    let mut account = Account::new(app_id.clone(), token, bot(args.bot));
+    let mut account = Account::new(app_id, token, bot(args.bot));
     if let Some(key) = global.aes_key.as_deref() {
         if global.app_id.is_none() {
             return Err(Failure::usage(anyhow::anyhow!(
@@ -100,11 +100,6 @@ pub(crate) fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Failure
         account = account.aes_key(key).map_err(Failure::usage)?;
     }
     account = account.allow_plain(args.allow_plain || settings.allow_plain == Some(true));
-    let drain_timeout = Duration::from_secs(
-        args.drain_timeout
-            .or(settings.drain_timeout)
-            .unwrap_or(DRAIN_TIMEOUT_SECS),
-    );
     // The process's one registry: /metrics serves the webhook's metrics and its client's.
     let mut registry = Registry::default();
     // With an AppSecret (or a token server), replies that miss the 5-second deadline go out as
@@ -116,6 +111,34 @@ pub(crate) fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Failure
     } else {
         None
     };
+    run(settings, args, Served::Account(account), late, registry)
+}
+
+/// What a webhook server serves: an account of its own, or a third-party platform and its
+/// authorizers (`wxoa component serve`).
+pub(crate) enum Served {
+    Account(Account),
+    /// The component and the path of its authorization events.
+    Component(ComponentAccount, String),
+}
+
+/// Serves until SIGTERM or Ctrl-C, then drains.
+pub(crate) fn run(
+    settings: &Settings,
+    args: &ServeArgs,
+    served: Served,
+    late: Option<Arc<dyn LateReply>>,
+    registry: Registry,
+) -> Result<(), Failure> {
+    let drain_timeout = Duration::from_secs(
+        args.drain_timeout
+            .or(settings.drain_timeout)
+            .unwrap_or(DRAIN_TIMEOUT_SECS),
+    );
+    let name = match &served {
+        Served::Account(account) => account.app_id().to_owned(),
+        Served::Component(component, _) => component.app_id().to_owned(),
+    };
     let listen = args.listen.clone();
     let path = args.path.clone();
     let redis = args.redis.clone();
@@ -124,9 +147,12 @@ pub(crate) fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Failure
     block_on(async move {
         let mut builder = Webhook::builder()
             .registry(registry)
-            .account(account)
             .path(path.clone())
             .replay_window(window);
+        builder = match served {
+            Served::Account(account) => builder.account(account),
+            Served::Component(component, path) => builder.component(component).component_path(path),
+        };
         if let Some(late) = late {
             builder = builder.late_reply(late);
         }
@@ -156,7 +182,7 @@ pub(crate) fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Failure
                 let _ = signalled.set(Instant::now());
             }
         };
-        tracing::info!(%local, %app_id, "serving pushes");
+        tracing::info!(%local, app_id = %name, "serving pushes");
         eprintln!("wxoa serve: listening on http://{local}{path}");
         wxoa_server::serve(listener, webhook.router(), limits, stop).await;
         let left = signalled.get().map_or(drain_timeout, |at| {

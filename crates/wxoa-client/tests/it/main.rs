@@ -12,6 +12,7 @@
 
 mod blacklist;
 mod card;
+mod component_store;
 mod custom;
 mod errors;
 mod groups;
