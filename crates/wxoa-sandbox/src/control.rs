@@ -265,6 +265,37 @@ impl Control {
         self.get("/sandbox/qrcodes").await
     }
 
+    /// `GET /sandbox/autoreply`: the default account's automatic replies, in the shape
+    /// `get_current_autoreply_info` answers (both switches 0 and no rule on a fresh account).
+    pub async fn autoreply(&self) -> Result<Value, ControlError> {
+        self.get("/sandbox/autoreply").await
+    }
+
+    /// `PUT /sandbox/autoreply`: sets the default account's automatic replies, as the MP web
+    /// console would, in the shape `get_current_autoreply_info` answers (`create_time` of a
+    /// keyword rule defaults to now). Refused (400, naming the field) for values the console
+    /// does not offer. Answers what was set.
+    pub async fn set_autoreply(&self, rules: &Value) -> Result<Value, ControlError> {
+        self.send(reqwest::Method::PUT, "/sandbox/autoreply", Some(rules))
+            .await
+    }
+
+    /// `PUT /sandbox/autoreply?app_id=A`: [`set_autoreply`](Self::set_autoreply) for the
+    /// account `app_id`.
+    pub async fn set_autoreply_of(
+        &self,
+        app_id: &str,
+        rules: &Value,
+    ) -> Result<Value, ControlError> {
+        let query = serde_urlencoded::to_string([("app_id", app_id)]).unwrap_or_default();
+        self.send(
+            reqwest::Method::PUT,
+            &format!("/sandbox/autoreply?{query}"),
+            Some(rules),
+        )
+        .await
+    }
+
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ControlError> {
         self.send(reqwest::Method::GET, path, None).await
     }
