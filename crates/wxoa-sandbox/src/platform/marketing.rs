@@ -25,7 +25,6 @@ pub(crate) const VERSION: &str = "v1.0";
 
 /// The rules of marketing conversions the platform's sources leave open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct MarketingRules {
     /// Most actions one `user_actions/add` takes (unconfirmed; 50, as Tencent Ads).
     pub max_actions: usize,

@@ -17,7 +17,6 @@ use crate::state::{Account, State};
 
 /// The rules of `changeopenid` the platform's sources leave open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct MigrationRules {
     /// Most OpenIDs one call takes (100).
     pub max_openids: usize,

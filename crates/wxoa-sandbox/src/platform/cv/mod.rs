@@ -34,7 +34,6 @@ const MAX_DECODED: u64 = 256 * 1024 * 1024;
 
 /// The limits of OCR and image processing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct CvRules {
     /// Images must be smaller than this many bytes (2 MB).
     pub max_image_bytes: usize,
