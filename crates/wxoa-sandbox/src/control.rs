@@ -112,6 +112,21 @@ impl Control {
             .await
     }
 
+    /// `GET /sandbox/followers?app_id=A&limit=N&offset=M`: a page of the followers of the
+    /// account `app_id` (the old account of a migration, say).
+    pub async fn followers_of(
+        &self,
+        app_id: &str,
+        limit: usize,
+        offset: u64,
+    ) -> Result<Followers, ControlError> {
+        let query = serde_urlencoded::to_string([("app_id", app_id)]).unwrap_or_default();
+        self.get(&format!(
+            "/sandbox/followers?{query}&limit={limit}&offset={offset}"
+        ))
+        .await
+    }
+
     /// `GET /sandbox/accounts`: every account the sandbox plays.
     pub async fn accounts(&self) -> Result<Vec<Account>, ControlError> {
         self.get("/sandbox/accounts").await
