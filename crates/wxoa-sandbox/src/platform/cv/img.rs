@@ -144,7 +144,7 @@ pub(crate) fn crops(picture: &Picture, ratios: &[f64]) -> Value {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::platform::cv::{CvRules, read_picture};
