@@ -213,9 +213,22 @@ pub(crate) enum Command {
     /// Cards: logo, create (checked first), QR code, get, list, stock, delete, codes.
     #[command(subcommand)]
     Card(crate::commands::card::CardCommand),
-    /// The platform's IPs, a network check of the callback, API quotas.
+    /// The platform's IPs, a network check of the callback, API quotas, request ids.
     #[command(subcommand)]
     Misc(crate::commands::misc::MiscCommand),
+    /// The automatic replies set in the MP web console.
+    #[command(subcommand)]
+    Autoreply(crate::commands::autoreply::AutoreplyCommand),
+    /// Conversion reporting for ads: user-action sets and conversions.
+    #[command(subcommand)]
+    Marketing(crate::commands::marketing::MarketingCommand),
+    /// OCR: identity cards, bank cards, vehicle and driving licences, business licences, text,
+    /// plates (an image by --url or --file).
+    #[command(subcommand)]
+    Ocr(crate::commands::cv::OcrCommand),
+    /// Image processing: decode QR codes, double the resolution, suggest crops.
+    #[command(subcommand)]
+    Img(crate::commands::cv::ImgCommand),
     /// Short keys for data (shorten/gen, shorten/fetch).
     #[command(subcommand)]
     Shorturl(crate::commands::shorturl::ShorturlCommand),

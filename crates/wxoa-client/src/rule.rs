@@ -375,6 +375,29 @@ pub enum Rule {
     /// A query parameter that must be a number.
     #[error("not a number")]
     NotANumber,
+    /// A request id that is not one (three groups of 8 hex digits, as after `rid:` in an
+    /// `errmsg`).
+    #[error("must be a request id such as 6437c2ad-4a2a9fd7-2ae2bd4f, not {got:?}")]
+    RequestId {
+        /// The value given.
+        got: String,
+    },
+    /// A crop ratio that is not a positive number (width / height).
+    #[error("must be a positive number (width / height), got {got}")]
+    CropRatio {
+        /// The value given, as written.
+        got: String,
+    },
+    /// An image for OCR or image processing that is too large.
+    #[error("must be smaller than {max} bytes, {name:?} has {len}")]
+    ImageSize {
+        /// The first size refused.
+        max: u64,
+        /// The file's name.
+        name: String,
+        /// Its size.
+        len: u64,
+    },
 }
 
 /// What a length or a range counts.

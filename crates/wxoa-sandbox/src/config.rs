@@ -53,6 +53,17 @@ impl AccountConfig {
         }
     }
 
+    /// An account whose AppSecret is derived from its AppID: the first 32 hex digits of the
+    /// SHA-1 of `wxoa-sandbox account secret:` and the AppID (the old account of
+    /// [`SandboxBuilder::migrate_from`](crate::SandboxBuilder::migrate_from)).
+    pub fn derived(app_id: impl Into<String>) -> Self {
+        use sha1::{Digest, Sha1};
+        let app_id = app_id.into();
+        let digest = Sha1::digest(format!("wxoa-sandbox account secret:{app_id}").as_bytes());
+        let secret: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        Self::new(app_id, secret)
+    }
+
     /// Sets the original id (`gh_` + 12 hex digits), the `ToUserName` of pushes.
     pub fn original_id(mut self, original_id: impl Into<String>) -> Self {
         self.original_id = original_id.into();
@@ -365,6 +376,12 @@ pub(crate) struct Settings {
     pub(crate) subscribe: crate::platform::subscribe::SubscribeRules,
     /// How long every API answer is held back, as the real platform's round trip would.
     pub(crate) latency: Duration,
+    /// `changeopenid`'s rules the sources leave open.
+    pub(crate) migration: crate::platform::migration::MigrationRules,
+    /// Marketing conversions' rules the sources leave open.
+    pub(crate) marketing: crate::platform::marketing::MarketingRules,
+    /// OCR and image processing: image size and daily quota.
+    pub(crate) cv: crate::platform::cv::CvRules,
 }
 
 impl Default for Settings {
@@ -382,6 +399,9 @@ impl Default for Settings {
             calls_log_bytes: DEFAULT_CALLS_LOG_BYTES,
             subscribe: crate::platform::subscribe::SubscribeRules::default(),
             latency: Duration::ZERO,
+            migration: crate::platform::migration::MigrationRules::default(),
+            marketing: crate::platform::marketing::MarketingRules::default(),
+            cv: crate::platform::cv::CvRules::default(),
         }
     }
 }

@@ -112,6 +112,21 @@ impl Control {
             .await
     }
 
+    /// `GET /sandbox/followers?app_id=A&limit=N&offset=M`: a page of the followers of the
+    /// account `app_id` (the old account of a migration, say).
+    pub async fn followers_of(
+        &self,
+        app_id: &str,
+        limit: usize,
+        offset: u64,
+    ) -> Result<Followers, ControlError> {
+        let query = serde_urlencoded::to_string([("app_id", app_id)]).unwrap_or_default();
+        self.get(&format!(
+            "/sandbox/followers?{query}&limit={limit}&offset={offset}"
+        ))
+        .await
+    }
+
     /// `GET /sandbox/accounts`: every account the sandbox plays.
     pub async fn accounts(&self) -> Result<Vec<Account>, ControlError> {
         self.get("/sandbox/accounts").await
@@ -263,6 +278,37 @@ impl Control {
     /// sandbox shows them.
     pub async fn qrcodes(&self) -> Result<Value, ControlError> {
         self.get("/sandbox/qrcodes").await
+    }
+
+    /// `GET /sandbox/autoreply`: the default account's automatic replies, in the shape
+    /// `get_current_autoreply_info` answers (both switches 0 and no rule on a fresh account).
+    pub async fn autoreply(&self) -> Result<Value, ControlError> {
+        self.get("/sandbox/autoreply").await
+    }
+
+    /// `PUT /sandbox/autoreply`: sets the default account's automatic replies, as the MP web
+    /// console would, in the shape `get_current_autoreply_info` answers (`create_time` of a
+    /// keyword rule defaults to now). Refused (400, naming the field) for values the console
+    /// does not offer. Answers what was set.
+    pub async fn set_autoreply(&self, rules: &Value) -> Result<Value, ControlError> {
+        self.send(reqwest::Method::PUT, "/sandbox/autoreply", Some(rules))
+            .await
+    }
+
+    /// `PUT /sandbox/autoreply?app_id=A`: [`set_autoreply`](Self::set_autoreply) for the
+    /// account `app_id`.
+    pub async fn set_autoreply_of(
+        &self,
+        app_id: &str,
+        rules: &Value,
+    ) -> Result<Value, ControlError> {
+        let query = serde_urlencoded::to_string([("app_id", app_id)]).unwrap_or_default();
+        self.send(
+            reqwest::Method::PUT,
+            &format!("/sandbox/autoreply?{query}"),
+            Some(rules),
+        )
+        .await
     }
 
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ControlError> {

@@ -11,6 +11,14 @@ use crate::clock::ClockProblem;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Errcode(pub(crate) i64);
 
+/// The request id an error answer carried and the body it answered, attached to the response
+/// so the API layer can keep both for `openapi/rid/get`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Answered {
+    pub(crate) rid: String,
+    pub(crate) body: String,
+}
+
 /// A platform error: HTTP 200 with `{"errcode": N, "errmsg": "… rid: …"}`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ApiError {
@@ -51,13 +59,13 @@ impl ApiError {
         Self::msg(47003, format!("argument invalid! {field} invalid"))
     }
 
-    /// The JSON body.
-    pub(crate) fn body(&self) -> serde_json::Value {
+    /// The JSON body, its `errmsg` ending with the request id `rid`.
+    fn body(&self, rid: &str) -> serde_json::Value {
         let mut body = self.fields.clone();
         body.insert("errcode".into(), self.code.into());
         body.insert(
             "errmsg".into(),
-            format!("{} rid: {}", self.message, rid()).into(),
+            format!("{} rid: {rid}", self.message).into(),
         );
         serde_json::Value::Object(body)
     }
@@ -65,8 +73,15 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = axum::Json(self.body()).into_response();
+        let rid = rid();
+        let body = self.body(&rid);
+        let answered = Answered {
+            rid,
+            body: body.to_string(),
+        };
+        let mut response = axum::Json(body).into_response();
         response.extensions_mut().insert(Errcode(self.code));
+        response.extensions_mut().insert(answered);
         response
     }
 }
@@ -190,6 +205,12 @@ pub enum ConfigError {
     WebhookScheme {
         /// The URL, its password masked.
         url: String,
+    },
+    /// `--migrate-from` naming the account that took the old one over.
+    #[error("--migrate-from {app_id}: an account cannot migrate from itself")]
+    MigrateFromItself {
+        /// The AppID given.
+        app_id: String,
     },
     /// A webhook without a Token.
     #[error("the webhook needs a token")]

@@ -112,6 +112,26 @@ impl OpenIdCodec {
         out.push(char::from(alphabet(last)));
     }
 
+    /// An OpenID of this account that is no synthetic follower's: the account's prefix and
+    /// 22 characters of a digest of `key`, so the same key always gives the same OpenID
+    /// (the OpenID a follower who joined another account late gets when migrated here).
+    pub(crate) fn derived(&self, key: &[u8]) -> String {
+        let first = Sha1::digest(key);
+        let second = Sha1::digest(first);
+        let mut out = String::with_capacity(OPENID_LEN);
+        for &c in &self.prefix {
+            out.push(char::from(c));
+        }
+        for byte in first
+            .iter()
+            .chain(second.iter())
+            .take(OPENID_LEN - PREFIX_LEN)
+        {
+            out.push(char::from(alphabet(*byte)));
+        }
+        out
+    }
+
     /// The follower number behind an OpenID this codec made, or `None` for any other string.
     pub(crate) fn decode(&self, openid: &str) -> Option<u32> {
         let raw = openid.as_bytes();

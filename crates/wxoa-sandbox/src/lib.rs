@@ -42,10 +42,13 @@
 //!   the blacklist), `custom` (customer-service messages), `kf` (agents, sessions, the
 //!   record), `menu`, `tokens` (tokens, tickets, quotas), `network`, `qrcode`, `card`,
 //!   `template`, `subscribe` (subscription notifications and their consents), `media`,
-//!   `material`, `mass`, `publish`, `oauth`, `tags`, `groups`, `shorten`.
+//!   `material`, `mass`, `publish`, `oauth`, `tags`, `groups`, `shorten`, `migration`
+//!   (`changeopenid` and the old account), `autoreply` (the console's automatic replies),
+//!   `marketing` (conversion reporting), `cv` (OCR and image processing).
 //! - `followers`: synthetic followers — OpenIDs computed from numbers and back, profiles on
 //!   demand, so a million cost nothing.
 //! - `clock`: virtual time. `faults`: scripted errcodes, delays and dropped connections.
+//! - `rids`: the request ids of error answers, for `openapi/rid/get`.
 //! - `calls`: the calls log with secrets removed, bounded by bytes. `push`: deliveries to the
 //!   webhook (round-robin over its URLs, never following redirects).
 //! - `routes/<area>`: one file per API area, each path next to its handler, HTTP only: it
@@ -80,6 +83,7 @@ mod log;
 mod persist;
 mod platform;
 mod push;
+mod rids;
 mod routes;
 mod serde_helpers;
 mod server;
@@ -93,6 +97,9 @@ pub use config::{
 };
 pub use control::{Control, ControlError};
 pub use error::{ConfigError, SandboxError};
+pub use platform::cv::CvRules;
+pub use platform::marketing::MarketingRules;
+pub use platform::migration::MigrationRules;
 pub use platform::subscribe::SubscribeRules;
 /// The limits every listener of the sandbox is served with (see [`SandboxBuilder::limits`]).
 pub use wxoa_server::Limits;
@@ -120,6 +127,7 @@ pub struct SandboxBuilder {
     listen: Option<SocketAddr>,
     state_file: Option<PathBuf>,
     limits: Limits,
+    migrate_from: Option<String>,
 }
 
 impl SandboxBuilder {
@@ -228,6 +236,38 @@ impl SandboxBuilder {
         self
     }
 
+    /// Plays a second account, `app_id`, that the default account took over (账号迁移):
+    /// `changeopenid` turns its followers' OpenIDs into the default account's, for 15 days
+    /// from the sandbox's first start (see [`MigrationRules`]). The old account has the same
+    /// number of synthetic followers and seed as the others (follower number `k` of the old
+    /// account became follower number `k` of the new one) and an AppSecret derived from its
+    /// AppID ([`AccountConfig::derived`]), unless it was added with [`account`](Self::account).
+    pub fn migrate_from(mut self, app_id: impl Into<String>) -> Self {
+        self.migrate_from = Some(app_id.into());
+        self
+    }
+
+    /// `changeopenid`'s rules the platform's sources leave open (default:
+    /// [`MigrationRules::default`]).
+    pub fn migration_rules(mut self, rules: MigrationRules) -> Self {
+        self.settings.migration = rules;
+        self
+    }
+
+    /// Marketing conversions' rules the platform's sources leave open (default:
+    /// [`MarketingRules::default`]).
+    pub fn marketing_rules(mut self, rules: MarketingRules) -> Self {
+        self.settings.marketing = rules;
+        self
+    }
+
+    /// OCR and image processing limits: image size and free calls a day (default:
+    /// [`CvRules::default`], the platform's).
+    pub fn cv_rules(mut self, rules: CvRules) -> Self {
+        self.settings.cv = rules;
+        self
+    }
+
     /// Address to listen on (default `127.0.0.1:0`, a free port). An address other machines can
     /// reach (not loopback) is logged as a warning: the control API lets anyone who reaches it
     /// act as any follower and read every call.
@@ -252,11 +292,26 @@ impl SandboxBuilder {
 
     /// Starts the sandbox on its listener.
     pub async fn start(self) -> Result<Sandbox, SandboxError> {
-        let accounts = if self.accounts.is_empty() {
+        let mut accounts = if self.accounts.is_empty() {
             vec![AccountConfig::default()]
         } else {
             self.accounts
         };
+        if let Some(from) = &self.migrate_from {
+            let first = accounts
+                .first()
+                .map(|a| a.app_id.clone())
+                .unwrap_or_default();
+            if *from == first {
+                return Err(ConfigError::MigrateFromItself {
+                    app_id: from.clone(),
+                }
+                .into());
+            }
+            if !accounts.iter().any(|a| a.app_id == *from) {
+                accounts.push(AccountConfig::derived(from.clone()));
+            }
+        }
         for account in &accounts {
             account.validate()?;
         }
@@ -274,6 +329,11 @@ impl SandboxBuilder {
             }
             None => (state::State::new(&accounts, self.followers, self.seed), 0),
         };
+        let clock = clock::Clock::with_offset(offset);
+        let mut platform = platform;
+        if let (Some(from), Some(first)) = (&self.migrate_from, accounts.first()) {
+            platform.link_migration(&first.app_id, from, clock.now());
+        }
         let default_account = platform
             .accounts
             .first()
@@ -288,7 +348,7 @@ impl SandboxBuilder {
             .map_err(SandboxError::Client)?;
         let shared = Arc::new(Shared::new(
             platform,
-            clock::Clock::with_offset(offset),
+            clock,
             self.settings,
             self.webhook,
             http,

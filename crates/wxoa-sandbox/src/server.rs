@@ -20,7 +20,7 @@ use tokio::sync::watch;
 use wxoa_server::{Connection, Limits};
 
 use crate::calls::{Call, redact_body, redact_query};
-use crate::error::{ApiError, Errcode, SandboxError};
+use crate::error::{Answered, ApiError, Errcode, SandboxError};
 use crate::faults::FaultOutcome;
 use crate::shared::{Shared, lock};
 
@@ -81,6 +81,7 @@ async fn api_layer(State(shared): State<Arc<Shared>>, request: Request, next: Ne
         return next.run(request).await;
     }
     let in_flight = InFlight::enter(&shared);
+    let started = std::time::Instant::now();
     let conn = request.extensions().get::<Connection>().cloned();
     let listener = request
         .extensions()
@@ -104,11 +105,21 @@ async fn api_layer(State(shared): State<Arc<Shared>>, request: Request, next: Ne
         fault: None,
         in_flight: in_flight.0,
     };
+    let asked = Asked {
+        started,
+        token: crate::routes::Query::parse(parts.uri.query())
+            .get("access_token")
+            .map(str::to_owned),
+        client_ip: conn
+            .as_ref()
+            .and_then(Connection::peer_addr)
+            .map(|peer| peer.ip().to_string())
+            .unwrap_or_default(),
+    };
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
         let error = ApiError::msg(45001, "media size out of limit");
         call.errcode = Some(error.code);
-        lock(&shared.calls).record(call);
-        return error.into_response();
+        return finish(&shared, &asked, call, error.into_response());
     };
     call.body = redact_body(content_type.as_deref(), &bytes);
     let applied = lock(&shared.faults).take(&path, &listener);
@@ -121,8 +132,7 @@ async fn api_layer(State(shared): State<Arc<Shared>>, request: Request, next: Ne
             FaultOutcome::Errcode(code) => {
                 call.fault = Some("errcode");
                 call.errcode = Some(code);
-                lock(&shared.calls).record(call);
-                return ApiError::new(code).into_response();
+                return finish(&shared, &asked, call, ApiError::new(code).into_response());
             }
             FaultOutcome::Drop => {
                 call.fault = Some("drop");
@@ -137,12 +147,60 @@ async fn api_layer(State(shared): State<Arc<Shared>>, request: Request, next: Ne
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
     call.errcode = Some(response.extensions().get::<Errcode>().map_or(0, |e| e.0));
-    lock(&shared.calls).record(call);
+    let response = finish(&shared, &asked, call, response);
     // The answer is ready (and no lock is held): it travels back as slowly as configured.
     let latency = shared.settings.latency;
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
+    response
+}
+
+/// What the API layer notes of a call on arrival, for `openapi/rid/get`.
+struct Asked {
+    started: std::time::Instant,
+    token: Option<String>,
+    client_ip: String,
+}
+
+/// Logs an answered call and keeps the request id of an error answer with what it answered.
+fn finish(shared: &Shared, asked: &Asked, call: Call, response: Response) -> Response {
+    if let Some(answered) = response.extensions().get::<Answered>() {
+        let app_id = asked
+            .token
+            .as_deref()
+            .and_then(|token| shared.state().token_owner(token, call.at).ok());
+        let request_url = call
+            .query
+            .iter()
+            .fold(
+                url::form_urlencoded::Serializer::new(String::new()),
+                |mut url, (key, value)| {
+                    let text = value
+                        .as_str()
+                        .map_or_else(|| value.to_string(), str::to_owned);
+                    url.append_pair(key, &text);
+                    url
+                },
+            )
+            .finish();
+        let request_body = match &call.body {
+            serde_json::Value::Null => String::new(),
+            serde_json::Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        lock(&shared.rids).record(crate::rids::RidEntry {
+            rid: answered.rid.clone(),
+            app_id,
+            invoke_time: call.at,
+            cost_in_ms: u64::try_from(asked.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            request_url,
+            request_body,
+            response_body: answered.body.clone(),
+            client_ip: asked.client_ip.clone(),
+        });
+    }
+    lock(&shared.calls).record(call);
     response
 }
 

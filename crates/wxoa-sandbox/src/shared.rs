@@ -24,6 +24,8 @@ pub(crate) struct Shared {
     pub(crate) faults: Mutex<Faults>,
     pub(crate) calls: Mutex<CallLog>,
     pub(crate) pushes: Mutex<PushLog>,
+    /// The request ids of error answers, for `openapi/rid/get`.
+    pub(crate) rids: Mutex<crate::rids::RidLog>,
     pub(crate) webhook: RwLock<Option<Webhook>>,
     /// The next push's turn among the webhook's URLs (round-robin).
     webhook_turn: AtomicUsize,
@@ -51,6 +53,7 @@ impl Shared {
             faults: Mutex::new(Faults::default()),
             calls: Mutex::new(CallLog::new(settings.calls_log_bytes)),
             pushes: Mutex::new(PushLog::default()),
+            rids: Mutex::new(crate::rids::RidLog::default()),
             webhook: RwLock::new(webhook),
             webhook_turn: AtomicUsize::new(0),
             settings,

@@ -10,12 +10,16 @@ use serde::{Deserialize, Serialize};
 use crate::config::{AccountConfig, is_app_id, is_app_secret};
 use crate::error::ApiError;
 use crate::followers::OpenIdCodec;
+use crate::platform::autoreply::AutoReply;
 use crate::platform::card::Cards;
+use crate::platform::cv::CvUsage;
 use crate::platform::groups::Groups;
 use crate::platform::kf::KfState;
+use crate::platform::marketing::Marketing;
 use crate::platform::mass::MassState;
 use crate::platform::media::MediaStore;
 use crate::platform::menu::Menus;
+use crate::platform::migration::Migration;
 use crate::platform::oauth::OAuth;
 use crate::platform::people::{Audience, Who};
 use crate::platform::publish::PublishBox;
@@ -167,6 +171,18 @@ pub(crate) struct Account {
     /// Subscription notifications: templates, consents, one-time confirmations.
     #[serde(default)]
     pub(crate) subscriptions: Subscriptions,
+    /// The old account this one took over (`changeopenid`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) migration: Option<Migration>,
+    /// The automatic replies set in the web console (`get_current_autoreply_info`).
+    #[serde(default)]
+    pub(crate) autoreply: AutoReply,
+    /// Marketing conversions: user-action sets.
+    #[serde(default)]
+    pub(crate) marketing: Marketing,
+    /// OCR and image processing calls made today.
+    #[serde(default)]
+    pub(crate) cv: CvUsage,
     pub(crate) ids: Ids,
 }
 
@@ -213,6 +229,10 @@ impl Account {
             oauth: OAuth::default(),
             publish: PublishBox::default(),
             subscriptions: Subscriptions::default(),
+            migration: None,
+            autoreply: AutoReply::default(),
+            marketing: Marketing::default(),
+            cv: CvUsage::default(),
             ids: Ids::default(),
         };
         account.reindex();

@@ -10,6 +10,7 @@
 //! would fold the idle time into the header time and make a separate idle timeout impossible.
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -35,6 +36,7 @@ use crate::body::{TimedBody, timed_out};
 #[derive(Debug, Clone)]
 pub struct Connection {
     activity: Arc<Activity>,
+    peer: Option<SocketAddr>,
 }
 
 impl Connection {
@@ -51,6 +53,11 @@ impl Connection {
     /// ```
     pub fn close(&self) {
         self.activity.close.notify_one();
+    }
+
+    /// The address of the client at the other end, when the socket could tell it.
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.peer
     }
 }
 
@@ -220,11 +227,12 @@ pub(crate) async fn run(
 ) {
     // Answers are written whole: sending them without Nagle's delay costs no extra packets.
     let _ = stream.set_nodelay(true);
+    let peer = stream.peer_addr().ok();
     let activity = Arc::new(Activity::new());
     let service = {
         let activity = Arc::clone(&activity);
         hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-            handle(router.clone(), Arc::clone(&activity), limits, request)
+            handle(router.clone(), Arc::clone(&activity), peer, limits, request)
         })
     };
     let socket = Watched {
@@ -274,6 +282,7 @@ pub(crate) async fn run(
 async fn handle(
     router: Router,
     activity: Arc<Activity>,
+    peer: Option<SocketAddr>,
     limits: Limits,
     request: hyper::Request<Incoming>,
 ) -> Result<Response, Infallible> {
@@ -281,6 +290,7 @@ async fn handle(
     let deadline = after(Instant::now(), limits.body_read_timeout);
     let connection = Connection {
         activity: Arc::clone(&activity),
+        peer,
     };
     let mut request: Request = request.map(|body| {
         Body::new(TimedBody::new(

@@ -1,4 +1,5 @@
-//! `wxoa misc …`: the platform's IPs, a network check of the callback, and API quotas.
+//! `wxoa misc …`: the platform's IPs, a network check of the callback, API quotas, and what
+//! the platform knows of a call by its request id.
 
 use clap::Subcommand;
 use wxoa_client::api::misc::{CheckAction, Operator};
@@ -30,6 +31,13 @@ pub(crate) enum MiscCommand {
         /// The API path, e.g. /cgi-bin/message/custom/send.
         cgi_path: String,
     },
+    /// What the platform knows of the call behind a request id: its time, duration, query,
+    /// body and answer (openapi/rid/get; the account's own calls, up to 7 days old).
+    Rid {
+        /// The request id: the text after "rid:" in an error's errmsg, e.g.
+        /// 6437c2ad-4a2a9fd7-2ae2bd4f.
+        rid: String,
+    },
 }
 
 pub(crate) fn misc(settings: &Settings, command: MiscCommand) -> Result<(), Failure> {
@@ -49,5 +57,6 @@ pub(crate) fn misc(settings: &Settings, command: MiscCommand) -> Result<(), Fail
         MiscCommand::Quota { cgi_path } => {
             call(settings, |c| async move { c.misc().quota(cgi_path).await })
         }
+        MiscCommand::Rid { rid } => call(settings, |c| async move { c.misc().rid(rid).await }),
     }
 }

@@ -1,17 +1,20 @@
 //! One module per command group.
 
 pub(crate) mod api;
+pub(crate) mod autoreply;
 pub(crate) mod blacklist;
 pub(crate) mod card;
 pub(crate) mod component;
 pub(crate) mod config;
 pub(crate) mod crypto;
+pub(crate) mod cv;
 pub(crate) mod demo;
 pub(crate) mod doctor;
 pub(crate) mod group;
 pub(crate) mod jssdk;
 pub(crate) mod kf;
 pub(crate) mod limits;
+pub(crate) mod marketing;
 pub(crate) mod mass;
 pub(crate) mod media;
 pub(crate) mod menu;

@@ -40,6 +40,13 @@ pub(crate) struct SandboxArgs {
     /// would (concurrent calls wait side by side); 0, the default, answers at once.
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub(crate) latency: u64,
+    /// Also play the old account APPID that this account took over (账号迁移): changeopenid
+    /// turns its followers' OpenIDs into this account's, for 15 days from the first start.
+    /// It has as many synthetic followers as this one (follower k became follower k here, so
+    /// the new OpenIDs are the same on every run with the same --seed) and an AppSecret
+    /// derived from its AppID.
+    #[arg(long, value_name = "APPID")]
+    pub(crate) migrate_from: Option<String>,
     #[command(flatten)]
     pub(crate) limits: LimitArgs,
 }
@@ -100,6 +107,9 @@ pub(crate) fn sandbox(settings: &Settings, args: &SandboxArgs) -> Result<(), Fai
     }
     if let Some(path) = &args.state {
         builder = builder.state_file(path.clone());
+    }
+    if let Some(from) = &args.migrate_from {
+        builder = builder.migrate_from(from.clone());
     }
     block_on(async move {
         let sandbox = builder.start().await.map_err(Failure::usage)?;

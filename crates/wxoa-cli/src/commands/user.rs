@@ -10,6 +10,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use futures::{StreamExt, TryStreamExt, stream};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use wxoa_client::Client;
+use wxoa_client::api::migration::CHANGE_OPENIDS_MAX;
 use wxoa_client::api::users::{DETAILS_CONCURRENCY, Lang, ProfileBatch, User};
 
 use crate::commands::api::{call, client, failure};
@@ -27,6 +28,21 @@ pub(crate) enum UserCommand {
     Info(InfoArgs),
     /// Set the account's remark on a follower (shorter than 30 characters; "" clears it).
     Remark(RemarkArgs),
+    /// After an account migration: the new OpenIDs of followers of the old account
+    /// (changeopenid, 100 per call, for 15 days after the migration). Prints one result per
+    /// OpenID: ori_openid, new_openid, or err_msg "ori_openid error" for someone who does not
+    /// follow the old account.
+    Migrate(MigrateArgs),
+}
+
+/// Options of `wxoa user migrate`.
+#[derive(Debug, Args)]
+pub(crate) struct MigrateArgs {
+    /// The old account's AppID (or its original id gh_…).
+    #[arg(long, value_name = "APPID")]
+    pub(crate) from_appid: String,
+    #[command(flatten)]
+    pub(crate) openids: OpenIds,
 }
 
 /// Options of `wxoa user list`.
@@ -172,6 +188,23 @@ pub(crate) fn user(settings: &Settings, command: UserCommand) -> Result<(), Fail
         UserCommand::Remark(args) => call(settings, |client| async move {
             client.users().update_remark(args.openid, args.remark).await
         }),
+        UserCommand::Migrate(args) => {
+            let openids = args.openids.read()?;
+            let from = args.from_appid;
+            call(settings, |client| async move {
+                let mut changes = Vec::with_capacity(openids.len());
+                for batch in openids.chunks(CHANGE_OPENIDS_MAX) {
+                    let batch = batch.iter().map(String::as_str);
+                    changes.extend(
+                        client
+                            .migration()
+                            .change_openids(from.clone(), batch)
+                            .await?,
+                    );
+                }
+                Ok(changes)
+            })
+        }
     }
 }
 

@@ -3,7 +3,11 @@
 //! quota of one API.
 //!
 //! `quota/get` (`POST /cgi-bin/openapi/quota/get`) is not in the spec: its shapes come from
-//! public SDKs and the platform's documentation as they quote it.
+//! public SDKs and the platform's documentation as they quote it. `rid/get`
+//! (`POST /cgi-bin/openapi/rid/get`, api-reference-2 §8) tells what happened in a call
+//! whose error carried a request id (`… rid: 6437c2ad-4a2a9fd7-2ae2bd4f`): the platform
+//! keeps them 7 days, for the account that made the call (76001 unknown, 76002 malformed,
+//! 76003 another account's, 76004 expired).
 //!
 //! ```no_run
 //! # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
@@ -108,6 +112,23 @@ impl Misc {
     pub fn clear_quota(&self) -> ClearQuota {
         ClearQuota {
             client: self.client.clone(),
+        }
+    }
+
+    /// `POST /cgi-bin/openapi/rid/get`: what the platform knows of the call whose error
+    /// carried this request id (the text after `rid:` in its `errmsg`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
+    /// let call = client.misc().rid("6437c2ad-4a2a9fd7-2ae2bd4f").await?;
+    /// println!("{} answered {}", call.request_url, call.response_body);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn rid(&self, rid: impl Into<String>) -> GetRid {
+        GetRid {
+            client: self.client.clone(),
+            rid: rid.into(),
         }
     }
 
@@ -299,6 +320,71 @@ impl ClearQuota {
 }
 
 awaitable!(ClearQuota => Ack);
+
+/// `POST /cgi-bin/openapi/rid/get`, from [`Misc::rid`].
+#[derive(Debug, Clone, Serialize)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetRid {
+    #[serde(skip)]
+    client: Client,
+    rid: String,
+}
+
+impl GetRid {
+    fn request(&self) -> Result<ApiRequest> {
+        require("rid", &self.rid)?;
+        let groups: Vec<&str> = self.rid.split('-').collect();
+        let shaped = groups.len() == 3
+            && groups
+                .iter()
+                .all(|g| g.len() == 8 && g.bytes().all(|b| b.is_ascii_hexdigit()));
+        if !shaped {
+            return Err(invalid(
+                "rid",
+                Rule::RequestId {
+                    got: self.rid.clone(),
+                },
+            ));
+        }
+        Ok(ApiRequest::post("/cgi-bin/openapi/rid/get")
+            .json(self)?
+            .idempotent(true))
+    }
+}
+
+/// What the platform knows of the call behind a request id.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RidInfo {
+    /// When the call was made, Unix seconds.
+    #[serde(default, deserialize_with = "lenient")]
+    pub invoke_time: i64,
+    /// How long it took, milliseconds.
+    #[serde(default, deserialize_with = "lenient")]
+    pub cost_in_ms: u64,
+    /// Its query string.
+    #[serde(default)]
+    pub request_url: String,
+    /// Its body.
+    #[serde(default)]
+    pub request_body: String,
+    /// What the platform answered.
+    #[serde(default)]
+    pub response_body: String,
+    /// Where it came from.
+    #[serde(default)]
+    pub client_ip: String,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+struct RidAnswer {
+    request: RidInfo,
+}
+
+awaitable!(GetRid => RidAnswer => RidInfo, |a: RidAnswer| a.request);
 
 /// `POST /cgi-bin/openapi/quota/get`, from [`Misc::quota`].
 #[derive(Debug, Clone, Serialize)]

@@ -9,7 +9,7 @@
 //!   (`users()`, `tags()`, `cards()`, `menus()`, `templates()`, `materials()`, `drafts()`,
 //!   `publications()`, `qrcodes()`, `shorturls()`, `groups()`, `subscriptions()`), the area's own name for a
 //!   service that holds none (`media()`, `mass()`, `custom()`, `oauth()`, `jssdk()`, `misc()`,
-//!   `blacklist()`).
+//!   `blacklist()`, `migration()`, `autoreply()`, `marketing()`, `ocr()`, `img()`).
 //! - A request value is the body it sends: it derives `Serialize` (the client handle skipped,
 //!   optional fields left out when unset) and checks its rules in one place before it is sent.
 //!   JSON a user wrote (a card or an article kept in a file) is decoded with serde, and a
@@ -48,15 +48,19 @@ pub use paging::{OpenIdList, OpenIdPage};
 pub use support::Ack;
 
 // Areas: each line registers one file of this directory.
+pub mod autoreply;
 pub mod blacklist;
 pub mod card;
 pub mod custom;
+pub mod cv;
 pub mod groups;
 pub mod jssdk;
+pub mod marketing;
 pub mod mass;
 pub mod material;
 pub mod media;
 pub mod menu;
+pub mod migration;
 pub mod misc;
 pub mod oauth;
 pub mod publish;

@@ -2,14 +2,18 @@
 //! it, as methods the routes call (the routes only decode requests and encode answers), and
 //! the few readers of JSON and message fields the areas share.
 
+pub(crate) mod autoreply;
 pub(crate) mod card;
 pub(crate) mod custom;
+pub(crate) mod cv;
 pub(crate) mod groups;
 pub(crate) mod kf;
+pub(crate) mod marketing;
 pub(crate) mod mass;
 pub(crate) mod material;
 pub(crate) mod media;
 pub(crate) mod menu;
+pub(crate) mod migration;
 pub(crate) mod network;
 pub(crate) mod oauth;
 pub(crate) mod people;

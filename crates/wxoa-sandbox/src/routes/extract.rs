@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::multipart::MultipartRejection;
+use axum::extract::multipart::{MultipartError, MultipartRejection};
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::request::Parts;
 use bytes::Bytes;
@@ -28,6 +28,11 @@ impl Query {
         let pairs: Vec<(String, String)> =
             serde_urlencoded::from_str(query.unwrap_or("")).unwrap_or_default();
         Self(pairs.into_iter().collect())
+    }
+
+    /// Every parameter, by name.
+    pub(crate) fn into_pairs(self) -> HashMap<String, String> {
+        self.0
     }
 
     /// A parameter; an empty value counts as missing.
@@ -155,27 +160,40 @@ impl Upload {
         multipart: Result<Multipart, MultipartRejection>,
     ) -> Result<Upload, ApiError> {
         let missing = || ApiError::msg(41005, "media data missing");
-        let mut multipart = multipart.map_err(|_| missing())?;
+        let multipart = multipart.map_err(|_| missing())?;
+        let (file, fields) = Self::read_form(multipart, "media")
+            .await
+            .map_err(|_| missing())?;
+        let mut upload = file.ok_or_else(missing)?;
+        upload.fields = fields;
+        Ok(upload)
+    }
+
+    /// Reads a form: the file in the field `file_field` (without its form's other fields),
+    /// if there is one, and the form's text fields; `Err` when the form is malformed.
+    pub(crate) async fn read_form(
+        mut multipart: Multipart,
+        file_field: &str,
+    ) -> Result<(Option<Upload>, HashMap<String, String>), MultipartError> {
         let mut file = None;
         let mut fields = HashMap::new();
-        while let Some(field) = multipart.next_field().await.map_err(|_| missing())? {
+        while let Some(field) = multipart.next_field().await? {
             let name = field.name().unwrap_or_default().to_owned();
-            if name == "media" {
+            if name == file_field {
                 let filename = field.file_name().unwrap_or_default().to_owned();
                 let content_type = field.content_type().unwrap_or_default().to_owned();
-                let bytes = field.bytes().await.map_err(|_| missing())?.to_vec();
-                file = Some((filename, content_type, bytes));
+                let bytes = field.bytes().await?.to_vec();
+                file = Some(Upload {
+                    filename,
+                    content_type,
+                    bytes,
+                    fields: HashMap::new(),
+                });
             } else if let Ok(text) = field.text().await {
                 fields.insert(name, text);
             }
         }
-        let (filename, content_type, bytes) = file.ok_or_else(missing)?;
-        Ok(Upload {
-            filename,
-            content_type,
-            bytes,
-            fields,
-        })
+        Ok((file, fields))
     }
 
     /// The file as stored.

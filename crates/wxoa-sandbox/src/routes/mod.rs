@@ -22,20 +22,25 @@ mod answer;
 mod extract;
 mod sandbox_api;
 
+pub(crate) mod autoreply;
 pub(crate) mod blacklist;
 pub(crate) mod card;
 pub(crate) mod console;
 pub(crate) mod control;
 pub(crate) mod custom;
+pub(crate) mod cv;
 pub(crate) mod groups;
 pub(crate) mod kf;
 pub(crate) mod kfsession;
+pub(crate) mod marketing;
 pub(crate) mod mass;
 pub(crate) mod material;
 pub(crate) mod media;
 pub(crate) mod menu;
+pub(crate) mod migration;
 pub(crate) mod misc;
 pub(crate) mod oauth;
+pub(crate) mod openapi;
 pub(crate) mod publish;
 pub(crate) mod qrcode;
 pub(crate) mod shorten;
@@ -70,6 +75,11 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .merge(kfsession::routes())
         .merge(card::routes())
         .merge(publish::routes())
+        .merge(migration::routes())
+        .merge(autoreply::routes())
+        .merge(openapi::routes())
+        .merge(marketing::routes())
+        .merge(cv::routes())
         .merge(control::routes())
         .merge(console::routes())
         .fallback(unknown_path)

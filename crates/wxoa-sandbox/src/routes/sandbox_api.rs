@@ -92,3 +92,15 @@ pub(crate) fn pick_account<'s>(
         .get(index)
         .ok_or_else(|| ControlError::not_found("no account"))
 }
+
+/// The account a control request is about, mutably (see [`account_index`]).
+pub(crate) fn pick_account_mut<'s>(
+    state: &'s mut Platform,
+    app_id: Option<&str>,
+) -> Result<&'s mut Account, ControlError> {
+    let index = account_index(state, app_id, None)?;
+    state
+        .accounts
+        .get_mut(index)
+        .ok_or_else(|| ControlError::not_found("no account"))
+}

@@ -6,6 +6,7 @@
 )]
 //! The sandbox driven over HTTP on loopback, checked against fixtures written from the spec.
 
+mod autoreply;
 mod blacklist;
 mod browser;
 mod browser_subscribe;
@@ -14,15 +15,19 @@ mod console;
 mod control;
 mod control_client;
 mod custom;
+mod cv;
 mod groups;
 mod kf;
 mod limits;
+mod marketing;
 mod mass;
 mod material;
 mod media;
 mod menu;
+mod migration;
 mod misc;
 mod oauth;
+mod openapi;
 mod persistence;
 mod publish;
 mod push;
