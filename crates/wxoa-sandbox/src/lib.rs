@@ -93,6 +93,7 @@ pub use config::{
 };
 pub use control::{Control, ControlError};
 pub use error::{ConfigError, SandboxError};
+pub use platform::card::CardRules;
 pub use platform::subscribe::SubscribeRules;
 /// The limits every listener of the sandbox is served with (see [`SandboxBuilder::limits`]).
 pub use wxoa_server::Limits;
@@ -225,6 +226,14 @@ impl SandboxBuilder {
     /// (default: [`SubscribeRules::default`]).
     pub fn subscribe_rules(mut self, rules: SubscribeRules) -> Self {
         self.settings.subscribe = rules;
+        self
+    }
+
+    /// Card rules the platform's sources leave open: the most codes a deposit or check names
+    /// and the errcode beyond it, the most users on the test whitelist and the errcode beyond
+    /// it (default: [`CardRules::default`]).
+    pub fn card_rules(mut self, rules: CardRules) -> Self {
+        self.settings.cards = rules;
         self
     }
 
