@@ -398,6 +398,34 @@ pub enum Rule {
         /// Its size.
         len: u64,
     },
+    /// A change that names no field.
+    #[error("changes nothing: name at least one field")]
+    NoChange,
+    /// A card's stock changed through `card/update` instead of `card/modifystock`.
+    #[error("the stock changes through modifystock, not card/update")]
+    StockByModifyStock,
+    /// A moment that must come after another one.
+    #[error("must be after {other} ({begin}), got {end}")]
+    NotAfter {
+        /// The field it must follow.
+        other: &'static str,
+        /// That field's value (Unix seconds).
+        begin: i64,
+        /// The value given.
+        end: i64,
+    },
+    /// A member-card activation form with neither a required nor an optional part.
+    #[error("needs a required_form or an optional_form")]
+    NoForm,
+    /// A field of a member card's activation form named in both of its parts.
+    #[error("{field} is in both required_form and optional_form")]
+    RequiredAndOptional {
+        /// The field.
+        field: String,
+    },
+    /// A radio, select or check-box field of a form without values to choose from.
+    #[error("needs at least one value to choose from")]
+    NoValues,
 }
 
 /// What a length or a range counts.
@@ -418,6 +446,10 @@ pub enum Unit {
     OpenIds,
     /// Articles in a list.
     Articles,
+    /// Card codes in a list.
+    Codes,
+    /// Users in a list (OpenIDs and WeChat ids).
+    Users,
 }
 
 impl fmt::Display for Unit {
@@ -430,6 +462,8 @@ impl fmt::Display for Unit {
             Unit::PercentOff => " percent off",
             Unit::OpenIds => " OpenIDs",
             Unit::Articles => " articles",
+            Unit::Codes => " codes",
+            Unit::Users => " users",
         })
     }
 }

@@ -374,6 +374,8 @@ pub(crate) struct Settings {
     pub(crate) calls_log_bytes: usize,
     /// Subscription notifications' rules the sources disagree on.
     pub(crate) subscribe: crate::platform::subscribe::SubscribeRules,
+    /// Card rules the sources leave open (deposit and whitelist limits and their codes).
+    pub(crate) cards: crate::platform::card::CardRules,
     /// How long every API answer is held back, as the real platform's round trip would.
     pub(crate) latency: Duration,
     /// `changeopenid`'s rules the sources leave open.
@@ -398,6 +400,7 @@ impl Default for Settings {
             mass_per_day: None,
             calls_log_bytes: DEFAULT_CALLS_LOG_BYTES,
             subscribe: crate::platform::subscribe::SubscribeRules::default(),
+            cards: crate::platform::card::CardRules::default(),
             latency: Duration::ZERO,
             migration: crate::platform::migration::MigrationRules::default(),
             marketing: crate::platform::marketing::MarketingRules::default(),

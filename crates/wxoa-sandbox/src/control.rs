@@ -26,8 +26,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 pub use answers::{
-    Account, Attempt, Call, CallsUsage, ClockReading, FaultOutcome, FollowerSubscriptions,
-    Followers, InboxItem, PushOutcome, PushResult, SetFault, ShownWebhook, SubscriptionConsent,
+    Account, Attempt, Call, CallsUsage, CardActivation, CardWhitelist, ClockReading, FaultOutcome,
+    FollowerSubscriptions, Followers, InboxItem, PushOutcome, PushResult, SetFault, ShownWebhook,
+    SubscriptionConsent,
 };
 
 /// Why a control request failed.
@@ -272,6 +273,25 @@ impl Control {
     /// `GET /sandbox/cards/{openid}`: the cards the follower holds, as the sandbox shows them.
     pub async fn cards(&self, openid: &str) -> Result<Value, ControlError> {
         self.get(&format!("/sandbox/cards/{openid}")).await
+    }
+
+    /// `GET /sandbox/card-whitelist`: the default account's card test whitelist.
+    pub async fn card_whitelist(&self) -> Result<CardWhitelist, ControlError> {
+        self.get("/sandbox/card-whitelist").await
+    }
+
+    /// `POST /sandbox/card-activation`: follower `from` fills in the activation form of the
+    /// member card whose `code` they hold (`fields`: a text, or a list of texts for a check
+    /// box, by field name); answers the `activate_ticket` after the
+    /// `submit_membercard_user_info` push.
+    pub async fn card_activation(
+        &self,
+        from: &str,
+        code: &str,
+        fields: Value,
+    ) -> Result<CardActivation, ControlError> {
+        let body = json!({"from": from, "code": code, "fields": fields});
+        self.post("/sandbox/card-activation", &body).await
     }
 
     /// `GET /sandbox/qrcodes`: the default account's live QR codes, newest first, as the

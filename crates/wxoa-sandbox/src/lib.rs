@@ -97,6 +97,7 @@ pub use config::{
 };
 pub use control::{Control, ControlError};
 pub use error::{ConfigError, SandboxError};
+pub use platform::card::CardRules;
 pub use platform::cv::CvRules;
 pub use platform::marketing::MarketingRules;
 pub use platform::migration::MigrationRules;
@@ -265,6 +266,14 @@ impl SandboxBuilder {
     /// [`CvRules::default`], the platform's).
     pub fn cv_rules(mut self, rules: CvRules) -> Self {
         self.settings.cv = rules;
+        self
+    }
+
+    /// Card rules the platform's sources leave open: the most codes a deposit or check names
+    /// and the errcode beyond it, the most users on the test whitelist and the errcode beyond
+    /// it (default: [`CardRules::default`]).
+    pub fn card_rules(mut self, rules: CardRules) -> Self {
+        self.settings.cards = rules;
         self
     }
 

@@ -7,6 +7,7 @@
 
 mod api;
 mod card;
+mod card_member;
 mod config;
 mod demo;
 mod doctor;

@@ -168,6 +168,11 @@ pub(crate) fn opt_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, 
     }
 }
 
+/// Reads a flag given as `true`/`false` or `1`/`0`; `null` is `false`.
+pub(crate) fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    opt_flag(d).map(Option::unwrap_or_default)
+}
+
 /// Writes a number as a string, as some of the platform's examples send ids.
 #[allow(clippy::trivially_copy_pass_by_ref)] // the signature serde's `serialize_with` calls
 pub(crate) fn number_as_text<S: Serializer>(n: &u32, s: S) -> Result<S::Ok, S::Error> {

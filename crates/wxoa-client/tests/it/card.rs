@@ -474,9 +474,45 @@ async fn a_general_coupon_file_round_trips() {
     round_trip("create_general_coupon").await;
 }
 
+#[tokio::test]
+async fn a_member_card_file_round_trips() {
+    round_trip("create_member_card").await;
+}
+
+#[tokio::test]
+async fn a_member_card_sends_the_spec_body() {
+    let env = stub().await;
+    env.answer_fixture(CREATE, "card", "create");
+    let base = BaseInfo::new(LOGO, "Shop", "Members")
+        .code_type(CodeType::Qrcode)
+        .color("Color010")
+        .notice("Show at counter")
+        .description("Terms")
+        .quantity(100_000)
+        .date_info(DateInfo::term(365, 0));
+    let mut card = Card::member_card(base, "10% off every coffee", true, true);
+    if let Card::MemberCard(member) = &mut card {
+        member.wx_activate = Some(true);
+    }
+    env.client.cards().create(card).await.unwrap();
+    assert_eq!(
+        env.last_json(CREATE),
+        request_fixture("card", "create_member_card", &[])
+    );
+}
+
+refused_locally!(
+    a_member_card_names_what_members_get,
+    CREATE,
+    ("card.member_card.prerogative", "must not be empty"),
+    |client| client
+        .cards()
+        .create(Card::member_card(groupon_base(), "", true, false))
+);
+
 #[test]
-fn a_member_card_file_is_not_a_type_this_module_creates() {
-    let body = json!({"card": {"card_type": "MEMBER_CARD", "member_card": {"base_info": {}}}});
+fn a_card_file_of_an_unknown_type_is_refused() {
+    let body = json!({"card": {"card_type": "LOTTERY", "lottery": {"base_info": {}}}});
     let message = Card::from_json(&body).unwrap_err().to_string();
     assert!(
         message.contains("card.card_type: must be GROUPON, CASH"),

@@ -13,6 +13,8 @@
 mod blacklist;
 mod card;
 mod component_store;
+mod card_member;
+mod card_pages;
 mod custom;
 mod errors;
 mod groups;
@@ -32,6 +34,8 @@ mod registry;
 mod remote;
 mod retries;
 mod sandbox_card;
+mod sandbox_card_member;
+mod sandbox_card_pages;
 mod sandbox_env;
 mod sandbox_kf;
 mod sandbox_mass;

@@ -9,7 +9,7 @@ use wxoa_types::ids::CardId;
 
 use crate::sandbox_env::{Env, env, errcode};
 
-async fn logo(env: &Env) -> String {
+pub(crate) async fn logo(env: &Env) -> String {
     env.client
         .cards()
         .upload_logo(Upload::bytes("logo.png", &b"\x89PNG\r\n\x1a\nlogo"[..]))
@@ -17,7 +17,7 @@ async fn logo(env: &Env) -> String {
         .unwrap()
 }
 
-fn base(logo: &str) -> BaseInfo {
+pub(crate) fn base(logo: &str) -> BaseInfo {
     BaseInfo::new(logo, "Shop", "Deal")
         .code_type(CodeType::Qrcode)
         .color("Color010")
@@ -38,7 +38,7 @@ async fn groupon(env: &Env) -> CardId {
 }
 
 /// `follower` scans a card QR code; answers the cards they hold.
-async fn scan(env: &Env, follower: &str, ticket: &str) -> Vec<Value> {
+pub(crate) async fn scan(env: &Env, follower: &str, ticket: &str) -> Vec<Value> {
     env.control().scan(follower, ticket).await.unwrap();
     let held = env.control().cards(follower).await.unwrap();
     held.as_array().unwrap().clone()

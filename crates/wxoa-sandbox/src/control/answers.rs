@@ -246,3 +246,29 @@ pub struct SubscriptionConsent {
     /// long-term templates.
     pub sends_left: Option<u32>,
 }
+
+/// The default account's card test whitelist (`GET /sandbox/card-whitelist`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct CardWhitelist {
+    /// The followers on it, by OpenID.
+    #[serde(default)]
+    pub openid: Vec<String>,
+    /// The users on it, by WeChat id.
+    #[serde(default)]
+    pub username: Vec<String>,
+}
+
+/// A follower filled in a member card's activation form (`POST /sandbox/card-activation`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[non_exhaustive]
+pub struct CardActivation {
+    /// What the follower's activation page receives, for `activatetempinfo/get`.
+    pub activate_ticket: String,
+    /// The member card.
+    pub card_id: String,
+    /// The follower's code.
+    pub code: String,
+    /// The `submit_membercard_user_info` push.
+    pub push: PushResult,
+}

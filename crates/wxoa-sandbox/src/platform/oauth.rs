@@ -155,6 +155,16 @@ impl Account {
     }
 }
 
+/// The nickname a person is shown with, derived from their OpenID (the same wherever the
+/// platform shows one).
+pub(crate) fn nickname_of(openid: &str) -> &'static str {
+    let hash = Sha1::digest(openid.as_bytes());
+    NICKNAMES
+        .get(usize::from(hash.first().copied().unwrap_or(0)) % NICKNAMES.len())
+        .copied()
+        .unwrap_or("微信用户")
+}
+
 impl State {
     /// The grant of an OAuth access token, whichever account issued it (40001 when none did),
     /// checked for `openid` (see [`OAuthGrant::check_token`]), and that account.
@@ -192,10 +202,7 @@ impl State {
         }
         let profile = account.profile(&grant.openid);
         let hash = Sha1::digest(grant.openid.as_bytes());
-        let nickname = NICKNAMES
-            .get(usize::from(hash.first().copied().unwrap_or(0)) % NICKNAMES.len())
-            .copied()
-            .unwrap_or("微信用户");
+        let nickname = nickname_of(&grant.openid);
         let avatar: String = hash.iter().map(|b| format!("{b:02x}")).collect();
         Ok(json!({
             "openid": grant.openid,

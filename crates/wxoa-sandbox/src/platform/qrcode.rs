@@ -211,7 +211,7 @@ impl Account {
         }
         let scene = code.scene();
         let fields = if let Some(card) = code.cards.first() {
-            let user_code = crate::platform::card::give(&mut self.cards.codes, card, from, now);
+            let user_code = self.cards.give(card, from, now);
             vec![
                 ("MsgType".to_owned(), json!("event")),
                 ("Event".to_owned(), json!("user_get_card")),

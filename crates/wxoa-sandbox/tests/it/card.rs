@@ -10,11 +10,11 @@ use crate::support::{
     env_with_quiet_hook, hook, request,
 };
 
-async fn create(env: &Env, card: &Value) -> Value {
+pub(crate) async fn create(env: &Env, card: &Value) -> Value {
     env.post("/card/create", card).await
 }
 
-fn base(card: &mut Value) -> &mut Value {
+pub(crate) fn base(card: &mut Value) -> &mut Value {
     &mut card["card"]["groupon"]["base_info"]
 }
 
@@ -161,7 +161,7 @@ async fn card_taken(env: &Env) -> (Value, String, String) {
 }
 
 /// The env's first follower scans a QR code of the card: the code they got and who they are.
-async fn take(env: &Env, id: &Value) -> (String, String) {
+pub(crate) async fn take(env: &Env, id: &Value) -> (String, String) {
     let body = request("card", "qrcode_create", &[("CARD_ID", id.clone())]);
     let qr = env.post("/card/qrcode/create", &body).await;
     let openid = env.followers(1).await[0].clone();

@@ -11,6 +11,8 @@ mod blacklist;
 mod browser;
 mod browser_subscribe;
 mod card;
+mod card_codes;
+mod card_member;
 mod console;
 mod control;
 mod control_client;

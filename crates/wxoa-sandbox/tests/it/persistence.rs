@@ -156,7 +156,18 @@ async fn new_state_files_are_version_2_nested_by_area() {
         keys(&account["kf"]),
         ["agents", "last_record", "records", "sessions", "waiting"]
     );
-    assert_eq!(keys(&account["cards"]), ["by_id", "codes"]);
+    assert_eq!(
+        keys(&account["cards"]),
+        [
+            "activations",
+            "by_id",
+            "codes",
+            "deposited",
+            "forms",
+            "landing_pages",
+            "whitelist"
+        ]
+    );
     assert_eq!(
         keys(&account["tokens"]),
         ["classic_token", "quota", "stable", "tickets"]

@@ -76,7 +76,7 @@ impl DateInfo {
     }
 
     /// Checks the period; `field` names it in errors.
-    fn validate(self, field: &str) -> Result<()> {
+    pub(super) fn validate(self, field: &str) -> Result<()> {
         match self {
             DateInfo::Range {
                 begin_timestamp,
@@ -323,16 +323,7 @@ impl BaseInfo {
     /// Checks the platform's rules; `field` names the object in errors.
     pub(super) fn validate(&self, field: &str) -> Result<()> {
         let name = |f: &str| format!("{field}.{f}");
-        let scheme_ok =
-            url::Url::parse(&self.logo_url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
-        if !scheme_ok {
-            return Err(invalid(
-                name("logo_url"),
-                Rule::LogoUrl {
-                    got: self.logo_url.clone(),
-                },
-            ));
-        }
+        check_logo(&name("logo_url"), &self.logo_url)?;
         let texts = [
             ("brand_name", &self.brand_name, BRAND_NAME_MAX_CHARS),
             ("title", &self.title, TITLE_MAX_CHARS),
@@ -340,37 +331,13 @@ impl BaseInfo {
             ("description", &self.description, DESCRIPTION_MAX_CHARS),
         ];
         for (key, value, max) in texts {
-            require(&name(key), value)?;
-            let chars = value.chars().count();
-            if chars > max {
-                return Err(invalid(
-                    name(key),
-                    Rule::AtMost {
-                        max: max as u64,
-                        unit: Unit::Characters,
-                        got: chars as u64,
-                    },
-                ));
-            }
+            check_text(&name(key), value, max)?;
         }
         match &self.code_type {
             None => return Err(invalid(name("code_type"), Rule::Required)),
-            Some(CodeType::Unknown(other)) => {
-                return Err(invalid(
-                    name("code_type"),
-                    Rule::CodeType { got: other.clone() },
-                ));
-            }
-            Some(_) => {}
+            Some(code_type) => check_code_type(&name("code_type"), code_type)?,
         }
-        if !is_card_color(&self.color) {
-            return Err(invalid(
-                name("color"),
-                Rule::CardColor {
-                    got: self.color.clone(),
-                },
-            ));
-        }
+        check_color(&name("color"), &self.color)?;
         match self.quantity {
             None => return Err(invalid(name("sku.quantity"), Rule::Required)),
             Some(q) if q > QUANTITY_MAX => {
@@ -389,6 +356,60 @@ impl BaseInfo {
             return Err(invalid(name("date_info"), Rule::Required));
         };
         date_info.validate(&name("date_info"))
+    }
+}
+
+/// A logo must be an `http(s)` URL (an `uploadimg` one on the platform).
+pub(super) fn check_logo(field: &str, logo_url: &str) -> Result<()> {
+    let scheme_ok = url::Url::parse(logo_url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+    if scheme_ok {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            Rule::LogoUrl {
+                got: logo_url.to_owned(),
+            },
+        ))
+    }
+}
+
+/// A text of 1 to `max` characters.
+pub(super) fn check_text(field: &str, value: &str, max: usize) -> Result<()> {
+    require(field, value)?;
+    let chars = value.chars().count();
+    if chars > max {
+        return Err(invalid(
+            field,
+            Rule::AtMost {
+                max: max as u64,
+                unit: Unit::Characters,
+                got: chars as u64,
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// A code type the platform knows.
+pub(super) fn check_code_type(field: &str, code_type: &CodeType) -> Result<()> {
+    match code_type {
+        CodeType::Unknown(other) => Err(invalid(field, Rule::CodeType { got: other.clone() })),
+        _ => Ok(()),
+    }
+}
+
+/// One of the platform's card colours.
+pub(super) fn check_color(field: &str, color: &str) -> Result<()> {
+    if is_card_color(color) {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            Rule::CardColor {
+                got: color.to_owned(),
+            },
+        ))
     }
 }
 

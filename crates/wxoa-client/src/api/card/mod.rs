@@ -1,8 +1,11 @@
-//! Cards (卡券, api-reference §17, minimal but real): upload a logo, create a card of the
-//! common types with a typed `base_info`, a QR code to hand a card out, and the card's codes.
+//! Cards (卡券, api-reference §17 and api-reference-2 §10): upload a logo, create a card of
+//! every type with a typed `base_info`, update it, a QR code or a landing page to hand cards
+//! out, the cards' codes (and the codes a merchant deposits), member cards and their members,
+//! the test whitelist, the HTML for articles, and the cards a follower holds.
 //! This file holds the area's handle (`client.cards()`) and its limits; the bodies live in
 //! [`base_info`](BaseInfo) (`base_info.rs`), the card types (`types.rs`), the requests on
-//! cards once created (`manage.rs`) and on their codes (`codes.rs`).
+//! cards once created (`manage.rs`, `update.rs`), on their codes (`codes.rs`, `deposit.rs`),
+//! on member cards (`member.rs`, `member_form.rs`) and on where cards are shown (`pages.rs`).
 //!
 //! Checked before anything is sent (the platform's rules as the spec lists them):
 //! - `logo_url` an `http(s)` URL (upload the logo with [`Cards::upload_logo`]);
@@ -14,7 +17,17 @@
 //! - per type: GROUPON needs `deal_detail`, CASH a `reduce_cost` above 0 (cents), DISCOUNT a
 //!   `discount` of 1 to 99 (percent off), GIFT `gift`, GENERAL_COUPON `default_detail`;
 //! - a card QR code's `expire_seconds` 60 to 1800 (a rule of the platform's card docs, not in
-//!   the spec; leave it out for a code valid 365 days).
+//!   the spec; leave it out for a code valid 365 days);
+//! - `card/update`: at least one change, each with the rules above, never the stock (`sku`:
+//!   that is `modifystock`);
+//! - deposited and checked codes: 1 to 100 a call, none empty;
+//! - a member's custom values at most 12 bytes (4 Chinese characters), the records of a bonus
+//!   or balance change at most 42 bytes (14 Chinese characters), and only with that change;
+//!   points and balances not below 0; an activation form with a required or optional part, no
+//!   field in both, choice fields with values;
+//! - the test whitelist at most 10 users (OpenIDs and WeChat ids together);
+//! - a landing page's banner and thumbnails `http(s)` URLs, a title, a known scene and at
+//!   least one card.
 //!
 //! New cards go through review: the `card_pass_check` / `card_not_pass_check` events.
 //!
@@ -40,23 +53,43 @@
 
 mod base_info;
 mod codes;
+mod deposit;
 mod manage;
+mod member;
+mod member_form;
+mod pages;
 mod types;
+mod update;
 
 pub use base_info::{BaseInfo, CodeType, DateInfo};
 pub use codes::{
     CodeCard, CodeInfo, ConsumeCode, Consumed, DecryptCode, GetCode, UpdateCode, WithdrawCode,
 };
+pub use deposit::{CheckCodes, CheckedCodes, DepositCodes, DepositCount, Deposited};
 pub use manage::{
     CardDetails, CardIdPage, CardQrCode, CardQrCodeRequest, DeleteCard, GetCard, ListCards,
     ModifyStock,
 };
-pub use types::{Card, Cash, CreateCard, Discount, GeneralCoupon, Gift, Groupon};
+pub use member::{
+    ActivateMember, ActivationUrl, CustomValue, GetMember, MemberInfo, MemberUpdated, Notify,
+    UpdateMember, UserCardStatus,
+};
+pub use member_form::{
+    ActivationForm, ActivationInfo, CommonField, CustomFieldValue, FieldValue, FilledForm,
+    FormLink, FormPart, RichField, RichFieldType, SetActivationForm,
+};
+pub use pages::{
+    ArticleHtml, CreateLandingPage, HeldCard, HeldCards, HeldCardsRequest, LandingCard,
+    LandingPage, LandingScene, SetTestWhitelist,
+};
+pub use types::{Card, Cash, CreateCard, Discount, GeneralCoupon, Gift, Groupon, MemberCard};
+pub use update::{BaseInfoChanges, CardChanges, CardUpdated, TypeChanges, UpdateCard};
 
 use wxoa_types::ids::CardId;
 
 use crate::api::media::UploadImage;
-use crate::{Client, Upload};
+use crate::api::support::invalid;
+use crate::{Client, Result, Rule, Upload};
 
 /// Longest `brand_name`, in characters.
 pub const BRAND_NAME_MAX_CHARS: usize = 12;
@@ -70,6 +103,23 @@ pub const DESCRIPTION_MAX_CHARS: usize = 1024;
 pub const QUANTITY_MAX: u64 = 100_000_000;
 /// The range of a card QR code's `expire_seconds`.
 pub const QR_EXPIRE_SECONDS: std::ops::RangeInclusive<u32> = 60..=1800;
+/// Most codes one `card/code/deposit` or `card/code/checkcode` names.
+pub const MAX_CODES_PER_CALL: usize = 100;
+/// Most users on the test whitelist, OpenIDs and WeChat ids together.
+pub const MAX_TESTERS: usize = 10;
+/// Longest custom value of a member card, in bytes (4 Chinese characters).
+pub const CUSTOM_VALUE_MAX_BYTES: usize = 12;
+/// Longest record of a member's bonus or balance change, in bytes (14 Chinese characters).
+pub const RECORD_MAX_BYTES: usize = 42;
+
+/// `value` must be an `http` or `https` URL; `field` names it in errors.
+fn http_url(field: &str, value: &str) -> Result<()> {
+    if url::Url::parse(value).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) {
+        Ok(())
+    } else {
+        Err(invalid(field, Rule::HttpUrl))
+    }
+}
 
 /// The card API: `client.cards()`.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use wxoa_types::ids::CardId;
 
-use super::BaseInfo;
+use super::{BaseInfo, http_url};
 use crate::api::support::{awaitable, decode_input, invalid, or_default, require};
 use crate::{ApiRequest, Client, Result, Rule, Unit};
 
@@ -76,6 +76,33 @@ card_type! {
     }
 }
 
+card_type! {
+    /// `MEMBER_CARD`: a member card, with points (`bonus`) and a stored balance; its holders
+    /// are activated as members (see [`Cards::activate_member`](super::Cards::activate_member)).
+    MemberCard {
+        /// What members get.
+        #[serde(default, deserialize_with = "or_default")]
+        prerogative: String,
+        /// Whether the card shows points.
+        #[serde(default, deserialize_with = "crate::api::support::flag")]
+        supply_bonus: bool,
+        /// Whether the card shows a stored balance.
+        #[serde(default, deserialize_with = "crate::api::support::flag")]
+        supply_balance: bool,
+        /// Whether holders activate in WeChat by filling in the activation form (one-click
+        /// activation, set with [`Cards::set_activation_form`](super::Cards::set_activation_form)).
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::api::support::opt_flag"
+        )]
+        wx_activate: Option<bool>,
+        /// The card's background image (an `uploadimg` URL).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        background_pic_url: Option<String>,
+    }
+}
+
 /// A card to create: its type's object, serialised under the type's lower-case name
 /// (`"groupon": {"base_info": {…}, "deal_detail": …}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -92,10 +119,19 @@ pub enum Card {
     Gift(Gift),
     /// `GENERAL_COUPON`: a general coupon.
     GeneralCoupon(GeneralCoupon),
+    /// `MEMBER_CARD`: a member card.
+    MemberCard(MemberCard),
 }
 
 /// The card types this module creates, as `card_type` names them.
-const CARD_TYPES: [&str; 5] = ["GROUPON", "CASH", "DISCOUNT", "GIFT", "GENERAL_COUPON"];
+const CARD_TYPES: [&str; 6] = [
+    "GROUPON",
+    "CASH",
+    "DISCOUNT",
+    "GIFT",
+    "GENERAL_COUPON",
+    "MEMBER_CARD",
+];
 
 impl Card {
     /// A `GROUPON` card.
@@ -142,6 +178,24 @@ impl Card {
         Card::GeneralCoupon(GeneralCoupon {
             base_info,
             default_detail: default_detail.into(),
+            extra: Map::new(),
+        })
+    }
+
+    /// A `MEMBER_CARD` card: what members get, and whether it shows points and a balance.
+    pub fn member_card(
+        base_info: BaseInfo,
+        prerogative: impl Into<String>,
+        supply_bonus: bool,
+        supply_balance: bool,
+    ) -> Card {
+        Card::MemberCard(MemberCard {
+            base_info,
+            prerogative: prerogative.into(),
+            supply_bonus,
+            supply_balance,
+            wx_activate: None,
+            background_pic_url: None,
             extra: Map::new(),
         })
     }
@@ -201,6 +255,7 @@ impl Card {
             Card::Discount(_) => "DISCOUNT",
             Card::Gift(_) => "GIFT",
             Card::GeneralCoupon(_) => "GENERAL_COUPON",
+            Card::MemberCard(_) => "MEMBER_CARD",
         }
     }
 
@@ -213,6 +268,7 @@ impl Card {
             Card::Discount(card) => &card.base_info,
             Card::Gift(card) => &card.base_info,
             Card::GeneralCoupon(card) => &card.base_info,
+            Card::MemberCard(card) => &card.base_info,
         }
     }
 
@@ -223,6 +279,7 @@ impl Card {
             Card::Discount(card) => &mut card.extra,
             Card::Gift(card) => &mut card.extra,
             Card::GeneralCoupon(card) => &mut card.extra,
+            Card::MemberCard(card) => &mut card.extra,
         }
     }
 
@@ -248,6 +305,12 @@ impl Card {
             }
             Card::Gift(card) => require(&name("gift"), &card.gift)?,
             Card::GeneralCoupon(card) => require(&name("default_detail"), &card.default_detail)?,
+            Card::MemberCard(card) => {
+                require(&name("prerogative"), &card.prerogative)?;
+                if let Some(url) = &card.background_pic_url {
+                    http_url(&name("background_pic_url"), url)?;
+                }
+            }
             Card::Cash(_) | Card::Discount(_) => {}
         }
         self.base_info().validate(&name("base_info"))

@@ -1,5 +1,6 @@
-//! The HTTP side of cards, minimal (api-reference.md §17): create with the required `base_info`, read, list,
-//! update, change stock, delete, and card QR codes whose scan gives the follower the card
+//! The HTTP side of cards (api-reference.md §17, api-reference-2 §10): create with the required
+//! `base_info` (MEMBER_CARD with its `prerogative`), read, list, update (a new `title` or
+//! `logo_url` answers `send_check: true` and pushes a new `card_pass_check`), change stock, delete, and card QR codes whose scan gives the follower the card
 //! (`user_get_card`) with a 12-digit code. A created card passes review at once:
 //! `card_pass_check` is pushed. Codes: `card/code/get` (status and validity), `consume` (once;
 //! pushes `user_consume_card`), `decrypt` (the `encrypt_code` the card's pages receive, listed by
@@ -18,8 +19,13 @@
 //! with the card's own type and the same rules for the card it makes (stock changes go through
 //! `modifystock`: `sku` cannot be updated); a known `code` (of the `card_id` when given) that is
 //! still `NORMAL` to consume, update or make unavailable; a `new_code` no other code has.
+//! Deposited codes, the whitelist, landing pages, article HTML and a follower's cards are
+//! `more.rs`; member cards `member.rs`.
 //!
 //! The rules are `platform::card`'s; this file decodes the requests and encodes the answers.
+
+mod member;
+mod more;
 
 use std::sync::Arc;
 
@@ -50,6 +56,8 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/card/code/update", post(code_update))
         .route("/card/code/unavailable", post(code_unavailable))
         .route("/sandbox/cards/{openid}", axum::routing::get(held))
+        .merge(member::routes())
+        .merge(more::routes())
 }
 
 #[derive(Debug, Deserialize)]
@@ -196,18 +204,23 @@ struct UpdateRequest {
     rest: Map<String, Value>,
 }
 
-/// `card/update`: fields of the card's own type object and of its `base_info` replaced.
+/// `card/update`: fields of the card's own type object and of its `base_info` replaced; a new
+/// title or logo sends the card back to review (`send_check`, then `card_pass_check`).
 async fn update(
     State(shared): State<Arc<Shared>>,
     auth: Authed,
     Json(request): Json<UpdateRequest>,
 ) -> ApiResult {
-    let mut state = shared.state();
-    let account = auth.account(&mut state)?;
-    account
-        .cards
-        .update(request.card_id.as_deref(), request.rest)?;
-    ok(json!({"errcode": 0, "errmsg": "ok", "send_check": false}))
+    let now = shared.clock.now();
+    let (send_check, outgoing) = {
+        let mut state = shared.state();
+        let account = auth.account(&mut state)?;
+        account.update_card(request.card_id.as_deref(), request.rest, now)?
+    };
+    if let Some(outgoing) = outgoing {
+        push_in_background(&shared, outgoing);
+    }
+    ok(json!({"errcode": 0, "errmsg": "ok", "send_check": send_check}))
 }
 
 #[derive(Debug, Deserialize)]
