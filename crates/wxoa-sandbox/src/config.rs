@@ -365,6 +365,8 @@ pub(crate) struct Settings {
     pub(crate) subscribe: crate::platform::subscribe::SubscribeRules,
     /// How long every API answer is held back, as the real platform's round trip would.
     pub(crate) latency: Duration,
+    /// Comments' rules the sources disagree on.
+    pub(crate) comments: crate::platform::comments::CommentRules,
 }
 
 impl Default for Settings {
@@ -382,6 +384,7 @@ impl Default for Settings {
             calls_log_bytes: DEFAULT_CALLS_LOG_BYTES,
             subscribe: crate::platform::subscribe::SubscribeRules::default(),
             latency: Duration::ZERO,
+            comments: crate::platform::comments::CommentRules::default(),
         }
     }
 }

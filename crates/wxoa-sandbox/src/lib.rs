@@ -42,7 +42,8 @@
 //!   the blacklist), `custom` (customer-service messages), `kf` (agents, sessions, the
 //!   record), `menu`, `tokens` (tokens, tickets, quotas), `network`, `qrcode`, `card`,
 //!   `template`, `subscribe` (subscription notifications and their consents), `media`,
-//!   `material`, `mass`, `publish`, `oauth`, `tags`, `groups`, `shorten`.
+//!   `material`, `mass`, `publish`, `comments` (article comments), `oauth`, `tags`, `groups`,
+//!   `shorten`.
 //! - `followers`: synthetic followers — OpenIDs computed from numbers and back, profiles on
 //!   demand, so a million cost nothing.
 //! - `clock`: virtual time. `faults`: scripted errcodes, delays and dropped connections.
@@ -93,6 +94,7 @@ pub use config::{
 };
 pub use control::{Control, ControlError};
 pub use error::{ConfigError, SandboxError};
+pub use platform::comments::CommentRules;
 pub use platform::subscribe::SubscribeRules;
 /// The limits every listener of the sandbox is served with (see [`SandboxBuilder::limits`]).
 pub use wxoa_server::Limits;
@@ -225,6 +227,14 @@ impl SandboxBuilder {
     /// (default: [`SubscribeRules::default`]).
     pub fn subscribe_rules(mut self, rules: SubscribeRules) -> Self {
         self.settings.subscribe = rules;
+        self
+    }
+
+    /// Comments' rules where the platform's sources disagree: the first article's `index`, the
+    /// page size of `comment/list`, the cap on elected comments, the longest reply and comment,
+    /// and whether the account has the comment privilege (default: [`CommentRules::default`]).
+    pub fn comment_rules(mut self, rules: CommentRules) -> Self {
+        self.settings.comments = rules;
         self
     }
 

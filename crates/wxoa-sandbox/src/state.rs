@@ -11,6 +11,7 @@ use crate::config::{AccountConfig, is_app_id, is_app_secret};
 use crate::error::ApiError;
 use crate::followers::OpenIdCodec;
 use crate::platform::card::Cards;
+use crate::platform::comments::CommentBox;
 use crate::platform::groups::Groups;
 use crate::platform::kf::KfState;
 use crate::platform::mass::MassState;
@@ -167,6 +168,9 @@ pub(crate) struct Account {
     /// Subscription notifications: templates, consents, one-time confirmations.
     #[serde(default)]
     pub(crate) subscriptions: Subscriptions,
+    /// Comments under the articles of mass sends and publications.
+    #[serde(default)]
+    pub(crate) comments: CommentBox,
     pub(crate) ids: Ids,
 }
 
@@ -213,6 +217,7 @@ impl Account {
             oauth: OAuth::default(),
             publish: PublishBox::default(),
             subscriptions: Subscriptions::default(),
+            comments: CommentBox::default(),
             ids: Ids::default(),
         };
         account.reindex();

@@ -12,6 +12,7 @@
 
 mod blacklist;
 mod card;
+mod comments;
 mod custom;
 mod errors;
 mod groups;
@@ -31,6 +32,7 @@ mod registry;
 mod remote;
 mod retries;
 mod sandbox_card;
+mod sandbox_comments;
 mod sandbox_env;
 mod sandbox_kf;
 mod sandbox_mass;

@@ -24,6 +24,7 @@ mod sandbox_api;
 
 pub(crate) mod blacklist;
 pub(crate) mod card;
+pub(crate) mod comment;
 pub(crate) mod console;
 pub(crate) mod control;
 pub(crate) mod custom;
@@ -70,6 +71,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .merge(kfsession::routes())
         .merge(card::routes())
         .merge(publish::routes())
+        .merge(comment::routes())
         .merge(control::routes())
         .merge(console::routes())
         .fallback(unknown_path)

@@ -10,6 +10,7 @@ mod blacklist;
 mod browser;
 mod browser_subscribe;
 mod card;
+mod comments;
 mod console;
 mod control;
 mod control_client;
