@@ -3,6 +3,7 @@
 pub(crate) mod api;
 pub(crate) mod blacklist;
 pub(crate) mod card;
+pub(crate) mod comment;
 pub(crate) mod config;
 pub(crate) mod crypto;
 pub(crate) mod demo;

@@ -7,6 +7,7 @@
 
 mod api;
 mod card;
+mod comment;
 mod config;
 mod demo;
 mod doctor;
