@@ -8,6 +8,7 @@
 
 mod blacklist;
 mod browser;
+mod browser_comments;
 mod browser_subscribe;
 mod card;
 mod comments;
