@@ -6,7 +6,7 @@
 
 use serde_json::json;
 
-use crate::browser::{demo_env, step};
+use crate::browser::{demo_env, open_console, step};
 use crate::comments::mass_news;
 use crate::support::assert_ok;
 use crate::webdriver::{Driver, Tools, target_dir};
@@ -22,21 +22,7 @@ async fn a_follower_comments_on_an_article_and_sees_the_authors_reply() {
     let driver = Driver::start(&tools).await.unwrap();
     let browser = driver.session(&tools, 1440, 1000).await.unwrap();
     let b = &browser;
-    step(b, "open the console", b.navigate(&env.url("/")).await).await;
-    step(
-        b,
-        "the follower",
-        b.wait_text("#follower-status", "Following").await,
-    )
-    .await;
-    let openid = b
-        .execute(
-            "return document.getElementById('follower-select').value;",
-            Vec::new(),
-        )
-        .await
-        .unwrap();
-    let openid = openid.as_str().unwrap().to_owned();
+    let openid = open_console(b, &env).await;
 
     // The Articles tab lists both articles of the send; the second takes no comments.
     step(
