@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build -q -p wxoa-cli
-wxoa=target/debug/wxoa
+wxoa=${CARGO_TARGET_DIR:-target}/debug/wxoa
 export WXOA_TOKEN=wxoatoken
 export WXOA_AES_KEY=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG
 export WXOA_APP_ID=wx0123456789abcdef

@@ -238,6 +238,10 @@ pub(crate) enum Command {
     /// Free publishing of drafts: submit, status, articles, delete, list.
     #[command(subcommand)]
     Publish(crate::commands::publish::PublishCommand),
+    /// Comments under an article (留言): open, close, list, elect, unelect, delete, reply,
+    /// unreply.
+    #[command(subcommand)]
+    Comment(crate::commands::comment::CommentCommand),
 }
 
 #[derive(Debug, Subcommand)]

@@ -100,6 +100,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Shorturl(command) => commands::shorturl::shorturl(&settings, command),
         Command::Draft(command) => commands::publish::draft(&settings, command),
         Command::Publish(command) => commands::publish::publish(&settings, command),
+        Command::Comment(command) => commands::comment::comment(&settings, command),
         Command::Api(command) => commands::api::api(&settings, command),
         Command::Sandbox(args) => commands::sandbox::sandbox(&settings, &args),
         // Answered above, before any configuration is read.

@@ -384,6 +384,8 @@ pub(crate) struct Settings {
     pub(crate) marketing: crate::platform::marketing::MarketingRules,
     /// OCR and image processing: image size and daily quota.
     pub(crate) cv: crate::platform::cv::CvRules,
+    /// Comments' rules the sources disagree on.
+    pub(crate) comments: crate::platform::comments::CommentRules,
 }
 
 impl Default for Settings {
@@ -405,6 +407,7 @@ impl Default for Settings {
             migration: crate::platform::migration::MigrationRules::default(),
             marketing: crate::platform::marketing::MarketingRules::default(),
             cv: crate::platform::cv::CvRules::default(),
+            comments: crate::platform::comments::CommentRules::default(),
         }
     }
 }

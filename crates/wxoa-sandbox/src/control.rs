@@ -26,9 +26,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 pub use answers::{
-    Account, Attempt, Call, CallsUsage, CardActivation, CardWhitelist, ClockReading, FaultOutcome,
-    FollowerSubscriptions, Followers, InboxItem, PushOutcome, PushResult, SetFault, ShownWebhook,
-    SubscriptionConsent,
+    Account, Attempt, Call, CallsUsage, CardActivation, CardWhitelist, ClockReading,
+    CommentedArticle, FaultOutcome, FollowerSubscriptions, Followers, InboxItem, PushOutcome,
+    PushResult, SetFault, ShownWebhook, SubscriptionConsent,
 };
 
 /// Why a control request failed.
@@ -177,6 +177,50 @@ impl Control {
     /// the follower's consent.
     pub async fn subscriptions(&self, openid: &str) -> Result<FollowerSubscriptions, ControlError> {
         self.get(&format!("/sandbox/subscriptions/{openid}")).await
+    }
+
+    /// `POST /sandbox/comments`: follower `from` writes `content` under the article at `index`
+    /// of the news mass send or free publication that answered `msg_data_id`; the new
+    /// comment's `user_comment_id`. Refused (HTTP 404) for an unknown article or OpenID, 409
+    /// when the article takes no comments, 403 when only followers may comment and `from` does
+    /// not follow, 400 for an empty or too long comment.
+    pub async fn comment(
+        &self,
+        msg_data_id: u64,
+        index: u32,
+        from: &str,
+        content: &str,
+    ) -> Result<u64, ControlError> {
+        #[derive(serde::Deserialize)]
+        struct Written {
+            user_comment_id: u64,
+        }
+        let body = json!({"msg_data_id": msg_data_id, "index": index, "from": from,
+                          "content": content});
+        let written: Written = self.post("/sandbox/comments", &body).await?;
+        Ok(written.user_comment_id)
+    }
+
+    /// `POST /sandbox/comments/withdraw`: follower `from` deletes their comment
+    /// `user_comment_id` (the account's calls about it then answer 88004).
+    pub async fn withdraw_comment(
+        &self,
+        msg_data_id: u64,
+        index: u32,
+        from: &str,
+        user_comment_id: u64,
+    ) -> Result<(), ControlError> {
+        let body = json!({"msg_data_id": msg_data_id, "index": index, "from": from,
+                          "user_comment_id": user_comment_id});
+        self.post::<Value>("/sandbox/comments/withdraw", &body)
+            .await
+            .map(drop)
+    }
+
+    /// `GET /sandbox/articles`: the default account's articles that comments can be about,
+    /// newest first, each with whether it takes comments and how many it has.
+    pub async fn articles(&self) -> Result<Vec<CommentedArticle>, ControlError> {
+        self.get("/sandbox/articles").await
     }
 
     /// `POST /sandbox/scan`: follower `from` scans the QR code with this ticket.

@@ -42,9 +42,9 @@
 //!   the blacklist), `custom` (customer-service messages), `kf` (agents, sessions, the
 //!   record), `menu`, `tokens` (tokens, tickets, quotas), `network`, `qrcode`, `card`,
 //!   `template`, `subscribe` (subscription notifications and their consents), `media`,
-//!   `material`, `mass`, `publish`, `oauth`, `tags`, `groups`, `shorten`, `migration`
-//!   (`changeopenid` and the old account), `autoreply` (the console's automatic replies),
-//!   `marketing` (conversion reporting), `cv` (OCR and image processing).
+//!   `material`, `mass`, `publish`, `comments` (article comments), `oauth`, `tags`, `groups`,
+//!   `shorten`, `migration` (`changeopenid` and the old account), `autoreply` (the console's
+//!   automatic replies), `marketing` (conversion reporting), `cv` (OCR and image processing).
 //! - `followers`: synthetic followers — OpenIDs computed from numbers and back, profiles on
 //!   demand, so a million cost nothing.
 //! - `clock`: virtual time. `faults`: scripted errcodes, delays and dropped connections.
@@ -98,6 +98,7 @@ pub use config::{
 pub use control::{Control, ControlError};
 pub use error::{ConfigError, SandboxError};
 pub use platform::card::CardRules;
+pub use platform::comments::CommentRules;
 pub use platform::cv::CvRules;
 pub use platform::marketing::MarketingRules;
 pub use platform::migration::MigrationRules;
@@ -274,6 +275,14 @@ impl SandboxBuilder {
     /// it (default: [`CardRules::default`]).
     pub fn card_rules(mut self, rules: CardRules) -> Self {
         self.settings.cards = rules;
+        self
+    }
+
+    /// Comments' rules where the platform's sources disagree: the first article's `index`, the
+    /// page size of `comment/list`, the cap on elected comments, the longest reply and comment,
+    /// and whether the account has the comment privilege (default: [`CommentRules::default`]).
+    pub fn comment_rules(mut self, rules: CommentRules) -> Self {
+        self.settings.comments = rules;
         self
     }
 

@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::followers::OpenIdCodec;
 use crate::platform::autoreply::AutoReply;
 use crate::platform::card::Cards;
+use crate::platform::comments::CommentBox;
 use crate::platform::cv::CvUsage;
 use crate::platform::groups::Groups;
 use crate::platform::kf::KfState;
@@ -183,6 +184,9 @@ pub(crate) struct Account {
     /// OCR and image processing calls made today.
     #[serde(default)]
     pub(crate) cv: CvUsage,
+    /// Comments under the articles of mass sends and publications.
+    #[serde(default)]
+    pub(crate) comments: CommentBox,
     pub(crate) ids: Ids,
 }
 
@@ -233,6 +237,7 @@ impl Account {
             autoreply: AutoReply::default(),
             marketing: Marketing::default(),
             cv: CvUsage::default(),
+            comments: CommentBox::default(),
             ids: Ids::default(),
         };
         account.reindex();

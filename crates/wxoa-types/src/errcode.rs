@@ -379,6 +379,17 @@ errcodes! {
     (87009, InvalidSignature, Never, "invalid signature", "无效的签名"),
     (87014, RiskyContent, Never, "risky content: the content security check failed", "内容含有违法违规内容"),
 
+    // --- 880xx: article comments ----------------------------------------------
+    (88000, NoCommentPrivilege, Never, "without comment privilege: the account may not manage comments", "没有留言权限"),
+    (88001, CommentArticleNotFound, Never, "msg_data is not exists: no such article (msg_data_id and index)", "该图文不存在"),
+    (88002, CommentArticleLimited, Never, "the article is limited for safety: comments cannot be opened", "文章存在敏感信息"),
+    (88003, ElectedCommentLimit, Never, "elected comment upper limit reached", "精选评论数已达上限"),
+    (88004, CommentDeletedByUser, Never, "the comment was deleted by its writer", "评论已被用户删除"),
+    (88005, CommentAlreadyReplied, Never, "the comment was already replied to (one reply per comment)", "已经回复过了"),
+    (88007, CommentReplyLength, Never, "reply content empty or beyond the maximum length", "回复超过长度限制或为0"),
+    (88008, CommentNotFound, Never, "comment is not exists", "该评论不存在"),
+    (88010, CommentCountRange, Never, "count range error: a comment page holds 1 to 49", "获取评论数目不合法"),
+
     // --- 895xx: administrator confirmation -----------------------------------
     (89501, IpAwaitingAdminConfirmation, Wait, "this IP is waiting for administrator confirmation", "此 IP 正在等待管理员确认，请联系管理员"),
     (89502, AdminConfirmationError89502, Wait, "administrator-confirmation error 89502", "管理员确认相关错误 89502"),
@@ -557,7 +568,8 @@ mod tests {
             45029, 45047, 45056, 45057, 45058, 45059, 45062, 45064, 45065, 45066, 45067, 45072,
             45080, 45081, 45083, 45084, 45157, 45158, 45159, 46001, 46002, 46003, 46004, 47001,
             47003, 48001, 48002, 48004, 48005, 48006, 48008, 49003, 50001, 50002, 50005, 53500,
-            53501, 53502, 53600, 61023, 61024, 61500, 63001, 63002, 87009, 87014, 9410010, 9410011,
+            53501, 53502, 53600, 61023, 61024, 61500, 63001, 63002, 87009, 87014, 88000, 88001,
+            88002, 88003, 88004, 88005, 88007, 88008, 88010, 9410010, 9410011,
         ];
         for &code in singles {
             assert!(ErrCode::from_code(code).is_known(), "{code} missing");

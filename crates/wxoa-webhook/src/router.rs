@@ -26,7 +26,7 @@
 //!         }
 //!     })
 //!     .on_click("V1001_TODAY_MUSIC", |_: Ctx| async { "today's music" })
-//!     .on_event(EventKind::from("qualification_verify_success"), |_: Ctx| async {});
+//!     .on_event(EventKind::from("future_account_notice"), |_: Ctx| async {});
 //! ```
 
 use std::marker::PhantomData;
@@ -254,7 +254,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     /// [`Scan`](wxoa_types::inbound::Scan) for [`EventKind::Scan`],
     /// [`ScanCode`](wxoa_types::inbound::ScanCode) for both `scancode_*` kinds, … An event this
     /// library does not know routes by its name, without regard to case:
-    /// `EventKind::from("qualification_verify_success")` (or `EventKind::Unknown(name)`), with a
+    /// `EventKind::from("future_account_notice")` (or `EventKind::Unknown(name)`), with a
     /// handler of the [`Ctx`] alone (its fields are in [`Inbound::extra`]).
     ///
     /// A handler that takes something this kind does not carry (`EventKind::Click` with a

@@ -4,6 +4,7 @@ pub(crate) mod api;
 pub(crate) mod autoreply;
 pub(crate) mod blacklist;
 pub(crate) mod card;
+pub(crate) mod comment;
 pub(crate) mod component;
 pub(crate) mod config;
 pub(crate) mod crypto;

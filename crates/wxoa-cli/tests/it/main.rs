@@ -8,6 +8,7 @@
 mod api;
 mod card;
 mod card_member;
+mod comment;
 mod config;
 mod demo;
 mod doctor;

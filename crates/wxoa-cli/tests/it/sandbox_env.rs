@@ -120,6 +120,11 @@ impl Env {
         );
     }
 
+    /// Follower `openid` comments `text` on the first article of `msg_data_id`.
+    pub(crate) fn comment(&self, msg_data_id: u64, openid: &str, text: &str) -> u64 {
+        self.control(self.sandbox.control().comment(msg_data_id, 0, openid, text))
+    }
+
     /// The code follower `openid`'s consent to `scope` gives.
     pub(crate) fn oauth_code(&self, openid: &str, scope: &str) -> String {
         self.control(self.sandbox.control().oauth_code(openid, scope))

@@ -7,7 +7,8 @@
 //!   borrows: `let users = client.users();`.
 //! - A handle is named for what it holds: a plural noun for a collection of things
 //!   (`users()`, `tags()`, `cards()`, `menus()`, `templates()`, `materials()`, `drafts()`,
-//!   `publications()`, `qrcodes()`, `shorturls()`, `groups()`, `subscriptions()`), the area's own name for a
+//!   `publications()`, `qrcodes()`, `shorturls()`, `groups()`, `subscriptions()`,
+//!   `comments()`), the area's own name for a
 //!   service that holds none (`media()`, `mass()`, `custom()`, `oauth()`, `jssdk()`, `misc()`,
 //!   `blacklist()`, `migration()`, `autoreply()`, `marketing()`, `ocr()`, `img()`).
 //! - A request value is the body it sends: it derives `Serialize` (the client handle skipped,
@@ -51,6 +52,7 @@ pub use support::Ack;
 pub mod autoreply;
 pub mod blacklist;
 pub mod card;
+pub mod comments;
 pub mod custom;
 pub mod cv;
 pub mod groups;

@@ -12,9 +12,10 @@
 
 mod blacklist;
 mod card;
-mod component_store;
 mod card_member;
 mod card_pages;
+mod comments;
+mod component_store;
 mod custom;
 mod errors;
 mod groups;
@@ -36,6 +37,7 @@ mod retries;
 mod sandbox_card;
 mod sandbox_card_member;
 mod sandbox_card_pages;
+mod sandbox_comments;
 mod sandbox_env;
 mod sandbox_kf;
 mod sandbox_mass;

@@ -206,6 +206,12 @@ function richText(text) {
 /// (XML names), a customer-service or mass message (JSON names) or a template message.
 function normalize(kind, m, at) {
   if (kind === 'notice') return { type: 'notice', text: str(m.Content) };
+  if (kind === 'comment_reply') {
+    return {
+      type: 'card', title: `Reply to your comment on “${str(m.title) || 'an article'}”`,
+      description: `${str(m.reply)} — on “${str(m.comment)}”`,
+    };
+  }
   if (kind === 'template') return { type: 'template', message: m, at };
   if (kind === 'subscribe') {
     const title = m.title || 'Subscription notification';

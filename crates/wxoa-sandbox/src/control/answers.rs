@@ -272,3 +272,23 @@ pub struct CardActivation {
     /// The `submit_membercard_user_info` push.
     pub push: PushResult,
 }
+
+/// An article comments can be about (`GET /sandbox/articles`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct CommentedArticle {
+    /// The `msg_data_id` of its mass send or publication.
+    pub msg_data_id: u64,
+    /// Its `index` in the send (from the sandbox's first index, 0 by default).
+    pub index: u64,
+    /// `mass` or `publish`.
+    pub source: String,
+    /// Its title.
+    pub title: String,
+    /// Whether it takes new comments.
+    pub open: bool,
+    /// Whether only followers may comment.
+    pub only_fans_can_comment: bool,
+    /// Comments neither the follower nor the account deleted.
+    pub comments: u64,
+}

@@ -70,6 +70,9 @@ pub(crate) struct MassJob {
     pub(crate) deleted: bool,
     /// Articles of an mpnews send (for `article_idx` of `delete`).
     pub(crate) articles: usize,
+    /// The articles of an mpnews send as they were sent (what followers read and comment on).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) news: Vec<Value>,
 }
 
 /// A mass message: its type and payload, and every other field of the request.
@@ -229,8 +232,8 @@ impl MassState {
 }
 
 impl Account {
-    /// Checks a mass message; the number of articles of an mpnews.
-    fn check_mass_message(&self, message: &MassMessage, now: i64) -> Result<usize, ApiError> {
+    /// Checks a mass message; the articles of an mpnews.
+    fn check_mass_message(&self, message: &MassMessage, now: i64) -> Result<Vec<Value>, ApiError> {
         let msgtype = message.msgtype.as_deref().unwrap_or_default();
         let payload = message.rest.get(msgtype).cloned().unwrap_or(Value::Null);
         let text = |key: &str| {
@@ -247,7 +250,7 @@ impl Account {
                 .ok_or_else(|| ApiError::msg(40007, "invalid media_id"))
         };
         match msgtype {
-            "mpnews" => Ok(media(&text("media_id"), &["news"])?.articles.len()),
+            "mpnews" => Ok(media(&text("media_id"), &["news"])?.articles.clone()),
             "mpvideo" => {
                 // A video from uploadvideo, or a permanent one (a temporary video must go
                 // through uploadvideo first).
@@ -262,12 +265,12 @@ impl Account {
                     .get(&id)
                     .is_some_and(|m| m.kind == "video");
                 if uploaded || permanent {
-                    Ok(0)
+                    Ok(Vec::new())
                 } else {
                     Err(ApiError::msg(40007, "invalid media_id"))
                 }
             }
-            "voice" => media(&text("media_id"), &["voice"]).map(|_| 0),
+            "voice" => media(&text("media_id"), &["voice"]).map(|_| Vec::new()),
             "image" => {
                 if let Some(images) = message.rest.get("images") {
                     let ids = images.get("media_ids").and_then(Value::as_array);
@@ -277,15 +280,15 @@ impl Account {
                     for id in ids {
                         media(id.as_str().unwrap_or_default(), &["image"])?;
                     }
-                    Ok(0)
+                    Ok(Vec::new())
                 } else {
-                    media(&text("media_id"), &["image"]).map(|_| 0)
+                    media(&text("media_id"), &["image"]).map(|_| Vec::new())
                 }
             }
             "text" if text("content").is_empty() => Err(ApiError::msg(44004, "empty content")),
-            "text" => Ok(0),
+            "text" => Ok(Vec::new()),
             "wxcard" if text("card_id").is_empty() => Err(ApiError::argument("wxcard.card_id")),
-            "wxcard" => Ok(0),
+            "wxcard" => Ok(Vec::new()),
             _ => Err(ApiError::msg(40008, "invalid message type")),
         }
     }
@@ -315,7 +318,8 @@ impl Account {
         daily: Option<u32>,
         now: i64,
     ) -> Result<(u64, Outgoing), ApiError> {
-        let articles = self.check_mass_message(message, now)?;
+        let news = self.check_mass_message(message, now)?;
+        let articles = news.len();
         let target = target(self)?;
         self.mass.check_client_id(message.client_id(), now)?;
         self.mass.take_daily(daily, now)?;
@@ -336,6 +340,7 @@ impl Account {
                 to_all: matches!(target, Target::All),
                 deleted: false,
                 articles,
+                news,
             },
         );
         let outgoing = self.job_finished(msg_id, &counts, articles, now);

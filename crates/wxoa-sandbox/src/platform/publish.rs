@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
+use crate::platform::comments::msg_data_id;
 use crate::platform::lenient_i64;
 use crate::platform::media::{FilePage, MediaFile, news_items};
 use crate::platform::tokens::random_text;
@@ -218,6 +219,6 @@ impl Account {
             || number,
         );
         self.publish.jobs.insert(publish_id.clone(), publication);
-        Ok((publish_id, number % 1_000_000_000, outgoing))
+        Ok((publish_id, msg_data_id(number), outgoing))
     }
 }

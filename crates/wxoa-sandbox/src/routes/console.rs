@@ -3,8 +3,9 @@
 //! follower's conversation — what they sent (the pushes) and what they received (the inbox)
 //! in one order.
 //!
-//! The page is three static files embedded in the binary (`src/console/`), plain HTML, CSS and
-//! JavaScript with no build step. It polls these endpoints and acts through the control API
+//! The page is four static files embedded in the binary (`src/console/`), plain HTML, CSS and
+//! JavaScript with no build step (`articles.js` holds the articles a follower reads and
+//! comments on, through `routes/comment`'s endpoints). It polls these endpoints and acts through the control API
 //! (`/sandbox/push`, `/sandbox/click`, `/sandbox/scan`); nothing it does reaches the calls log.
 
 use std::sync::Arc;
@@ -29,6 +30,8 @@ const INDEX_HTML: &str = include_str!("../console/index.html");
 const CONSOLE_CSS: &str = include_str!("../console/console.css");
 /// Its script.
 const CONSOLE_JS: &str = include_str!("../console/console.js");
+/// The script of the articles a follower reads and comments on.
+const ARTICLES_JS: &str = include_str!("../console/articles.js");
 
 /// What the page may load: its own files, the sandbox's media, and images from anywhere (the
 /// covers of news articles point wherever the account says). Messages are rendered as text,
@@ -62,6 +65,7 @@ async fn asset(Path(name): Path<String>) -> Response {
     match name.as_str() {
         "console.css" => file("text/css; charset=utf-8", CONSOLE_CSS),
         "console.js" => file("text/javascript; charset=utf-8", CONSOLE_JS),
+        "articles.js" => file("text/javascript; charset=utf-8", ARTICLES_JS),
         _ => StatusCode::NOT_FOUND.into_response(),
     }
 }

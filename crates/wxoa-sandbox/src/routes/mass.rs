@@ -28,6 +28,7 @@ use serde_json::{Value, json};
 
 use super::{Authed, Json, NewsRequest, lenient_i64, post, set_field};
 use crate::error::{ApiError, ApiResult, ok, ok_empty};
+use crate::platform::comments::msg_data_id;
 use crate::platform::mass::{Filter, MassMessage, Target};
 use crate::platform::material::NewsBox;
 use crate::push::push_in_background;
@@ -92,7 +93,7 @@ async fn send(
     push_in_background(shared, outgoing);
     let mut body = json!({"errcode": 0, "errmsg": "send job submission success", "msg_id": msg_id});
     if message.msgtype.as_deref() == Some("mpnews") {
-        set_field(&mut body, "msg_data_id", json!(msg_id % 1_000_000_000));
+        set_field(&mut body, "msg_data_id", json!(msg_data_id(msg_id)));
     }
     ok(body)
 }

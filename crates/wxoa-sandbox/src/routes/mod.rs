@@ -25,6 +25,7 @@ mod sandbox_api;
 pub(crate) mod autoreply;
 pub(crate) mod blacklist;
 pub(crate) mod card;
+pub(crate) mod comment;
 pub(crate) mod console;
 pub(crate) mod control;
 pub(crate) mod custom;
@@ -80,6 +81,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .merge(openapi::routes())
         .merge(marketing::routes())
         .merge(cv::routes())
+        .merge(comment::routes())
         .merge(control::routes())
         .merge(console::routes())
         .fallback(unknown_path)

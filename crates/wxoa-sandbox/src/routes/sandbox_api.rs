@@ -28,6 +28,14 @@ impl ControlError {
         Self(StatusCode::NOT_FOUND, message.into())
     }
 
+    pub(crate) fn forbidden(message: impl Into<String>) -> Self {
+        Self(StatusCode::FORBIDDEN, message.into())
+    }
+
+    pub(crate) fn conflict(message: impl Into<String>) -> Self {
+        Self(StatusCode::CONFLICT, message.into())
+    }
+
     pub(crate) fn gone(message: impl Into<String>) -> Self {
         Self(StatusCode::GONE, message.into())
     }

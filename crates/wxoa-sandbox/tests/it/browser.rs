@@ -50,6 +50,25 @@ async fn demo_bot() -> String {
     url
 }
 
+/// Opens the console and waits for its follower, who follows the account; their OpenID.
+pub(crate) async fn open_console(b: &Session, env: &Env) -> String {
+    step(b, "open the console", b.navigate(&env.url("/")).await).await;
+    step(
+        b,
+        "the follower",
+        b.wait_text("#follower-status", "Following").await,
+    )
+    .await;
+    let openid = b
+        .execute(
+            "return document.getElementById('follower-select').value;",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    openid.as_str().unwrap().to_owned()
+}
+
 /// Unwraps a step of the test; on failure, keeps a screenshot of the page for the record.
 pub(crate) async fn step<T>(browser: &Session, what: &str, result: Result<T, String>) -> T {
     match result {

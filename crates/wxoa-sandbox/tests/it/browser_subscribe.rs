@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::json;
 use wxoa_types::inbound::{Body, Event, Inbound};
 
-use crate::browser::{demo_env, step};
+use crate::browser::{demo_env, open_console, step};
 use crate::subscribe::add;
 use crate::support::{Env, assert_errcode, assert_ok};
 use crate::webdriver::{Driver, Tools, WAIT, target_dir};
@@ -49,21 +49,7 @@ async fn the_consent_sheet_records_the_followers_answer_and_the_notification_sho
     let driver = Driver::start(&tools).await.unwrap();
     let browser = driver.session(&tools, 1440, 1000).await.unwrap();
     let b = &browser;
-    step(b, "open the console", b.navigate(&env.url("/")).await).await;
-    step(
-        b,
-        "the follower",
-        b.wait_text("#follower-status", "Following").await,
-    )
-    .await;
-    let openid = b
-        .execute(
-            "return document.getElementById('follower-select').value;",
-            Vec::new(),
-        )
-        .await
-        .unwrap();
-    let openid = openid.as_str().unwrap().to_owned();
+    let openid = open_console(b, &env).await;
 
     // The sheet lists both templates, ticked, with what the follower said so far. (Without a
     // menu, the phone shows the keyboard bar with its "+".)

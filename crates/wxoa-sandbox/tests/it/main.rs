@@ -9,10 +9,12 @@
 mod autoreply;
 mod blacklist;
 mod browser;
+mod browser_comments;
 mod browser_subscribe;
 mod card;
 mod card_codes;
 mod card_member;
+mod comments;
 mod console;
 mod control;
 mod control_client;

@@ -5,6 +5,9 @@ use crate::xml::Element;
 use crate::xml_struct;
 
 use super::InboundError;
+use super::account_events::{
+    InvoiceAuthorization, MediaCheck, PoiCheck, UserAuthorizationChange, VerifyExpiry, VerifyFail,
+};
 use super::card_events::{
     CardNotPassCheck, CardPassCheck, CardPayOrder, CardSkuRemind, UpdateMemberCard, UserCard,
     UserConsumeCard, UserGetCard, UserGiftingCard, UserPayFromPayCell, UserViewCard,
@@ -95,6 +98,30 @@ typed_kinds! {
         CardPayOrder(CardPayOrder) = "card_pay_order",
         /// `submit_membercard_user_info`.
         SubmitMembercardUserInfo(UserCard) = "submit_membercard_user_info",
+        /// `qualification_verify_success`: the account is verified until `ExpiredTime`.
+        QualificationVerifySuccess(VerifyExpiry) = "qualification_verify_success",
+        /// `qualification_verify_fail`.
+        QualificationVerifyFail(VerifyFail) = "qualification_verify_fail",
+        /// `naming_verify_success`: the name is verified until `ExpiredTime`.
+        NamingVerifySuccess(VerifyExpiry) = "naming_verify_success",
+        /// `naming_verify_fail`.
+        NamingVerifyFail(VerifyFail) = "naming_verify_fail",
+        /// `annual_renew`: the annual review is due by `ExpiredTime`.
+        AnnualRenew(VerifyExpiry) = "annual_renew",
+        /// `verify_expired`: the verification expired; the account must verify again.
+        VerifyExpired(VerifyExpiry) = "verify_expired",
+        /// `poi_check_notify`: the review of a store.
+        PoiCheckNotify(PoiCheck) = "poi_check_notify",
+        /// `user_authorize_invoice`.
+        UserAuthorizeInvoice(InvoiceAuthorization) = "user_authorize_invoice",
+        /// `wxa_media_check`: an asynchronous media check finished.
+        WxaMediaCheck(MediaCheck) = "wxa_media_check",
+        /// `user_info_modified`.
+        UserInfoModified(UserAuthorizationChange) = "user_info_modified",
+        /// `user_authorization_revoke`.
+        UserAuthorizationRevoke(UserAuthorizationChange) = "user_authorization_revoke",
+        /// `user_authorization_cancellation`.
+        UserAuthorizationCancellation(UserAuthorizationChange) = "user_authorization_cancellation",
     }
     unknown:
         /// An event this library does not model; its fields are kept in `Inbound::extra`.
@@ -126,8 +153,8 @@ impl Event {
     }
 
     /// Whether the platform shows a passive reply to this event. Job and notification events
-    /// (template, mass, publish, card, customer-service session, subscription notifications)
-    /// should be answered with `success`; anything else is ignored by the platform.
+    /// (template, mass, publish, card, customer-service session, subscription notifications,
+    /// account events) should be answered with `success`; anything else is ignored.
     pub fn accepts_reply(&self) -> bool {
         matches!(
             self,
@@ -147,11 +174,6 @@ impl Event {
     }
 }
 
-/// The scene value of a parametric QR code, as carried by `subscribe` and `SCAN`.
-fn scene_of(key: &str) -> &str {
-    key.strip_prefix("qrscene_").unwrap_or(key)
-}
-
 xml_struct! {
     /// A follow. `event_key` is `qrscene_` + the scene when it came from a parametric QR code.
     pub struct Subscribe {
@@ -167,8 +189,7 @@ impl Subscribe {
     pub fn scene(&self) -> Option<&str> {
         self.event_key
             .as_deref()
-            .filter(|k| k.starts_with("qrscene_"))
-            .map(scene_of)
+            .and_then(|k| k.strip_prefix("qrscene_"))
     }
 }
 

@@ -18,6 +18,20 @@ pub trait FromField: Sized {
     fn take(parent: &mut Element, name: &'static str) -> Result<Self, InboundError> {
         Self::from_field(name, parent.take_child(name))
     }
+
+    /// Takes the field spelled any of `names` (the first spelling present; the first of all
+    /// when none is) out of `parent` and reads it: for fields whose spelling the sources
+    /// disagree on (`msg` and `Msg`, `AuthorizeAppId` and `AppId`).
+    fn take_spelled(parent: &mut Element, names: &[&'static str]) -> Result<Self, InboundError> {
+        let present = names
+            .iter()
+            .copied()
+            .find(|name| parent.child(name).is_some());
+        match present.or_else(|| names.first().copied()) {
+            Some(name) => Self::take(parent, name),
+            None => Self::from_field("", None),
+        }
+    }
 }
 
 fn required(name: &'static str, element: Option<Element>) -> Result<Element, InboundError> {
@@ -113,7 +127,8 @@ impl std::ops::Deref for Word {
 }
 
 /// Declares a struct read from the children of an element, one line per field:
-/// `rust_name: Type = "XmlName"`. It generates the struct, a `take_from` that removes the
+/// `rust_name: Type = "XmlName"`, or `= "XmlName" | "OtherSpelling"` for a field the sources
+/// spell in several ways (the first spelling present is read). It generates the struct, a `take_from` that removes the
 /// fields it reads from the element, and a [`FromField`] impl for use as a nested group.
 #[macro_export]
 #[doc(hidden)]
@@ -121,7 +136,7 @@ macro_rules! xml_struct {
     (
         $(#[$meta:meta])*
         pub struct $name:ident {
-            $( $(#[$fmeta:meta])* $field:ident : $ty:ty = $xml:literal ),* $(,)?
+            $( $(#[$fmeta:meta])* $field:ident : $ty:ty = $xml:literal $(| $alt:literal)* ),* $(,)?
         }
     ) => {
         $(#[$meta])*
@@ -137,7 +152,10 @@ macro_rules! xml_struct {
                 element: &mut $crate::xml::Element,
             ) -> Result<Self, $crate::inbound::InboundError> {
                 Ok(Self {
-                    $( $field: <$ty as $crate::inbound::FromField>::take(element, $xml)?, )*
+                    $( $field: <$ty as $crate::inbound::FromField>::take_spelled(
+                        element,
+                        &[$xml $(, $alt)*],
+                    )?, )*
                 })
             }
         }

@@ -25,6 +25,7 @@
 //! assert_eq!(push.msg_id.map(|id| id.0), Some(24000000000000001));
 //! ```
 
+mod account_events;
 mod card_events;
 mod event;
 mod fields;
@@ -32,6 +33,7 @@ mod header;
 mod kind;
 mod message;
 
+pub use account_events::*;
 pub use card_events::*;
 pub use event::*;
 pub use fields::{FromField, Items, Repeated, Word};

@@ -8,12 +8,12 @@ use wxoa_types::xml::{Element, XmlError};
 /// `ToUserName` of every fixture.
 const TO: &str = "gh_0123456789ab";
 
-fn parse(xml: &[u8]) -> Inbound {
+pub(crate) fn parse(xml: &[u8]) -> Inbound {
     Inbound::from_xml(xml).unwrap_or_else(|e| panic!("fixture does not parse: {e}"))
 }
 
 /// The header and classification a push is expected to have.
-struct Header {
+pub(crate) struct Header {
     from: &'static str,
     create_time: i64,
     msg_type: &'static str,
@@ -42,7 +42,7 @@ impl Header {
     }
 
     /// An event with no `MsgID`.
-    fn event(
+    pub(crate) fn event(
         from: &'static str,
         create_time: i64,
         event: &'static str,
@@ -63,7 +63,7 @@ impl Header {
     }
 }
 
-fn check_header(push: &Inbound, h: &Header) {
+pub(crate) fn check_header(push: &Inbound, h: &Header) {
     assert_eq!(push.to_user_name, TO, "to_user_name");
     assert_eq!(push.from_user_name, h.from, "from_user_name");
     assert_eq!(push.create_time, h.create_time, "create_time");
@@ -83,7 +83,7 @@ fn check_header(push: &Inbound, h: &Header) {
     }
 }
 
-fn assert_no_extra(push: &Inbound) {
+pub(crate) fn assert_no_extra(push: &Inbound) {
     assert_eq!(push.extra, Vec::<Element>::new(), "unexpected extra fields");
 }
 
@@ -1553,13 +1553,13 @@ fn unknown_event() {
         &Header::event(
             "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
             1_700_000_810,
-            "qualification_verify_success",
+            "future_account_notice",
             "unknown",
             false,
         ),
     );
     assert_eq!(push.body, Body::Event(Event::Unknown));
-    assert_eq!(push.extra, vec![leaf("ExpiredTime", "1731536000")]);
+    assert_eq!(push.extra, vec![leaf("NoticeTime", "1731536000")]);
     assert_eq!(push.event_key(), None);
 
     let text = serde_json::to_string(&push).unwrap();
@@ -1573,56 +1573,8 @@ fn unknown_event() {
             "from_user_name": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
             "create_time": 1_700_000_810,
             "msg_type": "event",
-            "event": "qualification_verify_success",
-            "extra": { "ExpiredTime": "1731536000" }
-        })
-    );
-}
-
-#[test]
-fn unknown_event_poi() {
-    let push = parse(include_bytes!(
-        "../../../../fixtures/inbound/unknown_event_poi.xml"
-    ));
-    check_header(
-        &push,
-        &Header::event(
-            "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
-            1_700_000_820,
-            "poi_check_notify",
-            "unknown",
-            false,
-        ),
-    );
-    assert_eq!(push.body, Body::Event(Event::Unknown));
-    assert_eq!(
-        push.extra,
-        vec![
-            leaf("UniqId", "store_0042"),
-            leaf("PoiId", "465085932"),
-            leaf("Result", "succ"),
-            leaf("msg", ""),
-        ]
-    );
-
-    let text = serde_json::to_string(&push).unwrap();
-    assert!(text.contains(r#""kind":"unknown""#), "{text}");
-    let value = serde_json::to_value(&push).unwrap();
-    assert_eq!(
-        value,
-        json!({
-            "kind": "unknown",
-            "to_user_name": "gh_0123456789ab",
-            "from_user_name": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
-            "create_time": 1_700_000_820,
-            "msg_type": "event",
-            "event": "poi_check_notify",
-            "extra": {
-                "UniqId": "store_0042",
-                "PoiId": "465085932",
-                "Result": "succ",
-                "msg": ""
-            }
+            "event": "future_account_notice",
+            "extra": { "NoticeTime": "1731536000" }
         })
     );
 }

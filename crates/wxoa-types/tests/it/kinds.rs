@@ -59,12 +59,16 @@ fn names_read_back_without_regard_to_case_and_unknown_names_stay_as_given() {
     assert_eq!(EventKind::Subscribe.to_string(), "subscribe");
     assert_eq!(MessageKind::from("ShortVideo"), MessageKind::ShortVideo);
     assert_eq!(
-        EventKind::from("qualification_verify_success"),
-        EventKind::Unknown("qualification_verify_success".to_owned())
+        EventKind::from("future_account_notice"),
+        EventKind::Unknown("future_account_notice".to_owned())
     );
     assert_eq!(
-        EventKind::from("Qualification_Verify_Success").name(),
-        "Qualification_Verify_Success"
+        EventKind::from("Future_Account_Notice").name(),
+        "Future_Account_Notice"
+    );
+    assert_eq!(
+        EventKind::from("Qualification_Verify_Success"),
+        EventKind::QualificationVerifySuccess
     );
     assert_eq!(
         MessageKind::from("miniprogrampage").name(),

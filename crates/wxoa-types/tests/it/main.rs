@@ -8,6 +8,7 @@
     missing_docs
 )]
 
+mod account_events;
 mod inbound_fixtures;
 mod kinds;
 mod properties;

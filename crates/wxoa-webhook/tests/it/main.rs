@@ -5,6 +5,7 @@
     missing_docs
 )]
 
+mod account_events;
 mod bots;
 mod component;
 mod deadline;

@@ -195,17 +195,17 @@ async fn an_unknown_event_routes_by_its_name_without_regard_to_case() {
                 "other"
             })
             .on_event(
-                EventKind::Unknown("Qualification_Verify_Success".to_owned()),
+                EventKind::Unknown("Future_Account_Notice".to_owned()),
                 |ctx: Ctx| async move {
-                    let expired = ctx.push.extra.iter().find(|e| e.name == "ExpiredTime");
-                    format!("verified until {}", expired.unwrap().text)
+                    let at = ctx.push.extra.iter().find(|e| e.name == "NoticeTime");
+                    format!("noticed at {}", at.unwrap().text)
                 },
             )
             .fallback(|_: Ctx| async { "fallback" })
     };
     assert_eq!(
         answer(by_name(), &fixture("unknown_event.xml")).await,
-        text("verified until 1731536000")
+        text("noticed at 1731536000")
     );
     let push = event_push("o", "not_this_one", None, 1700000000);
     assert_eq!(answer(by_name(), &push).await, text("fallback"));
@@ -335,7 +335,7 @@ fn a_handler_of_what_its_kind_does_not_carry_is_refused_when_the_webhook_is_buil
 #[test]
 fn an_unknown_event_gives_its_handler_no_payload() {
     let bot = Bot::new().on_event(
-        EventKind::from("qualification_verify_success"),
+        EventKind::from("future_account_notice"),
         |_: Ctx, c: Click| async move { c.key },
     );
     let error = refused(bot);
@@ -348,14 +348,14 @@ fn an_unknown_event_gives_its_handler_no_payload() {
                     ..
                 },
                 ..
-            } if name == "qualification_verify_success"
+            } if name == "future_account_notice"
         ),
         "{error:?}"
     );
     assert!(
         error
             .to_string()
-            .contains("cannot serve `qualification_verify_success` events"),
+            .contains("cannot serve `future_account_notice` events"),
         "{error}"
     );
 }

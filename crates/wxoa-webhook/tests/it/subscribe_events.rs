@@ -18,7 +18,7 @@ use crate::*;
 /// The token the sealed fixtures were signed with (`scripts/seal-fixtures.sh`).
 const SEALED_TOKEN: &str = "wxoatoken";
 
-fn inbound(path: &str) -> String {
+pub(crate) fn inbound(path: &str) -> String {
     std::fs::read_to_string(format!(
         "{}/../../fixtures/inbound/{path}",
         env!("CARGO_MANIFEST_DIR")
@@ -37,8 +37,8 @@ fn sealed(name: &str) -> (String, String) {
     (inbound(&format!("encrypted/{name}")), query)
 }
 
-/// What the handlers saw, one line per `<List>` entry.
-type Seen = Arc<Mutex<Vec<String>>>;
+/// What the handlers saw, one line per `<List>` entry (per push, for other events).
+pub(crate) type Seen = Arc<Mutex<Vec<String>>>;
 
 fn bot(seen: &Seen) -> Bot {
     let (popup, change, sent) = (Arc::clone(seen), Arc::clone(seen), Arc::clone(seen));
@@ -89,6 +89,12 @@ fn bot(seen: &Seen) -> Bot {
 
 /// Every entry the handlers saw for fixture `name`, delivered plain and sealed: both the same.
 async fn seen(name: &str) -> Vec<String> {
+    seen_by(name, bot).await
+}
+
+/// What the handlers of `bot` saw for fixture `name`, delivered plain and sealed: both the
+/// same, and both answered `success` (a notification event takes no reply).
+pub(crate) async fn seen_by(name: &str, bot: fn(&Seen) -> Bot) -> Vec<String> {
     let plain_seen = Seen::default();
     let plain = Webhook::builder()
         .account(
@@ -121,7 +127,7 @@ async fn seen(name: &str) -> Vec<String> {
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
     assert_eq!(
         answer, b"success",
-        "a notification event is answered success"
+        "{name}: a notification is answered success"
     );
     let plain = plain_seen.lock().unwrap().clone();
     assert_eq!(plain, *sealed_seen.lock().unwrap());
