@@ -580,3 +580,34 @@ async fn the_console_shows_a_follower_the_elected_comments_and_their_own() {
         .await;
     assert_eq!(code, 404);
 }
+
+#[tokio::test]
+async fn comments_outlive_a_restart_and_the_news_media() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sandbox.json");
+    let env = env_with(Sandbox::builder().followers(1).seed(3).state_file(&path)).await;
+    let ids = env.followers(1).await;
+    let msg_data_id = open_article(&env).await;
+    env.control()
+        .comment(msg_data_id, 0, &ids[0], "留下")
+        .await
+        .unwrap();
+    let token = env.token.clone();
+    env.sandbox.shutdown().await.unwrap();
+
+    let sandbox = Sandbox::builder().state_file(&path).start().await.unwrap();
+    let env = Env {
+        sandbox,
+        http: crate::support::client(),
+        token,
+    };
+    // Four days on, the temporary news media is gone; the sent articles are not.
+    env.advance(4 * 86_400).await;
+    let mut env = env;
+    env.refresh_token().await;
+    let listed = list(&env, msg_data_id, 0).await;
+    assert_eq!(listed["comment"][0]["content"], "留下", "{listed}");
+    let articles = env.control().articles().await.unwrap();
+    assert_eq!(articles[0].title, "第一篇");
+    env.sandbox.shutdown().await.unwrap();
+}

@@ -136,6 +136,7 @@ async fn new_state_files_are_version_2_nested_by_area() {
         "oauth",
         "publish",
         "subscriptions",
+        "comments",
         "ids",
     ];
     expected.sort_unstable();
@@ -174,6 +175,7 @@ async fn new_state_files_are_version_2_nested_by_area() {
     );
     assert_eq!(keys(&account["media"]), ["permanent", "temporary"]);
     assert_eq!(keys(&account["ids"]), ["msg_id", "seq"]);
+    assert_eq!(keys(&account["comments"]), ["articles"]);
     assert_eq!(
         keys(&account["mass"]),
         ["client_ids", "day", "jobs", "speed", "today"]
