@@ -365,6 +365,10 @@ pub(crate) struct Settings {
     pub(crate) subscribe: crate::platform::subscribe::SubscribeRules,
     /// How long every API answer is held back, as the real platform's round trip would.
     pub(crate) latency: Duration,
+    /// Seconds an access token or ticket lives (7,200 on the platform).
+    pub(crate) token_lifetime: i64,
+    /// Whether API requests are kept exactly for [`crate::Sandbox::requests`].
+    pub(crate) keep_requests: bool,
 }
 
 impl Default for Settings {
@@ -382,6 +386,8 @@ impl Default for Settings {
             calls_log_bytes: DEFAULT_CALLS_LOG_BYTES,
             subscribe: crate::platform::subscribe::SubscribeRules::default(),
             latency: Duration::ZERO,
+            token_lifetime: crate::platform::tokens::LIFETIME,
+            keep_requests: false,
         }
     }
 }
