@@ -130,7 +130,7 @@ async fn query_and_body_reach_the_platform_as_given() {
     let answer = &stub.requests("/cgi-bin/user/info")[0];
     assert_eq!(answer.query["openid"], "o 1&2");
     assert_eq!(answer.query["lang"], "zh_CN");
-    assert!(answer.query.get("access_token").is_none());
+    assert!(!answer.query.contains_key("access_token"));
     let body = serde_json::json!({"tag": {"name": "广东"}});
     client
         .post_json("/cgi-bin/tags/create", &body)
