@@ -63,8 +63,9 @@
 //! # Feature flags
 //!
 //! - `redis`: `token::RedisStore`, tokens shared by every machine through Redis.
-//! - `testing`: `testing::StubPlatform`, an in-process stub of the platform's token, ticket and
-//!   API endpoints with scripted faults, for tests of code built on the client.
+//!
+//! Tests of code built on the client run it against `wxoa-sandbox`, the platform played in the
+//! test's process: its control client scripts faults and answers and reads what was sent.
 //!
 //! # Modules
 //!
@@ -93,8 +94,6 @@ pub mod metrics;
 pub mod redact;
 mod request;
 mod rule;
-#[cfg(feature = "testing")]
-pub mod testing;
 pub mod token;
 mod transport;
 mod upload;

@@ -4,12 +4,15 @@
 //! load holds a fixed amount of it: each call is kept as compact JSON text (its query and body,
 //! secrets masked), and the oldest calls are forgotten once the total passes the budget. A body
 //! is kept whole only when it is small; a larger one is kept as a capped summary — its first
-//! bytes, masked, and its size — and is never parsed for the log.
+//! bytes, masked, and its size — and is never parsed for the log. An upload's form is kept as
+//! its parts: each one's name, file name, content type and size, and its bytes (base64) when
+//! the part is at most 64 KiB.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use wxoa_types::secret::{MASK, is_sensitive_key, redact};
 
+use crate::kept::FormField;
 use crate::log::{Bounded, Usage, Weigh};
 
 /// Largest body kept whole (as redacted JSON or text); larger ones are summarised.
@@ -24,6 +27,10 @@ const QUERY_KEY_KEPT: usize = 128;
 const QUERY_PAIRS_KEPT: usize = 64;
 /// Longest path kept whole.
 const PATH_KEPT: usize = 2048;
+/// Largest form part whose bytes are kept.
+const PART_KEPT: usize = 64 * 1024;
+/// Form parts kept; the rest are not shown.
+const PARTS_KEPT: usize = 16;
 
 /// One API call as the API layer saw it, before it is logged.
 #[derive(Debug, Clone)]
@@ -46,6 +53,8 @@ pub(crate) struct Call {
     pub(crate) fault: Option<&'static str>,
     /// API calls the sandbox was answering when this one arrived, itself included.
     pub(crate) in_flight: u32,
+    /// The parts of a `multipart/form-data` body (see [`form_fields`]).
+    pub(crate) form: Vec<Value>,
 }
 
 /// A call as the log keeps it: its texts as compact JSON, owned exactly.
@@ -63,11 +72,14 @@ struct Logged {
     errcode: Option<i64>,
     fault: Option<&'static str>,
     in_flight: u32,
+    /// The form's parts as JSON text; empty for other bodies.
+    form: Box<str>,
 }
 
 impl Weigh for Logged {
     fn weight(&self) -> usize {
         std::mem::size_of::<Self>()
+            + self.form.len()
             + self.listener.len()
             + self.method.len()
             + self.path.len()
@@ -89,6 +101,11 @@ impl Logged {
             errcode: call.errcode,
             fault: call.fault,
             in_flight: call.in_flight,
+            form: if call.form.is_empty() {
+                Box::from("")
+            } else {
+                Value::Array(call.form).to_string().into_boxed_str()
+            },
         }
     }
 
@@ -107,6 +124,10 @@ impl Logged {
         });
         if let (Some(fault), Some(map)) = (self.fault, value.as_object_mut()) {
             map.insert("fault".into(), json!(fault));
+        }
+        if let (false, Some(map)) = (self.form.is_empty(), value.as_object_mut()) {
+            let form = serde_json::from_str::<Value>(&self.form).unwrap_or(Value::Null);
+            map.insert("form".into(), form);
         }
         value
     }
@@ -142,11 +163,24 @@ impl CallLog {
         }
     }
 
-    /// Logs a call, giving it the next number; the oldest calls are forgotten as needed.
-    pub(crate) fn record(&mut self, mut call: Call) {
+    /// Logs a call, giving it the next number (returned); the oldest calls are forgotten as
+    /// needed.
+    pub(crate) fn record(&mut self, mut call: Call) -> u64 {
         self.last_seq = self.last_seq.saturating_add(1);
         call.seq = self.last_seq;
         self.calls.push(Logged::new(call));
+        self.last_seq
+    }
+
+    /// Fills in the answer of call `seq`, logged before it was answered (if it is still kept).
+    pub(crate) fn answered(&mut self, seq: u64, errcode: Option<i64>, fault: Option<&'static str>) {
+        self.calls.update(
+            |c| c.seq == seq,
+            |c| {
+                c.errcode = errcode;
+                c.fault = fault;
+            },
+        );
     }
 
     /// The calls to `path` (all of them without a path) numbered above `after`, oldest first;
@@ -233,6 +267,34 @@ pub(crate) fn redact_body(content_type: Option<&str>, body: &[u8]) -> Value {
     }
 }
 
+/// The parts of an upload's form as the log shows them: name, file name, content type, size,
+/// and the bytes as base64 (`data_base64`) when the part is at most 64 KiB and its name is not
+/// a secret's. At most 16 parts.
+pub(crate) fn shown_form(parts: &[FormField]) -> Vec<Value> {
+    use base64::Engine;
+    parts
+        .iter()
+        .take(PARTS_KEPT)
+        .map(|field| {
+            let name = cut(&field.name, QUERY_KEY_KEPT);
+            let mut part = json!({
+                "name": name,
+                "file_name": field.file_name.as_deref().map(|f| cut(f, QUERY_VALUE_KEPT)),
+                "content_type": field.content_type.as_deref().map(|t| cut(t, QUERY_VALUE_KEPT)),
+                "size": field.data.len(),
+            });
+            if field.data.len() <= PART_KEPT
+                && !is_sensitive_key(&name)
+                && let Some(map) = part.as_object_mut()
+            {
+                let encoded = base64::engine::general_purpose::STANDARD.encode(&field.data);
+                map.insert("data_base64".into(), Value::String(encoded));
+            }
+            part
+        })
+        .collect()
+}
+
 /// The first bytes of a large body, masked, and its size.
 fn summary(body: &[u8]) -> String {
     // A few bytes more than shown, so a character cut by the slice is not shown half.
@@ -288,6 +350,7 @@ mod tests {
             errcode: Some(0),
             fault: None,
             in_flight: 1,
+            form: Vec::new(),
         }
     }
 
@@ -349,6 +412,30 @@ mod tests {
         let shown = redact_body(None, &cut_secret).to_string();
         assert!(shown.contains(r#"\"secret\":\"***"#), "{shown}");
         assert!(!shown.contains("s3"), "{shown}");
+    }
+
+    #[tokio::test]
+    async fn a_form_is_shown_as_its_parts() {
+        let body = b"--XB\r\nContent-Disposition: form-data; name=\"media\"; filename=\"a.jpg\"\r\n\
+Content-Type: image/jpeg\r\n\r\n\xff\xd8\xff\r\n--XB\r\nContent-Disposition: form-data; name=\"secret\"\r\n\r\n\
+s3cr3t\r\n--XB--\r\n";
+        let body = bytes::Bytes::from_static(body);
+        let fields = crate::kept::form_parts(Some("multipart/form-data; boundary=XB"), &body).await;
+        let parts = shown_form(&fields);
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0]["name"], "media");
+        assert_eq!(parts[0]["file_name"], "a.jpg");
+        assert_eq!(parts[0]["content_type"], "image/jpeg");
+        assert_eq!(parts[0]["size"], 3);
+        assert_eq!(parts[0]["data_base64"], "/9j/");
+        assert_eq!(parts[1]["size"], 6);
+        assert!(parts[1].get("data_base64").is_none());
+        let json = bytes::Bytes::from_static(b"{}");
+        assert!(
+            crate::kept::form_parts(Some("application/json"), &json)
+                .await
+                .is_empty()
+        );
     }
 
     #[test]

@@ -386,6 +386,10 @@ pub(crate) struct Settings {
     pub(crate) cv: crate::platform::cv::CvRules,
     /// Comments' rules the sources disagree on.
     pub(crate) comments: crate::platform::comments::CommentRules,
+    /// Seconds an access token or ticket lives (7,200 on the platform).
+    pub(crate) token_lifetime: i64,
+    /// Whether API requests are kept exactly for [`crate::Sandbox::requests`].
+    pub(crate) keep_requests: bool,
 }
 
 impl Default for Settings {
@@ -408,6 +412,8 @@ impl Default for Settings {
             marketing: crate::platform::marketing::MarketingRules::default(),
             cv: crate::platform::cv::CvRules::default(),
             comments: crate::platform::comments::CommentRules::default(),
+            token_lifetime: crate::platform::tokens::LIFETIME,
+            keep_requests: false,
         }
     }
 }

@@ -19,6 +19,7 @@
 //! ```
 
 mod answers;
+mod scripted;
 
 use std::time::Duration;
 
@@ -27,9 +28,10 @@ use serde_json::{Value, json};
 
 pub use answers::{
     Account, Attempt, Call, CallsUsage, CardActivation, CardWhitelist, ClockReading,
-    CommentedArticle, FaultOutcome, FollowerSubscriptions, Followers, InboxItem, PushOutcome,
-    PushResult, SetFault, ShownWebhook, SubscriptionConsent,
+    CommentedArticle, FaultOutcome, FollowerSubscriptions, Followers, FormPart, InboxItem,
+    ListedAnswer, PushOutcome, PushResult, SetFault, ShownWebhook, SubscriptionConsent,
 };
+pub use scripted::Scripted;
 
 /// Why a control request failed.
 #[derive(Debug, thiserror::Error)]
@@ -256,6 +258,11 @@ impl Control {
         self.get(&format!("/sandbox/calls?{query}")).await
     }
 
+    /// How many calls to `path` the log holds (faults and dropped connections included).
+    pub async fn count(&self, path: &str) -> Result<usize, ControlError> {
+        Ok(self.calls(path).await?.len())
+    }
+
     /// `GET /sandbox/calls`: every call the log keeps, oldest first.
     pub async fn all_calls(&self) -> Result<Vec<Call>, ControlError> {
         self.get("/sandbox/calls").await
@@ -266,6 +273,63 @@ impl Control {
         self.send::<Value>(reqwest::Method::DELETE, "/sandbox/calls", None)
             .await
             .map(drop)
+    }
+
+    /// Token fetches answered with a token (`stable_token` and `cgi-bin/token` calls answered
+    /// without an error; errcodes, drops and error pages of faults excluded), from the calls
+    /// log.
+    pub async fn token_fetches(&self) -> Result<usize, ControlError> {
+        let mut fetches = 0;
+        for path in ["/cgi-bin/stable_token", "/cgi-bin/token"] {
+            fetches += self
+                .calls(path)
+                .await?
+                .iter()
+                .filter(|c| answered(c))
+                .count();
+        }
+        Ok(fetches)
+    }
+
+    /// The forced refreshes (`force_refresh: true`) among [`Control::token_fetches`].
+    pub async fn forced_token_fetches(&self) -> Result<usize, ControlError> {
+        Ok(self.stable_token_fetches().await?.1)
+    }
+
+    /// `stable_token` calls answered with a token: (normal, forced).
+    pub async fn stable_token_fetches(&self) -> Result<(usize, usize), ControlError> {
+        let calls = self.calls("/cgi-bin/stable_token").await?;
+        let (forced, normal): (Vec<&Call>, Vec<&Call>) = calls
+            .iter()
+            .filter(|c| answered(c))
+            .partition(|c| c.body.get("force_refresh") == Some(&Value::Bool(true)));
+        Ok((normal.len(), forced.len()))
+    }
+
+    /// Ticket fetches answered with a ticket (`ticket/getticket`), from the calls log.
+    pub async fn ticket_fetches(&self) -> Result<usize, ControlError> {
+        let calls = self.calls("/cgi-bin/ticket/getticket").await?;
+        Ok(calls.iter().filter(|c| answered(c)).count())
+    }
+
+    /// `POST /sandbox/tokens/revoke`: every access token issued so far stops working (40001),
+    /// as when another party refreshed the token by force; the number of tokens ended.
+    pub async fn revoke_tokens(&self) -> Result<u64, ControlError> {
+        self.revoke(&json!({})).await
+    }
+
+    /// `POST /sandbox/tokens/revoke` for the account `app_id` only.
+    pub async fn revoke_tokens_of(&self, app_id: &str) -> Result<u64, ControlError> {
+        self.revoke(&json!({"app_id": app_id})).await
+    }
+
+    async fn revoke(&self, body: &Value) -> Result<u64, ControlError> {
+        #[derive(serde::Deserialize)]
+        struct Revoked {
+            revoked: u64,
+        }
+        let revoked: Revoked = self.post("/sandbox/tokens/revoke", body).await?;
+        Ok(revoked.revoked)
     }
 
     /// `GET /sandbox/calls/usage`: what the calls log holds against its budget.
@@ -423,6 +487,12 @@ impl Control {
     }
 }
 
+/// A call answered without an error (by the API, or by a scripted answer without one): not an
+/// errcode, a dropped connection or an error page.
+fn answered(call: &Call) -> bool {
+    call.errcode == Some(0)
+}
+
 fn method_name(method: &reqwest::Method) -> &'static str {
     match *method {
         reqwest::Method::POST => "POST",
@@ -451,7 +521,8 @@ impl Clock<'_> {
 }
 
 /// The scripted faults of a sandbox (`/sandbox/faults`): the next calls to a path answer an
-/// errcode, wait, or lose their connection.
+/// errcode, wait, lose their connection, or get a scripted answer. `times` is how many calls
+/// a fault affects (`u32::MAX`: every call, in practice).
 #[derive(Debug, Clone, Copy)]
 pub struct Faults<'c>(&'c Control);
 
@@ -479,10 +550,71 @@ impl Faults<'_> {
             .await
     }
 
+    /// The next `times` token fetches (`stable_token` and `cgi-bin/token` alike) wait `delay`
+    /// before being served: a slow token endpoint, to widen races in single-flight tests.
+    pub async fn delay_token_fetches(
+        &self,
+        delay: Duration,
+        times: u32,
+    ) -> Result<Vec<SetFault>, ControlError> {
+        self.delay("/cgi-bin/stable_token", delay, times).await?;
+        self.delay("/cgi-bin/token", delay, times).await
+    }
+
     /// The next `times` calls to `path` lose their connection without an answer.
     pub async fn drop(&self, path: &str, times: u32) -> Result<Vec<SetFault>, ControlError> {
         self.add(&json!({"path": path, "drop": true, "times": times}))
             .await
+    }
+
+    /// The next `times` calls to `path` answer HTTP `status` with an empty body.
+    pub async fn status(
+        &self,
+        path: &str,
+        status: u16,
+        times: u32,
+    ) -> Result<Vec<SetFault>, ControlError> {
+        self.answer(path, &Scripted::status(status), times).await
+    }
+
+    /// The next `times` calls to `path` answer `body` as JSON (HTTP 200) in place of the API;
+    /// a call's access token is still checked first.
+    pub async fn json(
+        &self,
+        path: &str,
+        body: Value,
+        times: u32,
+    ) -> Result<Vec<SetFault>, ControlError> {
+        self.answer(path, &Scripted::json(body), times).await
+    }
+
+    /// The next `times` calls to `path` are refused with 40164 as coming from `ip`, outside the
+    /// IP whitelist, in the platform's words (`invalid ip … ipv6 ::ffff:…, not in whitelist`):
+    /// what a program shows its operator to whitelist. (An `errcode` fault of 40164 words it
+    /// without an address.)
+    pub async fn refuse_ip(
+        &self,
+        path: &str,
+        ip: std::net::Ipv4Addr,
+        times: u32,
+    ) -> Result<Vec<SetFault>, ControlError> {
+        let body = json!({
+            "errcode": 40164,
+            "errmsg": format!("invalid ip {ip} ipv6 ::ffff:{ip}, not in whitelist rid: 5f1d7c2a-0000-0000"),
+        });
+        self.json(path, body, times).await
+    }
+
+    /// The next `times` calls to `path` get `answer` — any status, headers and bytes — in
+    /// place of the API. A call carrying an `access_token` has it checked first, as every API
+    /// does: a refused token answers its error and the fault waits for the next call.
+    pub async fn answer(
+        &self,
+        path: &str,
+        answer: &Scripted,
+        times: u32,
+    ) -> Result<Vec<SetFault>, ControlError> {
+        self.add(&answer.to_fault(path, times)).await
     }
 
     /// Adds a fault written as the contract's JSON (to combine a delay with an errcode, or to

@@ -47,7 +47,9 @@
 //!   automatic replies), `marketing` (conversion reporting), `cv` (OCR and image processing).
 //! - `followers`: synthetic followers — OpenIDs computed from numbers and back, profiles on
 //!   demand, so a million cost nothing.
-//! - `clock`: virtual time. `faults`: scripted errcodes, delays and dropped connections.
+//! - `clock`: virtual time. `faults`: scripted errcodes, delays, dropped connections and
+//!   answers (any status, headers and bytes). `kept`: requests kept exactly for a test in the
+//!   same process, and how an upload's form is read.
 //! - `rids`: the request ids of error answers, for `openapi/rid/get`.
 //! - `calls`: the calls log with secrets removed, bounded by bytes. `push`: deliveries to the
 //!   webhook (round-robin over its URLs, never following redirects).
@@ -79,6 +81,7 @@ mod error;
 mod faults;
 mod followers;
 mod guard;
+pub mod kept;
 mod log;
 mod persist;
 mod platform;
@@ -188,6 +191,23 @@ impl SandboxBuilder {
     /// and the console answer at once.
     pub fn latency(mut self, latency: Duration) -> Self {
         self.settings.latency = latency;
+        self
+    }
+
+    /// How long access tokens and tickets live (default 7,200 s, as on the platform; at least
+    /// 1 s): short lifetimes let a test watch a client refresh ahead in real time.
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.settings.token_lifetime = i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX).max(1);
+        self
+    }
+
+    /// Keeps the last 64 API requests of each path exactly as they arrived — secrets,
+    /// bodies and upload parts included — for [`Sandbox::requests`] (default off). They never
+    /// leave the process: the control API's calls log removes secrets and caps bodies, because
+    /// anyone who reaches the sandbox can read it; a contract test in the same process can
+    /// compare what a client sent byte for byte.
+    pub fn keep_requests(mut self, keep: bool) -> Self {
+        self.settings.keep_requests = keep;
         self
     }
 
@@ -454,6 +474,17 @@ impl Sandbox {
     /// received, move the clock, script faults.
     pub fn control(&self) -> &control::Control {
         &self.control
+    }
+
+    /// The last requests (at most 64) that reached the API path `path`, oldest first, exactly
+    /// as they arrived; empty unless [`SandboxBuilder::keep_requests`] was set.
+    pub fn requests(&self, path: &str) -> Vec<kept::KeptRequest> {
+        crate::shared::lock(&self.shared.kept).of(path)
+    }
+
+    /// Every request kept (see [`Sandbox::requests`]), path by path, oldest first within each.
+    pub fn all_requests(&self) -> Vec<kept::KeptRequest> {
+        crate::shared::lock(&self.shared.kept).all()
     }
 
     /// The address the sandbox listens on.

@@ -2,8 +2,9 @@
 //!
 //! Listeners are served by `wxoa_server` with the sandbox's [`Limits`], which also gives each
 //! request its [`Connection`]: a fault drops a connection by closing it, without an answer.
-//! The API layer records each call (secrets removed), applies scripted faults, and counts a
-//! generation so the state file is written after changes.
+//! The API layer records each call (secrets removed), applies scripted faults (a scripted
+//! answer after the call's token check), and counts a generation so the state file is written
+//! after changes.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -19,9 +20,10 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use wxoa_server::{Connection, Limits};
 
-use crate::calls::{Call, redact_body, redact_query};
+use crate::calls::{Call, redact_body, redact_query, shown_form};
 use crate::error::{Answered, ApiError, Errcode, SandboxError};
-use crate::faults::FaultOutcome;
+use crate::faults::{FaultOutcome, Scripted};
+use crate::kept::{form_parts, kept_request};
 use crate::shared::{Shared, lock};
 
 /// Largest request body read (uploads of 10 MB with their multipart framing fit).
@@ -104,6 +106,7 @@ async fn api_layer(State(shared): State<Arc<Shared>>, request: Request, next: Ne
         errcode: None,
         fault: None,
         in_flight: in_flight.0,
+        form: Vec::new(),
     };
     let asked = Asked {
         started,
@@ -122,10 +125,30 @@ async fn api_layer(State(shared): State<Arc<Shared>>, request: Request, next: Ne
         return finish(&shared, &asked, call, error.into_response());
     };
     call.body = redact_body(content_type.as_deref(), &bytes);
+    let form = form_parts(content_type.as_deref(), &bytes).await;
+    call.form = shown_form(&form);
+    if shared.settings.keep_requests {
+        let kept = kept_request(
+            parts.method.as_str(),
+            parts.uri.query(),
+            content_type.as_deref(),
+            &bytes,
+            form,
+        );
+        lock(&shared.kept).keep(&path, kept);
+    }
+    if let Err(error) = scripted_answer_token(&shared, &path, &listener, parts.uri.query()) {
+        call.errcode = Some(error.code);
+        log_call(&shared, call);
+        return error.into_response();
+    }
     let applied = lock(&shared.faults).take(&path, &listener);
     if let Some(applied) = applied {
         if let Some(delay) = applied.delay {
             call.fault = Some("delay");
+            // Logged on arrival, its answer filled in after: a caller that gives up while the
+            // call is held (a timeout) still finds it in the log.
+            call.seq = lock(&shared.calls).record(call.clone());
             tokio::time::sleep(delay).await;
         }
         match applied.outcome {
@@ -136,8 +159,23 @@ async fn api_layer(State(shared): State<Arc<Shared>>, request: Request, next: Ne
             }
             FaultOutcome::Drop => {
                 call.fault = Some("drop");
-                lock(&shared.calls).record(call);
+                log_call(&shared, call);
                 return drop_connection(conn).await;
+            }
+            FaultOutcome::Answer => {
+                call.fault = Some("answer");
+                let answer = applied.answer.unwrap_or_else(|| Scripted {
+                    status: axum::http::StatusCode::OK,
+                    headers: Vec::new(),
+                    body: axum::body::Bytes::new(),
+                });
+                call.errcode = scripted_errcode(&answer);
+                log_call(&shared, call);
+                let mut response = (answer.status, answer.body).into_response();
+                for (name, value) in answer.headers {
+                    response.headers_mut().insert(name, value);
+                }
+                return response;
             }
             FaultOutcome::Pass => {}
         }
@@ -200,8 +238,55 @@ fn finish(shared: &Shared, asked: &Asked, call: Call, response: Response) -> Res
             client_ip: asked.client_ip.clone(),
         });
     }
-    lock(&shared.calls).record(call);
+    log_call(shared, call);
     response
+}
+
+/// Logs a call, or fills in the answer of one logged on arrival (a delayed call, whose `seq`
+/// is set).
+fn log_call(shared: &Shared, call: Call) {
+    let mut calls = lock(&shared.calls);
+    if call.seq == 0 {
+        calls.record(call);
+    } else {
+        calls.answered(call.seq, call.errcode, call.fault);
+    }
+}
+
+/// A scripted answer replaces what the API answers, not its token check: when the next fault
+/// of a call is one and the call carries an `access_token`, the token is checked first as every
+/// API does — a refused token answers its error (40001, 42001, …) and the fault waits for the
+/// next call.
+fn scripted_answer_token(
+    shared: &Shared,
+    path: &str,
+    listener: &str,
+    query: Option<&str>,
+) -> Result<(), ApiError> {
+    if lock(&shared.faults).peek(path, listener) != Some(FaultOutcome::Answer) {
+        return Ok(());
+    }
+    let query = crate::routes::extract::Query::parse(query);
+    match query.get("access_token") {
+        Some(token) => shared
+            .state()
+            .token_owner(token, shared.clock.now())
+            .map(drop),
+        None => Ok(()),
+    }
+}
+
+/// The errcode of a scripted answer as the calls log shows it: the body's `errcode` when it
+/// is JSON with one, 0 for another 2xx answer, none otherwise.
+fn scripted_errcode(answer: &Scripted) -> Option<i64> {
+    let errcode = serde_json::from_slice::<serde_json::Value>(&answer.body)
+        .ok()
+        .and_then(|v| v.get("errcode").and_then(serde_json::Value::as_i64));
+    match errcode {
+        Some(code) => Some(code),
+        None if answer.status.is_success() => Some(0),
+        None => None,
+    }
 }
 
 /// Closes the connection without an answer. Without a connection to close (the router driven

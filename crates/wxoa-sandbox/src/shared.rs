@@ -1,5 +1,6 @@
 //! What every request handler reaches: the platform's state behind its one mutex, and the
 //! sandbox's services — the virtual clock, scripted faults, the calls and push logs, the
+//! requests kept exactly, the
 //! webhook, the settings, the HTTP client and the host policy — with the lock helper they use.
 //!
 //! The state mutex is held only while a handler reads or changes it, never across a network
@@ -14,6 +15,7 @@ use crate::clock::Clock;
 use crate::config::{Settings, Webhook};
 use crate::faults::Faults;
 use crate::guard::HostPolicy;
+use crate::kept::Kept;
 use crate::log::PushLog;
 use crate::state::State;
 
@@ -23,6 +25,8 @@ pub(crate) struct Shared {
     pub(crate) clock: Clock,
     pub(crate) faults: Mutex<Faults>,
     pub(crate) calls: Mutex<CallLog>,
+    /// Requests kept exactly, when the settings ask for it.
+    pub(crate) kept: Mutex<Kept>,
     pub(crate) pushes: Mutex<PushLog>,
     /// The request ids of error answers, for `openapi/rid/get`.
     pub(crate) rids: Mutex<crate::rids::RidLog>,
@@ -52,6 +56,7 @@ impl Shared {
             clock,
             faults: Mutex::new(Faults::default()),
             calls: Mutex::new(CallLog::new(settings.calls_log_bytes)),
+            kept: Mutex::new(Kept::default()),
             pushes: Mutex::new(PushLog::default()),
             rids: Mutex::new(crate::rids::RidLog::default()),
             webhook: RwLock::new(webhook),

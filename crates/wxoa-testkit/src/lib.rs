@@ -4,7 +4,10 @@
 //! `redis-server` on a free port (stopped when the handle drops); if neither is possible, fail
 //! when `CI` is set and skip loudly otherwise.
 
+mod served;
 pub mod socket;
+
+pub use served::Served;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};

@@ -1,132 +1,152 @@
-//! CONTRACT §7 `wxoa api get|post PATH` against the client's stub platform, with the global
-//! options and exit codes of CONTRACT §1.
+//! CONTRACT §7 `wxoa api get|post PATH` against the sandbox, with the global options and exit
+//! codes of CONTRACT §1. Runs here keep their token in the default file store (under the test's
+//! data directory), as a user's would.
 
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-use wxoa_client::testing::{
-    Fault, STUB_APP_ID, STUB_APP_SECRET, STUB_TOKEN_SERVER_AUTH, StubPlatform,
-};
+use wxoa_sandbox::DEFAULT_APP_ID;
+use wxoa_testkit::Served;
 
+use crate::sandbox_env::Env;
 use crate::{stderr, stdout};
 
-/// A stub platform (served by its own runtime while the test waits for `wxoa`) and a private
-/// data directory for the default token store.
-pub(crate) struct Env {
-    pub(crate) stub: StubPlatform,
-    pub(crate) home: tempfile::TempDir,
-    _runtime: tokio::runtime::Runtime,
+/// The Bearer token of the token server `token_server_and_memory_and_redis_stores` starts.
+const TOKEN_SERVER_AUTH: &str = "token-server-auth-for-cli-tests-4c2e";
+
+/// `wxoa … --api-base SANDBOX ARGS` with the default token store.
+fn run(env: &Env, args: &[&str]) -> Output {
+    let with_base = [&["--api-base", env.sandbox.base_url()][..], args].concat();
+    env.run_with(&[], &with_base)
 }
 
-impl Env {
-    pub(crate) fn new() -> Env {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
+/// The JSON answer of a run that must succeed.
+fn json(env: &Env, args: &[&str]) -> serde_json::Value {
+    let output = run(env, args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    serde_json::from_str(&stdout(&output)).unwrap()
+}
+
+/// A base URL on which nothing listens: connections are refused.
+fn unreachable_base() -> String {
+    format!("http://127.0.0.1:{}", wxoa_testkit::free_port())
+}
+
+/// The token server of CONTRACT §5 (`wxoa_control`) on the env's runtime, fetching from the
+/// sandbox through a listener of its own (`tokens` in the calls log), its requests counted.
+fn token_server(env: &Env) -> Served {
+    env.block(async {
+        let base = env
+            .sandbox
+            .add_listener("tokens", "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let client = wxoa_client::Client::builder()
+            .account(wxoa_client::Account::new(
+                DEFAULT_APP_ID,
+                wxoa_sandbox::DEFAULT_APP_SECRET,
+            ))
+            .api_bases([base])
             .build()
             .unwrap();
-        let stub = runtime.block_on(StubPlatform::start()).unwrap();
-        Env {
-            stub,
-            home: tempfile::tempdir().unwrap(),
-            _runtime: runtime,
-        }
-    }
-
-    /// `wxoa --app-id … --app-secret … ARGS` with `vars` and none of the caller's WXOA_*.
-    pub(crate) fn run_with(&self, vars: &[(&str, &str)], args: &[&str]) -> Output {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_wxoa"));
-        for (key, _) in std::env::vars() {
-            if key.starts_with("WXOA_") {
-                command.env_remove(key);
-            }
-        }
-        command
-            .env("XDG_DATA_HOME", self.home.path())
-            .envs(vars.iter().copied())
-            .args(["--app-id", STUB_APP_ID, "--app-secret", STUB_APP_SECRET])
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
-    }
-
-    /// `wxoa … --api-base STUB ARGS`.
-    pub(crate) fn run(&self, args: &[&str]) -> Output {
-        let with_base = [&["--api-base", self.stub.base_url()][..], args].concat();
-        self.run_with(&[], &with_base)
-    }
-
-    /// The JSON answer of a run that must succeed.
-    pub(crate) fn json(&self, args: &[&str]) -> serde_json::Value {
-        let output = self.run(args);
-        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-        serde_json::from_str(&stdout(&output)).unwrap()
-    }
+        let server = wxoa_control::ControlServer::new(client, TOKEN_SERVER_AUTH);
+        Served::start(server.router()).await.unwrap()
+    })
 }
 
 #[test]
 fn get_prints_the_answer_and_keeps_the_token_in_the_default_file_store() {
-    let env = Env::new();
+    let env = Env::new(0);
     let args = ["api", "get", "/cgi-bin/getcallbackip"];
-    let answer = env.json(&args);
+    let answer = json(&env, &args);
     assert_eq!(answer, serde_json::json!({"ip_list": ["127.0.0.1"]}));
-    assert!(env.home.path().join("wxoa").join("tokens.json").is_file());
+    assert!(env.dir.path().join("wxoa").join("tokens.json").is_file());
     // A second process finds the token in the file: no new fetch.
-    env.json(&args);
-    assert_eq!(env.stub.token_fetches(), 1);
-    assert_eq!(env.stub.calls("/cgi-bin/getcallbackip"), 2);
+    json(&env, &args);
+    assert_eq!(env.control(env.sandbox.control().token_fetches()), 1);
+    assert_eq!(env.calls("/cgi-bin/getcallbackip").len(), 2);
 }
 
 #[test]
 fn get_sends_the_query_and_prints_a_table_on_request() {
-    let env = Env::new();
-    let answer = env.json(&[
-        "api",
-        "get",
-        "/cgi-bin/user/info?lang=zh_CN",
-        "--query",
-        "openid=o 1",
-    ]);
+    let env = Env::new(0);
+    env.answer(
+        "/cgi-bin/user/info",
+        serde_json::json!({"errcode": 0, "errmsg": "ok"}),
+    );
+    json(
+        &env,
+        &[
+            "api",
+            "get",
+            "/cgi-bin/user/info?lang=zh_CN",
+            "--query",
+            "openid=o 1",
+        ],
+    );
+    // The query as the platform received it (the access token apart).
+    let answer = env.sandbox.requests("/cgi-bin/user/info").pop().unwrap();
     assert_eq!(
-        answer["query"],
+        serde_json::json!(answer.query),
         serde_json::json!({"lang": "zh_CN", "openid": "o 1"})
     );
-    let table = env.run(&["--output", "table", "api", "get", "/cgi-bin/getcallbackip"]);
+    let table = run(
+        &env,
+        &["--output", "table", "api", "get", "/cgi-bin/getcallbackip"],
+    );
     assert_eq!(stdout(&table), "ip_list[0]  127.0.0.1\n");
 }
 
 #[test]
 fn post_sends_the_json_body_once() {
-    let env = Env::new();
+    let env = Env::new(0);
     let body = r#"{"tag":{"name":"广东"}}"#;
-    let answer = env.json(&["api", "post", "/cgi-bin/tags/create", "--json", body]);
-    assert_eq!(answer["body"], serde_json::json!({"tag": {"name": "广东"}}));
-    assert_eq!(answer["method"], "POST");
+    env.answer(
+        "/cgi-bin/tags/create",
+        serde_json::json!({"tag": {"id": 100, "name": "广东"}}),
+    );
+    json(
+        &env,
+        &["api", "post", "/cgi-bin/tags/create", "--json", body],
+    );
+    // What the platform received.
+    let answer = env.sandbox.requests("/cgi-bin/tags/create").pop().unwrap();
+    assert_eq!(
+        answer.json().unwrap(),
+        serde_json::json!({"tag": {"name": "广东"}})
+    );
+    assert_eq!(answer.method, "POST");
 
     // A dropped connection: the send is not replayed, and the exit code says network.
     let send = "/cgi-bin/message/custom/send";
-    env.stub.fault(send, Fault::Drop, 1);
-    let out = env.run(&["api", "post", send, "--json", "{}"]);
+    env.control(env.sandbox.control().faults().drop(send, 1));
+    let out = run(&env, &["api", "post", send, "--json", "{}"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("may have reached the platform"),
         "{}",
         stderr(&out)
     );
-    assert_eq!(env.stub.calls(send), 1);
+    assert_eq!(env.calls(send).len(), 1);
 
     // --idempotent allows the retry.
-    env.stub.fault(send, Fault::Drop, 1);
-    env.json(&["api", "post", send, "--json", "{}", "--idempotent"]);
-    assert_eq!(env.stub.calls(send), 3);
+    env.control(env.sandbox.control().faults().drop(send, 1));
+    let ok = serde_json::json!({"errcode": 0, "errmsg": "ok"});
+    env.control(env.sandbox.control().faults().json(send, ok, 1));
+    json(&env, &["api", "post", send, "--json", "{}", "--idempotent"]);
+    assert_eq!(env.calls(send).len(), 3);
 }
 
 #[test]
 fn platform_errors_exit_1_with_the_code_its_meaning_and_what_to_do() {
-    let env = Env::new();
-    env.stub
-        .fault("/cgi-bin/user/get", Fault::ErrCode(40164), 1);
-    let out = env.run(&["api", "get", "/cgi-bin/user/get"]);
+    let env = Env::new(0);
+    let ip = [203, 0, 113, 7].into();
+    env.control(
+        env.sandbox
+            .control()
+            .faults()
+            .refuse_ip("/cgi-bin/user/get", ip, 1),
+    );
+    let out = run(&env, &["api", "get", "/cgi-bin/user/get"]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     for expected in [
@@ -143,8 +163,8 @@ fn platform_errors_exit_1_with_the_code_its_meaning_and_what_to_do() {
 
 #[test]
 fn network_failures_exit_3_and_failover_hosts_come_from_the_environment() {
-    let env = Env::new();
-    let refused = StubPlatform::unreachable_base().unwrap();
+    let env = Env::new(0);
+    let refused = unreachable_base();
     let out = env.run_with(
         &[],
         &[
@@ -159,7 +179,7 @@ fn network_failures_exit_3_and_failover_hosts_come_from_the_environment() {
     assert!(stderr(&out).contains("network failure"), "{}", stderr(&out));
 
     // WXOA_API_BASE: the primary refuses, the failover host answers.
-    let bases = format!("{refused},{}", env.stub.base_url());
+    let bases = format!("{refused},{}", env.sandbox.base_url());
     let out = env.run_with(
         &[("WXOA_API_BASE", &bases)],
         &["api", "get", "/cgi-bin/getcallbackip"],
@@ -169,7 +189,7 @@ fn network_failures_exit_3_and_failover_hosts_come_from_the_environment() {
 
 #[test]
 fn usage_errors_exit_2() {
-    let env = Env::new();
+    let env = Env::new(0);
     let cases: [&[&str]; 5] = [
         &["--store", "sqlite://x", "api", "get", "/x"],
         &["api", "post", "/x", "--json", "{not json"],
@@ -185,25 +205,26 @@ fn usage_errors_exit_2() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     // No AppID at all.
     let out = crate::wxoa(
-        &["--api-base", env.stub.base_url(), "api", "get", "/x"],
+        &["--api-base", env.sandbox.base_url(), "api", "get", "/x"],
         b"",
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--app-id"), "{}", stderr(&out));
-    assert_eq!(env.stub.token_fetches(), 0);
+    assert_eq!(env.control(env.sandbox.control().token_fetches()), 0);
 }
 
 #[test]
 fn token_server_and_memory_and_redis_stores() {
-    let env = Env::new();
-    let base = env.stub.base_url();
+    let env = Env::new(0);
+    let server = token_server(&env);
+    let base = env.sandbox.base_url();
     let out = env.run_with(
-        &[("WXOA_TOKEN_SERVER_AUTH", STUB_TOKEN_SERVER_AUTH)],
+        &[("WXOA_TOKEN_SERVER_AUTH", TOKEN_SERVER_AUTH)],
         &[
             "--api-base",
             base,
             "--token-server",
-            base,
+            server.base_url(),
             "--store",
             "memory",
             "api",
@@ -212,10 +233,12 @@ fn token_server_and_memory_and_redis_stores() {
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(env.stub.calls("/token"), 1);
-    assert_eq!(env.stub.calls("/cgi-bin/stable_token"), 0);
+    assert_eq!(server.calls("/token"), 1);
+    // The process fetched no token itself (the token server's fetches came on its listener).
+    let own = env.calls("/cgi-bin/stable_token");
+    assert_eq!(own.iter().filter(|c| c.listener == "api").count(), 0);
     assert!(
-        !env.home.path().join("wxoa").exists(),
+        !env.dir.path().join("wxoa").exists(),
         "--store memory writes no file"
     );
 
@@ -229,26 +252,40 @@ fn token_server_and_memory_and_redis_stores() {
         "get",
         "/cgi-bin/getcallbackip",
     ];
-    env.json(&args);
-    let fetches = env.stub.token_fetches();
+    json(&env, &args);
+    let fetches = env.control(env.sandbox.control().token_fetches());
     // A second process takes the token from Redis.
-    env.json(&args);
-    assert_eq!(env.stub.token_fetches(), fetches);
+    json(&env, &args);
+    assert_eq!(env.control(env.sandbox.control().token_fetches()), fetches);
 }
 
 #[test]
 fn no_secret_reaches_stderr_even_at_trace_level() {
-    let env = Env::new();
-    env.stub
-        .fault("/cgi-bin/getcallbackip", Fault::ErrCode(-1), 1);
-    env.stub
-        .fault("/cgi-bin/user/get", Fault::ErrCode(40001), usize::MAX);
+    let env = Env::new(0);
+    env.control(
+        env.sandbox
+            .control()
+            .faults()
+            .error("/cgi-bin/getcallbackip", -1, 1),
+    );
+    env.control(
+        env.sandbox
+            .control()
+            .faults()
+            .error("/cgi-bin/user/get", 40001, u32::MAX),
+    );
     let mut stderrs = String::new();
     for path in ["/cgi-bin/getcallbackip", "/cgi-bin/user/get"] {
-        stderrs.push_str(&stderr(&env.run(&["-vvv", "api", "get", path])));
+        stderrs.push_str(&stderr(&run(&env, &["-vvv", "api", "get", path])));
     }
     assert!(stderrs.contains("DEBUG"), "verbose logs are on: {stderrs}");
-    for secret in env.stub.secrets() {
+    // Every secret that reached the platform: the AppSecret and the tokens.
+    let mut secrets = vec![wxoa_sandbox::DEFAULT_APP_SECRET.to_owned()];
+    for request in env.sandbox.all_requests() {
+        secrets.extend(request.access_token);
+    }
+    assert!(secrets.len() > 1);
+    for secret in secrets {
         assert!(!stderrs.contains(&secret), "a secret reached stderr");
     }
 }

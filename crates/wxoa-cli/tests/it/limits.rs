@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
-use wxoa_client::testing::{STUB_APP_ID, STUB_APP_SECRET, StubPlatform};
+use wxoa_sandbox::{DEFAULT_APP_ID, DEFAULT_APP_SECRET, Sandbox};
 use wxoa_testkit::socket::{response, until_closed};
 use wxoa_types::reply::ReplyBody;
 use wxoa_webhook::Mode;
@@ -251,9 +251,9 @@ fn token_server(api_base: &str, limits: &[&str]) -> (Spawned, Target) {
         "--auth-token",
         "limits-bearer",
         "--app-id",
-        STUB_APP_ID,
+        DEFAULT_APP_ID,
         "--app-secret",
-        STUB_APP_SECRET,
+        DEFAULT_APP_SECRET,
         "--api-base",
         api_base,
         "--store",
@@ -277,7 +277,7 @@ fn token_server(api_base: &str, limits: &[&str]) -> (Spawned, Target) {
 
 #[tokio::test]
 async fn token_server_cuts_off_slow_and_idle_clients_but_not_a_slow_fetch() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = Sandbox::start().await.unwrap();
     let (_process, target) = token_server(stub.base_url(), &SHORT);
     slowloris_is_cut_off(&target).await;
     stalled_body_is_refused(&target).await;
@@ -294,7 +294,11 @@ async fn token_server_cuts_off_slow_and_idle_clients_but_not_a_slow_fetch() {
         .json()
         .await
         .unwrap();
-    stub.set_token_delay(Duration::from_secs(3));
+    stub.control()
+        .faults()
+        .delay_token_fetches(Duration::from_secs(3), u32::MAX)
+        .await
+        .unwrap();
     let started = Instant::now();
     let answer = http
         .post(format!("http://{}/token/invalidate", target.addr))
@@ -307,12 +311,15 @@ async fn token_server_cuts_off_slow_and_idle_clients_but_not_a_slow_fetch() {
     let body: serde_json::Value = answer.json().await.unwrap();
     assert!(body["access_token"].is_string(), "{body}");
     assert!(started.elapsed() >= Duration::from_secs(3));
-    assert!(stub.token_fetches() >= 2, "the invalidation fetched anew");
+    assert!(
+        stub.control().token_fetches().await.unwrap() >= 2,
+        "the invalidation fetched anew"
+    );
 }
 
 #[tokio::test]
 async fn token_server_over_its_connection_cap_serves_once_slow_clients_are_cut() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = Sandbox::start().await.unwrap();
     let (_process, target) = token_server(stub.base_url(), &CAP);
     cap_holds_new_connections_until_a_slot_frees(&target).await;
 }
@@ -344,13 +351,13 @@ async fn sandbox_cuts_off_slow_and_idle_clients_but_not_a_slow_call() {
     // A scripted 3-second delay on an API path: the call is answered after it, not cut off.
     let http = reqwest::Client::new();
     let base = format!("http://{}", target.addr);
-    let fault = http
-        .post(format!("{base}/sandbox/faults"))
-        .json(&serde_json::json!({"path": "/cgi-bin/getcallbackip", "delay_ms": 3000, "times": 1}))
-        .send()
-        .await
-        .unwrap();
-    assert!(fault.status().is_success(), "{:?}", fault.text().await);
+    let control = wxoa_sandbox::Control::new(&base).unwrap();
+    let slow = Duration::from_secs(3);
+    let fault = control
+        .faults()
+        .delay("/cgi-bin/getcallbackip", slow, 1)
+        .await;
+    assert!(fault.is_ok(), "{fault:?}");
     let started = Instant::now();
     let answer = http
         .get(format!("{base}/cgi-bin/getcallbackip?access_token=x"))
@@ -416,9 +423,9 @@ fn limits_are_refused_at_zero_and_read_from_the_config_file() {
             "--auth-token",
             "x",
             "--app-id",
-            STUB_APP_ID,
+            DEFAULT_APP_ID,
             "--app-secret",
-            STUB_APP_SECRET,
+            DEFAULT_APP_SECRET,
             "--store",
             "memory",
         ],

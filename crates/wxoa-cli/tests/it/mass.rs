@@ -1,9 +1,8 @@
-//! CONTRACT §7 `wxoa mass …` against the client's stub platform.
+//! CONTRACT §7 `wxoa mass …` against the sandbox.
 
 use serde_json::json;
-use wxoa_client::testing::Fault;
 
-use crate::api::Env;
+use crate::sandbox_env::Env;
 use crate::{api_fixture, stderr};
 
 const SENDALL: &str = "/cgi-bin/message/mass/sendall";
@@ -11,9 +10,8 @@ const SEND: &str = "/cgi-bin/message/mass/send";
 
 #[test]
 fn send_to_a_tag_with_a_key() {
-    let env = Env::new();
-    env.stub
-        .respond(SENDALL, api_fixture("mass", "send.response.json"));
+    let env = Env::new(0);
+    env.answer(SENDALL, api_fixture("mass", "send.response.json"));
     let answer = env.json(&[
         "mass",
         "send",
@@ -27,7 +25,7 @@ fn send_to_a_tag_with_a_key() {
     let mut expected = api_fixture("mass", "sendall.request.json");
     expected["filter"]["tag_id"] = json!(2);
     assert_eq!(
-        env.stub.requests(SENDALL).pop().unwrap().json().unwrap(),
+        env.sandbox.requests(SENDALL).pop().unwrap().json().unwrap(),
         expected
     );
     assert_eq!(answer["msg_id"], json!(34182));
@@ -37,13 +35,12 @@ fn send_to_a_tag_with_a_key() {
 
 #[test]
 fn send_to_openids_generates_a_key() {
-    let env = Env::new();
-    env.stub
-        .respond(SEND, api_fixture("mass", "send_text.response.json"));
+    let env = Env::new(0);
+    env.answer(SEND, api_fixture("mass", "send_text.response.json"));
     let answer = env.json(&[
         "mass", "send", "--to", "OPENID1", "--to", "OPENID2", "--text", "hi",
     ]);
-    let body = env.stub.requests(SEND).pop().unwrap().json().unwrap();
+    let body = env.sandbox.requests(SEND).pop().unwrap().json().unwrap();
     assert_eq!(body["touser"], json!(["OPENID1", "OPENID2"]));
     assert_eq!(body["clientmsgid"], answer["client_msg_id"]);
     assert!(!answer["client_msg_id"].as_str().unwrap().is_empty());
@@ -51,8 +48,8 @@ fn send_to_openids_generates_a_key() {
 
 #[test]
 fn a_send_already_run_is_a_success() {
-    let env = Env::new();
-    env.stub.respond(
+    let env = Env::new(0);
+    env.answer(
         SENDALL,
         api_fixture("mass", "clientmsgid_exist.response.json"),
     );
@@ -63,16 +60,16 @@ fn a_send_already_run_is_a_success() {
 
 #[test]
 fn one_openid_is_refused_before_sending() {
-    let env = Env::new();
+    let env = Env::new(0);
     let output = env.run(&["mass", "send", "--to", "OPENID1", "--text", "hi"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("touser: 2..=10000 OpenIDs, got 1"));
-    assert_eq!(env.stub.calls(SEND), 0);
+    assert_eq!(env.calls(SEND).len(), 0);
 }
 
 #[test]
 fn a_send_needs_exactly_one_audience_and_one_message() {
-    let env = Env::new();
+    let env = Env::new(0);
     for args in [
         &["mass", "send", "--text", "x"][..],
         &["mass", "send", "--all", "--tag", "2", "--text", "x"],
@@ -82,13 +79,13 @@ fn a_send_needs_exactly_one_audience_and_one_message() {
         let output = env.run(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
     }
-    assert_eq!(env.stub.calls(SENDALL), 0);
+    assert_eq!(env.calls(SENDALL).len(), 0);
 }
 
 #[test]
 fn an_unclear_failure_names_the_key_to_send_again() {
-    let env = Env::new();
-    env.stub.fault(SENDALL, Fault::Drop, usize::MAX);
+    let env = Env::new(0);
+    env.control(env.sandbox.control().faults().drop(SENDALL, u32::MAX));
     let output = env.run(&[
         "mass",
         "send",
@@ -108,8 +105,8 @@ fn an_unclear_failure_names_the_key_to_send_again() {
 
 #[test]
 fn speed_is_read_and_set_within_0_to_4() {
-    let env = Env::new();
-    env.stub.respond(
+    let env = Env::new(0);
+    env.answer(
         "/cgi-bin/message/mass/speed/get",
         api_fixture("mass", "speed_get.response.json"),
     );
@@ -120,7 +117,7 @@ fn speed_is_read_and_set_within_0_to_4() {
     );
     env.json(&["mass", "speed", "--set", "1"]);
     let set = env
-        .stub
+        .sandbox
         .requests("/cgi-bin/message/mass/speed/set")
         .pop()
         .unwrap()
@@ -134,8 +131,8 @@ fn speed_is_read_and_set_within_0_to_4() {
 
 #[test]
 fn status_of_a_send() {
-    let env = Env::new();
-    env.stub.respond(
+    let env = Env::new(0);
+    env.answer(
         "/cgi-bin/message/mass/get",
         api_fixture("mass", "get.response.json"),
     );

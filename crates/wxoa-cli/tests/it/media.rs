@@ -1,4 +1,4 @@
-//! CONTRACT §7 `wxoa media upload|download` against the client's stub platform.
+//! CONTRACT §7 `wxoa media upload|download` against the sandbox.
 
 use std::sync::{Arc, Mutex};
 
@@ -6,9 +6,9 @@ use axum::body::Bytes;
 use axum::routing::{get, post};
 use serde_json::json;
 use tokio::sync::mpsc;
-use wxoa_client::testing::RawAnswer;
+use wxoa_sandbox::control::Scripted;
 
-use crate::api::Env;
+use crate::sandbox_env::Env;
 use crate::{api_fixture, stderr};
 
 const UPLOAD: &str = "/cgi-bin/media/upload";
@@ -18,14 +18,13 @@ const JPEG: &[u8] = b"\xff\xd8\xff\xe0 a photo";
 
 #[test]
 fn upload_sends_the_file_as_the_media_field_with_its_kind_from_the_extension() {
-    let env = Env::new();
-    env.stub
-        .respond(UPLOAD, api_fixture("media", "upload.response.json"));
-    let file = env.home.path().join("photo.jpg");
+    let env = Env::new(0);
+    env.answer(UPLOAD, api_fixture("media", "upload.response.json"));
+    let file = env.dir.path().join("photo.jpg");
     std::fs::write(&file, JPEG).unwrap();
     let answer = env.json(&["media", "upload", file.to_str().unwrap()]);
     assert_eq!(answer["media_id"], "MEDIA_ID_OF_64_CHARACTERS");
-    let request = env.stub.requests(UPLOAD).pop().unwrap();
+    let request = env.sandbox.requests(UPLOAD).pop().unwrap();
     assert_eq!(request.query["type"], "image");
     let media = request.field("media").unwrap();
     assert_eq!(media.file_name.as_deref(), Some("photo.jpg"));
@@ -34,12 +33,12 @@ fn upload_sends_the_file_as_the_media_field_with_its_kind_from_the_extension() {
 
 #[test]
 fn a_permanent_video_goes_with_its_description() {
-    let env = Env::new();
-    env.stub.respond(
+    let env = Env::new(0);
+    env.answer(
         ADD,
         api_fixture("material", "add_material_voice.response.json"),
     );
-    let file = env.home.path().join("clip.mp4");
+    let file = env.dir.path().join("clip.mp4");
     std::fs::write(&file, b"\0\0\0\x18ftypmp42").unwrap();
     env.json(&[
         "media",
@@ -51,7 +50,7 @@ fn a_permanent_video_goes_with_its_description() {
         "--introduction",
         "INTRODUCTION",
     ]);
-    let request = env.stub.requests(ADD).pop().unwrap();
+    let request = env.sandbox.requests(ADD).pop().unwrap();
     assert_eq!(request.query["type"], "video");
     let description: serde_json::Value =
         serde_json::from_slice(&request.field("description").unwrap().data).unwrap();
@@ -63,38 +62,38 @@ fn a_permanent_video_goes_with_its_description() {
 
 #[test]
 fn a_thumb_over_64_kib_is_refused_before_sending() {
-    let env = Env::new();
-    let file = env.home.path().join("big.jpg");
+    let env = Env::new(0);
+    let file = env.dir.path().join("big.jpg");
     std::fs::write(&file, vec![0u8; 64 * 1024 + 1]).unwrap();
     let output = env.run(&["media", "upload", file.to_str().unwrap(), "--type", "thumb"]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("media: a temporary thumb is at most 65536 bytes"));
-    assert_eq!(env.stub.calls(UPLOAD), 0);
+    assert_eq!(env.calls(UPLOAD).len(), 0);
 }
 
 #[test]
 fn a_missing_file_exits_2() {
-    let env = Env::new();
-    let file = env.home.path().join("gone.png");
+    let env = Env::new(0);
+    let file = env.dir.path().join("gone.png");
     let output = env.run(&["media", "upload", file.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("gone.png"));
-    assert_eq!(env.stub.calls(UPLOAD), 0);
+    assert_eq!(env.calls(UPLOAD).len(), 0);
 }
 
 #[test]
 fn download_saves_into_a_directory_created_for_it() {
-    let env = Env::new();
-    env.stub.respond_raw(
+    let env = Env::new(0);
+    env.script(
         GET,
-        RawAnswer::new(200, JPEG)
+        &Scripted::bytes(200, JPEG)
             .header("content-type", "image/jpeg")
             .header(
                 "content-disposition",
                 "attachment; filename=\"MEDIA_ID.jpg\"",
             ),
     );
-    let dir = env.home.path().join("downloads/today");
+    let dir = env.dir.path().join("downloads/today");
     let answer = env.json(&[
         "media",
         "download",
@@ -111,39 +110,41 @@ fn download_saves_into_a_directory_created_for_it() {
 
 #[test]
 fn download_saves_at_a_path() {
-    let env = Env::new();
-    env.stub.respond_raw(
+    let env = Env::new(0);
+    env.script(
         GET,
-        RawAnswer::new(200, JPEG).header("content-type", "image/jpeg"),
+        &Scripted::bytes(200, JPEG).header("content-type", "image/jpeg"),
     );
-    let out = env.home.path().join("x.jpg");
+    let out = env.dir.path().join("x.jpg");
     env.json(&["media", "download", "M", "--out", out.to_str().unwrap()]);
     assert_eq!(std::fs::read(&out).unwrap(), JPEG);
 }
 
 #[test]
 fn a_video_prints_its_url() {
-    let env = Env::new();
-    env.stub
-        .respond(GET, api_fixture("media", "get_video.response.json"));
+    let env = Env::new(0);
+    env.answer(GET, api_fixture("media", "get_video.response.json"));
     let answer = env.json(&["media", "download", "VIDEO"]);
     assert_eq!(answer, json!({"video_url": "http://example.com/video.mp4"}));
 }
 
 #[test]
 fn an_expired_media_exits_1() {
-    let env = Env::new();
-    env.stub.respond_raw(
+    let env = Env::new(0);
+    env.script(
         GET,
-        RawAnswer::new(200, r#"{"errcode":40007,"errmsg":"invalid media_id"}"#)
-            .header("content-type", "text/plain"),
+        &Scripted::bytes(
+            200,
+            r#"{"errcode":40007,"errmsg":"invalid media_id"}"#.as_bytes(),
+        )
+        .header("content-type", "text/plain"),
     );
     let output = env.run(&[
         "media",
         "download",
         "OLD",
         "--dir",
-        env.home.path().to_str().unwrap(),
+        env.dir.path().to_str().unwrap(),
     ]);
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("errcode 40007"));
@@ -161,17 +162,17 @@ fn listing(dir: &std::path::Path) -> Vec<String> {
 
 #[test]
 fn download_never_overwrites_an_existing_file_unless_forced() {
-    let env = Env::new();
-    env.stub.respond_raw(
+    let env = Env::new(0);
+    env.script(
         GET,
-        RawAnswer::new(200, JPEG)
+        &Scripted::bytes(200, JPEG)
             .header("content-type", "image/jpeg")
             .header(
                 "content-disposition",
                 "attachment; filename=\"MEDIA_ID.jpg\"",
             ),
     );
-    let dir = env.home.path().join("downloads");
+    let dir = env.dir.path().join("downloads");
     std::fs::create_dir(&dir).unwrap();
     let out = dir.join("mine.jpg");
     std::fs::write(&out, b"my own file").unwrap();
@@ -220,7 +221,7 @@ fn download_never_overwrites_an_existing_file_unless_forced() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let reference = env.home.path().join("reference");
+        let reference = env.dir.path().join("reference");
         std::fs::write(&reference, b"").unwrap();
         let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode();
         assert_eq!(mode(&named), mode(&reference));

@@ -138,7 +138,7 @@ async fn serve_exposes_its_late_reply_clients_calls_beside_the_webhooks_metrics(
     // One answer within the deadline, two past it: their replies go out as customer-service
     // messages, the first one the platform refuses with 45015.
     let pushed = push_text(&sandbox, &openid, "hi").await;
-    assert_eq!(pushed["reply"]["Content"], "hi", "{pushed}");
+    assert_eq!(pushed.reply_text("Content").unwrap(), "hi", "{pushed:?}");
     sandbox
         .control()
         .faults()
@@ -150,7 +150,7 @@ async fn serve_exposes_its_late_reply_clients_calls_beside_the_webhooks_metrics(
         push_text(&sandbox, &openid, "sleep 6")
     );
     for pushed in [late.0, late.1] {
-        assert!(pushed["reply"].is_null(), "answered success: {pushed}");
+        assert!(pushed.reply.is_none(), "answered success: {pushed:?}");
     }
     let started = Instant::now();
     while received(&sandbox, &openid).await.len() < 2 {

@@ -1,15 +1,15 @@
-//! `wxoa misc …` and `wxoa shorturl …` against the client's stub platform.
+//! `wxoa misc …` and `wxoa shorturl …` against the sandbox.
 
 use serde_json::json;
-use wxoa_client::testing::STUB_APP_ID;
+use wxoa_sandbox::DEFAULT_APP_ID;
 
-use crate::api::Env;
+use crate::sandbox_env::Env;
 use crate::{api_fixture, stderr};
 
 #[test]
 fn the_platform_ips() {
-    let env = Env::new();
-    env.stub.respond(
+    let env = Env::new(0);
+    env.answer(
         "/cgi-bin/get_api_domain_ip",
         api_fixture("misc", "ip_list.response.json"),
     );
@@ -19,15 +19,15 @@ fn the_platform_ips() {
 
 #[test]
 fn a_callback_check_through_an_operator() {
-    let env = Env::new();
-    env.stub.respond(
+    let env = Env::new(0);
+    env.answer(
         "/cgi-bin/callback/check",
         api_fixture("misc", "callback_check.response.json"),
     );
     let answer = env.json(&["misc", "check", "--action", "dns", "--operator", "UNICOM"]);
     assert_eq!(answer["dns"][0]["real_operator"], "UNICOM");
     let sent = env
-        .stub
+        .sandbox
         .requests("/cgi-bin/callback/check")
         .pop()
         .unwrap()
@@ -41,8 +41,8 @@ fn a_callback_check_through_an_operator() {
 
 #[test]
 fn quotas_are_read_and_cleared() {
-    let env = Env::new();
-    env.stub.respond(
+    let env = Env::new(0);
+    env.answer(
         "/cgi-bin/openapi/quota/get",
         api_fixture("misc", "quota_get.response.json"),
     );
@@ -50,30 +50,30 @@ fn quotas_are_read_and_cleared() {
     assert_eq!(quota["remain"], json!(499988));
     env.json(&["misc", "clear-quota"]);
     let sent = env
-        .stub
+        .sandbox
         .requests("/cgi-bin/clear_quota")
         .pop()
         .unwrap()
         .json()
         .unwrap();
-    assert_eq!(sent, json!({"appid": STUB_APP_ID}));
+    assert_eq!(sent, json!({"appid": DEFAULT_APP_ID}));
 }
 
 #[test]
 fn short_keys() {
-    let env = Env::new();
-    env.stub.respond(
+    let env = Env::new(0);
+    env.answer(
         "/cgi-bin/shorten/gen",
         api_fixture("shorten", "gen.response.json"),
     );
-    env.stub.respond(
+    env.answer(
         "/cgi-bin/shorten/fetch",
         api_fixture("shorten", "fetch.response.json"),
     );
     let key = env.json(&["shorturl", "shorten", "loooooong data", "--expire", "86400"]);
     assert_eq!(key, json!({"short_key": "iTqRJFSEqk9RvPk"}));
     let sent = env
-        .stub
+        .sandbox
         .requests("/cgi-bin/shorten/gen")
         .pop()
         .unwrap()

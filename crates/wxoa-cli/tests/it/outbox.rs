@@ -65,8 +65,8 @@ async fn an_instance_killed_after_answering_success_has_its_reply_sent_by_the_ot
     let (survivor, mut doomed) = two_instances(&sandbox, &redis, &[]);
 
     let pushed = push_text(&sandbox, &openid, "sleep 8").await;
-    assert_eq!(pushed["attempts"], 1, "{pushed}");
-    assert!(pushed["reply"].is_null(), "answered success: {pushed}");
+    assert_eq!(pushed.attempts, 1, "{pushed:?}");
+    assert!(pushed.reply.is_none(), "answered success: {pushed:?}");
     assert_eq!(jobs_in_outbox(&redis).await, 1, "{}", doomed.log());
     tokio::time::sleep(Duration::from_secs(1)).await;
     doomed.kill();
@@ -101,7 +101,7 @@ async fn a_live_slow_owner_keeps_its_job_and_sends_the_reply_once() {
 
     // 12 s: more than twice the lease past the budget.
     let pushed = push_text(&sandbox, &openid, "sleep 12").await;
-    assert!(pushed["reply"].is_null(), "answered success: {pushed}");
+    assert!(pushed.reply.is_none(), "answered success: {pushed:?}");
     let texts = until_received(&sandbox, &openid, RECOVERY).await;
     assert_eq!(texts, ["custom: slept 12"], "{}", owner.log());
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -138,8 +138,8 @@ async fn a_redis_paused_during_the_outbox_write_costs_the_push_nothing() {
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(pushed["attempts"], 1, "{pushed}");
-    assert!(pushed["reply"].is_null(), "answered success: {pushed}");
+    assert_eq!(pushed.attempts, 1, "{pushed:?}");
+    assert!(pushed.reply.is_none(), "answered success: {pushed:?}");
 
     let texts = until_received(&sandbox, &openid, Duration::from_secs(15)).await;
     assert_eq!(texts, ["custom: slept 6"], "{}", serving.log());
@@ -174,7 +174,7 @@ async fn a_drain_deadline_that_passes_hands_the_reply_to_the_other_instance() {
     let (survivor, mut deployed) = two_instances(&sandbox, &redis, &["--drain-timeout", "1"]);
 
     let pushed = push_text(&sandbox, &openid, "sleep 6").await;
-    assert!(pushed["reply"].is_null(), "answered success: {pushed}");
+    assert!(pushed.reply.is_none(), "answered success: {pushed:?}");
     deployed.terminate();
     let code = deployed.exited_within(Duration::from_secs(10)).await;
     assert_eq!(code, Some(0), "{}", deployed.log());

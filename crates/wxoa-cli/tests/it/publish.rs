@@ -1,27 +1,27 @@
-//! `wxoa draft …` and `wxoa publish …` against the client's stub platform (shapes from public
+//! `wxoa draft …` and `wxoa publish …` against the sandbox (shapes from public
 //! SDKs: `fixtures/api/publish/`).
 
 use serde_json::json;
 
-use crate::api::Env;
+use crate::sandbox_env::Env;
 use crate::{api_fixture, stderr};
 
 #[test]
 fn a_draft_from_a_file_is_published_and_followed() {
-    let env = Env::new();
-    env.stub.respond(
+    let env = Env::new(0);
+    env.answer(
         "/cgi-bin/draft/add",
         api_fixture("publish", "draft_add.response.json"),
     );
-    env.stub.respond(
+    env.answer(
         "/cgi-bin/freepublish/submit",
         api_fixture("publish", "freepublish_submit.response.json"),
     );
-    env.stub.respond(
+    env.answer(
         "/cgi-bin/freepublish/get",
         api_fixture("publish", "freepublish_get.response.json"),
     );
-    let file = env.home.path().join("draft.json");
+    let file = env.dir.path().join("draft.json");
     std::fs::write(
         &file,
         serde_json::to_vec(&api_fixture("publish", "draft_add.request.json")).unwrap(),
@@ -30,7 +30,7 @@ fn a_draft_from_a_file_is_published_and_followed() {
     let added = env.json(&["draft", "add", file.to_str().unwrap()]);
     assert_eq!(added, json!({"media_id": "MEDIA_ID"}));
     let sent = env
-        .stub
+        .sandbox
         .requests("/cgi-bin/draft/add")
         .pop()
         .unwrap()
@@ -46,24 +46,24 @@ fn a_draft_from_a_file_is_published_and_followed() {
 
 #[test]
 fn a_draft_of_nine_articles_is_refused() {
-    let env = Env::new();
+    let env = Env::new(0);
     let article = api_fixture("publish", "draft_add.request.json")["articles"][0].clone();
-    let file = env.home.path().join("draft.json");
+    let file = env.dir.path().join("draft.json");
     std::fs::write(&file, serde_json::to_vec(&vec![article; 9]).unwrap()).unwrap();
     let output = env.run(&["draft", "add", file.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("articles: 1..=8 articles, got 9"));
-    assert_eq!(env.stub.calls("/cgi-bin/draft/add"), 0);
+    assert_eq!(env.calls("/cgi-bin/draft/add").len(), 0);
 }
 
 #[test]
 fn drafts_are_counted_and_listed() {
-    let env = Env::new();
-    env.stub.respond(
+    let env = Env::new(0);
+    env.answer(
         "/cgi-bin/draft/count",
         api_fixture("publish", "draft_count.response.json"),
     );
-    env.stub.respond(
+    env.answer(
         "/cgi-bin/draft/batchget",
         api_fixture("publish", "draft_batchget.response.json"),
     );
@@ -71,7 +71,7 @@ fn drafts_are_counted_and_listed() {
     let page = env.json(&["draft", "list", "--count", "5", "--no-content"]);
     assert_eq!(page["item"][0]["media_id"], "MEDIA_ID");
     let sent = env
-        .stub
+        .sandbox
         .requests("/cgi-bin/draft/batchget")
         .pop()
         .unwrap()

@@ -1,10 +1,10 @@
-//! CONTRACT §7 `wxoa qrcode create --scene S [--expire SECS] [--out FILE]` against the client's
-//! stub platform: numeric and string scenes, the image saved exactly as served, the mp host.
+//! CONTRACT §7 `wxoa qrcode create --scene S [--expire SECS] [--out FILE]` against the
+//! sandbox: numeric and string scenes, the image saved exactly as served, the mp host.
 
 use serde_json::json;
-use wxoa_client::testing::{Fault, RawAnswer};
+use wxoa_sandbox::control::Scripted;
 
-use crate::api::Env;
+use crate::sandbox_env::Env;
 use crate::{api_fixture, stderr};
 
 const CREATE: &str = "/cgi-bin/qrcode/create";
@@ -12,14 +12,11 @@ const SHOW: &str = "/cgi-bin/showqrcode";
 const JPEG: &[u8] = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01 the QR image \xff\xd9";
 
 fn env() -> Env {
-    let env = Env::new();
-    env.stub
-        .respond(CREATE, api_fixture("qrcode", "create_temp.response.json"));
-    env.stub.respond_raw(
+    let env = Env::new(0);
+    env.answer(CREATE, api_fixture("qrcode", "create_temp.response.json"));
+    env.script(
         SHOW,
-        RawAnswer::new(200, JPEG)
-            .header("content-type", "image/jpeg")
-            .without_token(),
+        &Scripted::bytes(200, JPEG).header("content-type", "image/jpeg"),
     );
     env
 }
@@ -27,7 +24,7 @@ fn env() -> Env {
 #[test]
 fn a_numeric_scene_with_an_expiry_and_its_image() {
     let env = env();
-    let out = env.home.path().join("code.jpg");
+    let out = env.dir.path().join("code.jpg");
     let answer = env.json(&[
         "qrcode",
         "create",
@@ -38,18 +35,18 @@ fn a_numeric_scene_with_an_expiry_and_its_image() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    let sent = env.stub.requests(CREATE).pop().unwrap().json().unwrap();
+    let sent = env.sandbox.requests(CREATE).pop().unwrap().json().unwrap();
     assert_eq!(sent, api_fixture("qrcode", "create_temp.request.json"));
     assert_eq!(std::fs::read(&out).unwrap(), JPEG);
     let ticket = api_fixture("qrcode", "create_temp.response.json")["ticket"].clone();
     assert_eq!(answer["ticket"], ticket);
     assert_eq!(answer["bytes"], json!(JPEG.len()));
-    let shown = env.stub.requests(SHOW).pop().unwrap();
+    let shown = env.sandbox.requests(SHOW).pop().unwrap();
     assert_eq!(shown.query["ticket"], ticket.as_str().unwrap());
     assert_eq!(shown.access_token, None);
     assert!(answer["image_url"].as_str().unwrap().starts_with(&format!(
         "{}/cgi-bin/showqrcode?ticket=",
-        env.stub.base_url()
+        env.sandbox.base_url()
     )));
 }
 
@@ -57,9 +54,9 @@ fn a_numeric_scene_with_an_expiry_and_its_image() {
 fn a_string_scene_without_expiry_is_permanent() {
     let env = env();
     env.json(&["qrcode", "create", "--scene", "test"]);
-    let sent = env.stub.requests(CREATE).pop().unwrap().json().unwrap();
+    let sent = env.sandbox.requests(CREATE).pop().unwrap().json().unwrap();
     assert_eq!(sent, api_fixture("qrcode", "create_limit_str.request.json"));
-    assert_eq!(env.stub.calls(SHOW), 0);
+    assert_eq!(env.calls(SHOW).len(), 0);
 }
 
 #[test]
@@ -68,13 +65,13 @@ fn a_scene_out_of_range_sends_nothing() {
     let output = env.run(&["qrcode", "create", "--scene", "100001"]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("scene_id: a permanent code needs 1..=100000"));
-    assert_eq!(env.stub.calls(CREATE), 0);
+    assert_eq!(env.calls(CREATE).len(), 0);
 }
 
 #[test]
 fn a_platform_error_exits_1_with_the_errcode() {
-    let env = env();
-    env.stub.fault(CREATE, Fault::ErrCode(45029), 1);
+    let env = Env::new(0);
+    env.control(env.sandbox.control().faults().error(CREATE, 45029, 1));
     let output = env.run(&["qrcode", "create", "--scene", "5"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
@@ -87,18 +84,16 @@ fn a_platform_error_exits_1_with_the_errcode() {
 #[test]
 fn the_image_comes_from_the_mp_base_when_given() {
     let env = env();
-    let mp = Env::new();
+    let mp = Env::new(0);
     let other: &[u8] = b"\xff\xd8 the mp host's image";
-    mp.stub.respond_raw(
+    mp.script(
         SHOW,
-        RawAnswer::new(200, other)
-            .header("content-type", "image/jpeg")
-            .without_token(),
+        &Scripted::bytes(200, other).header("content-type", "image/jpeg"),
     );
-    let out = env.home.path().join("mp.jpg");
+    let out = env.dir.path().join("mp.jpg");
     env.json(&[
         "--mp-base",
-        mp.stub.base_url(),
+        mp.sandbox.base_url(),
         "qrcode",
         "create",
         "--scene",
@@ -107,15 +102,14 @@ fn the_image_comes_from_the_mp_base_when_given() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(std::fs::read(&out).unwrap(), other);
-    assert_eq!(env.stub.calls(SHOW), 0);
+    assert_eq!(env.calls(SHOW).len(), 0);
 }
 
 #[test]
 fn an_unknown_ticket_exits_3_and_writes_nothing() {
-    let env = Env::new();
-    env.stub
-        .respond_raw(SHOW, RawAnswer::new(404, "").without_token());
-    let out = env.home.path().join("none.jpg");
+    let env = Env::new(0);
+    env.script(SHOW, &Scripted::bytes(404, b""));
+    let out = env.dir.path().join("none.jpg");
     let output = env.run(&["qrcode", "image", "nope", "--out", out.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
     assert!(stderr(&output).contains("404"));

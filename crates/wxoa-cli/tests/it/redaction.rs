@@ -283,56 +283,35 @@ async fn no_server_logs_a_secret_at_any_verbosity() {
 
     // A follower chats with `wxoa serve` through the sandbox; one handler misses the budget and
     // its reply goes out as a customer-service message, with a token `wxoa serve` fetched.
-    let followers = json_of(
-        http.get(format!("{sandbox_base}/sandbox/followers"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let openid = followers["openids"][0].as_str().unwrap().to_owned();
+    let control = wxoa_sandbox::Control::new(&sandbox_base).unwrap();
+    let followers = control.followers(1, 0).await.unwrap();
+    let openid = followers.openids[0].clone();
     for content in ["hello", "sleep 5"] {
-        let pushed = json_of(
-            http.post(format!("{sandbox_base}/sandbox/push"))
-                .json(&json!({"from": openid, "message": {"MsgType": "text", "Content": content}}))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        assert!(pushed["attempts"].as_u64().unwrap() >= 1, "{pushed}");
+        let text = json!({"MsgType": "text", "Content": content});
+        let pushed = control.push(&openid, text).await.unwrap();
+        assert!(pushed.attempts >= 1, "{pushed:?}");
     }
     let started = Instant::now();
     loop {
-        let inbox = json_of(
-            http.get(format!("{sandbox_base}/sandbox/inbox/{openid}"))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        if inbox.to_string().contains("slept 5") {
+        let inbox = control.inbox(&openid).await.unwrap();
+        if inbox
+            .iter()
+            .any(|i| i.message.to_string().contains("slept 5"))
+        {
             break;
         }
         assert!(
             started.elapsed() < Duration::from_secs(30),
-            "the late reply never arrived: {inbox}"
+            "the late reply never arrived: {inbox:?}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
     // OAuth: a code, exchanged for a user access token and a refresh token, then refreshed.
-    let code = json_of(
-        http.post(format!("{sandbox_base}/sandbox/oauth/code"))
-            .json(&json!({"openid": openid, "scope": "snsapi_userinfo"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await["code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code = control
+        .oauth_code(&openid, "snsapi_userinfo")
+        .await
+        .unwrap();
     let user_token = json_of(
         http.get(format!(
             "{sandbox_base}/sns/oauth2/access_token?appid={APP_ID}&secret={APP_SECRET}&code={code}&grant_type=authorization_code"

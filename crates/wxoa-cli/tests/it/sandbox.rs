@@ -5,6 +5,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
+use wxoa_sandbox::Control;
+use wxoa_sandbox::control::PushOutcome;
 
 /// A running `wxoa sandbox` and its base URL.
 struct Running {
@@ -70,8 +72,9 @@ async fn the_sandbox_serves_the_api_and_the_control_api() {
         "{}",
         running.base
     );
-    let followers = get(&format!("{}/sandbox/followers", running.base)).await;
-    assert_eq!(followers["total"], 5);
+    let control = Control::new(&running.base).unwrap();
+    let followers = control.followers(10, 0).await.unwrap();
+    assert_eq!(followers.total, 5);
     let token = get(&format!(
         "{}/cgi-bin/token?grant_type=client_credential&appid={}&secret={}",
         running.base,
@@ -199,20 +202,13 @@ async fn a_repeated_webhook_spreads_pushes_round_robin() {
         "--webhook",
         &b,
     ]);
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    let followers = get(&format!("{}/sandbox/followers", running.base)).await;
-    let openid = followers["openids"][0].as_str().unwrap().to_owned();
+    let control = Control::new(&running.base).unwrap();
+    let followers = control.followers(1, 0).await.unwrap();
+    let openid = followers.openids[0].clone();
     for i in 0..4 {
-        let pushed: Value = http
-            .post(format!("{}/sandbox/push", running.base))
-            .json(&serde_json::json!({"from": openid, "message": {"MsgType": "text", "Content": format!("m{i}")}}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(pushed["outcome"], "no_reply", "{pushed}");
+        let text = serde_json::json!({"MsgType": "text", "Content": format!("m{i}")});
+        let pushed = control.push(&openid, text).await.unwrap();
+        assert_eq!(pushed.outcome, PushOutcome::NoReply, "{pushed:?}");
     }
     assert_eq!(
         (
@@ -221,8 +217,8 @@ async fn a_repeated_webhook_spreads_pushes_round_robin() {
         ),
         (2, 2)
     );
-    let shown = get(&format!("{}/sandbox/webhook", running.base)).await;
-    assert_eq!(shown["urls"], serde_json::json!([a, b]));
+    let shown = control.webhook().await.unwrap().unwrap();
+    assert_eq!(shown.urls, [a, b]);
     assert!(running.terminate());
 }
 

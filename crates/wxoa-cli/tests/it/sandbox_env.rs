@@ -1,11 +1,12 @@
 //! The API commands against an in-process sandbox: `wxoa … --api-base SANDBOX` with the
-//! sandbox's default account, its control API to set the scene and to read what was sent.
+//! sandbox's default account, its control API to set the scene, script answers and faults, and
+//! read what was sent (the calls log, and the requests kept exactly).
 
 use std::future::Future;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
-use wxoa_sandbox::control::{Call, InboxItem};
+use wxoa_sandbox::control::{Call, InboxItem, Scripted};
 use wxoa_sandbox::{ControlError, DEFAULT_APP_ID, DEFAULT_APP_SECRET, Sandbox, SandboxBuilder};
 
 use crate::{stderr, stdout};
@@ -29,7 +30,9 @@ impl Env {
             .enable_all()
             .build()
             .unwrap();
-        let sandbox = runtime.block_on(builder.start()).unwrap();
+        let sandbox = runtime
+            .block_on(builder.keep_requests(true).start())
+            .unwrap();
         Env {
             sandbox,
             dir: tempfile::tempdir().unwrap(),
@@ -40,6 +43,13 @@ impl Env {
     /// `wxoa --api-base SANDBOX --app-id … --app-secret … --store memory ARGS`, with none of the
     /// caller's WXOA_* variables.
     pub(crate) fn run(&self, args: &[&str]) -> Output {
+        let base = ["--api-base", self.sandbox.base_url(), "--store", "memory"];
+        self.run_with(&[], &[&base[..], args].concat())
+    }
+
+    /// `wxoa --app-id … --app-secret … ARGS` with `vars`, none of the caller's WXOA_*, and the
+    /// test's directory as the data directory (where the default token store keeps its file).
+    pub(crate) fn run_with(&self, vars: &[(&str, &str)], args: &[&str]) -> Output {
         let mut command = Command::new(env!("CARGO_BIN_EXE_wxoa"));
         for (key, _) in std::env::vars() {
             if key.starts_with("WXOA_") {
@@ -47,14 +57,14 @@ impl Env {
             }
         }
         command
-            .args(["--api-base", self.sandbox.base_url()])
+            .env("XDG_DATA_HOME", self.dir.path())
+            .envs(vars.iter().copied())
             .args([
                 "--app-id",
                 DEFAULT_APP_ID,
                 "--app-secret",
                 DEFAULT_APP_SECRET,
             ])
-            .args(["--store", "memory"])
             .args(args)
             .stdin(Stdio::null())
             .output()
@@ -83,8 +93,25 @@ impl Env {
     }
 
     /// Runs a request of the sandbox's typed control client on the sandbox's runtime.
-    fn control<T>(&self, request: impl Future<Output = Result<T, ControlError>>) -> T {
+    pub(crate) fn control<T>(&self, request: impl Future<Output = Result<T, ControlError>>) -> T {
         self.runtime.block_on(request).unwrap()
+    }
+
+    /// Runs `future` on the sandbox's runtime.
+    pub(crate) fn block<T>(&self, future: impl Future<Output = T>) -> T {
+        self.runtime.block_on(future)
+    }
+
+    /// Every later call to `path` answers `body` (HTTP 200) in place of the sandbox's own
+    /// answer: a response fixture written from the spec.
+    pub(crate) fn answer(&self, path: &str, body: Value) {
+        self.script(path, &Scripted::json(body));
+    }
+
+    /// Every later call to `path` gets `answer` (any status, headers and bytes).
+    pub(crate) fn script(&self, path: &str, answer: &Scripted) {
+        let faults = self.sandbox.control().faults();
+        self.control(faults.answer(path, answer, u32::MAX));
     }
 
     /// The first `n` followers.

@@ -8,7 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::json;
+use wxoa_sandbox::control::PushResult;
 use wxoa_sandbox::{DEFAULT_APP_ID, DEFAULT_APP_SECRET, PushMode, Sandbox, Webhook};
 
 use crate::serve::{KEY, TOKEN};
@@ -129,55 +130,28 @@ impl Drop for Serving {
     }
 }
 
-fn http() -> reqwest::Client {
-    reqwest::Client::builder().no_proxy().build().unwrap()
-}
-
 pub(crate) async fn follower(sandbox: &Sandbox) -> String {
-    let followers: Value = http()
-        .get(format!("{}/sandbox/followers?limit=1", sandbox.base_url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    followers["openids"][0].as_str().unwrap().to_owned()
+    let followers = sandbox.control().followers(1, 0).await.unwrap();
+    followers.openids[0].clone()
 }
 
 /// The sandbox delivers a text from `openid` to the webhook, as the platform does.
-pub(crate) async fn push_text(sandbox: &Sandbox, openid: &str, content: &str) -> Value {
-    http()
-        .post(format!("{}/sandbox/push", sandbox.base_url()))
-        .json(&json!({"from": openid, "message": {"MsgType": "text", "Content": content}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+pub(crate) async fn push_text(sandbox: &Sandbox, openid: &str, content: &str) -> PushResult {
+    let text = json!({"MsgType": "text", "Content": content});
+    sandbox.control().push(openid, text).await.unwrap()
 }
 
 /// The texts the follower has received, oldest first.
 pub(crate) async fn received(sandbox: &Sandbox, openid: &str) -> Vec<String> {
-    let inbox: Value = http()
-        .get(format!("{}/sandbox/inbox/{openid}", sandbox.base_url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let inbox = sandbox.control().inbox(openid).await.unwrap();
     inbox
-        .as_array()
-        .unwrap()
         .iter()
         .filter_map(|item| {
-            let message = &item["message"];
+            let message = &item.message;
             message["text"]["content"]
                 .as_str()
                 .or(message["Content"].as_str())
-                .map(|text| format!("{}: {text}", item["kind"].as_str().unwrap_or("?")))
+                .map(|text| format!("{}: {text}", item.kind))
         })
         .collect()
 }
@@ -190,8 +164,8 @@ async fn sigterm_waits_for_a_late_reply_to_reach_the_follower() {
 
     // Past the 4.5 s budget: the platform gets `success`, the follower gets `slept 6` later.
     let pushed = push_text(&sandbox, &openid, "sleep 6").await;
-    assert_eq!(pushed["attempts"], 1, "{pushed}");
-    assert!(pushed["reply"].is_null(), "answered success: {pushed}");
+    assert_eq!(pushed.attempts, 1, "{pushed:?}");
+    assert!(pushed.reply.is_none(), "answered success: {pushed:?}");
     assert!(received(&sandbox, &openid).await.is_empty());
 
     // A deploy stops the process right away.
@@ -232,8 +206,8 @@ async fn sigterm_during_the_budget_still_answers_the_push_then_delivers_its_late
     tokio::time::sleep(Duration::from_secs(1)).await;
     serving.terminate();
     let pushed = pushing.await.unwrap();
-    assert_eq!(pushed["attempts"], 1, "{pushed}");
-    assert!(pushed["reply"].is_null(), "answered success: {pushed}");
+    assert_eq!(pushed.attempts, 1, "{pushed:?}");
+    assert!(pushed.reply.is_none(), "answered success: {pushed:?}");
     let code = serving.exited_within(Duration::from_secs(20)).await;
     assert_eq!(code, Some(0), "{}", serving.log());
     assert_eq!(
@@ -255,7 +229,7 @@ async fn a_drain_deadline_shorter_than_the_handler_logs_the_undelivered_reply_wi
     let mut serving = Serving::start(&sandbox, &["--config", config.to_str().unwrap()]);
 
     let pushed = push_text(&sandbox, &openid, "sleep 6").await;
-    assert!(pushed["reply"].is_null(), "answered success: {pushed}");
+    assert!(pushed.reply.is_none(), "answered success: {pushed:?}");
     let signalled = Instant::now();
     serving.terminate();
     let code = serving.exited_within(Duration::from_secs(10)).await;
@@ -298,10 +272,10 @@ async fn a_connection_the_platform_closes_mid_handling_still_gets_its_reply_once
 
     let pushed = push_text(&sandbox, &openid, "sleep 2").await;
     assert_eq!(
-        pushed["attempts"], 2,
-        "the first delivery timed out: {pushed}"
+        pushed.attempts, 2,
+        "the first delivery timed out: {pushed:?}"
     );
-    assert!(pushed["reply"].is_null(), "the retry got success: {pushed}");
+    assert!(pushed.reply.is_none(), "the retry got success: {pushed:?}");
 
     let mut texts = Vec::new();
     for _ in 0..50 {

@@ -1,10 +1,9 @@
-//! CONTRACT §5: `wxoa token-server` over HTTP, in front of a stub platform.
+//! CONTRACT §5: `wxoa token-server` over HTTP, in front of the sandbox.
 
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
 use serde_json::{Value, json};
-use wxoa_client::testing::{STUB_APP_ID, STUB_APP_SECRET, StubPlatform};
 use wxoa_sandbox::{DEFAULT_APP_ID, DEFAULT_APP_SECRET, Sandbox};
 
 pub(crate) struct TokenServer {
@@ -14,7 +13,7 @@ pub(crate) struct TokenServer {
 
 impl TokenServer {
     fn start(api_base: &str, store: &str) -> TokenServer {
-        Self::start_for(api_base, store, STUB_APP_ID, STUB_APP_SECRET)
+        Self::start_for(api_base, store, DEFAULT_APP_ID, DEFAULT_APP_SECRET)
     }
 
     pub(crate) fn start_for(
@@ -49,7 +48,7 @@ impl TokenServer {
 
 #[tokio::test]
 async fn serves_tokens_and_survives_a_restart_without_a_fetch() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = Sandbox::start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = format!("file:{}", dir.path().join("tokens.json").display());
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
@@ -85,7 +84,7 @@ async fn serves_tokens_and_survives_a_restart_without_a_fetch() {
             .unwrap();
         assert!(
             metrics.contains(&format!(
-                "wxoa_token_fetches_total{{appid=\"{STUB_APP_ID}\"}} 1"
+                "wxoa_token_fetches_total{{appid=\"{DEFAULT_APP_ID}\"}} 1"
             )),
             "{metrics}"
         );
@@ -103,7 +102,7 @@ async fn serves_tokens_and_survives_a_restart_without_a_fetch() {
         .unwrap();
     assert_eq!(body["access_token"], token);
     assert_eq!(
-        stub.token_fetches(),
+        stub.control().token_fetches().await.unwrap(),
         1,
         "the restarted server took the token from its file store"
     );
@@ -156,23 +155,7 @@ impl Fleet {
 
     /// The `stable_token` calls the sandbox answered with a token: (normal, forced).
     async fn stable_token_fetches(&self) -> (usize, usize) {
-        let calls: Vec<Value> = http()
-            .get(format!(
-                "{}/sandbox/calls?path=/cgi-bin/stable_token",
-                self.sandbox.base_url()
-            ))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let answered: Vec<&Value> = calls.iter().filter(|c| c["errcode"] == 0).collect();
-        let forced = answered
-            .iter()
-            .filter(|c| c["body"]["force_refresh"] == true)
-            .count();
-        (answered.len() - forced, forced)
+        self.sandbox.control().stable_token_fetches().await.unwrap()
     }
 }
 
@@ -231,13 +214,12 @@ async fn a_reporter_that_disconnects_costs_no_second_replacement_across_processe
     // Both processes keep the token fresh from the start: one fetch for the two.
     let reported = token_of(fleet.base(0)).await;
     assert_eq!(fleet.stable_token_fetches().await, (1, 0));
-    let fault = http()
-        .post(format!("{}/sandbox/faults", fleet.sandbox.base_url()))
-        .json(&json!({"path": "/cgi-bin/stable_token", "delay_ms": 1500, "times": 1}))
-        .send()
+    let faults = fleet.sandbox.control().faults();
+    let slow = Duration::from_millis(1500);
+    faults
+        .delay("/cgi-bin/stable_token", slow, 1)
         .await
         .unwrap();
-    assert!(fault.status().is_success());
     let started = Instant::now();
     // The first reporter gives up while process A replaces the token under the lock.
     let impatient = reqwest::Client::builder()

@@ -5,7 +5,7 @@ use serde_json::json;
 use wxoa_client::Upload;
 use wxoa_client::api::card::{BaseInfo, Card, CodeType, DateInfo};
 
-use crate::stub_env::{platform_error, refused_locally, request_fixture, stub};
+use crate::contract_env::{contract, platform_error, refused_locally, request_fixture};
 
 const UPLOADIMG: &str = "/cgi-bin/media/uploadimg";
 const CREATE: &str = "/card/create";
@@ -40,8 +40,8 @@ fn base(title: &str, code_type: CodeType, color: &str) -> BaseInfo {
 
 #[tokio::test]
 async fn the_logo_is_uploaded_with_uploadimg() {
-    let env = stub().await;
-    env.answer_fixture(UPLOADIMG, "media", "uploadimg");
+    let env = contract().await;
+    env.answer_fixture(UPLOADIMG, "media", "uploadimg").await;
     let url = env
         .client
         .cards()
@@ -70,8 +70,8 @@ refused_locally!(
 
 #[tokio::test]
 async fn a_groupon_card_sends_the_spec_body() {
-    let env = stub().await;
-    env.answer_fixture(CREATE, "card", "create");
+    let env = contract().await;
+    env.answer_fixture(CREATE, "card", "create").await;
     let card_id = env
         .client
         .cards()
@@ -87,8 +87,8 @@ async fn a_groupon_card_sends_the_spec_body() {
 
 #[tokio::test]
 async fn a_cash_card_with_a_term() {
-    let env = stub().await;
-    env.answer_fixture(CREATE, "card", "create");
+    let env = contract().await;
+    env.answer_fixture(CREATE, "card", "create").await;
     let base = base("10 off", CodeType::Text, "Color020").date_info(DateInfo::term(30, 0));
     env.client
         .cards()
@@ -103,8 +103,8 @@ async fn a_cash_card_with_a_term() {
 
 #[tokio::test]
 async fn a_discount_card() {
-    let env = stub().await;
-    env.answer_fixture(CREATE, "card", "create");
+    let env = contract().await;
+    env.answer_fixture(CREATE, "card", "create").await;
     let base = base("30% off", CodeType::Barcode, "Color030");
     env.client
         .cards()
@@ -119,8 +119,8 @@ async fn a_discount_card() {
 
 #[tokio::test]
 async fn a_gift_card() {
-    let env = stub().await;
-    env.answer_fixture(CREATE, "card", "create");
+    let env = contract().await;
+    env.answer_fixture(CREATE, "card", "create").await;
     let base = base("Free mug", CodeType::OnlyQrcode, "Color040");
     env.client
         .cards()
@@ -135,8 +135,8 @@ async fn a_gift_card() {
 
 #[tokio::test]
 async fn a_general_coupon_at_the_largest_quantity() {
-    let env = stub().await;
-    env.answer_fixture(CREATE, "card", "create");
+    let env = contract().await;
+    env.answer_fixture(CREATE, "card", "create").await;
     let base = base("Coupon", CodeType::None, "Color102").quantity(100_000_000);
     env.client
         .cards()
@@ -151,8 +151,8 @@ async fn a_general_coupon_at_the_largest_quantity() {
 
 #[tokio::test]
 async fn other_fields_are_sent_as_they_are() {
-    let env = stub().await;
-    env.answer_fixture(CREATE, "card", "create");
+    let env = contract().await;
+    env.answer_fixture(CREATE, "card", "create").await;
     let base = groupon_base().field("custom_url", json!("https://example.com"));
     let card = Card::groupon(base, "deal").field("advanced_info", json!({"use_condition": {}}));
     env.client.cards().create(card).await.unwrap();
@@ -369,8 +369,8 @@ platform_error!(
 
 #[tokio::test]
 async fn a_card_qrcode_sends_the_spec_body() {
-    let env = stub().await;
-    env.answer_fixture(QRCODE, "card", "qrcode_create");
+    let env = contract().await;
+    env.answer_fixture(QRCODE, "card", "qrcode_create").await;
     let qr = env
         .client
         .cards()
@@ -393,8 +393,8 @@ async fn a_card_qrcode_sends_the_spec_body() {
 
 #[tokio::test]
 async fn a_card_qrcode_for_one_user_and_code() {
-    let env = stub().await;
-    env.answer_fixture(QRCODE, "card", "qrcode_create");
+    let env = contract().await;
+    env.answer_fixture(QRCODE, "card", "qrcode_create").await;
     env.client
         .cards()
         .qrcode("CARD_ID")
@@ -441,9 +441,9 @@ platform_error!(
 
 /// A card read from a request fixture is sent back exactly as the fixture.
 async fn round_trip(name: &str) {
-    let env = stub().await;
-    env.answer_fixture(CREATE, "card", "create");
-    let body = crate::stub_env::fixture("card", &format!("{name}.request.json"));
+    let env = contract().await;
+    env.answer_fixture(CREATE, "card", "create").await;
+    let body = crate::contract_env::fixture("card", &format!("{name}.request.json"));
     let card = Card::from_json(&body).unwrap();
     env.client.cards().create(card).await.unwrap();
     assert_eq!(env.last_json(CREATE), body, "{name}");
@@ -481,8 +481,8 @@ async fn a_member_card_file_round_trips() {
 
 #[tokio::test]
 async fn a_member_card_sends_the_spec_body() {
-    let env = stub().await;
-    env.answer_fixture(CREATE, "card", "create");
+    let env = contract().await;
+    env.answer_fixture(CREATE, "card", "create").await;
     let base = BaseInfo::new(LOGO, "Shop", "Members")
         .code_type(CodeType::Qrcode)
         .color("Color010")
@@ -533,12 +533,14 @@ fn a_card_file_with_a_wrong_type_names_the_field() {
 /// The code requests send the spec's example bodies.
 #[tokio::test]
 async fn code_requests_send_the_spec_bodies() {
-    let env = stub().await;
+    let env = contract().await;
     let ok = json!({"errcode": 0, "errmsg": "ok"});
-    env.answer_fixture("/card/code/consume", "card", "code_consume");
-    env.answer_fixture("/card/code/decrypt", "card", "code_decrypt");
-    env.answer("/card/code/update", ok.clone());
-    env.answer("/card/code/unavailable", ok);
+    env.answer_fixture("/card/code/consume", "card", "code_consume")
+        .await;
+    env.answer_fixture("/card/code/decrypt", "card", "code_decrypt")
+        .await;
+    env.answer("/card/code/update", ok.clone()).await;
+    env.answer("/card/code/unavailable", ok).await;
     let cards = env.client.cards();
     cards.consume("CODE").card_id("CARD_ID").await.unwrap();
     cards.decrypt_code("ENCRYPT_CODE").await.unwrap();

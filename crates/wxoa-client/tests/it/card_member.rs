@@ -1,4 +1,4 @@
-//! `client.cards()` updates and member cards against the stub platform: the bodies sent are
+//! `client.cards()` updates and member cards against the sandbox's scripted answers: the bodies sent are
 //! the request fixtures written from the spec (api-reference-2 §10), the answers are read from
 //! the response fixtures, and every rule refuses before anything is sent.
 
@@ -8,7 +8,7 @@ use wxoa_client::api::card::{
     Notify, RichField, RichFieldType, UserCardStatus,
 };
 
-use crate::stub_env::{refused_locally, request_fixture, stub};
+use crate::contract_env::{contract, refused_locally, request_fixture};
 
 const UPDATE: &str = "/card/update";
 const FORM: &str = "/card/membercard/activateuserform/set";
@@ -21,8 +21,8 @@ const BG: &str = "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZ/bg";
 
 #[tokio::test]
 async fn an_update_sends_the_spec_body() {
-    let env = stub().await;
-    env.answer_fixture(UPDATE, "card", "update");
+    let env = contract().await;
+    env.answer_fixture(UPDATE, "card", "update").await;
     let changes = CardChanges::groupon().base_info(
         BaseInfoChanges::new()
             .description("New terms: one per table.")
@@ -38,11 +38,12 @@ async fn an_update_sends_the_spec_body() {
 
 #[tokio::test]
 async fn a_member_card_update_from_a_file_round_trips() {
-    let env = stub().await;
+    let env = contract().await;
     env.answer(
         UPDATE,
         json!({"errcode": 0, "errmsg": "ok", "send_check": true}),
-    );
+    )
+    .await;
     let body = request_fixture("card", "update_member_card", &[]);
     let changes = CardChanges::from_json(&body).unwrap();
     let card_id = CardChanges::card_id_of(&body);
@@ -137,8 +138,9 @@ fn form() -> ActivationForm {
 
 #[tokio::test]
 async fn the_activation_form_sends_the_spec_body() {
-    let env = stub().await;
-    env.answer_fixture(FORM, "card", "membercard_activateuserform_set");
+    let env = contract().await;
+    env.answer_fixture(FORM, "card", "membercard_activateuserform_set")
+        .await;
     env.client
         .cards()
         .set_activation_form("CARD_ID", form())
@@ -222,8 +224,9 @@ refused_locally!(
 
 #[tokio::test]
 async fn an_activation_sends_the_spec_body() {
-    let env = stub().await;
-    env.answer_fixture(ACTIVATE, "card", "membercard_activate");
+    let env = contract().await;
+    env.answer_fixture(ACTIVATE, "card", "membercard_activate")
+        .await;
     env.client
         .cards()
         .activate_member("CODE", "M-0001")
@@ -287,8 +290,9 @@ refused_locally!(
 
 #[tokio::test]
 async fn a_member_update_sends_the_spec_body_and_reads_the_totals() {
-    let env = stub().await;
-    env.answer_fixture(UPDATE_USER, "card", "membercard_updateuser");
+    let env = contract().await;
+    env.answer_fixture(UPDATE_USER, "card", "membercard_updateuser")
+        .await;
     let mut notify = Notify::default();
     notify.is_notify_bonus = Some(true);
     notify.is_notify_balance = Some(true);
@@ -352,8 +356,9 @@ refused_locally!(
 
 #[tokio::test]
 async fn what_a_follower_filled_in_is_read() {
-    let env = stub().await;
-    env.answer_fixture(TEMP_INFO, "card", "membercard_activatetempinfo_get");
+    let env = contract().await;
+    env.answer_fixture(TEMP_INFO, "card", "membercard_activatetempinfo_get")
+        .await;
     let filled = env
         .client
         .cards()
@@ -377,8 +382,9 @@ refused_locally!(
 
 #[tokio::test]
 async fn a_member_is_read() {
-    let env = stub().await;
-    env.answer_fixture(USER_INFO, "card", "membercard_userinfo_get");
+    let env = contract().await;
+    env.answer_fixture(USER_INFO, "card", "membercard_userinfo_get")
+        .await;
     let member = env.client.cards().member("CARD_ID", "CODE").await.unwrap();
     assert_eq!(member.membership_number, "M-0001");
     assert_eq!((member.bonus, member.balance), (120, 500));
@@ -403,8 +409,9 @@ refused_locally!(
 
 #[tokio::test]
 async fn the_activation_url_is_read() {
-    let env = stub().await;
-    env.answer_fixture(GET_URL, "card", "membercard_activate_geturl");
+    let env = contract().await;
+    env.answer_fixture(GET_URL, "card", "membercard_activate_geturl")
+        .await;
     let url = env
         .client
         .cards()

@@ -1,12 +1,12 @@
 //! `client.cards()` deposited codes, the test whitelist, landing pages, article HTML and a
-//! follower's cards against the stub platform: the bodies sent are the request fixtures
+//! follower's cards against the sandbox's scripted answers: the bodies sent are the request fixtures
 //! written from the spec (api-reference-2 §10), the answers are read from the response
 //! fixtures, and every rule refuses before anything is sent.
 
 use serde_json::json;
 use wxoa_client::api::card::{LandingCard, LandingScene};
 
-use crate::stub_env::{refused_locally, request_fixture, stub};
+use crate::contract_env::{contract, refused_locally, request_fixture};
 
 const DEPOSIT: &str = "/card/code/deposit";
 const COUNT: &str = "/card/code/getdepositcount";
@@ -20,10 +20,11 @@ const THUMB: &str = "http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZ/thumb";
 
 #[tokio::test]
 async fn deposits_send_the_spec_bodies_and_read_the_answers() {
-    let env = stub().await;
-    env.answer_fixture(DEPOSIT, "card", "code_deposit");
-    env.answer_fixture(COUNT, "card", "code_getdepositcount");
-    env.answer_fixture(CHECK, "card", "code_checkcode");
+    let env = contract().await;
+    env.answer_fixture(DEPOSIT, "card", "code_deposit").await;
+    env.answer_fixture(COUNT, "card", "code_getdepositcount")
+        .await;
+    env.answer_fixture(CHECK, "card", "code_checkcode").await;
     let cards = env.client.cards();
     let done = cards
         .deposit_codes("CARD_ID", ["11111", "22222", "33333"])
@@ -93,8 +94,9 @@ refused_locally!(
 
 #[tokio::test]
 async fn the_whitelist_sends_the_spec_body() {
-    let env = stub().await;
-    env.answer_fixture(WHITELIST, "card", "testwhitelist_set");
+    let env = contract().await;
+    env.answer_fixture(WHITELIST, "card", "testwhitelist_set")
+        .await;
     env.client
         .cards()
         .set_test_whitelist()
@@ -125,8 +127,9 @@ refused_locally!(
 
 #[tokio::test]
 async fn a_landing_page_sends_the_spec_body() {
-    let env = stub().await;
-    env.answer_fixture(LANDING, "card", "landingpage_create");
+    let env = contract().await;
+    env.answer_fixture(LANDING, "card", "landingpage_create")
+        .await;
     let page = env
         .client
         .cards()
@@ -194,8 +197,8 @@ refused_locally!(
 
 #[tokio::test]
 async fn the_article_html_is_read() {
-    let env = stub().await;
-    env.answer_fixture(HTML, "card", "mpnews_gethtml");
+    let env = contract().await;
+    env.answer_fixture(HTML, "card", "mpnews_gethtml").await;
     let html = env.client.cards().article_html("CARD_ID").await.unwrap();
     assert!(html.starts_with("<iframe"));
     assert_eq!(
@@ -206,8 +209,8 @@ async fn the_article_html_is_read() {
 
 #[tokio::test]
 async fn a_follower_s_cards_are_read() {
-    let env = stub().await;
-    env.answer_fixture(HELD, "card", "user_getcardlist");
+    let env = contract().await;
+    env.answer_fixture(HELD, "card", "user_getcardlist").await;
     let held = env.client.cards().held_by("OPENID").await.unwrap();
     assert_eq!(held.card_list[0].code, "110201201245");
     assert!(!held.has_share_card);

@@ -1,19 +1,30 @@
-//! `client.comments()` against the stub platform: the spec's response fixture decodes, and
+//! `client.comments()` against the sandbox's scripted answers: the spec's response fixture decodes, and
 //! the platform's comment codes come back as typed errors with their meaning.
 
 use wxoa_client::Error;
-use wxoa_client::testing::StubPlatform;
 
 use crate::sandbox_env::fixture;
 
 #[tokio::test]
 async fn the_specs_list_decodes() {
-    let stub = StubPlatform::start().await.unwrap();
-    stub.respond(
-        "/cgi-bin/comment/list",
-        fixture("comment", "list.response.json"),
-    );
-    stub.respond("/cgi-bin/comment/open", fixture("common", "ok.json"));
+    let stub = crate::platform().await;
+    let faults = stub.control().faults();
+    faults
+        .json(
+            "/cgi-bin/comment/list",
+            fixture("comment", "list.response.json"),
+            u32::MAX,
+        )
+        .await
+        .unwrap();
+    faults
+        .json(
+            "/cgi-bin/comment/open",
+            fixture("common", "ok.json"),
+            u32::MAX,
+        )
+        .await
+        .unwrap();
     let client = crate::builder(&stub).build().unwrap();
     client.comments().open(1, 0).await.unwrap();
     let page = client.comments().list(1, 0).await.unwrap();
@@ -35,11 +46,16 @@ async fn the_specs_list_decodes() {
 
 #[tokio::test]
 async fn comment_codes_have_their_meaning() {
-    let stub = StubPlatform::start().await.unwrap();
-    stub.respond(
-        "/cgi-bin/comment/reply/add",
-        serde_json::json!({"errcode": 88005, "errmsg": "already reply rid: 1-2-3"}),
-    );
+    let stub = crate::platform().await;
+    let faults = stub.control().faults();
+    faults
+        .json(
+            "/cgi-bin/comment/reply/add",
+            serde_json::json!({"errcode": 88005, "errmsg": "already reply rid: 1-2-3"}),
+            u32::MAX,
+        )
+        .await
+        .unwrap();
     let client = crate::builder(&stub).build().unwrap();
     let error = client.comments().reply(1, 0, 1, "hi").await.unwrap_err();
     let Error::Api { code, .. } = &error else {

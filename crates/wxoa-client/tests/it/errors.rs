@@ -1,17 +1,16 @@
 //! Typed errors: platform codes with their meaning, the reported IP of 40164, decode failures
 //! with the raw body and the field path, requests refused before they are sent.
 
-use wxoa_client::testing::{Fault, StubPlatform};
 use wxoa_client::{ApiRequest, BaseProblem, ConfigError, ErrCode, Error, InvalidRequest};
 
 use crate::builder;
 
 #[tokio::test]
 async fn platform_errors_carry_the_code_and_its_meaning() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let client = builder(&stub).build().unwrap();
     let path = "/cgi-bin/message/template/send";
-    stub.fault(path, Fault::ErrCode(45009), 1);
+    stub.control().faults().error(path, 45009, 1).await.unwrap();
     let error = client
         .post_json(path, &serde_json::json!({"touser": "o"}))
         .await
@@ -28,14 +27,18 @@ async fn platform_errors_carry_the_code_and_its_meaning() {
         "{shown}"
     );
     assert!(error.advice().unwrap().contains("later"));
-    assert_eq!(stub.calls(path), 1);
+    assert_eq!(stub.control().count(path).await.unwrap(), 1);
 }
 
 #[tokio::test]
 async fn ip_whitelist_errors_carry_the_reported_ip() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let client = builder(&stub).build().unwrap();
-    stub.fault("/cgi-bin/user/get", Fault::ErrCode(40164), 1);
+    stub.control()
+        .faults()
+        .refuse_ip("/cgi-bin/user/get", [203, 0, 113, 7].into(), 1)
+        .await
+        .unwrap();
     let error = client.get_json("/cgi-bin/user/get", &[]).await.unwrap_err();
     assert_eq!(error.code(), Some(ErrCode::IpNotInWhitelist));
     assert_eq!(error.reported_ip(), Some("203.0.113.7"));
@@ -49,12 +52,17 @@ async fn decode_failures_keep_the_raw_body_and_the_field_path() {
     struct CallbackIps {
         ip_list: Vec<std::net::IpAddr>,
     }
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let client = builder(&stub).build().unwrap();
-    stub.respond(
-        "/cgi-bin/getcallbackip",
-        serde_json::json!({"ip_list": ["101.226.62.77", "not-an-ip"]}),
-    );
+    stub.control()
+        .faults()
+        .json(
+            "/cgi-bin/getcallbackip",
+            serde_json::json!({"ip_list": ["101.226.62.77", "not-an-ip"]}),
+            u32::MAX,
+        )
+        .await
+        .unwrap();
     let error = client
         .execute::<CallbackIps>(ApiRequest::get("/cgi-bin/getcallbackip"))
         .await
@@ -73,7 +81,7 @@ async fn decode_failures_keep_the_raw_body_and_the_field_path() {
 
 #[tokio::test]
 async fn unsafe_requests_are_refused_before_anything_is_sent() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let client = builder(&stub).build().unwrap();
     for path in [
         "https://evil.example/cgi-bin/x",
@@ -100,27 +108,37 @@ async fn unsafe_requests_are_refused_before_anything_is_sent() {
         ),
         "{error:?}"
     );
-    assert_eq!(stub.token_fetches(), 0);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 0);
 }
 
 #[tokio::test]
 async fn query_and_body_reach_the_platform_as_given() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let client = builder(&stub).build().unwrap();
-    let answer = client
+    let faults = stub.control().faults();
+    let ok = serde_json::json!({"errcode": 0, "errmsg": "ok"});
+    faults
+        .json("/cgi-bin/user/info", ok.clone(), 1)
+        .await
+        .unwrap();
+    faults.json("/cgi-bin/tags/create", ok, 1).await.unwrap();
+    client
         .get_json("/cgi-bin/user/info?lang=zh_CN", &[("openid", "o 1&2")])
         .await
         .unwrap();
-    assert_eq!(answer["query"]["openid"], "o 1&2");
-    assert_eq!(answer["query"]["lang"], "zh_CN");
-    assert!(answer["query"].get("access_token").is_none());
+    // What the platform received, as it kept it (the access token apart).
+    let answer = &stub.requests("/cgi-bin/user/info")[0];
+    assert_eq!(answer.query["openid"], "o 1&2");
+    assert_eq!(answer.query["lang"], "zh_CN");
+    assert!(!answer.query.contains_key("access_token"));
     let body = serde_json::json!({"tag": {"name": "广东"}});
-    let answer = client
+    client
         .post_json("/cgi-bin/tags/create", &body)
         .await
         .unwrap();
-    assert_eq!(answer["body"], body);
-    assert_eq!(answer["method"], "POST");
+    let answer = &stub.requests("/cgi-bin/tags/create")[0];
+    assert_eq!(answer.json().unwrap(), body);
+    assert_eq!(answer.method, "POST");
 }
 
 #[test]

@@ -5,7 +5,7 @@
     missing_docs
 )]
 
-//! Integration tests of the client against the in-process stub platform, on loopback only.
+//! Integration tests of the client against the in-process sandbox platform, on loopback only.
 //!
 //! Every test logs into one capturing subscriber at TRACE (with `log` records bridged), so that
 //! the redaction test can look at everything the run logged.
@@ -16,6 +16,7 @@ mod card_member;
 mod card_pages;
 mod comments;
 mod component_store;
+mod contract_env;
 mod custom;
 mod errors;
 mod groups;
@@ -53,7 +54,7 @@ mod shorturl;
 mod single_flight;
 mod smaller;
 mod stores;
-mod stub_env;
+
 mod subscribe;
 mod tags;
 mod template;
@@ -67,8 +68,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use wxoa_client::testing::{STUB_APP_ID, STUB_APP_SECRET, StubPlatform};
 use wxoa_client::{Account, Client, ClientBuilder, RetryPolicy};
+pub use wxoa_sandbox::DEFAULT_APP_ID;
+use wxoa_sandbox::{AccountConfig, DEFAULT_APP_SECRET, Sandbox, SandboxBuilder};
 
 /// Everything logged by this test process.
 #[derive(Clone, Default)]
@@ -119,18 +121,68 @@ pub fn fast_retry() -> RetryPolicy {
     }
 }
 
-/// A client builder for the stub's default account, with fast retries.
-pub fn builder(stub: &StubPlatform) -> ClientBuilder {
-    builder_for(stub, Account::new(STUB_APP_ID, STUB_APP_SECRET))
+/// How many accounts besides the default one a test platform plays ([`unique_account`]).
+const SPARE_ACCOUNTS: usize = 4;
+
+/// A sandbox for a test: the default account and spare ones with AppIDs no other test (or
+/// earlier run sharing a Redis) uses, requests kept exactly for contract checks.
+pub struct Platform {
+    sandbox: Sandbox,
+    spare: Vec<(String, String)>,
+    /// How many spare accounts [`unique_account`] handed out.
+    used: AtomicU64,
 }
 
-/// A client builder for `account` on `stub`, with fast retries.
-pub fn builder_for(stub: &StubPlatform, account: Account) -> ClientBuilder {
+impl std::ops::Deref for Platform {
+    type Target = Sandbox;
+
+    fn deref(&self) -> &Sandbox {
+        &self.sandbox
+    }
+}
+
+/// A sandbox for one test (see [`Platform`]).
+pub async fn platform() -> Platform {
+    platform_with(Sandbox::builder()).await
+}
+
+/// A sandbox for one test, configured further by `builder` (see [`Platform`]).
+pub async fn platform_with(builder: SandboxBuilder) -> Platform {
+    let spare: Vec<(String, String)> = (0..SPARE_ACCOUNTS).map(|_| fresh_ids()).collect();
+    let mut builder = builder
+        .keep_requests(true)
+        .account(AccountConfig::new(DEFAULT_APP_ID, DEFAULT_APP_SECRET));
+    for (app_id, secret) in &spare {
+        builder = builder.account(AccountConfig::new(app_id.as_str(), secret.as_str()));
+    }
+    let sandbox = builder.start().await.expect("the sandbox starts");
+    Platform {
+        sandbox,
+        spare,
+        used: AtomicU64::new(0),
+    }
+}
+
+/// A client builder for the sandbox's default account, with fast retries.
+pub fn builder(platform: &Sandbox) -> ClientBuilder {
+    builder_for(platform, Account::new(DEFAULT_APP_ID, DEFAULT_APP_SECRET))
+}
+
+/// A client builder for `account` on `platform`, with fast retries.
+pub fn builder_for(platform: &Sandbox, account: Account) -> ClientBuilder {
     init_logs();
     Client::builder()
         .account(account)
-        .api_bases([stub.base_url()])
+        .api_bases([platform.base_url()])
         .retry(fast_retry())
+}
+
+/// A base URL on which nothing listens: connections are refused.
+pub fn unreachable_base() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}")
 }
 
 /// `per_client` concurrent `GET path` calls on each client, each on its own task; the answers
@@ -156,9 +208,20 @@ pub async fn concurrent_gets(
     answers
 }
 
-/// A fresh account registered on the stub, with an AppID no other test (or earlier run sharing
-/// a Redis) uses.
-pub fn unique_account(stub: &StubPlatform) -> (String, Account) {
+/// One of the platform's spare accounts, with an AppID no other test (or earlier run sharing a
+/// Redis) uses.
+pub fn unique_account(platform: &Platform) -> (String, Account) {
+    let next = platform.used.fetch_add(1, Ordering::Relaxed) as usize;
+    let (app_id, secret) = platform
+        .spare
+        .get(next)
+        .cloned()
+        .expect("a spare account is left");
+    (app_id.clone(), Account::new(app_id, secret))
+}
+
+/// An AppID and AppSecret no other test (or earlier run sharing a Redis) uses.
+fn fresh_ids() -> (String, String) {
     static SERIAL: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -169,7 +232,45 @@ pub fn unique_account(stub: &StubPlatform) -> (String, Account) {
         "wx{:016x}",
         nanos ^ (serial << 40) ^ u64::from(std::process::id())
     );
-    let secret = format!("secret-{app_id}-{serial}");
-    stub.add_account(&app_id, &secret);
-    (app_id.clone(), Account::new(app_id, secret))
+    let secret = format!("{:016x}{:016x}", nanos.rotate_left(17), serial);
+    (app_id, secret)
+}
+
+/// The Bearer token of the token servers the tests start ([`token_server`]).
+pub const TOKEN_SERVER_AUTH: &str = "token-server-auth-for-tests-83b1";
+
+/// The token server of CONTRACT §5 (`wxoa_control`), in this process, fetching from
+/// `platform` through a listener of its own (`tokens` in the calls log, so that what the
+/// client under test fetched itself is told apart), its requests counted.
+pub async fn token_server(platform: &Sandbox) -> wxoa_testkit::Served {
+    let base = platform
+        .add_listener("tokens", "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let client = builder(platform).api_bases([base]).build().unwrap();
+    let server = wxoa_control::ControlServer::new(client, TOKEN_SERVER_AUTH);
+    wxoa_testkit::Served::start(server.router()).await.unwrap()
+}
+
+/// The calls to `path` the client under test made itself (on the `api` listener).
+pub async fn client_calls(platform: &Sandbox, path: &str) -> usize {
+    let calls = platform.control().calls(path).await.unwrap();
+    calls.iter().filter(|c| c.listener == "api").count()
+}
+
+/// Every secret that reached `platform` (as it kept the requests): AppSecrets and access
+/// tokens, each once.
+pub fn seen_secrets(platform: &Platform) -> Vec<String> {
+    let mut secrets = std::collections::BTreeSet::new();
+    secrets.insert(DEFAULT_APP_SECRET.to_owned());
+    for (_, secret) in &platform.spare {
+        secrets.insert(secret.clone());
+    }
+    for request in platform.all_requests() {
+        secrets.extend(request.access_token.clone());
+        secrets.extend(request.query.get("secret").cloned());
+        let body = request.json().unwrap_or_default();
+        secrets.extend(body["secret"].as_str().map(str::to_owned));
+    }
+    secrets.into_iter().collect()
 }

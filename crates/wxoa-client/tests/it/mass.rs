@@ -5,9 +5,8 @@
 
 use serde_json::{Value, json};
 use wxoa_client::api::mass::{ImageSet, MassMessage, SendStatus};
-use wxoa_client::testing::Fault;
 
-use crate::stub_env::{platform_error, refused_locally, request_fixture, stub};
+use crate::contract_env::{contract, platform_error, refused_locally, request_fixture};
 
 const SENDALL: &str = "/cgi-bin/message/mass/sendall";
 const SEND: &str = "/cgi-bin/message/mass/send";
@@ -23,8 +22,8 @@ fn openids(n: usize) -> Vec<String> {
 
 #[tokio::test]
 async fn to_a_tag_sends_the_spec_body() {
-    let env = stub().await;
-    env.answer_fixture(SENDALL, "mass", "send");
+    let env = contract().await;
+    env.answer_fixture(SENDALL, "mass", "send").await;
     let sent = env
         .client
         .mass()
@@ -44,8 +43,8 @@ async fn to_a_tag_sends_the_spec_body() {
 
 #[tokio::test]
 async fn to_everyone_sends_is_to_all() {
-    let env = stub().await;
-    env.answer_fixture(SENDALL, "mass", "send_text");
+    let env = contract().await;
+    env.answer_fixture(SENDALL, "mass", "send_text").await;
     let send = env.client.mass().to_all(MassMessage::text("CONTENT"));
     let id = send.client_msg_id().to_owned();
     let sent = send.await.unwrap();
@@ -58,8 +57,8 @@ async fn to_everyone_sends_is_to_all() {
 
 #[tokio::test]
 async fn to_a_legacy_group_sends_its_group_id() {
-    let env = stub().await;
-    env.answer_fixture(SENDALL, "mass", "send_text");
+    let env = contract().await;
+    env.answer_fixture(SENDALL, "mass", "send_text").await;
     let send = env
         .client
         .mass()
@@ -78,8 +77,8 @@ async fn to_a_legacy_group_sends_its_group_id() {
 
 #[tokio::test]
 async fn to_openids_sends_the_spec_body() {
-    let env = stub().await;
-    env.answer_fixture(SEND, "mass", "send_text");
+    let env = contract().await;
+    env.answer_fixture(SEND, "mass", "send_text").await;
     env.client
         .mass()
         .to_openids(
@@ -94,9 +93,9 @@ async fn to_openids_sends_the_spec_body() {
 
 /// Sends `message` to two OpenIDs or to tag 2 and compares the body with `fixture`.
 async fn message_body(message: MassMessage, to_tag: bool, fixture: &str, values: &[(&str, Value)]) {
-    let env = stub().await;
-    env.answer_fixture(SEND, "mass", "send_text");
-    env.answer_fixture(SENDALL, "mass", "send_text");
+    let env = contract().await;
+    env.answer_fixture(SEND, "mass", "send_text").await;
+    env.answer_fixture(SENDALL, "mass", "send_text").await;
     let mass = env.client.mass();
     let send = if to_tag {
         mass.to_tag(2, message)
@@ -140,8 +139,8 @@ async fn a_card_message() {
 
 #[tokio::test]
 async fn an_article_message_may_ignore_reprints() {
-    let env = stub().await;
-    env.answer_fixture(SENDALL, "mass", "send");
+    let env = contract().await;
+    env.answer_fixture(SENDALL, "mass", "send").await;
     let message = MassMessage::MpNews {
         media_id: "MEDIA_ID".into(),
         send_ignore_reprint: true,
@@ -152,7 +151,7 @@ async fn an_article_message_may_ignore_reprints() {
 
 #[tokio::test]
 async fn a_generated_clientmsgid_is_unique_and_within_64_bytes() {
-    let env = stub().await;
+    let env = contract().await;
     let a = env.client.mass().to_all(MassMessage::text("a"));
     let b = env.client.mass().to_all(MassMessage::text("a"));
     assert_ne!(a.client_msg_id(), b.client_msg_id());
@@ -161,13 +160,19 @@ async fn a_generated_clientmsgid_is_unique_and_within_64_bytes() {
 
 #[tokio::test]
 async fn a_lost_send_is_retried_with_the_same_clientmsgid() {
-    let env = stub().await;
-    env.answer_fixture(SENDALL, "mass", "send");
-    env.stub.fault(SENDALL, Fault::Drop, 1);
+    let env = contract().await;
+    // Faults apply in the order given: the drop first, then the fixture for every call.
+    env.platform
+        .control()
+        .faults()
+        .drop(SENDALL, 1)
+        .await
+        .unwrap();
+    env.answer_fixture(SENDALL, "mass", "send").await;
     let send = env.client.mass().to_tag(2, MassMessage::text("once"));
     let id = send.client_msg_id().to_owned();
     send.await.unwrap();
-    let requests = env.stub.requests(SENDALL);
+    let requests = env.platform.requests(SENDALL);
     assert_eq!(requests.len(), 2);
     for request in requests {
         assert_eq!(request.json().unwrap()["clientmsgid"], json!(id));
@@ -176,8 +181,9 @@ async fn a_lost_send_is_retried_with_the_same_clientmsgid() {
 
 #[tokio::test]
 async fn a_clientmsgid_already_run_is_the_earlier_send() {
-    let env = stub().await;
-    env.answer_fixture(SENDALL, "mass", "clientmsgid_exist");
+    let env = contract().await;
+    env.answer_fixture(SENDALL, "mass", "clientmsgid_exist")
+        .await;
     let sent = env
         .client
         .mass()
@@ -188,7 +194,7 @@ async fn a_clientmsgid_already_run_is_the_earlier_send() {
     assert!(sent.already_sent);
     assert_eq!(sent.msg_id.0, 34182);
     assert_eq!(sent.client_msg_id, "campaign-7");
-    assert_eq!(env.calls(SENDALL), 1);
+    assert_eq!(env.calls(SENDALL).await, 1);
 }
 
 platform_error!(
@@ -239,8 +245,8 @@ platform_error!(an_account_with_ads_is_45062, SENDALL, 45062, |client| {
 
 #[tokio::test]
 async fn ten_thousand_openids_go_in_one_call() {
-    let env = stub().await;
-    env.answer_fixture(SEND, "mass", "send_text");
+    let env = contract().await;
+    env.answer_fixture(SEND, "mass", "send_text").await;
     env.client
         .mass()
         .to_openids(openids(10_000), MassMessage::text("x"))
@@ -325,8 +331,8 @@ refused_locally!(
 
 #[tokio::test]
 async fn a_preview_to_an_openid() {
-    let env = stub().await;
-    env.answer_fixture(PREVIEW, "mass", "preview");
+    let env = contract().await;
+    env.answer_fixture(PREVIEW, "mass", "preview").await;
     let sent = env
         .client
         .mass()
@@ -342,8 +348,8 @@ async fn a_preview_to_an_openid() {
 
 #[tokio::test]
 async fn a_preview_to_a_wechat_id() {
-    let env = stub().await;
-    env.answer_fixture(PREVIEW, "mass", "preview");
+    let env = contract().await;
+    env.answer_fixture(PREVIEW, "mass", "preview").await;
     env.client
         .mass()
         .preview_to_wxname("WXNAME", MassMessage::mpnews("MEDIA_ID"))
@@ -357,8 +363,13 @@ async fn a_preview_to_a_wechat_id() {
 
 #[tokio::test]
 async fn a_preview_is_never_repeated_after_a_lost_answer() {
-    let env = stub().await;
-    env.stub.fault(PREVIEW, Fault::Drop, 1);
+    let env = contract().await;
+    env.platform
+        .control()
+        .faults()
+        .drop(PREVIEW, 1)
+        .await
+        .unwrap();
     let error = env
         .client
         .mass()
@@ -366,7 +377,7 @@ async fn a_preview_is_never_repeated_after_a_lost_answer() {
         .await
         .unwrap_err();
     assert!(error.may_have_reached_platform());
-    assert_eq!(env.calls(PREVIEW), 1);
+    assert_eq!(env.calls(PREVIEW).await, 1);
 }
 
 refused_locally!(
@@ -394,7 +405,8 @@ platform_error!(
 
 #[tokio::test]
 async fn delete_sends_the_spec_body() {
-    let env = stub().await;
+    let env = contract().await;
+    env.answer_ok(DELETE).await;
     env.client
         .mass()
         .delete(30124)
@@ -409,7 +421,8 @@ async fn delete_sends_the_spec_body() {
 
 #[tokio::test]
 async fn delete_one_article_by_url() {
-    let env = stub().await;
+    let env = contract().await;
+    env.answer_ok(DELETE).await;
     env.client
         .mass()
         .delete(30124)
@@ -432,7 +445,8 @@ async fn delete_one_article_by_url() {
 
 #[tokio::test]
 async fn delete_without_an_article_deletes_them_all() {
-    let env = stub().await;
+    let env = contract().await;
+    env.answer_ok(DELETE).await;
     env.client.mass().delete(7).await.unwrap();
     assert_eq!(env.last_json(DELETE), json!({"msg_id": 7}));
 }
@@ -446,8 +460,8 @@ platform_error!(
 
 #[tokio::test]
 async fn status_sends_the_msg_id_as_text() {
-    let env = stub().await;
-    env.answer_fixture(GET, "mass", "get");
+    let env = contract().await;
+    env.answer_fixture(GET, "mass", "get").await;
     let status = env.client.mass().status(201_053_012).await.unwrap();
     assert_eq!(
         env.last_json(GET),
@@ -459,8 +473,9 @@ async fn status_sends_the_msg_id_as_text() {
 
 #[tokio::test]
 async fn an_unknown_status_is_kept() {
-    let env = stub().await;
-    env.answer(GET, json!({"msg_id": "5", "msg_status": "PAUSED"}));
+    let env = contract().await;
+    env.answer(GET, json!({"msg_id": "5", "msg_status": "PAUSED"}))
+        .await;
     let status = env.client.mass().status(5).await.unwrap();
     assert_eq!(status.msg_status, SendStatus::Unknown("PAUSED".to_owned()));
 }
@@ -471,8 +486,8 @@ platform_error!(status_of_an_unknown_send_is_40007, GET, 40007, |client| {
 
 #[tokio::test]
 async fn speed_is_read() {
-    let env = stub().await;
-    env.answer_fixture(SPEED_GET, "mass", "speed_get");
+    let env = contract().await;
+    env.answer_fixture(SPEED_GET, "mass", "speed_get").await;
     let speed = env.client.mass().speed().await.unwrap();
     assert_eq!((speed.speed, speed.realspeed), (3, 15));
     assert_eq!(
@@ -483,7 +498,7 @@ async fn speed_is_read() {
 
 #[tokio::test]
 async fn speed_is_set() {
-    let env = stub().await;
+    let env = contract().await;
     env.client.mass().set_speed(1).await.unwrap();
     assert_eq!(
         env.last_json(SPEED_SET),
@@ -491,7 +506,7 @@ async fn speed_is_set() {
     );
     env.client.mass().set_speed(4).await.unwrap();
     env.client.mass().set_speed(0).await.unwrap();
-    assert_eq!(env.calls(SPEED_SET), 3);
+    assert_eq!(env.calls(SPEED_SET).await, 3);
 }
 
 refused_locally!(

@@ -4,10 +4,12 @@ use futures::TryStreamExt;
 use serde_json::json;
 use wxoa_client::api::material::{Material, MaterialType, NewsArticle};
 use wxoa_client::api::media::{MediaKind, MediaLimits};
-use wxoa_client::testing::RawAnswer;
 use wxoa_client::{Error, InvalidRequest, Rule, Upload};
+use wxoa_sandbox::control::Scripted;
 
-use crate::stub_env::{error, fixture, platform_error, refused_locally, request_fixture, stub};
+use crate::contract_env::{
+    contract, error, fixture, platform_error, refused_locally, request_fixture,
+};
 
 const ADD: &str = "/cgi-bin/material/add_material";
 const ADD_NEWS: &str = "/cgi-bin/material/add_news";
@@ -28,8 +30,8 @@ fn article() -> NewsArticle {
 
 #[tokio::test]
 async fn an_image_answers_its_id_and_url() {
-    let env = stub().await;
-    env.answer_fixture(ADD, "material", "add_material");
+    let env = contract().await;
+    env.answer_fixture(ADD, "material", "add_material").await;
     let added = env
         .client
         .materials()
@@ -51,8 +53,9 @@ async fn an_image_answers_its_id_and_url() {
 
 #[tokio::test]
 async fn a_voice_answers_its_id_only() {
-    let env = stub().await;
-    env.answer_fixture(ADD, "material", "add_material_voice");
+    let env = contract().await;
+    env.answer_fixture(ADD, "material", "add_material_voice")
+        .await;
     let added = env
         .client
         .materials()
@@ -65,8 +68,9 @@ async fn a_voice_answers_its_id_only() {
 
 #[tokio::test]
 async fn a_video_goes_with_its_description_field() {
-    let env = stub().await;
-    env.answer_fixture(ADD, "material", "add_material_voice");
+    let env = contract().await;
+    env.answer_fixture(ADD, "material", "add_material_voice")
+        .await;
     env.client
         .materials()
         .add_video(
@@ -131,8 +135,9 @@ refused_locally!(
 
 #[tokio::test]
 async fn a_larger_voice_limit_can_be_configured() {
-    let env = stub().await;
-    env.answer_fixture(ADD, "material", "add_material_voice");
+    let env = contract().await;
+    env.answer_fixture(ADD, "material", "add_material_voice")
+        .await;
     let voice = Upload::bytes("a.mp3", vec![0; 3 * 1024 * 1024]);
     let material = env.client.materials();
     assert!(matches!(
@@ -147,7 +152,7 @@ async fn a_larger_voice_limit_can_be_configured() {
         .add(MediaKind::Voice, voice)
         .await
         .unwrap();
-    assert_eq!(env.calls(ADD), 1);
+    assert_eq!(env.calls(ADD).await, 1);
 }
 
 platform_error!(material_over_the_quota_is_45009, ADD, 45009, |client| {
@@ -167,8 +172,8 @@ platform_error!(
 
 #[tokio::test]
 async fn add_news_sends_the_spec_body() {
-    let env = stub().await;
-    env.answer_fixture(ADD_NEWS, "material", "add_news");
+    let env = contract().await;
+    env.answer_fixture(ADD_NEWS, "material", "add_news").await;
     let media_id = env.client.materials().add_news([article()]).await.unwrap();
     assert_eq!(media_id.as_str(), "MEDIA_ID");
     assert_eq!(
@@ -205,7 +210,8 @@ platform_error!(
 
 #[tokio::test]
 async fn update_news_sends_the_spec_body() {
-    let env = stub().await;
+    let env = contract().await;
+    env.answer_ok(UPDATE_NEWS).await;
     let article = NewsArticle::new("NEW TITLE", "THUMB_MEDIA_ID", "NEW CONTENT")
         .author("AUTHOR")
         .digest("DIGEST")
@@ -238,8 +244,9 @@ platform_error!(
 
 #[tokio::test]
 async fn get_of_a_news_answers_its_articles() {
-    let env = stub().await;
-    env.answer_fixture(GET, "material", "get_material_news");
+    let env = contract().await;
+    env.answer_fixture(GET, "material", "get_material_news")
+        .await;
     let material = env.client.materials().get("MEDIA_ID").await.unwrap();
     assert_eq!(
         env.last_json(GET),
@@ -256,8 +263,9 @@ async fn get_of_a_news_answers_its_articles() {
 
 #[tokio::test]
 async fn get_of_a_video_answers_its_url() {
-    let env = stub().await;
-    env.answer_fixture(GET, "material", "get_material_video");
+    let env = contract().await;
+    env.answer_fixture(GET, "material", "get_material_video")
+        .await;
     let material = env.client.materials().get("MEDIA_ID").await.unwrap();
     let Material::Video(video) = material else {
         panic!("expected a video, got {material:?}");
@@ -270,11 +278,12 @@ async fn get_of_a_video_answers_its_url() {
 
 #[tokio::test]
 async fn get_of_an_image_is_a_file() {
-    let env = stub().await;
-    env.stub.respond_raw(
+    let env = contract().await;
+    env.script(
         GET,
-        RawAnswer::new(200, &b"\x89PNG\r\n\x1a\nimage"[..]).header("content-type", "image/png"),
-    );
+        &Scripted::bytes(200, &b"\x89PNG\r\n\x1a\nimage"[..]).header("content-type", "image/png"),
+    )
+    .await;
     let material = env.client.materials().get("MEDIA_ID").await.unwrap();
     let Material::File(file) = material else {
         panic!("expected a file, got {material:?}");
@@ -287,12 +296,13 @@ async fn get_of_an_image_is_a_file() {
 
 #[tokio::test]
 async fn get_is_retried_as_a_read() {
-    let env = stub().await;
-    env.answer_fixture(GET, "material", "get_material_video");
-    env.stub
-        .fault(GET, wxoa_client::testing::Fault::ErrCode(-1), 1);
+    let env = contract().await;
+    // Faults apply in the order given: the errcode first, then the fixture for every call.
+    env.fail_next(GET, -1).await;
+    env.answer_fixture(GET, "material", "get_material_video")
+        .await;
     env.client.materials().get("MEDIA_ID").await.unwrap();
-    assert_eq!(env.calls(GET), 2);
+    assert_eq!(env.calls(GET).await, 2);
 }
 
 platform_error!(get_of_an_unknown_material_is_40007, GET, 40007, |client| {
@@ -301,7 +311,8 @@ platform_error!(get_of_an_unknown_material_is_40007, GET, 40007, |client| {
 
 #[tokio::test]
 async fn delete_sends_the_spec_body() {
-    let env = stub().await;
+    let env = contract().await;
+    env.answer_ok(DELETE).await;
     env.client.materials().delete("MEDIA_ID").await.unwrap();
     assert_eq!(
         env.last_json(DELETE),
@@ -325,8 +336,9 @@ refused_locally!(
 
 #[tokio::test]
 async fn count_reads_every_kind() {
-    let env = stub().await;
-    env.answer_fixture(COUNT, "material", "get_materialcount");
+    let env = contract().await;
+    env.answer_fixture(COUNT, "material", "get_materialcount")
+        .await;
     let count = env.client.materials().count().await.unwrap();
     assert_eq!(
         (
@@ -342,8 +354,9 @@ async fn count_reads_every_kind() {
 
 #[tokio::test]
 async fn a_list_page_sends_the_spec_body() {
-    let env = stub().await;
-    env.answer_fixture(LIST, "material", "batchget_material");
+    let env = contract().await;
+    env.answer_fixture(LIST, "material", "batchget_material")
+        .await;
     let page = env
         .client
         .materials()
@@ -361,8 +374,9 @@ async fn a_list_page_sends_the_spec_body() {
 
 #[tokio::test]
 async fn a_news_page_carries_the_articles() {
-    let env = stub().await;
-    env.answer_fixture(LIST, "material", "batchget_material_news");
+    let env = contract().await;
+    env.answer_fixture(LIST, "material", "batchget_material_news")
+        .await;
     let page = env
         .client
         .materials()
@@ -394,13 +408,13 @@ platform_error!(a_page_of_a_bad_type_is_40004, LIST, 40004, |client| client
 
 #[tokio::test]
 async fn every_material_is_listed_20_at_a_time_until_the_total() {
-    let env = stub().await;
+    let env = contract().await;
     // The stub answers every call with a full page of 20 out of 45.
     let mut page = fixture("material", "batchget_material.response.json");
     page["total_count"] = json!(45);
     page["item_count"] = json!(20);
     page["item"] = json!(vec![page["item"][0].clone(); 20]);
-    env.answer(LIST, page);
+    env.answer(LIST, page).await;
     let items: Vec<_> = env
         .client
         .materials()
@@ -410,7 +424,7 @@ async fn every_material_is_listed_20_at_a_time_until_the_total() {
         .unwrap();
     assert_eq!(items.len(), 60);
     let bodies: Vec<_> = env
-        .stub
+        .platform
         .requests(LIST)
         .iter()
         .map(|r| r.json().unwrap())
@@ -429,11 +443,12 @@ async fn every_material_is_listed_20_at_a_time_until_the_total() {
 
 #[tokio::test]
 async fn listing_stops_at_an_empty_page() {
-    let env = stub().await;
+    let env = contract().await;
     env.answer(
         LIST,
         json!({"total_count": 100, "item_count": 0, "item": []}),
-    );
+    )
+    .await;
     let items: Vec<_> = env
         .client
         .materials()
@@ -442,13 +457,13 @@ async fn listing_stops_at_an_empty_page() {
         .await
         .unwrap();
     assert!(items.is_empty());
-    assert_eq!(env.calls(LIST), 1);
+    assert_eq!(env.calls(LIST).await, 1);
 }
 
 #[tokio::test]
 async fn a_listing_error_ends_the_stream_with_it() {
-    let env = stub().await;
-    env.fail_next(LIST, 40004);
+    let env = contract().await;
+    env.fail_next(LIST, 40004).await;
     let result: Result<Vec<_>, _> = env
         .client
         .materials()

@@ -6,10 +6,12 @@ use bytes::Bytes;
 use serde_json::json;
 use wxoa_client::api::material::NewsArticle;
 use wxoa_client::api::media::{MediaContent, MediaKind, MediaLimits};
-use wxoa_client::testing::{Fault, RawAnswer, StubPlatform};
 use wxoa_client::{Error, FileAction, Upload};
+use wxoa_sandbox::control::Scripted;
 
-use crate::stub_env::{error, fixture, platform_error, refused_locally, request_fixture, stub};
+use crate::contract_env::{
+    contract, error, fixture, platform_error, refused_locally, request_fixture,
+};
 
 const UPLOAD: &str = "/cgi-bin/media/upload";
 const GET: &str = "/cgi-bin/media/get";
@@ -30,8 +32,8 @@ fn chunks(
 
 #[tokio::test]
 async fn an_image_from_a_path_goes_as_the_media_field() {
-    let env = stub().await;
-    env.answer_fixture(UPLOAD, "media", "upload");
+    let env = contract().await;
+    env.answer_fixture(UPLOAD, "media", "upload").await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("photo.jpg");
     std::fs::write(&path, JPEG).unwrap();
@@ -63,8 +65,8 @@ async fn an_image_from_a_path_goes_as_the_media_field() {
 
 #[tokio::test]
 async fn a_thumb_from_bytes_answers_its_thumb_media_id() {
-    let env = stub().await;
-    env.answer_fixture(UPLOAD, "media", "upload_thumb");
+    let env = contract().await;
+    env.answer_fixture(UPLOAD, "media", "upload_thumb").await;
     let uploaded = env
         .client
         .media()
@@ -81,8 +83,8 @@ async fn a_thumb_from_bytes_answers_its_thumb_media_id() {
 
 #[tokio::test]
 async fn a_voice_from_a_stream_of_the_declared_length() {
-    let env = stub().await;
-    env.answer_fixture(UPLOAD, "media", "upload");
+    let env = contract().await;
+    env.answer_fixture(UPLOAD, "media", "upload").await;
     let stream = Upload::stream("hello.amr", 12, chunks(&[b"#!AMR\n", b"voice!"]));
     env.client
         .media()
@@ -97,33 +99,44 @@ async fn a_voice_from_a_stream_of_the_declared_length() {
 
 #[tokio::test]
 async fn a_stream_longer_than_declared_never_completes_an_upload() {
-    let env = stub().await;
-    env.answer_fixture(UPLOAD, "media", "upload");
+    let env = contract().await;
+    env.answer_fixture(UPLOAD, "media", "upload").await;
     let stream = Upload::stream("hello.amr", 6, chunks(&[b"#!AMR\n", b"more"]));
     let result = env.client.media().upload(MediaKind::Voice, stream).await;
     assert!(result.is_err(), "{result:?}");
-    assert!(env.stub.requests(UPLOAD).iter().all(|r| r.form.is_empty()));
+    assert!(
+        env.platform
+            .requests(UPLOAD)
+            .iter()
+            .all(|r| r.form.is_empty())
+    );
 }
 
 #[tokio::test]
 async fn a_stream_shorter_than_declared_never_completes_an_upload() {
-    let env = stub().await;
-    env.answer_fixture(UPLOAD, "media", "upload");
+    let env = contract().await;
+    env.answer_fixture(UPLOAD, "media", "upload").await;
     let stream = Upload::stream("hello.amr", 100, chunks(&[b"#!AMR\n"]));
     let result = env.client.media().upload(MediaKind::Voice, stream).await;
     assert!(result.is_err(), "{result:?}");
-    assert!(env.stub.requests(UPLOAD).iter().all(|r| r.form.is_empty()));
+    assert!(
+        env.platform
+            .requests(UPLOAD)
+            .iter()
+            .all(|r| r.form.is_empty())
+    );
 }
 
 #[tokio::test]
 async fn a_stream_not_yet_read_goes_to_the_failover_host() {
-    let stub = StubPlatform::start().await.unwrap();
-    stub.respond(UPLOAD, fixture("media", "upload.response.json"));
+    let stub = crate::platform().await;
+    stub.control()
+        .faults()
+        .json(UPLOAD, fixture("media", "upload.response.json"), u32::MAX)
+        .await
+        .unwrap();
     let client = crate::builder(&stub)
-        .api_bases([
-            StubPlatform::unreachable_base().unwrap(),
-            stub.base_url().to_owned(),
-        ])
+        .api_bases([crate::unreachable_base(), stub.base_url().to_owned()])
         .build()
         .unwrap();
     let upload = Upload::stream("hello.amr", 6, chunks(&[b"#!AMR\n"]));
@@ -138,10 +151,10 @@ async fn a_stream_not_yet_read_goes_to_the_failover_host() {
 
 #[tokio::test]
 async fn a_path_is_sent_again_after_a_token_error() {
-    let env = stub().await;
-    env.answer_fixture(UPLOAD, "media", "upload");
+    let env = contract().await;
+    env.answer_fixture(UPLOAD, "media", "upload").await;
     env.client.access_token().await.unwrap();
-    env.stub.revoke_tokens();
+    env.platform.control().revoke_tokens().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("photo.png");
     std::fs::write(&path, b"\x89PNG\r\n\x1a\n").unwrap();
@@ -150,7 +163,7 @@ async fn a_path_is_sent_again_after_a_token_error() {
         .upload(MediaKind::Image, Upload::path(&path))
         .await
         .unwrap();
-    let requests = env.stub.requests(UPLOAD);
+    let requests = env.platform.requests(UPLOAD);
     assert_eq!(requests.len(), 2);
     assert_eq!(
         requests[1].field("media").unwrap().data.as_ref(),
@@ -160,20 +173,25 @@ async fn a_path_is_sent_again_after_a_token_error() {
 
 #[tokio::test]
 async fn a_stream_already_read_is_not_sent_again_after_a_token_error() {
-    let env = stub().await;
-    env.answer_fixture(UPLOAD, "media", "upload");
+    let env = contract().await;
+    env.answer_fixture(UPLOAD, "media", "upload").await;
     env.client.access_token().await.unwrap();
-    env.stub.revoke_tokens();
+    env.platform.control().revoke_tokens().await.unwrap();
     let upload = Upload::stream("hello.amr", 6, chunks(&[b"#!AMR\n"]));
     let result = env.client.media().upload(MediaKind::Voice, upload).await;
-    assert_eq!(crate::stub_env::errcode(result), 40001);
-    assert_eq!(env.calls(UPLOAD), 1);
+    assert_eq!(crate::contract_env::errcode(result), 40001);
+    assert_eq!(env.calls(UPLOAD).await, 1);
 }
 
 #[tokio::test]
 async fn an_upload_is_never_repeated_after_a_lost_answer() {
-    let env = stub().await;
-    env.stub.fault(UPLOAD, Fault::Drop, 1);
+    let env = contract().await;
+    env.platform
+        .control()
+        .faults()
+        .drop(UPLOAD, 1)
+        .await
+        .unwrap();
     let error = error(
         env.client
             .media()
@@ -181,13 +199,13 @@ async fn an_upload_is_never_repeated_after_a_lost_answer() {
             .await,
     );
     assert!(error.may_have_reached_platform(), "{error:?}");
-    assert_eq!(env.calls(UPLOAD), 1);
+    assert_eq!(env.calls(UPLOAD).await, 1);
 }
 
 #[tokio::test]
 async fn the_size_limits_themselves_are_accepted() {
-    let env = stub().await;
-    env.answer_fixture(UPLOAD, "media", "upload");
+    let env = contract().await;
+    env.answer_fixture(UPLOAD, "media", "upload").await;
     let thumb = Upload::bytes("t.jpg", vec![0xff; 64 * 1024]);
     env.client
         .media()
@@ -312,7 +330,7 @@ refused_locally!(
 
 #[tokio::test]
 async fn a_missing_file_is_an_io_error_before_sending() {
-    let env = stub().await;
+    let env = contract().await;
     let dir = tempfile::tempdir().unwrap();
     let result = env
         .client
@@ -329,7 +347,7 @@ async fn a_missing_file_is_an_io_error_before_sending() {
         ),
         "a missing file is an I/O error"
     );
-    assert_eq!(env.calls(UPLOAD), 0);
+    assert_eq!(env.calls(UPLOAD).await, 0);
 }
 
 macro_rules! upload_error {
@@ -351,8 +369,8 @@ upload_error!(a_media_over_the_limit_is_45001, 45001);
 upload_error!(a_missing_file_for_the_platform_is_41005, 41005);
 upload_error!(an_empty_file_for_the_platform_is_44001, 44001);
 
-fn image_answer() -> RawAnswer {
-    RawAnswer::new(200, JPEG)
+fn image_answer() -> Scripted {
+    Scripted::bytes(200, JPEG)
         .header("content-type", "image/jpeg")
         .header(
             "content-disposition",
@@ -362,8 +380,8 @@ fn image_answer() -> RawAnswer {
 
 #[tokio::test]
 async fn a_download_is_a_file_with_its_name() {
-    let env = stub().await;
-    env.stub.respond_raw(GET, image_answer());
+    let env = contract().await;
+    env.script(GET, &image_answer()).await;
     let MediaContent::File(file) = env.client.media().download("MEDIA_ID").await.unwrap() else {
         panic!("expected a file");
     };
@@ -384,8 +402,8 @@ async fn a_download_is_a_file_with_its_name() {
 
 #[tokio::test]
 async fn a_download_is_saved_in_a_directory_created_for_it() {
-    let env = stub().await;
-    env.stub.respond_raw(GET, image_answer());
+    let env = contract().await;
+    env.script(GET, &image_answer()).await;
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("media/today");
     let MediaContent::File(file) = env.client.media().download("MEDIA_ID").await.unwrap() else {
@@ -398,8 +416,8 @@ async fn a_download_is_saved_in_a_directory_created_for_it() {
 
 #[tokio::test]
 async fn a_video_download_is_its_url() {
-    let env = stub().await;
-    env.answer_fixture(GET, "media", "get_video");
+    let env = contract().await;
+    env.answer_fixture(GET, "media", "get_video").await;
     let content = env.client.media().download("VIDEO_ID").await.unwrap();
     let MediaContent::Video { video_url, .. } = content else {
         panic!("expected a video URL, got {content:?}");
@@ -409,17 +427,18 @@ async fn a_video_download_is_its_url() {
 
 #[tokio::test]
 async fn a_json_error_sent_as_text_is_typed() {
-    let env = stub().await;
-    env.stub.respond_raw(
+    let env = contract().await;
+    env.script(
         GET,
-        RawAnswer::new(
+        &Scripted::bytes(
             200,
-            r#"{"errcode":40007,"errmsg":"invalid media_id rid: 1-2-3"}"#,
+            r#"{"errcode":40007,"errmsg":"invalid media_id rid: 1-2-3"}"#.as_bytes(),
         )
         .header("content-type", "text/plain"),
-    );
+    )
+    .await;
     let result = env.client.media().download("EXPIRED").await;
-    assert_eq!(crate::stub_env::errcode(result), 40007);
+    assert_eq!(crate::contract_env::errcode(result), 40007);
 }
 
 platform_error!(
@@ -438,12 +457,18 @@ platform_error!(
 
 #[tokio::test]
 async fn a_download_is_retried_as_a_read() {
-    let env = stub().await;
-    env.stub.respond_raw(GET, image_answer());
-    env.stub.fault(GET, Fault::Status(502), 1);
+    let env = contract().await;
+    // Faults apply in the order given: the 502 first, then the image for every call.
+    env.platform
+        .control()
+        .faults()
+        .status(GET, 502, 1)
+        .await
+        .unwrap();
+    env.script(GET, &image_answer()).await;
     let content = env.client.media().download("MEDIA_ID").await.unwrap();
     assert!(matches!(content, MediaContent::File(_)));
-    assert_eq!(env.calls(GET), 2);
+    assert_eq!(env.calls(GET).await, 2);
 }
 
 refused_locally!(
@@ -455,11 +480,12 @@ refused_locally!(
 
 #[tokio::test]
 async fn a_jssdk_voice_is_downloaded_from_its_own_path() {
-    let env = stub().await;
-    env.stub.respond_raw(
+    let env = contract().await;
+    env.script(
         GET_JSSDK,
-        RawAnswer::new(200, &b"speex"[..]).header("content-type", "voice/speex"),
-    );
+        &Scripted::bytes(200, &b"speex"[..]).header("content-type", "voice/speex"),
+    )
+    .await;
     let MediaContent::File(file) = env.client.media().download_jssdk_voice("V").await.unwrap()
     else {
         panic!("expected a file");
@@ -469,8 +495,8 @@ async fn a_jssdk_voice_is_downloaded_from_its_own_path() {
 
 #[tokio::test]
 async fn uploadimg_answers_the_url() {
-    let env = stub().await;
-    env.answer_fixture(UPLOADIMG, "media", "uploadimg");
+    let env = contract().await;
+    env.answer_fixture(UPLOADIMG, "media", "uploadimg").await;
     let url = env
         .client
         .media()
@@ -487,14 +513,14 @@ async fn uploadimg_answers_the_url() {
 
 #[tokio::test]
 async fn uploadimg_takes_1_mib() {
-    let env = stub().await;
-    env.answer_fixture(UPLOADIMG, "media", "uploadimg");
+    let env = contract().await;
+    env.answer_fixture(UPLOADIMG, "media", "uploadimg").await;
     env.client
         .media()
         .upload_image(Upload::bytes("a.jpg", vec![0; 1024 * 1024]))
         .await
         .unwrap();
-    assert_eq!(env.calls(UPLOADIMG), 1);
+    assert_eq!(env.calls(UPLOADIMG).await, 1);
 }
 
 refused_locally!(
@@ -535,8 +561,8 @@ fn fixture_article() -> NewsArticle {
 
 #[tokio::test]
 async fn uploadnews_sends_the_spec_body() {
-    let env = stub().await;
-    env.answer_fixture(UPLOADNEWS, "mass", "uploadnews");
+    let env = contract().await;
+    env.answer_fixture(UPLOADNEWS, "mass", "uploadnews").await;
     let news = env
         .client
         .media()
@@ -558,8 +584,8 @@ async fn uploadnews_sends_the_spec_body() {
 
 #[tokio::test]
 async fn uploadnews_takes_8_articles() {
-    let env = stub().await;
-    env.answer_fixture(UPLOADNEWS, "mass", "uploadnews");
+    let env = contract().await;
+    env.answer_fixture(UPLOADNEWS, "mass", "uploadnews").await;
     env.client
         .media()
         .upload_news(vec![fixture_article(); 8])
@@ -617,8 +643,8 @@ platform_error!(
 
 #[tokio::test]
 async fn uploadvideo_sends_the_spec_body() {
-    let env = stub().await;
-    env.answer_fixture(UPLOADVIDEO, "mass", "uploadvideo");
+    let env = contract().await;
+    env.answer_fixture(UPLOADVIDEO, "mass", "uploadvideo").await;
     let video = env
         .client
         .media()
@@ -652,8 +678,9 @@ platform_error!(
 
 #[tokio::test]
 async fn an_answer_without_a_media_id_is_unexpected() {
-    let env = stub().await;
-    env.answer(UPLOAD, json!({"type": "image", "created_at": 1}));
+    let env = contract().await;
+    env.answer(UPLOAD, json!({"type": "image", "created_at": 1}))
+        .await;
     let result = env
         .client
         .media()
@@ -664,8 +691,8 @@ async fn an_answer_without_a_media_id_is_unexpected() {
 
 #[tokio::test]
 async fn articles_read_from_the_platform_shape_are_sent_as_they_are() {
-    let env = stub().await;
-    env.answer_fixture(UPLOADNEWS, "mass", "uploadnews");
+    let env = contract().await;
+    env.answer_fixture(UPLOADNEWS, "mass", "uploadnews").await;
     let body = request_fixture("mass", "uploadnews", &[]);
     let article = NewsArticle::from_json(&body["articles"][0], "articles[0]").unwrap();
     env.client.media().upload_news([article]).await.unwrap();
@@ -675,9 +702,14 @@ async fn articles_read_from_the_platform_shape_are_sent_as_they_are() {
 #[tokio::test]
 async fn files_get_the_transfer_timeout_instead_of_the_request_timeout() {
     use std::time::Duration;
-    let stub = StubPlatform::start().await.unwrap();
-    stub.respond(UPLOAD, fixture("media", "upload.response.json"));
-    stub.respond(UPLOADVIDEO, fixture("mass", "uploadvideo.response.json"));
+    let stub = crate::platform().await;
+    // Both answers come 400 ms late: past the request timeout, within the transfer timeout.
+    let late = |area, name| Scripted::json(fixture(area, name)).after(Duration::from_millis(400));
+    let faults = stub.control().faults();
+    let upload = late("media", "upload.response.json");
+    faults.answer(UPLOAD, &upload, 1).await.unwrap();
+    let video = late("mass", "uploadvideo.response.json");
+    faults.answer(UPLOADVIDEO, &video, 1).await.unwrap();
     let client = crate::builder(&stub)
         .request_timeout(Duration::from_millis(150))
         .total_timeout(Duration::from_millis(200))
@@ -685,13 +717,11 @@ async fn files_get_the_transfer_timeout_instead_of_the_request_timeout() {
         .build()
         .unwrap();
     client.access_token().await.unwrap();
-    stub.fault(UPLOAD, Fault::Delay(Duration::from_millis(400)), 1);
     client
         .media()
         .upload(MediaKind::Image, Upload::bytes("a.jpg", JPEG))
         .await
         .unwrap();
-    stub.fault(UPLOADVIDEO, Fault::Delay(Duration::from_millis(400)), 1);
     let slow_json = client.media().upload_video("M", "t", "d").await;
     assert!(error(slow_json).is_network());
 }

@@ -3,9 +3,9 @@
 
 use serde_json::json;
 use wxoa_client::api::misc::{CheckAction, Operator};
-use wxoa_client::testing::STUB_APP_ID;
+use wxoa_sandbox::DEFAULT_APP_ID;
 
-use crate::stub_env::{platform_error, refused_locally, request_fixture, stub};
+use crate::contract_env::{contract, platform_error, refused_locally, request_fixture};
 
 const CALLBACK_IP: &str = "/cgi-bin/getcallbackip";
 const DOMAIN_IP: &str = "/cgi-bin/get_api_domain_ip";
@@ -15,8 +15,8 @@ const QUOTA: &str = "/cgi-bin/openapi/quota/get";
 
 #[tokio::test]
 async fn callback_ips_are_read_with_a_get() {
-    let env = stub().await;
-    env.answer_fixture(CALLBACK_IP, "misc", "ip_list");
+    let env = contract().await;
+    env.answer_fixture(CALLBACK_IP, "misc", "ip_list").await;
     let ips = env.client.misc().callback_ips().await.unwrap();
     assert_eq!(ips, ["101.89.47.18"]);
     let request = env.last(CALLBACK_IP);
@@ -26,8 +26,8 @@ async fn callback_ips_are_read_with_a_get() {
 
 #[tokio::test]
 async fn api_domain_ips_are_read_with_a_get() {
-    let env = stub().await;
-    env.answer_fixture(DOMAIN_IP, "misc", "ip_list");
+    let env = contract().await;
+    env.answer_fixture(DOMAIN_IP, "misc", "ip_list").await;
     let ips = env.client.misc().api_domain_ips().await.unwrap();
     assert_eq!(ips, ["101.89.47.18"]);
     assert_eq!(env.last(DOMAIN_IP).method, "GET");
@@ -35,17 +35,18 @@ async fn api_domain_ips_are_read_with_a_get() {
 
 #[tokio::test]
 async fn ip_lists_are_retried_as_reads() {
-    let env = stub().await;
-    env.answer_fixture(DOMAIN_IP, "misc", "ip_list");
-    env.fail_next(DOMAIN_IP, -1);
+    let env = contract().await;
+    // Faults apply in the order given: the errcode first, then the fixture for every call.
+    env.fail_next(DOMAIN_IP, -1).await;
+    env.answer_fixture(DOMAIN_IP, "misc", "ip_list").await;
     assert_eq!(env.client.misc().api_domain_ips().await.unwrap().len(), 1);
-    assert_eq!(env.calls(DOMAIN_IP), 2);
+    assert_eq!(env.calls(DOMAIN_IP).await, 2);
 }
 
 #[tokio::test]
 async fn callback_check_sends_the_spec_body_and_reads_the_report() {
-    let env = stub().await;
-    env.answer_fixture(CHECK, "misc", "callback_check");
+    let env = contract().await;
+    env.answer_fixture(CHECK, "misc", "callback_check").await;
     let report = env.client.misc().callback_check().await.unwrap();
     assert_eq!(
         env.last_json(CHECK),
@@ -59,8 +60,8 @@ async fn callback_check_sends_the_spec_body_and_reads_the_report() {
 
 #[tokio::test]
 async fn callback_check_takes_an_action_and_an_operator() {
-    let env = stub().await;
-    env.answer(CHECK, json!({"dns": [], "ping": []}));
+    let env = contract().await;
+    env.answer(CHECK, json!({"dns": [], "ping": []})).await;
     env.client
         .misc()
         .callback_check()
@@ -96,21 +97,26 @@ refused_locally!(
 
 #[tokio::test]
 async fn clear_quota_sends_the_account_appid_once() {
-    let env = stub().await;
+    let env = contract().await;
     env.client.misc().clear_quota().await.unwrap();
     assert_eq!(
         env.last_json(CLEAR),
-        request_fixture("misc", "clear_quota", &[("APPID", json!(STUB_APP_ID))])
+        request_fixture("misc", "clear_quota", &[("APPID", json!(DEFAULT_APP_ID))])
     );
 }
 
 #[tokio::test]
 async fn clear_quota_is_never_repeated_after_a_lost_answer() {
-    let env = stub().await;
-    env.stub.fault(CLEAR, wxoa_client::testing::Fault::Drop, 1);
+    let env = contract().await;
+    env.platform
+        .control()
+        .faults()
+        .drop(CLEAR, 1)
+        .await
+        .unwrap();
     let error = env.client.misc().clear_quota().await.unwrap_err();
     assert!(error.may_have_reached_platform(), "{error:?}");
-    assert_eq!(env.calls(CLEAR), 1);
+    assert_eq!(env.calls(CLEAR).await, 1);
 }
 
 platform_error!(clear_quota_used_up_is_48006, CLEAR, 48006, |client| client
@@ -119,8 +125,8 @@ platform_error!(clear_quota_used_up_is_48006, CLEAR, 48006, |client| client
 
 #[tokio::test]
 async fn quota_of_an_api_path() {
-    let env = stub().await;
-    env.answer_fixture(QUOTA, "misc", "quota_get");
+    let env = contract().await;
+    env.answer_fixture(QUOTA, "misc", "quota_get").await;
     let quota = env
         .client
         .misc()
@@ -143,11 +149,11 @@ async fn quota_of_an_api_path() {
 
 #[tokio::test]
 async fn quota_numbers_may_arrive_as_strings() {
-    let env = stub().await;
+    let env = contract().await;
     env.answer(
         QUOTA,
         json!({"errcode": 0, "errmsg": "ok", "quota": {"daily_limit": "100", "used": "1", "remain": "99", "new": true}}),
-    );
+    ).await;
     let quota = env.client.misc().quota("/cgi-bin/user/get").await.unwrap();
     assert_eq!((quota.daily_limit, quota.remain), (100, 99));
     assert_eq!(quota.extra["new"], json!(true));

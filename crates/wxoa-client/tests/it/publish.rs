@@ -5,7 +5,7 @@ use serde_json::json;
 use wxoa_client::api::material::NewsArticle;
 use wxoa_client::api::publish::PublishState;
 
-use crate::stub_env::{platform_error, refused_locally, request_fixture, stub};
+use crate::contract_env::{contract, platform_error, refused_locally, request_fixture};
 
 const DRAFT_ADD: &str = "/cgi-bin/draft/add";
 const DRAFT_GET: &str = "/cgi-bin/draft/get";
@@ -29,8 +29,8 @@ fn article() -> NewsArticle {
 
 #[tokio::test]
 async fn a_draft_is_added_with_its_crops() {
-    let env = stub().await;
-    env.answer_fixture(DRAFT_ADD, "publish", "draft_add");
+    let env = contract().await;
+    env.answer_fixture(DRAFT_ADD, "publish", "draft_add").await;
     let article = article()
         .field("pic_crop_235_1", json!("X1_Y1_X2_Y2"))
         .field("pic_crop_1_1", json!("X1_Y1_X2_Y2"));
@@ -44,8 +44,8 @@ async fn a_draft_is_added_with_its_crops() {
 
 #[tokio::test]
 async fn a_picture_post_needs_no_cover() {
-    let env = stub().await;
-    env.answer_fixture(DRAFT_ADD, "publish", "draft_add");
+    let env = contract().await;
+    env.answer_fixture(DRAFT_ADD, "publish", "draft_add").await;
     let post = NewsArticle::new("Pictures", "", "text")
         .field("article_type", json!("newspic"))
         .field(
@@ -81,8 +81,8 @@ platform_error!(
 
 #[tokio::test]
 async fn a_draft_is_read() {
-    let env = stub().await;
-    env.answer_fixture(DRAFT_GET, "publish", "draft_get");
+    let env = contract().await;
+    env.answer_fixture(DRAFT_GET, "publish", "draft_get").await;
     let articles = env.client.drafts().get("MEDIA_ID").await.unwrap();
     assert_eq!(
         env.last_json(DRAFT_GET),
@@ -98,7 +98,8 @@ platform_error!(an_unknown_draft_is_40007, DRAFT_GET, 40007, |client| client
 
 #[tokio::test]
 async fn a_draft_is_deleted() {
-    let env = stub().await;
+    let env = contract().await;
+    env.answer_ok(DRAFT_DELETE).await;
     env.client.drafts().delete("MEDIA_ID").await.unwrap();
     assert_eq!(
         env.last_json(DRAFT_DELETE),
@@ -115,7 +116,8 @@ refused_locally!(
 
 #[tokio::test]
 async fn a_draft_article_is_updated() {
-    let env = stub().await;
+    let env = contract().await;
+    env.answer_ok(DRAFT_UPDATE).await;
     env.client
         .drafts()
         .update("MEDIA_ID", 0, article())
@@ -136,16 +138,18 @@ refused_locally!(
 
 #[tokio::test]
 async fn drafts_are_counted() {
-    let env = stub().await;
-    env.answer_fixture(DRAFT_COUNT, "publish", "draft_count");
+    let env = contract().await;
+    env.answer_fixture(DRAFT_COUNT, "publish", "draft_count")
+        .await;
     assert_eq!(env.client.drafts().count().await.unwrap(), 3);
     assert_eq!(env.last(DRAFT_COUNT).method, "GET");
 }
 
 #[tokio::test]
 async fn a_page_of_drafts() {
-    let env = stub().await;
-    env.answer_fixture(DRAFT_LIST, "publish", "draft_batchget");
+    let env = contract().await;
+    env.answer_fixture(DRAFT_LIST, "publish", "draft_batchget")
+        .await;
     let page = env.client.drafts().list_page(0, 20).await.unwrap();
     assert_eq!(
         env.last_json(DRAFT_LIST),
@@ -158,8 +162,9 @@ async fn a_page_of_drafts() {
 
 #[tokio::test]
 async fn a_page_without_content() {
-    let env = stub().await;
-    env.answer_fixture(DRAFT_LIST, "publish", "draft_batchget");
+    let env = contract().await;
+    env.answer_fixture(DRAFT_LIST, "publish", "draft_batchget")
+        .await;
     env.client
         .drafts()
         .list_page(20, 5)
@@ -181,8 +186,9 @@ refused_locally!(
 
 #[tokio::test]
 async fn a_draft_is_submitted() {
-    let env = stub().await;
-    env.answer_fixture(SUBMIT, "publish", "freepublish_submit");
+    let env = contract().await;
+    env.answer_fixture(SUBMIT, "publish", "freepublish_submit")
+        .await;
     let submitted = env.client.publications().submit("MEDIA_ID").await.unwrap();
     assert_eq!(
         env.last_json(SUBMIT),
@@ -194,11 +200,12 @@ async fn a_draft_is_submitted() {
 
 #[tokio::test]
 async fn a_numeric_publish_id_is_kept_as_text() {
-    let env = stub().await;
+    let env = contract().await;
     env.answer(
         SUBMIT,
         json!({"errcode": 0, "errmsg": "ok", "publish_id": 100000001}),
-    );
+    )
+    .await;
     let submitted = env.client.publications().submit("M").await.unwrap();
     assert_eq!(submitted.publish_id, "100000001");
 }
@@ -213,8 +220,9 @@ platform_error!(publishing_too_often_is_53501, SUBMIT, 53501, |client| {
 
 #[tokio::test]
 async fn a_publication_succeeded() {
-    let env = stub().await;
-    env.answer_fixture(STATUS, "publish", "freepublish_get");
+    let env = contract().await;
+    env.answer_fixture(STATUS, "publish", "freepublish_get")
+        .await;
     let status = env.client.publications().status("100000001").await.unwrap();
     assert_eq!(
         env.last_json(STATUS),
@@ -229,8 +237,9 @@ async fn a_publication_succeeded() {
 
 #[tokio::test]
 async fn a_publication_refused_names_its_articles() {
-    let env = stub().await;
-    env.answer_fixture(STATUS, "publish", "freepublish_get_refused");
+    let env = contract().await;
+    env.answer_fixture(STATUS, "publish", "freepublish_get_refused")
+        .await;
     let status = env.client.publications().status("100000002").await.unwrap();
     assert_eq!(status.publish_status, PublishState::OriginalFailed);
     assert_eq!(status.fail_idx, [1, 2]);
@@ -239,8 +248,9 @@ async fn a_publication_refused_names_its_articles() {
 
 #[tokio::test]
 async fn an_unknown_publish_state_is_kept() {
-    let env = stub().await;
-    env.answer(STATUS, json!({"publish_id": "1", "publish_status": 9}));
+    let env = contract().await;
+    env.answer(STATUS, json!({"publish_id": "1", "publish_status": 9}))
+        .await;
     let status = env.client.publications().status("1").await.unwrap();
     assert_eq!(status.publish_status, PublishState::Unknown(9));
     assert_eq!(status.publish_status.code(), 9);
@@ -259,7 +269,8 @@ refused_locally!(
 
 #[tokio::test]
 async fn a_published_article_is_deleted() {
-    let env = stub().await;
+    let env = contract().await;
+    env.answer_ok(DELETE).await;
     env.client
         .publications()
         .delete("ARTICLE_ID")
@@ -281,8 +292,9 @@ platform_error!(
 
 #[tokio::test]
 async fn a_published_article_is_read() {
-    let env = stub().await;
-    env.answer_fixture(ARTICLE, "publish", "freepublish_getarticle");
+    let env = contract().await;
+    env.answer_fixture(ARTICLE, "publish", "freepublish_getarticle")
+        .await;
     let articles = env
         .client
         .publications()
@@ -306,8 +318,9 @@ platform_error!(
 
 #[tokio::test]
 async fn a_page_of_published_articles() {
-    let env = stub().await;
-    env.answer_fixture(LIST, "publish", "freepublish_batchget");
+    let env = contract().await;
+    env.answer_fixture(LIST, "publish", "freepublish_batchget")
+        .await;
     let page = env.client.publications().list_page(0, 20).await.unwrap();
     assert_eq!(
         env.last_json(LIST),

@@ -3,10 +3,13 @@
 
 use serde_json::json;
 use wxoa_client::api::qrcode::Scene;
-use wxoa_client::testing::{RawAnswer, STUB_APP_ID, STUB_APP_SECRET};
 use wxoa_client::{Account, BaseProblem, Client, ConfigError, Content, Error};
+use wxoa_sandbox::control::Scripted;
+use wxoa_sandbox::{DEFAULT_APP_ID, DEFAULT_APP_SECRET};
 
-use crate::stub_env::{error, fixture, platform_error, refused_locally, request_fixture, stub};
+use crate::contract_env::{
+    contract, error, fixture, platform_error, refused_locally, request_fixture,
+};
 
 const CREATE: &str = "/cgi-bin/qrcode/create";
 const SHOW: &str = "/cgi-bin/showqrcode";
@@ -14,8 +17,8 @@ const JPEG: &[u8] = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00 a QR code";
 
 #[tokio::test]
 async fn a_temporary_numeric_code() {
-    let env = stub().await;
-    env.answer_fixture(CREATE, "qrcode", "create_temp");
+    let env = contract().await;
+    env.answer_fixture(CREATE, "qrcode", "create_temp").await;
     let code = env
         .client
         .qrcodes()
@@ -35,8 +38,8 @@ async fn a_temporary_numeric_code() {
 
 #[tokio::test]
 async fn a_temporary_string_code() {
-    let env = stub().await;
-    env.answer_fixture(CREATE, "qrcode", "create_temp");
+    let env = contract().await;
+    env.answer_fixture(CREATE, "qrcode", "create_temp").await;
     env.client
         .qrcodes()
         .temporary("test")
@@ -51,8 +54,8 @@ async fn a_temporary_string_code() {
 
 #[tokio::test]
 async fn a_permanent_numeric_code_has_no_expiry() {
-    let env = stub().await;
-    env.answer_fixture(CREATE, "qrcode", "create_limit");
+    let env = contract().await;
+    env.answer_fixture(CREATE, "qrcode", "create_limit").await;
     let code = env.client.qrcodes().permanent(123).await.unwrap();
     assert_eq!(
         env.last_json(CREATE),
@@ -64,8 +67,8 @@ async fn a_permanent_numeric_code_has_no_expiry() {
 
 #[tokio::test]
 async fn a_permanent_string_code() {
-    let env = stub().await;
-    env.answer_fixture(CREATE, "qrcode", "create_limit");
+    let env = contract().await;
+    env.answer_fixture(CREATE, "qrcode", "create_limit").await;
     env.client.qrcodes().permanent("test").await.unwrap();
     assert_eq!(
         env.last_json(CREATE),
@@ -75,8 +78,8 @@ async fn a_permanent_string_code() {
 
 #[tokio::test]
 async fn a_temporary_code_without_expiry_leaves_it_to_the_platform() {
-    let env = stub().await;
-    env.answer_fixture(CREATE, "qrcode", "create_temp");
+    let env = contract().await;
+    env.answer_fixture(CREATE, "qrcode", "create_temp").await;
     env.client.qrcodes().temporary(Scene::Id(9)).await.unwrap();
     assert_eq!(
         env.last_json(CREATE),
@@ -86,8 +89,8 @@ async fn a_temporary_code_without_expiry_leaves_it_to_the_platform() {
 
 #[tokio::test]
 async fn the_range_limits_themselves_are_accepted() {
-    let env = stub().await;
-    env.answer_fixture(CREATE, "qrcode", "create_temp");
+    let env = contract().await;
+    env.answer_fixture(CREATE, "qrcode", "create_temp").await;
     let qrcode = env.client.qrcodes();
     qrcode.permanent(100_000).await.unwrap();
     qrcode.permanent(1).await.unwrap();
@@ -101,7 +104,7 @@ async fn the_range_limits_themselves_are_accepted() {
         .expire_seconds(1)
         .await
         .unwrap();
-    assert_eq!(env.calls(CREATE), 4);
+    assert_eq!(env.calls(CREATE).await, 4);
 }
 
 refused_locally!(
@@ -182,14 +185,14 @@ fn scenes_are_numeric_for_integers_only() {
 
 #[tokio::test]
 async fn the_image_url_is_on_the_mp_host_with_the_ticket_encoded() {
-    let env = stub().await;
+    let env = contract().await;
     // A stub (not a platform host) serves showqrcode too: it is the default mp host.
-    assert_eq!(env.client.mp_base(), env.stub.base_url());
+    assert_eq!(env.client.mp_base(), env.platform.base_url());
     assert_eq!(
         env.client.qrcodes().image_url("gQH+47j/oA=="),
         format!(
             "{}/cgi-bin/showqrcode?ticket=gQH%2B47j%2FoA%3D%3D",
-            env.stub.base_url()
+            env.platform.base_url()
         )
     );
 }
@@ -198,7 +201,7 @@ async fn the_image_url_is_on_the_mp_host_with_the_ticket_encoded() {
 fn the_mp_host_follows_the_api_host_rule() {
     let on = |api: &str, mp: Option<&str>| {
         let mut builder = Client::builder()
-            .account(Account::new(STUB_APP_ID, STUB_APP_SECRET))
+            .account(Account::new(DEFAULT_APP_ID, DEFAULT_APP_SECRET))
             .api_bases([api]);
         if let Some(mp) = mp {
             builder = builder.mp_base(mp);
@@ -229,7 +232,7 @@ fn the_mp_host_follows_the_api_host_rule() {
         "http://mp.test"
     );
     let bad = Client::builder()
-        .account(Account::new(STUB_APP_ID, STUB_APP_SECRET))
+        .account(Account::new(DEFAULT_APP_ID, DEFAULT_APP_SECRET))
         .mp_base("mp.weixin.qq.com")
         .build();
     assert!(matches!(
@@ -243,13 +246,12 @@ fn the_mp_host_follows_the_api_host_rule() {
 
 #[tokio::test]
 async fn the_image_is_downloaded_exactly_as_served_without_a_token() {
-    let env = stub().await;
-    env.stub.respond_raw(
+    let env = contract().await;
+    env.script(
         SHOW,
-        RawAnswer::new(200, JPEG)
-            .header("content-type", "image/jpeg")
-            .without_token(),
-    );
+        &Scripted::bytes(200, JPEG).header("content-type", "image/jpeg"),
+    )
+    .await;
     let image = env.client.qrcodes().image("gQH+47j/oA==").await.unwrap();
     assert_eq!(image.content_type(), Some("image/jpeg"));
     assert_eq!(image.bytes().await.unwrap().as_ref(), JPEG);
@@ -261,9 +263,8 @@ async fn the_image_is_downloaded_exactly_as_served_without_a_token() {
 
 #[tokio::test]
 async fn an_unknown_ticket_is_http_404() {
-    let env = stub().await;
-    env.stub
-        .respond_raw(SHOW, RawAnswer::new(404, "").without_token());
+    let env = contract().await;
+    env.script(SHOW, &Scripted::bytes(404, b"")).await;
     let error = error(env.client.qrcodes().image("nope").await);
     assert!(
         matches!(error, Error::Http { status: 404, .. }),
@@ -273,26 +274,29 @@ async fn an_unknown_ticket_is_http_404() {
 
 #[tokio::test]
 async fn a_json_error_from_showqrcode_is_typed() {
-    let env = stub().await;
-    env.stub.respond_raw(
+    let env = contract().await;
+    env.script(
         SHOW,
-        RawAnswer::new(200, r#"{"errcode":40001,"errmsg":"invalid credential"}"#)
-            .header("content-type", "text/plain")
-            .without_token(),
-    );
+        &Scripted::bytes(
+            200,
+            r#"{"errcode":40001,"errmsg":"invalid credential"}"#.as_bytes(),
+        )
+        .header("content-type", "text/plain"),
+    )
+    .await;
     let result = env.client.qrcodes().image("t").await;
-    assert_eq!(crate::stub_env::errcode(result), 40001);
+    assert_eq!(crate::contract_env::errcode(result), 40001);
 }
 
 #[tokio::test]
 async fn json_where_the_image_was_expected_is_unexpected_content() {
-    let env = stub().await;
-    env.stub.respond_raw(
+    let env = contract().await;
+    env.script(
         SHOW,
-        RawAnswer::new(200, r#"{"hello":"world"}"#)
-            .header("content-type", "application/json")
-            .without_token(),
-    );
+        &Scripted::bytes(200, r#"{"hello":"world"}"#.as_bytes())
+            .header("content-type", "application/json"),
+    )
+    .await;
     let error = error(env.client.qrcodes().image("t").await);
     assert!(
         matches!(

@@ -1,14 +1,14 @@
 //! No secret value ever reaches a log line or an error: the whole run's TRACE output (`log`
-//! records included) is captured and searched for every secret the stub knows.
+//! records included) is captured and searched for every secret that crossed the wire: the
+//! AppSecrets, every token the sandbox saw, the tickets, the token server's Bearer token.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use wxoa_client::testing::{Fault, STUB_TOKEN_SERVER_AUTH, StubPlatform};
 use wxoa_client::token::{FileStore, RedisStore, RemoteTokenSource, TokenSource};
 use wxoa_client::{Account, ApiRequest, Error};
 
-use crate::{builder_for, logs, unique_account};
+use crate::{TOKEN_SERVER_AUTH, builder_for, logs, token_server, unique_account};
 
 const READ: &str = "/cgi-bin/getcallbackip";
 const SEND: &str = "/cgi-bin/message/custom/send";
@@ -21,8 +21,9 @@ fn log_error(error: &Error) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_reaches_any_log_line_or_error() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let (app_id, account) = unique_account(&stub);
+    let mut tickets = Vec::new();
     let dir = tempfile::tempdir().unwrap();
     let mut errors = Vec::new();
 
@@ -34,26 +35,27 @@ async fn no_secret_reaches_any_log_line_or_error() {
     for _ in 0..20 {
         client.get_json(READ, &[("lang", "zh_CN")]).await.unwrap();
     }
+    let ok = serde_json::json!({"errcode": 0, "errmsg": "ok"});
+    stub.control().faults().json(SEND, ok, 1).await.unwrap();
     client
         .post_json(SEND, &serde_json::json!({"touser": "o", "msgtype": "text"}))
         .await
         .unwrap();
-    client.jsapi_ticket().await.unwrap();
-    client.wx_card_ticket().await.unwrap();
-    stub.revoke_tokens();
+    tickets.push(client.jsapi_ticket().await.unwrap());
+    tickets.push(client.wx_card_ticket().await.unwrap());
+    stub.control().revoke_tokens().await.unwrap();
     client.get_json(READ, &[]).await.unwrap();
 
     // Failures of every kind, their errors logged by the "application".
-    let faults = [
-        (READ, Fault::ErrCode(-1), 5),
-        (SEND, Fault::Drop, 1),
-        ("/cgi-bin/user/get", Fault::ErrCode(40164), 1),
-        ("/cgi-bin/always/40001", Fault::ErrCode(40001), usize::MAX),
-        ("/cgi-bin/status", Fault::Status(500), 5),
-    ];
-    for (path, fault, times) in faults {
-        stub.fault(path, fault, times);
-    }
+    let faults = stub.control().faults();
+    faults.error(READ, -1, 5).await.unwrap();
+    faults.drop(SEND, 1).await.unwrap();
+    faults.error("/cgi-bin/user/get", 40164, 1).await.unwrap();
+    faults
+        .error("/cgi-bin/always/40001", 40001, u32::MAX)
+        .await
+        .unwrap();
+    faults.status("/cgi-bin/status", 500, 5).await.unwrap();
     errors.push(client.get_json(READ, &[]).await.unwrap_err());
     errors.push(
         client
@@ -77,10 +79,14 @@ async fn no_secret_reaches_any_log_line_or_error() {
     );
     // A body that does not decode, holding a token where a number is expected.
     let token = client.access_token().await.unwrap();
-    stub.respond(
-        "/cgi-bin/echo/token",
-        serde_json::json!({"access_token": token.expose(), "ticket": token.expose()}),
-    );
+    faults
+        .json(
+            "/cgi-bin/echo/token",
+            serde_json::json!({"access_token": token.expose(), "ticket": token.expose()}),
+            u32::MAX,
+        )
+        .await
+        .unwrap();
     #[derive(Debug, serde::Deserialize)]
     #[allow(dead_code)]
     struct Wrong {
@@ -99,8 +105,8 @@ async fn no_secret_reaches_any_log_line_or_error() {
         .build()
         .unwrap();
     classic.get_json(READ, &[]).await.unwrap();
-    stub.fault("/cgi-bin/token", Fault::ErrCode(-1), 1);
-    stub.revoke_tokens();
+    faults.error("/cgi-bin/token", -1, 1).await.unwrap();
+    stub.control().revoke_tokens().await.unwrap();
     classic.get_json(READ, &[]).await.unwrap();
     let wrong_secret = builder_for(&stub, Account::new(app_id.as_str(), "WRONG-SECRET-31f9"))
         .token_source(TokenSource::classic())
@@ -109,19 +115,20 @@ async fn no_secret_reaches_any_log_line_or_error() {
     errors.push(wrong_secret.get_json(READ, &[]).await.unwrap_err());
 
     // A token server, with its Bearer token.
-    let remote = builder_for(&stub, Account::without_secret(app_id.as_str()))
+    let server = token_server(&stub).await;
+    let remote = builder_for(&stub, Account::without_secret(crate::DEFAULT_APP_ID))
         .token_source(TokenSource::remote(
-            RemoteTokenSource::new(stub.base_url(), Some(STUB_TOKEN_SERVER_AUTH.into())).unwrap(),
+            RemoteTokenSource::new(server.base_url(), Some(TOKEN_SERVER_AUTH.into())).unwrap(),
         ))
         .build()
         .unwrap();
     remote.get_json(READ, &[]).await.unwrap();
-    stub.revoke_tokens();
+    stub.control().revoke_tokens().await.unwrap();
     remote.get_json(READ, &[]).await.unwrap();
-    remote.jsapi_ticket().await.unwrap();
+    tickets.push(remote.jsapi_ticket().await.unwrap());
 
     // A Redis store with a password that cannot be reached.
-    let unreachable = StubPlatform::unreachable_base().unwrap();
+    let unreachable = crate::unreachable_base();
     let port = unreachable.rsplit(':').next().unwrap();
     let redis = RedisStore::new(&format!("redis://:{REDIS_PASSWORD}@127.0.0.1:{port}"))
         .unwrap()
@@ -136,7 +143,9 @@ async fn no_secret_reaches_any_log_line_or_error() {
         log_error(error);
     }
 
-    let mut secrets = stub.secrets();
+    let mut secrets = crate::seen_secrets(&stub);
+    secrets.extend(tickets.iter().map(|t| t.expose().to_owned()));
+    secrets.push(TOKEN_SERVER_AUTH.to_owned());
     secrets.push(REDIS_PASSWORD.to_owned());
     secrets.push("WRONG-SECRET-31f9".to_owned());
     assert!(secrets.len() > 10, "{}", secrets.len());

@@ -7,7 +7,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wxoa_client::testing::StubPlatform;
 use wxoa_client::token::{RedisStore, TokenKey, TokenKind};
 use wxoa_testkit::Redis;
 
@@ -29,8 +28,12 @@ async fn get_raw(url: &str, key: &str) -> Option<String> {
 async fn two_clients_sharing_redis_fetch_one_token() {
     let Some(redis) = Redis::start() else { return };
     let url = redis.url().to_owned();
-    let stub = StubPlatform::start().await.unwrap();
-    stub.set_token_delay(Duration::from_millis(200));
+    let stub = crate::platform().await;
+    stub.control()
+        .faults()
+        .delay_token_fetches(Duration::from_millis(200), u32::MAX)
+        .await
+        .unwrap();
     let (app_id, account) = unique_account(&stub);
     let clients: Vec<_> = (0..2)
         .map(|_| {
@@ -41,8 +44,8 @@ async fn two_clients_sharing_redis_fetch_one_token() {
         })
         .collect();
     concurrent_gets(&clients, 50, READ).await;
-    assert_eq!(stub.token_fetches(), 1);
-    assert_eq!(stub.calls(READ), 100);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
+    assert_eq!(stub.control().count(READ).await.unwrap(), 100);
 
     // The key is namespaced by the AppID and holds the token, never the secret.
     let key = RedisStore::key(&TokenKey::new(app_id.as_str(), TokenKind::AccessToken));
@@ -69,7 +72,7 @@ async fn redis_killed_mid_run_serves_from_memory_and_recovers() {
         }
     };
     let url = server.url().to_owned();
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let (app_id, account) = unique_account(&stub);
     let store = || {
         Arc::new(
@@ -83,7 +86,7 @@ async fn redis_killed_mid_run_serves_from_memory_and_recovers() {
         .build()
         .unwrap();
     client.get_json(READ, &[]).await.unwrap();
-    assert_eq!(stub.token_fetches(), 1);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
     let key = RedisStore::key(&TokenKey::new(app_id.as_str(), TokenKind::AccessToken));
     assert!(get_raw(&url, &key).await.is_some());
 
@@ -93,11 +96,11 @@ async fn redis_killed_mid_run_serves_from_memory_and_recovers() {
     for _ in 0..20 {
         client.get_json(READ, &[]).await.unwrap();
     }
-    assert_eq!(stub.token_fetches(), 1);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
     // A rejected token must be replaced while Redis is down: done in memory.
-    stub.revoke_tokens();
+    stub.control().revoke_tokens().await.unwrap();
     client.get_json(READ, &[]).await.unwrap();
-    assert_eq!(stub.token_fetches(), 2);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 2);
     // A cold client on the dead Redis works too.
     let cold = builder_for(&stub, account.clone())
         .store(store())
@@ -116,7 +119,7 @@ async fn redis_killed_mid_run_serves_from_memory_and_recovers() {
     server.restart().unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        stub.revoke_tokens();
+        stub.control().revoke_tokens().await.unwrap();
         client.get_json(READ, &[]).await.unwrap();
         let current = client.access_token().await.unwrap();
         let stored = get_raw(&url, &key).await;
@@ -136,8 +139,8 @@ async fn redis_killed_mid_run_serves_from_memory_and_recovers() {
         "no recovery logged for {app_id}"
     );
     // Shared again: a new cold client adopts the token from Redis without fetching.
-    let fetches = stub.token_fetches();
+    let fetches = stub.control().token_fetches().await.unwrap();
     let fresh = builder_for(&stub, account).store(store()).build().unwrap();
     fresh.get_json(READ, &[]).await.unwrap();
-    assert_eq!(stub.token_fetches(), fetches);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), fetches);
 }

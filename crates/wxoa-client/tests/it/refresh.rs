@@ -2,17 +2,18 @@
 
 use std::time::{Duration, Instant};
 
-use wxoa_client::testing::StubPlatform;
 use wxoa_client::token::{RefreshPolicy, TokenSource};
 
 use crate::builder;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_are_refreshed_ahead_without_making_callers_wait() {
-    let stub = StubPlatform::start().await.unwrap();
     // Six-second tokens, refreshed once four seconds are left but never before half-life: the
     // refresh is due three seconds after the fetch; the token stays usable for 4.5.
-    stub.set_expires_in(6);
+    let stub = crate::platform_with(
+        wxoa_sandbox::Sandbox::builder().token_lifetime(Duration::from_secs(6)),
+    )
+    .await;
     // The classic endpoint issues a new token each time, so the refresh is visible.
     let client = builder(&stub)
         .token_source(TokenSource::classic())
@@ -24,12 +25,16 @@ async fn tokens_are_refreshed_ahead_without_making_callers_wait() {
         .build()
         .unwrap();
     let first = client.access_token().await.unwrap();
-    assert_eq!(stub.token_fetches(), 1);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
     tokio::time::sleep(Duration::from_millis(3_200)).await;
 
     // Due for a refresh: the caller gets the current token at once, without waiting for a
     // (slow) fetch.
-    stub.set_token_delay(Duration::from_millis(500));
+    stub.control()
+        .faults()
+        .delay_token_fetches(Duration::from_millis(500), u32::MAX)
+        .await
+        .unwrap();
     let started = Instant::now();
     let during = client.access_token().await.unwrap();
     assert!(
@@ -50,5 +55,5 @@ async fn tokens_are_refreshed_ahead_without_making_callers_wait() {
     let after = client.access_token().await.unwrap();
     assert_ne!(after.expose(), first.expose());
     assert!(after.expires_at() > first.expires_at());
-    assert_eq!(stub.token_fetches(), 2);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 2);
 }

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use wxoa_client::testing::{STUB_APP_ID, StubPlatform};
 use wxoa_client::token::{MemoryStore, TokenKey, TokenKind};
 use wxoa_client::{Account, Error};
+use wxoa_sandbox::DEFAULT_APP_ID;
 
 use crate::{builder, unique_account};
 
@@ -12,7 +12,7 @@ const READ: &str = "/cgi-bin/getcallbackip";
 
 #[tokio::test]
 async fn accounts_have_their_own_tokens() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let (other_id, other) = unique_account(&stub);
     let store = Arc::new(MemoryStore::new());
     let client = builder(&stub)
@@ -20,15 +20,15 @@ async fn accounts_have_their_own_tokens() {
         .store(store.clone())
         .build()
         .unwrap();
-    assert_eq!(client.app_id().as_str(), STUB_APP_ID);
+    assert_eq!(client.app_id().as_str(), DEFAULT_APP_ID);
     let other_client = client.for_account(&other_id).unwrap();
     client.get_json(READ, &[]).await.unwrap();
     other_client.get_json(READ, &[]).await.unwrap();
-    assert_eq!(stub.token_fetches(), 2);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 2);
     let mine = client.access_token().await.unwrap();
     let theirs = other_client.access_token().await.unwrap();
     assert_ne!(mine.expose(), theirs.expose());
-    for (app_id, token) in [(STUB_APP_ID, &mine), (other_id.as_str(), &theirs)] {
+    for (app_id, token) in [(DEFAULT_APP_ID, &mine), (other_id.as_str(), &theirs)] {
         let stored = store
             .get_now(&TokenKey::new(app_id, TokenKind::AccessToken))
             .unwrap();
@@ -38,7 +38,7 @@ async fn accounts_have_their_own_tokens() {
 
 #[tokio::test]
 async fn accounts_can_be_added_and_removed_at_runtime() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let client = builder(&stub).build().unwrap();
     let (new_id, new) = unique_account(&stub);
     assert!(matches!(
@@ -57,7 +57,7 @@ async fn accounts_can_be_added_and_removed_at_runtime() {
         .map(|a| a.into_string())
         .collect();
     ids.sort();
-    let mut expected = vec![STUB_APP_ID.to_owned(), new_id.clone()];
+    let mut expected = vec![DEFAULT_APP_ID.to_owned(), new_id.clone()];
     expected.sort();
     assert_eq!(ids, expected);
 

@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use wxoa_client::testing::{Fault, StubPlatform};
 use wxoa_client::{Error, RetryPolicy};
 
 use crate::builder;
@@ -16,51 +15,58 @@ fn message() -> serde_json::Value {
 
 #[tokio::test]
 async fn system_busy_on_a_read_is_retried_and_succeeds() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let client = builder(&stub).build().unwrap();
-    stub.fault(READ, Fault::ErrCode(-1), 2);
+    stub.control().faults().error(READ, -1, 2).await.unwrap();
     let answer = client.get_json(READ, &[]).await.unwrap();
     assert_eq!(answer["ip_list"][0], "127.0.0.1");
-    assert_eq!(stub.calls(READ), 3);
+    assert_eq!(stub.control().count(READ).await.unwrap(), 3);
 }
 
 #[tokio::test]
 async fn system_busy_on_a_read_gives_up_after_the_allowed_attempts() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let client = builder(&stub).build().unwrap();
-    stub.fault(READ, Fault::ErrCode(-1), 10);
+    stub.control().faults().error(READ, -1, 10).await.unwrap();
     let error = client.get_json(READ, &[]).await.unwrap_err();
     assert_eq!(error.code().map(|c| c.code()), Some(-1), "{error:?}");
-    assert_eq!(stub.calls(READ), 3);
+    assert_eq!(stub.control().count(READ).await.unwrap(), 3);
 }
 
 #[tokio::test]
 async fn token_fetches_are_retried_on_system_busy() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let client = builder(&stub).build().unwrap();
-    stub.fault("/cgi-bin/stable_token", Fault::ErrCode(-1), 2);
+    stub.control()
+        .faults()
+        .error("/cgi-bin/stable_token", -1, 2)
+        .await
+        .unwrap();
     client.get_json(READ, &[]).await.unwrap();
-    assert_eq!(stub.calls("/cgi-bin/stable_token"), 3);
-    assert_eq!(stub.token_fetches(), 1);
+    assert_eq!(
+        stub.control().count("/cgi-bin/stable_token").await.unwrap(),
+        3
+    );
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
 }
 
 #[tokio::test]
 async fn system_busy_on_a_send_is_not_retried() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let client = builder(&stub).build().unwrap();
-    stub.fault(SEND, Fault::ErrCode(-1), 1);
+    stub.control().faults().error(SEND, -1, 1).await.unwrap();
     let error = client.post_json(SEND, &message()).await.unwrap_err();
     assert_eq!(error.code().map(|c| c.code()), Some(-1), "{error:?}");
-    assert_eq!(stub.calls(SEND), 1);
+    assert_eq!(stub.control().count(SEND).await.unwrap(), 1);
 }
 
 #[tokio::test]
 async fn dropped_connection_on_a_send_reaches_the_platform_once() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let client = builder(&stub).build().unwrap();
     // A warm token: the only request in flight is the send.
     client.access_token().await.unwrap();
-    stub.fault(SEND, Fault::Drop, 1);
+    stub.control().faults().drop(SEND, 1).await.unwrap();
     let error = client.post_json(SEND, &message()).await.unwrap_err();
     let Error::Transport {
         path,
@@ -76,61 +82,69 @@ async fn dropped_connection_on_a_send_reaches_the_platform_once() {
     assert!(*may_have_reached_platform);
     assert!(error.may_have_reached_platform() && error.is_network());
     assert!(error.to_string().contains("not sent again"), "{error}");
-    assert_eq!(stub.calls(SEND), 1, "exactly one send reached the platform");
+    assert_eq!(
+        stub.control().count(SEND).await.unwrap(),
+        1,
+        "exactly one send reached the platform"
+    );
 }
 
 #[tokio::test]
 async fn dropped_connection_on_a_read_is_retried() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let client = builder(&stub).build().unwrap();
-    stub.fault(READ, Fault::Drop, 1);
+    stub.control().faults().drop(READ, 1).await.unwrap();
     client.get_json(READ, &[]).await.unwrap();
-    assert_eq!(stub.calls(READ), 2);
+    assert_eq!(stub.control().count(READ).await.unwrap(), 2);
 }
 
 #[tokio::test]
 async fn an_idempotent_post_is_retried_like_a_read() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let client = builder(&stub).build().unwrap();
     let path = "/cgi-bin/user/info/batchget";
-    stub.fault(path, Fault::Drop, 1);
+    stub.control().faults().drop(path, 1).await.unwrap();
+    let ok = serde_json::json!({"errcode": 0, "user_info_list": []});
+    stub.control().faults().json(path, ok, 1).await.unwrap();
     let body = serde_json::json!({"user_list": [{"openid": "o1"}]});
-    let answer = client.post_json_idempotent(path, &body).await.unwrap();
-    assert_eq!(answer["body"], body);
-    assert_eq!(stub.calls(path), 2);
+    client.post_json_idempotent(path, &body).await.unwrap();
+    // The retry carried the body, as the platform received it.
+    let answer = stub.requests(path).pop().unwrap();
+    assert_eq!(answer.json().unwrap(), body);
+    assert_eq!(stub.control().count(path).await.unwrap(), 2);
 }
 
 #[tokio::test]
 async fn server_error_on_a_send_is_not_retried() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let client = builder(&stub).build().unwrap();
-    stub.fault(SEND, Fault::Status(502), 1);
+    stub.control().faults().status(SEND, 502, 1).await.unwrap();
     let error = client.post_json(SEND, &message()).await.unwrap_err();
     assert!(
         matches!(error, Error::Http { status: 502, .. }),
         "{error:?}"
     );
     assert!(error.may_have_reached_platform());
-    assert_eq!(stub.calls(SEND), 1);
+    assert_eq!(stub.control().count(SEND).await.unwrap(), 1);
 }
 
 #[tokio::test]
 async fn other_http_statuses_are_not_retried() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let client = builder(&stub).build().unwrap();
-    stub.fault(READ, Fault::Status(404), 1);
+    stub.control().faults().status(READ, 404, 1).await.unwrap();
     let error = client.get_json(READ, &[]).await.unwrap_err();
     assert!(
         matches!(error, Error::Http { status: 404, .. }),
         "{error:?}"
     );
-    assert_eq!(stub.calls(READ), 1);
+    assert_eq!(stub.control().count(READ).await.unwrap(), 1);
 }
 
 #[tokio::test]
 async fn primary_refusing_connections_fails_over() {
-    let stub = StubPlatform::start().await.unwrap();
-    let refused = StubPlatform::unreachable_base().unwrap();
+    let stub = crate::platform().await;
+    let refused = crate::unreachable_base();
     let client = builder(&stub)
         .api_bases([refused.as_str(), stub.base_url()])
         .build()
@@ -138,17 +152,24 @@ async fn primary_refusing_connections_fails_over() {
     let answer = client.get_json(READ, &[]).await.unwrap();
     assert_eq!(answer["ip_list"][0], "127.0.0.1");
     // A send too: a refused connection never carried it.
+    let ok = serde_json::json!({"errcode": 0, "errmsg": "ok"});
+    stub.control().faults().json(SEND, ok, 1).await.unwrap();
     client.post_json(SEND, &message()).await.unwrap();
-    assert_eq!(stub.calls(SEND), 1);
-    assert_eq!(stub.token_fetches(), 1);
+    assert_eq!(stub.control().count(SEND).await.unwrap(), 1);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
 }
 
 #[tokio::test]
 async fn primary_answering_5xx_fails_over_then_calls_return_to_it() {
-    let primary = StubPlatform::start().await.unwrap();
-    let secondary = StubPlatform::start().await.unwrap();
+    let primary = crate::platform().await;
+    let secondary = crate::platform().await;
     for path in ["/cgi-bin/stable_token", READ] {
-        primary.fault(path, Fault::Status(503), usize::MAX);
+        primary
+            .control()
+            .faults()
+            .status(path, 503, u32::MAX)
+            .await
+            .unwrap();
     }
     let client = builder(&primary)
         .api_bases([primary.base_url(), secondary.base_url()])
@@ -158,23 +179,30 @@ async fn primary_answering_5xx_fails_over_then_calls_return_to_it() {
     client.get_json(READ, &[]).await.unwrap();
     client.get_json(READ, &[]).await.unwrap();
     // The token fetch met the 503 once; every later call started on the failover host.
-    assert_eq!(primary.calls("/cgi-bin/stable_token"), 1);
-    assert_eq!(primary.calls(READ), 0);
-    assert_eq!(secondary.calls(READ), 2);
+    assert_eq!(
+        primary
+            .control()
+            .count("/cgi-bin/stable_token")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(primary.control().count(READ).await.unwrap(), 0);
+    assert_eq!(secondary.control().count(READ).await.unwrap(), 2);
     tokio::time::sleep(Duration::from_millis(350)).await;
-    primary.clear_faults();
+    primary.control().faults().clear().await.unwrap();
     client.get_json(READ, &[]).await.unwrap();
     assert!(
-        primary.calls(READ) >= 1,
+        primary.control().count(READ).await.unwrap() >= 1,
         "back on the primary after the interval"
     );
-    assert_eq!(secondary.calls(READ), 2);
+    assert_eq!(secondary.control().count(READ).await.unwrap(), 2);
 }
 
 #[tokio::test]
 async fn no_reachable_base_is_a_typed_transport_error() {
-    let stub = StubPlatform::start().await.unwrap();
-    let refused = StubPlatform::unreachable_base().unwrap();
+    let stub = crate::platform().await;
+    let refused = crate::unreachable_base();
     let client = builder(&stub).api_bases([refused]).build().unwrap();
     let error = client.get_json(READ, &[]).await.unwrap_err();
     let Error::Transport {
@@ -192,13 +220,17 @@ async fn no_reachable_base_is_a_typed_transport_error() {
 
 #[tokio::test]
 async fn a_send_that_times_out_is_not_sent_again() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let client = builder(&stub)
         .request_timeout(Duration::from_millis(200))
         .build()
         .unwrap();
     client.access_token().await.unwrap();
-    stub.fault(SEND, Fault::Delay(Duration::from_secs(2)), 1);
+    stub.control()
+        .faults()
+        .delay(SEND, Duration::from_secs(2), 1)
+        .await
+        .unwrap();
     let error = client.post_json(SEND, &message()).await.unwrap_err();
     assert!(
         matches!(
@@ -211,12 +243,12 @@ async fn a_send_that_times_out_is_not_sent_again() {
         ),
         "{error:?}"
     );
-    assert_eq!(stub.calls(SEND), 1);
+    assert_eq!(stub.control().count(SEND).await.unwrap(), 1);
 }
 
 #[tokio::test]
 async fn the_total_timeout_bounds_the_whole_call() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let client = builder(&stub)
         .retry(RetryPolicy {
             max_attempts: 10,
@@ -226,7 +258,11 @@ async fn the_total_timeout_bounds_the_whole_call() {
         .total_timeout(Duration::from_millis(400))
         .build()
         .unwrap();
-    stub.fault(READ, Fault::ErrCode(-1), usize::MAX);
+    stub.control()
+        .faults()
+        .error(READ, -1, u32::MAX)
+        .await
+        .unwrap();
     let started = std::time::Instant::now();
     let error = client.get_json(READ, &[]).await.unwrap_err();
     assert!(matches!(error, Error::Timeout { .. }), "{error:?}");

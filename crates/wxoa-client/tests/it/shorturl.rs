@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::stub_env::{platform_error, refused_locally, request_fixture, stub};
+use crate::contract_env::{contract, platform_error, refused_locally, request_fixture};
 
 const SHORTURL: &str = "/cgi-bin/shorturl";
 const GEN: &str = "/cgi-bin/shorten/gen";
@@ -14,8 +14,8 @@ const LONG_URL: &str =
 
 #[tokio::test]
 async fn long2short_sends_the_spec_body() {
-    let env = stub().await;
-    env.answer_fixture(SHORTURL, "shorten", "shorturl");
+    let env = contract().await;
+    env.answer_fixture(SHORTURL, "shorten", "shorturl").await;
     let short = env.client.shorturls().long2short(LONG_URL).await.unwrap();
     assert_eq!(short, "https://w.url.cn/s/AvCo6Ih");
     assert_eq!(
@@ -47,8 +47,8 @@ platform_error!(
 
 #[tokio::test]
 async fn shorten_sends_the_spec_body_and_answers_the_key() {
-    let env = stub().await;
-    env.answer_fixture(GEN, "shorten", "gen");
+    let env = contract().await;
+    env.answer_fixture(GEN, "shorten", "gen").await;
     let key = env
         .client
         .shorturls()
@@ -62,23 +62,23 @@ async fn shorten_sends_the_spec_body_and_answers_the_key() {
 
 #[tokio::test]
 async fn shorten_leaves_the_default_expiry_to_the_platform() {
-    let env = stub().await;
-    env.answer_fixture(GEN, "shorten", "gen");
+    let env = contract().await;
+    env.answer_fixture(GEN, "shorten", "gen").await;
     env.client.shorturls().shorten("d").await.unwrap();
     assert_eq!(env.last_json(GEN), json!({"long_data": "d"}));
 }
 
 #[tokio::test]
 async fn shorten_takes_4096_bytes_and_30_days() {
-    let env = stub().await;
-    env.answer_fixture(GEN, "shorten", "gen");
+    let env = contract().await;
+    env.answer_fixture(GEN, "shorten", "gen").await;
     env.client
         .shorturls()
         .shorten("x".repeat(4096))
         .expire_seconds(2_592_000)
         .await
         .unwrap();
-    assert_eq!(env.calls(GEN), 1);
+    assert_eq!(env.calls(GEN).await, 1);
 }
 
 refused_locally!(
@@ -139,8 +139,8 @@ platform_error!(
 
 #[tokio::test]
 async fn fetch_answers_the_data() {
-    let env = stub().await;
-    env.answer_fixture(FETCH, "shorten", "fetch");
+    let env = contract().await;
+    env.answer_fixture(FETCH, "shorten", "fetch").await;
     let data = env.client.shorturls().fetch("SHORT_KEY").await.unwrap();
     assert_eq!(
         env.last_json(FETCH),
@@ -153,12 +153,17 @@ async fn fetch_answers_the_data() {
 
 #[tokio::test]
 async fn fetch_is_retried_as_a_read() {
-    let env = stub().await;
-    env.answer_fixture(FETCH, "shorten", "fetch");
-    env.stub
-        .fault(FETCH, wxoa_client::testing::Fault::Status(502), 1);
+    let env = contract().await;
+    // Faults apply in the order given: the 502 first, then the fixture for every call.
+    env.platform
+        .control()
+        .faults()
+        .status(FETCH, 502, 1)
+        .await
+        .unwrap();
+    env.answer_fixture(FETCH, "shorten", "fetch").await;
     env.client.shorturls().fetch("k").await.unwrap();
-    assert_eq!(env.calls(FETCH), 2);
+    assert_eq!(env.calls(FETCH).await, 2);
 }
 
 refused_locally!(

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use wxoa_client::testing::StubPlatform;
 use wxoa_client::token::FileStore;
 
 use crate::{builder, concurrent_gets};
@@ -12,21 +11,32 @@ const PATH: &str = "/cgi-bin/getcallbackip";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn thousand_concurrent_cold_calls_fetch_one_token() {
-    let stub = StubPlatform::start().await.unwrap();
-    stub.set_token_delay(Duration::from_millis(100));
+    let stub = crate::platform().await;
+    stub.control()
+        .faults()
+        .delay_token_fetches(Duration::from_millis(100), u32::MAX)
+        .await
+        .unwrap();
     let client = builder(&stub).build().unwrap();
     for answer in concurrent_gets(&[client], 1000, PATH).await {
         assert_eq!(answer["ip_list"][0], "127.0.0.1");
     }
-    assert_eq!(stub.token_fetches(), 1);
-    assert_eq!(stub.calls("/cgi-bin/stable_token"), 1);
-    assert_eq!(stub.calls(PATH), 1000);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
+    assert_eq!(
+        stub.control().count("/cgi-bin/stable_token").await.unwrap(),
+        1
+    );
+    assert_eq!(stub.control().count(PATH).await.unwrap(), 1000);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_clients_sharing_a_file_store_fetch_one_token() {
-    let stub = StubPlatform::start().await.unwrap();
-    stub.set_token_delay(Duration::from_millis(200));
+    let stub = crate::platform().await;
+    stub.control()
+        .faults()
+        .delay_token_fetches(Duration::from_millis(200), u32::MAX)
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tokens.json");
     // Separate clients: separate memory, separate store handles, separate file descriptors —
@@ -40,8 +50,8 @@ async fn twenty_clients_sharing_a_file_store_fetch_one_token() {
         })
         .collect();
     concurrent_gets(&clients, 5, PATH).await;
-    assert_eq!(stub.token_fetches(), 1);
-    assert_eq!(stub.calls(PATH), 100);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
+    assert_eq!(stub.control().count(PATH).await.unwrap(), 100);
 }
 
 /// The child of [`twenty_processes_sharing_a_file_store_fetch_one_token`]: one process making
@@ -55,8 +65,8 @@ async fn file_store_child_process() {
     let start_at: u64 = std::env::var("WXOA_IT_START_AT").unwrap().parse().unwrap();
     let client = wxoa_client::Client::builder()
         .account(wxoa_client::Account::new(
-            wxoa_client::testing::STUB_APP_ID,
-            wxoa_client::testing::STUB_APP_SECRET,
+            wxoa_sandbox::DEFAULT_APP_ID,
+            wxoa_sandbox::DEFAULT_APP_SECRET,
         ))
         .api_bases([base])
         .retry(crate::fast_retry())
@@ -75,8 +85,12 @@ async fn file_store_child_process() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_processes_sharing_a_file_store_fetch_one_token() {
-    let stub = StubPlatform::start().await.unwrap();
-    stub.set_token_delay(Duration::from_millis(300));
+    let stub = crate::platform().await;
+    stub.control()
+        .faults()
+        .delay_token_fetches(Duration::from_millis(300), u32::MAX)
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("tokens.json");
     let start_at = std::time::SystemTime::now()
@@ -116,6 +130,6 @@ async fn twenty_processes_sharing_a_file_store_fetch_one_token() {
         // The harness prints the count of tests it ran: the child really ran.
         assert!(String::from_utf8_lossy(&output.stdout).contains("1 passed"));
     }
-    assert_eq!(stub.calls(PATH), 20);
-    assert_eq!(stub.token_fetches(), 1);
+    assert_eq!(stub.control().count(PATH).await.unwrap(), 20);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
 }

@@ -1,4 +1,4 @@
-//! The smaller areas against the stub platform: what the client sends is compared whole with
+//! The smaller areas against the sandbox's scripted answers: what the client sends is compared whole with
 //! the request fixtures written from the spec (`fixtures/api/{migration,misc,marketing,cv}`),
 //! and the response fixtures decode into the typed answers.
 
@@ -7,10 +7,10 @@ use wxoa_client::Upload;
 use wxoa_client::api::autoreply::ReplyType;
 use wxoa_client::api::cv::{IdCardSide, Image};
 use wxoa_client::api::marketing::{ActionSetType, UserAction};
-use wxoa_client::testing::STUB_APP_ID;
+use wxoa_sandbox::DEFAULT_APP_ID;
 
+use crate::contract_env::{contract, platform_error, request_fixture};
 use crate::sandbox_env::query_fixture;
-use crate::stub_env::{platform_error, request_fixture, stub};
 
 const CHANGE: &str = "/cgi-bin/changeopenid";
 const RID: &str = "/cgi-bin/openapi/rid/get";
@@ -20,8 +20,9 @@ const ADD_ACTIONS: &str = "/marketing/user_actions/add";
 
 #[tokio::test]
 async fn changeopenid_sends_the_spec_body_and_reads_each_result() {
-    let env = stub().await;
-    env.answer_fixture(CHANGE, "migration", "changeopenid");
+    let env = contract().await;
+    env.answer_fixture(CHANGE, "migration", "changeopenid")
+        .await;
     let changes = env
         .client
         .migration()
@@ -52,12 +53,13 @@ platform_error!(changeopenid_reports_63183, CHANGE, 63183, |client| client
 
 #[tokio::test]
 async fn the_autoreply_example_decodes() {
-    let env = stub().await;
+    let env = contract().await;
     env.answer_fixture(
         "/cgi-bin/get_current_autoreply_info",
         "autoreply",
         "get_current_autoreply_info",
-    );
+    )
+    .await;
     let info = env.client.autoreply().current().await.unwrap();
     assert_eq!(info.is_autoreply_open, Some(true));
     let replies = &info.keyword_autoreply_info.list[0].reply_list_info;
@@ -70,8 +72,8 @@ async fn the_autoreply_example_decodes() {
 
 #[tokio::test]
 async fn rid_get_sends_the_spec_body_and_reads_the_call() {
-    let env = stub().await;
-    env.answer_fixture(RID, "misc", "rid_get");
+    let env = contract().await;
+    env.answer_fixture(RID, "misc", "rid_get").await;
     let call = env
         .client
         .misc()
@@ -97,10 +99,13 @@ platform_error!(rid_get_reports_76003, RID, 76003, |client| client
 
 #[tokio::test]
 async fn marketing_sends_the_spec_bodies_with_the_version() {
-    let env = stub().await;
-    env.answer_fixture(ADD_SET, "marketing", "user_action_sets_add");
-    env.answer_fixture(GET_SETS, "marketing", "user_action_sets_get");
-    env.answer_fixture(ADD_ACTIONS, "marketing", "user_actions_add");
+    let env = contract().await;
+    env.answer_fixture(ADD_SET, "marketing", "user_action_sets_add")
+        .await;
+    env.answer_fixture(GET_SETS, "marketing", "user_action_sets_get")
+        .await;
+    env.answer_fixture(ADD_ACTIONS, "marketing", "user_actions_add")
+        .await;
     let marketing = env.client.marketing();
     let id = marketing
         .add_action_set(ActionSetType::Web, "shop")
@@ -144,7 +149,7 @@ async fn marketing_sends_the_spec_bodies_with_the_version() {
             "user_actions_add",
             &[
                 ("SET_ID", json!(id)),
-                ("APPID", json!(STUB_APP_ID)),
+                ("APPID", json!(DEFAULT_APP_ID)),
                 ("OPENID", json!("OPENID"))
             ]
         )
@@ -157,8 +162,9 @@ platform_error!(marketing_reports_47003, ADD_ACTIONS, 47003, |client| client
 
 #[tokio::test]
 async fn an_image_is_uploaded_as_img_or_named_as_img_url() {
-    let env = stub().await;
-    env.answer_fixture("/cv/ocr/platenum", "cv", "platenum");
+    let env = contract().await;
+    env.answer_fixture("/cv/ocr/platenum", "cv", "platenum")
+        .await;
     let plate = env
         .client
         .ocr()
@@ -184,8 +190,8 @@ macro_rules! decodes {
     ($test:ident, $path:literal, $name:literal, |$ocr:ident, $image:ident| $call:expr, |$answer:ident| $check:expr) => {
         #[tokio::test]
         async fn $test() {
-            let env = stub().await;
-            env.answer_fixture($path, "cv", $name);
+            let env = contract().await;
+            env.answer_fixture($path, "cv", $name).await;
             let $ocr = env.client.clone();
             let $image = Image::url("https://example.com/i.jpg");
             let $answer = $call.await.unwrap();

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use wxoa_client::testing::{STUB_APP_SECRET, StubPlatform};
 use wxoa_client::token::{FileStore, MemoryStore, TokenKey, TokenKind};
+use wxoa_sandbox::DEFAULT_APP_SECRET;
 
 use crate::builder;
 
@@ -11,7 +11,7 @@ const READ: &str = "/cgi-bin/getcallbackip";
 
 #[tokio::test]
 async fn file_store_survives_a_restart_without_a_new_fetch() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("wxoa").join("tokens.json");
     let first = builder(&stub)
@@ -21,7 +21,7 @@ async fn file_store_survives_a_restart_without_a_new_fetch() {
     first.get_json(READ, &[]).await.unwrap();
     let token = first.access_token().await.unwrap();
     drop(first);
-    assert_eq!(stub.token_fetches(), 1);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
 
     // A new process: nothing in memory, the same file.
     let restarted = builder(&stub)
@@ -29,7 +29,11 @@ async fn file_store_survives_a_restart_without_a_new_fetch() {
         .build()
         .unwrap();
     restarted.get_json(READ, &[]).await.unwrap();
-    assert_eq!(stub.token_fetches(), 1, "the restart fetched nothing");
+    assert_eq!(
+        stub.control().token_fetches().await.unwrap(),
+        1,
+        "the restart fetched nothing"
+    );
     assert_eq!(
         restarted.access_token().await.unwrap().expose(),
         token.expose()
@@ -38,7 +42,7 @@ async fn file_store_survives_a_restart_without_a_new_fetch() {
 
 #[tokio::test]
 async fn file_store_holds_tokens_only_and_privately() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tokens.json");
     let client = builder(&stub)
@@ -57,7 +61,7 @@ async fn file_store_holds_tokens_only_and_privately() {
             &format!("{}:ticket:jsapi", client.app_id())
         ]
     );
-    assert!(!text.contains(STUB_APP_SECRET));
+    assert!(!text.contains(DEFAULT_APP_SECRET));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -68,13 +72,13 @@ async fn file_store_holds_tokens_only_and_privately() {
 
 #[tokio::test]
 async fn clients_sharing_a_memory_store_share_tokens() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let store = Arc::new(MemoryStore::new());
     let a = builder(&stub).store(store.clone()).build().unwrap();
     let b = builder(&stub).store(store.clone()).build().unwrap();
     a.get_json(READ, &[]).await.unwrap();
     b.get_json(READ, &[]).await.unwrap();
-    assert_eq!(stub.token_fetches(), 1);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
     let key = TokenKey::new(a.app_id().as_str(), TokenKind::AccessToken);
     assert!(store.get_now(&key).is_some());
 }

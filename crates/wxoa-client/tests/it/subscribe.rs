@@ -8,7 +8,6 @@ use wxoa_client::api::subscribe::{
     KeywordLimits, KeywordRule, MiniProgramState, NotificationLang, OneTimeAction, OneTimeConsent,
     TemplateType,
 };
-use wxoa_client::testing::StubPlatform;
 use wxoa_sandbox::{Sandbox, SubscribeRules};
 
 use crate::sandbox_env::{
@@ -456,7 +455,7 @@ async fn a_one_time_message_that_breaks_a_rule_is_refused_before_sending() {
 
 #[tokio::test]
 async fn the_specs_responses_decode() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     for (path, name) in [
         ("/wxaapi/newtmpl/getcategory", "getcategory"),
         (
@@ -471,7 +470,15 @@ async fn the_specs_responses_decode() {
         (ADD, "addtemplate"),
         (SEND, "bizsend"),
     ] {
-        stub.respond(path, fixture("subscribe", &format!("{name}.response.json")));
+        stub.control()
+            .faults()
+            .json(
+                path,
+                fixture("subscribe", &format!("{name}.response.json")),
+                u32::MAX,
+            )
+            .await
+            .unwrap();
     }
     let client = crate::builder(&stub).build().unwrap();
     let s = client.subscriptions();

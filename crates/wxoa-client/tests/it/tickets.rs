@@ -3,15 +3,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use wxoa_client::testing::StubPlatform;
 use wxoa_client::token::{FileStore, TokenKind};
 
 use crate::builder;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_ticket_requests_fetch_one_ticket() {
-    let stub = StubPlatform::start().await.unwrap();
-    stub.set_token_delay(Duration::from_millis(50));
+    let stub = crate::platform().await;
+    stub.control()
+        .faults()
+        .delay_token_fetches(Duration::from_millis(50), u32::MAX)
+        .await
+        .unwrap();
     let client = builder(&stub).build().unwrap();
     let calls: Vec<_> = (0..200)
         .map(|_| {
@@ -24,8 +27,8 @@ async fn concurrent_ticket_requests_fetch_one_ticket() {
         values.insert(call.await.unwrap().unwrap().expose().to_owned());
     }
     assert_eq!(values.len(), 1);
-    assert_eq!(stub.ticket_fetches(), 1);
-    assert_eq!(stub.token_fetches(), 1);
+    assert_eq!(stub.control().ticket_fetches().await.unwrap(), 1);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
     // A JS-SDK signature with it.
     let ticket = values.into_iter().next().unwrap();
     let signature = wxoa_crypto::jssdk_signature(
@@ -39,7 +42,7 @@ async fn concurrent_ticket_requests_fetch_one_ticket() {
 
 #[tokio::test]
 async fn card_and_jsapi_tickets_are_separate_and_shared_through_the_store() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tokens.json");
     let first = builder(&stub)
@@ -49,7 +52,7 @@ async fn card_and_jsapi_tickets_are_separate_and_shared_through_the_store() {
     let jsapi = first.jsapi_ticket().await.unwrap();
     let card = first.wx_card_ticket().await.unwrap();
     assert_ne!(jsapi.expose(), card.expose());
-    assert_eq!(stub.ticket_fetches(), 2);
+    assert_eq!(stub.control().ticket_fetches().await.unwrap(), 2);
     let second = builder(&stub)
         .store(Arc::new(FileStore::new(&path)))
         .build()
@@ -62,15 +65,21 @@ async fn card_and_jsapi_tickets_are_separate_and_shared_through_the_store() {
         second.wx_card_ticket().await.unwrap().expose(),
         card.expose()
     );
-    assert_eq!(stub.ticket_fetches(), 2);
-    assert_eq!(stub.token_fetches(), 1);
+    assert_eq!(stub.control().ticket_fetches().await.unwrap(), 2);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
 }
 
 #[tokio::test]
 async fn an_invalidated_ticket_is_fetched_again_once() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let client = builder(&stub).build().unwrap();
     let ticket = client.jsapi_ticket().await.unwrap();
+    let same = serde_json::json!({"errcode": 0, "errmsg": "ok", "ticket": ticket.expose(), "expires_in": 7200});
+    let faults = stub.control().faults();
+    faults
+        .json("/cgi-bin/ticket/getticket", same, u32::MAX)
+        .await
+        .unwrap();
     // The platform answers the same ticket while it is valid: it comes back reaffirmed, and
     // further reports of it fetch nothing.
     let again = client
@@ -79,7 +88,7 @@ async fn an_invalidated_ticket_is_fetched_again_once() {
         .unwrap();
     assert_eq!(again.expose(), ticket.expose());
     assert!(again.is_reaffirmed());
-    assert_eq!(stub.ticket_fetches(), 2);
+    assert_eq!(stub.control().ticket_fetches().await.unwrap(), 2);
     for _ in 0..3 {
         client
             .invalidate(TokenKind::JsapiTicket, &ticket)
@@ -90,5 +99,5 @@ async fn an_invalidated_ticket_is_fetched_again_once() {
         client.jsapi_ticket().await.unwrap().expose(),
         ticket.expose()
     );
-    assert_eq!(stub.ticket_fetches(), 2);
+    assert_eq!(stub.control().ticket_fetches().await.unwrap(), 2);
 }

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use wxoa_client::testing::{Fault, STUB_APP_ID, StubPlatform};
 use wxoa_client::token::{MemoryStore, QuotaPolicy, Token, TokenKey, TokenKind};
 use wxoa_client::{Account, Error};
+use wxoa_sandbox::DEFAULT_APP_ID;
 
 use crate::{builder, builder_for, concurrent_gets, logs, unique_account};
 
@@ -24,70 +24,88 @@ async fn stale_store(app_id: &str) -> Arc<MemoryStore> {
 
 #[tokio::test]
 async fn stale_token_costs_one_refetch_and_one_retry() {
-    let stub = StubPlatform::start().await.unwrap();
-    let store = stale_store(STUB_APP_ID).await;
+    let stub = crate::platform().await;
+    let store = stale_store(DEFAULT_APP_ID).await;
     let client = builder(&stub).store(store.clone()).build().unwrap();
+    let page = serde_json::json!({"errcode": 0, "total": 0, "count": 0, "next_openid": ""});
+    stub.control()
+        .faults()
+        .json(USER_GET, page, 1)
+        .await
+        .unwrap();
     let answer = client
         .get_json(USER_GET, &[("next_openid", "")])
         .await
         .unwrap();
     assert_eq!(answer["errcode"], 0);
-    assert_eq!(stub.token_fetches(), 1);
-    assert_eq!(stub.calls(USER_GET), 2);
-    let key = TokenKey::new(STUB_APP_ID, TokenKind::AccessToken);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
+    assert_eq!(stub.control().count(USER_GET).await.unwrap(), 2);
+    let key = TokenKey::new(DEFAULT_APP_ID, TokenKind::AccessToken);
     let stored = store.get_now(&key).unwrap();
     assert_ne!(stored.expose(), "STALE-TOKEN-FROM-ANOTHER-PARTY");
     // The next call uses the new token at once.
     client.get_json(USER_GET, &[]).await.unwrap();
-    assert_eq!(stub.token_fetches(), 1);
-    assert_eq!(stub.calls(USER_GET), 3);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
+    assert_eq!(stub.control().count(USER_GET).await.unwrap(), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_calls_on_a_stale_token_refetch_once() {
-    let stub = StubPlatform::start().await.unwrap();
-    stub.set_token_delay(Duration::from_millis(50));
+    let stub = crate::platform().await;
+    stub.control()
+        .faults()
+        .delay_token_fetches(Duration::from_millis(50), u32::MAX)
+        .await
+        .unwrap();
     let client = builder(&stub)
-        .store(stale_store(STUB_APP_ID).await)
+        .store(stale_store(DEFAULT_APP_ID).await)
         .build()
         .unwrap();
     concurrent_gets(&[client], 200, USER_GET).await;
-    assert_eq!(stub.token_fetches(), 1);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
     // Each call went out once, or twice when it met the stale token (a call scheduled after
     // the new token arrived never met it).
-    let calls = stub.calls(USER_GET);
+    let calls = stub.control().count(USER_GET).await.unwrap();
     assert!((201..=400).contains(&calls), "{calls}");
 }
 
 #[tokio::test]
 async fn a_send_rejected_for_its_token_is_sent_once_more() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let client = builder(&stub)
-        .store(stale_store(STUB_APP_ID).await)
+        .store(stale_store(DEFAULT_APP_ID).await)
         .build()
         .unwrap();
     let send = "/cgi-bin/message/custom/send";
     let body =
         serde_json::json!({"touser": "oUser", "msgtype": "text", "text": {"content": "你好"}});
-    let answer = client.post_json(send, &body).await.unwrap();
-    assert_eq!(answer["body"], body);
+    let ok = serde_json::json!({"errcode": 0, "errmsg": "ok"});
+    stub.control().faults().json(send, ok, 1).await.unwrap();
+    client.post_json(send, &body).await.unwrap();
+    // The second one carried the body, as the platform received it.
+    let answer = stub.requests(send).pop().unwrap();
+    assert_eq!(answer.json().unwrap(), body);
     // The first one was rejected before the platform did anything.
-    assert_eq!(stub.calls(send), 2);
-    assert_eq!(stub.token_fetches(), 1);
+    assert_eq!(stub.control().count(send).await.unwrap(), 2);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
 }
 
 #[tokio::test]
 async fn an_endpoint_always_answering_40001_never_makes_a_fetch_loop() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let (app_id, account) = unique_account(&stub);
     let client = builder_for(&stub, account).build().unwrap();
     client
         .get_json("/cgi-bin/getcallbackip", &[])
         .await
         .unwrap();
-    assert_eq!(stub.token_fetches(), 1);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
     let broken = "/cgi-bin/always/40001";
-    stub.fault(broken, Fault::ErrCode(40001), usize::MAX);
+    stub.control()
+        .faults()
+        .error(broken, 40001, u32::MAX)
+        .await
+        .unwrap();
     // Call 1 reports the first token: stable_token answers it again, so one forced refresh
     // replaces it. Call 2 reports the forced one: answered again, and the platform refreshes
     // by force at most once in 30 s, so it is kept as reaffirmed. From then on a report of it
@@ -100,12 +118,20 @@ async fn an_endpoint_always_answering_40001_never_makes_a_fetch_loop() {
         );
         assert!(error.is_token_error());
         assert_eq!(
-            stub.calls(broken),
+            stub.control().count(broken).await.unwrap(),
             2 * call,
             "one retry per call, never a loop"
         );
-        assert_eq!(stub.token_fetches(), fetches, "after call {call}");
-        assert_eq!(stub.forced_fetches(), forced, "after call {call}");
+        assert_eq!(
+            stub.control().token_fetches().await.unwrap(),
+            fetches,
+            "after call {call}"
+        );
+        assert_eq!(
+            stub.control().forced_token_fetches().await.unwrap(),
+            forced,
+            "after call {call}"
+        );
     }
     assert_eq!(client.token_forced_refreshes(TokenKind::AccessToken), 2);
     assert!(client.access_token().await.unwrap().is_reaffirmed());
@@ -127,7 +153,7 @@ async fn an_endpoint_always_answering_40001_never_makes_a_fetch_loop() {
 
 #[tokio::test]
 async fn quota_guard_fails_fast_says_until_when_and_keeps_serving_a_valid_token() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let (app_id, account) = unique_account(&stub);
     let client = builder_for(&stub, account)
         .token_quota(QuotaPolicy {
@@ -137,11 +163,15 @@ async fn quota_guard_fails_fast_says_until_when_and_keeps_serving_a_valid_token(
         .build()
         .unwrap();
     let broken = "/cgi-bin/always/42001";
-    stub.fault(broken, Fault::ErrCode(42001), usize::MAX);
+    stub.control()
+        .faults()
+        .error(broken, 42001, u32::MAX)
+        .await
+        .unwrap();
     // Call 1: the first fetch, then the reported token is answered again and replaced by force.
     let error = client.get_json(broken, &[]).await.unwrap_err();
     assert!(error.is_token_error(), "{error:?}");
-    assert_eq!(stub.token_fetches(), 3);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 3);
     // At its limit, the guard would refuse the next fetch, but has refused none yet.
     let status = client.token_quota_status(TokenKind::AccessToken);
     assert_eq!(status.refusals, 0);
@@ -176,7 +206,11 @@ async fn quota_guard_fails_fast_says_until_when_and_keeps_serving_a_valid_token(
         "{shown}"
     );
     assert!(error.advice().is_some());
-    assert_eq!(stub.token_fetches(), 3, "the guard fetched nothing");
+    assert_eq!(
+        stub.control().token_fetches().await.unwrap(),
+        3,
+        "the guard fetched nothing"
+    );
     let status = client.token_quota_status(TokenKind::AccessToken);
     assert_eq!(status.refusals, 1);
     assert_eq!(status.refusing_until, Some(*retry_at));
@@ -187,20 +221,29 @@ async fn quota_guard_fails_fast_says_until_when_and_keeps_serving_a_valid_token(
             .await
             .unwrap();
     }
-    assert_eq!(stub.calls("/cgi-bin/getcallbackip"), 3);
-    assert_eq!(stub.calls("/cgi-bin/stable_token"), 3);
+    assert_eq!(
+        stub.control()
+            .count("/cgi-bin/getcallbackip")
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(
+        stub.control().count("/cgi-bin/stable_token").await.unwrap(),
+        3
+    );
 }
 
 #[tokio::test]
 async fn a_token_killed_early_is_blamed_on_another_party() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let (app_id, account) = unique_account(&stub);
     let client = builder_for(&stub, account).build().unwrap();
     client.get_json(USER_GET, &[]).await.unwrap();
     // Another party fetches with cgi-bin/token: ours dies long before its expiry.
-    stub.revoke_tokens();
+    stub.control().revoke_tokens().await.unwrap();
     client.get_json(USER_GET, &[]).await.unwrap();
-    assert_eq!(stub.token_fetches(), 2);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 2);
     let logs = logs();
     let line = logs
         .lines()
@@ -215,18 +258,26 @@ async fn a_token_killed_early_is_blamed_on_another_party() {
 
 #[tokio::test]
 async fn token_endpoint_errors_are_not_token_errors() {
-    let stub = StubPlatform::start().await.unwrap();
-    let client = builder_for(&stub, Account::new(STUB_APP_ID, "wrong-secret"))
+    let stub = crate::platform().await;
+    let client = builder_for(&stub, Account::new(DEFAULT_APP_ID, "wrong-secret"))
         .build()
         .unwrap();
     let error = client.get_json(USER_GET, &[]).await.unwrap_err();
     assert_eq!(error.code().map(|c| c.code()), Some(40125), "{error:?}");
-    assert_eq!(stub.calls("/cgi-bin/stable_token"), 1, "not retried");
-    assert_eq!(stub.calls(USER_GET), 0);
+    assert_eq!(
+        stub.control().count("/cgi-bin/stable_token").await.unwrap(),
+        1,
+        "not retried"
+    );
+    assert_eq!(stub.control().count(USER_GET).await.unwrap(), 0);
 
     // 40164 on the token endpoint names the IP to whitelist.
     let client = builder(&stub).build().unwrap();
-    stub.fault("/cgi-bin/stable_token", Fault::ErrCode(40164), 1);
+    stub.control()
+        .faults()
+        .refuse_ip("/cgi-bin/stable_token", [203, 0, 113, 7].into(), 1)
+        .await
+        .unwrap();
     let error = client.get_json(USER_GET, &[]).await.unwrap_err();
     assert_eq!(error.reported_ip(), Some("203.0.113.7"));
     assert!(error.advice().unwrap().contains("203.0.113.7"));
@@ -236,15 +287,18 @@ async fn token_endpoint_errors_are_not_token_errors() {
 
 #[tokio::test]
 async fn classic_source_replaces_a_revoked_token() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let client = builder(&stub)
         .token_source(wxoa_client::token::TokenSource::classic())
         .build()
         .unwrap();
     client.get_json(USER_GET, &[]).await.unwrap();
-    stub.revoke_tokens();
+    stub.control().revoke_tokens().await.unwrap();
     client.get_json(USER_GET, &[]).await.unwrap();
-    assert_eq!(stub.calls("/cgi-bin/token"), 2);
-    assert_eq!(stub.calls("/cgi-bin/stable_token"), 0);
-    assert_eq!(stub.calls(USER_GET), 3);
+    assert_eq!(stub.control().count("/cgi-bin/token").await.unwrap(), 2);
+    assert_eq!(
+        stub.control().count("/cgi-bin/stable_token").await.unwrap(),
+        0
+    );
+    assert_eq!(stub.control().count(USER_GET).await.unwrap(), 3);
 }

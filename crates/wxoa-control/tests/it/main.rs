@@ -13,16 +13,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use wxoa_client::testing::{STUB_APP_ID, STUB_APP_SECRET, StubPlatform};
 use wxoa_client::token::{MemoryStore, TokenStore};
 use wxoa_client::{Account, Client, ClientBuilder, RetryPolicy};
 use wxoa_control::ControlServer;
-use wxoa_sandbox::control::Call;
 use wxoa_sandbox::{DEFAULT_APP_ID, DEFAULT_APP_SECRET, Sandbox};
 
 pub const AUTH: &str = "control-bearer-7f3a";
 
-/// A control server for the stub's account, on a loopback port.
+/// A control server for the sandbox's default account, on a loopback port.
 pub struct Running {
     pub base: String,
     pub server: ControlServer,
@@ -35,9 +33,14 @@ impl Drop for Running {
     }
 }
 
-pub fn upstream_client(stub: &StubPlatform, store: Arc<dyn TokenStore>) -> Client {
+/// A sandbox playing the platform for one test.
+pub async fn platform() -> Sandbox {
+    Sandbox::start().await.unwrap()
+}
+
+pub fn upstream_client(stub: &Sandbox, store: Arc<dyn TokenStore>) -> Client {
     Client::builder()
-        .account(Account::new(STUB_APP_ID, STUB_APP_SECRET))
+        .account(Account::new(DEFAULT_APP_ID, DEFAULT_APP_SECRET))
         .api_bases([stub.base_url()])
         .store(store)
         .retry(RetryPolicy {
@@ -59,7 +62,7 @@ pub async fn start(client: Client) -> Running {
     Running { base, server, task }
 }
 
-pub async fn start_memory(stub: &StubPlatform) -> Running {
+pub async fn start_memory(stub: &Sandbox) -> Running {
     start(upstream_client(stub, Arc::new(MemoryStore::new()))).await
 }
 
@@ -134,16 +137,8 @@ impl Platform {
 
     /// The `stable_token` calls the sandbox answered with a token: (normal, forced).
     pub async fn stable_token_fetches(&self) -> (usize, usize) {
-        let calls = self
-            .sandbox
-            .control()
-            .calls("/cgi-bin/stable_token")
-            .await
-            .unwrap();
-        let answered = calls.iter().filter(|c| c.errcode == Some(0));
-        let (forced, normal): (Vec<&Call>, Vec<&Call>) =
-            answered.partition(|c| c.body["force_refresh"] == true);
-        (normal.len(), forced.len())
+        let control = self.sandbox.control();
+        control.stable_token_fetches().await.unwrap()
     }
 
     /// Whether the platform accepts `token` now.

@@ -5,19 +5,23 @@ use std::time::Duration;
 
 use futures::future::join_all;
 use serde_json::json;
-use wxoa_client::testing::{STUB_APP_ID, StubPlatform};
 use wxoa_client::token::{FileStore, RedisStore, RemoteTokenSource, TokenSource};
 use wxoa_client::{Account, Client, RetryPolicy};
+use wxoa_sandbox::DEFAULT_APP_ID;
 
 use crate::*;
 
 #[tokio::test]
 async fn five_hundred_cold_callers_cause_one_fetch_and_get_one_token() {
-    let stub = StubPlatform::start().await.unwrap();
-    stub.set_token_delay(Duration::from_millis(100));
+    let stub = crate::platform().await;
+    stub.control()
+        .faults()
+        .delay_token_fetches(Duration::from_millis(100), u32::MAX)
+        .await
+        .unwrap();
     let running = start_memory(&stub).await;
     let answers = join_all((0..500).map(|_| get_token(&running.base))).await;
-    assert_eq!(stub.token_fetches(), 1);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
     let first = &answers[0]["access_token"];
     assert!(first.is_string());
     assert!(answers.iter().all(|a| &a["access_token"] == first));
@@ -34,7 +38,7 @@ async fn five_hundred_cold_callers_cause_one_fetch_and_get_one_token() {
 
 #[tokio::test]
 async fn every_route_needs_the_bearer_token() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let running = start_memory(&stub).await;
     for path in [
         "/token",
@@ -72,7 +76,7 @@ async fn every_route_needs_the_bearer_token() {
         .unwrap();
     assert_eq!(post.status(), 401);
     assert_eq!(
-        stub.token_fetches(),
+        stub.control().token_fetches().await.unwrap(),
         0,
         "a refused caller never causes a fetch"
     );
@@ -87,15 +91,19 @@ async fn every_route_needs_the_bearer_token() {
 
 #[tokio::test]
 async fn a_hundred_reports_of_the_current_token_cause_one_fetch() {
-    let stub = StubPlatform::start().await.unwrap();
-    stub.set_token_delay(Duration::from_millis(50));
+    let stub = crate::platform().await;
+    stub.control()
+        .faults()
+        .delay_token_fetches(Duration::from_millis(50), u32::MAX)
+        .await
+        .unwrap();
     let running = start_memory(&stub).await;
     let current = get_token(&running.base).await["access_token"]
         .as_str()
         .unwrap()
         .to_owned();
-    assert_eq!(stub.token_fetches(), 1);
-    stub.revoke_tokens();
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
+    stub.control().revoke_tokens().await.unwrap();
     let reports = join_all((0..100).map(|_| {
         http()
             .post(format!("{}/token/invalidate", running.base))
@@ -110,7 +118,7 @@ async fn a_hundred_reports_of_the_current_token_cause_one_fetch() {
         tokens.push(body["access_token"].as_str().unwrap().to_owned());
     }
     assert_eq!(
-        stub.token_fetches(),
+        stub.control().token_fetches().await.unwrap(),
         2,
         "one fetch however many callers report the token"
     );
@@ -128,7 +136,7 @@ async fn a_hundred_reports_of_the_current_token_cause_one_fetch() {
         .unwrap();
     assert_eq!(again["access_token"], tokens[0].as_str());
     assert_eq!(
-        stub.token_fetches(),
+        stub.control().token_fetches().await.unwrap(),
         2,
         "an old token is no reason to fetch"
     );
@@ -143,13 +151,13 @@ async fn a_hundred_reports_of_the_current_token_cause_one_fetch() {
         .unwrap();
     assert!(
         metrics.contains(&format!(
-            "wxoa_token_fetches_total{{appid=\"{STUB_APP_ID}\"}} 2"
+            "wxoa_token_fetches_total{{appid=\"{DEFAULT_APP_ID}\"}} 2"
         )),
         "{metrics}"
     );
     assert!(
         metrics.contains(&format!(
-            "wxoa_token_invalidations_total{{appid=\"{STUB_APP_ID}\"}}"
+            "wxoa_token_invalidations_total{{appid=\"{DEFAULT_APP_ID}\"}}"
         )),
         "{metrics}"
     );
@@ -162,7 +170,7 @@ async fn a_hundred_reports_of_the_current_token_cause_one_fetch() {
 
 #[tokio::test]
 async fn tickets_are_served_and_errors_keep_the_platform_shape() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let running = start_memory(&stub).await;
     for path in ["jsapi", "wx_card"] {
         let body: serde_json::Value = http()
@@ -190,7 +198,7 @@ async fn tickets_are_served_and_errors_keep_the_platform_shape() {
 
 #[tokio::test]
 async fn a_restart_with_the_file_store_fetches_nothing() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tokens.json");
     let first = start(upstream_client(&stub, Arc::new(FileStore::new(&path)))).await;
@@ -198,7 +206,7 @@ async fn a_restart_with_the_file_store_fetches_nothing() {
     drop(first);
     let second = start(upstream_client(&stub, Arc::new(FileStore::new(&path)))).await;
     assert_eq!(get_token(&second.base).await, token);
-    assert_eq!(stub.token_fetches(), 1);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
 }
 
 #[tokio::test]
@@ -206,15 +214,19 @@ async fn two_instances_on_one_redis_fetch_once() {
     let Some(redis) = wxoa_testkit::Redis::start() else {
         return;
     };
-    let stub = StubPlatform::start().await.unwrap();
-    stub.set_token_delay(Duration::from_millis(100));
+    let stub = crate::platform().await;
+    stub.control()
+        .faults()
+        .delay_token_fetches(Duration::from_millis(100), u32::MAX)
+        .await
+        .unwrap();
     let store = || Arc::new(RedisStore::new(redis.url()).unwrap());
     let a = start(upstream_client(&stub, store())).await;
     let b = start(upstream_client(&stub, store())).await;
     let answers =
         join_all((0..100).map(|i| get_token(if i % 2 == 0 { &a.base } else { &b.base }))).await;
     assert_eq!(
-        stub.token_fetches(),
+        stub.control().token_fetches().await.unwrap(),
         1,
         "one upstream fetch for both instances"
     );
@@ -227,10 +239,10 @@ async fn two_instances_on_one_redis_fetch_once() {
 
 #[tokio::test]
 async fn a_client_of_the_server_recovers_from_40001_through_it() {
-    let stub = StubPlatform::start().await.unwrap();
+    let stub = crate::platform().await;
     let running = start_memory(&stub).await;
     let business = Client::builder()
-        .account(Account::without_secret(STUB_APP_ID))
+        .account(Account::without_secret(DEFAULT_APP_ID))
         .api_bases([stub.base_url()])
         .token_source(TokenSource::remote(
             RemoteTokenSource::new(&running.base, Some(AUTH.into())).unwrap(),
@@ -245,19 +257,25 @@ async fn a_client_of_the_server_recovers_from_40001_through_it() {
         .get_json("/cgi-bin/getcallbackip", &[])
         .await
         .unwrap();
-    assert_eq!(stub.token_fetches(), 1);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
     // Another party replaces the token: the next call gets 40001, reports it to the server,
     // which fetches once, and the call succeeds on its one retry.
-    stub.revoke_tokens();
+    stub.control().revoke_tokens().await.unwrap();
     business
         .get_json("/cgi-bin/getcallbackip", &[])
         .await
         .unwrap();
-    assert_eq!(stub.token_fetches(), 2);
-    assert_eq!(stub.calls("/cgi-bin/getcallbackip"), 3);
+    assert_eq!(stub.control().token_fetches().await.unwrap(), 2);
+    assert_eq!(
+        stub.control()
+            .count("/cgi-bin/getcallbackip")
+            .await
+            .unwrap(),
+        3
+    );
     // The business process never called the platform's token endpoints itself.
     assert_eq!(
-        stub.calls("/cgi-bin/stable_token"),
+        stub.control().count("/cgi-bin/stable_token").await.unwrap(),
         2,
         "both fetches were the server's"
     );
@@ -265,22 +283,25 @@ async fn a_client_of_the_server_recovers_from_40001_through_it() {
 
 #[tokio::test]
 async fn keep_fresh_refreshes_ahead_of_expiry() {
-    let stub = StubPlatform::start().await.unwrap();
     // Tokens live 2 s: the token machinery refreshes at half their life at the latest.
-    stub.set_expires_in(2);
+    let stub = wxoa_sandbox::Sandbox::builder()
+        .token_lifetime(Duration::from_secs(2))
+        .start()
+        .await
+        .unwrap();
     let running = start_memory(&stub).await;
     get_token(&running.base).await;
     let server = running.server.clone();
     let task = tokio::spawn(async move { server.keep_fresh(Duration::from_millis(50)).await });
     for _ in 0..100 {
-        if stub.token_fetches() >= 2 {
+        if stub.control().token_fetches().await.unwrap() >= 2 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     task.abort();
     assert!(
-        stub.token_fetches() >= 2,
+        stub.control().token_fetches().await.unwrap() >= 2,
         "the background pass refreshed the token"
     );
 }

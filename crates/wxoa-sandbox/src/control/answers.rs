@@ -2,6 +2,8 @@
 //! responses are: fields the client does not know yet are ignored, and new outcomes read as
 //! `Unknown`.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -174,6 +176,44 @@ pub struct Call {
     /// calls the program under test had in flight.
     #[serde(default)]
     pub in_flight: u32,
+    /// The parts of a `multipart/form-data` body (an upload), in order; empty for other bodies.
+    #[serde(default)]
+    pub form: Vec<FormPart>,
+}
+
+impl Call {
+    /// The form part named `name`.
+    pub fn part(&self, name: &str) -> Option<&FormPart> {
+        self.form.iter().find(|p| p.name == name)
+    }
+}
+
+/// One part of an upload's form, as the calls log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct FormPart {
+    /// The field name (`media`, `description`).
+    pub name: String,
+    /// The file name of a file part.
+    pub file_name: Option<String>,
+    /// The part's content type, if given.
+    pub content_type: Option<String>,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its bytes as base64: kept for parts of at most 64 KiB not named as a secret.
+    #[serde(default)]
+    pub data_base64: Option<String>,
+}
+
+impl FormPart {
+    /// The part's bytes, when the log kept them.
+    pub fn data(&self) -> Option<Vec<u8>> {
+        use base64::Engine;
+        let encoded = self.data_base64.as_deref()?;
+        base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .ok()
+    }
 }
 
 /// The virtual clock (`/sandbox/clock`).
@@ -200,8 +240,23 @@ pub struct SetFault {
     pub delay_ms: Option<u64>,
     /// What the call gets.
     pub outcome: FaultOutcome,
+    /// What a [`FaultOutcome::Answer`] answers.
+    #[serde(default)]
+    pub answer: Option<ListedAnswer>,
     /// Calls still to be affected.
     pub times: u32,
+}
+
+/// A scripted answer as `GET /sandbox/faults` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct ListedAnswer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The headers, `Content-Type` included.
+    pub headers: BTreeMap<String, String>,
+    /// The body's size.
+    pub body_bytes: usize,
 }
 
 /// Where pushes go (`GET /sandbox/webhook`).

@@ -13,7 +13,8 @@ use crate::config::{Quotas, Settings};
 use crate::error::ApiError;
 use crate::state::{Account, State};
 
-/// Lifetime of an access token, seconds.
+/// Lifetime of an access token, seconds (the default of [`Settings::token_lifetime`]; OAuth
+/// tokens always live this long).
 pub(crate) const LIFETIME: i64 = 7200;
 /// How long a replaced token keeps working, seconds.
 const OVERLAP: i64 = 300;
@@ -42,13 +43,13 @@ pub(crate) struct TokenRecord {
 }
 
 impl TokenRecord {
-    /// A token of `kind` issued now to `app_id`, valid [`LIFETIME`] seconds.
-    pub(crate) fn new(app_id: &str, kind: TokenKind, now: i64) -> Self {
+    /// A token of `kind` issued now to `app_id`, valid `lifetime` seconds.
+    pub(crate) fn new(app_id: &str, kind: TokenKind, now: i64, lifetime: i64) -> Self {
         Self {
             app_id: app_id.to_owned(),
             kind,
             issued_at: now,
-            expires_at: now + LIFETIME,
+            expires_at: now + lifetime,
             revoked_at: None,
         }
     }
@@ -170,20 +171,22 @@ impl State {
         Ok((account, tokens))
     }
 
-    /// `GET /cgi-bin/token`: a new token on every call, valid 7,200 s; the previous one keeps
-    /// working for 5 more minutes.
+    /// `GET /cgi-bin/token`: a new token on every call, valid 7,200 s (or the configured
+    /// lifetime); the previous one keeps working for 5 more minutes.
     pub(crate) fn issue_classic(
         &mut self,
         app_id: &str,
         secret: &str,
-        quotas: &Quotas,
+        settings: &Settings,
         now: i64,
     ) -> Result<Issued, ApiError> {
-        let (account, tokens) = self.caller(app_id, secret, quotas, "/cgi-bin/token", now)?;
+        let path = "/cgi-bin/token";
+        let (account, tokens) = self.caller(app_id, secret, &settings.quotas, path, now)?;
         let token = new_token();
+        let lifetime = settings.token_lifetime;
         tokens.insert(
             token.clone(),
-            TokenRecord::new(app_id, TokenKind::Classic, now),
+            TokenRecord::new(app_id, TokenKind::Classic, now, lifetime),
         );
         if let Some(previous) = account.tokens.classic_token.replace(token.clone())
             && let Some(previous) = tokens.get_mut(&previous)
@@ -194,8 +197,21 @@ impl State {
         self.prune_tokens(now);
         Ok(Issued {
             token,
-            expires_in: LIFETIME,
+            expires_in: lifetime,
         })
+    }
+
+    /// Every token `app_id` holds (every account's with `None`) stops working now, as when
+    /// another party refreshed it by force; the number of tokens ended.
+    pub(crate) fn revoke_tokens(&mut self, app_id: Option<&str>, now: i64) -> usize {
+        let mut ended = 0;
+        for record in self.tokens.values_mut() {
+            if app_id.is_none_or(|a| a == record.app_id) && record.ends_at() > now {
+                record.revoked_at = Some(now);
+                ended += 1;
+            }
+        }
+        ended
     }
 
     /// `POST /cgi-bin/stable_token`: the same token while it is valid (a new one in its last 5
@@ -246,7 +262,7 @@ impl State {
                 old.revoked_at = Some(now);
             }
         } else if let Some((token, ends)) = &current
-            && now < ends - OVERLAP
+            && now < ends - OVERLAP.min(settings.token_lifetime / 2)
         {
             return Ok(Issued {
                 token: token.clone(),
@@ -255,15 +271,16 @@ impl State {
         }
         // In its last five minutes: a new token; the old one works until it expires.
         let token = new_token();
+        let lifetime = settings.token_lifetime;
         tokens.insert(
             token.clone(),
-            TokenRecord::new(app_id, TokenKind::Stable, now),
+            TokenRecord::new(app_id, TokenKind::Stable, now, lifetime),
         );
         account.tokens.stable.token = Some(token.clone());
         self.prune_tokens(now);
         Ok(Issued {
             token,
-            expires_in: LIFETIME,
+            expires_in: lifetime,
         })
     }
 
@@ -365,11 +382,12 @@ impl Account {
     }
 
     /// `ticket/getticket`: a new ticket of type `jsapi` or `wx_card` (40035 otherwise), valid
-    /// 7,200 s.
+    /// `lifetime` seconds (7,200 on the platform).
     pub(crate) fn issue_ticket(
         &mut self,
         kind: Option<&str>,
         now: i64,
+        lifetime: i64,
     ) -> Result<String, ApiError> {
         let Some(kind @ ("jsapi" | "wx_card")) = kind else {
             return Err(ApiError::msg(
@@ -382,7 +400,7 @@ impl Account {
             kind.to_owned(),
             Ticket {
                 ticket: ticket.clone(),
-                expires_at: now + LIFETIME,
+                expires_at: now + lifetime,
             },
         );
         Ok(ticket)

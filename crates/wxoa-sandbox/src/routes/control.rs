@@ -39,6 +39,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/sandbox/calls", get(calls).delete(clear_calls))
         .route("/sandbox/calls/usage", get(calls_usage))
         .route("/sandbox/clock", get(clock).post(advance_clock))
+        .route("/sandbox/tokens/revoke", post(revoke_tokens))
         .route(
             "/sandbox/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
@@ -280,6 +281,28 @@ async fn advance_clock(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Contr
         .map_err(ControlError::bad)?;
     shared.touch();
     reply(json!({"now": now, "offset": shared.clock.offset()}))
+}
+
+/// `POST /sandbox/tokens/revoke` `{}` or `{"app_id": A}`: the tokens issued so far (of one
+/// account) stop working, as when another party refreshed them by force.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokeRequest {
+    #[serde(default)]
+    app_id: Option<String>,
+}
+
+async fn revoke_tokens(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult {
+    let request: RevokeRequest = body(&bytes)?;
+    let now = shared.clock.now();
+    let mut state = shared.state();
+    if let Some(app_id) = &request.app_id {
+        account_index(&state, Some(app_id), None)?;
+    }
+    let revoked = state.revoke_tokens(request.app_id.as_deref(), now);
+    drop(state);
+    shared.touch();
+    reply(json!({"revoked": revoked}))
 }
 
 async fn list_faults(State(shared): State<Arc<Shared>>) -> ControlResult {

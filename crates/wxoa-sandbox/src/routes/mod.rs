@@ -19,7 +19,7 @@ pub(crate) use answer::{file_response, page_of, qr_image, raw_url};
 pub(crate) use extract::{Authed, Json, NewsRequest, NewsUpdate, Query, Upload, parse_json};
 
 mod answer;
-mod extract;
+pub(crate) mod extract;
 mod sandbox_api;
 
 pub(crate) mod autoreply;

@@ -9,7 +9,6 @@ use serde_json::json;
 
 use super::{Authed, Query, get};
 use crate::error::{ApiResult, ok};
-use crate::platform::tokens::LIFETIME;
 use crate::shared::Shared;
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
@@ -19,8 +18,12 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
 async fn getticket(State(shared): State<Arc<Shared>>, auth: Authed, query: Query) -> ApiResult {
     let now = shared.clock.now();
     let mut state = shared.state();
-    let ticket = auth
-        .account(&mut state)?
-        .issue_ticket(query.get("type"), now)?;
-    ok(json!({"errcode": 0, "errmsg": "ok", "ticket": ticket, "expires_in": LIFETIME}))
+    let ticket = auth.account(&mut state)?.issue_ticket(
+        query.get("type"),
+        now,
+        shared.settings.token_lifetime,
+    )?;
+    ok(
+        json!({"errcode": 0, "errmsg": "ok", "ticket": ticket, "expires_in": shared.settings.token_lifetime}),
+    )
 }

@@ -36,7 +36,7 @@ async fn token(State(shared): State<Arc<Shared>>, query: Query) -> ApiResult {
     let secret = query.get("secret").unwrap_or_default();
     let issued = shared
         .state()
-        .issue_classic(app_id, secret, &shared.settings.quotas, now)?;
+        .issue_classic(app_id, secret, &shared.settings, now)?;
     answer(&issued)
 }
 
