@@ -19,6 +19,7 @@
 //! ```
 
 mod answers;
+mod component;
 
 use std::time::Duration;
 
@@ -29,6 +30,7 @@ pub use answers::{
     Account, Attempt, Call, CallsUsage, ClockReading, FaultOutcome, FollowerSubscriptions,
     Followers, InboxItem, PushOutcome, PushResult, SetFault, ShownWebhook, SubscriptionConsent,
 };
+pub use component::{AuthorizerEntry, Authorizers, ComponentEvent, ComponentState, Consented};
 
 /// Why a control request failed.
 #[derive(Debug, thiserror::Error)]

@@ -73,6 +73,7 @@ mod clock;
 mod config;
 pub mod control;
 mod error;
+mod event_push;
 mod faults;
 mod followers;
 mod guard;
@@ -93,6 +94,7 @@ pub use config::{
 };
 pub use control::{Control, ControlError};
 pub use error::{ConfigError, SandboxError};
+pub use platform::component::config::{Component, ComponentRules};
 pub use platform::subscribe::SubscribeRules;
 /// The limits every listener of the sandbox is served with (see [`SandboxBuilder::limits`]).
 pub use wxoa_server::Limits;
@@ -228,6 +230,14 @@ impl SandboxBuilder {
         self
     }
 
+    /// Plays a third-party platform (开放平台 component) besides the accounts: its APIs under
+    /// `/cgi-bin/component/…`, tickets pushed to its authorization-event URL, simulated
+    /// official accounts that authorize it (see [`Component`]).
+    pub fn component(mut self, component: Component) -> Self {
+        self.settings.component = Some(component);
+        self
+    }
+
     /// Address to listen on (default `127.0.0.1:0`, a free port). An address other machines can
     /// reach (not loopback) is logged as a warning: the control API lets anyone who reaches it
     /// act as any follower and read every call.
@@ -252,13 +262,19 @@ impl SandboxBuilder {
 
     /// Starts the sandbox on its listener.
     pub async fn start(self) -> Result<Sandbox, SandboxError> {
-        let accounts = if self.accounts.is_empty() {
+        let mut accounts = if self.accounts.is_empty() {
             vec![AccountConfig::default()]
         } else {
             self.accounts
         };
         for account in &accounts {
             account.validate()?;
+        }
+        let mut authorizers = Vec::new();
+        if let Some(component) = &self.settings.component {
+            component.validate()?;
+            authorizers = component.authorizer_accounts(self.seed);
+            accounts.extend(authorizers.iter().cloned());
         }
         if let Some(webhook) = &self.webhook {
             webhook.validate()?;
@@ -274,6 +290,16 @@ impl SandboxBuilder {
             }
             None => (state::State::new(&accounts, self.followers, self.seed), 0),
         };
+        let mut platform = platform;
+        if self
+            .settings
+            .component
+            .as_ref()
+            .is_some_and(|c| c.pre_authorized)
+        {
+            let app_ids: Vec<String> = authorizers.into_iter().map(|a| a.app_id).collect();
+            platform.pre_authorize(&app_ids, clock::Clock::with_offset(offset).now());
+        }
         let default_account = platform
             .accounts
             .first()
@@ -311,6 +337,12 @@ impl SandboxBuilder {
             self.limits,
             receiver.clone(),
         ))];
+        if shared.settings.component.is_some() {
+            tasks.push(tokio::spawn(event_push::ticket_loop(
+                Arc::clone(&shared),
+                receiver.clone(),
+            )));
+        }
         if let Some(path) = &self.state_file {
             tasks.push(tokio::spawn(keep_saved(
                 Arc::clone(&shared),

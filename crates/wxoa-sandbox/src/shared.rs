@@ -12,6 +12,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
 use crate::calls::CallLog;
 use crate::clock::Clock;
 use crate::config::{Settings, Webhook};
+use crate::event_push::EventLog;
 use crate::faults::Faults;
 use crate::guard::HostPolicy;
 use crate::log::PushLog;
@@ -24,6 +25,8 @@ pub(crate) struct Shared {
     pub(crate) faults: Mutex<Faults>,
     pub(crate) calls: Mutex<CallLog>,
     pub(crate) pushes: Mutex<PushLog>,
+    /// Pushes to the third-party platform's authorization-event URL.
+    pub(crate) events: Mutex<EventLog>,
     pub(crate) webhook: RwLock<Option<Webhook>>,
     /// The next push's turn among the webhook's URLs (round-robin).
     webhook_turn: AtomicUsize,
@@ -51,6 +54,7 @@ impl Shared {
             faults: Mutex::new(Faults::default()),
             calls: Mutex::new(CallLog::new(settings.calls_log_bytes)),
             pushes: Mutex::new(PushLog::default()),
+            events: Mutex::new(EventLog::default()),
             webhook: RwLock::new(webhook),
             webhook_turn: AtomicUsize::new(0),
             settings,

@@ -3,6 +3,7 @@
 //! the few readers of JSON and message fields the areas share.
 
 pub(crate) mod card;
+pub(crate) mod component;
 pub(crate) mod custom;
 pub(crate) mod groups;
 pub(crate) mod kf;

@@ -24,6 +24,9 @@ mod sandbox_api;
 
 pub(crate) mod blacklist;
 pub(crate) mod card;
+pub(crate) mod component;
+pub(crate) mod component_control;
+pub(crate) mod component_pages;
 pub(crate) mod console;
 pub(crate) mod control;
 pub(crate) mod custom;
@@ -70,6 +73,9 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .merge(kfsession::routes())
         .merge(card::routes())
         .merge(publish::routes())
+        .merge(component::routes())
+        .merge(component_control::routes())
+        .merge(component_pages::routes())
         .merge(control::routes())
         .merge(console::routes())
         .fallback(unknown_path)
