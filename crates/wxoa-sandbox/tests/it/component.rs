@@ -56,7 +56,8 @@ impl Got {
 
 type Behaviour = dyn Fn(&Got) -> String + Send + Sync;
 
-/// A server recording every POST on any path; it answers what `behaviour` says.
+/// A server recording every request on any path (a browser lands there with GET); it
+/// answers what `behaviour` says.
 #[derive(Clone)]
 pub(crate) struct Receiver {
     pub(crate) base: String,
@@ -85,7 +86,7 @@ impl Receiver {
         }
         let got = Arc::new(Mutex::new(Vec::new()));
         let app = axum::Router::new()
-            .fallback(axum::routing::post(handle))
+            .fallback(axum::routing::any(handle))
             .with_state(S(Arc::clone(&got), Arc::new(behaviour)));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

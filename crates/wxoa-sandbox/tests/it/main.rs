@@ -11,6 +11,7 @@ mod browser;
 mod browser_subscribe;
 mod card;
 mod component;
+mod component_browser;
 mod component_flow;
 mod component_push;
 mod console;
