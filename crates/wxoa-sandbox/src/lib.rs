@@ -42,7 +42,10 @@
 //!   the blacklist), `custom` (customer-service messages), `kf` (agents, sessions, the
 //!   record), `menu`, `tokens` (tokens, tickets, quotas), `network`, `qrcode`, `card`,
 //!   `template`, `subscribe` (subscription notifications and their consents), `media`,
-//!   `material`, `mass`, `publish`, `oauth`, `tags`, `groups`, `shorten`.
+//!   `material`, `mass`, `publish`, `oauth`, `tags`, `groups`, `shorten`, and `component` (the
+//!   third-party platform: its configuration, tickets and token, authorizations).
+//! - `event_push`: pushes to the third-party platform's authorization-event URL (tickets on
+//!   the virtual clock, authorization changes) and their log.
 //! - `followers`: synthetic followers — OpenIDs computed from numbers and back, profiles on
 //!   demand, so a million cost nothing.
 //! - `clock`: virtual time. `faults`: scripted errcodes, delays and dropped connections.
@@ -50,7 +53,8 @@
 //!   webhook (round-robin over its URLs, never following redirects).
 //! - `routes/<area>`: one file per API area, each path next to its handler, HTTP only: it
 //!   decodes the request, calls its area, and encodes the answer. `routes/control` is the
-//!   control API, `routes/console` the web console (`GET /`, files in `src/console/`) and the
+//!   control API, `routes/component*` the third-party platform's API, control endpoints and
+//!   authorization pages, `routes/console` the web console (`GET /`, files in `src/console/`) and the
 //!   control endpoints it reads. What they share: `routes/extract` (query, token check, JSON
 //!   body, uploads), `routes/answer` (pages, files, QR images), `routes/sandbox_api` (the
 //!   control API's refusals and account choice). No area's route file uses another's.
