@@ -204,14 +204,7 @@ impl Webhook {
 
     pub(crate) fn validate(&self) -> Result<(), SandboxError> {
         for raw in &self.urls {
-            let shown = || wxoa_types::secret::mask_url_password(raw).into_owned();
-            let url = url::Url::parse(raw).map_err(|source| ConfigError::WebhookUrl {
-                url: shown(),
-                source,
-            })?;
-            if !matches!(url.scheme(), "http" | "https") {
-                return Err(ConfigError::WebhookScheme { url: shown() }.into());
-            }
+            check_push_url(raw, raw)?;
         }
         if self.token.is_empty() {
             return Err(ConfigError::NoToken.into());
@@ -224,6 +217,20 @@ impl Webhook {
             (None, _) => Ok(()),
         }
     }
+}
+
+/// Checks a URL pushes go to (`parsed`, the configured `raw` with any placeholder filled
+/// in): it parses and is `http` or `https`. Errors show `raw`, its password masked.
+pub(crate) fn check_push_url(raw: &str, parsed: &str) -> Result<(), SandboxError> {
+    let shown = || wxoa_types::secret::mask_url_password(raw).into_owned();
+    let url = url::Url::parse(parsed).map_err(|source| ConfigError::WebhookUrl {
+        url: shown(),
+        source,
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ConfigError::WebhookScheme { url: shown() }.into());
+    }
+    Ok(())
 }
 
 /// How many messages the customer-service API may send after one kind of interaction, and for
@@ -390,6 +397,8 @@ pub(crate) struct Settings {
     pub(crate) token_lifetime: i64,
     /// Whether API requests are kept exactly for [`crate::Sandbox::requests`].
     pub(crate) keep_requests: bool,
+    /// The third-party platform the sandbox plays, if any.
+    pub(crate) component: Option<crate::platform::component::config::Component>,
 }
 
 impl Default for Settings {
@@ -414,6 +423,7 @@ impl Default for Settings {
             comments: crate::platform::comments::CommentRules::default(),
             token_lifetime: crate::platform::tokens::LIFETIME,
             keep_requests: false,
+            component: None,
         }
     }
 }

@@ -19,6 +19,7 @@
 //! ```
 
 mod answers;
+mod component;
 mod scripted;
 
 use std::time::Duration;
@@ -31,6 +32,7 @@ pub use answers::{
     CommentedArticle, FaultOutcome, FollowerSubscriptions, Followers, FormPart, InboxItem,
     ListedAnswer, PushOutcome, PushResult, SetFault, ShownWebhook, SubscriptionConsent,
 };
+pub use component::{AuthorizerEntry, Authorizers, ComponentEvent, ComponentState, Consented};
 pub use scripted::Scripted;
 
 /// Why a control request failed.
@@ -315,15 +317,15 @@ impl Control {
     /// `POST /sandbox/tokens/revoke`: every access token issued so far stops working (40001),
     /// as when another party refreshed the token by force; the number of tokens ended.
     pub async fn revoke_tokens(&self) -> Result<u64, ControlError> {
-        self.revoke(&json!({})).await
+        self.revoke_tokens_with(&json!({})).await
     }
 
     /// `POST /sandbox/tokens/revoke` for the account `app_id` only.
     pub async fn revoke_tokens_of(&self, app_id: &str) -> Result<u64, ControlError> {
-        self.revoke(&json!({"app_id": app_id})).await
+        self.revoke_tokens_with(&json!({"app_id": app_id})).await
     }
 
-    async fn revoke(&self, body: &Value) -> Result<u64, ControlError> {
+    async fn revoke_tokens_with(&self, body: &Value) -> Result<u64, ControlError> {
         #[derive(serde::Deserialize)]
         struct Revoked {
             revoked: u64,

@@ -218,6 +218,10 @@ pub enum ConfigError {
     /// Compat or safe mode without an EncodingAESKey.
     #[error("compat and safe mode need an EncodingAESKey")]
     NoAesKey,
+    /// A lifetime of the third-party platform (a code's, a ticket's, the ticket interval)
+    /// that is not a positive number of seconds.
+    #[error("the third-party platform's lifetimes and ticket interval are positive seconds")]
+    ComponentLifetime,
     /// An EncodingAESKey that is not one.
     #[error("{0}")]
     AesKey(#[source] wxoa_crypto::CryptoError),

@@ -44,7 +44,11 @@
 //!   `template`, `subscribe` (subscription notifications and their consents), `media`,
 //!   `material`, `mass`, `publish`, `comments` (article comments), `oauth`, `tags`, `groups`,
 //!   `shorten`, `migration` (`changeopenid` and the old account), `autoreply` (the console's
-//!   automatic replies), `marketing` (conversion reporting), `cv` (OCR and image processing).
+//!   automatic replies), `marketing` (conversion reporting), `cv` (OCR and image processing),
+//!   and `component` (the third-party platform: its configuration, tickets and token,
+//!   authorizations).
+//! - `event_push`: pushes to the third-party platform's authorization-event URL (tickets on
+//!   the virtual clock, authorization changes) and their log.
 //! - `followers`: synthetic followers — OpenIDs computed from numbers and back, profiles on
 //!   demand, so a million cost nothing.
 //! - `clock`: virtual time. `faults`: scripted errcodes, delays, dropped connections and
@@ -55,7 +59,8 @@
 //!   webhook (round-robin over its URLs, never following redirects).
 //! - `routes/<area>`: one file per API area, each path next to its handler, HTTP only: it
 //!   decodes the request, calls its area, and encodes the answer. `routes/control` is the
-//!   control API, `routes/console` the web console (`GET /`, files in `src/console/`) and the
+//!   control API, `routes/component*` the third-party platform's API, control endpoints and
+//!   authorization pages, `routes/console` the web console (`GET /`, files in `src/console/`) and the
 //!   control endpoints it reads. What they share: `routes/extract` (query, token check, JSON
 //!   body, uploads), `routes/answer` (pages, files, QR images), `routes/sandbox_api` (the
 //!   control API's refusals and account choice). No area's route file uses another's.
@@ -78,6 +83,7 @@ mod clock;
 mod config;
 pub mod control;
 mod error;
+mod event_push;
 mod faults;
 mod followers;
 mod guard;
@@ -102,6 +108,7 @@ pub use control::{Control, ControlError};
 pub use error::{ConfigError, SandboxError};
 pub use platform::card::CardRules;
 pub use platform::comments::CommentRules;
+pub use platform::component::config::{Component, ComponentRules};
 pub use platform::cv::CvRules;
 pub use platform::marketing::MarketingRules;
 pub use platform::migration::MigrationRules;
@@ -306,6 +313,14 @@ impl SandboxBuilder {
         self
     }
 
+    /// Plays a third-party platform (开放平台 component) besides the accounts: its APIs under
+    /// `/cgi-bin/component/…`, tickets pushed to its authorization-event URL, simulated
+    /// official accounts that authorize it (see [`Component`]).
+    pub fn component(mut self, component: Component) -> Self {
+        self.settings.component = Some(component);
+        self
+    }
+
     /// Address to listen on (default `127.0.0.1:0`, a free port). An address other machines can
     /// reach (not loopback) is logged as a warning: the control API lets anyone who reaches it
     /// act as any follower and read every call.
@@ -353,6 +368,12 @@ impl SandboxBuilder {
         for account in &accounts {
             account.validate()?;
         }
+        let mut authorizers = Vec::new();
+        if let Some(component) = &self.settings.component {
+            component.validate()?;
+            authorizers = component.authorizer_accounts(self.seed);
+            accounts.extend(authorizers.iter().cloned());
+        }
         if let Some(webhook) = &self.webhook {
             webhook.validate()?;
         }
@@ -371,6 +392,15 @@ impl SandboxBuilder {
         let mut platform = platform;
         if let (Some(from), Some(first)) = (&self.migrate_from, accounts.first()) {
             platform.link_migration(&first.app_id, from, clock.now());
+        }
+        if self
+            .settings
+            .component
+            .as_ref()
+            .is_some_and(|c| c.pre_authorized)
+        {
+            let app_ids: Vec<String> = authorizers.into_iter().map(|a| a.app_id).collect();
+            platform.pre_authorize(&app_ids, clock.now());
         }
         let default_account = platform
             .accounts
@@ -409,6 +439,12 @@ impl SandboxBuilder {
             self.limits,
             receiver.clone(),
         ))];
+        if shared.settings.component.is_some() {
+            tasks.push(tokio::spawn(event_push::ticket_loop(
+                Arc::clone(&shared),
+                receiver.clone(),
+            )));
+        }
         if let Some(path) = &self.state_file {
             tasks.push(tokio::spawn(keep_saved(
                 Arc::clone(&shared),

@@ -107,9 +107,7 @@ pub(crate) fn load(path: &Path) -> Result<Option<(State, i64)>, SandboxError> {
         });
     }
     let mut state = loaded.state;
-    for account in &mut state.accounts {
-        account.reindex();
-    }
+    state.reindex();
     Ok(Some((state, loaded.clock_offset)))
 }
 

@@ -139,7 +139,7 @@ pub(crate) fn push_in_background(shared: &std::sync::Arc<Shared>, outgoing: Outg
 /// Delivers a push, records it, and puts what the follower sees in their inbox.
 pub(crate) async fn push(shared: &Shared, outgoing: Outgoing) -> PushRecord {
     let at = shared.clock.now();
-    let webhook = shared.webhook();
+    let (webhook, frame_app_id) = target(shared, &outgoing.app_id);
     let seq = shared
         .state()
         .account_mut(&outgoing.app_id)
@@ -167,7 +167,9 @@ pub(crate) async fn push(shared: &Shared, outgoing: Outgoing) -> PushRecord {
     record.id = lock(&shared.pushes).begin(record.clone());
     let mut shown = None;
     match webhook {
-        Some(webhook) => shown = deliver(shared, &webhook, &outgoing, &mut record).await,
+        Some(webhook) => {
+            shown = deliver(shared, &webhook, &frame_app_id, &outgoing, &mut record).await;
+        }
         None => record.outcome = PushOutcome::NoWebhook,
     }
     let failed = matches!(record.outcome, PushOutcome::Failed | PushOutcome::Invalid);
@@ -194,17 +196,40 @@ pub(crate) async fn push(shared: &Shared, outgoing: Outgoing) -> PushRecord {
     record
 }
 
+/// Where an account's pushes go, and the AppID in their encrypted frame: an account that
+/// granted a third-party platform its messages (permission set 1) has them pushed to the
+/// component's message URL (`$APPID$` replaced by its AppID), signed and encrypted with the
+/// component's Token and key in safe mode, the component's AppID in the frame (spec
+/// open-platform.md §5); any other account to the sandbox's webhook.
+fn target(shared: &Shared, app_id: &str) -> (Option<Webhook>, String) {
+    if let Some(component) = &shared.settings.component
+        && let Some(url) = &component.message_url
+        && shared
+            .state()
+            .component
+            .current(app_id)
+            .is_some_and(|a| a.func.has(1))
+    {
+        let webhook = Webhook::new(url.replace("$APPID$", app_id), component.token.clone())
+            .aes_key(component.aes_key.clone())
+            .mode(PushMode::Safe);
+        return (Some(webhook), component.app_id.clone());
+    }
+    (shared.webhook(), app_id.to_owned())
+}
+
 /// Sends the push until the server answers or the deliveries run out; fills in `record` and
 /// returns the message the follower sees, if any.
 async fn deliver(
     shared: &Shared,
     webhook: &Webhook,
+    frame_app_id: &str,
     outgoing: &Outgoing,
     record: &mut PushRecord,
 ) -> Option<Value> {
     let crypt = match (&webhook.aes_key, webhook.mode) {
         (Some(key), PushMode::Compat | PushMode::Safe) => {
-            match MsgCrypt::new(webhook.token.as_str(), key, outgoing.app_id.as_str()) {
+            match MsgCrypt::new(webhook.token.as_str(), key, frame_app_id) {
                 Ok(crypt) => Some(crypt),
                 Err(e) => {
                     record.outcome = PushOutcome::Failed;
@@ -352,7 +377,11 @@ fn progress(shared: &Shared, record: &PushRecord) {
 /// (the client is built without them): a 3xx is an answer like any other non-200, so a
 /// webhook cannot send the sandbox's requests elsewhere. The body is read up to
 /// [`MAX_REPLY`] bytes and no further.
-async fn send(shared: &Shared, url: url::Url, body: String) -> Result<(u16, String), String> {
+pub(crate) async fn send(
+    shared: &Shared,
+    url: url::Url,
+    body: String,
+) -> Result<(u16, String), String> {
     let mut response = shared
         .http
         .post(url)

@@ -207,7 +207,7 @@ fn finish(shared: &Shared, asked: &Asked, call: Call, response: Response) -> Res
         let app_id = asked
             .token
             .as_deref()
-            .and_then(|token| shared.state().token_owner(token, call.at).ok());
+            .and_then(|token| shared.state().token_owner(token, &call.path, call.at).ok());
         let request_url = call
             .query
             .iter()
@@ -270,7 +270,7 @@ fn scripted_answer_token(
     match query.get("access_token") {
         Some(token) => shared
             .state()
-            .token_owner(token, shared.clock.now())
+            .token_owner(token, path, shared.clock.now())
             .map(drop),
         None => Ok(()),
     }

@@ -13,6 +13,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
 use crate::calls::CallLog;
 use crate::clock::Clock;
 use crate::config::{Settings, Webhook};
+use crate::event_push::EventLog;
 use crate::faults::Faults;
 use crate::guard::HostPolicy;
 use crate::kept::Kept;
@@ -30,6 +31,8 @@ pub(crate) struct Shared {
     pub(crate) pushes: Mutex<PushLog>,
     /// The request ids of error answers, for `openapi/rid/get`.
     pub(crate) rids: Mutex<crate::rids::RidLog>,
+    /// Pushes to the third-party platform's authorization-event URL.
+    pub(crate) events: Mutex<EventLog>,
     pub(crate) webhook: RwLock<Option<Webhook>>,
     /// The next push's turn among the webhook's URLs (round-robin).
     webhook_turn: AtomicUsize,
@@ -59,6 +62,7 @@ impl Shared {
             kept: Mutex::new(Kept::default()),
             pushes: Mutex::new(PushLog::default()),
             rids: Mutex::new(crate::rids::RidLog::default()),
+            events: Mutex::new(EventLog::default()),
             webhook: RwLock::new(webhook),
             webhook_turn: AtomicUsize::new(0),
             settings,

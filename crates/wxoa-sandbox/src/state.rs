@@ -13,6 +13,7 @@ use crate::followers::OpenIdCodec;
 use crate::platform::autoreply::AutoReply;
 use crate::platform::card::Cards;
 use crate::platform::comments::CommentBox;
+use crate::platform::component::ComponentState;
 use crate::platform::cv::CvUsage;
 use crate::platform::groups::Groups;
 use crate::platform::kf::KfState;
@@ -38,24 +39,51 @@ pub(crate) struct State {
     pub(crate) accounts: Vec<Account>,
     /// Every access token issued and not yet forgotten, by token.
     pub(crate) tokens: HashMap<String, TokenRecord>,
+    /// The third-party platform the sandbox plays, if any: its tickets, token and
+    /// authorizations.
+    #[serde(default, skip_serializing_if = "ComponentState::is_unused")]
+    pub(crate) component: ComponentState,
+    /// Position in `accounts` by AppID (rebuilt, not saved).
+    #[serde(skip)]
+    by_app_id: HashMap<String, usize>,
 }
 
 impl State {
     /// A fresh platform with these accounts.
     pub(crate) fn new(accounts: &[AccountConfig], followers: u32, seed: u64) -> Self {
-        Self {
+        let mut state = Self {
             accounts: accounts
                 .iter()
                 .map(|config| Account::new(config, followers, seed))
                 .collect(),
             tokens: HashMap::new(),
+            component: ComponentState::default(),
+            by_app_id: HashMap::new(),
+        };
+        state.reindex();
+        state
+    }
+
+    /// Rebuilds what is derived rather than saved (after loading a state file).
+    pub(crate) fn reindex(&mut self) {
+        for account in &mut self.accounts {
+            account.reindex();
         }
+        self.by_app_id = self
+            .accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.app_id.clone(), i))
+            .collect();
+        self.component.reindex();
     }
 
     /// Adds the configured accounts a loaded state does not have yet.
     pub(crate) fn add_missing(&mut self, accounts: &[AccountConfig], followers: u32, seed: u64) {
         for config in accounts {
             if self.account(&config.app_id).is_none() {
+                self.by_app_id
+                    .insert(config.app_id.clone(), self.accounts.len());
                 self.accounts.push(Account::new(config, followers, seed));
             }
         }
@@ -63,12 +91,16 @@ impl State {
 
     /// The account with this AppID.
     pub(crate) fn account(&self, app_id: &str) -> Option<&Account> {
-        self.accounts.iter().find(|a| a.app_id == app_id)
+        self.by_app_id
+            .get(app_id)
+            .and_then(|&i| self.accounts.get(i))
     }
 
     /// The account with this AppID, mutably.
     pub(crate) fn account_mut(&mut self, app_id: &str) -> Option<&mut Account> {
-        self.accounts.iter_mut().find(|a| a.app_id == app_id)
+        self.by_app_id
+            .get(app_id)
+            .and_then(|&i| self.accounts.get_mut(i))
     }
 
     /// The account an OpenID belongs to: the one that made it or has seen it.
@@ -86,7 +118,7 @@ impl State {
         openid: Option<&str>,
     ) -> Option<usize> {
         match app_id {
-            Some(app_id) => self.accounts.iter().position(|a| a.app_id == app_id),
+            Some(app_id) => self.by_app_id.get(app_id).copied(),
             None => Some(openid.and_then(|o| self.owner_of(o)).unwrap_or(0)),
         }
     }
@@ -95,9 +127,9 @@ impl State {
     /// malformed AppSecret, 40001 for a wrong one.
     pub(crate) fn account_index(&self, app_id: &str, secret: &str) -> Result<usize, ApiError> {
         let index = self
-            .accounts
-            .iter()
-            .position(|a| a.app_id == app_id)
+            .by_app_id
+            .get(app_id)
+            .copied()
             .filter(|_| is_app_id(app_id))
             .ok_or_else(|| ApiError::msg(40013, "invalid appid"))?;
         if !is_app_secret(secret) {

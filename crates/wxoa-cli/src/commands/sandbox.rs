@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use wxoa_sandbox::{AccountConfig, PushMode, Sandbox, Webhook};
+use wxoa_sandbox::{AccountConfig, Component, ComponentRules, PushMode, Sandbox, Webhook};
 
 use crate::commands::limits::LimitArgs;
 use crate::config::Settings;
@@ -49,6 +49,128 @@ pub(crate) struct SandboxArgs {
     pub(crate) migrate_from: Option<String>,
     #[command(flatten)]
     pub(crate) limits: LimitArgs,
+    #[command(flatten)]
+    pub(crate) component: ComponentArgs,
+}
+
+/// The third-party platform (开放平台 component) the sandbox plays besides the account:
+/// given `--component-app-id`, it serves `/cgi-bin/component/…`, pushes tickets to
+/// `--component-auth-url`, and plays `--authorizers` official accounts that can authorize it.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Third-party platform")]
+pub(crate) struct ComponentArgs {
+    /// Play a third-party platform with this AppID (needs --component-secret,
+    /// --component-token and --component-aes-key).
+    #[arg(long, value_name = "ID", env = "WXOA_COMPONENT_APP_ID")]
+    pub(crate) component_app_id: Option<String>,
+    /// The component's AppSecret (32 hex digits; never printed).
+    #[arg(
+        long,
+        value_name = "S",
+        env = "WXOA_COMPONENT_SECRET",
+        hide_env_values = true
+    )]
+    pub(crate) component_secret: Option<String>,
+    /// The component's 消息校验 Token: signs every push (tickets, authorization changes, the
+    /// authorizers' messages).
+    #[arg(
+        long,
+        value_name = "T",
+        env = "WXOA_COMPONENT_TOKEN",
+        hide_env_values = true
+    )]
+    pub(crate) component_token: Option<String>,
+    /// The component's EncodingAESKey (43 characters): encrypts every push and reply.
+    #[arg(
+        long,
+        value_name = "K",
+        env = "WXOA_COMPONENT_AES_KEY",
+        hide_env_values = true
+    )]
+    pub(crate) component_aes_key: Option<String>,
+    /// The authorization-event URL (授权事件接收URL): tickets at start and every
+    /// --ticket-interval virtual seconds, and authorized/updateauthorized/unauthorized.
+    #[arg(long, value_name = "URL")]
+    pub(crate) component_auth_url: Option<String>,
+    /// The message URL (消息与事件接收URL) of the authorizers' followers' messages; the literal
+    /// `$APPID$` is replaced by the authorizer's AppID.
+    #[arg(long, value_name = "URL")]
+    pub(crate) component_message_url: Option<String>,
+    /// Simulated official accounts that can authorize the component (AppIDs, original ids and
+    /// names follow from --seed; each has --followers synthetic followers).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) authorizers: u32,
+    /// Start with every simulated account authorized (all official-account permission sets,
+    /// refresh tokens issued, nothing pushed).
+    #[arg(long)]
+    pub(crate) pre_authorized: bool,
+    /// Seconds a pre_auth_code lives (the sources say 600 or 1800).
+    #[arg(long, value_name = "SECS", default_value_t = 1_800)]
+    pub(crate) pre_auth_code_ttl: i64,
+    /// Seconds an authorization code lives (the sources say 600 or 3600).
+    #[arg(long, value_name = "SECS", default_value_t = 3_600)]
+    pub(crate) auth_code_ttl: i64,
+    /// Seconds a component_verify_ticket is accepted after its push.
+    #[arg(long, value_name = "SECS", default_value_t = 43_200)]
+    pub(crate) ticket_validity: i64,
+    /// Virtual seconds between two ticket pushes.
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    pub(crate) ticket_interval: i64,
+    /// api_component_token calls a day before 45009 (0: no cap; undocumented, 2,000 assumed).
+    #[arg(long, value_name = "N", default_value_t = 2_000)]
+    pub(crate) component_tokens_per_day: u32,
+    /// api_authorizer_token calls a day per authorizer before 45009 (0: no cap; undocumented).
+    #[arg(long, value_name = "N", default_value_t = 2_000)]
+    pub(crate) refreshes_per_day: u32,
+}
+
+impl ComponentArgs {
+    /// The component to play, if --component-app-id is given; a usage error naming what is
+    /// missing otherwise.
+    fn resolve(&self) -> Result<Option<Component>, Failure> {
+        let Some(app_id) = &self.component_app_id else {
+            let given = self.component_auth_url.is_some()
+                || self.component_message_url.is_some()
+                || self.authorizers > 0
+                || self.pre_authorized;
+            if given {
+                return Err(Failure::usage(anyhow::anyhow!(
+                    "--component-auth-url, --component-message-url, --authorizers and \
+                     --pre-authorized need --component-app-id"
+                )));
+            }
+            return Ok(None);
+        };
+        let need = |value: &Option<String>, flag: &str| {
+            value
+                .clone()
+                .ok_or_else(|| Failure::usage(anyhow::anyhow!("--component-app-id needs {flag}")))
+        };
+        let cap = |n: u32| (n > 0).then_some(n);
+        let mut rules = ComponentRules::default();
+        rules.pre_auth_code_ttl = self.pre_auth_code_ttl;
+        rules.auth_code_ttl = self.auth_code_ttl;
+        rules.ticket_validity = self.ticket_validity;
+        rules.ticket_interval = self.ticket_interval;
+        rules.component_tokens_per_day = cap(self.component_tokens_per_day);
+        rules.refreshes_per_day = cap(self.refreshes_per_day);
+        let mut component = Component::new(
+            app_id.clone(),
+            need(&self.component_secret, "--component-secret")?,
+            need(&self.component_token, "--component-token")?,
+            need(&self.component_aes_key, "--component-aes-key")?,
+        )
+        .authorizers(self.authorizers)
+        .pre_authorized(self.pre_authorized)
+        .rules(rules);
+        if let Some(url) = &self.component_auth_url {
+            component = component.auth_url(url.clone());
+        }
+        if let Some(url) = &self.component_message_url {
+            component = component.message_url(url.clone());
+        }
+        Ok(Some(component))
+    }
 }
 
 /// The push modes of server-access.md §4.
@@ -110,6 +232,9 @@ pub(crate) fn sandbox(settings: &Settings, args: &SandboxArgs) -> Result<(), Fai
     }
     if let Some(from) = &args.migrate_from {
         builder = builder.migrate_from(from.clone());
+    }
+    if let Some(component) = args.component.resolve()? {
+        builder = builder.component(component);
     }
     block_on(async move {
         let sandbox = builder.start().await.map_err(Failure::usage)?;

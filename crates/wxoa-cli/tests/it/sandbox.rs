@@ -264,3 +264,58 @@ fn listening_beyond_loopback_is_logged_as_a_warning() {
     let private = stderr_of_sandbox_on("127.0.0.1:0");
     assert!(!private.contains("beyond loopback"), "{private}");
 }
+
+#[tokio::test]
+async fn the_third_party_platform_comes_from_the_component_options() {
+    let args = [
+        "--followers",
+        "2",
+        "--component-app-id",
+        "wx1111222233334444",
+        "--component-secret",
+        "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0",
+        "--component-token",
+        "T",
+        "--component-aes-key",
+        "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        "--authorizers",
+        "3",
+        "--pre-authorized",
+        "--ticket-interval",
+        "60",
+    ];
+    let running = Running::start(&args);
+    let component = get(&format!("{}/sandbox/component", running.base)).await;
+    assert_eq!(component["app_id"], "wx1111222233334444");
+    assert_eq!(component["authorized"], 3);
+    assert_eq!(component["accounts"], 4);
+    assert!(running.terminate());
+}
+
+#[test]
+fn a_component_appid_without_its_secret_is_a_usage_error() {
+    let output = crate::wxoa(
+        &[
+            "sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--component-app-id",
+            "wx1111222233334444",
+        ],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--component-secret"), "{stderr}");
+}
+
+#[test]
+fn authorizers_without_a_component_is_a_usage_error() {
+    let output = crate::wxoa(
+        &["sandbox", "--listen", "127.0.0.1:0", "--authorizers", "3"],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--component-app-id"), "{stderr}");
+}

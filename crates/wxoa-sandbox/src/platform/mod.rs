@@ -5,6 +5,7 @@
 pub(crate) mod autoreply;
 pub(crate) mod card;
 pub(crate) mod comments;
+pub(crate) mod component;
 pub(crate) mod custom;
 pub(crate) mod cv;
 pub(crate) mod groups;

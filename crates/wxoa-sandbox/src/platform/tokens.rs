@@ -17,7 +17,7 @@ use crate::state::{Account, State};
 /// tokens always live this long).
 pub(crate) const LIFETIME: i64 = 7200;
 /// How long a replaced token keeps working, seconds.
-const OVERLAP: i64 = 300;
+pub(crate) const OVERLAP: i64 = 300;
 /// Forced stable-token refreshes must be this far apart, seconds.
 const FORCE_SPACING: i64 = 30;
 
@@ -29,6 +29,12 @@ pub(crate) enum TokenKind {
     Classic,
     /// `/cgi-bin/stable_token`.
     Stable,
+    /// A third-party platform's `api_component_token`: component paths only (61015 on an
+    /// account's API).
+    Component,
+    /// A third-party platform's token for an authorizer (`api_query_auth`,
+    /// `api_authorizer_token`): the account's APIs within the granted permission sets.
+    Authorizer,
 }
 
 /// An access token the sandbox issued.
@@ -163,7 +169,9 @@ impl State {
         now: i64,
     ) -> Result<(&mut Account, &mut HashMap<String, TokenRecord>), ApiError> {
         let index = self.account_index(app_id, secret)?;
-        let State { accounts, tokens } = self;
+        let State {
+            accounts, tokens, ..
+        } = self;
         let account = accounts
             .get_mut(index)
             .ok_or_else(|| ApiError::msg(40013, "invalid appid"))?;
@@ -180,20 +188,11 @@ impl State {
         settings: &Settings,
         now: i64,
     ) -> Result<Issued, ApiError> {
-        let path = "/cgi-bin/token";
-        let (account, tokens) = self.caller(app_id, secret, &settings.quotas, path, now)?;
-        let token = new_token();
+        let (account, tokens) =
+            self.caller(app_id, secret, &settings.quotas, "/cgi-bin/token", now)?;
         let lifetime = settings.token_lifetime;
-        tokens.insert(
-            token.clone(),
-            TokenRecord::new(app_id, TokenKind::Classic, now, lifetime),
-        );
-        if let Some(previous) = account.tokens.classic_token.replace(token.clone())
-            && let Some(previous) = tokens.get_mut(&previous)
-        {
-            let end = now + OVERLAP;
-            previous.revoked_at = Some(previous.revoked_at.map_or(end, |r| r.min(end)));
-        }
+        let slot = &mut account.tokens.classic_token;
+        let token = replace_token(tokens, slot, app_id, TokenKind::Classic, now, lifetime);
         self.prune_tokens(now);
         Ok(Issued {
             token,
@@ -284,9 +283,9 @@ impl State {
         })
     }
 
-    /// The account an access token belongs to, or why it is refused: 40014 for something no
+    /// The record of a token that works now, or why it is refused: 40014 for something no
     /// token looks like, 40001 for an unknown or replaced one, 42001 for an expired one.
-    pub(crate) fn token_owner(&self, token: &str, now: i64) -> Result<String, ApiError> {
+    pub(crate) fn token_record(&self, token: &str, now: i64) -> Result<&TokenRecord, ApiError> {
         if !is_token_shaped(token) {
             return Err(ApiError::msg(40014, "invalid access_token"));
         }
@@ -305,8 +304,75 @@ impl State {
         if record.expires_at <= now {
             return Err(ApiError::msg(42001, "access_token expired"));
         }
-        Ok(record.app_id.clone())
+        Ok(record)
     }
+
+    /// The account an access token belongs to (see [`State::token_record`]) and the API
+    /// called: a component token answers 61015, an authorizer token outside the permission
+    /// sets its account granted answers 61007.
+    pub(crate) fn token_owner(
+        &self,
+        token: &str,
+        path: &str,
+        now: i64,
+    ) -> Result<String, ApiError> {
+        let record = self.token_record(token, now)?;
+        match record.kind {
+            TokenKind::Component => Err(ApiError::msg(
+                61015,
+                "must use biz account token for not component api",
+            )),
+            TokenKind::Authorizer => {
+                self.check_authorizer_call(&record.app_id, path)?;
+                Ok(record.app_id.clone())
+            }
+            TokenKind::Classic | TokenKind::Stable => Ok(record.app_id.clone()),
+        }
+    }
+}
+
+/// Issues a new token of `kind` to `app_id`, valid `lifetime` seconds, as the one in
+/// `slot`; the token it replaces keeps working [`OVERLAP`] seconds more.
+pub(crate) fn replace_token(
+    tokens: &mut HashMap<String, TokenRecord>,
+    slot: &mut Option<String>,
+    app_id: &str,
+    kind: TokenKind,
+    now: i64,
+    lifetime: i64,
+) -> String {
+    let token = new_token();
+    tokens.insert(token.clone(), TokenRecord::new(app_id, kind, now, lifetime));
+    if let Some(previous) = slot.replace(token.clone())
+        && let Some(previous) = tokens.get_mut(&previous)
+    {
+        let end = now + OVERLAP;
+        previous.revoked_at = Some(previous.revoked_at.map_or(end, |r| r.min(end)));
+    }
+    token
+}
+
+/// Counts one `clear_quota` in the month of `now` (the count restarts with each month): at
+/// most `per_month` (48006 beyond).
+pub(crate) fn take_clear(
+    month: &mut i64,
+    clears: &mut u32,
+    per_month: u32,
+    now: i64,
+) -> Result<(), ApiError> {
+    let this_month = china_month(now);
+    if *month != this_month {
+        *month = this_month;
+        *clears = 0;
+    }
+    if *clears >= per_month {
+        return Err(ApiError::msg(
+            48006,
+            "forbid to clear quota because of reaching the limit",
+        ));
+    }
+    *clears += 1;
+    Ok(())
 }
 
 /// Whether a string could be a token the sandbox issued (see [`new_token`]).
@@ -365,18 +431,7 @@ impl Account {
             return Err(ApiError::msg(40013, "invalid appid"));
         }
         let quota = &mut self.tokens.quota;
-        let month = china_month(now);
-        if quota.clear_month != month {
-            quota.clear_month = month;
-            quota.clears = 0;
-        }
-        if quota.clears >= per_month {
-            return Err(ApiError::msg(
-                48006,
-                "forbid to clear quota because of reaching the limit",
-            ));
-        }
-        quota.clears += 1;
+        take_clear(&mut quota.clear_month, &mut quota.clears, per_month, now)?;
         quota.counts.clear();
         Ok(())
     }

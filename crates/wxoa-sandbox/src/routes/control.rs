@@ -115,6 +115,9 @@ struct PushRequest {
     message: Fields,
     #[serde(default)]
     app_id: Option<String>,
+    /// The account of a third-party platform's authorizer (the same as `app_id`).
+    #[serde(default)]
+    authorizer: Option<String>,
 }
 
 async fn push_message(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult {
@@ -122,13 +125,8 @@ async fn push_message(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Contro
     if field_text(&request.message.0, "MsgType").is_empty() {
         return Err(ControlError::bad("message.MsgType is required"));
     }
-    send(
-        &shared,
-        &request.from,
-        request.app_id.as_deref(),
-        request.message.0,
-    )
-    .await
+    let app_id = request.authorizer.or(request.app_id);
+    send(&shared, &request.from, app_id.as_deref(), request.message.0).await
 }
 
 /// Applies what a follower's action does to the state, pushes it, and applies what the
@@ -280,6 +278,8 @@ async fn advance_clock(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Contr
         .advance(request.advance)
         .map_err(ControlError::bad)?;
     shared.touch();
+    // A ticket of the third-party platform that fell due is pushed before the answer.
+    crate::event_push::push_due_ticket(&shared, false).await;
     reply(json!({"now": now, "offset": shared.clock.offset()}))
 }
 

@@ -26,6 +26,9 @@ pub(crate) mod autoreply;
 pub(crate) mod blacklist;
 pub(crate) mod card;
 pub(crate) mod comment;
+pub(crate) mod component;
+pub(crate) mod component_control;
+pub(crate) mod component_pages;
 pub(crate) mod console;
 pub(crate) mod control;
 pub(crate) mod custom;
@@ -82,6 +85,9 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .merge(marketing::routes())
         .merge(cv::routes())
         .merge(comment::routes())
+        .merge(component::routes())
+        .merge(component_control::routes())
+        .merge(component_pages::routes())
         .merge(control::routes())
         .merge(console::routes())
         .fallback(unknown_path)
