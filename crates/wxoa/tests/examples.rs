@@ -19,6 +19,10 @@ mod test_with_sandbox;
 #[path = "../../../examples/menu_setup.rs"]
 mod menu_setup;
 
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../../examples/component.rs"]
+mod component;
+
 use wxoa::types::reply::ReplyBody;
 use wxoa::webhook::Mode;
 use wxoa::webhook::testing::{Platform, text_push};
@@ -51,6 +55,13 @@ async fn the_echo_bot_answers() {
     let reply = platform.read_reply(Mode::Safe, &answer).unwrap().unwrap();
     assert_eq!(reply.body, ReplyBody::text("you said: ping"));
     server.abort();
+}
+
+#[test]
+fn the_component_example_runs_the_whole_flow() {
+    // Ticket, component token, authorization, a follower's message answered through the
+    // component, an API call for the authorizer: each step asserted in the example.
+    component::main().unwrap();
 }
 
 #[test]

@@ -1,22 +1,21 @@
 //! CONTRACT §7 `wxoa card update|whitelist|landing-page|html|held`, `wxoa card code
-//! deposit|deposit-count|check` and `wxoa card member …` against the client's stub platform:
+//! deposit|deposit-count|check` and `wxoa card member …` against the sandbox:
 //! each sends the spec's body (the request fixtures), and a rule broken is exit 2 with nothing
 //! sent.
 
 use serde_json::json;
 
-use crate::api::Env;
+use crate::sandbox_env::Env;
 use crate::{api_fixture, stderr, stdout, wxoa};
 
 /// Answers `path` with the response fixture `name`.
 fn answer(env: &Env, path: &str, name: &str) {
-    env.stub
-        .respond(path, api_fixture("card", &format!("{name}.response.json")));
+    env.answer(path, api_fixture("card", &format!("{name}.response.json")));
 }
 
 /// The JSON body of the last request of `path`.
 fn sent(env: &Env, path: &str) -> serde_json::Value {
-    env.stub.requests(path).pop().unwrap().json().unwrap()
+    env.sandbox.requests(path).pop().unwrap().json().unwrap()
 }
 
 /// The request fixture `name`.
@@ -26,14 +25,14 @@ fn spec(name: &str) -> serde_json::Value {
 
 /// Writes the request fixture `name` to a file: its path.
 fn file(env: &Env, name: &str) -> String {
-    let path = env.home.path().join(format!("{name}.json"));
+    let path = env.dir.path().join(format!("{name}.json"));
     std::fs::write(&path, serde_json::to_vec(&spec(name)).unwrap()).unwrap();
     path.to_str().unwrap().to_owned()
 }
 
 #[test]
 fn a_card_is_updated_from_a_file() {
-    let env = Env::new();
+    let env = Env::new(0);
     answer(&env, "/card/update", "update");
     let answer = env.json(&["card", "update", &file(&env, "update_member_card")]);
     assert_eq!(answer["send_check"], false);
@@ -43,8 +42,8 @@ fn a_card_is_updated_from_a_file() {
 
 #[test]
 fn an_update_of_the_stock_is_refused_before_it_is_sent() {
-    let env = Env::new();
-    let path = env.home.path().join("stock.json");
+    let env = Env::new(0);
+    let path = env.dir.path().join("stock.json");
     let body = json!({"card_id": "p1", "cash": {"base_info": {"sku": {"quantity": 1}}}});
     std::fs::write(&path, serde_json::to_vec(&body).unwrap()).unwrap();
     let output = env.run(&["card", "update", path.to_str().unwrap()]);
@@ -54,12 +53,12 @@ fn an_update_of_the_stock_is_refused_before_it_is_sent() {
         "{}",
         stderr(&output)
     );
-    assert_eq!(env.stub.calls("/card/update"), 0);
+    assert_eq!(env.calls("/card/update").len(), 0);
 }
 
 #[test]
 fn codes_are_deposited_counted_and_checked() {
-    let env = Env::new();
+    let env = Env::new(0);
     answer(&env, "/card/code/deposit", "code_deposit");
     answer(&env, "/card/code/getdepositcount", "code_getdepositcount");
     answer(&env, "/card/code/checkcode", "code_checkcode");
@@ -81,7 +80,7 @@ fn codes_are_deposited_counted_and_checked() {
 
 #[test]
 fn more_than_100_codes_are_refused_before_they_are_sent() {
-    let env = Env::new();
+    let env = Env::new(0);
     let codes: Vec<String> = (0..101).map(|i| format!("C{i}")).collect();
     let mut args = vec!["card", "code", "deposit", "CARD_ID"];
     args.extend(codes.iter().map(String::as_str));
@@ -94,12 +93,12 @@ fn more_than_100_codes_are_refused_before_they_are_sent() {
         "{}",
         stderr(&output)
     );
-    assert_eq!(env.stub.calls("/card/code/deposit"), 0);
+    assert_eq!(env.calls("/card/code/deposit").len(), 0);
 }
 
 #[test]
 fn the_whitelist_landing_page_html_and_held_cards() {
-    let env = Env::new();
+    let env = Env::new(0);
     answer(&env, "/card/testwhitelist/set", "testwhitelist_set");
     answer(&env, "/card/landingpage/create", "landingpage_create");
     answer(&env, "/card/mpnews/gethtml", "mpnews_gethtml");
@@ -146,7 +145,7 @@ fn the_whitelist_landing_page_html_and_held_cards() {
 
 #[test]
 fn a_landing_card_without_its_thumbnail_is_a_usage_error() {
-    let env = Env::new();
+    let env = Env::new(0);
     let output = env.run(&[
         "card",
         "landing-page",
@@ -169,7 +168,7 @@ fn a_landing_card_without_its_thumbnail_is_a_usage_error() {
 
 #[test]
 fn a_whitelist_of_11_users_is_refused_before_it_is_sent() {
-    let env = Env::new();
+    let env = Env::new(0);
     let names: Vec<String> = (0..11).map(|i| format!("t{i}")).collect();
     let mut args = vec!["card", "whitelist"];
     for name in &names {
@@ -177,12 +176,12 @@ fn a_whitelist_of_11_users_is_refused_before_it_is_sent() {
     }
     let output = env.run(&args);
     assert_eq!(output.status.code(), Some(2));
-    assert_eq!(env.stub.calls("/card/testwhitelist/set"), 0);
+    assert_eq!(env.calls("/card/testwhitelist/set").len(), 0);
 }
 
 #[test]
 fn member_cards_from_the_form_to_the_member() {
-    let env = Env::new();
+    let env = Env::new(0);
     for (path, name) in [
         (
             "/card/membercard/activateuserform/set",
@@ -279,7 +278,7 @@ fn member_cards_from_the_form_to_the_member() {
 
 #[test]
 fn a_custom_value_over_12_bytes_is_refused_before_it_is_sent() {
-    let env = Env::new();
+    let env = Env::new(0);
     let output = env.run(&[
         "card",
         "member",
@@ -295,7 +294,7 @@ fn a_custom_value_over_12_bytes_is_refused_before_it_is_sent() {
         "{}",
         stderr(&output)
     );
-    assert_eq!(env.stub.calls("/card/membercard/activate"), 0);
+    assert_eq!(env.calls("/card/membercard/activate").len(), 0);
 }
 
 #[test]

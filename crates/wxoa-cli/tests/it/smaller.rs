@@ -1,9 +1,9 @@
 //! `wxoa user migrate`, `autoreply`, `misc rid`, `marketing`, `ocr` and `img` against the
-//! client's stub platform, and `wxoa sandbox --migrate-from` in the sandbox's help.
+//! sandbox (its scripted answers where the spec's shapes are checked), and `wxoa sandbox --migrate-from` in the sandbox's help.
 
 use serde_json::json;
 
-use crate::api::Env;
+use crate::sandbox_env::Env;
 use crate::{api_fixture, stderr, stdout, wxoa};
 
 #[test]
@@ -17,8 +17,8 @@ fn the_sandbox_help_documents_migrate_from() {
 
 #[test]
 fn user_migrate_sends_the_openids_in_calls_of_100() {
-    let env = Env::new();
-    env.stub.respond(
+    let env = Env::new(0);
+    env.answer(
         "/cgi-bin/changeopenid",
         json!({"errcode": 0, "errmsg": "ok", "result_list": [
             {"ori_openid": "o", "new_openid": "n", "err_msg": "ok"}]}),
@@ -35,12 +35,8 @@ fn user_migrate_sends_the_openids_in_calls_of_100() {
         "--from",
         list.to_str().unwrap(),
     ]);
-    assert_eq!(
-        answer.as_array().unwrap().len(),
-        2,
-        "one result per call of the stub"
-    );
-    let calls = env.stub.requests("/cgi-bin/changeopenid");
+    assert_eq!(answer.as_array().unwrap().len(), 2, "one result per call");
+    let calls = env.sandbox.requests("/cgi-bin/changeopenid");
     assert_eq!(calls.len(), 2);
     let first = calls[0].json().unwrap();
     assert_eq!(first["from_appid"], "wxold");
@@ -56,7 +52,7 @@ fn user_migrate_sends_the_openids_in_calls_of_100() {
 
 #[test]
 fn user_migrate_needs_an_openid() {
-    let env = Env::new();
+    let env = Env::new(0);
     let output = env.run(&["user", "migrate", "--from-appid", "wxold"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("no OpenID"));
@@ -64,8 +60,8 @@ fn user_migrate_needs_an_openid() {
 
 #[test]
 fn autoreply_show_prints_the_rules() {
-    let env = Env::new();
-    env.stub.respond(
+    let env = Env::new(0);
+    env.answer(
         "/cgi-bin/get_current_autoreply_info",
         api_fixture("autoreply", "get_current_autoreply_info.response.json"),
     );
@@ -78,8 +74,8 @@ fn autoreply_show_prints_the_rules() {
 
 #[test]
 fn misc_rid_reads_the_call_and_refuses_what_is_no_rid() {
-    let env = Env::new();
-    env.stub.respond(
+    let env = Env::new(0);
+    env.answer(
         "/cgi-bin/openapi/rid/get",
         api_fixture("misc", "rid_get.response.json"),
     );
@@ -92,13 +88,13 @@ fn misc_rid_reads_the_call_and_refuses_what_is_no_rid() {
 
 #[test]
 fn marketing_makes_a_set_lists_it_and_reports_a_conversion() {
-    let env = Env::new();
+    let env = Env::new(0);
     for (path, name) in [
         ("/marketing/user_action_sets/add", "user_action_sets_add"),
         ("/marketing/user_action_sets/get", "user_action_sets_get"),
         ("/marketing/user_actions/add", "user_actions_add"),
     ] {
-        env.stub.respond(
+        env.answer(
             path,
             api_fixture("marketing", &format!("{name}.response.json")),
         );
@@ -122,7 +118,7 @@ fn marketing_makes_a_set_lists_it_and_reports_a_conversion() {
         "gdt_vid",
     ]);
     let sent = env
-        .stub
+        .sandbox
         .requests("/marketing/user_actions/add")
         .pop()
         .unwrap()
@@ -136,13 +132,12 @@ fn marketing_makes_a_set_lists_it_and_reports_a_conversion() {
 
 #[test]
 fn ocr_uploads_a_file_and_img_names_a_url() {
-    let env = Env::new();
-    env.stub.respond(
+    let env = Env::new(0);
+    env.answer(
         "/cv/ocr/idcard",
         api_fixture("cv", "idcard_front.response.json"),
     );
-    env.stub
-        .respond("/cv/img/aicrop", api_fixture("cv", "aicrop.response.json"));
+    env.answer("/cv/img/aicrop", api_fixture("cv", "aicrop.response.json"));
     let dir = tempfile::tempdir().unwrap();
     let image = dir.path().join("id.jpg");
     std::fs::write(&image, [0xFF, 0xD8, 0xFF, 0xE0]).unwrap();
@@ -155,7 +150,7 @@ fn ocr_uploads_a_file_and_img_names_a_url() {
         "scan",
     ]);
     assert_eq!(card["type"], "Front");
-    let sent = env.stub.requests("/cv/ocr/idcard").pop().unwrap();
+    let sent = env.sandbox.requests("/cv/ocr/idcard").pop().unwrap();
     assert_eq!(sent.query["type"], "scan");
     assert_eq!(sent.form[0].name, "img");
     let crops = env.json(&[
@@ -167,7 +162,7 @@ fn ocr_uploads_a_file_and_img_names_a_url() {
         "1,0.5",
     ]);
     assert_eq!(crops["results"].as_array().unwrap().len(), 2);
-    let sent = env.stub.requests("/cv/img/aicrop").pop().unwrap();
+    let sent = env.sandbox.requests("/cv/img/aicrop").pop().unwrap();
     assert_eq!(sent.query["ratios"], "1,0.5");
     assert_eq!(sent.query["img_url"], "https://example.com/a.jpg");
     let output = env.run(&["img", "qrcode"]);
