@@ -21,6 +21,7 @@ use crate::platform::people::{Audience, Who};
 use crate::platform::publish::PublishBox;
 use crate::platform::qrcode::QrCode;
 use crate::platform::shorten::ShortKey;
+use crate::platform::stats::Analytics;
 use crate::platform::subscribe::Subscriptions;
 use crate::platform::tags::Tags;
 use crate::platform::template::Templates;
@@ -167,6 +168,9 @@ pub(crate) struct Account {
     /// Subscription notifications: templates, consents, one-time confirmations.
     #[serde(default)]
     pub(crate) subscriptions: Subscriptions,
+    /// What the analytics (`datacube`) count, per day.
+    #[serde(default)]
+    pub(crate) analytics: Analytics,
     pub(crate) ids: Ids,
 }
 
@@ -213,6 +217,7 @@ impl Account {
             oauth: OAuth::default(),
             publish: PublishBox::default(),
             subscriptions: Subscriptions::default(),
+            analytics: Analytics::default(),
             ids: Ids::default(),
         };
         account.reindex();

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::platform::lenient_i64;
+use crate::platform::stats::articles::titled;
 use crate::platform::media::{FilePage, MediaFile, news_items};
 use crate::platform::tokens::random_text;
 use crate::push::Outgoing;
@@ -217,6 +218,12 @@ impl Account {
             &fields,
             || number,
         );
+        let articles = titled(&publication.articles, |i| {
+            article_url(&publication.article_id, i)
+        });
+        self.analytics
+            .articles
+            .register(number % 1_000_000_000, articles, now, 0, false);
         self.publish.jobs.insert(publish_id.clone(), publication);
         Ok((publish_id, number % 1_000_000_000, outgoing))
     }

@@ -27,6 +27,7 @@ pub(crate) mod card;
 pub(crate) mod console;
 pub(crate) mod control;
 pub(crate) mod custom;
+pub(crate) mod datacube;
 pub(crate) mod groups;
 pub(crate) mod kf;
 pub(crate) mod kfsession;
@@ -70,6 +71,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .merge(kfsession::routes())
         .merge(card::routes())
         .merge(publish::routes())
+        .merge(datacube::routes())
         .merge(control::routes())
         .merge(console::routes())
         .fallback(unknown_path)
