@@ -14,6 +14,7 @@ mod console;
 mod control;
 mod control_client;
 mod custom;
+mod datacube;
 mod groups;
 mod kf;
 mod limits;
