@@ -183,7 +183,12 @@ impl Control {
     /// `POST /sandbox/datacube/{name}`: what the analytics endpoint `name` answers for the
     /// default account, without a token (the console's reads); a refusal is the platform's
     /// error body.
-    pub async fn datacube(&self, name: &str, begin: &str, end: &str) -> Result<Value, ControlError> {
+    pub async fn datacube(
+        &self,
+        name: &str,
+        begin: &str,
+        end: &str,
+    ) -> Result<Value, ControlError> {
         let body = json!({"begin_date": begin, "end_date": end});
         self.post(&format!("/sandbox/datacube/{name}"), &body).await
     }

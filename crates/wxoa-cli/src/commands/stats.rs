@@ -184,13 +184,26 @@ async fn users(client: &Client, range: DateRange) -> Result<Report, Failure> {
                           "cumulate_user": d.cumulate_user}))
         })
         .collect();
-    let columns = ["ref_date", "new_user", "cancel_user", "net_user", "cumulate_user"];
-    Ok(Report::new(&columns, rows, Some(("Followers", "cumulate_user"))))
+    let columns = [
+        "ref_date",
+        "new_user",
+        "cancel_user",
+        "net_user",
+        "cumulate_user",
+    ];
+    Ok(Report::new(
+        &columns,
+        rows,
+        Some(("Followers", "cumulate_user")),
+    ))
 }
 
 async fn articles(client: &Client, range: DateRange) -> Result<Report, Failure> {
     let reads = client.stats().user_read(range).await.map_err(failure)?;
-    let all: Vec<_> = reads.iter().filter(|r| r.user_source == 99_999_999).collect();
+    let all: Vec<_> = reads
+        .iter()
+        .filter(|r| r.user_source == 99_999_999)
+        .collect();
     let columns = [
         "ref_date",
         "int_page_read_user",
@@ -203,7 +216,11 @@ async fn articles(client: &Client, range: DateRange) -> Result<Report, Failure> 
         "add_to_fav_count",
     ];
     let rows = to_rows(&all)?;
-    Ok(Report::new(&columns, rows, Some(("Article reads", "int_page_read_count"))))
+    Ok(Report::new(
+        &columns,
+        rows,
+        Some(("Article reads", "int_page_read_count")),
+    ))
 }
 
 async fn messages(client: &Client, range: DateRange) -> Result<Report, Failure> {
@@ -220,24 +237,46 @@ async fn messages(client: &Client, range: DateRange) -> Result<Report, Failure> 
     }
     let rows = days
         .into_iter()
-        .map(|(d, users, count)| object(json!({"ref_date": d, "msg_user": users, "msg_count": count})))
+        .map(|(d, users, count)| {
+            object(json!({"ref_date": d, "msg_user": users, "msg_count": count}))
+        })
         .collect();
     let columns = ["ref_date", "msg_user", "msg_count"];
-    Ok(Report::new(&columns, rows, Some(("Messages from followers", "msg_count"))))
+    Ok(Report::new(
+        &columns,
+        rows,
+        Some(("Messages from followers", "msg_count")),
+    ))
 }
 
 async fn interface(client: &Client, range: DateRange) -> Result<Report, Failure> {
-    let rows = client.stats().interface_summary(range).await.map_err(failure)?;
+    let rows = client
+        .stats()
+        .interface_summary(range)
+        .await
+        .map_err(failure)?;
     let rows = rows
         .iter()
         .map(|r| {
-            object(json!({"ref_date": r.ref_date, "callback_count": r.callback_count,
+            object(
+                json!({"ref_date": r.ref_date, "callback_count": r.callback_count,
                           "fail_count": r.fail_count, "average_ms": r.average_ms(),
-                          "max_time_cost": r.max_time_cost}))
+                          "max_time_cost": r.max_time_cost}),
+            )
         })
         .collect();
-    let columns = ["ref_date", "callback_count", "fail_count", "average_ms", "max_time_cost"];
-    Ok(Report::new(&columns, rows, Some(("Pushes to the server", "callback_count"))))
+    let columns = [
+        "ref_date",
+        "callback_count",
+        "fail_count",
+        "average_ms",
+        "max_time_cost",
+    ];
+    Ok(Report::new(
+        &columns,
+        rows,
+        Some(("Pushes to the server", "callback_count")),
+    ))
 }
 
 /// Runs a typed query and turns its rows into JSON objects.
@@ -325,7 +364,10 @@ fn print(report: &Report, format: Format) -> Result<(), Failure> {
                 .iter()
                 .enumerate()
                 .map(|(i, c)| {
-                    let widest = table.iter().filter_map(|r| r.get(i)).map(|s| s.chars().count());
+                    let widest = table
+                        .iter()
+                        .filter_map(|r| r.get(i))
+                        .map(|s| s.chars().count());
                     widest.chain([c.len()]).max().unwrap_or(0)
                 })
                 .collect();

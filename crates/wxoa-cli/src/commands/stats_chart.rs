@@ -16,8 +16,17 @@ const BAR_WIDTH: usize = 40;
 /// The series as text: `2026-03-01 ████████▍ 123`, bars scaled to the largest value.
 pub(crate) fn terminal(series: &Series) -> String {
     let mut out = format!("{}\n", series.title);
-    let max = series.points.iter().map(|(_, v)| *v).fold(0.0_f64, f64::max);
-    let label_width = series.points.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
+    let max = series
+        .points
+        .iter()
+        .map(|(_, v)| *v)
+        .fold(0.0_f64, f64::max);
+    let label_width = series
+        .points
+        .iter()
+        .map(|(l, _)| l.len())
+        .max()
+        .unwrap_or(0);
     const EIGHTHS: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
     for (label, value) in &series.points {
         let eighths = if max > 0.0 {
@@ -70,7 +79,10 @@ pub(crate) fn svg(series: &Series) -> String {
         out,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">"#
     );
-    let _ = writeln!(out, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
+    let _ = writeln!(
+        out,
+        r##"<rect width="100%" height="100%" fill="#ffffff"/>"##
+    );
     let _ = writeln!(
         out,
         r##"<text x="{left}" y="24" font-size="15" font-weight="bold" fill="#1f2329">{}</text>"##,

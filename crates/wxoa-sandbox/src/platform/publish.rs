@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::platform::lenient_i64;
-use crate::platform::stats::articles::titled;
 use crate::platform::media::{FilePage, MediaFile, news_items};
+use crate::platform::stats::articles::titled;
 use crate::platform::tokens::random_text;
 use crate::push::Outgoing;
 use crate::state::Account;

@@ -22,7 +22,10 @@ use crate::shared::Shared;
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     let mut router = Router::new()
-        .route("/sandbox/datacube/{name}", axum::routing::post(console_query))
+        .route(
+            "/sandbox/datacube/{name}",
+            axum::routing::post(console_query),
+        )
         .route("/sandbox/articles", axum::routing::get(articles))
         .route("/sandbox/article", axum::routing::post(act));
     for endpoint in ENDPOINTS {

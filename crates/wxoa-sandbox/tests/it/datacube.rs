@@ -29,10 +29,16 @@ async fn publish(env: &Env) -> Vec<String> {
                "need_open_comment": 0, "only_fans_can_comment": 0})
     };
     let draft = env
-        .post("/cgi-bin/draft/add", &json!({"articles": [article("一"), article("二")]}))
+        .post(
+            "/cgi-bin/draft/add",
+            &json!({"articles": [article("一"), article("二")]}),
+        )
         .await;
     let submitted = env
-        .post("/cgi-bin/freepublish/submit", &json!({"media_id": draft["media_id"]}))
+        .post(
+            "/cgi-bin/freepublish/submit",
+            &json!({"media_id": draft["media_id"]}),
+        )
         .await;
     let id = submitted["msg_data_id"].as_u64().unwrap();
     vec![format!("{id}_1"), format!("{id}_2")]
@@ -49,14 +55,31 @@ async fn act(env: &Env, from: &str, msgid: &str, action: &str, source: u32, scen
 async fn every_endpoint_answers_the_spec_shape_from_what_happened() {
     let (_hook, mut env) = env_with_quiet_hook(4).await;
     let people = env.followers(3).await;
-    env.push(&people[0], json!({"MsgType": "text", "Content": "hi"})).await;
-    env.push(&people[1], json!({"MsgType": "image", "PicUrl": "http://x/y.png", "MediaId": "m"}))
+    env.push(&people[0], json!({"MsgType": "text", "Content": "hi"}))
         .await;
-    env.push(&people[2], json!({"MsgType": "event", "Event": "unsubscribe"})).await;
-    env.push("oNewcomer", json!({"MsgType": "event", "Event": "subscribe", "EventKey": "qrscene_7"}))
-        .await;
+    env.push(
+        &people[1],
+        json!({"MsgType": "image", "PicUrl": "http://x/y.png", "MediaId": "m"}),
+    )
+    .await;
+    env.push(
+        &people[2],
+        json!({"MsgType": "event", "Event": "unsubscribe"}),
+    )
+    .await;
+    env.push(
+        "oNewcomer",
+        json!({"MsgType": "event", "Event": "subscribe", "EventKey": "qrscene_7"}),
+    )
+    .await;
     let articles = publish(&env).await;
-    for (who, action) in [(0, "read"), (1, "read"), (0, "share"), (0, "favorite"), (1, "read_original")] {
+    for (who, action) in [
+        (0, "read"),
+        (1, "read"),
+        (0, "share"),
+        (0, "favorite"),
+        (1, "read_original"),
+    ] {
         act(&env, &people[who], &articles[0], action, 2, 2).await;
     }
     let day = today(&env);
@@ -64,7 +87,9 @@ async fn every_endpoint_answers_the_spec_shape_from_what_happened() {
     env.refresh_token().await;
     for endpoint in ENDPOINTS {
         let body = query(&env, endpoint.name, day, day).await;
-        let list = body["list"].as_array().unwrap_or_else(|| panic!("{}: {body}", endpoint.name));
+        let list = body["list"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{}: {body}", endpoint.name));
         assert!(!list.is_empty(), "{} has rows: {body}", endpoint.name);
         let expected = fixture("datacube", &format!("{}.response", endpoint.name));
         assert_shape(&body, &expected, endpoint.name);
@@ -74,20 +99,32 @@ async fn every_endpoint_answers_the_spec_shape_from_what_happened() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["user_source"].as_u64().unwrap(), r["new_user"].as_u64().unwrap(), r["cancel_user"].as_u64().unwrap()))
+        .map(|r| {
+            (
+                r["user_source"].as_u64().unwrap(),
+                r["new_user"].as_u64().unwrap(),
+                r["cancel_user"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(sources, [(0, 0, 1), (30, 1, 0)]);
     let read = query(&env, "getarticleread", day, day).await;
     assert_eq!(read["list"][0]["msgid"], json!(articles[0]));
     assert_eq!(read["list"][0]["detail"]["read_user"], 2);
-    assert_eq!(read["list"][0]["detail"]["read_user_source"][1]["scene_desc"], "朋友圈");
+    assert_eq!(
+        read["list"][0]["detail"]["read_user_source"][1]["scene_desc"],
+        "朋友圈"
+    );
 }
 
 #[tokio::test]
 async fn a_malformed_date_is_61500() {
     let env = env().await;
     let body = env
-        .post("/datacube/getusersummary", &json!({"begin_date": "2026/03/01", "end_date": "2026-03-01"}))
+        .post(
+            "/datacube/getusersummary",
+            &json!({"begin_date": "2026/03/01", "end_date": "2026-03-01"}),
+        )
         .await;
     assert_errcode(&body, 61500);
 }
@@ -96,7 +133,10 @@ async fn a_malformed_date_is_61500() {
 async fn a_missing_date_is_61500() {
     let env = env().await;
     let body = env
-        .post("/datacube/getupstreammsg", &json!({"begin_date": "2026-03-01"}))
+        .post(
+            "/datacube/getupstreammsg",
+            &json!({"begin_date": "2026-03-01"}),
+        )
         .await;
     assert_errcode(&body, 61500);
 }
@@ -115,7 +155,12 @@ async fn an_end_of_today_is_61501() {
     let day = today(&env);
     let body = query(&env, "getinterfacesummary", day.add_days(-1), day).await;
     assert_errcode(&body, 61501);
-    assert!(body["errmsg"].as_str().unwrap().contains("not before today"));
+    assert!(
+        body["errmsg"]
+            .as_str()
+            .unwrap()
+            .contains("not before today")
+    );
 }
 
 #[tokio::test]
@@ -124,7 +169,10 @@ async fn a_day_before_the_first_day_of_data_is_61501() {
     let day: Date = "2014-11-30".parse().unwrap();
     assert_errcode(&query(&env, "getusercumulate", day, day).await, 61501);
     let first: Date = "2014-12-01".parse().unwrap();
-    assert_eq!(query(&env, "getusercumulate", first, first).await["list"][0]["cumulate_user"], 0);
+    assert_eq!(
+        query(&env, "getusercumulate", first, first).await["list"][0]["cumulate_user"],
+        0
+    );
 }
 
 #[tokio::test]
@@ -156,7 +204,10 @@ async fn the_console_reads_the_same_answers_without_a_token() {
     let control = env.control();
     let (b, e) = (end.add_days(-6).to_string(), end.to_string());
     let read = control.datacube("getusercumulate", &b, &e).await.unwrap();
-    assert_eq!(read, query(&env, "getusercumulate", end.add_days(-6), end).await);
+    assert_eq!(
+        read,
+        query(&env, "getusercumulate", end.add_days(-6), end).await
+    );
     let refused = control.datacube("getusercumulate", &e, &b).await.unwrap();
     assert_eq!(refused["errcode"], 61501);
     assert!(control.datacube("getnothing", &b, &e).await.is_err());
@@ -171,8 +222,18 @@ async fn articles_can_only_be_read_when_they_exist() {
     let articles = publish(&env).await;
     let listed = env.control().articles().await.unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 2);
-    assert!(env.control().article(&people[0], &articles[1], "read", 9, 1).await.is_err());
-    assert!(env.control().article(&people[0], &articles[1], "share", 0, 4).await.is_err());
+    assert!(
+        env.control()
+            .article(&people[0], &articles[1], "read", 9, 1)
+            .await
+            .is_err()
+    );
+    assert!(
+        env.control()
+            .article(&people[0], &articles[1], "share", 0, 4)
+            .await
+            .is_err()
+    );
     act(&env, &people[0], &articles[1], "read", 0, 1).await;
 }
 
@@ -196,22 +257,43 @@ async fn the_figures_agree_across_endpoints_and_virtual_days() {
     // Day 1: two newcomers, one leaves; A sends 7 texts, B one text and one voice.
     let mut pushes = 0;
     for who in ["oNewOne", "oNewTwo"] {
-        env.push(who, json!({"MsgType": "event", "Event": "subscribe"})).await;
+        env.push(who, json!({"MsgType": "event", "Event": "subscribe"}))
+            .await;
         pushes += 1;
     }
-    env.push(&people[5], json!({"MsgType": "event", "Event": "unsubscribe"})).await;
+    env.push(
+        &people[5],
+        json!({"MsgType": "event", "Event": "unsubscribe"}),
+    )
+    .await;
     pushes += 1;
     for _ in 0..7 {
         env.push(&people[0], text.clone()).await;
     }
     env.push(&people[1], text.clone()).await;
-    env.push(&people[1], json!({"MsgType": "voice", "MediaId": "m", "Format": "amr"})).await;
+    env.push(
+        &people[1],
+        json!({"MsgType": "voice", "MediaId": "m", "Format": "amr"}),
+    )
+    .await;
     pushes += 9;
     // Day 2: one newcomer, two leave; A sends one text.
     env.advance(86_400).await;
-    env.push("oNewThree", json!({"MsgType": "event", "Event": "subscribe"})).await;
-    env.push(&people[3], json!({"MsgType": "event", "Event": "unsubscribe"})).await;
-    env.push(&people[4], json!({"MsgType": "event", "Event": "unsubscribe"})).await;
+    env.push(
+        "oNewThree",
+        json!({"MsgType": "event", "Event": "subscribe"}),
+    )
+    .await;
+    env.push(
+        &people[3],
+        json!({"MsgType": "event", "Event": "unsubscribe"}),
+    )
+    .await;
+    env.push(
+        &people[4],
+        json!({"MsgType": "event", "Event": "unsubscribe"}),
+    )
+    .await;
     env.push(&people[0], text.clone()).await;
     // Day 3: nothing yet; the figures of days 1 and 2 are final.
     env.advance(86_400).await;
@@ -237,9 +319,19 @@ async fn the_figures_agree_across_endpoints_and_virtual_days() {
     let messages = query(&env, "getupstreammsg", first, second).await;
     let on_first = |r: &Value| r["ref_date"] == json!(first);
     assert_eq!(sum(&messages, "msg_count", on_first), 9);
-    assert_eq!(sum(&messages, "msg_user", |r| on_first(r) && r["msg_type"] == 1), 2);
-    assert_eq!(sum(&messages, "msg_count", |r| on_first(r) && r["msg_type"] == 3), 1);
-    assert_eq!(sum(&messages, "msg_count", |r| r["ref_date"] == json!(second)), 1);
+    assert_eq!(
+        sum(&messages, "msg_user", |r| on_first(r) && r["msg_type"] == 1),
+        2
+    );
+    assert_eq!(
+        sum(&messages, "msg_count", |r| on_first(r)
+            && r["msg_type"] == 3),
+        1
+    );
+    assert_eq!(
+        sum(&messages, "msg_count", |r| r["ref_date"] == json!(second)),
+        1
+    );
     let hourly = query(&env, "getupstreammsghour", first, first).await;
     assert_eq!(sum(&hourly, "msg_count", |_| true), 9);
     let dist = query(&env, "getupstreammsgdist", first, first).await;

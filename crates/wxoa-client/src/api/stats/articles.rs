@@ -121,7 +121,11 @@ pub struct UserShare {
     /// The day.
     pub ref_date: Date,
     /// The hour as HHMM of hourly rows.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_lenient")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "opt_lenient"
+    )]
     pub ref_hour: Option<u32>,
     /// Where shares went: 1 a friend, 2 Moments, 3 Tencent Weibo, 255 elsewhere.
     #[serde(default, deserialize_with = "lenient")]

@@ -14,7 +14,11 @@ pub struct UpstreamMsg {
     /// The day (week and month rows: the period's first day).
     pub ref_date: Date,
     /// The hour as HHMM (0, 100 … 2300) of hourly rows.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_lenient")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "opt_lenient"
+    )]
     pub ref_hour: Option<u32>,
     /// 1 text, 2 image, 3 voice, 4 video, 6 link (third-party app message).
     #[serde(default, deserialize_with = "lenient")]
@@ -55,7 +59,11 @@ pub struct InterfaceSummary {
     /// The day.
     pub ref_date: Date,
     /// The hour as HHMM of hourly rows.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_lenient")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "opt_lenient"
+    )]
     pub ref_hour: Option<u32>,
     /// Pushes to the server answered with a passive reply (通过服务器配置地址获得消息后，被动回复用户消息的次数).
     #[serde(default, deserialize_with = "lenient")]

@@ -42,8 +42,7 @@ pub use articles::{ArticleSummary, ArticleTotal, ArticleTotalStat, UserRead, Use
 pub use messages::{InterfaceSummary, UpstreamMsg, UpstreamMsgDist};
 pub use published::{
     ArticleRead, ArticleReadDetail, ArticleShare, ArticleTotalDetail, BizSummary, BizSummaryDetail,
-    PublishedStat,
-    ReadJumpPosition, ReadUserSource,
+    PublishedStat, ReadJumpPosition, ReadUserSource,
 };
 pub use users::{UserCumulate, UserDay, UserSummary, Users};
 
@@ -168,7 +167,13 @@ impl<T> Query<T> {
         }
         if begin < self.endpoint.earliest {
             let earliest = self.endpoint.earliest;
-            return Err(invalid("begin_date", Rule::BeforeEarliest { earliest, got: begin }));
+            return Err(invalid(
+                "begin_date",
+                Rule::BeforeEarliest {
+                    earliest,
+                    got: begin,
+                },
+            ));
         }
         if !self.split {
             return Ok(vec![self.range]);
@@ -196,7 +201,9 @@ impl<T: DeserializeOwned + PartialEq + Send + 'static> IntoFuture for Query<T> {
                     begin_date: range.begin,
                     end_date: range.end,
                 };
-                let request = ApiRequest::post(path.as_str()).idempotent(true).json(&body)?;
+                let request = ApiRequest::post(path.as_str())
+                    .idempotent(true)
+                    .json(&body)?;
                 let answer: Answer<T> = self.client.execute(request).await?;
                 for row in answer.list {
                     if !(periodic && rows.contains(&row)) {

@@ -215,7 +215,9 @@ impl ArticleStats {
         let entry = day_entry(&mut article.days, day, drop);
         entry.daily.add(act.action, new_today);
         if in_life {
-            entry.life.add(act.action, ever.insert(key(&[b"l", &tag, user])));
+            entry
+                .life
+                .add(act.action, ever.insert(key(&[b"l", &tag, user])));
         }
         if act.action == ArticleAction::Read {
             let new = seen.first(day, key(&[b"as", act.msgid.as_bytes(), &source, user]));
@@ -227,11 +229,19 @@ impl ArticleStats {
         }
         if act.action == ArticleAction::Share && act.scene == MOMENTS && in_life {
             let new = ever.insert(key(&[b"fs", &source, user]));
-            entry.life_feed_shares.entry(act.source).or_default().add(new);
+            entry
+                .life_feed_shares
+                .entry(act.source)
+                .or_default()
+                .add(new);
         }
         let read_day = day_entry(&mut self.days, day, drop);
         let new = seen.first(day, key(&[b"s", &source, &tag, user]));
-        read_day.sources.entry(act.source).or_default().add(act.action, new);
+        read_day
+            .sources
+            .entry(act.source)
+            .or_default()
+            .add(act.action, new);
         let new = seen.first(day, key(&[b"h", &[hour], &source, &tag, user]));
         let hourly = read_day.hours.entry(hour).or_default();
         hourly.entry(act.source).or_default().add(act.action, new);
@@ -292,7 +302,10 @@ mod tests {
         assert_eq!((second.daily.int.users, second.life.int.users), (1, 0));
         assert_eq!(second.life_feed_shares[&0].users, 1);
         assert_eq!(stats.days[&day.add_days(1)].scenes[&2].count, 1);
-        stats.record(&Act { msgid: "9_9", ..act("oA", ArticleAction::Read, at) });
+        stats.record(&Act {
+            msgid: "9_9",
+            ..act("oA", ArticleAction::Read, at)
+        });
         assert_eq!(stats.articles.len(), 1);
     }
 }

@@ -109,7 +109,12 @@ impl MessageStats {
 
     /// The periods of `grain` that overlap `begin..=end`, by their first day. A week or a
     /// month is reported whole, whichever part of it the range names.
-    fn periods(&self, grain: Grain, begin: Date, end: Date) -> impl Iterator<Item = (&Date, &Period)> {
+    fn periods(
+        &self,
+        grain: Grain,
+        begin: Date,
+        end: Date,
+    ) -> impl Iterator<Item = (&Date, &Period)> {
         let first = match grain {
             Grain::Day => begin,
             Grain::Week => begin.monday(),
@@ -181,8 +186,20 @@ mod tests {
         assert_eq!(rows[1]["msg_type"], 2);
         let dist = stats.distribution(Grain::Day, day, day);
         assert_eq!(dist.len(), 2);
-        assert_eq!((dist[0]["count_interval"].as_u64(), dist[0]["msg_user"].as_u64()), (Some(1), Some(1)));
-        assert_eq!((dist[1]["count_interval"].as_u64(), dist[1]["msg_user"].as_u64()), (Some(2), Some(1)));
+        assert_eq!(
+            (
+                dist[0]["count_interval"].as_u64(),
+                dist[0]["msg_user"].as_u64()
+            ),
+            (Some(1), Some(1))
+        );
+        assert_eq!(
+            (
+                dist[1]["count_interval"].as_u64(),
+                dist[1]["msg_user"].as_u64()
+            ),
+            (Some(2), Some(1))
+        );
         let hours = stats.by_hour(day, day);
         assert_eq!(hours[0]["ref_hour"], 1200);
         assert_eq!(hours[0]["msg_count"], 6);

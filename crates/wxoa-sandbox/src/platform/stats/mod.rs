@@ -69,7 +69,11 @@ impl Analytics {
 }
 
 /// A query's range, checked against the endpoint's rules on day `today`.
-pub(crate) fn range(endpoint: &Endpoint, body: &Value, today: Date) -> Result<(Date, Date), ApiError> {
+pub(crate) fn range(
+    endpoint: &Endpoint,
+    body: &Value,
+    today: Date,
+) -> Result<(Date, Date), ApiError> {
     let date = |field: &str| {
         body.get(field)
             .and_then(Value::as_str)
@@ -99,7 +103,12 @@ pub(crate) fn range(endpoint: &Endpoint, body: &Value, today: Date) -> Result<(D
 
 impl Account {
     /// The answer of `POST /datacube/<endpoint>` with this body at `now`.
-    pub(crate) fn datacube(&self, endpoint: &Endpoint, body: &Value, now: i64) -> Result<Value, ApiError> {
+    pub(crate) fn datacube(
+        &self,
+        endpoint: &Endpoint,
+        body: &Value,
+        now: i64,
+    ) -> Result<Value, ApiError> {
         let today = Date::of_unix(now);
         let (begin, end) = range(endpoint, body, today)?;
         let yesterday = today.add_days(-1);
@@ -148,19 +157,42 @@ mod tests {
     fn check(name: &str, begin: &str, end: &str) -> Result<(Date, Date), i64> {
         let endpoint = Endpoint::from_name(name).unwrap();
         let today: Date = "2026-03-10".parse().unwrap();
-        range(&endpoint, &json!({"begin_date": begin, "end_date": end}), today).map_err(|e| e.code)
+        range(
+            &endpoint,
+            &json!({"begin_date": begin, "end_date": end}),
+            today,
+        )
+        .map_err(|e| e.code)
     }
 
     #[test]
     fn ranges_follow_the_endpoint_rules() {
         assert!(check("getusersummary", "2026-03-03", "2026-03-09").is_ok());
-        assert_eq!(check("getusersummary", "2026-03-02", "2026-03-09"), Err(61501));
-        assert_eq!(check("getusersummary", "2026-03-09", "2026-03-10"), Err(61501));
-        assert_eq!(check("getusersummary", "2026-03-09", "2026-03-08"), Err(61501));
-        assert_eq!(check("getusersummary", "2014-11-30", "2014-11-30"), Err(61501));
+        assert_eq!(
+            check("getusersummary", "2026-03-02", "2026-03-09"),
+            Err(61501)
+        );
+        assert_eq!(
+            check("getusersummary", "2026-03-09", "2026-03-10"),
+            Err(61501)
+        );
+        assert_eq!(
+            check("getusersummary", "2026-03-09", "2026-03-08"),
+            Err(61501)
+        );
+        assert_eq!(
+            check("getusersummary", "2014-11-30", "2014-11-30"),
+            Err(61501)
+        );
         assert!(check("getusersummary", "2014-12-01", "2014-12-01").is_ok());
-        assert_eq!(check("getbizsummary", "2025-10-31", "2025-10-31"), Err(61501));
-        assert_eq!(check("getusersummary", "2026-3-09", "2026-03-09"), Err(61500));
+        assert_eq!(
+            check("getbizsummary", "2025-10-31", "2025-10-31"),
+            Err(61501)
+        );
+        assert_eq!(
+            check("getusersummary", "2026-3-09", "2026-03-09"),
+            Err(61500)
+        );
         let endpoint = Endpoint::from_name("getusersummary").unwrap();
         let today: Date = "2026-03-10".parse().unwrap();
         let missing = range(&endpoint, &json!({"begin_date": "2026-03-09"}), today);

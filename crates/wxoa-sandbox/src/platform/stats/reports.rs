@@ -69,7 +69,10 @@ fn sum_sources(into: &mut BTreeMap<u32, Tally>, from: &BTreeMap<u32, Tally>) {
 }
 
 /// An article's figures from its sending day to `stat` (users over its life, occurrences).
-fn cumulative(article: &Article, stat: Date) -> (Counters, BTreeMap<u32, Tally>, BTreeMap<u32, Tally>) {
+fn cumulative(
+    article: &Article,
+    stat: Date,
+) -> (Counters, BTreeMap<u32, Tally>, BTreeMap<u32, Tally>) {
     let mut counters = Counters::default();
     let (mut sources, mut feed) = (BTreeMap::new(), BTreeMap::new());
     for day in article.days.range(..=stat).map(|(_, d)| d) {
@@ -91,7 +94,10 @@ impl ArticleStats {
         self.articles.iter().filter(move |(_, a)| a.sent == day)
     }
 
-    fn active_on(&self, day: Date) -> impl Iterator<Item = (&String, &Article, &super::articles::ArticleDay)> {
+    fn active_on(
+        &self,
+        day: Date,
+    ) -> impl Iterator<Item = (&String, &Article, &super::articles::ArticleDay)> {
         self.articles
             .iter()
             .filter_map(move |(id, a)| a.days.get(&day).map(|d| (id, a, d)))
@@ -231,7 +237,12 @@ impl ArticleStats {
 }
 
 /// Rows of one day (or hour) of `getuserread[hour]`: each entry, then the sum.
-fn by_source(rows: &mut Vec<Value>, date: Date, hour: Option<u8>, sources: &BTreeMap<u32, Counters>) {
+fn by_source(
+    rows: &mut Vec<Value>,
+    date: Date,
+    hour: Option<u8>,
+    sources: &BTreeMap<u32, Counters>,
+) {
     let head = |source: u32| match hour {
         Some(hour) => json!({"ref_hour": u32::from(hour) * 100, "user_source": source}),
         None => json!({"user_source": source}),
@@ -267,8 +278,14 @@ fn old_detail(article: &Article, stat: Date) -> Value {
         ("souyisou", &[7]),
     ] {
         let tally = from(codes);
-        map.insert(format!("int_page_from_{name}_read_user"), json!(tally.users));
-        map.insert(format!("int_page_from_{name}_read_count"), json!(tally.count));
+        map.insert(
+            format!("int_page_from_{name}_read_user"),
+            json!(tally.users),
+        );
+        map.insert(
+            format!("int_page_from_{name}_read_count"),
+            json!(tally.count),
+        );
     }
     let shared_from = |pick: &dyn Fn(u32) -> bool| {
         feed.iter()
