@@ -129,6 +129,7 @@ pub(crate) fn svg(series: &Series) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -140,6 +140,7 @@ fn row(day: Date, source: u32, change: Change) -> Value {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

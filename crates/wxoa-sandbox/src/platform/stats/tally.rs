@@ -109,7 +109,7 @@ pub(crate) fn hour_of(unix: i64) -> u8 {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
