@@ -136,6 +136,7 @@ async fn new_state_files_are_version_2_nested_by_area() {
         "oauth",
         "publish",
         "subscriptions",
+        "analytics",
         "ids",
     ];
     expected.sort_unstable();
