@@ -28,6 +28,7 @@ mod sandbox_env;
 mod send;
 mod serve;
 mod shutdown;
+mod stats;
 mod subscribe;
 mod token_server;
 mod users;

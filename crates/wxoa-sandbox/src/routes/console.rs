@@ -3,9 +3,10 @@
 //! follower's conversation — what they sent (the pushes) and what they received (the inbox)
 //! in one order.
 //!
-//! The page is three static files embedded in the binary (`src/console/`), plain HTML, CSS and
-//! JavaScript with no build step. It polls these endpoints and acts through the control API
-//! (`/sandbox/push`, `/sandbox/click`, `/sandbox/scan`); nothing it does reaches the calls log.
+//! The page is static files embedded in the binary (`src/console/`), plain HTML, CSS and
+//! JavaScript with no build step; the analytics view has its own script and style sheet. It
+//! polls these endpoints and acts through the control API (`/sandbox/push`, `/sandbox/click`,
+//! `/sandbox/scan`); nothing it does reaches the calls log.
 
 use std::sync::Arc;
 
@@ -29,6 +30,10 @@ const INDEX_HTML: &str = include_str!("../console/index.html");
 const CONSOLE_CSS: &str = include_str!("../console/console.css");
 /// Its script.
 const CONSOLE_JS: &str = include_str!("../console/console.js");
+/// The analytics view's style sheet.
+const ANALYTICS_CSS: &str = include_str!("../console/analytics.css");
+/// The analytics view's script (charts of `/sandbox/datacube/*`).
+const ANALYTICS_JS: &str = include_str!("../console/analytics.js");
 
 /// What the page may load: its own files, the sandbox's media, and images from anywhere (the
 /// covers of news articles point wherever the account says). Messages are rendered as text,
@@ -62,6 +67,8 @@ async fn asset(Path(name): Path<String>) -> Response {
     match name.as_str() {
         "console.css" => file("text/css; charset=utf-8", CONSOLE_CSS),
         "console.js" => file("text/javascript; charset=utf-8", CONSOLE_JS),
+        "analytics.css" => file("text/css; charset=utf-8", ANALYTICS_CSS),
+        "analytics.js" => file("text/javascript; charset=utf-8", ANALYTICS_JS),
         _ => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -8,6 +8,7 @@
 
 mod blacklist;
 mod browser;
+mod browser_analytics;
 mod browser_subscribe;
 mod card;
 mod console;
