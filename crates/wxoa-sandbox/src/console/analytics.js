@@ -217,13 +217,13 @@ async function loadAnalytics() {
     const people = days.map((d, i) => ({ ...totals[i], ...changes[i] }));
     followers.replaceChildren(
       h('figcaption', {}, h('strong', { text: 'Followers' }),
-        h('span', { class: 'legend total', text: 'total' }),
-        h('span', { class: 'legend new', text: 'follows' }),
-        h('span', { class: 'legend cancel', text: 'unfollows' })),
+        h('span', { class: 'legend legend-total', text: 'total' }),
+        h('span', { class: 'legend legend-new', text: 'follows' }),
+        h('span', { class: 'legend legend-cancel', text: 'unfollows' })),
       followersChart(people));
     messages.replaceChildren(
       h('figcaption', {}, h('strong', { text: 'Messages from followers' }),
-        h('span', { class: 'legend messages', text: 'messages a day, all types' })),
+        h('span', { class: 'legend legend-messages', text: 'messages a day, all types' })),
       messagesChart(perDay(days, upstream, ['msg_count', 'msg_user'])));
     analytics.range = [begin, end];
     analyticsStatus(`${begin} … ${end} (Beijing days), from getusercumulate, getusersummary and getupstreammsg.`);
