@@ -195,6 +195,10 @@ pub(crate) enum Command {
     /// followers who consented, and the legacy one-time subscription.
     #[command(subcommand)]
     Subscribe(crate::commands::subscribe::SubscribeCommand),
+    /// Analytics (数据统计) over a range of days: followers, article reads, messages, pushes
+    /// to the server, or any analytics endpoint; a table with a chart, CSV or JSON lines.
+    #[command(subcommand)]
+    Stats(crate::commands::stats::StatsCommand),
     /// Web OAuth: the authorize URL.
     #[command(subcommand)]
     Oauth(crate::commands::oauth::OauthCommand),

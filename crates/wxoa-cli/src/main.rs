@@ -86,6 +86,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Component(command) => commands::component::component(&settings, command),
         Command::Template(command) => commands::template::template(&settings, command),
         Command::Subscribe(command) => commands::subscribe::subscribe(&settings, command),
+        Command::Stats(command) => commands::stats::stats(&settings, command),
         Command::Oauth(command) => commands::oauth::oauth(&settings, command),
         Command::Jssdk(command) => commands::jssdk::jssdk(&settings, command),
         Command::Qrcode(command) => commands::qrcode::qrcode(&settings, command),

@@ -426,6 +426,22 @@ pub enum Rule {
     /// A radio, select or check-box field of a form without values to choose from.
     #[error("needs at least one value to choose from")]
     NoValues,
+    /// A range of days whose end comes before its beginning.
+    #[error("must not be before begin_date ({begin}), got {end}")]
+    EndBeforeBegin {
+        /// The first day.
+        begin: wxoa_types::date::Date,
+        /// The last day given.
+        end: wxoa_types::date::Date,
+    },
+    /// A day before the first one the platform has analytics for.
+    #[error("the platform has no data before {earliest}, got {got}")]
+    BeforeEarliest {
+        /// The first day with data.
+        earliest: wxoa_types::date::Date,
+        /// The day given.
+        got: wxoa_types::date::Date,
+    },
 }
 
 /// What a length or a range counts.

@@ -177,6 +177,42 @@ impl Control {
         self.push(from, event).await
     }
 
+    /// `POST /sandbox/article`: follower `from` reads (`read`, `read_original`), shares or
+    /// favourites (`favorite`) the account's article `msgid` (`<msg_data_id>_<index>`), now;
+    /// a read from entry `source` (0 a conversation … 7 search), a share to `scene` (1 a
+    /// friend, 2 Moments, 3 Weibo, 255 elsewhere). The analytics count it.
+    pub async fn article(
+        &self,
+        from: &str,
+        msgid: &str,
+        action: &str,
+        source: u32,
+        scene: u32,
+    ) -> Result<Value, ControlError> {
+        let body = json!({"from": from, "msgid": msgid, "action": action, "source": source,
+                          "scene": scene});
+        self.post("/sandbox/article", &body).await
+    }
+
+    /// `GET /sandbox/articles`: the default account's articles (sent or published), newest
+    /// first, each with `msgid`, `title`, `url`, `sent`, `target_user`, `notified`.
+    pub async fn articles(&self) -> Result<Value, ControlError> {
+        self.get("/sandbox/articles").await
+    }
+
+    /// `POST /sandbox/datacube/{name}`: what the analytics endpoint `name` answers for the
+    /// default account, without a token (the console's reads); a refusal is the platform's
+    /// error body.
+    pub async fn datacube(
+        &self,
+        name: &str,
+        begin: &str,
+        end: &str,
+    ) -> Result<Value, ControlError> {
+        let body = json!({"begin_date": begin, "end_date": end});
+        self.post(&format!("/sandbox/datacube/{name}"), &body).await
+    }
+
     /// `GET /sandbox/subscriptions/{openid}`: the account's subscription templates, each with
     /// the follower's consent.
     pub async fn subscriptions(&self, openid: &str) -> Result<FollowerSubscriptions, ControlError> {

@@ -177,6 +177,12 @@ pub(crate) async fn push(shared: &Shared, outgoing: Outgoing) -> PushRecord {
         let now = shared.clock.now();
         let mut state = shared.state();
         if let Some(account) = state.account_mut(&outgoing.app_id)
+            && record.outcome != PushOutcome::NoWebhook
+        {
+            let ms = record.attempts.iter().map(|a| a.elapsed_ms).sum();
+            account.analytics.pushed(at, failed, ms);
+        }
+        if let Some(account) = state.account_mut(&outgoing.app_id)
             && outgoing.visible
         {
             if let Some(message) = shown {

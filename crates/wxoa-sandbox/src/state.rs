@@ -27,6 +27,7 @@ use crate::platform::people::{Audience, Who};
 use crate::platform::publish::PublishBox;
 use crate::platform::qrcode::QrCode;
 use crate::platform::shorten::ShortKey;
+use crate::platform::stats::Analytics;
 use crate::platform::subscribe::Subscriptions;
 use crate::platform::tags::Tags;
 use crate::platform::template::Templates;
@@ -219,6 +220,9 @@ pub(crate) struct Account {
     /// Comments under the articles of mass sends and publications.
     #[serde(default)]
     pub(crate) comments: CommentBox,
+    /// What the analytics (`datacube`) count, per day.
+    #[serde(default)]
+    pub(crate) analytics: Analytics,
     pub(crate) ids: Ids,
 }
 
@@ -270,6 +274,7 @@ impl Account {
             marketing: Marketing::default(),
             cv: CvUsage::default(),
             comments: CommentBox::default(),
+            analytics: Analytics::default(),
             ids: Ids::default(),
         };
         account.reindex();

@@ -103,6 +103,13 @@ impl Date {
         }
     }
 
+    /// The day `days` after 1970-01-01, for constants (not checked: give a day of the
+    /// supported years).
+    #[must_use]
+    pub const fn from_days_const(days: i32) -> Self {
+        Self { days }
+    }
+
     /// Days since 1970-01-01.
     #[must_use]
     pub fn days(self) -> i64 {

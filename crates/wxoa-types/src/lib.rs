@@ -1,5 +1,6 @@
 //! The WeChat Official Account platform's data model, with no I/O and no async.
 //!
+//! - [`datacube`]: the analytics endpoints: their spans, first days and row periods.
 //! - [`date`]: calendar days in Beijing time, the platform's `YYYY-MM-DD`.
 //! - [`ids`]: identifier newtypes (`OpenId`, `MediaId`, `MsgId(u64)`, …).
 //! - [`errcode`]: every global error code with its meaning (English and Chinese) and how to
@@ -26,6 +27,7 @@
 //! ```
 
 pub mod component;
+pub mod datacube;
 pub mod date;
 pub mod envelope;
 pub mod errcode;

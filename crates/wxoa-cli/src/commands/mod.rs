@@ -28,6 +28,8 @@ pub(crate) mod sandbox;
 pub(crate) mod send;
 pub(crate) mod serve;
 pub(crate) mod shorturl;
+pub(crate) mod stats;
+mod stats_chart;
 pub(crate) mod subscribe;
 pub(crate) mod tag;
 pub(crate) mod template;

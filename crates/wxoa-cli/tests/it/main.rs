@@ -31,6 +31,7 @@ mod send;
 mod serve;
 mod shutdown;
 mod smaller;
+mod stats;
 mod subscribe;
 mod token_server;
 mod users;

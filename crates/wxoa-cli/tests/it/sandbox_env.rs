@@ -121,8 +121,22 @@ impl Env {
 
     /// A follower sends a text message: opens their customer-service window.
     pub(crate) fn message_from(&self, openid: &str) {
-        let text = json!({"MsgType": "text", "Content": "hi"});
-        self.control(self.sandbox.control().push(openid, text));
+        self.push(openid, json!({"MsgType": "text", "Content": "hi"}));
+    }
+
+    /// Follower `openid` pushes `message` (a message or an event) to the account.
+    pub(crate) fn push(&self, openid: &str, message: Value) {
+        self.control(self.sandbox.control().push(openid, message));
+    }
+
+    /// Moves the sandbox's virtual clock forward.
+    pub(crate) fn advance(&self, seconds: i64) {
+        self.control(self.sandbox.control().clock().advance(seconds));
+    }
+
+    /// What the console reads of analytics endpoint `name` over `begin..=end` (no token).
+    pub(crate) fn datacube(&self, name: &str, begin: &str, end: &str) -> Value {
+        self.control(self.sandbox.control().datacube(name, begin, end))
     }
 
     /// Opens a page the sandbox plays for a user (OAuth, the one-time subscription) without

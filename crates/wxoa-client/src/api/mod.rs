@@ -68,6 +68,7 @@ pub mod oauth;
 pub mod publish;
 pub mod qrcode;
 pub mod shorturl;
+pub mod stats;
 pub mod subscribe;
 pub mod tags;
 pub mod template;

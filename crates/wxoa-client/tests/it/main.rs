@@ -50,9 +50,11 @@ mod sandbox_publish;
 mod sandbox_qrcode;
 mod sandbox_shorturl;
 mod sandbox_smaller;
+mod sandbox_stats;
 mod shorturl;
 mod single_flight;
 mod smaller;
+mod stats;
 mod stores;
 
 mod subscribe;

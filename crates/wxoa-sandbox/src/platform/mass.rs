@@ -13,6 +13,7 @@ use crate::clock::{china_day, china_month};
 use crate::error::ApiError;
 use crate::platform::media::MediaFile;
 use crate::platform::people::Who;
+use crate::platform::stats::articles::titled;
 use crate::platform::{lenient_i64, set_field};
 use crate::push::Outgoing;
 use crate::state::Account;
@@ -329,6 +330,9 @@ impl Account {
         }
         let kept = message.kept();
         let counts = self.deliver_mass(&target, &kept, msg_id, now);
+        if articles > 0 {
+            self.keep_mass_articles(&kept, msg_id, counts.filtered, now);
+        }
         let seq = self.next_seq();
         self.mass.jobs.insert(
             msg_id,
@@ -417,6 +421,24 @@ impl Account {
                 }
             }
         }
+    }
+
+    /// The articles of a news send join the analytics as `<msg_data_id>_<index>`, sent to
+    /// `reached` followers.
+    fn keep_mass_articles(&mut self, kept: &Value, msg_id: u64, reached: u64, now: i64) {
+        let media_id = kept
+            .pointer("/mpnews/media_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let articles = match self.media.file(media_id, now) {
+            Some(file) => titled(&file.articles, |i| {
+                format!("http://mp.weixin.qq.com/s?__biz=sandbox&mid={msg_id}&idx={i}")
+            }),
+            None => return,
+        };
+        self.analytics
+            .articles
+            .register(msg_id % 1_000_000_000, articles, now, reached, true);
     }
 
     /// The `MASSSENDJOBFINISH` push of a job.

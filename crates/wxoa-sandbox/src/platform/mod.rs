@@ -22,6 +22,7 @@ pub(crate) mod people;
 pub(crate) mod publish;
 pub(crate) mod qrcode;
 pub(crate) mod shorten;
+pub(crate) mod stats;
 pub(crate) mod subscribe;
 pub(crate) mod tags;
 pub(crate) mod template;

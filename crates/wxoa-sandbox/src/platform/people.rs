@@ -206,6 +206,7 @@ impl Account {
         if !self.audience.followers.follow(openid, index) {
             return false;
         }
+        self.analytics.followed(scene.scene, now);
         let person = self.person_mut(openid);
         person.subscribe_time = Some(now);
         person.subscribe_scene = Some(scene.scene.to_owned());
@@ -214,13 +215,14 @@ impl Account {
         true
     }
 
-    /// Records an unfollow: the person leaves the follower list, their tags and the blacklist,
-    /// and their customer-service window closes.
-    pub(crate) fn unfollow(&mut self, openid: &str) -> bool {
+    /// Records an unfollow at `now`: the person leaves the follower list, their tags and the
+    /// blacklist, and their customer-service window closes.
+    pub(crate) fn unfollow(&mut self, openid: &str, now: i64) -> bool {
         let index = self.index_of(openid);
         if !self.audience.followers.unfollow(openid, index) {
             return false;
         }
+        self.analytics.left(now);
         let person = self.person_mut(openid);
         let tags = std::mem::take(&mut person.tags);
         person.interaction = None;
@@ -445,7 +447,7 @@ impl Account {
                 }
             },
             ("event", "unsubscribe") => {
-                self.unfollow(openid);
+                self.unfollow(openid, now);
                 None
             }
             ("event", other) => {
@@ -458,6 +460,7 @@ impl Account {
             }
             (kind, _) => {
                 self.follow(openid, now, FollowScene::other());
+                self.analytics.message(openid, kind, now);
                 let text = record_text(kind, Some(content));
                 self.kf.follower_wrote(openid, &text, now);
                 Some(Trigger::Message)

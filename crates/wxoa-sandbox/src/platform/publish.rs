@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::platform::comments::msg_data_id;
 use crate::platform::lenient_i64;
 use crate::platform::media::{FilePage, MediaFile, news_items};
+use crate::platform::stats::articles::titled;
 use crate::platform::tokens::random_text;
 use crate::push::Outgoing;
 use crate::state::Account;
@@ -218,6 +219,12 @@ impl Account {
             &fields,
             || number,
         );
+        let articles = titled(&publication.articles, |i| {
+            article_url(&publication.article_id, i)
+        });
+        self.analytics
+            .articles
+            .register(number % 1_000_000_000, articles, now, 0, false);
         self.publish.jobs.insert(publish_id.clone(), publication);
         Ok((publish_id, msg_data_id(number), outgoing))
     }

@@ -3,9 +3,10 @@
 //! follower's conversation — what they sent (the pushes) and what they received (the inbox)
 //! in one order.
 //!
-//! The page is four static files embedded in the binary (`src/console/`), plain HTML, CSS and
-//! JavaScript with no build step (`articles.js` holds the articles a follower reads and
-//! comments on, through `routes/comment`'s endpoints). It polls these endpoints and acts through the control API
+//! The page is static files embedded in the binary (`src/console/`), plain HTML, CSS and
+//! JavaScript with no build step: `articles.js` holds the articles a follower reads and
+//! comments on (through `routes/comment`'s endpoints), the analytics view has its own script
+//! and style sheet. It polls these endpoints and acts through the control API
 //! (`/sandbox/push`, `/sandbox/click`, `/sandbox/scan`); nothing it does reaches the calls log.
 
 use std::sync::Arc;
@@ -32,6 +33,10 @@ const CONSOLE_CSS: &str = include_str!("../console/console.css");
 const CONSOLE_JS: &str = include_str!("../console/console.js");
 /// The script of the articles a follower reads and comments on.
 const ARTICLES_JS: &str = include_str!("../console/articles.js");
+/// The analytics view's style sheet.
+const ANALYTICS_CSS: &str = include_str!("../console/analytics.css");
+/// The analytics view's script (charts of `/sandbox/datacube/*`).
+const ANALYTICS_JS: &str = include_str!("../console/analytics.js");
 
 /// What the page may load: its own files, the sandbox's media, and images from anywhere (the
 /// covers of news articles point wherever the account says). Messages are rendered as text,
@@ -66,6 +71,8 @@ async fn asset(Path(name): Path<String>) -> Response {
         "console.css" => file("text/css; charset=utf-8", CONSOLE_CSS),
         "console.js" => file("text/javascript; charset=utf-8", CONSOLE_JS),
         "articles.js" => file("text/javascript; charset=utf-8", ARTICLES_JS),
+        "analytics.css" => file("text/css; charset=utf-8", ANALYTICS_CSS),
+        "analytics.js" => file("text/javascript; charset=utf-8", ANALYTICS_JS),
         _ => StatusCode::NOT_FOUND.into_response(),
     }
 }

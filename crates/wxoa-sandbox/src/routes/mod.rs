@@ -33,6 +33,7 @@ pub(crate) mod console;
 pub(crate) mod control;
 pub(crate) mod custom;
 pub(crate) mod cv;
+pub(crate) mod datacube;
 pub(crate) mod groups;
 pub(crate) mod kf;
 pub(crate) mod kfsession;
@@ -88,6 +89,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .merge(component::routes())
         .merge(component_control::routes())
         .merge(component_pages::routes())
+        .merge(datacube::routes())
         .merge(control::routes())
         .merge(console::routes())
         .fallback(unknown_path)

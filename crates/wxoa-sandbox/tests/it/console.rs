@@ -57,6 +57,8 @@ async fn the_page_and_its_files_are_served_and_never_logged_as_calls() {
     assert!(csp.contains("script-src 'self'"), "{csp}");
     assert!(html.contains(r#"src="/console/console.js""#));
     assert!(html.contains(r#"href="/console/console.css""#));
+    assert!(html.contains(r#"src="/console/analytics.js""#));
+    assert!(html.contains(r#"href="/console/analytics.css""#));
     assert!(html.contains(r#"id="phone""#));
 
     let (status, headers, script) = get_text(&env, "/console/console.js").await;
@@ -67,6 +69,14 @@ async fn the_page_and_its_files_are_served_and_never_logged_as_calls() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["content-type"], "text/css; charset=utf-8");
     assert!(style.contains("--bubble-green"));
+    let (status, headers, script) = get_text(&env, "/console/analytics.js").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "text/javascript; charset=utf-8");
+    assert!(script.contains("/sandbox/datacube/"));
+    let (status, headers, style) = get_text(&env, "/console/analytics.css").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "text/css; charset=utf-8");
+    assert!(style.contains(".chart-svg"));
     let (status, _, _) = get_text(&env, "/console/secret.txt").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 

@@ -9,6 +9,7 @@
 mod autoreply;
 mod blacklist;
 mod browser;
+mod browser_analytics;
 mod browser_comments;
 mod browser_subscribe;
 mod card;
@@ -24,6 +25,7 @@ mod control;
 mod control_client;
 mod custom;
 mod cv;
+mod datacube;
 mod groups;
 mod kf;
 mod limits;

@@ -137,6 +137,7 @@ async fn new_state_files_are_version_2_nested_by_area() {
         "publish",
         "subscriptions",
         "comments",
+        "analytics",
         "ids",
     ];
     expected.sort_unstable();
