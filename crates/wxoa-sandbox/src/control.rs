@@ -194,10 +194,10 @@ impl Control {
         self.post("/sandbox/article", &body).await
     }
 
-    /// `GET /sandbox/articles`: the default account's articles (sent or published), newest
-    /// first, each with `msgid`, `title`, `url`, `sent`, `target_user`, `notified`.
-    pub async fn articles(&self) -> Result<Value, ControlError> {
-        self.get("/sandbox/articles").await
+    /// `GET /sandbox/articles/sent`: the default account's articles (sent or published),
+    /// newest first, each with `msgid`, `title`, `url`, `sent`, `target_user`, `notified`.
+    pub async fn sent_articles(&self) -> Result<Value, ControlError> {
+        self.get("/sandbox/articles/sent").await
     }
 
     /// `POST /sandbox/datacube/{name}`: what the analytics endpoint `name` answers for the

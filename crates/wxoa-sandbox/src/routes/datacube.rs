@@ -2,12 +2,13 @@
 //! without a token for the console (`POST /sandbox/datacube/<name>[?app_id=A]`, kept out of
 //! the calls log like the rest of the console's reads); and the control endpoints that list
 //! the account's articles and make a follower read, share or favourite one
-//! (`GET /sandbox/articles`, `POST /sandbox/article`). The rules are `platform::stats`'.
+//! (`GET /sandbox/articles/sent`, `POST /sandbox/article`). The rules are `platform::stats`'.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, State};
+use axum::response::IntoResponse;
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -15,7 +16,7 @@ use wxoa_types::datacube::{ENDPOINTS, Endpoint};
 
 use super::sandbox_api::{ControlError, ControlResult, account_index, body, pick_account, reply};
 use super::{Authed, Json, Query, post};
-use crate::error::{ApiError, ApiResult, ok};
+use crate::error::{ApiResult, ok};
 use crate::platform::people::is_openid_like;
 use crate::platform::stats::articles::{Act, ArticleAction, READ_SOURCES, SHARE_SCENES};
 use crate::shared::Shared;
@@ -26,7 +27,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
             "/sandbox/datacube/{name}",
             axum::routing::post(console_query),
         )
-        .route("/sandbox/articles", axum::routing::get(articles))
+        .route("/sandbox/articles/sent", axum::routing::get(articles))
         .route("/sandbox/article", axum::routing::post(act));
     for endpoint in ENDPOINTS {
         let endpoint = *endpoint;
@@ -62,14 +63,14 @@ async fn console_query(
     let now = shared.clock.now();
     let state = shared.state();
     let account = pick_account(&state, query.get("app_id"), None)?;
-    reply(
-        account
-            .datacube(&endpoint, &request, now)
-            .unwrap_or_else(|e: ApiError| e.body()),
-    )
+    match account.datacube(&endpoint, &request, now) {
+        Ok(answer) => reply(answer),
+        // The platform's error body, with its request id, as the API answers it.
+        Err(error) => Ok(error.into_response()),
+    }
 }
 
-/// `GET /sandbox/articles[?app_id=A]`: the account's articles, newest first.
+/// `GET /sandbox/articles/sent[?app_id=A]`: the account's articles, newest first.
 async fn articles(State(shared): State<Arc<Shared>>, query: Query) -> ControlResult {
     let state = shared.state();
     let account = pick_account(&state, query.get("app_id"), None)?;

@@ -220,7 +220,7 @@ async fn articles_can_only_be_read_when_they_exist() {
     let refused = env.control().article(&people[0], "1_1", "read", 0, 1).await;
     assert!(refused.is_err());
     let articles = publish(&env).await;
-    let listed = env.control().articles().await.unwrap();
+    let listed = env.control().sent_articles().await.unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 2);
     assert!(
         env.control()
