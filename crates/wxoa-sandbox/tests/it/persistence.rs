@@ -138,6 +138,9 @@ async fn new_state_files_are_version_2_nested_by_area() {
         "subscriptions",
         "comments",
         "analytics",
+        "autoreply",
+        "marketing",
+        "cv",
         "ids",
     ];
     expected.sort_unstable();
