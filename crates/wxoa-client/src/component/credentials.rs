@@ -129,12 +129,11 @@ impl Component {
     /// Stores a `component_verify_ticket` pushed at `create_time` (Unix seconds): in the store,
     /// for every instance, unless a later one is there, and in the process.
     pub async fn store_ticket(&self, ticket: Secret, create_time: u64) -> Result<()> {
-        if ticket.is_empty() || ticket.expose().len() > MAX_VALUE_LEN {
-            return Err(crate::api::support::invalid(
-                "ComponentVerifyTicket",
-                crate::Rule::Empty,
-            ));
-        }
+        crate::api::support::bytes_between(
+            "ComponentVerifyTicket",
+            ticket.expose(),
+            MAX_VALUE_LEN,
+        )?;
         let pushed_ms = create_time.saturating_mul(1000).min(now_ms());
         let lifetime_ms =
             u64::try_from(self.state.settings.ticket_lifetime.as_millis()).unwrap_or(u64::MAX);
