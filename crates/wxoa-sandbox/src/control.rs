@@ -1,7 +1,8 @@
 //! The typed client of the control API (CONTRACT §4): what a test of code built on the platform
 //! uses to make followers act, read what they received, move the clock and script faults —
 //! against a sandbox in this process ([`Sandbox::control`](crate::Sandbox::control)) or one in
-//! another process ([`Control::new`]). The answers' types are in `control/answers.rs`.
+//! another process ([`Control::new`]). The answers' types are in `control/answers.rs`, the
+//! clock's and the faults' handles in `control/clock.rs` and `control/faults.rs`.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -19,10 +20,10 @@
 //! ```
 
 mod answers;
+mod clock;
 mod component;
+mod faults;
 mod scripted;
-
-use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -32,7 +33,9 @@ pub use answers::{
     CommentedArticle, FaultOutcome, FollowerSubscriptions, Followers, FormPart, InboxItem,
     ListedAnswer, PushOutcome, PushResult, SetFault, ShownWebhook, SubscriptionConsent,
 };
+pub use clock::Clock;
 pub use component::{AuthorizerEntry, Authorizers, ComponentEvent, ComponentState, Consented};
+pub use faults::Faults;
 pub use scripted::Scripted;
 
 /// Why a control request failed.
@@ -537,140 +540,5 @@ fn method_name(method: &reqwest::Method) -> &'static str {
         reqwest::Method::PUT => "PUT",
         reqwest::Method::DELETE => "DELETE",
         _ => "GET",
-    }
-}
-
-/// The virtual clock of a sandbox (`/sandbox/clock`).
-#[derive(Debug, Clone, Copy)]
-pub struct Clock<'c>(&'c Control);
-
-impl Clock<'_> {
-    /// The virtual time and its offset from the real one.
-    pub async fn now(&self) -> Result<ClockReading, ControlError> {
-        self.0.get("/sandbox/clock").await
-    }
-
-    /// Moves the clock forward by `seconds` (tokens expire, quotas reset, windows close).
-    pub async fn advance(&self, seconds: i64) -> Result<ClockReading, ControlError> {
-        self.0
-            .post("/sandbox/clock", &json!({"advance": seconds}))
-            .await
-    }
-}
-
-/// The scripted faults of a sandbox (`/sandbox/faults`): the next calls to a path answer an
-/// errcode, wait, lose their connection, or get a scripted answer. `times` is how many calls
-/// a fault affects (`u32::MAX`: every call, in practice).
-#[derive(Debug, Clone, Copy)]
-pub struct Faults<'c>(&'c Control);
-
-impl Faults<'_> {
-    /// The next `times` calls to `path` answer `errcode`.
-    pub async fn error(
-        &self,
-        path: &str,
-        errcode: i64,
-        times: u32,
-    ) -> Result<Vec<SetFault>, ControlError> {
-        self.add(&json!({"path": path, "errcode": errcode, "times": times}))
-            .await
-    }
-
-    /// The next `times` calls to `path` wait `delay` (whole milliseconds) before being served.
-    pub async fn delay(
-        &self,
-        path: &str,
-        delay: Duration,
-        times: u32,
-    ) -> Result<Vec<SetFault>, ControlError> {
-        let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
-        self.add(&json!({"path": path, "delay_ms": delay_ms, "times": times}))
-            .await
-    }
-
-    /// The next `times` token fetches (`stable_token` and `cgi-bin/token` alike) wait `delay`
-    /// before being served: a slow token endpoint, to widen races in single-flight tests.
-    pub async fn delay_token_fetches(
-        &self,
-        delay: Duration,
-        times: u32,
-    ) -> Result<Vec<SetFault>, ControlError> {
-        self.delay("/cgi-bin/stable_token", delay, times).await?;
-        self.delay("/cgi-bin/token", delay, times).await
-    }
-
-    /// The next `times` calls to `path` lose their connection without an answer.
-    pub async fn drop(&self, path: &str, times: u32) -> Result<Vec<SetFault>, ControlError> {
-        self.add(&json!({"path": path, "drop": true, "times": times}))
-            .await
-    }
-
-    /// The next `times` calls to `path` answer HTTP `status` with an empty body.
-    pub async fn status(
-        &self,
-        path: &str,
-        status: u16,
-        times: u32,
-    ) -> Result<Vec<SetFault>, ControlError> {
-        self.answer(path, &Scripted::status(status), times).await
-    }
-
-    /// The next `times` calls to `path` answer `body` as JSON (HTTP 200) in place of the API;
-    /// a call's access token is still checked first.
-    pub async fn json(
-        &self,
-        path: &str,
-        body: Value,
-        times: u32,
-    ) -> Result<Vec<SetFault>, ControlError> {
-        self.answer(path, &Scripted::json(body), times).await
-    }
-
-    /// The next `times` calls to `path` are refused with 40164 as coming from `ip`, outside the
-    /// IP whitelist, in the platform's words (`invalid ip … ipv6 ::ffff:…, not in whitelist`):
-    /// what a program shows its operator to whitelist. (An `errcode` fault of 40164 words it
-    /// without an address.)
-    pub async fn refuse_ip(
-        &self,
-        path: &str,
-        ip: std::net::Ipv4Addr,
-        times: u32,
-    ) -> Result<Vec<SetFault>, ControlError> {
-        let body = json!({
-            "errcode": 40164,
-            "errmsg": format!("invalid ip {ip} ipv6 ::ffff:{ip}, not in whitelist rid: 5f1d7c2a-0000-0000"),
-        });
-        self.json(path, body, times).await
-    }
-
-    /// The next `times` calls to `path` get `answer` — any status, headers and bytes — in
-    /// place of the API. A call carrying an `access_token` has it checked first, as every API
-    /// does: a refused token answers its error and the fault waits for the next call.
-    pub async fn answer(
-        &self,
-        path: &str,
-        answer: &Scripted,
-        times: u32,
-    ) -> Result<Vec<SetFault>, ControlError> {
-        self.add(&answer.to_fault(path, times)).await
-    }
-
-    /// Adds a fault written as the contract's JSON (to combine a delay with an errcode, or to
-    /// target one listener with `"listener": "api2"`); the faults still pending.
-    pub async fn add(&self, fault: &Value) -> Result<Vec<SetFault>, ControlError> {
-        self.0.post("/sandbox/faults", fault).await
-    }
-
-    /// The faults still pending.
-    pub async fn list(&self) -> Result<Vec<SetFault>, ControlError> {
-        self.0.get("/sandbox/faults").await
-    }
-
-    /// Removes every pending fault.
-    pub async fn clear(&self) -> Result<(), ControlError> {
-        self.0
-            .send::<Value>(reqwest::Method::DELETE, "/sandbox/faults", None)
-            .await
-            .map(drop)
     }
 }
