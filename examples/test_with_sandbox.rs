@@ -4,8 +4,8 @@
 //!
 //! `cargo run -p wxoa --example test_with_sandbox`
 
-// Examples print what they do; `serde_json::Value` indexing never panics (a missing key is Null).
-#![allow(clippy::print_stdout, clippy::indexing_slicing)]
+// Examples print what they do.
+#![allow(clippy::print_stdout)]
 
 use serde_json::json;
 use wxoa::prelude::*;
@@ -39,30 +39,24 @@ pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .start()
         .await?;
-    let http = reqwest::Client::new();
-    let base = sandbox.base_url();
-    let followers: serde_json::Value = http
-        .get(format!("{base}/sandbox/followers?limit=1"))
-        .send()
+    // The sandbox's typed control client: what a follower does, and what came of it.
+    let control = sandbox.control();
+    let openid = control
+        .followers(1, 0)
         .await?
-        .json()
-        .await?;
-    let openid = followers["openids"][0]
-        .as_str()
-        .ok_or("no follower")?
-        .to_owned();
+        .openids
+        .into_iter()
+        .next()
+        .ok_or("no follower")?;
 
     // A follower says hello; the sandbox delivers it exactly as the platform would.
-    let push: serde_json::Value = http
-        .post(format!("{base}/sandbox/push"))
-        .json(&json!({ "from": openid, "message": { "MsgType": "text", "Content": "hello" } }))
-        .send()
-        .await?
-        .json()
+    let push = control
+        .push(&openid, json!({ "MsgType": "text", "Content": "hello" }))
         .await?;
-    assert_eq!(push["attempts"], 1);
-    assert_eq!(push["reply"]["Content"], "HELLO");
-    println!("the bot answered {}", push["reply"]["Content"]);
+    let answered = push.reply.as_ref().and_then(|reply| reply.get("Content"));
+    assert_eq!(push.attempts, 1);
+    assert_eq!(answered, Some(&json!("HELLO")));
+    println!("the bot answered {}", json!(answered));
 
     server.abort();
     sandbox.shutdown().await?;

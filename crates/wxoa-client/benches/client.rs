@@ -56,9 +56,6 @@ fn warm_token(c: &mut Criterion) {
     runtime.block_on(client.access_token()).unwrap();
 
     let mut group = c.benchmark_group("warm_token");
-    group.bench_function("memory_store_get_now", |b| {
-        b.iter(|| black_box(store.get_now(black_box(&key))).unwrap());
-    });
     group.bench_function("memory_store_get_trait", |b| {
         b.iter(|| {
             black_box(store.get(black_box(&key)).now_or_never())

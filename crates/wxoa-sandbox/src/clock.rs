@@ -29,7 +29,7 @@ impl Clock {
 
     /// Unix seconds, virtual; never past [`MAX_TIME`].
     pub(crate) fn now(&self) -> i64 {
-        real_now()
+        wall_clock()
             .saturating_add(self.offset.load(Ordering::Relaxed))
             .min(MAX_TIME)
     }
@@ -62,7 +62,7 @@ impl Clock {
         let _ = self
             .offset
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |offset| {
-                let room = MAX_TIME.saturating_sub(real_now()).max(offset);
+                let room = MAX_TIME.saturating_sub(wall_clock()).max(offset);
                 Some(offset.saturating_add(seconds.max(0)).min(room))
             });
         self.now()
@@ -92,7 +92,10 @@ pub(crate) fn check_offset(offset: i64) -> Result<(), ClockProblem> {
     if offset < 0 {
         return Err(ClockProblem::Behind);
     }
-    if real_now().checked_add(offset).is_none_or(|t| t > MAX_TIME) {
+    if wall_clock()
+        .checked_add(offset)
+        .is_none_or(|t| t > MAX_TIME)
+    {
         return Err(ClockProblem::PastMaxTime);
     }
     Ok(())
@@ -110,7 +113,8 @@ pub(crate) fn china_month(unix: i64) -> i64 {
     i64::from(year) * 12 + i64::from(month) - 1
 }
 
-fn real_now() -> i64 {
+/// The real clock in Unix seconds, which the virtual clock runs ahead of by its offset.
+fn wall_clock() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))

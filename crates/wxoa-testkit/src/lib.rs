@@ -1,13 +1,21 @@
-//! Test support shared by the wxoa crates.
+//! Test support shared by the wxoa crates: a Redis for a test (this file), free loopback ports,
+//! the clock in Unix seconds, the repository's fixtures (`fixtures.rs`), an application served
+//! with its requests counted (`served.rs`), raw-socket reads (`socket.rs`) and, with the feature `token-server`, the project's token server fetching from
+//! a sandbox (`token_server.rs`).
 //!
 //! Redis tests follow one rule: use `REDIS_URL` when it is set; otherwise start a private
 //! `redis-server` on a free port (stopped when the handle drops); if neither is possible, fail
 //! when `CI` is set and skip loudly otherwise.
 
+pub mod fixtures;
 mod served;
 pub mod socket;
+#[cfg(feature = "token-server")]
+mod token_server;
 
 pub use served::Served;
+#[cfg(feature = "token-server")]
+pub use token_server::{TOKEN_SERVER_AUTH, TOKEN_SERVER_LISTENER, token_server};
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -19,6 +27,18 @@ pub fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .unwrap_or(0)
+}
+
+/// The wall clock in Unix seconds: what the platform puts in a push's `timestamp`.
+pub fn unix_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
+}
+
+/// A base URL on 127.0.0.1 on which nothing listens: connections to it are refused.
+pub fn unreachable_base() -> String {
+    format!("http://127.0.0.1:{}", free_port())
 }
 
 /// Why a private Redis could not be had or driven.

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use wxoa::client::token::MemoryStore;
 use wxoa::prelude::*;
+use wxoa::sandbox::control::{InboxItem, PushResult};
 use wxoa::sandbox::{
     DEFAULT_APP_ID, DEFAULT_APP_SECRET, PushMode, Sandbox, Webhook as SandboxWebhook,
 };
@@ -28,7 +29,6 @@ const AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 
 struct Rig {
     sandbox: Sandbox,
-    http: reqwest::Client,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
@@ -69,40 +69,26 @@ impl Rig {
             .build()
             .unwrap();
         let server = tokio::spawn(async move { axum::serve(listener, webhook.router()).await });
-        Rig {
-            sandbox,
-            http: reqwest::Client::builder().no_proxy().build().unwrap(),
-            server,
-        }
+        Rig { sandbox, server }
     }
 
     async fn follower(&self) -> String {
-        let followers: Value = self.get("/sandbox/followers?limit=1").await;
-        followers["openids"][0].as_str().unwrap().to_owned()
+        let mut page = self.sandbox.control().followers(1, 0).await.unwrap();
+        page.openids.remove(0)
     }
 
-    async fn get(&self, path: &str) -> Value {
-        self.http
-            .get(format!("{}{path}", self.sandbox.base_url()))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+    async fn push(&self, from: &str, message: Value) -> PushResult {
+        self.sandbox.control().push(from, message).await.unwrap()
     }
 
-    async fn push(&self, from: &str, message: Value) -> Value {
-        self.http
-            .post(format!("{}/sandbox/push", self.sandbox.base_url()))
-            .json(&json!({ "from": from, "message": message }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+    async fn inbox(&self, openid: &str) -> Vec<InboxItem> {
+        self.sandbox.control().inbox(openid).await.unwrap()
     }
+}
+
+/// The reply's field `name` (as in the platform's XML), if it replied.
+fn reply_field<'p>(push: &'p PushResult, name: &str) -> Option<&'p Value> {
+    push.reply.as_ref().and_then(|reply| reply.get(name))
 }
 
 impl Drop for Rig {
@@ -126,16 +112,25 @@ async fn every_mode_end_to_end() {
                 json!({"MsgType": "text", "Content": "你好 <b>&</b>"}),
             )
             .await;
-        assert_eq!(text["attempts"], 1, "{mode:?}: {text}");
-        assert_eq!(text["reply"]["MsgType"], "text", "{mode:?}: {text}");
+        assert_eq!(text.attempts, 1, "{mode:?}: {text:?}");
         assert_eq!(
-            text["reply"]["Content"], "你好 <b>&</b>",
-            "{mode:?}: {text}"
+            reply_field(&text, "MsgType"),
+            Some(&json!("text")),
+            "{mode:?}: {text:?}"
+        );
+        assert_eq!(
+            reply_field(&text, "Content"),
+            Some(&json!("你好 <b>&</b>")),
+            "{mode:?}: {text:?}"
         );
         let follow = rig
             .push(&openid, json!({"MsgType": "event", "Event": "subscribe"}))
             .await;
-        assert_eq!(follow["reply"]["Content"], "welcome", "{mode:?}: {follow}");
+        assert_eq!(
+            reply_field(&follow, "Content"),
+            Some(&json!("welcome")),
+            "{mode:?}: {follow:?}"
+        );
         let click = rig
             .push(
                 &openid,
@@ -143,15 +138,15 @@ async fn every_mode_end_to_end() {
             )
             .await;
         assert!(
-            click["reply"].is_null(),
-            "{mode:?}: success means no reply: {click}"
+            click.reply.is_none(),
+            "{mode:?}: success means no reply: {click:?}"
         );
         // What the follower saw.
-        let inbox = rig.get(&format!("/sandbox/inbox/{openid}")).await;
-        let shown = inbox.to_string();
+        let inbox = rig.inbox(&openid).await;
+        let shown: String = inbox.iter().map(|item| item.message.to_string()).collect();
         assert!(
             shown.contains("你好") && shown.contains("welcome"),
-            "{mode:?}: {inbox}"
+            "{mode:?}: {inbox:?}"
         );
     }
 }
@@ -180,34 +175,26 @@ async fn the_platforms_retries_run_the_handler_once() {
     assert_eq!(
         runs.load(Ordering::SeqCst),
         1,
-        "one handler run for every delivery: {push}"
+        "one handler run for every delivery: {push:?}"
     );
-    assert!(
-        push["attempts"].as_u64().unwrap() >= 2,
-        "the sandbox re-sent: {push}"
-    );
+    assert!(push.attempts >= 2, "the sandbox re-sent: {push:?}");
     // The first delivery's connection closed before the answer: retries get `success` at once,
     // and the reply reaches the follower as a customer-service message, exactly once.
-    assert!(push["reply"].is_null(), "a retry got success: {push}");
-    let replies = |inbox: &Value| {
+    assert!(push.reply.is_none(), "a retry got success: {push:?}");
+    let replies = |inbox: Vec<InboxItem>| {
         inbox
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|item| item["message"]["text"]["content"] == "slow x")
-            .map(|item| item["kind"].as_str().unwrap().to_owned())
+            .into_iter()
+            .filter(|item| item.message["text"]["content"] == "slow x")
+            .map(|item| item.kind)
             .collect::<Vec<_>>()
     };
     let deadline = Instant::now() + Duration::from_secs(5);
-    while replies(&rig.get(&format!("/sandbox/inbox/{openid}")).await).is_empty() {
+    while replies(rig.inbox(&openid).await).is_empty() {
         assert!(Instant::now() < deadline, "the reply never arrived");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(
-        replies(&rig.get(&format!("/sandbox/inbox/{openid}")).await),
-        ["custom"]
-    );
+    assert_eq!(replies(rig.inbox(&openid).await), ["custom"]);
     assert_eq!(runs.load(Ordering::SeqCst), 1);
 }
 
@@ -228,19 +215,22 @@ async fn a_handler_sleeping_six_seconds_replies_through_customer_service() {
         "answered within the platform's 5 s"
     );
     assert_eq!(
-        push["attempts"], 1,
-        "success within the budget: no retry ({push})"
+        push.attempts, 1,
+        "success within the budget: no retry ({push:?})"
     );
-    assert!(push["reply"].is_null(), "{push}");
+    assert!(push.reply.is_none(), "{push:?}");
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let inbox = rig.get(&format!("/sandbox/inbox/{openid}")).await;
-        if inbox.to_string().contains("late answer to report") {
+        let inbox = rig.inbox(&openid).await;
+        if inbox
+            .iter()
+            .any(|item| item.message.to_string().contains("late answer to report"))
+        {
             break;
         }
         assert!(
             Instant::now() < deadline,
-            "no customer-service message arrived: {inbox}"
+            "no customer-service message arrived: {inbox:?}"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

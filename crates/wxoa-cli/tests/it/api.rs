@@ -4,14 +4,10 @@
 
 use std::process::Output;
 
-use wxoa_sandbox::DEFAULT_APP_ID;
-use wxoa_testkit::Served;
+use wxoa_testkit::{TOKEN_SERVER_AUTH, token_server, unreachable_base};
 
 use crate::sandbox_env::Env;
 use crate::{stderr, stdout};
-
-/// The Bearer token of the token server `token_server_and_memory_and_redis_stores` starts.
-const TOKEN_SERVER_AUTH: &str = "token-server-auth-for-cli-tests-4c2e";
 
 /// `wxoa … --api-base SANDBOX ARGS` with the default token store.
 fn run(env: &Env, args: &[&str]) -> Output {
@@ -24,33 +20,6 @@ fn json(env: &Env, args: &[&str]) -> serde_json::Value {
     let output = run(env, args);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     serde_json::from_str(&stdout(&output)).unwrap()
-}
-
-/// A base URL on which nothing listens: connections are refused.
-fn unreachable_base() -> String {
-    format!("http://127.0.0.1:{}", wxoa_testkit::free_port())
-}
-
-/// The token server of CONTRACT §5 (`wxoa_control`) on the env's runtime, fetching from the
-/// sandbox through a listener of its own (`tokens` in the calls log), its requests counted.
-fn token_server(env: &Env) -> Served {
-    env.block(async {
-        let base = env
-            .sandbox
-            .add_listener("tokens", "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
-        let client = wxoa_client::Client::builder()
-            .account(wxoa_client::Account::new(
-                DEFAULT_APP_ID,
-                wxoa_sandbox::DEFAULT_APP_SECRET,
-            ))
-            .api_bases([base])
-            .build()
-            .unwrap();
-        let server = wxoa_control::ControlServer::new(client, TOKEN_SERVER_AUTH);
-        Served::start(server.router()).await.unwrap()
-    })
 }
 
 #[test]
@@ -216,7 +185,8 @@ fn usage_errors_exit_2() {
 #[test]
 fn token_server_and_memory_and_redis_stores() {
     let env = Env::new(0);
-    let server = token_server(&env);
+    // On the env's runtime, which outlives this test's requests.
+    let server = env.block(token_server(&env.sandbox));
     let base = env.sandbox.base_url();
     let out = env.run_with(
         &[("WXOA_TOKEN_SERVER_AUTH", TOKEN_SERVER_AUTH)],

@@ -12,7 +12,7 @@ async fn the_demo_serves_the_console_and_the_bot_answers() {
     );
     let console = process.ready.clone();
     let base = console.trim_end_matches('/').to_owned();
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let http = crate::http();
 
     let page = http.get(&console).send().await.unwrap();
     assert_eq!(page.status(), 200);

@@ -3,9 +3,6 @@
 //! instance killed with SIGKILL while it handles a push — and the platform's behaviour played
 //! by the test: 5 s to answer, then the same push again, here to the other instance.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use wxoa_testkit::Redis;
@@ -13,6 +10,7 @@ use wxoa_types::reply::ReplyBody;
 use wxoa_webhook::Mode;
 use wxoa_webhook::testing::{Platform, text_push};
 
+use crate::Spawned;
 use crate::serve::{APP_ID, KEY, TOKEN};
 
 /// The platform's wait for an answer.
@@ -22,9 +20,8 @@ const PROMPT: Duration = Duration::from_secs(2);
 
 /// A running `wxoa serve`, its stderr kept; killed on drop.
 struct Instance {
-    child: Child,
+    process: Spawned,
     base: String,
-    stderr: Arc<Mutex<String>>,
 }
 
 impl Instance {
@@ -32,50 +29,18 @@ impl Instance {
         let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--token", TOKEN];
         args.extend(["--aes-key", KEY, "--app-id", APP_ID, "--redis", redis]);
         args.extend(extra);
-        let mut command = Command::new(env!("CARGO_BIN_EXE_wxoa"));
-        for (key, _) in std::env::vars() {
-            if key.starts_with("WXOA_") || key == "RUST_LOG" {
-                command.env_remove(key);
-            }
-        }
-        let mut child = command
-            .args(&args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let kept = stderr.clone();
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                if let Some(url) = line.strip_prefix("wxoa serve: listening on ") {
-                    let _ = ready_tx.send(url.trim_end_matches("/wechat").to_owned());
-                }
-                let mut kept = kept.lock().unwrap();
-                kept.push_str(&line);
-                kept.push('\n');
-            }
-        });
-        let base = ready_rx
-            .recv_timeout(Duration::from_secs(10))
-            .unwrap_or_else(|_| panic!("wxoa serve did not start: {}", stderr.lock().unwrap()));
-        Instance {
-            child,
-            base,
-            stderr,
-        }
+        let process = Spawned::start(&args, "wxoa serve: listening on ", false);
+        let base = process.ready.trim_end_matches("/wechat").to_owned();
+        Instance { process, base }
     }
 
     fn logs(&self) -> String {
-        self.stderr.lock().unwrap().clone()
+        self.process.log()
     }
 
     /// SIGKILL: no shutdown, no answer recorded, the claim left in Redis.
     fn kill(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
+        self.process.kill();
     }
 
     /// Delivers `xml` signed now, as the platform does, with the platform's 5 s.
@@ -83,7 +48,7 @@ impl Instance {
         let (query, body) = platform().sign(
             Mode::Safe,
             xml,
-            &now().to_string(),
+            &wxoa_testkit::unix_seconds().to_string(),
             &wxoa_crypto::random_nonce(),
         );
         self.post(&query, body).await
@@ -132,13 +97,6 @@ impl Instance {
     }
 }
 
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// One delivery: the answer (status and body) or why there was none, and how long it took.
 struct Delivery {
     answer: Result<(u16, Vec<u8>), String>,
@@ -184,13 +142,6 @@ fn http() -> reqwest::Client {
         .timeout(PLATFORM_TIMEOUT)
         .build()
         .unwrap()
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
 }
 
 /// A MsgId no other push of this run (or of an earlier run on a shared Redis) has.
@@ -337,7 +288,7 @@ async fn a_push_whose_instance_is_killed_mid_handling_runs_on_the_retry() {
         let (query, body) = platform().sign(
             Mode::Safe,
             &xml,
-            &now().to_string(),
+            &wxoa_testkit::unix_seconds().to_string(),
             &wxoa_crypto::random_nonce(),
         );
         let url = format!("{}/wechat?{query}", a.base);
@@ -393,7 +344,7 @@ async fn a_captured_push_sent_again_is_recognised_for_the_whole_replay_window() 
     let (query, body) = platform().sign(
         Mode::Safe,
         &text_push("oReplay", "once", id),
-        &now().to_string(),
+        &wxoa_testkit::unix_seconds().to_string(),
         &wxoa_crypto::random_nonce(),
     );
     assert_eq!(

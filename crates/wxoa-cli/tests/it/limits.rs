@@ -185,7 +185,7 @@ fn serve(limits: &[&str]) -> (Spawned, Target) {
     let process = Spawned::start(&args, "wxoa serve: listening on http://", false);
     let addr = process.ready.trim_end_matches("/wechat").to_owned();
     let platform = Platform::new(APP_ID, TOKEN, Some(KEY)).unwrap();
-    let timestamp = unix_now().to_string();
+    let timestamp = wxoa_testkit::unix_seconds().to_string();
     let (query, _) = platform.sign(Mode::Safe, &text_push("oSlow", "x", 1), &timestamp, "1");
     let target = Target {
         request: format!("GET /healthz HTTP/1.1\r\nhost: {addr}\r\n\r\n"),
@@ -195,13 +195,6 @@ fn serve(limits: &[&str]) -> (Spawned, Target) {
         addr,
     };
     (process, target)
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
 }
 
 #[tokio::test]
@@ -216,7 +209,7 @@ async fn serve_cuts_off_slow_and_idle_clients_but_not_a_slow_handler() {
     let (query, body) = platform.sign(
         Mode::Safe,
         &text_push("oSlow", "sleep 3", 4_242_001),
-        &unix_now().to_string(),
+        &wxoa_testkit::unix_seconds().to_string(),
         &wxoa_crypto::random_nonce(),
     );
     let started = Instant::now();
@@ -481,7 +474,7 @@ async fn sigterm_lets_a_push_in_flight_finish_and_closes_the_rest() {
     let (query, body) = platform.sign(
         Mode::Safe,
         &text_push("oStop", "sleep 3", 4_242_002),
-        &unix_now().to_string(),
+        &wxoa_testkit::unix_seconds().to_string(),
         &wxoa_crypto::random_nonce(),
     );
     let push = tokio::spawn(
@@ -491,15 +484,8 @@ async fn sigterm_lets_a_push_in_flight_finish_and_closes_the_rest() {
             .send(),
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let pid = process.child.id().to_string();
     let stopped = Instant::now();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    process.terminate();
     assert!(
         until_closed(&mut idle, Duration::from_secs(2))
             .await
@@ -519,17 +505,8 @@ async fn sigterm_lets_a_push_in_flight_finish_and_closes_the_rest() {
             .await
             .is_some()
     );
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let status = loop {
-        if let Some(status) = process.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "still running 5 s after its last connection closed"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    // Within 5 s of its last connection closing.
+    let status = process.exited_within(Duration::from_secs(5)).await;
     assert!(status.success(), "{status:?}");
     assert!(stopped.elapsed() < Duration::from_secs(8));
     assert!(

@@ -9,6 +9,7 @@ use serde_json::json;
 use wxoa_client::{Account, Client};
 use wxoa_sandbox::{DEFAULT_APP_ID, DEFAULT_APP_SECRET, Sandbox};
 
+use crate::http;
 use crate::serve::{KEY, TOKEN};
 use crate::shutdown::{Serving, follower, push_text, received};
 use crate::token_server::TokenServer;
@@ -102,10 +103,6 @@ impl Scrape {
             );
         }
     }
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder().no_proxy().build().unwrap()
 }
 
 /// The JSON answer of a request to the token server, with its Bearer token.

@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use wxoa_testkit::{Redis, free_port};
 
+use crate::http;
+
 const APP_ID: &str = "wx5ec2e7a1b3c4d5f6";
 const APP_SECRET: &str = "9f8e7d6c5b4a39281706f5e4d3c2b1a0";
 const TOKEN: &str = "T0kenOfTheServerConfig";
@@ -30,13 +32,7 @@ struct Logged {
 
 impl Logged {
     fn start(name: &'static str, args: &[&str]) -> Logged {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_wxoa"));
-        for (key, _) in std::env::vars() {
-            if key.starts_with("WXOA_") || key == "RUST_LOG" {
-                command.env_remove(key);
-            }
-        }
-        let mut child = command
+        let mut child = crate::wxoa_command()
             .args(args)
             .arg("-vvv")
             .stdin(Stdio::null())
@@ -119,10 +115,6 @@ fn require_password(redis_url: &str, password: &str) {
     assert_eq!(&answer, b"+OK\r\n");
 }
 
-fn http() -> reqwest::Client {
-    reqwest::Client::builder().no_proxy().build().unwrap()
-}
-
 async fn json_of(response: reqwest::Response) -> Value {
     let status = response.status();
     let body: Value = response.json().await.unwrap();
@@ -132,16 +124,8 @@ async fn json_of(response: reqwest::Response) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_server_logs_a_secret_at_any_verbosity() {
-    let mut redis = match Redis::private() {
-        Ok(redis) => redis,
-        Err(why) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI is set but no private Redis could be started: {why}"
-            );
-            eprintln!("\n*** SKIPPED: this test needs redis-server ({why}) ***\n");
-            return;
-        }
+    let Some(mut redis) = Redis::start_private() else {
+        return;
     };
     require_password(redis.url(), REDIS_PASSWORD);
     let redis_url = redis

@@ -2,59 +2,38 @@
 //! keeps its state file, and stops cleanly on SIGTERM.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 use wxoa_sandbox::Control;
 use wxoa_sandbox::control::PushOutcome;
 
+use crate::Spawned;
+
 /// A running `wxoa sandbox` and its base URL.
 struct Running {
-    child: Child,
+    process: Spawned,
     base: String,
 }
 
 impl Running {
     fn start(extra: &[&str]) -> Running {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_wxoa"))
-            .args(["sandbox", "--listen", "127.0.0.1:0"])
-            .args(extra)
-            .env_remove("WXOA_APP_ID")
-            .env_remove("WXOA_APP_SECRET")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let base = BufReader::new(stdout)
-            .lines()
-            .next()
-            .expect("wxoa sandbox printed its URL")
-            .unwrap();
-        Running { child, base }
+        let args = [&["sandbox", "--listen", "127.0.0.1:0"][..], extra].concat();
+        // Its first line on stdout is its base URL.
+        let process = Spawned::start(&args, "", true);
+        let base = process.ready.clone();
+        Running { process, base }
     }
 
     /// Sends SIGTERM and returns whether the process exited with 0.
     fn terminate(mut self) -> bool {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        assert!(sent.success());
-        self.child.wait().unwrap().success()
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.terminate();
+        self.process.child.wait().unwrap().success()
     }
 }
 
 async fn get(url: &str) -> Value {
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .unwrap()
+    crate::http()
         .get(url)
         .send()
         .await
@@ -225,11 +204,8 @@ async fn a_repeated_webhook_spreads_pushes_round_robin() {
 /// Starts `wxoa sandbox --listen ADDR`, waits for its URL, stops it; what it wrote on stderr.
 fn stderr_of_sandbox_on(addr: &str) -> String {
     use std::io::Read;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wxoa"))
+    let mut child = crate::wxoa_command()
         .args(["sandbox", "--listen", addr])
-        .env_remove("WXOA_APP_ID")
-        .env_remove("WXOA_APP_SECRET")
-        .env_remove("RUST_LOG")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -285,10 +261,11 @@ async fn the_third_party_platform_comes_from_the_component_options() {
         "60",
     ];
     let running = Running::start(&args);
-    let component = get(&format!("{}/sandbox/component", running.base)).await;
-    assert_eq!(component["app_id"], "wx1111222233334444");
-    assert_eq!(component["authorized"], 3);
-    assert_eq!(component["accounts"], 4);
+    let control = Control::new(&running.base).unwrap();
+    let component = control.component().await.unwrap();
+    assert_eq!(component.app_id, "wx1111222233334444");
+    assert_eq!(component.authorized, 3);
+    assert_eq!(component.accounts, 4);
     assert!(running.terminate());
 }
 

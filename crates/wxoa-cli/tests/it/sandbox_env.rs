@@ -3,7 +3,7 @@
 //! read what was sent (the calls log, and the requests kept exactly).
 
 use std::future::Future;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use serde_json::{Value, json};
 use wxoa_sandbox::control::{Call, InboxItem, Scripted};
@@ -47,16 +47,11 @@ impl Env {
         self.run_with(&[], &[&base[..], args].concat())
     }
 
-    /// `wxoa --app-id … --app-secret … ARGS` with `vars`, none of the caller's WXOA_*, and the
-    /// test's directory as the data directory (where the default token store keeps its file).
+    /// `wxoa --app-id … --app-secret … ARGS` with `vars`, none of the caller's WXOA_* or
+    /// RUST_LOG, and the test's directory as the data directory (where the default token store
+    /// keeps its file).
     pub(crate) fn run_with(&self, vars: &[(&str, &str)], args: &[&str]) -> Output {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_wxoa"));
-        for (key, _) in std::env::vars() {
-            if key.starts_with("WXOA_") {
-                command.env_remove(key);
-            }
-        }
-        command
+        crate::wxoa_command()
             .env("XDG_DATA_HOME", self.dir.path())
             .envs(vars.iter().copied())
             .args([

@@ -29,11 +29,7 @@ impl Server {
     }
 
     async fn post(&self, platform: &Platform, mode: Mode, xml: &str) -> (u16, Vec<u8>) {
-        let timestamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs()
-            .to_string();
+        let timestamp = wxoa_testkit::unix_seconds().to_string();
         let (query, body) = platform.sign(mode, xml, &timestamp, &wxoa_crypto::random_nonce());
         let response = reqwest::Client::new()
             .post(format!("{}/wechat?{query}", self.base))
@@ -94,11 +90,7 @@ async fn echo_bot_over_http_in_every_mode() {
         let reply = platform().read_reply(mode, &body).unwrap().unwrap();
         assert_eq!(reply.body, ReplyBody::text("ping"), "{mode:?}");
     }
-    let image = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../fixtures/inbound/image.xml"
-    ))
-    .unwrap();
+    let image = wxoa_testkit::fixtures::inbound("image.xml");
     // The replay window applies to the query's timestamp, not to CreateTime.
     let (_, body) = server.post(&platform(), Mode::Safe, &image).await;
     let reply = platform().read_reply(Mode::Safe, &body).unwrap();
@@ -106,10 +98,7 @@ async fn echo_bot_over_http_in_every_mode() {
         matches!(reply.map(|r| r.body), Some(ReplyBody::Image { .. })),
         "image echoed with its MediaId"
     );
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let now = wxoa_testkit::unix_seconds() as i64;
     let (_, body) = server
         .post(
             &platform(),
@@ -167,11 +156,7 @@ async fn plaintext_pushes_need_allow_plain() {
     // A plaintext push forged from the query string of a real safe-mode push (a proxy's log
     // keeps it): its signature covers only the Token, timestamp and nonce, so it verifies.
     let forge = |server: &Server| {
-        let timestamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs()
-            .to_string();
+        let timestamp = wxoa_testkit::unix_seconds().to_string();
         let (safe_query, _) =
             platform().sign(Mode::Safe, &text_push("oVictim", "hi", 1), &timestamp, "1");
         let plain_query: Vec<&str> = safe_query

@@ -3,9 +3,7 @@
 //! is logged with its push. A connection the platform closes mid-handling still gets its reply
 //! to the follower, once. The platform is the sandbox, pushing over real sockets.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -13,12 +11,12 @@ use wxoa_sandbox::control::PushResult;
 use wxoa_sandbox::{DEFAULT_APP_ID, DEFAULT_APP_SECRET, PushMode, Sandbox, Webhook};
 
 use crate::serve::{KEY, TOKEN};
+use crate::{Spawned, wxoa_command};
 
 /// A `wxoa serve` process whose stderr is kept; killed on drop if still running.
 pub(crate) struct Serving {
-    child: Child,
+    process: Spawned,
     pub(crate) url: String,
-    log: Arc<Mutex<String>>,
 }
 
 impl Serving {
@@ -45,39 +43,10 @@ impl Serving {
             "memory",
         ];
         args.extend(extra);
-        let mut command = Command::new(env!("CARGO_BIN_EXE_wxoa"));
-        for (key, _) in std::env::vars() {
-            if key.starts_with("WXOA_") {
-                command.env_remove(key);
-            }
-        }
-        let mut child = command
-            .args(&args)
-            .env("NO_COLOR", "1")
-            .env_remove("RUST_LOG")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let url = loop {
-            let line = lines
-                .next()
-                .expect("wxoa serve exited before it listened")
-                .unwrap();
-            if let Some(url) = line.strip_prefix("wxoa serve: listening on ") {
-                break url.to_owned();
-            }
-        };
-        let log = Arc::new(Mutex::new(String::new()));
-        let kept = log.clone();
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                let mut log = kept.lock().unwrap();
-                log.push_str(&line);
-                log.push('\n');
-            }
-        });
+        let mut command = wxoa_command();
+        command.args(&args).env("NO_COLOR", "1");
+        let process = Spawned::start_command(command, "wxoa serve: listening on ", false);
+        let url = process.ready.clone();
         sandbox
             .set_webhook(Some(
                 Webhook::new(url.clone(), TOKEN)
@@ -85,20 +54,17 @@ impl Serving {
                     .mode(PushMode::Safe),
             ))
             .unwrap();
-        Serving { child, url, log }
+        Serving { process, url }
     }
 
     /// Sends a real SIGTERM.
     pub(crate) fn terminate(&self) {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        assert!(sent.success());
+        self.process.terminate();
     }
 
     /// SIGKILL: no drain, nothing recorded, the process gone at once.
     pub(crate) fn kill(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
+        self.process.kill();
     }
 
     /// The value of one line of its `/metrics`.
@@ -108,25 +74,11 @@ impl Serving {
 
     /// Waits (bounded) for the process to exit; its status code.
     pub(crate) async fn exited_within(&mut self, limit: Duration) -> Option<i32> {
-        let deadline = Instant::now() + limit;
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code();
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("wxoa serve still running {limit:?} after SIGTERM");
+        self.process.exited_within(limit).await.code()
     }
 
     pub(crate) fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.log()
     }
 }
 

@@ -6,6 +6,8 @@ use futures::future::join_all;
 use serde_json::{Value, json};
 use wxoa_sandbox::{DEFAULT_APP_ID, DEFAULT_APP_SECRET, Sandbox};
 
+use crate::http;
+
 pub(crate) struct TokenServer {
     _process: crate::Spawned,
     pub(crate) base: String,
@@ -51,7 +53,7 @@ async fn serves_tokens_and_survives_a_restart_without_a_fetch() {
     let stub = Sandbox::start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = format!("file:{}", dir.path().join("tokens.json").display());
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let http = http();
     let token = {
         let server = TokenServer::start(stub.base_url(), &store);
         let refused = http
@@ -108,10 +110,6 @@ async fn serves_tokens_and_survives_a_restart_without_a_fetch() {
     );
 }
 
-fn http() -> reqwest::Client {
-    reqwest::Client::builder().no_proxy().build().unwrap()
-}
-
 /// Two `wxoa token-server` processes sharing a private Redis, in front of the sandbox (whose
 /// `stable_token` answers the current token in normal mode, as the platform does).
 struct Fleet {
@@ -122,16 +120,7 @@ struct Fleet {
 
 impl Fleet {
     async fn start() -> Option<Fleet> {
-        let redis = match wxoa_testkit::Redis::private() {
-            Ok(redis) => redis,
-            Err(why) if std::env::var_os("CI").is_some() => {
-                panic!("CI is set but no private Redis can be started: {why}")
-            }
-            Err(why) => {
-                eprintln!("\n*** SKIPPED: this test needs a private redis-server ({why}) ***\n");
-                return None;
-            }
-        };
+        let redis = wxoa_testkit::Redis::start_private()?;
         let sandbox = Sandbox::start().await.unwrap();
         let server = || {
             TokenServer::start_for(

@@ -24,43 +24,6 @@ impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// The token under `key`, without going through a future: the fast path the benchmarks
-    /// measure, and what [`TokenStore::get`] answers.
-    #[must_use]
-    pub fn get_now(&self, key: &TokenKey) -> Option<Token> {
-        // A poisoned lock only means a panic elsewhere; the map itself is always consistent.
-        let tokens = self.tokens.read().unwrap_or_else(|e| e.into_inner());
-        tokens.get(key).cloned()
-    }
-
-    fn put_now(&self, key: &TokenKey, token: &Token) {
-        let mut tokens = self.tokens.write().unwrap_or_else(|e| e.into_inner());
-        match tokens.get(key) {
-            Some(current) if current.fetched_at_ms() > token.fetched_at_ms() => {}
-            _ => {
-                tokens.insert(key.clone(), token.clone());
-            }
-        }
-    }
-
-    fn try_lock_now(&self, key: &TokenKey, ttl: Duration) -> Option<StoreLock> {
-        let mut locks = self.locks.write().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        if locks.get(key).is_some_and(|(_, until)| *until > now) {
-            return None;
-        }
-        let id = lock_id();
-        locks.insert(key.clone(), (id.clone(), now + ttl));
-        Some(StoreLock::new(key.clone(), id, None))
-    }
-
-    fn unlock_now(&self, lock: &StoreLock) {
-        let mut locks = self.locks.write().unwrap_or_else(|e| e.into_inner());
-        if locks.get(lock.key()).is_some_and(|(id, _)| id == lock.id()) {
-            locks.remove(lock.key());
-        }
-    }
 }
 
 impl TokenStore for MemoryStore {
@@ -69,7 +32,9 @@ impl TokenStore for MemoryStore {
     }
 
     fn get<'a>(&'a self, key: &'a TokenKey) -> BoxFuture<'a, Result<Option<Token>, StoreError>> {
-        futures::future::ready(Ok(self.get_now(key))).boxed()
+        // A poisoned lock only means a panic elsewhere; the map itself is always consistent.
+        let tokens = self.tokens.read().unwrap_or_else(|e| e.into_inner());
+        futures::future::ready(Ok(tokens.get(key).cloned())).boxed()
     }
 
     fn put<'a>(
@@ -77,7 +42,13 @@ impl TokenStore for MemoryStore {
         key: &'a TokenKey,
         token: &'a Token,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        self.put_now(key, token);
+        let mut tokens = self.tokens.write().unwrap_or_else(|e| e.into_inner());
+        match tokens.get(key) {
+            Some(current) if current.fetched_at_ms() > token.fetched_at_ms() => {}
+            _ => {
+                tokens.insert(key.clone(), token.clone());
+            }
+        }
         futures::future::ready(Ok(())).boxed()
     }
 
@@ -86,11 +57,21 @@ impl TokenStore for MemoryStore {
         key: &'a TokenKey,
         ttl: Duration,
     ) -> BoxFuture<'a, Result<Option<StoreLock>, StoreError>> {
-        futures::future::ready(Ok(self.try_lock_now(key, ttl))).boxed()
+        let mut locks = self.locks.write().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if locks.get(key).is_some_and(|(_, until)| *until > now) {
+            return futures::future::ready(Ok(None)).boxed();
+        }
+        let id = lock_id();
+        locks.insert(key.clone(), (id.clone(), now + ttl));
+        futures::future::ready(Ok(Some(StoreLock::new(key.clone(), id, None)))).boxed()
     }
 
     fn unlock(&self, lock: StoreLock) -> BoxFuture<'_, Result<(), StoreError>> {
-        self.unlock_now(&lock);
+        let mut locks = self.locks.write().unwrap_or_else(|e| e.into_inner());
+        if locks.get(lock.key()).is_some_and(|(id, _)| id == lock.id()) {
+            locks.remove(lock.key());
+        }
         futures::future::ready(Ok(())).boxed()
     }
 }
@@ -101,18 +82,23 @@ mod tests {
     use super::*;
     use crate::token::TokenKind;
 
+    // Every operation of the memory store answers at once: its futures are ready when made.
+    fn ready<T>(future: BoxFuture<'_, Result<T, StoreError>>) -> T {
+        future.now_or_never().unwrap().unwrap()
+    }
+
     #[test]
     fn an_older_fetch_never_wins() {
         let store = MemoryStore::new();
         let key = TokenKey::new("wx1", TokenKind::AccessToken);
         let old = Token::new("old", 1, 10_000);
         let new = Token::new("new", 2, 10_000);
-        store.put_now(&key, &new);
-        store.put_now(&key, &old);
-        assert_eq!(store.get_now(&key).unwrap().expose(), "new");
+        ready(store.put(&key, &new));
+        ready(store.put(&key, &old));
+        assert_eq!(ready(store.get(&key)).unwrap().expose(), "new");
         // The same value fetched again later (reaffirmed) replaces the earlier record.
-        store.put_now(&key, &Token::new("new", 3, 10_000).reaffirmed(true));
-        let kept = store.get_now(&key).unwrap();
+        ready(store.put(&key, &Token::new("new", 3, 10_000).reaffirmed(true)));
+        let kept = ready(store.get(&key)).unwrap();
         assert!(kept.is_reaffirmed() && kept.fetched_at_ms() == 3);
     }
 
@@ -120,13 +106,14 @@ mod tests {
     fn lock_is_exclusive_until_released_or_expired() {
         let store = MemoryStore::new();
         let key = TokenKey::new("wx1", TokenKind::AccessToken);
-        let lock = store.try_lock_now(&key, Duration::from_secs(60)).unwrap();
-        assert!(store.try_lock_now(&key, Duration::from_secs(60)).is_none());
-        store.unlock_now(&lock);
-        let short = store.try_lock_now(&key, Duration::ZERO).unwrap();
-        let again = store.try_lock_now(&key, Duration::from_secs(60)).unwrap();
-        store.unlock_now(&short);
-        assert!(store.try_lock_now(&key, Duration::from_secs(60)).is_none());
-        store.unlock_now(&again);
+        let minute = Duration::from_secs(60);
+        let lock = ready(store.try_lock(&key, minute)).unwrap();
+        assert!(ready(store.try_lock(&key, minute)).is_none());
+        ready(store.unlock(lock));
+        let short = ready(store.try_lock(&key, Duration::ZERO)).unwrap();
+        let again = ready(store.try_lock(&key, minute)).unwrap();
+        ready(store.unlock(short));
+        assert!(ready(store.try_lock(&key, minute)).is_none());
+        ready(store.unlock(again));
     }
 }

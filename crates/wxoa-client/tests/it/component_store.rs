@@ -22,19 +22,12 @@ fn component_on(store: Arc<dyn TokenStore>) -> Component {
     Component::new(client).unwrap()
 }
 
-fn now_s() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
 #[tokio::test]
 async fn a_ticket_stored_by_one_instance_is_read_by_another_through_redis() {
     let Some(redis) = Redis::start() else { return };
     let first = component_on(Arc::new(RedisStore::new(redis.url()).unwrap()));
     let second = component_on(Arc::new(RedisStore::new(redis.url()).unwrap()));
-    let pushed = now_s() - 60;
+    let pushed = wxoa_testkit::unix_seconds() - 60;
     first
         .store_ticket("ticket@@@newer".into(), pushed)
         .await
@@ -63,7 +56,7 @@ async fn a_ticket_kept_in_a_file_survives_a_restart() {
     let path = dir.path().join("tokens.json");
     let before = component_on(Arc::new(FileStore::new(&path)));
     before
-        .store_ticket("ticket@@@kept".into(), now_s())
+        .store_ticket("ticket@@@kept".into(), wxoa_testkit::unix_seconds())
         .await
         .unwrap();
     drop(before);
@@ -95,7 +88,10 @@ async fn without_a_ticket_the_component_token_fails_naming_why() {
 async fn an_expired_ticket_is_not_used() {
     let component = component_on(Arc::new(wxoa_client::token::MemoryStore::new()));
     component
-        .store_ticket("ticket@@@stale".into(), now_s() - 13 * 3600)
+        .store_ticket(
+            "ticket@@@stale".into(),
+            wxoa_testkit::unix_seconds() - 13 * 3600,
+        )
         .await
         .unwrap();
     let error = component.access_token().await.unwrap_err();

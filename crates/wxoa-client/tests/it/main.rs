@@ -179,14 +179,6 @@ pub fn builder_for(platform: &Sandbox, account: Account) -> ClientBuilder {
         .retry(fast_retry())
 }
 
-/// A base URL on which nothing listens: connections are refused.
-pub fn unreachable_base() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{addr}")
-}
-
 /// `per_client` concurrent `GET path` calls on each client, each on its own task; the answers
 /// (any failure fails the test).
 pub async fn concurrent_gets(
@@ -236,22 +228,6 @@ fn fresh_ids() -> (String, String) {
     );
     let secret = format!("{:016x}{:016x}", nanos.rotate_left(17), serial);
     (app_id, secret)
-}
-
-/// The Bearer token of the token servers the tests start ([`token_server`]).
-pub const TOKEN_SERVER_AUTH: &str = "token-server-auth-for-tests-83b1";
-
-/// The token server of CONTRACT §5 (`wxoa_control`), in this process, fetching from
-/// `platform` through a listener of its own (`tokens` in the calls log, so that what the
-/// client under test fetched itself is told apart), its requests counted.
-pub async fn token_server(platform: &Sandbox) -> wxoa_testkit::Served {
-    let base = platform
-        .add_listener("tokens", "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let client = builder(platform).api_bases([base]).build().unwrap();
-    let server = wxoa_control::ControlServer::new(client, TOKEN_SERVER_AUTH);
-    wxoa_testkit::Served::start(server.router()).await.unwrap()
 }
 
 /// The calls to `path` the client under test made itself (on the `api` listener).

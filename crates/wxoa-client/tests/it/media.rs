@@ -136,7 +136,7 @@ async fn a_stream_not_yet_read_goes_to_the_failover_host() {
         .await
         .unwrap();
     let client = crate::builder(&stub)
-        .api_bases([crate::unreachable_base(), stub.base_url().to_owned()])
+        .api_bases([wxoa_testkit::unreachable_base(), stub.base_url().to_owned()])
         .build()
         .unwrap();
     let upload = Upload::stream("hello.amr", 6, chunks(&[b"#!AMR\n"]));

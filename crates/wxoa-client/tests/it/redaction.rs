@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use wxoa_client::token::{FileStore, RedisStore, RemoteTokenSource, TokenSource};
 use wxoa_client::{Account, ApiRequest, Error};
+use wxoa_testkit::{TOKEN_SERVER_AUTH, token_server};
 
-use crate::{TOKEN_SERVER_AUTH, builder_for, logs, token_server, unique_account};
+use crate::{builder_for, logs, unique_account};
 
 const READ: &str = "/cgi-bin/getcallbackip";
 const SEND: &str = "/cgi-bin/message/custom/send";
@@ -128,7 +129,7 @@ async fn no_secret_reaches_any_log_line_or_error() {
     tickets.push(remote.jsapi_ticket().await.unwrap());
 
     // A Redis store with a password that cannot be reached.
-    let unreachable = crate::unreachable_base();
+    let unreachable = wxoa_testkit::unreachable_base();
     let port = unreachable.rsplit(':').next().unwrap();
     let redis = RedisStore::new(&format!("redis://:{REDIS_PASSWORD}@127.0.0.1:{port}"))
         .unwrap()

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use wxoa_client::token::{MemoryStore, TokenKey, TokenKind};
+use wxoa_client::token::{MemoryStore, TokenKey, TokenKind, TokenStore};
 use wxoa_client::{Account, Error};
 use wxoa_sandbox::DEFAULT_APP_ID;
 
@@ -30,7 +30,9 @@ async fn accounts_have_their_own_tokens() {
     assert_ne!(mine.expose(), theirs.expose());
     for (app_id, token) in [(DEFAULT_APP_ID, &mine), (other_id.as_str(), &theirs)] {
         let stored = store
-            .get_now(&TokenKey::new(app_id, TokenKind::AccessToken))
+            .get(&TokenKey::new(app_id, TokenKind::AccessToken))
+            .await
+            .unwrap()
             .unwrap();
         assert_eq!(stored.expose(), token.expose());
     }

@@ -4,9 +4,9 @@
 use wxoa_client::token::{RemoteTokenSource, TokenSource};
 use wxoa_client::{Account, Client, Error};
 use wxoa_sandbox::{DEFAULT_APP_ID, Sandbox};
-use wxoa_testkit::Served;
+use wxoa_testkit::{Served, TOKEN_SERVER_AUTH, token_server};
 
-use crate::{TOKEN_SERVER_AUTH, builder_for, client_calls, platform, token_server};
+use crate::{builder_for, client_calls, platform};
 
 const READ: &str = "/cgi-bin/getcallbackip";
 

@@ -144,7 +144,7 @@ async fn other_http_statuses_are_not_retried() {
 #[tokio::test]
 async fn primary_refusing_connections_fails_over() {
     let stub = crate::platform().await;
-    let refused = crate::unreachable_base();
+    let refused = wxoa_testkit::unreachable_base();
     let client = builder(&stub)
         .api_bases([refused.as_str(), stub.base_url()])
         .build()
@@ -202,7 +202,7 @@ async fn primary_answering_5xx_fails_over_then_calls_return_to_it() {
 #[tokio::test]
 async fn no_reachable_base_is_a_typed_transport_error() {
     let stub = crate::platform().await;
-    let refused = crate::unreachable_base();
+    let refused = wxoa_testkit::unreachable_base();
     let client = builder(&stub).api_bases([refused]).build().unwrap();
     let error = client.get_json(READ, &[]).await.unwrap_err();
     let Error::Transport {

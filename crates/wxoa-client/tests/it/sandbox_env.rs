@@ -2,14 +2,14 @@
 //! API (followers, pushes, the calls log), and request bodies compared with the fixtures
 //! written from the spec (`fixtures/api/`), never with what the sandbox expects.
 
-use std::path::PathBuf;
-
 use serde_json::{Value, json};
 use wxoa_client::{Account, Client, Error};
 use wxoa_sandbox::control::{Call, InboxItem};
 use wxoa_sandbox::{Control, DEFAULT_APP_ID, DEFAULT_APP_SECRET, Sandbox, SandboxBuilder};
 
 use crate::{fast_retry, init_logs};
+
+pub(crate) use wxoa_testkit::fixtures::{fixture, query_fixture, request_fixture};
 
 /// A running sandbox and a client of its default account.
 pub(crate) struct Env {
@@ -104,54 +104,6 @@ impl Env {
     /// The query of the last call on `path`.
     pub(crate) async fn last_query(&self, path: &str) -> Value {
         Value::Object(self.calls(path).await.pop().expect("a call was made").query)
-    }
-}
-
-/// A request fixture of `fixtures/api/<area>/<name>.request.json` with its placeholders (string
-/// values equal to a key of `values`) replaced.
-pub(crate) fn request_fixture(area: &str, name: &str, values: &[(&str, Value)]) -> Value {
-    substituted(area, &format!("{name}.request.json"), values)
-}
-
-/// A query fixture of `fixtures/api/<area>/<name>.query.json`, placeholders replaced.
-pub(crate) fn query_fixture(area: &str, name: &str, values: &[(&str, Value)]) -> Value {
-    substituted(area, &format!("{name}.query.json"), values)
-}
-
-fn substituted(area: &str, file: &str, values: &[(&str, Value)]) -> Value {
-    let mut body = fixture(area, file);
-    substitute(&mut body, values);
-    body
-}
-
-/// A fixture file of `fixtures/api/<area>/`.
-pub(crate) fn fixture(area: &str, file: &str) -> Value {
-    let path: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "..",
-        "..",
-        "fixtures",
-        "api",
-        area,
-        file,
-    ]
-    .iter()
-    .collect();
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap()
-}
-
-fn substitute(value: &mut Value, values: &[(&str, Value)]) {
-    match value {
-        Value::String(s) => {
-            if let Some((_, replacement)) = values.iter().find(|(k, _)| k == s) {
-                *value = replacement.clone();
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(|i| substitute(i, values)),
-        Value::Object(map) => map.values_mut().for_each(|v| substitute(v, values)),
-        _ => {}
     }
 }
 

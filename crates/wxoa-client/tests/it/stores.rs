@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use wxoa_client::token::{FileStore, MemoryStore, TokenKey, TokenKind};
+use wxoa_client::token::{FileStore, MemoryStore, TokenKey, TokenKind, TokenStore};
 use wxoa_sandbox::DEFAULT_APP_SECRET;
 
 use crate::builder;
@@ -80,5 +80,5 @@ async fn clients_sharing_a_memory_store_share_tokens() {
     b.get_json(READ, &[]).await.unwrap();
     assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
     let key = TokenKey::new(a.app_id().as_str(), TokenKind::AccessToken);
-    assert!(store.get_now(&key).is_some());
+    assert!(store.get(&key).await.unwrap().is_some());
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use wxoa_client::token::{MemoryStore, QuotaPolicy, Token, TokenKey, TokenKind};
+use wxoa_client::token::{MemoryStore, QuotaPolicy, Token, TokenKey, TokenKind, TokenStore};
 use wxoa_client::{Account, Error};
 use wxoa_sandbox::DEFAULT_APP_ID;
 
@@ -41,7 +41,7 @@ async fn stale_token_costs_one_refetch_and_one_retry() {
     assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
     assert_eq!(stub.control().count(USER_GET).await.unwrap(), 2);
     let key = TokenKey::new(DEFAULT_APP_ID, TokenKind::AccessToken);
-    let stored = store.get_now(&key).unwrap();
+    let stored = store.get(&key).await.unwrap().unwrap();
     assert_ne!(stored.expose(), "STALE-TOKEN-FROM-ANOTHER-PARTY");
     // The next call uses the new token at once.
     client.get_json(USER_GET, &[]).await.unwrap();

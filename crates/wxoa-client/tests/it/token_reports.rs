@@ -19,13 +19,7 @@ const READ: &str = "/cgi-bin/getcallbackip";
 
 /// The `stable_token` calls the sandbox answered with a token: (normal, forced).
 async fn stable_token_fetches(env: &Env) -> (usize, usize) {
-    let calls = env.calls("/cgi-bin/stable_token").await;
-    let answered = calls.iter().filter(|c| c.errcode == Some(0));
-    let forced = answered
-        .clone()
-        .filter(|c| c.body["force_refresh"] == true)
-        .count();
-    (answered.count() - forced, forced)
+    env.control().stable_token_fetches().await.unwrap()
 }
 
 /// A client of the sandbox's default account on `store`.
@@ -69,20 +63,6 @@ async fn reject_the_next_reads(env: &Env, times: usize) {
         .unwrap();
 }
 
-/// A private Redis for a test that needs one: fails under CI when none can be started.
-fn private_redis() -> Option<wxoa_testkit::Redis> {
-    match wxoa_testkit::Redis::private() {
-        Ok(redis) => Some(redis),
-        Err(why) if std::env::var_os("CI").is_some() => {
-            panic!("CI is set but no private Redis can be started: {why}")
-        }
-        Err(why) => {
-            eprintln!("\n*** SKIPPED: this test needs a private redis-server ({why}) ***\n");
-            None
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hundred_calls_rejected_with_a_token_stable_token_still_answers_replace_it_once() {
     let env = env(0).await;
@@ -111,7 +91,9 @@ async fn a_hundred_calls_rejected_with_a_token_stable_token_still_answers_replac
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_clients_on_one_redis_replace_a_rejected_token_once() {
-    let Some(redis) = private_redis() else { return };
+    let Some(redis) = wxoa_testkit::Redis::start_private() else {
+        return;
+    };
     let env = env(0).await;
     let clients: Vec<Client> = (0..2)
         .map(|_| client_on(&env, Arc::new(RedisStore::new(redis.url()).unwrap())))
@@ -145,7 +127,9 @@ async fn two_clients_on_one_redis_replace_a_rejected_token_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_call_that_gives_up_does_not_cancel_the_fetch_other_clients_wait_for() {
-    let Some(redis) = private_redis() else { return };
+    let Some(redis) = wxoa_testkit::Redis::start_private() else {
+        return;
+    };
     let env = env(0).await;
     let store = || Arc::new(RedisStore::new(redis.url()).unwrap()) as Arc<dyn TokenStore>;
     let a = client_on(&env, store());

@@ -10,6 +10,7 @@ use futures::future::join_all;
 use serde_json::{Value, json};
 use wxoa_client::token::{RedisStore, TokenKey, TokenKind, TokenStore};
 use wxoa_sandbox::DEFAULT_APP_ID;
+use wxoa_testkit::Redis;
 
 use crate::*;
 
@@ -47,7 +48,9 @@ async fn concurrent_tokens(bases: &[&str], per_base: usize) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_caller_that_disconnects_does_not_cancel_the_fetch_the_others_wait_for() {
-    let Some(redis) = private_redis() else { return };
+    let Some(redis) = Redis::start_private() else {
+        return;
+    };
     let platform = Platform::start().await;
     let store = || Arc::new(RedisStore::new(redis.url()).unwrap());
     let a = start(platform.client(store()).build().unwrap()).await;
@@ -94,7 +97,9 @@ async fn a_caller_that_disconnects_does_not_cancel_the_fetch_the_others_wait_for
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn waiters_wait_as_long_as_the_lock_can_live() {
-    let Some(redis) = private_redis() else { return };
+    let Some(redis) = Redis::start_private() else {
+        return;
+    };
     let platform = Platform::start().await;
     // The lock lives 4 s and the platform takes 3 s: waiters of the other instance must not
     // give up and fetch themselves before the lock's holder is done.
@@ -127,7 +132,9 @@ async fn get_token_owned(base: String) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_fetch_slower_than_the_lock_may_be_held_is_given_up_and_the_lock_released() {
-    let Some(redis) = private_redis() else { return };
+    let Some(redis) = Redis::start_private() else {
+        return;
+    };
     let platform = Platform::start().await;
     // The lock lives 5 s: its holder gives up after 4.5 s, half a second before it would expire.
     let running = start(

@@ -17,20 +17,16 @@ use wxoa_client::token::{MemoryStore, TokenStore};
 use wxoa_client::{Account, Client, ClientBuilder, RetryPolicy};
 use wxoa_control::ControlServer;
 use wxoa_sandbox::{DEFAULT_APP_ID, DEFAULT_APP_SECRET, Sandbox};
+use wxoa_testkit::Served;
 
 pub const AUTH: &str = "control-bearer-7f3a";
 
-/// A control server for the sandbox's default account, on a loopback port.
+/// A control server for the sandbox's default account, on a loopback port; it stops when
+/// dropped.
 pub struct Running {
     pub base: String,
     pub server: ControlServer,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    _served: Served,
 }
 
 /// A sandbox playing the platform for one test.
@@ -53,13 +49,12 @@ pub fn upstream_client(stub: &Sandbox, store: Arc<dyn TokenStore>) -> Client {
 
 pub async fn start(client: Client) -> Running {
     let server = ControlServer::new(client, AUTH);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = server.router();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router).await.unwrap();
-    });
-    Running { base, server, task }
+    let served = Served::start(server.router()).await.unwrap();
+    Running {
+        base: served.base_url().to_owned(),
+        server,
+        _served: served,
+    }
 }
 
 pub async fn start_memory(stub: &Sandbox) -> Running {
@@ -155,20 +150,5 @@ impl Platform {
             .await
             .unwrap();
         answer["ip_list"].is_array()
-    }
-}
-
-/// A private `redis-server` for this test (two instances share it; nothing else does). Fails
-/// when `CI` is set and none can be started; skips loudly otherwise.
-pub fn private_redis() -> Option<wxoa_testkit::Redis> {
-    match wxoa_testkit::Redis::private() {
-        Ok(redis) => Some(redis),
-        Err(why) if std::env::var_os("CI").is_some() => {
-            panic!("CI is set but no private Redis can be started: {why}")
-        }
-        Err(why) => {
-            eprintln!("\n*** SKIPPED: this test needs a private redis-server ({why}) ***\n");
-            None
-        }
     }
 }

@@ -26,10 +26,7 @@ async fn five_hundred_cold_callers_cause_one_fetch_and_get_one_token() {
     assert!(first.is_string());
     assert!(answers.iter().all(|a| &a["access_token"] == first));
     let expires_at = answers[0]["expires_at"].as_u64().unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let now = wxoa_testkit::unix_seconds();
     assert!(
         expires_at > now + 7000 && expires_at <= now + 7200,
         "{expires_at} vs {now}"

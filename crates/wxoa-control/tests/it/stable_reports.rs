@@ -4,12 +4,13 @@
 //! token that is still valid, and says why and until when it refuses.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use futures::future::join_all;
 use serde_json::Value;
 use wxoa_client::token::{MemoryStore, QuotaPolicy, RedisStore};
 use wxoa_sandbox::DEFAULT_APP_ID;
+use wxoa_testkit::Redis;
 
 use crate::*;
 
@@ -24,13 +25,6 @@ async fn reports(bases: &[&str], token: &str, count: usize) -> Vec<String> {
         tokens.push(body["access_token"].as_str().unwrap().to_owned());
     }
     tokens
-}
-
-fn now_s() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -94,7 +88,9 @@ async fn a_hundred_reports_of_a_token_stable_token_still_answers_cost_one_fetch_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_on_one_redis_replace_a_reported_token_once() {
-    let Some(redis) = private_redis() else { return };
+    let Some(redis) = Redis::start_private() else {
+        return;
+    };
     let platform = Platform::start().await;
     let store = || Arc::new(RedisStore::new(redis.url()).unwrap());
     let a = start(platform.client(store()).build().unwrap()).await;
@@ -170,7 +166,7 @@ async fn the_quota_guard_never_stops_serving_a_valid_token_and_says_until_when()
         .as_str()
         .unwrap()
         .to_owned();
-    let before = now_s();
+    let before = wxoa_testkit::unix_seconds();
 
     // Replacing the reported token needs a fetch: refused, typed, with why and until when.
     let refused = report(&running.base, &token).await;

@@ -2,7 +2,6 @@
 //! small webhook.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -225,33 +224,11 @@ pub(crate) fn sample(kind: &str) -> (&'static str, Vec<u8>) {
 
 /// Reads `fixtures/api/<area>/<name>.json`.
 pub(crate) fn fixture(area: &str, name: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/api")
-        .join(area)
-        .join(format!("{name}.json"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap()
+    wxoa_testkit::fixtures::fixture(area, &format!("{name}.json"))
 }
 
 /// A fixture request with its placeholders (string values equal to a key) replaced.
-pub(crate) fn request(area: &str, name: &str, values: &[(&str, Value)]) -> Value {
-    let mut body = fixture(area, &format!("{name}.request"));
-    substitute(&mut body, values);
-    body
-}
-
-fn substitute(value: &mut Value, values: &[(&str, Value)]) {
-    match value {
-        Value::String(s) => {
-            if let Some((_, v)) = values.iter().find(|(k, _)| k == s) {
-                *value = v.clone();
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(|i| substitute(i, values)),
-        Value::Object(map) => map.values_mut().for_each(|v| substitute(v, values)),
-        _ => {}
-    }
-}
+pub(crate) use wxoa_testkit::fixtures::request_fixture as request;
 
 /// Asserts `actual` has the structure of the fixture response `area/name`.
 pub(crate) fn assert_fixture_shape(actual: &Value, area: &str, name: &str) {

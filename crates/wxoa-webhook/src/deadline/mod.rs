@@ -353,7 +353,7 @@ impl Webhook {
     /// ```
     pub async fn drain(&self, timeout: Duration) -> Drained {
         self.inner.draining.store(true, Ordering::Relaxed);
-        let pending = self.inner.metrics.late_pending_now();
+        let pending = self.inner.metrics.late_pending();
         if pending > 0 {
             info!(
                 pending,

@@ -136,7 +136,7 @@ impl Drop for Ticket {
             jobs.running.is_empty()
         };
         self.work.finished.fetch_add(1, Ordering::Relaxed);
-        self.work.metrics.late_pending(-1);
+        self.work.metrics.add_late_pending(-1);
         if now_idle {
             self.work.idle.notify_waiters();
         }
@@ -189,7 +189,7 @@ impl LateWork {
             );
             id
         };
-        self.metrics.late_pending(1);
+        self.metrics.add_late_pending(1);
         // Spawned outside the lock: a runtime that is shutting down drops the job at once, and
         // its ticket then takes the lock.
         let handle = runtime.spawn(job(Ticket {
@@ -230,7 +230,7 @@ impl LateWork {
             if let Some(abort) = &job.abort {
                 abort.abort();
             }
-            self.metrics.late_pending(-1);
+            self.metrics.add_late_pending(-1);
             if job.in_outbox {
                 handed_over.push(Undelivered::of(job));
             } else {

@@ -4,13 +4,14 @@
 
 use std::sync::Arc;
 
+use wxoa_testkit::fixtures::inbound;
 use wxoa_types::inbound::{
     EventKind, InvoiceAuthorization, MediaCheck, PoiCheck, UserAuthorizationChange, VerifyExpiry,
     VerifyFail,
 };
 use wxoa_webhook::{Account, Bot, Ctx, Mode, Webhook};
 
-use crate::subscribe_events::{Seen, inbound, seen_by};
+use crate::subscribe_events::{Seen, seen_by};
 use crate::*;
 
 /// Routes `kind` to a handler of its payload `T` that notes `line(payload)`.

@@ -12,11 +12,7 @@ use wxoa_webhook::{Dispatch, Outcome};
 use crate::APP_ID;
 
 fn fixture(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/../../fixtures/inbound/{name}.xml",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
+    wxoa_testkit::fixtures::inbound(&format!("{name}.xml"))
 }
 
 /// What `bot`'s handler decides for `xml` (`None`: no reply, `success`).

@@ -22,11 +22,9 @@ fn app_id() -> String {
     format!("wx{:016x}", rand::random::<u64>())
 }
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+/// Now, in the Unix seconds a job's arrival is kept in.
+fn arrival() -> i64 {
+    wxoa_testkit::unix_seconds() as i64
 }
 
 fn job(app_id: &str, msg_id: u64, arrived: i64) -> Job {
@@ -135,7 +133,7 @@ async fn a_lease_renewed_by_a_live_owner_is_never_taken_over_and_a_lapsed_one_is
         RedisDedup::new(redis.url()).unwrap(),
     );
     let app_id = app_id();
-    let arrived = unix_now();
+    let arrived = arrival();
     let job = job(&app_id, 7, arrived);
     owner.park(&job).await.unwrap();
 
@@ -191,7 +189,7 @@ async fn a_stalled_redis_extends_leases_instead_of_handing_live_jobs_over() {
         RedisDedup::new(redis.url()).unwrap(),
     );
     let app_id = app_id();
-    let job = job(&app_id, 8, unix_now());
+    let job = job(&app_id, 8, arrival());
     owner.park(&job).await.unwrap();
     // The other instance scans, the owner renews; then Redis stalls for longer than a lease
     // (nobody can renew), and both go on when it answers again.
@@ -224,7 +222,7 @@ async fn a_webhook_runs_the_job_of_an_instance_that_died_and_sends_its_reply() {
     let app_id = app_id();
     // An instance parked the job, then died without renewing it.
     let dead = RedisDedup::new(redis.url()).unwrap();
-    dead.park(&job(&app_id, 9, unix_now())).await.unwrap();
+    dead.park(&job(&app_id, 9, arrival())).await.unwrap();
     drop(dead);
 
     let (sent, mut replies) = mpsc::unbounded_channel();
@@ -276,8 +274,8 @@ async fn jobs_taken_over_too_often_or_past_the_48_hour_window_are_dropped_not_ru
     let Some(redis) = Redis::start() else { return };
     let app_id = app_id();
     let dead = RedisDedup::new(redis.url()).unwrap();
-    let old = job(&app_id, 10, unix_now() - 49 * 3600);
-    let crashing = job(&app_id, 11, unix_now());
+    let old = job(&app_id, 10, arrival() - 49 * 3600);
+    let crashing = job(&app_id, 11, arrival());
     dead.park(&old).await.unwrap();
     dead.park(&crashing).await.unwrap();
     // Taken over as often as allowed already: the next takeover is one too many.

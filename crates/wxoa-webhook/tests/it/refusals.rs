@@ -108,11 +108,7 @@ async fn bodies_over_64_kib_are_413() {
 }
 
 fn now() -> String {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        .to_string()
+    wxoa_testkit::unix_seconds().to_string()
 }
 
 #[tokio::test]

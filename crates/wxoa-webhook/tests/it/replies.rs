@@ -70,11 +70,7 @@ async fn handler_return_types() {
 
 #[tokio::test]
 async fn job_events_are_answered_with_success_whatever_the_handler_says() {
-    let xml = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../fixtures/inbound/event_templatesendjobfinish.xml"
-    ))
-    .unwrap();
+    let xml = wxoa_testkit::fixtures::inbound("event_templatesendjobfinish.xml");
     let webhook = Webhook::builder()
         .account(
             Account::new(

@@ -2,6 +2,7 @@
 //! given to its handler; menu keys; text exact, prefix and pattern; an unknown event or message
 //! type by its name; the first match wins; the fallback, or `success` without one.
 
+use wxoa_testkit::fixtures::inbound as fixture;
 use wxoa_types::inbound::{
     Click, EventKind, Image, Location, MessageKind, Scan, Subscribe, Text, Voice,
 };
@@ -10,14 +11,6 @@ use wxoa_webhook::testing::{event_push, text_push};
 use wxoa_webhook::{Bot, BuildError, Ctx, Dispatch, Mode, RouteError};
 
 use crate::*;
-
-fn fixture(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/../../fixtures/inbound/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
 
 /// What `bot` answers to `xml` through the whole webhook (the fixtures carry old timestamps:
 /// this account accepts any).

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::http::Request;
+use wxoa_testkit::fixtures::inbound;
 use wxoa_types::inbound::{
     EventKind, SubscribeMsgChangeItem, SubscribeMsgList, SubscribeMsgPopupItem,
     SubscribeMsgSentItem,
@@ -17,14 +18,6 @@ use crate::*;
 
 /// The token the sealed fixtures were signed with (`scripts/seal-fixtures.sh`).
 const SEALED_TOKEN: &str = "wxoatoken";
-
-pub(crate) fn inbound(path: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/../../fixtures/inbound/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
 
 /// The sealed twin of fixture `name` and the query it was sealed with.
 fn sealed(name: &str) -> (String, String) {
