@@ -114,6 +114,17 @@ impl Control {
         &self.base
     }
 
+    /// `GET /sandbox/qrcode?ticket=T`: the image of a QR code the sandbox issued, as its
+    /// `showqrcode` serves it.
+    pub async fn qrcode_image(&self, ticket: &str) -> Result<Vec<u8>, ControlError> {
+        let query = serde_urlencoded::to_string([("ticket", ticket)]).unwrap_or_default();
+        let path = format!("/sandbox/qrcode?{query}");
+        let image = self
+            .send_for_bytes(reqwest::Method::GET, &path, None)
+            .await?;
+        Ok(image.to_vec())
+    }
+
     /// `GET /sandbox/followers?limit=N&offset=M`: a page of the default account's followers.
     pub async fn followers(&self, limit: usize, offset: u64) -> Result<Followers, ControlError> {
         self.get(&format!("/sandbox/followers?limit={limit}&offset={offset}"))
@@ -495,6 +506,23 @@ impl Control {
         body: Option<&Value>,
     ) -> Result<T, ControlError> {
         let name = method_name(&method);
+        let bytes = self.send_for_bytes(method, path, body).await?;
+        serde_json::from_slice(&bytes).map_err(|source| ControlError::Decode {
+            method: name,
+            path: path.to_owned(),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            source,
+        })
+    }
+
+    /// Sends a control request and returns the body of a successful answer as it came.
+    async fn send_for_bytes(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<bytes::Bytes, ControlError> {
+        let name = method_name(&method);
         let mut request = self.http.request(method, format!("{}{path}", self.base));
         if let Some(body) = body {
             request = request.json(body);
@@ -519,12 +547,7 @@ impl Control {
                 message,
             });
         }
-        serde_json::from_slice(&bytes).map_err(|source| ControlError::Decode {
-            method: name,
-            path: path.to_owned(),
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-            source,
-        })
+        Ok(bytes)
     }
 }
 

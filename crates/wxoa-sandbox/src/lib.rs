@@ -261,7 +261,7 @@ impl Sandbox {
             }
         }
         if let Some(path) = &self.state_file {
-            save_now(&self.shared, path)?;
+            save_state(&self.shared, path)?;
         }
         Ok(())
     }
@@ -301,7 +301,7 @@ fn listening(shared: &Shared, name: &str, asked: SocketAddr, bound: SocketAddr) 
     }
 }
 
-fn save_now(shared: &Shared, path: &std::path::Path) -> Result<(), SandboxError> {
+fn save_state(shared: &Shared, path: &std::path::Path) -> Result<(), SandboxError> {
     let bytes = shared.snapshot().map_err(SandboxError::StateEncode)?;
     crate::persist::save(path, &bytes)
 }
@@ -320,7 +320,7 @@ async fn keep_saved(shared: Arc<Shared>, path: PathBuf, mut shutdown: watch::Rec
         }
         let shared = Arc::clone(&shared);
         let path = path.clone();
-        let written = tokio::task::spawn_blocking(move || save_now(&shared, &path)).await;
+        let written = tokio::task::spawn_blocking(move || save_state(&shared, &path)).await;
         match written {
             Ok(Ok(())) => saved = generation,
             Ok(Err(e)) => tracing::warn!(error = %e, "sandbox: cannot write the state file"),

@@ -9,21 +9,7 @@ use crate::sandbox_env::{Env, env, refused};
 
 /// The image the sandbox holds for `ticket`, read through its control API.
 async fn sandbox_image(env: &Env, ticket: &str) -> Vec<u8> {
-    let url = reqwest::Url::parse_with_params(
-        &format!("{}/sandbox/qrcode", env.sandbox.base_url()),
-        &[("ticket", ticket)],
-    )
-    .unwrap();
-    let response = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .unwrap()
-        .get(url)
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success());
-    response.bytes().await.unwrap().to_vec()
+    env.sandbox.control().qrcode_image(ticket).await.unwrap()
 }
 
 #[tokio::test]
