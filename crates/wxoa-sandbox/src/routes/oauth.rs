@@ -106,10 +106,10 @@ async fn authorize(State(shared): State<Arc<Shared>>, query: Query) -> Response 
     let component = query.get("component_appid");
     let code = {
         let mut state = shared.state();
-        if let Some(component) = component {
-            if let Err((code, what)) = acting_component(&shared, &state, component, app_id) {
-                return page_error(code, what);
-            }
+        if let Some(component) = component
+            && let Err((code, what)) = acting_component(&shared, &state, component, app_id)
+        {
+            return page_error(code, what);
         }
         let Some(account) = state.account_mut(app_id) else {
             return page_error(10012, "appid is unknown");
