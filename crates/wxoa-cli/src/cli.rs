@@ -65,7 +65,9 @@ pub(crate) struct Global {
     )]
     pub(crate) app_secret: Option<String>,
     /// Act for this account, authorized to the third-party platform whose AppID and
-    /// AppSecret are --app-id and --app-secret (its token refreshed through the component).
+    /// AppSecret are --app-id and --app-secret (its token refreshed through the component, or
+    /// taken from --token-server, which then needs no AppSecret). `wxoa oauth` then goes
+    /// through the component, `wxoa jssdk` signs with the account's ticket.
     #[arg(long, env = "WXOA_AUTHORIZER", global = true, value_name = "APPID")]
     pub(crate) authorizer: Option<String>,
     /// The server-configuration Token used in signatures.

@@ -10,12 +10,29 @@
 //! | `GET /ticket/jsapi`, `GET /ticket/wx_card` | `{"ticket": "…", "expires_at": …}` |
 //! | `GET /healthz`, `GET /metrics` | `ok`; the server's and its client's metrics, OpenMetrics text |
 //!
+//! When the client's account is a third-party platform ([`Account::component`]), the server
+//! also serves the platform's authorizers by their AppIDs: `GET /token?appid=AUTHORIZER` is the
+//! authorizer's token, refreshed through the component with the refresh token the store keeps
+//! (the store `wxoa component serve` writes the tickets and refresh tokens to; one refresh per
+//! authorizer per expiry across every instance sharing it), `POST /token/invalidate?appid=…`
+//! replaces it under the same compare-and-invalidate rule, and `GET /ticket/jsapi?appid=…` and
+//! `GET /ticket/wx_card?appid=…` are the authorizer's tickets; `?appid=COMPONENT` (or no
+//! `appid`) is the component's own token. Business processes never hold a refresh token.
+//!
 //! Every route needs `Authorization: Bearer X` (compared in constant time); otherwise 401.
 //! Platform errors keep the platform's shape, `{"errcode": N, "errmsg": "…"}`, so that a
 //! client's remote token source reports them typed. When the token quota guard refuses a fetch
 //! that a request needs, the answer is `429 Too Many Requests` with `Retry-After` and
 //! `{"error": "token_quota", "errmsg": "…", "appid", "kind", "retry_at": UNIX_SECONDS,
 //! "retry_after": SECONDS}`; a token that is still valid keeps being served all the while.
+//! Other refusals have the same shape, with `errcode` too:
+//!
+//! | status | `error` | when |
+//! |---|---|---|
+//! | 400 | `bad_appid` | `appid` is not 1–32 letters, digits or `_` |
+//! | 404 | `unknown_appid` | neither an account of the server nor (without a component) anything it could serve; errcode 40013 |
+//! | 404 | `not_authorized` | the component has no refresh token for the AppID, in the store or in its authorizer list, or the platform says the authorization ended (61003, 61023) |
+//! | 404 | `no_ticket` | a ticket asked of the component itself, which has none |
 //!
 //! The tokens themselves are the [`wxoa_client`] token machinery's: single flight in the
 //! process, the store's lock across processes and machines (a shared Redis store makes any
@@ -58,6 +75,7 @@ use prometheus_client::registry::Registry;
 use serde::Deserialize;
 use serde_json::json;
 use subtle::ConstantTimeEq;
+use wxoa_client::component::{Component, ComponentError};
 use wxoa_client::token::{Token, TokenKind};
 use wxoa_client::{Client, Error};
 use wxoa_types::secret::Secret;
@@ -71,6 +89,9 @@ const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=
 
 struct Inner {
     client: Client,
+    /// The third-party platform, when the client's account is one: its authorizers are
+    /// served too.
+    component: Option<Component>,
     auth: Secret,
     metrics: ServerMetrics,
     /// What `/metrics` serves: the server's metrics and its client's.
@@ -104,12 +125,17 @@ struct Invalidate {
     access_token: String,
 }
 
-/// A failure: in the platform's shape (`errcode`, `errmsg`), or the quota guard's refusal.
+/// A failure: in the platform's shape (`errcode`, `errmsg`), a refusal of the server's own
+/// (`error` naming it), or the quota guard's refusal.
 enum Failure {
     Platform {
         status: StatusCode,
         errcode: i64,
         errmsg: String,
+    },
+    Refused {
+        status: StatusCode,
+        body: serde_json::Value,
     },
     Quota {
         body: serde_json::Value,
@@ -129,6 +155,7 @@ impl IntoResponse for Failure {
                 Json(json!({ "errcode": errcode, "errmsg": errmsg })),
             )
                 .into_response(),
+            Failure::Refused { status, body } => (status, Json(body)).into_response(),
             Failure::Quota { body, retry_after } => {
                 // Whole seconds, rounded up: a client waiting that long is never early.
                 let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
@@ -146,16 +173,39 @@ impl IntoResponse for Failure {
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
         match &error {
+            _ if ended_authorization(&error) => Failure::Refused {
+                status: StatusCode::NOT_FOUND,
+                body: json!({
+                    "error": "not_authorized",
+                    "errcode": error.code().map_or(61003, |c| c.code()),
+                    "errmsg": error.to_string(),
+                }),
+            },
             Error::Api { code, message, .. } => Failure::Platform {
                 status: StatusCode::OK,
                 errcode: code.code(),
                 errmsg: message.clone(),
             },
-            Error::UnknownAccount { .. } => Failure::Platform {
+            Error::UnknownAccount { app_id } => Failure::Refused {
                 status: StatusCode::NOT_FOUND,
-                errcode: 40013,
-                errmsg: format!("invalid appid: {error}"),
+                body: json!({
+                    "error": "unknown_appid",
+                    "errcode": 40013,
+                    "errmsg": format!("invalid appid: {error}"),
+                    "appid": app_id.as_str(),
+                }),
             },
+            Error::Component(ComponentError::NoTicketsForComponent { component, .. }) => {
+                Failure::Refused {
+                    status: StatusCode::NOT_FOUND,
+                    body: json!({
+                        "error": "no_ticket",
+                        "errcode": 40013,
+                        "errmsg": error.to_string(),
+                        "appid": component.as_str(),
+                    }),
+                }
+            }
             Error::TokenQuota {
                 app_id,
                 kind,
@@ -187,6 +237,18 @@ fn unix_seconds(token: &Token) -> u64 {
     token.expires_at_ms() / 1000
 }
 
+/// Whether `error` says the account is no (longer an) authorizer of the component: no refresh
+/// token anywhere, or the platform's 61003 / 61023.
+fn ended_authorization(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Component(ComponentError::NoRefreshToken { .. })
+    ) || matches!(error.code().map(|c| c.code()), Some(61003 | 61023))
+}
+
+/// The longest AppID taken from a caller (the platform's are 18 characters).
+const MAX_APPID: usize = 32;
+
 impl ControlServer {
     /// A server for every account of `client`'s registry (the first is the default when a
     /// request names no `appid`), authenticating callers with the Bearer token `auth`. Its
@@ -198,6 +260,7 @@ impl ControlServer {
         metrics.register(&mut registry);
         Self {
             inner: Arc::new(Inner {
+                component: Component::new(client.clone()).ok(),
                 client,
                 auth: auth.into(),
                 metrics,
@@ -248,6 +311,9 @@ impl ControlServer {
                         Err(error) => {
                             self.inner.metrics.failed(app_id.as_str());
                             tracing::warn!(app_id = %app_id, kind = kind.label(), %error, "could not keep the token fresh");
+                            if self.forget_if_ended(app_id.as_str(), &error) {
+                                break;
+                            }
                         }
                     }
                 }
@@ -263,11 +329,45 @@ impl ControlServer {
             .contains(&(app_id.to_owned(), kind))
     }
 
+    /// The handle of the account a request names: one of the registry, else an authorizer of
+    /// the component (added to the registry until its authorization is found ended).
     fn client_for(&self, query: &AppQuery) -> Result<Client, Failure> {
-        match &query.appid {
-            Some(app_id) => self.inner.client.for_account(app_id).map_err(Failure::from),
-            None => Ok(self.inner.client.clone()),
+        let Some(app_id) = &query.appid else {
+            return Ok(self.inner.client.clone());
+        };
+        let well_formed = !app_id.is_empty()
+            && app_id.len() <= MAX_APPID
+            && app_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !well_formed {
+            return Err(Failure::Refused {
+                status: StatusCode::BAD_REQUEST,
+                body: json!({
+                    "error": "bad_appid",
+                    "errcode": 40013,
+                    "errmsg": format!("appid must hold 1 to {MAX_APPID} letters, digits or _"),
+                }),
+            });
         }
+        match (self.inner.client.for_account(app_id), &self.inner.component) {
+            (Ok(client), _) => Ok(client),
+            (Err(_), Some(component)) => component.authorizer(app_id).map_err(Failure::from),
+            (Err(error), None) => Err(error.into()),
+        }
+    }
+
+    /// Drops an authorizer whose authorization ended from the registry (it is neither kept
+    /// fresh nor listed in the metrics any more); answers whether it did.
+    fn forget_if_ended(&self, app_id: &str, error: &Error) -> bool {
+        let Some(component) = &self.inner.component else {
+            return false;
+        };
+        if app_id == component.app_id().as_str() || !ended_authorization(error) {
+            return false;
+        }
+        tracing::info!(%app_id, "not (or no longer) an authorizer of the component: forgotten");
+        self.inner.client.remove_account(app_id)
     }
 
     async fn serve(&self, query: AppQuery, kind: TokenKind) -> Result<(Client, Token), Failure> {
@@ -302,7 +402,14 @@ impl ControlServer {
             Err(error) => {
                 self.inner.metrics.failed(app_id);
                 tracing::warn!(%app_id, %error, "could not serve a token");
-                Err(error.into())
+                self.forget_if_ended(app_id, &error);
+                let mut failure = Failure::from(error);
+                if let Failure::Refused { body, .. } = &mut failure
+                    && let Some(body) = body.as_object_mut()
+                {
+                    body.insert("appid".to_owned(), app_id.into());
+                }
+                Err(failure)
             }
         }
     }

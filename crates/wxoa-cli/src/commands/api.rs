@@ -148,11 +148,9 @@ pub(crate) fn client(settings: &Settings) -> Result<Client, Failure> {
     let global = &settings.global;
     let app_id = Settings::require(&global.app_id, "--app-id", "WXOA_APP_ID")?;
     let mut builder = Client::builder();
-    let account = match global.token_server.as_deref().filter(|s| !s.is_empty()) {
-        Some(server) => {
-            let auth = global.token_server_auth.clone().map(Into::into);
-            let source = RemoteTokenSource::new(server, auth).map_err(Failure::usage)?;
-            builder = builder.token_source(TokenSource::remote(source));
+    let account = match remote_source(settings)? {
+        Some(source) => {
+            builder = builder.token_source(source);
             Account::without_secret(app_id)
         }
         None => {
@@ -163,17 +161,34 @@ pub(crate) fn client(settings: &Settings) -> Result<Client, Failure> {
     build(settings, builder, account)
 }
 
-/// The third-party platform whose AppID and AppSecret are `--app-id` and `--app-secret`.
+/// The third-party platform whose AppID and AppSecret are `--app-id` and `--app-secret`; with
+/// `--token-server`, its tokens and its authorizers' come from that server (no AppSecret).
 pub(crate) fn component(settings: &Settings) -> Result<Component, Failure> {
     let global = &settings.global;
     let app_id = Settings::require(&global.app_id, "--app-id", "WXOA_APP_ID")?;
-    let secret = Settings::require(&global.app_secret, "--app-secret", "WXOA_APP_SECRET")?;
-    let client = build(
-        settings,
-        Client::builder(),
-        Account::component(app_id, secret),
-    )?;
+    let (builder, account) = match remote_source(settings)? {
+        Some(source) => (
+            Client::builder().token_source(source),
+            Account::component_without_secret(app_id),
+        ),
+        None => {
+            let secret = Settings::require(&global.app_secret, "--app-secret", "WXOA_APP_SECRET")?;
+            (Client::builder(), Account::component(app_id, secret))
+        }
+    };
+    let client = build(settings, builder, account)?;
     Component::new(client).map_err(failure)
+}
+
+/// `--token-server` with `--token-server-auth`, when given.
+fn remote_source(settings: &Settings) -> Result<Option<TokenSource>, Failure> {
+    let global = &settings.global;
+    let Some(server) = global.token_server.as_deref().filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let auth = global.token_server_auth.clone().map(Into::into);
+    let source = RemoteTokenSource::new(server, auth).map_err(Failure::usage)?;
+    Ok(Some(TokenSource::remote(source)))
 }
 
 /// A client of `account` with the global options' bases and store.

@@ -1,5 +1,6 @@
 //! `wxoa jssdk …` (CONTRACT §7): the `wx.config` values for a page, signed with the account's
 //! `jsapi_ticket` (kept in the token store like the access token), or with a ticket given.
+//! With `--authorizer`, the account is the authorizer: its ticket, fetched with its token.
 
 use clap::Subcommand;
 use wxoa_client::api::jssdk::JsSdkConfig;
@@ -37,7 +38,11 @@ pub(crate) fn jssdk(settings: &Settings, command: JssdkCommand) -> Result<(), Fa
         ticket,
     } = command;
     if let (Some(ticket), Some(timestamp), Some(nonce)) = (ticket, timestamp, &nonce) {
-        let app_id = Settings::require(&settings.global.app_id, "--app-id", "WXOA_APP_ID")?;
+        // wx.config names the account the page is for: an authorizer's own AppID.
+        let app_id = match settings.global.authorizer.as_deref() {
+            Some(authorizer) => authorizer,
+            None => Settings::require(&settings.global.app_id, "--app-id", "WXOA_APP_ID")?,
+        };
         let config =
             JsSdkConfig::sign(app_id, &ticket, &url, timestamp, nonce).map_err(Failure::usage)?;
         let answer = serde_json::to_value(config).map_err(Failure::usage)?;

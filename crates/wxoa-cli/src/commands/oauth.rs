@@ -1,5 +1,7 @@
 //! `wxoa oauth …` (CONTRACT §7): the web OAuth authorize URL, on the open base
 //! (`--open-base`, or the API base when it is a sandbox), and what a redirect's code gives.
+//! With `--authorizer`, on behalf of that account through the third-party platform: the URL
+//! names the component, the code is exchanged with the component's token.
 
 use clap::{Subcommand, ValueEnum};
 use wxoa_client::api::oauth::Scope;

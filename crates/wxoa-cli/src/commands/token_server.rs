@@ -20,6 +20,17 @@ Routes (every one needs Authorization: Bearer X): GET /token[?appid=A], POST /to
 (OpenMetrics text: the wxoa_token_* metrics, and the wxoa_client_* metrics of the calls that fetch \
 the tokens).
 
+With --component, --app-id and --app-secret are a third-party platform's (as for wxoa component) \
+and the server also serves its authorizers: GET /token?appid=AUTHORIZER answers the authorizer's \
+token, refreshed through the component with the refresh token kept in --store (give the store \
+wxoa component serve writes the tickets and refresh tokens to; with a shared Redis, one refresh \
+per authorizer however many instances), POST /token/invalidate?appid=AUTHORIZER replaces it once, \
+GET /ticket/jsapi?appid=AUTHORIZER and /ticket/wx_card?appid=AUTHORIZER are its tickets, and \
+?appid=COMPONENT (or none) is the component's own token. Callers never hold a refresh token. An \
+AppID that has not authorized the component (no refresh token in the store or in the platform's \
+authorizer list) is answered 404 {\"error\": \"not_authorized\", \"errcode\": 61003, ...}; \
+an AppID the server knows nothing of, 404 {\"error\": \"unknown_appid\", \"errcode\": 40013, ...}.
+
 A reported token is replaced once, however many callers and instances (sharing a file or Redis \
 --store) report it: one fetch of the current token and, only if stable_token answers the reported \
 value again, one forced refresh (the platform allows 20 a day, 30 s apart); every caller gets the \
@@ -55,6 +66,10 @@ pub(crate) struct TokenServerArgs {
     /// invalidates the previous token five minutes later).
     #[arg(long)]
     pub(crate) classic: bool,
+    /// --app-id and --app-secret are a third-party platform's: serve its authorizers' tokens
+    /// and tickets by their AppIDs too (see below).
+    #[arg(long, conflicts_with = "classic")]
+    pub(crate) component: bool,
     /// How often every served token is checked and refreshed ahead of expiry, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub(crate) refresh_interval: u64,
@@ -67,7 +82,15 @@ pub(crate) fn token_server(settings: &Settings, args: &TokenServerArgs) -> Resul
     let mut accounts = Vec::new();
     if let Some(app_id) = global.app_id.as_deref() {
         let secret = Settings::require(&global.app_secret, "--app-secret", "WXOA_APP_SECRET")?;
-        accounts.push(Account::new(app_id, secret));
+        accounts.push(if args.component {
+            Account::component(app_id, secret)
+        } else {
+            Account::new(app_id, secret)
+        });
+    } else if args.component {
+        return Err(Failure::usage(anyhow::anyhow!(
+            "--component needs the platform's --app-id and --app-secret"
+        )));
     }
     for account in &settings.accounts {
         if accounts

@@ -24,14 +24,14 @@ const BEARER: &str = "Bearer0fTheTokenServer42";
 const REDIS_PASSWORD: &str = "RedisPa55word0fTheFleet";
 
 /// A server process whose stdout and stderr are kept, line by line, for the search.
-struct Logged {
+pub(crate) struct Logged {
     name: &'static str,
     child: Child,
     lines: Arc<Mutex<Vec<String>>>,
 }
 
 impl Logged {
-    fn start(name: &'static str, args: &[&str]) -> Logged {
+    pub(crate) fn start(name: &'static str, args: &[&str]) -> Logged {
         let mut child = crate::wxoa_command()
             .args(args)
             .arg("-vvv")
@@ -57,7 +57,7 @@ impl Logged {
     }
 
     /// Waits until a line contains `needle` (bounded), and gives that line.
-    fn wait_for(&self, needle: &str) -> String {
+    pub(crate) fn wait_for(&self, needle: &str) -> String {
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(30) {
             if let Some(line) = self
@@ -80,7 +80,7 @@ impl Logged {
 
     /// Stops the process with SIGTERM (so that shutdown logs are searched too) and gives every
     /// line it printed.
-    fn stop(mut self) -> Vec<String> {
+    pub(crate) fn stop(mut self) -> Vec<String> {
         let pid = self.child.id().to_string();
         let _ = Command::new("kill").args(["-TERM", &pid]).status();
         let started = Instant::now();

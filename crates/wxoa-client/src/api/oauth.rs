@@ -6,6 +6,12 @@
 //! take the AppID (and the AppSecret), the profile and the check take the user's OAuth token,
 //! which is a different thing from the account's access token and lives in its own type.
 //!
+//! The same calls work for an account authorized to a third-party platform
+//! (`component.authorizer(appid)?.oauth()`, open-platform §6): the authorize URL then names the
+//! component (`component_appid`), and the code exchange and the refresh go to
+//! `/sns/oauth2/component/*` with the component's AppID and token instead of an AppSecret; the
+//! profile and the check are unchanged.
+//!
 //! ```no_run
 //! use wxoa_client::api::oauth::Scope;
 //!
@@ -24,6 +30,8 @@
 
 use std::future::IntoFuture;
 
+use futures::future::BoxFuture;
+
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -34,6 +42,7 @@ use crate::api::support::{
     alphanumeric, awaitable, invalid, lenient, opt_lenient, require, string_enum, web_url,
 };
 use crate::api::users::Lang;
+use crate::client::Role;
 use crate::{ApiRequest, Client, ConfigError, Error, Result, Rule};
 
 /// Longest `state`, in bytes.
@@ -173,6 +182,8 @@ impl OAuth {
     /// );
     /// # Ok::<(), wxoa_client::Error>(())
     /// ```
+    ///
+    /// For an authorizer of a third-party platform, `&component_appid=…` follows the state.
     pub fn authorize_url(&self, redirect_uri: impl Into<String>, scope: Scope) -> AuthorizeUrl {
         AuthorizeUrl {
             open_base: self.client.open_base().to_owned(),
@@ -180,12 +191,18 @@ impl OAuth {
             redirect_uri: redirect_uri.into(),
             scope,
             state: None,
+            component_appid: match self.client.role() {
+                Role::Authorizer { component } => Some(component.as_str().to_owned()),
+                Role::Own | Role::Component(_) => None,
+            },
         }
     }
 
     /// `GET /sns/oauth2/access_token`: exchanges the code of the redirect (single use, 5
     /// minutes) for the user's OAuth token. Needs the AppSecret; never retried once it may
-    /// have reached the platform (a code works once).
+    /// have reached the platform (a code works once). For an authorizer of a third-party
+    /// platform, `GET /sns/oauth2/component/access_token` with the component's AppID and token
+    /// (a component token the platform rejects is replaced once and the call made again).
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
@@ -202,7 +219,8 @@ impl OAuth {
     }
 
     /// `GET /sns/oauth2/refresh_token`: a new OAuth access token from the refresh token
-    /// (valid 30 days).
+    /// (valid 30 days); for an authorizer, `GET /sns/oauth2/component/refresh_token` with the
+    /// component's AppID and token.
     ///
     /// ```no_run
     /// # async fn run(client: wxoa_client::Client, token: wxoa_client::api::oauth::OAuthToken) -> Result<(), wxoa_client::Error> {
@@ -265,6 +283,8 @@ pub struct AuthorizeUrl {
     redirect_uri: String,
     scope: Scope,
     state: Option<String>,
+    /// The third-party platform acting for the account, if any.
+    component_appid: Option<String>,
 }
 
 impl AuthorizeUrl {
@@ -301,6 +321,10 @@ impl AuthorizeUrl {
             url.push_str("&state=");
             url.push_str(state);
         }
+        if let Some(component) = &self.component_appid {
+            url.push_str("&component_appid=");
+            url.extend(utf8_percent_encode(component, URI_COMPONENT));
+        }
         url.push_str("#wechat_redirect");
         Ok(url)
     }
@@ -329,11 +353,20 @@ pub struct ExchangeCode {
 impl ExchangeCode {
     fn request(&self) -> Result<ApiRequest> {
         require("code", self.code.expose())?;
-        let secret = app_secret(&self.client)?;
-        Ok(ApiRequest::get("/sns/oauth2/access_token")
-            .query("appid", self.client.app_id().as_str())
-            .query("secret", secret.expose())
-            .query("code", self.code.expose())
+        let app_id = self.client.app_id().as_str();
+        let request = match self.client.role() {
+            Role::Authorizer { .. } => ApiRequest::get("/sns/oauth2/component/access_token")
+                .query("appid", app_id)
+                .query("code", self.code.expose()),
+            Role::Own | Role::Component(_) => {
+                let secret = app_secret(&self.client)?;
+                ApiRequest::get("/sns/oauth2/access_token")
+                    .query("appid", app_id)
+                    .query("secret", secret.expose())
+                    .query("code", self.code.expose())
+            }
+        };
+        Ok(request
             .query("grant_type", "authorization_code")
             .without_token()
             // A code works once: a retry after it reached the platform would only get 40163.
@@ -341,7 +374,7 @@ impl ExchangeCode {
     }
 }
 
-awaitable!(ExchangeCode => OAuthToken);
+awaitable!(ExchangeCode => OAuthToken, via grant);
 
 /// `GET /sns/oauth2/refresh_token`, from [`OAuth::refresh`].
 #[derive(Debug, Clone)]
@@ -354,7 +387,11 @@ pub struct RefreshOAuthToken {
 impl RefreshOAuthToken {
     fn request(&self) -> Result<ApiRequest> {
         require("refresh_token", self.refresh_token.expose())?;
-        Ok(ApiRequest::get("/sns/oauth2/refresh_token")
+        let path = match self.client.role() {
+            Role::Authorizer { .. } => "/sns/oauth2/component/refresh_token",
+            Role::Own | Role::Component(_) => "/sns/oauth2/refresh_token",
+        };
+        Ok(ApiRequest::get(path)
             .query("appid", self.client.app_id().as_str())
             .query("grant_type", "refresh_token")
             .query("refresh_token", self.refresh_token.expose())
@@ -362,7 +399,21 @@ impl RefreshOAuthToken {
     }
 }
 
-awaitable!(RefreshOAuthToken => OAuthToken);
+awaitable!(RefreshOAuthToken => OAuthToken, via grant);
+
+/// Sends a code exchange or a refresh: an authorizer's with its component's AppID and token.
+fn grant(client: Client, request: Result<ApiRequest>) -> BoxFuture<'static, Result<OAuthToken>> {
+    Box::pin(async move {
+        let request = request?;
+        match client.role() {
+            Role::Authorizer { component } => {
+                let component = component.clone();
+                crate::component::with_component_token(&client, &component, request).await
+            }
+            Role::Own | Role::Component(_) => client.execute(request).await,
+        }
+    })
+}
 
 /// `GET /sns/userinfo`, from [`OAuth::userinfo`].
 #[derive(Debug, Clone)]
@@ -408,7 +459,7 @@ pub struct CheckOAuthToken {
 
 impl IntoFuture for CheckOAuthToken {
     type Output = Result<bool>;
-    type IntoFuture = futures::future::BoxFuture<'static, Result<bool>>;
+    type IntoFuture = BoxFuture<'static, Result<bool>>;
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
@@ -445,6 +496,7 @@ mod tests {
             redirect_uri: redirect.to_owned(),
             scope,
             state: None,
+            component_appid: None,
         };
         if let Some(state) = state {
             url = url.state(state);

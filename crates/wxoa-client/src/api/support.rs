@@ -305,16 +305,20 @@ pub(crate) use string_enum;
 
 /// Makes a request value awaitable: it must have a `client: Client` field and a
 /// `fn request(&self) -> Result<ApiRequest>` that validates it. With a third argument, the
-/// decoded answer is mapped before it is returned (`{"tags": [...]}` → the list).
+/// decoded answer is mapped before it is returned (`{"tags": [...]}` → the list); with
+/// `via SENDER`, `SENDER(client, request)` sends it instead of [`crate::api::call`].
 macro_rules! awaitable {
     ($ty:ty => $out:ty) => {
+        $crate::api::support::awaitable!($ty => $out, via $crate::api::call);
+    };
+    ($ty:ty => $out:ty, via $send:path) => {
         impl std::future::IntoFuture for $ty {
             type Output = $crate::Result<$out>;
             type IntoFuture = futures::future::BoxFuture<'static, $crate::Result<$out>>;
 
             fn into_future(self) -> Self::IntoFuture {
                 let request = self.request();
-                $crate::api::call(self.client, request)
+                $send(self.client, request)
             }
         }
     };

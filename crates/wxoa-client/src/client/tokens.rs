@@ -208,8 +208,9 @@ impl Client {
 
     /// One fetch from the source. A forced refresh is asked only of `stable_token`; the other
     /// sources fetch the current token. A component's access token is its
-    /// `component_access_token`, an authorizer's is refreshed through its component (unless a
-    /// token server serves them).
+    /// `component_access_token`, an authorizer's is refreshed through its component, and an
+    /// authorizer's tickets are fetched with its token — unless a token server serves them,
+    /// the authorizers' by their AppIDs.
     async fn fetch_from_source(&self, kind: TokenKind, mode: FetchMode<'_>) -> Result<Token> {
         let transport = &self.shared.transport;
         let app_id = &self.account.app_id;
@@ -218,6 +219,8 @@ impl Client {
             (Role::Component(state), TokenKind::AccessToken, false) => {
                 return component::fetch_component_token(self, state).await;
             }
+            // A token server serves the component's token as any other (`?appid=COMPONENT`).
+            (Role::Component(_), TokenKind::AccessToken, true) => {}
             (Role::Component(_), _, _) => {
                 return Err(Error::Component(ComponentError::NoTicketsForComponent {
                     component: app_id.clone(),

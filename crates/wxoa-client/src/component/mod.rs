@@ -52,6 +52,7 @@
 
 mod authorization;
 mod credentials;
+mod oauth;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,6 +65,7 @@ pub use authorization::{
     AuthorizerOption, AuthorizerPage, PreAuthCode,
 };
 pub(crate) use credentials::{ComponentState, fetch_authorizer_token, fetch_component_token};
+pub(crate) use oauth::with_component_token;
 
 use crate::client::Role;
 use crate::error::{Error, Result};
@@ -106,6 +108,29 @@ impl Account {
     ) -> Self {
         let mut account = Account::component(app_id, secret);
         account.role = Role::Component(Arc::new(ComponentState::new(settings)));
+        account
+    }
+
+    /// A third-party platform whose tokens come from a token server
+    /// ([`TokenSource::remote`](crate::token::TokenSource::remote)): no `component_appsecret`
+    /// in the process. Its authorizers' tokens and tickets, and its own token (for the web
+    /// OAuth of its authorizers), are the server's.
+    ///
+    /// ```
+    /// use wxoa_client::token::{RemoteTokenSource, TokenSource};
+    /// use wxoa_client::{Account, Client};
+    ///
+    /// let server = RemoteTokenSource::new("http://tokens.internal:8300", Some("X".into()))?;
+    /// let client = Client::builder()
+    ///     .account(Account::component_without_secret("wx0123456789abcdef"))
+    ///     .token_source(TokenSource::remote(server))
+    ///     .build()?;
+    /// let shop = wxoa_client::component::Component::new(client)?.authorizer("wxf8b4f85f3a794e77")?;
+    /// # Ok::<(), wxoa_client::Error>(())
+    /// ```
+    pub fn component_without_secret(app_id: impl Into<AppId>) -> Self {
+        let mut account = Account::without_secret(app_id);
+        account.role = Role::Component(Arc::new(ComponentState::default()));
         account
     }
 }

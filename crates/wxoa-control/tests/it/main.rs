@@ -5,6 +5,7 @@
     missing_docs
 )]
 
+mod component;
 mod fetch_lock;
 mod server;
 mod stable_reports;
@@ -78,8 +79,13 @@ pub async fn get_token(base: &str) -> serde_json::Value {
 }
 
 pub async fn report(base: &str, token: &str) -> reqwest::Response {
+    report_to(&format!("{base}/token/invalidate"), token).await
+}
+
+/// `POST url` (an invalidation route, with its query) reporting `token`.
+pub async fn report_to(url: &str, token: &str) -> reqwest::Response {
     http()
-        .post(format!("{base}/token/invalidate"))
+        .post(url)
         .bearer_auth(AUTH)
         .json(&json!({ "access_token": token }))
         .send()
@@ -138,17 +144,22 @@ impl Platform {
 
     /// Whether the platform accepts `token` now.
     pub async fn accepts(&self, token: &str) -> bool {
-        let answer: Value = http()
-            .get(format!(
-                "{}/cgi-bin/getcallbackip?access_token={token}",
-                self.sandbox.base_url()
-            ))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        answer["ip_list"].is_array()
+        accepted(&self.sandbox, token).await
     }
+}
+
+/// Whether `platform` accepts `token` (an account's or an authorizer's) now.
+pub async fn accepted(platform: &Sandbox, token: &str) -> bool {
+    let answer: Value = http()
+        .get(format!(
+            "{}/cgi-bin/getcallbackip?access_token={token}",
+            platform.base_url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["ip_list"].is_array()
 }

@@ -124,6 +124,23 @@ impl Control {
         .await
     }
 
+    /// The AppIDs of the simulated official accounts that can authorize the component
+    /// (`--authorizers N`): every account after the sandbox's own first one, in order.
+    pub async fn simulated_accounts(&self) -> Result<Vec<String>, ControlError> {
+        let first = self.authorizers(0, 1).await?;
+        let total = usize::try_from(first.total).unwrap_or(usize::MAX);
+        let mut ids = Vec::with_capacity(total);
+        while ids.len() + 1 < total {
+            let offset = u64::try_from(ids.len() + 1).unwrap_or(u64::MAX);
+            let page = self.authorizers(offset, 200).await?;
+            if page.authorizers.is_empty() {
+                break;
+            }
+            ids.extend(page.authorizers.into_iter().map(|a| a.app_id));
+        }
+        Ok(ids)
+    }
+
     /// `POST /sandbox/component/authorize`: the admin of `authorizer` consents to the
     /// permission sets `func_ids`, through the page of `pre_auth_code` when given; the
     /// authorization change is pushed before the answer.

@@ -1,7 +1,10 @@
 //! Web OAuth: the codes, access tokens and refresh tokens an account's followers granted, and
 //! their rules — codes are single use and live 5 minutes, access tokens 7,200 seconds,
 //! refresh tokens 30 days — who signs in on the authorize page, and the profile `userinfo`
-//! shows (see `routes/oauth.rs` for the table of codes).
+//! shows (see `routes/oauth.rs` for the table of codes). A grant made through a third-party
+//! platform (open-platform §6) remembers the component: its code and refresh token work only
+//! on `/sns/oauth2/component/*` with that component, the others only on the account's own
+//! endpoints.
 
 use std::collections::HashMap;
 
@@ -40,16 +43,25 @@ pub(crate) struct OAuthGrant {
     pub(crate) issued_at: i64,
     #[serde(default)]
     pub(crate) used: bool,
+    /// The third-party platform the grant was made through, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) component: Option<String>,
 }
 
 impl OAuthGrant {
-    fn new(openid: &str, scope: &str, now: i64) -> Self {
+    fn new(openid: &str, scope: &str, component: Option<&str>, now: i64) -> Self {
         Self {
             openid: openid.to_owned(),
             scope: scope.to_owned(),
             issued_at: now,
             used: false,
+            component: component.map(str::to_owned),
         }
+    }
+
+    /// The grant of a new token or refresh token made from this one.
+    fn renewed(&self, now: i64) -> Self {
+        Self::new(&self.openid, &self.scope, self.component.as_deref(), now)
     }
 
     /// The grant of an access token, checked for `openid`: not expired (42001), for them
@@ -66,9 +78,15 @@ impl OAuthGrant {
 }
 
 impl OAuth {
-    /// A new code for `openid` with `scope`; codes and tokens long past their lifetime are
-    /// forgotten.
-    pub(crate) fn issue_code(&mut self, openid: &str, scope: &str, now: i64) -> String {
+    /// A new code for `openid` with `scope`, through `component` if given; codes and tokens
+    /// long past their lifetime are forgotten.
+    pub(crate) fn issue_code(
+        &mut self,
+        openid: &str,
+        scope: &str,
+        component: Option<&str>,
+        now: i64,
+    ) -> String {
         self.codes
             .retain(|_, c| now - c.issued_at < CODE_LIFETIME * 12);
         self.tokens.retain(|_, t| now - t.issued_at < LIFETIME * 2);
@@ -76,21 +94,24 @@ impl OAuth {
             .retain(|_, r| now - r.issued_at < REFRESH_LIFETIME * 2);
         let code = random_text(32);
         self.codes
-            .insert(code.clone(), OAuthGrant::new(openid, scope, now));
+            .insert(code.clone(), OAuthGrant::new(openid, scope, component, now));
         code
     }
 
-    /// `access_token`: a code, present (41008), known (40029), unused (40163) and younger
-    /// than 5 minutes (42003), becomes an access token and a refresh token. The answer.
+    /// `access_token`: a code, present (41008), known to this endpoint — issued through
+    /// `component`, or not through any when none (40029), unused (40163) and younger than 5
+    /// minutes (42003), becomes an access token and a refresh token. The answer.
     pub(crate) fn exchange_code(
         &mut self,
         code: Option<&str>,
+        component: Option<&str>,
         now: i64,
     ) -> Result<Value, ApiError> {
         let code = code.ok_or_else(|| ApiError::msg(41008, "missing code"))?;
         let grant = self
             .codes
             .get_mut(code)
+            .filter(|grant| grant.component.as_deref() == component)
             .ok_or_else(|| ApiError::msg(40029, "invalid code"))?;
         if grant.used {
             return Err(ApiError::msg(40163, "code been used"));
@@ -101,19 +122,24 @@ impl OAuth {
         grant.used = true;
         let grant = grant.clone();
         let refresh = random_text(88);
-        self.refresh_tokens.insert(
-            refresh.clone(),
-            OAuthGrant::new(&grant.openid, &grant.scope, now),
-        );
+        self.refresh_tokens
+            .insert(refresh.clone(), grant.renewed(now));
         Ok(self.token_answer(&grant, &refresh, now))
     }
 
-    /// `refresh_token`: a known (40030) refresh token younger than 30 days (42002) gives a
-    /// new access token. The answer.
-    pub(crate) fn refresh(&mut self, refresh: &str, now: i64) -> Result<Value, ApiError> {
+    /// `refresh_token`: a refresh token known to this endpoint (made through `component`, or
+    /// through none when none: 40030) younger than 30 days (42002) gives a new access token.
+    /// The answer.
+    pub(crate) fn refresh(
+        &mut self,
+        refresh: &str,
+        component: Option<&str>,
+        now: i64,
+    ) -> Result<Value, ApiError> {
         let grant = self
             .refresh_tokens
             .get(refresh)
+            .filter(|grant| grant.component.as_deref() == component)
             .cloned()
             .ok_or_else(|| ApiError::msg(40030, "invalid refresh_token"))?;
         if now - grant.issued_at >= REFRESH_LIFETIME {
@@ -125,10 +151,7 @@ impl OAuth {
     /// The answer of `access_token` and `refresh_token`: a new access token for the grant.
     fn token_answer(&mut self, grant: &OAuthGrant, refresh: &str, now: i64) -> Value {
         let token = random_text(88);
-        self.tokens.insert(
-            token.clone(),
-            OAuthGrant::new(&grant.openid, &grant.scope, now),
-        );
+        self.tokens.insert(token.clone(), grant.renewed(now));
         json!({
             "access_token": token,
             "expires_in": LIFETIME,

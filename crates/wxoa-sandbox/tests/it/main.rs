@@ -19,6 +19,7 @@ mod comments;
 mod component;
 mod component_browser;
 mod component_flow;
+mod component_oauth;
 mod component_push;
 mod console;
 mod control;
