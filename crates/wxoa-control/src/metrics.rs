@@ -25,6 +25,10 @@ pub(crate) const KINDS: [TokenKind; 3] = [
     TokenKind::WxCardTicket,
 ];
 
+/// The `appid` label under which failures and reports for AppIDs the server has never served
+/// are counted.
+pub(crate) const OTHER_APPS: &str = "other";
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, EncodeLabelSet)]
 struct AppLabel {
     appid: String,
@@ -62,6 +66,8 @@ pub(crate) struct ServerMetrics {
 #[derive(Debug)]
 struct TokenState {
     client: Client,
+    /// The AppIDs configured when the server started (authorizers are added as served).
+    configured: Vec<String>,
     /// When the last token served (or kept fresh) of each account and kind expires, in Unix
     /// seconds; by AppID, then kind, so that the exposition lists them in order.
     expires_at: Mutex<BTreeMap<String, HashMap<TokenKind, u64>>>,
@@ -75,6 +81,11 @@ impl ServerMetrics {
             errors: Family::default(),
             invalidations: Family::default(),
             tokens: Arc::new(TokenState {
+                configured: client
+                    .app_ids()
+                    .iter()
+                    .map(|a| a.as_str().to_owned())
+                    .collect(),
                 client,
                 expires_at: Mutex::default(),
             }),
@@ -106,7 +117,7 @@ impl ServerMetrics {
         );
         registry.register(
             "wxoa_token_errors",
-            "Requests that could not be served",
+            "Requests that could not be served (appid \"other\": AppIDs never served)",
             self.errors.clone(),
         );
     }
@@ -130,12 +141,26 @@ impl ServerMetrics {
 
     /// A request, or keeping a token fresh, failed.
     pub(crate) fn failed(&self, app_id: &str) {
-        self.errors.get_or_create(&app(app_id)).inc();
+        self.errors.get_or_create(&self.known(app_id)).inc();
     }
 
     /// A caller reported a rejected access token.
     pub(crate) fn reported(&self, app_id: &str) {
-        self.invalidations.get_or_create(&app(app_id)).inc();
+        self.invalidations.get_or_create(&self.known(app_id)).inc();
+    }
+
+    /// The label of `app_id` in the failure and report counters: its own for an account the
+    /// server was configured with or has served a token of, [`OTHER_APPS`] for any other — so
+    /// that callers asking for made-up AppIDs cannot grow the exposition without bound.
+    fn known(&self, app_id: &str) -> AppLabel {
+        let known = self.tokens.configured.iter().any(|a| a == app_id)
+            || self
+                .tokens
+                .expires_at
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .contains_key(app_id);
+        app(if known { app_id } else { OTHER_APPS })
     }
 }
 
@@ -306,6 +331,50 @@ mod tests {
             "no token served yet: {text}"
         );
         assert!(!text.contains(SECRET), "{text}");
+    }
+
+    #[test]
+    fn failures_for_appids_never_served_share_one_label() {
+        let (metrics, registry) = server_metrics();
+        for made_up in [
+            "wx00000000000000a1",
+            "wx00000000000000a2",
+            "wx00000000000000a3",
+        ] {
+            metrics.failed(made_up);
+            metrics.reported(made_up);
+        }
+        let text = exposition(&registry);
+        assert!(!text.contains("wx00000000000000a"), "{text}");
+        assert_eq!(
+            value(
+                &text,
+                &format!("wxoa_token_errors_total{{appid=\"{OTHER_APPS}\"}}")
+            ),
+            Some(3),
+            "{text}"
+        );
+        assert_eq!(
+            value(
+                &text,
+                &format!("wxoa_token_invalidations_total{{appid=\"{OTHER_APPS}\"}}")
+            ),
+            Some(3),
+            "{text}"
+        );
+        // Once served, an authorizer's failures are its own.
+        let in_an_hour = unix_seconds(SystemTime::now()) + 3600;
+        metrics.served("wx00000000000000a1", TokenKind::AccessToken, in_an_hour);
+        metrics.failed("wx00000000000000a1");
+        let text = exposition(&registry);
+        assert_eq!(
+            value(
+                &text,
+                "wxoa_token_errors_total{appid=\"wx00000000000000a1\"}"
+            ),
+            Some(1),
+            "{text}"
+        );
     }
 
     #[test]

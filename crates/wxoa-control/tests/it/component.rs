@@ -272,7 +272,9 @@ async fn an_authorizer_that_revoked_is_404_not_authorized_once_its_token_is_repo
 
 #[tokio::test]
 async fn two_instances_on_one_redis_refresh_each_authorizer_once() {
-    let Some(redis) = wxoa_testkit::Redis::start_private() else { return };
+    let Some(redis) = wxoa_testkit::Redis::start_private() else {
+        return;
+    };
     let redis_store = || -> Arc<dyn TokenStore> { Arc::new(RedisStore::new(redis.url()).unwrap()) };
     let platform = Platform::start(redis_store()).await;
     let first = platform.server(redis_store()).await;
