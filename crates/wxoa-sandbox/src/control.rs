@@ -20,6 +20,7 @@
 
 mod answers;
 mod component;
+mod release;
 mod scripted;
 
 use std::time::Duration;
@@ -33,6 +34,7 @@ pub use answers::{
     ListedAnswer, PushOutcome, PushResult, SetFault, ShownWebhook, SubscriptionConsent,
 };
 pub use component::{AuthorizerEntry, Authorizers, ComponentEvent, ComponentState, Consented};
+pub use release::{ReleaseCase, ReleaseReport, ReleaseTestOptions};
 pub use scripted::Scripted;
 
 /// Why a control request failed.

@@ -20,6 +20,7 @@ mod component;
 mod component_browser;
 mod component_flow;
 mod component_push;
+mod component_release;
 mod console;
 mod control;
 mod control_client;
