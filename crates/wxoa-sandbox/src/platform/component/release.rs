@@ -213,6 +213,7 @@ pub(crate) fn judge_custom(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::log::Attempt;
