@@ -1,8 +1,11 @@
 //! A third-party platform (开放平台 第三方平台) end to end against the sandbox, with no network:
 //! the sandbox plays the open platform and two official accounts; the component's webhook
 //! stores the ticket it is pushed, an account's administrator authorizes the component, a
-//! follower's message to that account is answered through the component, and an API call is
-//! made for the account with a token refreshed through the component.
+//! follower's message to that account is answered through the component, an API call is
+//! made for the account with a token refreshed through the component, and the platform's
+//! 全网发布 release test passes against the component's live URLs (the webhook answers its
+//! cases built-in, the component exchanges the test's code and sends the customer-service
+//! text for it).
 //!
 //! `cargo run -p wxoa --example component --features sandbox`
 
@@ -16,6 +19,7 @@ use serde_json::json;
 use wxoa::client::component::Component;
 use wxoa::client::token::MemoryStore;
 use wxoa::prelude::*;
+use wxoa::sandbox::control::ReleaseTestOptions;
 use wxoa::sandbox::{Component as PlatformComponent, Sandbox};
 use wxoa::types::inbound::Text;
 use wxoa::webhook::ComponentAccount;
@@ -104,6 +108,19 @@ pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let profile = authorizer.users().info(follower.as_str()).await?;
     assert_eq!(profile.openid.as_str(), follower);
     println!("profile of {follower} read for {account}");
+
+    // The 全网发布 release test: a test account authorizes, the platform's cases reach the
+    // component's URLs (ticket, passive text, QUERY_AUTH_CODE answered through the API, the
+    // legacy event), and the account revokes.
+    let report = control
+        .release_test(&ReleaseTestOptions::default().legacy_event(true))
+        .await?;
+    for case in &report.cases {
+        let verdict = if case.passed { "passed" } else { "FAILED" };
+        println!("release test {}: {verdict} ({})", case.name, case.reason);
+    }
+    assert!(report.passed, "the release test failed: {report:?}");
+    println!("the release test passed with {}", report.authorizer_appid);
 
     server.abort();
     Ok(())

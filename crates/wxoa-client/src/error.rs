@@ -26,7 +26,8 @@ pub enum Error {
         code: ErrCode,
         /// The platform's `errmsg`, redacted.
         message: String,
-        /// For 40164 (IP not in the whitelist): the caller IP the platform reported.
+        /// For 40164 (IP not in the account's whitelist) and 61004 (not in the third-party
+        /// platform's): the caller IP the platform reported.
         reported_ip: Option<String>,
     },
     /// The platform could not be reached, or the connection broke, after the allowed retries.
@@ -385,7 +386,8 @@ impl Error {
         }
     }
 
-    /// For 40164: the caller IP the platform reported (to add to the IP whitelist).
+    /// For 40164 and 61004: the caller IP the platform reported (to add to the account's or
+    /// the third-party platform's IP whitelist).
     #[must_use]
     pub fn reported_ip(&self) -> Option<&str> {
         match self {
@@ -425,11 +427,14 @@ impl Error {
         }
     }
 
-    /// The platform error for an `errcode` and `errmsg`, with the IP of a 40164 extracted.
+    /// The platform error for an `errcode` and `errmsg`, with the IP of a 40164 or a 61004
+    /// extracted.
     pub(crate) fn api(code: ErrCode, errmsg: &str) -> Error {
-        let reported_ip = (code.code() == 40164)
-            .then(|| reported_ip(errmsg))
-            .flatten();
+        let reported_ip = match code.code() {
+            40164 => reported_ip(errmsg, "invalid ip "),
+            61004 => reported_ip(errmsg, "requestIP: "),
+            _ => None,
+        };
         Error::Api {
             code,
             message: crate::redact::redact(errmsg).into_owned(),
@@ -444,6 +449,14 @@ fn api_advice(code: ErrCode, reported_ip: Option<&str>) -> String {
         return format!(
             "add {ip} to the API IP whitelist of the account (mp.weixin.qq.com → 设置与开发 → \
              基本配置 → IP白名单), then try again"
+        );
+    }
+    if code.code() == 61004 {
+        let ip = reported_ip.unwrap_or("the caller's IP");
+        return format!(
+            "add {ip} to the third-party platform's IP whitelist (open.weixin.qq.com → 管理中心 → \
+             第三方平台 → 开发资料 → 白名单IP地址列表): it covers the component's calls and those \
+             made for its authorizers; then try again"
         );
     }
     if code.is_token_error() {
@@ -471,9 +484,10 @@ fn unix_seconds(at: SystemTime) -> u64 {
     at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
-/// The IP in a 40164 `errmsg`: `invalid ip 1.2.3.4 ipv6 ::ffff:1.2.3.4, not in whitelist rid: …`.
-fn reported_ip(errmsg: &str) -> Option<String> {
-    let rest = errmsg.split("invalid ip ").nth(1)?;
+/// The IP after `marker` in an `errmsg`: a 40164's `invalid ip 1.2.3.4 ipv6 ::ffff:1.2.3.4, not
+/// in whitelist rid: …`, a 61004's `access clientip is not registered requestIP: 1.2.3.4 rid: …`.
+fn reported_ip(errmsg: &str, marker: &str) -> Option<String> {
+    let rest = errmsg.split(marker).nth(1)?;
     let candidate = rest.split(|c: char| c.is_whitespace() || c == ',').next()?;
     candidate
         .parse::<std::net::IpAddr>()

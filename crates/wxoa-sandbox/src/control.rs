@@ -23,6 +23,7 @@ mod answers;
 mod clock;
 mod component;
 mod faults;
+mod release;
 mod scripted;
 
 use serde::de::DeserializeOwned;
@@ -36,6 +37,7 @@ pub use answers::{
 pub use clock::Clock;
 pub use component::{AuthorizerEntry, Authorizers, ComponentEvent, ComponentState, Consented};
 pub use faults::Faults;
+pub use release::{ReleaseCase, ReleaseReport, ReleaseTestOptions};
 pub use scripted::Scripted;
 
 /// Why a control request failed.

@@ -49,7 +49,8 @@
 //!   and `component` (the third-party platform: its configuration, tickets and token,
 //!   authorizations).
 //! - `event_push`: pushes to the third-party platform's authorization-event URL (tickets on
-//!   the virtual clock, authorization changes) and their log.
+//!   the virtual clock, authorization changes) and their log. `release_test`: the 全网发布
+//!   test run against the component.
 //! - `followers`: synthetic followers — OpenIDs computed from numbers and back, profiles on
 //!   demand, so a million cost nothing.
 //! - `clock`: virtual time. `faults`: scripted errcodes, delays, dropped connections and
@@ -94,6 +95,7 @@ mod log;
 mod persist;
 mod platform;
 mod push;
+mod release_test;
 mod rids;
 mod routes;
 mod serde_helpers;

@@ -180,6 +180,20 @@ async fn api_layer(State(shared): State<Arc<Shared>>, request: Request, next: Ne
             FaultOutcome::Pass => {}
         }
     }
+    if let Some(component) = &shared.settings.component {
+        let query = crate::routes::Query::parse(parts.uri.query());
+        let token = query
+            .get("access_token")
+            .or_else(|| query.get("component_access_token"));
+        let ip = asked.client_ip.parse().ok();
+        let checked = shared
+            .state()
+            .check_component_ip(component, &path, token, ip, call.at);
+        if let Err(error) = checked {
+            call.errcode = Some(error.code);
+            return finish(&shared, &asked, call, error.into_response());
+        }
+    }
     shared.touch();
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))

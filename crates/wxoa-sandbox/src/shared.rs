@@ -44,6 +44,8 @@ pub(crate) struct Shared {
     generation: AtomicU64,
     /// API calls being answered now (the calls log shows it as each call arrives).
     pub(crate) api_in_flight: std::sync::atomic::AtomicU32,
+    /// Whether a release test (全网发布) is running: one at a time.
+    pub(crate) release_running: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -70,6 +72,7 @@ impl Shared {
             hosts: Arc::default(),
             generation: AtomicU64::new(0),
             api_in_flight: std::sync::atomic::AtomicU32::new(0),
+            release_running: std::sync::atomic::AtomicBool::new(false),
         }
     }
 

@@ -96,6 +96,8 @@ pub enum Action {
     Pause,
     /// [`Redis::restart`].
     Restart,
+    /// [`Redis::flush_all`].
+    Flush,
 }
 
 impl std::fmt::Display for Action {
@@ -103,6 +105,7 @@ impl std::fmt::Display for Action {
         f.write_str(match self {
             Action::Pause => "paused",
             Action::Restart => "restarted",
+            Action::Flush => "flushed",
         })
     }
 }
@@ -194,15 +197,19 @@ impl Redis {
     /// UNPAUSE` waits behind it like any command.)
     pub fn pause(&self, duration: Duration) -> Result<(), RedisError> {
         let millis = duration.as_millis().to_string();
-        self.command(&["CLIENT", "PAUSE", &millis, "ALL"])
+        self.command(Action::Pause, &["CLIENT", "PAUSE", &millis, "ALL"])
+    }
+
+    /// Empties a private server (`FLUSHALL`): every key gone at once, as an operator's mistake
+    /// or a restart without persistence leaves it.
+    pub fn flush_all(&self) -> Result<(), RedisError> {
+        self.command(Action::Flush, &["FLUSHALL"])
     }
 
     /// Sends one command to a private server and expects `+OK`.
-    fn command(&self, args: &[&str]) -> Result<(), RedisError> {
+    fn command(&self, action: Action, args: &[&str]) -> Result<(), RedisError> {
         use std::io::{BufRead, BufReader, Write};
-        let port = self.port.ok_or(RedisError::NotPrivate {
-            action: Action::Pause,
-        })?;
+        let port = self.port.ok_or(RedisError::NotPrivate { action })?;
         let address = SocketAddr::from(([127, 0, 0, 1], port));
         let stream = TcpStream::connect_timeout(&address, Duration::from_secs(2))
             .map_err(|source| RedisError::Connect { port, source })?;

@@ -320,6 +320,9 @@ errcodes! {
     (53600, InvalidArticleId, Never, "invalid article_id", "Article ID 无效"),
 
     // --- 610xx: open platform (component) ------------------------------------
+    (61004, ComponentIpNotWhitelisted, Never,
+        "caller IP not in the third-party platform's IP whitelist (access clientip is not registered)",
+        "调用接口的 IP 地址不在第三方平台的白名单IP地址列表中"),
     (61023, InvalidComponentRefreshToken, Never, "refresh_token is invalid (component authorizer refresh token)", "开放平台授权方 refresh_token 无效"),
     (61024, MustUseComponentToken, Never,
         "must use api(api_component_token) to get token for component acct",

@@ -8,6 +8,7 @@ use wxoa_crypto::{CryptoError, MsgCrypt};
 use wxoa_types::secret::Secret;
 
 use crate::component::ComponentAccount;
+use crate::deadline::LateReply;
 use crate::rejection::{Rejection, SignatureError, UnknownAccount};
 use crate::router::Dispatch;
 use crate::verify::{PushQuery, check_signature};
@@ -22,6 +23,9 @@ pub struct Account {
     pub(crate) original_id: Option<String>,
     pub(crate) allow_plain: bool,
     pub(crate) bot: Arc<dyn Dispatch>,
+    /// The account's own sender of late replies (an authorizer's goes through its
+    /// component), in place of the webhook's.
+    pub(crate) late: Option<Arc<dyn LateReply>>,
 }
 
 impl std::fmt::Debug for Account {
@@ -46,6 +50,7 @@ impl Account {
             original_id: None,
             allow_plain: false,
             bot: Arc::new(bot),
+            late: None,
         }
     }
 
@@ -133,6 +138,12 @@ impl Accounts {
     /// Every account served now.
     pub(crate) fn all(&self) -> Vec<Arc<Account>> {
         self.read().values().cloned().collect()
+    }
+
+    /// Whether `app_id` is served as an account of its own (not as an authorizer of the
+    /// component).
+    pub(crate) fn serves(&self, app_id: &str) -> bool {
+        self.read().contains_key(app_id)
     }
 
     /// Removes an account; whether it was there.

@@ -14,7 +14,10 @@
 //!   Token and key, checked to carry the component's AppID in its frame, deduplicated and
 //!   handled within the deadline exactly as a single account's, by the component's bot (its
 //!   [`Ctx::app_id`](crate::Ctx) is the authorizer's), and the reply is encrypted with the
-//!   component's key and AppID, as the platform expects.
+//!   component's key and AppID, as the platform expects. A handler past the budget gets
+//!   `success` sent for it, and its reply goes out later as a customer-service message sent
+//!   for the authorizer through the component ([`AuthEvents::late_reply`]; with feature
+//!   `client`, a `wxoa_client::component::Component` sends it with the authorizer's token).
 //! - **The release test** (全网发布): the platform's automated cases are answered before the
 //!   bot sees them, unless turned off ([`ComponentAccount::release_test`]): the text
 //!   `TESTCOMPONENT_MSG_TYPE_TEXT` gets `TESTCOMPONENT_MSG_TYPE_TEXT_callback`, an event gets
@@ -36,6 +39,7 @@ use wxoa_types::reply::{NO_REPLY, ReplyBody};
 use wxoa_types::secret::Secret;
 
 use crate::account::Account;
+use crate::deadline::LateReply;
 use crate::handler::{HandlerError, Outcome};
 use crate::pipeline::read_body;
 use crate::rejection::{Rejection, RequestError, UnknownAccount};
@@ -65,6 +69,14 @@ pub trait AuthEvents: Send + Sync + 'static {
             Ok(())
         })
     }
+
+    /// The sender of the authorizers' late replies (a handler past the budget): it sends a
+    /// `message/custom/send` body for an authorizer with that authorizer's token. The default
+    /// has none (late replies are then logged as undelivered, unless
+    /// [`ComponentAccount::late_reply`] gives one).
+    fn late_reply(&self) -> Option<Arc<dyn LateReply>> {
+        None
+    }
 }
 
 /// A third-party platform served by the webhook: its AppID, Token and EncodingAESKey, the bot
@@ -79,6 +91,8 @@ pub struct ComponentAccount {
     pub(crate) bot: Arc<dyn Dispatch>,
     own_bot: Arc<dyn Dispatch>,
     pub(crate) events: Arc<dyn AuthEvents>,
+    /// Sends the authorizers' late replies.
+    late: Option<Arc<dyn LateReply>>,
 }
 
 impl std::fmt::Debug for ComponentAccount {
@@ -104,6 +118,7 @@ impl ComponentAccount {
         let app_id: String = app_id.into();
         let token: Secret = token.into();
         let crypt = MsgCrypt::new(token.clone(), encoding_aes_key, app_id.clone())?;
+        let late = events.late_reply();
         let events: Arc<dyn AuthEvents> = Arc::new(events);
         let own_bot: Arc<dyn Dispatch> = Arc::new(bot);
         Ok(Self {
@@ -116,7 +131,15 @@ impl ComponentAccount {
             }),
             own_bot,
             events,
+            late,
         })
+    }
+
+    /// Sends the authorizers' late replies through `sender` (default: the one of the
+    /// [`AuthEvents`], [`AuthEvents::late_reply`]). `sender` is given each authorizer's AppID.
+    pub fn late_reply(mut self, sender: Arc<dyn LateReply>) -> Self {
+        self.late = Some(sender);
+        self
     }
 
     /// Whether the release test's cases are answered built-in (default: yes). Turned off, the
@@ -148,6 +171,7 @@ impl ComponentAccount {
             original_id: None,
             allow_plain: false,
             bot: Arc::clone(&self.bot),
+            late: self.late.clone(),
         }
     }
 }
@@ -263,12 +287,15 @@ mod client {
     //! A `wxoa_client` component handles the authorization events and the release test's API
     //! case itself.
 
+    use std::sync::Arc;
+
     use futures::future::BoxFuture;
     use wxoa_client::api::custom::Message;
     use wxoa_client::component::Component;
     use wxoa_types::component::AuthEvent;
 
     use super::AuthEvents;
+    use crate::deadline::LateReply;
     use crate::handler::HandlerError;
 
     impl AuthEvents for Component {
@@ -305,6 +332,10 @@ mod client {
                     .map(drop)
                     .map_err(HandlerError::returned)
             })
+        }
+
+        fn late_reply(&self) -> Option<Arc<dyn LateReply>> {
+            Some(Arc::new(self.clone()))
         }
     }
 }

@@ -122,6 +122,10 @@ pub(crate) struct ComponentArgs {
     /// api_authorizer_token calls a day per authorizer before 45009 (0: no cap; undocumented).
     #[arg(long, value_name = "N", default_value_t = 2_000)]
     pub(crate) refreshes_per_day: u32,
+    /// The component's IP whitelist (comma-separated): its calls and those made with its
+    /// authorizers' tokens from any other address answer 61004 (default: every address).
+    #[arg(long, value_name = "IP", value_delimiter = ',')]
+    pub(crate) component_ip_whitelist: Vec<std::net::IpAddr>,
 }
 
 impl ComponentArgs {
@@ -132,11 +136,12 @@ impl ComponentArgs {
             let given = self.component_auth_url.is_some()
                 || self.component_message_url.is_some()
                 || self.authorizers > 0
-                || self.pre_authorized;
+                || self.pre_authorized
+                || !self.component_ip_whitelist.is_empty();
             if given {
                 return Err(Failure::usage(anyhow::anyhow!(
-                    "--component-auth-url, --component-message-url, --authorizers and \
-                     --pre-authorized need --component-app-id"
+                    "--component-auth-url, --component-message-url, --authorizers, \
+                     --pre-authorized and --component-ip-whitelist need --component-app-id"
                 )));
             }
             return Ok(None);
@@ -168,6 +173,9 @@ impl ComponentArgs {
         }
         if let Some(url) = &self.component_message_url {
             component = component.message_url(url.clone());
+        }
+        if !self.component_ip_whitelist.is_empty() {
+            component = component.ip_whitelist(self.component_ip_whitelist.iter().copied());
         }
         Ok(Some(component))
     }

@@ -33,14 +33,12 @@ impl Running {
 }
 
 async fn get(url: &str) -> Value {
-    crate::http()
-        .get(url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    json_answer(crate::http().get(url)).await
+}
+
+/// The JSON answer of a request.
+async fn json_answer(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
 }
 
 #[tokio::test]
@@ -244,22 +242,18 @@ fn listening_beyond_loopback_is_logged_as_a_warning() {
 #[tokio::test]
 async fn the_third_party_platform_comes_from_the_component_options() {
     let args = [
-        "--followers",
-        "2",
-        "--component-app-id",
-        "wx1111222233334444",
-        "--component-secret",
-        "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0",
-        "--component-token",
-        "T",
-        "--component-aes-key",
-        "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-        "--authorizers",
-        "3",
-        "--pre-authorized",
-        "--ticket-interval",
-        "60",
-    ];
+        COMPONENT_ARGS.as_slice(),
+        &[
+            "--followers",
+            "2",
+            "--authorizers",
+            "3",
+            "--pre-authorized",
+            "--ticket-interval",
+            "60",
+        ],
+    ]
+    .concat();
     let running = Running::start(&args);
     let control = Control::new(&running.base).unwrap();
     let component = control.component().await.unwrap();
@@ -295,4 +289,33 @@ fn authorizers_without_a_component_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--component-app-id"), "{stderr}");
+}
+
+/// The options of a component.
+const COMPONENT_ARGS: [&str; 8] = [
+    "--component-app-id",
+    "wx1111222233334444",
+    "--component-secret",
+    "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0",
+    "--component-token",
+    "T",
+    "--component-aes-key",
+    "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+];
+
+#[tokio::test]
+async fn the_components_ip_whitelist_comes_from_the_options() {
+    let args = [
+        COMPONENT_ARGS.as_slice(),
+        &["--component-ip-whitelist", "203.0.113.9,2001:db8::9"],
+    ]
+    .concat();
+    let running = Running::start(&args);
+    let url = format!("{}/cgi-bin/component/api_component_token", running.base);
+    let body = serde_json::json!({"component_appid": "wx1111222233334444"});
+    let answer = json_answer(crate::http().post(url).json(&body)).await;
+    assert_eq!(answer["errcode"], 61004, "{answer}");
+    let errmsg = answer["errmsg"].as_str().unwrap();
+    assert!(errmsg.contains("requestIP: 127.0.0.1"), "{errmsg}");
+    assert!(running.terminate());
 }

@@ -40,6 +40,7 @@ mod sandbox_card;
 mod sandbox_card_member;
 mod sandbox_card_pages;
 mod sandbox_comments;
+mod sandbox_component;
 mod sandbox_env;
 mod sandbox_kf;
 mod sandbox_mass;

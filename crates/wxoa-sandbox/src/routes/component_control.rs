@@ -1,7 +1,8 @@
 //! The control API of the third-party platform (README "Third-party platform"), HTTP only:
 //! an admin consents to or revokes the component for a simulated account (the platform then
 //! pushes `authorized`/`updateauthorized`/`unauthorized` to the authorization-event URL),
-//! pushes a ticket at once, and reads the component's state, the accounts and the pushes.
+//! pushes a ticket at once, runs the 全网发布 release test, and reads the component's state,
+//! the accounts and the pushes.
 //! Errors are the control API's own (`sandbox_api`).
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use crate::platform::component::authorize::{Consent, Refusal};
 use crate::platform::component::config::Component;
 use crate::platform::component::events;
 use crate::platform::component::profile::nick_name;
+use crate::release_test::{MAX_WINDOW, ReleaseOptions, ReleaseRefusal, run};
 use crate::shared::{Shared, lock};
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
@@ -32,6 +34,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/sandbox/component/revoke", post(revoke))
         .route("/sandbox/component/ticket", post(ticket))
         .route("/sandbox/component/events", get(event_log))
+        .route("/sandbox/component/release-test", post(release_test))
         .method_not_allowed_fallback(method_not_allowed)
 }
 
@@ -207,4 +210,49 @@ async fn event_log(State(shared): State<Arc<Shared>>, query: Query) -> ControlRe
     reply(json!(
         lock(&shared.events).list(after, query.get("info_type"))
     ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReleaseRequest {
+    #[serde(default)]
+    authorizer_appid: Option<String>,
+    #[serde(default)]
+    window_ms: Option<u64>,
+    #[serde(default)]
+    legacy_event: bool,
+}
+
+/// The API case's window when none is asked for, milliseconds.
+const DEFAULT_WINDOW_MS: u64 = 10_000;
+
+/// `POST /sandbox/component/release-test` (body optional: `authorizer_appid`, `window_ms`,
+/// `legacy_event`): runs the 全网发布 test against the component's URLs and answers its
+/// report, `{"passed", "authorizer_appid", "original_id", "cases": [{"name", "passed",
+/// "reason"}]}`. 400 for an account that is not a test account or a window over 120 s, 409
+/// while another run is going on.
+async fn release_test(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult {
+    let request: ReleaseRequest = if bytes.iter().all(u8::is_ascii_whitespace) {
+        ReleaseRequest::default()
+    } else {
+        body(&bytes)?
+    };
+    let component = component(&shared)?;
+    let window = std::time::Duration::from_millis(request.window_ms.unwrap_or(DEFAULT_WINDOW_MS));
+    if window > MAX_WINDOW {
+        return Err(ControlError::bad(format!(
+            "window_ms must be at most {}",
+            MAX_WINDOW.as_millis()
+        )));
+    }
+    let options = ReleaseOptions {
+        authorizer: request.authorizer_appid,
+        window,
+        legacy_event: request.legacy_event,
+    };
+    match run(&shared, component, &options).await {
+        Ok(report) => reply(json!(report)),
+        Err(refusal @ ReleaseRefusal::Running) => Err(ControlError::conflict(refusal.to_string())),
+        Err(refusal) => Err(ControlError::bad(refusal.to_string())),
+    }
 }

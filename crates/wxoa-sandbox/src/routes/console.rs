@@ -37,6 +37,10 @@ const ARTICLES_JS: &str = include_str!("../console/articles.js");
 const ANALYTICS_CSS: &str = include_str!("../console/analytics.css");
 /// The analytics view's script (charts of `/sandbox/datacube/*`).
 const ANALYTICS_JS: &str = include_str!("../console/analytics.js");
+/// The third-party platform view's style sheet.
+const COMPONENT_CSS: &str = include_str!("../console/component.css");
+/// The third-party platform view's script (the component, the release test's report).
+const COMPONENT_JS: &str = include_str!("../console/component.js");
 
 /// What the page may load: its own files, the sandbox's media, and images from anywhere (the
 /// covers of news articles point wherever the account says). Messages are rendered as text,
@@ -73,6 +77,8 @@ async fn asset(Path(name): Path<String>) -> Response {
         "articles.js" => file("text/javascript; charset=utf-8", ARTICLES_JS),
         "analytics.css" => file("text/css; charset=utf-8", ANALYTICS_CSS),
         "analytics.js" => file("text/javascript; charset=utf-8", ANALYTICS_JS),
+        "component.css" => file("text/css; charset=utf-8", COMPONENT_CSS),
+        "component.js" => file("text/javascript; charset=utf-8", COMPONENT_JS),
         _ => StatusCode::NOT_FOUND.into_response(),
     }
 }

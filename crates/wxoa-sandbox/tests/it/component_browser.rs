@@ -2,7 +2,9 @@
 //! `browser.rs`): the admin opens `componentloginpage`, picks an account, unticks all but two
 //! permission sets and consents; the browser lands on the `redirect_uri` with `auth_code` and
 //! `expires_in`, the platform pushed `authorized` with that code, and exchanging it grants the
-//! two sets. Screenshot: `target/console-component.png`.
+//! two sets. Screenshot: `target/console-component.png`. And the console's platform view:
+//! its button runs the 全网发布 release test and the report shows each case with its reason
+//! (screenshot: `target/console-release-test.png`).
 
 use serde_json::json;
 
@@ -89,4 +91,59 @@ async fn an_admin_consents_on_the_authorization_page() {
         .map(|f| f["funcscope_category"]["id"].as_i64().unwrap())
         .collect();
     assert_eq!(ids, vec![1, 15]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_runs_the_release_test_and_shows_its_report() {
+    let Some(tools) = Tools::find() else {
+        return;
+    };
+    // The receiver answers `success` to everything: the message cases fail, the others pass.
+    let platform = Platform::start().await;
+    let driver = Driver::start(&tools).await.unwrap();
+    let browser = driver.session(&tools, 1200, 900).await.unwrap();
+    let b = &browser;
+    step(b, "open the console", b.navigate(&platform.url("/")).await).await;
+    step(
+        b,
+        "the platform tab",
+        b.click("[data-tab='component']").await,
+    )
+    .await;
+    step(
+        b,
+        "the component's summary",
+        b.wait_text("#component-summary", COMPONENT).await,
+    )
+    .await;
+    step(b, "run the release test", b.click("#release-test").await).await;
+    step(
+        b,
+        "the verdict",
+        b.wait_text("#release-status", "Failed with").await,
+    )
+    .await;
+    let passive = step(
+        b,
+        "the passive text case",
+        b.wait_text(".release-case[data-case='passive_text']", "answered empty")
+            .await,
+    )
+    .await;
+    assert!(passive.contains("✗ passive_text"), "{passive}");
+    let ticket = step(
+        b,
+        "the ticket case",
+        b.wait_text(".release-case[data-case='ticket']", "success")
+            .await,
+    )
+    .await;
+    assert!(ticket.contains("✓ ticket"), "{ticket}");
+    step(
+        b,
+        "the screenshot",
+        b.save_screenshot(&target_dir().join("console-release-test.png"))
+            .await,
+    )
+    .await;
 }

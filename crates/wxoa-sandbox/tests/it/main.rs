@@ -21,6 +21,7 @@ mod component_browser;
 mod component_flow;
 mod component_oauth;
 mod component_push;
+mod component_release;
 mod console;
 mod control;
 mod control_client;

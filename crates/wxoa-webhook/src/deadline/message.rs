@@ -1,5 +1,6 @@
-//! A late reply as the customer-service message that says the same, and the sender that
-//! delivers it through the platform (feature `client`).
+//! A late reply as the customer-service message that says the same, and the senders that
+//! deliver it through the platform (feature `client`): a client's accounts, a component's
+//! authorizers.
 
 use serde_json::{Value, json};
 use wxoa_types::reply::ReplyBody;
@@ -80,6 +81,15 @@ pub fn custom_message(openid: &str, body: &ReplyBody) -> Result<Value, LateReply
     Ok(message)
 }
 
+/// Sends `message` through the platform's `message/custom/send` with `client`, once.
+#[cfg(feature = "client")]
+async fn send_custom(client: &wxoa_client::Client, message: &Value) -> Result<(), SendError> {
+    client
+        .post_json("/cgi-bin/message/custom/send", message)
+        .await?;
+    Ok(())
+}
+
 /// Sends late replies through the platform's `message/custom/send` with a [`wxoa_client`]
 /// client holding the accounts (feature `client`). A send is never retried once it may have
 /// reached the platform; 45015 (outside the 48-hour window) and every other failure come back
@@ -103,10 +113,19 @@ impl LateReply for CustomerService {
     fn send<'a>(&'a self, app_id: &'a str, message: Value) -> BoxFuture<'a, Result<(), SendError>> {
         Box::pin(async move {
             let client = self.client.for_account(app_id)?;
-            client
-                .post_json("/cgi-bin/message/custom/send", &message)
-                .await?;
-            Ok(())
+            send_custom(&client, &message).await
+        })
+    }
+}
+
+/// A third-party platform sends its authorizers' late replies itself: `app_id` is the
+/// authorizer's, whose token the component refreshes (feature `client`).
+#[cfg(feature = "client")]
+impl LateReply for wxoa_client::component::Component {
+    fn send<'a>(&'a self, app_id: &'a str, message: Value) -> BoxFuture<'a, Result<(), SendError>> {
+        Box::pin(async move {
+            let client = self.authorizer(app_id)?;
+            send_custom(&client, &message).await
         })
     }
 }

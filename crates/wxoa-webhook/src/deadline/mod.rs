@@ -175,7 +175,7 @@ impl Pending {
         webhook.inner.metrics.request(RequestOutcome::Closed);
         self.span.record("outcome", "closed");
         let guard = self.span.enter();
-        if webhook.inner.late.is_some() {
+        if webhook.late_sender(&self.account).is_some() {
             debug!(
                 "the connection closed before the answer: retries get success, the reply goes out as a customer-service message"
             );
@@ -434,6 +434,15 @@ impl Webhook {
         }
     }
 
+    /// Who sends `account`'s late replies: its own sender (an authorizer's, through its
+    /// component), else the webhook's.
+    pub(crate) fn late_sender<'a>(
+        &'a self,
+        account: &'a Account,
+    ) -> Option<&'a Arc<dyn LateReply>> {
+        account.late.as_ref().or(self.inner.late.as_ref())
+    }
+
     async fn send_late(
         &self,
         account: &Account,
@@ -443,7 +452,7 @@ impl Webhook {
         if takes_no_reply(push) {
             return Err(LateError::TakesNoReply { kind: push.kind() });
         }
-        let Some(sender) = &self.inner.late else {
+        let Some(sender) = self.late_sender(account) else {
             return Err(LateError::NoSender);
         };
         let message = custom_message(push.from_user_name.as_str(), body)?;

@@ -35,10 +35,15 @@ const FINISH_RETRY: Duration = Duration::from_millis(500);
 impl Pending {
     /// The outbox job of this push, when the store keeps an outbox and a late reply can be
     /// sent (without a sender, running the handler again elsewhere would send nothing either).
+    /// A push to an authorizer of the component has none: recovery scans the accounts served
+    /// on their own, so its late work stays in this process's memory.
     pub(super) fn job(&self) -> Option<Job> {
         let inner = &self.webhook.inner;
         inner.dedup.outbox()?;
-        inner.late.as_ref()?;
+        self.webhook.late_sender(&self.account)?;
+        if !inner.accounts.serves(&self.account.app_id) {
+            return None;
+        }
         Some(Job::new(
             self.account.app_id.clone(),
             self.key.clone(),

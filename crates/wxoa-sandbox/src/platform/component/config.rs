@@ -52,6 +52,7 @@ pub struct Component {
     pub(crate) authorizers: u32,
     pub(crate) pre_authorized: bool,
     pub(crate) rules: ComponentRules,
+    pub(crate) ip_whitelist: Option<Vec<std::net::IpAddr>>,
 }
 
 impl std::fmt::Debug for Component {
@@ -70,6 +71,7 @@ impl std::fmt::Debug for Component {
             .field("authorizers", &self.authorizers)
             .field("pre_authorized", &self.pre_authorized)
             .field("rules", &self.rules)
+            .field("ip_whitelist", &self.ip_whitelist)
             .finish()
     }
 }
@@ -93,6 +95,7 @@ impl Component {
             authorizers: 0,
             pre_authorized: false,
             rules: ComponentRules::default(),
+            ip_whitelist: None,
         }
     }
 
@@ -128,6 +131,14 @@ impl Component {
     /// Lifetimes and caps (default: [`ComponentRules::default`]).
     pub fn rules(mut self, rules: ComponentRules) -> Self {
         self.rules = rules;
+        self
+    }
+
+    /// The component's IP whitelist (白名单IP地址列表): calls on component paths and calls
+    /// made with the component token or an authorizer token from any other address answer
+    /// 61004 (default: none, every address allowed).
+    pub fn ip_whitelist(mut self, ips: impl IntoIterator<Item = std::net::IpAddr>) -> Self {
+        self.ip_whitelist = Some(ips.into_iter().collect());
         self
     }
 

@@ -5,7 +5,9 @@
 //! configured with), `credentials` (tickets, the component token, its quota and
 //! `clear_quota`), `authorize` (pre-auth and authorization codes, consent and revocation,
 //! authorizer tokens, the list, the options), `events` (the XML of the pushes to the
-//! authorization-event URL), `profile` (what `api_get_authorizer_info` says of an account).
+//! authorization-event URL), `profile` (what `api_get_authorizer_info` says of an account),
+//! `release` (the 全网发布 test's accounts, cases and their judgement), `whitelist` (61004 for
+//! callers outside the component's IP whitelist).
 
 use std::collections::{HashMap, VecDeque};
 
@@ -16,6 +18,8 @@ pub(crate) mod config;
 pub(crate) mod credentials;
 pub(crate) mod events;
 pub(crate) mod profile;
+pub(crate) mod release;
+pub(crate) mod whitelist;
 
 /// The permission sets granted (func_info ids 1–127) as bits.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
