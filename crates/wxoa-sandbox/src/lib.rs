@@ -112,6 +112,7 @@ pub use platform::component::config::{Component, ComponentRules};
 pub use platform::cv::CvRules;
 pub use platform::marketing::MarketingRules;
 pub use platform::migration::MigrationRules;
+pub use platform::stats::AnalyticsRules;
 pub use platform::subscribe::SubscribeRules;
 /// The limits every listener of the sandbox is served with (see [`SandboxBuilder::limits`]).
 pub use wxoa_server::Limits;
@@ -310,6 +311,15 @@ impl SandboxBuilder {
     /// and whether the account has the comment privilege (default: [`CommentRules::default`]).
     pub fn comment_rules(mut self, rules: CommentRules) -> Self {
         self.settings.comments = rules;
+        self
+    }
+
+    /// Analytics' rules where the platform's sources disagree: each endpoint's span, the code
+    /// of a range ending today or running backwards, the hour yesterday's figures are ready,
+    /// whether the original article endpoints are offline (default: [`AnalyticsRules::default`],
+    /// the original documentation's).
+    pub fn analytics_rules(mut self, rules: AnalyticsRules) -> Self {
+        self.settings.analytics = rules;
         self
     }
 

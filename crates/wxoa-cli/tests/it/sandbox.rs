@@ -9,13 +9,13 @@ use wxoa_sandbox::Control;
 use wxoa_sandbox::control::PushOutcome;
 
 /// A running `wxoa sandbox` and its base URL.
-struct Running {
+pub(crate) struct Running {
     child: Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Running {
-    fn start(extra: &[&str]) -> Running {
+    pub(crate) fn start(extra: &[&str]) -> Running {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wxoa"))
             .args(["sandbox", "--listen", "127.0.0.1:0"])
             .args(extra)
@@ -50,18 +50,22 @@ impl Drop for Running {
     }
 }
 
-async fn get(url: &str) -> Value {
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .unwrap()
-        .get(url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+/// The JSON answer of `GET url`.
+pub(crate) async fn get(url: &str) -> Value {
+    answer(http().get(url)).await
+}
+
+/// The JSON answer of `POST url` with a JSON body.
+pub(crate) async fn post(url: &str, body: &Value) -> Value {
+    answer(http().post(url).json(body)).await
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
+async fn answer(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
 }
 
 #[tokio::test]
