@@ -465,6 +465,11 @@ fn api_advice(code: ErrCode, reported_ip: Option<&str>) -> String {
                 tokens"
             .to_owned();
     }
+    if code == ErrCode::DataNotReady {
+        return "yesterday's analytics are not ready yet: ask again later in the morning \
+                (after 08:00 China time)"
+            .to_owned();
+    }
     match code.retry_class() {
         RetryClass::Retry => "the platform is busy: try again in a moment".to_owned(),
         RetryClass::Wait => {

@@ -12,9 +12,9 @@ use tokio::sync::watch;
 use crate::config::{AccountConfig, CsPolicy, Quotas, Settings, Webhook};
 use crate::shared::Shared;
 use crate::{
-    CardRules, CommentRules, Component, ConfigError, CvRules, Limits, MarketingRules,
-    MigrationRules, Sandbox, SandboxError, SubscribeRules, application, base_url, clock, control,
-    event_push, keep_saved, listening, server, state,
+    AnalyticsRules, CardRules, CommentRules, Component, ConfigError, CvRules, Limits,
+    MarketingRules, MigrationRules, Sandbox, SandboxError, SubscribeRules, application, base_url,
+    clock, control, event_push, keep_saved, listening, server, state,
 };
 
 /// Configures and starts a [`Sandbox`].
@@ -200,6 +200,15 @@ impl SandboxBuilder {
     /// and whether the account has the comment privilege (default: [`CommentRules::default`]).
     pub fn comment_rules(mut self, rules: CommentRules) -> Self {
         self.settings.comments = rules;
+        self
+    }
+
+    /// Analytics' rules where the platform's sources disagree: each endpoint's span, the code
+    /// of a range ending today or running backwards, the hour yesterday's figures are ready,
+    /// whether the original article endpoints are offline (default: [`AnalyticsRules::default`],
+    /// the original documentation's).
+    pub fn analytics_rules(mut self, rules: AnalyticsRules) -> Self {
+        self.settings.analytics = rules;
         self
     }
 

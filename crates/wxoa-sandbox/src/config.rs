@@ -21,6 +21,8 @@ pub struct AccountConfig {
     pub(crate) app_id: String,
     pub(crate) secret: String,
     pub(crate) original_id: String,
+    /// Whether the account is verified (微信认证); `None` keeps what a state file says.
+    pub(crate) verified: Option<bool>,
 }
 
 impl std::fmt::Debug for AccountConfig {
@@ -29,6 +31,7 @@ impl std::fmt::Debug for AccountConfig {
             .field("app_id", &self.app_id)
             .field("secret", &"***")
             .field("original_id", &self.original_id)
+            .field("verified", &self.verified)
             .finish()
     }
 }
@@ -50,6 +53,7 @@ impl AccountConfig {
             app_id,
             secret: secret.into(),
             original_id,
+            verified: None,
         }
     }
 
@@ -67,6 +71,14 @@ impl AccountConfig {
     /// Sets the original id (`gh_` + 12 hex digits), the `ToUserName` of pushes.
     pub fn original_id(mut self, original_id: impl Into<String>) -> Self {
         self.original_id = original_id.into();
+        self
+    }
+
+    /// Whether the account is verified (微信认证; default: verified, or what the state file
+    /// says). An unverified account lacks the analytics permission: every `datacube`
+    /// endpoint answers it 48001. Given here, it wins over the state file.
+    pub fn verified(mut self, verified: bool) -> Self {
+        self.verified = Some(verified);
         self
     }
 
@@ -393,6 +405,8 @@ pub(crate) struct Settings {
     pub(crate) cv: crate::platform::cv::CvRules,
     /// Comments' rules the sources disagree on.
     pub(crate) comments: crate::platform::comments::CommentRules,
+    /// Analytics' rules the sources disagree on (spans, codes, readiness).
+    pub(crate) analytics: crate::platform::stats::AnalyticsRules,
     /// Seconds an access token or ticket lives (7,200 on the platform).
     pub(crate) token_lifetime: i64,
     /// Whether API requests are kept exactly for [`crate::Sandbox::requests`].
@@ -421,6 +435,7 @@ impl Default for Settings {
             marketing: crate::platform::marketing::MarketingRules::default(),
             cv: crate::platform::cv::CvRules::default(),
             comments: crate::platform::comments::CommentRules::default(),
+            analytics: crate::platform::stats::AnalyticsRules::default(),
             token_lifetime: crate::platform::tokens::LIFETIME,
             keep_requests: false,
             component: None,

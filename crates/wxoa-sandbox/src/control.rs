@@ -22,6 +22,7 @@
 mod answers;
 mod clock;
 mod component;
+mod decisions;
 mod faults;
 mod release;
 mod scripted;

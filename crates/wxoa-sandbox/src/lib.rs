@@ -117,6 +117,7 @@ pub use platform::component::config::{Component, ComponentRules};
 pub use platform::cv::CvRules;
 pub use platform::marketing::MarketingRules;
 pub use platform::migration::MigrationRules;
+pub use platform::stats::AnalyticsRules;
 pub use platform::subscribe::SubscribeRules;
 /// The limits every listener of the sandbox is served with (see [`SandboxBuilder::limits`]).
 pub use wxoa_server::Limits;

@@ -79,10 +79,15 @@ impl State {
         self.component.reindex();
     }
 
-    /// Adds the configured accounts a loaded state does not have yet.
+    /// Adds the configured accounts a loaded state does not have yet, and gives those it has
+    /// the settings the configuration states (verification).
     pub(crate) fn add_missing(&mut self, accounts: &[AccountConfig], followers: u32, seed: u64) {
         for config in accounts {
-            if self.account(&config.app_id).is_none() {
+            if let Some(account) = self.account_mut(&config.app_id) {
+                if let Some(verified) = config.verified {
+                    account.unverified = !verified;
+                }
+            } else {
                 self.by_app_id
                     .insert(config.app_id.clone(), self.accounts.len());
                 self.accounts.push(Account::new(config, followers, seed));
@@ -176,6 +181,9 @@ pub(crate) struct Account {
     pub(crate) app_id: String,
     pub(crate) secret: String,
     pub(crate) original_id: String,
+    /// Not verified (微信认证): no analytics permission (48001).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) unverified: bool,
     pub(crate) seed: u64,
     #[serde(skip, default = "OpenIdCodec::placeholder")]
     pub(crate) codec: OpenIdCodec,
@@ -251,6 +259,7 @@ impl Account {
             app_id: config.app_id.clone(),
             secret: config.secret.clone(),
             original_id: config.original_id.clone(),
+            unverified: config.verified == Some(false),
             seed,
             codec: OpenIdCodec::placeholder(),
             audience: Audience::new(followers),

@@ -296,6 +296,9 @@ errcodes! {
     (47003, ArgumentInvalid, Never,
         "argument invalid: a parameter value violates its rules (errmsg names the field)",
         "参数值不符合限制要求，详情可参考参数值内容限制说明"),
+    (47009, ApiOffline, Never,
+        "this api is offline, please use the new api (the original article analytics)",
+        "该接口已下线，请使用新接口"),
 
     // --- 480xx: permissions ------------------------------------------------------
     (48001, ApiUnauthorized, Never,
@@ -339,6 +342,12 @@ errcodes! {
     (61456, TooManyKfAccounts, Never, "too many kf_accounts", "客服帐号个数超过限制"),
     (61457, InvalidKfAvatarType, Never, "invalid avatar file type", "无效头像文件类型"),
     (61500, DateFormatError, Never, "date format error", "日期格式错误"),
+    (61501, DateRangeError, Never,
+        "date range error: the range is longer than the endpoint allows (analytics)",
+        "日期范围错误"),
+    (61503, DataNotReady, Wait,
+        "data not ready: yesterday's analytics are ready in the morning (after 08:00 Beijing)",
+        "数据未就绪，请稍后重试"),
 
     // --- 630xx: JS-SDK / cards -----------------------------------------------
     (63001, SomeParamsEmpty, Never, "some parameters are empty (JS-SDK/card)", "部分参数为空"),
@@ -364,9 +373,9 @@ errcodes! {
     (65317, InvalidMenuUrl, Never, "invalid URL in the menu", "不合法的 URL"),
 
     // --- 654xx: new customer-service system ----------------------------------
-    (65400, NewKfError65400, Never, "new customer-service system error 65400", "API 不可用，即没有开通/升级到新版客服功能"),
-    (65401, NewKfError65401, Never, "new customer-service system error 65401", "无效客服帐号"),
-    (65402, NewKfError65402, Never, "new customer-service system error 65402", "新版客服系统错误 65402"),
+    (65400, NewKfError65400, Never, "the new customer-service system is not enabled for the account", "API 不可用，即没有开通/升级到新版客服功能"),
+    (65401, NewKfError65401, Never, "invalid kf_account: no such customer-service agent", "无效客服帐号"),
+    (65402, NewKfError65402, Never, "the customer-service agent is not bound to a WeChat id", "客服帐号尚未绑定微信号，不能投入使用"),
     (65403, NewKfError65403, Never, "new customer-service system error 65403", "客服昵称不合法"),
     (65404, NewKfError65404, Never, "new customer-service system error 65404", "新版客服系统错误 65404"),
     (65405, NewKfError65405, Never, "new customer-service system error 65405", "新版客服系统错误 65405"),
@@ -377,6 +386,11 @@ errcodes! {
     (65410, NewKfError65410, Never, "new customer-service system error 65410", "邀请对象绑定公众号客服数量达到上限"),
     (65411, NewKfError65411, Never, "new customer-service system error 65411", "该帐号已经有一个等待确认的邀请，不能重复邀请"),
     (65412, NewKfError65412, Never, "new customer-service system error 65412", "该帐号已经绑定微信号，不能进行邀请"),
+    (65413, KfNoSession, Never, "the user has no customer-service session", "不存在对应用户的会话信息"),
+    (65414, KfUserServedByAnother, Never, "the user is in a session with another agent", "粉丝正在被其他客服接待"),
+    (65415, KfAgentOffline, Never, "the customer-service agent is not online", "指定的客服不在线"),
+    (65416, KfInvalidQueryParams, Never, "invalid query parameters (message record)", "查询参数不合法"),
+    (65417, KfTimeRangeTooLong, Never, "the query's time range is too long (message record: at most 24 hours)", "查询时间段超出限制"),
 
     // --- 870xx: signatures and content security ------------------------------
     (87009, InvalidSignature, Never, "invalid signature", "无效的签名"),
@@ -553,7 +567,7 @@ mod tests {
             (45003, 45006),
             (61450, 61457),
             (65301, 65317),
-            (65400, 65412),
+            (65400, 65417),
             (89501, 89507),
         ];
         for (lo, hi) in ranges {
@@ -571,8 +585,8 @@ mod tests {
             45029, 45047, 45056, 45057, 45058, 45059, 45062, 45064, 45065, 45066, 45067, 45072,
             45080, 45081, 45083, 45084, 45157, 45158, 45159, 46001, 46002, 46003, 46004, 47001,
             47003, 48001, 48002, 48004, 48005, 48006, 48008, 49003, 50001, 50002, 50005, 53500,
-            53501, 53502, 53600, 61023, 61024, 61500, 63001, 63002, 87009, 87014, 88000, 88001,
-            88002, 88003, 88004, 88005, 88007, 88008, 88010, 9410010, 9410011,
+            53501, 53502, 53600, 61023, 61024, 61500, 61501, 61503, 47009, 63001, 63002, 87009,
+            87014, 88000, 88001, 88002, 88003, 88004, 88005, 88007, 88008, 88010, 9410010, 9410011,
         ];
         for &code in singles {
             assert!(ErrCode::from_code(code).is_known(), "{code} missing");

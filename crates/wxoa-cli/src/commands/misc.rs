@@ -31,6 +31,11 @@ pub(crate) enum MiscCommand {
         /// The API path, e.g. /cgi-bin/message/custom/send.
         cgi_path: String,
     },
+    /// Start the daily count of one API path again (openapi/quota/clear; 50 times a month).
+    ClearApiQuota {
+        /// The API path, e.g. /cgi-bin/message/custom/send.
+        cgi_path: String,
+    },
     /// What the platform knows of the call behind a request id: its time, duration, query,
     /// body and answer (openapi/rid/get; the account's own calls, up to 7 days old).
     Rid {
@@ -57,6 +62,9 @@ pub(crate) fn misc(settings: &Settings, command: MiscCommand) -> Result<(), Fail
         MiscCommand::Quota { cgi_path } => {
             call(settings, |c| async move { c.misc().quota(cgi_path).await })
         }
+        MiscCommand::ClearApiQuota { cgi_path } => call(settings, |c| async move {
+            c.misc().clear_api_quota(cgi_path).await
+        }),
         MiscCommand::Rid { rid } => call(settings, |c| async move { c.misc().rid(rid).await }),
     }
 }

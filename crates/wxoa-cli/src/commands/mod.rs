@@ -25,6 +25,7 @@ pub(crate) mod parse;
 pub(crate) mod publish;
 pub(crate) mod qrcode;
 pub(crate) mod sandbox;
+pub(crate) mod sandbox_rules;
 pub(crate) mod send;
 pub(crate) mod serve;
 pub(crate) mod shorturl;

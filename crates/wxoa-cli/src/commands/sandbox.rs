@@ -9,6 +9,7 @@ use clap::{Args, ValueEnum};
 use wxoa_sandbox::{AccountConfig, Component, ComponentRules, PushMode, Sandbox, Webhook};
 
 use crate::commands::limits::LimitArgs;
+use crate::commands::sandbox_rules::RuleArgs;
 use crate::config::Settings;
 use crate::exit::Failure;
 use crate::runtime::{block_on, shutdown_signal};
@@ -49,6 +50,8 @@ pub(crate) struct SandboxArgs {
     pub(crate) migrate_from: Option<String>,
     #[command(flatten)]
     pub(crate) limits: LimitArgs,
+    #[command(flatten)]
+    pub(crate) rules: RuleArgs,
     #[command(flatten)]
     pub(crate) component: ComponentArgs,
 }
@@ -202,7 +205,8 @@ pub(crate) fn sandbox(settings: &Settings, args: &SandboxArgs) -> Result<(), Fai
         .limits(args.limits.resolve(&settings.limits)?);
     match (&global.app_id, &global.app_secret) {
         (Some(app_id), Some(secret)) => {
-            builder = builder.account(AccountConfig::new(app_id.clone(), secret.clone()));
+            let account = AccountConfig::new(app_id.clone(), secret.clone());
+            builder = builder.account(args.rules.account(account));
         }
         (Some(_), None) => {
             return Err(Failure::usage(anyhow::anyhow!(
@@ -214,8 +218,12 @@ pub(crate) fn sandbox(settings: &Settings, args: &SandboxArgs) -> Result<(), Fai
                 "--app-secret needs --app-id (or WXOA_APP_ID)"
             )));
         }
+        (None, None) if args.rules.unverified => {
+            builder = builder.account(args.rules.account(AccountConfig::default()));
+        }
         (None, None) => {}
     }
+    builder = args.rules.apply(builder);
     if let Some((first, others)) = args.webhook.split_first() {
         let token = Settings::require(&global.token, "--token", "WXOA_TOKEN")?;
         let mut webhook = others

@@ -2,7 +2,7 @@
 //! article reads, messages followers sent, pushes to the server — as a table with a chart in
 //! the terminal, CSV or JSON lines, and a chart as an SVG file; `wxoa stats query` reaches any
 //! of the platform's analytics endpoints. A long range is split into the calls each endpoint
-//! allows.
+//! allows (the original documentation's spans, or `--spans`).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -10,8 +10,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use wxoa_client::Client;
-use wxoa_client::api::stats::{DateRange, ENDPOINTS, Query};
+use wxoa_client::api::stats::{DateRange, ENDPOINTS, Query, ReadSource, Spans, Stats};
 use wxoa_types::date::Date;
 
 use crate::commands::api::{client, failure};
@@ -54,6 +53,16 @@ pub(crate) struct RangeArgs {
     /// Also write the chart to FILE as SVG.
     #[arg(long, value_name = "FILE.svg")]
     chart: Option<PathBuf>,
+    /// Days one call of an endpoint covers where the platform differs from the original
+    /// documentation, as NAME=DAYS[,NAME=DAYS…] (e.g. getarticleread=30, as one page says);
+    /// long ranges are split by them.
+    #[arg(
+        long,
+        value_name = "NAME=DAYS,…",
+        default_value = "",
+        hide_default_value = true
+    )]
+    spans: Spans,
 }
 
 /// `wxoa stats query`.
@@ -154,13 +163,13 @@ pub(crate) fn stats(settings: &Settings, command: StatsCommand) -> Result<(), Fa
     }
     let range = DateRange::new(args.from, args.to);
     block_on(async {
-        let client = client(settings)?;
+        let stats = client(settings)?.stats().with_spans(args.spans.clone());
         let report = match &command {
-            StatsCommand::Users(_) => users(&client, range).await?,
-            StatsCommand::Articles(_) => articles(&client, range).await?,
-            StatsCommand::Messages(_) => messages(&client, range).await?,
-            StatsCommand::Api(_) => interface(&client, range).await?,
-            StatsCommand::Query(query) => any(&client, query, range).await?,
+            StatsCommand::Users(_) => users(&stats, range).await?,
+            StatsCommand::Articles(_) => articles(&stats, range).await?,
+            StatsCommand::Messages(_) => messages(&stats, range).await?,
+            StatsCommand::Api(_) => interface(&stats, range).await?,
+            StatsCommand::Query(query) => any(&stats, query, range).await?,
         };
         if let (Some(path), Some(series)) = (&args.chart, &report.series) {
             std::fs::write(path, svg(series)).map_err(|e| {
@@ -174,8 +183,8 @@ pub(crate) fn stats(settings: &Settings, command: StatsCommand) -> Result<(), Fa
     })
 }
 
-async fn users(client: &Client, range: DateRange) -> Result<Report, Failure> {
-    let days = client.stats().users(range).await.map_err(failure)?;
+async fn users(stats: &Stats, range: DateRange) -> Result<Report, Failure> {
+    let days = stats.users(range).await.map_err(failure)?;
     let rows = days
         .iter()
         .map(|d| {
@@ -198,11 +207,11 @@ async fn users(client: &Client, range: DateRange) -> Result<Report, Failure> {
     ))
 }
 
-async fn articles(client: &Client, range: DateRange) -> Result<Report, Failure> {
-    let reads = client.stats().user_read(range).await.map_err(failure)?;
+async fn articles(stats: &Stats, range: DateRange) -> Result<Report, Failure> {
+    let reads = stats.user_read(range).await.map_err(failure)?;
     let all: Vec<_> = reads
         .iter()
-        .filter(|r| r.user_source == 99_999_999)
+        .filter(|r| r.user_source == ReadSource::All)
         .collect();
     let columns = [
         "ref_date",
@@ -223,8 +232,8 @@ async fn articles(client: &Client, range: DateRange) -> Result<Report, Failure> 
     ))
 }
 
-async fn messages(client: &Client, range: DateRange) -> Result<Report, Failure> {
-    let rows = client.stats().upstream_msg(range).await.map_err(failure)?;
+async fn messages(stats: &Stats, range: DateRange) -> Result<Report, Failure> {
+    let rows = stats.upstream_msg(range).await.map_err(failure)?;
     let mut days: Vec<(Date, u64, u64)> = Vec::new();
     for row in &rows {
         match days.last_mut() {
@@ -249,12 +258,8 @@ async fn messages(client: &Client, range: DateRange) -> Result<Report, Failure> 
     ))
 }
 
-async fn interface(client: &Client, range: DateRange) -> Result<Report, Failure> {
-    let rows = client
-        .stats()
-        .interface_summary(range)
-        .await
-        .map_err(failure)?;
+async fn interface(stats: &Stats, range: DateRange) -> Result<Report, Failure> {
+    let rows = stats.interface_summary(range).await.map_err(failure)?;
     let rows = rows
         .iter()
         .map(|r| {
@@ -288,8 +293,7 @@ where
     to_rows(&query.await.map_err(failure)?)
 }
 
-async fn any(client: &Client, args: &QueryArgs, range: DateRange) -> Result<Report, Failure> {
-    let stats = client.stats();
+async fn any(stats: &Stats, args: &QueryArgs, range: DateRange) -> Result<Report, Failure> {
     let single = args.single_call;
     let rows = match args.endpoint.as_str() {
         "getusersummary" => rows_of(stats.user_summary(range), single).await?,

@@ -11,13 +11,13 @@ use wxoa_sandbox::control::PushOutcome;
 use crate::Spawned;
 
 /// A running `wxoa sandbox` and its base URL.
-struct Running {
+pub(crate) struct Running {
     process: Spawned,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Running {
-    fn start(extra: &[&str]) -> Running {
+    pub(crate) fn start(extra: &[&str]) -> Running {
         let args = [&["sandbox", "--listen", "127.0.0.1:0"][..], extra].concat();
         // Its first line on stdout is its base URL.
         let process = Spawned::start(&args, "", true);
@@ -32,8 +32,14 @@ impl Running {
     }
 }
 
-async fn get(url: &str) -> Value {
+/// The JSON answer of `GET url`.
+pub(crate) async fn get(url: &str) -> Value {
     json_answer(crate::http().get(url)).await
+}
+
+/// The JSON answer of `POST url` with a JSON body.
+pub(crate) async fn post(url: &str, body: &Value) -> Value {
+    json_answer(crate::http().post(url).json(body)).await
 }
 
 /// The JSON answer of a request.

@@ -1,6 +1,6 @@
 //! The platform's network and quotas (api-reference §2): the IPs pushes come from, the IPs
 //! behind the API domain, a network check of the callback, resetting the API quotas, and the
-//! quota of one API.
+//! quota of one API, read or started again.
 //!
 //! `quota/get` (`POST /cgi-bin/openapi/quota/get`) is not in the spec: its shapes come from
 //! public SDKs and the platform's documentation as they quote it. `rid/get`
@@ -143,6 +143,22 @@ impl Misc {
     /// ```
     pub fn quota(&self, cgi_path: impl Into<String>) -> GetQuota {
         GetQuota {
+            client: self.client.clone(),
+            cgi_path: cgi_path.into(),
+        }
+    }
+
+    /// `POST /cgi-bin/openapi/quota/clear`: starts the daily count of one API path again (50
+    /// times a month). Never repeated by the client: each call uses one of the fifty.
+    ///
+    /// ```no_run
+    /// # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
+    /// client.misc().clear_api_quota("/cgi-bin/message/custom/send").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn clear_api_quota(&self, cgi_path: impl Into<String>) -> ClearApiQuota {
+        ClearApiQuota {
             client: self.client.clone(),
             cgi_path: cgi_path.into(),
         }
@@ -395,22 +411,46 @@ pub struct GetQuota {
     cgi_path: String,
 }
 
+/// An API path of `openapi/quota/*`: present, and the path alone (`/cgi-bin/…`, no host).
+fn check_cgi_path(cgi_path: &str) -> Result<()> {
+    require("cgi_path", cgi_path)?;
+    if !cgi_path.starts_with('/') {
+        return Err(invalid(
+            "cgi_path",
+            Rule::ApiPath {
+                got: cgi_path.to_owned(),
+            },
+        ));
+    }
+    Ok(())
+}
+
 impl GetQuota {
     fn request(&self) -> Result<ApiRequest> {
-        require("cgi_path", &self.cgi_path)?;
-        if !self.cgi_path.starts_with('/') {
-            return Err(invalid(
-                "cgi_path",
-                Rule::ApiPath {
-                    got: self.cgi_path.clone(),
-                },
-            ));
-        }
+        check_cgi_path(&self.cgi_path)?;
         Ok(ApiRequest::post("/cgi-bin/openapi/quota/get")
             .json(self)?
             .idempotent(true))
     }
 }
+
+/// `POST /cgi-bin/openapi/quota/clear`, from [`Misc::clear_api_quota`].
+#[derive(Debug, Clone, Serialize)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct ClearApiQuota {
+    #[serde(skip)]
+    client: Client,
+    cgi_path: String,
+}
+
+impl ClearApiQuota {
+    fn request(&self) -> Result<ApiRequest> {
+        check_cgi_path(&self.cgi_path)?;
+        ApiRequest::post("/cgi-bin/openapi/quota/clear").json(self)
+    }
+}
+
+awaitable!(ClearApiQuota => Ack);
 
 /// The daily quota of one API.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -53,6 +53,7 @@ mod sandbox_qrcode;
 mod sandbox_shorturl;
 mod sandbox_smaller;
 mod sandbox_stats;
+mod sandbox_stats_rules;
 mod shorturl;
 mod single_flight;
 mod smaller;

@@ -331,3 +331,31 @@ fn the_spec_fixtures_decode_into_typed_fields() {
     assert_eq!(waiting.count, 150);
     assert!(waiting.waitcaselist[0].extra.is_empty());
 }
+
+/// A session opened with the agent after the control API set it bound or not, online or not.
+async fn open_with_agent(bound: Option<bool>, online: Option<bool>) -> wxoa_client::Result<()> {
+    let env = env(1).await;
+    with_agent(&env).await;
+    let openid = env.followers(1).await.remove(0);
+    env.control().kf_agent(AGENT, bound, online).await.unwrap();
+    env.client
+        .custom()
+        .open_session(AGENT, openid.as_str())
+        .await
+        .map(drop)
+}
+
+#[tokio::test]
+async fn an_agent_not_bound_to_a_wechat_id_is_65402() {
+    assert_eq!(errcode(open_with_agent(Some(false), None).await), 65402);
+}
+
+#[tokio::test]
+async fn an_agent_offline_is_65415_kf_agent_offline() {
+    match open_with_agent(None, Some(false)).await {
+        Err(wxoa_client::Error::Api { code, .. }) => {
+            assert_eq!(code, wxoa_client::ErrCode::KfAgentOffline);
+        }
+        other => panic!("expected 65415, got {other:?}"),
+    }
+}

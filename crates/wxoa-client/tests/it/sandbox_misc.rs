@@ -1,11 +1,12 @@
 //! `client.misc()` against the sandbox (api-reference §2): the platform's IP lists, the
-//! callback check, `clear_quota` resetting a used-up quota, and `openapi/quota/get` (the
+//! callback check, `clear_quota` resetting a used-up quota, `openapi/quota/get` and
+//! `openapi/quota/clear` (the
 //! stub contracts are in `misc.rs`).
 
 use wxoa_client::api::misc::{CheckAction, Operator};
 use wxoa_sandbox::{Quotas, Sandbox};
 
-use crate::sandbox_env::{env, env_with, errcode};
+use crate::sandbox_env::{env, env_with, errcode, request_fixture};
 
 const IPS: &str = "/cgi-bin/getcallbackip";
 
@@ -99,4 +100,52 @@ async fn quota_get_reports_the_days_use_of_an_api() {
 async fn quota_get_of_an_api_without_a_quota_is_76021() {
     let env = env_with(Sandbox::builder().followers(1).quotas(Quotas::unlimited())).await;
     assert_eq!(errcode(env.client.misc().quota(IPS).await), 76021);
+}
+
+#[tokio::test]
+async fn clear_api_quota_makes_a_used_up_api_callable_again() {
+    let env = env_with(
+        Sandbox::builder()
+            .followers(1)
+            .quotas(Quotas::default().set(IPS, 1)),
+    )
+    .await;
+    let misc = env.client.misc();
+    misc.callback_ips().await.unwrap();
+    assert_eq!(errcode(misc.callback_ips().await), 45009);
+    misc.clear_api_quota(IPS).await.unwrap();
+    assert_eq!(
+        env.last_body("/cgi-bin/openapi/quota/clear").await,
+        request_fixture(
+            "misc",
+            "quota_clear",
+            &[("CGI_PATH", serde_json::json!(IPS))]
+        )
+    );
+    misc.callback_ips().await.unwrap();
+}
+
+#[tokio::test]
+async fn clear_api_quota_of_an_sns_path_is_76022() {
+    let env = env(1).await;
+    let result = env.client.misc().clear_api_quota("/sns/userinfo").await;
+    assert_eq!(errcode(result), 76022);
+}
+
+#[tokio::test]
+async fn clear_api_quota_of_an_api_without_a_quota_is_76021() {
+    let env = env_with(Sandbox::builder().followers(1).quotas(Quotas::unlimited())).await;
+    assert_eq!(errcode(env.client.misc().clear_api_quota(IPS).await), 76021);
+}
+
+#[tokio::test]
+async fn clear_api_quota_of_a_path_with_its_host_never_leaves() {
+    let env = env(1).await;
+    let result = env
+        .client
+        .misc()
+        .clear_api_quota("https://api.weixin.qq.com/cgi-bin/getcallbackip")
+        .await;
+    assert!(crate::sandbox_env::refused(result).contains("cgi_path"));
+    assert!(env.calls("/cgi-bin/openapi/quota/clear").await.is_empty());
 }

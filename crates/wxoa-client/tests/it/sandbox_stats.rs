@@ -3,7 +3,7 @@
 //! each refusal — the platform's (span, today) and the client's own (order, first day).
 
 use serde_json::json;
-use wxoa_client::api::stats::{Date, DateRange};
+use wxoa_client::api::stats::{CountInterval, Date, DateRange};
 
 use crate::sandbox_env::{Env, env, errcode, fixture, refused};
 
@@ -65,7 +65,7 @@ async fn every_endpoint_answers_over_a_month() {
     );
     assert_eq!(
         stats.upstream_msg_dist(range).await.unwrap()[0].count_interval,
-        1
+        CountInterval::OneToFive
     );
     assert_eq!(stats.upstream_msg_dist_week(range).await.unwrap().len(), 1);
     assert_eq!(stats.upstream_msg_dist_month(range).await.unwrap().len(), 1);

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use wxoa_types::subscribe::ConsentStatus;
 
 pub use crate::calls::CallsUsage;
 pub use crate::faults::FaultOutcome;
@@ -295,8 +296,8 @@ pub struct SubscriptionConsent {
     /// 2 one-time, 3 long-term.
     #[serde(rename = "type")]
     pub kind: u8,
-    /// `accept`, `reject`, or `None` before the follower was asked.
-    pub status: Option<String>,
+    /// What the follower answered: `accept`, `reject`, or `None` before they were asked.
+    pub status: Option<ConsentStatus>,
     /// One-time templates: the sends the follower's consents still allow; `None` for
     /// long-term templates.
     pub sends_left: Option<u32>,

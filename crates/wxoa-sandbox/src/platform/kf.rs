@@ -50,6 +50,12 @@ pub(crate) struct Agent {
     pub(crate) invite_wx: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) invite_expire_time: Option<i64>,
+    /// Not bound to a WeChat id (set through the control API): sessions 65402.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) unbound: bool,
+    /// Not online (set through the control API): sessions 65415, not listed online.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) offline: bool,
 }
 
 /// Customer-service sessions, the queue of followers waiting for an agent, and the message
@@ -150,6 +156,8 @@ impl KfState {
             headimgurl: String::new(),
             invite_wx: None,
             invite_expire_time: None,
+            unbound: false,
+            offline: false,
         };
         self.agents.insert(name, agent);
         Ok(())
@@ -343,6 +351,39 @@ impl KfState {
         Ok((page, next))
     }
 
+    /// Agent `name` bound to a WeChat id or not, online or not (the sandbox has no agent
+    /// clients: agents start bound and online, and the control API changes it). False when
+    /// there is no such agent.
+    pub(crate) fn set_agent_state(
+        &mut self,
+        name: &str,
+        bound: Option<bool>,
+        online: Option<bool>,
+    ) -> bool {
+        let Some(agent) = self.agents.get_mut(name) else {
+            return false;
+        };
+        if let Some(bound) = bound {
+            agent.unbound = !bound;
+        }
+        if let Some(online) = online {
+            agent.offline = !online;
+        }
+        true
+    }
+
+    /// An agent that can take a session: bound to a WeChat id (65402) and online (65415).
+    fn ready_agent(&self, name: &str) -> Result<(), ApiError> {
+        match self.agents.get(name) {
+            Some(agent) if agent.unbound => Err(ApiError::msg(
+                65402,
+                "the kf_account is not bound to a wechat id",
+            )),
+            Some(agent) if agent.offline => Err(ApiError::msg(65415, "kf is not online")),
+            _ => Ok(()),
+        }
+    }
+
     /// The agent named, which must exist (65401).
     pub(crate) fn agent_named(&self, kf_account: Option<&str>) -> Result<String, ApiError> {
         kf_account
@@ -411,8 +452,8 @@ impl Account {
         Ok(openid.to_owned())
     }
 
-    /// `kfsession/create` and `close`: an agent of the account (65401) opens a session with
-    /// a reachable follower, or closes theirs (see [`KfState::open`] and [`KfState::close`]).
+    /// `kfsession/create` and `close`: an agent of the account (65401), bound and online to
+    /// open one (65402, 65415), opens a session with a reachable follower, or closes theirs (see [`KfState::open`] and [`KfState::close`]).
     pub(crate) fn change_kf_session(
         &mut self,
         change: SessionChange,
@@ -423,6 +464,7 @@ impl Account {
         let agent = self.kf.agent_named(kf_account)?;
         match change {
             SessionChange::Open => {
+                self.kf.ready_agent(&agent)?;
                 let openid = self.kf_follower(openid)?;
                 self.kf.open(&openid, &agent, now)
             }

@@ -78,6 +78,8 @@ pub(crate) enum ScanRefusal {
     Unknown,
     /// The code has expired.
     Expired,
+    /// The code's card is not approved and the follower is not on the test whitelist.
+    CardNotApproved,
 }
 
 impl Account {
@@ -193,7 +195,8 @@ impl Account {
     }
 
     /// A follower scans the account's QR code with `ticket`: a card code gives them its
-    /// (first) card (`user_get_card`); any other pushes `SCAN` when they follow, `subscribe`
+    /// (first) card (`user_get_card`; a card not approved only to a user on the test
+    /// whitelist); any other pushes `SCAN` when they follow, `subscribe`
     /// with `qrscene_` when they do not yet. The fields of the push.
     pub(crate) fn scan(
         &mut self,
@@ -211,6 +214,9 @@ impl Account {
         }
         let scene = code.scene();
         let fields = if let Some(card) = code.cards.first() {
+            if !self.can_take_card(card, from) {
+                return Err(ScanRefusal::CardNotApproved);
+            }
             let user_code = self.cards.give(card, from, now);
             vec![
                 ("MsgType".to_owned(), json!("event")),

@@ -86,6 +86,11 @@ pub(crate) struct QuotaCounters {
     /// `clear_quota` calls: the month and how many in it.
     pub(crate) clear_month: i64,
     pub(crate) clears: u32,
+    /// `openapi/quota/clear` calls: the month and how many in it.
+    #[serde(default)]
+    pub(crate) path_clear_month: i64,
+    #[serde(default)]
+    pub(crate) path_clears: u32,
 }
 
 impl QuotaCounters {
@@ -354,6 +359,28 @@ pub(crate) fn replace_token(
 
 /// Counts one `clear_quota` in the month of `now` (the count restarts with each month): at
 /// most `per_month` (48006 beyond).
+/// `openapi/quota/clear` calls allowed a month.
+pub(crate) const PATH_CLEARS_PER_MONTH: u32 = 50;
+
+/// The API path of an `openapi/quota/*` call and its daily limit: present (47003), not an
+/// `/sns/` path (76022: those take no access token of the account), one with a daily quota
+/// (76021).
+fn quota_path<'p>(path: Option<&'p str>, quotas: &Quotas) -> Result<(&'p str, u64), ApiError> {
+    let path = path
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| ApiError::argument("cgi_path"))?;
+    if path.starts_with("/sns/") {
+        return Err(ApiError::msg(
+            76022,
+            "could not use this cgi_path, no permission",
+        ));
+    }
+    let limit = quotas
+        .limit(path)
+        .ok_or_else(|| ApiError::msg(76021, "cgi_path not found, please check"))?;
+    Ok((path, limit))
+}
+
 pub(crate) fn take_clear(
     month: &mut i64,
     clears: &mut u32,
@@ -399,21 +426,37 @@ impl Account {
         }
     }
 
-    /// `openapi/quota/get`: the daily limit of an API path (47003 without one; 76021 for a
-    /// path without a quota) and the calls made to it today.
+    /// `openapi/quota/get`: the daily limit of an API path (see [`quota_path`]) and the
+    /// calls made to it today.
     pub(crate) fn quota_of(
         &self,
         path: Option<&str>,
         quotas: &Quotas,
         now: i64,
     ) -> Result<(u64, u64), ApiError> {
-        let path = path
-            .filter(|p| !p.is_empty())
-            .ok_or_else(|| ApiError::argument("cgi_path"))?;
-        let limit = quotas
-            .limit(path)
-            .ok_or_else(|| ApiError::msg(76021, "cgi_path not found, please check"))?;
+        let (path, limit) = quota_path(path, quotas)?;
         Ok((limit, self.tokens.quota.used(path, china_day(now))))
+    }
+
+    /// `openapi/quota/clear`: the count of one API path (see [`quota_path`]) starts again, at
+    /// most [`PATH_CLEARS_PER_MONTH`] times a month (48006 beyond: the code is the sandbox's
+    /// choice, the one `clear_quota` answers).
+    pub(crate) fn clear_path_quota(
+        &mut self,
+        path: Option<&str>,
+        quotas: &Quotas,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let (path, _) = quota_path(path, quotas)?;
+        let quota = &mut self.tokens.quota;
+        take_clear(
+            &mut quota.path_clear_month,
+            &mut quota.path_clears,
+            PATH_CLEARS_PER_MONTH,
+            now,
+        )?;
+        quota.counts.remove(path);
+        Ok(())
     }
 
     /// `clear_quota`: for the account's own AppID (41002 without one, 40013 for another), at

@@ -178,6 +178,9 @@ async fn scan(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult 
         scanned.map_err(|refusal| match refusal {
             ScanRefusal::Unknown => ControlError::not_found("no QR code has this ticket"),
             ScanRefusal::Expired => ControlError::gone("the QR code has expired"),
+            ScanRefusal::CardNotApproved => ControlError::forbidden(
+                "the card is not approved: only users on the test whitelist can take it",
+            ),
         })?
     };
     send(&shared, &request.from, Some(&app_id), fields).await

@@ -46,7 +46,10 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
 async fn query(shared: Arc<Shared>, auth: Authed, endpoint: Endpoint, body: Value) -> ApiResult {
     let now = shared.clock.now();
     let mut state = shared.state();
-    ok(auth.account(&mut state)?.datacube(&endpoint, &body, now)?)
+    let rules = &shared.settings.analytics;
+    ok(auth
+        .account(&mut state)?
+        .datacube(&endpoint, &body, now, rules)?)
 }
 
 /// The console's read of an endpoint: the platform's answer, errors included (as JSON with
@@ -63,7 +66,7 @@ async fn console_query(
     let now = shared.clock.now();
     let state = shared.state();
     let account = pick_account(&state, query.get("app_id"), None)?;
-    match account.datacube(&endpoint, &request, now) {
+    match account.datacube(&endpoint, &request, now, &shared.settings.analytics) {
         Ok(answer) => reply(answer),
         // The platform's error body, with its request id, as the API answers it.
         Err(error) => Ok(error.into_response()),

@@ -10,6 +10,10 @@
 //! | at most 10 agents | 61456 |
 //! | an avatar is a jpg or png image | 61457 |
 //! | an invitation names a WeChat id | 65409 |
+//!
+//! The sandbox has no agent clients: agents start bound to a WeChat id and online, and the
+//! control API (`POST /sandbox/kf-agent {"kf_account", "bound"?, "online"?}`) changes either,
+//! so that a session with an unbound (65402) or offline (65415) agent can be refused.
 
 use std::sync::Arc;
 
@@ -20,6 +24,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::sandbox_api::{ControlError, ControlResult, body, pick_account_mut, reply};
 use super::{Authed, Json, Query, Upload, get, parse_json, post, set_field};
 use crate::error::{ApiResult, ok, ok_empty};
 use crate::platform::kf::{KfState, valid_agent_name};
@@ -37,6 +42,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/customservice/kfaccount/uploadheadimg", post(avatar))
         .route("/cgi-bin/customservice/getkflist", get(list))
         .route("/cgi-bin/customservice/getonlinekflist", get(online))
+        .route("/sandbox/kf-agent", axum::routing::post(agent_state))
 }
 
 #[derive(Debug, Deserialize)]
@@ -150,17 +156,50 @@ async fn list(State(shared): State<Arc<Shared>>, auth: Authed) -> ApiResult {
     ok(json!({"kf_list": agents}))
 }
 
-/// Agents online: the sandbox has no agent clients, so every agent is shown online with no
-/// session.
+/// Agents online: the sandbox has no agent clients, so every agent is online (with no
+/// session counted) unless the control API took it offline.
 async fn online(State(shared): State<Arc<Shared>>, auth: Authed) -> ApiResult {
     let mut state = shared.state();
     let account = auth.account(&mut state)?;
     let agents: Vec<Value> = account
         .kf.agents
         .iter()
+        .filter(|(_, agent)| !agent.offline)
         .map(|(name, agent)| {
             json!({"kf_account": name, "status": 1, "kf_id": agent.id.to_string(), "accepted_case": 0})
         })
         .collect();
     ok(json!({"kf_online_list": agents}))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgentStateRequest {
+    kf_account: String,
+    #[serde(default)]
+    bound: Option<bool>,
+    #[serde(default)]
+    online: Option<bool>,
+    #[serde(default)]
+    app_id: Option<String>,
+}
+
+/// `POST /sandbox/kf-agent`: an agent of the account bound to a WeChat id or not, online or
+/// not (agents start bound and online); 404 for an unknown agent.
+async fn agent_state(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult {
+    let request: AgentStateRequest = body(&bytes)?;
+    let mut state = shared.state();
+    let account = pick_account_mut(&mut state, request.app_id.as_deref())?;
+    if !account
+        .kf
+        .set_agent_state(&request.kf_account, request.bound, request.online)
+    {
+        return Err(ControlError::not_found(format!(
+            "the account has no agent {}",
+            request.kf_account
+        )));
+    }
+    drop(state);
+    shared.touch();
+    reply(json!({"ok": true}))
 }

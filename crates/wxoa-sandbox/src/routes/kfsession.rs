@@ -6,6 +6,7 @@
 //! | rule | code |
 //! |---|---|
 //! | `kf_account` names an agent of the account | 65401 |
+//! | `create`: the agent is bound to a WeChat id and online (see `routes/kf`) | 65402 / 65415 |
 //! | the follower is in a session with another agent | 65414 |
 //! | closing a session that is not open | 65413 |
 //! | `openid` of a follower (missing 41009; unknown 40003; blacklisted 43019; not following 43004) | |
@@ -14,7 +15,8 @@
 //!
 //! The codes 65413 to 65417 are the platform's (the spec groups 65400–65412 as "new
 //! customer-service system errors" without detail). The sandbox has no agent clients: every
-//! agent counts as online, and sessions change only through this API and transfers. The rules
+//! agent counts as bound and online until the control API says otherwise, and sessions change
+//! only through this API and transfers. The rules
 //! are `platform::kf`'s; this file decodes the requests and encodes the answers.
 
 use std::sync::Arc;

@@ -1,9 +1,8 @@
-//! Drafts and free publishing (草稿箱, 发布能力), and the daily quota of an API
-//! (`openapi/quota/get`).
+//! Drafts and free publishing (草稿箱, 发布能力).
 //!
 //! These endpoints are **not in the spec**: their paths and JSON shapes come from public SDKs
 //! (silenceper/wechat `officialaccount/draft`, `officialaccount/freepublish`,
-//! `officialaccount/openapi`; WxJava) and the platform's documentation as they quote it. The
+//! WxJava) and the platform's documentation as they quote it. The
 //! errors the spec's table names are used where they apply (53502 invalid `publish_id`, 53600
 //! invalid `article_id`); the rest follow the sandbox's material rules.
 //!
@@ -15,12 +14,11 @@
 //! | `draft/batchget`, `freepublish/batchget`: `count` 1 to 20 | 47003 |
 //! | `freepublish/get`: a known `publish_id` | 53502 |
 //! | `freepublish/getarticle\|delete`: a known, not deleted `article_id`; `index` within its articles | 53600 / 47003 |
-//! | `openapi/quota/get`: a `cgi_path`; one with a daily quota | 47003 / 76021 |
 //!
 //! A submitted draft is published at once (status 0) and a `PUBLISHJOBFINISH` event is pushed to
 //! the webhook, as the platform does when a publication finishes. The draft stays in the box.
 //!
-//! The rules are `platform::publish`'s (and the quotas' `platform::tokens`); this file decodes
+//! The rules are `platform::publish`'s; this file decodes
 //! the requests and encodes the answers.
 
 use std::sync::Arc;
@@ -51,7 +49,6 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/cgi-bin/freepublish/delete", post(delete_published))
         .route("/cgi-bin/freepublish/getarticle", post(get_article))
         .route("/cgi-bin/freepublish/batchget", post(published_batchget))
-        .route("/cgi-bin/openapi/quota/get", post(quota_get))
 }
 
 async fn draft_add(
@@ -265,29 +262,4 @@ async fn published_batchget(
         })
         .collect();
     ok(json!({"total_count": total, "item_count": items.len(), "item": items}))
-}
-
-#[derive(Debug, Deserialize)]
-struct QuotaRequest {
-    #[serde(default)]
-    cgi_path: Option<String>,
-}
-
-async fn quota_get(
-    State(shared): State<Arc<Shared>>,
-    auth: Authed,
-    Json(request): Json<QuotaRequest>,
-) -> ApiResult {
-    let now = shared.clock.now();
-    let mut state = shared.state();
-    let (limit, used) = auth.account(&mut state)?.quota_of(
-        request.cgi_path.as_deref(),
-        &shared.settings.quotas,
-        now,
-    )?;
-    ok(json!({
-        "errcode": 0,
-        "errmsg": "ok",
-        "quota": {"daily_limit": limit, "used": used, "remain": limit.saturating_sub(used)},
-    }))
 }

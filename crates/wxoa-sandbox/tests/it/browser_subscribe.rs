@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use wxoa_types::inbound::{Body, Event, Inbound};
+use wxoa_types::subscribe::ConsentStatus;
 
 use crate::browser::{demo_env, open_console, step};
 use crate::subscribe::add;
@@ -25,7 +26,7 @@ async fn consent_recorded(env: &Env, openid: &str, id: &str, status: &str) -> Op
             .iter()
             .find(|t| t.template_id == id)
             .unwrap();
-        if template.status.as_deref() == Some(status) {
+        if template.status.as_ref().map(ConsentStatus::as_str) == Some(status) {
             return template.sends_left;
         }
         assert!(

@@ -3,7 +3,7 @@
 //! agree with each other and with what happened over virtual days.
 
 use serde_json::{Value, json};
-use wxoa_types::datacube::ENDPOINTS;
+use wxoa_types::datacube::{ENDPOINTS, Spans};
 use wxoa_types::date::Date;
 
 use crate::support::{Env, assert_errcode, assert_shape, env, env_with_quiet_hook, fixture};
@@ -12,7 +12,7 @@ fn today(env: &Env) -> Date {
     Date::of_unix(env.sandbox.now())
 }
 
-async fn query(env: &Env, name: &str, begin: Date, end: Date) -> Value {
+pub(crate) async fn query(env: &Env, name: &str, begin: Date, end: Date) -> Value {
     env.post(
         &format!("/datacube/{name}"),
         &json!({"begin_date": begin, "end_date": end}),
@@ -184,17 +184,21 @@ async fn the_published_family_starts_on_2025_11_01() {
     assert_eq!(body["is_delay"], false);
 }
 
-#[tokio::test]
-async fn a_span_over_each_endpoints_maximum_is_61501() {
-    let env = env().await;
-    let end = today(&env).add_days(-1);
+/// Each endpoint answers the longest range `spans` allows it, and one day more is 61501.
+pub(crate) async fn each_span_holds(env: &Env, spans: &Spans) {
+    let end = today(env).add_days(-1);
     for endpoint in ENDPOINTS {
-        let longest = end.add_days(1 - i64::from(endpoint.max_days));
-        let ok = query(&env, endpoint.name, longest, end).await;
+        let longest = end.add_days(1 - i64::from(spans.max_days(endpoint)));
+        let ok = query(env, endpoint.name, longest, end).await;
         assert!(ok["list"].is_array(), "{}: {ok}", endpoint.name);
-        let over = query(&env, endpoint.name, longest.add_days(-1), end).await;
+        let over = query(env, endpoint.name, longest.add_days(-1), end).await;
         assert_errcode(&over, 61501);
     }
+}
+
+#[tokio::test]
+async fn a_span_over_each_endpoints_maximum_is_61501() {
+    each_span_holds(&env().await, &Spans::default()).await;
 }
 
 #[tokio::test]

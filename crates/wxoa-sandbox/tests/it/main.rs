@@ -6,6 +6,7 @@
 )]
 //! The sandbox driven over HTTP on loopback, checked against fixtures written from the spec.
 
+mod account_events;
 mod autoreply;
 mod blacklist;
 mod browser;
@@ -15,6 +16,7 @@ mod browser_subscribe;
 mod card;
 mod card_codes;
 mod card_member;
+mod card_review;
 mod comments;
 mod component;
 mod component_browser;
@@ -28,8 +30,10 @@ mod control_client;
 mod custom;
 mod cv;
 mod datacube;
+mod datacube_rules;
 mod groups;
 mod kf;
+mod kf_sessions;
 mod limits;
 mod marketing;
 mod mass;
@@ -40,6 +44,7 @@ mod migration;
 mod misc;
 mod oauth;
 mod openapi;
+mod openapi_quota;
 mod persistence;
 mod publish;
 mod push;

@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 use wxoa_sandbox::{Sandbox, SubscribeRules};
+use wxoa_types::subscribe::ConsentStatus;
 use wxoa_types::xml;
 
 use crate::support::{
@@ -348,7 +349,7 @@ async fn each_one_time_consent_allows_one_send() {
     }
     let shown = env.control().subscriptions(&openid).await.unwrap();
     assert_eq!(shown.templates[0].sends_left, Some(2));
-    assert_eq!(shown.templates[0].status.as_deref(), Some("accept"));
+    assert_eq!(shown.templates[0].status, Some(ConsentStatus::Accept));
     for _ in 0..2 {
         assert_ok(&env.post(SEND, &send_body(&openid, &id, booking())).await);
     }

@@ -207,7 +207,7 @@ async fn content_over_200_characters_or_a_bad_color_is_47003() {
 }
 
 #[tokio::test]
-async fn a_scene_outside_0_to_10000_is_47003_and_no_template_40037() {
+async fn a_scene_outside_0_to_10000_is_47003() {
     let env = env().await;
     let openid = env.followers(1).await.remove(0);
     for scene in ["10001", "-1", "x"] {
@@ -215,6 +215,12 @@ async fn a_scene_outside_0_to_10000_is_47003_and_no_template_40037() {
         assert_errcode(&answer, 47003);
         assert!(answer["errmsg"].as_str().unwrap().contains("scene"));
     }
+}
+
+#[tokio::test]
+async fn a_one_time_send_without_a_template_is_40037() {
+    let env = env().await;
+    let openid = env.followers(1).await.remove(0);
     let mut body = send_body(&openid, "1000");
     body["template_id"] = json!("");
     assert_errcode(&env.post(SEND, &body).await, 40037);

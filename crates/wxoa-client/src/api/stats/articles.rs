@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::Date;
+use super::{Date, ReadSource, ShareScene};
 use crate::api::support::{lenient, opt_lenient};
 
 /// Defines a row with the read counters every article row carries, after its own fields.
@@ -86,8 +86,8 @@ with_counters! {
         pub ref_hour: Option<u32>,
         /// Where readers came from: 99999999 all, 0 conversation, 1 friend, 2 Moments,
         /// 3 Tencent Weibo, 4 history page, 5 other, 6 看一看, 7 搜一搜.
-        #[serde(default, deserialize_with = "lenient")]
-        pub user_source: u32,
+        #[serde(default)]
+        pub user_source: ReadSource,
     }
 }
 
@@ -128,8 +128,8 @@ pub struct UserShare {
     )]
     pub ref_hour: Option<u32>,
     /// Where shares went: 1 a friend, 2 Moments, 3 Tencent Weibo, 255 elsewhere.
-    #[serde(default, deserialize_with = "lenient")]
-    pub share_scene: u32,
+    #[serde(default)]
+    pub share_scene: ShareScene,
     /// Shares.
     #[serde(default, deserialize_with = "lenient")]
     pub share_count: u64,

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::Date;
+use super::{CountInterval, Date, MsgType};
 use crate::api::support::{lenient, opt_lenient};
 
 /// A row of `getupstreammsg`, `…hour`, `…week`, `…month`.
@@ -21,8 +21,8 @@ pub struct UpstreamMsg {
     )]
     pub ref_hour: Option<u32>,
     /// 1 text, 2 image, 3 voice, 4 video, 6 link (third-party app message).
-    #[serde(default, deserialize_with = "lenient")]
-    pub msg_type: u32,
+    #[serde(default)]
+    pub msg_type: MsgType,
     /// Followers who sent messages of that type.
     #[serde(default, deserialize_with = "lenient")]
     pub msg_user: u64,
@@ -42,8 +42,8 @@ pub struct UpstreamMsgDist {
     pub ref_date: Date,
     /// How many messages each follower counted sent: 0 none, 1 one to five, 2 six to ten,
     /// 3 more than ten.
-    #[serde(default, deserialize_with = "lenient")]
-    pub count_interval: u32,
+    #[serde(default)]
+    pub count_interval: CountInterval,
     /// Followers in that bucket.
     #[serde(default, deserialize_with = "lenient")]
     pub msg_user: u64,

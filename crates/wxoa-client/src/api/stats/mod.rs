@@ -7,7 +7,15 @@
 //! [`wxoa_types::datacube`]). A [`Query`] splits a longer range into the calls the endpoint
 //! allows, one after the other, and merges their rows, so a quarter of follower figures is one
 //! `await`. The platform's own rules stay the platform's: the range must end before today
-//! (the client does not know the platform's clock) — a refusal is [`Error::Api`] with 61501.
+//! (the client does not know the platform's clock) — a refusal is [`Error::Api`] with 61501;
+//! yesterday's figures may not be ready before 08:00 (61503, worth asking again later); an
+//! account without the analytics permission gets 48001, and a platform that switched the
+//! original article endpoints off answers them 47009.
+//!
+//! How many days one call covers is the original documentation's per endpoint; where the
+//! current pages differ the sources disagree (api-reference-2 §3.2), so the table is a
+//! setting: [`Stats::with_spans`] takes another [`Spans`] (for example
+//! `getarticleread=30`, as one page says, or [`Spans::current`]).
 //!
 //! ```no_run
 //! # async fn run(client: wxoa_client::Client) -> Result<(), wxoa_client::Error> {
@@ -35,7 +43,10 @@ use std::marker::PhantomData;
 use futures::future::BoxFuture;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-pub use wxoa_types::datacube::{ENDPOINTS, Endpoint, Family, Period};
+pub use wxoa_types::datacube::{
+    CountInterval, ENDPOINTS, Endpoint, Family, FollowSource, MsgType, Period, PublishType,
+    ReadSource, ShareScene, SpanError, Spans,
+};
 pub use wxoa_types::date::Date;
 
 pub use articles::{ArticleSummary, ArticleTotal, ArticleTotalStat, UserRead, UserShare};
@@ -53,6 +64,7 @@ use crate::{ApiRequest, Client, Result, Rule};
 #[derive(Debug, Clone)]
 pub struct Stats {
     client: Client,
+    spans: Spans,
 }
 
 impl Client {
@@ -70,7 +82,35 @@ impl Client {
     pub fn stats(&self) -> Stats {
         Stats {
             client: self.clone(),
+            spans: Spans::default(),
         }
+    }
+}
+
+impl Stats {
+    /// The same API splitting long ranges by `spans` instead of the original documentation's
+    /// table: for a platform whose endpoints take more (or fewer) days per call.
+    ///
+    /// ```no_run
+    /// # async fn run(client: wxoa_client::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use wxoa_client::api::stats::{Date, DateRange, Spans};
+    /// let spans: Spans = "getarticleread=30".parse()?;
+    /// let end: Date = "2026-03-31".parse()?;
+    /// // One call instead of thirty.
+    /// let rows = client.stats().with_spans(spans).article_read(DateRange::new(end.add_days(-29), end)).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn with_spans(mut self, spans: Spans) -> Self {
+        self.spans = spans;
+        self
+    }
+
+    /// The span table ranges are split by.
+    #[must_use]
+    pub fn spans(&self) -> &Spans {
+        &self.spans
     }
 }
 
@@ -123,6 +163,7 @@ struct Answer<T> {
 #[must_use = "a request does nothing until it is awaited"]
 pub struct Query<T> {
     client: Client,
+    spans: Spans,
     endpoint: Endpoint,
     range: DateRange,
     split: bool,
@@ -130,7 +171,7 @@ pub struct Query<T> {
 }
 
 impl<T> Query<T> {
-    fn new(client: Client, name: &'static str, range: DateRange) -> Self {
+    fn new(stats: &Stats, name: &'static str, range: DateRange) -> Self {
         let endpoint = Endpoint::from_name(name).unwrap_or(Endpoint {
             name,
             max_days: 1,
@@ -139,7 +180,8 @@ impl<T> Query<T> {
             family: Family::Users,
         });
         Self {
-            client,
+            client: stats.client.clone(),
+            spans: stats.spans.clone(),
             endpoint,
             range,
             split: true,
@@ -179,8 +221,8 @@ impl<T> Query<T> {
             return Ok(vec![self.range]);
         }
         Ok(self
-            .endpoint
-            .chunks(begin, end)
+            .spans
+            .chunks(&self.endpoint, begin, end)
             .into_iter()
             .map(|(b, e)| DateRange::new(b, e))
             .collect())
@@ -222,7 +264,7 @@ macro_rules! endpoints {
             $(
                 $(#[$meta])*
                 pub fn $method(&self, range: DateRange) -> Query<$row> {
-                    Query::new(self.client.clone(), $name, range)
+                    Query::new(self, $name, range)
                 }
             )+
         }

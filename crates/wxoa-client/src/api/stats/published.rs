@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::Date;
+use super::{Date, PublishType};
 use crate::api::support::lenient;
 
 /// Readers from one scene: 全部 (all), 公众号消息, 聊天会话, 朋友圈, 公众号主页, 其他, 推荐, 搜一搜.
@@ -208,8 +208,8 @@ pub struct ArticleTotalDetail {
     #[serde(default)]
     pub msgid: String,
     /// 0 followers were notified, 1 not.
-    #[serde(default, deserialize_with = "lenient")]
-    pub publish_type: u32,
+    #[serde(default)]
+    pub publish_type: PublishType,
     /// Its title.
     #[serde(default)]
     pub title: String,

@@ -7,7 +7,7 @@ use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{Date, Query};
+use super::{Date, FollowSource, Query};
 use crate::Result;
 use crate::api::support::lenient;
 
@@ -20,8 +20,8 @@ pub struct UserSummary {
     /// Where the followers came from: 0 other, 1 search, 17 business card, 30 QR code,
     /// 57 the account's name in an article, 100 ads, 149 mini program, 161 reposts,
     /// 200 Channels, 201 live (older lists also 35, 39, 43, 51, 75, 78, 176).
-    #[serde(default, deserialize_with = "lenient")]
-    pub user_source: u32,
+    #[serde(default)]
+    pub user_source: FollowSource,
     /// Follows that day from that source.
     #[serde(default, deserialize_with = "lenient")]
     pub new_user: u64,

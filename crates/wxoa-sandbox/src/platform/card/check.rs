@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Cards, card_kind, event_fields};
+use super::{Cards, card_kind};
 use crate::error::ApiError;
 use crate::platform::lenient_i64;
 use crate::push::Outgoing;
@@ -153,21 +153,20 @@ impl Cards {
 
 impl Account {
     /// `card/update` (see [`Cards::update`]): `send_check`, and when it is true the
-    /// `card_pass_check` push of the new review (passed at once).
+    /// `card_pass_check` push of the new review (passed at once, unless `manual_review`).
     pub(crate) fn update_card(
         &mut self,
         id: Option<&str>,
         changes: Map<String, Value>,
         now: i64,
+        manual_review: bool,
     ) -> Result<(bool, Option<Outgoing>), ApiError> {
         let reviewed = self.cards.update(id, changes)?;
-        let push = reviewed.then(|| {
-            let fields = event_fields(
-                "card_pass_check",
-                &[("CardId", Value::from(id.unwrap_or_default()))],
-            );
-            self.card_system_event(&fields, now)
-        });
+        let push = if reviewed {
+            self.reviewed(id.unwrap_or_default(), now, manual_review)
+        } else {
+            None
+        };
         Ok((reviewed, push))
     }
 }

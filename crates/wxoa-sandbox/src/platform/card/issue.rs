@@ -1,5 +1,8 @@
 //! Making cards and handing them out: `card/create` (a card that passes the rules, reviewed at
-//! once) and card QR codes (`QR_CARD`, `QR_MULTIPLE_CARD`), whose scan gives the card.
+//! once, or — with [`CardRules::manual_review`](crate::CardRules::manual_review) — when the
+//! control API decides), the end of a review, and card QR codes (`QR_CARD`,
+//! `QR_MULTIPLE_CARD`), whose scan gives the card: a card not approved only to the users on the
+//! test whitelist.
 
 use serde_json::{Value, json};
 
@@ -11,6 +14,15 @@ use crate::platform::tokens::random_text;
 use crate::push::Outgoing;
 use crate::state::Account;
 
+/// Why a review cannot be decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReviewRefusal {
+    /// The account has no such card.
+    UnknownCard,
+    /// The card is approved: nothing waits for a decision.
+    Approved,
+}
+
 /// Most cards on one `QR_MULTIPLE_CARD` code.
 const MAX_MULTIPLE: usize = 5;
 /// The range of a card QR code's `expire_seconds`.
@@ -18,18 +30,70 @@ const QR_EXPIRE: std::ops::RangeInclusive<i64> = 60..=1_800;
 
 impl Account {
     /// `card/create`: a card that passes [`check_card`] kept under a new id, and the
-    /// `card_pass_check` push (a card passes review at once).
+    /// `card_pass_check` push when it passes review at once (not `manual_review`; else it
+    /// waits in review).
     pub(crate) fn create_card(
         &mut self,
         card: Value,
         now: i64,
-    ) -> Result<(String, Outgoing), ApiError> {
+        manual_review: bool,
+    ) -> Result<(String, Option<Outgoing>), ApiError> {
         check_card(&card)?;
         let card_id = format!("p{}", random_text(27));
         self.cards.by_id.insert(card_id.clone(), card);
-        let fields = event_fields("card_pass_check", &[("CardId", json!(card_id))]);
-        let outgoing = self.card_system_event(&fields, now);
+        let outgoing = self.reviewed(&card_id, now, manual_review);
         Ok((card_id, outgoing))
+    }
+
+    /// Card `card_id` goes to review: with `manual_review` it waits, unapproved; else it
+    /// passes at once, and the `card_pass_check` push.
+    pub(super) fn reviewed(
+        &mut self,
+        card_id: &str,
+        now: i64,
+        manual_review: bool,
+    ) -> Option<Outgoing> {
+        if manual_review {
+            self.cards.unapproved.insert(card_id.to_owned());
+            return None;
+        }
+        let fields = event_fields("card_pass_check", &[("CardId", json!(card_id))]);
+        Some(self.card_system_event(&fields, now))
+    }
+
+    /// The review of card `card_id` decided: passed (`card_pass_check`; anyone can take it
+    /// now) or refused for `reason` (`card_not_pass_check` with `RefuseReason`; it stays
+    /// unapproved). The push.
+    pub(crate) fn end_review(
+        &mut self,
+        card_id: &str,
+        pass: bool,
+        reason: &str,
+        now: i64,
+    ) -> Result<Outgoing, ReviewRefusal> {
+        if !self.cards.by_id.contains_key(card_id) {
+            return Err(ReviewRefusal::UnknownCard);
+        }
+        if !self.cards.unapproved.contains(card_id) {
+            return Err(ReviewRefusal::Approved);
+        }
+        let fields = if pass {
+            self.cards.unapproved.remove(card_id);
+            event_fields("card_pass_check", &[("CardId", json!(card_id))])
+        } else {
+            event_fields(
+                "card_not_pass_check",
+                &[("CardId", json!(card_id)), ("RefuseReason", json!(reason))],
+            )
+        };
+        Ok(self.card_system_event(&fields, now))
+    }
+
+    /// Whether follower `openid` can take card `card_id`: an approved card anyone, one not
+    /// approved the users on the test whitelist.
+    pub(crate) fn can_take_card(&self, card_id: &str, openid: &str) -> bool {
+        !self.cards.unapproved.contains(card_id)
+            || self.cards.whitelist.openid.iter().any(|o| o == openid)
     }
 
     /// `card/qrcode/create`: a QR code of one card (`QR_CARD`, with its `outer_str`) or of 1

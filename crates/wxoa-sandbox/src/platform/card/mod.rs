@@ -25,6 +25,7 @@ use crate::push::Outgoing;
 use crate::state::Account;
 
 pub(crate) use check::check_card;
+pub(crate) use issue::ReviewRefusal;
 pub(crate) use member::{Activation, FormRefusal, Member, MemberChange};
 pub(crate) use pages::{LandingPage, LandingRequest, Whitelist};
 
@@ -40,6 +41,11 @@ pub struct CardRules {
     pub max_testers: usize,
     /// The `errcode` of a whitelist naming more (default 47003).
     pub too_many_testers_errcode: i64,
+    /// Whether a new card, or one whose title or logo changed, waits for its review to be
+    /// decided through the control API (`POST /sandbox/card-review`) instead of passing at
+    /// once (default: false, it passes at once). Until it passes, only the users on the test
+    /// whitelist can take it.
+    pub manual_review: bool,
 }
 
 impl Default for CardRules {
@@ -49,6 +55,7 @@ impl Default for CardRules {
             too_many_codes_errcode: 40109,
             max_testers: 10,
             too_many_testers_errcode: 47003,
+            manual_review: false,
         }
     }
 }
@@ -56,7 +63,7 @@ impl Default for CardRules {
 /// An account's cards: each as created (the `card` object), by card id; the codes followers
 /// took, by code; the codes deposited for custom-code cards, by card id; member cards'
 /// activation forms, by card id, and what followers filled in, by `activate_ticket`; the test
-/// whitelist; the landing pages made.
+/// whitelist; the landing pages made; the cards not approved yet.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct Cards {
     #[serde(default)]
@@ -73,6 +80,9 @@ pub(crate) struct Cards {
     pub(crate) whitelist: Whitelist,
     #[serde(default)]
     pub(crate) landing_pages: Vec<LandingPage>,
+    /// The cards not approved yet: in review, or refused (only the whitelist takes them).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub(crate) unapproved: BTreeSet<String>,
 }
 
 /// The code of a card a follower took.

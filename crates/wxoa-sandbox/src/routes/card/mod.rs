@@ -73,11 +73,14 @@ async fn create(
 ) -> ApiResult {
     let card = request.card.unwrap_or(Value::Null);
     let now = shared.clock.now();
+    let manual = shared.settings.cards.manual_review;
     let (card_id, outgoing) = {
         let mut state = shared.state();
-        auth.account(&mut state)?.create_card(card, now)?
+        auth.account(&mut state)?.create_card(card, now, manual)?
     };
-    push_in_background(&shared, outgoing);
+    if let Some(outgoing) = outgoing {
+        push_in_background(&shared, outgoing);
+    }
     ok(json!({"errcode": 0, "errmsg": "ok", "card_id": card_id}))
 }
 
@@ -215,7 +218,8 @@ async fn update(
     let (send_check, outgoing) = {
         let mut state = shared.state();
         let account = auth.account(&mut state)?;
-        account.update_card(request.card_id.as_deref(), request.rest, now)?
+        let manual = shared.settings.cards.manual_review;
+        account.update_card(request.card_id.as_deref(), request.rest, now, manual)?
     };
     if let Some(outgoing) = outgoing {
         push_in_background(&shared, outgoing);

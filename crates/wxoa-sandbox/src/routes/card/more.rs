@@ -3,19 +3,25 @@
 //! [`CardRules`](crate::CardRules)), the test whitelist (`card/testwhitelist/set`: at most 10
 //! users, 47003 by default beyond; OpenIDs the account knows, 40003 otherwise), landing pages
 //! (`card/landingpage/create`), article HTML (`card/mpnews/gethtml`), the cards a follower
-//! holds (`card/user/getcardlist`), and the control API's view of the whitelist
-//! (`GET /sandbox/card-whitelist`). Other refusals are 47003 naming the field.
+//! holds (`card/user/getcardlist`), the control API's view of the whitelist
+//! (`GET /sandbox/card-whitelist`), and its decision of a card's review with
+//! [`CardRules::manual_review`](crate::CardRules::manual_review) (`POST /sandbox/card-review`
+//! `{"card_id", "pass", "reason"?, "app_id"?}`: 404 for an unknown card, 409 for one that is not
+//! waiting). Other refusals are 47003 naming the field.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::{ApiResult, ok};
-use crate::platform::card::LandingRequest;
+use crate::platform::card::{LandingRequest, ReviewRefusal};
+use crate::push::push_in_background;
+use crate::routes::sandbox_api::{ControlError, ControlResult, body, pick_account_mut, reply};
 use crate::routes::{Authed, Json, post};
 use crate::shared::Shared;
 
@@ -32,6 +38,7 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
             "/sandbox/card-whitelist",
             axum::routing::get(shown_whitelist),
         )
+        .route("/sandbox/card-review", axum::routing::post(decide_review))
 }
 
 #[derive(Debug, Deserialize)]
@@ -170,4 +177,41 @@ async fn shown_whitelist(State(shared): State<Arc<Shared>>) -> Response {
         "username": list.map(|l| l.username.clone()).unwrap_or_default(),
     }))
     .into_response()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReviewRequest {
+    card_id: String,
+    pass: bool,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    app_id: Option<String>,
+}
+
+/// `POST /sandbox/card-review`: the review of a card waiting for it decided — passed
+/// (`card_pass_check`) or refused (`card_not_pass_check` with the reason) — and pushed.
+async fn decide_review(State(shared): State<Arc<Shared>>, bytes: Bytes) -> ControlResult {
+    let request: ReviewRequest = body(&bytes)?;
+    let now = shared.clock.now();
+    let outgoing = {
+        let mut state = shared.state();
+        let account = pick_account_mut(&mut state, request.app_id.as_deref())?;
+        let reason = request.reason.as_deref().unwrap_or("by review");
+        account
+            .end_review(&request.card_id, request.pass, reason, now)
+            .map_err(|refusal| match refusal {
+                ReviewRefusal::UnknownCard => {
+                    ControlError::not_found(format!("the account has no card {}", request.card_id))
+                }
+                ReviewRefusal::Approved => ControlError::conflict(format!(
+                    "card {} is approved: no review waits",
+                    request.card_id
+                )),
+            })?
+    };
+    shared.touch();
+    push_in_background(&shared, outgoing);
+    reply(json!({"ok": true}))
 }

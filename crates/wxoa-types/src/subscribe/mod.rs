@@ -4,7 +4,8 @@
 //!
 //! A field of `data` is named `<type><n>` (`thing1`, `time2`, `character_string3`): the type
 //! is the name without its trailing digits. Lengths count characters (Unicode scalars), as
-//! the platform does.
+//! the platform does. What a follower answered a template's popup (`accept`, `reject`) is
+//! [`ConsentStatus`] (`consent`).
 //!
 //! Where the public sources disagree, the limit is a field of [`KeywordLimits`]: the digits of
 //! an `amount` (10 per the platform's table, 12 in one client) and whether `time` and `date`
@@ -19,7 +20,36 @@
 //! assert!(check_field("phrase3", "配送中了吗吗", &limits).is_err());
 //! ```
 
-use std::fmt;
+/// `Display` and serde for an enum of the platform's words, through its `as_str` and
+/// `From<&str>` (which keeps a word it does not know). Used by the client's string enums too.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! platform_words {
+    ($name:ty) => {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let value = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                Ok(Self::from(value.as_ref()))
+            }
+        }
+    };
+}
+
+mod consent;
+
+pub use consent::ConsentStatus;
 
 /// The type of a keyword: what its values may hold (the `rule` of
 /// `getpubtemplatekeywords`, the prefix of a `data` field's name).
@@ -115,24 +145,7 @@ impl From<&str> for KeywordRule {
     }
 }
 
-impl fmt::Display for KeywordRule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for KeywordRule {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for KeywordRule {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Ok(Self::from(value.as_ref()))
-    }
-}
+crate::platform_words!(KeywordRule);
 
 /// The limits of keyword values, in characters. The defaults are the platform's table
 /// (api-reference-2 §1.1); the fields the sources disagree on can be changed.

@@ -4,7 +4,9 @@
 //! sandbox refuses by it.
 //!
 //! Spans are the original documentation's ("old" column of §3.2); where the current pages
-//! differ the sources disagree, and the old values are the default.
+//! differ the sources disagree, and the old values are the default. A [`Spans`] table
+//! overrides them per endpoint (`spans`). The platform's codes in the rows (`user_source`,
+//! `share_scene`, `msg_type` …) are typed in `codes`.
 //!
 //! ```
 //! use wxoa_types::datacube::Endpoint;
@@ -14,6 +16,12 @@
 //! assert_eq!(users.path(), "/datacube/getusersummary");
 //! assert_eq!(users.earliest.to_string(), "2014-12-01");
 //! ```
+
+mod codes;
+mod spans;
+
+pub use codes::{CountInterval, FollowSource, MsgType, PublishType, ReadSource, ShareScene};
+pub use spans::{SpanError, Spans};
 
 use crate::date::Date;
 
@@ -143,19 +151,24 @@ impl Endpoint {
     /// ```
     #[must_use]
     pub fn chunks(&self, begin: Date, end: Date) -> Vec<(Date, Date)> {
-        let step = i64::from(self.max_days.max(1));
-        let mut out = Vec::new();
-        let mut first = begin;
-        while first <= end {
-            let last = first.add_days(step - 1).min(end);
-            out.push((first, last));
-            if last == end {
-                break;
-            }
-            first = last.add_days(1);
-        }
-        out
+        split(begin, end, self.max_days)
     }
+}
+
+/// The ranges of at most `max_days` days each that cover `begin..=end` in order.
+fn split(begin: Date, end: Date, max_days: u32) -> Vec<(Date, Date)> {
+    let step = i64::from(max_days.max(1));
+    let mut out = Vec::new();
+    let mut first = begin;
+    while first <= end {
+        let last = first.add_days(step - 1).min(end);
+        out.push((first, last));
+        if last == end {
+            break;
+        }
+        first = last.add_days(1);
+    }
+    out
 }
 
 #[cfg(test)]
