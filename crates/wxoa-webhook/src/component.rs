@@ -21,9 +21,14 @@
 //! - **The release test** (全网发布): the platform's automated cases are answered before the
 //!   bot sees them, unless turned off ([`ComponentAccount::release_test`]): the text
 //!   `TESTCOMPONENT_MSG_TYPE_TEXT` gets `TESTCOMPONENT_MSG_TYPE_TEXT_callback`, an event gets
-//!   `{Event}from_callback`, and `QUERY_AUTH_CODE:{code}` is answered empty at once while
-//!   [`AuthEvents::release_test_reply`] exchanges the code and sends `{code}_from_api` to the
-//!   sender through the customer-service API.
+//!   `{Event}from_callback`, and `QUERY_AUTH_CODE:{code}` is answered empty once
+//!   [`AuthEvents::release_test_reply`] has exchanged the code and sent `{code}_from_api` to
+//!   the sender through the customer-service API — within the deadline like any handler, so a
+//!   slow send gets `success` at the budget and is drained on shutdown.
+//!
+//! Not yet: a late reply of an authorizer is not parked in the Redis outbox (recovery after a
+//! crash scans the accounts served on their own), so one pending when its instance dies is
+//! lost.
 
 use std::sync::Arc;
 
@@ -206,13 +211,15 @@ impl Dispatch for ReleaseTest {
                     .to_owned();
                 let openid = push.from_user_name.as_str().to_owned();
                 let sending = self.events.release_test_reply(code, openid);
-                // Answered empty at once; the API send follows on its own.
-                tokio::spawn(async move {
+                // The API send is the handler's own work, so the deadline covers it as any
+                // handler's: an empty answer once it is sent, `success` at the budget if it
+                // takes longer, and tracked (drained on shutdown) past its request.
+                Box::pin(async move {
                     if let Err(error) = sending.await {
                         tracing::warn!(%error, "the release test's API case failed");
                     }
-                });
-                Box::pin(async { Outcome::NoReply })
+                    Outcome::NoReply
+                })
             }
             _ if is_release_test_account(&app_id) => match push.as_event().and_then(|e| e.name()) {
                 Some(event) => {
