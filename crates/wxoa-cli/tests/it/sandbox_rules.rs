@@ -106,15 +106,15 @@ async fn the_subscription_flags_set_the_rules() {
 
 #[tokio::test]
 async fn the_subscription_ban_flags_set_the_rules() {
-    let running = Running::start(&["--subscribe-add-banned-tids", "99,2010"]);
-    let token = token(&running.base).await;
     let template = json!({"tid": "99", "kidList": [3, 5, 4]});
     let path = "/wxaapi/newtmpl/addtemplate";
-    let banned = call(&running.base, &token, path, &template).await;
+    let titles = Running::start(&["--subscribe-add-banned-tids", "99,2010"]);
+    let titles_token = token(&titles.base).await;
+    let banned = call(&titles.base, &titles_token, path, &template).await;
     assert_eq!(banned["errcode"], 200013, "{banned}");
-    let running = Running::start(&["--subscribe-account-banned"]);
-    let token = token(&running.base).await;
-    let refused = call(&running.base, &token, path, &template).await;
+    let account = Running::start(&["--subscribe-account-banned"]);
+    let account_token = token(&account.base).await;
+    let refused = call(&account.base, &account_token, path, &template).await;
     assert_eq!(refused["errcode"], 200011, "{refused}");
 }
 
