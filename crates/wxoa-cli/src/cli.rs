@@ -154,7 +154,7 @@ pub(crate) enum Command {
     #[command(subcommand)]
     Api(crate::commands::api::ApiCommand),
     /// Run the local WeChat platform: the API, followers, pushes to a webhook, a control API.
-    Sandbox(crate::commands::sandbox::SandboxArgs),
+    Sandbox(Box<crate::commands::sandbox::SandboxArgs>),
     /// Configuration files.
     #[command(subcommand)]
     Config(crate::commands::config::ConfigCommand),

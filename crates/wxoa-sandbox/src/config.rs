@@ -23,6 +23,8 @@ pub struct AccountConfig {
     pub(crate) original_id: String,
     /// Whether the account is verified (微信认证); `None` keeps what a state file says.
     pub(crate) verified: Option<bool>,
+    /// Whether the new customer-service system is enabled; `None` keeps what a state file says.
+    pub(crate) new_kf: Option<bool>,
 }
 
 impl std::fmt::Debug for AccountConfig {
@@ -32,6 +34,7 @@ impl std::fmt::Debug for AccountConfig {
             .field("secret", &"***")
             .field("original_id", &self.original_id)
             .field("verified", &self.verified)
+            .field("new_kf", &self.new_kf)
             .finish()
     }
 }
@@ -54,6 +57,7 @@ impl AccountConfig {
             secret: secret.into(),
             original_id,
             verified: None,
+            new_kf: None,
         }
     }
 
@@ -79,6 +83,15 @@ impl AccountConfig {
     /// endpoint answers it 48001. Given here, it wins over the state file.
     pub fn verified(mut self, verified: bool) -> Self {
         self.verified = Some(verified);
+        self
+    }
+
+    /// Whether the account has the new customer-service system (新版客服功能; default:
+    /// enabled, or what the state file says). Without it, every `customservice/kfsession/*`
+    /// and `customservice/msgrecord/*` call answers 65400. Given here, it wins over the state
+    /// file.
+    pub fn new_kf(mut self, enabled: bool) -> Self {
+        self.new_kf = Some(enabled);
         self
     }
 

@@ -80,12 +80,15 @@ impl State {
     }
 
     /// Adds the configured accounts a loaded state does not have yet, and gives those it has
-    /// the settings the configuration states (verification).
+    /// the settings the configuration states (verification, the customer-service system).
     pub(crate) fn add_missing(&mut self, accounts: &[AccountConfig], followers: u32, seed: u64) {
         for config in accounts {
             if let Some(account) = self.account_mut(&config.app_id) {
                 if let Some(verified) = config.verified {
                     account.unverified = !verified;
+                }
+                if let Some(new_kf) = config.new_kf {
+                    account.old_kf = !new_kf;
                 }
             } else {
                 self.by_app_id
@@ -184,6 +187,9 @@ pub(crate) struct Account {
     /// Not verified (微信认证): no analytics permission (48001).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) unverified: bool,
+    /// Without the new customer-service system: sessions and the record answer 65400.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) old_kf: bool,
     pub(crate) seed: u64,
     #[serde(skip, default = "OpenIdCodec::placeholder")]
     pub(crate) codec: OpenIdCodec,
@@ -260,6 +266,7 @@ impl Account {
             secret: config.secret.clone(),
             original_id: config.original_id.clone(),
             unverified: config.verified == Some(false),
+            old_kf: config.new_kf == Some(false),
             seed,
             codec: OpenIdCodec::placeholder(),
             audience: Audience::new(followers),

@@ -213,6 +213,7 @@ errcodes! {
     (41007, SubMenuDataMissing, Never, "sub-menu data missing", "缺少子菜单数据"),
     (41008, OauthCodeMissing, Never, "OAuth code missing", "缺少 oauth code"),
     (41009, OpenIdMissing, Never, "openid missing", "缺少 openid"),
+    (41030, InvalidPage, Never, "invalid page: the page a subscription notification opens is not valid", "page 路径不正确"),
 
     // --- 420xx: expired --------------------------------------------------------
     (42001, AccessTokenExpired, RefreshToken, "access_token expired",
@@ -231,6 +232,7 @@ errcodes! {
     (43019, RecipientBlacklisted, Never, "the recipient is blacklisted", "需要将接收者从黑名单中移除"),
     (43100, IndustryChangeTooFrequent, Wait, "template industry changed too often (once per month)", "超过了更换行业的限制，每月最多修改一次"),
     (43101, UserRefusedMessage, Never, "user refused to accept the message", "用户拒绝接受消息，如果用户之前曾经订阅过，则表示用户取消了订阅关系"),
+    (43107, SubscribeCapabilityBanned, Never, "the capability or the template is banned: the subscription notification cannot be sent", "订阅消息能力封禁"),
 
     // --- 440xx: empty data -----------------------------------------------------
     (44001, EmptyMediaData, Never, "media file is empty", "多媒体文件为空"),
@@ -284,6 +286,7 @@ errcodes! {
     (45157, DuplicateTagName, Never, "duplicate tag name", "标签名非法，请注意不能和其他标签重名"),
     (45158, TagNameTooLong, Never, "tag name longer than 30 bytes", "标签名长度超过30个字节"),
     (45159, InvalidTagId, Never, "invalid tag_id", "非法的 tag_id"),
+    (45168, SensitiveWords, Never, "the content has sensitive words", "命中敏感词"),
 
     // --- 460xx: not found --------------------------------------------------------
     (46001, MediaDataNotExist, Never, "media data does not exist", "不存在媒体数据"),
@@ -421,6 +424,13 @@ errcodes! {
     (89507, IpRejectedOnceIn1Hour, Wait,
         "this IP was rejected by the administrator once within 1 h and is blocked for 1 h",
         "1小时内该 IP 被管理员拒绝调用一次，1小时内不可再使用该 IP 调用"),
+
+    // --- 1010xx: OCR ------------------------------------------------------------
+    (101001, CertificateNotFound, Never, "certificate not found: the image shows no card or document", "证件未找到"),
+
+    // --- 2000xx: subscription notification templates ---------------------------
+    (200011, SubscribeAccountBanned, Never, "the account is banned from subscription notification templates", "此账号已被封禁，无法操作"),
+    (200013, SubscribeTemplateBanned, Never, "the template is banned: it cannot be added", "此模板已被封禁，无法选用"),
 
     // --- 94100xx: short keys -------------------------------------------------
     (9410010, ShortenLongDataTooLong, Never, "shorten: long_data too long", "shorten：long_data 长度超过限制"),
@@ -587,6 +597,7 @@ mod tests {
             47003, 48001, 48002, 48004, 48005, 48006, 48008, 49003, 50001, 50002, 50005, 53500,
             53501, 53502, 53600, 61023, 61024, 61500, 61501, 61503, 47009, 63001, 63002, 87009,
             87014, 88000, 88001, 88002, 88003, 88004, 88005, 88007, 88008, 88010, 9410010, 9410011,
+            41030, 43107, 45168, 101001, 200011, 200013,
         ];
         for &code in singles {
             assert!(ErrCode::from_code(code).is_known(), "{code} missing");

@@ -218,7 +218,7 @@ pub(crate) fn sandbox(settings: &Settings, args: &SandboxArgs) -> Result<(), Fai
                 "--app-secret needs --app-id (or WXOA_APP_ID)"
             )));
         }
-        (None, None) if args.rules.unverified => {
+        (None, None) if args.rules.changes_account() => {
             builder = builder.account(args.rules.account(AccountConfig::default()));
         }
         (None, None) => {}

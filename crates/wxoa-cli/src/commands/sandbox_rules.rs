@@ -1,8 +1,9 @@
 //! `wxoa sandbox`'s flags for the platform's rules where the sources disagree
 //! (api-reference-2 "unsure"): analytics (spans, the code of a range ending today, when
 //! yesterday's figures are ready, the original article endpoints offline, an unverified
-//! account) and subscription notifications (template cap, `msgid` in answers, keyword
-//! limits). Each default is the one the sandbox's documentation gives.
+//! account), an account without the new customer-service system, and subscription
+//! notifications (template cap, `msgid` in answers, keyword limits). Each default is the one
+//! the sandbox's documentation gives.
 
 use clap::Args;
 use wxoa_sandbox::{AccountConfig, AnalyticsRules, SandboxBuilder, SubscribeRules};
@@ -40,6 +41,10 @@ pub(crate) struct RuleArgs {
     /// The account is not verified (微信认证): every analytics endpoint answers it 48001.
     #[arg(long)]
     pub(crate) unverified: bool,
+    /// The account has not enabled the new customer-service system (新版客服): every
+    /// kfsession and msgrecord call answers it 65400.
+    #[arg(long)]
+    pub(crate) no_new_kf: bool,
     /// Subscription notifications: most templates an account holds (200012 beyond).
     #[arg(long, value_name = "N", default_value_t = 25)]
     pub(crate) subscribe_max_templates: usize,
@@ -54,16 +59,38 @@ pub(crate) struct RuleArgs {
     /// (only the newer text allows them).
     #[arg(long)]
     pub(crate) subscribe_no_ranges: bool,
+    /// Subscription notifications: bizsend's `page` must be an http(s) URL (41030 otherwise).
+    #[arg(long)]
+    pub(crate) subscribe_page_web_url: bool,
+    /// Subscription notifications: titles (tids) whose templates bizsend refuses with 43107.
+    #[arg(long, value_name = "TID,…", value_delimiter = ',')]
+    pub(crate) subscribe_send_banned_tids: Vec<u32>,
+    /// Subscription notifications: words bizsend refuses in a value with 45168.
+    #[arg(long, value_name = "WORD,…", value_delimiter = ',')]
+    pub(crate) subscribe_sensitive_words: Vec<String>,
+    /// Subscription notifications: the account is banned from templates (addtemplate 200011).
+    #[arg(long)]
+    pub(crate) subscribe_account_banned: bool,
+    /// Subscription notifications: titles (tids) addtemplate refuses with 200013.
+    #[arg(long, value_name = "TID,…", value_delimiter = ',')]
+    pub(crate) subscribe_add_banned_tids: Vec<u32>,
 }
 
 impl RuleArgs {
     /// The account's configuration with the account-level rules applied.
-    pub(crate) fn account(&self, account: AccountConfig) -> AccountConfig {
+    pub(crate) fn account(&self, mut account: AccountConfig) -> AccountConfig {
         if self.unverified {
-            account.verified(false)
-        } else {
-            account
+            account = account.verified(false);
         }
+        if self.no_new_kf {
+            account = account.new_kf(false);
+        }
+        account
+    }
+
+    /// Whether any account-level rule is set (the default account then needs configuring).
+    pub(crate) fn changes_account(&self) -> bool {
+        self.unverified || self.no_new_kf
     }
 
     /// The builder with the analytics and subscription rules set.
@@ -78,6 +105,17 @@ impl RuleArgs {
         subscribe.answer_msgid = self.subscribe_msgid;
         subscribe.keyword_limits.amount_digits = self.subscribe_amount_digits;
         subscribe.keyword_limits.ranges = !self.subscribe_no_ranges;
+        subscribe.page_web_url = self.subscribe_page_web_url;
+        subscribe
+            .send_banned_tids
+            .clone_from(&self.subscribe_send_banned_tids);
+        subscribe
+            .sensitive_words
+            .clone_from(&self.subscribe_sensitive_words);
+        subscribe.account_banned = self.subscribe_account_banned;
+        subscribe
+            .add_banned_tids
+            .clone_from(&self.subscribe_add_banned_tids);
         builder
             .analytics_rules(analytics)
             .subscribe_rules(subscribe)

@@ -1,6 +1,8 @@
 //! `wxoa sandbox`'s flags for the rules the sources disagree on: `--unverified` (48001),
+//! `--no-new-kf` (65400),
 //! `--old-articles-offline` (47009), `--analytics-spans`, `--analytics-range-errcode`,
-//! `--analytics-ready-hour`, and the subscription flags (`--subscribe-max-templates`), each
+//! `--analytics-ready-hour`, and the subscription flags (`--subscribe-max-templates`,
+//! `--subscribe-add-banned-tids`, `--subscribe-account-banned`), each
 //! seen in what the running sandbox answers; a ready hour beyond 23 is a usage error.
 
 use std::process::Command;
@@ -55,6 +57,18 @@ async fn unverified_makes_every_analytics_call_48001() {
 }
 
 #[tokio::test]
+async fn no_new_kf_makes_every_session_call_65400() {
+    let running = Running::start(&["--no-new-kf"]);
+    let token = token(&running.base).await;
+    let waiting = get(&format!(
+        "{}/customservice/kfsession/getwaitcase?access_token={token}",
+        running.base
+    ))
+    .await;
+    assert_eq!(waiting["errcode"], 65400, "{waiting}");
+}
+
+#[tokio::test]
 async fn the_analytics_flags_set_the_rules() {
     let running = Running::start(&[
         "--old-articles-offline",
@@ -88,6 +102,20 @@ async fn the_subscription_flags_set_the_rules() {
     assert_eq!(first["errcode"], 0, "{first}");
     let second = call(&running.base, &token, path, &template).await;
     assert_eq!(second["errcode"], 200012, "{second}");
+}
+
+#[tokio::test]
+async fn the_subscription_ban_flags_set_the_rules() {
+    let template = json!({"tid": "99", "kidList": [3, 5, 4]});
+    let path = "/wxaapi/newtmpl/addtemplate";
+    let titles = Running::start(&["--subscribe-add-banned-tids", "99,2010"]);
+    let titles_token = token(&titles.base).await;
+    let banned = call(&titles.base, &titles_token, path, &template).await;
+    assert_eq!(banned["errcode"], 200013, "{banned}");
+    let account = Running::start(&["--subscribe-account-banned"]);
+    let account_token = token(&account.base).await;
+    let refused = call(&account.base, &account_token, path, &template).await;
+    assert_eq!(refused["errcode"], 200011, "{refused}");
 }
 
 #[test]

@@ -3,13 +3,13 @@
 //! error code the platform answers in its own test.
 
 use futures::TryStreamExt;
-use wxoa_client::Upload;
 use wxoa_client::api::comments::{COMMENTS_PAGE_MAX, CommentFilter};
 use wxoa_client::api::material::NewsArticle;
 use wxoa_client::api::media::MediaKind;
+use wxoa_client::{ErrCode, Upload};
 use wxoa_sandbox::{CommentRules, Sandbox};
 
-use crate::sandbox_env::{Env, env, env_with, errcode, refused, request_fixture};
+use crate::sandbox_env::{Env, api_code, env, env_with, errcode, refused, request_fixture};
 
 const JPEG: &[u8] = b"\xff\xd8\xff\xe0comment-thumb\xff\xd9";
 
@@ -199,6 +199,21 @@ async fn an_unknown_article_is_88001() {
     let comments = env.client.comments();
     assert_eq!(errcode(comments.open(msg_data_id + 1, 0).await), 88001);
     assert_eq!(errcode(comments.list(msg_data_id, 1).await), 88001);
+}
+
+#[tokio::test]
+async fn an_article_limited_for_safety_is_88002() {
+    let mut rules = CommentRules::default();
+    rules.limited_words = vec!["敏感".to_owned()];
+    let env = env_with(Sandbox::builder().followers(1).comment_rules(rules)).await;
+    let msg_data_id = published(&env, &[("敏感文章", false), ("文章", false)]).await;
+    let comments = env.client.comments();
+    assert_eq!(
+        api_code(comments.open(msg_data_id, 0).await),
+        ErrCode::CommentArticleLimited
+    );
+    comments.open(msg_data_id, 1).await.unwrap();
+    comments.close(msg_data_id, 0).await.unwrap();
 }
 
 #[tokio::test]

@@ -116,6 +116,12 @@ pub(crate) fn errcode<T: std::fmt::Debug>(result: Result<T, Error>) -> i64 {
     }
 }
 
+/// The platform's code of a failed call, typed.
+#[track_caller]
+pub(crate) fn api_code<T: std::fmt::Debug>(result: Result<T, Error>) -> wxoa_client::ErrCode {
+    wxoa_client::ErrCode::from_code(errcode(result))
+}
+
 /// The message of a request refused before it left.
 #[track_caller]
 pub(crate) fn refused<T: std::fmt::Debug>(result: Result<T, Error>) -> String {

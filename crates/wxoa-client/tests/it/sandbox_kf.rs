@@ -12,7 +12,7 @@ use wxoa_sandbox::{Sandbox, Webhook};
 use wxoa_types::inbound::Inbound;
 use wxoa_types::reply::Reply;
 
-use crate::sandbox_env::{Env, env, env_with, errcode, fixture};
+use crate::sandbox_env::{Env, api_code, env, env_with, errcode, fixture};
 
 const AGENT: &str = "a1@test";
 
@@ -134,6 +134,25 @@ async fn a_follower_served_by_another_agent_is_65414() {
     );
     // Refused, not replayed: one call each.
     assert_eq!(env.calls("/customservice/kfsession/create").await.len(), 2);
+}
+
+#[tokio::test]
+async fn without_the_new_customer_service_system_every_call_is_65400() {
+    let account = wxoa_sandbox::AccountConfig::default().new_kf(false);
+    let env = env_with(Sandbox::builder().followers(1).account(account)).await;
+    let openid = env.followers(1).await.remove(0);
+    let custom = env.client.custom();
+    let disabled = wxoa_client::ErrCode::NewKfError65400;
+    assert_eq!(
+        api_code(custom.open_session(AGENT, openid.as_str()).await),
+        disabled
+    );
+    assert_eq!(api_code(custom.session_of(openid.as_str()).await), disabled);
+    assert_eq!(api_code(custom.sessions_of(AGENT).await), disabled);
+    assert_eq!(api_code(custom.waiting().await), disabled);
+    let now = env.sandbox.now();
+    let records: Result<Vec<_>, _> = custom.records(now - 3600, now).all().try_collect().await;
+    assert_eq!(api_code(records), disabled);
 }
 
 #[tokio::test]

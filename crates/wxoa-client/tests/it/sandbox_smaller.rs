@@ -11,7 +11,7 @@ use wxoa_client::api::marketing::{ActionSetType, UserAction};
 use wxoa_client::api::media::MediaContent;
 use wxoa_sandbox::{CvRules, Sandbox};
 
-use crate::sandbox_env::{Env, env, env_with, errcode, fixture, refused};
+use crate::sandbox_env::{Env, api_code, env, env_with, errcode, fixture, refused};
 
 const OLD: &str = "wx00000000000000aa";
 
@@ -345,6 +345,19 @@ async fn an_image_url_the_platform_cannot_fetch_is_101000() {
         .text(Image::url("http://127.0.0.1:9/x.jpg"))
         .await;
     assert_eq!(errcode(result), 101000);
+}
+
+#[tokio::test]
+async fn an_image_of_one_colour_shows_no_certificate_101001() {
+    // An 8×8 PNG, every pixel the same grey.
+    const BLANK: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x00\x08\x00\x00\x00\x08\x08\x00\x00\x00\x00\xe1\x64\xe1\x57\x00\x00\x00\x0eIDAT\x78\xda\x63\x38\x01\x05\x0c\x94\x31\x00\x08\xb1\x32\x01\xb5\xc0\xab\x65\x00\x00\x00\x00IEND\xae\x42\x60\x82";
+    let env = env(0).await;
+    let blank = || Image::upload(Upload::bytes("blank.png", BLANK.to_vec()));
+    let ocr = env.client.ocr();
+    let not_found = wxoa_client::ErrCode::CertificateNotFound;
+    assert_eq!(api_code(ocr.id_card(blank()).await), not_found);
+    assert_eq!(api_code(ocr.bank_card(blank()).await), not_found);
+    assert!(ocr.text(blank()).await.is_ok());
 }
 
 #[tokio::test]

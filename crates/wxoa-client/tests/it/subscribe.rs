@@ -4,19 +4,29 @@
 
 use futures::TryStreamExt;
 use serde_json::json;
+use wxoa_client::ErrCode;
 use wxoa_client::api::subscribe::{
     KeywordLimits, KeywordRule, MiniProgramState, NotificationLang, OneTimeAction, OneTimeConsent,
-    TemplateType,
+    SendNotification, TemplateType,
 };
 use wxoa_sandbox::{Sandbox, SubscribeRules};
 
 use crate::sandbox_env::{
-    Env, env, env_with, errcode, fixture, query_fixture, refused, request_fixture,
+    Env, api_code, env, env_with, errcode, fixture, query_fixture, refused, request_fixture,
 };
 
 const SEND: &str = "/cgi-bin/message/subscribe/bizsend";
 const ADD: &str = "/wxaapi/newtmpl/addtemplate";
 const ONE_TIME: &str = "/cgi-bin/message/template/subscribe";
+
+/// A send of `booked`'s template to its follower, for the shop `shop` at 15:01.
+fn booking(env: &Env, openid: &str, id: &str, shop: &str) -> SendNotification {
+    env.client
+        .subscriptions()
+        .send(openid, id)
+        .field("thing1", shop)
+        .field("time2", "15:01")
+}
 
 /// `预约成功通知` (one-time; `thing1`, `time2`) and a follower who accepted it once.
 async fn booked(env: &Env) -> (String, String) {
@@ -195,13 +205,7 @@ async fn a_send_goes_out_as_the_spec_shows_and_lands_in_the_inbox() {
 async fn a_send_without_consent_is_43101() {
     let env = env(3).await;
     let (openid, id) = booked(&env).await;
-    let send = || {
-        env.client
-            .subscriptions()
-            .send(openid.as_str(), id.as_str())
-            .field("thing1", "天河店")
-            .field("time2", "15:01")
-    };
+    let send = || booking(&env, &openid, &id, "天河店");
     send().await.unwrap();
     assert_eq!(errcode(send().await), 43101);
 }
@@ -291,18 +295,87 @@ async fn values_that_break_their_types_rule_are_refused_before_sending() {
     assert!(env.calls(SEND).await.is_empty());
 }
 
-#[tokio::test]
-async fn keyword_limits_are_a_setting_of_the_send() {
-    let mut rules = SubscribeRules::default();
-    rules.keyword_limits.amount_digits = 12;
-    rules.answer_msgid = true;
-    let env = env_with(
+/// A sandbox of two followers with these rules.
+async fn env_ruled(rules: SubscribeRules) -> Env {
+    env_with(
         Sandbox::builder()
             .followers(2)
             .seed(3)
             .subscribe_rules(rules),
     )
-    .await;
+    .await
+}
+
+/// A sandbox with these rules, and `booked`'s template and follower.
+async fn booked_with(rules: SubscribeRules) -> (Env, String, String) {
+    let env = env_ruled(rules).await;
+    let (openid, id) = booked(&env).await;
+    (env, openid, id)
+}
+
+#[tokio::test]
+async fn a_page_that_is_no_web_url_is_41030_when_pages_must_be_urls() {
+    let mut rules = SubscribeRules::default();
+    rules.page_web_url = true;
+    let (env, openid, id) = booked_with(rules).await;
+    let send = || booking(&env, &openid, &id, "天河店");
+    assert_eq!(
+        api_code(send().page("pages/index").await),
+        ErrCode::InvalidPage
+    );
+    send().page("https://example.com/b/1").await.unwrap();
+}
+
+#[tokio::test]
+async fn a_template_banned_from_sending_is_43107() {
+    let mut rules = SubscribeRules::default();
+    rules.send_banned_tids = vec![2010];
+    let (env, openid, id) = booked_with(rules).await;
+    let sent = booking(&env, &openid, &id, "天河店").await;
+    assert_eq!(api_code(sent), ErrCode::SubscribeCapabilityBanned);
+    assert!(env.inbox(&openid).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_value_with_a_sensitive_word_is_45168() {
+    let mut rules = SubscribeRules::default();
+    rules.sensitive_words = vec!["违禁".to_owned()];
+    let (env, openid, id) = booked_with(rules).await;
+    assert_eq!(
+        api_code(booking(&env, &openid, &id, "违禁店").await),
+        ErrCode::SensitiveWords
+    );
+    booking(&env, &openid, &id, "天河店").await.unwrap();
+}
+
+#[tokio::test]
+async fn a_banned_account_adding_a_template_is_200011() {
+    let mut rules = SubscribeRules::default();
+    rules.account_banned = true;
+    let env = env_ruled(rules).await;
+    let added = env.client.subscriptions().add(2010, [1, 2]).await;
+    assert_eq!(api_code(added), ErrCode::SubscribeAccountBanned);
+}
+
+#[tokio::test]
+async fn a_banned_title_is_200013() {
+    let mut rules = SubscribeRules::default();
+    rules.add_banned_tids = vec![2010];
+    let env = env_ruled(rules).await;
+    let s = env.client.subscriptions();
+    assert_eq!(
+        api_code(s.add(2010, [1, 2]).await),
+        ErrCode::SubscribeTemplateBanned
+    );
+    s.add(2011, [1, 3]).await.unwrap();
+}
+
+#[tokio::test]
+async fn keyword_limits_are_a_setting_of_the_send() {
+    let mut rules = SubscribeRules::default();
+    rules.keyword_limits.amount_digits = 12;
+    rules.answer_msgid = true;
+    let env = env_ruled(rules).await;
     let openid = env.followers(1).await.remove(0);
     let s = env.client.subscriptions();
     let id = s.add(2011, [1, 3]).await.unwrap();

@@ -88,6 +88,9 @@ fn switch(shared: &Shared, auth: &Authed, request: &CommentRequest, open: bool) 
     let account = auth.account(&mut state)?;
     let article =
         account.commented_article(request.msg_data_id.as_ref(), request.index.as_ref(), rules)?;
+    if open {
+        rules.check_safe(&article)?;
+    }
     account.comments.set_open(&article, open);
     ok_empty()
 }

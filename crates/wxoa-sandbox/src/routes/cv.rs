@@ -6,6 +6,7 @@
 //! |---|---|---|
 //! | `ocr/idcard` | `type` photo or scan (photo when absent) | 47003 |
 //! | `img/aicrop` | `ratios` at most 5 positive numbers | 47003 |
+//! | `ocr/*` but `ocr/comm` | an image of more than one colour (no certificate on a blank one) | 101001 |
 //!
 //! Parameters (`type`, `ratios`) are read from the query, or from the form's text fields.
 
@@ -119,23 +120,26 @@ macro_rules! cv_endpoint {
 cv_endpoint!(
     idcard,
     |p| ocr::check_idcard_type(param(p, "type")),
-    |picture, _params| ocr::idcard(&picture)
+    |picture, _params| ocr::certificate(&picture, ocr::idcard)?
 );
-cv_endpoint!(bankcard, image_only, |picture, _params| ocr::bankcard(
-    &picture
-));
-cv_endpoint!(driving, image_only, |picture, _params| ocr::driving(
-    &picture
-));
+cv_endpoint!(bankcard, image_only, |picture, _params| ocr::certificate(
+    &picture,
+    ocr::bankcard
+)?);
+cv_endpoint!(driving, image_only, |picture, _params| ocr::certificate(
+    &picture,
+    ocr::driving
+)?);
 cv_endpoint!(driving_license, image_only, |picture, _params| {
-    ocr::driving_license(&picture)
+    ocr::certificate(&picture, ocr::driving_license)?
 });
-cv_endpoint!(bizlicense, image_only, |picture, _params| ocr::bizlicense(
-    &picture
-));
+cv_endpoint!(bizlicense, image_only, |picture, _params| ocr::certificate(
+    &picture,
+    ocr::bizlicense
+)?);
 cv_endpoint!(comm, image_only, |picture, _params| ocr::comm(&picture));
 cv_endpoint!(plate_number, image_only, |picture, _params| {
-    ocr::plate_number(&picture)
+    ocr::certificate(&picture, ocr::plate_number)?
 });
 cv_endpoint!(qrcode, image_only, |picture, _params| img::qrcodes(
     &picture

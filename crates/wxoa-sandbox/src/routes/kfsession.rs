@@ -5,6 +5,7 @@
 //!
 //! | rule | code |
 //! |---|---|
+//! | the account has the new customer-service system (`AccountConfig::new_kf`) | 65400 |
 //! | `kf_account` names an agent of the account | 65401 |
 //! | `create`: the agent is bound to a WeChat id and online (see `routes/kf`) | 65402 / 65415 |
 //! | the follower is in a session with another agent | 65414 |
@@ -14,7 +15,8 @@
 //! | `msgrecord`: at most 24 hours at a time | 65417 |
 //!
 //! The codes 65413 to 65417 are the platform's (the spec groups 65400–65412 as "new
-//! customer-service system errors" without detail). The sandbox has no agent clients: every
+//! customer-service system errors" without detail). Every route here reaches the account
+//! through [`kf_account`], which answers 65400 for an account without the new system. The sandbox has no agent clients: every
 //! agent counts as bound and online until the control API says otherwise, and sessions change
 //! only through this API and transfers. The rules
 //! are `platform::kf`'s; this file decodes the requests and encodes the answers.
@@ -27,9 +29,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{Authed, Json, Query, get, post};
-use crate::error::{ApiResult, ok, ok_empty};
+use crate::error::{ApiError, ApiResult, ok, ok_empty};
 use crate::platform::kf::SessionChange;
 use crate::shared::Shared;
+use crate::state::Account;
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -39,6 +42,21 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/customservice/kfsession/getsessionlist", get(sessions_of))
         .route("/customservice/kfsession/getwaitcase", get(waiting))
         .route("/customservice/msgrecord/getmsglist", post(records))
+}
+
+/// The calling account, when it has the new customer-service system (65400 otherwise).
+fn kf_account<'s>(
+    auth: &Authed,
+    state: &'s mut crate::state::State,
+) -> Result<&'s mut Account, ApiError> {
+    let account = auth.account(state)?;
+    if account.old_kf {
+        return Err(ApiError::msg(
+            65400,
+            "api unavailable: the new customer-service system is not enabled",
+        ));
+    }
+    Ok(account)
 }
 
 #[derive(Debug, Deserialize)]
@@ -73,7 +91,7 @@ fn change(
 ) -> ApiResult {
     let now = shared.clock.now();
     let mut state = shared.state();
-    auth.account(&mut state)?.change_kf_session(
+    kf_account(auth, &mut state)?.change_kf_session(
         change,
         request.kf_account.as_deref(),
         request.openid.as_deref(),
@@ -84,14 +102,14 @@ fn change(
 
 async fn session_of(State(shared): State<Arc<Shared>>, auth: Authed, query: Query) -> ApiResult {
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
+    let account = kf_account(&auth, &mut state)?;
     let (agent, created) = account.kf_session_of(query.get("openid"))?;
     ok(json!({"errcode": 0, "errmsg": "ok", "kf_account": agent, "createtime": created}))
 }
 
 async fn sessions_of(State(shared): State<Arc<Shared>>, auth: Authed, query: Query) -> ApiResult {
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
+    let account = kf_account(&auth, &mut state)?;
     let list: Vec<Value> = account
         .kf
         .sessions_of_agent(query.get("kf_account"))?
@@ -103,7 +121,7 @@ async fn sessions_of(State(shared): State<Arc<Shared>>, auth: Authed, query: Que
 
 async fn waiting(State(shared): State<Arc<Shared>>, auth: Authed) -> ApiResult {
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
+    let account = kf_account(&auth, &mut state)?;
     let (count, first) = account.kf.waiting_first();
     let shown: Vec<Value> = first
         .iter()
@@ -130,7 +148,7 @@ async fn records(
     Json(request): Json<RecordRequest>,
 ) -> ApiResult {
     let mut state = shared.state();
-    let account = auth.account(&mut state)?;
+    let account = kf_account(&auth, &mut state)?;
     let (page, next) = account.kf.records_page(
         request.starttime.as_ref(),
         request.endtime.as_ref(),

@@ -124,13 +124,12 @@ async fn add(
     auth: Authed,
     Json(request): Json<AddRequest>,
 ) -> ApiResult {
-    let max = shared.settings.subscribe.max_templates;
     let mut state = shared.state();
     let id = auth.account(&mut state)?.subscriptions.add(
         request.tid.as_ref(),
         request.kids.as_ref(),
         request.scene_desc,
-        max,
+        &shared.settings.subscribe,
     )?;
     ok(json!({"errcode": 0, "errmsg": "ok", "priTmplId": id}))
 }
@@ -172,11 +171,11 @@ async fn send(
     Json(request): Json<Notification>,
 ) -> ApiResult {
     let now = shared.clock.now();
-    let rules = shared.settings.subscribe;
+    let rules = &shared.settings.subscribe;
     let (msgid, outgoing) = {
         let mut state = shared.state();
         auth.account(&mut state)?
-            .send_notification(request, &rules.keyword_limits, now)?
+            .send_notification(request, rules, now)?
     };
     // The result reaches the account's server after the call has been answered.
     if let Some(outgoing) = outgoing {

@@ -13,12 +13,13 @@
 //! | `markelect`: elected comments below the cap (a setting) | 88003 |
 //! | `reply/add`: the content 1 to 600 characters (a setting) | 88007 |
 //! | `reply/add`: one reply per comment | 88005 |
+//! | `open`: the article's title has none of the words limited for safety (a setting, default none) | 88002 |
 //!
 //! Comments of an article are open when its `need_open_comment` was 1, until `open` or `close`
 //! says otherwise; a closed article takes no new comments (`list`, elections and replies go
 //! on). `user_comment_id`s count from 1 per article. A reply lands in the commenter's inbox
-//! (kind `comment_reply`). `88002` (an article limited for safety) is the platform's judgement
-//! and never happens here.
+//! (kind `comment_reply`). Whether an article is limited for safety (88002) is the platform's
+//! judgement; the sandbox plays it with [`CommentRules::limited_words`].
 
 mod articles;
 
@@ -38,7 +39,7 @@ use crate::state::Account;
 /// (api-reference-2 §4 "unconfirmed"), for [`SandboxBuilder::comment_rules`].
 ///
 /// [`SandboxBuilder::comment_rules`]: crate::SandboxBuilder::comment_rules
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CommentRules {
     /// The `index` of a send's first article: 0 (the official text and WxJava, the default) or
@@ -55,6 +56,10 @@ pub struct CommentRules {
     pub comment_max_chars: usize,
     /// Whether the account may manage comments (every call answers 88000 without).
     pub privileged: bool,
+    /// Words that make an article "limited for safety" (文章存在敏感信息): `open` on an article
+    /// whose title contains one answers 88002. The platform's judgement has no published rule;
+    /// default: none.
+    pub limited_words: Vec<String>,
 }
 
 impl Default for CommentRules {
@@ -66,6 +71,7 @@ impl Default for CommentRules {
             reply_max_chars: 600,
             comment_max_chars: 600,
             privileged: true,
+            limited_words: Vec::new(),
         }
     }
 }
@@ -77,6 +83,22 @@ impl CommentRules {
             Ok(())
         } else {
             Err(ApiError::msg(88000, "without comment privilege"))
+        }
+    }
+
+    /// `open`: 88002 when the article's title contains a word limited for safety.
+    pub(crate) fn check_safe(&self, article: &Article) -> Result<(), ApiError> {
+        let title = article.text("title");
+        match self
+            .limited_words
+            .iter()
+            .find(|w| title.contains(w.as_str()))
+        {
+            Some(word) => Err(ApiError::msg(
+                88002,
+                format!("article is limit for safety: its title has \"{word}\""),
+            )),
+            None => Ok(()),
         }
     }
 

@@ -9,6 +9,7 @@
 //! | `img_url` the sandbox can read: its own media (`/sandbox/media/ID`, a `down_url`) or a live QR code (`/cgi-bin/showqrcode?ticket=…`); it fetches nothing from the network | 101000 |
 //! | under 2 MB, a PNG or JPEG the sandbox can decode | 101002 |
 //! | 100 calls a day per path and account (Beijing days) | 101003 |
+//! | the certificate OCRs (all `ocr/*` but `comm`): an image of more than one colour | 101001 |
 //!
 //! The size and the quota are [`CvRules`]; a refused call uses no quota.
 

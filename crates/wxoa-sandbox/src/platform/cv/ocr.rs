@@ -2,6 +2,8 @@
 //! platform's shapes drawn from a digest of the image, so the same image always reads the
 //! same, different images read differently, and numbers carry valid check digits (an ID
 //! number's ISO 7064 digit, a bank card's Luhn digit). Boxes (`pos`) lie inside the image.
+//! An image of one colour (every pixel the same) shows no certificate: the certificate
+//! endpoints (all but `ocr/comm`) answer it 101001.
 
 use serde_json::{Value, json};
 
@@ -29,6 +31,24 @@ const LINES: &[&str] = &[
     "订餐热线 400-800-0000",
     "扫码领取优惠券",
 ];
+
+/// What `read` reads of the certificate in the image: 101001 for an image of one colour,
+/// where no certificate can be (see the module's doc).
+pub(crate) fn certificate(
+    picture: &Picture,
+    read: fn(&Picture) -> Value,
+) -> Result<Value, ApiError> {
+    use image::GenericImageView;
+    let mut pixels = picture.image.pixels().map(|(_, _, pixel)| pixel);
+    let first = pixels.next();
+    if pixels.all(|pixel| Some(pixel) == first) {
+        return Err(ApiError::msg(
+            101001,
+            "certificate not found: the image is of one colour",
+        ));
+    }
+    Ok(read(picture))
+}
 
 /// `type` of `ocr/idcard`: `photo` (with a background, the default) or `scan`.
 pub(crate) fn check_idcard_type(kind: Option<&str>) -> Result<(), ApiError> {

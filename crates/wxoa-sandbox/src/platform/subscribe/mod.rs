@@ -8,12 +8,21 @@
 //! | `kidList`: 2 to 5 distinct keywords of the title | 200020 |
 //! | `sceneDesc`: at most 15 characters | 200021 |
 //! | at most 25 templates (a setting) | 200012 |
+//! | `addtemplate`: the account is not banned from templates (a setting, default not) | 200011 |
+//! | `addtemplate`: the title is not banned (a setting, default none) | 200013 |
 //! | `deltemplate`, `bizsend`: a template of the account | 40037 |
 //! | `getpubtemplatetitles`: `limit` 1 to 30, `start` and `ids` numbers | 47003 |
 //! | `bizsend`: `touser` a follower (unknown 40003, blacklisted 43019, not following 43004) | |
 //! | `bizsend`: every field of `data` `{"value": "…"}`; every keyword of the template in it, its value following its type's rule | 47003 naming the field |
 //! | `bizsend`: `miniprogram.appid` an AppID, `miniprogram_state`, `lang` known values | 47003 |
 //! | `bizsend`: the follower accepted the template; a one-time consent allows one send | 43101 |
+//! | `bizsend`: `page`, when given, an http(s) URL (a setting, default off) | 41030 |
+//! | `bizsend`: the template's title is not banned from sending (a setting, default none) | 43107 |
+//! | `bizsend`: no value of `data` holds a sensitive word (a setting, default none) | 45168 |
+//!
+//! The codes 41030, 43107, 45168, 200011 and 200013 come from the mini-program tables (unsure
+//! for Official Accounts); the conditions that cause them are the platform's judgement, so
+//! each is a [`SubscribeRules`] setting that is off by default.
 //!
 //! A follower consents through a pushed `subscribe_msg_popup_event` (or changes their mind
 //! through a `subscribe_msg_change_event`): `accept` of a one-time template (type 2) allows
@@ -43,7 +52,7 @@ use crate::state::Account;
 /// nothing (api-reference-2 §1.1 "unsure"), for [`SandboxBuilder::subscribe_rules`].
 ///
 /// [`SandboxBuilder::subscribe_rules`]: crate::SandboxBuilder::subscribe_rules
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SubscribeRules {
     /// The limits keyword values are checked against (default: the platform's table).
@@ -53,6 +62,21 @@ pub struct SubscribeRules {
     pub answer_msgid: bool,
     /// Most templates an account may hold (200012 beyond; 25 in the mini-program table).
     pub max_templates: usize,
+    /// Whether `bizsend`'s `page` must be an http(s) URL (41030 otherwise). The sources
+    /// disagree on what `page` is (a web URL for the SDKs, a mini-program page on the new
+    /// page): default false, any text.
+    pub page_web_url: bool,
+    /// Titles (`tid`s) whose templates may not be sent: `bizsend` of a template made from one
+    /// answers 43107 (capability or template banned). Default: none.
+    pub send_banned_tids: Vec<u32>,
+    /// Words `bizsend` refuses in a keyword value with 45168 (sensitive words). Default: none.
+    pub sensitive_words: Vec<String>,
+    /// Whether the account is banned from templates: `addtemplate` answers 200011. Default:
+    /// false.
+    pub account_banned: bool,
+    /// Titles (`tid`s) banned from the library: `addtemplate` of one answers 200013. Default:
+    /// none.
+    pub add_banned_tids: Vec<u32>,
 }
 
 impl Default for SubscribeRules {
@@ -61,6 +85,11 @@ impl Default for SubscribeRules {
             keyword_limits: KeywordLimits::default(),
             answer_msgid: false,
             max_templates: 25,
+            page_web_url: false,
+            send_banned_tids: Vec::new(),
+            sensitive_words: Vec::new(),
+            account_banned: false,
+            add_banned_tids: Vec::new(),
         }
     }
 }
@@ -177,21 +206,30 @@ pub(crate) struct Consent {
 }
 
 impl Subscriptions {
-    /// `addtemplate`: title `tid` (200014) with 2 to 5 distinct keywords of it (200020), a
-    /// `sceneDesc` of at most 15 characters (200021), within `max` templates (200012). The
-    /// new `priTmplId`.
+    /// `addtemplate`: by an account not banned (200011), title `tid` (200014) not banned
+    /// (200013) with 2 to 5 distinct keywords of it (200020), a `sceneDesc` of at most 15
+    /// characters (200021), within the rules' most templates (200012). The new `priTmplId`.
     pub(crate) fn add(
         &mut self,
         tid: Option<&Value>,
         kids: Option<&Value>,
         scene_desc: Option<String>,
-        max: usize,
+        rules: &SubscribeRules,
     ) -> Result<String, ApiError> {
+        if rules.account_banned {
+            return Err(ApiError::msg(200011, "account is banned from templates"));
+        }
         let title = tid
             .and_then(lenient_i64)
             .and_then(|t| u32::try_from(t).ok())
             .and_then(library::title)
             .ok_or_else(|| ApiError::msg(200014, "invalid tid"))?;
+        if rules.add_banned_tids.contains(&title.tid) {
+            return Err(ApiError::msg(
+                200013,
+                format!("template {} is banned", title.tid),
+            ));
+        }
         let bad_kids = || ApiError::msg(200020, "invalid kidList");
         let list = kids.and_then(Value::as_array).ok_or_else(bad_kids)?;
         let mut chosen: Vec<u32> = Vec::with_capacity(list.len());
@@ -211,7 +249,7 @@ impl Subscriptions {
         {
             return Err(ApiError::msg(200021, "invalid sceneDesc"));
         }
-        if self.templates.len() >= max {
+        if self.templates.len() >= rules.max_templates {
             return Err(ApiError::msg(
                 200012,
                 "private template count exceeds limit",
@@ -321,7 +359,7 @@ impl Account {
     pub(crate) fn send_notification(
         &mut self,
         request: Notification,
-        limits: &KeywordLimits,
+        rules: &SubscribeRules,
         now: i64,
     ) -> Result<(u64, Option<Outgoing>), ApiError> {
         let openid = request.touser.unwrap_or_default();
@@ -334,7 +372,19 @@ impl Account {
             .subscriptions
             .template(&id)
             .ok_or_else(invalid_template)?;
-        let data = check_data(template, request.data.as_ref(), limits)?;
+        if rules.send_banned_tids.contains(&template.tid) {
+            return Err(ApiError::msg(
+                43107,
+                format!("template of tid {} is banned from sending", template.tid),
+            ));
+        }
+        let data = check_data(template, request.data.as_ref(), rules)?;
+        if rules.page_web_url
+            && let Some(page) = request.page.as_deref()
+            && !url::Url::parse(page).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+        {
+            return Err(ApiError::msg(41030, "invalid page: not an http(s) URL"));
+        }
         check_miniprogram(request.miniprogram.as_ref())?;
         let known =
             |value: Option<&str>, allowed: &[&str]| value.is_none_or(|v| allowed.contains(&v));
@@ -385,11 +435,12 @@ impl Account {
 
 /// `data` of a send: every field `{"value": "…"}`, and every keyword of the template with a
 /// value that follows its type's rule (47003 naming the field: `data.thing1.value`). Fields
-/// the template does not have are left out. The fields kept, in the template's order.
+/// the template does not have are left out; a value with one of the rules' sensitive words
+/// answers 45168. The fields kept, in the template's order.
 fn check_data(
     template: &PrivateTemplate,
     data: Option<&Value>,
-    limits: &KeywordLimits,
+    rules: &SubscribeRules,
 ) -> Result<Value, ApiError> {
     let fields = data
         .and_then(Value::as_object)
@@ -407,8 +458,22 @@ fn check_data(
                     format!("argument invalid! data.{name}.value is empty"),
                 )
             })?;
-        check_value(&KeywordRule::from(keyword.rule), value, limits)
-            .map_err(|_| ApiError::argument(&format!("data.{name}.value")))?;
+        check_value(
+            &KeywordRule::from(keyword.rule),
+            value,
+            &rules.keyword_limits,
+        )
+        .map_err(|_| ApiError::argument(&format!("data.{name}.value")))?;
+        if rules
+            .sensitive_words
+            .iter()
+            .any(|w| value.contains(w.as_str()))
+        {
+            return Err(ApiError::msg(
+                45168,
+                format!("data.{name}.value has sensitive words"),
+            ));
+        }
         kept.insert(name, json!({"value": value}));
     }
     Ok(Value::Object(kept))
