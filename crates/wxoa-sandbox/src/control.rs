@@ -32,7 +32,9 @@ pub use answers::{
     CommentedArticle, FaultOutcome, FollowerSubscriptions, Followers, FormPart, InboxItem,
     ListedAnswer, PushOutcome, PushResult, SetFault, ShownWebhook, SubscriptionConsent,
 };
-pub use component::{AuthorizerEntry, Authorizers, ComponentEvent, ComponentState, Consented};
+pub use component::{
+    AuthorizerEntry, Authorizers, ComponentEvent, ComponentState, Consented, Refreshes,
+};
 pub use scripted::Scripted;
 
 /// Why a control request failed.

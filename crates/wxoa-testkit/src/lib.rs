@@ -76,6 +76,8 @@ pub enum Action {
     Pause,
     /// [`Redis::restart`].
     Restart,
+    /// [`Redis::flush_all`].
+    Flush,
 }
 
 impl std::fmt::Display for Action {
@@ -83,6 +85,7 @@ impl std::fmt::Display for Action {
         f.write_str(match self {
             Action::Pause => "paused",
             Action::Restart => "restarted",
+            Action::Flush => "flushed",
         })
     }
 }
@@ -175,6 +178,17 @@ impl Redis {
     pub fn pause(&self, duration: Duration) -> Result<(), RedisError> {
         let millis = duration.as_millis().to_string();
         self.command(&["CLIENT", "PAUSE", &millis, "ALL"])
+    }
+
+    /// Empties a private server (`FLUSHALL`): every key of every database gone, as after an
+    /// operator's mistake or a failover to an empty replica.
+    pub fn flush_all(&self) -> Result<(), RedisError> {
+        if self.port.is_none() {
+            return Err(RedisError::NotPrivate {
+                action: Action::Flush,
+            });
+        }
+        self.command(&["FLUSHALL"])
     }
 
     /// Sends one command to a private server and expects `+OK`.

@@ -5,7 +5,8 @@
 //! configured with), `credentials` (tickets, the component token, its quota and
 //! `clear_quota`), `authorize` (pre-auth and authorization codes, consent and revocation,
 //! authorizer tokens, the list, the options), `events` (the XML of the pushes to the
-//! authorization-event URL), `profile` (what `api_get_authorizer_info` says of an account).
+//! authorization-event URL), `profile` (what `api_get_authorizer_info` says of an account),
+//! `refresh_log` (the authorizer tokens issued, and calls with expired ones).
 
 use std::collections::{HashMap, VecDeque};
 
@@ -16,6 +17,7 @@ pub(crate) mod config;
 pub(crate) mod credentials;
 pub(crate) mod events;
 pub(crate) mod profile;
+pub(crate) mod refresh_log;
 
 /// The permission sets granted (func_info ids 1–127) as bits.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -180,6 +182,9 @@ pub(crate) struct ComponentState {
     /// Position in `authorizations` by AppID (rebuilt, not saved).
     #[serde(skip)]
     pub(crate) index: HashMap<String, usize>,
+    /// The authorizer tokens issued and the calls made with expired ones (not saved).
+    #[serde(skip)]
+    pub(crate) refresh_log: refresh_log::RefreshLog,
 }
 
 impl ComponentState {
