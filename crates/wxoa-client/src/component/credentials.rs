@@ -45,6 +45,8 @@ pub(crate) struct ComponentState {
     /// rate bound.
     pub(super) refreshed: Counter,
     pub(super) throttled: Counter,
+    /// Rebuilds of refresh tokens from the authorizer list, whoever asked.
+    pub(super) rebuilds: Counter,
 }
 
 impl Default for ComponentState {
@@ -64,6 +66,7 @@ impl ComponentState {
             recovery: tokio::sync::Mutex::new(0),
             refreshed: Counter::default(),
             throttled: Counter::default(),
+            rebuilds: Counter::default(),
         }
     }
 

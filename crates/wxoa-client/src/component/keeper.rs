@@ -66,7 +66,6 @@ struct Inner {
     expired: Counter,
     deferred: Counter,
     failed: Counter,
-    recoveries: Counter,
 }
 
 /// What a keeper has done since it was made ([`Keeper::counts`]).
@@ -88,7 +87,8 @@ pub struct KeeperCounts {
     pub deferred: u64,
     /// Refreshes that failed (tried again on the next pass).
     pub failed: u64,
-    /// Rebuilds of lost refresh tokens from the authorizer list (the cold start included).
+    /// Rebuilds of refresh tokens from the authorizer list by this process — the keeper's
+    /// (its cold start included), on demand, by a refresh that found none.
     pub recoveries: u64,
     /// Authorizer tokens this process fetched in all — the keeper's and those API calls
     /// needed — across the component's handles.
@@ -214,7 +214,7 @@ impl Keeper {
             expired: inner.expired.get(),
             deferred: inner.deferred.get(),
             failed: inner.failed.get(),
-            recoveries: inner.recoveries.get(),
+            recoveries: self.component.state.rebuilds.get(),
             fetched: self.component.state.refreshed.get(),
             throttled: self.component.state.throttled.get(),
         }
@@ -255,9 +255,9 @@ impl Keeper {
             inner.failed.clone(),
         );
         registry.register(
-            "wxoa_component_keeper_recoveries",
-            "Rebuilds of refresh tokens from the authorizer list",
-            inner.recoveries.clone(),
+            "wxoa_component_rebuilds",
+            "Rebuilds of refresh tokens from the authorizer list by this process",
+            state.rebuilds.clone(),
         );
         registry.register(
             "wxoa_component_authorizer_refreshes",
@@ -274,7 +274,6 @@ impl Keeper {
     /// Rebuilds the store's refresh tokens from the authorizer list, and learns the list.
     async fn recover(&self) -> Result<()> {
         if let Some(recovered) = self.component.recover_if_due().await? {
-            self.inner.recoveries.inc();
             tracing::info!(
                 component = %self.component.app_id(),
                 written = recovered.written,

@@ -17,7 +17,7 @@ impl Component {
     /// (after a store was flushed): answers how many were written.
     pub async fn recover_refresh_tokens(&self) -> Result<usize> {
         let mut done = self.state.recovery.lock().await;
-        let recovered = recover(&self.client).await?;
+        let recovered = recover(&self.client, &self.state).await?;
         *done = now_ms();
         Ok(recovered.written)
     }
@@ -29,7 +29,7 @@ impl Component {
         if !rebuild_due(*last, &self.state) {
             return Ok(None);
         }
-        let recovered = recover(&self.client).await?;
+        let recovered = recover(&self.client, &self.state).await?;
         *last = now_ms();
         Ok(Some(recovered))
     }
@@ -53,7 +53,7 @@ pub(super) async fn recovered(
         return Ok(found);
     }
     if rebuild_due(*last, state) {
-        recover(component).await?;
+        recover(component, state).await?;
         *last = now_ms();
         if let Some(found) = stored_refresh_token(component, authorizer).await
             && fresh(&found)
@@ -84,7 +84,7 @@ pub(super) struct Recovered {
 }
 
 /// Pages the authorizer list and writes every refresh token the store lacks.
-async fn recover(component: &Client) -> Result<Recovered> {
+async fn recover(component: &Client, state: &ComponentState) -> Result<Recovered> {
     let handle = Component::new(component.clone())?;
     let mut written = 0;
     let mut authorizers = Vec::new();
@@ -111,6 +111,7 @@ async fn recover(component: &Client) -> Result<Recovered> {
             break;
         }
     }
+    state.rebuilds.inc();
     tracing::info!(component = %component.app_id(), written, "refresh tokens rebuilt from the authorizer list");
     Ok(Recovered {
         written,

@@ -130,28 +130,13 @@ async fn two_instances_on_redis_refresh_each_authorizer_once_per_lifetime_within
     // The cold start learns the authorizers from api_get_authorizer_list.
     cold_started(&sandbox, u64::from(AUTHORIZERS)).await;
     let users = use_tokens(&first, app_ids(&sandbox, 20).await);
-    let since = sandbox
-        .control()
-        .component_refreshes(None, None)
-        .await
-        .unwrap()
-        .until_ms;
-    tokio::time::sleep(Duration::from_secs(3 * LIFETIME + 1)).await;
-    let until = sandbox
-        .control()
-        .component_refreshes(None, None)
-        .await
-        .unwrap()
-        .until_ms;
+    let control = sandbox.control();
+    let period = Duration::from_secs(3 * LIFETIME + 1);
+    let window = control.component_refreshes_over(period).await.unwrap();
     users.abort();
     for task in tasks {
         task.abort();
     }
-    let control = sandbox.control();
-    let window = control
-        .component_refreshes(Some(since), Some(until))
-        .await
-        .unwrap();
     assert!(window.kept_once_per_lifetime(), "{window:?}");
     // Over three lifetimes and a second, each authorizer is refreshed every 0.5 to 0.65 of a
     // lifetime: four to seven times in all — not per instance.
@@ -191,37 +176,20 @@ async fn a_stopped_instance_and_a_flushed_redis_lose_nothing() {
     // The first instance stops (its memory gone with it): the second keeps every token.
     kept_by_a.abort();
     drop(first);
-    let since = sandbox
-        .control()
-        .component_refreshes(None, None)
-        .await
-        .unwrap()
-        .until_ms;
-    tokio::time::sleep(Duration::from_secs(2 * LIFETIME)).await;
     let control = sandbox.control();
-    let alone = control
-        .component_refreshes(Some(since), None)
-        .await
-        .unwrap();
+    let period = Duration::from_secs(2 * LIFETIME);
+    let alone = control.component_refreshes_over(period).await.unwrap();
     assert!(alone.kept_once_per_lifetime(), "{alone:?}");
     // Redis loses everything: the refresh tokens come back from the authorizer list, and the
     // tokens the instance holds are written back.
     let before = b.counts().recoveries;
     redis.flush_all().unwrap();
-    let since = sandbox
-        .control()
-        .component_refreshes(None, None)
-        .await
-        .unwrap()
-        .until_ms;
-    tokio::time::sleep(Duration::from_secs(3 * LIFETIME)).await;
-    let flushed = control
-        .component_refreshes(Some(since), None)
-        .await
-        .unwrap();
+    let period = Duration::from_secs(3 * LIFETIME);
+    let flushed = control.component_refreshes_over(period).await.unwrap();
     kept_by_b.abort();
     assert!(flushed.kept_once_per_lifetime(), "{flushed:?}");
     assert!(flushed.per_authorizer_min >= 2, "{flushed:?}");
+    // The instance left rebuilt them (its keeper, or a refresh that found none).
     let counts = b.counts();
     assert!(counts.recoveries > before, "{counts:?}");
     let index = RedisStore::new(redis.url()).unwrap();
@@ -239,16 +207,10 @@ async fn one_keeper_on(store: Arc<dyn TokenStore>) {
     let keeper = component.keeper();
     let task = keep(&keeper);
     cold_started(&sandbox, 30).await;
-    let since = sandbox
-        .control()
-        .component_refreshes(None, None)
-        .await
-        .unwrap()
-        .until_ms;
-    tokio::time::sleep(Duration::from_secs(2 * LIFETIME)).await;
+    let period = Duration::from_secs(2 * LIFETIME);
     let r = sandbox
         .control()
-        .component_refreshes(Some(since), None)
+        .component_refreshes_over(period)
         .await
         .unwrap();
     task.abort();

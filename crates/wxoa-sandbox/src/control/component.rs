@@ -176,6 +176,17 @@ impl Control {
             .await
     }
 
+    /// The authorizer tokens issued while `period` passes, from now (two calls of
+    /// [`Control::component_refreshes`] around a sleep).
+    pub async fn component_refreshes_over(
+        &self,
+        period: std::time::Duration,
+    ) -> Result<Refreshes, ControlError> {
+        let since = self.component_refreshes(None, None).await?.until_ms;
+        tokio::time::sleep(period).await;
+        self.component_refreshes(Some(since), None).await
+    }
+
     /// `GET /sandbox/component`: the component, its latest ticket, how many authorized it.
     pub async fn component(&self) -> Result<ComponentState, ControlError> {
         self.get("/sandbox/component").await
