@@ -91,8 +91,9 @@ impl SandboxBuilder {
         self
     }
 
-    /// How long access tokens and tickets live (default 7,200 s, as on the platform; at least
-    /// 1 s): short lifetimes let a test watch a client refresh ahead in real time.
+    /// How long access tokens and tickets live, a component's authorizer tokens included
+    /// (default 7,200 s, as on the platform; at least 1 s): short lifetimes let a test watch a
+    /// client refresh ahead in real time.
     pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
         self.settings.token_lifetime = i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX).max(1);
         self

@@ -68,6 +68,16 @@ impl Clock {
         self.now()
     }
 
+    /// Unix milliseconds, virtual (for logs that need finer than seconds).
+    pub(crate) fn now_ms(&self) -> i64 {
+        let real_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        real_ms
+            .saturating_add(self.offset().saturating_mul(1000))
+            .min(MAX_TIME.saturating_mul(1000))
+    }
+
     /// How far the clock is ahead of real time.
     pub(crate) fn offset(&self) -> i64 {
         self.offset.load(Ordering::Relaxed)

@@ -36,7 +36,9 @@ pub use answers::{
     ListedAnswer, PushOutcome, PushResult, SetFault, ShownWebhook, SubscriptionConsent,
 };
 pub use clock::Clock;
-pub use component::{AuthorizerEntry, Authorizers, ComponentEvent, ComponentState, Consented};
+pub use component::{
+    AuthorizerEntry, Authorizers, ComponentEvent, ComponentState, Consented, Refreshes,
+};
 pub use faults::Faults;
 pub use release::{ReleaseCase, ReleaseReport, ReleaseTestOptions};
 pub use scripted::Scripted;

@@ -47,6 +47,9 @@ pub(crate) struct State {
     /// Position in `accounts` by AppID (rebuilt, not saved).
     #[serde(skip)]
     by_app_id: HashMap<String, usize>,
+    /// The virtual second `tokens` was last pruned in (not saved).
+    #[serde(skip)]
+    pruned_at: i64,
 }
 
 impl State {
@@ -60,6 +63,7 @@ impl State {
             tokens: HashMap::new(),
             component: ComponentState::default(),
             by_app_id: HashMap::new(),
+            pruned_at: 0,
         };
         state.reindex();
         state
@@ -154,8 +158,14 @@ impl State {
         Ok(index)
     }
 
-    /// Forgets tokens that ended more than a day ago, so the table does not grow forever.
+    /// Forgets tokens that ended more than a day ago, so the table does not grow forever (at
+    /// most once a virtual second: ten thousand authorizers refreshing must not scan the table
+    /// on every token issued).
     pub(crate) fn prune_tokens(&mut self, now: i64) {
+        if now == self.pruned_at {
+            return;
+        }
+        self.pruned_at = now;
         self.tokens
             .retain(|_, t| t.ends_at().saturating_add(86_400) > now);
     }

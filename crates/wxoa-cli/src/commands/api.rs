@@ -7,7 +7,7 @@ use std::sync::Arc;
 use clap::{Args, Subcommand};
 use futures::TryFutureExt;
 use serde_json::Value;
-use wxoa_client::component::Component;
+use wxoa_client::component::{Component, ComponentSettings};
 use wxoa_client::token::{
     FileStore, MemoryStore, RedisStore, RemoteTokenSource, TokenSource, TokenStore,
 };
@@ -164,16 +164,29 @@ pub(crate) fn client(settings: &Settings) -> Result<Client, Failure> {
 /// The third-party platform whose AppID and AppSecret are `--app-id` and `--app-secret`; with
 /// `--token-server`, its tokens and its authorizers' come from that server (no AppSecret).
 pub(crate) fn component(settings: &Settings) -> Result<Component, Failure> {
+    component_with(settings, ComponentSettings::default(), None)
+}
+
+/// [`component`] paced by `pace`, its store's fetch lock living `lock` (default 30 s).
+pub(crate) fn component_with(
+    settings: &Settings,
+    pace: ComponentSettings,
+    lock: Option<std::time::Duration>,
+) -> Result<Component, Failure> {
     let global = &settings.global;
     let app_id = Settings::require(&global.app_id, "--app-id", "WXOA_APP_ID")?;
-    let (builder, account) = match remote_source(settings)? {
-        Some(source) => (
-            Client::builder().token_source(source),
-            Account::component_without_secret(app_id),
-        ),
+    let mut builder = Client::builder();
+    if let Some(ttl) = lock {
+        builder = builder.store_lock(ttl);
+    }
+    let account = match remote_source(settings)? {
+        Some(source) => {
+            builder = builder.token_source(source);
+            Account::component_without_secret(app_id)
+        }
         None => {
             let secret = Settings::require(&global.app_secret, "--app-secret", "WXOA_APP_SECRET")?;
-            (Client::builder(), Account::component(app_id, secret))
+            Account::component_with(app_id, secret, pace)
         }
     };
     let client = build(settings, builder, account)?;

@@ -4,14 +4,15 @@
 //! `--authorizer APPID`.
 
 use std::io::Write;
+use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
-use wxoa_client::component::AuthType;
+use wxoa_client::component::{AuthType, ComponentSettings};
 use wxoa_webhook::ComponentAccount;
 use wxoa_webhook::metrics::Registry;
 
-use crate::commands::api::{component as component_of, failure, output, print};
+use crate::commands::api::{component as component_of, component_with, failure, output, print};
 use crate::commands::serve::{ServeArgs, Served, bot, run};
 use crate::config::Settings;
 use crate::exit::Failure;
@@ -58,6 +59,29 @@ pub(crate) struct ComponentServeArgs {
     /// Let the bot see the release test's pushes instead of answering them built-in.
     #[arg(long)]
     no_release_test: bool,
+    /// Do not run the keeper, which refreshes every authorizer's token ahead of its expiry
+    /// whether or not it is used (tokens are then refreshed when a call needs one).
+    #[arg(long)]
+    no_keeper: bool,
+    /// Most authorizer token refreshes per second, by this instance and by every instance
+    /// sharing --store together (a counter in the store).
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
+    refreshes_per_second: u32,
+    /// Most authorizer token refreshes running at once in this instance.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..))]
+    refresh_concurrency: u64,
+    /// Refresh an authorizer's token this many seconds before it stops being usable (at most
+    /// an eighth of its life), plus a spread of its own of up to --refresh-spread seconds (at
+    /// most a tenth of its life).
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    refresh_ahead: u64,
+    /// See --refresh-ahead.
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    refresh_spread: u64,
+    /// How long a token fetch lock in --store lives should its holder die (a killed
+    /// instance): the others wait that long before refreshing the tokens it was refreshing.
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    store_lock: u64,
 }
 
 /// Options of `wxoa component authorize-url`.
@@ -143,9 +167,18 @@ fn serve(settings: &Settings, args: &ComponentServeArgs) -> Result<(), Failure> 
     let global = &settings.global;
     let token = Settings::require(&global.token, "--token", "WXOA_TOKEN")?;
     let key = Settings::require(&global.aes_key, "--aes-key", "WXOA_AES_KEY")?;
-    let component = component_of(settings)?;
+    let mut pace = ComponentSettings::default();
+    pace.refreshes_per_second = args.refreshes_per_second;
+    pace.refresh_concurrency = usize::try_from(args.refresh_concurrency).unwrap_or(usize::MAX);
+    pace.refresh_ahead = Duration::from_secs(args.refresh_ahead);
+    pace.refresh_spread = Duration::from_secs(args.refresh_spread);
+    let component = component_with(settings, pace, Some(Duration::from_secs(args.store_lock)))?;
     let mut registry = Registry::default();
     component.client().metrics().register(&mut registry);
+    let keeper = (!args.no_keeper).then(|| component.keeper());
+    if let Some(keeper) = &keeper {
+        keeper.register(&mut registry);
+    }
     let app_id = component.app_id().to_string();
     let served = ComponentAccount::new(app_id, token, key, bot(args.serve.bot), component)
         .map_err(Failure::usage)?
@@ -153,7 +186,7 @@ fn serve(settings: &Settings, args: &ComponentServeArgs) -> Result<(), Failure> 
     run(
         settings,
         &args.serve,
-        Served::Component(served, args.component_path.clone()),
+        Served::Component(served, args.component_path.clone(), keeper),
         None,
         registry,
     )

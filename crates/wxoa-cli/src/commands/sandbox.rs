@@ -41,6 +41,11 @@ pub(crate) struct SandboxArgs {
     /// would (concurrent calls wait side by side); 0, the default, answers at once.
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub(crate) latency: u64,
+    /// Seconds an access token lives — the account's, and the authorizer tokens of
+    /// --component-app-id (7,200 on the platform): a shortened "virtual lifetime" lets a
+    /// test or benchmark watch many refreshes in minutes.
+    #[arg(long, value_name = "SECS", default_value_t = 7_200, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) token_lifetime: u64,
     /// Also play the old account APPID that this account took over (账号迁移): changeopenid
     /// turns its followers' OpenIDs into this account's, for 15 days from the first start.
     /// It has as many synthetic followers as this one (follower k became follower k here, so
@@ -202,6 +207,7 @@ pub(crate) fn sandbox(settings: &Settings, args: &SandboxArgs) -> Result<(), Fai
         .followers(args.followers)
         .seed(args.seed)
         .latency(std::time::Duration::from_millis(args.latency))
+        .token_lifetime(std::time::Duration::from_secs(args.token_lifetime))
         .limits(args.limits.resolve(&settings.limits)?);
     match (&global.app_id, &global.app_secret) {
         (Some(app_id), Some(secret)) => {

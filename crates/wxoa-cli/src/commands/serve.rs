@@ -4,6 +4,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
+use wxoa_client::component::Keeper;
 use wxoa_webhook::deadline::{CustomerService, LateReply};
 use wxoa_webhook::dedup::{DedupStore, RedisDedup};
 use wxoa_webhook::metrics::Registry;
@@ -118,8 +119,9 @@ pub(crate) fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Failure
 /// authorizers (`wxoa component serve`).
 pub(crate) enum Served {
     Account(Account),
-    /// The component and the path of its authorization events.
-    Component(ComponentAccount, String),
+    /// The component, the path of its authorization events, and the keeper of its
+    /// authorizers' tokens to run beside the server (none with --no-keeper).
+    Component(ComponentAccount, String, Option<Keeper>),
 }
 
 /// Serves until SIGTERM or Ctrl-C, then drains.
@@ -137,7 +139,11 @@ pub(crate) fn run(
     );
     let name = match &served {
         Served::Account(account) => account.app_id().to_owned(),
-        Served::Component(component, _) => component.app_id().to_owned(),
+        Served::Component(component, _, _) => component.app_id().to_owned(),
+    };
+    let keeper = match &served {
+        Served::Component(_, _, keeper) => keeper.clone(),
+        Served::Account(_) => None,
     };
     let listen = args.listen.clone();
     let path = args.path.clone();
@@ -151,7 +157,9 @@ pub(crate) fn run(
             .replay_window(window);
         builder = match served {
             Served::Account(account) => builder.account(account),
-            Served::Component(component, path) => builder.component(component).component_path(path),
+            Served::Component(component, path, _) => {
+                builder.component(component).component_path(path)
+            }
         };
         if let Some(late) = late {
             builder = builder.late_reply(late);
@@ -184,7 +192,12 @@ pub(crate) fn run(
         };
         tracing::info!(%local, app_id = %name, "serving pushes");
         eprintln!("wxoa serve: listening on http://{local}{path}");
+        // The keeper refreshes the authorizers' tokens while the server runs.
+        let keeping = keeper.map(|keeper| tokio::spawn(async move { keeper.run().await }));
         wxoa_server::serve(listener, webhook.router(), limits, stop).await;
+        if let Some(keeping) = keeping {
+            keeping.abort();
+        }
         let left = signalled.get().map_or(drain_timeout, |at| {
             drain_timeout.saturating_sub(at.elapsed())
         });

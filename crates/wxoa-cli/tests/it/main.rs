@@ -9,6 +9,7 @@ mod api;
 mod card;
 mod card_member;
 mod comment;
+mod component_keeper;
 mod component_tokens;
 mod config;
 mod demo;

@@ -51,6 +51,16 @@ impl Client {
         self.token(TokenKind::WxCardTicket).await
     }
 
+    /// The account's access token, refreshed unless the one in memory or in the store
+    /// expires after `expires_ms` — through the single flight of every fetch (one fetch
+    /// however many callers, here and in every process sharing the store): what a
+    /// component's keeper asks for each authorizer that is due.
+    pub(crate) async fn access_token_after(&self, expires_ms: u64) -> Result<Token> {
+        self.check_registered()?;
+        self.obtain(TokenKind::AccessToken, Need::After(expires_ms))
+            .await
+    }
+
     /// Reports that `rejected` was refused by the platform where the client could not see it
     /// (a JS-SDK page, a call made with another HTTP client, a token server's caller), and
     /// answers the current token — the one calls the client makes already do on 40001, 40014

@@ -1,17 +1,20 @@
 //! The component's credentials: the verify ticket it is pushed, its `component_access_token`,
 //! and each authorizer's refresh token and access token — where each is kept and how each is
-//! renewed without bursts, without losing a refresh token, and once per fleet.
+//! renewed without bursts (the process's and the fleet's pace), without losing a refresh token,
+//! and once per fleet. Rebuilding lost refresh tokens is `recovery.rs`.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use prometheus_client::metrics::counter::Counter;
 use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::{Semaphore, SemaphorePermit};
 use wxoa_types::ids::AppId;
 use wxoa_types::secret::Secret;
 
+use super::recovery::recovered;
 use super::{Component, ComponentError, ComponentSettings};
 use crate::client::Role;
 use crate::error::{ConfigError, Error, Result};
@@ -20,6 +23,8 @@ use crate::{ApiRequest, Client};
 
 /// The longest token, ticket or refresh token accepted.
 const MAX_VALUE_LEN: usize = 4096;
+/// How close to the end of a second a refresh counts in the next one (the fleet's rate bound).
+const SECOND_EDGE_MS: u64 = 25;
 /// A refresh token has no expiry while the account stays authorized: it is kept for a century.
 const RECORD_LIFETIME_MS: u64 = 100 * 365 * 24 * 3600 * 1000;
 
@@ -35,7 +40,13 @@ pub(crate) struct ComponentState {
     last_ticket: Mutex<Option<Token>>,
     push_requested_ms: AtomicU64,
     /// Held while refresh tokens are rebuilt from the authorizer list: one rebuild at a time.
-    recovery: tokio::sync::Mutex<u64>,
+    pub(super) recovery: tokio::sync::Mutex<u64>,
+    /// Authorizer tokens this process fetched, and refreshes it held back for the fleet's
+    /// rate bound.
+    pub(super) refreshed: Counter,
+    pub(super) throttled: Counter,
+    /// Rebuilds of refresh tokens from the authorizer list, whoever asked.
+    pub(super) rebuilds: Counter,
 }
 
 impl Default for ComponentState {
@@ -53,13 +64,17 @@ impl ComponentState {
             last_ticket: Mutex::new(None),
             push_requested_ms: AtomicU64::new(0),
             recovery: tokio::sync::Mutex::new(0),
+            refreshed: Counter::default(),
+            throttled: Counter::default(),
+            rebuilds: Counter::default(),
         }
     }
 
-    /// A permit to refresh an authorizer: at most `refresh_concurrency` at once, started at
-    /// most `refreshes_per_second` a second. (The semaphore is never closed, so the permit is
-    /// always there.)
-    async fn pace(&self) -> Option<SemaphorePermit<'_>> {
+    /// A permit to refresh an authorizer: at most `refresh_concurrency` at once in the process,
+    /// started at most `refreshes_per_second` a second by the process and — through the
+    /// store's counter of the second — by every process sharing the store. (The semaphore is
+    /// never closed, so the permit is always there.)
+    async fn pace(&self, component: &Client) -> Option<SemaphorePermit<'_>> {
         let permit = self.refreshes.acquire().await.ok();
         let interval_us = 1_000_000 / u64::from(self.settings.refreshes_per_second.max(1));
         let wait_us = {
@@ -75,7 +90,38 @@ impl ComponentState {
         if wait_us > 0 {
             tokio::time::sleep(Duration::from_micros(wait_us)).await;
         }
+        self.fleet_slot(component).await;
         permit
+    }
+
+    /// Waits for a refresh slot of the current second in the store's counter, shared by every
+    /// process of the component: at most `refreshes_per_second` in any second. A store without
+    /// counters (or failing) leaves the process's own bound alone in force.
+    async fn fleet_slot(&self, component: &Client) {
+        let counter = format!("{}:authorizer_refreshes", component.app_id());
+        let limit = u64::from(self.settings.refreshes_per_second.max(1));
+        loop {
+            let mut now = now_ms();
+            // A refresh started in the last moments of a second reaches the platform in the
+            // next one: it counts there.
+            if now % 1000 >= 1000 - SECOND_EDGE_MS {
+                tokio::time::sleep(Duration::from_millis(1000 - now % 1000)).await;
+                now = now_ms();
+            }
+            match component.store().tally(&counter, now / 1000).await {
+                Ok(counted) if counted <= limit => return,
+                Ok(_) => {
+                    self.throttled.inc();
+                    let next_second = 1000 - now % 1000;
+                    let spread = crate::token::jitter(Duration::from_millis(50));
+                    tokio::time::sleep(Duration::from_millis(next_second) + spread).await;
+                }
+                Err(error) => {
+                    tracing::debug!(component = %component.app_id(), %error, "no fleet-wide refresh counter; the process's own rate bound applies");
+                    return;
+                }
+            }
+        }
     }
 
     /// Whether it is time to ask again (a ticket push, a rebuild), recording that it is asked.
@@ -98,7 +144,7 @@ pub(super) fn refresh_key(component: &AppId, authorizer: &str) -> TokenKey {
     TokenKey::new(authorizer, TokenKind::RefreshToken).through(component.clone())
 }
 
-fn access_key(component: &AppId, authorizer: &str) -> TokenKey {
+pub(super) fn access_key(component: &AppId, authorizer: &str) -> TokenKey {
     TokenKey::new(authorizer, TokenKind::AccessToken).through(component.clone())
 }
 
@@ -117,12 +163,11 @@ pub(super) fn checked(path: &str, field: &str, value: Option<String>) -> Result<
     }
 }
 
-/// A token that lives `expires_in` seconds from now (the platform's 7200, bounded to a week).
+/// A token that lives `expires_in` seconds from now (the platform's 7200 when it answers
+/// none, bounded to a week).
 pub(super) fn token_for(value: Secret, expires_in: u64) -> Token {
-    Token::fresh(
-        value,
-        Duration::from_secs(expires_in.clamp(60, 7 * 24 * 3600)),
-    )
+    let expires_in = if expires_in == 0 { 7200 } else { expires_in };
+    Token::fresh(value, Duration::from_secs(expires_in.min(7 * 24 * 3600)))
 }
 
 impl Component {
@@ -199,15 +244,6 @@ impl Component {
             }
             .into()
         })
-    }
-
-    /// Rebuilds the refresh tokens missing from the store from `api_get_authorizer_list`
-    /// (after a store was flushed): answers how many were written.
-    pub async fn recover_refresh_tokens(&self) -> Result<usize> {
-        let mut done = self.state.recovery.lock().await;
-        let written = recover(&self.client).await?;
-        *done = now_ms();
-        Ok(written)
     }
 }
 
@@ -334,7 +370,7 @@ pub(crate) async fn fetch_component_token(
 }
 
 /// The refresh token of `authorizer` in the store: `None` when absent or revoked.
-async fn stored_refresh_token(component: &Client, authorizer: &str) -> Option<Secret> {
+pub(super) async fn stored_refresh_token(component: &Client, authorizer: &str) -> Option<Secret> {
     match component
         .store()
         .get(&refresh_key(component.app_id(), authorizer))
@@ -395,7 +431,7 @@ pub(crate) async fn fetch_authorizer_token(
         }
         .into());
     };
-    let _permit = state.pace().await;
+    let _permit = state.pace(&component).await;
     let appid = authorizer.app_id().as_str();
     let mut refresh = match stored_refresh_token(&component, appid).await {
         Some(refresh) => refresh,
@@ -405,6 +441,7 @@ pub(crate) async fn fetch_authorizer_token(
     loop {
         match exchange_refresh_token(&component, appid, &refresh).await {
             Ok((token, answered)) => {
+                state.refreshed.inc();
                 if answered.expose() != refresh.expose() {
                     keep_refresh_token(&component, appid, &answered).await?;
                 }
@@ -464,68 +501,4 @@ async fn exchange_refresh_token(
         _ => refresh.clone(),
     };
     Ok((token, answered))
-}
-
-/// The refresh token of `authorizer` after a rebuild from the authorizer list (one rebuild at
-/// a time, at most one per retry interval): a value other than `stale`, or
-/// [`ComponentError::NoRefreshToken`].
-async fn recovered(
-    component: &Client,
-    state: &ComponentState,
-    authorizer: &str,
-    stale: Option<&Secret>,
-) -> Result<Secret> {
-    let mut last = state.recovery.lock().await;
-    let fresh = |found: &Secret| stale.is_none_or(|stale| stale.expose() != found.expose());
-    // Another caller may have rebuilt while this one waited.
-    if let Some(found) = stored_refresh_token(component, authorizer).await
-        && fresh(&found)
-    {
-        return Ok(found);
-    }
-    let interval = u64::try_from(state.settings.retry_interval.as_millis()).unwrap_or(u64::MAX);
-    if last.saturating_add(interval) <= now_ms() {
-        recover(component).await?;
-        *last = now_ms();
-        if let Some(found) = stored_refresh_token(component, authorizer).await
-            && fresh(&found)
-        {
-            return Ok(found);
-        }
-    }
-    Err(ComponentError::NoRefreshToken {
-        component: component.app_id().clone(),
-        authorizer: AppId::from(authorizer),
-    }
-    .into())
-}
-
-/// Pages the authorizer list and writes every refresh token the store lacks.
-async fn recover(component: &Client) -> Result<usize> {
-    let handle = Component::new(component.clone())?;
-    let mut written = 0;
-    let mut offset = 0;
-    loop {
-        let page = handle
-            .authorizer_page(offset, super::AUTHORIZER_PAGE_MAX)
-            .await?;
-        let count = page.list.len();
-        for entry in page.list {
-            let Some(refresh) = entry.refresh_token.filter(|r| !r.is_empty()) else {
-                continue;
-            };
-            let appid = entry.authorizer_appid.as_str();
-            let held = stored_refresh_token(component, appid).await;
-            if held.is_none_or(|held| held.expose() != refresh.expose()) {
-                keep_refresh_token(component, appid, &refresh).await?;
-                written += 1;
-            }
-        }
-        offset += count;
-        if count == 0 || offset >= page.total_count {
-            break;
-        }
-    }
-    tracing::info!(component = %component.app_id(), written, "refresh tokens rebuilt from the authorizer list");
-    Ok(written)
 }

@@ -21,8 +21,13 @@
 //!   per authorizer per expiry across the fleet. A refresh token that is lost (a flushed Redis)
 //!   is rebuilt from `api_get_authorizer_list` ([`Component::recover_refresh_tokens`], also run
 //!   by itself, at most once a minute, when a refresh finds none);
-//! - refreshes are bounded in concurrency and rate ([`ComponentSettings`]) and refresh-ahead is
-//!   jittered per token, so that thousands of authorizers never refresh in one burst.
+//! - refreshes are bounded in concurrency and rate ([`ComponentSettings`]; the rate across
+//!   the fleet through a counter in the store) and refresh-ahead is jittered per token, so
+//!   that thousands of authorizers never refresh in one burst;
+//! - the **keeper** ([`Component::keeper`]) keeps every authorizer's token fresh, idle or
+//!   not: it learns the authorizers from the store's index (and, on a cold start, from
+//!   `api_get_authorizer_list`), and refreshes each one due through the same single flight —
+//!   two instances sharing a store refresh an authorizer once per token lifetime.
 //!
 //! Authorizers are added and removed at runtime as the authorization events arrive:
 //! [`Component::receive`] exchanges the code of `authorized` and `updateauthorized` and forgets
@@ -48,11 +53,14 @@
 //!
 //! This file holds the handle, its settings and errors; `credentials.rs` the ticket, the tokens
 //! and the refresh tokens; `authorization.rs` the authorization flow and the authorizers'
-//! information.
+//! information; `keeper.rs` the proactive refresh of every authorizer's token; `recovery.rs`
+//! the rebuild of lost refresh tokens.
 
 mod authorization;
 mod credentials;
+mod keeper;
 mod oauth;
+mod recovery;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -65,6 +73,7 @@ pub use authorization::{
     AuthorizerOption, AuthorizerPage, PreAuthCode,
 };
 pub(crate) use credentials::{ComponentState, fetch_authorizer_token, fetch_component_token};
+pub use keeper::{Keeper, KeeperCounts, KeeperPass};
 pub(crate) use oauth::with_component_token;
 
 use crate::client::Role;
@@ -81,8 +90,18 @@ pub struct ComponentSettings {
     pub ticket_lifetime: Duration,
     /// Most authorizer refreshes running at once in the process. Default 16.
     pub refresh_concurrency: usize,
-    /// Most authorizer refreshes started per second by the process. Default 50.
+    /// Most authorizer refreshes started per second by the process and, when the store is
+    /// shared (file, Redis), by every process sharing it together (a counter of the second
+    /// in the store). Default 50.
     pub refreshes_per_second: u32,
+    /// How long before an authorizer's token stops being usable the keeper
+    /// ([`Component::keeper`]) refreshes it, at most an eighth of the token's life. Default
+    /// 10 minutes.
+    pub refresh_ahead: Duration,
+    /// Plus up to this much more, different for each authorizer and each token, at most a
+    /// tenth of the token's life: the spread that keeps thousands of authorizers from
+    /// refreshing in one burst. Default 10 minutes.
+    pub refresh_spread: Duration,
     /// Least time between two requests to push a ticket (`api_start_push_ticket`) and between
     /// two automatic recoveries of lost refresh tokens. Default one minute.
     pub retry_interval: Duration,
@@ -94,6 +113,8 @@ impl Default for ComponentSettings {
             ticket_lifetime: Duration::from_secs(12 * 3600),
             refresh_concurrency: 16,
             refreshes_per_second: 50,
+            refresh_ahead: Duration::from_secs(600),
+            refresh_spread: Duration::from_secs(600),
             retry_interval: Duration::from_secs(60),
         }
     }

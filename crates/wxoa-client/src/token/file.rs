@@ -1,4 +1,5 @@
-//! The file store: one JSON file shared by every process of a machine.
+//! The file store: one JSON file shared by every process of a machine — tokens, a
+//! component's authorizers (read from the refresh tokens it holds) and counters.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -13,7 +14,7 @@ use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
 use super::store::{StoredToken, lock_id};
-use super::{StoreError, StoreLock, Token, TokenKey, TokenStore};
+use super::{IndexedAuthorizer, StoreError, StoreLock, Token, TokenKey, TokenKind, TokenStore};
 use crate::FileAction;
 use wxoa_types::ids::AppId;
 
@@ -52,6 +53,31 @@ struct Paths {
 struct FileData {
     #[serde(default)]
     tokens: BTreeMap<String, StoredToken>,
+    /// Each counter's current window and count ([`TokenStore::tally`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    counters: BTreeMap<String, (u64, u64)>,
+}
+
+impl FileData {
+    /// The authorizers of `component` with a refresh token, and their access tokens' times
+    /// (keys `{component}/{appid}:{kind}`, see [`TokenKey`]'s `Display`).
+    fn authorizers(&self, component: &AppId) -> Vec<IndexedAuthorizer> {
+        let prefix = format!("{component}/");
+        let suffix = format!(":{}", TokenKind::RefreshToken.as_str());
+        self.tokens
+            .iter()
+            .filter(|(_, token)| !token.value.is_empty())
+            .filter_map(|(name, _)| name.strip_prefix(&prefix)?.strip_suffix(&suffix))
+            .map(|app_id| {
+                let access = format!("{prefix}{app_id}:{}", TokenKind::AccessToken.as_str());
+                let (fetched, expires) = self
+                    .tokens
+                    .get(&access)
+                    .map_or((0, 0), |t| (t.fetched_at_ms, t.expires_at_ms));
+                IndexedAuthorizer::new(app_id, fetched, expires)
+            })
+            .collect()
+    }
 }
 
 impl FileStore {
@@ -245,6 +271,45 @@ impl TokenStore for FileStore {
             let _ = FileExt::unlock(&*file);
         }
         futures::future::ready(Ok(())).boxed()
+    }
+
+    fn authorizers<'a>(
+        &'a self,
+        component: &'a AppId,
+        before_ms: u64,
+    ) -> BoxFuture<'a, Result<Vec<IndexedAuthorizer>, StoreError>> {
+        let component = component.clone();
+        self.blocking(move |paths| {
+            let mut found = Self::read_blocking(paths)?.authorizers(&component);
+            found.retain(|a| a.expires_at_ms < before_ms);
+            Ok(found)
+        })
+    }
+
+    fn authorizer_count<'a>(
+        &'a self,
+        component: &'a AppId,
+    ) -> BoxFuture<'a, Result<usize, StoreError>> {
+        let component = component.clone();
+        self.blocking(move |paths| Ok(Self::read_blocking(paths)?.authorizers(&component).len()))
+    }
+
+    fn tally<'a>(
+        &'a self,
+        counter: &'a str,
+        window: u64,
+    ) -> BoxFuture<'a, Result<u64, StoreError>> {
+        let counter = counter.to_owned();
+        self.blocking(move |paths| {
+            Self::update_blocking(paths, |data| {
+                let entry = data.counters.entry(counter).or_insert((window, 0));
+                if entry.0 != window {
+                    *entry = (window, 0);
+                }
+                entry.1 += 1;
+                (true, entry.1)
+            })
+        })
     }
 }
 

@@ -1,4 +1,5 @@
-//! The in-process store.
+//! The in-process store: tokens, fetch locks, a component's authorizers (read from the
+//! refresh tokens it holds) and counters.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -7,8 +8,10 @@ use std::time::{Duration, Instant};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 
+use wxoa_types::ids::AppId;
+
 use super::store::lock_id;
-use super::{StoreError, StoreLock, Token, TokenKey, TokenStore};
+use super::{IndexedAuthorizer, StoreError, StoreLock, Token, TokenKey, TokenKind, TokenStore};
 
 /// Tokens kept in the process's memory: for one process, or for several clients of one process
 /// that share it (`Arc<MemoryStore>`). Nothing survives a restart.
@@ -16,6 +19,8 @@ use super::{StoreError, StoreLock, Token, TokenKey, TokenStore};
 pub struct MemoryStore {
     tokens: RwLock<HashMap<TokenKey, Token>>,
     locks: RwLock<HashMap<TokenKey, (String, Instant)>>,
+    /// Each counter's current window and count.
+    counters: RwLock<HashMap<String, (u64, u64)>>,
 }
 
 impl MemoryStore {
@@ -23,6 +28,27 @@ impl MemoryStore {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The authorizers of `component` with a refresh token, and their access tokens' times.
+    fn authorizers_of(&self, component: &AppId) -> Vec<IndexedAuthorizer> {
+        let tokens = self.tokens.read().unwrap_or_else(|e| e.into_inner());
+        tokens
+            .iter()
+            .filter(|(key, token)| {
+                key.kind == TokenKind::RefreshToken
+                    && key.component.as_ref() == Some(component)
+                    && !token.expose().is_empty()
+            })
+            .map(|(key, _)| {
+                let access = TokenKey::new(key.app_id.clone(), TokenKind::AccessToken)
+                    .through(component.clone());
+                let (fetched, expires) = tokens
+                    .get(&access)
+                    .map_or((0, 0), |t| (t.fetched_at_ms(), t.expires_at_ms()));
+                IndexedAuthorizer::new(key.app_id.clone(), fetched, expires)
+            })
+            .collect()
     }
 }
 
@@ -73,6 +99,37 @@ impl TokenStore for MemoryStore {
             locks.remove(lock.key());
         }
         futures::future::ready(Ok(())).boxed()
+    }
+
+    fn authorizers<'a>(
+        &'a self,
+        component: &'a AppId,
+        before_ms: u64,
+    ) -> BoxFuture<'a, Result<Vec<IndexedAuthorizer>, StoreError>> {
+        let mut found = self.authorizers_of(component);
+        found.retain(|a| a.expires_at_ms < before_ms);
+        futures::future::ready(Ok(found)).boxed()
+    }
+
+    fn authorizer_count<'a>(
+        &'a self,
+        component: &'a AppId,
+    ) -> BoxFuture<'a, Result<usize, StoreError>> {
+        futures::future::ready(Ok(self.authorizers_of(component).len())).boxed()
+    }
+
+    fn tally<'a>(
+        &'a self,
+        counter: &'a str,
+        window: u64,
+    ) -> BoxFuture<'a, Result<u64, StoreError>> {
+        let mut counters = self.counters.write().unwrap_or_else(|e| e.into_inner());
+        let entry = counters.entry(counter.to_owned()).or_insert((window, 0));
+        if entry.0 != window {
+            *entry = (window, 0);
+        }
+        entry.1 += 1;
+        futures::future::ready(Ok(entry.1)).boxed()
     }
 }
 

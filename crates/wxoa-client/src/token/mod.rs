@@ -82,7 +82,7 @@ pub use source::{RemoteTokenSource, TokenSource};
 pub(crate) use source::{SourceKind, TokenResponse};
 #[cfg(feature = "redis")]
 pub use store::RedisCommand;
-pub use store::{StoreError, StoreLock, TokenStore};
+pub use store::{IndexedAuthorizer, StoreError, StoreLock, TokenStore};
 
 /// What a token is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,4 +1,5 @@
-//! The Redis store: tokens shared by every process of every machine.
+//! The Redis store: tokens shared by every process of every machine, a component's index of
+//! its authorizers (a sorted set by access-token expiry), and counters.
 
 use std::fmt;
 use std::time::Duration;
@@ -9,8 +10,10 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, Script};
 use tokio::sync::OnceCell;
 
+use wxoa_types::ids::AppId;
+
 use super::store::{RedisCommand, StoredToken, lock_id};
-use super::{StoreError, StoreLock, Token, TokenKey, TokenStore};
+use super::{IndexedAuthorizer, StoreError, StoreLock, Token, TokenKey, TokenKind, TokenStore};
 
 const NAME: &str = "redis";
 
@@ -28,6 +31,50 @@ if current then
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 return 1
+";
+
+/// Keeps a component's index in step with a write (`ARGV[1]`): `add` an authorizer whose
+/// refresh token was written (`ARGV[2]`, due at once unless known), `remove` a revoked one,
+/// or move a known one's access token forward (`token`: expiry `ARGV[3]`, fetch time
+/// `ARGV[4]`). `KEYS[1]` is the sorted set of expiries, `KEYS[2]` the hash of fetch times.
+const INDEX: &str = r"
+if ARGV[1] == 'remove' then
+  redis.call('ZREM', KEYS[1], ARGV[2])
+  redis.call('HDEL', KEYS[2], ARGV[2])
+  return 1
+end
+if ARGV[1] == 'add' then
+  return redis.call('ZADD', KEYS[1], 'NX', 0, ARGV[2])
+end
+local current = redis.call('ZSCORE', KEYS[1], ARGV[2])
+if not current or tonumber(current) >= tonumber(ARGV[3]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
+return 1
+";
+
+/// The authorizers of the index `KEYS[1]` (fetch times in `KEYS[2]`) expiring before
+/// `ARGV[1]`: AppID, expiry, fetch time, AppID, …
+const DUE: &str = r"
+local found = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'WITHSCORES')
+local out = {}
+for i = 1, #found, 2 do
+  out[#out + 1] = found[i]
+  out[#out + 1] = found[i + 1]
+  out[#out + 1] = redis.call('HGET', KEYS[2], found[i]) or '0'
+end
+return out
+";
+
+/// Counts one event in `KEYS[1]`, which is forgotten a minute after its first.
+const TALLY: &str = r"
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then
+  redis.call('PEXPIRE', KEYS[1], 60000)
+end
+return n
 ";
 
 /// Deletes the lock `KEYS[1]` only if it is still the caller's (`ARGV[1]`).
@@ -48,6 +95,11 @@ return 0
 /// - The fetch lock is `SET key id NX PX ttl`; it is released only by its holder (a Lua script
 ///   compares the id), and expires by itself if the holder dies.
 /// - Writes are a Lua script, atomic on the server: an older fetch never overwrites a newer one.
+/// - A component's authorizers are indexed in `wxoa:{COMPONENT}:authorizers` (a sorted set of
+///   AppIDs by access-token expiry, 0 when none is stored) and
+///   `wxoa:{COMPONENT}:authorizers:fetched` (a hash of fetch times), updated after each write
+///   of an authorizer's refresh token or access token (a second command: the index lives in
+///   the component's cluster slot). Counters are `wxoa:{COUNTER}:tally:WINDOW`.
 /// - The connection is made on first use and re-made after failures. Every operation gives up
 ///   after the operation timeout (default 1 s), so that a Redis that is down never holds up API
 ///   calls: the token manager then serves from the process's memory, logs a warning, and comes
@@ -60,6 +112,9 @@ pub struct RedisStore {
     connection: OnceCell<ConnectionManager>,
     put: Script,
     unlock: Script,
+    index: Script,
+    due: Script,
+    tally: Script,
 }
 
 impl RedisStore {
@@ -77,6 +132,9 @@ impl RedisStore {
             connection: OnceCell::new(),
             put: Script::new(PUT),
             unlock: Script::new(UNLOCK),
+            index: Script::new(INDEX),
+            due: Script::new(DUE),
+            tally: Script::new(TALLY),
         })
     }
 
@@ -105,6 +163,41 @@ impl RedisStore {
 
     fn lock_key(key: &TokenKey) -> String {
         format!("{}:lock", Self::key(key))
+    }
+
+    /// The keys of a component's index: the sorted set of expiries, the hash of fetch times.
+    fn index_keys(component: &AppId) -> [String; 2] {
+        let set = format!("wxoa:{{{component}}}:authorizers");
+        let fetched = format!("{set}:fetched");
+        [set, fetched]
+    }
+
+    /// Keeps the index of `key`'s component in step with a write of `token` (see [`INDEX`]).
+    async fn update_index(&self, key: &TokenKey, token: &Token) -> Result<(), StoreError> {
+        let Some(component) = &key.component else {
+            return Ok(());
+        };
+        let op = match key.kind {
+            TokenKind::RefreshToken if token.expose().is_empty() => "remove",
+            TokenKind::RefreshToken => "add",
+            TokenKind::AccessToken => "token",
+            _ => return Ok(()),
+        };
+        let [set, fetched] = Self::index_keys(component);
+        let _: i64 = self
+            .run(RedisCommand::Index, async |mut c| {
+                self.index
+                    .key(set)
+                    .key(fetched)
+                    .arg(op)
+                    .arg(key.app_id.as_str())
+                    .arg(token.expires_at_ms())
+                    .arg(token.fetched_at_ms())
+                    .invoke_async(&mut c)
+                    .await
+            })
+            .await?;
+        Ok(())
     }
 
     async fn connection(&self) -> Result<ConnectionManager, StoreError> {
@@ -199,7 +292,7 @@ impl TokenStore for RedisStore {
                 .expires_at_ms
                 .saturating_sub(super::now_ms())
                 .max(1_000);
-            let _: i64 = self
+            let written: i64 = self
                 .run(RedisCommand::Put, async |mut c| {
                     self.put
                         .key(Self::key(key))
@@ -210,6 +303,9 @@ impl TokenStore for RedisStore {
                         .await
                 })
                 .await?;
+            if written == 1 {
+                self.update_index(key, token).await?;
+            }
             Ok(())
         }
         .boxed()
@@ -252,6 +348,67 @@ impl TokenStore for RedisStore {
                 })
                 .await?;
             Ok(())
+        }
+        .boxed()
+    }
+
+    fn authorizers<'a>(
+        &'a self,
+        component: &'a AppId,
+        before_ms: u64,
+    ) -> BoxFuture<'a, Result<Vec<IndexedAuthorizer>, StoreError>> {
+        async move {
+            let [set, fetched] = Self::index_keys(component);
+            let flat: Vec<String> = self
+                .run(RedisCommand::Index, async |mut c| {
+                    self.due
+                        .key(set)
+                        .key(fetched)
+                        .arg(before_ms)
+                        .invoke_async(&mut c)
+                        .await
+                })
+                .await?;
+            // Scores come back as decimal text ("1733412345678", or "0").
+            let number = |text: &str| text.parse::<f64>().map_or(0, |n| n.max(0.0) as u64);
+            Ok(flat
+                .chunks_exact(3)
+                .filter_map(|entry| match entry {
+                    [app_id, expires, fetched] => Some(IndexedAuthorizer::new(
+                        app_id.as_str(),
+                        number(fetched),
+                        number(expires),
+                    )),
+                    _ => None,
+                })
+                .collect())
+        }
+        .boxed()
+    }
+
+    fn authorizer_count<'a>(
+        &'a self,
+        component: &'a AppId,
+    ) -> BoxFuture<'a, Result<usize, StoreError>> {
+        async move {
+            let [set, _] = Self::index_keys(component);
+            self.run(RedisCommand::Index, async |mut c| c.zcard(set).await)
+                .await
+        }
+        .boxed()
+    }
+
+    fn tally<'a>(
+        &'a self,
+        counter: &'a str,
+        window: u64,
+    ) -> BoxFuture<'a, Result<u64, StoreError>> {
+        async move {
+            let key = format!("wxoa:{{{counter}}}:tally:{window}");
+            self.run(RedisCommand::Tally, async |mut c| {
+                self.tally.key(key).invoke_async(&mut c).await
+            })
+            .await
         }
         .boxed()
     }

@@ -5,8 +5,10 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
+use wxoa_types::ids::AppId;
 
 use super::{Token, TokenKey};
 use crate::FileAction;
@@ -45,6 +47,81 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
     /// Releases a lock taken with [`TokenStore::try_lock`]; a lock that has expired and been
     /// taken by somebody else is left alone.
     fn unlock(&self, lock: StoreLock) -> BoxFuture<'_, Result<(), StoreError>>;
+
+    /// The authorizers of `component` the store holds a refresh token of, each with its
+    /// access token's fetch and expiry times in the store (both 0 when it holds none), those
+    /// whose access token expires before `before_ms` — what a component's keeper refreshes.
+    ///
+    /// The store keeps this index in step with [`TokenStore::put`]: a refresh token written
+    /// adds its authorizer, an empty one (a revocation) removes it, an authorizer's access
+    /// token written updates its times. The default answers
+    /// [`StoreError::Unsupported`].
+    fn authorizers<'a>(
+        &'a self,
+        component: &'a AppId,
+        before_ms: u64,
+    ) -> BoxFuture<'a, Result<Vec<IndexedAuthorizer>, StoreError>> {
+        let _ = (component, before_ms);
+        futures::future::ready(Err(StoreError::Unsupported {
+            backend: self.name(),
+            operation: "the index of a component's authorizers",
+        }))
+        .boxed()
+    }
+
+    /// How many authorizers of `component` the store holds a refresh token of.
+    fn authorizer_count<'a>(
+        &'a self,
+        component: &'a AppId,
+    ) -> BoxFuture<'a, Result<usize, StoreError>> {
+        let _ = component;
+        futures::future::ready(Err(StoreError::Unsupported {
+            backend: self.name(),
+            operation: "the index of a component's authorizers",
+        }))
+        .boxed()
+    }
+
+    /// Counts one event of `counter` in the window `window` (a Unix second, say) and answers
+    /// how many the window has counted, across everything that shares the store: a rate
+    /// bound kept by a fleet. A window is forgotten once a later one is counted (or, in
+    /// Redis, after a minute). The default answers [`StoreError::Unsupported`].
+    fn tally<'a>(
+        &'a self,
+        counter: &'a str,
+        window: u64,
+    ) -> BoxFuture<'a, Result<u64, StoreError>> {
+        let _ = (counter, window);
+        futures::future::ready(Err(StoreError::Unsupported {
+            backend: self.name(),
+            operation: "counters",
+        }))
+        .boxed()
+    }
+}
+
+/// An authorizer of a component in a store's index ([`TokenStore::authorizers`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IndexedAuthorizer {
+    /// The authorizer.
+    pub app_id: AppId,
+    /// When its access token in the store was fetched (Unix milliseconds; 0 when none).
+    pub fetched_at_ms: u64,
+    /// When it expires (Unix milliseconds; 0 when none).
+    pub expires_at_ms: u64,
+}
+
+impl IndexedAuthorizer {
+    /// An entry of the index.
+    #[must_use]
+    pub fn new(app_id: impl Into<AppId>, fetched_at_ms: u64, expires_at_ms: u64) -> Self {
+        Self {
+            app_id: app_id.into(),
+            fetched_at_ms,
+            expires_at_ms,
+        }
+    }
 }
 
 /// A held fetch lock. Release it with [`TokenStore::unlock`]; dropping it releases what the
@@ -175,6 +252,15 @@ pub enum StoreError {
         /// The timeout.
         limit: Duration,
     },
+    /// The store does not keep what was asked of it (a store of your own without the
+    /// component's index or counters).
+    #[error("token store {backend} does not keep {operation}")]
+    Unsupported {
+        /// The store's name.
+        backend: &'static str,
+        /// What it does not keep.
+        operation: &'static str,
+    },
     /// A store of your own failed.
     #[error("token store {backend}")]
     Other {
@@ -211,7 +297,9 @@ impl StoreError {
             StoreError::RedisUrl { .. }
             | StoreError::Redis { .. }
             | StoreError::RedisTimeout { .. } => "redis",
-            StoreError::Encode { backend, .. } | StoreError::Other { backend, .. } => backend,
+            StoreError::Encode { backend, .. }
+            | StoreError::Unsupported { backend, .. }
+            | StoreError::Other { backend, .. } => backend,
         }
     }
 }
@@ -231,6 +319,10 @@ pub enum RedisCommand {
     Lock,
     /// Releasing the fetch lock.
     Unlock,
+    /// Reading or writing a component's index of authorizers.
+    Index,
+    /// Counting an event.
+    Tally,
 }
 
 #[cfg(feature = "redis")]
@@ -242,6 +334,8 @@ impl fmt::Display for RedisCommand {
             RedisCommand::Put => "PUT",
             RedisCommand::Lock => "SET NX",
             RedisCommand::Unlock => "UNLOCK",
+            RedisCommand::Index => "authorizer index",
+            RedisCommand::Tally => "INCR",
         })
     }
 }

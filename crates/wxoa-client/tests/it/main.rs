@@ -15,6 +15,7 @@ mod card;
 mod card_member;
 mod card_pages;
 mod comments;
+mod component_keeper;
 mod component_oauth;
 mod component_store;
 mod contract_env;

@@ -99,6 +99,58 @@ pub struct Consented {
     pub push: Option<ComponentEvent>,
 }
 
+/// The authorizer tokens the platform issued in a window of virtual time, and the calls made
+/// with expired ones (`GET /sandbox/component/refreshes`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct Refreshes {
+    /// The window, virtual Unix milliseconds.
+    pub since_ms: i64,
+    /// Its end.
+    pub until_ms: i64,
+    /// The token lifetime measured against, seconds.
+    pub lifetime: i64,
+    /// Accounts authorized now.
+    pub authorizers: u64,
+    /// `api_authorizer_token` refreshes in the window.
+    pub refreshes: u64,
+    /// Fewest tokens issued to one authorized account in the window.
+    pub per_authorizer_min: u64,
+    /// Most.
+    pub per_authorizer_max: u64,
+    /// Tokens whose whole lifetime lies in the window.
+    pub tokens: u64,
+    /// Fewest tokens issued to the same account during one such token's lifetime (1 and 1:
+    /// every token replaced exactly once before it expired).
+    pub per_lifetime_min: u64,
+    /// Most.
+    pub per_lifetime_max: u64,
+    /// Shortest time between two tokens of one account, milliseconds.
+    pub gap_min_ms: i64,
+    /// Longest.
+    pub gap_max_ms: i64,
+    /// Tokens that expired before the next one of their account was issued.
+    pub lapsed: u64,
+    /// The most refreshes in one virtual second.
+    pub peak_per_second: u32,
+    /// That second.
+    pub peak_second: i64,
+    /// API calls made with an expired authorizer token since the sandbox started.
+    pub expired_calls: u64,
+}
+
+impl Refreshes {
+    /// Whether the authorizers were kept: every token whose lifetime lies in the window was
+    /// replaced exactly once before it expired, none lapsed, and no call used an expired one.
+    #[must_use]
+    pub fn kept_once_per_lifetime(&self) -> bool {
+        self.tokens > 0
+            && (self.per_lifetime_min, self.per_lifetime_max) == (1, 1)
+            && self.lapsed == 0
+            && self.expired_calls == 0
+    }
+}
+
 /// Pushed by a revocation or a ticket request.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 struct Pushed {
@@ -106,6 +158,35 @@ struct Pushed {
 }
 
 impl Control {
+    /// `GET /sandbox/component/refreshes`: the authorizer tokens issued between `since_ms`
+    /// and `until_ms` (virtual Unix milliseconds; default from the start until now).
+    pub async fn component_refreshes(
+        &self,
+        since_ms: Option<i64>,
+        until_ms: Option<i64>,
+    ) -> Result<Refreshes, ControlError> {
+        let mut query = Vec::new();
+        if let Some(since) = since_ms {
+            query.push(format!("since_ms={since}"));
+        }
+        if let Some(until) = until_ms {
+            query.push(format!("until_ms={until}"));
+        }
+        self.get(&format!("/sandbox/component/refreshes?{}", query.join("&")))
+            .await
+    }
+
+    /// The authorizer tokens issued while `period` passes, from now (two calls of
+    /// [`Control::component_refreshes`] around a sleep).
+    pub async fn component_refreshes_over(
+        &self,
+        period: std::time::Duration,
+    ) -> Result<Refreshes, ControlError> {
+        let since = self.component_refreshes(None, None).await?.until_ms;
+        tokio::time::sleep(period).await;
+        self.component_refreshes(Some(since), None).await
+    }
+
     /// `GET /sandbox/component`: the component, its latest ticket, how many authorized it.
     pub async fn component(&self) -> Result<ComponentState, ControlError> {
         self.get("/sandbox/component").await

@@ -150,10 +150,12 @@ async fn query_auth(
     Json(body): Json<Body>,
 ) -> ApiResult {
     authorized_call(&shared, &query, &body)?;
-    let now = shared.clock.now();
-    let answer = shared
-        .state()
-        .query_auth(body.authorization_code.as_deref(), now)?;
+    let lifetime = shared.settings.token_lifetime;
+    let answer = shared.state().query_auth(
+        body.authorization_code.as_deref(),
+        lifetime,
+        shared.clock.now_ms(),
+    )?;
     ok(answer)
 }
 
@@ -163,12 +165,12 @@ async fn authorizer_token(
     Json(body): Json<Body>,
 ) -> ApiResult {
     let component = authorized_call(&shared, &query, &body)?;
-    let now = shared.clock.now();
     let answer = shared.state().refresh_authorizer(
         body.authorizer_appid.as_deref(),
         body.authorizer_refresh_token.as_deref(),
         &component.rules,
-        now,
+        shared.settings.token_lifetime,
+        shared.clock.now_ms(),
     )?;
     ok(answer)
 }

@@ -3,6 +3,8 @@
 //! pushes `authorized`/`updateauthorized`/`unauthorized` to the authorization-event URL),
 //! pushes a ticket at once, runs the 全网发布 release test, and reads the component's state,
 //! the accounts and the pushes.
+//! pushes a ticket at once, and reads the component's state, the accounts, the pushes and the
+//! authorizer tokens issued.
 //! Errors are the control API's own (`sandbox_api`).
 
 use std::sync::Arc;
@@ -35,6 +37,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/sandbox/component/ticket", post(ticket))
         .route("/sandbox/component/events", get(event_log))
         .route("/sandbox/component/release-test", post(release_test))
+        .route("/sandbox/component/refreshes", get(refreshes))
         .method_not_allowed_fallback(method_not_allowed)
 }
 
@@ -255,4 +258,31 @@ async fn release_test(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Contro
         Err(refusal @ ReleaseRefusal::Running) => Err(ControlError::conflict(refusal.to_string())),
         Err(refusal) => Err(ControlError::bad(refusal.to_string())),
     }
+}
+
+/// `GET /sandbox/component/refreshes?since_ms=A&until_ms=B`: the authorizer tokens issued in
+/// the window of virtual Unix milliseconds (default: since the start, until now) — per
+/// account and per token lifetime, the busiest second — and the calls made with an expired
+/// authorizer token.
+async fn refreshes(State(shared): State<Arc<Shared>>, query: Query) -> ControlResult {
+    component(&shared)?;
+    let millis = |key| -> Result<Option<i64>, ControlError> {
+        Ok(number(&query, key)?.map(|n| i64::try_from(n).unwrap_or(i64::MAX)))
+    };
+    let since = millis("since_ms")?.unwrap_or(0);
+    let until = millis("until_ms")?.unwrap_or_else(|| shared.clock.now_ms());
+    let state = shared.state();
+    let authorized = state
+        .component
+        .authorizations
+        .iter()
+        .filter(|a| a.authorized)
+        .map(|a| a.app_id.as_str());
+    let summary = state.component.refresh_log.summary(
+        authorized,
+        since,
+        until,
+        shared.settings.token_lifetime,
+    );
+    reply(json!(summary))
 }

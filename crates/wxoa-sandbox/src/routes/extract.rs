@@ -81,7 +81,9 @@ impl FromRequestParts<Arc<Shared>> for Authed {
             .ok_or_else(|| ApiError::msg(41001, "access_token missing"))?;
         let now = shared.clock.now();
         let mut state = shared.state();
-        let app_id = state.token_owner(token, parts.uri.path(), now)?;
+        let app_id = state
+            .token_owner(token, parts.uri.path(), now)
+            .inspect_err(|_| state.note_refused_token(token, now))?;
         let account = state
             .account_mut(&app_id)
             .ok_or_else(|| ApiError::msg(40014, "invalid access_token"))?;

@@ -10,7 +10,7 @@ use crate::clock::china_day;
 use crate::error::ApiError;
 use crate::platform::component::config::ComponentRules;
 use crate::platform::component::{AuthCode, Authorization, FuncSet, func_for_path};
-use crate::platform::tokens::{LIFETIME, TokenKind, random_text, replace_token};
+use crate::platform::tokens::{TokenKind, random_text, replace_token};
 use crate::state::State;
 
 /// Most entries of one page of `api_get_authorizer_list`.
@@ -213,7 +213,13 @@ impl State {
 
     /// `api_query_auth`: exchanges an authorization code (61009 unknown or of an ended
     /// authorization, 61010 expired) for the authorization's tokens and permission sets.
-    pub(crate) fn query_auth(&mut self, code: Option<&str>, now: i64) -> Result<Value, ApiError> {
+    pub(crate) fn query_auth(
+        &mut self,
+        code: Option<&str>,
+        lifetime: i64,
+        now_ms: i64,
+    ) -> Result<Value, ApiError> {
+        let now = now_ms.div_euclid(1000);
         let invalid = || ApiError::msg(61009, "code is invalid");
         let found = code
             .and_then(|c| self.component.auth_codes.get(c))
@@ -228,27 +234,37 @@ impl State {
             .filter(|a| a.epoch == found.epoch)
             .ok_or_else(invalid)?;
         let (refresh_token, func) = (current.refresh_token.clone(), current.func);
-        let token = self.issue_authorizer_token(&found.app_id, now);
+        let token = self.issue_authorizer_token(&found.app_id, lifetime, now_ms, false);
         if let Some(authorization) = self.component.authorization_mut(&found.app_id) {
             authorization.exchanged = true;
         }
         Ok(json!({"authorization_info": {
             "authorizer_appid": found.app_id,
             "authorizer_access_token": token,
-            "expires_in": LIFETIME,
+            "expires_in": lifetime,
             "authorizer_refresh_token": refresh_token,
             "func_info": func.func_info(),
         }}))
     }
 
-    /// A new authorizer access token, valid 7,200 s; the previous one works 5 more minutes.
-    fn issue_authorizer_token(&mut self, app_id: &str, now: i64) -> String {
+    /// A new authorizer access token, valid `lifetime` seconds (the sandbox's token lifetime,
+    /// 7,200 s by default); the previous one works 5 more minutes. Logged (at `now_ms`,
+    /// virtual) for the control API.
+    fn issue_authorizer_token(
+        &mut self,
+        app_id: &str,
+        lifetime: i64,
+        now_ms: i64,
+        refresh: bool,
+    ) -> String {
+        let now = now_ms.div_euclid(1000);
         let mut slot = self
             .component
             .authorization(app_id)
             .and_then(|a| a.token.clone());
         let kind = TokenKind::Authorizer;
-        let token = replace_token(&mut self.tokens, &mut slot, app_id, kind, now, LIFETIME);
+        let token = replace_token(&mut self.tokens, &mut slot, app_id, kind, now, lifetime);
+        self.component.refresh_log.issued(app_id, now_ms, refresh);
         if let Some(authorization) = self.component.authorization_mut(app_id) {
             authorization.token = slot;
         }
@@ -264,8 +280,10 @@ impl State {
         app_id: Option<&str>,
         refresh_token: Option<&str>,
         rules: &ComponentRules,
-        now: i64,
+        lifetime: i64,
+        now_ms: i64,
     ) -> Result<Value, ApiError> {
+        let now = now_ms.div_euclid(1000);
         let app_id = app_id
             .filter(|a| !a.is_empty())
             .ok_or_else(|| ApiError::msg(41002, "appid missing"))?;
@@ -286,10 +304,10 @@ impl State {
         }
         authorization.refreshes += 1;
         let refresh_token = authorization.refresh_token.clone();
-        let token = self.issue_authorizer_token(app_id, now);
+        let token = self.issue_authorizer_token(app_id, lifetime, now_ms, true);
         Ok(json!({
             "authorizer_access_token": token,
-            "expires_in": LIFETIME,
+            "expires_in": lifetime,
             "authorizer_refresh_token": refresh_token,
         }))
     }

@@ -8,6 +8,7 @@
 //! authorization-event URL), `profile` (what `api_get_authorizer_info` says of an account),
 //! `release` (the 全网发布 test's accounts, cases and their judgement), `whitelist` (61004 for
 //! callers outside the component's IP whitelist).
+//! `refresh_log` (the authorizer tokens issued, and calls with expired ones).
 
 use std::collections::{HashMap, VecDeque};
 
@@ -18,6 +19,7 @@ pub(crate) mod config;
 pub(crate) mod credentials;
 pub(crate) mod events;
 pub(crate) mod profile;
+pub(crate) mod refresh_log;
 pub(crate) mod release;
 pub(crate) mod whitelist;
 
@@ -184,6 +186,9 @@ pub(crate) struct ComponentState {
     /// Position in `authorizations` by AppID (rebuilt, not saved).
     #[serde(skip)]
     pub(crate) index: HashMap<String, usize>,
+    /// The authorizer tokens issued and the calls made with expired ones (not saved).
+    #[serde(skip)]
+    pub(crate) refresh_log: refresh_log::RefreshLog,
 }
 
 impl ComponentState {
