@@ -206,17 +206,6 @@ impl Redis {
         self.command(Action::Flush, &["FLUSHALL"])
     }
 
-    /// Empties a private server (`FLUSHALL`): every key of every database gone, as after an
-    /// operator's mistake or a failover to an empty replica.
-    pub fn flush_all(&self) -> Result<(), RedisError> {
-        if self.port.is_none() {
-            return Err(RedisError::NotPrivate {
-                action: Action::Flush,
-            });
-        }
-        self.command(&["FLUSHALL"])
-    }
-
     /// Sends one command to a private server and expects `+OK`.
     fn command(&self, action: Action, args: &[&str]) -> Result<(), RedisError> {
         use std::io::{BufRead, BufReader, Write};
