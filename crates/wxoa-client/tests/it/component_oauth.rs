@@ -103,6 +103,14 @@ impl Fleet {
         location.query_pairs().into_owned().collect()
     }
 
+    /// The code a follower's consent (scope `snsapi_base`) hands to the callback.
+    async fn code(&self, client: &Client) -> String {
+        self.consent(client, Scope::Base)
+            .await
+            .remove("code")
+            .unwrap()
+    }
+
     async fn signed_in(&self, client: &Client, scope: Scope) -> OAuthToken {
         let code = self.consent(client, scope).await.remove("code").unwrap();
         client.oauth().exchange_code(code).await.unwrap()
@@ -254,11 +262,7 @@ async fn the_refresh_goes_through_the_component_with_the_spec_query() {
 async fn a_used_code_is_40163() {
     let fleet = fleet(&[4]).await;
     let shop = fleet.authorizer(0);
-    let code = fleet
-        .consent(&shop, Scope::Base)
-        .await
-        .remove("code")
-        .unwrap();
+    let code = fleet.code(&shop).await;
     shop.oauth().exchange_code(code.as_str()).await.unwrap();
     let again = shop.oauth().exchange_code(code.as_str()).await;
     assert_eq!(errcode(again), 40163);
@@ -268,11 +272,7 @@ async fn a_used_code_is_40163() {
 async fn a_code_older_than_five_minutes_is_42003() {
     let fleet = fleet(&[4]).await;
     let shop = fleet.authorizer(0);
-    let code = fleet
-        .consent(&shop, Scope::Base)
-        .await
-        .remove("code")
-        .unwrap();
+    let code = fleet.code(&shop).await;
     fleet.sandbox.advance_clock(301);
     assert_eq!(errcode(shop.oauth().exchange_code(code).await), 42003);
 }
@@ -288,11 +288,7 @@ async fn an_unknown_code_is_40029() {
 async fn a_code_of_another_authorizer_is_40029() {
     let fleet = fleet(&[4]).await;
     let (first, second) = (fleet.authorizer(0), fleet.authorizer(1));
-    let code = fleet
-        .consent(&first, Scope::Base)
-        .await
-        .remove("code")
-        .unwrap();
+    let code = fleet.code(&first).await;
     assert_eq!(errcode(second.oauth().exchange_code(code).await), 40029);
 }
 
@@ -307,11 +303,7 @@ async fn an_unknown_refresh_token_is_40030() {
 async fn a_rejected_component_token_is_replaced_once_and_the_code_still_works() {
     let fleet = fleet(&[4]).await;
     let shop = fleet.authorizer(0);
-    let code = fleet
-        .consent(&shop, Scope::Base)
-        .await
-        .remove("code")
-        .unwrap();
+    let code = fleet.code(&shop).await;
     let control = fleet.sandbox.control();
     let tokens_before = control
         .count("/cgi-bin/component/api_component_token")
@@ -418,11 +410,7 @@ async fn an_account_that_did_not_authorize_the_component_is_61003() {
 async fn a_code_of_an_authorizer_that_revoked_is_61003() {
     let fleet = fleet(&[4]).await;
     let shop = fleet.authorizer(0);
-    let code = fleet
-        .consent(&shop, Scope::Base)
-        .await
-        .remove("code")
-        .unwrap();
+    let code = fleet.code(&shop).await;
     fleet
         .sandbox
         .control()
