@@ -140,6 +140,11 @@ impl Accounts {
         self.read().values().cloned().collect()
     }
 
+    /// The account `app_id` served on its own, if it is.
+    pub(crate) fn get(&self, app_id: &str) -> Option<Arc<Account>> {
+        self.read().get(app_id).cloned()
+    }
+
     /// Whether `app_id` is served as an account of its own (not as an authorizer of the
     /// component).
     pub(crate) fn serves(&self, app_id: &str) -> bool {

@@ -18,6 +18,8 @@
 //!   `success` sent for it, and its reply goes out later as a customer-service message sent
 //!   for the authorizer through the component ([`AuthEvents::late_reply`]; with feature
 //!   `client`, a `wxoa_client::component::Component` sends it with the authorizer's token).
+//!   With a Redis store the late work is parked in the component's outbox, naming the
+//!   authorizer, so that another instance finishes it if this one dies.
 //! - **The release test** (全网发布): the platform's automated cases are answered before the
 //!   bot sees them, unless turned off ([`ComponentAccount::release_test`]): the text
 //!   `TESTCOMPONENT_MSG_TYPE_TEXT` gets `TESTCOMPONENT_MSG_TYPE_TEXT_callback`, an event gets
@@ -25,10 +27,6 @@
 //!   [`AuthEvents::release_test_reply`] has exchanged the code and sent `{code}_from_api` to
 //!   the sender through the customer-service API — within the deadline like any handler, so a
 //!   slow send gets `success` at the budget and is drained on shutdown.
-//!
-//! Not yet: a late reply of an authorizer is not parked in the Redis outbox (recovery after a
-//! crash scans the accounts served on their own), so one pending when its instance dies is
-//! lost.
 
 use std::sync::Arc;
 

@@ -38,13 +38,16 @@ async fn until_received(sandbox: &Sandbox, openid: &str, within: Duration) -> Ve
 
 /// How many jobs the account's outbox in `redis` holds.
 async fn jobs_in_outbox(redis: &Redis) -> usize {
+    let jobs = format!("wxoa:outbox:{{{}}}:jobs", wxoa_sandbox::DEFAULT_APP_ID);
+    hlen(redis, &jobs).await
+}
+
+/// `HLEN key` in `redis`.
+async fn hlen(redis: &Redis, key: &str) -> usize {
     let client = redis::Client::open(redis.url()).unwrap();
     let mut connection = client.get_multiplexed_async_connection().await.unwrap();
     redis::cmd("HLEN")
-        .arg(format!(
-            "wxoa:outbox:{{{}}}:jobs",
-            wxoa_sandbox::DEFAULT_APP_ID
-        ))
+        .arg(key)
         .query_async(&mut connection)
         .await
         .unwrap()
@@ -192,4 +195,55 @@ async fn a_drain_deadline_that_passes_hands_the_reply_to_the_other_instance() {
     assert_eq!(received(&sandbox, &openid).await, ["custom: slept 6"]);
     let recovered = "wxoa_webhook_outbox_jobs_total{event=\"recovered\"}";
     assert_eq!(survivor.metric(recovered).await, 1);
+}
+
+/// A push to an authorizer of the component goes the same way: parked in the component's
+/// outbox (naming the authorizer), its `wxoa component serve` instance SIGKILLed while the
+/// handler runs, and the other instance sends the reply for the authorizer through the
+/// component once the lease lapses.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_authorizers_late_reply_survives_its_component_instance() {
+    use crate::component_keeper::{COMPONENT, KEY, SECRET, TOKEN, component_serve};
+    use wxoa_sandbox::Component;
+    let Some(redis) = Redis::start_private() else {
+        return;
+    };
+    let listen = format!("127.0.0.1:{}", wxoa_testkit::free_port());
+    let component = Component::new(COMPONENT, SECRET, TOKEN, KEY)
+        .auth_url(format!("http://{listen}/component"))
+        .message_url(format!("http://{listen}/wechat/$APPID$"))
+        .authorizers(1)
+        .pre_authorized(true);
+    let sandbox = Sandbox::builder()
+        .followers(1)
+        .component(component)
+        .start()
+        .await
+        .unwrap();
+    let control = sandbox.control();
+    let dedupe = ["--redis", redis.url()];
+    let (survivor, survivor_base) = component_serve(&sandbox, redis.url(), "127.0.0.1:0", &dedupe);
+    let (mut doomed, _) = component_serve(&sandbox, redis.url(), &listen, &dedupe);
+    // The ticket reaches the doomed instance, which keeps it in Redis for both.
+    crate::component_keeper::deliver_ticket(&sandbox).await;
+    let authorizer = control.simulated_accounts().await.unwrap().remove(0);
+    let followers = control.followers_of(&authorizer, 1, 0).await.unwrap();
+    let openid = followers.openids[0].clone();
+
+    let text = serde_json::json!({"MsgType": "text", "Content": "sleep 8"});
+    let pushed = control.push_to(&authorizer, &openid, text).await.unwrap();
+    assert_eq!(pushed.attempts, 1, "{pushed:?}");
+    assert!(pushed.reply.is_none(), "answered success: {pushed:?}");
+    let outbox = format!("wxoa:outbox:{{{COMPONENT}}}:jobs");
+    assert_eq!(hlen(&redis, &outbox).await, 1, "{}", doomed.log());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    doomed.kill();
+
+    let texts = until_received(&sandbox, &openid, RECOVERY).await;
+    assert_eq!(texts, ["custom: slept 8"], "{}", survivor.log());
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(received(&sandbox, &openid).await, ["custom: slept 8"]);
+    assert_eq!(hlen(&redis, &outbox).await, 0);
+    let recovered = "wxoa_webhook_outbox_jobs_total{event=\"recovered\"}";
+    assert_eq!(crate::fleet::metric(&survivor_base, recovered).await, 1);
 }

@@ -35,21 +35,28 @@ const FINISH_RETRY: Duration = Duration::from_millis(500);
 impl Pending {
     /// The outbox job of this push, when the store keeps an outbox and a late reply can be
     /// sent (without a sender, running the handler again elsewhere would send nothing either).
-    /// A push to an authorizer of the component has none: recovery scans the accounts served
-    /// on their own, so its late work stays in this process's memory.
+    /// A push to an authorizer of the component is parked in the component's outbox, naming
+    /// the authorizer.
     pub(super) fn job(&self) -> Option<Job> {
         let inner = &self.webhook.inner;
         inner.dedup.outbox()?;
         self.webhook.late_sender(&self.account)?;
-        if !inner.accounts.serves(&self.account.app_id) {
-            return None;
-        }
-        Some(Job::new(
-            self.account.app_id.clone(),
+        let app_id = &self.account.app_id;
+        let outbox = if inner.accounts.serves(app_id) {
+            None
+        } else {
+            Some(inner.accounts.component()?.app_id.clone())
+        };
+        let job = Job::new(
+            outbox.clone().unwrap_or_else(|| app_id.clone()),
             self.key.clone(),
             Bytes::copy_from_slice(&self.plain),
             self.arrived,
-        ))
+        );
+        Some(match outbox {
+            Some(_) => job.for_authorizer(app_id.clone()),
+            None => job,
+        })
     }
 
     /// Parks `job` in the outbox; whether it is there. A failure is logged and counted, and
@@ -170,19 +177,26 @@ impl Webhook {
         runtime.spawn(recover(Arc::downgrade(&self.inner)));
     }
 
-    /// One scan: for each account, takes over the jobs whose lease lapsed and runs them.
+    /// One scan: for each account (and the component, whose outbox holds its authorizers'
+    /// jobs), takes over the jobs whose lease lapsed and runs them.
     async fn recover_lapsed(&self) {
         let Some(outbox) = self.inner.dedup.outbox() else {
             return;
         };
-        for account in self.inner.accounts.all() {
+        let accounts = self.inner.accounts.all();
+        let component = self.inner.accounts.component();
+        let outboxes = accounts
+            .iter()
+            .map(|account| &account.app_id)
+            .chain(component.map(|c| &c.app_id));
+        for app_id in outboxes {
             if self.inner.draining.load(Ordering::Relaxed) {
                 return;
             }
-            match outbox.take_lapsed(&account.app_id, TAKE_AT_ONCE).await {
+            match outbox.take_lapsed(app_id, TAKE_AT_ONCE).await {
                 Ok(taken) => {
                     for taken in taken {
-                        self.resume(account.clone(), taken).await;
+                        self.resume(taken).await;
                     }
                 }
                 Err(error) => self.dedupe_failed(DedupOp::Recover, &error),
@@ -190,12 +204,33 @@ impl Webhook {
         }
     }
 
+    /// The account a job taken over is run for: the one whose outbox it was in, or the
+    /// authorizer it names, read through the component; why not, when there is none.
+    fn account_of(&self, job: &Job) -> Result<Arc<Account>, String> {
+        let accounts = &self.inner.accounts;
+        match &job.authorizer {
+            None => accounts
+                .get(&job.app_id)
+                .ok_or_else(|| format!("the account {} is no longer served", job.app_id)),
+            Some(authorizer) => match accounts.component() {
+                Some(component) if component.app_id == job.app_id => {
+                    Ok(Arc::new(component.authorizer(authorizer)))
+                }
+                _ => Err(format!(
+                    "the component {} of authorizer {authorizer} is no longer served",
+                    job.app_id
+                )),
+            },
+        }
+    }
+
     /// Runs a job taken over from an instance whose lease lapsed, in late mode (no budget: the
     /// platform was answered long ago), or drops it when it cannot or must not run again.
-    async fn resume(&self, account: Arc<Account>, taken: Taken) {
+    async fn resume(&self, taken: Taken) {
         let Taken { job, takeovers } = taken;
         let age = Duration::from_secs(now().saturating_sub(job.arrived).max(0).unsigned_abs());
         let push = Inbound::from_xml(&job.push);
+        let account = self.account_of(&job);
         let why = if takeovers > MAX_TAKEOVERS {
             Some(format!("taken over {takeovers} times"))
         } else if age > MAX_AGE {
@@ -203,14 +238,16 @@ impl Webhook {
                 "{} h old, past the 48-hour customer-service window",
                 age.as_secs() / 3600
             ))
+        } else if let Err(why) = &account {
+            Some(why.clone())
         } else {
             push.as_ref()
                 .err()
                 .map(|e| format!("its push cannot be read: {e}"))
         };
-        let push = match (why, push) {
-            (None, Ok(push)) => Arc::new(push),
-            (why, _) => {
+        let (push, account) = match (why, push, account) {
+            (None, Ok(push), Ok(account)) => (Arc::new(push), account),
+            (why, _, _) => {
                 self.inner.metrics.outbox(OutboxEvent::Dropped);
                 warn!(
                     app_id = %job.app_id,

@@ -43,8 +43,12 @@ pub const MAX_AGE: Duration = Duration::from_secs(48 * 3600);
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Job {
-    /// The account the push came to.
+    /// The outbox the job is parked in: the account the push came to, or, for a push to an
+    /// authorizer of the component, the component's AppID (one outbox for all its
+    /// authorizers, however many there are).
     pub app_id: Arc<str>,
+    /// The authorizer the push came to, when it came through the component.
+    pub authorizer: Option<Arc<str>>,
     /// The job's identity within the account's outbox: the push's dedupe key.
     pub id: String,
     /// The push's plaintext XML, as decrypted: enough to run its handler again.
@@ -58,10 +62,18 @@ impl Job {
     pub fn new(app_id: Arc<str>, id: String, push: Bytes, arrived: i64) -> Self {
         Self {
             app_id,
+            authorizer: None,
             id,
             push,
             arrived,
         }
+    }
+
+    /// This job as the push to `authorizer`, an account that authorized the component whose
+    /// outbox `app_id` names.
+    pub fn for_authorizer(mut self, authorizer: Arc<str>) -> Self {
+        self.authorizer = Some(authorizer);
+        self
     }
 }
 

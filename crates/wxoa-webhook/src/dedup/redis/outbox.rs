@@ -5,6 +5,9 @@
 //! `leases` (a sorted set of job ids scored by lease expiry, in milliseconds), `jobs` (a hash
 //! of id → the parked push), `owners` (id → the owning instance), `takeovers` (id → how many
 //! times it was taken over) and `scanned` (when any instance last looked for lapsed leases).
+//! The authorizers of a component share the component's outbox: a job names its authorizer.
+
+use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::future::BoxFuture;
@@ -127,9 +130,15 @@ impl Keys {
     }
 }
 
-/// A job's body in the `jobs` hash: when the push arrived (Unix seconds), a newline, the push.
+/// A job's body in the `jobs` hash: when the push arrived (Unix seconds) — followed, for a push
+/// to an authorizer of the component, by a space and the authorizer's AppID — a newline, the
+/// push.
 fn body(job: &Job) -> Vec<u8> {
     let mut body = job.arrived.to_string().into_bytes();
+    if let Some(authorizer) = &job.authorizer {
+        body.push(b' ');
+        body.extend_from_slice(authorizer.as_bytes());
+    }
     body.push(b'\n');
     body.extend_from_slice(&job.push);
     body
@@ -139,17 +148,24 @@ fn body(job: &Job) -> Vec<u8> {
 /// arrived at the epoch, which the webhook drops as outside the 48-hour window (and logs).
 fn job(app_id: &str, id: Vec<u8>, body: Vec<u8>) -> Job {
     let id = String::from_utf8_lossy(&id).into_owned();
-    let (arrived, push) = match body.iter().position(|&b| b == b'\n') {
-        Some(at) => {
-            let arrived = std::str::from_utf8(body.get(..at).unwrap_or_default())
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(0);
-            (arrived, Bytes::from(body).slice(at + 1..))
-        }
-        None => (0, Bytes::from(body)),
+    let Some(at) = body.iter().position(|&b| b == b'\n') else {
+        return Job::new(app_id.into(), id, Bytes::from(body), 0);
     };
-    Job::new(app_id.into(), id, push, arrived)
+    let head = std::str::from_utf8(body.get(..at).unwrap_or_default()).unwrap_or_default();
+    let (arrived, authorizer) = match head.split_once(' ') {
+        Some((arrived, authorizer)) => (arrived, Some(authorizer)),
+        None => (head, None),
+    };
+    let arrived = arrived.parse().unwrap_or(0);
+    let authorizer = authorizer.filter(|a| !a.is_empty()).map(Arc::from);
+    let mut job = Job::new(
+        app_id.into(),
+        id,
+        Bytes::from(body).slice(at + 1..),
+        arrived,
+    );
+    job.authorizer = authorizer;
+    job
 }
 
 impl RedisDedup {
@@ -291,6 +307,12 @@ mod tests {
         assert_eq!(read.id, "wx1:msg:7");
         assert_eq!(read.push, parked.push);
         assert_eq!(read.arrived, 1_700_000_000);
+        assert_eq!(read.authorizer, None);
+        // A push to an authorizer of the component keeps the authorizer.
+        let authorizer = parked.clone().for_authorizer("wxA".into());
+        let read = job("wx1", b"k".to_vec(), body(&authorizer));
+        assert_eq!(read.authorizer.as_deref(), Some("wxA"));
+        assert_eq!((read.arrived, &read.push), (1_700_000_000, &parked.push));
         // A body this code did not write: arrived at the epoch, so it is dropped as too old.
         let foreign = job("wx1", b"x".to_vec(), b"no newline".to_vec());
         assert_eq!(
