@@ -45,6 +45,9 @@ pub(crate) struct ComponentState {
     /// rate bound.
     pub(super) refreshed: Counter,
     pub(super) throttled: Counter,
+    /// The second of the fleet's refresh counter this process last counted in, and the
+    /// highest count the store answered it for that second.
+    tallied: Mutex<(u64, u64)>,
     /// Rebuilds of refresh tokens from the authorizer list, whoever asked.
     pub(super) rebuilds: Counter,
 }
@@ -66,6 +69,7 @@ impl ComponentState {
             recovery: tokio::sync::Mutex::new(0),
             refreshed: Counter::default(),
             throttled: Counter::default(),
+            tallied: Mutex::new((0, 0)),
             rebuilds: Counter::default(),
         }
     }
@@ -108,7 +112,22 @@ impl ComponentState {
                 tokio::time::sleep(Duration::from_millis(1000 - now % 1000)).await;
                 now = now_ms();
             }
-            match component.store().tally(&counter, now / 1000).await {
+            let second = now / 1000;
+            // A store that lost the second's count (a flushed Redis) resumes from the highest
+            // count this process saw, rather than granting the whole second again.
+            let seen = match *self.tallied.lock().unwrap_or_else(|e| e.into_inner()) {
+                (counted_in, seen) if counted_in == second => seen,
+                _ => 0,
+            };
+            let answered = component.store().tally(&counter, second, seen).await;
+            if let Ok(counted) = answered {
+                let mut tallied = self.tallied.lock().unwrap_or_else(|e| e.into_inner());
+                if tallied.0 != second {
+                    *tallied = (second, 0);
+                }
+                tallied.1 = tallied.1.max(counted);
+            }
+            match answered {
                 Ok(counted) if counted <= limit => return,
                 Ok(_) => {
                     self.throttled.inc();

@@ -4,9 +4,12 @@
 //! the refresh-ahead less a spread of its own per authorizer and token — and refreshes each
 //! through the client's single flight (the store's lock and a re-check), so that instances
 //! sharing a store refresh an authorizer once per token lifetime, within the fleet's rate.
+//! An authorizer the store has no token for (a flushed Redis) is first taken by the instance
+//! that holds its token, which writes it back; the others wait a moment before fetching.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -29,6 +32,9 @@ const MAX_TICK: Duration = Duration::from_secs(1);
 const MIN_TICK: Duration = Duration::from_millis(100);
 /// How long the keeper waits for one refresh before moving on: a tenth of the token's life,
 /// within these bounds.
+/// The shortest and longest wait of an authorizer without a token for a write-back.
+const MIN_GRACE: Duration = Duration::from_secs(1);
+const MAX_GRACE: Duration = Duration::from_secs(5);
 const MIN_PATIENCE: Duration = Duration::from_secs(1);
 const MAX_PATIENCE: Duration = Duration::from_secs(10);
 
@@ -60,6 +66,11 @@ struct Inner {
     /// The shortest and longest token lifetimes seen (milliseconds; 0 before any): the
     /// shortest sets the pause between passes, the longest how far ahead a pass looks.
     lifetimes: Mutex<(u64, u64)>,
+    /// Authorizers seen without a token in the store, and since when (Unix milliseconds):
+    /// they wait for a write-back ([`Keeper::waited`]).
+    unknown_since: Mutex<HashMap<AppId, u64>>,
+    /// Whether the store's lock was found too long for the tokens' lifetime (warned once).
+    lock_warned: AtomicBool,
     authorizers: Gauge,
     refreshed: Counter,
     adopted: Counter,
@@ -175,9 +186,10 @@ impl Keeper {
             .map_err(index_failed)?;
         self.learn(entries.iter().map(|e| e.app_id.clone()));
         let now = now_ms();
+        let grace = self.grace();
         let mut due: Vec<IndexedAuthorizer> = entries
             .into_iter()
-            .filter(|e| self.due_at(e) <= now)
+            .filter(|e| self.due_at(e) <= now && self.waited(e, now, grace))
             .collect();
         // Instances walk the due ones in different orders: they meet less on the same one.
         {
@@ -323,6 +335,7 @@ impl Keeper {
             return 0;
         }
         let lifetime = entry.expires_at_ms.saturating_sub(entry.fetched_at_ms);
+        let mut shortest = false;
         if lifetime > 0 {
             let mut seen = self
                 .inner
@@ -331,6 +344,7 @@ impl Keeper {
                 .unwrap_or_else(|e| e.into_inner());
             if seen.0 == 0 || lifetime < seen.0 {
                 seen.0 = lifetime;
+                shortest = true;
             }
             seen.1 = seen.1.max(lifetime);
         }
@@ -347,7 +361,73 @@ impl Keeper {
         } else {
             hasher.finish() % spread
         };
-        usable_until.saturating_sub(ahead).saturating_sub(drawn)
+        let due = usable_until.saturating_sub(ahead).saturating_sub(drawn);
+        if shortest {
+            self.check_lock(lifetime, entry.expires_at_ms.saturating_sub(due));
+        }
+        due
+    }
+
+    /// Warns once when the store's lock is long against the tokens' lifetime: an instance
+    /// killed while refreshing holds its lock until the lock expires, and a token whose
+    /// margin (from the refresh to its expiry) is not twice the lock can lapse meanwhile.
+    /// Never so with the platform's two hours and the default 30 s; a shortened lifetime
+    /// (the sandbox's) needs a shorter lock (`store_lock`, `--store-lock`).
+    fn check_lock(&self, lifetime: u64, margin: u64) {
+        let lock = millis(self.component.client().store_lock_ttl());
+        if lock.saturating_mul(2) > margin && !self.inner.lock_warned.swap(true, Ordering::Relaxed)
+        {
+            tracing::warn!(
+                component = %self.component.app_id(),
+                lock_ms = lock,
+                lifetime_ms = lifetime,
+                margin_ms = margin,
+                "the store's fetch lock is long against the authorizer tokens' lifetime: a token refreshed by an instance that dies can lapse before the lock expires; set a store lock under half the margin"
+            );
+        }
+    }
+
+    /// Whether `entry` may be refreshed now as far as the write-backs go. An authorizer
+    /// without a token in the store (newly authorized, or the store lost its tokens) is taken
+    /// at once by an instance that holds its token — which writes it back, fetching nothing —
+    /// and by the others only after it has been without one for `grace` (ms): time for the
+    /// holder to write it back, so that a flushed store is refilled from the instances'
+    /// memory rather than refetched by one that never held the token.
+    fn waited(&self, entry: &IndexedAuthorizer, now: u64, grace: u64) -> bool {
+        let mut unknown = self
+            .inner
+            .unknown_since
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if entry.expires_at_ms != 0 {
+            if !unknown.is_empty() {
+                unknown.remove(&entry.app_id);
+            }
+            return true;
+        }
+        let held = self
+            .component
+            .authorizer(entry.app_id.as_str())
+            .ok()
+            .and_then(|handle| handle.held(TokenKind::AccessToken));
+        if held.is_some() {
+            unknown.remove(&entry.app_id);
+            return true;
+        }
+        let since = *unknown.entry(entry.app_id.clone()).or_insert(now);
+        now >= since.saturating_add(grace)
+    }
+
+    /// How long an authorizer without a token waits for a write-back (ms): a twentieth of the
+    /// shortest token life seen, within [`MIN_GRACE`] and [`MAX_GRACE`].
+    fn grace(&self) -> u64 {
+        let (shortest, _) = self.lifetimes();
+        let grace = if shortest == 0 {
+            MAX_GRACE
+        } else {
+            Duration::from_millis(shortest / 20).clamp(MIN_GRACE, MAX_GRACE)
+        };
+        millis(grace)
     }
 
     /// The pause between passes: a twentieth of the shortest token life seen, within

@@ -298,6 +298,7 @@ impl TokenStore for FileStore {
         &'a self,
         counter: &'a str,
         window: u64,
+        seen: u64,
     ) -> BoxFuture<'a, Result<u64, StoreError>> {
         let counter = counter.to_owned();
         self.blocking(move |paths| {
@@ -306,7 +307,7 @@ impl TokenStore for FileStore {
                 if entry.0 != window {
                     *entry = (window, 0);
                 }
-                entry.1 += 1;
+                entry.1 = entry.1.max(seen) + 1;
                 (true, entry.1)
             })
         })

@@ -122,13 +122,14 @@ impl TokenStore for MemoryStore {
         &'a self,
         counter: &'a str,
         window: u64,
+        seen: u64,
     ) -> BoxFuture<'a, Result<u64, StoreError>> {
         let mut counters = self.counters.write().unwrap_or_else(|e| e.into_inner());
         let entry = counters.entry(counter.to_owned()).or_insert((window, 0));
         if entry.0 != window {
             *entry = (window, 0);
         }
-        entry.1 += 1;
+        entry.1 = entry.1.max(seen) + 1;
         futures::future::ready(Ok(entry.1)).boxed()
     }
 }

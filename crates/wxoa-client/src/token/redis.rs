@@ -68,10 +68,15 @@ end
 return out
 ";
 
-/// Counts one event in `KEYS[1]`, which is forgotten a minute after its first.
+/// Counts one event in `KEYS[1]`, which is forgotten a minute after its first; a count below
+/// `ARGV[1]` (what the caller was answered before) was lost, and resumes from it.
 const TALLY: &str = r"
 local n = redis.call('INCR', KEYS[1])
-if n == 1 then
+if n <= tonumber(ARGV[1]) then
+  n = tonumber(ARGV[1]) + 1
+  redis.call('SET', KEYS[1], n)
+end
+if n == 1 or redis.call('PTTL', KEYS[1]) < 0 then
   redis.call('PEXPIRE', KEYS[1], 60000)
 end
 return n
@@ -402,11 +407,12 @@ impl TokenStore for RedisStore {
         &'a self,
         counter: &'a str,
         window: u64,
+        seen: u64,
     ) -> BoxFuture<'a, Result<u64, StoreError>> {
         async move {
             let key = format!("wxoa:{{{counter}}}:tally:{window}");
             self.run(RedisCommand::Tally, async |mut c| {
-                self.tally.key(key).invoke_async(&mut c).await
+                self.tally.key(&key).arg(seen).invoke_async(&mut c).await
             })
             .await
         }

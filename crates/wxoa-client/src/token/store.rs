@@ -84,14 +84,17 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
 
     /// Counts one event of `counter` in the window `window` (a Unix second, say) and answers
     /// how many the window has counted, across everything that shares the store: a rate
-    /// bound kept by a fleet. A window is forgotten once a later one is counted (or, in
-    /// Redis, after a minute). The default answers [`StoreError::Unsupported`].
+    /// bound kept by a fleet. `seen` is the highest count the caller was answered for the
+    /// window: a count below it was lost (a flushed Redis) and resumes from it. A window is
+    /// forgotten once a later one is counted (or, in Redis, after a minute). The default
+    /// answers [`StoreError::Unsupported`].
     fn tally<'a>(
         &'a self,
         counter: &'a str,
         window: u64,
+        seen: u64,
     ) -> BoxFuture<'a, Result<u64, StoreError>> {
-        let _ = (counter, window);
+        let _ = (counter, window, seen);
         futures::future::ready(Err(StoreError::Unsupported {
             backend: self.name(),
             operation: "counters",

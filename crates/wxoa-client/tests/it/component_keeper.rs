@@ -19,7 +19,7 @@ use crate::{fast_retry, init_logs};
 const COMPONENT: &str = "wx1111222233334444";
 const SECRET: &str = "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0";
 /// The sandbox's shortened ("virtual") token lifetime, seconds.
-const LIFETIME: u64 = 6;
+const LIFETIME: u64 = 12;
 
 /// A sandbox with `authorizers` pre-authorized accounts whose tokens live [`LIFETIME`].
 async fn platform(authorizers: u32) -> Sandbox {

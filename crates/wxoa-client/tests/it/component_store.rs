@@ -152,3 +152,42 @@ async fn records_are_not_tokens_to_obtain() {
         "{error:?}"
     );
 }
+
+/// The fleet's rate counter: two instances count in one window; a FLUSHALL that loses the
+/// window's count does not grant the window again — the next count resumes from the highest
+/// one the caller was answered.
+#[tokio::test]
+async fn the_fleets_counter_survives_a_flushall_within_its_window() {
+    let Some(redis) = Redis::start_private() else {
+        return;
+    };
+    let first = RedisStore::new(redis.url()).unwrap();
+    let second = RedisStore::new(redis.url()).unwrap();
+    let window = wxoa_testkit::unix_seconds();
+    assert_eq!(first.tally("c", window, 0).await.unwrap(), 1);
+    assert_eq!(second.tally("c", window, 0).await.unwrap(), 2);
+    assert_eq!(first.tally("c", window, 1).await.unwrap(), 3);
+    // Another window, another count.
+    assert_eq!(first.tally("c", window + 1, 0).await.unwrap(), 1);
+    redis.flush_all().unwrap();
+    assert_eq!(second.tally("c", window, 2).await.unwrap(), 3);
+    assert_eq!(first.tally("c", window, 3).await.unwrap(), 4);
+    // A seen count below the store's changes nothing.
+    assert_eq!(first.tally("c", window, 1).await.unwrap(), 5);
+    // The window is forgotten a minute after its first count, the resumed one too.
+    let mut connection = redis::Client::open(redis.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let ttl: i64 = redis::cmd("PTTL")
+        .arg(format!("wxoa:{{c}}:tally:{window}"))
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    assert!((50_000..=60_000).contains(&ttl), "{ttl}");
+    // The memory store counts the same way.
+    let memory = wxoa_client::token::MemoryStore::new();
+    assert_eq!(memory.tally("c", window, 0).await.unwrap(), 1);
+    assert_eq!(memory.tally("c", window, 7).await.unwrap(), 8);
+}

@@ -105,6 +105,11 @@ impl TokenManager {
         true
     }
 
+    /// How long the store's fetch lock lives should its holder die.
+    pub(crate) fn lock_ttl(&self) -> Duration {
+        self.lock.ttl
+    }
+
     /// A guard that ends the background refresh of `slot` when dropped.
     pub(crate) fn background<'a>(&self, slot: &'a Slot) -> Background<'a> {
         Background(slot)

@@ -72,6 +72,11 @@ impl Slot {
             .clone()
     }
 
+    /// The token the process holds, if any (usable or not): nothing is fetched or read.
+    pub(crate) fn held(&self) -> Option<Token> {
+        self.cached().map(|cached| cached.token)
+    }
+
     pub(super) fn set_cached(&self, cached: Option<Cached>) {
         *self.cached.write().unwrap_or_else(|e| e.into_inner()) = cached;
     }
