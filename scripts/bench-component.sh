@@ -55,7 +55,7 @@ serve() { # serve NAME PORT: an instance in the background; its pid in $served
 hwm() { awk '/VmHWM/ {printf "%.1f MiB", $2 / 1024}' /proc/"$1"/status; }
 refreshes() { curl -sf "$SANDBOX/sandbox/component/refreshes?since_ms=$1&until_ms=$2"; }
 report() { # report LABEL JSON
-  echo "$2" | jq -r --arg name "$1" --argjson rate "$RATE" '"\($name): \(.authorizers) authorizers, \(.refreshes) refreshes; per authorizer \(.per_authorizer_min)–\(.per_authorizer_max); per token lifetime \(.per_lifetime_min)/\(.per_lifetime_max) over \(.tokens) tokens; gaps \(.gap_min_ms / 1000)–\(.gap_max_ms / 1000) s; lapsed \(.lapsed); peak \(.peak_per_second)/s (bound \($rate)/s); calls with an expired token \(.expired_calls)"'
+  echo "$2" | jq -r --arg name "$1" --argjson rate "$RATE" '"\($name): \(.authorizers) authorizers, \(.refreshes) refreshes; per authorizer \(.per_authorizer_min)–\(.per_authorizer_max); per token lifetime \(.per_lifetime_min)/\(.per_lifetime_max) over \(.tokens) tokens (\(.replaced_twice) replaced twice); gaps \(.gap_min_ms / 1000)–\(.gap_max_ms / 1000) s; lapsed \(.lapsed); peak \(.peak_per_second)/s (bound \($rate)/s); calls with an expired token \(.expired_calls)"'
 }
 metric() { curl -sf "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m {print $2}'; }
 probe() { # API calls with random authorizers' tokens, read from Redis by a new process each

@@ -125,6 +125,9 @@ pub struct Refreshes {
     pub per_lifetime_min: u64,
     /// Most.
     pub per_lifetime_max: u64,
+    /// Tokens replaced more than once before they expired.
+    #[serde(default)]
+    pub replaced_twice: u64,
     /// Shortest time between two tokens of one account, milliseconds.
     pub gap_min_ms: i64,
     /// Longest.

@@ -43,6 +43,8 @@ pub(crate) struct RefreshSummary {
     /// 1 and 1 when every token was replaced exactly once before it expired.
     pub(crate) per_lifetime_min: u64,
     pub(crate) per_lifetime_max: u64,
+    /// Of those tokens, how many were replaced more than once before they expired.
+    pub(crate) replaced_twice: u64,
     /// Shortest and longest time between two tokens of one account (milliseconds).
     pub(crate) gap_min_ms: i64,
     pub(crate) gap_max_ms: i64,
@@ -122,6 +124,7 @@ impl RefreshLog {
                     let replaced = later.iter().take_while(|&&t| t < ends).count() as u64;
                     summary.per_lifetime_min = summary.per_lifetime_min.min(replaced);
                     summary.per_lifetime_max = summary.per_lifetime_max.max(replaced);
+                    summary.replaced_twice += u64::from(replaced > 1);
                 }
             }
         }
@@ -175,6 +178,7 @@ mod tests {
         }
         let s = log.summary(["wxa"].into_iter(), 0, 30_000, 10);
         assert_eq!((s.per_lifetime_min, s.per_lifetime_max), (1, 1));
+        assert_eq!(s.replaced_twice, 0);
         assert_eq!((s.gap_min_ms, s.gap_max_ms), (7_000, 7_000));
         assert_eq!(s.lapsed, 0);
         assert_eq!(s.refreshes, 4);
@@ -183,6 +187,8 @@ mod tests {
         log.issued("wxa", 28_100, true);
         let s = log.summary(["wxa"].into_iter(), 0, 40_000, 10);
         assert_eq!(s.per_lifetime_max, 2);
+        // The token of 21 s saw those of 28 s and 28.1 s before it expired.
+        assert_eq!(s.replaced_twice, 1);
         assert_eq!(s.gap_min_ms, 100);
         // The last token lapsed at 38.1 s with nothing after it.
         assert_eq!(s.lapsed, 1);
