@@ -111,12 +111,12 @@ impl Client {
         &self.account.role
     }
 
-    /// The token store every handle of the client shares.
     /// How long the store's fetch lock lives should its holder die.
     pub(crate) fn store_lock_ttl(&self) -> std::time::Duration {
         self.shared.tokens.lock_ttl()
     }
 
+    /// The token store every handle of the client shares.
     pub(crate) fn store(&self) -> &Arc<dyn crate::token::TokenStore> {
         self.shared.tokens.store()
     }

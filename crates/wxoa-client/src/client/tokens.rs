@@ -209,7 +209,6 @@ impl Client {
         })
     }
 
-    /// The process's slot of `kind`: the records of the component flow have none.
     /// The token of `kind` this process holds in memory while it is usable: nothing is
     /// fetched, nothing read from the store.
     pub(crate) fn held(&self, kind: TokenKind) -> Option<Token> {
@@ -217,6 +216,7 @@ impl Client {
         token.is_usable_at(now_ms()).then_some(token)
     }
 
+    /// The process's slot of `kind`: the records of the component flow have none.
     fn slot(&self, kind: TokenKind) -> Result<&Slot> {
         self.account
             .slot(kind)

@@ -30,11 +30,11 @@ const MAX_SKEW_MS: u64 = 30_000;
 const MAX_TICK: Duration = Duration::from_secs(1);
 /// The shortest.
 const MIN_TICK: Duration = Duration::from_millis(100);
-/// How long the keeper waits for one refresh before moving on: a tenth of the token's life,
-/// within these bounds.
 /// The shortest and longest wait of an authorizer without a token for a write-back.
 const MIN_GRACE: Duration = Duration::from_secs(1);
 const MAX_GRACE: Duration = Duration::from_secs(5);
+/// How long the keeper waits for one refresh before moving on: a tenth of the token's life,
+/// within these bounds.
 const MIN_PATIENCE: Duration = Duration::from_secs(1);
 const MAX_PATIENCE: Duration = Duration::from_secs(10);
 

@@ -42,21 +42,19 @@ impl Pending {
         inner.dedup.outbox()?;
         self.webhook.late_sender(&self.account)?;
         let app_id = &self.account.app_id;
-        let outbox = if inner.accounts.serves(app_id) {
-            None
-        } else {
-            Some(inner.accounts.component()?.app_id.clone())
+        let parked_in = |outbox: &Arc<str>| {
+            Job::new(
+                outbox.clone(),
+                self.key.clone(),
+                Bytes::copy_from_slice(&self.plain),
+                self.arrived,
+            )
         };
-        let job = Job::new(
-            outbox.clone().unwrap_or_else(|| app_id.clone()),
-            self.key.clone(),
-            Bytes::copy_from_slice(&self.plain),
-            self.arrived,
-        );
-        Some(match outbox {
-            Some(_) => job.for_authorizer(app_id.clone()),
-            None => job,
-        })
+        if inner.accounts.serves(app_id) {
+            return Some(parked_in(app_id));
+        }
+        let component = inner.accounts.component()?;
+        Some(parked_in(&component.app_id).for_authorizer(app_id.clone()))
     }
 
     /// Parks `job` in the outbox; whether it is there. A failure is logged and counted, and
