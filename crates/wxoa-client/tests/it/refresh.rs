@@ -25,6 +25,7 @@ async fn tokens_are_refreshed_ahead_without_making_callers_wait() {
         .build()
         .unwrap();
     let first = client.access_token().await.unwrap();
+    let fetched = Instant::now();
     assert_eq!(stub.control().token_fetches().await.unwrap(), 1);
     tokio::time::sleep(Duration::from_millis(3_200)).await;
 
@@ -51,9 +52,19 @@ async fn tokens_are_refreshed_ahead_without_making_callers_wait() {
             .await
             .unwrap();
     }
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    let after = client.access_token().await.unwrap();
-    assert_ne!(after.expose(), first.expose());
+    // The background refresh (500 ms slow) replaces the token while the first is still
+    // usable (4.5 s from its fetch): looked for until then, however loaded the machine.
+    let after = loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(
+            fetched.elapsed() < Duration::from_millis(4_300),
+            "no background refresh while the token was usable"
+        );
+        let now = client.access_token().await.unwrap();
+        if now.expose() != first.expose() {
+            break now;
+        }
+    };
     assert!(after.expires_at() > first.expires_at());
     assert_eq!(stub.control().token_fetches().await.unwrap(), 2);
 }
