@@ -52,16 +52,7 @@ async fn instance(sandbox: &Sandbox, store: Arc<dyn TokenStore>, rate: u32) -> C
         .build()
         .unwrap();
     let component = Component::new(client).unwrap();
-    let control = sandbox.control();
-    control.push_ticket().await.unwrap();
-    let state = control.component().await.unwrap();
-    component
-        .store_ticket(
-            state.ticket.unwrap().into(),
-            u64::try_from(state.ticket_at.unwrap()).unwrap(),
-        )
-        .await
-        .unwrap();
+    crate::deliver_ticket(sandbox, &component).await;
     component
 }
 

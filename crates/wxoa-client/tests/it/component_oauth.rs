@@ -54,16 +54,8 @@ async fn fleet(granted: &[u8]) -> Fleet {
         .build()
         .unwrap();
     let component = Component::new(client).unwrap();
+    crate::deliver_ticket(&sandbox, &component).await;
     let control = sandbox.control();
-    control.push_ticket().await.unwrap();
-    let state = control.component().await.unwrap();
-    component
-        .store_ticket(
-            state.ticket.unwrap().into(),
-            state.ticket_at.unwrap().try_into().unwrap(),
-        )
-        .await
-        .unwrap();
     let mut accounts = control.simulated_accounts().await.unwrap();
     let stranger = accounts.pop().unwrap();
     for account in &accounts {

@@ -127,6 +127,21 @@ pub fn fast_retry() -> RetryPolicy {
     }
 }
 
+/// The sandbox (playing a third-party platform) pushes its ticket, and `component` keeps it,
+/// as the authorization-event endpoint would.
+pub async fn deliver_ticket(sandbox: &Sandbox, component: &wxoa_client::component::Component) {
+    let control = sandbox.control();
+    control.push_ticket().await.unwrap();
+    let state = control.component().await.unwrap();
+    component
+        .store_ticket(
+            state.ticket.unwrap().into(),
+            u64::try_from(state.ticket_at.unwrap()).unwrap(),
+        )
+        .await
+        .unwrap();
+}
+
 /// How many accounts besides the default one a test platform plays ([`unique_account`]).
 const SPARE_ACCOUNTS: usize = 4;
 
