@@ -51,7 +51,7 @@ use std::time::Duration;
 
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 mod body;
@@ -198,7 +198,7 @@ where
     let slots = Arc::new(Semaphore::new(
         limits.max_connections.clamp(1, Semaphore::MAX_PERMITS),
     ));
-    let (stop, stopping) = watch::channel(false);
+    let live = Arc::new(connection::Live::default());
     let mut connections = JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -230,12 +230,12 @@ where
             router.clone(),
             limits,
             permit,
-            stopping.clone(),
+            Arc::clone(&live),
         ));
     }
     // Closing the listening socket refuses new connections at once.
     drop(listener);
-    let _ = stop.send(true);
+    live.stop();
     while let Some(ended) = connections.join_next().await {
         report(ended);
     }
