@@ -394,10 +394,10 @@ async fn handle(
     // The answer is written once the runtime has looked at every other connection that is
     // ready (a yield is taken up again after the runtime's next look for events): answers made
     // in one pass go out together, so a client on many connections (a balancer, a load test)
-    // is woken once for them all rather than once an answer. Waking a sleeping peer costs the
-    // sender more than the whole HTTP exchange on a virtual machine (an interrupt to another
-    // core); this one task poll more measured 3 to 8 % more answers a second under load
-    // (BENCHMARKS.md).
+    // is woken once for them all rather than once an answer. Waking a sleeping peer is dear
+    // on a virtual machine (an interrupt to another core: about a tenth of a push's whole cost
+    // in the webhook benchmark); this one task poll more measured 3 to 8 % more answers a
+    // second under that load (BENCHMARKS.md).
     tokio::task::yield_now().await;
     activity.answered();
     Ok(response)
