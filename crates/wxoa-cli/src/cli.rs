@@ -121,7 +121,8 @@ pub(crate) struct Global {
     /// Output of API commands (default: json when stdout is not a terminal).
     #[arg(long, env = "WXOA_OUTPUT", global = true, value_enum)]
     pub(crate) output: Option<Output>,
-    /// More log output on stderr (repeat for more); secrets are redacted at every level.
+    /// More log output on stderr (repeat for more); secrets are redacted at every level. Logs are
+    /// coloured only on a terminal, and not when NO_COLOR is set.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub(crate) verbose: u8,
     /// Only errors on stderr.

@@ -33,7 +33,10 @@ fn main() -> ExitCode {
 
 /// Logs go to stderr. `-v`/`--quiet` win over `RUST_LOG` (command line > environment); the
 /// default shows warnings. Secrets never reach a log line: every library logs them redacted.
+/// Colours only on a terminal (and not with `NO_COLOR` set): a log piped to a file, journald or
+/// a collector stays plain text.
 fn init_logging(verbose: u8, quiet: bool) {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let level = match (quiet, verbose) {
         (true, _) => Some("error"),
@@ -49,6 +52,7 @@ fn init_logging(verbose: u8, quiet: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .with_target(false)
         .try_init();
 }

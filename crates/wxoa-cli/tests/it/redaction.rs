@@ -4,7 +4,8 @@
 //! invalidated, tickets are read and an OAuth code is exchanged; every line any of them
 //! printed is then searched for every secret the run used: the AppSecret, the Token, the
 //! EncodingAESKey, the bearer token, the Redis password, and the access tokens, tickets, OAuth
-//! code and refresh token the platform handed out.
+//! code and refresh token the platform handed out. The same lines, written to pipes, must be
+//! plain text: no terminal colour codes in a log that goes to a file or a collector.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
@@ -351,6 +352,9 @@ async fn no_server_logs_a_secret_at_any_verbosity() {
             lines.len() > 10,
             "{name} printed almost nothing at -vvv: {lines:?}"
         );
+        if let Some(coloured) = lines.iter().find(|line| line.contains('\u{1b}')) {
+            panic!("{name} wrote terminal colour codes into a pipe: {coloured:?}");
+        }
         for line in lines {
             for (what, value) in &secrets {
                 if line.contains(value.as_str()) {
