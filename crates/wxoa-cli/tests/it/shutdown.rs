@@ -44,7 +44,7 @@ impl Serving {
         ];
         args.extend(extra);
         let mut command = wxoa_command();
-        command.args(&args).env("NO_COLOR", "1");
+        command.args(&args);
         let process = Spawned::start_command(command, "wxoa serve: listening on ", false);
         let url = process.ready.clone();
         sandbox
